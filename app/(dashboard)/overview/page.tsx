@@ -1,0 +1,22 @@
+import { Suspense } from 'react'
+import { requireUser } from '@/lib/auth/current-user'
+import { DorTablesCard } from './_components/dor-tables-card'
+import { ServerCards } from './_components/server-cards'
+import { CardsSkeleton, TableSkeleton } from '@/components/skeletons'
+
+export default async function OverviewPage({ searchParams }: { searchParams: Promise<{ denied?: string }> }) {
+  await requireUser()
+  const { denied } = await searchParams
+  return (
+    <>
+      <h1>Overview</h1>
+      {denied ? <div className="banner warn">Your role may not open that page.</div> : null}
+      <Suspense fallback={<CardsSkeleton count={4} />}>
+        <ServerCards />
+      </Suspense>
+      <Suspense fallback={<TableSkeleton rows={5} />}>
+        <DorTablesCard />
+      </Suspense>
+    </>
+  )
+}

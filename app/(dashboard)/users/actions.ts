@@ -1,0 +1,23 @@
+'use server'
+
+import { revalidatePath } from 'next/cache'
+import { action } from '@/lib/auth/action'
+import { changeRoleSpec, createUserSpec, resetPasswordSpec, setDisabledSpec } from '@/lib/auth/user-actions'
+import type { GuardedSpec } from '@/lib/auth/guarded-run'
+import type { z } from 'zod'
+
+function refreshingUsers<S extends z.ZodType, T>(spec: GuardedSpec<S, T>): GuardedSpec<S, T> {
+  return {
+    ...spec,
+    async run(ctx, input) {
+      const outcome = await spec.run(ctx, input)
+      revalidatePath('/users')
+      return outcome
+    },
+  }
+}
+
+export const createUserAction = action(refreshingUsers(createUserSpec))
+export const changeRoleAction = action(refreshingUsers(changeRoleSpec))
+export const setDisabledAction = action(refreshingUsers(setDisabledSpec))
+export const resetPasswordAction = action(refreshingUsers(resetPasswordSpec))

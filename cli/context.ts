@@ -1,0 +1,14 @@
+import type { Kysely } from 'kysely'
+import type { ParsedArgs } from './args'
+
+export interface CliContext {
+  args: ParsedArgs
+  json: boolean
+  /** The managed database. */
+  target(): Kysely<any>
+  /** The dashboard's own state database. */
+  state(): Kysely<any>
+  /** One JSON object on stdout. */
+  print(value: unknown): void
+  out(text: string): void
+}

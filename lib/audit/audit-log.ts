@@ -1,0 +1,123 @@
+import { type Kysely, sql } from 'kysely'
+
+export type AuditResult = 'ok' | 'denied' | 'invalid' | 'failed' | 'error'
+
+export interface AuditEntry {
+  actorId?: string | null
+  actorEmail?: string | null
+  action: string
+  target?: string | null
+  input?: unknown
+  result: AuditResult
+  code: string
+  message?: string | null
+  durationMs?: number
+  clientIp?: string | null
+}
+
+export interface AuditRecord extends Required<Omit<AuditEntry, 'input'>> {
+  id: number
+  at: Date
+  input: unknown
+}
+
+// Matches passwordHash, api_key, secretToken; not primaryKey or monkey.
+const SECRET_KEY = /pass(word)?|secret|token|hash|credential|api_?key|private_?key|^key$/i
+const MAX_STRING = 200
+
+/** What of an input goes into the audit log: secrets replaced, long strings and lists cut. */
+export function summarizeInput(input: unknown, depth = 0): unknown {
+  if (input === null || input === undefined) return null
+  if (typeof input === 'string') return input.length > MAX_STRING ? input.slice(0, MAX_STRING) + '…' : input
+  if (typeof input !== 'object') return input
+  if (depth > 3) return '…'
+  if (Array.isArray(input)) {
+    const items = input.slice(0, 20).map((v) => summarizeInput(v, depth + 1))
+    return input.length > 20 ? [...items, `… ${input.length - 20} more`] : items
+  }
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(input as Record<string, unknown>)) {
+    out[k] = SECRET_KEY.test(k) ? '[redacted]' : summarizeInput(v, depth + 1)
+  }
+  return out
+}
+
+export async function writeAudit(db: Kysely<any>, entry: AuditEntry): Promise<void> {
+  await db
+    .insertInto('audit_log')
+    .values({
+      actor_id: entry.actorId ?? null,
+      actor_email: entry.actorEmail ?? null,
+      action: entry.action,
+      target: entry.target ?? null,
+      input: entry.input === undefined ? null : JSON.stringify(summarizeInput(entry.input)),
+      result: entry.result,
+      code: entry.code,
+      message: entry.message?.slice(0, 1000) ?? null,
+      duration_ms: Math.max(0, Math.round(entry.durationMs ?? 0)),
+      client_ip: entry.clientIp ?? null,
+    })
+    .execute()
+}
+
+export interface AuditFilter {
+  action?: string
+  actor?: string
+  result?: AuditResult
+  /** Free text matched against action, target, actor and message. */
+  q?: string
+  since?: Date
+  until?: Date
+  /** Keyset pagination: entries with an id below this one. */
+  beforeId?: number
+  limit?: number
+}
+
+function escapeLike(value: string): string {
+  return value.replace(/[\\%_]/g, (c) => '\\' + c)
+}
+
+export async function listAudit(db: Kysely<any>, filter: AuditFilter = {}): Promise<AuditRecord[]> {
+  let query = db
+    .selectFrom('audit_log')
+    .selectAll()
+    .orderBy('id', 'desc')
+    .limit(Math.min(Math.max(filter.limit ?? 100, 1), 500))
+  if (filter.action) query = query.where('action', 'like', escapeLike(filter.action) + '%')
+  if (filter.actor) query = query.where(sql`lower(actor_email)`, 'like', '%' + escapeLike(filter.actor.toLowerCase()) + '%')
+  if (filter.result) query = query.where('result', '=', filter.result)
+  if (filter.since) query = query.where('at', '>=', filter.since)
+  if (filter.until) query = query.where('at', '<', filter.until)
+  if (filter.beforeId) query = query.where('id', '<', filter.beforeId)
+  if (filter.q) {
+    const pattern = '%' + escapeLike(filter.q) + '%'
+    query = query.where((eb) =>
+      eb.or([
+        eb('action', 'ilike', pattern),
+        eb('target', 'ilike', pattern),
+        eb('actor_email', 'ilike', pattern),
+        eb('message', 'ilike', pattern),
+      ]),
+    )
+  }
+  const rows = await query.execute()
+  return rows.map((r: any) => ({
+    id: r.id,
+    at: r.at,
+    actorId: r.actor_id,
+    actorEmail: r.actor_email,
+    action: r.action,
+    target: r.target,
+    input: r.input,
+    result: r.result,
+    code: r.code,
+    message: r.message,
+    durationMs: r.duration_ms,
+    clientIp: r.client_ip,
+  }))
+}
+
+export async function listAuditActions(db: Kysely<any>): Promise<string[]> {
+  const rows = await db.selectFrom('audit_log').select('action').distinct().orderBy('action').execute()
+  return rows.map((r: any) => r.action)
+}

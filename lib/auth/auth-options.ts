@@ -1,0 +1,70 @@
+import 'server-only'
+import type { NextAuthOptions } from 'next-auth'
+import CredentialsProvider from 'next-auth/providers/credentials'
+import { stateDb } from '../db/server-dbs'
+import { serverEnv } from '../runtime/server-env'
+import { clientIpFrom } from './client-ip'
+import { attemptLogin } from './login'
+
+declare module 'next-auth' {
+  interface Session {
+    uid?: string
+    sv?: number
+  }
+  interface User {
+    sv?: number
+  }
+}
+
+declare module 'next-auth/jwt' {
+  interface JWT {
+    uid?: string
+    sv?: number
+  }
+}
+
+let options: NextAuthOptions | undefined
+
+export function authOptions(): NextAuthOptions {
+  if (options) return options
+  const env = serverEnv()
+  options = {
+    secret: env.authSecret,
+    session: { strategy: 'jwt', maxAge: Math.round(env.sessionHours * 3600) },
+    jwt: { maxAge: Math.round(env.sessionHours * 3600) },
+    pages: { signIn: '/login', error: '/login' },
+    providers: [
+      CredentialsProvider({
+        name: 'E-mail and password',
+        credentials: { email: { label: 'E-mail', type: 'email' }, password: { label: 'Password', type: 'password' } },
+        async authorize(credentials, req) {
+          const email = String(credentials?.email ?? '')
+          const password = String(credentials?.password ?? '')
+          if (!email || !password) throw new Error('Enter your e-mail and password.')
+          const outcome = await attemptLogin(stateDb(), {
+            email,
+            password,
+            clientIp: clientIpFrom((req?.headers ?? {}) as Record<string, unknown>),
+          })
+          if (!outcome.ok) throw new Error(outcome.message)
+          return { id: outcome.user.id, email: outcome.user.email, name: outcome.user.name, sv: outcome.user.sessionVersion }
+        },
+      }),
+    ],
+    callbacks: {
+      jwt({ token, user }) {
+        if (user) {
+          token.uid = user.id
+          token.sv = user.sv
+        }
+        return token
+      },
+      session({ session, token }) {
+        session.uid = token.uid
+        session.sv = token.sv
+        return session
+      },
+    },
+  }
+  return options
+}

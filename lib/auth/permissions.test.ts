@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest'
+import { can, isRole, type Permission, PERMISSIONS, type Role, ROLES } from './permissions'
+
+// The full matrix, written out: a change to who may do what must change this table too.
+//                                   admin  operator viewer
+const MATRIX: Record<Permission, [boolean, boolean, boolean]> = {
+  'dashboard.read': /*        */ [true, true, true],
+  'account.update': /*        */ [true, true, true],
+  'checks.run': /*            */ [true, true, false],
+  'maintenance.run': /*       */ [true, true, false],
+  'backups.create': /*        */ [true, true, false],
+  'migrations.apply': /*      */ [true, false, false],
+  'migrations.rollback': /*   */ [true, false, false],
+  'backups.restore': /*       */ [true, false, false],
+  'backups.download': /*      */ [true, false, false],
+  'sessions.terminate': /*    */ [true, false, false],
+  'users.manage': /*          */ [true, false, false],
+  'audit.read': /*            */ [true, false, false],
+}
+const COLUMNS: Role[] = ['admin', 'operator', 'viewer']
+
+describe('permissions', () => {
+  it('has exactly the three roles', () => {
+    expect([...ROLES]).toEqual(['admin', 'operator', 'viewer'])
+  })
+
+  it('has exactly the permissions of the matrix', () => {
+    expect(Object.keys(PERMISSIONS).sort()).toEqual(Object.keys(MATRIX).sort())
+  })
+
+  it.each(Object.entries(MATRIX) as [Permission, boolean[]][])('%s', (permission, row) => {
+    expect(COLUMNS.map((role) => can(role, permission))).toEqual(row)
+  })
+
+  it('viewers may only read and update their own account', () => {
+    const allowed = (Object.keys(PERMISSIONS) as Permission[]).filter((p) => can('viewer', p))
+    expect(allowed).toEqual(['dashboard.read', 'account.update'])
+  })
+
+  it('operators add checks, maintenance and creating backups', () => {
+    const allowed = (Object.keys(PERMISSIONS) as Permission[]).filter((p) => can('operator', p))
+    expect(allowed).toEqual(['dashboard.read', 'account.update', 'checks.run', 'maintenance.run', 'backups.create'])
+  })
+
+  it('admins may do everything', () => {
+    for (const p of Object.keys(PERMISSIONS) as Permission[]) expect(can('admin', p)).toBe(true)
+  })
+
+  it('no role means no permission', () => {
+    expect(can(null, 'dashboard.read')).toBe(false)
+    expect(can(undefined, 'dashboard.read')).toBe(false)
+    expect(can('root' as unknown as Role, 'dashboard.read')).toBe(false)
+  })
+
+  it('isRole accepts only the three roles', () => {
+    expect(ROLES.every((r) => isRole(r))).toBe(true)
+    expect(isRole('Admin')).toBe(false)
+    expect(isRole('')).toBe(false)
+    expect(isRole(null)).toBe(false)
+    expect(isRole(['admin'])).toBe(false)
+  })
+})

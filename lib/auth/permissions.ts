@@ -1,0 +1,33 @@
+/**
+ * Who may do what. The one place roles meet actions: the action wrapper, the navigation and the
+ * pages all ask `can(role, permission)`.
+ * viewers read; operators also run checks, maintenance and backups; admins also apply and roll
+ * back migrations, restore and download backups, terminate sessions and manage users.
+ */
+export const ROLES = ['admin', 'operator', 'viewer'] as const
+export type Role = (typeof ROLES)[number]
+
+export const PERMISSIONS = {
+  'dashboard.read': ['admin', 'operator', 'viewer'],
+  'account.update': ['admin', 'operator', 'viewer'],
+  'checks.run': ['admin', 'operator'],
+  'maintenance.run': ['admin', 'operator'],
+  'backups.create': ['admin', 'operator'],
+  'migrations.apply': ['admin'],
+  'migrations.rollback': ['admin'],
+  'backups.restore': ['admin'],
+  'backups.download': ['admin'],
+  'sessions.terminate': ['admin'],
+  'users.manage': ['admin'],
+  'audit.read': ['admin'],
+} as const satisfies Record<string, readonly Role[]>
+
+export type Permission = keyof typeof PERMISSIONS
+
+export function can(role: Role | null | undefined, permission: Permission): boolean {
+  return !!role && (PERMISSIONS[permission] as readonly Role[]).includes(role)
+}
+
+export function isRole(value: unknown): value is Role {
+  return typeof value === 'string' && (ROLES as readonly string[]).includes(value)
+}

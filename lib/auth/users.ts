@@ -1,0 +1,159 @@
+import { type Kysely, sql } from 'kysely'
+import { hashPassword } from './passwords'
+import type { Role } from './permissions'
+
+export interface AppUser {
+  id: string
+  email: string
+  name: string
+  role: Role
+  disabled: boolean
+  sessionVersion: number
+  lastLoginAt: Date | null
+  createdAt: Date
+}
+
+export interface AppUserWithHash extends AppUser {
+  passwordHash: string
+}
+
+/** Thrown for a rule the caller broke (duplicate e-mail, last admin); its message is safe to show. */
+export class UserRuleError extends Error {
+  constructor(
+    readonly code: 'duplicate_email' | 'last_admin' | 'not_found',
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+const columns = [
+  'id',
+  'email',
+  'name',
+  'role',
+  'password_hash',
+  'session_version',
+  'disabled_at',
+  'last_login_at',
+  'created_at',
+] as const
+
+function toUser(row: any): AppUserWithHash {
+  return {
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    role: row.role,
+    disabled: row.disabled_at !== null,
+    sessionVersion: row.session_version,
+    lastLoginAt: row.last_login_at,
+    createdAt: row.created_at,
+    passwordHash: row.password_hash,
+  }
+}
+
+function withoutHash({ passwordHash: _hash, ...user }: AppUserWithHash): AppUser {
+  return user
+}
+
+export async function findUserById(db: Kysely<any>, id: string): Promise<AppUser | null> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return null
+  const row = await db.selectFrom('app_user').select(columns).where('id', '=', id).executeTakeFirst()
+  return row ? withoutHash(toUser(row)) : null
+}
+
+export async function findUserByEmailWithHash(db: Kysely<any>, email: string): Promise<AppUserWithHash | null> {
+  const row = await db
+    .selectFrom('app_user')
+    .select(columns)
+    .where(sql`lower(email)`, '=', email.trim().toLowerCase())
+    .executeTakeFirst()
+  return row ? toUser(row) : null
+}
+
+export async function listUsers(db: Kysely<any>): Promise<AppUser[]> {
+  const rows = await db.selectFrom('app_user').select(columns).orderBy('created_at').orderBy('email').execute()
+  return rows.map((r) => withoutHash(toUser(r)))
+}
+
+export async function countActiveAdmins(db: Kysely<any>): Promise<number> {
+  const row = await db
+    .selectFrom('app_user')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('role', '=', 'admin')
+    .where('disabled_at', 'is', null)
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+export async function createUser(
+  db: Kysely<any>,
+  input: { email: string; name?: string; role: Role; password: string },
+): Promise<AppUser> {
+  const passwordHash = await hashPassword(input.password)
+  try {
+    const row = await db
+      .insertInto('app_user')
+      .values({ email: input.email.trim(), name: input.name?.trim() ?? '', role: input.role, password_hash: passwordHash })
+      .returning(columns)
+      .executeTakeFirstOrThrow()
+    return withoutHash(toUser(row))
+  } catch (e) {
+    if ((e as { code?: string }).code === '23505') {
+      throw new UserRuleError('duplicate_email', `A user with the e-mail ${input.email.trim()} already exists.`)
+    }
+    throw e
+  }
+}
+
+/**
+ * Runs a change to one user inside a transaction that first locks every admin row, so that two
+ * admins demoting each other at once cannot leave the dashboard without an active admin.
+ */
+async function changeUser(
+  db: Kysely<any>,
+  id: string,
+  values: Record<string, unknown>,
+  removesAdmin: (user: AppUser) => boolean,
+): Promise<AppUser> {
+  return db.transaction().execute(async (trx) => {
+    await trx.selectFrom('app_user').select('id').where('role', '=', 'admin').forUpdate().execute()
+    const user = await findUserById(trx, id)
+    if (!user) throw new UserRuleError('not_found', 'No such user.')
+    if (removesAdmin(user) && user.role === 'admin' && !user.disabled && (await countActiveAdmins(trx)) <= 1) {
+      throw new UserRuleError('last_admin', 'This is the last active admin: make another admin first.')
+    }
+    const row = await trx
+      .updateTable('app_user')
+      .set({ ...values, updated_at: sql`now()` })
+      .where('id', '=', id)
+      .returning(columns)
+      .executeTakeFirstOrThrow()
+    return withoutHash(toUser(row))
+  })
+}
+
+export function setUserRole(db: Kysely<any>, id: string, role: Role): Promise<AppUser> {
+  return changeUser(db, id, { role }, () => role !== 'admin')
+}
+
+export function setUserDisabled(db: Kysely<any>, id: string, disabled: boolean): Promise<AppUser> {
+  return changeUser(
+    db,
+    id,
+    disabled
+      ? { disabled_at: sql`coalesce(disabled_at, now())`, session_version: sql`session_version + 1` }
+      : { disabled_at: null },
+    () => disabled,
+  )
+}
+
+export async function resetPassword(db: Kysely<any>, id: string, password: string): Promise<AppUser> {
+  const passwordHash = await hashPassword(password)
+  return changeUser(db, id, { password_hash: passwordHash, session_version: sql`session_version + 1` }, () => false)
+}
+
+export async function recordLogin(db: Kysely<any>, id: string): Promise<void> {
+  await db.updateTable('app_user').set({ last_login_at: sql`now()` }).where('id', '=', id).execute()
+}

@@ -1,0 +1,132 @@
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { ConfigError, type LoadOptions, loadConfig } from './config'
+
+const SECRET = 'x'.repeat(32)
+const PG_URL = 'postgres://dor:pw@db.example.org:5432/dor'
+
+/** The ConfigError thrown for an environment; fails the test when nothing is thrown. */
+function configError(env: Record<string, string>, opts?: LoadOptions): ConfigError {
+  try {
+    loadConfig(env, opts)
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError)
+    return e as ConfigError
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`)
+}
+
+function expectOneLineNaming(error: ConfigError, variable: string) {
+  expect(error.name).toBe('ConfigError')
+  expect(error.message).not.toMatch(/[\r\n]/)
+  expect(error.message.startsWith(`Configuration error: ${variable} `)).toBe(true)
+}
+
+describe('loadConfig defaults', () => {
+  it('fills every default from an empty environment', () => {
+    expect(loadConfig({})).toEqual({
+      PORT: 3000,
+      HOSTNAME: '0.0.0.0',
+      SESSION_HOURS: 8,
+      DATA_DIR: '.data',
+      PG_BIN_DIR: '/usr/lib/postgresql/15/bin',
+      TARGET_STATEMENT_TIMEOUT_MS: 30_000,
+      dataPath: path.resolve('.data'),
+      embeddedTarget: true,
+    })
+  })
+
+  it('coerces numbers and marks a real target', () => {
+    const config = loadConfig({ DATABASE_URL: PG_URL, AUTH_SECRET: SECRET, PORT: '8080', SESSION_HOURS: '12' })
+    expect(config.PORT).toBe(8080)
+    expect(config.SESSION_HOURS).toBe(12)
+    expect(config.DATABASE_URL).toBe(PG_URL)
+    expect(config.embeddedTarget).toBe(false)
+  })
+
+  it('accepts postgresql:// as well as postgres://', () => {
+    const url = 'postgresql://dor@localhost/dor'
+    expect(loadConfig({ DATABASE_URL: url, AUTH_SECRET: SECRET }).DATABASE_URL).toBe(url)
+  })
+
+  it('ignores variables it does not know', () => {
+    expect(loadConfig({ PATH: '/usr/bin', HOME: '/root' })).not.toHaveProperty('PATH')
+    expect(loadConfig({ PATH: '/usr/bin', HOME: '/root' })).toEqual(loadConfig({}))
+  })
+})
+
+describe('loadConfig rejects bad values with one line naming the variable', () => {
+  it('PORT that is not a number', () => {
+    expectOneLineNaming(configError({ PORT: 'abc' }), 'PORT')
+  })
+
+  it('PORT out of range', () => {
+    expectOneLineNaming(configError({ PORT: '70000' }), 'PORT')
+    expectOneLineNaming(configError({ PORT: '0' }), 'PORT')
+  })
+
+  it('DATABASE_URL that is not PostgreSQL', () => {
+    const error = configError({ DATABASE_URL: 'mysql://x', AUTH_SECRET: SECRET })
+    expectOneLineNaming(error, 'DATABASE_URL')
+    expect(error.message).toBe('Configuration error: DATABASE_URL must be a postgres:// or postgresql:// URL')
+  })
+
+  it('ADMIN_EMAIL without ADMIN_PASSWORD', () => {
+    const error = configError({ ADMIN_EMAIL: 'admin@example.org' })
+    expectOneLineNaming(error, 'ADMIN_PASSWORD')
+    expect(error.message).toBe('Configuration error: ADMIN_PASSWORD is required when ADMIN_EMAIL is set')
+  })
+
+  it('ADMIN_PASSWORD without ADMIN_EMAIL', () => {
+    const error = configError({ ADMIN_PASSWORD: 'long-enough-password' })
+    expect(error.message).toBe('Configuration error: ADMIN_EMAIL is required when ADMIN_PASSWORD is set')
+  })
+
+  it('DATABASE_URL without AUTH_SECRET, for the server', () => {
+    const error = configError({ DATABASE_URL: PG_URL }, { purpose: 'server' })
+    expectOneLineNaming(error, 'AUTH_SECRET')
+    expect(error.message).toBe(
+      'Configuration error: AUTH_SECRET is required when DATABASE_URL is set (generate one with `openssl rand -base64 32`)',
+    )
+    expect(loadConfig({ DATABASE_URL: PG_URL, AUTH_SECRET: SECRET }, { purpose: 'server' }).AUTH_SECRET).toBe(SECRET)
+  })
+
+  it('DATABASE_URL without AUTH_SECRET is fine for the CLI, which signs no sessions', () => {
+    expect(loadConfig({ DATABASE_URL: PG_URL }, { purpose: 'cli' }).DATABASE_URL).toBe(PG_URL)
+    expect(loadConfig({ DATABASE_URL: PG_URL }).embeddedTarget).toBe(false)
+  })
+
+  it('the server without DATABASE_URL needs no AUTH_SECRET (one is generated under .data)', () => {
+    expect(loadConfig({}, { purpose: 'server' }).AUTH_SECRET).toBeUndefined()
+  })
+
+  it('AUTH_SECRET shorter than 32 characters', () => {
+    const error = configError({ AUTH_SECRET: 'x'.repeat(31) })
+    expect(error.message).toBe('Configuration error: AUTH_SECRET must be at least 32 characters')
+    expect(loadConfig({ AUTH_SECRET: SECRET }).AUTH_SECRET).toBe(SECRET)
+  })
+})
+
+describe('loadConfig treats empty strings as unset', () => {
+  it('uses defaults for empty and blank values', () => {
+    const config = loadConfig({ PORT: '', HOSTNAME: '   ', DATA_DIR: '', SESSION_HOURS: '' })
+    expect(config.PORT).toBe(3000)
+    expect(config.HOSTNAME).toBe('0.0.0.0')
+    expect(config.DATA_DIR).toBe('.data')
+    expect(config.SESSION_HOURS).toBe(8)
+  })
+
+  it('an empty DATABASE_URL means the embedded target and needs no AUTH_SECRET', () => {
+    const config = loadConfig({ DATABASE_URL: '', AUTH_SECRET: '' }, { purpose: 'server' })
+    expect(config.DATABASE_URL).toBeUndefined()
+    expect(config.AUTH_SECRET).toBeUndefined()
+    expect(config.embeddedTarget).toBe(true)
+  })
+
+  it('an empty ADMIN_PASSWORD counts as missing, an empty ADMIN_EMAIL as absent', () => {
+    expect(configError({ ADMIN_EMAIL: 'admin@example.org', ADMIN_PASSWORD: '' }).message).toBe(
+      'Configuration error: ADMIN_PASSWORD is required when ADMIN_EMAIL is set',
+    )
+    expect(loadConfig({ ADMIN_EMAIL: '', ADMIN_PASSWORD: '' }).ADMIN_EMAIL).toBeUndefined()
+  })
+})

@@ -1,0 +1,92 @@
+import path from 'node:path'
+import { z } from 'zod'
+
+/** One clear line naming the variable; start-up prints it and stops. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'ConfigError'
+  }
+}
+
+const postgresUrl = z
+  .string()
+  .refine((v) => /^postgres(ql)?:\/\//.test(v) && URL.canParse(v), {
+    message: 'must be a postgres:// or postgresql:// URL',
+  })
+
+const EnvSchema = z
+  .object({
+    DATABASE_URL: postgresUrl.optional(),
+    STATE_DATABASE_URL: postgresUrl.optional(),
+    PORT: z.coerce
+      .number({ message: 'must be a port number' })
+      .int({ message: 'must be a port number' })
+      .min(1, { message: 'must be between 1 and 65535' })
+      .max(65535, { message: 'must be between 1 and 65535' })
+      .default(3000),
+    HOSTNAME: z.string().default('0.0.0.0'),
+    AUTH_SECRET: z.string().min(32, { message: 'must be at least 32 characters' }).optional(),
+    SESSION_HOURS: z.coerce
+      .number({ message: 'must be a number of hours' })
+      .positive({ message: 'must be a positive number of hours' })
+      .max(720, { message: 'must be at most 720 hours' })
+      .default(8),
+    ADMIN_EMAIL: z.email({ message: 'must be an e-mail address' }).optional(),
+    ADMIN_PASSWORD: z.string().min(12, { message: 'must be at least 12 characters' }).optional(),
+    DATA_DIR: z.string().min(1).default('.data'),
+    NEXTAUTH_URL: z.url({ message: 'must be a URL such as https://dbadmin.example.org' }).optional(),
+    PG_BIN_DIR: z.string().min(1).default('/usr/lib/postgresql/15/bin'),
+    TARGET_STATEMENT_TIMEOUT_MS: z.coerce
+      .number({ message: 'must be a number of milliseconds' })
+      .int({ message: 'must be a whole number of milliseconds' })
+      .min(100, { message: 'must be at least 100 ms' })
+      .max(3_600_000, { message: 'must be at most one hour' })
+      .default(30_000),
+  })
+  .superRefine((env, ctx) => {
+    if (env.ADMIN_EMAIL && !env.ADMIN_PASSWORD) {
+      ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: 'is required when ADMIN_EMAIL is set' })
+    }
+    if (env.ADMIN_PASSWORD && !env.ADMIN_EMAIL) {
+      ctx.addIssue({ code: 'custom', path: ['ADMIN_EMAIL'], message: 'is required when ADMIN_PASSWORD is set' })
+    }
+  })
+
+export type AppConfig = z.infer<typeof EnvSchema> & {
+  /** Absolute path of DATA_DIR. */
+  dataPath: string
+  /** True when no DATABASE_URL is given: the embedded cluster with the DoR demo is the target. */
+  embeddedTarget: boolean
+}
+
+function withoutEmptyValues(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {}
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && v.trim() !== '') out[k] = v
+  return out
+}
+
+export interface LoadOptions {
+  /** The web server needs a session secret; the CLI does not. */
+  purpose?: 'server' | 'cli'
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env, opts: LoadOptions = {}): AppConfig {
+  const parsed = EnvSchema.safeParse(withoutEmptyValues(env))
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    const name = String(issue.path[0] ?? 'environment')
+    throw new ConfigError(`Configuration error: ${name} ${issue.message}`)
+  }
+  // A real target means a real deployment: a secret generated under .data/ is not good enough there.
+  if (opts.purpose === 'server' && parsed.data.DATABASE_URL && !parsed.data.AUTH_SECRET) {
+    throw new ConfigError(
+      'Configuration error: AUTH_SECRET is required when DATABASE_URL is set (generate one with `openssl rand -base64 32`)',
+    )
+  }
+  return {
+    ...parsed.data,
+    dataPath: path.resolve(parsed.data.DATA_DIR),
+    embeddedTarget: !parsed.data.DATABASE_URL,
+  }
+}

@@ -1,0 +1,49 @@
+import { Kysely, PostgresDialect } from 'kysely'
+import pg from 'pg'
+
+export interface ConnectOptions {
+  /** Pool size. Small on purpose: the dashboard must never be the one exhausting a server's connections. */
+  max?: number
+  applicationName?: string
+  /** statement_timeout for every session of this pool, in milliseconds. */
+  statementTimeoutMs?: number
+}
+
+// COUNT(*) and sizes arrive as int8; they fit in a double for anything a dashboard shows.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v))
+
+export function createPool(url: string, opts: ConnectOptions = {}): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.max ?? 4,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 5_000,
+    application_name: opts.applicationName ?? 'dor-db-admin',
+    ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
+  })
+  // An idle client losing its server (restart, network) must not crash the process.
+  pool.on('error', () => {})
+  return pool
+}
+
+export function createDb<DB = any>(url: string, opts: ConnectOptions = {}): Kysely<DB> {
+  return new Kysely<DB>({ dialect: new PostgresDialect({ pool: createPool(url, opts) }) })
+}
+
+/** Host, port and database of a URL, without the password, for display and logs. */
+export function describeUrl(url: string): { host: string; port: number; database: string; user: string } {
+  const u = new URL(url)
+  return {
+    host: u.hostname || 'localhost',
+    port: Number(u.port || 5432),
+    database: decodeURIComponent(u.pathname.replace(/^\//, '')) || 'postgres',
+    user: decodeURIComponent(u.username),
+  }
+}
+
+/** The same server, another database. */
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url)
+  u.pathname = '/' + encodeURIComponent(database)
+  return u.toString()
+}

@@ -1,0 +1,36 @@
+import { ConfigError, loadConfig } from '../config'
+
+export interface ServerEnv {
+  targetUrl: string
+  stateUrl: string
+  demo: boolean
+  authSecret: string
+  sessionHours: number
+  targetStatementTimeoutMs: number
+}
+
+let cached: ServerEnv | undefined
+
+/**
+ * The web server's view of the configuration. scripts/start.ts resolves the embedded cluster and
+ * passes the resulting URLs as DBADMIN_TARGET_URL / DBADMIN_STATE_URL; without the launcher,
+ * DATABASE_URL and STATE_DATABASE_URL must both be given.
+ */
+export function serverEnv(): ServerEnv {
+  if (cached) return cached
+  const config = loadConfig()
+  const targetUrl = process.env.DBADMIN_TARGET_URL || config.DATABASE_URL
+  const stateUrl = process.env.DBADMIN_STATE_URL || config.STATE_DATABASE_URL
+  if (!targetUrl) throw new ConfigError('Configuration error: DATABASE_URL is not set (start the dashboard with `npm start`)')
+  if (!stateUrl) throw new ConfigError('Configuration error: STATE_DATABASE_URL is not set (start the dashboard with `npm start`)')
+  if (!config.AUTH_SECRET) throw new ConfigError('Configuration error: AUTH_SECRET is not set (start the dashboard with `npm start`)')
+  cached = {
+    targetUrl,
+    stateUrl,
+    demo: process.env.DBADMIN_DEMO === '1',
+    authSecret: config.AUTH_SECRET,
+    sessionHours: config.SESSION_HOURS,
+    targetStatementTimeoutMs: config.TARGET_STATEMENT_TIMEOUT_MS,
+  }
+  return cached
+}

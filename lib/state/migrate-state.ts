@@ -1,0 +1,18 @@
+import { type Kysely, Migrator } from 'kysely'
+import { STATE_MIGRATION_LOCK_TABLE, STATE_MIGRATION_TABLE, StaticProvider, stateMigrations } from '@/db/migrations'
+
+/** Brings the state database to the newest schema. Safe to run from several processes at once. */
+export async function migrateStateDb(db: Kysely<any>): Promise<string[]> {
+  const migrator = new Migrator({
+    db,
+    provider: new StaticProvider(stateMigrations),
+    migrationTableName: STATE_MIGRATION_TABLE,
+    migrationLockTableName: STATE_MIGRATION_LOCK_TABLE,
+  })
+  const { error, results } = await migrator.migrateToLatest()
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName
+    throw new Error(`State database migration ${failed ?? ''} failed: ${(error as Error).message ?? error}`)
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
+}
