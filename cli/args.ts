@@ -5,7 +5,7 @@ export interface ParsedArgs {
 }
 
 /** Flags that never take a value, so `--json status` keeps `status` as a word. */
-const BOOLEAN_FLAGS = new Set(['json', 'help', 'fail-on-findings', 'yes'])
+const BOOLEAN_FLAGS = new Set(['json', 'help', 'fail-on-findings', 'yes', 'system'])
 
 export function parseArgs(argv: string[]): ParsedArgs {
   const positional: string[] = []

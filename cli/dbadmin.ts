@@ -4,12 +4,17 @@ import { createDb } from '../lib/db/connect'
 import { prepareRuntime, type Runtime } from '../lib/runtime/prepare-runtime'
 import { CliError, parseArgs } from './args'
 import { healthCommand } from './commands/health'
+import { schemaCommand } from './commands/schema'
 import { userCommand } from './commands/users'
 import type { CliContext } from './context'
 
 const COMMANDS: Record<string, { run: (ctx: CliContext) => Promise<void>; help: string }> = {
-  health: { run: healthCommand, help: 'health [--json]            server version, database size, connections' },
-  user: { run: userCommand, help: 'user add|list [--json]     manage dashboard users' },
+  health: { run: healthCommand, help: 'health [--json]             server version, database size, connections' },
+  schema: {
+    run: schemaCommand,
+    help: 'schema [--json] [--system]  the live schema; schema snapshot|snapshots|diff --from ID|live [--to ID|live]',
+  },
+  user: { run: userCommand, help: 'user add|list [--json]      manage dashboard users' },
 }
 
 function usage(): string {

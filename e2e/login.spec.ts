@@ -27,6 +27,8 @@ test.describe('login', () => {
       await expect(page.getByTestId('target-identity')).toContainText('dor')
       await expect(page.getByTestId('target-identity')).toContainText('PostgreSQL 15')
       await expect(page.getByTestId('target-identity')).toContainText('embedded demo')
+      const session = (await page.context().cookies()).find((c) => c.name === 'next-auth.session-token')
+      expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax', secure: false })
       await page.getByRole('button', { name: 'Sign out' }).click()
       await expect(page).toHaveURL(/\/login/)
       await page.goto('/overview')

@@ -1,4 +1,6 @@
 import { type Kysely, sql } from 'kysely'
+import { containsPattern, escapeLike } from '../db/like-pattern'
+import { looksSecret } from '../db/secret-names'
 
 export type AuditResult = 'ok' | 'denied' | 'invalid' | 'failed' | 'error'
 
@@ -21,8 +23,6 @@ export interface AuditRecord extends Required<Omit<AuditEntry, 'input'>> {
   input: unknown
 }
 
-// Matches passwordHash, api_key, secretToken; not primaryKey or monkey.
-const SECRET_KEY = /pass(word)?|secret|token|hash|credential|api_?key|private_?key|^key$/i
 const MAX_STRING = 200
 
 /** What of an input goes into the audit log: secrets replaced, long strings and lists cut. */
@@ -37,7 +37,7 @@ export function summarizeInput(input: unknown, depth = 0): unknown {
   }
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(input as Record<string, unknown>)) {
-    out[k] = SECRET_KEY.test(k) ? '[redacted]' : summarizeInput(v, depth + 1)
+    out[k] = looksSecret(k) ? '[redacted]' : summarizeInput(v, depth + 1)
   }
   return out
 }
@@ -73,10 +73,6 @@ export interface AuditFilter {
   limit?: number
 }
 
-function escapeLike(value: string): string {
-  return value.replace(/[\\%_]/g, (c) => '\\' + c)
-}
-
 export async function listAudit(db: Kysely<any>, filter: AuditFilter = {}): Promise<AuditRecord[]> {
   let query = db
     .selectFrom('audit_log')
@@ -84,13 +80,13 @@ export async function listAudit(db: Kysely<any>, filter: AuditFilter = {}): Prom
     .orderBy('id', 'desc')
     .limit(Math.min(Math.max(filter.limit ?? 100, 1), 500))
   if (filter.action) query = query.where('action', 'like', escapeLike(filter.action) + '%')
-  if (filter.actor) query = query.where(sql`lower(actor_email)`, 'like', '%' + escapeLike(filter.actor.toLowerCase()) + '%')
+  if (filter.actor) query = query.where(sql`lower(actor_email)`, 'like', containsPattern(filter.actor.toLowerCase()))
   if (filter.result) query = query.where('result', '=', filter.result)
   if (filter.since) query = query.where('at', '>=', filter.since)
   if (filter.until) query = query.where('at', '<', filter.until)
   if (filter.beforeId) query = query.where('id', '<', filter.beforeId)
   if (filter.q) {
-    const pattern = '%' + escapeLike(filter.q) + '%'
+    const pattern = containsPattern(filter.q)
     query = query.where((eb) =>
       eb.or([
         eb('action', 'ilike', pattern),

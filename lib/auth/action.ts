@@ -5,11 +5,16 @@ import type { ActionResult } from './action-result'
 import { requestClientIp, sessionClaims } from './current-user'
 import { type GuardedSpec, runGuarded } from './guarded-run'
 
-const wrapped = new WeakSet<object>()
+const wrapped = new WeakMap<object, GuardedSpec<any, any>>()
 
 /** True for functions built by action() or routeAction(); a unit test checks every export. */
 export function isWrappedAction(fn: unknown): boolean {
   return typeof fn === 'function' && wrapped.has(fn)
+}
+
+/** The spec behind a wrapped action, so that tests can run every action as every role. */
+export function wrappedSpec(fn: unknown): GuardedSpec<any, any> | undefined {
+  return typeof fn === 'function' ? wrapped.get(fn) : undefined
 }
 
 function logError(ref: string, error: unknown) {
@@ -29,7 +34,7 @@ export function action<S extends z.ZodType, T = undefined>(spec: GuardedSpec<S, 
       rawInput,
       logError,
     })
-  wrapped.add(fn)
+  wrapped.set(fn, spec)
   return fn
 }
 
@@ -55,7 +60,7 @@ export function routeAction<S extends z.ZodType, T = undefined>(spec: GuardedSpe
     const status = result.ok ? 200 : STATUS[result.code] ?? 400
     return Response.json(result, { status })
   }
-  wrapped.add(fn)
+  wrapped.set(fn, spec)
   return fn
 }
 

@@ -1,7 +1,11 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { describe, expect, it } from 'vitest'
-import { isWrappedAction } from './action'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
+import { freshStateDb } from '../../test/state-db'
+import { listAudit } from '../audit/audit-log'
+import { runGuarded } from './guarded-run'
+import { can, ROLES } from './permissions'
 
 const root = path.resolve(import.meta.dirname, '../..')
 
@@ -19,18 +23,60 @@ const routeFiles = findFiles(path.join(root, 'app', 'api'), (n) => n === 'route.
   (f) => !f.includes('[...nextauth]'),
 )
 
+let state: Awaited<ReturnType<typeof freshStateDb>>
+let target: FreshDatabase
+// The action modules are imported after the environment points at the test databases.
+let wrapper: typeof import('./action')
+
+beforeAll(async () => {
+  state = await freshStateDb()
+  target = await freshDatabase('target')
+  process.env.DBADMIN_TARGET_URL = target.url
+  process.env.DBADMIN_STATE_URL = state.url
+  process.env.AUTH_SECRET = 'test-secret-test-secret-test-secret-1234'
+  wrapper = await import('./action')
+})
+afterAll(async () => {
+  await target?.drop()
+  await state?.drop()
+})
+
+async function exportsOf(file: string): Promise<[string, unknown][]> {
+  return Object.entries(await import(file))
+}
+
 describe('every server action goes through the action wrapper', () => {
   it('finds the action files', () => {
     expect(actionFiles.length).toBeGreaterThan(0)
   })
 
   for (const file of actionFiles) {
-    it(path.relative(root, file), async () => {
-      const mod = await import(file)
-      const exports = Object.entries(mod)
+    const rel = path.relative(root, file)
+    it(rel, async () => {
+      const exports = await exportsOf(file)
       expect(exports.length).toBeGreaterThan(0)
       for (const [name, value] of exports) {
-        expect(isWrappedAction(value), `${name} in ${path.relative(root, file)} is not built with action()`).toBe(true)
+        expect(wrapper.isWrappedAction(value), `${name} in ${rel} is not built with action()`).toBe(true)
+      }
+    })
+
+    it(`${rel}: each action as every role`, async () => {
+      for (const [name, value] of await exportsOf(file)) {
+        const spec = wrapper.wrappedSpec(value)!
+        for (const role of ROLES) {
+          const result = await runGuarded(spec, {
+            stateDb: state.db,
+            session: { userId: state.users[role].id, sessionVersion: 1 },
+            clientIp: null,
+            rawInput: {},
+          })
+          const label = `${name} (${spec.permission}) as ${role}: ${result.code} ${result.message}`
+          if (can(role, spec.permission)) expect(['forbidden', 'unauthenticated'], label).not.toContain(result.code)
+          else expect(result.code, label).toBe('forbidden')
+        }
+        const denied = await listAudit(state.db, { action: spec.name, result: 'denied' })
+        const refusedRoles = ROLES.filter((r) => !can(r, spec.permission))
+        expect(denied.map((d) => d.actorEmail).sort()).toEqual(refusedRoles.map((r) => state.users[r].email).sort())
       }
     })
   }
@@ -42,7 +88,7 @@ describe('every mutating route handler goes through the action wrapper', () => {
       const mod = await import(file)
       for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {
         if (method in mod) {
-          expect(isWrappedAction(mod[method]), `${method} in ${path.relative(root, file)} is not built with routeAction()`).toBe(
+          expect(wrapper.isWrappedAction(mod[method]), `${method} in ${path.relative(root, file)} is not built with routeAction()`).toBe(
             true,
           )
         }

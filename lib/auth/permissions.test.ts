@@ -5,8 +5,8 @@ import { can, isRole, type Permission, PERMISSIONS, type Role, ROLES } from './p
 //                                   admin  operator viewer
 const MATRIX: Record<Permission, [boolean, boolean, boolean]> = {
   'dashboard.read': /*        */ [true, true, true],
-  'account.update': /*        */ [true, true, true],
   'checks.run': /*            */ [true, true, false],
+  'schema.snapshot': /*       */ [true, true, false],
   'maintenance.run': /*       */ [true, true, false],
   'backups.create': /*        */ [true, true, false],
   'migrations.apply': /*      */ [true, false, false],
@@ -15,6 +15,7 @@ const MATRIX: Record<Permission, [boolean, boolean, boolean]> = {
   'backups.download': /*      */ [true, false, false],
   'sessions.terminate': /*    */ [true, false, false],
   'users.manage': /*          */ [true, false, false],
+  'data.reveal': /*           */ [true, false, false],
   'audit.read': /*            */ [true, false, false],
 }
 const COLUMNS: Role[] = ['admin', 'operator', 'viewer']
@@ -32,14 +33,14 @@ describe('permissions', () => {
     expect(COLUMNS.map((role) => can(role, permission))).toEqual(row)
   })
 
-  it('viewers may only read and update their own account', () => {
+  it('viewers may only read', () => {
     const allowed = (Object.keys(PERMISSIONS) as Permission[]).filter((p) => can('viewer', p))
-    expect(allowed).toEqual(['dashboard.read', 'account.update'])
+    expect(allowed).toEqual(['dashboard.read'])
   })
 
-  it('operators add checks, maintenance and creating backups', () => {
+  it('operators add checks, schema snapshots, maintenance and creating backups', () => {
     const allowed = (Object.keys(PERMISSIONS) as Permission[]).filter((p) => can('operator', p))
-    expect(allowed).toEqual(['dashboard.read', 'account.update', 'checks.run', 'maintenance.run', 'backups.create'])
+    expect(allowed).toEqual(['dashboard.read', 'checks.run', 'schema.snapshot', 'maintenance.run', 'backups.create'])
   })
 
   it('admins may do everything', () => {

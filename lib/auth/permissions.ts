@@ -9,8 +9,8 @@ export type Role = (typeof ROLES)[number]
 
 export const PERMISSIONS = {
   'dashboard.read': ['admin', 'operator', 'viewer'],
-  'account.update': ['admin', 'operator', 'viewer'],
   'checks.run': ['admin', 'operator'],
+  'schema.snapshot': ['admin', 'operator'],
   'maintenance.run': ['admin', 'operator'],
   'backups.create': ['admin', 'operator'],
   'migrations.apply': ['admin'],
@@ -19,6 +19,7 @@ export const PERMISSIONS = {
   'backups.download': ['admin'],
   'sessions.terminate': ['admin'],
   'users.manage': ['admin'],
+  'data.reveal': ['admin'],
   'audit.read': ['admin'],
 } as const satisfies Record<string, readonly Role[]>
 

@@ -7,6 +7,8 @@ export interface ServerEnv {
   authSecret: string
   sessionHours: number
   targetStatementTimeoutMs: number
+  /** Where pg_dump, pg_restore and psql live. */
+  pgBinDir: string
 }
 
 let cached: ServerEnv | undefined
@@ -31,6 +33,7 @@ export function serverEnv(): ServerEnv {
     authSecret: config.AUTH_SECRET,
     sessionHours: config.SESSION_HOURS,
     targetStatementTimeoutMs: config.TARGET_STATEMENT_TIMEOUT_MS,
+    pgBinDir: config.PG_BIN_DIR,
   }
   return cached
 }

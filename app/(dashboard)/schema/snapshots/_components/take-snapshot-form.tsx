@@ -1,0 +1,15 @@
+'use client'
+
+import { ActionForm } from '@/components/action-form'
+import { takeSnapshotAction } from '../actions'
+
+export function TakeSnapshotForm() {
+  return (
+    <ActionForm action={takeSnapshotAction} submitLabel="Take snapshot" className="row" resetOnSuccess testId="take-snapshot">
+      <label>
+        Note (optional)
+        <input name="note" maxLength={200} placeholder="before the March release" />
+      </label>
+    </ActionForm>
+  )
+}

@@ -1,0 +1,125 @@
+import Link from 'next/link'
+import { Suspense } from 'react'
+import { TableSkeleton } from '@/components/skeletons'
+import { WidgetError } from '@/components/widget-error'
+import { requireUser } from '@/lib/auth/current-user'
+import { can } from '@/lib/auth/permissions'
+import { stateDb, targetDb } from '@/lib/db/server-dbs'
+import { formatTimestamp } from '@/lib/format/units'
+import { listSnapshots } from '@/lib/schema/snapshot-store'
+import { compareSnapshots, parseSnapshotRef, type SnapshotRef, UnknownSnapshotError } from '@/lib/schema/take-snapshot'
+import { SchemaDiffView } from './_components/schema-diff-view'
+import { TakeSnapshotForm } from './_components/take-snapshot-form'
+
+export default async function SnapshotsPage({ searchParams }: { searchParams: Promise<{ from?: string; to?: string }> }) {
+  const user = await requireUser()
+  const params = await searchParams
+  const from = parseSnapshotRef(params.from)
+  const to = parseSnapshotRef(params.to) ?? 'live'
+  const snapshots = await listSnapshots(stateDb(), { limit: 100 })
+  const options = [{ value: 'live', label: 'live schema (now)' }].concat(
+    snapshots.map((s) => ({ value: String(s.id), label: `#${s.id} ${formatTimestamp(s.takenAt)} (${s.reason})` })),
+  )
+  return (
+    <>
+      <h1>Schema snapshots</h1>
+      <p className="muted">
+        A snapshot is a normalized description of the schema (tables, columns, types, constraints, indexes, enums,
+        sequences) kept in the dashboard&apos;s own database. Migration runs take one before and after. Compare any two,
+        or a snapshot with the live schema. <Link href="/schema">Back to the schema</Link>
+      </p>
+      {can(user.role, 'schema.snapshot') ? (
+        <div className="card" style={{ marginBottom: 16 }}>
+          <TakeSnapshotForm />
+        </div>
+      ) : null}
+
+      <form className="row card" method="get" aria-label="Compare snapshots" style={{ marginBottom: 16 }}>
+        <label>
+          From
+          <select name="from" defaultValue={params.from ?? ''} required>
+            <option value="" disabled>
+              choose…
+            </option>
+            {options.map((o) => (
+              <option key={o.value} value={o.value}>
+                {o.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          To
+          <select name="to" defaultValue={params.to ?? 'live'}>
+            {options.map((o) => (
+              <option key={o.value} value={o.value}>
+                {o.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="submit" className="primary">
+          Compare
+        </button>
+      </form>
+
+      {from !== null ? (
+        <Suspense fallback={<TableSkeleton rows={6} />}>
+          <Comparison from={from} to={to} />
+        </Suspense>
+      ) : null}
+
+      <table className="data" data-testid="snapshot-list" style={{ marginTop: 16 }}>
+        <thead>
+          <tr>
+            <th>#</th>
+            <th>Taken</th>
+            <th>By</th>
+            <th>Reason</th>
+            <th>Database</th>
+            <th className="num">Tables</th>
+            <th className="num">Columns</th>
+            <th>Fingerprint</th>
+            <th>Compare</th>
+          </tr>
+        </thead>
+        <tbody>
+          {snapshots.length === 0 ? (
+            <tr>
+              <td colSpan={9} className="muted">
+                No snapshots yet.
+              </td>
+            </tr>
+          ) : null}
+          {snapshots.map((s) => (
+            <tr key={s.id}>
+              <td>{s.id}</td>
+              <td className="muted">{formatTimestamp(s.takenAt)}</td>
+              <td>{s.takenBy ?? '–'}</td>
+              <td>{s.reason}</td>
+              <td className="mono">{s.database}</td>
+              <td className="num">{s.summary.tables}</td>
+              <td className="num">{s.summary.columns}</td>
+              <td className="mono" title={s.fingerprint}>
+                {s.fingerprint.slice(0, 12)}
+              </td>
+              <td>
+                <Link href={`/schema/snapshots?from=${s.id}&to=live`}>with live</Link>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  )
+}
+
+async function Comparison({ from, to }: { from: SnapshotRef; to: SnapshotRef }) {
+  try {
+    const result = await compareSnapshots(targetDb(), stateDb(), from, to)
+    return <SchemaDiffView diff={result.diff} from={result.from} to={result.to} />
+  } catch (e) {
+    if (e instanceof UnknownSnapshotError) return <div className="banner warn">{e.message}</div>
+    return <WidgetError title="Comparison" error={e} />
+  }
+}

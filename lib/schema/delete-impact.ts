@@ -1,0 +1,116 @@
+import { type Kysely, sql } from 'kysely'
+import type { FkAction } from './types'
+
+export interface ForeignKeyEdge {
+  name: string
+  /** The referencing (child) table. */
+  schema: string
+  table: string
+  columns: string[]
+  /** The referenced (parent) table. */
+  refSchema: string
+  refTable: string
+  onDelete: FkAction
+  validated: boolean
+}
+
+/** Every foreign key of the database in one query: the graph behind delete impact and diagrams. */
+export async function readForeignKeyGraph(db: Kysely<any>): Promise<ForeignKeyEdge[]> {
+  const { rows } = await sql<{
+    name: string
+    schema: string
+    table: string
+    columns: string[]
+    ref_schema: string
+    ref_table: string
+    on_delete: string
+    validated: boolean
+  }>`
+    select con.conname as name, n.nspname as schema, c.relname as table,
+           array(select a.attname::text from unnest(con.conkey) with ordinality k(attnum, ord)
+                 join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.attnum order by k.ord) as columns,
+           fn.nspname as ref_schema, fc.relname as ref_table, con.confdeltype::text as on_delete,
+           con.convalidated as validated
+    from pg_constraint con
+    join pg_class c on c.oid = con.conrelid join pg_namespace n on n.oid = c.relnamespace
+    join pg_class fc on fc.oid = con.confrelid join pg_namespace fn on fn.oid = fc.relnamespace
+    where con.contype = 'f'
+  `.execute(db)
+  const actions: Record<string, FkAction> = { a: 'NO ACTION', r: 'RESTRICT', c: 'CASCADE', n: 'SET NULL', d: 'SET DEFAULT' }
+  return rows.map((r) => ({
+    name: r.name,
+    schema: r.schema,
+    table: r.table,
+    columns: r.columns,
+    refSchema: r.ref_schema,
+    refTable: r.ref_table,
+    onDelete: actions[r.on_delete],
+    validated: r.validated,
+  }))
+}
+
+export type ImpactEffect = 'deletes' | 'sets_null' | 'sets_default' | 'blocks'
+
+export interface ImpactNode {
+  schema: string
+  table: string
+  via: string
+  columns: string[]
+  onDelete: FkAction
+  effect: ImpactEffect
+  /** Reached again through a cascade cycle: not expanded a second time. */
+  cycle: boolean
+  children: ImpactNode[]
+}
+
+const EFFECT: Record<FkAction, ImpactEffect> = {
+  CASCADE: 'deletes',
+  'SET NULL': 'sets_null',
+  'SET DEFAULT': 'sets_default',
+  'NO ACTION': 'blocks',
+  RESTRICT: 'blocks',
+}
+
+const key = (schema: string, table: string) => JSON.stringify([schema, table])
+
+/**
+ * What deleting rows of a table does through incoming foreign keys: cascades are followed to
+ * the rows they delete; SET NULL/DEFAULT and NO ACTION/RESTRICT end their branch.
+ */
+export function deleteImpact(edges: ForeignKeyEdge[], schema: string, table: string, maxDepth = 12): ImpactNode[] {
+  const byParent = new Map<string, ForeignKeyEdge[]>()
+  for (const e of edges) {
+    const k = key(e.refSchema, e.refTable)
+    const list = byParent.get(k)
+    if (list) list.push(e)
+    else byParent.set(k, [e])
+  }
+  const walk = (s: string, t: string, path: Set<string>, depth: number): ImpactNode[] =>
+    (byParent.get(key(s, t)) ?? [])
+      .slice()
+      .sort((a, b) => a.schema.localeCompare(b.schema) || a.table.localeCompare(b.table) || a.name.localeCompare(b.name))
+      .map((e) => {
+        const effect = EFFECT[e.onDelete]
+        const k = key(e.schema, e.table)
+        const cycle = path.has(k)
+        const expand = effect === 'deletes' && !cycle && depth < maxDepth
+        return {
+          schema: e.schema,
+          table: e.table,
+          via: e.name,
+          columns: e.columns,
+          onDelete: e.onDelete,
+          effect,
+          cycle,
+          children: expand ? walk(e.schema, e.table, new Set([...path, k]), depth + 1) : [],
+        }
+      })
+  return walk(schema, table, new Set([key(schema, table)]), 0)
+}
+
+/** Tables linked to this one by a foreign key either way: the neighbours a diagram shows. */
+export function neighbours(edges: ForeignKeyEdge[], schema: string, table: string): ForeignKeyEdge[] {
+  return edges.filter(
+    (e) => (e.schema === schema && e.table === table) || (e.refSchema === schema && e.refTable === table),
+  )
+}

@@ -1,0 +1,92 @@
+import type { Kysely } from 'kysely'
+import { type SchemaSnapshot, type SnapshotSummary, snapshotFingerprint, summarizeSnapshot } from './snapshot'
+
+export interface SnapshotMeta {
+  id: number
+  takenAt: Date
+  takenById: string | null
+  /** An e-mail, 'cli' or 'migration run'. */
+  takenBy: string | null
+  /** 'manual', 'before migration run', 'after migration run', or free text. */
+  reason: string
+  database: string
+  fingerprint: string
+  summary: SnapshotSummary
+}
+
+export interface SaveSnapshotInput {
+  snapshot: SchemaSnapshot
+  database: string
+  reason: string
+  takenById?: string | null
+  takenBy?: string | null
+}
+
+export interface ListSnapshotsOptions {
+  /** Only snapshots of this database. */
+  database?: string
+  /** Keyset pagination: snapshots with an id below this one. */
+  beforeId?: number
+  limit?: number
+}
+
+const META_COLUMNS = ['id', 'taken_at', 'taken_by_id', 'taken_by', 'reason', 'database', 'fingerprint', 'summary'] as const
+
+function toMeta(r: any): SnapshotMeta {
+  return {
+    // bigserial: a string unless the int8 parser of lib/db/connect is installed.
+    id: Number(r.id),
+    takenAt: r.taken_at,
+    takenById: r.taken_by_id,
+    takenBy: r.taken_by,
+    reason: r.reason,
+    database: r.database,
+    fingerprint: r.fingerprint,
+    summary: r.summary,
+  }
+}
+
+/** Stores a snapshot with its fingerprint and counts, computed here so they always match the body. */
+export async function saveSnapshot(db: Kysely<any>, input: SaveSnapshotInput): Promise<SnapshotMeta> {
+  const row = await db
+    .insertInto('schema_snapshot')
+    .values({
+      taken_by_id: input.takenById ?? null,
+      taken_by: input.takenBy ?? null,
+      reason: input.reason,
+      database: input.database,
+      fingerprint: snapshotFingerprint(input.snapshot),
+      summary: JSON.stringify(summarizeSnapshot(input.snapshot)),
+      snapshot: JSON.stringify(input.snapshot),
+    })
+    .returning(META_COLUMNS)
+    .executeTakeFirstOrThrow()
+  return toMeta(row)
+}
+
+/** Newest first, without the snapshot bodies. */
+export async function listSnapshots(db: Kysely<any>, opts: ListSnapshotsOptions = {}): Promise<SnapshotMeta[]> {
+  // id, not taken_at: ids follow insertion order even when two snapshots share a timestamp.
+  let query = db
+    .selectFrom('schema_snapshot')
+    .select(META_COLUMNS)
+    .orderBy('id', 'desc')
+    .limit(Math.min(Math.max(opts.limit ?? 50, 1), 500))
+  if (opts.database !== undefined) query = query.where('database', '=', opts.database)
+  if (opts.beforeId !== undefined) query = query.where('id', '<', opts.beforeId)
+  const rows = await query.execute()
+  return rows.map(toMeta)
+}
+
+export async function getSnapshot(db: Kysely<any>, id: number): Promise<{ meta: SnapshotMeta; snapshot: SchemaSnapshot } | null> {
+  // An id from a URL may be anything; only a bigint can match, and anything else must not become a SQL error.
+  if (!Number.isSafeInteger(id) || id < 1) return null
+  const row = await db
+    .selectFrom('schema_snapshot')
+    .select([...META_COLUMNS, 'snapshot'])
+    .where('id', '=', id)
+    .executeTakeFirst()
+  if (!row) return null
+  if (row.snapshot?.version !== 1) throw new Error(`Schema snapshot ${id} has unsupported version ${String(row.snapshot?.version)}`)
+  return { meta: toMeta(row), snapshot: row.snapshot as SchemaSnapshot }
+}

@@ -1,0 +1,52 @@
+import type { Kysely } from 'kysely'
+import { readSchemaModel } from './catalog'
+import { type SchemaDiff, diffSnapshots } from './diff'
+import { type SchemaSnapshot, toSnapshot } from './snapshot'
+import { getSnapshot, type SnapshotMeta, saveSnapshot } from './snapshot-store'
+
+/** Reads the live schema of the target and stores it in the state database. */
+export async function takeSnapshot(
+  target: Kysely<any>,
+  state: Kysely<any>,
+  by: { reason: string; takenById?: string | null; takenBy?: string | null },
+): Promise<SnapshotMeta> {
+  const model = await readSchemaModel(target)
+  return saveSnapshot(state, { snapshot: toSnapshot(model), database: model.database, ...by })
+}
+
+export async function liveSnapshot(target: Kysely<any>): Promise<SchemaSnapshot> {
+  return toSnapshot(await readSchemaModel(target))
+}
+
+/** 'live' or a stored snapshot id, as pages and the CLI name the two sides of a comparison. */
+export type SnapshotRef = number | 'live'
+
+export class UnknownSnapshotError extends Error {
+  constructor(readonly ref: SnapshotRef) {
+    super(`There is no schema snapshot #${ref}.`)
+  }
+}
+
+async function resolve(target: Kysely<any>, state: Kysely<any>, ref: SnapshotRef) {
+  if (ref === 'live') return { label: 'live schema', snapshot: await liveSnapshot(target) }
+  const found = await getSnapshot(state, ref)
+  if (!found) throw new UnknownSnapshotError(ref)
+  return { label: `snapshot #${ref}`, snapshot: found.snapshot }
+}
+
+/** The diff from `from` to `to`, each a stored snapshot or the live schema. */
+export async function compareSnapshots(
+  target: Kysely<any>,
+  state: Kysely<any>,
+  from: SnapshotRef,
+  to: SnapshotRef,
+): Promise<{ from: string; to: string; diff: SchemaDiff }> {
+  const [a, b] = await Promise.all([resolve(target, state, from), resolve(target, state, to)])
+  return { from: a.label, to: b.label, diff: diffSnapshots(a.snapshot, b.snapshot) }
+}
+
+export function parseSnapshotRef(value: string | undefined): SnapshotRef | null {
+  if (value === 'live') return 'live'
+  if (value && /^\d{1,15}$/.test(value)) return Number(value)
+  return null
+}
