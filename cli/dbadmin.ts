@@ -42,12 +42,8 @@ async function main(argv: string[]): Promise<number> {
   const runtime: Runtime = await prepareRuntime(config, {
     whenRunning: 'share',
     log: (line) => process.stderr.write(line + '\n'),
+    createFirstAdmin: false,
   })
-  if (runtime.firstAdmin.created && runtime.firstAdmin.generatedPassword) {
-    process.stderr.write(
-      `First admin created: ${runtime.firstAdmin.email} / ${runtime.firstAdmin.generatedPassword} (shown once)\n`,
-    )
-  }
   const dbs: Kysely<any>[] = []
   const open = (url: string) => {
     const db = createDb(url, { max: 2, applicationName: 'dbadmin cli' })

@@ -54,7 +54,7 @@ async function main() {
     DBADMIN_TARGET_URL: runtime.targetUrl,
     DBADMIN_STATE_URL: runtime.stateUrl,
     DBADMIN_DEMO: runtime.demo ? '1' : '0',
-    AUTH_SECRET: runtime.authSecret,
+    AUTH_SECRET: runtime.authSecret!,
     NEXTAUTH_URL: config.NEXTAUTH_URL ?? `http://localhost:${config.PORT}`,
     NEXT_TELEMETRY_DISABLED: '1',
   }

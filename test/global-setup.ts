@@ -1,6 +1,8 @@
+import fs from 'node:fs'
 import path from 'node:path'
 import type { TestProject } from 'vitest/node'
 import { type EmbeddedCluster, startCluster } from '../lib/embedded/cluster'
+import { findLivePostmaster, stopPostmaster } from '../lib/embedded/postmaster'
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -8,12 +10,39 @@ declare module 'vitest' {
   }
 }
 
+const ROOT = path.resolve('.data/test')
 let cluster: EmbeddedCluster | undefined
+let runDir: string | undefined
 
-/** One real PostgreSQL 15 for the whole run, started by the same launcher the app uses. */
+/** Clusters of runs that were killed: their postmaster is stopped and their directory removed. */
+async function removeStaleRuns() {
+  if (!fs.existsSync(ROOT)) return
+  for (const entry of fs.readdirSync(ROOT)) {
+    if (!entry.startsWith('run-')) continue
+    const pid = Number(entry.slice(4))
+    let owner = false
+    try {
+      process.kill(pid, 0)
+      owner = true
+    } catch {
+      // the run that made it is gone
+    }
+    if (owner) continue
+    const live = findLivePostmaster(path.join(ROOT, entry, 'postgres'))
+    if (live) await stopPostmaster(live.pid)
+    fs.rmSync(path.join(ROOT, entry), { recursive: true, force: true })
+  }
+}
+
+/**
+ * One real PostgreSQL 15 per test run, started by the same launcher the app uses. Each run has
+ * its own cluster, so that two runs side by side never stop each other's server.
+ */
 export async function setup(project: TestProject) {
+  await removeStaleRuns()
+  runDir = path.join(ROOT, `run-${process.pid}`)
   cluster = await startCluster({
-    pgdata: path.resolve('.data/test/postgres'),
+    pgdata: path.join(runDir, 'postgres'),
     password: 'test-only-password',
     whenRunning: 'adopt',
   })
@@ -22,4 +51,5 @@ export async function setup(project: TestProject) {
 
 export async function teardown() {
   await cluster?.stop()
+  if (runDir) fs.rmSync(runDir, { recursive: true, force: true })
 }

@@ -26,6 +26,12 @@ afterAll(async () => {
     }
   }
   fs.rmSync(ROOT, { recursive: true, force: true })
+  // The shared parent too, unless another run still has its directory there (then rmdir fails).
+  try {
+    fs.rmdirSync(path.dirname(ROOT))
+  } catch {
+    // Not empty or already gone.
+  }
 }, 120_000)
 
 /** pid and port from PGDATA/postmaster.pid; the pid file's own layout, not our reader of it. */

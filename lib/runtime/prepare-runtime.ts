@@ -16,7 +16,8 @@ export interface Runtime {
   stateUrl: string
   /** The target is the embedded DoR demo. */
   demo: boolean
-  authSecret: string
+  /** Undefined only for the CLI with both URLs set and no AUTH_SECRET: it signs no sessions. */
+  authSecret: string | undefined
   cluster: EmbeddedCluster | null
   firstAdmin: FirstAdmin
 }
@@ -25,6 +26,11 @@ export interface PrepareOptions {
   /** See ClusterOptions.whenRunning. */
   whenRunning: 'adopt' | 'share'
   log?: (line: string) => void
+  /**
+   * The web server creates the first admin and prints a generated password once, in its own
+   * terminal. The CLI does not: its stderr may be an unattended job's log.
+   */
+  createFirstAdmin?: boolean
 }
 
 /**
@@ -70,12 +76,15 @@ export async function prepareRuntime(config: AppConfig, opts: PrepareOptions): P
     try {
       const applied = await migrateStateDb(stateDb)
       if (applied.length) log(`State database migrated: ${applied.join(', ')}`)
-      firstAdmin = await ensureFirstAdmin(stateDb, { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD })
+      firstAdmin =
+        opts.createFirstAdmin === false
+          ? { created: false }
+          : await ensureFirstAdmin(stateDb, { email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD })
     } finally {
       await stateDb.destroy()
     }
 
-    return { targetUrl, stateUrl, demo: !config.DATABASE_URL, authSecret: authSecret!, cluster, firstAdmin }
+    return { targetUrl, stateUrl, demo: !config.DATABASE_URL, authSecret, cluster, firstAdmin }
   } catch (e) {
     if (cluster?.startedHere) await cluster.stop()
     throw e
