@@ -12,7 +12,8 @@
  *      without `.ts`. Names sort by timestamp, which is the order they run in.
  * Never edit a migration that has been applied anywhere; write a new one.
  */
-import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely'
+import { type Kysely, type Migration, Migrator } from 'kysely'
+import { StaticMigrationProvider } from '../lib/db/static-migration-provider'
 import * as createUsers from './20240115_093000_create_users'
 import * as createMeetingsAndAgendaItems from './20240122_141500_create_meetings_and_agenda_items'
 import * as createUploadsAndRegistrationRequests from './20240205_110000_create_uploads_and_registration_requests'
@@ -33,13 +34,7 @@ export const dorMigrations: Record<string, Migration> = {
 export const DOR_MIGRATION_TABLE = 'kysely_migration'
 export const DOR_MIGRATION_LOCK_TABLE = 'kysely_migration_lock'
 
-export class StaticMigrationProvider implements MigrationProvider {
-  constructor(private readonly migrations: Record<string, Migration>) {}
-
-  async getMigrations(): Promise<Record<string, Migration>> {
-    return this.migrations
-  }
-}
+export { StaticMigrationProvider }
 
 /** A Migrator over the DoR index and its tables, for the dashboard, the bench and tests. */
 export function dorMigrator(db: Kysely<any>, migrations: Record<string, Migration> = dorMigrations): Migrator {

@@ -7,6 +7,8 @@ export interface ConnectOptions {
   applicationName?: string
   /** statement_timeout for every session of this pool, in milliseconds. */
   statementTimeoutMs?: number
+  /** lock_timeout for every session: a statement waiting longer for a lock fails instead of hanging. */
+  lockTimeoutMs?: number
 }
 
 // COUNT(*) and sizes arrive as int8; they fit in a double for anything a dashboard shows.
@@ -20,6 +22,7 @@ export function createPool(url: string, opts: ConnectOptions = {}): pg.Pool {
     connectionTimeoutMillis: 5_000,
     application_name: opts.applicationName ?? 'dor-db-admin',
     ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
+    ...(opts.lockTimeoutMs ? { lock_timeout: opts.lockTimeoutMs } : {}),
   })
   // An idle client losing its server (restart, network) must not crash the process.
   pool.on('error', () => {})

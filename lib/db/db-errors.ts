@@ -14,3 +14,25 @@ export function describeDbError(e: unknown): string {
   const message = (err?.message ?? String(e)).replace(/postgres(ql)?:\/\/\S+/g, '[url]')
   return (err?.code ? `${err.code}: ` : '') + message.slice(0, 200)
 }
+
+const ADVICE: Record<string, string> = {
+  '55P03':
+    'It waited longer than lock_timeout for a lock another session holds on the same table. Nothing was changed; find the blocking session (pg_stat_activity) and try again.',
+  '57014': 'It ran longer than statement_timeout and was cancelled. Nothing was changed.',
+}
+
+/**
+ * The whole PostgreSQL error for people who must act on it (migration failures, the audit log):
+ * message, SQLSTATE, detail, hint, context and position, plus what to do for common codes.
+ */
+export function fullDbError(e: unknown): string {
+  const err = e as { message?: string; code?: string; detail?: string; hint?: string; where?: string; position?: string }
+  const parts = [err?.message ?? String(e)]
+  if (err?.code) parts.push(`SQLSTATE ${err.code}`)
+  if (err?.detail) parts.push(`Detail: ${err.detail}`)
+  if (err?.hint) parts.push(`Hint: ${err.hint}`)
+  if (err?.where) parts.push(`Context: ${err.where}`)
+  if (err?.position) parts.push(`Position: ${err.position}`)
+  if (err?.code && ADVICE[err.code]) parts.push(ADVICE[err.code])
+  return parts.join('\n').replace(/postgres(ql)?:\/\/\S+/g, '[url]')
+}

@@ -1,11 +1,12 @@
 import { type Kysely, Migrator } from 'kysely'
-import { STATE_MIGRATION_LOCK_TABLE, STATE_MIGRATION_TABLE, StaticProvider, stateMigrations } from '@/db/migrations'
+import { STATE_MIGRATION_LOCK_TABLE, STATE_MIGRATION_TABLE, stateMigrations } from '@/db/migrations'
+import { StaticMigrationProvider } from '../db/static-migration-provider'
 
 /** Brings the state database to the newest schema. Safe to run from several processes at once. */
 export async function migrateStateDb(db: Kysely<any>): Promise<string[]> {
   const migrator = new Migrator({
     db,
-    provider: new StaticProvider(stateMigrations),
+    provider: new StaticMigrationProvider(stateMigrations),
     migrationTableName: STATE_MIGRATION_TABLE,
     migrationLockTableName: STATE_MIGRATION_LOCK_TABLE,
   })
