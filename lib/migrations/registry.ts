@@ -31,16 +31,16 @@ export function defineMigrations(
   const defs = Object.keys(index)
     .sort()
     .map((name): MigrationDef => {
-      const module = index[name] as Migration & { transactional?: boolean; irreversible?: string }
+      const mod = index[name] as Migration & { transactional?: boolean; irreversible?: string }
       return {
         name,
         checksum: checksums[name] ?? null,
-        migration: module,
-        transactional: module.transactional !== false,
+        migration: mod,
+        transactional: mod.transactional !== false,
         irreversibleReason:
-          typeof module.irreversible === 'string'
-            ? module.irreversible
-            : typeof module.down !== 'function'
+          typeof mod.irreversible === 'string'
+            ? mod.irreversible
+            : typeof mod.down !== 'function'
               ? 'it has no down migration'
               : null,
       }
