@@ -4,12 +4,17 @@ import { createDb } from '../lib/db/connect'
 import { prepareRuntime, type Runtime } from '../lib/runtime/prepare-runtime'
 import { CliError, parseArgs } from './args'
 import { healthCommand } from './commands/health'
+import { migrateCommand } from './commands/migrate'
 import { schemaCommand } from './commands/schema'
 import { userCommand } from './commands/users'
 import type { CliContext } from './context'
 
 const COMMANDS: Record<string, { run: (ctx: CliContext) => Promise<void>; help: string }> = {
   health: { run: healthCommand, help: 'health [--json]             server version, database size, connections' },
+  migrate: {
+    run: migrateCommand,
+    help: 'migrate status|up|down|history [--json] [--to NAME] [--name NAME]  DoR migrations, same lock and history as the page',
+  },
   schema: {
     run: schemaCommand,
     help: 'schema [--json] [--system]  the live schema; schema snapshot|snapshots|diff --from ID|live [--to ID|live]',
@@ -55,6 +60,8 @@ async function main(argv: string[]): Promise<number> {
   const ctx: CliContext = {
     args,
     json: args.flags.json === true,
+    config,
+    targetUrl: runtime.targetUrl,
     target: () => (target ??= open(runtime.targetUrl)),
     state: () => (state ??= open(runtime.stateUrl)),
     print: (value) => process.stdout.write(JSON.stringify(value) + '\n'),

@@ -31,6 +31,8 @@ describe('loadConfig defaults', () => {
       DATA_DIR: '.data',
       PG_BIN_DIR: '/usr/lib/postgresql/15/bin',
       TARGET_STATEMENT_TIMEOUT_MS: 30_000,
+      MIGRATION_LOCK_TIMEOUT_MS: 5_000,
+      MIGRATION_STATEMENT_TIMEOUT_MS: 900_000,
       dataPath: path.resolve('.data'),
       embeddedTarget: true,
     })

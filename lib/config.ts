@@ -15,6 +15,15 @@ const postgresUrl = z
     message: 'must be a postgres:// or postgresql:// URL',
   })
 
+function milliseconds(min: number, max: number, fallback: number) {
+  return z.coerce
+    .number({ message: 'must be a number of milliseconds' })
+    .int({ message: 'must be a whole number of milliseconds' })
+    .min(min, { message: `must be at least ${min} ms` })
+    .max(max, { message: `must be at most ${max} ms` })
+    .default(fallback)
+}
+
 const EnvSchema = z
   .object({
     DATABASE_URL: postgresUrl.optional(),
@@ -37,12 +46,9 @@ const EnvSchema = z
     DATA_DIR: z.string().min(1).default('.data'),
     NEXTAUTH_URL: z.url({ message: 'must be a URL such as https://dbadmin.example.org' }).optional(),
     PG_BIN_DIR: z.string().min(1).default('/usr/lib/postgresql/15/bin'),
-    TARGET_STATEMENT_TIMEOUT_MS: z.coerce
-      .number({ message: 'must be a number of milliseconds' })
-      .int({ message: 'must be a whole number of milliseconds' })
-      .min(100, { message: 'must be at least 100 ms' })
-      .max(3_600_000, { message: 'must be at most one hour' })
-      .default(30_000),
+    TARGET_STATEMENT_TIMEOUT_MS: milliseconds(100, 3_600_000, 30_000),
+    MIGRATION_LOCK_TIMEOUT_MS: milliseconds(100, 3_600_000, 5_000),
+    MIGRATION_STATEMENT_TIMEOUT_MS: milliseconds(1_000, 86_400_000, 900_000),
   })
   .superRefine((env, ctx) => {
     if (env.ADMIN_EMAIL && !env.ADMIN_PASSWORD) {

@@ -9,6 +9,8 @@ export interface ServerEnv {
   targetStatementTimeoutMs: number
   /** Where pg_dump, pg_restore and psql live. */
   pgBinDir: string
+  migrationLockTimeoutMs: number
+  migrationStatementTimeoutMs: number
 }
 
 let cached: ServerEnv | undefined
@@ -34,6 +36,8 @@ export function serverEnv(): ServerEnv {
     sessionHours: config.SESSION_HOURS,
     targetStatementTimeoutMs: config.TARGET_STATEMENT_TIMEOUT_MS,
     pgBinDir: config.PG_BIN_DIR,
+    migrationLockTimeoutMs: config.MIGRATION_LOCK_TIMEOUT_MS,
+    migrationStatementTimeoutMs: config.MIGRATION_STATEMENT_TIMEOUT_MS,
   }
   return cached
 }

@@ -1,0 +1,84 @@
+import { ActionError } from '../../lib/auth/action-result'
+import { dorMigrationSet } from '../../lib/migrations/registry'
+import { runLockHeld } from '../../lib/migrations/run-lock'
+import { listRuns } from '../../lib/migrations/run-store'
+import { applyMigrations, type RunOptions, rollbackLast } from '../../lib/migrations/runner'
+import { migrationStatus } from '../../lib/migrations/status'
+import { CliError, stringFlag } from '../args'
+import type { CliContext } from '../context'
+
+function runOptions(ctx: CliContext): RunOptions {
+  return {
+    targetUrl: ctx.targetUrl,
+    state: ctx.state(),
+    set: dorMigrationSet(),
+    actor: { id: null, label: 'cli', source: 'cli' },
+    lockTimeoutMs: ctx.config.MIGRATION_LOCK_TIMEOUT_MS,
+    statementTimeoutMs: ctx.config.MIGRATION_STATEMENT_TIMEOUT_MS,
+  }
+}
+
+/**
+ * `dbadmin migrate status|up|down|history`: the same functions, lock and history as the
+ * Migrations page. `up` applies all pending (or up to --to NAME); `down` rolls back the newest
+ * applied migration, whose name must be given with --name to confirm.
+ */
+export async function migrateCommand(ctx: CliContext): Promise<void> {
+  const sub = ctx.args.positional[1]
+  const set = dorMigrationSet()
+  try {
+    if (sub === 'status') {
+      const s = await migrationStatus(ctx.target(), ctx.state(), set)
+      if (ctx.json) {
+        return ctx.print({
+          database: s.targetDatabase,
+          migrations: s.migrations.map((m) => ({
+            name: m.name,
+            state: m.state,
+            appliedAt: m.appliedAt,
+            appliedBy: m.appliedBy,
+            checksum: m.checksum,
+            flags: m.flags.map((f) => f.code),
+          })),
+        })
+      }
+      for (const m of s.migrations) {
+        const flags = m.flags.map((f) => f.code).join(',')
+        ctx.out(`${m.state.padEnd(8)} ${m.name}${m.appliedBy ? `  (${m.appliedBy})` : ''}${flags ? `  [${flags}]` : ''}`)
+      }
+      return
+    }
+    if (sub === 'up') {
+      const to = stringFlag(ctx.args, 'to')
+      const result = await applyMigrations(runOptions(ctx), to ? { to } : { all: true })
+      if (ctx.json) ctx.print(result)
+      else ctx.out(result.message)
+      if (!result.ok) throw new CliError(result.steps.find((s) => !s.ok)?.error ?? 'migration failed', 1)
+      return
+    }
+    if (sub === 'down') {
+      const name = stringFlag(ctx.args, 'name')
+      const s = await migrationStatus(ctx.target(), ctx.state(), set)
+      if (!name) {
+        throw new CliError(`to roll back ${s.lastApplied ?? 'the last migration'}, confirm with --name ${s.lastApplied ?? 'NAME'}`)
+      }
+      const result = await rollbackLast(runOptions(ctx), name)
+      if (ctx.json) ctx.print(result)
+      else ctx.out(result.message)
+      if (!result.ok) throw new CliError(result.steps.find((s) => !s.ok)?.error ?? 'rollback failed', 1)
+      return
+    }
+    if (sub === 'history') {
+      const runs = await listRuns(ctx.state(), { lockHeld: await runLockHeld(ctx.targetUrl), limit: 50 })
+      if (ctx.json) return ctx.print({ runs })
+      for (const r of runs) {
+        ctx.out(`#${r.id} ${r.startedAt.toISOString()} ${r.kind} ${r.status} by ${r.startedBy}: ${r.steps.map((s) => `${s.name}(${s.direction} ${s.status})`).join(' ')}`)
+      }
+      return
+    }
+  } catch (e) {
+    if (e instanceof ActionError) throw new CliError(e.message, 1)
+    throw e
+  }
+  throw new CliError('usage: dbadmin migrate status|up [--to NAME]|down --name NAME|history [--json]')
+}
