@@ -13,7 +13,7 @@ const COMMANDS: Record<string, { run: (ctx: CliContext) => Promise<void>; help: 
   health: { run: healthCommand, help: 'health [--json]             server version, database size, connections' },
   migrate: {
     run: migrateCommand,
-    help: 'migrate status|up|down|history [--json] [--to NAME] [--name NAME]  DoR migrations, same lock and history as the page',
+    help: 'migrate status|up|down|history|dry-run|rehearse|replay|drift [--json]  DoR migrations, same lock and history as the page',
   },
   schema: {
     run: schemaCommand,

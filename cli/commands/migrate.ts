@@ -2,6 +2,9 @@ import { ActionError } from '../../lib/auth/action-result'
 import { dorMigrationSet } from '../../lib/migrations/registry'
 import { runLockHeld } from '../../lib/migrations/run-lock'
 import { listRuns } from '../../lib/migrations/run-store'
+import { dryRun } from '../../lib/migrations/dry-run'
+import { rehearseRollbacks } from '../../lib/migrations/rehearsal'
+import { detectDrift, replayCheck } from '../../lib/migrations/replay'
 import { applyMigrations, type RunOptions, rollbackLast } from '../../lib/migrations/runner'
 import { migrationStatus } from '../../lib/migrations/status'
 import { CliError, stringFlag } from '../args'
@@ -68,6 +71,39 @@ export async function migrateCommand(ctx: CliContext): Promise<void> {
       if (!result.ok) throw new CliError(result.steps.find((s) => !s.ok)?.error ?? 'rollback failed', 1)
       return
     }
+    if (sub === 'dry-run') {
+      const to = stringFlag(ctx.args, 'to')
+      const result = await dryRun(runOptions(ctx), to ? { to } : { all: true })
+      if (ctx.json) ctx.print(result)
+      else {
+        ctx.out(result.message)
+        for (const m of result.migrations) {
+          ctx.out(`-- ${m.name}${m.skipped ? ` (skipped: ${m.skipped})` : ''}`)
+          for (const st of m.statements) ctx.out(`${st.sql};`)
+          if (m.error) ctx.out(`-- ERROR: ${m.error}`)
+        }
+      }
+      if (!result.ok) throw new CliError('dry run failed', 1)
+      return
+    }
+    if (sub === 'rehearse' || sub === 'replay' || sub === 'drift') {
+      const o = { ...runOptions(ctx), target: ctx.target(), pgBinDir: ctx.config.PG_BIN_DIR }
+      const result = sub === 'rehearse' ? await rehearseRollbacks(o) : sub === 'replay' ? await replayCheck(o) : await detectDrift(o)
+      if (ctx.json) ctx.print(result)
+      else {
+        ctx.out(result.message)
+        if ('changes' in result) for (const c of result.changes) ctx.out(`  ${c.change} ${c.object} ${c.table ? `${c.schema}.${c.table}` : c.schema} ${c.name}: ${c.detail}`)
+        if ('steps' in result) {
+          for (const st of result.steps) {
+            ctx.out(`  ${st.name}: ${st.error ?? st.skipped ?? (st.downRestores ? 'down restores the schema' : 'down does NOT restore the schema')}`)
+            for (const c of st.downDiff) ctx.out(`    ${c.change} ${c.object} ${c.name}: ${c.detail}`)
+          }
+        }
+      }
+      const ok = 'comparable' in result ? result.comparable : result.ok
+      if (!ok) throw new CliError(result.message, 1)
+      return
+    }
     if (sub === 'history') {
       const runs = await listRuns(ctx.state(), { lockHeld: await runLockHeld(ctx.targetUrl), limit: 50 })
       if (ctx.json) return ctx.print({ runs })
@@ -80,5 +116,7 @@ export async function migrateCommand(ctx: CliContext): Promise<void> {
     if (e instanceof ActionError) throw new CliError(e.message, 1)
     throw e
   }
-  throw new CliError('usage: dbadmin migrate status|up [--to NAME]|down --name NAME|history [--json]')
+  throw new CliError(
+    'usage: dbadmin migrate status|up [--to NAME]|down --name NAME|history|dry-run [--to NAME]|rehearse|replay|drift [--json]',
+  )
 }
