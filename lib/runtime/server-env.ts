@@ -11,6 +11,7 @@ export interface ServerEnv {
   pgBinDir: string
   migrationLockTimeoutMs: number
   migrationStatementTimeoutMs: number
+  alembicVersionsDir: string | null
 }
 
 let cached: ServerEnv | undefined
@@ -38,6 +39,7 @@ export function serverEnv(): ServerEnv {
     pgBinDir: config.PG_BIN_DIR,
     migrationLockTimeoutMs: config.MIGRATION_LOCK_TIMEOUT_MS,
     migrationStatementTimeoutMs: config.MIGRATION_STATEMENT_TIMEOUT_MS,
+    alembicVersionsDir: config.ALEMBIC_VERSIONS_DIR ?? null,
   }
   return cached
 }
