@@ -4,6 +4,7 @@ import { createDb } from '../lib/db/connect'
 import { prepareRuntime, type Runtime } from '../lib/runtime/prepare-runtime'
 import { CliError, parseArgs } from './args'
 import { healthCommand } from './commands/health'
+import { integrityCommand } from './commands/integrity'
 import { migrateCommand } from './commands/migrate'
 import { schemaCommand } from './commands/schema'
 import { userCommand } from './commands/users'
@@ -11,6 +12,10 @@ import type { CliContext } from './context'
 
 const COMMANDS: Record<string, { run: (ctx: CliContext) => Promise<void>; help: string }> = {
   health: { run: healthCommand, help: 'health [--json]             server version, database size, connections' },
+  integrity: {
+    run: integrityCommand,
+    help: 'integrity [--json] [--fail-on-findings]  orphans, constraints, enums, roles and DoR rules',
+  },
   migrate: {
     run: migrateCommand,
     help: 'migrate status|up|down|history|dry-run|rehearse|replay|drift [--json]  DoR migrations, same lock and history as the page',

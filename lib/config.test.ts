@@ -33,6 +33,7 @@ describe('loadConfig defaults', () => {
       TARGET_STATEMENT_TIMEOUT_MS: 30_000,
       MIGRATION_LOCK_TIMEOUT_MS: 5_000,
       MIGRATION_STATEMENT_TIMEOUT_MS: 900_000,
+      INTEGRITY_CHECK_TIMEOUT_MS: 300_000,
       dataPath: path.resolve('.data'),
       embeddedTarget: true,
     })

@@ -49,6 +49,7 @@ const EnvSchema = z
     TARGET_STATEMENT_TIMEOUT_MS: milliseconds(100, 3_600_000, 30_000),
     MIGRATION_LOCK_TIMEOUT_MS: milliseconds(100, 3_600_000, 5_000),
     MIGRATION_STATEMENT_TIMEOUT_MS: milliseconds(1_000, 86_400_000, 900_000),
+    INTEGRITY_CHECK_TIMEOUT_MS: milliseconds(1_000, 86_400_000, 300_000),
     /** A folder of Alembic revision files, when the target is migrated by Alembic. */
     ALEMBIC_VERSIONS_DIR: z.string().min(1).optional(),
   })

@@ -2,6 +2,7 @@ import type { Migration } from 'kysely'
 import * as m20261127_000001 from './20261127_000001_users_and_audit'
 import * as m20261127_000002 from './20261127_000002_schema_snapshots'
 import * as m20261127_000003 from './20261127_000003_migration_runs'
+import * as m20261127_000004 from './20261127_000004_integrity'
 
 /**
  * The dashboard's own state-database migrations, as a static index: a Next server bundle cannot
@@ -11,6 +12,7 @@ export const stateMigrations: Record<string, Migration> = {
   '20261127_000001_users_and_audit': m20261127_000001,
   '20261127_000002_schema_snapshots': m20261127_000002,
   '20261127_000003_migration_runs': m20261127_000003,
+  '20261127_000004_integrity': m20261127_000004,
 }
 
 export const STATE_MIGRATION_TABLE = 'dbadmin_migration'

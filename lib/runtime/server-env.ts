@@ -12,6 +12,7 @@ export interface ServerEnv {
   migrationLockTimeoutMs: number
   migrationStatementTimeoutMs: number
   alembicVersionsDir: string | null
+  integrityCheckTimeoutMs: number
 }
 
 let cached: ServerEnv | undefined
@@ -40,6 +41,7 @@ export function serverEnv(): ServerEnv {
     migrationLockTimeoutMs: config.MIGRATION_LOCK_TIMEOUT_MS,
     migrationStatementTimeoutMs: config.MIGRATION_STATEMENT_TIMEOUT_MS,
     alembicVersionsDir: config.ALEMBIC_VERSIONS_DIR ?? null,
+    integrityCheckTimeoutMs: config.INTEGRITY_CHECK_TIMEOUT_MS,
   }
   return cached
 }

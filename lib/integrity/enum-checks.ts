@@ -1,0 +1,147 @@
+import { type Kysely, sql } from 'kysely'
+import { queryEnums } from '../schema/catalog-types-queries'
+import { DOR_ENUMS } from './dor-enums'
+import { type Finding, finding } from './findings'
+
+/** A text column whose common values are mostly labels of one enum is treated as that enum. */
+export const ENUM_LIKE = { minLabelShare: 0.6, maxDistinct: 50 } as const
+
+type EnumRow = Awaited<ReturnType<typeof queryEnums>>[number]
+
+/** The DoR migrations' enums against the database: missing types, missing or extra labels, order. */
+function definitionFindings(enums: EnumRow[]): Finding[] {
+  const present = new Map(enums.map((e) => [`${e.schema}.${e.name}`, e]))
+  // Only meaningful for a DoR database: one with at least one of its enum types.
+  if (!DOR_ENUMS.some((d) => present.has(`${d.schema}.${d.name}`))) return []
+  return DOR_ENUMS.map((want) => {
+    const have = present.get(`${want.schema}.${want.name}`)
+    const key = `enum_definition:${JSON.stringify([want.schema, want.name])}`
+    if (!have) {
+      return finding({
+        check: 'enum_definition',
+        key,
+        title: `Enum ${want.name} is missing`,
+        schema: want.schema,
+        count: 1,
+        values: want.values,
+        detail: { missingType: true, expected: want.values },
+        advice: 'The migrations define it but the database has no such type: the schema drifted (see Migrations › drift).',
+      })
+    }
+    const missing = want.values.filter((v) => !have.values.includes(v))
+    const extra = have.values.filter((v) => !want.values.includes(v))
+    const common = have.values.filter((v) => want.values.includes(v))
+    const reordered = common.join('\n') !== want.values.filter((v) => have.values.includes(v)).join('\n')
+    const count = missing.length + extra.length + (reordered ? 1 : 0)
+    return finding({
+      check: 'enum_definition',
+      key,
+      title: `Enum ${want.name} against the migrations`,
+      schema: want.schema,
+      count,
+      values: [...missing, ...extra],
+      detail: { expected: want.values, actual: have.values, missing, extra, reordered },
+      advice: count
+        ? `The database's labels differ from the migrations' (missing: ${missing.join(', ') || 'none'}; extra: ${extra.join(', ') || 'none'}${reordered ? '; order differs' : ''}). Values the application writes may be refused ("invalid input value for enum").`
+        : undefined,
+    })
+  })
+}
+
+function caseDuplicateFindings(enums: EnumRow[]): Finding[] {
+  return enums.flatMap((e) => {
+    const groups = new Map<string, string[]>()
+    for (const v of e.values) groups.set(v.toLowerCase(), [...(groups.get(v.toLowerCase()) ?? []), v])
+    const dups = [...groups.values()].filter((g) => g.length > 1)
+    if (dups.length === 0) return []
+    return [
+      finding({
+        check: 'enum_case_duplicates',
+        key: `enum_case_duplicates:${JSON.stringify([e.schema, e.name])}`,
+        title: `Enum ${e.name} has labels that differ only by case`,
+        schema: e.schema,
+        count: dups.length,
+        values: dups.flat(),
+        advice: 'Two spellings of one value split the data. Pick one, update the rows, and stop writing the other.',
+      }),
+    ]
+  })
+}
+
+/** Text columns used as enums, their rows outside the label set and values off only by case. */
+export async function enumValueFindings(db: Kysely<any>, enums: EnumRow[]): Promise<Finding[]> {
+  if (enums.length === 0) return []
+  const labels = enums.map((e) => ({ e, lower: new Set(e.values.map((v) => v.toLowerCase())) }))
+  // Statistics, not scans: the most common values the planner keeps per column.
+  const { rows } = await sql<{ schema: string; table: string; column: string; mcv: string[] | null }>`
+    select s.schemaname as schema, s.tablename as table, s.attname as column, s.most_common_vals::text::text[] as mcv
+    from pg_stats s
+    join pg_namespace n on n.nspname = s.schemaname
+    join pg_class c on c.relnamespace = n.oid and c.relname = s.tablename and c.relkind in ('r', 'p')
+    join pg_attribute a on a.attrelid = c.oid and a.attname = s.attname
+    join pg_type t on t.oid = a.atttypid
+    where t.typcategory = 'S' and s.schemaname !~ '^pg_' and s.schemaname <> 'information_schema'
+      and s.most_common_vals is not null
+      and (s.n_distinct between 1 and ${ENUM_LIKE.maxDistinct} or s.n_distinct between -0.01 and 0)
+  `.execute(db)
+  const out: Finding[] = []
+  for (const col of rows) {
+    const mcv = col.mcv ?? []
+    let best: { e: EnumRow; share: number } | null = null
+    for (const { e, lower } of labels) {
+      const share = mcv.filter((v) => lower.has(v.toLowerCase())).length / mcv.length
+      if (share >= ENUM_LIKE.minLabelShare && (!best || share > best.share)) best = { e, share }
+    }
+    if (!best) continue
+    const started = Date.now()
+    const values = best.e.values
+    const { rows: off } = await sql<{ v: string; n: number }>`
+      select ${sql.id(col.column)}::text as v, count(*)::int8 as n from ${sql.id(col.schema, col.table)}
+      where ${sql.id(col.column)} is not null and ${sql.id(col.column)}::text <> all(${values}::text[])
+      group by 1 order by 2 desc, 1
+    `.execute(db)
+    const lowerLabels = new Set(values.map((v) => v.toLowerCase()))
+    const count = off.reduce((n, r) => n + Number(r.n), 0)
+    out.push(
+      finding({
+        check: 'enum_values',
+        key: `enum_values:${JSON.stringify([col.schema, col.table, col.column])}`,
+        title: `${col.table}.${col.column} used as enum ${best.e.name}`,
+        schema: col.schema,
+        table: col.table,
+        columns: [col.column],
+        count,
+        values: off.map((r) => r.v),
+        detail: {
+          enum: `${best.e.schema}.${best.e.name}`,
+          labels: values,
+          caseOnly: off.filter((r) => lowerLabels.has(r.v.toLowerCase())).map((r) => r.v),
+          perValue: Object.fromEntries(off.map((r) => [r.v, Number(r.n)])),
+        },
+        advice: count
+          ? `Rows hold values outside ${best.e.name}'s labels; casting the column back to the enum would fail ("invalid input value for enum ${best.e.name}"). Normalize them (e.g. upper-case) first.`
+          : undefined,
+        durationMs: Date.now() - started,
+      }),
+    )
+  }
+  return out
+}
+
+export async function enumChecks(db: Kysely<any>): Promise<Finding[]> {
+  const enums = await queryEnums(db, false)
+  const unused = enums.filter((e) => e.used_by.length === 0)
+  return [
+    ...definitionFindings(enums),
+    ...caseDuplicateFindings(enums),
+    finding({
+      check: 'unused_enum',
+      key: 'unused_enum',
+      title: 'Enum types no column uses',
+      count: unused.length,
+      values: unused.map((e) => `${e.schema}.${e.name}`),
+      advice: 'Left behind when a column was turned into text. Drop the type, or turn the column back into it.',
+    }),
+    ...(await enumValueFindings(db, enums)),
+  ]
+}

@@ -1,0 +1,77 @@
+import type { IntegrityRelation } from './types'
+
+export type CheckName =
+  | 'orphans'
+  | 'not_valid_foreign_key'
+  | 'not_valid_check'
+  | 'invalid_index'
+  | 'missing_primary_key'
+  | 'unindexed_foreign_key'
+  | 'sequence_near_limit'
+  | 'enum_definition'
+  | 'enum_case_duplicates'
+  | 'unused_enum'
+  | 'enum_values'
+  | 'role_counts'
+  | 'role_without_users'
+  | 'role_not_allowed'
+  | 'duplicate_identity'
+  | 'rule'
+
+/**
+ * One result of one check. Relation checks fill the reference fields; `count` is the number of
+ * offending rows (or objects), 0 when all is well; `values` lists offending distinct values.
+ */
+export interface Finding {
+  check: CheckName
+  /** Stable identity across runs (for history and trends). */
+  key: string
+  title: string
+  schema: string | null
+  table: string | null
+  columns: string[]
+  refSchema: string | null
+  refTable: string | null
+  refColumns: string[]
+  count: number | null
+  values?: string[]
+  source?: IntegrityRelation['source']
+  /** Extra facts for the page (constraint name, a per-role breakdown, whether Validate would succeed…). */
+  detail?: Record<string, unknown>
+  /** What to do about it, when count > 0. */
+  advice?: string
+  /** The check could not run (timeout, permission); count is null then. */
+  error?: string
+  durationMs?: number
+}
+
+export function finding(f: Omit<Finding, 'columns' | 'refColumns' | 'refSchema' | 'refTable' | 'schema' | 'table'> & Partial<Finding>): Finding {
+  return {
+    schema: null,
+    table: null,
+    columns: [],
+    refSchema: null,
+    refTable: null,
+    refColumns: [],
+    ...f,
+  } as Finding
+}
+
+/** The JSON shape of `dbadmin integrity --json` for one finding. */
+export function findingJson(f: Finding) {
+  return {
+    check: f.check,
+    schema: f.schema,
+    table: f.table,
+    columns: f.columns,
+    refSchema: f.refSchema,
+    refTable: f.refTable,
+    refColumns: f.refColumns,
+    count: f.count,
+    source: f.source ?? null,
+    ...(f.values ? { values: f.values } : {}),
+    title: f.title,
+    ...(f.detail ? { detail: f.detail } : {}),
+    ...(f.error ? { error: f.error } : {}),
+  }
+}

@@ -1,0 +1,45 @@
+import { type Kysely, type RawBuilder, sql } from 'kysely'
+import type { IntegrityRelation } from './types'
+
+type Ref = Pick<IntegrityRelation, 'schema' | 'table' | 'columns' | 'refSchema' | 'refTable' | 'refColumns'>
+
+/**
+ * Rows of the child whose reference is complete (no NULL column: NULL is never an orphan, as with
+ * MATCH SIMPLE foreign keys) and has no parent row. An anti-join the planner can run in parallel.
+ */
+export function orphanCondition(rel: Ref, child = 'c', parent = 'p'): RawBuilder<boolean> {
+  const notNull = rel.columns.map((col) => sql`${sql.id(child, col)} is not null`)
+  const matches = rel.columns.map((col, i) => sql`${sql.id(parent, rel.refColumns[i])} = ${sql.id(child, col)}`)
+  return sql<boolean>`${sql.join(notNull, sql` and `)} and not exists (
+    select 1 from ${sql.id(rel.refSchema, rel.refTable)} as ${sql.id(parent)} where ${sql.join(matches, sql` and `)}
+  )`
+}
+
+function fromChild(rel: Ref, child = 'c') {
+  return sql`${sql.id(rel.schema, rel.table)} as ${sql.id(child)}`
+}
+
+/** The number of orphan rows, counted in PostgreSQL. */
+export async function countOrphans(db: Kysely<any>, rel: Ref): Promise<number> {
+  const { rows } = await sql<{ n: number }>`
+    select count(*) as n from ${fromChild(rel)} where ${orphanCondition(rel)}
+  `.execute(db)
+  return Number(rows[0].n)
+}
+
+export interface OrphanSample {
+  /** Column names: the child's key columns (when it has a primary key) then the reference columns. */
+  columns: string[]
+  rows: (string | null)[][]
+}
+
+/** Up to `limit` orphans with their keys and reference values, as text. */
+export async function sampleOrphans(db: Kysely<any>, rel: Ref, keyColumns: string[], limit = 100): Promise<OrphanSample> {
+  const columns = [...keyColumns, ...rel.columns.filter((c) => !keyColumns.includes(c))]
+  const select = columns.map((col, i) => sql`${sql.id('c', col)}::text as ${sql.id('v' + i)}`)
+  const order = keyColumns.length ? sql`order by ${sql.join(keyColumns.map((k) => sql.id('c', k)))}` : sql``
+  const { rows } = await sql<Record<string, string | null>>`
+    select ${sql.join(select)} from ${fromChild(rel)} where ${orphanCondition(rel)} ${order} limit ${Math.min(Math.max(limit, 1), 1000)}
+  `.execute(db)
+  return { columns, rows: rows.map((r) => columns.map((_, i) => r['v' + i])) }
+}

@@ -1,0 +1,198 @@
+import { type Kysely, sql } from 'kysely'
+import { describeRelation, type IntegrityRelation, relationKey } from './types'
+
+/** Every foreign key in the user schemas, validated or NOT VALID, multi-column included. */
+export async function foreignKeyRelations(db: Kysely<any>): Promise<IntegrityRelation[]> {
+  const { rows } = await sql<Omit<IntegrityRelation, 'source'>>`
+    select con.conname as name, n.nspname as schema, c.relname as table,
+           array(select a.attname::text from unnest(con.conkey) with ordinality k(attnum, ord)
+                 join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.attnum order by k.ord) as columns,
+           fn.nspname as "refSchema", fc.relname as "refTable",
+           array(select a.attname::text from unnest(con.confkey) with ordinality k(attnum, ord)
+                 join pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.attnum order by k.ord) as "refColumns",
+           con.convalidated as validated
+    from pg_constraint con
+    join pg_class c on c.oid = con.conrelid join pg_namespace n on n.oid = c.relnamespace
+    join pg_class fc on fc.oid = con.confrelid join pg_namespace fn on fn.oid = fc.relnamespace
+    where con.contype = 'f' and c.relkind in ('r', 'p') and not c.relispartition
+      and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
+  `.execute(db)
+  return rows.map((r) => ({ ...r, source: 'foreign_key' as const })).sort(byRelation)
+}
+
+export function byRelation(a: IntegrityRelation, b: IntegrityRelation): number {
+  const ka = relationKey(a)
+  const kb = relationKey(b)
+  return ka < kb ? -1 : ka > kb ? 1 : 0
+}
+
+export interface SoftRelation extends IntegrityRelation {
+  id: number
+  status: 'accepted' | 'dismissed'
+  origin: 'preset' | 'manual' | 'suggestion'
+  note: string | null
+  createdBy: string
+}
+
+export async function listSoftRelations(state: Kysely<any>): Promise<SoftRelation[]> {
+  const rows = await state.selectFrom('soft_relation').selectAll().orderBy('id').execute()
+  return rows.map((r: any) => ({
+    id: Number(r.id),
+    name: describeRelation({
+      schema: r.schema,
+      table: r.table,
+      columns: r.columns,
+      refSchema: r.ref_schema,
+      refTable: r.ref_table,
+      refColumns: r.ref_columns,
+    }),
+    schema: r.schema,
+    table: r.table,
+    columns: r.columns,
+    refSchema: r.ref_schema,
+    refTable: r.ref_table,
+    refColumns: r.ref_columns,
+    source: 'soft' as const,
+    validated: null,
+    status: r.status,
+    origin: r.origin,
+    note: r.note,
+    createdBy: r.created_by,
+  }))
+}
+
+export class RelationRuleError extends Error {}
+
+/**
+ * Records a soft relation (accepted) or a dismissed suggestion, after checking against the live
+ * catalog that both sides exist, the column counts match and the parent columns are a key.
+ */
+export async function saveSoftRelation(
+  target: Kysely<any>,
+  state: Kysely<any>,
+  input: Omit<IntegrityRelation, 'name' | 'source' | 'validated'> & {
+    status: 'accepted' | 'dismissed'
+    origin: 'manual' | 'suggestion'
+    note?: string
+    by: string
+  },
+): Promise<void> {
+  if (input.columns.length === 0 || input.columns.length !== input.refColumns.length) {
+    throw new RelationRuleError('Give as many referencing columns as referenced columns.')
+  }
+  const { rows } = await sql<{ side: string; missing: string[]; is_key: boolean }>`
+    with want(side, schema, tbl, cols) as (
+      values ('child', ${input.schema}::text, ${input.table}::text, ${input.columns}::text[]),
+             ('parent', ${input.refSchema}::text, ${input.refTable}::text, ${input.refColumns}::text[])
+    )
+    select w.side,
+           array(select col from unnest(w.cols) col where not exists (
+             select 1 from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+             where n.nspname = w.schema and c.relname = w.tbl and a.attname = col and a.attnum > 0 and not a.attisdropped)) as missing,
+           exists (
+             select 1 from pg_index i join pg_class c on c.oid = i.indrelid join pg_namespace n on n.oid = c.relnamespace
+             where n.nspname = w.schema and c.relname = w.tbl and i.indisunique and i.indpred is null
+               and i.indnkeyatts = cardinality(w.cols)
+               and (select array_agg(a.attname::text order by a.attname) from pg_attribute a
+                    where a.attrelid = i.indrelid and a.attnum = any(i.indkey::int2[]))
+                 = (select array_agg(x order by x) from unnest(w.cols) x)) as is_key,
+           exists (select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace
+                   where n.nspname = w.schema and c.relname = w.tbl and c.relkind in ('r', 'p')) as table_exists
+    from want w
+  `.execute(target)
+  for (const r of rows as any[]) {
+    const what = r.side === 'child' ? `${input.schema}.${input.table}` : `${input.refSchema}.${input.refTable}`
+    if (!r.table_exists) throw new RelationRuleError(`There is no table ${what}.`)
+    if (r.missing.length) throw new RelationRuleError(`${what} has no column ${r.missing.join(', ')}.`)
+    if (r.side === 'parent' && !r.is_key && input.status === 'accepted') {
+      throw new RelationRuleError(`${what}(${input.refColumns.join(', ')}) is not a primary key or unique: a reference must point at a key.`)
+    }
+  }
+  await state
+    .insertInto('soft_relation')
+    .values({
+      schema: input.schema,
+      table: input.table,
+      columns: input.columns,
+      ref_schema: input.refSchema,
+      ref_table: input.refTable,
+      ref_columns: input.refColumns,
+      status: input.status,
+      origin: input.origin,
+      note: input.note ?? null,
+      created_by: input.by,
+    })
+    .onConflict((oc) =>
+      oc.constraint('soft_relation_key').doUpdateSet({ status: input.status, note: input.note ?? null, created_by: input.by }),
+    )
+    .execute()
+}
+
+export async function deleteSoftRelation(state: Kysely<any>, id: number): Promise<boolean> {
+  const r = await state.deleteFrom('soft_relation').where('id', '=', id).executeTakeFirst()
+  return Number(r.numDeletedRows) > 0
+}
+
+/**
+ * Candidates by naming: a `<name>_id` column whose table `<name>` (also plural, or without the
+ * underscores) in the same schema has a single-column primary key of a compatible type, and no
+ * foreign key or soft relation says anything about that column yet.
+ */
+export async function suggestRelations(db: Kysely<any>, known: IntegrityRelation[]): Promise<IntegrityRelation[]> {
+  const { rows } = await sql<{ schema: string; table: string; column: string; ref_table: string; ref_column: string }>`
+    with key_columns as (
+      select n.nspname as schema, c.relname as tbl, a.attname as col, a.atttypid as typ
+      from pg_index i
+      join pg_class c on c.oid = i.indrelid join pg_namespace n on n.oid = c.relnamespace
+      join pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[0]
+      where i.indisprimary and i.indnkeyatts = 1 and c.relkind in ('r', 'p')
+        and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
+    ),
+    candidates as (
+      select n.nspname as schema, c.relname as tbl, a.attname as col, a.atttypid as typ,
+             substr(a.attname, 1, length(a.attname) - 3) as stem
+      from pg_attribute a
+      join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+      where a.attname like '%\\_id' and a.attnum > 0 and not a.attisdropped and c.relkind in ('r', 'p')
+        and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
+    )
+    select distinct on (cd.schema, cd.tbl, cd.col)
+           cd.schema, cd.tbl as table, cd.col as column, k.tbl as ref_table, k.col as ref_column
+    from candidates cd
+    join key_columns k on k.schema = cd.schema
+      and k.tbl in (cd.stem, cd.stem || 's', replace(cd.stem, '_', ''), replace(cd.stem, '_', '') || 's')
+      and not (k.tbl = cd.tbl and k.col = cd.col)
+      and (k.typ = cd.typ or (k.typ in (20, 21, 23) and cd.typ in (20, 21, 23)))
+    order by cd.schema, cd.tbl, cd.col, k.tbl
+  `.execute(db)
+  const covered = new Set(known.map((r) => JSON.stringify([r.schema, r.table, r.columns])))
+  return rows
+    .filter((r) => !covered.has(JSON.stringify([r.schema, r.table, [r.column]])))
+    .map((r) => {
+      const rel = { schema: r.schema, table: r.table, columns: [r.column], refSchema: r.schema, refTable: r.ref_table, refColumns: [r.ref_column] }
+      return { ...rel, name: describeRelation(rel), source: 'suggested' as const, validated: null }
+    })
+}
+
+async function existingTables(db: Kysely<any>): Promise<Set<string>> {
+  const { rows } = await sql<{ schema: string; table: string }>`
+    select n.nspname as schema, c.relname as table from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where c.relkind in ('r', 'p') and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
+  `.execute(db)
+  return new Set(rows.map((r) => JSON.stringify([r.schema, r.table])))
+}
+
+/**
+ * What the integrity run checks: foreign keys, accepted soft relations whose tables exist in this
+ * database (the DoR presets mean nothing elsewhere), and open suggestions.
+ */
+export async function relationsToCheck(target: Kysely<any>, state: Kysely<any>): Promise<IntegrityRelation[]> {
+  const [fks, soft, tables] = await Promise.all([foreignKeyRelations(target), listSoftRelations(state), existingTables(target)])
+  const exists = (schema: string, table: string) => tables.has(JSON.stringify([schema, table]))
+  const accepted = soft
+    .filter((s) => s.status === 'accepted' && exists(s.schema, s.table) && exists(s.refSchema, s.refTable))
+    .map(({ id: _i, status: _s, origin: _o, note: _n, createdBy: _c, ...rel }) => rel)
+  const suggestions = await suggestRelations(target, [...fks, ...soft])
+  const fkKeys = new Set(fks.map(relationKey))
+  return [...fks, ...accepted.filter((r) => !fkKeys.has(relationKey(r))), ...suggestions]
+}

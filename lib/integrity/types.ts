@@ -1,0 +1,22 @@
+/** A reference from child columns to parent columns: a foreign key, or a soft relation without one. */
+export interface IntegrityRelation {
+  /** The constraint name, or for soft relations `schema.table(columns) → refSchema.refTable(refColumns)`. */
+  name: string
+  schema: string
+  table: string
+  columns: string[]
+  refSchema: string
+  refTable: string
+  refColumns: string[]
+  source: 'foreign_key' | 'soft' | 'suggested'
+  /** For foreign keys: false when added NOT VALID and never validated. */
+  validated: boolean | null
+}
+
+export function relationKey(r: Pick<IntegrityRelation, 'schema' | 'table' | 'columns' | 'refSchema' | 'refTable' | 'refColumns'>): string {
+  return JSON.stringify([r.schema, r.table, r.columns, r.refSchema, r.refTable, r.refColumns])
+}
+
+export function describeRelation(r: Pick<IntegrityRelation, 'schema' | 'table' | 'columns' | 'refSchema' | 'refTable' | 'refColumns'>): string {
+  return `${r.schema}.${r.table}(${r.columns.join(', ')}) → ${r.refSchema}.${r.refTable}(${r.refColumns.join(', ')})`
+}
