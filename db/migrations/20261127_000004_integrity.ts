@@ -69,6 +69,8 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('checks_done', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('current_check', 'text')
     .addColumn('cancel_requested', 'boolean', (c) => c.notNull().defaultTo(false))
+    // Bumped after every check: a 'running' run whose heartbeat stopped belongs to a dead process.
+    .addColumn('heartbeat_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('error', 'text')
     .execute()
   await db.schema.createIndex('integrity_run_db_idx').on('integrity_run').columns(['target_database', 'id desc']).execute()

@@ -1,0 +1,70 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
+import { buildDemoDatabase } from '../demo/prepare-demo'
+import { fixOrphans, planFix, restoreFixedRows } from './fix-orphans'
+import { countOrphans } from './orphans'
+
+let target: FreshDatabase
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fix-'))
+const agendaMeeting = { schema: 'public', table: 'agenda_item', columns: ['meeting_id'], refSchema: 'public', refTable: 'meeting', refColumns: ['id'] }
+const uploadAgenda = { schema: 'public', table: 'fileupload', columns: ['agenda_item_id'], refSchema: 'public', refTable: 'agenda_item', refColumns: ['id'] }
+
+beforeAll(async () => {
+  target = await freshDatabase('fix')
+  await buildDemoDatabase(target.db)
+})
+afterAll(async () => {
+  await target?.drop()
+  fs.rmSync(dir, { recursive: true, force: true })
+})
+
+describe('fixing orphans', () => {
+  it('plans: counts and allowed modes', async () => {
+    expect(await planFix(target.db, agendaMeeting)).toEqual({ count: 25, keyColumns: ['id'], canSetNull: false })
+    expect(await planFix(target.db, uploadAgenda)).toEqual({ count: 15, keyColumns: ['id'], canSetNull: true })
+  })
+
+  it('refuses set NULL on a NOT NULL column', async () => {
+    await expect(fixOrphans(target.db, agendaMeeting, { mode: 'set_null', file: path.join(dir, 'x.jsonl') })).rejects.toThrow(
+      'meeting_id does not allow NULL: only deleting is possible.',
+    )
+  })
+
+  it('a fix cancelled half-way leaves whole batches and a complete saved-rows file, and can be restored', async () => {
+    const file = path.join(dir, 'agenda.jsonl')
+    let batches = 0
+    const r = await fixOrphans(target.db, agendaMeeting, {
+      mode: 'delete',
+      file,
+      batchSize: 10,
+      isCancelled: () => batches >= 2,
+      onProgress: () => {
+        batches++
+      },
+    })
+    // progress is reported once before the first batch and after each one
+    expect(r).toMatchObject({ cancelled: true, saved: 25, changed: 10, total: 25 })
+    expect(fs.readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(25)
+    expect(await countOrphans(target.db, agendaMeeting)).toBe(15)
+    expect(await restoreFixedRows(target.db, agendaMeeting, 'delete', file, ['id'])).toBe(10)
+    expect(await countOrphans(target.db, agendaMeeting)).toBe(25)
+  })
+
+  it('sets references to NULL in batches and restores them', async () => {
+    const file = path.join(dir, 'uploads.jsonl')
+    const r = await fixOrphans(target.db, uploadAgenda, { mode: 'set_null', file, batchSize: 4 })
+    expect(r).toMatchObject({ cancelled: false, saved: 15, changed: 15 })
+    expect(await countOrphans(target.db, uploadAgenda)).toBe(0)
+    expect(await restoreFixedRows(target.db, uploadAgenda, 'set_null', file, ['id'])).toBe(15)
+    expect(await countOrphans(target.db, uploadAgenda)).toBe(15)
+  })
+
+  it('never overwrites an existing saved-rows file', async () => {
+    const file = path.join(dir, 'agenda.jsonl')
+    await expect(fixOrphans(target.db, agendaMeeting, { mode: 'delete', file })).rejects.toThrow(/EEXIST/)
+    expect(await countOrphans(target.db, agendaMeeting)).toBe(25)
+  })
+})

@@ -1,0 +1,143 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { type Kysely, sql } from 'kysely'
+import { orphanCondition } from './orphans'
+import type { IntegrityRelation } from './types'
+
+type Ref = Pick<IntegrityRelation, 'schema' | 'table' | 'columns' | 'refSchema' | 'refTable' | 'refColumns'>
+
+export type FixMode = 'delete' | 'set_null'
+
+export interface FixPlan {
+  count: number
+  keyColumns: string[]
+  /** Every reference column allows NULL, so "set to NULL" is possible. */
+  canSetNull: boolean
+}
+
+export class FixRuleError extends Error {}
+
+/** The dry run: how many rows a fix would change, and which fixes the table allows. */
+export async function planFix(db: Kysely<any>, rel: Ref): Promise<FixPlan> {
+  const { rows } = await sql<{ keys: string[] | null; nullable: boolean }>`
+    select (select array_agg(a.attname::text order by k.ord)
+              from pg_constraint p cross join unnest(p.conkey) with ordinality k(attnum, ord)
+              join pg_attribute a on a.attrelid = p.conrelid and a.attnum = k.attnum
+             where p.conrelid = c.oid and p.contype = 'p') as keys,
+           not exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = any(${rel.columns}::text[]) and a.attnotnull) as nullable
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = ${rel.schema} and c.relname = ${rel.table}
+  `.execute(db)
+  if (!rows[0]) throw new FixRuleError(`There is no table ${rel.schema}.${rel.table}.`)
+  const { rows: n } = await sql<{ n: number }>`
+    select count(*)::int8 as n from ${sql.id(rel.schema, rel.table)} as c where ${orphanCondition(rel)}
+  `.execute(db)
+  return { count: Number(n[0].n), keyColumns: rows[0].keys ?? [], canSetNull: rows[0].nullable }
+}
+
+export interface FixProgress {
+  saved: number
+  changed: number
+  total: number
+}
+
+export interface FixResult extends FixProgress {
+  cancelled: boolean
+  file: string
+}
+
+/** The rows' keys as a typed record set: jsonb_populate_recordset with the table's own row type. */
+function keySet(rel: Ref, keyColumns: string[], keys: Record<string, unknown>[]) {
+  return sql`(select ${sql.join(keyColumns.map((k) => sql.id('r', k)))}
+    from jsonb_populate_recordset(null::${sql.id(rel.schema, rel.table)}, ${JSON.stringify(keys)}::jsonb) as r)`
+}
+
+/**
+ * Fixes the orphans of a relation safely: first every affected row is written to `file` (JSON
+ * lines, complete before anything changes), then rows are deleted or their reference set to NULL
+ * in batches, each its own transaction, re-checking that the row is still an orphan. A cancel
+ * stops between batches: what was done is whole batches, and the file still holds every row.
+ */
+export async function fixOrphans(
+  db: Kysely<any>,
+  rel: Ref,
+  opts: {
+    mode: FixMode
+    file: string
+    batchSize?: number
+    isCancelled?: () => Promise<boolean> | boolean
+    onProgress?: (p: FixProgress) => Promise<void> | void
+  },
+): Promise<FixResult> {
+  const plan = await planFix(db, rel)
+  if (plan.keyColumns.length === 0) {
+    throw new FixRuleError(`${rel.schema}.${rel.table} has no primary key: rows cannot be fixed and restored safely. Add one first.`)
+  }
+  if (opts.mode === 'set_null' && !plan.canSetNull) {
+    throw new FixRuleError(`${rel.columns.join(', ')} ${rel.columns.length === 1 ? 'does' : 'do'} not allow NULL: only deleting is possible.`)
+  }
+  const batchSize = Math.min(Math.max(opts.batchSize ?? 5000, 1), 50_000)
+  const keyIds = plan.keyColumns.map((k) => sql.id('c', k))
+  fs.mkdirSync(path.dirname(opts.file), { recursive: true })
+  const out = fs.openSync(opts.file, 'wx', 0o600)
+  const keys: Record<string, unknown>[] = []
+  try {
+    // 1. Save every affected row, walking the primary key.
+    let after: Record<string, unknown> | null = null
+    while (true) {
+      const from = after ? sql`and (${sql.join(keyIds)}) > (select ${sql.join(plan.keyColumns.map((k) => sql.id('r', k)))} from jsonb_populate_record(null::${sql.id(rel.schema, rel.table)}, ${JSON.stringify(after)}::jsonb) as r)` : sql``
+      const { rows } = await sql<{ row: Record<string, unknown> }>`
+        select to_jsonb(c) as row from ${sql.id(rel.schema, rel.table)} as c
+        where ${orphanCondition(rel)} ${from} order by ${sql.join(keyIds)} limit ${batchSize}
+      `.execute(db)
+      if (rows.length === 0) break
+      fs.writeSync(out, rows.map((r) => JSON.stringify(r.row)).join('\n') + '\n')
+      for (const r of rows) keys.push(Object.fromEntries(plan.keyColumns.map((k) => [k, r.row[k]])))
+      after = keys[keys.length - 1]
+    }
+    fs.fsyncSync(out)
+  } finally {
+    fs.closeSync(out)
+  }
+
+  // 2. Change them in batches, each a transaction of its own.
+  let changed = 0
+  const progress = () => opts.onProgress?.({ saved: keys.length, changed, total: keys.length })
+  await progress()
+  for (let i = 0; i < keys.length; i += batchSize) {
+    if (await opts.isCancelled?.()) return { saved: keys.length, changed, total: keys.length, cancelled: true, file: opts.file }
+    const batch = keySet(rel, plan.keyColumns, keys.slice(i, i + batchSize))
+    const target = sql`(${sql.join(keyIds)}) in ${batch} and ${orphanCondition(rel)}`
+    const result =
+      opts.mode === 'delete'
+        ? await sql`delete from ${sql.id(rel.schema, rel.table)} as c where ${target}`.execute(db)
+        : await sql`update ${sql.id(rel.schema, rel.table)} as c set ${sql.join(rel.columns.map((col) => sql`${sql.id(col)} = null`))} where ${target}`.execute(db)
+    changed += Number(result.numAffectedRows ?? 0)
+    await progress()
+  }
+  return { saved: keys.length, changed, total: keys.length, cancelled: false, file: opts.file }
+}
+
+/** Puts back rows saved by fixOrphans: re-inserts deleted rows, or restores the references. */
+export async function restoreFixedRows(db: Kysely<any>, rel: Ref, mode: FixMode, file: string, keyColumns: string[]): Promise<number> {
+  const lines = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean)
+  const { rows: cols } = await sql<{ name: string }>`
+    select a.attname as name from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = ${rel.schema} and c.relname = ${rel.table} and a.attnum > 0 and not a.attisdropped and a.attgenerated = ''
+    order by a.attnum
+  `.execute(db)
+  const columns = cols.map((c) => c.name)
+  let restored = 0
+  for (let i = 0; i < lines.length; i += 5000) {
+    const json = `[${lines.slice(i, i + 5000).join(',')}]`
+    const records = sql`jsonb_populate_recordset(null::${sql.id(rel.schema, rel.table)}, ${json}::jsonb) as r`
+    const result =
+      mode === 'delete'
+        ? await sql`insert into ${sql.id(rel.schema, rel.table)} (${sql.join(columns.map((c) => sql.id(c)))}) overriding system value
+            select ${sql.join(columns.map((c) => sql.id('r', c)))} from ${records} on conflict do nothing`.execute(db)
+        : await sql`update ${sql.id(rel.schema, rel.table)} as c set ${sql.join(rel.columns.map((col) => sql`${sql.id(col)} = ${sql.id('r', col)}`))}
+            from ${records} where ${sql.join(keyColumns.map((k) => sql`${sql.id('c', k)} = ${sql.id('r', k)}`), sql` and `)}`.execute(db)
+    restored += Number(result.numAffectedRows ?? 0)
+  }
+  return restored
+}

@@ -1,0 +1,167 @@
+import { type Kysely, sql } from 'kysely'
+import type { Finding } from './findings'
+
+export type IntegrityRunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled'
+
+export interface IntegrityRun {
+  id: number
+  targetDatabase: string
+  /** 'interrupted' when it was running but its process stopped sending heartbeats. */
+  status: IntegrityRunStatus | 'interrupted'
+  trigger: 'manual' | 'schedule' | 'cli'
+  startedBy: string
+  startedAt: Date
+  finishedAt: Date | null
+  checksTotal: number
+  checksDone: number
+  currentCheck: string | null
+  cancelRequested: boolean
+  error: string | null
+  /** Findings with count > 0 (or an error), once finished. */
+  problems: number
+}
+
+/** A run whose heartbeat is older than this is shown as interrupted. */
+export const HEARTBEAT_STALE_SECONDS = 120
+
+function toRun(r: any): IntegrityRun {
+  const stale = r.status === 'running' && Date.now() - new Date(r.heartbeat_at).getTime() > HEARTBEAT_STALE_SECONDS * 1000
+  return {
+    id: Number(r.id),
+    targetDatabase: r.target_database,
+    status: stale ? 'interrupted' : r.status,
+    trigger: r.trigger,
+    startedBy: r.started_by,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    checksTotal: r.checks_total,
+    checksDone: r.checks_done,
+    currentCheck: r.current_check,
+    cancelRequested: r.cancel_requested,
+    error: r.error,
+    problems: Number(r.problems ?? 0),
+  }
+}
+
+const runColumns = sql`r.*, (select count(*) from integrity_finding f where f.run_id = r.id and (f.count > 0 or f.error is not null)) as problems`
+
+export async function createIntegrityRun(
+  state: Kysely<any>,
+  input: { targetDatabase: string; trigger: IntegrityRun['trigger']; startedBy: string },
+): Promise<number> {
+  const row = await state
+    .insertInto('integrity_run')
+    .values({ target_database: input.targetDatabase, status: 'queued', trigger: input.trigger, started_by: input.startedBy })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  return Number(row.id)
+}
+
+export async function activeIntegrityRun(state: Kysely<any>, targetDatabase: string): Promise<IntegrityRun | null> {
+  const { rows } = await sql`
+    select ${runColumns} from integrity_run r
+    where r.target_database = ${targetDatabase} and r.status in ('queued', 'running')
+      and r.heartbeat_at > now() - make_interval(secs => ${HEARTBEAT_STALE_SECONDS})
+    order by r.id desc limit 1
+  `.execute(state)
+  return rows[0] ? toRun(rows[0]) : null
+}
+
+export async function markProgress(
+  state: Kysely<any>,
+  id: number,
+  values: { status?: IntegrityRunStatus; total?: number; done?: number; current?: string | null; error?: string | null },
+): Promise<void> {
+  const set: Record<string, unknown> = { heartbeat_at: sql`now()` }
+  if (values.status) {
+    set.status = values.status
+    if (!['queued', 'running'].includes(values.status)) set.finished_at = sql`now()`
+  }
+  if (values.total !== undefined) set.checks_total = values.total
+  if (values.done !== undefined) set.checks_done = values.done
+  if (values.current !== undefined) set.current_check = values.current
+  if (values.error !== undefined) set.error = values.error
+  await state.updateTable('integrity_run').set(set).where('id', '=', id).execute()
+}
+
+export async function cancelRequested(state: Kysely<any>, id: number): Promise<boolean> {
+  const row = await state.selectFrom('integrity_run').select('cancel_requested').where('id', '=', id).executeTakeFirst()
+  return !!row?.cancel_requested
+}
+
+/** Asks a running run to stop after its current check; false when it is not running. */
+export async function requestCancel(state: Kysely<any>, id: number): Promise<boolean> {
+  const r = await state
+    .updateTable('integrity_run')
+    .set({ cancel_requested: true })
+    .where('id', '=', id)
+    .where('status', 'in', ['queued', 'running'])
+    .executeTakeFirst()
+  return Number(r.numUpdatedRows) > 0
+}
+
+export async function saveFindings(state: Kysely<any>, runId: number, findings: Finding[]): Promise<void> {
+  if (findings.length === 0) return
+  await state
+    .insertInto('integrity_finding')
+    .values(
+      findings.map((f) => ({
+        run_id: runId,
+        check: f.check,
+        key: f.key,
+        finding: JSON.stringify(f),
+        count: f.count,
+        error: f.error ?? null,
+        duration_ms: Math.round(f.durationMs ?? 0),
+      })),
+    )
+    .execute()
+}
+
+export async function listIntegrityRuns(state: Kysely<any>, opts: { targetDatabase?: string; limit?: number } = {}): Promise<IntegrityRun[]> {
+  const { rows } = await sql`
+    select ${runColumns} from integrity_run r
+    where ${opts.targetDatabase ?? null}::text is null or r.target_database = ${opts.targetDatabase ?? null}
+    order by r.id desc limit ${Math.min(Math.max(opts.limit ?? 20, 1), 200)}
+  `.execute(state)
+  return rows.map(toRun)
+}
+
+export async function getIntegrityRun(state: Kysely<any>, id: number): Promise<IntegrityRun | null> {
+  if (!Number.isSafeInteger(id) || id < 1) return null
+  const { rows } = await sql`select ${runColumns} from integrity_run r where r.id = ${id}`.execute(state)
+  return rows[0] ? toRun(rows[0]) : null
+}
+
+export async function runFindings(state: Kysely<any>, runId: number): Promise<Finding[]> {
+  const rows = await state.selectFrom('integrity_finding').select('finding').where('run_id', '=', runId).orderBy('id').execute()
+  return rows.map((r: any) => r.finding as Finding)
+}
+
+/** The count of one check over the last finished runs, oldest first, for its trend chart. */
+export async function findingTrend(state: Kysely<any>, key: string, limit = 30): Promise<{ runId: number; at: Date; count: number | null }[]> {
+  const { rows } = await sql<{ run_id: string; at: Date; count: number | null }>`
+    select * from (
+      select f.run_id, r.started_at as at, f.count from integrity_finding f join integrity_run r on r.id = f.run_id
+      where f.key = ${key} and r.status in ('succeeded', 'cancelled') order by f.run_id desc limit ${limit}
+    ) t order by run_id
+  `.execute(state)
+  return rows.map((r) => ({ runId: Number(r.run_id), at: r.at, count: r.count === null ? null : Number(r.count) }))
+}
+
+/** Checks whose count went from 0 (or absent) in the previous finished run to above 0 in this one. */
+export async function newlyFailing(state: Kysely<any>, runId: number, targetDatabase: string): Promise<Finding[]> {
+  const previous = await state
+    .selectFrom('integrity_run')
+    .select('id')
+    .where('target_database', '=', targetDatabase)
+    .where('status', '=', 'succeeded')
+    .where('id', '<', runId)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst()
+  const now = await runFindings(state, runId)
+  const before = previous ? await runFindings(state, Number(previous.id)) : []
+  const hadProblem = new Set(before.filter((f) => (f.count ?? 0) > 0).map((f) => f.key))
+  return now.filter((f) => (f.count ?? 0) > 0 && !hadProblem.has(f.key))
+}
