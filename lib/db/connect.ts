@@ -26,6 +26,9 @@ export function createPool(url: string, opts: ConnectOptions = {}): pg.Pool {
   })
   // An idle client losing its server (restart, network) must not crash the process.
   pool.on('error', () => {})
+  // Nor a checked-out one: pg-pool listens only while a client is idle, and a client whose server
+  // ends the session mid-query emits 'error' besides failing that query, which reports it.
+  pool.on('connect', (client) => client.on('error', () => {}))
   return pool
 }
 

@@ -2,6 +2,8 @@ import pg from 'pg'
 import { ActionError } from '../auth/action-result'
 
 // One key for "a migration run on this database", shared by every dashboard instance and the CLI.
+// Advisory locks belong to a database: pg_locks lists those of every database of the cluster, so
+// the queries below keep to the current one.
 const LOCK_CLASS = 0x44_6f_52 // 'DoR'
 const LOCK_OBJECT = 1
 
@@ -18,6 +20,7 @@ async function describeHolder(client: pg.Client): Promise<string> {
     `select a.application_name as app, coalesce(a.xact_start, a.backend_start) as started, a.pid
        from pg_locks l join pg_stat_activity a on a.pid = l.pid
       where l.locktype = 'advisory' and l.classid = $1 and l.objid = $2 and l.granted
+        and l.database = (select oid from pg_database where datname = current_database())
       limit 1`,
     [LOCK_CLASS, LOCK_OBJECT],
   )
@@ -63,7 +66,8 @@ export async function runLockHeld(targetUrl: string): Promise<boolean> {
   await client.connect()
   try {
     const { rows } = await client.query<{ held: boolean }>(
-      `select exists (select 1 from pg_locks where locktype = 'advisory' and classid = $1 and objid = $2 and granted) as held`,
+      `select exists (select 1 from pg_locks where locktype = 'advisory' and classid = $1 and objid = $2 and granted
+          and database = (select oid from pg_database where datname = current_database())) as held`,
       [LOCK_CLASS, LOCK_OBJECT],
     )
     return rows[0].held

@@ -40,9 +40,20 @@ export interface RunResult {
 
 export type ApplyRequest = { to: string } | { next: true } | { all: true }
 
-function migrator(db: Kysely<any>, set: MigrationSet, def: MigrationDef): Migrator {
+/**
+ * A migrator whose run of `def` stores what `def` itself threw in `failure`: when the session is
+ * lost mid-migration, the migrator reports the failed ROLLBACK ('not queryable') instead.
+ */
+function migrator(db: Kysely<any>, set: MigrationSet, def: MigrationDef, failure: { error?: unknown }): Migrator {
   const index: Record<string, Migration> = {}
   for (const d of set.defs) index[d.name] = d.migration
+  const catching = (run: (db: Kysely<any>) => Promise<void>) => (db: Kysely<any>) =>
+    run(db).catch((e: unknown) => {
+      failure.error = e
+      throw e
+    })
+  const { up, down } = def.migration
+  index[def.name] = { up: catching(up), ...(down ? { down: catching(down) } : {}) }
   return new Migrator({
     db,
     provider: new StaticMigrationProvider(index),
@@ -105,11 +116,12 @@ async function executeRun(
       const steps: StepResult[] = []
       for (const [position, def] of plan.entries()) {
         const stepId = await startStep(opts.state, { runId, position, name: def.name, direction, checksum: def.checksum })
-        const m = migrator(db, opts.set, def)
+        const failure: { error?: unknown } = {}
+        const m = migrator(db, opts.set, def, failure)
         const { error, results } = direction === 'up' ? await m.migrateUp() : await m.migrateDown()
         const ran = results?.find((r) => r.migrationName === def.name)
         let message: string | undefined
-        if (error) message = fullDbError(error)
+        if (error) message = fullDbError(failure.error ?? error)
         else if (ran?.status !== 'Success') message = `expected to ${direction === 'up' ? 'apply' : 'roll back'} ${def.name}, but the migrator did not`
         await finishStep(opts.state, stepId, { ok: !message, error: message })
         steps.push({ name: def.name, direction, ok: !message, error: message })
