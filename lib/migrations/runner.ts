@@ -162,6 +162,13 @@ export function applyMigrations(opts: RunOptions, request: ApplyRequest): Promis
         `Apply is blocked: ${status.blockingEdits.join(', ')} changed after ${status.blockingEdits.length === 1 ? 'it was' : 'they were'} applied. Restore the file, or have an admin acknowledge the edit.`,
       )
     }
+    const missing = status.migrations.filter((m) => m.flags.some((f) => f.code === 'missing_from_code')).map((m) => m.name)
+    if (missing.length) {
+      throw new ActionError(
+        'conflict',
+        `Apply is blocked: ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} recorded as applied but missing from the code. Bring the file back, or remove its row from the migration table after checking the schema.`,
+      )
+    }
     const plan = planApply(status.pending, status.lastApplied, request).map((n) => opts.set.defs.find((d) => d.name === n)!)
     return { plan, requested: { ...request, plan: plan.map((d) => d.name) }, targetDatabase: status.targetDatabase }
   })
