@@ -34,6 +34,7 @@ describe('loadConfig defaults', () => {
       MIGRATION_LOCK_TIMEOUT_MS: 5_000,
       MIGRATION_STATEMENT_TIMEOUT_MS: 900_000,
       INTEGRITY_CHECK_TIMEOUT_MS: 300_000,
+      INTEGRITY_SCHEDULE_HOURS: 24,
       dataPath: path.resolve('.data'),
       embeddedTarget: true,
     })

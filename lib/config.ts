@@ -50,6 +50,12 @@ const EnvSchema = z
     MIGRATION_LOCK_TIMEOUT_MS: milliseconds(100, 3_600_000, 5_000),
     MIGRATION_STATEMENT_TIMEOUT_MS: milliseconds(1_000, 86_400_000, 900_000),
     INTEGRITY_CHECK_TIMEOUT_MS: milliseconds(1_000, 86_400_000, 300_000),
+    /** Unattended integrity runs: every this many hours; 0 turns the schedule off. */
+    INTEGRITY_SCHEDULE_HOURS: z.coerce
+      .number({ message: 'must be a number of hours (0 turns the schedule off)' })
+      .min(0, { message: 'must be 0 or more' })
+      .max(24 * 31, { message: 'must be at most 744 hours' })
+      .default(24),
     /** A folder of Alembic revision files, when the target is migrated by Alembic. */
     ALEMBIC_VERSIONS_DIR: z.string().min(1).optional(),
   })

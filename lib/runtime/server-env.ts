@@ -13,6 +13,7 @@ export interface ServerEnv {
   migrationStatementTimeoutMs: number
   alembicVersionsDir: string | null
   integrityCheckTimeoutMs: number
+  integrityScheduleHours: number
 }
 
 let cached: ServerEnv | undefined
@@ -42,6 +43,7 @@ export function serverEnv(): ServerEnv {
     migrationStatementTimeoutMs: config.MIGRATION_STATEMENT_TIMEOUT_MS,
     alembicVersionsDir: config.ALEMBIC_VERSIONS_DIR ?? null,
     integrityCheckTimeoutMs: config.INTEGRITY_CHECK_TIMEOUT_MS,
+    integrityScheduleHours: config.INTEGRITY_SCHEDULE_HOURS,
   }
   return cached
 }

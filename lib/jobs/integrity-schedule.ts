@@ -1,0 +1,20 @@
+import 'server-only'
+import { stateDb } from '../db/server-dbs'
+import { integrityTargetDb } from '../integrity/server-target'
+import { scheduleTick } from '../integrity/schedule'
+import { serverEnv } from '../runtime/server-env'
+
+const TICK_MS = 10 * 60_000
+
+/** Started once per web server: checks every ten minutes whether an unattended run is due. */
+export function startIntegritySchedule(): void {
+  const hours = serverEnv().integrityScheduleHours
+  if (hours <= 0) return
+  const tick = () =>
+    scheduleTick(integrityTargetDb(), stateDb(), hours).catch((e: unknown) => {
+      console.error('[dbadmin] scheduled integrity run could not start:', (e as Error)?.message ?? e)
+    })
+  // First look a minute after start, so that start-up itself stays quick.
+  setTimeout(tick, 60_000).unref()
+  setInterval(tick, TICK_MS).unref()
+}
