@@ -40,6 +40,8 @@ export default defineConfig({
       DATA_DIR: E2E.dataDir,
       ADMIN_EMAIL: E2E.users.admin.email,
       ADMIN_PASSWORD: E2E.users.admin.password,
+      // Specs start integrity runs themselves; an unattended one would make theirs wait.
+      INTEGRITY_SCHEDULE_HOURS: '0',
     },
   },
 })
