@@ -9,6 +9,9 @@ export const dynamic = 'force-dynamic'
 
 const PAGES: { href: string; label: string; permission: Permission }[] = [
   { href: '/overview', label: 'Overview', permission: 'dashboard.read' },
+  { href: '/schema', label: 'Schema', permission: 'dashboard.read' },
+  { href: '/migrations', label: 'Migrations', permission: 'dashboard.read' },
+  { href: '/integrity', label: 'Integrity', permission: 'dashboard.read' },
   { href: '/users', label: 'Users', permission: 'users.manage' },
   { href: '/audit', label: 'Audit log', permission: 'audit.read' },
 ]

@@ -14,7 +14,7 @@ export async function foreignKeyRelations(db: Kysely<any>): Promise<IntegrityRel
     from pg_constraint con
     join pg_class c on c.oid = con.conrelid join pg_namespace n on n.oid = c.relnamespace
     join pg_class fc on fc.oid = con.confrelid join pg_namespace fn on fn.oid = fc.relnamespace
-    where con.contype = 'f' and c.relkind in ('r', 'p') and not c.relispartition
+    where con.contype = 'f' and con.conparentid = 0 and c.relkind in ('r', 'p') and not c.relispartition
       and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
   `.execute(db)
   return rows.map((r) => ({ ...r, source: 'foreign_key' as const })).sort(byRelation)

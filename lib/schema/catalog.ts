@@ -158,7 +158,7 @@ export function assembleRelations(parts: Parts) {
   return { relations, foreignKeysFromOutside }
 }
 
-function toSequence(r: Awaited<ReturnType<typeof querySequences>>[number]): SequenceInfo {
+export function toSequence(r: Awaited<ReturnType<typeof querySequences>>[number]): SequenceInfo {
   const range = r.max_value - r.min_value
   let usedShare: number | null = null
   if (r.last_value !== null && range > 0) {

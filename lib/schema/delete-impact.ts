@@ -34,7 +34,8 @@ export async function readForeignKeyGraph(db: Kysely<any>): Promise<ForeignKeyEd
     from pg_constraint con
     join pg_class c on c.oid = con.conrelid join pg_namespace n on n.oid = c.relnamespace
     join pg_class fc on fc.oid = con.confrelid join pg_namespace fn on fn.oid = fc.relnamespace
-    where con.contype = 'f'
+    -- conparentid: the copies PostgreSQL makes of a partitioned table's keys are not keys of their own.
+    where con.contype = 'f' and con.conparentid = 0
   `.execute(db)
   const actions: Record<string, FkAction> = { a: 'NO ACTION', r: 'RESTRICT', c: 'CASCADE', n: 'SET NULL', d: 'SET DEFAULT' }
   return rows.map((r) => ({
@@ -60,6 +61,8 @@ export interface ImpactNode {
   effect: ImpactEffect
   /** Reached again through a cascade cycle: not expanded a second time. */
   cycle: boolean
+  /** Already expanded in another branch of this tree: its consequences are shown there. */
+  repeated: boolean
   children: ImpactNode[]
 }
 
@@ -75,7 +78,9 @@ const key = (schema: string, table: string) => JSON.stringify([schema, table])
 
 /**
  * What deleting rows of a table does through incoming foreign keys: cascades are followed to
- * the rows they delete; SET NULL/DEFAULT and NO ACTION/RESTRICT end their branch.
+ * the rows they delete; SET NULL/DEFAULT and NO ACTION/RESTRICT end their branch. Each table's
+ * cascade is expanded once (later occurrences are marked `repeated`), so a dense graph stays a
+ * tree of at most one expansion per table instead of growing with the number of paths.
  */
 export function deleteImpact(edges: ForeignKeyEdge[], schema: string, table: string, maxDepth = 12): ImpactNode[] {
   const byParent = new Map<string, ForeignKeyEdge[]>()
@@ -85,6 +90,7 @@ export function deleteImpact(edges: ForeignKeyEdge[], schema: string, table: str
     if (list) list.push(e)
     else byParent.set(k, [e])
   }
+  const expanded = new Set<string>([key(schema, table)])
   const walk = (s: string, t: string, path: Set<string>, depth: number): ImpactNode[] =>
     (byParent.get(key(s, t)) ?? [])
       .slice()
@@ -93,7 +99,9 @@ export function deleteImpact(edges: ForeignKeyEdge[], schema: string, table: str
         const effect = EFFECT[e.onDelete]
         const k = key(e.schema, e.table)
         const cycle = path.has(k)
-        const expand = effect === 'deletes' && !cycle && depth < maxDepth
+        const repeated = !cycle && effect === 'deletes' && expanded.has(k)
+        const expand = effect === 'deletes' && !cycle && !repeated && depth < maxDepth
+        if (expand) expanded.add(k)
         return {
           schema: e.schema,
           table: e.table,
@@ -102,6 +110,7 @@ export function deleteImpact(edges: ForeignKeyEdge[], schema: string, table: str
           onDelete: e.onDelete,
           effect,
           cycle,
+          repeated,
           children: expand ? walk(e.schema, e.table, new Set([...path, k]), depth + 1) : [],
         }
       })

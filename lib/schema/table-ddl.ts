@@ -10,9 +10,20 @@ export interface TableDdl {
   note?: string
 }
 
+// PostgreSQL's reserved key words (Appendix C): as bare identifiers they are syntax errors.
+const RESERVED = new Set(
+  `all analyse analyze and any array as asc asymmetric authorization binary both case cast check collate collation
+  column concurrently constraint create cross current_catalog current_date current_role current_schema current_time
+  current_timestamp current_user default deferrable desc distinct do else end except false fetch for foreign freeze
+  from full grant group having ilike in initially inner intersect into is isnull join lateral leading left like limit
+  localtime localtimestamp natural not notnull null offset on only or order outer overlaps placing primary references
+  returning right select session_user similar some symmetric system_user table tablesample then to trailing true union
+  unique user using variadic verbose when where window with`.split(/\s+/),
+)
+
 /** A quoted identifier for display: this text is shown, never executed. */
 export function displayIdent(name: string): string {
-  return /^[a-z_][a-z0-9_$]*$/.test(name) ? name : '"' + name.replace(/"/g, '""') + '"'
+  return /^[a-z_][a-z0-9_$]*$/.test(name) && !RESERVED.has(name) ? name : '"' + name.replace(/"/g, '""') + '"'
 }
 
 /** pg_dump's -t pattern for exactly this table: inside double quotes nothing is a wildcard. */
@@ -24,7 +35,11 @@ export function exactTablePattern(schema: string, table: string): string {
 function tidyDump(out: string): string {
   return out
     .split('\n')
-    .filter((l) => !l.startsWith('--') && !/^SET /.test(l) && !/^SELECT pg_catalog\.set_config/.test(l))
+    // Session SETs, comment banners and pg_dump 15.14+'s \restrict/\unrestrict framing (CVE-2025-8714).
+    .filter(
+      (l) =>
+        !l.startsWith('--') && !/^SET /.test(l) && !/^SELECT pg_catalog\.set_config/.test(l) && !/^\\(un)?restrict\b/.test(l),
+    )
     .join('\n')
     .replace(/\n{3,}/g, '\n\n')
     .trim()
