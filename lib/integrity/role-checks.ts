@@ -18,6 +18,18 @@ export const ROLE_OWNERSHIP_RULES = [
 
 const USER_TABLES = ['user', 'users']
 
+/** Columns of the table that alone carry a valid, non-partial UNIQUE index (or primary key). */
+async function uniqueColumns(db: Kysely<any>, t: { schema: string; table: string }): Promise<Set<string>> {
+  const { rows } = await sql<{ column: string }>`
+    select a.attname as column
+    from pg_index i join pg_class c on c.oid = i.indrelid join pg_namespace n on n.oid = c.relnamespace
+    join pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[0]
+    where n.nspname = ${t.schema} and c.relname = ${t.table}
+      and i.indisunique and i.indisvalid and i.indpred is null and i.indnkeyatts = 1
+  `.execute(db)
+  return new Set(rows.map((r) => r.column))
+}
+
 /** The DoR runbook's `SELECT role, COUNT(*) FROM "user" GROUP BY role`, and what follows from it. */
 export async function roleChecks(db: Kysely<any>, tables: Awaited<ReturnType<typeof liveColumns>>, roleLabels: string[]): Promise<Finding[]> {
   const users = findTable(tables, USER_TABLES, ['id', 'role'])
@@ -80,11 +92,18 @@ export async function roleChecks(db: Kysely<any>, tables: Awaited<ReturnType<typ
       }),
     )
   }
+  const unique = await uniqueColumns(db, users)
   for (const column of ['email', 'username']) {
     if (!tables.get(`${users.schema}.${users.table}`)?.columns.has(column)) continue
+    const lowered = sql`lower(${sql.id(column)}::text)`
+    // With a UNIQUE index on the column, two rows can share lower(value) only if one of them is
+    // not in lower case: grouping just those values is exact, and spares sorting every row.
+    const candidates = unique.has(column)
+      ? sql`${lowered} in (select ${lowered} from ${u} where ${sql.id(column)}::text collate "C" <> ${lowered})`
+      : sql`${sql.id(column)} is not null`
     const { rows } = await sql<{ v: string; n: number }>`
-      select lower(${sql.id(column)}::text) as v, count(*)::int8 as n from ${u}
-      where ${sql.id(column)} is not null group by 1 having count(*) > 1 order by 1 limit 100
+      select ${lowered} as v, count(*)::int8 as n from ${u}
+      where ${candidates} group by 1 having count(*) > 1 order by 1 limit 100
     `.execute(db)
     out.push(
       finding({

@@ -43,7 +43,7 @@ export function migratorFor(db: Kysely<any>, set: MigrationSet): Migrator {
 }
 
 async function snap(db: Kysely<any>): Promise<SchemaSnapshot> {
-  return toSnapshot(await readSchemaModel(db))
+  return toSnapshot(await readSchemaModel(db, { sizes: false }))
 }
 
 /** Migration bookkeeping tables differ between the steps by design; they are not schema drift. */

@@ -97,7 +97,7 @@ export async function detectDrift(opts: Options): Promise<DriftResult> {
     const replay = await replayInto(scratch.db, opts.set, applied)
     let changes: SchemaChange[] = []
     if (!replay.failed) {
-      const [expected, live] = await Promise.all([readSchemaModel(scratch.db), readSchemaModel(opts.target)])
+      const [expected, live] = await Promise.all([readSchemaModel(scratch.db, { sizes: false }), readSchemaModel(opts.target, { sizes: false })])
       changes = diffSnapshots(toSnapshot(expected), toSnapshot(live)).changes.filter(
         (c) => c.table !== opts.set.table && c.table !== opts.set.lockTable,
       )

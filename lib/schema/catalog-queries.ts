@@ -33,7 +33,16 @@ export interface RelationRow {
   view_definition: string | null
 }
 
-export async function queryRelations(db: Kysely<any>, scope: CatalogScope): Promise<RelationRow[]> {
+/**
+ * Reading sizes opens every table's files and takes an ACCESS SHARE lock on each: a snapshot
+ * (which drops sizes anyway) must not wait behind a migration's ACCESS EXCLUSIVE lock for them.
+ */
+export interface ReadOptions {
+  sizes?: boolean
+}
+
+export async function queryRelations(db: Kysely<any>, scope: CatalogScope, opts: ReadOptions = {}): Promise<RelationRow[]> {
+  const sizes = opts.sizes !== false
   const { rows } = await sql<RelationRow>`
     select c.oid::int8 as oid, n.nspname as schema, c.relname as name, c.relkind::text as relkind,
            pg_get_userbyid(c.relowner) as owner,
@@ -47,7 +56,8 @@ export async function queryRelations(db: Kysely<any>, scope: CatalogScope): Prom
     -- pg_total_relation_size is by definition pg_table_size + pg_indexes_size: adding them saves
     -- a second walk over every file of every table (most of this query's time at 5,000 tables).
     left join lateral (
-      select pg_table_size(c.oid) as table_bytes, pg_indexes_size(c.oid) as index_bytes where c.relkind in ('r', 'm', 'p')
+      select pg_table_size(c.oid) as table_bytes, pg_indexes_size(c.oid) as index_bytes
+      where ${sizes} and c.relkind in ('r', 'm', 'p')
     ) size on true
     -- Joined rather than obj_description(), a SQL function called once per row.
     left join pg_description d on d.objoid = c.oid and d.classoid = 'pg_class'::regclass and d.objsubid = 0
@@ -164,11 +174,12 @@ export interface IndexRow {
   constraint_name: string | null
 }
 
-export async function queryIndexes(db: Kysely<any>, scope: CatalogScope): Promise<IndexRow[]> {
+export async function queryIndexes(db: Kysely<any>, scope: CatalogScope, opts: ReadOptions = {}): Promise<IndexRow[]> {
+  const sizes = opts.sizes !== false
   const { rows } = await sql<IndexRow>`
     select i.indrelid::int8 as rel, ic.relname as name, pg_get_indexdef(i.indexrelid) as definition,
            am.amname as method, i.indisunique as unique, i.indisprimary as primary, i.indisvalid as valid,
-           i.indpred is not null as partial, pg_relation_size(i.indexrelid) as size_bytes, s.idx_scan as scans,
+           i.indpred is not null as partial, case when ${sizes} then pg_relation_size(i.indexrelid) end as size_bytes, s.idx_scan as scans,
            array(select coalesce(a.attname::text, pg_get_indexdef(i.indexrelid, k.ord::int, true))
                  from unnest(i.indkey::int2[]) with ordinality k(attnum, ord)
                  left join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum and k.attnum <> 0

@@ -183,16 +183,19 @@ export function toSequence(r: Awaited<ReturnType<typeof querySequences>>[number]
  * The whole schema of the connected database in nine set-based catalog queries, run side by side
  * on the pool. Readable by any role: what it may not see is listed in `limitations`.
  */
-export async function readSchemaModel(db: Kysely<any>, opts: { includeSystem?: boolean } = {}): Promise<SchemaModel> {
+export async function readSchemaModel(
+  db: Kysely<any>,
+  opts: { includeSystem?: boolean; sizes?: boolean } = {},
+): Promise<SchemaModel> {
   const includeSystem = opts.includeSystem ?? false
   const scope: CatalogScope = { all: true, includeSystem }
   const [identity, schemas, relations, columns, constraints, indexes, triggers, enums, sequences] = await Promise.all([
     sql<{ database: string; version: string }>`select current_database() as database, current_setting('server_version') as version`.execute(db),
     querySchemas(db, includeSystem),
-    queryRelations(db, scope),
+    queryRelations(db, scope, { sizes: opts.sizes }),
     queryColumns(db, scope),
     queryConstraints(db, scope),
-    queryIndexes(db, scope),
+    queryIndexes(db, scope, { sizes: opts.sizes }),
     queryTriggers(db, scope),
     queryEnums(db, includeSystem),
     querySequences(db, includeSystem),

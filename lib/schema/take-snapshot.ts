@@ -10,12 +10,12 @@ export async function takeSnapshot(
   state: Kysely<any>,
   by: { reason: string; takenById?: string | null; takenBy?: string | null },
 ): Promise<SnapshotMeta> {
-  const model = await readSchemaModel(target)
+  const model = await readSchemaModel(target, { sizes: false })
   return saveSnapshot(state, { snapshot: toSnapshot(model), database: model.database, ...by })
 }
 
 export async function liveSnapshot(target: Kysely<any>): Promise<SchemaSnapshot> {
-  return toSnapshot(await readSchemaModel(target))
+  return toSnapshot(await readSchemaModel(target, { sizes: false }))
 }
 
 /** 'live' or a stored snapshot id, as pages and the CLI name the two sides of a comparison. */

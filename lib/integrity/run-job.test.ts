@@ -1,0 +1,188 @@
+import { type Kysely, sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
+import { freshStateDb } from '../../test/state-db'
+import { createDb } from '../db/connect'
+import { IntegrityRunBusyError, startIntegrityRun } from './run-job'
+import {
+  activeIntegrityRun,
+  findingTrend,
+  getIntegrityRun,
+  type IntegrityRun,
+  listIntegrityRuns,
+  newlyFailing,
+  requestCancel,
+  runFindings,
+} from './run-store'
+import { relationKey } from './types'
+
+// Runs as the page starts them: in the background, one at a time, followed through the state DB.
+let target: FreshDatabase
+let state: FreshDatabase
+let locker: Kysely<any>
+let dbName: string
+const by = { startedBy: 'admin@test.local', trigger: 'manual' as const }
+// Three foreign keys (child_a, child_b, child_c), one suggestion (loose), then five other steps.
+const STEPS = 9
+const looseKey = `orphans:${relationKey({ schema: 'public', table: 'loose', columns: ['parent_id'], refSchema: 'public', refTable: 'parent', refColumns: ['id'] })}`
+
+beforeAll(async () => {
+  ;[target, state] = await Promise.all([freshDatabase('runjob'), freshStateDb()])
+  dbName = target.url.split('/').pop()!
+  locker = createDb(target.url, { max: 1 })
+  await sql`create table parent (id integer primary key)`.execute(target.db)
+  for (const t of ['child_a', 'child_b', 'child_c']) {
+    await sql`create table ${sql.id(t)} (id serial primary key, parent_id integer references parent (id))`.execute(target.db)
+  }
+  await sql`create table loose (id serial primary key, parent_id integer)`.execute(target.db)
+  await sql`insert into parent values (1), (2)`.execute(target.db)
+  await sql`insert into loose (parent_id) values (1), (2), (null)`.execute(target.db)
+})
+afterAll(async () => {
+  await locker?.destroy()
+  await target?.drop()
+  await state?.drop()
+})
+
+/**
+ * Holds an ACCESS EXCLUSIVE lock on a table until release() is called: a run counting that
+ * table's orphans waits there, so tests can act while it is certainly running.
+ */
+async function lockTable(table: string): Promise<{ release: () => Promise<void> }> {
+  let release!: () => void
+  const held = new Promise<void>((resolve) => (release = resolve))
+  let locked!: () => void
+  const isLocked = new Promise<void>((resolve) => (locked = resolve))
+  const done = locker.transaction().execute(async (trx) => {
+    await sql`lock table ${sql.id(table)} in access exclusive mode`.execute(trx)
+    locked()
+    await held
+  })
+  await isLocked
+  return {
+    release: async () => {
+      release()
+      await done
+    },
+  }
+}
+
+async function until(id: number, ready: (r: IntegrityRun) => boolean, timeoutMs = 30_000): Promise<IntegrityRun> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    const run = await getIntegrityRun(state.db, id)
+    if (run && ready(run)) return run
+    await new Promise((r) => setTimeout(r, 25))
+  }
+  throw new Error(`run ${id} did not get there in ${timeoutMs} ms: ${JSON.stringify(await getIntegrityRun(state.db, id))}`)
+}
+const finished = (r: IntegrityRun) => !['queued', 'running'].includes(r.status)
+
+describe('integrity runs', () => {
+  let first: number
+  let second: number
+
+  it('starts at once, refuses a second run meanwhile, and finishes with every finding saved', async () => {
+    const lock = await lockTable('child_b')
+    try {
+      const started = Date.now()
+      first = await startIntegrityRun(target.db, state.db, by)
+      expect(Date.now() - started).toBeLessThan(5_000)
+      const run = await getIntegrityRun(state.db, first)
+      expect(run).toMatchObject({ id: first, targetDatabase: dbName, startedBy: 'admin@test.local', trigger: 'manual', finishedAt: null })
+      expect(['queued', 'running']).toContain(run?.status)
+
+      const busy = await startIntegrityRun(target.db, state.db, by).catch((e: unknown) => e)
+      expect(busy).toBeInstanceOf(IntegrityRunBusyError)
+      expect((busy as IntegrityRunBusyError).run.id).toBe(first)
+      expect((busy as Error).message).toMatch(new RegExp(`^An integrity run is already in progress \\(#${first}, started by admin@test.local at `))
+      // Waiting on the lock: the second relation, child_b, is being counted.
+      expect(await until(first, (r) => r.checksDone === 1 && r.currentCheck === 'Orphans in public.child_b(parent_id) → public.parent(id)')).toMatchObject({
+        status: 'running',
+        checksTotal: STEPS,
+      })
+    } finally {
+      await lock.release()
+    }
+    const done = await until(first, finished)
+    expect(done).toMatchObject({ status: 'succeeded', checksDone: STEPS, checksTotal: STEPS, currentCheck: null, error: null, cancelRequested: false })
+    expect(done.finishedAt).toBeInstanceOf(Date)
+    expect(await activeIntegrityRun(state.db, dbName)).toBeNull()
+
+    const saved = await runFindings(state.db, first)
+    expect(saved.filter((f) => f.check === 'orphans').map((f) => [f.table, f.source, f.count])).toEqual([
+      ['child_a', 'foreign_key', 0],
+      ['child_b', 'foreign_key', 0],
+      ['child_c', 'foreign_key', 0],
+      ['loose', 'suggested', 0],
+    ])
+    // Only the three foreign keys without an index have a problem.
+    expect(saved.filter((f) => (f.count ?? 0) > 0).map((f) => f.check)).toEqual(['unindexed_foreign_key', 'unindexed_foreign_key', 'unindexed_foreign_key'])
+    expect(done.problems).toBe(3)
+  })
+
+  it('follows a check across runs and reports what newly fails', async () => {
+    await sql`insert into loose (parent_id) values (9), (9)`.execute(target.db)
+    second = await startIntegrityRun(target.db, state.db, { startedBy: 'cli', trigger: 'cli' })
+    expect(await until(second, finished)).toMatchObject({ status: 'succeeded', checksDone: STEPS, problems: 4 })
+
+    expect((await findingTrend(state.db, looseKey)).map((t) => [t.runId, t.count])).toEqual([
+      [first, 0],
+      [second, 2],
+    ])
+    const newly = await newlyFailing(state.db, second, dbName)
+    expect(newly.map((f) => [f.key, f.count])).toEqual([[looseKey, 2]])
+    expect(await newlyFailing(state.db, first, dbName)).toMatchObject([{ check: 'unindexed_foreign_key' }, {}, {}])
+  })
+
+  it('stops a cancelled run after its current check', async () => {
+    const lock = await lockTable('child_b')
+    let id: number
+    try {
+      id = await startIntegrityRun(target.db, state.db, by)
+      await until(id, (r) => r.checksDone === 1 && r.status === 'running')
+      expect(await requestCancel(state.db, id)).toBe(true)
+      expect(await getIntegrityRun(state.db, id)).toMatchObject({ status: 'running', cancelRequested: true })
+    } finally {
+      await lock.release()
+    }
+    // child_b's count finishes; the run stops before child_c.
+    const run = await until(id, finished)
+    expect(run).toMatchObject({ status: 'cancelled', checksDone: 2, checksTotal: STEPS, cancelRequested: true })
+    expect((await runFindings(state.db, id)).map((f) => f.table)).toEqual(['child_a', 'child_b'])
+    expect(await requestCancel(state.db, id)).toBe(false)
+    // A cancelled run is not the baseline for what newly fails.
+    expect((await findingTrend(state.db, looseKey)).map((t) => t.count)).toEqual([0, 2])
+  })
+
+  it('cancels a run asked to stop right after it started, before any check', async () => {
+    const id = await startIntegrityRun(target.db, state.db, by)
+    expect(await requestCancel(state.db, id)).toBe(true)
+    expect(await until(id, finished)).toMatchObject({ status: 'cancelled', checksDone: 0 })
+    expect(await runFindings(state.db, id)).toEqual([])
+  })
+
+  it('shows a run whose process stopped as interrupted, and it blocks no new run', async () => {
+    const { rows } = await sql<{ id: string }>`
+      insert into integrity_run (target_database, status, trigger, started_by, started_at, heartbeat_at, checks_total, checks_done)
+      values (${dbName}, 'running', 'schedule', 'scheduler', now() - interval '1 hour', now() - interval '10 minutes', 9, 4)
+      returning id
+    `.execute(state.db)
+    const stale = Number(rows[0].id)
+    expect(await getIntegrityRun(state.db, stale)).toMatchObject({ status: 'interrupted', checksDone: 4, finishedAt: null })
+    expect(await activeIntegrityRun(state.db, dbName)).toBeNull()
+
+    const id = await startIntegrityRun(target.db, state.db, by)
+    expect(await until(id, finished)).toMatchObject({ status: 'succeeded', checksDone: STEPS })
+    expect((await listIntegrityRuns(state.db, { targetDatabase: dbName })).map((r) => [r.id, r.status])).toEqual([
+      [id, 'succeeded'],
+      [stale, 'interrupted'],
+      [id - 2, 'cancelled'],
+      [id - 3, 'cancelled'],
+      [second, 'succeeded'],
+      [first, 'succeeded'],
+    ])
+    // Its newly failing checks compare with the last succeeded run, not the interrupted or cancelled ones.
+    expect(await newlyFailing(state.db, id, dbName)).toEqual([])
+  })
+})
