@@ -16,6 +16,7 @@ const MATRIX: Record<Permission, [boolean, boolean, boolean]> = {
   'sessions.terminate': /*    */ [true, false, false],
   'users.manage': /*          */ [true, false, false],
   'data.reveal': /*           */ [true, false, false],
+  'data.fix': /*              */ [true, false, false],
   'audit.read': /*            */ [true, false, false],
 }
 const COLUMNS: Role[] = ['admin', 'operator', 'viewer']

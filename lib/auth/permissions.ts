@@ -20,6 +20,7 @@ export const PERMISSIONS = {
   'sessions.terminate': ['admin'],
   'users.manage': ['admin'],
   'data.reveal': ['admin'],
+  'data.fix': ['admin'],
   'audit.read': ['admin'],
 } as const satisfies Record<string, readonly Role[]>
 

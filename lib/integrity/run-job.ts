@@ -5,6 +5,7 @@ import {
   activeIntegrityRun,
   cancelRequested,
   createIntegrityRun,
+  HEARTBEAT_STALE_SECONDS,
   type IntegrityRun,
   markProgress,
   saveFindings,
@@ -23,6 +24,10 @@ export class IntegrityRunBusyError extends Error {
  * page can follow it and a cancel takes effect between two checks.
  */
 export async function executeIntegrityRun(target: Kysely<any>, state: Kysely<any>, runId: number): Promise<IntegrityRun['status']> {
+  // One check may take longer than HEARTBEAT_STALE_SECONDS (its timeout is INTEGRITY_CHECK_TIMEOUT_MS,
+  // 5 minutes by default): beat meanwhile, or the live run would show as interrupted and not block another.
+  const beat = setInterval(() => void markProgress(state, runId, {}).catch(() => {}), (HEARTBEAT_STALE_SECONDS * 1000) / 4)
+  beat.unref()
   try {
     await markProgress(state, runId, { status: 'running', current: 'planning' })
     const steps = await planChecks(target, state)
@@ -43,6 +48,8 @@ export async function executeIntegrityRun(target: Kysely<any>, state: Kysely<any
   } catch (e) {
     await markProgress(state, runId, { status: 'failed', error: (e as Error).message, current: null }).catch(() => {})
     return 'failed'
+  } finally {
+    clearInterval(beat)
   }
 }
 
@@ -60,6 +67,9 @@ export async function startIntegrityRun(
   const active = await activeIntegrityRun(state, targetDatabase)
   if (active) throw new IntegrityRunBusyError(active)
   const runId = await createIntegrityRun(state, { targetDatabase, ...by })
-  void executeIntegrityRun(target, state, runId).then((status) => onDone?.(runId, status))
+  // A failing onDone must not become an unhandled rejection, which would end the whole server.
+  void executeIntegrityRun(target, state, runId)
+    .then((status) => onDone?.(runId, status))
+    .catch((e: unknown) => console.error(`integrity run #${runId}: onDone failed:`, e))
   return runId
 }

@@ -1,0 +1,99 @@
+import { ActionForm } from '@/components/action-form'
+import type { Finding } from '@/lib/integrity/findings'
+import { validateConstraintAction } from '../actions'
+import { RoleChart, type TrendPoint, Sparkline } from './charts'
+import { AdviceAndError, CountBadge, findingWhere, ValueChips } from './finding-parts'
+
+function ValidateControl({ finding, canValidate }: { finding: Finding; canValidate: boolean }) {
+  if (finding.check !== 'not_valid_foreign_key' && finding.check !== 'not_valid_check') return null
+  const constraint = typeof finding.detail?.constraint === 'string' ? finding.detail.constraint : null
+  if (!constraint || !finding.schema || !finding.table) return null
+  if (finding.detail?.canValidate !== true) {
+    return <span className="muted small">Validate once no row violates it.</span>
+  }
+  if (!canValidate) return null
+  return (
+    <ActionForm
+      action={validateConstraintAction}
+      submitLabel="Validate"
+      confirmText={`Validate ${constraint} on ${finding.schema}.${finding.table}? PostgreSQL reads every row of the table; writes to it wait only briefly (SHARE UPDATE EXCLUSIVE lock).`}
+      testId="validate-constraint"
+    >
+      <input type="hidden" name="schema" value={finding.schema} />
+      <input type="hidden" name="table" value={finding.table} />
+      <input type="hidden" name="name" value={constraint} />
+    </ActionForm>
+  )
+}
+
+/** What a finding adds beside its values: the role chart, a CHECK's definition. */
+function Extra({ finding }: { finding: Finding }) {
+  if (finding.check === 'role_counts') {
+    const counts = (finding.detail?.counts ?? []) as { role: string | null; users: number }[]
+    return <RoleChart counts={counts} />
+  }
+  if (finding.check === 'not_valid_check' && typeof finding.detail?.definition === 'string') {
+    return <code className="wrap">{finding.detail.definition}</code>
+  }
+  if (finding.check === 'enum_values' && typeof finding.detail?.enum === 'string') {
+    return <div className="muted small">labels of {finding.detail.enum}</div>
+  }
+  if (finding.check === 'role_not_allowed' && Array.isArray(finding.detail?.allowed)) {
+    return <div className="muted small">allowed: {(finding.detail.allowed as string[]).join(', ')}</div>
+  }
+  return null
+}
+
+/** The findings of one section, one row each: count, what was checked, values, advice, trend. */
+export function FindingTable({
+  findings,
+  trends,
+  canValidate,
+  testId,
+}: {
+  findings: Finding[]
+  trends: Map<string, TrendPoint[]>
+  canValidate: boolean
+  testId: string
+}) {
+  return (
+    <table className="data integrity-findings" data-testid={testId}>
+      <thead>
+        <tr>
+          <th>Count</th>
+          <th>Check</th>
+          <th>Values</th>
+          <th>Trend</th>
+          <th />
+        </tr>
+      </thead>
+      <tbody>
+        {findings.map((f) => {
+          const where = findingWhere(f)
+          return (
+            <tr key={f.key} data-check={f.check}>
+              <td className="num">
+                <CountBadge finding={f} />
+              </td>
+              <td className="finding-main">
+                <div className="finding-title">{f.title}</div>
+                {where ? <div className="muted mono small">{where}</div> : null}
+                <AdviceAndError finding={f} />
+              </td>
+              <td>
+                <ValueChips finding={f} />
+                <Extra finding={f} />
+              </td>
+              <td>
+                <Sparkline points={trends.get(f.key) ?? []} />
+              </td>
+              <td>
+                <ValidateControl finding={f} canValidate={canValidate} />
+              </td>
+            </tr>
+          )
+        })}
+      </tbody>
+    </table>
+  )
+}

@@ -1,0 +1,149 @@
+import Link from 'next/link'
+import { WidgetError } from '@/components/widget-error'
+import type { AppUser } from '@/lib/auth/users'
+import { can } from '@/lib/auth/permissions'
+import { stateDb } from '@/lib/db/server-dbs'
+import { formatCount, formatTimestamp } from '@/lib/format/units'
+import { ENUM_LIKE } from '@/lib/integrity/enum-checks'
+import type { Finding } from '@/lib/integrity/findings'
+import { findingTrend, getIntegrityRun, type IntegrityRun, runFindings } from '@/lib/integrity/run-store'
+import { INTEGRITY_THRESHOLDS } from '@/lib/integrity/schema-checks'
+import type { TrendPoint } from './charts'
+import { FindingTable } from './finding-table'
+import { isActive, isFinished, loadRuns, loadTargetDatabase, RUN_STATUS_BADGE } from './integrity-data'
+import { RelationsTable } from './relations-table'
+
+const TREND_RUNS = 20
+
+interface Section {
+  id: string
+  title: string
+  /** Finding checks shown here; the step keys are where a whole step's error lands. */
+  checks: string[]
+  intro: string
+}
+
+const SECTIONS: Section[] = [
+  {
+    id: 'constraints',
+    title: 'Constraints & indexes',
+    checks: ['not_valid_foreign_key', 'not_valid_check', 'invalid_index', 'missing_primary_key', 'unindexed_foreign_key', 'sequence_near_limit', 'schema'],
+    intro: `Constraints added NOT VALID (with the rows that violate them), invalid indexes, tables without a primary key, foreign keys without a supporting index, and sequences past ${INTEGRITY_THRESHOLDS.sequenceUsedShare * 100} % of their range.`,
+  },
+  {
+    id: 'enums',
+    title: 'Enums',
+    checks: ['enum_definition', 'enum_case_duplicates', 'unused_enum', 'enum_values', 'enums'],
+    intro: `Enum types against the DoR migrations, labels differing only by case, unused types, and text columns used as an enum (at least ${ENUM_LIKE.minLabelShare * 100} % of their common values are its labels) with the values outside it.`,
+  },
+  {
+    id: 'roles',
+    title: 'Roles',
+    checks: ['role_counts', 'role_without_users', 'role_not_allowed', 'duplicate_identity', 'roles'],
+    intro: 'Users per role, roles nobody holds, rows owned by users whose role may not own them, and e-mails or usernames that repeat when case is ignored.',
+  },
+  {
+    id: 'rules',
+    title: 'DoR rules',
+    checks: ['rule', 'dor_rules'],
+    intro: 'The DoR runbook: meeting scheduling, the registration workflow and upload metadata.',
+  },
+]
+
+/** The run whose results the page shows: the one asked for, else the newest finished one. */
+async function chooseRun(requested: number | null): Promise<IntegrityRun | null> {
+  if (requested !== null) {
+    const run = await getIntegrityRun(stateDb(), requested)
+    return run && run.targetDatabase === (await loadTargetDatabase()) ? run : null
+  }
+  return (await loadRuns()).find(isFinished) ?? null
+}
+
+async function loadTrends(findings: Finding[]): Promise<Map<string, TrendPoint[]>> {
+  const keys = [...new Set(findings.map((f) => f.key))]
+  const trends = await Promise.all(keys.map((k) => findingTrend(stateDb(), k, TREND_RUNS)))
+  return new Map(keys.map((k, i) => [k, trends[i]]))
+}
+
+function RunSummary({ run, findings, requested }: { run: IntegrityRun; findings: Finding[]; requested: boolean }) {
+  const problems = findings.filter((f) => (f.count ?? 0) > 0 || f.error).length
+  return (
+    <div className="integrity-summary" data-testid="results-summary" data-run-id={run.id}>
+      <h2>
+        Results of run #{run.id}{' '}
+        <span className={`badge ${RUN_STATUS_BADGE[run.status]}`}>{run.status}</span>
+      </h2>
+      <p className="muted">
+        Started by {run.startedBy} ({run.trigger}) at {formatTimestamp(run.startedAt)}
+        {run.finishedAt ? `, finished ${formatTimestamp(run.finishedAt)}` : ''}. {formatCount(findings.length)} results,{' '}
+        <strong>{formatCount(problems)}</strong> with a problem.{' '}
+        {requested ? <Link href="/integrity">Show the latest run</Link> : null}
+      </p>
+      {run.status === 'cancelled' ? (
+        <div className="banner warn">This run was cancelled: only the checks it finished are shown.</div>
+      ) : null}
+      {run.status === 'failed' ? <div className="banner bad">This run failed: {run.error ?? 'no error text'}</div> : null}
+      {isActive(run) || run.status === 'interrupted' ? (
+        <div className="banner warn">This run has not finished: only the checks done so far are shown.</div>
+      ) : null}
+    </div>
+  )
+}
+
+/** The results of one run, grouped: relations, constraints and indexes, enums, roles, DoR rules. */
+export async function FindingsView({ user, requestedRun }: { user: AppUser; requestedRun: number | null }) {
+  let run: IntegrityRun | null
+  let findings: Finding[]
+  let trends: Map<string, TrendPoint[]>
+  try {
+    run = await chooseRun(requestedRun)
+    findings = run ? await runFindings(stateDb(), run.id) : []
+    trends = await loadTrends(findings)
+  } catch (e) {
+    return <WidgetError title="Results" error={e} />
+  }
+  if (!run) {
+    return (
+      <div className="card" data-testid="results-summary">
+        <h2>Results</h2>
+        <p className="muted">
+          {requestedRun !== null
+            ? `There is no run #${requestedRun} on this database.`
+            : 'No finished run yet. Run all checks to see orphans, constraints, enums, roles and the DoR rules.'}
+        </p>
+      </div>
+    )
+  }
+  const relations = findings.filter((f) => f.check === 'orphans')
+  const placed = new Set(['orphans', ...SECTIONS.flatMap((s) => s.checks)])
+  const other = findings.filter((f) => !placed.has(f.check))
+  const canValidate = can(user.role, 'maintenance.run')
+  return (
+    <>
+      <RunSummary run={run} findings={findings} requested={requestedRun !== null} />
+      <section className="card integrity-section" id="relations" data-testid="section-relations">
+        <h2>Relations</h2>
+        <p className="muted">
+          Every foreign key, accepted soft relation and open naming suggestion: rows whose complete reference points at
+          no parent row (a NULL reference is never an orphan).
+        </p>
+        <RelationsTable findings={relations} trends={trends} canFix={can(user.role, 'data.fix')} />
+      </section>
+      {[...SECTIONS, { id: 'other', title: 'Other', checks: [], intro: '' }].map((s) => {
+        const shown = s.id === 'other' ? other : findings.filter((f) => s.checks.includes(f.check))
+        if (s.id === 'other' && shown.length === 0) return null
+        return (
+          <section key={s.id} className="card integrity-section" id={s.id} data-testid={`section-${s.id}`}>
+            <h2>{s.title}</h2>
+            {s.intro ? <p className="muted">{s.intro}</p> : null}
+            {shown.length === 0 ? (
+              <p className="muted">Nothing to check here in this database (or the run stopped before).</p>
+            ) : (
+              <FindingTable findings={shown} trends={trends} canValidate={canValidate} testId={`findings-${s.id}`} />
+            )}
+          </section>
+        )
+      })}
+    </>
+  )
+}

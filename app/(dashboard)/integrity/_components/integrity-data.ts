@@ -1,0 +1,57 @@
+import 'server-only'
+import { cache } from 'react'
+import { describeUrl } from '@/lib/db/connect'
+import { stateDb, targetDb } from '@/lib/db/server-dbs'
+import { type IntegrityRun, listIntegrityRuns } from '@/lib/integrity/run-store'
+import { currentDatabase } from '@/lib/migrations/status'
+import { serverEnv } from '@/lib/runtime/server-env'
+
+// Loaded once per request and shared by the page's sections, each in its own Suspense boundary.
+
+export const HISTORY_SIZE = 20
+
+/** The target's name as integrity runs record it; from the URL when the target does not answer. */
+export const loadTargetDatabase = cache(async (): Promise<string> => {
+  try {
+    return await currentDatabase(targetDb())
+  } catch {
+    return describeUrl(serverEnv().targetUrl).database
+  }
+})
+
+/** The newest runs on this database, newest first. */
+export const loadRuns = cache(async (): Promise<IntegrityRun[]> =>
+  listIntegrityRuns(stateDb(), { targetDatabase: await loadTargetDatabase(), limit: HISTORY_SIZE }),
+)
+
+export function isActive(run: IntegrityRun): boolean {
+  return run.status === 'queued' || run.status === 'running'
+}
+
+export function isFinished(run: IntegrityRun): boolean {
+  return run.status === 'succeeded' || run.status === 'cancelled' || run.status === 'failed'
+}
+
+/** A run's duration in milliseconds: until now while it runs. */
+export function runDurationMs(run: IntegrityRun): number | null {
+  if (run.finishedAt) return new Date(run.finishedAt).getTime() - new Date(run.startedAt).getTime()
+  return isActive(run) ? Date.now() - new Date(run.startedAt).getTime() : null
+}
+
+/** Milliseconds for quick runs, seconds and minutes beyond. */
+export function formatMs(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined) return '–'
+  if (ms < 1000) return `${Math.round(ms)} ms`
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`
+  const m = Math.floor(ms / 60_000)
+  return `${m} min ${Math.round((ms % 60_000) / 1000)} s`
+}
+
+export const RUN_STATUS_BADGE: Record<IntegrityRun['status'], string> = {
+  queued: 'demo',
+  running: 'demo',
+  succeeded: 'ok',
+  failed: 'bad',
+  cancelled: 'warn',
+  interrupted: 'warn',
+}

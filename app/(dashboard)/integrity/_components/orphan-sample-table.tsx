@@ -1,0 +1,67 @@
+import { looksSecret } from '@/lib/db/secret-names'
+import { formatCount } from '@/lib/format/units'
+import type { OrphanSample } from '@/lib/integrity/orphans'
+
+/** Sample orphans: the child's key and its reference values; secret-looking columns masked. */
+export function OrphanSampleTable({ sample, keyColumns, total }: { sample: OrphanSample; keyColumns: string[]; total: number }) {
+  const masked = sample.columns.map(looksSecret)
+  return (
+    <>
+      <p className="muted">
+        {sample.rows.length === 0
+          ? 'No orphans now.'
+          : `${sample.rows.length < total ? `The first ${formatCount(sample.rows.length)} of ${formatCount(total)}` : `All ${formatCount(total)}`} orphan rows${
+              keyColumns.length ? `, ordered by ${keyColumns.join(', ')}` : ' (the table has no primary key: no order)'
+            }.`}
+      </p>
+      {sample.rows.length > 0 ? (
+        <div className="scroll-x">
+          <table className="data preview" data-testid="orphan-samples">
+            <thead>
+              <tr>
+                {sample.columns.map((c, i) => (
+                  <th key={c} scope="col">
+                    <span className="mono">{c}</span>
+                    {keyColumns.includes(c) ? (
+                      <>
+                        {' '}
+                        <span className="badge" title="Primary key column">
+                          key
+                        </span>
+                      </>
+                    ) : null}
+                    {masked[i] ? (
+                      <>
+                        {' '}
+                        <span className="badge warn" title="Values hidden: the name suggests a secret">
+                          masked
+                        </span>
+                      </>
+                    ) : null}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {sample.rows.map((row, r) => (
+                <tr key={r}>
+                  {row.map((v, i) => (
+                    <td key={i}>
+                      {masked[i] ? (
+                        <span className="masked">••••••</span>
+                      ) : v === null ? (
+                        <span className="null">NULL</span>
+                      ) : (
+                        v
+                      )}
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </>
+  )
+}

@@ -1,0 +1,38 @@
+'use client'
+
+import { cancelRunAction, runChecksAction } from '../actions'
+import { ActionButton } from './action-button'
+import { AutoRefresh } from './auto-refresh'
+
+interface Props {
+  canRun: boolean
+  /** The queued or running run, if any. */
+  active: { id: number; cancelRequested: boolean } | null
+}
+
+/** "Run all checks", Cancel while a run is going on, and the page's refresh while it does. */
+export function RunControls({ canRun, active }: Props) {
+  return (
+    <div className="row integrity-run-controls">
+      {canRun ? (
+        <ActionButton
+          action={() => runChecksAction({})}
+          label="Run all checks"
+          primary
+          disabled={active !== null}
+          testId="run-checks"
+        />
+      ) : null}
+      {canRun && active ? (
+        <ActionButton
+          action={() => cancelRunAction({ runId: active.id })}
+          label={active.cancelRequested ? 'Cancelling…' : 'Cancel'}
+          danger
+          disabled={active.cancelRequested}
+          testId="cancel-run"
+        />
+      ) : null}
+      {active ? <AutoRefresh /> : null}
+    </div>
+  )
+}

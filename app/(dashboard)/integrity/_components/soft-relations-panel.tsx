@@ -1,0 +1,179 @@
+import { ActionForm } from '@/components/action-form'
+import { WidgetError } from '@/components/widget-error'
+import type { AppUser } from '@/lib/auth/users'
+import { can } from '@/lib/auth/permissions'
+import { stateDb, targetDb } from '@/lib/db/server-dbs'
+import { foreignKeyRelations, listSoftRelations, type SoftRelation, suggestRelations } from '@/lib/integrity/relations'
+import { describeRelation, type IntegrityRelation } from '@/lib/integrity/types'
+import { deleteSoftRelationAction, saveSoftRelationAction } from '../actions'
+
+function RelationFields({ rel }: { rel: Pick<IntegrityRelation, 'schema' | 'table' | 'columns' | 'refSchema' | 'refTable' | 'refColumns'> }) {
+  return (
+    <>
+      <input type="hidden" name="schema" value={rel.schema} />
+      <input type="hidden" name="table" value={rel.table} />
+      <input type="hidden" name="columns" value={rel.columns.join(',')} />
+      <input type="hidden" name="refSchema" value={rel.refSchema} />
+      <input type="hidden" name="refTable" value={rel.refTable} />
+      <input type="hidden" name="refColumns" value={rel.refColumns.join(',')} />
+    </>
+  )
+}
+
+function AddSoftRelationForm() {
+  return (
+    <ActionForm action={saveSoftRelationAction} submitLabel="Add relation" className="row soft-relation-form" resetOnSuccess testId="add-soft-relation">
+      <input type="hidden" name="status" value="accepted" />
+      <input type="hidden" name="origin" value="manual" />
+      <label>
+        Schema
+        <input name="schema" defaultValue="public" required size={8} />
+      </label>
+      <label>
+        Table
+        <input name="table" required size={14} placeholder="agenda_item" />
+      </label>
+      <label>
+        Columns
+        <input name="columns" required size={14} placeholder="meeting_id" />
+      </label>
+      <span className="soft-relation-arrow" aria-hidden="true">
+        →
+      </span>
+      <label>
+        Parent schema
+        <input name="refSchema" defaultValue="public" required size={8} />
+      </label>
+      <label>
+        Parent table
+        <input name="refTable" required size={14} placeholder="meeting" />
+      </label>
+      <label>
+        Parent columns
+        <input name="refColumns" required size={10} placeholder="id" />
+      </label>
+      <label>
+        Note (optional)
+        <input name="note" maxLength={500} size={20} />
+      </label>
+    </ActionForm>
+  )
+}
+
+/** References the dashboard checks without a FOREIGN KEY: the list, a form to add one, and suggestions. */
+export async function SoftRelationsPanel({ user }: { user: AppUser }) {
+  let soft: SoftRelation[]
+  let suggestions: IntegrityRelation[]
+  try {
+    soft = await listSoftRelations(stateDb())
+    suggestions = await suggestRelations(targetDb(), [...(await foreignKeyRelations(targetDb())), ...soft])
+  } catch (e) {
+    return <WidgetError title="Soft relations" error={e} />
+  }
+  const canEdit = can(user.role, 'checks.run')
+  return (
+    <section className="card integrity-section" id="soft-relations" data-testid="soft-relations">
+      <h2>Soft relations</h2>
+      <p className="muted">
+        References with no FOREIGN KEY in the database (DoR-Dash has several). Accepted ones are checked for orphans like
+        foreign keys; dismissed suggestions are not suggested again. Both sides are checked against the live catalog:
+        the parent columns must be a primary key or unique.
+      </p>
+      <table className="data" data-testid="soft-relations-table">
+        <thead>
+          <tr>
+            <th>Relation</th>
+            <th>Origin</th>
+            <th>Status</th>
+            <th>Note</th>
+            <th>By</th>
+            {canEdit ? <th /> : null}
+          </tr>
+        </thead>
+        <tbody>
+          {soft.length === 0 ? (
+            <tr>
+              <td colSpan={canEdit ? 6 : 5} className="muted">
+                No soft relations.
+              </td>
+            </tr>
+          ) : null}
+          {soft.map((s) => (
+            <tr key={s.id} data-relation={describeRelation(s)}>
+              <td className="mono name-cell">{describeRelation(s)}</td>
+              <td>
+                <span className="badge muted">{s.origin}</span>
+              </td>
+              <td>
+                <span className={`badge ${s.status === 'accepted' ? 'ok' : 'muted'}`}>{s.status}</span>
+              </td>
+              <td className="muted">{s.note ?? ''}</td>
+              <td>{s.createdBy}</td>
+              {canEdit ? (
+                <td>
+                  <ActionForm
+                    action={deleteSoftRelationAction}
+                    submitLabel="Delete"
+                    danger
+                    confirmText={`Delete the soft relation ${describeRelation(s)}? Its orphans are no longer checked${s.status === 'dismissed' ? ' (and it may be suggested again)' : ''}.`}
+                    testId="delete-soft-relation"
+                  >
+                    <input type="hidden" name="id" value={s.id} />
+                  </ActionForm>
+                </td>
+              ) : null}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {canEdit ? (
+        <>
+          <h3>Add a soft relation</h3>
+          <AddSoftRelationForm />
+        </>
+      ) : null}
+      <h3>Suggestions</h3>
+      <p className="muted">
+        Columns named <span className="mono">&lt;table&gt;_id</span> of a type matching that table&apos;s single-column
+        primary key, with no foreign key or soft relation yet. Until accepted or dismissed they are checked as
+        &quot;suggested&quot;.
+      </p>
+      <table className="data" data-testid="suggestions-table">
+        <thead>
+          <tr>
+            <th>Relation</th>
+            {canEdit ? <th /> : null}
+          </tr>
+        </thead>
+        <tbody>
+          {suggestions.length === 0 ? (
+            <tr>
+              <td colSpan={canEdit ? 2 : 1} className="muted">
+                No suggestions.
+              </td>
+            </tr>
+          ) : null}
+          {suggestions.map((s) => (
+            <tr key={describeRelation(s)} data-relation={describeRelation(s)}>
+              <td className="mono name-cell">{describeRelation(s)}</td>
+              {canEdit ? (
+                <td className="suggestion-actions">
+                  <ActionForm action={saveSoftRelationAction} submitLabel="Accept" testId="accept-suggestion">
+                    <RelationFields rel={s} />
+                    <input type="hidden" name="status" value="accepted" />
+                    <input type="hidden" name="origin" value="suggestion" />
+                  </ActionForm>
+                  <ActionForm action={saveSoftRelationAction} submitLabel="Dismiss" testId="dismiss-suggestion">
+                    <RelationFields rel={s} />
+                    <input type="hidden" name="status" value="dismissed" />
+                    <input type="hidden" name="origin" value="suggestion" />
+                  </ActionForm>
+                </td>
+              ) : null}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  )
+}

@@ -1,0 +1,185 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { type FreshDatabase, freshDatabase } from '../../../test/fresh-db'
+import { freshStateDb } from '../../../test/state-db'
+import type { GuardedSpec } from '@/lib/auth/guarded-run'
+import { runGuarded } from '@/lib/auth/guarded-run'
+import type { Role } from '@/lib/auth/permissions'
+import { listAudit } from '@/lib/audit/audit-log'
+import { buildDemoDatabase } from '@/lib/demo/prepare-demo'
+import { countOrphans } from '@/lib/integrity/orphans'
+import { listSoftRelations } from '@/lib/integrity/relations'
+import { getIntegrityRun } from '@/lib/integrity/run-store'
+
+// revalidatePath needs a Next request; here the actions run in plain Node.
+vi.mock('next/cache', () => ({ revalidatePath: () => {} }))
+
+type Name = 'run' | 'cancel' | 'save' | 'remove' | 'validate' | 'fix'
+
+let state: Awaited<ReturnType<typeof freshStateDb>>
+let target: FreshDatabase
+let dataDir: string
+let specs: Record<Name, GuardedSpec<any, any>>
+
+const uploads = { schema: 'public', table: 'fileupload', columns: 'agenda_item_id', refSchema: 'public', refTable: 'agenda_item', refColumns: 'id' }
+const agenda = { schema: 'public', table: 'agenda_item', columns: ['meeting_id'], refSchema: 'public', refTable: 'meeting', refColumns: ['id'] }
+
+beforeAll(async () => {
+  state = await freshStateDb()
+  target = await freshDatabase('intact')
+  await buildDemoDatabase(target.db)
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'intact-'))
+  process.env.DBADMIN_TARGET_URL = target.url
+  process.env.DBADMIN_STATE_URL = state.url
+  process.env.AUTH_SECRET = 'test-secret-test-secret-test-secret-1234'
+  process.env.DATA_DIR = dataDir
+  const { wrappedSpec } = await import('@/lib/auth/action')
+  const mod = await import('./actions')
+  specs = {
+    run: wrappedSpec(mod.runChecksAction)!,
+    cancel: wrappedSpec(mod.cancelRunAction)!,
+    save: wrappedSpec(mod.saveSoftRelationAction)!,
+    remove: wrappedSpec(mod.deleteSoftRelationAction)!,
+    validate: wrappedSpec(mod.validateConstraintAction)!,
+    fix: wrappedSpec(mod.fixOrphansAction)!,
+  }
+})
+afterAll(async () => {
+  const { integrityTargetDb } = await import('@/lib/integrity/server-target')
+  await integrityTargetDb().destroy()
+  await target?.drop()
+  await state?.drop()
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true })
+})
+
+function as(role: Role, name: Name, rawInput: unknown) {
+  return runGuarded(specs[name], {
+    stateDb: state.db,
+    session: { userId: state.users[role].id, sessionVersion: 1 },
+    clientIp: null,
+    rawInput,
+  })
+}
+
+function form(values: Record<string, string>): FormData {
+  const f = new FormData()
+  for (const [k, v] of Object.entries(values)) f.set(k, v)
+  return f
+}
+
+async function waitForRun(id: number) {
+  for (let i = 0; i < 600; i++) {
+    const run = await getIntegrityRun(state.db, id)
+    if (run && !['queued', 'running'].includes(run.status)) return run
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`run ${id} did not finish`)
+}
+
+describe('integrity runs', () => {
+  it('starts one run at a time, and cancels only a running one', async () => {
+    const first = await as('operator', 'run', {})
+    expect(first).toMatchObject({ ok: true, message: expect.stringMatching(/^Started integrity run #\d+\.$/) })
+    const runId = (first as { data: { runId: number } }).data.runId
+    const second = await as('admin', 'run', {})
+    expect(second).toMatchObject({ ok: false, code: 'conflict', message: expect.stringContaining(`#${runId}`) })
+    const run = await waitForRun(runId)
+    expect(run.status).toBe('succeeded')
+    expect(await as('operator', 'cancel', { runId })).toMatchObject({ ok: false, code: 'conflict', message: `Run #${runId} is not running.` })
+    expect(await as('operator', 'cancel', form({ runId: 'x' }))).toMatchObject({ ok: false, code: 'invalid_input' })
+    expect(await as('viewer', 'run', {})).toMatchObject({ ok: false, code: 'forbidden' })
+  })
+})
+
+describe('soft relations', () => {
+  it('saves from a form (comma-separated columns), refuses what the catalog does not have, and deletes', async () => {
+    const saved = await as(
+      'operator',
+      'save',
+      form({ schema: 'public', table: 'meeting_attendee', columns: ' meeting_id ', refSchema: 'public', refTable: 'meeting', refColumns: 'id', status: 'accepted', origin: 'manual', note: '' }),
+    )
+    expect(saved).toMatchObject({ ok: true })
+    const rel = (await listSoftRelations(state.db)).find((s) => s.table === 'meeting_attendee')!
+    expect(rel).toMatchObject({ columns: ['meeting_id'], refColumns: ['id'], origin: 'manual', note: null, createdBy: 'operator@test.local' })
+
+    expect(
+      await as('operator', 'save', { ...uploads, table: 'nope', status: 'accepted', origin: 'manual' }),
+    ).toMatchObject({ ok: false, code: 'invalid_input', message: 'There is no table public.nope.' })
+    expect(
+      await as('operator', 'save', { ...uploads, refColumns: 'filename', refTable: 'fileupload', status: 'accepted', origin: 'manual' }),
+    ).toMatchObject({ ok: false, code: 'invalid_input', message: expect.stringContaining('is not a primary key or unique') })
+    expect(await as('operator', 'save', { ...uploads, columns: ' , ', status: 'accepted', origin: 'manual' })).toMatchObject({
+      ok: false,
+      code: 'invalid_input',
+      message: 'columns: give at least one column',
+    })
+
+    expect(await as('operator', 'remove', form({ id: String(rel.id) }))).toMatchObject({ ok: true })
+    expect(await as('operator', 'remove', { id: rel.id })).toMatchObject({ ok: false, code: 'not_found' })
+  })
+})
+
+describe('validating constraints', () => {
+  it('re-checks the catalog, and shows PostgreSQL’s message when rows violate it', async () => {
+    const fk = { schema: 'public', table: 'meeting_attendee', name: 'meeting_attendee_user_id_fkey' }
+    const failed = await as('operator', 'validate', fk)
+    expect(failed).toMatchObject({ ok: false, code: 'validation_failed' })
+    expect(failed.message).toContain('violates foreign key constraint "meeting_attendee_user_id_fkey"')
+    expect(failed.message).toContain('is not present in table "user"')
+
+    await sql`alter table meeting add constraint meeting_title_present check (title <> '') not valid`.execute(target.db)
+    const check = { schema: 'public', table: 'meeting', name: 'meeting_title_present' }
+    expect(await as('operator', 'validate', check)).toMatchObject({ ok: true, message: expect.stringContaining('Validated meeting_title_present') })
+    expect(await as('operator', 'validate', check)).toMatchObject({ ok: false, code: 'conflict' })
+    expect(await as('operator', 'validate', { ...check, name: 'nothing_like_it' })).toMatchObject({ ok: false, code: 'not_found' })
+    expect(await as('viewer', 'validate', check)).toMatchObject({ ok: false, code: 'forbidden' })
+  })
+})
+
+describe('fixing orphans', () => {
+  it('is for admins only', async () => {
+    expect(await as('operator', 'fix', { ...uploads, mode: 'set_null', confirm: 'SET NULL 15' })).toMatchObject({ ok: false, code: 'forbidden' })
+  })
+
+  it('refuses relations the checks do not know, and a confirmation that does not match the count now', async () => {
+    expect(
+      await as('admin', 'fix', { ...uploads, columns: 'user_id', refTable: 'meeting', mode: 'delete', confirm: 'DELETE 1' }),
+    ).toMatchObject({ ok: false, code: 'not_found' })
+    expect(await as('admin', 'fix', { ...uploads, mode: 'set_null', confirm: 'SET NULL 14' })).toMatchObject({
+      ok: false,
+      code: 'invalid_input',
+      message: 'Type SET NULL 15 to confirm (there are 15 orphan rows now).',
+    })
+    expect(await as('admin', 'fix', { ...uploads, mode: 'delete', confirm: 'SET NULL 15' })).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('Type DELETE 15 to confirm'),
+    })
+    expect(await as('admin', 'fix', { ...agenda, mode: 'set_null', confirm: 'SET NULL 25' })).toMatchObject({
+      ok: false,
+      code: 'invalid_input',
+      message: 'meeting_id does not allow NULL: only deleting is possible.',
+    })
+    expect(fs.existsSync(path.join(dataDir, 'backups'))).toBe(false)
+  })
+
+  it('saves every row to a file in the backup directory first, then fixes them; the audit names the file', async () => {
+    const result = await as('admin', 'fix', form({ ...uploads, mode: 'set_null', confirm: 'SET NULL 15' }))
+    expect(result).toMatchObject({ ok: true })
+    const file = (result as { data: { file: string } }).data.file
+    expect(path.dirname(file)).toBe(path.join(dataDir, 'backups'))
+    expect(path.basename(file)).toMatch(/^integrity-fix-public\.fileupload-\d{8}T\d{9}Z\.jsonl$/)
+    expect(result.message).toBe(`Set agenda_item_id to NULL in 15 rows of public.fileupload (saved to ${file})`)
+    expect(fs.readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(15)
+    expect(await countOrphans(target.db, { ...uploads, columns: ['agenda_item_id'], refColumns: ['id'] })).toBe(0)
+    const [audit] = await listAudit(state.db, { action: 'integrity.fix_orphans', result: 'ok' })
+    expect(audit.message).toContain(file)
+
+    expect(await as('admin', 'fix', { ...uploads, mode: 'set_null', confirm: 'SET NULL 0' })).toMatchObject({ ok: false, code: 'conflict' })
+
+    const deleted = await as('admin', 'fix', { ...agenda, mode: 'delete', confirm: 'DELETE 25' })
+    expect(deleted).toMatchObject({ ok: true, message: expect.stringMatching(/^Deleted 25 rows of public\.agenda_item \(saved to .+\.jsonl\)$/) })
+  })
+})

@@ -1,0 +1,225 @@
+'use server'
+
+import fs from 'node:fs'
+import path from 'node:path'
+import { sql } from 'kysely'
+import { revalidatePath } from 'next/cache'
+import { z } from 'zod'
+import { action } from '@/lib/auth/action'
+import { ActionError } from '@/lib/auth/action-result'
+import { loadConfig } from '@/lib/config'
+import { describeDbError } from '@/lib/db/db-errors'
+import { validateConstraint } from '@/lib/integrity/check-constraints'
+import { fixOrphans, FixRuleError, planFix } from '@/lib/integrity/fix-orphans'
+import { findCheckedRelation } from '@/lib/integrity/orphan-csv'
+import { deleteSoftRelation, RelationRuleError, saveSoftRelation } from '@/lib/integrity/relations'
+import { IntegrityRunBusyError, startIntegrityRun } from '@/lib/integrity/run-job'
+import { requestCancel } from '@/lib/integrity/run-store'
+import { integrityTargetDb } from '@/lib/integrity/server-target'
+import { describeRelation } from '@/lib/integrity/types'
+
+// Only action()-built functions are exported from this file: a unit test runs each as every role.
+
+const name = z.string().trim().min(1, { message: 'is required' }).max(200, { message: 'must be at most 200 characters' })
+const id = z.coerce.number({ message: 'must be a number' }).int({ message: 'must be a whole number' }).positive({ message: 'must be positive' })
+
+/** Columns as a form sends them ("a, b") or as code does (['a', 'b']). */
+const columnList = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
+  z
+    .array(name, { message: 'give column names, separated by commas' })
+    .min(1, { message: 'give at least one column' })
+    .max(32, { message: 'at most 32 columns' }),
+)
+
+const emptyAsMissing = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v)
+
+const RelationInput = z.object({
+  schema: name,
+  table: name,
+  columns: columnList,
+  refSchema: name,
+  refTable: name,
+  refColumns: columnList,
+})
+
+const SoftRelationInput = RelationInput.extend({
+  status: z.enum(['accepted', 'dismissed'], { message: "must be 'accepted' or 'dismissed'" }),
+  origin: z.enum(['manual', 'suggestion'], { message: "must be 'manual' or 'suggestion'" }),
+  note: z.preprocess(emptyAsMissing, z.string().trim().max(500, { message: 'must be at most 500 characters' }).optional()),
+})
+
+const FixInput = RelationInput.extend({
+  mode: z.enum(['delete', 'set_null'], { message: "must be 'delete' or 'set_null'" }),
+  confirm: z.string({ message: 'type the confirmation text' }).trim().min(1, { message: 'type the confirmation text' }),
+})
+
+export const runChecksAction = action({
+  name: 'integrity.run',
+  permission: 'checks.run',
+  input: z.object({}),
+  async run(ctx) {
+    try {
+      const runId = await startIntegrityRun(integrityTargetDb(), ctx.stateDb, { startedBy: ctx.user.email, trigger: 'manual' })
+      revalidatePath('/integrity')
+      return { message: `Started integrity run #${runId}.`, data: { runId }, target: `run #${runId}` }
+    } catch (e) {
+      if (e instanceof IntegrityRunBusyError) throw new ActionError('conflict', e.message)
+      if (isDbError(e)) {
+        console.error('[dbadmin] integrity run start error:', e)
+        throw new ActionError('unavailable', `The integrity run could not start: ${describeDbError(e)}`)
+      }
+      throw e
+    }
+  },
+})
+
+export const cancelRunAction = action({
+  name: 'integrity.cancel',
+  permission: 'checks.run',
+  input: z.object({ runId: id }),
+  target: (input) => `run #${input.runId}`,
+  async run(ctx, input) {
+    if (!(await requestCancel(ctx.stateDb, input.runId))) {
+      throw new ActionError('conflict', `Run #${input.runId} is not running.`)
+    }
+    revalidatePath('/integrity')
+    return { message: `Run #${input.runId} stops after its current check.` }
+  },
+})
+
+export const saveSoftRelationAction = action({
+  name: 'integrity.soft_relation.save',
+  permission: 'checks.run',
+  input: SoftRelationInput,
+  target: (input) => describeRelation(input),
+  async run(ctx, input) {
+    try {
+      await saveSoftRelation(integrityTargetDb(), ctx.stateDb, { ...input, by: ctx.user.email })
+    } catch (e) {
+      if (e instanceof RelationRuleError) throw new ActionError('invalid_input', e.message)
+      throw e
+    }
+    revalidatePath('/integrity')
+    const what = describeRelation(input)
+    return {
+      message:
+        input.status === 'accepted'
+          ? `Saved ${what}: the next run checks it for orphans.`
+          : `Dismissed ${what}: it is no longer suggested.`,
+    }
+  },
+})
+
+export const deleteSoftRelationAction = action({
+  name: 'integrity.soft_relation.delete',
+  permission: 'checks.run',
+  input: z.object({ id }),
+  target: (input) => `soft relation #${input.id}`,
+  async run(ctx, input) {
+    if (!(await deleteSoftRelation(ctx.stateDb, input.id))) {
+      throw new ActionError('not_found', `There is no soft relation #${input.id}.`)
+    }
+    revalidatePath('/integrity')
+    return { message: `Removed soft relation #${input.id}.` }
+  },
+})
+
+export const validateConstraintAction = action({
+  name: 'integrity.validate_constraint',
+  permission: 'maintenance.run',
+  input: z.object({ schema: name, table: name, name }),
+  target: (input) => `${input.schema}.${input.table} ${input.name}`,
+  async run(_ctx, input) {
+    const db = integrityTargetDb()
+    // Re-read the catalog: the page may be older than the constraint's current state.
+    const { rows } = await sql<{ validated: boolean; kind: string }>`
+      select con.convalidated as validated, con.contype as kind
+      from pg_constraint con join pg_class c on c.oid = con.conrelid join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = ${input.schema} and c.relname = ${input.table} and con.conname = ${input.name} and con.contype in ('f', 'c')
+    `.execute(db)
+    const what = `${input.name} on ${input.schema}.${input.table}`
+    if (!rows[0]) throw new ActionError('not_found', `There is no foreign key or CHECK constraint ${what}.`)
+    if (rows[0].validated) throw new ActionError('conflict', `${what} is already valid.`)
+    try {
+      await validateConstraint(db, input.schema, input.table, input.name)
+    } catch (e) {
+      if (!isDbError(e)) throw e
+      // PostgreSQL's own words: which row violates it, or why it could not finish.
+      throw new ActionError('validation_failed', `${what} could not be validated: ${postgresMessage(e)}`)
+    }
+    revalidatePath('/integrity')
+    return { message: `Validated ${what}. Run the checks again to update the results.` }
+  },
+})
+
+function isDbError(e: unknown): e is { code: string; message: string; detail?: string } {
+  return typeof (e as { code?: unknown })?.code === 'string'
+}
+
+/** PostgreSQL's message and detail (e.g. the violating key), never a connection string. */
+function postgresMessage(e: { code: string; message: string; detail?: string }): string {
+  if (e.code === '57014') return describeDbError(e)
+  const text = e.detail ? `${e.message} (${e.detail})` : e.message
+  return text.replace(/postgres(ql)?:\/\/\S+/g, '[url]').slice(0, 500)
+}
+
+function fileSafe(s: string): string {
+  return s.replace(/[^A-Za-z0-9_.-]/g, '_')
+}
+
+function fixFile(schema: string, table: string): string {
+  const stamp = new Date().toISOString().replace(/[-:.]/g, '')
+  return path.join(loadConfig().dataPath, 'backups', `integrity-fix-${fileSafe(schema)}.${fileSafe(table)}-${stamp}.jsonl`)
+}
+
+/** What the user must type to confirm a fix of `count` rows. */
+function confirmationText(mode: 'delete' | 'set_null', count: number): string {
+  return `${mode === 'delete' ? 'DELETE' : 'SET NULL'} ${count}`
+}
+
+/**
+ * Deletes the orphans of a checked relation, or sets their reference to NULL, after saving every
+ * affected row to a file under the backup directory. Admins only ('data.fix').
+ */
+export const fixOrphansAction = action({
+  name: 'integrity.fix_orphans',
+  permission: 'data.fix',
+  input: FixInput,
+  target: (input) => describeRelation(input),
+  async run(ctx, input) {
+    const db = integrityTargetDb()
+    const rel = await findCheckedRelation(db, ctx.stateDb, input)
+    if (!rel) throw new ActionError('not_found', `${describeRelation(input)} is not a relation the integrity checks know.`)
+    const plan = await planFix(db, rel)
+    if (plan.count === 0) throw new ActionError('conflict', `${describeRelation(rel)} has no orphans left to fix.`)
+    const expected = confirmationText(input.mode, plan.count)
+    if (input.confirm !== expected) {
+      throw new ActionError('invalid_input', `Type ${expected} to confirm (there are ${plan.count} orphan rows now).`)
+    }
+    const file = fixFile(rel.schema, rel.table)
+    let result
+    try {
+      result = await fixOrphans(db, rel, { mode: input.mode, file, batchSize: 5000 })
+    } catch (e) {
+      if (e instanceof FixRuleError) throw new ActionError('invalid_input', e.message)
+      if (isDbError(e) && fs.existsSync(file)) {
+        // Some batches may be done: say so, and where every affected row was saved before any change.
+        console.error('[dbadmin] integrity fix error:', e)
+        throw new ActionError(
+          'fix_failed',
+          `The fix stopped: ${postgresMessage(e)}. Batches finished before the error stay changed; every affected row was saved to ${file} first.`,
+        )
+      }
+      throw e
+    } finally {
+      revalidatePath('/integrity')
+    }
+    const rows = `${result.changed} row${result.changed === 1 ? '' : 's'}`
+    const done =
+      input.mode === 'delete'
+        ? `Deleted ${rows} of ${rel.schema}.${rel.table}`
+        : `Set ${rel.columns.join(', ')} to NULL in ${rows} of ${rel.schema}.${rel.table}`
+    return { message: `${done} (saved to ${result.file})`, data: { file: result.file, changed: result.changed } }
+  },
+})

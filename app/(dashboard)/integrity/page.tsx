@@ -1,0 +1,38 @@
+import { Suspense } from 'react'
+import { TableSkeleton } from '@/components/skeletons'
+import { requireUser } from '@/lib/auth/current-user'
+import { FindingsView } from './_components/findings-view'
+import { RunHeader } from './_components/run-header'
+import { RunHistory } from './_components/run-history'
+import { SoftRelationsPanel } from './_components/soft-relations-panel'
+
+function runParam(value: string | string[] | undefined): number | null {
+  return typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : null
+}
+
+export default async function IntegrityPage({ searchParams }: { searchParams: Promise<{ run?: string | string[] }> }) {
+  const user = await requireUser('dashboard.read')
+  const run = runParam((await searchParams).run)
+  return (
+    <>
+      <h1>Integrity</h1>
+      <p className="muted">
+        Orphans per foreign key and soft relation, NOT VALID constraints, indexes and sequences, enums, roles and the DoR
+        rules. A run checks one thing after another in the background, each under its own statement timeout; this page
+        follows it. <a href="#soft-relations">Soft relations</a> · <a href="#history">Run history</a>
+      </p>
+      <Suspense fallback={<TableSkeleton rows={2} />}>
+        <RunHeader user={user} />
+      </Suspense>
+      <Suspense fallback={<TableSkeleton rows={8} />}>
+        <FindingsView user={user} requestedRun={run} />
+      </Suspense>
+      <Suspense fallback={<TableSkeleton rows={4} />}>
+        <SoftRelationsPanel user={user} />
+      </Suspense>
+      <Suspense fallback={<TableSkeleton rows={4} />}>
+        <RunHistory shownRun={run} />
+      </Suspense>
+    </>
+  )
+}

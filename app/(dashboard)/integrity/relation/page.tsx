@@ -1,0 +1,103 @@
+import path from 'node:path'
+import Link from 'next/link'
+import { notFound } from 'next/navigation'
+import { WidgetError } from '@/components/widget-error'
+import { requireUser } from '@/lib/auth/current-user'
+import { can } from '@/lib/auth/permissions'
+import { loadConfig } from '@/lib/config'
+import { stateDb, targetDb } from '@/lib/db/server-dbs'
+import { formatCount } from '@/lib/format/units'
+import { type FixPlan, planFix } from '@/lib/integrity/fix-orphans'
+import { findCheckedRelation, relationFromQuery, relationQuery } from '@/lib/integrity/orphan-csv'
+import { type OrphanSample, sampleOrphans } from '@/lib/integrity/orphans'
+import { describeRelation, type IntegrityRelation } from '@/lib/integrity/types'
+import { FixPanel } from '../_components/fix-panel'
+import { OrphanSampleTable } from '../_components/orphan-sample-table'
+
+const SAMPLE_SIZE = 100
+
+function first(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v
+}
+
+/**
+ * The orphans of one checked relation at /integrity/relation?schema=…&table=…&columns=…&refSchema=…
+ * &refTable=…&refColumns=…: the count now, up to 100 samples, the CSV of all, and the admin's fix.
+ */
+export default async function RelationPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
+  const user = await requireUser('dashboard.read')
+  const params = await searchParams
+  const ref = relationFromQuery((n) => first(params[n]))
+  if (!ref) notFound()
+
+  let rel: IntegrityRelation | null
+  let plan: FixPlan
+  let sample: OrphanSample
+  try {
+    rel = await findCheckedRelation(targetDb(), stateDb(), ref)
+    if (!rel) notFound()
+    plan = await planFix(targetDb(), rel)
+    sample = await sampleOrphans(targetDb(), rel, plan.keyColumns, SAMPLE_SIZE)
+  } catch (e) {
+    // notFound() throws too: let it through.
+    if (!(e instanceof Error) || !('code' in e) || typeof e.code !== 'string') throw e
+    return (
+      <>
+        <h1>Orphans in {describeRelation(ref)}</h1>
+        <WidgetError title="Orphans" error={e} />
+      </>
+    )
+  }
+  const q = relationQuery(rel)
+  const notValid = rel.source === 'foreign_key' && rel.validated === false
+  return (
+    <>
+      <h1 className="table-title">
+        Orphans in <span className="mono">{describeRelation(rel)}</span>
+      </h1>
+      <p className="muted">
+        <span className="badge">{rel.source === 'foreign_key' ? `foreign key ${rel.name}` : rel.source}</span>{' '}
+        {notValid ? <span className="badge warn">NOT VALID</span> : null} Rows of {rel.schema}.{rel.table} whose{' '}
+        {rel.columns.join(', ')} is set and matches no row of {rel.refSchema}.{rel.refTable}.{' '}
+        <Link href="/integrity#relations">Back to integrity</Link>
+      </p>
+
+      <section className="card integrity-section" data-testid="orphan-summary">
+        <h2>
+          {formatCount(plan.count)} orphan row{plan.count === 1 ? '' : 's'} now
+        </h2>
+        {plan.count > 0 ? (
+          <p>
+            <a href={`/api/integrity/orphans.csv?${q}`} download data-testid="orphans-csv">
+              Download CSV
+            </a>{' '}
+            <span className="muted">
+              — every orphan&apos;s key and reference values; columns whose names suggest a secret are masked.
+            </span>
+          </p>
+        ) : null}
+        <OrphanSampleTable sample={sample} keyColumns={plan.keyColumns} total={plan.count} />
+      </section>
+
+      {can(user.role, 'data.fix') ? (
+        <section className="card integrity-section" id="fix" aria-labelledby="fix-title">
+          <h2 id="fix-title">Fix…</h2>
+          <FixPanel
+            relation={{
+              schema: rel.schema,
+              table: rel.table,
+              columns: rel.columns,
+              refSchema: rel.refSchema,
+              refTable: rel.refTable,
+              refColumns: rel.refColumns,
+            }}
+            count={plan.count}
+            canSetNull={plan.canSetNull}
+            hasPrimaryKey={plan.keyColumns.length > 0}
+            backupDir={path.join(loadConfig().dataPath, 'backups')}
+          />
+        </section>
+      ) : null}
+    </>
+  )
+}

@@ -1,0 +1,155 @@
+'use server'
+
+import path from 'node:path'
+import { revalidatePath } from 'next/cache'
+import { z } from 'zod'
+import { action } from '@/lib/auth/action'
+import { ActionError } from '@/lib/auth/action-result'
+import type { ActionContext } from '@/lib/auth/guarded-run'
+import { dumpDatabase } from '@/lib/backups/pg-dump-file'
+import { loadConfig } from '@/lib/config'
+import { describeDbError } from '@/lib/db/db-errors'
+import { targetDb } from '@/lib/db/server-dbs'
+import { dorMigrationSet } from '@/lib/migrations/registry'
+import { acknowledgeEdit, type RunActor } from '@/lib/migrations/run-store'
+import { type ApplyRequest, applyMigrations, rollbackLast, type RunOptions, type RunResult } from '@/lib/migrations/runner'
+import { migrationStatus } from '@/lib/migrations/status'
+import { serverEnv } from '@/lib/runtime/server-env'
+
+// Only action()-built functions are exported from this file: a unit test runs each as every role.
+
+const migrationName = z.string().trim().min(1, { message: 'name a migration' }).max(300)
+const emptyAsMissing = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v)
+
+/** A checkbox: FormData sends 'on' (or 'true') when checked and nothing when not. */
+const checkbox = z
+  .union([z.boolean(), z.enum(['true', 'false', 'on'])], { message: 'must be true or false' })
+  .optional()
+  .transform((v) => v === true || v === 'true' || v === 'on')
+
+const ApplyInput = z
+  .object({
+    mode: z.enum(['next', 'all', 'to'], { message: "must be 'next', 'all' or 'to'" }),
+    to: z.preprocess(emptyAsMissing, migrationName.optional()),
+    backup: checkbox,
+  })
+  .refine((i) => i.mode !== 'to' || !!i.to, { path: ['to'], message: 'choose the migration to apply up to' })
+
+const RollbackInput = z.object({ name: migrationName })
+
+const AcknowledgeInput = z.object({
+  name: migrationName,
+  note: z.preprocess(emptyAsMissing, z.string().trim().max(500, { message: 'must be at most 500 characters' }).optional()),
+})
+
+function actorOf(ctx: ActionContext): RunActor {
+  return { id: ctx.user.id, label: ctx.user.email, source: 'dashboard' }
+}
+
+function backupFile(runId: number): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')
+  return path.join(loadConfig().dataPath, 'backups', `pre-migration-run-${runId}-${stamp}.dump`)
+}
+
+function runOptions(ctx: ActionContext, backup: boolean): RunOptions {
+  const env = serverEnv()
+  return {
+    targetUrl: env.targetUrl,
+    state: ctx.stateDb,
+    set: dorMigrationSet(),
+    actor: actorOf(ctx),
+    lockTimeoutMs: env.migrationLockTimeoutMs,
+    statementTimeoutMs: env.migrationStatementTimeoutMs,
+    beforeApply: backup
+      ? async (runId) => {
+          const file = backupFile(runId)
+          try {
+            return (await dumpDatabase(env.targetUrl, env.pgBinDir, file)).path
+          } catch (e) {
+            // Thrown inside the run: the runner marks it failed and no migration runs.
+            const why = ((e as Error)?.message ?? String(e)).replace(/postgres(ql)?:\/\/\S+/g, '[url]')
+            throw new ActionError('backup_failed', `The backup before the run failed, so no migration was run.\n\n${why}`)
+          }
+        }
+      : undefined,
+  }
+}
+
+/**
+ * Runs a migration run and turns its result into the wrapper's outcome: a failed step becomes an
+ * error the user sees in full (what failed, what stayed applied, what was not run, PostgreSQL's
+ * message); a database that does not answer becomes a short message without connection details.
+ */
+async function outcomeOf(run: () => Promise<RunResult>) {
+  let result: RunResult
+  try {
+    result = await run()
+  } catch (e) {
+    if (e instanceof ActionError) throw e
+    if (typeof (e as { code?: unknown })?.code === 'string') {
+      console.error('[dbadmin] migration run error:', e)
+      throw new ActionError('unavailable', `The migration run could not start or finish: ${describeDbError(e)}`)
+    }
+    throw e
+  } finally {
+    revalidatePath('/migrations')
+  }
+  if (!result.ok) {
+    const failed = result.steps.find((s) => !s.ok)
+    throw new ActionError(
+      'migration_failed',
+      `Run #${result.runId}: ${result.message}${failed ? `\n\n${failed.name}:\n${failed.error ?? 'no error text'}` : ''}`,
+    )
+  }
+  return { message: result.message, data: result }
+}
+
+export const applyMigrationsAction = action({
+  name: 'migrations.apply',
+  permission: 'migrations.apply',
+  input: ApplyInput,
+  target: (input) => (input.mode === 'to' ? `to ${input.to}` : input.mode),
+  async run(ctx, input) {
+    const request: ApplyRequest = input.mode === 'next' ? { next: true } : input.mode === 'all' ? { all: true } : { to: input.to! }
+    return outcomeOf(() => applyMigrations(runOptions(ctx, input.backup), request))
+  },
+})
+
+export const rollbackMigrationAction = action({
+  name: 'migrations.rollback',
+  permission: 'migrations.rollback',
+  input: RollbackInput,
+  target: (input) => input.name,
+  async run(ctx, input) {
+    return outcomeOf(() => rollbackLast(runOptions(ctx, false), input.name))
+  },
+})
+
+export const acknowledgeEditAction = action({
+  name: 'migrations.acknowledge_edit',
+  permission: 'migrations.apply',
+  input: AcknowledgeInput,
+  target: (input) => input.name,
+  async run(ctx, input) {
+    const status = await migrationStatus(targetDb(), ctx.stateDb, dorMigrationSet())
+    const m = status.migrations.find((x) => x.name === input.name)
+    if (!m) throw new ActionError('not_found', `There is no migration named ${input.name}.`)
+    if (m.state !== 'applied' || !m.flags.some((f) => f.code === 'edited_after_apply') || !m.checksum) {
+      throw new ActionError('conflict', `${input.name} is not an applied migration with an unacknowledged edit.`)
+    }
+    await acknowledgeEdit(ctx.stateDb, {
+      targetDatabase: status.targetDatabase,
+      name: m.name,
+      checksum: m.checksum,
+      by: actorOf(ctx),
+      note: input.note,
+    })
+    revalidatePath('/migrations')
+    const others = status.blockingEdits.filter((n) => n !== m.name)
+    return {
+      message: `Acknowledged the edit of ${m.name} (checksum ${m.checksum.slice(0, 12)}).${
+        others.length ? ` Apply is still blocked by ${others.join(', ')}.` : ' It no longer blocks apply.'
+      }`,
+    }
+  },
+})

@@ -1,0 +1,137 @@
+import type { Page } from '@playwright/test'
+import { E2E } from './e2e-env'
+import { asRole, expect, test } from './fixtures'
+
+// The demo's planted problems (lib/demo/seed-demo.ts).
+const AGENDA = 'public.agenda_item(meeting_id) → public.meeting(id)'
+const UPLOADS = 'public.fileupload(agenda_item_id) → public.agenda_item(id)'
+const agendaQuery = { schema: 'public', table: 'agenda_item', columns: 'meeting_id', refSchema: 'public', refTable: 'meeting', refColumns: 'id' }
+const uploadsQuery = { schema: 'public', table: 'fileupload', columns: 'agenda_item_id', refSchema: 'public', refTable: 'agenda_item', refColumns: 'id' }
+
+const csvUrl = (q: Record<string, string>) => `/api/integrity/orphans.csv?${new URLSearchParams(q)}`
+const dataLines = (csv: string) => csv.split('\r\n').filter(Boolean).slice(1)
+
+function relationRow(page: Page, relation: string) {
+  return page.getByTestId('relations-table').locator(`tr[data-relation="${relation}"]`)
+}
+
+/** Starts a run from the page and waits, without reloading, for the page to show it finished. */
+async function runAllChecks(page: Page): Promise<string> {
+  await page.goto('/integrity')
+  const controls = page.getByTestId('run-checks')
+  await controls.getByRole('button', { name: 'Run all checks' }).click()
+  const status = controls.getByRole('status')
+  await expect(status).toHaveText(/^Started integrity run #\d+\.$/)
+  const id = (await status.textContent())!.match(/#(\d+)/)![1]
+  const latest = page.getByTestId('latest-run')
+  await expect(latest).toHaveAttribute('data-run-id', id)
+  // The page refreshes itself every 2 s while the run is queued or running.
+  await expect(latest).toHaveAttribute('data-status', 'succeeded', { timeout: 120_000 })
+  await expect(page.getByTestId('results-summary')).toHaveAttribute('data-run-id', id)
+  return id
+}
+
+test.describe('integrity as operator', () => {
+  asRole('operator')
+
+  test('runs all checks and finds the demo’s orphans, enum values and NOT VALID foreign key', async ({ page }) => {
+    test.setTimeout(180_000)
+    await runAllChecks(page)
+
+    const agenda = relationRow(page, AGENDA)
+    await expect(agenda.getByTestId('finding-count')).toHaveText('25')
+    await expect(agenda.getByTestId('relation-source')).toHaveText('soft')
+    const uploads = relationRow(page, UPLOADS)
+    await expect(uploads.getByTestId('finding-count')).toHaveText('15')
+    await expect(uploads.getByTestId('relation-source')).toHaveText('soft')
+    // Operators run checks but do not fix data.
+    await expect(page.getByRole('link', { name: 'Fix…' })).toHaveCount(0)
+
+    const role = page.getByTestId('findings-enums').locator('tr[data-check="enum_values"]').filter({ hasText: 'user.role used as enum' })
+    await expect(role.getByTestId('finding-values')).toContainText('student')
+    await expect(role.getByTestId('finding-values')).toContainText('faculty')
+
+    const fk = page
+      .getByTestId('findings-constraints')
+      .locator('tr[data-check="not_valid_foreign_key"]')
+      .filter({ hasText: 'meeting_attendee_user_id_fkey' })
+    await expect(fk.getByTestId('finding-count')).toHaveText('4')
+    await expect(page.getByTestId('role-chart')).toBeVisible()
+
+    const res = await page.request.get(csvUrl(agendaQuery))
+    expect(res.status()).toBe(200)
+    expect(res.headers()['content-type']).toBe('text/csv; charset=utf-8')
+    expect(res.headers()['content-disposition']).toContain('attachment; filename=')
+    const csv = await res.text()
+    expect(csv.split('\r\n')[0]).toBe('id,meeting_id')
+    expect(dataLines(csv)).toHaveLength(25)
+  })
+})
+
+test.describe('integrity as viewer', () => {
+  asRole('viewer')
+
+  test('reads the results and downloads the CSV, with no run, fix or validate controls', async ({ page }) => {
+    await page.goto('/integrity')
+    await expect(relationRow(page, AGENDA).getByTestId('finding-count')).toHaveText('25')
+    await expect(page.getByRole('button', { name: 'Run all checks' })).toHaveCount(0)
+    await expect(page.getByRole('link', { name: 'Fix…' })).toHaveCount(0)
+    await expect(page.getByRole('button', { name: 'Validate' })).toHaveCount(0)
+    await expect(page.getByTestId('add-soft-relation')).toHaveCount(0)
+    await expect(page.getByRole('button', { name: 'Accept' })).toHaveCount(0)
+
+    await relationRow(page, UPLOADS).getByRole('link', { name: 'samples' }).click()
+    await expect(page.getByTestId('orphan-samples').locator('tbody tr')).toHaveCount(15)
+    await expect(page.getByTestId('fix-panel')).toHaveCount(0)
+
+    const res = await page.request.get(csvUrl(agendaQuery))
+    expect(res.status()).toBe(200)
+    expect(dataLines(await res.text())).toHaveLength(25)
+  })
+
+  test('anonymous downloads are refused, and so are relations the checks do not know', async ({ page, playwright }) => {
+    const anonymous = await playwright.request.newContext({ baseURL: E2E.baseURL, storageState: { cookies: [], origins: [] } })
+    expect((await anonymous.get(csvUrl(agendaQuery))).status()).toBe(401)
+    await anonymous.dispose()
+    const unknown = await page.request.get(csvUrl({ ...agendaQuery, table: 'fileupload', columns: 'user_id' }))
+    expect(unknown.status()).toBe(404)
+  })
+})
+
+test.describe('integrity as admin', () => {
+  asRole('admin')
+
+  test('sets the upload orphans’ reference to NULL after saving them, and the next run finds none', async ({ page }) => {
+    test.setTimeout(180_000)
+    await page.goto('/integrity')
+    await relationRow(page, UPLOADS).getByRole('link', { name: 'Fix…' }).click()
+    await expect(page).toHaveURL(/\/integrity\/relation\?.*table=fileupload.*#fix$/)
+
+    const panel = page.getByTestId('fix-panel')
+    await expect(panel.getByTestId('fix-count')).toHaveText('15')
+    await expect(panel.getByLabel('Delete the rows')).toBeEnabled()
+    await panel.getByLabel('Set agenda_item_id to NULL (keep the rows)').check()
+    const submit = panel.getByRole('button', { name: 'Set 15 references to NULL' })
+    const confirm = panel.getByLabel('Type SET NULL 15 to confirm')
+    await expect(submit).toBeDisabled()
+    await confirm.fill('SET NULL 14')
+    await expect(submit).toBeDisabled()
+    await confirm.fill('set null 15')
+    await expect(submit).toBeDisabled()
+    await confirm.fill('SET NULL 15')
+    await expect(submit).toBeEnabled()
+    await submit.click()
+
+    const result = panel.getByTestId('fix-result')
+    await expect(result).toHaveText(
+      /^Set agenda_item_id to NULL in 15 rows of public\.fileupload \(saved to \S+\/backups\/integrity-fix-public\.fileupload-\d{8}T\d{9}Z\.jsonl\)$/,
+    )
+    await expect(page.getByTestId('orphan-summary').getByRole('heading')).toHaveText('0 orphan rows now')
+
+    await runAllChecks(page)
+    await expect(relationRow(page, UPLOADS).getByTestId('finding-count')).toHaveText('ok')
+    await expect(relationRow(page, AGENDA).getByTestId('finding-count')).toHaveText('25')
+    const res = await page.request.get(csvUrl(uploadsQuery))
+    expect(dataLines(await res.text())).toHaveLength(0)
+  })
+})
