@@ -16,7 +16,7 @@ export async function integrityCommand(ctx: CliContext): Promise<void> {
     statementTimeoutMs: ctx.config.INTEGRITY_CHECK_TIMEOUT_MS,
   })
   try {
-    const steps = await planChecks(db, ctx.state())
+    const steps = await planChecks(db, ctx.state(), { ruleTimeoutMs: ctx.config.INTEGRITY_CHECK_TIMEOUT_MS })
     const { findings } = await runChecks(steps, {
       beforeStep: (i, step, total) => {
         if (!ctx.json) process.stderr.write(`[${i + 1}/${total}] ${step.title}\n`)

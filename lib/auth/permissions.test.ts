@@ -17,6 +17,7 @@ const MATRIX: Record<Permission, [boolean, boolean, boolean]> = {
   'users.manage': /*          */ [true, false, false],
   'data.reveal': /*           */ [true, false, false],
   'data.fix': /*              */ [true, false, false],
+  'integrity.rules': /*       */ [true, false, false],
   'audit.read': /*            */ [true, false, false],
 }
 const COLUMNS: Role[] = ['admin', 'operator', 'viewer']

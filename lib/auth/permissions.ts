@@ -21,6 +21,7 @@ export const PERMISSIONS = {
   'users.manage': ['admin'],
   'data.reveal': ['admin'],
   'data.fix': ['admin'],
+  'integrity.rules': ['admin'],
   'audit.read': ['admin'],
 } as const satisfies Record<string, readonly Role[]>
 

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import { queryEnums } from '../schema/catalog-types-queries'
 import { notValidCheckFindings } from './check-constraints'
+import { customRuleFindings } from './custom-rules'
 import { dorRuleChecks } from './dor-rules'
 import { enumChecks } from './enum-checks'
 import { type Finding, finding } from './findings'
@@ -89,7 +90,11 @@ function guarded(key: string, title: string, run: () => Promise<Finding[]>): Che
  * Every check of an integrity run, in report order: one step per relation (foreign keys, soft
  * relations, suggestions), then the catalog, constraint, enum, role and DoR rule checks.
  */
-export async function planChecks(target: Kysely<any>, state: Kysely<any>): Promise<CheckStep[]> {
+export async function planChecks(
+  target: Kysely<any>,
+  state: Kysely<any>,
+  opts: { ruleTimeoutMs?: number } = {},
+): Promise<CheckStep[]> {
   const relations = await relationsToCheck(target, state)
   const tables = liveColumns(target)
   return [
@@ -102,6 +107,7 @@ export async function planChecks(target: Kysely<any>, state: Kysely<any>): Promi
       return roleChecks(target, await tables, userrole?.values ?? [])
     }),
     guarded('dor_rules', 'DoR rules: scheduling, registrations, uploads', async () => dorRuleChecks(target, await tables)),
+    guarded('custom_rules', "Admins' own rules", () => customRuleFindings(target, state, opts.ruleTimeoutMs ?? 300_000)),
   ]
 }
 

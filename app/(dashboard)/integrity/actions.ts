@@ -10,6 +10,7 @@ import { ActionError } from '@/lib/auth/action-result'
 import { loadConfig } from '@/lib/config'
 import { describeDbError } from '@/lib/db/db-errors'
 import { validateConstraint } from '@/lib/integrity/check-constraints'
+import { deleteCustomRule, RULE_LIMITS, RuleQueryError, saveCustomRule } from '@/lib/integrity/custom-rules'
 import { fixOrphans, FixRuleError, planFix } from '@/lib/integrity/fix-orphans'
 import { findCheckedRelation } from '@/lib/integrity/orphan-csv'
 import { deleteSoftRelation, RelationRuleError, saveSoftRelation } from '@/lib/integrity/relations'
@@ -221,5 +222,52 @@ export const fixOrphansAction = action({
         ? `Deleted ${rows} of ${rel.schema}.${rel.table}`
         : `Set ${rel.columns.join(', ')} to NULL in ${rows} of ${rel.schema}.${rel.table}`
     return { message: `${done} (saved to ${result.file})`, data: { file: result.file, changed: result.changed } }
+  },
+})
+
+const RuleInput = z.object({
+  id: z.preprocess(emptyAsMissing, id.optional()),
+  name,
+  description: z.preprocess(emptyAsMissing, z.string().trim().max(500, { message: 'must be at most 500 characters' }).optional()),
+  query: z
+    .string({ message: 'write a SELECT that returns the violating rows' })
+    .trim()
+    .min(1, { message: 'write a SELECT that returns the violating rows' })
+    .max(RULE_LIMITS.maxQueryLength, { message: `must be at most ${RULE_LIMITS.maxQueryLength} characters` }),
+  enabled: z.preprocess((v) => v === true || v === 'on' || v === 'true', z.boolean()),
+})
+
+/** Admins' own rules: saved only after one read-only run under the check timeout succeeds. */
+export const saveRuleAction = action({
+  name: 'integrity.rule.save',
+  permission: 'integrity.rules',
+  input: RuleInput,
+  target: (input) => input.name,
+  async run(ctx, input) {
+    try {
+      const { rule, count } = await saveCustomRule(
+        integrityTargetDb(),
+        ctx.stateDb,
+        { ...input, by: ctx.user.email },
+        loadConfig().INTEGRITY_CHECK_TIMEOUT_MS,
+      )
+      revalidatePath('/integrity')
+      return { message: `Rule "${rule.name}" saved; it finds ${count} row${count === 1 ? '' : 's'} now.`, target: rule.name }
+    } catch (e) {
+      if (e instanceof RuleQueryError) throw new ActionError('invalid_input', `The query does not run: ${e.message}`)
+      throw e
+    }
+  },
+})
+
+export const deleteRuleAction = action({
+  name: 'integrity.rule.delete',
+  permission: 'integrity.rules',
+  input: z.object({ id }),
+  target: (input) => String(input.id),
+  async run(ctx, input) {
+    if (!(await deleteCustomRule(ctx.stateDb, input.id))) throw new ActionError('not_found', `There is no rule #${input.id}.`)
+    revalidatePath('/integrity')
+    return { message: 'Rule deleted.' }
   },
 })
