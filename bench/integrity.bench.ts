@@ -47,14 +47,19 @@ function rawOrphanCount(r: Rel): string {
   return `SELECT COUNT(*) FROM ${ident(r.schema!)}.${ident(r.table!)} c LEFT JOIN ${ident(r.refSchema!)}.${ident(r.refTable!)} p ON ${on} WHERE ${notNull} AND p.${ident(r.refColumns[0])} IS NULL`
 }
 
-/** One psql process running the statements in order (each its own transaction); its output lines. */
-function psql(url: string, statements: string[]): Promise<{ ms: number; lines: string[] }> {
+/**
+ * One psql process running the statements in order (each its own transaction): its output lines,
+ * and the time psql itself reports for each statement (\timing: server work and transfer, no start-up).
+ */
+function psql(url: string, statements: string[]): Promise<{ ms: number; lines: string[]; times: number[] }> {
   const started = performance.now()
-  const args = ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', ...statements.flatMap((s) => ['-c', s])]
+  const args = ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', '\\timing on', ...statements.flatMap((s) => ['-c', s])]
   return new Promise((resolve, reject) => {
     execFile(PSQL, args, { env: pgToolEnv(url), maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
       if (err) return reject(new Error(`psql failed: ${stderr || err.message}`))
-      resolve({ ms: performance.now() - started, lines: stdout.trim().split('\n') })
+      const out = stdout.trim().split('\n')
+      const times = out.map((l) => /^Time: ([\d.]+) ms/.exec(l)).filter((m) => m !== null).map((m) => Number(m[1]))
+      resolve({ ms: performance.now() - started, lines: out.filter((l) => !l.startsWith('Time: ')), times })
     })
   })
 }
@@ -125,32 +130,34 @@ async function main(): Promise<void> {
   // The CLI's pool for `dbadmin integrity`.
   const db = createDb(bench.url, { max: 2, applicationName: 'dor-bench-integrity' })
   const stateName = `${where.database}_state`
-  const stateUrl = withDatabase(bench.url, stateName)
   let state: Kysely<any> | undefined
   try {
     await ensureSeeded(db, scale)
     // A fresh state database in the same cluster: its migration adds the DoR preset soft relations.
     await dropDatabase(bench.url, stateName)
     await ensureDatabase(bench.url, stateName)
-    state = createDb(stateUrl, { max: 2, applicationName: 'dor-bench-integrity-state' })
+    state = createDb(withDatabase(bench.url, stateName), { max: 2, applicationName: 'dor-bench-integrity-state' })
     await migrateStateDb(state)
     const st = state
 
-    // Sequential, like psql's two statements: one connection at a time.
+    // (a) one statement after the other, like psql's two.
     const oursRelations = async () => {
       const counts: number[] = []
       for (const r of DOR_RELATIONS) counts.push(await countOrphans(db, r))
       return counts
     }
-    // Every check the CLI makes; each step timed through the runner's hooks (no extra queries).
+    // (c) every check the CLI makes; steps timed through the runner's hooks (no extra queries).
     const wholeRun = async () => {
+      const started = performance.now()
+      const steps = await planChecks(db, st)
+      const planMs = performance.now() - started
       const stepMs: [string, number][] = []
       let stepStarted = 0
-      const { findings } = await runChecks(await planChecks(db, st), {
+      const { findings } = await runChecks(steps, {
         beforeStep: () => void (stepStarted = performance.now()),
         afterStep: (_i, step) => void stepMs.push([step.title, performance.now() - stepStarted]),
       })
-      return { findings, stepMs }
+      return { findings, planMs, stepMs }
     }
 
     // Warm-up (untimed), and a check that both sides count the same.
@@ -160,43 +167,38 @@ async function main(): Promise<void> {
     console.log(`orphans: ours ${counts.join(', ')} | psql ${runbook.lines.join(', ')} | seeded ${seeded.orphanAgendaItems}, ${seeded.orphanFileUploads}`)
     if (counts.join() !== runbook.lines.join()) throw new Error('ours and psql disagree on the orphan counts')
     const { findings } = await wholeRun()
+    const errors = findings.filter((f) => f.error)
+    if (errors.length) throw new Error(`checks failed: ${errors.map((f) => `${f.title}: ${f.error}`).join('; ')}`)
     const relations = findings.filter((f) => f.check === 'orphans')
     const rawRun = relations.map(rawOrphanCount)
     const rawCounts = (await psql(bench.url, rawRun)).lines
     console.log(`whole run: ${findings.length} findings, ${relations.length} relations`)
     relations.forEach((f, i) => console.log(`  ${f.title} [${f.source}]: ours ${f.count}, psql ${rawCounts[i]}`))
     if (relations.some((f, i) => String(f.count) !== rawCounts[i])) throw new Error('ours and psql disagree on a relation')
-    const errors = findings.filter((f) => f.error)
-    if (errors.length) throw new Error(`checks failed: ${errors.map((f) => `${f.title}: ${f.error}`).join('; ')}`)
 
-    const t = { ours: [] as number[], runbook: [] as number[], run: [] as number[], raw: [] as number[] }
-    const steps: Map<string, number[]> = new Map()
+    const t = { ours: [] as number[], runbook: [] as number[], run: [] as number[], raw: [] as number[], plan: [] as number[] }
+    const stepTimes = new Map<string, number[]>()
+    const rawTimes = new Map<string, number[]>()
+    const add = (m: Map<string, number[]>, k: string, x: number) => m.set(k, [...(m.get(k) ?? []), x])
     for (let r = 0; r < rounds; r++) {
-      // Alternate which side goes first, so that neither always finds a warmer cache.
-      const pairs: [() => Promise<number>, () => Promise<number>][] = [
-        [async () => (await timed(oursRelations)).ms, async () => (await psql(bench.url, RUNBOOK_SQL)).ms],
-        [
-          async () => {
-            const { ms: took, value } = await timed(wholeRun)
-            for (const [title, x] of value.stepMs) steps.set(title, [...(steps.get(title) ?? []), x])
-            return took
-          },
-          async () => (await psql(bench.url, rawRun)).ms,
-        ],
-      ]
-      const results: number[] = []
-      for (const [ours, raw] of pairs) {
-        if (r % 2 === 0) results.push(await ours(), await raw())
-        else {
-          const rawMs = await raw()
-          results.push(await ours(), rawMs)
-        }
+      const a = async () => t.ours.push((await timed(oursRelations)).ms)
+      const b = async () => t.runbook.push((await psql(bench.url, RUNBOOK_SQL)).ms)
+      const c = async () => {
+        const { ms: took, value } = await timed(wholeRun)
+        t.run.push(took)
+        t.plan.push(value.planMs)
+        for (const [title, x] of value.stepMs) add(stepTimes, title, x)
       }
-      t.ours.push(results[0])
-      t.runbook.push(results[1])
-      t.run.push(results[2])
-      t.raw.push(results[3])
-      console.log(`round ${r + 1}: ours ${ms(results[0])} | runbook psql ${ms(results[1])} | whole run ${ms(results[2])} | raw psql ${ms(results[3])}`)
+      const d = async () => {
+        const raw = await psql(bench.url, rawRun)
+        t.raw.push(raw.ms)
+        relations.forEach((f, i) => add(rawTimes, f.title, raw.times[i]))
+      }
+      // Alternate which side goes first, so that neither always finds a warmer cache.
+      for (const step of r % 2 === 0 ? [a, b, c, d] : [b, a, d, c]) await step()
+      console.log(
+        `round ${r + 1}: (a) ${ms(t.ours[r])} | (b) ${ms(t.runbook[r])} | (c) ${ms(t.run[r])} | (d) ${ms(t.raw[r])}`,
+      )
     }
     const startup: number[] = []
     for (let r = 0; r < rounds; r++) startup.push((await psql(bench.url, ['select 1'])).ms)
@@ -207,18 +209,24 @@ async function main(): Promise<void> {
     console.log('\nmedians:')
     console.log(`  (a) countOrphans, the two DoR relations       ${ms(m.ours).padStart(9)}`)
     console.log(`  (b) the runbook's two LEFT JOINs via psql     ${ms(m.runbook).padStart(9)}`)
-    console.log(`  (c) whole integrity run (${findings.length} findings)         ${ms(m.run).padStart(9)}`)
+    console.log(`  (c) whole integrity run, ${String(findings.length).padStart(3)} findings        ${ms(m.run).padStart(9)}`)
     console.log(`  (d) ${relations.length} raw anti-join counts via psql         ${ms(m.raw).padStart(9)}`)
     console.log(`  psql start and connect (select 1)            ${ms(median(startup)).padStart(9)}`)
-    console.log('steps of the whole run (median):')
-    const bySpeed = [...steps].map(([title, xs]) => [title, median(xs)] as const).sort((a, b) => b[1] - a[1])
-    for (const [title, x] of bySpeed) console.log(`  ${ms(x).padStart(9)}  ${title}`)
-    const relationMs = bySpeed.filter(([title]) => relations.some((f) => f.title === title)).reduce((n, [, x]) => n + x, 0)
-    const allMs = bySpeed.reduce((n, [, x]) => n + x, 0)
-    console.log(`  relations ${ms(relationMs)}, other checks ${ms(allMs - relationMs)}, planning ${ms(m.run - allMs)}`)
+    console.log('the whole run step by step (median; for relations also psql\'s own \\timing of the same count):')
+    console.log(`  ${ms(median(t.plan)).padStart(9)}  planning (catalog: relations, suggestions, columns)`)
+    let relationsMs = 0
+    let otherMs = 0
+    for (const [title, xs] of stepTimes) {
+      const raw = rawTimes.get(title)
+      if (raw) relationsMs += median(xs)
+      else otherMs += median(xs)
+      console.log(`  ${ms(median(xs)).padStart(9)}  ${title}${raw ? `  (psql ${ms(median(raw))})` : ''}`)
+    }
+    const rawSum = [...rawTimes.values()].reduce((n, xs) => n + median(xs), 0)
+    console.log(`  relations ${ms(relationsMs)} (psql ${ms(rawSum)}), other checks ${ms(otherMs)}, planning ${ms(median(t.plan))}`)
     console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`)
-    console.log(`${ratioRelations <= TARGET_RELATIONS ? 'PASS' : 'FAIL'}: two DoR relations, ours / psql = ${ratioRelations.toFixed(2)} (target ≤ ${TARGET_RELATIONS})`)
-    console.log(`${ratioRun <= TARGET_RUN ? 'PASS' : 'FAIL'}: whole run / raw anti-joins = ${ratioRun.toFixed(2)} (target ≤ ${TARGET_RUN})`)
+    console.log(`${ratioRelations <= TARGET_RELATIONS ? 'PASS' : 'FAIL'}: (a)/(b) two DoR relations, ours / psql = ${ratioRelations.toFixed(2)} (target ≤ ${TARGET_RELATIONS})`)
+    console.log(`${ratioRun <= TARGET_RUN ? 'PASS' : 'FAIL'}: (c)/(d) whole run / raw anti-joins = ${ratioRun.toFixed(2)} (target ≤ ${TARGET_RUN})`)
   } finally {
     await state?.destroy()
     await dropDatabase(bench.url, stateName).catch(() => {})

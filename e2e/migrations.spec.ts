@@ -113,3 +113,53 @@ for (const role of ['operator', 'viewer'] as const) {
     })
   })
 }
+
+test.describe('migration checks', () => {
+  test.describe('as operator', () => {
+    asRole('operator')
+
+    test('dry-runs the pending migration and finds the demo drift, changing nothing', async ({ page }) => {
+      await page.goto('/migrations')
+      const checks = page.getByTestId('migration-checks')
+      await expect(checks.getByRole('heading', { name: 'Checks' })).toBeVisible()
+
+      await checks.getByRole('button', { name: 'Dry run pending' }).click()
+      const dry = page.getByTestId('check-result-dry_run')
+      await expect(dry.getByRole('status')).toContainText(`Dry run of ${PENDING} succeeded; everything was rolled back.`)
+      await expect(dry).toContainText('Nothing was changed')
+      await expect(dry.getByTestId('dry-run-sql')).toContainText('alter table "meeting" add column "location"')
+      await expect(migrationRow(page, PENDING).getByTestId('migration-state')).toHaveText('pending')
+      const dryRun = newestRun(page)
+      await expect(dryRun).toHaveAttribute('data-kind', 'dry_run')
+      await expect(dryRun).toContainText(E2E.users.operator.email)
+
+      await checks.getByRole('button', { name: 'Check drift' }).click()
+      const drift = page.getByTestId('check-result-drift')
+      await expect(drift.getByRole('status')).toContainText('differences between the applied migrations and the live schema', {
+        timeout: 30_000,
+      })
+      await expect(drift.getByTestId('schema-diff')).toContainText('meeting_attendee')
+      await expect(drift.getByTestId('schema-diff')).toContainText('meeting_title_idx')
+      // The dry run's result stays where it was.
+      await expect(dry.getByTestId('dry-run-sql')).toBeVisible()
+      await expect(newestRun(page)).toHaveAttribute('data-kind', 'drift')
+    })
+  })
+
+  test.describe('as viewer', () => {
+    asRole('viewer')
+
+    test('sees the checks and the other tools, without buttons', async ({ page }) => {
+      await page.goto('/migrations')
+      const checks = page.getByTestId('migration-checks')
+      await expect(checks.getByRole('heading', { name: 'Checks' })).toBeVisible()
+      await expect(checks.getByRole('button')).toHaveCount(0)
+      for (const name of ['Dry run pending', 'Test rollbacks', 'Check drift', 'Replay from empty']) {
+        await expect(page.getByRole('button', { name })).toHaveCount(0)
+      }
+      await expect(page.getByTestId('other-tools')).toContainText("No other tool's migration table")
+      // The operator's checks above, in the history every role reads.
+      await expect(page.getByTestId('run-history').locator('tr[data-kind="drift"]').first()).toContainText('2 differences')
+    })
+  })
+})

@@ -6,6 +6,7 @@ import { notValidCheckFindings, notValidChecks, validateConstraint } from './che
 import { dorRuleChecks } from './dor-rules'
 import { enumChecks } from './enum-checks'
 import { liveColumns } from './live-columns'
+import { roleChecks } from './role-checks'
 import { schemaChecks } from './schema-checks'
 
 // The checks that must notice a change: each test plants one problem in a demo of its own.
@@ -75,6 +76,29 @@ describe('checks on a changed DoR demo', () => {
     await sql`create index meeting_created_by_idx on meeting (created_by)`.execute(target.db)
     expect(await unindexed()).not.toContain('meeting(created_by)')
     expect(await unindexed()).toContain('agenda_item(user_id)')
+  })
+
+  it('finds user names and emails that repeat when case is ignored', async () => {
+    const duplicates = async () =>
+      (await roleChecks(target.db, await liveColumns(target.db), [])).filter((f) => f.check === 'duplicate_identity').map((f) => [f.columns[0], f.count, f.values])
+    expect(await duplicates()).toEqual([
+      ['email', 0, []],
+      ['username', 0, []],
+    ])
+    // chen2 exists; 'Chen2' and 'CHEN2' differ from it only by case, and so do the two mixed-case emails from each other.
+    await sql`insert into "user" (username, email, hashed_password, role) values
+      ('Chen2', 'Someone@Mail.example', 'x', 'STUDENT'), ('CHEN2', 'someone@MAIL.example', 'x', 'STUDENT')`.execute(target.db)
+    expect(await duplicates()).toEqual([
+      ['email', 2, ['someone@mail.example']],
+      ['username', 3, ['chen2']],
+    ])
+    // Without a unique index, exact repeats count too (every row is grouped then).
+    await sql`alter table "user" drop constraint user_email_key`.execute(target.db)
+    await sql`insert into "user" (username, email, hashed_password) values ('x1', 'ann@x.example', 'x'), ('x2', 'ann@x.example', 'x')`.execute(target.db)
+    expect(await duplicates()).toEqual([
+      ['email', 4, ['ann@x.example', 'someone@mail.example']],
+      ['username', 3, ['chen2']],
+    ])
   })
 
   it('lists a sequence past 90 % of its range', async () => {

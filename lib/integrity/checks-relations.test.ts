@@ -98,6 +98,16 @@ describe('relations to check', () => {
     expect(describeAll(await relationsToCheck(target.db, state.db))).toEqual(['coach(team_id) → team(id) foreign_key'])
   })
 
+  it('takes a unique index with INCLUDE columns as a key on its key columns only', async () => {
+    await sql`create table squad (id integer primary key, "Code" text, label text, unique ("Code") include (label))`.execute(target.db)
+    const rel = { schema: 'public', table: 'player', columns: ['team_code'], refSchema: 'public', refTable: 'squad', status: 'accepted' as const, origin: 'manual' as const, by: 'admin@test.local' }
+    await saveSoftRelation(target.db, state.db, { ...rel, refColumns: ['Code'] })
+    await expect(saveSoftRelation(target.db, state.db, { ...rel, columns: ['team_code', 'nick'], refColumns: ['Code', 'label'] })).rejects.toThrow(
+      'public.squad(Code, label) is not a primary key or unique',
+    )
+    await saveSoftRelation(target.db, state.db, { ...rel, status: 'dismissed', refColumns: ['Code'] })
+  })
+
   it('accepts a dismissal pointing at a non-key (nothing will be checked)', async () => {
     await saveSoftRelation(target.db, state.db, {
       schema: 'public', table: 'player', columns: ['nick'], refSchema: 'public', refTable: 'team', refColumns: ['name'],

@@ -38,7 +38,7 @@ const count = async (query: ReturnType<typeof sql<{ n: number }>>) => Number((aw
 describe('an integrity run on the DoR demo', () => {
   it('runs every check without an error', () => {
     expect(findings.filter((f) => f.error)).toEqual([])
-    expect(stepKeys.slice(-5)).toEqual(['schema', 'not_valid_check', 'enums', 'roles', 'dor_rules'])
+    expect(stepKeys.slice(-6)).toEqual(['schema', 'not_valid_check', 'enums', 'roles', 'dor_rules', 'custom_rules'])
   })
 
   it('counts orphans for every foreign key, DoR preset soft relation and suggestion: exact counts, 0 included', () => {

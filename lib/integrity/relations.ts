@@ -91,11 +91,12 @@ export async function saveSoftRelation(
              where n.nspname = w.schema and c.relname = w.tbl and a.attname = col and a.attnum > 0 and not a.attisdropped)) as missing,
            exists (
              select 1 from pg_index i join pg_class c on c.oid = i.indrelid join pg_namespace n on n.oid = c.relnamespace
-             where n.nspname = w.schema and c.relname = w.tbl and i.indisunique and i.indpred is null
+             where n.nspname = w.schema and c.relname = w.tbl and i.indisunique and i.indisvalid and i.indpred is null
                and i.indnkeyatts = cardinality(w.cols)
-               and (select array_agg(a.attname::text order by a.attname) from pg_attribute a
-                    where a.attrelid = i.indrelid and a.attnum = any(i.indkey::int2[]))
-                 = (select array_agg(x order by x) from unnest(w.cols) x)) as is_key,
+               -- Key columns only (not INCLUDE ones), both sides sorted the same way (byte order).
+               and (select array_agg(a.attname::text order by a.attname::text collate "C") from pg_attribute a
+                    where a.attrelid = i.indrelid and a.attnum = any((i.indkey::int2[])[0:i.indnkeyatts - 1]))
+                 = (select array_agg(x order by x collate "C") from unnest(w.cols) x)) as is_key,
            exists (select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace
                    where n.nspname = w.schema and c.relname = w.tbl and c.relkind in ('r', 'p')) as table_exists
     from want w

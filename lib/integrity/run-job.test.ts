@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
 import { freshStateDb } from '../../test/state-db'
 import { createDb } from '../db/connect'
@@ -22,8 +22,8 @@ let state: FreshDatabase
 let locker: Kysely<any>
 let dbName: string
 const by = { startedBy: 'admin@test.local', trigger: 'manual' as const }
-// Three foreign keys (child_a, child_b, child_c), one suggestion (loose), then five other steps.
-const STEPS = 9
+// Three foreign keys (child_a, child_b, child_c), one suggestion (loose), then six other steps.
+const STEPS = 10
 const looseKey = `orphans:${relationKey({ schema: 'public', table: 'loose', columns: ['parent_id'], refSchema: 'public', refTable: 'parent', refColumns: ['id'] })}`
 
 beforeAll(async () => {
@@ -165,7 +165,7 @@ describe('integrity runs', () => {
   it('shows a run whose process stopped as interrupted, and it blocks no new run', async () => {
     const { rows } = await sql<{ id: string }>`
       insert into integrity_run (target_database, status, trigger, started_by, started_at, heartbeat_at, checks_total, checks_done)
-      values (${dbName}, 'running', 'schedule', 'scheduler', now() - interval '1 hour', now() - interval '10 minutes', 9, 4)
+      values (${dbName}, 'running', 'schedule', 'scheduler', now() - interval '1 hour', now() - interval '10 minutes', ${STEPS}, 4)
       returning id
     `.execute(state.db)
     const stale = Number(rows[0].id)
@@ -184,5 +184,27 @@ describe('integrity runs', () => {
     ])
     // Its newly failing checks compare with the last succeeded run, not the interrupted or cancelled ones.
     expect(await newlyFailing(state.db, id, dbName)).toEqual([])
+  })
+
+  it('keeps its heartbeat while one check takes long, so it still shows as running and blocks others', async () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] })
+    const lock = await lockTable('child_b')
+    let id = 0
+    try {
+      id = await startIntegrityRun(target.db, state.db, by)
+      await until(id, (r) => r.checksDone === 1 && r.status === 'running')
+      // As if the count of child_b had been going on for ten minutes without a beat.
+      await sql`update integrity_run set heartbeat_at = now() - interval '10 minutes' where id = ${id}`.execute(state.db)
+      expect(await getIntegrityRun(state.db, id)).toMatchObject({ status: 'interrupted' })
+      await vi.advanceTimersByTimeAsync(30_000)
+      expect(await until(id, (r) => r.status === 'running')).toMatchObject({ checksDone: 1 })
+      expect((await activeIntegrityRun(state.db, dbName))?.id).toBe(id)
+      await expect(startIntegrityRun(target.db, state.db, by)).rejects.toBeInstanceOf(IntegrityRunBusyError)
+    } finally {
+      await lock.release()
+      if (id) await until(id, finished)
+      vi.useRealTimers()
+    }
+    expect(await getIntegrityRun(state.db, id)).toMatchObject({ status: 'succeeded', checksDone: STEPS })
   })
 })

@@ -28,6 +28,16 @@ export interface DriftResult {
   message: string
 }
 
+/** Other migration tools' own tables: bookkeeping, not schema drift. */
+const BOOKKEEPING = new Set([
+  'alembic_version',
+  'flyway_schema_history',
+  '_prisma_migrations',
+  'knex_migrations',
+  'knex_migrations_lock',
+  'schema_migrations',
+])
+
 interface Options {
   targetUrl: string
   target: Kysely<any>
@@ -99,7 +109,7 @@ export async function detectDrift(opts: Options): Promise<DriftResult> {
     if (!replay.failed) {
       const [expected, live] = await Promise.all([readSchemaModel(scratch.db, { sizes: false }), readSchemaModel(opts.target, { sizes: false })])
       changes = diffSnapshots(toSnapshot(expected), toSnapshot(live)).changes.filter(
-        (c) => c.table !== opts.set.table && c.table !== opts.set.lockTable,
+        (c) => !BOOKKEEPING.has(c.table ?? (c.object === 'table' ? c.name : '')) && c.table !== opts.set.table && c.table !== opts.set.lockTable,
       )
     }
     const message = replay.failed

@@ -8,6 +8,7 @@ import { dryRun } from './dry-run'
 import { dorMigrationSet } from './registry'
 import { rehearseRollbacks } from './rehearsal'
 import { detectDrift, replayCheck } from './replay'
+import { scratchPrefix } from './scratch-database'
 import type { RunActor } from './run-store'
 
 let target: FreshDatabase
@@ -18,7 +19,8 @@ const newest = names[names.length - 1]
 let actor: RunActor
 
 async function databases(): Promise<string[]> {
-  const { rows } = await sql<{ datname: string }>`select datname from pg_database where datname like 'dbadmin_scratch_%'`.execute(target.db)
+  // Only this target's: other test files make scratch databases of their own at the same time.
+  const { rows } = await sql<{ datname: string }>`select datname from pg_database where starts_with(datname, ${scratchPrefix(target.url)})`.execute(target.db)
   return rows.map((r) => r.datname)
 }
 

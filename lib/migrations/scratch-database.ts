@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import path from 'node:path'
 import { type Kysely, sql } from 'kysely'
 import { createDb, withDatabase } from '../db/connect'
@@ -13,12 +13,18 @@ export interface ScratchDatabase {
   drop(): Promise<void>
 }
 
+/** Scratch databases of one target start with this, so that they can be told from others'. */
+export function scratchPrefix(targetUrl: string): string {
+  const database = decodeURIComponent(new URL(targetUrl).pathname.slice(1))
+  return `dbadmin_scratch_${createHash('sha256').update(database).digest('hex').slice(0, 8)}_`
+}
+
 /**
  * An empty throwaway database on the target's server, for rehearsals, drift and replay checks.
  * Needs CREATEDB on the target's role; the target itself is never touched.
  */
 export async function createScratchDatabase(targetUrl: string, purpose: string): Promise<ScratchDatabase> {
-  const name = `dbadmin_scratch_${purpose}_${randomBytes(4).toString('hex')}`
+  const name = `${scratchPrefix(targetUrl)}${purpose}_${randomBytes(4).toString('hex')}`
   const admin = createDb(targetUrl, { max: 1 })
   try {
     await sql`create database ${sql.id(name)}`.execute(admin)

@@ -8,6 +8,7 @@ import { freshStateDb } from '../../../test/state-db'
 import type { GuardedSpec } from '@/lib/auth/guarded-run'
 import { runGuarded } from '@/lib/auth/guarded-run'
 import { migrateDemoToSecondNewest } from '@/lib/demo/prepare-demo'
+import { seedDemo } from '@/lib/demo/seed-demo'
 import { dorMigrationSet } from '@/lib/migrations/registry'
 import { createRun, finishStep, listRuns, startStep, updateRun } from '@/lib/migrations/run-store'
 import { migrationStatus } from '@/lib/migrations/status'
@@ -15,10 +16,24 @@ import { migrationStatus } from '@/lib/migrations/status'
 // revalidatePath needs a Next request; here the actions run in plain Node.
 vi.mock('next/cache', () => ({ revalidatePath: () => {} }))
 
+// The scratch databases the checks of this file create (other test files make theirs on the same cluster).
+const scratch = vi.hoisted(() => ({ created: [] as string[] }))
+vi.mock('@/lib/migrations/scratch-database', async (importOriginal) => {
+  const real = await importOriginal<typeof import('@/lib/migrations/scratch-database')>()
+  return {
+    ...real,
+    async createScratchDatabase(...args: Parameters<typeof real.createScratchDatabase>) {
+      const created = await real.createScratchDatabase(...args)
+      scratch.created.push(created.name)
+      return created
+    },
+  }
+})
+
 let state: Awaited<ReturnType<typeof freshStateDb>>
 let target: FreshDatabase
 let dataDir: string
-let specs: Record<'apply' | 'rollback' | 'acknowledge', GuardedSpec<any, any>>
+let specs: Record<'apply' | 'rollback' | 'acknowledge' | 'dryRun' | 'rehearse' | 'drift' | 'replay', GuardedSpec<any, any>>
 
 const newest = dorMigrationSet().defs.at(-1)!.name
 
@@ -37,6 +52,10 @@ beforeAll(async () => {
     apply: wrappedSpec(mod.applyMigrationsAction)!,
     rollback: wrappedSpec(mod.rollbackMigrationAction)!,
     acknowledge: wrappedSpec(mod.acknowledgeEditAction)!,
+    dryRun: wrappedSpec(mod.dryRunAction)!,
+    rehearse: wrappedSpec(mod.rehearseAction)!,
+    drift: wrappedSpec(mod.driftAction)!,
+    replay: wrappedSpec(mod.replayAction)!,
   }
 })
 afterAll(async () => {
@@ -47,13 +66,17 @@ afterAll(async () => {
   if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true })
 })
 
-function asAdmin(spec: GuardedSpec<any, any>, rawInput: unknown) {
+function asRole(role: 'admin' | 'operator' | 'viewer', spec: GuardedSpec<any, any>, rawInput: unknown) {
   return runGuarded(spec, {
     stateDb: state.db,
-    session: { userId: state.users.admin.id, sessionVersion: 1 },
+    session: { userId: state.users[role].id, sessionVersion: 1 },
     clientIp: null,
     rawInput,
   })
+}
+
+function asAdmin(spec: GuardedSpec<any, any>, rawInput: unknown) {
+  return asRole('admin', spec, rawInput)
 }
 
 function form(values: Record<string, string>): FormData {
@@ -80,9 +103,13 @@ describe('migration action inputs', () => {
       code: 'invalid_input',
       message: 'to: choose the migration to apply up to',
     })
-    for (const spec of Object.values(specs)) {
+    for (const spec of [specs.apply, specs.rollback, specs.acknowledge, specs.dryRun]) {
       expect(await asAdmin(spec, {})).toMatchObject({ ok: false, code: 'invalid_input' })
     }
+    expect(await asAdmin(specs.dryRun, { mode: 'to' })).toMatchObject({
+      code: 'invalid_input',
+      message: 'to: choose the migration to apply up to',
+    })
     expect(await asAdmin(specs.acknowledge, { name: newest, note: 'x'.repeat(501) })).toMatchObject({
       code: 'invalid_input',
       message: 'note: must be at most 500 characters',
@@ -182,5 +209,113 @@ describe('migration actions on the DoR demo', () => {
     expect(after.blockingEdits).toEqual([])
     const ack = await state.db.selectFrom('migration_ack').selectAll().executeTakeFirstOrThrow()
     expect(ack).toMatchObject({ name: edited, checksum: set.defs[0].checksum, acknowledged_by: state.users.admin.email, note: 'comment only' })
+  })
+})
+
+describe('checks on the DoR demo', () => {
+  // The demo's data and its drift: a table and an index created outside the migrations.
+  beforeAll(async () => {
+    await seedDemo(target.db)
+  })
+
+  /** The scratch databases this file's checks created that still exist: none once a check returns. */
+  async function scratchDatabases(): Promise<string[]> {
+    expect(scratch.created.length).toBeGreaterThan(0)
+    const { rows } = await sql<{ datname: string }>`select datname from pg_database where datname = any(${scratch.created})`.execute(target.db)
+    return rows.map((r) => r.datname)
+  }
+
+  async function locationColumn() {
+    const { rows } = await sql`select 1 from information_schema.columns where table_name = 'meeting' and column_name = 'location'`.execute(target.db)
+    return rows.length > 0
+  }
+
+  it('dry run as an operator: the pending migration\'s SQL, and nothing changed', async () => {
+    const result = await asRole('operator', specs.dryRun, { mode: 'all' })
+    expect(result).toMatchObject({ ok: true, message: `Dry run of ${newest} succeeded; everything was rolled back.` })
+    const data = (result as { data: any }).data
+    expect(data.migrations).toEqual([
+      {
+        name: newest,
+        statements: [
+          { sql: 'alter table "meeting" add column "location" varchar(200)', parameters: [] },
+          { sql: 'create index "agenda_item_user_id_idx" on "agenda_item" ("user_id")', parameters: [] },
+        ],
+      },
+    ])
+    expect(await locationColumn()).toBe(false)
+    expect((await migrationStatus(target.db, state.db, dorMigrationSet())).pending).toEqual([newest])
+    const [run] = await listRuns(state.db, { lockHeld: false })
+    expect(run).toMatchObject({ id: data.runId, kind: 'dry_run', status: 'succeeded', startedBy: state.users.operator.email })
+    expect(run.report).toMatchObject({ migrations: [{ name: newest }] })
+  })
+
+  it('rehearses the pending migration\'s rollback on a scratch copy', async () => {
+    const result = await asRole('operator', specs.rehearse, {})
+    expect(result).toMatchObject({ ok: true })
+    const data = (result as { data: any }).data
+    expect(data.ok).toBe(true)
+    expect(data.steps).toEqual([expect.objectContaining({ name: newest, ok: true, downRestores: true, upRepeats: true, downDiff: [] })])
+    expect(await scratchDatabases()).toEqual([])
+    expect(await locationColumn()).toBe(false)
+  })
+
+  it('finds the drift the demo was built with', async () => {
+    const result = await asRole('operator', specs.drift, {})
+    expect(result).toMatchObject({ ok: true, message: '2 differences between the applied migrations and the live schema.' })
+    const data = (result as { data: any }).data
+    expect(data.comparable).toBe(true)
+    expect(data.changes.map((c: any) => `${c.change} ${c.object} ${c.name}`)).toEqual([
+      'added table meeting_attendee',
+      'added index meeting_title_idx',
+    ])
+    expect(await scratchDatabases()).toEqual([])
+  })
+
+  it('replays the whole chain from empty', async () => {
+    const result = await asAdmin(specs.replay, {})
+    expect(result).toMatchObject({ ok: true, data: { ok: true, failed: null, applied: dorMigrationSet().defs.map((d) => d.name) } })
+    expect(await scratchDatabases()).toEqual([])
+    const kinds = (await listRuns(state.db, { lockHeld: false, limit: 4 })).map((r) => r.kind)
+    expect(kinds).toEqual(['replay', 'drift', 'rehearsal', 'dry_run'])
+  })
+
+  it('refuses a viewer every check', async () => {
+    for (const [spec, input] of [
+      [specs.dryRun, { mode: 'all' }],
+      [specs.rehearse, {}],
+      [specs.drift, {}],
+      [specs.replay, {}],
+    ] as const) {
+      expect(await asRole('viewer', spec, input)).toMatchObject({ ok: false, code: 'forbidden' })
+    }
+  })
+
+  it('says so when the scratch database cannot be created (no CREATEDB)', async () => {
+    const role = `nocreatedb_${Date.now().toString(36)}`
+    await sql`create role ${sql.id(role)} login password 'x-nocreatedb-1'`.execute(target.db)
+    const url = new URL(target.url)
+    url.username = role
+    url.password = 'x-nocreatedb-1'
+    // Fresh modules read the new URL (the pool of targetDb() stays the one opened above, on globalThis).
+    process.env.DBADMIN_TARGET_URL = url.toString()
+    vi.resetModules()
+    try {
+      const { wrappedSpec } = await import('@/lib/auth/action')
+      const guarded = await import('@/lib/auth/guarded-run')
+      const replay = wrappedSpec((await import('./actions')).replayAction)!
+      const result = await guarded.runGuarded(replay, {
+        stateDb: state.db,
+        session: { userId: state.users.operator.id, sessionVersion: 1 },
+        clientIp: null,
+        rawInput: {},
+      })
+      expect(result).toMatchObject({ ok: false, code: 'unavailable' })
+      expect(result.message).toContain('The role needs CREATEDB')
+      expect(result.message).not.toContain('x-nocreatedb-1')
+    } finally {
+      process.env.DBADMIN_TARGET_URL = target.url
+      await sql`drop role ${sql.id(role)}`.execute(target.db)
+    }
   })
 })

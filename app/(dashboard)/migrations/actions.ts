@@ -10,7 +10,10 @@ import { dumpDatabase } from '@/lib/backups/pg-dump-file'
 import { loadConfig } from '@/lib/config'
 import { describeDbError } from '@/lib/db/db-errors'
 import { targetDb } from '@/lib/db/server-dbs'
+import { dryRun } from '@/lib/migrations/dry-run'
+import { rehearseRollbacks } from '@/lib/migrations/rehearsal'
 import { dorMigrationSet } from '@/lib/migrations/registry'
+import { detectDrift, replayCheck } from '@/lib/migrations/replay'
 import { acknowledgeEdit, type RunActor } from '@/lib/migrations/run-store'
 import { type ApplyRequest, applyMigrations, rollbackLast, type RunOptions, type RunResult } from '@/lib/migrations/runner'
 import { migrationStatus } from '@/lib/migrations/status'
@@ -151,5 +154,126 @@ export const acknowledgeEditAction = action({
         others.length ? ` Apply is still blocked by ${others.join(', ')}.` : ' It no longer blocks apply.'
       }`,
     }
+  },
+})
+
+// Checks: a dry run in a rolled-back transaction, and rehearsal, drift and replay on scratch
+// databases. They change nothing in the target, so operators may run them too.
+
+const DryRunInput = z
+  .object({
+    mode: z.enum(['next', 'all', 'to'], { message: "must be 'next', 'all' or 'to'" }),
+    to: z.preprocess(emptyAsMissing, migrationName.optional()),
+  })
+  .refine((i) => i.mode !== 'to' || !!i.to, { path: ['to'], message: 'choose the migration to apply up to' })
+
+const NoInput = z.object({})
+
+function checkOptions(ctx: ActionContext) {
+  const env = serverEnv()
+  return {
+    targetUrl: env.targetUrl,
+    target: targetDb(),
+    state: ctx.stateDb,
+    set: dorMigrationSet(),
+    actor: actorOf(ctx),
+    pgBinDir: env.pgBinDir,
+  }
+}
+
+/**
+ * Runs a check and turns what stops it into a message the user can act on: no CREATEDB for the
+ * scratch database, pg_dump/psql failing to copy the schema, a target that does not answer.
+ */
+async function checked<T>(what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run()
+  } catch (e) {
+    if (e instanceof ActionError) throw e
+    const message = ((e as Error)?.message ?? String(e)).replace(/postgres(ql)?:\/\/\S+/g, '[url]')
+    if (message.startsWith('Could not create a scratch database')) throw new ActionError('unavailable', message)
+    if (/^(pg_dump|psql): /.test(message)) {
+      throw new ActionError('unavailable', `${what} could not copy the target's schema into a scratch database: ${message}`)
+    }
+    if (typeof (e as { code?: unknown })?.code === 'string') {
+      console.error(`[dbadmin] ${what} error:`, e)
+      throw new ActionError('unavailable', `${what} could not start or finish: ${describeDbError(e)}`)
+    }
+    throw e
+  } finally {
+    // The check is in the run history now.
+    revalidatePath('/migrations')
+  }
+}
+
+/** Statement parameters as plain values the browser can receive (dates, bigints, bytes as text). */
+function plainParameter(p: unknown): unknown {
+  if (p === null || typeof p === 'string' || typeof p === 'number' || typeof p === 'boolean') return p
+  if (typeof p === 'bigint') return p.toString()
+  if (p instanceof Date) return p.toISOString()
+  if (p instanceof Uint8Array) return `\\x${Buffer.from(p).toString('hex')}`
+  try {
+    return JSON.stringify(p) ?? String(p)
+  } catch {
+    return String(p)
+  }
+}
+
+export const dryRunAction = action({
+  name: 'migrations.dry_run',
+  permission: 'checks.run',
+  input: DryRunInput,
+  target: (input) => (input.mode === 'to' ? `to ${input.to}` : input.mode),
+  async run(ctx, input) {
+    const request: ApplyRequest = input.mode === 'next' ? { next: true } : input.mode === 'all' ? { all: true } : { to: input.to! }
+    const env = serverEnv()
+    const result = await checked('The dry run', () =>
+      dryRun(
+        {
+          targetUrl: env.targetUrl,
+          state: ctx.stateDb,
+          set: dorMigrationSet(),
+          actor: actorOf(ctx),
+          lockTimeoutMs: env.migrationLockTimeoutMs,
+          statementTimeoutMs: env.migrationStatementTimeoutMs,
+        },
+        request,
+      ),
+    )
+    const migrations = result.migrations.map((m) => ({
+      ...m,
+      statements: m.statements.map((s) => ({ sql: s.sql, parameters: s.parameters.map(plainParameter) })),
+    }))
+    return { message: result.message, data: { ...result, migrations } }
+  },
+})
+
+export const rehearseAction = action({
+  name: 'migrations.rehearse',
+  permission: 'checks.run',
+  input: NoInput,
+  async run(ctx) {
+    const result = await checked('The rollback test', () => rehearseRollbacks(checkOptions(ctx)))
+    return { message: result.message, data: result }
+  },
+})
+
+export const driftAction = action({
+  name: 'migrations.drift',
+  permission: 'checks.run',
+  input: NoInput,
+  async run(ctx) {
+    const result = await checked('The drift check', () => detectDrift(checkOptions(ctx)))
+    return { message: result.message, data: result }
+  },
+})
+
+export const replayAction = action({
+  name: 'migrations.replay',
+  permission: 'checks.run',
+  input: NoInput,
+  async run(ctx) {
+    const result = await checked('The replay check', () => replayCheck(checkOptions(ctx)))
+    return { message: result.message, data: result }
   },
 })

@@ -2,7 +2,9 @@ import Link from 'next/link'
 import { Suspense } from 'react'
 import { TableSkeleton } from '@/components/skeletons'
 import { requireUser } from '@/lib/auth/current-user'
+import { ChecksSection } from './_components/checks-section'
 import { MigrationsSection } from './_components/migrations-section'
+import { OtherTools } from './_components/other-tools'
 import { RunHistory } from './_components/run-history'
 
 function beforeParam(value: string | undefined): number | undefined {
@@ -22,6 +24,12 @@ export default async function MigrationsPage({ searchParams }: { searchParams: P
       </p>
       <Suspense fallback={<TableSkeleton rows={6} />}>
         <MigrationsSection user={user} />
+      </Suspense>
+      <Suspense fallback={<TableSkeleton rows={4} />}>
+        <ChecksSection user={user} />
+      </Suspense>
+      <Suspense fallback={<TableSkeleton rows={3} />}>
+        <OtherTools />
       </Suspense>
       <Suspense fallback={<TableSkeleton rows={4} />}>
         <RunHistory beforeId={beforeId} />

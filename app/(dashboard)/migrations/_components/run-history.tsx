@@ -3,10 +3,20 @@ import { WidgetError } from '@/components/widget-error'
 import { stateDb } from '@/lib/db/server-dbs'
 import { formatTimestamp } from '@/lib/format/units'
 import { listRuns, type MigrationRun } from '@/lib/migrations/run-store'
+import { isCheckKind, StoredCheckReport } from './check-reports'
 import { formatMs } from './format-ms'
 import { loadLockHeld, loadTargetDatabase } from './migrations-data'
 
 export const HISTORY_PAGE_SIZE = 20
+
+const KIND_LABEL: Record<MigrationRun['kind'], string> = {
+  apply: 'apply',
+  rollback: 'rollback',
+  dry_run: 'dry run',
+  rehearsal: 'rollback test',
+  drift: 'drift check',
+  replay: 'replay check',
+}
 
 const STATUS_BADGE: Record<MigrationRun['status'], string> = {
   succeeded: 'ok',
@@ -18,9 +28,12 @@ const STATUS_BADGE: Record<MigrationRun['status'], string> = {
 
 function RunSteps({ run }: { run: MigrationRun }) {
   const failedStep = run.steps.some((s) => s.error)
+  const check = isCheckKind(run.kind) ? run.kind : null
   return (
     <>
-      {run.steps.length === 0 ? <span className="muted">no migration ran</span> : null}
+      {/* Checks change nothing and record no steps: what they found is their report. */}
+      {check ? <StoredCheckReport kind={check} report={run.report} /> : null}
+      {run.steps.length === 0 && !check ? <span className="muted">no migration ran</span> : null}
       <ul className="plain steps">
         {run.steps.map((s) => (
           <li key={s.id}>
@@ -66,8 +79,8 @@ export async function RunHistory({ beforeId }: { beforeId?: number }) {
     <section className="card run-history" id="history" aria-labelledby="history-title">
       <h2 id="history-title">History</h2>
       <p className="muted">
-        Every apply and rollback on <span className="mono">{database}</span>, from this dashboard or its CLI, newest
-        first.
+        Every apply, rollback and check on <span className="mono">{database}</span>, from this dashboard or its CLI,
+        newest first.
       </p>
       <div className="migrations-scroll">
         <table className="data" data-testid="run-history">
@@ -95,7 +108,7 @@ export async function RunHistory({ beforeId }: { beforeId?: number }) {
             {runs.map((r) => (
               <tr key={r.id} data-run-id={r.id} data-kind={r.kind} data-status={r.status}>
                 <td>{r.id}</td>
-                <td>{r.kind.replace('_', ' ')}</td>
+                <td className="nowrap">{KIND_LABEL[r.kind] ?? r.kind}</td>
                 <td>
                   <span className={`badge ${STATUS_BADGE[r.status]}`}>{r.status}</span>
                 </td>
@@ -104,19 +117,28 @@ export async function RunHistory({ beforeId }: { beforeId?: number }) {
                 </td>
                 <td className="muted when">{formatTimestamp(r.startedAt)}</td>
                 <td className="num">{formatMs(r.durationMs)}</td>
-                <td>
-                  <RunSteps run={r} />
-                </td>
-                <td className="mono backup-path">{r.backupPath ?? <span className="muted">–</span>}</td>
-                <td>
-                  {r.snapshotBeforeId !== null && r.snapshotAfterId !== null ? (
-                    <Link className="nowrap" href={`/schema/snapshots?from=${r.snapshotBeforeId}&to=${r.snapshotAfterId}`}>
-                      schema diff
-                    </Link>
-                  ) : (
-                    <span className="muted">–</span>
-                  )}
-                </td>
+                {isCheckKind(r.kind) ? (
+                  // A check takes no backup and no snapshots: its report gets their columns' room.
+                  <td colSpan={3} className="check-report-cell">
+                    <RunSteps run={r} />
+                  </td>
+                ) : (
+                  <>
+                    <td>
+                      <RunSteps run={r} />
+                    </td>
+                    <td className="mono backup-path">{r.backupPath ?? <span className="muted">–</span>}</td>
+                    <td>
+                      {r.snapshotBeforeId !== null && r.snapshotAfterId !== null ? (
+                        <Link className="nowrap" href={`/schema/snapshots?from=${r.snapshotBeforeId}&to=${r.snapshotAfterId}`}>
+                          schema diff
+                        </Link>
+                      ) : (
+                        <span className="muted">–</span>
+                      )}
+                    </td>
+                  </>
+                )}
               </tr>
             ))}
           </tbody>

@@ -1,0 +1,16 @@
+import { can } from '@/lib/auth/permissions'
+import type { AppUser } from '@/lib/auth/users'
+import { loadStatus } from './migrations-data'
+import { MigrationChecks } from './migration-checks'
+
+/** The checks: everyone reads what they do; operators and admins get the buttons. */
+export async function ChecksSection({ user }: { user: AppUser }) {
+  let pending: string[] | null
+  try {
+    pending = (await loadStatus()).pending
+  } catch {
+    // The migrations section above says why; the checks report their own errors when run.
+    pending = null
+  }
+  return <MigrationChecks canRun={can(user.role, 'checks.run')} pending={pending} />
+}
