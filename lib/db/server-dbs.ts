@@ -1,24 +1,42 @@
 import 'server-only'
 import type { Kysely } from 'kysely'
 import { serverEnv } from '../runtime/server-env'
-import { createDb } from './connect'
+import { type ConnectOptions, createDb } from './connect'
 
 // Kept on globalThis so that dev-mode module reloads do not open a new pool each time.
-const pools = globalThis as unknown as { __dbadminState?: Kysely<any>; __dbadminTarget?: Kysely<any> }
+const pools = globalThis as unknown as { __dbadminPools?: Map<string, Kysely<any>> }
+
+function pool(name: string, url: string, opts: ConnectOptions): Kysely<any> {
+  pools.__dbadminPools ??= new Map()
+  let db = pools.__dbadminPools.get(name)
+  if (!db) {
+    db = createDb(url, opts)
+    pools.__dbadminPools.set(name, db)
+  }
+  return db
+}
 
 /** The dashboard's own database: users, audit log, history. */
 export function stateDb(): Kysely<any> {
-  pools.__dbadminState ??= createDb(serverEnv().stateUrl, { max: 5, applicationName: 'dor-db-admin (state)' })
-  return pools.__dbadminState
+  return pool('state', serverEnv().stateUrl, { max: 5, applicationName: 'dor-db-admin (state)' })
 }
 
 /** The managed database. Every dashboard query on it carries a statement timeout. */
 export function targetDb(): Kysely<any> {
   const env = serverEnv()
-  pools.__dbadminTarget ??= createDb(env.targetUrl, {
-    max: 4,
-    applicationName: 'dor-db-admin',
-    statementTimeoutMs: env.targetStatementTimeoutMs,
+  return pool('target', env.targetUrl, { max: 4, applicationName: 'dor-db-admin', statementTimeoutMs: env.targetStatementTimeoutMs })
+}
+
+/**
+ * The managed database for integrity runs, validations and fixes: a small pool of its own whose
+ * statement timeout is the per-check one (INTEGRITY_CHECK_TIMEOUT_MS), since each check is one
+ * statement that may scan a large table. Page reads keep using targetDb() and its shorter timeout.
+ */
+export function integrityTargetDb(): Kysely<any> {
+  const env = serverEnv()
+  return pool('integrity', env.targetUrl, {
+    max: 2,
+    applicationName: 'dbadmin integrity',
+    statementTimeoutMs: env.integrityCheckTimeoutMs,
   })
-  return pools.__dbadminTarget
 }

@@ -1,6 +1,5 @@
 import 'server-only'
-import { stateDb } from '../db/server-dbs'
-import { integrityTargetDb } from '../integrity/server-target'
+import { integrityTargetDb, stateDb } from '../db/server-dbs'
 import { scheduleTick } from '../integrity/schedule'
 import { serverEnv } from '../runtime/server-env'
 

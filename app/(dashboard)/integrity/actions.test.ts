@@ -48,7 +48,7 @@ beforeAll(async () => {
   }
 })
 afterAll(async () => {
-  const { integrityTargetDb } = await import('@/lib/integrity/server-target')
+  const { integrityTargetDb } = await import('@/lib/db/server-dbs')
   await integrityTargetDb().destroy()
   await target?.drop()
   await state?.drop()

@@ -16,7 +16,7 @@ import { findCheckedRelation } from '@/lib/integrity/orphan-csv'
 import { deleteSoftRelation, RelationRuleError, saveSoftRelation } from '@/lib/integrity/relations'
 import { IntegrityRunBusyError, startIntegrityRun } from '@/lib/integrity/run-job'
 import { requestCancel } from '@/lib/integrity/run-store'
-import { integrityTargetDb } from '@/lib/integrity/server-target'
+import { integrityTargetDb } from '@/lib/db/server-dbs'
 import { describeRelation } from '@/lib/integrity/types'
 
 // Only action()-built functions are exported from this file: a unit test runs each as every role.
