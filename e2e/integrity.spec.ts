@@ -124,7 +124,7 @@ test.describe('integrity as admin', () => {
 
     const result = panel.getByTestId('fix-result')
     await expect(result).toHaveText(
-      /^Set agenda_item_id to NULL in 15 rows of public\.fileupload \(saved to \S+\/backups\/integrity-fix-public\.fileupload-\d{8}T\d{9}Z\.jsonl\)$/,
+      /^Set agenda_item_id to NULL in 15 rows of public\.fileupload \(saved to (\S+\/backups\/integrity-fix-public\.fileupload-\d{8}T\d{9}Z\.jsonl); undo with `dbadmin integrity restore --file \1`\)$/,
     )
     await expect(page.getByTestId('orphan-summary').getByRole('heading')).toHaveText('0 orphan rows now')
 

@@ -1,7 +1,10 @@
 import { createDb } from '../../lib/db/connect'
+import { writeAudit } from '../../lib/audit/audit-log'
 import { findingJson } from '../../lib/integrity/findings'
+import { restoreFix } from '../../lib/integrity/fix-orphans'
+import { describeRelation } from '../../lib/integrity/types'
 import { planChecks, runChecks } from '../../lib/integrity/run-checks'
-import { CliError } from '../args'
+import { CliError, stringFlag } from '../args'
 import type { CliContext } from '../context'
 
 /**
@@ -9,6 +12,8 @@ import type { CliContext } from '../context'
  * (count 0 included) and then the others. With --fail-on-findings it exits 1 when any count > 0.
  */
 export async function integrityCommand(ctx: CliContext): Promise<void> {
+  if (ctx.args.positional[1] === 'restore') return restoreCommand(ctx)
+  if (ctx.args.positional[1] !== undefined) throw new CliError(`unknown integrity command "${ctx.args.positional[1]}" (restore)`)
   // Each check is one statement: statement_timeout bounds every check on its own.
   const db = createDb(ctx.targetUrl, {
     max: 2,
@@ -36,4 +41,24 @@ export async function integrityCommand(ctx: CliContext): Promise<void> {
   } finally {
     await db.destroy()
   }
+}
+
+/** `dbadmin integrity restore --file F`: puts back the rows an orphan fix saved (see the audit log for F). */
+async function restoreCommand(ctx: CliContext): Promise<void> {
+  const file = stringFlag(ctx.args, 'file', true)
+  const { manifest, restored } = await restoreFix(ctx.target(), file).catch((e: Error) => {
+    throw new CliError(`cannot restore ${file}: ${e.message}`, 1)
+  })
+  const message = `Restored ${restored} row${restored === 1 ? '' : 's'} of ${describeRelation(manifest.relation)} (${manifest.mode === 'delete' ? 're-inserted' : 'references put back'}) from ${file}`
+  await writeAudit(ctx.state(), {
+    actorEmail: 'cli',
+    action: 'integrity.restore_fix',
+    target: describeRelation(manifest.relation),
+    input: { file },
+    result: 'ok',
+    code: 'ok',
+    message,
+  })
+  if (ctx.json) return ctx.print({ restored, relation: manifest.relation, mode: manifest.mode, file })
+  ctx.out(message)
 }

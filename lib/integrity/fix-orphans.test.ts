@@ -4,7 +4,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
 import { buildDemoDatabase } from '../demo/prepare-demo'
-import { fixOrphans, planFix, restoreFixedRows } from './fix-orphans'
+import { fixOrphans, planFix, readFixManifest, restoreFix, restoreFixedRows } from './fix-orphans'
 import { countOrphans } from './orphans'
 
 let target: FreshDatabase
@@ -58,6 +58,10 @@ describe('fixing orphans', () => {
     const r = await fixOrphans(target.db, uploadAgenda, { mode: 'set_null', file, batchSize: 4 })
     expect(r).toMatchObject({ cancelled: false, saved: 15, changed: 15 })
     expect(await countOrphans(target.db, uploadAgenda)).toBe(0)
+    expect(readFixManifest(file)).toMatchObject({ relation: uploadAgenda, mode: 'set_null', keyColumns: ['id'] })
+    expect(await restoreFix(target.db, file)).toMatchObject({ restored: 15 })
+    expect(await countOrphans(target.db, uploadAgenda)).toBe(15)
+    // restoring again is harmless: the same values are written back
     expect(await restoreFixedRows(target.db, uploadAgenda, 'set_null', file, ['id'])).toBe(15)
     expect(await countOrphans(target.db, uploadAgenda)).toBe(15)
   })

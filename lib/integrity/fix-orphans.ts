@@ -46,6 +46,22 @@ export interface FixResult extends FixProgress {
   file: string
 }
 
+/** Written beside the saved rows (`<file>.meta.json`): what restoring them needs. */
+export interface FixManifest {
+  relation: Ref
+  mode: FixMode
+  keyColumns: string[]
+  savedAt: string
+}
+
+export function manifestPath(file: string): string {
+  return file + '.meta.json'
+}
+
+export function readFixManifest(file: string): FixManifest {
+  return JSON.parse(fs.readFileSync(manifestPath(file), 'utf8')) as FixManifest
+}
+
 /** The rows' keys as a typed record set: jsonb_populate_recordset with the table's own row type. */
 function keySet(rel: Ref, keyColumns: string[], keys: Record<string, unknown>[]) {
   return sql`(select ${sql.join(keyColumns.map((k) => sql.id('r', k)))}
@@ -99,6 +115,13 @@ export async function fixOrphans(
   } finally {
     fs.closeSync(out)
   }
+  const manifest: FixManifest = {
+    relation: { schema: rel.schema, table: rel.table, columns: rel.columns, refSchema: rel.refSchema, refTable: rel.refTable, refColumns: rel.refColumns },
+    mode: opts.mode,
+    keyColumns: plan.keyColumns,
+    savedAt: new Date().toISOString(),
+  }
+  fs.writeFileSync(manifestPath(opts.file), JSON.stringify(manifest, null, 2) + '\n', { mode: 0o600 })
 
   // 2. Change them in batches, each a transaction of its own.
   let changed = 0
@@ -116,6 +139,13 @@ export async function fixOrphans(
     await progress()
   }
   return { saved: keys.length, changed, total: keys.length, cancelled: false, file: opts.file }
+}
+
+/** Restores a saved fix from its file alone, reading the relation and mode from the manifest beside it. */
+export async function restoreFix(db: Kysely<any>, file: string): Promise<{ manifest: FixManifest; restored: number }> {
+  const manifest = readFixManifest(file)
+  const restored = await restoreFixedRows(db, manifest.relation, manifest.mode, file, manifest.keyColumns)
+  return { manifest, restored }
 }
 
 /** Puts back rows saved by fixOrphans: re-inserts deleted rows, or restores the references. */

@@ -171,7 +171,9 @@ describe('fixing orphans', () => {
     const file = (result as { data: { file: string } }).data.file
     expect(path.dirname(file)).toBe(path.join(dataDir, 'backups'))
     expect(path.basename(file)).toMatch(/^integrity-fix-public\.fileupload-\d{8}T\d{9}Z\.jsonl$/)
-    expect(result.message).toBe(`Set agenda_item_id to NULL in 15 rows of public.fileupload (saved to ${file})`)
+    expect(result.message).toBe(
+      `Set agenda_item_id to NULL in 15 rows of public.fileupload (saved to ${file}; undo with \`dbadmin integrity restore --file ${file}\`)`,
+    )
     expect(fs.readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(15)
     expect(await countOrphans(target.db, { ...uploads, columns: ['agenda_item_id'], refColumns: ['id'] })).toBe(0)
     const [audit] = await listAudit(state.db, { action: 'integrity.fix_orphans', result: 'ok' })
@@ -180,6 +182,6 @@ describe('fixing orphans', () => {
     expect(await as('admin', 'fix', { ...uploads, mode: 'set_null', confirm: 'SET NULL 0' })).toMatchObject({ ok: false, code: 'conflict' })
 
     const deleted = await as('admin', 'fix', { ...agenda, mode: 'delete', confirm: 'DELETE 25' })
-    expect(deleted).toMatchObject({ ok: true, message: expect.stringMatching(/^Deleted 25 rows of public\.agenda_item \(saved to .+\.jsonl\)$/) })
+    expect(deleted).toMatchObject({ ok: true, message: expect.stringMatching(/^Deleted 25 rows of public\.agenda_item \(saved to .+\.jsonl; undo with `dbadmin integrity restore --file .+\.jsonl`\)$/) })
   })
 })

@@ -221,7 +221,10 @@ export const fixOrphansAction = action({
       input.mode === 'delete'
         ? `Deleted ${rows} of ${rel.schema}.${rel.table}`
         : `Set ${rel.columns.join(', ')} to NULL in ${rows} of ${rel.schema}.${rel.table}`
-    return { message: `${done} (saved to ${result.file})`, data: { file: result.file, changed: result.changed } }
+    return {
+      message: `${done} (saved to ${result.file}; undo with \`dbadmin integrity restore --file ${result.file}\`)`,
+      data: { file: result.file, changed: result.changed },
+    }
   },
 })
 
