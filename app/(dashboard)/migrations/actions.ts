@@ -248,32 +248,23 @@ export const dryRunAction = action({
   },
 })
 
-export const rehearseAction = action({
-  name: 'migrations.rehearse',
-  permission: 'checks.run',
-  input: NoInput,
-  async run(ctx) {
-    const result = await checked('The rollback test', () => rehearseRollbacks(checkOptions(ctx)))
-    return { message: result.message, data: result }
-  },
-})
+/** A check on a scratch database (rehearsal, drift, replay): operators may run it; nothing changes. */
+function scratchCheck<T extends { message: string }>(
+  name: string,
+  what: string,
+  check: (options: ReturnType<typeof checkOptions>) => Promise<T>,
+) {
+  return action({
+    name,
+    permission: 'checks.run',
+    input: NoInput,
+    async run(ctx) {
+      const result = await checked(what, () => check(checkOptions(ctx)))
+      return { message: result.message, data: result }
+    },
+  })
+}
 
-export const driftAction = action({
-  name: 'migrations.drift',
-  permission: 'checks.run',
-  input: NoInput,
-  async run(ctx) {
-    const result = await checked('The drift check', () => detectDrift(checkOptions(ctx)))
-    return { message: result.message, data: result }
-  },
-})
-
-export const replayAction = action({
-  name: 'migrations.replay',
-  permission: 'checks.run',
-  input: NoInput,
-  async run(ctx) {
-    const result = await checked('The replay check', () => replayCheck(checkOptions(ctx)))
-    return { message: result.message, data: result }
-  },
-})
+export const rehearseAction = scratchCheck('migrations.rehearse', 'The rollback test', rehearseRollbacks)
+export const driftAction = scratchCheck('migrations.drift', 'The drift check', detectDrift)
+export const replayAction = scratchCheck('migrations.replay', 'The replay check', replayCheck)
