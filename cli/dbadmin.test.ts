@@ -1,12 +1,10 @@
-import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { type Kysely, sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { STATE_MIGRATION_TABLE, stateMigrations } from '../db/migrations'
 import { verifyPassword } from '../lib/auth/passwords'
 import { type FreshDatabase, freshDatabase } from '../test/fresh-db'
-
-const ROOT = path.resolve(import.meta.dirname, '..')
+import { lines, ROOT, type Run, run, runDbadmin } from '../test/run-command'
 
 let target: FreshDatabase
 let state: FreshDatabase
@@ -20,44 +18,9 @@ afterAll(async () => {
   await state?.drop()
 })
 
-interface Run {
-  code: number | null
-  stdout: string
-  stderr: string
-}
-
-/** Runs a command from the repository root with only the environment given (plus PATH and HOME). */
-function run(command: string, args: string[], env: Record<string, string>): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, {
-      cwd: ROOT,
-      // Next's types require NODE_ENV in ProcessEnv; the CLI must not need it.
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env } as unknown as NodeJS.ProcessEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      reject(new Error(`${command} ${args.join(' ')} did not finish within 45 s; stderr: ${stderr}`))
-    }, 45_000)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      resolve({ code, stdout, stderr })
-    })
-  })
-}
-
-/** The CLI as `npm run dbadmin` runs it, against the fresh target and state databases. */
+/** The CLI against the fresh target and state databases. */
 function dbadmin(args: string[], env?: Record<string, string>): Promise<Run> {
-  return run(process.execPath, ['--import', 'tsx', 'cli/dbadmin.ts', ...args], env ?? { DATABASE_URL: target.url, STATE_DATABASE_URL: state.url })
-}
-
-function lines(text: string): string[] {
-  return text.split('\n').filter((l) => l !== '')
+  return runDbadmin(args, env ?? { DATABASE_URL: target.url, STATE_DATABASE_URL: state.url })
 }
 
 /** Everything the CLI could have written into a database: relations, schemas, extensions, functions. */

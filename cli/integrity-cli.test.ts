@@ -1,0 +1,70 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildDemoDatabase } from '../lib/demo/prepare-demo'
+import { fixOrphans } from '../lib/integrity/fix-orphans'
+import { countOrphans } from '../lib/integrity/orphans'
+import { migrateStateDb } from '../lib/state/migrate-state'
+import { type FreshDatabase, freshDatabase } from '../test/fresh-db'
+import { lines, runDbadmin } from '../test/run-command'
+
+let target: FreshDatabase
+let state: FreshDatabase
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-fix-'))
+const uploads = { schema: 'public', table: 'fileupload', columns: ['agenda_item_id'], refSchema: 'public', refTable: 'agenda_item', refColumns: ['id'] }
+
+beforeAll(async () => {
+  target = await freshDatabase('cli_int_target')
+  state = await freshDatabase('cli_int_state')
+  await buildDemoDatabase(target.db)
+  await migrateStateDb(state.db)
+})
+afterAll(async () => {
+  await target?.drop()
+  await state?.drop()
+  fs.rmSync(dir, { recursive: true, force: true })
+})
+
+const env = () => ({ DATABASE_URL: target.url, STATE_DATABASE_URL: state.url })
+
+describe('dbadmin integrity', () => {
+  it('--json prints one entry per relation, then the other checks; --fail-on-findings exits 1', async () => {
+    const r = await runDbadmin(['integrity', '--json'], env())
+    expect(r.code).toBe(0)
+    expect(lines(r.stdout)).toHaveLength(1)
+    const { findings } = JSON.parse(r.stdout)
+    const soft = findings.filter((f: { source: string }) => f.source === 'soft')
+    expect(soft.map((f: { table: string; columns: string[]; count: number }) => [f.table, f.columns, f.count])).toEqual([
+      ['agenda_item', ['meeting_id'], 25],
+      ['fileupload', ['agenda_item_id'], 15],
+    ])
+    const firstOther = findings.findIndex((f: { check: string }) => f.check !== 'orphans' && f.check !== 'not_valid_foreign_key')
+    expect(findings.slice(firstOther).every((f: { check: string }) => f.check !== 'orphans')).toBe(true)
+    const role = findings.find((f: { check: string; table: string }) => f.check === 'enum_values' && f.table === 'user')
+    expect(role).toMatchObject({ columns: ['role'], count: 19, values: ['student', 'faculty'] })
+
+    const failing = await runDbadmin(['integrity', '--json', '--fail-on-findings'], env())
+    expect(failing.code).toBe(1)
+    expect(failing.stderr).toMatch(/^dbadmin: \d+ checks found problems$/m)
+  })
+
+  it('restore --file puts back the rows a fix saved and records it in the audit log', async () => {
+    const file = path.join(dir, 'uploads.jsonl')
+    await fixOrphans(target.db, uploads, { mode: 'set_null', file })
+    expect(await countOrphans(target.db, uploads)).toBe(0)
+    const r = await runDbadmin(['integrity', 'restore', '--file', file], env())
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    expect(r.stdout.trim()).toBe(
+      `Restored 15 rows of public.fileupload(agenda_item_id) → public.agenda_item(id) (references put back) from ${file}`,
+    )
+    expect(await countOrphans(target.db, uploads)).toBe(15)
+    const audit = await state.db.selectFrom('audit_log').selectAll().where('action', '=', 'integrity.restore_fix').executeTakeFirstOrThrow()
+    expect(audit).toMatchObject({ actor_email: 'cli', result: 'ok', target: 'public.fileupload(agenda_item_id) → public.agenda_item(id)' })
+
+    const missing = await runDbadmin(['integrity', 'restore', '--file', path.join(dir, 'nope.jsonl')], env())
+    expect(missing.code).toBe(1)
+    expect(missing.stderr).toMatch(/^dbadmin: cannot restore .*nope\.jsonl: ENOENT/)
+  })
+})
