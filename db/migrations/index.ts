@@ -3,6 +3,7 @@ import * as m20261127_000001 from './20261127_000001_users_and_audit'
 import * as m20261127_000002 from './20261127_000002_schema_snapshots'
 import * as m20261127_000003 from './20261127_000003_migration_runs'
 import * as m20261127_000004 from './20261127_000004_integrity'
+import * as m20261127_000005 from './20261127_000005_enum_column_sets'
 
 /**
  * The dashboard's own state-database migrations, as a static index: a Next server bundle cannot
@@ -13,6 +14,7 @@ export const stateMigrations: Record<string, Migration> = {
   '20261127_000002_schema_snapshots': m20261127_000002,
   '20261127_000003_migration_runs': m20261127_000003,
   '20261127_000004_integrity': m20261127_000004,
+  '20261127_000005_enum_column_sets': m20261127_000005,
 }
 
 export const STATE_MIGRATION_TABLE = 'dbadmin_migration'

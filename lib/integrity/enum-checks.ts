@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 import { queryEnums } from '../schema/catalog-types-queries'
 import { DOR_ENUMS } from './dor-enums'
+import type { EnumColumnSet } from './enum-sets'
 import { type Finding, finding } from './findings'
 
 /** A text column whose common values are mostly labels of one enum is treated as that enum. */
@@ -68,9 +69,68 @@ function caseDuplicateFindings(enums: EnumRow[]): Finding[] {
   })
 }
 
-/** Text columns used as enums, their rows outside the label set and values off only by case. */
-export async function enumValueFindings(db: Kysely<any>, enums: EnumRow[]): Promise<Finding[]> {
-  if (enums.length === 0) return []
+type Column = { schema: string; table: string; column: string }
+
+/** Rows of a text column whose value is outside `values`, and the values off only by case. */
+async function columnValueFinding(db: Kysely<any>, col: Column, set: { label: string; values: string[] }): Promise<Finding> {
+  const started = Date.now()
+  const { rows: off } = await sql<{ v: string; n: number }>`
+    select ${sql.id(col.column)}::text as v, count(*)::int8 as n from ${sql.id(col.schema, col.table)}
+    where ${sql.id(col.column)} is not null and ${sql.id(col.column)}::text <> all(${set.values}::text[])
+    group by 1 order by 2 desc, 1
+  `.execute(db)
+  const lower = new Set(set.values.map((v) => v.toLowerCase()))
+  const count = off.reduce((n, r) => n + Number(r.n), 0)
+  return finding({
+    check: 'enum_values',
+    key: `enum_values:${JSON.stringify([col.schema, col.table, col.column])}`,
+    title: `${col.table}.${col.column} used as ${set.label}`,
+    schema: col.schema,
+    table: col.table,
+    columns: [col.column],
+    count,
+    values: off.map((r) => r.v),
+    detail: {
+      set: set.label,
+      labels: set.values,
+      caseOnly: off.filter((r) => lower.has(r.v.toLowerCase())).map((r) => r.v),
+      perValue: Object.fromEntries(off.map((r) => [r.v, Number(r.n)])),
+    },
+    advice: count
+      ? `Rows hold values outside ${set.label}; the application (or a cast back to an enum) refuses them. Normalize them (e.g. upper-case) first.`
+      : undefined,
+    durationMs: Date.now() - started,
+  })
+}
+
+/**
+ * Text columns used as enums: the ones declared with a value set, and the ones whose most common
+ * values are mostly one enum's labels. For each, the rows outside the set and the values that
+ * differ from a label only by case.
+ */
+export async function enumValueFindings(db: Kysely<any>, enums: EnumRow[], declared: EnumColumnSet[] = []): Promise<Finding[]> {
+  const out: Finding[] = []
+  const done = new Set<string>()
+  for (const d of declared) {
+    done.add(JSON.stringify([d.schema, d.table, d.column]))
+    try {
+      out.push(await columnValueFinding(db, d, { label: 'its declared set of values', values: d.values }))
+    } catch (e) {
+      out.push(
+        finding({
+          check: 'enum_values',
+          key: `enum_values:${JSON.stringify([d.schema, d.table, d.column])}`,
+          title: `${d.table}.${d.column} used as its declared set of values`,
+          schema: d.schema,
+          table: d.table,
+          columns: [d.column],
+          count: null,
+          error: (e as Error).message,
+        }),
+      )
+    }
+  }
+  if (enums.length === 0) return out
   const labels = enums.map((e) => ({ e, lower: new Set(e.values.map((v) => v.toLowerCase())) }))
   // Statistics, not scans: the most common values the planner keeps per column.
   const { rows } = await sql<{ schema: string; table: string; column: string; mcv: string[] | null }>`
@@ -84,8 +144,8 @@ export async function enumValueFindings(db: Kysely<any>, enums: EnumRow[]): Prom
       and s.most_common_vals is not null
       and (s.n_distinct between 1 and ${ENUM_LIKE.maxDistinct} or s.n_distinct between -0.01 and 0)
   `.execute(db)
-  const out: Finding[] = []
   for (const col of rows) {
+    if (done.has(JSON.stringify([col.schema, col.table, col.column]))) continue
     const mcv = col.mcv ?? []
     let best: { e: EnumRow; share: number } | null = null
     for (const { e, lower } of labels) {
@@ -93,42 +153,13 @@ export async function enumValueFindings(db: Kysely<any>, enums: EnumRow[]): Prom
       if (share >= ENUM_LIKE.minLabelShare && (!best || share > best.share)) best = { e, share }
     }
     if (!best) continue
-    const started = Date.now()
-    const values = best.e.values
-    const { rows: off } = await sql<{ v: string; n: number }>`
-      select ${sql.id(col.column)}::text as v, count(*)::int8 as n from ${sql.id(col.schema, col.table)}
-      where ${sql.id(col.column)} is not null and ${sql.id(col.column)}::text <> all(${values}::text[])
-      group by 1 order by 2 desc, 1
-    `.execute(db)
-    const lowerLabels = new Set(values.map((v) => v.toLowerCase()))
-    const count = off.reduce((n, r) => n + Number(r.n), 0)
-    out.push(
-      finding({
-        check: 'enum_values',
-        key: `enum_values:${JSON.stringify([col.schema, col.table, col.column])}`,
-        title: `${col.table}.${col.column} used as enum ${best.e.name}`,
-        schema: col.schema,
-        table: col.table,
-        columns: [col.column],
-        count,
-        values: off.map((r) => r.v),
-        detail: {
-          enum: `${best.e.schema}.${best.e.name}`,
-          labels: values,
-          caseOnly: off.filter((r) => lowerLabels.has(r.v.toLowerCase())).map((r) => r.v),
-          perValue: Object.fromEntries(off.map((r) => [r.v, Number(r.n)])),
-        },
-        advice: count
-          ? `Rows hold values outside ${best.e.name}'s labels; casting the column back to the enum would fail ("invalid input value for enum ${best.e.name}"). Normalize them (e.g. upper-case) first.`
-          : undefined,
-        durationMs: Date.now() - started,
-      }),
-    )
+    const f = await columnValueFinding(db, col, { label: `enum ${best.e.name}`, values: best.e.values })
+    out.push({ ...f, detail: { ...f.detail, enum: `${best.e.schema}.${best.e.name}` } })
   }
   return out
 }
 
-export async function enumChecks(db: Kysely<any>): Promise<Finding[]> {
+export async function enumChecks(db: Kysely<any>, declared: EnumColumnSet[] = []): Promise<Finding[]> {
   const enums = await queryEnums(db, false)
   const unused = enums.filter((e) => e.used_by.length === 0)
   return [
@@ -142,6 +173,6 @@ export async function enumChecks(db: Kysely<any>): Promise<Finding[]> {
       values: unused.map((e) => `${e.schema}.${e.name}`),
       advice: 'Left behind when a column was turned into text. Drop the type, or turn the column back into it.',
     }),
-    ...(await enumValueFindings(db, enums)),
+    ...(await enumValueFindings(db, enums, declared)),
   ]
 }

@@ -4,6 +4,7 @@ import { notValidCheckFindings } from './check-constraints'
 import { customRuleFindings } from './custom-rules'
 import { dorRuleChecks } from './dor-rules'
 import { enumChecks } from './enum-checks'
+import { listEnumSets } from './enum-sets'
 import { type Finding, finding } from './findings'
 import { liveColumns } from './live-columns'
 import { countOrphans } from './orphans'
@@ -101,7 +102,7 @@ export async function planChecks(
     ...relations.map((r) => relationStep(target, r)),
     guarded('schema', 'Indexes, primary keys, foreign key indexes, sequences', () => schemaChecks(target)),
     guarded('not_valid_check', 'NOT VALID CHECK constraints', () => notValidCheckFindings(target)),
-    guarded('enums', 'Enum types and columns used as enums', () => enumChecks(target)),
+    guarded('enums', 'Enum types and columns used as enums', async () => enumChecks(target, await listEnumSets(state))),
     guarded('roles', 'Users per role and role rules', async () => {
       const userrole = (await queryEnums(target, false)).find((e) => e.name === 'userrole')
       return roleChecks(target, await tables, userrole?.values ?? [])

@@ -11,6 +11,7 @@ import { loadConfig } from '@/lib/config'
 import { describeDbError } from '@/lib/db/db-errors'
 import { validateConstraint } from '@/lib/integrity/check-constraints'
 import { deleteCustomRule, RULE_LIMITS, RuleQueryError, saveCustomRule } from '@/lib/integrity/custom-rules'
+import { deleteEnumSet, EnumSetRuleError, saveEnumSet } from '@/lib/integrity/enum-sets'
 import { fixOrphans, FixRuleError, planFix } from '@/lib/integrity/fix-orphans'
 import { findCheckedRelation } from '@/lib/integrity/orphan-csv'
 import { deleteSoftRelation, RelationRuleError, saveSoftRelation } from '@/lib/integrity/relations'
@@ -272,5 +273,45 @@ export const deleteRuleAction = action({
     if (!(await deleteCustomRule(ctx.stateDb, input.id))) throw new ActionError('not_found', `There is no rule #${input.id}.`)
     revalidatePath('/integrity')
     return { message: 'Rule deleted.' }
+  },
+})
+
+const EnumSetInput = z.object({
+  schema: name,
+  table: name,
+  column: name,
+  values: z.preprocess(
+    (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
+    z.array(name, { message: 'give the allowed values, separated by commas' }).min(1, { message: 'give at least one value' }).max(500, { message: 'at most 500 values' }),
+  ),
+})
+
+/** Declares the allowed values of a text column, checked like an enum (operators and admins). */
+export const saveEnumSetAction = action({
+  name: 'integrity.enum_set.save',
+  permission: 'checks.run',
+  input: EnumSetInput,
+  target: (input) => `${input.schema}.${input.table}.${input.column}`,
+  async run(ctx, input) {
+    try {
+      await saveEnumSet(integrityTargetDb(), ctx.stateDb, { ...input, by: ctx.user.email })
+    } catch (e) {
+      if (e instanceof EnumSetRuleError) throw new ActionError('invalid_input', e.message)
+      throw e
+    }
+    revalidatePath('/integrity')
+    return { message: `${input.table}.${input.column} is now checked against ${input.values.length} value${input.values.length === 1 ? '' : 's'}.` }
+  },
+})
+
+export const deleteEnumSetAction = action({
+  name: 'integrity.enum_set.delete',
+  permission: 'checks.run',
+  input: z.object({ id }),
+  target: (input) => String(input.id),
+  async run(ctx, input) {
+    if (!(await deleteEnumSet(ctx.stateDb, input.id))) throw new ActionError('not_found', `There is no value set #${input.id}.`)
+    revalidatePath('/integrity')
+    return { message: 'Value set removed.' }
   },
 })
