@@ -4,6 +4,7 @@ import * as m20261127_000002 from './20261127_000002_schema_snapshots'
 import * as m20261127_000003 from './20261127_000003_migration_runs'
 import * as m20261127_000004 from './20261127_000004_integrity'
 import * as m20261127_000005 from './20261127_000005_enum_column_sets'
+import * as m20261127_000006 from './20261127_000006_role_rules'
 
 /**
  * The dashboard's own state-database migrations, as a static index: a Next server bundle cannot
@@ -15,6 +16,7 @@ export const stateMigrations: Record<string, Migration> = {
   '20261127_000003_migration_runs': m20261127_000003,
   '20261127_000004_integrity': m20261127_000004,
   '20261127_000005_enum_column_sets': m20261127_000005,
+  '20261127_000006_role_rules': m20261127_000006,
 }
 
 export const STATE_MIGRATION_TABLE = 'dbadmin_migration'

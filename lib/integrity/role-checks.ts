@@ -2,19 +2,14 @@ import { type Kysely, sql } from 'kysely'
 import { type Finding, finding } from './findings'
 import { findTable, type liveColumns } from './live-columns'
 
-/**
- * Which roles may own what (DoR-Dash: students do not create meetings or process registrations).
- * Roles compare case-insensitively, since production holds both 'FACULTY' and 'faculty'.
- */
-export const ROLE_OWNERSHIP_RULES = [
-  { tables: ['meeting', 'meetings'], column: 'created_by', what: 'meetings created', allowed: ['FACULTY', 'SECRETARY', 'ADMIN'] },
-  {
-    tables: ['registration_request', 'registrationrequest'],
-    column: 'processed_by',
-    what: 'registration requests processed',
-    allowed: ['SECRETARY', 'ADMIN', 'FACULTY'],
-  },
-] as const
+/** Which roles may own which rows (kept in the state database, see role-rules.ts). */
+export interface RoleOwnershipRule {
+  /** Table names to look for, the first that exists with the column is used. */
+  tables: string[]
+  column: string
+  what: string
+  allowed: string[]
+}
 
 const USER_TABLES = ['user', 'users']
 
@@ -31,7 +26,12 @@ async function uniqueColumns(db: Kysely<any>, t: { schema: string; table: string
 }
 
 /** The DoR runbook's `SELECT role, COUNT(*) FROM "user" GROUP BY role`, and what follows from it. */
-export async function roleChecks(db: Kysely<any>, tables: Awaited<ReturnType<typeof liveColumns>>, roleLabels: string[]): Promise<Finding[]> {
+export async function roleChecks(
+  db: Kysely<any>,
+  tables: Awaited<ReturnType<typeof liveColumns>>,
+  roleLabels: string[],
+  rules: RoleOwnershipRule[] = [],
+): Promise<Finding[]> {
   const users = findTable(tables, USER_TABLES, ['id', 'role'])
   if (!users) return []
   const u = sql.id(users.schema, users.table)
@@ -64,13 +64,13 @@ export async function roleChecks(db: Kysely<any>, tables: Awaited<ReturnType<typ
       }),
     )
   }
-  for (const rule of ROLE_OWNERSHIP_RULES) {
+  for (const rule of rules) {
     const owner = findTable(tables, [...rule.tables], [rule.column])
     if (!owner) continue
     const { rows } = await sql<{ role: string | null; n: number }>`
       select usr.role::text as role, count(*)::int8 as n
       from ${sql.id(owner.schema, owner.table)} as o join ${u} as usr on usr.id = ${sql.id('o', rule.column)}
-      where upper(usr.role::text) <> all(${[...rule.allowed]}::text[]) or usr.role is null
+      where upper(usr.role::text) <> all(${rule.allowed.map((a) => a.toUpperCase())}::text[]) or usr.role is null
       group by 1 order by 2 desc
     `.execute(db)
     const count = rows.reduce((n, r) => n + Number(r.n), 0)

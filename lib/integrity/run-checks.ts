@@ -10,6 +10,7 @@ import { liveColumns } from './live-columns'
 import { countOrphans } from './orphans'
 import { relationsToCheck } from './relations'
 import { roleChecks } from './role-checks'
+import { listRoleRules } from './role-rules'
 import { schemaChecks } from './schema-checks'
 import { describeRelation, type IntegrityRelation, relationKey } from './types'
 
@@ -105,7 +106,7 @@ export async function planChecks(
     guarded('enums', 'Enum types and columns used as enums', async () => enumChecks(target, await listEnumSets(state))),
     guarded('roles', 'Users per role and role rules', async () => {
       const userrole = (await queryEnums(target, false)).find((e) => e.name === 'userrole')
-      return roleChecks(target, await tables, userrole?.values ?? [])
+      return roleChecks(target, await tables, userrole?.values ?? [], await listRoleRules(state))
     }),
     guarded('dor_rules', 'DoR rules: scheduling, registrations, uploads', async () => dorRuleChecks(target, await tables)),
     guarded('custom_rules', "Admins' own rules", () => customRuleFindings(target, state, opts.ruleTimeoutMs ?? 300_000)),

@@ -12,6 +12,7 @@ import { describeDbError } from '@/lib/db/db-errors'
 import { validateConstraint } from '@/lib/integrity/check-constraints'
 import { deleteCustomRule, RULE_LIMITS, RuleQueryError, saveCustomRule } from '@/lib/integrity/custom-rules'
 import { deleteEnumSet, EnumSetRuleError, saveEnumSet } from '@/lib/integrity/enum-sets'
+import { deleteRoleRule, RoleRuleError, saveRoleRule } from '@/lib/integrity/role-rules'
 import { fixOrphans, FixRuleError, planFix } from '@/lib/integrity/fix-orphans'
 import { findCheckedRelation } from '@/lib/integrity/orphan-csv'
 import { deleteSoftRelation, RelationRuleError, saveSoftRelation } from '@/lib/integrity/relations'
@@ -313,5 +314,45 @@ export const deleteEnumSetAction = action({
     if (!(await deleteEnumSet(ctx.stateDb, input.id))) throw new ActionError('not_found', `There is no value set #${input.id}.`)
     revalidatePath('/integrity')
     return { message: 'Value set removed.' }
+  },
+})
+
+const RoleRuleInput = z.object({
+  table: name,
+  column: name,
+  what: z.string().trim().min(1, { message: 'say what the rows are, e.g. "meetings created"' }).max(200, { message: 'must be at most 200 characters' }),
+  allowed: z.preprocess(
+    (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
+    z.array(name, { message: 'give the allowed roles, separated by commas' }).min(1, { message: 'give at least one role' }).max(100, { message: 'at most 100 roles' }),
+  ),
+})
+
+/** Which roles may own which rows (checked on every run): operators and admins edit them. */
+export const saveRoleRuleAction = action({
+  name: 'integrity.role_rule.save',
+  permission: 'checks.run',
+  input: RoleRuleInput,
+  target: (input) => `${input.table}.${input.column}`,
+  async run(ctx, input) {
+    try {
+      await saveRoleRule(integrityTargetDb(), ctx.stateDb, { ...input, by: ctx.user.email })
+    } catch (e) {
+      if (e instanceof RoleRuleError) throw new ActionError('invalid_input', e.message)
+      throw e
+    }
+    revalidatePath('/integrity')
+    return { message: `Owners of ${input.table}.${input.column} may be: ${input.allowed.map((a) => a.toUpperCase()).join(', ')}.` }
+  },
+})
+
+export const deleteRoleRuleAction = action({
+  name: 'integrity.role_rule.delete',
+  permission: 'checks.run',
+  input: z.object({ id }),
+  target: (input) => String(input.id),
+  async run(ctx, input) {
+    if (!(await deleteRoleRule(ctx.stateDb, input.id))) throw new ActionError('not_found', `There is no role rule #${input.id}.`)
+    revalidatePath('/integrity')
+    return { message: 'Role rule removed.' }
   },
 })

@@ -4,6 +4,7 @@ import { requireUser } from '@/lib/auth/current-user'
 import { FindingsView } from './_components/findings-view'
 import { RunHeader } from './_components/run-header'
 import { EnumSetsPanel } from './_components/enum-sets-panel'
+import { RoleRulesPanel } from './_components/role-rules-panel'
 import { RulesPanel } from './_components/rules-panel'
 import { RunHistory } from './_components/run-history'
 import { SoftRelationsPanel } from './_components/soft-relations-panel'
@@ -21,7 +22,7 @@ export default async function IntegrityPage({ searchParams }: { searchParams: Pr
       <p className="muted">
         Orphans per foreign key and soft relation, NOT VALID constraints, indexes and sequences, enums, roles and the DoR
         rules. A run checks one thing after another in the background, each under its own statement timeout; this page
-        follows it. <a href="#soft-relations">Soft relations</a> · <a href="#value-sets">Value sets</a> · <a href="#rules">Your rules</a> · <a href="#history">Run history</a>
+        follows it. <a href="#soft-relations">Soft relations</a> · <a href="#value-sets">Value sets</a> · <a href="#role-rules">Role rules</a> · <a href="#rules">Your rules</a> · <a href="#history">Run history</a>
       </p>
       <Suspense fallback={<TableSkeleton rows={2} />}>
         <RunHeader user={user} />
@@ -34,6 +35,9 @@ export default async function IntegrityPage({ searchParams }: { searchParams: Pr
       </Suspense>
       <Suspense fallback={<TableSkeleton rows={3} />}>
         <EnumSetsPanel user={user} />
+      </Suspense>
+      <Suspense fallback={<TableSkeleton rows={3} />}>
+        <RoleRulesPanel user={user} />
       </Suspense>
       <Suspense fallback={<TableSkeleton rows={3} />}>
         <RulesPanel user={user} />

@@ -1,0 +1,51 @@
+import { type Kysely, sql } from 'kysely'
+import type { RoleOwnershipRule } from './role-checks'
+
+export interface StoredRoleRule extends RoleOwnershipRule {
+  id: number
+  table: string
+  createdBy: string
+}
+
+export class RoleRuleError extends Error {}
+
+export async function listRoleRules(state: Kysely<any>): Promise<StoredRoleRule[]> {
+  const rows = await state.selectFrom('role_rule').selectAll().orderBy('table').orderBy('column').execute()
+  return rows.map((r: any) => ({
+    id: Number(r.id),
+    table: r.table,
+    tables: [r.table],
+    column: r.column,
+    what: r.what,
+    allowed: r.allowed,
+    createdBy: r.created_by,
+  }))
+}
+
+/** Adds or replaces the rule for one owner column, after checking it exists in the live catalog. */
+export async function saveRoleRule(
+  target: Kysely<any>,
+  state: Kysely<any>,
+  input: { table: string; column: string; what: string; allowed: string[]; by: string },
+): Promise<void> {
+  const allowed = [...new Set(input.allowed.map((a) => a.trim().toUpperCase()).filter(Boolean))]
+  if (allowed.length === 0) throw new RoleRuleError('Give at least one allowed role.')
+  const { rows } = await sql<{ ok: boolean }>`
+    select exists (
+      select 1 from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+      where c.relname = ${input.table} and a.attname = ${input.column} and a.attnum > 0 and not a.attisdropped
+        and c.relkind in ('r', 'p') and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
+    ) as ok
+  `.execute(target)
+  if (!rows[0].ok) throw new RoleRuleError(`There is no table ${input.table} with a column ${input.column}.`)
+  await state
+    .insertInto('role_rule')
+    .values({ table: input.table, column: input.column, what: input.what.trim(), allowed, created_by: input.by })
+    .onConflict((oc) => oc.constraint('role_rule_key').doUpdateSet({ what: input.what.trim(), allowed, created_by: input.by }))
+    .execute()
+}
+
+export async function deleteRoleRule(state: Kysely<any>, id: number): Promise<boolean> {
+  const r = await state.deleteFrom('role_rule').where('id', '=', id).executeTakeFirst()
+  return Number(r.numDeletedRows) > 0
+}
