@@ -26,14 +26,18 @@ import { describeRelation } from '@/lib/integrity/types'
 const name = z.string().trim().min(1, { message: 'is required' }).max(200, { message: 'must be at most 200 characters' })
 const id = z.coerce.number({ message: 'must be a number' }).int({ message: 'must be a whole number' }).positive({ message: 'must be positive' })
 
-/** Columns as a form sends them ("a, b") or as code does (['a', 'b']). */
-const columnList = z.preprocess(
-  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
-  z
-    .array(name, { message: 'give column names, separated by commas' })
-    .min(1, { message: 'give at least one column' })
-    .max(32, { message: 'at most 32 columns' }),
-)
+/** A list as a form sends it ("a, b") or as code does (['a', 'b']). */
+function commaList(list: string, one: string, max: number) {
+  return z.preprocess(
+    (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
+    z
+      .array(name, { message: `give ${list}, separated by commas` })
+      .min(1, { message: `give at least one ${one}` })
+      .max(max, { message: `at most ${max} ${one}s` }),
+  )
+}
+
+const columnList = commaList('column names', 'column', 32)
 
 const emptyAsMissing = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v)
 
@@ -281,10 +285,7 @@ const EnumSetInput = z.object({
   schema: name,
   table: name,
   column: name,
-  values: z.preprocess(
-    (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
-    z.array(name, { message: 'give the allowed values, separated by commas' }).min(1, { message: 'give at least one value' }).max(500, { message: 'at most 500 values' }),
-  ),
+  values: commaList('the allowed values', 'value', 500),
 })
 
 /** Declares the allowed values of a text column, checked like an enum (operators and admins). */
@@ -321,10 +322,7 @@ const RoleRuleInput = z.object({
   table: name,
   column: name,
   what: z.string().trim().min(1, { message: 'say what the rows are, e.g. "meetings created"' }).max(200, { message: 'must be at most 200 characters' }),
-  allowed: z.preprocess(
-    (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
-    z.array(name, { message: 'give the allowed roles, separated by commas' }).min(1, { message: 'give at least one role' }).max(100, { message: 'at most 100 roles' }),
-  ),
+  allowed: commaList('the allowed roles', 'role', 100),
 })
 
 /** Which roles may own which rows (checked on every run): operators and admins edit them. */
