@@ -83,10 +83,16 @@ test.describe('integrity as viewer', () => {
     await relationRow(page, UPLOADS).getByRole('link', { name: 'samples' }).click()
     await expect(page.getByTestId('orphan-samples').locator('tbody tr')).toHaveCount(15)
     await expect(page.getByTestId('fix-panel')).toHaveCount(0)
+    await expect(page.getByTestId('fix-jobs')).toBeVisible()
+    await expect(page.getByRole('button', { name: 'Restore' })).toHaveCount(0)
 
     const res = await page.request.get(csvUrl(agendaQuery))
     expect(res.status()).toBe(200)
     expect(dataLines(await res.text())).toHaveLength(25)
+    // Saved rows of fixes hold whole rows, secrets included: admins only.
+    const rows = await page.request.get('/api/integrity/fixes/1/rows')
+    expect(rows.status()).toBe(403)
+    expect(await rows.text()).toBe('Your role (viewer) may not do this.\n')
   })
 
   test('anonymous downloads are refused, and so are relations the checks do not know', async ({ page, playwright }) => {
@@ -124,14 +130,39 @@ test.describe('integrity as admin', () => {
 
     const result = panel.getByTestId('fix-result')
     await expect(result).toHaveText(
-      /^Set agenda_item_id to NULL in 15 rows of public\.fileupload \(saved to (\S+\/backups\/integrity-fix-public\.fileupload-\d{8}T\d{9}Z\.jsonl); undo with `dbadmin integrity restore --file \1`\)$/,
+      /^Started fix #\d+ to set agenda_item_id to NULL in 15 rows of public\.fileupload; every row is saved to \S+\/backups\/integrity-fix-public\.fileupload-\d{8}T\d{9}Z\.jsonl first\.$/,
     )
+    const fixId = (await result.textContent())!.match(/#(\d+)/)![1]
+    // The page follows the job by itself while it runs.
+    const job = page.getByTestId('fix-jobs').locator(`tr[data-job-id="${fixId}"]`)
+    await expect(job).toHaveAttribute('data-status', 'succeeded', { timeout: 60_000 })
+    await expect(job.getByTestId('fix-progress')).toContainText('15 of 15 rows set to NULL')
+    await page.reload()
     await expect(page.getByTestId('orphan-summary').getByRole('heading')).toHaveText('0 orphan rows now')
+
+    const saved = await page.request.get(`/api/integrity/fixes/${fixId}/rows`)
+    expect(saved.status()).toBe(200)
+    expect(saved.headers()['content-type']).toBe('application/x-ndjson; charset=utf-8')
+    const savedRows = (await saved.text()).trim().split('\n').map((l) => JSON.parse(l))
+    expect(savedRows).toHaveLength(15)
+    expect(savedRows.every((r) => typeof r.agenda_item_id === 'number')).toBe(true)
 
     await runAllChecks(page)
     await expect(relationRow(page, UPLOADS).getByTestId('finding-count')).toHaveText('ok')
     await expect(relationRow(page, AGENDA).getByTestId('finding-count')).toHaveText('25')
     const res = await page.request.get(csvUrl(uploadsQuery))
     expect(dataLines(await res.text())).toHaveLength(0)
+
+    // Restore from the Integrity page's list of fixes: the references come back.
+    const listed = page.getByTestId('fix-jobs').locator(`tr[data-job-id="${fixId}"]`)
+    page.once('dialog', (d) => void d.accept())
+    await listed.getByRole('button', { name: 'Restore' }).click()
+    const restore = page.getByTestId('fix-jobs').locator('tr[data-kind="restore"]').first()
+    await expect(restore).toContainText(`restore of #${fixId}`)
+    await expect(restore).toHaveAttribute('data-status', 'succeeded', { timeout: 60_000 })
+    await expect(listed).toContainText(/restored by #\d+/)
+    await expect(listed.getByRole('button', { name: 'Restore' })).toHaveCount(0)
+    await page.goto(`/integrity/relation?${new URLSearchParams(uploadsQuery)}`)
+    await expect(page.getByTestId('orphan-summary').getByRole('heading')).toHaveText('15 orphan rows now')
   })
 })

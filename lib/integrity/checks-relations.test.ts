@@ -175,5 +175,8 @@ describe('a multi-column foreign key', () => {
     await expect(
       saveSoftRelation(target.db, state.db, { ...enrolment, columns: ['num'], refColumns: ['num'], status: 'accepted', origin: 'manual', by: 'admin@test.local' }),
     ).rejects.toThrow('public.course(num) is not a primary key or unique')
+    // The same pairs as the foreign key (num, dept) → (num, dept): checked once, as the foreign key.
+    const checked = (await relationsToCheck(target.db, state.db)).filter((r) => r.table === 'enrolment')
+    expect(checked.map((r) => [r.source, r.columns])).toEqual([['foreign_key', ['num', 'dept']]])
   })
 })

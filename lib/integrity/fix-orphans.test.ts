@@ -4,7 +4,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
 import { buildDemoDatabase } from '../demo/prepare-demo'
-import { fixOrphans, planFix, readFixManifest, restoreFix, restoreFixedRows } from './fix-orphans'
+import { type FixProgress, fixOrphans, planFix, readFixManifest, restoreFix, restoreFixedRows } from './fix-orphans'
 import { countOrphans } from './orphans'
 
 let target: FreshDatabase
@@ -35,21 +35,30 @@ describe('fixing orphans', () => {
 
   it('a fix cancelled half-way leaves whole batches and a complete saved-rows file, and can be restored', async () => {
     const file = path.join(dir, 'agenda.jsonl')
-    let batches = 0
+    const seen: FixProgress[] = []
+    const changing = () => seen.filter((p) => p.phase === 'changing').length
     const r = await fixOrphans(target.db, agendaMeeting, {
       mode: 'delete',
       file,
       batchSize: 10,
-      isCancelled: () => batches >= 2,
-      onProgress: () => {
-        batches++
+      isCancelled: () => changing() >= 2,
+      onProgress: (p) => {
+        seen.push(p)
       },
     })
-    // progress is reported once before the first batch and after each one
+    // progress is reported before the first batch of each phase and after each batch
+    expect(seen).toEqual([
+      { phase: 'saving', saved: 0, changed: 0, total: 25 },
+      { phase: 'saving', saved: 10, changed: 0, total: 25 },
+      { phase: 'saving', saved: 20, changed: 0, total: 25 },
+      { phase: 'saving', saved: 25, changed: 0, total: 25 },
+      { phase: 'changing', saved: 25, changed: 0, total: 25 },
+      { phase: 'changing', saved: 25, changed: 10, total: 25 },
+    ])
     expect(r).toMatchObject({ cancelled: true, saved: 25, changed: 10, total: 25 })
     expect(fs.readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(25)
     expect(await countOrphans(target.db, agendaMeeting)).toBe(15)
-    expect(await restoreFixedRows(target.db, agendaMeeting, 'delete', file, ['id'])).toBe(10)
+    expect(await restoreFixedRows(target.db, agendaMeeting, 'delete', file, ['id'])).toEqual({ restored: 10, cancelled: false })
     expect(await countOrphans(target.db, agendaMeeting)).toBe(25)
   })
 
@@ -59,10 +68,10 @@ describe('fixing orphans', () => {
     expect(r).toMatchObject({ cancelled: false, saved: 15, changed: 15 })
     expect(await countOrphans(target.db, uploadAgenda)).toBe(0)
     expect(readFixManifest(file)).toMatchObject({ relation: uploadAgenda, mode: 'set_null', keyColumns: ['id'] })
-    expect(await restoreFix(target.db, file)).toMatchObject({ restored: 15 })
+    expect(await restoreFix(target.db, file)).toMatchObject({ restored: 15, cancelled: false })
     expect(await countOrphans(target.db, uploadAgenda)).toBe(15)
     // restoring again is harmless: the same values are written back
-    expect(await restoreFixedRows(target.db, uploadAgenda, 'set_null', file, ['id'])).toBe(15)
+    expect(await restoreFixedRows(target.db, uploadAgenda, 'set_null', file, ['id'])).toEqual({ restored: 15, cancelled: false })
     expect(await countOrphans(target.db, uploadAgenda)).toBe(15)
   })
 

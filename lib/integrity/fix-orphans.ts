@@ -1,10 +1,9 @@
 import fs from 'node:fs'
 import path from 'node:path'
+import readline from 'node:readline'
 import { type Kysely, sql } from 'kysely'
 import { orphanCondition } from './orphans'
-import type { IntegrityRelation } from './types'
-
-type Ref = Pick<IntegrityRelation, 'schema' | 'table' | 'columns' | 'refSchema' | 'refTable' | 'refColumns'>
+import type { RelationRef as Ref } from './types'
 
 export type FixMode = 'delete' | 'set_null'
 
@@ -36,12 +35,17 @@ export async function planFix(db: Kysely<any>, rel: Ref): Promise<FixPlan> {
 }
 
 export interface FixProgress {
+  /** Saving writes every affected row to the file; changing deletes or updates them in batches. */
+  phase: 'saving' | 'changing'
   saved: number
   changed: number
   total: number
 }
 
-export interface FixResult extends FixProgress {
+export interface FixResult {
+  saved: number
+  changed: number
+  total: number
   cancelled: boolean
   file: string
 }
@@ -94,12 +98,15 @@ export async function fixOrphans(
   }
   const batchSize = Math.min(Math.max(opts.batchSize ?? 5000, 1), 50_000)
   const keyIds = plan.keyColumns.map((k) => sql.id('c', k))
+  const keyOf = (row: Record<string, unknown>) => Object.fromEntries(plan.keyColumns.map((k) => [k, row[k]]))
   fs.mkdirSync(path.dirname(opts.file), { recursive: true })
   const out = fs.openSync(opts.file, 'wx', 0o600)
-  const keys: Record<string, unknown>[] = []
+  let saved = 0
+  let total = plan.count
   try {
     // 1. Save every affected row, walking the primary key.
     let after: Record<string, unknown> | null = null
+    await opts.onProgress?.({ phase: 'saving', saved, changed: 0, total })
     while (true) {
       const from = after ? sql`and (${sql.join(keyIds)}) > (select ${sql.join(plan.keyColumns.map((k) => sql.id('r', k)))} from jsonb_populate_record(null::${sql.id(rel.schema, rel.table)}, ${JSON.stringify(after)}::jsonb) as r)` : sql``
       const { rows } = await sql<{ row: Record<string, unknown> }>`
@@ -108,13 +115,15 @@ export async function fixOrphans(
       `.execute(db)
       if (rows.length === 0) break
       fs.writeSync(out, rows.map((r) => JSON.stringify(r.row)).join('\n') + '\n')
-      for (const r of rows) keys.push(Object.fromEntries(plan.keyColumns.map((k) => [k, r.row[k]])))
-      after = keys[keys.length - 1]
+      saved += rows.length
+      after = keyOf(rows[rows.length - 1].row)
+      await opts.onProgress?.({ phase: 'saving', saved, changed: 0, total: Math.max(total, saved) })
     }
     fs.fsyncSync(out)
   } finally {
     fs.closeSync(out)
   }
+  total = saved
   const manifest: FixManifest = {
     relation: { schema: rel.schema, table: rel.table, columns: rel.columns, refSchema: rel.refSchema, refTable: rel.refTable, refColumns: rel.refColumns },
     mode: opts.mode,
@@ -123,44 +132,81 @@ export async function fixOrphans(
   }
   fs.writeFileSync(manifestPath(opts.file), JSON.stringify(manifest, null, 2) + '\n', { mode: 0o600 })
 
-  // 2. Change them in batches, each a transaction of its own.
+  // 2. Change them in batches read back from the file (memory stays flat), each its own transaction.
   let changed = 0
-  const progress = () => opts.onProgress?.({ saved: keys.length, changed, total: keys.length })
-  await progress()
-  for (let i = 0; i < keys.length; i += batchSize) {
-    if (await opts.isCancelled?.()) return { saved: keys.length, changed, total: keys.length, cancelled: true, file: opts.file }
-    const batch = keySet(rel, plan.keyColumns, keys.slice(i, i + batchSize))
+  await opts.onProgress?.({ phase: 'changing', saved, changed, total })
+  for await (const rows of savedRowBatches(opts.file, batchSize)) {
+    if (await opts.isCancelled?.()) return { saved, changed, total, cancelled: true, file: opts.file }
+    const batch = keySet(rel, plan.keyColumns, rows.map(keyOf))
     const target = sql`(${sql.join(keyIds)}) in ${batch} and ${orphanCondition(rel)}`
     const result =
       opts.mode === 'delete'
         ? await sql`delete from ${sql.id(rel.schema, rel.table)} as c where ${target}`.execute(db)
         : await sql`update ${sql.id(rel.schema, rel.table)} as c set ${sql.join(rel.columns.map((col) => sql`${sql.id(col)} = null`))} where ${target}`.execute(db)
     changed += Number(result.numAffectedRows ?? 0)
-    await progress()
+    await opts.onProgress?.({ phase: 'changing', saved, changed, total })
   }
-  return { saved: keys.length, changed, total: keys.length, cancelled: false, file: opts.file }
+  return { saved, changed, total, cancelled: false, file: opts.file }
+}
+
+/** The saved rows of a fix file, `size` at a time, read line by line. */
+export async function* savedRowBatches(file: string, size: number): AsyncGenerator<Record<string, unknown>[]> {
+  const lines = readline.createInterface({ input: fs.createReadStream(file, 'utf8'), crlfDelay: Infinity })
+  let batch: Record<string, unknown>[] = []
+  for await (const line of lines) {
+    if (!line) continue
+    batch.push(JSON.parse(line) as Record<string, unknown>)
+    if (batch.length >= size) {
+      yield batch
+      batch = []
+    }
+  }
+  if (batch.length > 0) yield batch
+}
+
+/** How many rows a fix file holds (its lines), without reading it into memory. */
+export async function countSavedRows(file: string): Promise<number> {
+  let n = 0
+  for await (const batch of savedRowBatches(file, 10_000)) n += batch.length
+  return n
+}
+
+export interface RestoreOptions {
+  batchSize?: number
+  isCancelled?: () => Promise<boolean> | boolean
+  onProgress?: (restored: number) => Promise<void> | void
 }
 
 /** Restores a saved fix from its file alone, reading the relation and mode from the manifest beside it. */
-export async function restoreFix(db: Kysely<any>, file: string): Promise<{ manifest: FixManifest; restored: number }> {
+export async function restoreFix(db: Kysely<any>, file: string, opts: RestoreOptions = {}): Promise<{ manifest: FixManifest; restored: number; cancelled: boolean }> {
   const manifest = readFixManifest(file)
-  const restored = await restoreFixedRows(db, manifest.relation, manifest.mode, file, manifest.keyColumns)
-  return { manifest, restored }
+  const { restored, cancelled } = await restoreFixedRows(db, manifest.relation, manifest.mode, file, manifest.keyColumns, opts)
+  return { manifest, restored, cancelled }
 }
 
-/** Puts back rows saved by fixOrphans: re-inserts deleted rows, or restores the references. */
-export async function restoreFixedRows(db: Kysely<any>, rel: Ref, mode: FixMode, file: string, keyColumns: string[]): Promise<number> {
-  const lines = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean)
+/**
+ * Puts back rows saved by fixOrphans, in batches of their own transactions: re-inserts deleted rows
+ * (rows already there are left alone) or restores the references. Running it again is harmless.
+ */
+export async function restoreFixedRows(
+  db: Kysely<any>,
+  rel: Ref,
+  mode: FixMode,
+  file: string,
+  keyColumns: string[],
+  opts: RestoreOptions = {},
+): Promise<{ restored: number; cancelled: boolean }> {
   const { rows: cols } = await sql<{ name: string }>`
     select a.attname as name from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
     where n.nspname = ${rel.schema} and c.relname = ${rel.table} and a.attnum > 0 and not a.attisdropped and a.attgenerated = ''
     order by a.attnum
   `.execute(db)
+  if (cols.length === 0) throw new FixRuleError(`There is no table ${rel.schema}.${rel.table} to restore rows into.`)
   const columns = cols.map((c) => c.name)
   let restored = 0
-  for (let i = 0; i < lines.length; i += 5000) {
-    const json = `[${lines.slice(i, i + 5000).join(',')}]`
-    const records = sql`jsonb_populate_recordset(null::${sql.id(rel.schema, rel.table)}, ${json}::jsonb) as r`
+  for await (const rows of savedRowBatches(file, Math.min(Math.max(opts.batchSize ?? 5000, 1), 50_000))) {
+    if (await opts.isCancelled?.()) return { restored, cancelled: true }
+    const records = sql`jsonb_populate_recordset(null::${sql.id(rel.schema, rel.table)}, ${JSON.stringify(rows)}::jsonb) as r`
     const result =
       mode === 'delete'
         ? await sql`insert into ${sql.id(rel.schema, rel.table)} (${sql.join(columns.map((c) => sql.id(c)))}) overriding system value
@@ -168,6 +214,7 @@ export async function restoreFixedRows(db: Kysely<any>, rel: Ref, mode: FixMode,
         : await sql`update ${sql.id(rel.schema, rel.table)} as c set ${sql.join(rel.columns.map((col) => sql`${sql.id(col)} = ${sql.id('r', col)}`))}
             from ${records} where ${sql.join(keyColumns.map((k) => sql`${sql.id('c', k)} = ${sql.id('r', k)}`), sql` and `)}`.execute(db)
     restored += Number(result.numAffectedRows ?? 0)
+    await opts.onProgress?.(restored)
   }
-  return restored
+  return { restored, cancelled: false }
 }

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely'
-import { describeRelation, type IntegrityRelation, relationKey } from './types'
+import { describeRelation, type IntegrityRelation, type RelationRef, relationKey } from './types'
 
 /** Every foreign key in the user schemas, validated or NOT VALID, multi-column included. */
 export async function foreignKeyRelations(db: Kysely<any>): Promise<IntegrityRelation[]> {
@@ -194,6 +194,15 @@ export async function relationsToCheck(target: Kysely<any>, state: Kysely<any>):
     .filter((s) => s.status === 'accepted' && exists(s.schema, s.table) && exists(s.refSchema, s.refTable))
     .map(({ id: _i, status: _s, origin: _o, note: _n, createdBy: _c, ...rel }) => rel)
   const suggestions = await suggestRelations(target, [...fks, ...soft])
-  const fkKeys = new Set(fks.map(relationKey))
-  return [...fks, ...accepted.filter((r) => !fkKeys.has(relationKey(r))), ...suggestions]
+  const fkKeys = new Set(fks.map(pairsKey))
+  return [...fks, ...accepted.filter((r) => !fkKeys.has(pairsKey(r))), ...suggestions]
+}
+
+/**
+ * A relation's identity as a set of column pairs: a soft relation (a, b) → (x, y) is the same
+ * reference as a foreign key (b, a) → (y, x), and is checked once.
+ */
+function pairsKey(r: RelationRef): string {
+  const pairs = r.columns.map((c, i) => [c, r.refColumns[i]]).sort((p, q) => (p[0] < q[0] ? -1 : p[0] > q[0] ? 1 : 0))
+  return JSON.stringify([r.schema, r.table, r.refSchema, r.refTable, pairs])
 }

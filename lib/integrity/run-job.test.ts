@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
+import { lockTable as sharedLockTable } from '../../test/lock-table'
 import { freshStateDb } from '../../test/state-db'
 import { createDb } from '../db/connect'
 import { IntegrityRunBusyError, startIntegrityRun } from './run-job'
@@ -44,28 +45,7 @@ afterAll(async () => {
   await state?.drop()
 })
 
-/**
- * Holds an ACCESS EXCLUSIVE lock on a table until release() is called: a run counting that
- * table's orphans waits there, so tests can act while it is certainly running.
- */
-async function lockTable(table: string): Promise<{ release: () => Promise<void> }> {
-  let release!: () => void
-  const held = new Promise<void>((resolve) => (release = resolve))
-  let locked!: () => void
-  const isLocked = new Promise<void>((resolve) => (locked = resolve))
-  const done = locker.transaction().execute(async (trx) => {
-    await sql`lock table ${sql.id(table)} in access exclusive mode`.execute(trx)
-    locked()
-    await held
-  })
-  await isLocked
-  return {
-    release: async () => {
-      release()
-      await done
-    },
-  }
-}
+const lockTable = (table: string) => sharedLockTable(locker, table)
 
 async function until(id: number, ready: (r: IntegrityRun) => boolean, timeoutMs = 30_000): Promise<IntegrityRun> {
   const deadline = Date.now() + timeoutMs

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { underStartLock } from '../jobs/start-lock'
 import { currentDatabase } from '../migrations/status'
 import { planChecks, runChecks } from './run-checks'
 import {
@@ -64,9 +65,11 @@ export async function startIntegrityRun(
   onDone?: (runId: number, status: IntegrityRun['status']) => Promise<void> | void,
 ): Promise<number> {
   const targetDatabase = await currentDatabase(target)
-  const active = await activeIntegrityRun(state, targetDatabase)
-  if (active) throw new IntegrityRunBusyError(active)
-  const runId = await createIntegrityRun(state, { targetDatabase, ...by })
+  const runId = await underStartLock(state, `dbadmin.integrity_run:${targetDatabase}`, async (trx) => {
+    const active = await activeIntegrityRun(trx, targetDatabase)
+    if (active) throw new IntegrityRunBusyError(active)
+    return createIntegrityRun(trx, { targetDatabase, ...by })
+  })
   // A failing onDone must not become an unhandled rejection, which would end the whole server.
   void executeIntegrityRun(target, state, runId)
     .then((status) => onDone?.(runId, status))

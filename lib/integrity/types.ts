@@ -13,10 +13,13 @@ export interface IntegrityRelation {
   validated: boolean | null
 }
 
-export function relationKey(r: Pick<IntegrityRelation, 'schema' | 'table' | 'columns' | 'refSchema' | 'refTable' | 'refColumns'>): string {
+/** What identifies a relation: child columns and parent columns. */
+export type RelationRef = Pick<IntegrityRelation, 'schema' | 'table' | 'columns' | 'refSchema' | 'refTable' | 'refColumns'>
+
+export function relationKey(r: RelationRef): string {
   return JSON.stringify([r.schema, r.table, r.columns, r.refSchema, r.refTable, r.refColumns])
 }
 
-export function describeRelation(r: Pick<IntegrityRelation, 'schema' | 'table' | 'columns' | 'refSchema' | 'refTable' | 'refColumns'>): string {
+export function describeRelation(r: RelationRef): string {
   return `${r.schema}.${r.table}(${r.columns.join(', ')}) → ${r.refSchema}.${r.refTable}(${r.refColumns.join(', ')})`
 }

@@ -12,12 +12,13 @@ import { listAudit } from '@/lib/audit/audit-log'
 import { buildDemoDatabase } from '@/lib/demo/prepare-demo'
 import { countOrphans } from '@/lib/integrity/orphans'
 import { listSoftRelations } from '@/lib/integrity/relations'
+import { createFixJob, type FixJob, getFixJob, markFixProgress } from '@/lib/integrity/fix-store'
 import { getIntegrityRun } from '@/lib/integrity/run-store'
 
 // revalidatePath needs a Next request; here the actions run in plain Node.
 vi.mock('next/cache', () => ({ revalidatePath: () => {} }))
 
-type Name = 'run' | 'cancel' | 'save' | 'remove' | 'validate' | 'fix'
+type Name = 'run' | 'cancel' | 'save' | 'remove' | 'validate' | 'fix' | 'cancelFix' | 'restore'
 
 let state: Awaited<ReturnType<typeof freshStateDb>>
 let target: FreshDatabase
@@ -45,6 +46,8 @@ beforeAll(async () => {
     remove: wrappedSpec(mod.deleteSoftRelationAction)!,
     validate: wrappedSpec(mod.validateConstraintAction)!,
     fix: wrappedSpec(mod.fixOrphansAction)!,
+    cancelFix: wrappedSpec(mod.cancelFixAction)!,
+    restore: wrappedSpec(mod.restoreFixAction)!,
   }
 })
 afterAll(async () => {
@@ -165,23 +168,78 @@ describe('fixing orphans', () => {
     expect(fs.existsSync(path.join(dataDir, 'backups'))).toBe(false)
   })
 
-  it('saves every row to a file in the backup directory first, then fixes them; the audit names the file', async () => {
+  it('starts a background job that saves every row first, then fixes them; the audit names the job and the file', async () => {
     const result = await as('admin', 'fix', form({ ...uploads, mode: 'set_null', confirm: 'SET NULL 15' }))
     expect(result).toMatchObject({ ok: true })
-    const file = (result as { data: { file: string } }).data.file
+    const { fixId, file } = (result as { data: { fixId: number; file: string } }).data
     expect(path.dirname(file)).toBe(path.join(dataDir, 'backups'))
     expect(path.basename(file)).toMatch(/^integrity-fix-public\.fileupload-\d{8}T\d{9}Z\.jsonl$/)
-    expect(result.message).toBe(
-      `Set agenda_item_id to NULL in 15 rows of public.fileupload (saved to ${file}; undo with \`dbadmin integrity restore --file ${file}\`)`,
-    )
+    expect(result.message).toBe(`Started fix #${fixId} to set agenda_item_id to NULL in 15 rows of public.fileupload; every row is saved to ${file} first.`)
+    expect(await waitForFix(fixId)).toMatchObject({ status: 'succeeded', saved: 15, changed: 15, total: 15, startedBy: 'admin@test.local' })
     expect(fs.readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(15)
     expect(await countOrphans(target.db, { ...uploads, columns: ['agenda_item_id'], refColumns: ['id'] })).toBe(0)
     const [audit] = await listAudit(state.db, { action: 'integrity.fix_orphans', result: 'ok' })
     expect(audit.message).toContain(file)
+    expect(audit.message).toContain(`#${fixId}`)
 
     expect(await as('admin', 'fix', { ...uploads, mode: 'set_null', confirm: 'SET NULL 0' })).toMatchObject({ ok: false, code: 'conflict' })
+    expect(await as('admin', 'cancelFix', { fixId })).toMatchObject({ ok: false, code: 'conflict', message: `Job #${fixId} is not running.` })
+
+    // Restore: admins only, once; the references come back.
+    expect(await as('operator', 'restore', { fixId })).toMatchObject({ ok: false, code: 'forbidden' })
+    expect(await as('viewer', 'restore', { fixId })).toMatchObject({ ok: false, code: 'forbidden' })
+    expect(await as('admin', 'restore', { fixId: 'x' })).toMatchObject({ ok: false, code: 'invalid_input' })
+    expect(await as('admin', 'restore', { fixId: 987654 })).toMatchObject({ ok: false, code: 'invalid_input', message: 'There is no fix #987654.' })
+    const restored = await as('admin', 'restore', { fixId })
+    expect(restored).toMatchObject({ ok: true, message: expect.stringMatching(new RegExp(`^Started restore #\\d+ of fix #${fixId}\\.$`)) })
+    const restoreId = (restored as { data: { restoreId: number } }).data.restoreId
+    expect(await waitForFix(restoreId)).toMatchObject({ kind: 'restore', status: 'succeeded', changed: 15 })
+    expect(await countOrphans(target.db, { ...uploads, columns: ['agenda_item_id'], refColumns: ['id'] })).toBe(15)
+    expect(await as('admin', 'restore', { fixId })).toMatchObject({ ok: false, code: 'invalid_input', message: `Fix #${fixId} was already restored by #${restoreId}.` })
 
     const deleted = await as('admin', 'fix', { ...agenda, mode: 'delete', confirm: 'DELETE 25' })
-    expect(deleted).toMatchObject({ ok: true, message: expect.stringMatching(/^Deleted 25 rows of public\.agenda_item \(saved to .+\.jsonl; undo with `dbadmin integrity restore --file .+\.jsonl`\)$/) })
+    expect(deleted).toMatchObject({ ok: true, message: expect.stringMatching(/^Started fix #\d+ to delete 25 rows of public\.agenda_item; every row is saved to .+\.jsonl first\.$/) })
+    expect(await waitForFix((deleted as { data: { fixId: number } }).data.fixId)).toMatchObject({ status: 'succeeded', changed: 25 })
+  })
+
+  it('cancels a running fix for admins only, and refuses a second fix or a restore while one runs', async () => {
+    // A job another server process is running: its row says so and its heartbeat is fresh.
+    const fixId = await createFixJob(state.db, {
+      targetDatabase: target.url.split('/').pop()!,
+      kind: 'fix',
+      relation: { ...agenda, table: 'agenda_item' },
+      mode: 'delete',
+      file: path.join(dataDir, 'elsewhere.jsonl'),
+      total: 25,
+      startedBy: 'other@test.local',
+    })
+    await markFixProgress(state.db, fixId, { status: 'running', phase: 'saving' })
+    // Deleting the agenda orphans above orphaned their uploads too.
+    const orphanUploads = await countOrphans(target.db, { ...uploads, columns: ['agenda_item_id'], refColumns: ['id'] })
+    try {
+      expect(await as('admin', 'fix', { ...uploads, mode: 'delete', confirm: `DELETE ${orphanUploads}` })).toMatchObject({
+        ok: false,
+        code: 'conflict',
+        message: expect.stringContaining(`A fix is already running on this database (#${fixId} on public.agenda_item, started by other@test.local`),
+      })
+      expect(await as('admin', 'restore', { fixId })).toMatchObject({ ok: false, code: 'invalid_input', message: `Fix #${fixId} is still running: cancel it first, or wait for it.` })
+      expect(await as('operator', 'cancelFix', { fixId })).toMatchObject({ ok: false, code: 'forbidden' })
+      expect(await as('viewer', 'cancelFix', { fixId })).toMatchObject({ ok: false, code: 'forbidden' })
+      expect((await getFixJob(state.db, fixId))?.cancelRequested).toBe(false)
+      expect(await as('admin', 'cancelFix', { fixId })).toMatchObject({ ok: true, message: `Job #${fixId} stops after its current batch; the batches done so far stay done.` })
+      expect((await getFixJob(state.db, fixId))?.cancelRequested).toBe(true)
+      expect(await countOrphans(target.db, { ...uploads, columns: ['agenda_item_id'], refColumns: ['id'] })).toBe(orphanUploads)
+    } finally {
+      await markFixProgress(state.db, fixId, { status: 'cancelled' })
+    }
   })
 })
+
+async function waitForFix(id: number): Promise<FixJob> {
+  for (let i = 0; i < 600; i++) {
+    const job = await getFixJob(state.db, id)
+    if (job && !['queued', 'running'].includes(job.status)) return job
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  throw new Error(`fix #${id} did not finish`)
+}

@@ -1,6 +1,5 @@
 'use server'
 
-import fs from 'node:fs'
 import path from 'node:path'
 import { sql } from 'kysely'
 import { revalidatePath } from 'next/cache'
@@ -13,7 +12,9 @@ import { validateConstraint } from '@/lib/integrity/check-constraints'
 import { deleteCustomRule, RULE_LIMITS, RuleQueryError, saveCustomRule } from '@/lib/integrity/custom-rules'
 import { deleteEnumSet, EnumSetRuleError, saveEnumSet } from '@/lib/integrity/enum-sets'
 import { deleteRoleRule, RoleRuleError, saveRoleRule } from '@/lib/integrity/role-rules'
-import { fixOrphans, FixRuleError, planFix } from '@/lib/integrity/fix-orphans'
+import { startFixJob, startRestoreJob } from '@/lib/integrity/fix-job'
+import { FixRuleError, planFix } from '@/lib/integrity/fix-orphans'
+import { FixJobBusyError, requestFixCancel } from '@/lib/integrity/fix-store'
 import { findCheckedRelation } from '@/lib/integrity/orphan-csv'
 import { deleteSoftRelation, RelationRuleError, saveSoftRelation } from '@/lib/integrity/relations'
 import { IntegrityRunBusyError, startIntegrityRun } from '@/lib/integrity/run-job'
@@ -186,8 +187,9 @@ function confirmationText(mode: 'delete' | 'set_null', count: number): string {
 }
 
 /**
- * Deletes the orphans of a checked relation, or sets their reference to NULL, after saving every
- * affected row to a file under the backup directory. Admins only ('data.fix').
+ * Starts the fix of a checked relation's orphans in the background: every affected row is saved to
+ * a file under the backup directory, then deleted or its reference set to NULL in batches. The page
+ * follows the job, which can be cancelled between batches and restored. Admins only ('data.fix').
  */
 export const fixOrphansAction = action({
   name: 'integrity.fix_orphans',
@@ -204,33 +206,69 @@ export const fixOrphansAction = action({
     if (input.confirm !== expected) {
       throw new ActionError('invalid_input', `Type ${expected} to confirm (there are ${plan.count} orphan rows now).`)
     }
+    // The same refusals the job would meet, given now rather than as a failed job.
+    if (plan.keyColumns.length === 0) {
+      throw new ActionError('invalid_input', `${rel.schema}.${rel.table} has no primary key: rows cannot be fixed and restored safely. Add one first.`)
+    }
+    if (input.mode === 'set_null' && !plan.canSetNull) {
+      throw new ActionError('invalid_input', `${rel.columns.join(', ')} ${rel.columns.length === 1 ? 'does' : 'do'} not allow NULL: only deleting is possible.`)
+    }
     const file = fixFile(rel.schema, rel.table)
-    let result
-    try {
-      result = await fixOrphans(db, rel, { mode: input.mode, file, batchSize: 5000 })
-    } catch (e) {
-      if (e instanceof FixRuleError) throw new ActionError('invalid_input', e.message)
-      if (isDbError(e) && fs.existsSync(file)) {
-        // Some batches may be done: say so, and where every affected row was saved before any change.
-        console.error('[dbadmin] integrity fix error:', e)
-        throw new ActionError(
-          'fix_failed',
-          `The fix stopped: ${postgresMessage(e)}. Batches finished before the error stay changed; every affected row was saved to ${file} first.`,
-        )
-      }
-      throw e
-    } finally {
-      revalidatePath('/integrity')
-    }
-    const rows = `${result.changed} row${result.changed === 1 ? '' : 's'}`
-    const done =
+    const fixId = await startJob(() =>
+      startFixJob(db, ctx.stateDb, { relation: rel, mode: input.mode, file, total: plan.count, startedBy: ctx.user.email }),
+    )
+    revalidatePath('/integrity')
+    const rows = `${plan.count} row${plan.count === 1 ? '' : 's'}`
+    const what =
       input.mode === 'delete'
-        ? `Deleted ${rows} of ${rel.schema}.${rel.table}`
-        : `Set ${rel.columns.join(', ')} to NULL in ${rows} of ${rel.schema}.${rel.table}`
+        ? `delete ${rows} of ${rel.schema}.${rel.table}`
+        : `set ${rel.columns.join(', ')} to NULL in ${rows} of ${rel.schema}.${rel.table}`
     return {
-      message: `${done} (saved to ${result.file}; undo with \`dbadmin integrity restore --file ${result.file}\`)`,
-      data: { file: result.file, changed: result.changed },
+      message: `Started fix #${fixId} to ${what}; every row is saved to ${file} first.`,
+      data: { fixId, file },
     }
+  },
+})
+
+/** Starts a fix or restore job, turning its refusals into the action's error codes. */
+async function startJob(start: () => Promise<number>): Promise<number> {
+  try {
+    return await start()
+  } catch (e) {
+    if (e instanceof FixJobBusyError) throw new ActionError('conflict', e.message)
+    if (e instanceof FixRuleError) throw new ActionError('invalid_input', e.message)
+    if (isDbError(e)) {
+      console.error('[dbadmin] integrity fix start error:', e)
+      throw new ActionError('unavailable', `The job could not start: ${postgresMessage(e)}`)
+    }
+    throw e
+  }
+}
+
+export const cancelFixAction = action({
+  name: 'integrity.fix.cancel',
+  permission: 'data.fix',
+  input: z.object({ fixId: id }),
+  target: (input) => `fix job #${input.fixId}`,
+  async run(ctx, input) {
+    if (!(await requestFixCancel(ctx.stateDb, input.fixId))) {
+      throw new ActionError('conflict', `Job #${input.fixId} is not running.`)
+    }
+    revalidatePath('/integrity')
+    return { message: `Job #${input.fixId} stops after its current batch; the batches done so far stay done.` }
+  },
+})
+
+/** Puts back what a fix changed, from the rows it saved before changing them. Admins only. */
+export const restoreFixAction = action({
+  name: 'integrity.fix.restore',
+  permission: 'data.fix',
+  input: z.object({ fixId: id }),
+  target: (input) => `fix job #${input.fixId}`,
+  async run(ctx, input) {
+    const restoreId = await startJob(() => startRestoreJob(integrityTargetDb(), ctx.stateDb, { fixId: input.fixId, startedBy: ctx.user.email }))
+    revalidatePath('/integrity')
+    return { message: `Started restore #${restoreId} of fix #${input.fixId}.`, data: { restoreId } }
   },
 })
 

@@ -4,6 +4,7 @@ import { requireUser } from '@/lib/auth/current-user'
 import { FindingsView } from './_components/findings-view'
 import { RunHeader } from './_components/run-header'
 import { EnumSetsPanel } from './_components/enum-sets-panel'
+import { FixesPanel } from './_components/fixes-panel'
 import { RoleRulesPanel } from './_components/role-rules-panel'
 import { RulesPanel } from './_components/rules-panel'
 import { RunHistory } from './_components/run-history'
@@ -22,7 +23,7 @@ export default async function IntegrityPage({ searchParams }: { searchParams: Pr
       <p className="muted">
         Orphans per foreign key and soft relation, NOT VALID constraints, indexes and sequences, enums, roles and the DoR
         rules. A run checks one thing after another in the background, each under its own statement timeout; this page
-        follows it. <a href="#soft-relations">Soft relations</a> · <a href="#value-sets">Value sets</a> · <a href="#role-rules">Role rules</a> · <a href="#rules">Your rules</a> · <a href="#history">Run history</a>
+        follows it. <a href="#soft-relations">Soft relations</a> · <a href="#value-sets">Value sets</a> · <a href="#role-rules">Role rules</a> · <a href="#rules">Your rules</a> · <a href="#history">Run history</a> · <a href="#fixes">Fixes</a>
       </p>
       <Suspense fallback={<TableSkeleton rows={2} />}>
         <RunHeader user={user} />
@@ -44,6 +45,9 @@ export default async function IntegrityPage({ searchParams }: { searchParams: Pr
       </Suspense>
       <Suspense fallback={<TableSkeleton rows={4} />}>
         <RunHistory shownRun={run} />
+      </Suspense>
+      <Suspense fallback={<TableSkeleton rows={3} />}>
+        <FixesPanel user={user} />
       </Suspense>
     </>
   )

@@ -15,6 +15,8 @@ interface Props {
   canSetNull: boolean
   hasPrimaryKey: boolean
   backupDir: string
+  /** Why no fix can start now (another fix or restore is running), or null. */
+  busy: string | null
 }
 
 function confirmationText(mode: Mode, count: number): string {
@@ -26,7 +28,7 @@ function confirmationText(mode: Mode, count: number): string {
  * it), read what happens, type the confirmation text exactly. The server recounts and refuses when
  * the count changed since this dry run.
  */
-export function FixPanel({ relation, count, canSetNull, hasPrimaryKey, backupDir }: Props) {
+export function FixPanel({ relation, count, canSetNull, hasPrimaryKey, backupDir, busy }: Props) {
   const router = useRouter()
   const [mode, setMode] = useState<Mode>(canSetNull ? 'set_null' : 'delete')
   const [typed, setTyped] = useState('')
@@ -51,6 +53,10 @@ export function FixPanel({ relation, count, canSetNull, hasPrimaryKey, backupDir
     <div className="fix-panel" data-testid="fix-panel">
       {count === 0 ? (
         <p className="muted">No orphans now: nothing to fix.</p>
+      ) : busy ? (
+        <div className="banner warn" data-testid="fix-busy">
+          {busy} This page follows it below.
+        </div>
       ) : !hasPrimaryKey ? (
         <div className="banner warn">
           {relation.schema}.{relation.table} has no primary key: its rows cannot be saved and put back reliably, so the
@@ -93,9 +99,10 @@ export function FixPanel({ relation, count, canSetNull, hasPrimaryKey, backupDir
               ), before anything changes: one JSON object per row, as it was.
             </li>
             <li>
-              The change then runs in batches of 5,000 rows, each in its own transaction, and touches a row only if it is
-              still an orphan.
+              The change then runs in the background in batches of 5,000 rows, each in its own transaction, and touches a
+              row only if it is still an orphan. You can follow it and cancel it below; a cancel stops between batches.
             </li>
+            <li>Restore, below, puts the saved rows back.</li>
             {mode === 'delete' ? (
               <li>Rows of other tables that reference the deleted rows are not changed here: their own foreign keys apply.</li>
             ) : null}

@@ -2,7 +2,9 @@ import 'server-only'
 import { cache } from 'react'
 import { describeUrl } from '@/lib/db/connect'
 import { stateDb, targetDb } from '@/lib/db/server-dbs'
+import { type FixJob, listFixJobs } from '@/lib/integrity/fix-store'
 import { type IntegrityRun, listIntegrityRuns } from '@/lib/integrity/run-store'
+import type { RelationRef } from '@/lib/integrity/types'
 import { currentDatabase } from '@/lib/migrations/status'
 import { serverEnv } from '@/lib/runtime/server-env'
 
@@ -24,7 +26,12 @@ export const loadRuns = cache(async (): Promise<IntegrityRun[]> =>
   listIntegrityRuns(stateDb(), { targetDatabase: await loadTargetDatabase(), limit: HISTORY_SIZE }),
 )
 
-export function isActive(run: IntegrityRun): boolean {
+/** The newest fixes and restores on this database (of one relation when given), newest first. */
+export async function loadFixJobs(relation?: RelationRef): Promise<FixJob[]> {
+  return listFixJobs(stateDb(), { targetDatabase: await loadTargetDatabase(), relation, limit: HISTORY_SIZE })
+}
+
+export function isActive(run: { status: IntegrityRun['status'] | FixJob['status'] }): boolean {
   return run.status === 'queued' || run.status === 'running'
 }
 
@@ -47,7 +54,7 @@ export function formatMs(ms: number | null | undefined): string {
   return `${m} min ${Math.round((ms % 60_000) / 1000)} s`
 }
 
-export const RUN_STATUS_BADGE: Record<IntegrityRun['status'], string> = {
+export const RUN_STATUS_BADGE: Record<IntegrityRun['status'] | FixJob['status'], string> = {
   queued: 'demo',
   running: 'demo',
   succeeded: 'ok',

@@ -1,3 +1,4 @@
+import { ProgressBar } from '@/components/progress-bar'
 import { WidgetError } from '@/components/widget-error'
 import type { AppUser } from '@/lib/auth/users'
 import { can } from '@/lib/auth/permissions'
@@ -8,25 +9,12 @@ import { RunControls } from './run-controls'
 
 function Progress({ run }: { run: IntegrityRun }) {
   const total = run.checksTotal
-  const share = total > 0 ? Math.min(run.checksDone / total, 1) : 0
   return (
-    <div className="integrity-progress" data-testid="run-progress">
-      <div
-        className="progress"
-        role="progressbar"
-        aria-label={`Run #${run.id}`}
-        aria-valuemin={0}
-        aria-valuemax={total || 1}
-        aria-valuenow={run.checksDone}
-      >
-        <span className="progress-fill" style={{ width: `${(share * 100).toFixed(1)}%` }} />
-      </div>
-      <span className="muted">
-        {total > 0 ? `${run.checksDone} of ${total} checks` : 'planning…'}
-        {total > 0 && run.currentCheck ? ` · now: ${run.currentCheck}` : ''}
-        {run.cancelRequested ? ' · cancel requested, stops after this check' : ''}
-      </span>
-    </div>
+    <ProgressBar label={`Run #${run.id}`} done={run.checksDone} total={total} testId="run-progress">
+      {total > 0 ? `${run.checksDone} of ${total} checks` : 'planning…'}
+      {total > 0 && run.currentCheck ? ` · now: ${run.currentCheck}` : ''}
+      {run.cancelRequested ? ' · cancel requested, stops after this check' : ''}
+    </ProgressBar>
   )
 }
 

@@ -1,6 +1,8 @@
 import path from 'node:path'
 import Link from 'next/link'
 import { notFound } from 'next/navigation'
+import { Suspense } from 'react'
+import { TableSkeleton } from '@/components/skeletons'
 import { WidgetError } from '@/components/widget-error'
 import { requireUser } from '@/lib/auth/current-user'
 import { can } from '@/lib/auth/permissions'
@@ -8,10 +10,13 @@ import { loadConfig } from '@/lib/config'
 import { stateDb, targetDb } from '@/lib/db/server-dbs'
 import { formatCount } from '@/lib/format/units'
 import { type FixPlan, planFix } from '@/lib/integrity/fix-orphans'
+import { activeFixJob, type FixJob } from '@/lib/integrity/fix-store'
+import { currentDatabase } from '@/lib/migrations/status'
 import { findCheckedRelation, relationFromQuery, relationQuery } from '@/lib/integrity/orphan-csv'
 import { type OrphanSample, sampleOrphans } from '@/lib/integrity/orphans'
 import { describeRelation, type IntegrityRelation } from '@/lib/integrity/types'
 import { FixPanel } from '../_components/fix-panel'
+import { FixesPanel } from '../_components/fixes-panel'
 import { OrphanSampleTable } from '../_components/orphan-sample-table'
 
 const SAMPLE_SIZE = 100
@@ -33,11 +38,13 @@ export default async function RelationPage({ searchParams }: { searchParams: Pro
   let rel: IntegrityRelation | null
   let plan: FixPlan
   let sample: OrphanSample
+  let busy: FixJob | null
   try {
     rel = await findCheckedRelation(targetDb(), stateDb(), ref)
     if (!rel) notFound()
     plan = await planFix(targetDb(), rel)
     sample = await sampleOrphans(targetDb(), rel, plan.keyColumns, SAMPLE_SIZE)
+    busy = await activeFixJob(stateDb(), await currentDatabase(targetDb()))
   } catch (e) {
     // notFound() throws too: let it through.
     if (!(e instanceof Error) || !('code' in e) || typeof e.code !== 'string') throw e
@@ -95,9 +102,14 @@ export default async function RelationPage({ searchParams }: { searchParams: Pro
             canSetNull={plan.canSetNull}
             hasPrimaryKey={plan.keyColumns.length > 0}
             backupDir={path.join(loadConfig().dataPath, 'backups')}
+            busy={busy ? `${busy.kind === 'fix' ? 'Fix' : 'Restore'} #${busy.id} is running on ${busy.relation.schema}.${busy.relation.table}: one job at a time per database.` : null}
           />
         </section>
       ) : null}
+
+      <Suspense fallback={<TableSkeleton rows={2} />}>
+        <FixesPanel user={user} relation={rel} />
+      </Suspense>
     </>
   )
 }

@@ -1,0 +1,36 @@
+import { WidgetError } from '@/components/widget-error'
+import { can } from '@/lib/auth/permissions'
+import type { AppUser } from '@/lib/auth/users'
+import type { FixJob } from '@/lib/integrity/fix-store'
+import type { RelationRef } from '@/lib/integrity/types'
+import { FixJobs } from './fix-jobs'
+import { HISTORY_SIZE, loadFixJobs, loadTargetDatabase } from './integrity-data'
+
+/** The orphan fixes and restores on this database, or of one relation: on the Integrity page and a relation's page. */
+export async function FixesPanel({ user, relation }: { user: AppUser; relation?: RelationRef }) {
+  let jobs: FixJob[]
+  let database: string
+  try {
+    database = await loadTargetDatabase()
+    jobs = await loadFixJobs(relation)
+  } catch (e) {
+    return <WidgetError title="Fixes" error={e} />
+  }
+  return (
+    <section className="card integrity-section" id="fixes" aria-labelledby="fixes-title">
+      <h2 id="fixes-title">{relation ? 'Fixes of this relation' : 'Fixes'}</h2>
+      <p className="muted">
+        The last {HISTORY_SIZE} orphan fixes and restores on <span className="mono">{database}</span>
+        {relation ? ' for this relation' : ''}. Each fix saved every row it changed before changing it; Restore puts them
+        back (deleted rows are re-inserted, NULLed references get their values again).
+      </p>
+      <FixJobs
+        jobs={jobs}
+        targetDatabase={database}
+        canFix={can(user.role, 'data.fix')}
+        canDownload={can(user.role, 'backups.download')}
+        showRelation={!relation}
+      />
+    </section>
+  )
+}

@@ -1,0 +1,136 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { type Kysely, sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
+import { lockTable } from '../../test/lock-table'
+import { freshStateDb } from '../../test/state-db'
+import { createDb } from '../db/connect'
+import { buildDemoDatabase } from '../demo/prepare-demo'
+import { FixRuleError } from './fix-orphans'
+import { startFixJob, startRestoreJob } from './fix-job'
+import { activeFixJob, FixJobBusyError, type FixJob, getFixJob, listFixJobs, requestFixCancel } from './fix-store'
+import { countOrphans } from './orphans'
+
+// Fixes as the page starts them: in the background, one at a time per database, followed and
+// cancelled through the state database, and restorable from their saved rows.
+let target: FreshDatabase
+let state: FreshDatabase
+let dbName: string
+let locker: Kysely<any>
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fixjob-'))
+const agenda = { schema: 'public', table: 'agenda_item', columns: ['meeting_id'], refSchema: 'public', refTable: 'meeting', refColumns: ['id'] }
+const uploads = { schema: 'public', table: 'fileupload', columns: ['agenda_item_id'], refSchema: 'public', refTable: 'agenda_item', refColumns: ['id'] }
+const by = 'admin@test.local'
+
+beforeAll(async () => {
+  ;[target, state] = await Promise.all([freshDatabase('fixjob'), freshStateDb()])
+  dbName = target.url.split('/').pop()!
+  locker = createDb(target.url, { max: 1 })
+  await buildDemoDatabase(target.db)
+})
+afterAll(async () => {
+  await locker?.destroy()
+  await target?.drop()
+  await state?.drop()
+  fs.rmSync(dir, { recursive: true, force: true })
+})
+
+const finished = (j: FixJob) => !['queued', 'running'].includes(j.status)
+
+async function until(id: number, done: (j: FixJob) => boolean = finished): Promise<FixJob> {
+  const deadline = Date.now() + 30_000
+  while (Date.now() < deadline) {
+    const job = await getFixJob(state.db, id)
+    if (job && done(job)) return job
+    await new Promise((r) => setTimeout(r, 25))
+  }
+  throw new Error(`job #${id} did not get there: ${JSON.stringify(await getFixJob(state.db, id))}`)
+}
+
+describe('fix jobs', () => {
+  it('a fix cancelled from the state database stops between batches; its restore puts every changed row back', async () => {
+    const file = path.join(dir, 'agenda.jsonl')
+    const id = await startFixJob(
+      target.db,
+      state.db,
+      { relation: agenda, mode: 'delete', file, total: 25, startedBy: by },
+      {
+        batchSize: 10,
+        // As an admin pressing Cancel while the second batch runs.
+        onProgress: async (p) => {
+          if (p.phase === 'changing' && p.changed === 10) await requestFixCancel(state.db, p.id)
+        },
+      },
+    )
+    const job = await until(id)
+    expect(job).toMatchObject({ kind: 'fix', status: 'cancelled', phase: 'changing', saved: 25, changed: 10, total: 25, startedBy: by, cancelRequested: true })
+    expect(job.finishedAt).toBeInstanceOf(Date)
+    expect(fs.readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(25)
+    expect(await countOrphans(target.db, agenda)).toBe(15)
+
+    const restoreId = await startRestoreJob(target.db, state.db, { fixId: id, startedBy: by }, { batchSize: 7 })
+    expect(await until(restoreId)).toMatchObject({ kind: 'restore', restoresFix: id, status: 'succeeded', phase: 'restoring', total: 25, changed: 10 })
+    expect(await countOrphans(target.db, agenda)).toBe(25)
+    expect((await getFixJob(state.db, id))?.restoredBy).toEqual({ id: restoreId, status: 'succeeded' })
+    await expect(startRestoreJob(target.db, state.db, { fixId: id, startedBy: by })).rejects.toThrow(`Fix #${id} was already restored by #${restoreId}.`)
+    await expect(startRestoreJob(target.db, state.db, { fixId: restoreId, startedBy: by })).rejects.toThrow(`#${restoreId} is a restore, not a fix.`)
+    await expect(startRestoreJob(target.db, state.db, { fixId: 999_999, startedBy: by })).rejects.toBeInstanceOf(FixRuleError)
+  })
+
+  it('runs one job at a time per database, and a second start is refused at once naming the first', async () => {
+    const file = path.join(dir, 'uploads.jsonl')
+    // Holding a lock on fileupload keeps the first job waiting while we try a second.
+    const lock = await lockTable(locker, 'fileupload')
+    let id = 0
+    try {
+      id = await startFixJob(target.db, state.db, { relation: uploads, mode: 'set_null', file, total: 15, startedBy: by })
+      await until(id, (j) => j.status === 'running')
+      expect((await activeFixJob(state.db, dbName))?.id).toBe(id)
+      const second = startFixJob(target.db, state.db, { relation: agenda, mode: 'delete', file: path.join(dir, 'x.jsonl'), total: 25, startedBy: 'other@test.local' })
+      await expect(second).rejects.toBeInstanceOf(FixJobBusyError)
+      await expect(second).rejects.toThrow(new RegExp(`^A fix is already running on this database \\(#${id} on public\\.fileupload, started by admin@test\\.local at .+ UTC\\)\\. Wait for it or cancel it\\.$`))
+      expect(fs.existsSync(path.join(dir, 'x.jsonl'))).toBe(false)
+      await expect(startRestoreJob(target.db, state.db, { fixId: id, startedBy: by })).rejects.toThrow(`Fix #${id} is still running`)
+    } finally {
+      await lock.release()
+    }
+    expect(await until(id)).toMatchObject({ status: 'succeeded', saved: 15, changed: 15, total: 15 })
+    expect(await countOrphans(target.db, uploads)).toBe(0)
+    const listed = await listFixJobs(state.db, { targetDatabase: dbName, relation: uploads })
+    expect(listed.map((j) => j.id)).toEqual([id])
+    expect((await listFixJobs(state.db, { targetDatabase: dbName })).length).toBeGreaterThanOrEqual(3)
+    expect(await listFixJobs(state.db, { targetDatabase: 'elsewhere' })).toEqual([])
+  })
+
+  it('a job whose process stopped beating shows as interrupted, no longer blocks, and can be restored', async () => {
+    const file = path.join(dir, 'uploads-again.jsonl')
+    // Put the orphans back by hand (the previous test fixed them), then fix them again.
+    await sql`update fileupload set agenda_item_id = 900000 + id where id in (select id from fileupload where agenda_item_id is null order by id limit 3)`.execute(target.db)
+    const id = await startFixJob(target.db, state.db, { relation: uploads, mode: 'set_null', file, total: 3, startedBy: by })
+    await until(id)
+    await sql`update integrity_fix set status = 'running', heartbeat_at = now() - interval '10 minutes' where id = ${id}`.execute(state.db)
+    expect(await getFixJob(state.db, id)).toMatchObject({ status: 'interrupted' })
+    expect(await activeFixJob(state.db, dbName)).toBeNull()
+    const restoreId = await startRestoreJob(target.db, state.db, { fixId: id, startedBy: by })
+    expect(await until(restoreId)).toMatchObject({ status: 'succeeded', changed: 3 })
+    expect(await countOrphans(target.db, uploads)).toBe(3)
+  })
+
+  it('a fix that fails records the database error; one that stopped before saving has nothing to restore', async () => {
+    const file = path.join(dir, 'gone.jsonl')
+    const id = await startFixJob(target.db, state.db, {
+      relation: { ...uploads, table: 'no_such_table' },
+      mode: 'delete',
+      file,
+      total: 1,
+      startedBy: by,
+    })
+    const job = await until(id)
+    expect(job).toMatchObject({ status: 'failed', error: 'There is no table public.no_such_table.' })
+    await expect(startRestoreJob(target.db, state.db, { fixId: id, startedBy: by })).rejects.toThrow(
+      `Fix #${id} stopped while saving rows, before changing any: there is nothing to restore.`,
+    )
+  })
+})

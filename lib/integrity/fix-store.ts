@@ -1,0 +1,180 @@
+import { type Kysely, sql } from 'kysely'
+import type { FixMode } from './fix-orphans'
+import { HEARTBEAT_STALE_SECONDS } from './run-store'
+import type { RelationRef } from './types'
+
+export type FixJobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled'
+
+/** An orphan fix, or the restore of one, as the page follows it. */
+export interface FixJob {
+  id: number
+  targetDatabase: string
+  kind: 'fix' | 'restore'
+  /** For a restore: the fix whose saved rows it puts back. */
+  restoresFix: number | null
+  relation: RelationRef
+  mode: FixMode
+  file: string
+  /** 'interrupted' when it was running but its process stopped sending heartbeats. */
+  status: FixJobStatus | 'interrupted'
+  phase: 'saving' | 'changing' | 'restoring' | null
+  total: number
+  saved: number
+  /** Rows deleted or updated by a fix; rows put back by a restore. */
+  changed: number
+  startedBy: string
+  startedAt: Date
+  finishedAt: Date | null
+  cancelRequested: boolean
+  error: string | null
+  /** For a fix: the newest restore of it that finished, if any. */
+  restoredBy: { id: number; status: FixJobStatus | 'interrupted' } | null
+}
+
+export class FixJobBusyError extends Error {
+  constructor(readonly job: FixJob) {
+    super(
+      `A ${job.kind === 'fix' ? 'fix' : 'restore'} is already running on this database (#${job.id} on ${job.relation.schema}.${job.relation.table}, started by ${job.startedBy} at ${job.startedAt.toISOString().replace('T', ' ').slice(0, 19)} UTC). Wait for it or cancel it.`,
+    )
+  }
+}
+
+function statusOf(status: FixJobStatus, heartbeatAt: Date): FixJob['status'] {
+  const stale = (status === 'running' || status === 'queued') && Date.now() - new Date(heartbeatAt).getTime() > HEARTBEAT_STALE_SECONDS * 1000
+  return stale ? 'interrupted' : status
+}
+
+function toJob(r: any): FixJob {
+  return {
+    id: Number(r.id),
+    targetDatabase: r.target_database,
+    kind: r.kind,
+    restoresFix: r.restores_fix === null ? null : Number(r.restores_fix),
+    relation: { schema: r.schema, table: r.table, columns: r.columns, refSchema: r.ref_schema, refTable: r.ref_table, refColumns: r.ref_columns },
+    mode: r.mode,
+    file: r.file,
+    status: statusOf(r.status, r.heartbeat_at),
+    phase: r.phase,
+    total: Number(r.total),
+    saved: Number(r.saved),
+    changed: Number(r.changed),
+    startedBy: r.started_by,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    cancelRequested: r.cancel_requested,
+    error: r.error,
+    restoredBy: r.restore_id === null || r.restore_id === undefined ? null : { id: Number(r.restore_id), status: statusOf(r.restore_status, r.restore_heartbeat_at) },
+  }
+}
+
+// The newest restore of each fix rides along, so that a list shows "restored by #N" without more queries.
+const jobColumns = sql`j.*, r.id as restore_id, r.status as restore_status, r.heartbeat_at as restore_heartbeat_at`
+const restoreJoin = sql`left join lateral (
+  select x.id, x.status, x.heartbeat_at from integrity_fix x where x.restores_fix = j.id order by x.id desc limit 1
+) r on true`
+
+export async function activeFixJob(state: Kysely<any>, targetDatabase: string): Promise<FixJob | null> {
+  const { rows } = await sql`
+    select ${jobColumns} from integrity_fix j ${restoreJoin}
+    where j.target_database = ${targetDatabase} and j.status in ('queued', 'running')
+      and j.heartbeat_at > now() - make_interval(secs => ${HEARTBEAT_STALE_SECONDS})
+    order by j.id desc limit 1
+  `.execute(state)
+  return rows[0] ? toJob(rows[0]) : null
+}
+
+export async function createFixJob(
+  state: Kysely<any>,
+  input: {
+    targetDatabase: string
+    kind: FixJob['kind']
+    restoresFix?: number
+    relation: RelationRef
+    mode: FixMode
+    file: string
+    total: number
+    startedBy: string
+  },
+): Promise<number> {
+  const row = await state
+    .insertInto('integrity_fix')
+    .values({
+      target_database: input.targetDatabase,
+      kind: input.kind,
+      restores_fix: input.restoresFix ?? null,
+      schema: input.relation.schema,
+      table: input.relation.table,
+      columns: sql`${input.relation.columns}::text[]`,
+      ref_schema: input.relation.refSchema,
+      ref_table: input.relation.refTable,
+      ref_columns: sql`${input.relation.refColumns}::text[]`,
+      mode: input.mode,
+      file: input.file,
+      status: 'queued',
+      total: input.total,
+      started_by: input.startedBy,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  return Number(row.id)
+}
+
+export async function markFixProgress(
+  state: Kysely<any>,
+  id: number,
+  values: { status?: FixJobStatus; phase?: FixJob['phase']; total?: number; saved?: number; changed?: number; error?: string | null },
+): Promise<void> {
+  const set: Record<string, unknown> = { heartbeat_at: sql`now()` }
+  if (values.status) {
+    set.status = values.status
+    if (!['queued', 'running'].includes(values.status)) set.finished_at = sql`now()`
+  }
+  if (values.phase !== undefined) set.phase = values.phase
+  if (values.total !== undefined) set.total = values.total
+  if (values.saved !== undefined) set.saved = values.saved
+  if (values.changed !== undefined) set.changed = values.changed
+  if (values.error !== undefined) set.error = values.error
+  await state.updateTable('integrity_fix').set(set).where('id', '=', id).execute()
+}
+
+export async function fixCancelRequested(state: Kysely<any>, id: number): Promise<boolean> {
+  const row = await state.selectFrom('integrity_fix').select('cancel_requested').where('id', '=', id).executeTakeFirst()
+  return !!row?.cancel_requested
+}
+
+/** Asks a queued or running job to stop after its current batch; false when it is not running. */
+export async function requestFixCancel(state: Kysely<any>, id: number): Promise<boolean> {
+  const r = await state
+    .updateTable('integrity_fix')
+    .set({ cancel_requested: true })
+    .where('id', '=', id)
+    .where('status', 'in', ['queued', 'running'])
+    .executeTakeFirst()
+  return Number(r.numUpdatedRows) > 0
+}
+
+export async function getFixJob(state: Kysely<any>, id: number): Promise<FixJob | null> {
+  if (!Number.isSafeInteger(id) || id < 1) return null
+  const { rows } = await sql`select ${jobColumns} from integrity_fix j ${restoreJoin} where j.id = ${id}`.execute(state)
+  return rows[0] ? toJob(rows[0]) : null
+}
+
+/** Newest first; for one database, and optionally one relation (its fixes and their restores). */
+export async function listFixJobs(
+  state: Kysely<any>,
+  opts: { targetDatabase: string; relation?: RelationRef; limit?: number },
+): Promise<FixJob[]> {
+  const rel = opts.relation
+  const { rows } = await sql`
+    select ${jobColumns} from integrity_fix j ${restoreJoin}
+    where j.target_database = ${opts.targetDatabase}
+      ${
+        rel
+          ? sql`and j.schema = ${rel.schema} and j.table = ${rel.table} and j.columns = ${rel.columns}::text[]
+                and j.ref_schema = ${rel.refSchema} and j.ref_table = ${rel.refTable} and j.ref_columns = ${rel.refColumns}::text[]`
+          : sql``
+      }
+    order by j.id desc limit ${Math.min(Math.max(opts.limit ?? 20, 1), 200)}
+  `.execute(state)
+  return rows.map(toJob)
+}
