@@ -104,6 +104,26 @@ describe('fix jobs', () => {
     expect(await listFixJobs(state.db, { targetDatabase: 'elsewhere' })).toEqual([])
   })
 
+  it('of two starts at the same moment, exactly one wins', async () => {
+    await sql`create table race_parent (id int primary key)`.execute(target.db)
+    await sql`create table race_child (id int primary key, parent_id int)`.execute(target.db)
+    await sql`insert into race_child select g, g from generate_series(1, 4) g`.execute(target.db)
+    const race = { schema: 'public', table: 'race_child', columns: ['parent_id'], refSchema: 'public', refTable: 'race_parent', refColumns: ['id'] }
+    const lock = await lockTable(locker, 'race_child')
+    let racing: PromiseSettledResult<number>[] = []
+    try {
+      racing = await Promise.allSettled(
+        [1, 2].map((n) => startFixJob(target.db, state.db, { relation: race, mode: 'delete', file: path.join(dir, `race-${n}.jsonl`), total: 4, startedBy: by })),
+      )
+      expect(racing.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected'])
+      expect(racing.find((r) => r.status === 'rejected')).toMatchObject({ reason: expect.any(FixJobBusyError) })
+    } finally {
+      await lock.release()
+    }
+    const won = racing.find((r): r is PromiseFulfilledResult<number> => r.status === 'fulfilled')!.value
+    expect(await until(won)).toMatchObject({ status: 'succeeded', changed: 4 })
+  })
+
   it('a job whose process stopped beating shows as interrupted, no longer blocks, and can be restored', async () => {
     const file = path.join(dir, 'uploads-again.jsonl')
     // Put the orphans back by hand (the previous test fixed them), then fix them again.
