@@ -51,8 +51,8 @@ export function FixJobs({ jobs, targetDatabase, canFix, showRelation, canDownloa
 }) {
   const anyActive = jobs.some(isActive)
   return (
-    <>
-      <table className="data" data-testid="fix-jobs">
+    <div className="scroll-x">
+      <table className="data fix-jobs" data-testid="fix-jobs">
         <thead>
           <tr>
             <th>#</th>
@@ -100,7 +100,7 @@ export function FixJobs({ jobs, targetDatabase, canFix, showRelation, canDownloa
                   {active || job.total > 0 ? <JobProgress job={job} /> : <span className="muted">–</span>}
                   {job.cancelRequested && active ? <div className="muted">cancel requested: stops after this batch</div> : null}
                 </td>
-                <td className="mono" title={job.file}>
+                <td className="mono saved-file" title={job.file}>
                   {canDownload && job.kind === 'fix' && job.saved > 0 ? (
                     <a href={`/api/integrity/fixes/${job.id}/rows`} download>
                       {path.basename(job.file)}
@@ -131,6 +131,6 @@ export function FixJobs({ jobs, targetDatabase, canFix, showRelation, canDownloa
         </tbody>
       </table>
       {anyActive ? <AutoRefresh /> : null}
-    </>
+    </div>
   )
 }
