@@ -8,24 +8,22 @@
  * Default database: dor_bench in the embedded cluster, seeded with seedDor when it is empty or holds
  * another scale. Always exits 0 unless it could not run: it measures, it does not test.
  */
-import { execFile } from 'node:child_process'
 import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
-import { type Kysely, sql } from 'kysely'
+import type { Kysely } from 'kysely'
 import { createDb, describeUrl, withDatabase } from '../lib/db/connect'
-import { pgToolEnv } from '../lib/db/pg-tool-env'
 import type { Finding } from '../lib/integrity/findings'
 import { countOrphans } from '../lib/integrity/orphans'
 import { planChecks, runChecks } from '../lib/integrity/run-checks'
 import { dropDatabase, ensureDatabase } from '../lib/runtime/cluster-databases'
 import { migrateStateDb } from '../lib/state/migrate-state'
 import { openBenchDatabase } from './bench-database'
-import { dorSeedCounts, seedDor } from './seed-dor'
+import { dorSeedCounts } from './seed-dor'
+import { ensureSeeded, psql, timed } from './dor-bench'
 import { median, ms, runBenchmark } from './bench-kit'
 
 const TARGET_RELATIONS = 1.2
 const TARGET_RUN = 1.3
-const PSQL = `${process.env.PG_BIN_DIR ?? '/usr/lib/postgresql/15/bin'}/psql`
 const DOR_RELATIONS = [
   { schema: 'public', table: 'agenda_item', columns: ['meeting_id'], refSchema: 'public', refTable: 'meeting', refColumns: ['id'] },
   { schema: 'public', table: 'fileupload', columns: ['agenda_item_id'], refSchema: 'public', refTable: 'agenda_item', refColumns: ['id'] },
@@ -46,68 +44,6 @@ function rawOrphanCount(r: Rel): string {
   const on = r.columns.map((c, i) => `p.${ident(r.refColumns[i])} = c.${ident(c)}`).join(' AND ')
   const notNull = r.columns.map((c) => `c.${ident(c)} IS NOT NULL`).join(' AND ')
   return `SELECT COUNT(*) FROM ${ident(r.schema!)}.${ident(r.table!)} c LEFT JOIN ${ident(r.refSchema!)}.${ident(r.refTable!)} p ON ${on} WHERE ${notNull} AND p.${ident(r.refColumns[0])} IS NULL`
-}
-
-/**
- * One psql process running the statements in order (each its own transaction): its output lines,
- * and the time psql itself reports for each statement (\timing: server work and transfer, no start-up).
- */
-function psql(url: string, statements: string[]): Promise<{ ms: number; lines: string[]; times: number[] }> {
-  const started = performance.now()
-  const args = ['-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', '\\timing on', ...statements.flatMap((s) => ['-c', s])]
-  return new Promise((resolve, reject) => {
-    execFile(PSQL, args, { env: pgToolEnv(url), maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`psql failed: ${stderr || err.message}`))
-      const out = stdout.trim().split('\n')
-      const times = out.map((l) => /^Time: ([\d.]+) ms/.exec(l)).filter((m) => m !== null).map((m) => Number(m[1]))
-      resolve({ ms: performance.now() - started, lines: out.filter((l) => !l.startsWith('Time: ')), times })
-    })
-  })
-}
-
-async function timed<T>(run: () => Promise<T>): Promise<{ ms: number; value: T }> {
-  const started = performance.now()
-  const value = await run()
-  return { ms: performance.now() - started, value }
-}
-
-
-/** Seeds dor_bench unless it holds exactly the rows of this scale; vacuums and analyzes once after seeding. */
-async function ensureSeeded(db: Kysely<any>, scale: number): Promise<void> {
-  const want = dorSeedCounts(scale)
-  const { rows } = await sql<{ ok: boolean }>`
-    select to_regclass('public.registration_request') is not null and to_regclass('public.meeting') is not null
-       and to_regclass('public.agenda_item') is not null and to_regclass('public.fileupload') is not null
-       and to_regclass('public."user"') is not null as ok
-  `.execute(db)
-  if (rows[0].ok) {
-    const { rows: have } = await sql<Record<string, number>>`
-      select (select count(*) from "user") as users, (select count(*) from meeting) as meetings,
-             (select count(*) from agenda_item) as "agendaItems", (select count(*) from fileupload) as "fileUploads",
-             (select count(*) from registration_request) as "registrationRequests"
-    `.execute(db)
-    const keys = ['users', 'meetings', 'agendaItems', 'fileUploads', 'registrationRequests'] as const
-    if (keys.every((k) => Number(have[0][k]) === want[k])) {
-      const { rows: stale } = await sql<{ n: number }>`
-        select count(*)::int as n from pg_stat_user_tables
-        where relname in ('user', 'meeting', 'agenda_item', 'fileupload', 'registration_request')
-          and coalesce(last_vacuum, last_autovacuum) is null
-      `.execute(db)
-      if (stale[0].n > 0) await vacuumAnalyze(db)
-      return console.log(`reusing the seeded database (scale ${scale})`)
-    }
-    console.log(`the database holds another scale (${keys.map((k) => `${k} ${have[0][k]}`).join(', ')}): seeding again`)
-  }
-  const started = performance.now()
-  await seedDor(db, scale, (msg) => console.log(`  ${msg}`))
-  console.log(`seeded at scale ${scale} in ${((performance.now() - started) / 1000).toFixed(1)} s`)
-  await vacuumAnalyze(db)
-}
-
-async function vacuumAnalyze(db: Kysely<any>): Promise<void> {
-  const started = performance.now()
-  await sql`vacuum analyze "user", meeting, agenda_item, fileupload, registration_request`.execute(db)
-  console.log(`vacuum analyze: ${((performance.now() - started) / 1000).toFixed(1)} s`)
 }
 
 async function main(): Promise<void> {

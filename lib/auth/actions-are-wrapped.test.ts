@@ -1,10 +1,8 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
-import { freshStateDb } from '../../test/state-db'
+import { type ActionHarness, openActionHarness } from '../../test/action-harness'
 import { listAudit } from '../audit/audit-log'
-import { runGuarded } from './guarded-run'
 import { can, ROLES } from './permissions'
 
 const root = path.resolve(import.meta.dirname, '../..')
@@ -23,23 +21,17 @@ const routeFiles = findFiles(path.join(root, 'app', 'api'), (n) => n === 'route.
   (f) => !f.includes('[...nextauth]'),
 )
 
-let state: Awaited<ReturnType<typeof freshStateDb>>
-let target: FreshDatabase
+let h: ActionHarness
+let state: ActionHarness['state']
 // The action modules are imported after the environment points at the test databases.
 let wrapper: typeof import('./action')
 
 beforeAll(async () => {
-  state = await freshStateDb()
-  target = await freshDatabase('target')
-  process.env.DBADMIN_TARGET_URL = target.url
-  process.env.DBADMIN_STATE_URL = state.url
-  process.env.AUTH_SECRET = 'test-secret-test-secret-test-secret-1234'
+  h = await openActionHarness('target')
+  state = h.state
   wrapper = await import('./action')
 })
-afterAll(async () => {
-  await target?.drop()
-  await state?.drop()
-})
+afterAll(() => h?.close())
 
 async function exportsOf(file: string): Promise<[string, unknown][]> {
   return Object.entries(await import(file))
@@ -64,12 +56,7 @@ describe('every server action goes through the action wrapper', () => {
       for (const [name, value] of await exportsOf(file)) {
         const spec = wrapper.wrappedSpec(value)!
         for (const role of ROLES) {
-          const result = await runGuarded(spec, {
-            stateDb: state.db,
-            session: { userId: state.users[role].id, sessionVersion: 1 },
-            clientIp: null,
-            rawInput: {},
-          })
+          const result = await h.as(role, spec, {})
           const label = `${name} (${spec.permission}) as ${role}: ${result.code} ${result.message}`
           if (can(role, spec.permission)) expect(['forbidden', 'unauthenticated'], label).not.toContain(result.code)
           else expect(result.code, label).toBe('forbidden')

@@ -40,3 +40,10 @@ export function integrityTargetDb(): Kysely<any> {
     statementTimeoutMs: env.integrityCheckTimeoutMs,
   })
 }
+
+/** Closes every pool opened here (tests; a server ends with its process). */
+export async function closeServerDbs(): Promise<void> {
+  const open = [...(pools.__dbadminPools?.values() ?? [])]
+  pools.__dbadminPools?.clear()
+  await Promise.all(open.map((db) => db.destroy()))
+}

@@ -79,6 +79,7 @@ export async function startFixJob(
     fixOrphans(target, input.relation, {
       mode: input.mode,
       file: input.file,
+      expected: input.total,
       batchSize: opts.batchSize,
       isCancelled: () => fixCancelRequested(state, id),
       onProgress: async (p) => {

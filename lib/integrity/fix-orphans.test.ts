@@ -41,6 +41,7 @@ describe('fixing orphans', () => {
       mode: 'delete',
       file,
       batchSize: 10,
+      expected: 25,
       isCancelled: () => changing() >= 2,
       onProgress: (p) => {
         seen.push(p)
@@ -73,6 +74,14 @@ describe('fixing orphans', () => {
     // restoring again is harmless: the same values are written back
     expect(await restoreFixedRows(target.db, uploadAgenda, 'set_null', file, ['id'])).toEqual({ restored: 15, cancelled: false })
     expect(await countOrphans(target.db, uploadAgenda)).toBe(15)
+  })
+
+  it('a fix cancelled while saving changes nothing and leaves no incomplete file', async () => {
+    const file = path.join(dir, 'agenda-cancelled.jsonl')
+    const r = await fixOrphans(target.db, agendaMeeting, { mode: 'delete', file, batchSize: 10, isCancelled: () => true })
+    expect(r).toMatchObject({ cancelled: true, saved: 0, changed: 0 })
+    expect(fs.existsSync(file)).toBe(false)
+    expect(await countOrphans(target.db, agendaMeeting)).toBe(25)
   })
 
   it('never overwrites an existing saved-rows file', async () => {

@@ -16,8 +16,8 @@ export interface FixPlan {
 
 export class FixRuleError extends Error {}
 
-/** The dry run: how many rows a fix would change, and which fixes the table allows. */
-export async function planFix(db: Kysely<any>, rel: Ref): Promise<FixPlan> {
+/** What the table allows: its primary key (to save and restore rows by) and NULL in the reference. */
+async function fixTableFacts(db: Kysely<any>, rel: Ref): Promise<Omit<FixPlan, 'count'>> {
   const { rows } = await sql<{ keys: string[] | null; nullable: boolean }>`
     select (select array_agg(a.attname::text order by k.ord)
               from pg_constraint p cross join unnest(p.conkey) with ordinality k(attnum, ord)
@@ -28,10 +28,16 @@ export async function planFix(db: Kysely<any>, rel: Ref): Promise<FixPlan> {
     where n.nspname = ${rel.schema} and c.relname = ${rel.table}
   `.execute(db)
   if (!rows[0]) throw new FixRuleError(`There is no table ${rel.schema}.${rel.table}.`)
+  return { keyColumns: rows[0].keys ?? [], canSetNull: rows[0].nullable }
+}
+
+/** The dry run: how many rows a fix would change, and which fixes the table allows. */
+export async function planFix(db: Kysely<any>, rel: Ref): Promise<FixPlan> {
+  const facts = await fixTableFacts(db, rel)
   const { rows: n } = await sql<{ n: number }>`
     select count(*)::int8 as n from ${sql.id(rel.schema, rel.table)} as c where ${orphanCondition(rel)}
   `.execute(db)
-  return { count: Number(n[0].n), keyColumns: rows[0].keys ?? [], canSetNull: rows[0].nullable }
+  return { count: Number(n[0].n), ...facts }
 }
 
 export interface FixProgress {
@@ -76,7 +82,8 @@ function keySet(rel: Ref, keyColumns: string[], keys: Record<string, unknown>[])
  * Fixes the orphans of a relation safely: first every affected row is written to `file` (JSON
  * lines, complete before anything changes), then rows are deleted or their reference set to NULL
  * in batches, each its own transaction, re-checking that the row is still an orphan. A cancel
- * stops between batches: what was done is whole batches, and the file still holds every row.
+ * stops between batches: what was done is whole batches, and the file still holds every row. A
+ * cancel while saving changes nothing and removes the incomplete file.
  */
 export async function fixOrphans(
   db: Kysely<any>,
@@ -85,43 +92,59 @@ export async function fixOrphans(
     mode: FixMode
     file: string
     batchSize?: number
+    /** The dry run's count, shown as the total until saving has counted exactly. */
+    expected?: number
     isCancelled?: () => Promise<boolean> | boolean
     onProgress?: (p: FixProgress) => Promise<void> | void
   },
 ): Promise<FixResult> {
-  const plan = await planFix(db, rel)
+  // No count here: the dry run counted already, and saving counts exactly (one scan, not two).
+  const plan = await fixTableFacts(db, rel)
   if (plan.keyColumns.length === 0) {
     throw new FixRuleError(`${rel.schema}.${rel.table} has no primary key: rows cannot be fixed and restored safely. Add one first.`)
   }
   if (opts.mode === 'set_null' && !plan.canSetNull) {
     throw new FixRuleError(`${rel.columns.join(', ')} ${rel.columns.length === 1 ? 'does' : 'do'} not allow NULL: only deleting is possible.`)
   }
-  const batchSize = Math.min(Math.max(opts.batchSize ?? 5000, 1), 50_000)
+  const batchSize = Math.min(Math.max(Math.trunc(opts.batchSize ?? 5000), 1), 50_000)
   const keyIds = plan.keyColumns.map((k) => sql.id('c', k))
   const keyOf = (row: Record<string, unknown>) => Object.fromEntries(plan.keyColumns.map((k) => [k, row[k]]))
   fs.mkdirSync(path.dirname(opts.file), { recursive: true })
   const out = fs.openSync(opts.file, 'wx', 0o600)
   let saved = 0
-  let total = plan.count
+  let total = opts.expected ?? 0
+  let cancelledWhileSaving = false
   try {
-    // 1. Save every affected row, walking the primary key.
-    let after: Record<string, unknown> | null = null
+    // 1. Save every affected row: one scan through a cursor, so the file is one consistent snapshot.
     await opts.onProgress?.({ phase: 'saving', saved, changed: 0, total })
-    while (true) {
-      const from = after ? sql`and (${sql.join(keyIds)}) > (select ${sql.join(plan.keyColumns.map((k) => sql.id('r', k)))} from jsonb_populate_record(null::${sql.id(rel.schema, rel.table)}, ${JSON.stringify(after)}::jsonb) as r)` : sql``
-      const { rows } = await sql<{ row: Record<string, unknown> }>`
+    await db.transaction().execute(async (trx) => {
+      await sql`declare dbadmin_fix_rows no scroll cursor for
         select to_jsonb(c) as row from ${sql.id(rel.schema, rel.table)} as c
-        where ${orphanCondition(rel)} ${from} order by ${sql.join(keyIds)} limit ${batchSize}
-      `.execute(db)
-      if (rows.length === 0) break
-      fs.writeSync(out, rows.map((r) => JSON.stringify(r.row)).join('\n') + '\n')
-      saved += rows.length
-      after = keyOf(rows[rows.length - 1].row)
-      await opts.onProgress?.({ phase: 'saving', saved, changed: 0, total: Math.max(total, saved) })
-    }
+        where ${orphanCondition(rel)} order by ${sql.join(keyIds)}`.execute(trx)
+      while (true) {
+        const { rows } = await sql<{ row: Record<string, unknown> }>`fetch forward ${sql.lit(batchSize)} from dbadmin_fix_rows`.execute(trx)
+        if (rows.length === 0) break
+        fs.writeSync(out, rows.map((r) => JSON.stringify(r.row)).join('\n') + '\n')
+        saved += rows.length
+        total = Math.max(total, saved)
+        await opts.onProgress?.({ phase: 'saving', saved, changed: 0, total })
+        if (await opts.isCancelled?.()) {
+          cancelledWhileSaving = true
+          break
+        }
+      }
+    })
     fs.fsyncSync(out)
-  } finally {
+  } catch (e) {
     fs.closeSync(out)
+    fs.rmSync(opts.file, { force: true })
+    throw e
+  }
+  fs.closeSync(out)
+  if (cancelledWhileSaving) {
+    // Nothing changed yet: an incomplete copy would only mislead.
+    fs.rmSync(opts.file, { force: true })
+    return { saved: 0, changed: 0, total, cancelled: true, file: opts.file }
   }
   total = saved
   const manifest: FixManifest = {

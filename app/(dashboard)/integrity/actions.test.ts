@@ -1,12 +1,9 @@
 import fs from 'node:fs'
-import os from 'node:os'
 import path from 'node:path'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { type FreshDatabase, freshDatabase } from '../../../test/fresh-db'
-import { freshStateDb } from '../../../test/state-db'
+import { type ActionHarness, openActionHarness } from '../../../test/action-harness'
 import type { GuardedSpec } from '@/lib/auth/guarded-run'
-import { runGuarded } from '@/lib/auth/guarded-run'
 import type { Role } from '@/lib/auth/permissions'
 import { listAudit } from '@/lib/audit/audit-log'
 import { buildDemoDatabase } from '@/lib/demo/prepare-demo'
@@ -20,8 +17,9 @@ vi.mock('next/cache', () => ({ revalidatePath: () => {} }))
 
 type Name = 'run' | 'cancel' | 'save' | 'remove' | 'validate' | 'fix' | 'cancelFix' | 'restore'
 
-let state: Awaited<ReturnType<typeof freshStateDb>>
-let target: FreshDatabase
+let h: ActionHarness
+let state: ActionHarness['state']
+let target: ActionHarness['target']
 let dataDir: string
 let specs: Record<Name, GuardedSpec<any, any>>
 
@@ -29,14 +27,8 @@ const uploads = { schema: 'public', table: 'fileupload', columns: 'agenda_item_i
 const agenda = { schema: 'public', table: 'agenda_item', columns: ['meeting_id'], refSchema: 'public', refTable: 'meeting', refColumns: ['id'] }
 
 beforeAll(async () => {
-  state = await freshStateDb()
-  target = await freshDatabase('intact')
-  await buildDemoDatabase(target.db)
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'intact-'))
-  process.env.DBADMIN_TARGET_URL = target.url
-  process.env.DBADMIN_STATE_URL = state.url
-  process.env.AUTH_SECRET = 'test-secret-test-secret-test-secret-1234'
-  process.env.DATA_DIR = dataDir
+  h = await openActionHarness('intact', buildDemoDatabase)
+  ;({ state, target, dataDir } = h)
   const { wrappedSpec } = await import('@/lib/auth/action')
   const mod = await import('./actions')
   specs = {
@@ -50,21 +42,10 @@ beforeAll(async () => {
     restore: wrappedSpec(mod.restoreFixAction)!,
   }
 })
-afterAll(async () => {
-  const { integrityTargetDb } = await import('@/lib/db/server-dbs')
-  await integrityTargetDb().destroy()
-  await target?.drop()
-  await state?.drop()
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true })
-})
+afterAll(() => h?.close())
 
 function as(role: Role, name: Name, rawInput: unknown) {
-  return runGuarded(specs[name], {
-    stateDb: state.db,
-    session: { userId: state.users[role].id, sessionVersion: 1 },
-    clientIp: null,
-    rawInput,
-  })
+  return h.as(role, specs[name], rawInput)
 }
 
 function form(values: Record<string, string>): FormData {

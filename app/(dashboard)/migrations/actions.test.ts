@@ -1,12 +1,8 @@
 import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { type FreshDatabase, freshDatabase } from '../../../test/fresh-db'
-import { freshStateDb } from '../../../test/state-db'
+import { type ActionHarness, openActionHarness } from '../../../test/action-harness'
 import type { GuardedSpec } from '@/lib/auth/guarded-run'
-import { runGuarded } from '@/lib/auth/guarded-run'
 import { migrateDemoToSecondNewest } from '@/lib/demo/prepare-demo'
 import { seedDemo } from '@/lib/demo/seed-demo'
 import { dorMigrationSet } from '@/lib/migrations/registry'
@@ -30,22 +26,17 @@ vi.mock('@/lib/migrations/scratch-database', async (importOriginal) => {
   }
 })
 
-let state: Awaited<ReturnType<typeof freshStateDb>>
-let target: FreshDatabase
+let h: ActionHarness
+let state: ActionHarness['state']
+let target: ActionHarness['target']
 let dataDir: string
 let specs: Record<'apply' | 'rollback' | 'acknowledge' | 'dryRun' | 'rehearse' | 'drift' | 'replay', GuardedSpec<any, any>>
 
 const newest = dorMigrationSet().defs.at(-1)!.name
 
 beforeAll(async () => {
-  state = await freshStateDb()
-  target = await freshDatabase('migact')
-  await migrateDemoToSecondNewest(target.db)
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'migact-'))
-  process.env.DBADMIN_TARGET_URL = target.url
-  process.env.DBADMIN_STATE_URL = state.url
-  process.env.AUTH_SECRET = 'test-secret-test-secret-test-secret-1234'
-  process.env.DATA_DIR = dataDir
+  h = await openActionHarness('migact', migrateDemoToSecondNewest)
+  ;({ state, target, dataDir } = h)
   const { wrappedSpec } = await import('@/lib/auth/action')
   const mod = await import('./actions')
   specs = {
@@ -58,21 +49,10 @@ beforeAll(async () => {
     replay: wrappedSpec(mod.replayAction)!,
   }
 })
-afterAll(async () => {
-  const { targetDb } = await import('@/lib/db/server-dbs')
-  await targetDb().destroy()
-  await target?.drop()
-  await state?.drop()
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true })
-})
+afterAll(() => h?.close())
 
 function asRole(role: 'admin' | 'operator' | 'viewer', spec: GuardedSpec<any, any>, rawInput: unknown) {
-  return runGuarded(spec, {
-    stateDb: state.db,
-    session: { userId: state.users[role].id, sessionVersion: 1 },
-    clientIp: null,
-    rawInput,
-  })
+  return h.as(role, spec, rawInput)
 }
 
 function asAdmin(spec: GuardedSpec<any, any>, rawInput: unknown) {

@@ -101,7 +101,7 @@ export function FixJobs({ jobs, targetDatabase, canFix, showRelation, canDownloa
                   {job.cancelRequested && active ? <div className="muted">cancel requested: stops after this batch</div> : null}
                 </td>
                 <td className="mono saved-file" title={job.file}>
-                  {canDownload && job.kind === 'fix' && job.saved > 0 ? (
+                  {canDownload && job.kind === 'fix' && job.phase === 'changing' ? (
                     <a href={`/api/integrity/fixes/${job.id}/rows`} download>
                       {path.basename(job.file)}
                     </a>
