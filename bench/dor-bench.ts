@@ -3,6 +3,7 @@
  */
 import { execFile } from 'node:child_process'
 import { performance } from 'node:perf_hooks'
+import { parseArgs } from 'node:util'
 import { type Kysely, sql } from 'kysely'
 import { pgToolEnv } from '../lib/db/pg-tool-env'
 import { dorSeedCounts, seedDor } from './seed-dor'
@@ -69,4 +70,18 @@ async function vacuumAnalyze(db: Kysely<any>): Promise<void> {
   const started = performance.now()
   await sql`vacuum analyze "user", meeting, agenda_item, fileupload, registration_request`.execute(db)
   console.log(`vacuum analyze: ${((performance.now() - started) / 1000).toFixed(1)} s`)
+}
+
+/** `--scale N --rounds N --database-url URL`, as every DoR benchmark takes them. */
+export function dorBenchOptions(script: string): { scale: number; rounds: number; databaseUrl: string | undefined } {
+  const { values } = parseArgs({
+    options: { scale: { type: 'string' }, 'database-url': { type: 'string' }, rounds: { type: 'string' } },
+    strict: true,
+  })
+  const scale = Number(values.scale ?? 500)
+  const rounds = Number(values.rounds ?? 3)
+  if (!Number.isInteger(scale) || scale < 1 || !Number.isInteger(rounds) || rounds < 3) {
+    throw new Error(`usage: tsx bench/${script} [--scale N] [--database-url URL] [--rounds N≥3]`)
+  }
+  return { scale, rounds, databaseUrl: values['database-url'] ?? process.env.DATABASE_URL }
 }

@@ -13,13 +13,12 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { parseArgs } from 'node:util'
 import { createDb, describeUrl } from '../lib/db/connect'
 import { fixOrphans, restoreFix, type FixMode } from '../lib/integrity/fix-orphans'
 import { countOrphans } from '../lib/integrity/orphans'
 import { openBenchDatabase } from './bench-database'
 import { median, ms, runBenchmark } from './bench-kit'
-import { ensureSeeded, psql, timed } from './dor-bench'
+import { dorBenchOptions, ensureSeeded, psql, timed } from './dor-bench'
 
 const TARGET = 1.5
 
@@ -49,16 +48,8 @@ const CASES: { title: string; mode: FixMode; rel: { schema: string; table: strin
 ]
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { scale: { type: 'string' }, 'database-url': { type: 'string' }, rounds: { type: 'string' } },
-    strict: true,
-  })
-  const scale = Number(values.scale ?? 500)
-  const rounds = Number(values.rounds ?? 3)
-  if (!Number.isInteger(scale) || scale < 1 || !Number.isInteger(rounds) || rounds < 3) {
-    throw new Error('usage: tsx bench/fix.bench.ts [--scale N] [--database-url URL] [--rounds N≥3]')
-  }
-  const bench = await openBenchDatabase('dor_bench', values['database-url'] ?? process.env.DATABASE_URL)
+  const { scale, rounds, databaseUrl } = dorBenchOptions('fix.bench.ts')
+  const bench = await openBenchDatabase('dor_bench', databaseUrl)
   const where = describeUrl(bench.url)
   console.log(`fix benchmark on ${where.database} at ${where.host}:${where.port}, scale ${scale}, ${rounds} rounds`)
   const db = createDb(bench.url, { max: 2, applicationName: 'dor-bench-fix' })

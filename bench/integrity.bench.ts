@@ -9,7 +9,6 @@
  * another scale. Always exits 0 unless it could not run: it measures, it does not test.
  */
 import { performance } from 'node:perf_hooks'
-import { parseArgs } from 'node:util'
 import type { Kysely } from 'kysely'
 import { createDb, describeUrl, withDatabase } from '../lib/db/connect'
 import type { Finding } from '../lib/integrity/findings'
@@ -19,7 +18,7 @@ import { dropDatabase, ensureDatabase } from '../lib/runtime/cluster-databases'
 import { migrateStateDb } from '../lib/state/migrate-state'
 import { openBenchDatabase } from './bench-database'
 import { dorSeedCounts } from './seed-dor'
-import { ensureSeeded, psql, timed } from './dor-bench'
+import { dorBenchOptions, ensureSeeded, psql, timed } from './dor-bench'
 import { median, ms, runBenchmark } from './bench-kit'
 
 const TARGET_RELATIONS = 1.2
@@ -47,16 +46,8 @@ function rawOrphanCount(r: Rel): string {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: { scale: { type: 'string' }, 'database-url': { type: 'string' }, rounds: { type: 'string' } },
-    strict: true,
-  })
-  const scale = Number(values.scale ?? 500)
-  const rounds = Number(values.rounds ?? 3)
-  if (!Number.isInteger(scale) || scale < 1 || !Number.isInteger(rounds) || rounds < 3) {
-    throw new Error('usage: tsx bench/integrity.bench.ts [--scale N] [--database-url URL] [--rounds N≥3]')
-  }
-  const bench = await openBenchDatabase('dor_bench', values['database-url'] ?? process.env.DATABASE_URL)
+  const { scale, rounds, databaseUrl } = dorBenchOptions('integrity.bench.ts')
+  const bench = await openBenchDatabase('dor_bench', databaseUrl)
   const where = describeUrl(bench.url)
   console.log(`integrity benchmark on ${where.database} at ${where.host}:${where.port}, scale ${scale}, ${rounds} rounds`)
   // The CLI's pool for `dbadmin integrity`.

@@ -118,6 +118,8 @@ export async function fixOrphans(
     // 1. Save every affected row: one scan through a cursor, so the file is one consistent snapshot.
     await opts.onProgress?.({ phase: 'saving', saved, changed: 0, total })
     await db.transaction().execute(async (trx) => {
+      // Every row is read: plan for all of them (a hash anti-join), not for a fast first batch.
+      await sql`select set_config('cursor_tuple_fraction', '1', true)`.execute(trx)
       await sql`declare dbadmin_fix_rows no scroll cursor for
         select to_jsonb(c) as row from ${sql.id(rel.schema, rel.table)} as c
         where ${orphanCondition(rel)} order by ${sql.join(keyIds)}`.execute(trx)

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely'
+import { jobCancelRequested, requestJobCancel, updateJob } from '../jobs/job-rows'
 import type { FixMode } from './fix-orphans'
 import { HEARTBEAT_STALE_SECONDS } from './run-store'
 import type { RelationRef } from './types'
@@ -124,34 +125,14 @@ export async function markFixProgress(
   id: number,
   values: { status?: FixJobStatus; phase?: FixJob['phase']; total?: number; saved?: number; changed?: number; error?: string | null },
 ): Promise<void> {
-  const set: Record<string, unknown> = { heartbeat_at: sql`now()` }
-  if (values.status) {
-    set.status = values.status
-    if (!['queued', 'running'].includes(values.status)) set.finished_at = sql`now()`
-  }
-  if (values.phase !== undefined) set.phase = values.phase
-  if (values.total !== undefined) set.total = values.total
-  if (values.saved !== undefined) set.saved = values.saved
-  if (values.changed !== undefined) set.changed = values.changed
-  if (values.error !== undefined) set.error = values.error
-  await state.updateTable('integrity_fix').set(set).where('id', '=', id).execute()
+  const { status, ...fields } = values
+  await updateJob(state, 'integrity_fix', id, status, fields)
 }
 
-export async function fixCancelRequested(state: Kysely<any>, id: number): Promise<boolean> {
-  const row = await state.selectFrom('integrity_fix').select('cancel_requested').where('id', '=', id).executeTakeFirst()
-  return !!row?.cancel_requested
-}
+export const fixCancelRequested = (state: Kysely<any>, id: number) => jobCancelRequested(state, 'integrity_fix', id)
 
 /** Asks a queued or running job to stop after its current batch; false when it is not running. */
-export async function requestFixCancel(state: Kysely<any>, id: number): Promise<boolean> {
-  const r = await state
-    .updateTable('integrity_fix')
-    .set({ cancel_requested: true })
-    .where('id', '=', id)
-    .where('status', 'in', ['queued', 'running'])
-    .executeTakeFirst()
-  return Number(r.numUpdatedRows) > 0
-}
+export const requestFixCancel = (state: Kysely<any>, id: number) => requestJobCancel(state, 'integrity_fix', id)
 
 export async function getFixJob(state: Kysely<any>, id: number): Promise<FixJob | null> {
   if (!Number.isSafeInteger(id) || id < 1) return null

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely'
+import { jobCancelRequested, requestJobCancel, updateJob } from '../jobs/job-rows'
 import type { Finding } from './findings'
 
 export type IntegrityRunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled'
@@ -72,33 +73,18 @@ export async function markProgress(
   id: number,
   values: { status?: IntegrityRunStatus; total?: number; done?: number; current?: string | null; error?: string | null },
 ): Promise<void> {
-  const set: Record<string, unknown> = { heartbeat_at: sql`now()` }
-  if (values.status) {
-    set.status = values.status
-    if (!['queued', 'running'].includes(values.status)) set.finished_at = sql`now()`
-  }
-  if (values.total !== undefined) set.checks_total = values.total
-  if (values.done !== undefined) set.checks_done = values.done
-  if (values.current !== undefined) set.current_check = values.current
-  if (values.error !== undefined) set.error = values.error
-  await state.updateTable('integrity_run').set(set).where('id', '=', id).execute()
+  await updateJob(state, 'integrity_run', id, values.status, {
+    checks_total: values.total,
+    checks_done: values.done,
+    current_check: values.current,
+    error: values.error,
+  })
 }
 
-export async function cancelRequested(state: Kysely<any>, id: number): Promise<boolean> {
-  const row = await state.selectFrom('integrity_run').select('cancel_requested').where('id', '=', id).executeTakeFirst()
-  return !!row?.cancel_requested
-}
+export const cancelRequested = (state: Kysely<any>, id: number) => jobCancelRequested(state, 'integrity_run', id)
 
 /** Asks a running run to stop after its current check; false when it is not running. */
-export async function requestCancel(state: Kysely<any>, id: number): Promise<boolean> {
-  const r = await state
-    .updateTable('integrity_run')
-    .set({ cancel_requested: true })
-    .where('id', '=', id)
-    .where('status', 'in', ['queued', 'running'])
-    .executeTakeFirst()
-  return Number(r.numUpdatedRows) > 0
-}
+export const requestCancel = (state: Kysely<any>, id: number) => requestJobCancel(state, 'integrity_run', id)
 
 export async function saveFindings(state: Kysely<any>, runId: number, findings: Finding[]): Promise<void> {
   if (findings.length === 0) return

@@ -1,0 +1,34 @@
+import { type Kysely, sql } from 'kysely'
+
+/** State tables of background jobs that share status, heartbeat_at, finished_at and cancel_requested. */
+export type JobTable = 'integrity_run' | 'integrity_fix'
+
+/**
+ * Saves a job's progress and beats its heart; a final status also stamps finished_at. Undefined
+ * fields are left as they are.
+ */
+export async function updateJob(state: Kysely<any>, table: JobTable, id: number, status: string | undefined, fields: Record<string, unknown>): Promise<void> {
+  const set: Record<string, unknown> = { heartbeat_at: sql`now()` }
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined) set[k] = v
+  if (status) {
+    set.status = status
+    if (status !== 'queued' && status !== 'running') set.finished_at = sql`now()`
+  }
+  await state.updateTable(table).set(set).where('id', '=', id).execute()
+}
+
+export async function jobCancelRequested(state: Kysely<any>, table: JobTable, id: number): Promise<boolean> {
+  const row = await state.selectFrom(table).select('cancel_requested').where('id', '=', id).executeTakeFirst()
+  return !!row?.cancel_requested
+}
+
+/** Asks a queued or running job to stop at its next safe point; false when it is not running. */
+export async function requestJobCancel(state: Kysely<any>, table: JobTable, id: number): Promise<boolean> {
+  const r = await state
+    .updateTable(table)
+    .set({ cancel_requested: true })
+    .where('id', '=', id)
+    .where('status', 'in', ['queued', 'running'])
+    .executeTakeFirst()
+  return Number(r.numUpdatedRows) > 0
+}
