@@ -1,6 +1,6 @@
 import { createDb } from '../../lib/db/connect'
 import { writeAudit } from '../../lib/audit/audit-log'
-import { findingJson } from '../../lib/integrity/findings'
+import { findingJson, hasProblem } from '../../lib/integrity/findings'
 import { restoreFix } from '../../lib/integrity/fix-orphans'
 import { describeRelation } from '../../lib/integrity/types'
 import { planChecks, runChecks } from '../../lib/integrity/run-checks'
@@ -34,7 +34,7 @@ export async function integrityCommand(ctx: CliContext): Promise<void> {
         ctx.out(`${mark}  ${f.check.padEnd(22)} ${f.title}${f.values?.length ? `: ${f.values.slice(0, 8).join(', ')}` : ''}${f.error ? ` (${f.error})` : ''}`)
       }
     }
-    const failing = findings.filter((f) => (f.count ?? 0) > 0 || f.error)
+    const failing = findings.filter(hasProblem)
     if (ctx.args.flags['fail-on-findings'] === true && failing.length) {
       throw new CliError(`${failing.length} check${failing.length === 1 ? '' : 's'} found problems`, 1)
     }

@@ -75,3 +75,17 @@ export function findingJson(f: Finding) {
     ...(f.error ? { error: f.error } : {}),
   }
 }
+
+export function hasProblem(f: Pick<Finding, 'count' | 'error'>): boolean {
+  return (f.count ?? 0) > 0 || !!f.error
+}
+
+/**
+ * What a results table lists: problems first, otherwise the run's order, at most `limit` rows;
+ * `hidden` is how many were left out.
+ */
+export function rowsToShow<F extends Pick<Finding, 'count' | 'error'>>(findings: F[], limit: number): { rows: F[]; hidden: number } {
+  const sorted = [...findings].sort((a, b) => Number(hasProblem(b)) - Number(hasProblem(a)))
+  const rows = sorted.slice(0, Math.max(limit, 0))
+  return { rows, hidden: sorted.length - rows.length }
+}

@@ -8,6 +8,7 @@ import { IntegrityRunBusyError, startIntegrityRun } from './run-job'
 import {
   activeIntegrityRun,
   findingTrend,
+  findingTrends,
   getIntegrityRun,
   type IntegrityRun,
   listIntegrityRuns,
@@ -110,6 +111,12 @@ describe('integrity runs', () => {
       [first, 0],
       [second, 2],
     ])
+    // Many keys in one query: the same points per key, and none for a key never checked.
+    const keys = (await runFindings(state.db, second)).map((f) => f.key)
+    const all = await findingTrends(state.db, [...keys, 'never-checked'], 1)
+    expect(all.get('never-checked')).toEqual([])
+    expect(all.get(looseKey)!.map((t) => [t.runId, t.count])).toEqual([[second, 2]])
+    for (const k of keys) expect(all.get(k)!.map((t) => t.runId)).toEqual([second])
     const newly = await newlyFailing(state.db, second, dbName)
     expect(newly.map((f) => [f.key, f.count])).toEqual([[looseKey, 2]])
     expect(await newlyFailing(state.db, first, dbName)).toMatchObject([{ check: 'unindexed_foreign_key' }, {}, {}])

@@ -124,15 +124,34 @@ export async function runFindings(state: Kysely<any>, runId: number): Promise<Fi
   return rows.map((r: any) => r.finding as Finding)
 }
 
+export interface TrendPoint {
+  runId: number
+  at: Date
+  count: number | null
+}
+
 /** The count of one check over the last finished runs, oldest first, for its trend chart. */
-export async function findingTrend(state: Kysely<any>, key: string, limit = 30): Promise<{ runId: number; at: Date; count: number | null }[]> {
-  const { rows } = await sql<{ run_id: string; at: Date; count: number | null }>`
-    select * from (
-      select f.run_id, r.started_at as at, f.count from integrity_finding f join integrity_run r on r.id = f.run_id
-      where f.key = ${key} and r.status in ('succeeded', 'cancelled') order by f.run_id desc limit ${limit}
-    ) t order by run_id
+export async function findingTrend(state: Kysely<any>, key: string, limit = 30): Promise<TrendPoint[]> {
+  return (await findingTrends(state, [key], limit)).get(key) ?? []
+}
+
+/**
+ * The trends of many checks in one query (a page with thousands of relations must not send
+ * thousands of queries): each key's last `limit` finished runs, oldest first.
+ */
+export async function findingTrends(state: Kysely<any>, keys: string[], limit = 30): Promise<Map<string, TrendPoint[]>> {
+  const out = new Map<string, TrendPoint[]>(keys.map((k) => [k, []]))
+  if (keys.length === 0) return out
+  const { rows } = await sql<{ key: string; run_id: string; at: Date; count: string | null }>`
+    select t.key, t.run_id, t.at, t.count from unnest(${keys}::text[]) as k(key)
+    cross join lateral (
+      select f.key, f.run_id, r.started_at as at, f.count from integrity_finding f join integrity_run r on r.id = f.run_id
+      where f.key = k.key and r.status in ('succeeded', 'cancelled') order by f.run_id desc limit ${limit}
+    ) t
+    order by t.key, t.run_id
   `.execute(state)
-  return rows.map((r) => ({ runId: Number(r.run_id), at: r.at, count: r.count === null ? null : Number(r.count) }))
+  for (const r of rows) out.get(r.key)?.push({ runId: Number(r.run_id), at: r.at, count: r.count === null ? null : Number(r.count) })
+  return out
 }
 
 /** Checks whose count went from 0 (or absent) in the previous finished run to above 0 in this one. */

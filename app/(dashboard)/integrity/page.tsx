@@ -14,9 +14,10 @@ function runParam(value: string | string[] | undefined): number | null {
   return typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : null
 }
 
-export default async function IntegrityPage({ searchParams }: { searchParams: Promise<{ run?: string | string[] }> }) {
+export default async function IntegrityPage({ searchParams }: { searchParams: Promise<{ run?: string | string[]; all?: string | string[] }> }) {
   const user = await requireUser('dashboard.read')
-  const run = runParam((await searchParams).run)
+  const params = await searchParams
+  const run = runParam(params.run)
   return (
     <>
       <h1>Integrity</h1>
@@ -29,7 +30,7 @@ export default async function IntegrityPage({ searchParams }: { searchParams: Pr
         <RunHeader user={user} />
       </Suspense>
       <Suspense fallback={<TableSkeleton rows={8} />}>
-        <FindingsView user={user} requestedRun={run} />
+        <FindingsView user={user} requestedRun={run} showAll={params.all === '1'} />
       </Suspense>
       <Suspense fallback={<TableSkeleton rows={4} />}>
         <SoftRelationsPanel user={user} />

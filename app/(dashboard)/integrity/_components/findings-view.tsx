@@ -5,8 +5,8 @@ import { can } from '@/lib/auth/permissions'
 import { stateDb } from '@/lib/db/server-dbs'
 import { formatCount, formatTimestamp } from '@/lib/format/units'
 import { ENUM_LIKE } from '@/lib/integrity/enum-checks'
-import type { Finding } from '@/lib/integrity/findings'
-import { findingTrend, getIntegrityRun, type IntegrityRun, runFindings } from '@/lib/integrity/run-store'
+import { type Finding, hasProblem, rowsToShow } from '@/lib/integrity/findings'
+import { findingTrends, getIntegrityRun, type IntegrityRun, runFindings } from '@/lib/integrity/run-store'
 import { INTEGRITY_THRESHOLDS } from '@/lib/integrity/schema-checks'
 import type { TrendPoint } from './charts'
 import { FindingTable } from './finding-table'
@@ -59,14 +59,14 @@ async function chooseRun(requested: number | null): Promise<IntegrityRun | null>
   return (await loadRuns()).find(isFinished) ?? null
 }
 
-async function loadTrends(findings: Finding[]): Promise<Map<string, TrendPoint[]>> {
-  const keys = [...new Set(findings.map((f) => f.key))]
-  const trends = await Promise.all(keys.map((k) => findingTrend(stateDb(), k, TREND_RUNS)))
-  return new Map(keys.map((k, i) => [k, trends[i]]))
-}
+/** Rows per table unless the page asks for all: a database with thousands of tables stays readable. */
+const ROWS_SHOWN = 200
+
+const shownRows = (findings: Finding[], all: boolean) => rowsToShow(findings, all ? Infinity : ROWS_SHOWN)
+
 
 function RunSummary({ run, findings, requested }: { run: IntegrityRun; findings: Finding[]; requested: boolean }) {
-  const problems = findings.filter((f) => (f.count ?? 0) > 0 || f.error).length
+  const problems = findings.filter(hasProblem).length
   return (
     <div className="integrity-summary" data-testid="results-summary" data-run-id={run.id}>
       <h2>
@@ -90,15 +90,23 @@ function RunSummary({ run, findings, requested }: { run: IntegrityRun; findings:
   )
 }
 
+function MoreRows({ hidden, href, what }: { hidden: number; href: string; what: string }) {
+  if (hidden === 0) return null
+  return (
+    <p className="muted" data-testid="more-rows">
+      {formatCount(hidden)} {what} not listed (problems come first). <Link href={href}>Show all</Link> or use{' '}
+      <code>dbadmin integrity --json</code>.
+    </p>
+  )
+}
+
 /** The results of one run, grouped: relations, constraints and indexes, enums, roles, DoR rules. */
-export async function FindingsView({ user, requestedRun }: { user: AppUser; requestedRun: number | null }) {
+export async function FindingsView({ user, requestedRun, showAll }: { user: AppUser; requestedRun: number | null; showAll: boolean }) {
   let run: IntegrityRun | null
   let findings: Finding[]
-  let trends: Map<string, TrendPoint[]>
   try {
     run = await chooseRun(requestedRun)
     findings = run ? await runFindings(stateDb(), run.id) : []
-    trends = await loadTrends(findings)
   } catch (e) {
     return <WidgetError title="Results" error={e} />
   }
@@ -114,10 +122,26 @@ export async function FindingsView({ user, requestedRun }: { user: AppUser; requ
       </div>
     )
   }
-  const relations = findings.filter((f) => f.check === 'orphans')
   const placed = new Set(['orphans', ...SECTIONS.flatMap((s) => s.checks)])
-  const other = findings.filter((f) => !placed.has(f.check))
+  const relations = shownRows(
+    findings.filter((f) => f.check === 'orphans'),
+    showAll,
+  )
+  const sections = [...SECTIONS, { id: 'other', title: 'Other', checks: [], intro: '' }].map((s) => ({
+    ...s,
+    ...shownRows(
+      findings.filter((f) => (s.id === 'other' ? !placed.has(f.check) : s.checks.includes(f.check))),
+      showAll,
+    ),
+  }))
+  let trends: Map<string, TrendPoint[]>
+  try {
+    trends = await findingTrends(stateDb(), [...relations.rows, ...sections.flatMap((s) => s.rows)].map((f) => f.key), TREND_RUNS)
+  } catch (e) {
+    return <WidgetError title="Results" error={e} />
+  }
   const canValidate = can(user.role, 'maintenance.run')
+  const allHref = `/integrity?${new URLSearchParams({ ...(requestedRun !== null ? { run: String(requestedRun) } : {}), all: '1' })}`
   return (
     <>
       <RunSummary run={run} findings={findings} requested={requestedRun !== null} />
@@ -127,10 +151,11 @@ export async function FindingsView({ user, requestedRun }: { user: AppUser; requ
           Every foreign key, accepted soft relation and open naming suggestion: rows whose complete reference points at
           no parent row (a NULL reference is never an orphan).
         </p>
-        <RelationsTable findings={relations} trends={trends} canFix={can(user.role, 'data.fix')} />
+        <RelationsTable findings={relations.rows} trends={trends} canFix={can(user.role, 'data.fix')} />
+        <MoreRows hidden={relations.hidden} href={`${allHref}#relations`} what="relations without orphans" />
       </section>
-      {[...SECTIONS, { id: 'other', title: 'Other', checks: [], intro: '' }].map((s) => {
-        const shown = s.id === 'other' ? other : findings.filter((f) => s.checks.includes(f.check))
+      {sections.map((s) => {
+        const shown = s.rows
         if (s.id === 'other' && shown.length === 0) return null
         return (
           <section key={s.id} className="card integrity-section" id={s.id} data-testid={`section-${s.id}`}>
@@ -141,6 +166,7 @@ export async function FindingsView({ user, requestedRun }: { user: AppUser; requ
             ) : (
               <FindingTable findings={shown} trends={trends} canValidate={canValidate} testId={`findings-${s.id}`} />
             )}
+            <MoreRows hidden={s.hidden} href={`${allHref}#${s.id}`} what="more results" />
           </section>
         )
       })}

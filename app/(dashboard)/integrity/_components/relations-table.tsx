@@ -42,8 +42,8 @@ export function RelationsTable({
   trends: Map<string, TrendPoint[]>
   canFix: boolean
 }) {
-  // Problems first; otherwise the run's order (foreign keys, soft relations, suggestions).
-  const rows = [...findings].sort((a, b) => Number(hasProblem(b)) - Number(hasProblem(a)))
+  // The caller orders them: problems first, then the run's order (foreign keys, soft relations, suggestions).
+  const rows = findings
   return (
     <table className="data integrity-relations" data-testid="relations-table">
       <thead>
@@ -118,8 +118,4 @@ export function RelationsTable({
       </tbody>
     </table>
   )
-}
-
-function hasProblem(f: Finding): boolean {
-  return (f.count ?? 0) > 0 || !!f.error
 }
