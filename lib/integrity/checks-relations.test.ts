@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
 import { freshStateDb } from '../../test/state-db'
 import { countOrphans, sampleOrphans } from './orphans'
-import { foreignKeyRelations, listSoftRelations, relationsToCheck, RelationRuleError, saveSoftRelation, suggestRelations } from './relations'
+import { decideAllSuggestions, foreignKeyRelations, listSoftRelations, relationsToCheck, RelationRuleError, saveSoftRelation, suggestRelations } from './relations'
 import { planChecks, runChecks } from './run-checks'
 import { schemaChecks } from './schema-checks'
 
@@ -178,5 +178,28 @@ describe('a multi-column foreign key', () => {
     // The same pairs as the foreign key (num, dept) → (num, dept): checked once, as the foreign key.
     const checked = (await relationsToCheck(target.db, state.db)).filter((r) => r.table === 'enrolment')
     expect(checked.map((r) => [r.source, r.columns])).toEqual([['foreign_key', ['num', 'dept']]])
+  })
+})
+
+describe('deciding every suggestion at once', () => {
+  it('dismisses or accepts all open suggestions in one insert, leaving decided ones alone', async () => {
+    await sql`create schema "Bulk Ünï"`.execute(target.db)
+    await sql`create table "Bulk Ünï".club (id bigint primary key)`.execute(target.db)
+    for (const t of ['m1', 'm2', 'm3']) await sql`create table ${sql.id('Bulk Ünï', t)} (id serial primary key, club_id bigint)`.execute(target.db)
+    const open = async () => (await suggestRelations(target.db, [...(await foreignKeyRelations(target.db)), ...(await listSoftRelations(state.db))])).map((r) => `${r.schema}.${r.table}`)
+    const before = await open()
+    expect(before).toEqual(expect.arrayContaining(['Bulk Ünï.m1', 'Bulk Ünï.m2', 'Bulk Ünï.m3']))
+    await saveSoftRelation(target.db, state.db, {
+      schema: 'Bulk Ünï', table: 'm1', columns: ['club_id'], refSchema: 'Bulk Ünï', refTable: 'club', refColumns: ['id'], status: 'accepted', origin: 'suggestion', by: 'operator@test.local',
+    })
+    expect(await decideAllSuggestions(target.db, state.db, { status: 'dismissed', by: 'operator@test.local' })).toBe(before.length - 1)
+    expect(await open()).toEqual([])
+    const bulk = (await listSoftRelations(state.db)).filter((s) => s.schema === 'Bulk Ünï').map((s) => [s.table, s.status, s.origin])
+    expect(bulk).toEqual([
+      ['m1', 'accepted', 'suggestion'],
+      ['m2', 'dismissed', 'suggestion'],
+      ['m3', 'dismissed', 'suggestion'],
+    ])
+    expect(await decideAllSuggestions(target.db, state.db, { status: 'accepted', by: 'operator@test.local' })).toBe(0)
   })
 })

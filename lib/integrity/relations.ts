@@ -129,6 +129,40 @@ export async function saveSoftRelation(
     .execute()
 }
 
+/**
+ * Accepts or dismisses every open suggestion at once (a database with hundreds of `<name>_id`
+ * columns): the suggestions come from the live catalog, so each already points at a key.
+ */
+export async function decideAllSuggestions(
+  target: Kysely<any>,
+  state: Kysely<any>,
+  input: { status: 'accepted' | 'dismissed'; by: string },
+): Promise<number> {
+  const suggestions = await suggestRelations(target, [...(await foreignKeyRelations(target)), ...(await listSoftRelations(state))])
+  let saved = 0
+  for (let i = 0; i < suggestions.length; i += 1000) {
+    const r = await state
+      .insertInto('soft_relation')
+      .values(
+        suggestions.slice(i, i + 1000).map((s) => ({
+          schema: s.schema,
+          table: s.table,
+          columns: s.columns,
+          ref_schema: s.refSchema,
+          ref_table: s.refTable,
+          ref_columns: s.refColumns,
+          status: input.status,
+          origin: 'suggestion',
+          created_by: input.by,
+        })),
+      )
+      .onConflict((oc) => oc.constraint('soft_relation_key').doNothing())
+      .executeTakeFirst()
+    saved += Number(r.numInsertedOrUpdatedRows ?? 0)
+  }
+  return saved
+}
+
 export async function deleteSoftRelation(state: Kysely<any>, id: number): Promise<boolean> {
   const r = await state.deleteFrom('soft_relation').where('id', '=', id).executeTakeFirst()
   return Number(r.numDeletedRows) > 0

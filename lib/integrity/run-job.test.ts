@@ -179,7 +179,20 @@ describe('integrity runs', () => {
     let id = 0
     try {
       id = await startIntegrityRun(target.db, state.db, by)
-      await until(id, (r) => r.checksDone === 1 && r.status === 'running')
+      // Progress is written by a timer, which this test drives.
+      let ticking = true
+      const ticker = (async () => {
+        while (ticking) {
+          await vi.advanceTimersByTimeAsync(500)
+          await new Promise((r) => setTimeout(r, 50))
+        }
+      })()
+      try {
+        await until(id, (r) => r.checksDone === 1 && r.status === 'running')
+      } finally {
+        ticking = false
+        await ticker
+      }
       // As if the count of child_b had been going on for ten minutes without a beat.
       await sql`update integrity_run set heartbeat_at = now() - interval '10 minutes' where id = ${id}`.execute(state.db)
       expect(await getIntegrityRun(state.db, id)).toMatchObject({ status: 'interrupted' })

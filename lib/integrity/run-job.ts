@@ -1,12 +1,12 @@
 import type { Kysely } from 'kysely'
 import { underStartLock } from '../jobs/start-lock'
 import { currentDatabase } from '../migrations/status'
+import type { Finding } from './findings'
 import { planChecks, runChecks } from './run-checks'
 import {
   activeIntegrityRun,
   cancelRequested,
   createIntegrityRun,
-  HEARTBEAT_STALE_SECONDS,
   type IntegrityRun,
   markProgress,
   saveFindings,
@@ -20,15 +20,29 @@ export class IntegrityRunBusyError extends Error {
   }
 }
 
+/** How often a run writes its progress and findings (and so beats its heart). */
+const FLUSH_MS = 500
+
 /**
- * Runs every check of a queued run, saving findings and progress after each check, so that the
- * page can follow it and a cancel takes effect between two checks.
+ * Runs every check of a queued run. Findings and progress are written at most every FLUSH_MS (a
+ * database with thousands of foreign keys has thousands of quick steps: one commit each would
+ * cost more than the checks), the cancel flag is read before every step, and the page follows
+ * the run through these rows.
  */
 export async function executeIntegrityRun(target: Kysely<any>, state: Kysely<any>, runId: number): Promise<IntegrityRun['status']> {
-  // One check may take longer than HEARTBEAT_STALE_SECONDS (its timeout is INTEGRITY_CHECK_TIMEOUT_MS,
-  // 5 minutes by default): beat meanwhile, or the live run would show as interrupted and not block another.
-  const beat = setInterval(() => void markProgress(state, runId, {}).catch(() => {}), (HEARTBEAT_STALE_SECONDS * 1000) / 4)
-  beat.unref()
+  const pending: Finding[] = []
+  let progress: { done?: number; current?: string | null } = {}
+  let written = Promise.resolve()
+  // Writes are chained so that they never overlap or reorder; each also beats the heart, which
+  // keeps a run busy in one long check (up to INTEGRITY_CHECK_TIMEOUT_MS) from looking dead.
+  const flush = () =>
+    (written = written.catch(() => {}).then(async () => {
+      const found = pending.splice(0)
+      await saveFindings(state, runId, found)
+      await markProgress(state, runId, progress)
+    }))
+  const timer = setInterval(() => void flush().catch((e: unknown) => console.error(`integrity run #${runId}: progress not saved:`, e)), FLUSH_MS)
+  timer.unref()
   try {
     await markProgress(state, runId, { status: 'running', current: 'planning' })
     const steps = await planChecks(target, state)
@@ -36,21 +50,26 @@ export async function executeIntegrityRun(target: Kysely<any>, state: Kysely<any
     const { cancelled } = await runChecks(steps, {
       beforeStep: async (i, step) => {
         if (await cancelRequested(state, runId)) return true
-        await markProgress(state, runId, { done: i, current: step.title })
+        progress = { done: i, current: step.title }
       },
-      afterStep: async (i, _step, found) => {
-        await saveFindings(state, runId, found)
-        await markProgress(state, runId, { done: i + 1 })
+      afterStep: (i, _step, found) => {
+        pending.push(...found)
+        progress = { ...progress, done: i + 1 }
       },
     })
+    clearInterval(timer)
+    await flush()
     const status = cancelled ? 'cancelled' : 'succeeded'
     await markProgress(state, runId, { status, current: null })
     return status
   } catch (e) {
+    clearInterval(timer)
+    // What was found before the failure is kept.
+    await flush().catch(() => {})
     await markProgress(state, runId, { status: 'failed', error: (e as Error).message, current: null }).catch(() => {})
     return 'failed'
   } finally {
-    clearInterval(beat)
+    clearInterval(timer)
   }
 }
 

@@ -15,7 +15,7 @@ import { getIntegrityRun } from '@/lib/integrity/run-store'
 // revalidatePath needs a Next request; here the actions run in plain Node.
 vi.mock('next/cache', () => ({ revalidatePath: () => {} }))
 
-type Name = 'run' | 'cancel' | 'save' | 'remove' | 'validate' | 'fix' | 'cancelFix' | 'restore'
+type Name = 'run' | 'cancel' | 'save' | 'remove' | 'validate' | 'fix' | 'cancelFix' | 'restore' | 'decideAll'
 
 let h: ActionHarness
 let state: ActionHarness['state']
@@ -40,6 +40,7 @@ beforeAll(async () => {
     fix: wrappedSpec(mod.fixOrphansAction)!,
     cancelFix: wrappedSpec(mod.cancelFixAction)!,
     restore: wrappedSpec(mod.restoreFixAction)!,
+    decideAll: wrappedSpec(mod.decideAllSuggestionsAction)!,
   }
 })
 afterAll(() => h?.close())
@@ -224,3 +225,21 @@ async function waitForFix(id: number): Promise<FixJob> {
   }
   throw new Error(`fix #${id} did not finish`)
 }
+
+describe('deciding all suggestions', () => {
+  it('is for operators and admins, and says so when nothing is open', async () => {
+    await sql`create table club (id integer primary key)`.execute(target.db)
+    await sql`create table club_member (id serial primary key, club_id integer)`.execute(target.db)
+    await sql`create table club_fee (id serial primary key, club_id integer)`.execute(target.db)
+    expect(await as('viewer', 'decideAll', { status: 'accepted' })).toMatchObject({ ok: false, code: 'forbidden' })
+    expect(await as('operator', 'decideAll', { status: 'maybe' })).toMatchObject({ ok: false, code: 'invalid_input' })
+    const accepted = await as('operator', 'decideAll', form({ status: 'accepted' }))
+    expect(accepted).toMatchObject({ ok: true, message: expect.stringMatching(/^Accepted \d+ suggestions: the next run checks them as soft relations\.$/) })
+    const clubs = (await listSoftRelations(state.db)).filter((r) => r.refTable === 'club').map((r) => [r.table, r.status, r.createdBy])
+    expect(clubs.sort()).toEqual([
+      ['club_fee', 'accepted', 'operator@test.local'],
+      ['club_member', 'accepted', 'operator@test.local'],
+    ])
+    expect(await as('admin', 'decideAll', { status: 'dismissed' })).toMatchObject({ ok: false, code: 'conflict', message: 'There are no open suggestions.' })
+  })
+})

@@ -16,7 +16,7 @@ import { startFixJob, startRestoreJob } from '@/lib/integrity/fix-job'
 import { FixRuleError, planFix } from '@/lib/integrity/fix-orphans'
 import { FixJobBusyError, requestFixCancel } from '@/lib/integrity/fix-store'
 import { findCheckedRelation } from '@/lib/integrity/orphan-csv'
-import { deleteSoftRelation, RelationRuleError, saveSoftRelation } from '@/lib/integrity/relations'
+import { decideAllSuggestions, deleteSoftRelation, RelationRuleError, saveSoftRelation } from '@/lib/integrity/relations'
 import { IntegrityRunBusyError, startIntegrityRun } from '@/lib/integrity/run-job'
 import { requestCancel } from '@/lib/integrity/run-store'
 import { integrityTargetDb } from '@/lib/db/server-dbs'
@@ -115,6 +115,24 @@ export const saveSoftRelationAction = action({
         input.status === 'accepted'
           ? `Saved ${what}: the next run checks it for orphans.`
           : `Dismissed ${what}: it is no longer suggested.`,
+    }
+  },
+})
+
+/** Accepts or dismisses every open suggestion in one go. */
+export const decideAllSuggestionsAction = action({
+  name: 'integrity.suggestions.decide_all',
+  permission: 'checks.run',
+  input: z.object({ status: z.enum(['accepted', 'dismissed'], { message: "must be 'accepted' or 'dismissed'" }) }),
+  target: (input) => `all suggestions ${input.status}`,
+  async run(ctx, input) {
+    const n = await decideAllSuggestions(integrityTargetDb(), ctx.stateDb, { status: input.status, by: ctx.user.email })
+    if (n === 0) throw new ActionError('conflict', 'There are no open suggestions.')
+    revalidatePath('/integrity')
+    const what = `${n} suggestion${n === 1 ? '' : 's'}`
+    return {
+      message: input.status === 'accepted' ? `Accepted ${what}: the next run checks them as soft relations.` : `Dismissed ${what}: they are no longer suggested or checked.`,
+      data: { count: n },
     }
   },
 })

@@ -33,7 +33,7 @@ export default async function IntegrityPage({ searchParams }: { searchParams: Pr
         <FindingsView user={user} requestedRun={run} showAll={params.all === '1'} />
       </Suspense>
       <Suspense fallback={<TableSkeleton rows={4} />}>
-        <SoftRelationsPanel user={user} />
+        <SoftRelationsPanel user={user} showAll={params.all === '1'} />
       </Suspense>
       <Suspense fallback={<TableSkeleton rows={3} />}>
         <EnumSetsPanel user={user} />

@@ -1,11 +1,16 @@
+import Link from 'next/link'
 import { ActionForm } from '@/components/action-form'
 import { WidgetError } from '@/components/widget-error'
 import type { AppUser } from '@/lib/auth/users'
 import { can } from '@/lib/auth/permissions'
 import { stateDb, targetDb } from '@/lib/db/server-dbs'
+import { formatCount } from '@/lib/format/units'
 import { foreignKeyRelations, listSoftRelations, type SoftRelation, suggestRelations } from '@/lib/integrity/relations'
 import { describeRelation, type IntegrityRelation } from '@/lib/integrity/types'
-import { deleteSoftRelationAction, saveSoftRelationAction } from '../actions'
+import { decideAllSuggestionsAction, deleteSoftRelationAction, saveSoftRelationAction } from '../actions'
+
+/** Rows per list unless the page asks for all. */
+const LIST_LIMIT = 100
 
 function RelationFields({ rel }: { rel: Pick<IntegrityRelation, 'schema' | 'table' | 'columns' | 'refSchema' | 'refTable' | 'refColumns'> }) {
   return (
@@ -61,7 +66,7 @@ function AddSoftRelationForm() {
 }
 
 /** References the dashboard checks without a FOREIGN KEY: the list, a form to add one, and suggestions. */
-export async function SoftRelationsPanel({ user }: { user: AppUser }) {
+export async function SoftRelationsPanel({ user, showAll }: { user: AppUser; showAll: boolean }) {
   let soft: SoftRelation[]
   let suggestions: IntegrityRelation[]
   try {
@@ -71,6 +76,9 @@ export async function SoftRelationsPanel({ user }: { user: AppUser }) {
     return <WidgetError title="Soft relations" error={e} />
   }
   const canEdit = can(user.role, 'checks.run')
+  const limit = showAll ? Infinity : LIST_LIMIT
+  const softShown = soft.slice(0, limit)
+  const suggestionsShown = suggestions.slice(0, limit)
   return (
     <section className="card integrity-section" id="soft-relations" data-testid="soft-relations">
       <h2>Soft relations</h2>
@@ -98,7 +106,7 @@ export async function SoftRelationsPanel({ user }: { user: AppUser }) {
               </td>
             </tr>
           ) : null}
-          {soft.map((s) => (
+          {softShown.map((s) => (
             <tr key={s.id} data-relation={describeRelation(s)}>
               <td className="mono name-cell">{describeRelation(s)}</td>
               <td>
@@ -126,6 +134,7 @@ export async function SoftRelationsPanel({ user }: { user: AppUser }) {
           ))}
         </tbody>
       </table>
+      <NotListed hidden={soft.length - softShown.length} what="soft relations" />
       {canEdit ? (
         <>
           <h3>Add a soft relation</h3>
@@ -138,6 +147,26 @@ export async function SoftRelationsPanel({ user }: { user: AppUser }) {
         primary key, with no foreign key or soft relation yet. Until accepted or dismissed they are checked as
         &quot;suggested&quot;.
       </p>
+      {canEdit && suggestions.length > 1 ? (
+        <div className="row">
+          <ActionForm
+            action={decideAllSuggestionsAction}
+            submitLabel={`Accept all ${suggestions.length}`}
+            confirmText={`Accept all ${suggestions.length} suggestions as soft relations? Each run then checks them for orphans.`}
+            testId="accept-all-suggestions"
+          >
+            <input type="hidden" name="status" value="accepted" />
+          </ActionForm>
+          <ActionForm
+            action={decideAllSuggestionsAction}
+            submitLabel={`Dismiss all ${suggestions.length}`}
+            confirmText={`Dismiss all ${suggestions.length} suggestions? They are no longer checked or suggested (delete a dismissal to bring one back).`}
+            testId="dismiss-all-suggestions"
+          >
+            <input type="hidden" name="status" value="dismissed" />
+          </ActionForm>
+        </div>
+      ) : null}
       <table className="data" data-testid="suggestions-table">
         <thead>
           <tr>
@@ -153,7 +182,7 @@ export async function SoftRelationsPanel({ user }: { user: AppUser }) {
               </td>
             </tr>
           ) : null}
-          {suggestions.map((s) => (
+          {suggestionsShown.map((s) => (
             <tr key={describeRelation(s)} data-relation={describeRelation(s)}>
               <td className="mono name-cell">{describeRelation(s)}</td>
               {canEdit ? (
@@ -174,6 +203,16 @@ export async function SoftRelationsPanel({ user }: { user: AppUser }) {
           ))}
         </tbody>
       </table>
+      <NotListed hidden={suggestions.length - suggestionsShown.length} what="suggestions" />
     </section>
+  )
+}
+
+function NotListed({ hidden, what }: { hidden: number; what: string }) {
+  if (hidden <= 0) return null
+  return (
+    <p className="muted" data-testid="more-rows">
+      {formatCount(hidden)} more {what} not listed. <Link href="/integrity?all=1#soft-relations">Show all</Link>
+    </p>
   )
 }
