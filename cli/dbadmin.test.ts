@@ -5,6 +5,7 @@ import { STATE_MIGRATION_TABLE, stateMigrations } from '../db/migrations'
 import { verifyPassword } from '../lib/auth/passwords'
 import { type FreshDatabase, freshDatabase } from '../test/fresh-db'
 import { lines, ROOT, type Run, run, runDbadmin } from '../test/run-command'
+import { userObjects } from '../test/user-objects'
 
 let target: FreshDatabase
 let state: FreshDatabase
@@ -21,25 +22,6 @@ afterAll(async () => {
 /** The CLI against the fresh target and state databases. */
 function dbadmin(args: string[], env?: Record<string, string>): Promise<Run> {
   return runDbadmin(args, env ?? { DATABASE_URL: target.url, STATE_DATABASE_URL: state.url })
-}
-
-/** Everything the CLI could have written into a database: relations, schemas, extensions, functions. */
-async function userObjects(db: Kysely<any>) {
-  const { rows } = await sql<{ kind: string; name: string }>`
-    select 'relation' as kind, n.nspname || '.' || c.relname as name
-      from pg_class c join pg_namespace n on n.oid = c.relnamespace
-     where n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast')
-    union all
-    select 'schema', nspname from pg_namespace
-     where nspname not in ('pg_catalog', 'information_schema', 'pg_toast', 'public')
-    union all
-    select 'extension', extname from pg_extension where extname <> 'plpgsql'
-    union all
-    select 'function', n.nspname || '.' || p.proname
-      from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-     where n.nspname not in ('pg_catalog', 'information_schema')
-    order by 1, 2`.execute(db)
-  return rows
 }
 
 async function userTables(db: Kysely<any>): Promise<string[]> {

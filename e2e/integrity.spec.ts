@@ -68,6 +68,40 @@ test.describe('integrity as operator', () => {
   })
 })
 
+test.describe('integrity settings as operator', () => {
+  asRole('operator')
+
+  test('declares a value set and a role rule, then removes both', async ({ page }) => {
+    await page.goto('/integrity')
+    const sets = page.getByTestId('enum-sets')
+    const addSet = sets.getByTestId('add-enum-set')
+    await addSet.getByLabel('Table').fill('fileupload')
+    await addSet.getByLabel('Column').fill('mime_type')
+    await addSet.getByLabel('Allowed values (comma-separated)').fill('application/pdf, image/png')
+    await addSet.getByRole('button', { name: 'Declare values' }).click()
+    await expect(addSet.getByRole('status')).toHaveText('fileupload.mime_type is now checked against 2 values.')
+    const setRow = sets.locator('tr').filter({ hasText: 'public.fileupload.mime_type' })
+    await expect(setRow).toContainText('application/pdf, image/png')
+    await setRow.getByRole('button', { name: 'Remove' }).click()
+    await expect(setRow).toHaveCount(0)
+
+    const rules = page.getByTestId('role-rules')
+    const addRule = rules.getByTestId('add-role-rule')
+    await addRule.getByLabel('Table').fill('agenda_item')
+    await addRule.getByLabel('Owner column').fill('user_id')
+    await addRule.getByLabel('Rows are').fill('agenda items presented')
+    await addRule.getByLabel('Allowed roles (comma-separated)').fill('student, faculty')
+    await addRule.getByRole('button', { name: 'Save rule' }).click()
+    await expect(addRule.getByRole('status')).toHaveText('Owners of agenda_item.user_id may be: STUDENT, FACULTY.')
+    const ruleRow = rules.locator('tr').filter({ hasText: 'agenda_item.user_id' })
+    await expect(ruleRow).toContainText('agenda items presented')
+    await ruleRow.getByRole('button', { name: 'Remove' }).click()
+    await expect(ruleRow).toHaveCount(0)
+    // The DoR presets stay.
+    await expect(rules.locator('tr').filter({ hasText: 'meeting.created_by' })).toHaveCount(1)
+  })
+})
+
 test.describe('integrity as viewer', () => {
   asRole('viewer')
 
@@ -78,6 +112,9 @@ test.describe('integrity as viewer', () => {
     await expect(page.getByRole('link', { name: 'Fix…' })).toHaveCount(0)
     await expect(page.getByRole('button', { name: 'Validate' })).toHaveCount(0)
     await expect(page.getByTestId('add-soft-relation')).toHaveCount(0)
+    await expect(page.getByTestId('add-enum-set')).toHaveCount(0)
+    await expect(page.getByTestId('add-role-rule')).toHaveCount(0)
+    await expect(page.getByRole('button', { name: 'Remove' })).toHaveCount(0)
     await expect(page.getByRole('button', { name: 'Accept' })).toHaveCount(0)
 
     await relationRow(page, UPLOADS).getByRole('link', { name: 'samples' }).click()

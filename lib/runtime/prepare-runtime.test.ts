@@ -11,28 +11,10 @@ import { loadConfig } from '../config'
 import { createDb } from '../db/connect'
 import { findLivePostmaster, isAlive, stopPostmaster } from '../embedded/postmaster'
 import { DEMO_DATABASE, prepareRuntime, STATE_DATABASE } from './prepare-runtime'
+import { userObjects } from '../../test/user-objects'
 
 const REPO = path.resolve(import.meta.dirname, '../..')
 const ADMIN = { ADMIN_EMAIL: 'first.admin@example.org', ADMIN_PASSWORD: 'first-admin-password-1' }
-
-/** Everything prepareRuntime could have written into a database: relations, schemas, extensions, functions. */
-async function userObjects(db: Kysely<any>) {
-  const { rows } = await sql<{ kind: string; name: string }>`
-    select 'relation' as kind, n.nspname || '.' || c.relname as name
-      from pg_class c join pg_namespace n on n.oid = c.relnamespace
-     where n.nspname not in ('pg_catalog', 'information_schema', 'pg_toast')
-    union all
-    select 'schema', nspname from pg_namespace
-     where nspname not in ('pg_catalog', 'information_schema', 'pg_toast', 'public')
-    union all
-    select 'extension', extname from pg_extension where extname <> 'plpgsql'
-    union all
-    select 'function', n.nspname || '.' || p.proname
-      from pg_proc p join pg_namespace n on n.oid = p.pronamespace
-     where n.nspname not in ('pg_catalog', 'information_schema')
-    order by 1, 2`.execute(db)
-  return rows
-}
 
 async function tables(db: Kysely<any>): Promise<string[]> {
   const { rows } = await sql<{ name: string }>`
