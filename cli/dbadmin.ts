@@ -14,7 +14,7 @@ const COMMANDS: Record<string, { run: (ctx: CliContext) => Promise<void>; help: 
   health: { run: healthCommand, help: 'health [--json]             server version, database size, connections' },
   integrity: {
     run: integrityCommand,
-    help: 'integrity [--json] [--fail-on-findings] | integrity restore --file F  checks; undo an orphan fix',
+    help: 'integrity [--json] [--fail-on-findings] | integrity fixes | integrity restore --fix N|--file F  checks; list and undo orphan fixes',
   },
   migrate: {
     run: migrateCommand,

@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildDemoDatabase } from '../lib/demo/prepare-demo'
+import { startFixJob } from '../lib/integrity/fix-job'
 import { fixOrphans } from '../lib/integrity/fix-orphans'
 import { countOrphans } from '../lib/integrity/orphans'
 import { migrateStateDb } from '../lib/state/migrate-state'
@@ -66,5 +67,32 @@ describe('dbadmin integrity', () => {
     const missing = await runDbadmin(['integrity', 'restore', '--file', path.join(dir, 'nope.jsonl')], env())
     expect(missing.code).toBe(1)
     expect(missing.stderr).toMatch(/^dbadmin: cannot restore .*nope\.jsonl: ENOENT/)
+  })
+
+  it('fixes lists the fix jobs, and restore --fix N puts one back as the page does', async () => {
+    const file = path.join(dir, 'agenda.jsonl')
+    const agenda = { ...uploads, table: 'agenda_item', columns: ['meeting_id'], refTable: 'meeting' }
+    let finished!: () => void
+    const done = new Promise<void>((r) => (finished = r))
+    const fixId = await startFixJob(target.db, state.db, { relation: agenda, mode: 'delete', file, total: 25, startedBy: 'admin@test.local' }, { onDone: () => finished() })
+    await done
+    expect(await countOrphans(target.db, agenda)).toBe(0)
+
+    const listed = await runDbadmin(['integrity', 'fixes', '--json'], env())
+    expect(listed.code).toBe(0)
+    expect(JSON.parse(listed.stdout).fixes).toMatchObject([{ id: fixId, kind: 'fix', status: 'succeeded', mode: 'delete', changed: 25, file }])
+    const text = await runDbadmin(['integrity', 'fixes'], env())
+    expect(lines(text.stdout)[0]).toMatch(new RegExp(`^#${fixId}  succeeded   delete +public\\.agenda_item\\(meeting_id\\) → public\\.meeting\\(id\\)  25/25 rows  admin@test\\.local `))
+
+    const bad = await runDbadmin(['integrity', 'restore', '--fix', 'x1'], env())
+    expect(bad.code).not.toBe(0)
+    expect(bad.stderr).toContain('--fix must be a fix number, not "x1"')
+    const r = await runDbadmin(['integrity', 'restore', '--fix', String(fixId)], env())
+    expect(r.stderr).toBe('')
+    expect(r.stdout.trim()).toMatch(new RegExp(`^Restore #\\d+ of fix #${fixId}: 25 rows of public\\.agenda_item\\(meeting_id\\) → public\\.meeting\\(id\\) put back from ${file.replace(/[.\\]/g, '\\$&')}$`))
+    expect(await countOrphans(target.db, agenda)).toBe(25)
+    const again = await runDbadmin(['integrity', 'restore', '--fix', String(fixId)], env())
+    expect(again.code).toBe(1)
+    expect(again.stderr).toMatch(new RegExp(`^dbadmin: cannot restore fix #${fixId}: Fix #${fixId} was already restored by #\\d+\\.`))
   })
 })

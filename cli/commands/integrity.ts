@@ -1,7 +1,10 @@
 import { createDb } from '../../lib/db/connect'
 import { writeAudit } from '../../lib/audit/audit-log'
 import { findingJson, hasProblem } from '../../lib/integrity/findings'
+import { startRestoreJob } from '../../lib/integrity/fix-job'
 import { restoreFix } from '../../lib/integrity/fix-orphans'
+import { type FixJobStatus, getFixJob, listFixJobs } from '../../lib/integrity/fix-store'
+import { currentDatabase } from '../../lib/migrations/status'
 import { describeRelation } from '../../lib/integrity/types'
 import { planChecks, runChecks } from '../../lib/integrity/run-checks'
 import { CliError, stringFlag } from '../args'
@@ -13,7 +16,8 @@ import type { CliContext } from '../context'
  */
 export async function integrityCommand(ctx: CliContext): Promise<void> {
   if (ctx.args.positional[1] === 'restore') return restoreCommand(ctx)
-  if (ctx.args.positional[1] !== undefined) throw new CliError(`unknown integrity command "${ctx.args.positional[1]}" (restore)`)
+  if (ctx.args.positional[1] === 'fixes') return fixesCommand(ctx)
+  if (ctx.args.positional[1] !== undefined) throw new CliError(`unknown integrity command "${ctx.args.positional[1]}" (restore, fixes)`)
   // Each check is one statement: statement_timeout bounds every check on its own.
   const db = createDb(ctx.targetUrl, {
     max: 2,
@@ -43,8 +47,26 @@ export async function integrityCommand(ctx: CliContext): Promise<void> {
   }
 }
 
-/** `dbadmin integrity restore --file F`: puts back the rows an orphan fix saved (see the audit log for F). */
+/** `dbadmin integrity fixes [--json]`: the orphan fixes and restores on this database, newest first. */
+async function fixesCommand(ctx: CliContext): Promise<void> {
+  const jobs = await listFixJobs(ctx.state(), { targetDatabase: await currentDatabase(ctx.target()), limit: 200 })
+  if (ctx.json) return ctx.print({ fixes: jobs })
+  if (jobs.length === 0) return ctx.out('No fixes on this database.')
+  for (const j of jobs) {
+    const what = j.kind === 'restore' ? `restore of #${j.restoresFix}` : j.mode === 'delete' ? 'delete' : 'set NULL'
+    const restored = j.restoredBy ? ` (restored by #${j.restoredBy.id}: ${j.restoredBy.status})` : ''
+    ctx.out(`#${j.id}  ${j.status.padEnd(11)} ${what.padEnd(16)} ${describeRelation(j.relation)}  ${j.changed}/${j.total} rows  ${j.startedBy} ${j.startedAt.toISOString()}${restored}  ${j.file}`)
+  }
+}
+
+/**
+ * `dbadmin integrity restore --fix N | --file F`: puts back the rows an orphan fix saved. With
+ * --fix it runs as the page's Restore does (recorded with the fix); with --file it works from the
+ * file alone (e.g. after the state database was lost).
+ */
 async function restoreCommand(ctx: CliContext): Promise<void> {
+  const fix = stringFlag(ctx.args, 'fix')
+  if (fix !== undefined) return restoreFixJob(ctx, fix)
   const file = stringFlag(ctx.args, 'file', true)
   const { manifest, restored } = await restoreFix(ctx.target(), file).catch((e: Error) => {
     throw new CliError(`cannot restore ${file}: ${e.message}`, 1)
@@ -60,5 +82,35 @@ async function restoreCommand(ctx: CliContext): Promise<void> {
     message,
   })
   if (ctx.json) return ctx.print({ restored, relation: manifest.relation, mode: manifest.mode, file })
+  ctx.out(message)
+}
+
+async function restoreFixJob(ctx: CliContext, fix: string): Promise<void> {
+  const fixId = /^\d{1,15}$/.test(fix) ? Number(fix) : NaN
+  if (!Number.isSafeInteger(fixId) || fixId < 1) throw new CliError(`--fix must be a fix number, not "${fix}"`)
+  let finished!: (status: FixJobStatus) => void
+  const done = new Promise<FixJobStatus>((resolve) => (finished = resolve))
+  const restoreId = await startRestoreJob(ctx.target(), ctx.state(), { fixId, startedBy: 'cli' }, { onDone: (_id, status) => finished(status) }).catch(
+    (e: Error) => {
+      throw new CliError(`cannot restore fix #${fixId}: ${e.message}`, 1)
+    },
+  )
+  await done
+  const job = (await getFixJob(ctx.state(), restoreId))!
+  const message =
+    job.status === 'succeeded'
+      ? `Restore #${restoreId} of fix #${fixId}: ${job.changed} row${job.changed === 1 ? '' : 's'} of ${describeRelation(job.relation)} put back from ${job.file}`
+      : `Restore #${restoreId} of fix #${fixId} ${job.status}${job.error ? `: ${job.error}` : ''}`
+  await writeAudit(ctx.state(), {
+    actorEmail: 'cli',
+    action: 'integrity.fix.restore',
+    target: `fix job #${fixId}`,
+    input: { fix: fixId },
+    result: job.status === 'succeeded' ? 'ok' : 'failed',
+    code: job.status === 'succeeded' ? 'ok' : 'restore_failed',
+    message,
+  })
+  if (job.status !== 'succeeded') throw new CliError(message, 1)
+  if (ctx.json) return ctx.print({ restore: job })
   ctx.out(message)
 }
