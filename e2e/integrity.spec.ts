@@ -182,7 +182,7 @@ test.describe('integrity as admin', () => {
     expect(saved.headers()['content-type']).toBe('application/x-ndjson; charset=utf-8')
     const savedRows = (await saved.text()).trim().split('\n').map((l) => JSON.parse(l))
     expect(savedRows).toHaveLength(15)
-    expect(savedRows.every((r) => typeof r.agenda_item_id === 'number')).toBe(true)
+    expect(savedRows.every((r) => typeof r.row.agenda_item_id === 'number' && typeof r.record === 'string')).toBe(true)
 
     await runAllChecks(page)
     await expect(relationRow(page, UPLOADS).getByTestId('finding-count')).toHaveText('ok')

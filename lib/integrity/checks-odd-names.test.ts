@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
 import { freshStateDb } from '../../test/state-db'
 import { findingJson } from './findings'
-import { fixOrphans, planFix, restoreFixedRows } from './fix-orphans'
+import { fixOrphans, planFix, readFixManifest, restoreFixedRows } from './fix-orphans'
 import { countOrphans, sampleOrphans } from './orphans'
 import { listSoftRelations, relationsToCheck, saveSoftRelation } from './relations'
 import { planChecks, runChecks } from './run-checks'
@@ -89,20 +89,20 @@ describe('odd names', () => {
 
   it('deletes them in batches, saving every row first, and restores them exactly', async () => {
     const before = await childRows()
-    expect(await planFix(target.db, rel)).toEqual({ count: 3, keyColumns: [CHILD_KEY], canSetNull: true })
+    expect(await planFix(target.db, rel)).toEqual({ count: 3, keyColumns: [CHILD_KEY], canSetNull: true, cascades: [] })
     const file = path.join(dir, 'delete.jsonl')
     const progress: number[] = []
     const r = await fixOrphans(target.db, rel, { mode: 'delete', file, batchSize: 2, onProgress: (p) => void (p.phase === 'changing' && progress.push(p.changed)) })
     expect(r).toEqual({ saved: 3, changed: 3, total: 3, cancelled: false, file })
     expect(progress).toEqual([0, 2, 3])
-    const saved = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+    const saved = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l).row)
     expect(saved).toEqual(before.slice(3, 6))
     expect(Object.keys(saved[0]).sort()).toEqual([CHILD_KEY, REF, 'Menge ÄÖÜ', 'ДВАЖДЫ'].sort())
     expect(await countOrphans(target.db, rel)).toBe(0)
     expect(await childRows()).toHaveLength(4)
 
     // Identity and generated columns: the saved values go back, the generated one is recomputed.
-    expect(await restoreFixedRows(target.db, rel, 'delete', file, [CHILD_KEY])).toEqual({ restored: 3, cancelled: false })
+    expect(await restoreFixedRows(target.db, readFixManifest(file), file)).toEqual({ restored: 3, cancelled: false })
     expect(await childRows()).toEqual(before)
     expect(await countOrphans(target.db, rel)).toBe(3)
   })
@@ -121,7 +121,8 @@ describe('odd names', () => {
     expect(r).toEqual({ saved: 3, changed: 2, total: 3, cancelled: true, file })
     expect(fs.readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(3)
     expect(await countOrphans(target.db, rel)).toBe(1)
-    expect(await restoreFixedRows(target.db, rel, 'set_null', file, [CHILD_KEY])).toEqual({ restored: 3, cancelled: false })
+    // Only the two rows the cancelled fix changed are put back.
+    expect(await restoreFixedRows(target.db, readFixManifest(file), file)).toEqual({ restored: 2, cancelled: false })
     expect(await childRows()).toEqual(before)
   })
 })

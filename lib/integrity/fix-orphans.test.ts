@@ -23,8 +23,8 @@ afterAll(async () => {
 
 describe('fixing orphans', () => {
   it('plans: counts and allowed modes', async () => {
-    expect(await planFix(target.db, agendaMeeting)).toEqual({ count: 25, keyColumns: ['id'], canSetNull: false })
-    expect(await planFix(target.db, uploadAgenda)).toEqual({ count: 15, keyColumns: ['id'], canSetNull: true })
+    expect(await planFix(target.db, agendaMeeting)).toEqual({ count: 25, keyColumns: ['id'], canSetNull: false, cascades: [] })
+    expect(await planFix(target.db, uploadAgenda)).toEqual({ count: 15, keyColumns: ['id'], canSetNull: true, cascades: [] })
   })
 
   it('refuses set NULL on a NOT NULL column', async () => {
@@ -59,7 +59,7 @@ describe('fixing orphans', () => {
     expect(r).toMatchObject({ cancelled: true, saved: 25, changed: 10, total: 25 })
     expect(fs.readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(25)
     expect(await countOrphans(target.db, agendaMeeting)).toBe(15)
-    expect(await restoreFixedRows(target.db, agendaMeeting, 'delete', file, ['id'])).toEqual({ restored: 10, cancelled: false })
+    expect(await restoreFixedRows(target.db, readFixManifest(file), file)).toEqual({ restored: 10, cancelled: false })
     expect(await countOrphans(target.db, agendaMeeting)).toBe(25)
   })
 
@@ -71,8 +71,8 @@ describe('fixing orphans', () => {
     expect(readFixManifest(file)).toMatchObject({ relation: uploadAgenda, mode: 'set_null', keyColumns: ['id'] })
     expect(await restoreFix(target.db, file)).toMatchObject({ restored: 15, cancelled: false })
     expect(await countOrphans(target.db, uploadAgenda)).toBe(15)
-    // restoring again is harmless: the same values are written back
-    expect(await restoreFixedRows(target.db, uploadAgenda, 'set_null', file, ['id'])).toEqual({ restored: 15, cancelled: false })
+    // restoring again is harmless: no reference is NULL any more, so nothing is written
+    expect(await restoreFixedRows(target.db, readFixManifest(file), file)).toEqual({ restored: 0, cancelled: false })
     expect(await countOrphans(target.db, uploadAgenda)).toBe(15)
   })
 

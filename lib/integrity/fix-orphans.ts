@@ -12,28 +12,45 @@ export interface FixPlan {
   keyColumns: string[]
   /** Every reference column allows NULL, so "set to NULL" is possible. */
   canSetNull: boolean
+  /** Foreign keys of other tables that delete or change their rows when rows here are deleted. */
+  cascades: string[]
+}
+
+interface TableFacts extends Omit<FixPlan, 'count'> {
+  /** The table's columns now, in order (dropped ones left out). */
+  columns: string[]
+  /** Plain inheritance children (not partitions): their rows are counted with the parent's. */
+  hasChildren: boolean
 }
 
 export class FixRuleError extends Error {}
 
-/** What the table allows: its primary key (to save and restore rows by) and NULL in the reference. */
-async function fixTableFacts(db: Kysely<any>, rel: Ref): Promise<Omit<FixPlan, 'count'>> {
-  const { rows } = await sql<{ keys: string[] | null; nullable: boolean }>`
+/** What the table allows: its primary key (to save and restore rows by), NULL in the reference, and what a delete cascades to. */
+async function fixTableFacts(db: Kysely<any>, rel: Ref): Promise<TableFacts> {
+  const { rows } = await sql<{ keys: string[] | null; nullable: boolean; columns: string[]; has_children: boolean; cascades: string[] }>`
     select (select array_agg(a.attname::text order by k.ord)
               from pg_constraint p cross join unnest(p.conkey) with ordinality k(attnum, ord)
               join pg_attribute a on a.attrelid = p.conrelid and a.attnum = k.attnum
              where p.conrelid = c.oid and p.contype = 'p') as keys,
-           not exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = any(${rel.columns}::text[]) and a.attnotnull) as nullable
+           not exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = any(${rel.columns}::text[]) and a.attnotnull) as nullable,
+           array(select a.attname::text from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped order by a.attnum) as columns,
+           exists (select 1 from pg_inherits i join pg_class ch on ch.oid = i.inhrelid where i.inhparent = c.oid and not ch.relispartition) as has_children,
+           array(select format('%s.%s (%s): ON DELETE %s', fn.nspname, fc.relname, f.conname,
+                               case f.confdeltype when 'c' then 'CASCADE' when 'n' then 'SET NULL' else 'SET DEFAULT' end)
+                   from pg_constraint f join pg_class fc on fc.oid = f.conrelid join pg_namespace fn on fn.oid = fc.relnamespace
+                  where f.contype = 'f' and f.confrelid = c.oid and f.conparentid = 0 and f.confdeltype in ('c', 'n', 'd')
+                  order by 1) as cascades
     from pg_class c join pg_namespace n on n.oid = c.relnamespace
-    where n.nspname = ${rel.schema} and c.relname = ${rel.table}
+    where n.nspname = ${rel.schema} and c.relname = ${rel.table} and c.relkind in ('r', 'p')
   `.execute(db)
-  if (!rows[0]) throw new FixRuleError(`There is no table ${rel.schema}.${rel.table}.`)
-  return { keyColumns: rows[0].keys ?? [], canSetNull: rows[0].nullable }
+  const r = rows[0]
+  if (!r) throw new FixRuleError(`There is no table ${rel.schema}.${rel.table}.`)
+  return { keyColumns: r.keys ?? [], canSetNull: r.nullable, columns: r.columns, hasChildren: r.has_children, cascades: r.cascades }
 }
 
 /** The dry run: how many rows a fix would change, and which fixes the table allows. */
 export async function planFix(db: Kysely<any>, rel: Ref): Promise<FixPlan> {
-  const facts = await fixTableFacts(db, rel)
+  const { columns: _c, hasChildren: _h, ...facts } = await fixTableFacts(db, rel)
   const { rows: n } = await sql<{ n: number }>`
     select count(*)::int8 as n from ${sql.id(rel.schema, rel.table)} as c where ${orphanCondition(rel)}
   `.execute(db)
@@ -56,11 +73,18 @@ export interface FixResult {
   file: string
 }
 
-/** Written beside the saved rows (`<file>.meta.json`): what restoring them needs. */
+/**
+ * Written beside the saved rows (`<file>.meta.json`): what restoring them needs. Format 2 files
+ * hold one `{"row": {…}, "record": "(…)"}` per line: the row as JSON to read, and as PostgreSQL's
+ * own row text, which restores every type exactly. Format 1 lines are the JSON row alone.
+ */
 export interface FixManifest {
+  format?: 2
   relation: Ref
   mode: FixMode
   keyColumns: string[]
+  /** The table's columns when the rows were saved (format 2). */
+  columns?: string[]
   savedAt: string
 }
 
@@ -72,10 +96,26 @@ export function readFixManifest(file: string): FixManifest {
   return JSON.parse(fs.readFileSync(manifestPath(file), 'utf8')) as FixManifest
 }
 
-/** The rows' keys as a typed record set: jsonb_populate_recordset with the table's own row type. */
-function keySet(rel: Ref, keyColumns: string[], keys: Record<string, unknown>[]) {
-  return sql`(select ${sql.join(keyColumns.map((k) => sql.id('r', k)))}
-    from jsonb_populate_recordset(null::${sql.id(rel.schema, rel.table)}, ${JSON.stringify(keys)}::jsonb) as r)`
+/**
+ * Saved lines as a set of typed rows `s.rec` (format 2), parsed by PostgreSQL from the lines' own
+ * text: no value passes through a JavaScript number on the way.
+ */
+function savedRecords(rel: Ref, lines: string[]) {
+  return sql`(select e->>'record' as rec_text, (e->>'record')::${sql.id(rel.schema, rel.table)} as rec
+    from jsonb_array_elements(${`[${lines.join(',')}]`}::jsonb) as e)`
+}
+
+/** c's key equals the saved record's key. */
+function sameKey(keyColumns: string[]) {
+  return sql.join(
+    keyColumns.map((k) => sql`${sql.id('c', k)} = (s.rec).${sql.id(k)}`),
+    sql` and `,
+  )
+}
+
+/** Row text with float digits that round-trip, whatever the database's default. */
+async function exactFloats(trx: Kysely<any>): Promise<void> {
+  await sql`select set_config('extra_float_digits', '3', true)`.execute(trx)
 }
 
 /**
@@ -106,9 +146,11 @@ export async function fixOrphans(
   if (opts.mode === 'set_null' && !plan.canSetNull) {
     throw new FixRuleError(`${rel.columns.join(', ')} ${rel.columns.length === 1 ? 'does' : 'do'} not allow NULL: only deleting is possible.`)
   }
+  if (plan.hasChildren) {
+    throw new FixRuleError(`${rel.schema}.${rel.table} has inheritance child tables, whose rows would be saved without their own columns: fix them by hand.`)
+  }
   const batchSize = Math.min(Math.max(Math.trunc(opts.batchSize ?? 5000), 1), 50_000)
   const keyIds = plan.keyColumns.map((k) => sql.id('c', k))
-  const keyOf = (row: Record<string, unknown>) => Object.fromEntries(plan.keyColumns.map((k) => [k, row[k]]))
   fs.mkdirSync(path.dirname(opts.file), { recursive: true })
   const out = fs.openSync(opts.file, 'wx', 0o600)
   let saved = 0
@@ -116,17 +158,20 @@ export async function fixOrphans(
   let cancelledWhileSaving = false
   try {
     // 1. Save every affected row: one scan through a cursor, so the file is one consistent snapshot.
+    //    The lines come from PostgreSQL as text and are written untouched.
     await opts.onProgress?.({ phase: 'saving', saved, changed: 0, total })
     await db.transaction().execute(async (trx) => {
       // Every row is read: plan for all of them (a hash anti-join), not for a fast first batch.
       await sql`select set_config('cursor_tuple_fraction', '1', true)`.execute(trx)
+      await exactFloats(trx)
       await sql`declare dbadmin_fix_rows no scroll cursor for
-        select to_jsonb(c) as row from ${sql.id(rel.schema, rel.table)} as c
+        select jsonb_build_object('row', to_jsonb(c.*), 'record', row(c.*)::text)::text as line
+        from ${sql.id(rel.schema, rel.table)} as c
         where ${orphanCondition(rel)} order by ${sql.join(keyIds)}`.execute(trx)
       while (true) {
-        const { rows } = await sql<{ row: Record<string, unknown> }>`fetch forward ${sql.lit(batchSize)} from dbadmin_fix_rows`.execute(trx)
+        const { rows } = await sql<{ line: string }>`fetch forward ${sql.lit(batchSize)} from dbadmin_fix_rows`.execute(trx)
         if (rows.length === 0) break
-        fs.writeSync(out, rows.map((r) => JSON.stringify(r.row)).join('\n') + '\n')
+        fs.writeSync(out, rows.map((r) => r.line).join('\n') + '\n')
         saved += rows.length
         total = Math.max(total, saved)
         await opts.onProgress?.({ phase: 'saving', saved, changed: 0, total })
@@ -146,41 +191,59 @@ export async function fixOrphans(
   if (cancelledWhileSaving) {
     // Nothing changed yet: an incomplete copy would only mislead.
     fs.rmSync(opts.file, { force: true })
+    await opts.onProgress?.({ phase: 'saving', saved: 0, changed: 0, total })
     return { saved: 0, changed: 0, total, cancelled: true, file: opts.file }
   }
   total = saved
   const manifest: FixManifest = {
+    format: 2,
     relation: { schema: rel.schema, table: rel.table, columns: rel.columns, refSchema: rel.refSchema, refTable: rel.refTable, refColumns: rel.refColumns },
     mode: opts.mode,
     keyColumns: plan.keyColumns,
+    columns: plan.columns,
     savedAt: new Date().toISOString(),
   }
-  fs.writeFileSync(manifestPath(opts.file), JSON.stringify(manifest, null, 2) + '\n', { mode: 0o600 })
+  writeSynced(manifestPath(opts.file), JSON.stringify(manifest, null, 2) + '\n')
 
   // 2. Change them in batches read back from the file (memory stays flat), each its own transaction.
+  //    A row is changed only while it is still an orphan, and deleted only while it is still exactly
+  //    as saved: an edit made meanwhile is not lost to a restore of the older copy.
   let changed = 0
   await opts.onProgress?.({ phase: 'changing', saved, changed, total })
-  for await (const rows of savedRowBatches(opts.file, batchSize)) {
+  for await (const lines of savedLineBatches(opts.file, batchSize)) {
     if (await opts.isCancelled?.()) return { saved, changed, total, cancelled: true, file: opts.file }
-    const batch = keySet(rel, plan.keyColumns, rows.map(keyOf))
-    const target = sql`(${sql.join(keyIds)}) in ${batch} and ${orphanCondition(rel)}`
-    const result =
-      opts.mode === 'delete'
-        ? await sql`delete from ${sql.id(rel.schema, rel.table)} as c where ${target}`.execute(db)
-        : await sql`update ${sql.id(rel.schema, rel.table)} as c set ${sql.join(rel.columns.map((col) => sql`${sql.id(col)} = null`))} where ${target}`.execute(db)
+    const result = await db.transaction().execute(async (trx) => {
+      await exactFloats(trx)
+      const s = savedRecords(rel, lines)
+      return opts.mode === 'delete'
+        ? sql`delete from ${sql.id(rel.schema, rel.table)} as c using ${s} as s
+            where ${sameKey(plan.keyColumns)} and row(c.*)::text = s.rec_text and ${orphanCondition(rel)}`.execute(trx)
+        : sql`update ${sql.id(rel.schema, rel.table)} as c set ${sql.join(rel.columns.map((col) => sql`${sql.id(col)} = null`))}
+            from ${s} as s where ${sameKey(plan.keyColumns)} and ${orphanCondition(rel)}`.execute(trx)
+    })
     changed += Number(result.numAffectedRows ?? 0)
     await opts.onProgress?.({ phase: 'changing', saved, changed, total })
   }
   return { saved, changed, total, cancelled: false, file: opts.file }
 }
 
-/** The saved rows of a fix file, `size` at a time, read line by line. */
-export async function* savedRowBatches(file: string, size: number): AsyncGenerator<Record<string, unknown>[]> {
+function writeSynced(file: string, text: string): void {
+  const fd = fs.openSync(file, 'w', 0o600)
+  try {
+    fs.writeSync(fd, text)
+    fs.fsyncSync(fd)
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
+/** The saved lines of a fix file, `size` at a time, read line by line and left unparsed. */
+export async function* savedLineBatches(file: string, size: number): AsyncGenerator<string[]> {
   const lines = readline.createInterface({ input: fs.createReadStream(file, 'utf8'), crlfDelay: Infinity })
-  let batch: Record<string, unknown>[] = []
+  let batch: string[] = []
   for await (const line of lines) {
     if (!line) continue
-    batch.push(JSON.parse(line) as Record<string, unknown>)
+    batch.push(line)
     if (batch.length >= size) {
       yield batch
       batch = []
@@ -192,7 +255,7 @@ export async function* savedRowBatches(file: string, size: number): AsyncGenerat
 /** How many rows a fix file holds (its lines), without reading it into memory. */
 export async function countSavedRows(file: string): Promise<number> {
   let n = 0
-  for await (const batch of savedRowBatches(file, 10_000)) n += batch.length
+  for await (const batch of savedLineBatches(file, 10_000)) n += batch.length
   return n
 }
 
@@ -205,41 +268,58 @@ export interface RestoreOptions {
 /** Restores a saved fix from its file alone, reading the relation and mode from the manifest beside it. */
 export async function restoreFix(db: Kysely<any>, file: string, opts: RestoreOptions = {}): Promise<{ manifest: FixManifest; restored: number; cancelled: boolean }> {
   const manifest = readFixManifest(file)
-  const { restored, cancelled } = await restoreFixedRows(db, manifest.relation, manifest.mode, file, manifest.keyColumns, opts)
+  const { restored, cancelled } = await restoreFixedRows(db, manifest, file, opts)
   return { manifest, restored, cancelled }
 }
 
 /**
  * Puts back rows saved by fixOrphans, in batches of their own transactions: re-inserts deleted rows
- * (rows already there are left alone) or restores the references. Running it again is harmless.
+ * (rows that exist again are left alone), or gives NULLed references their values back (only where
+ * they are still NULL, so rows the fix left alone or someone repaired since are not touched). Running
+ * it again is harmless. When the table's columns are as they were, rows come back exactly from
+ * PostgreSQL's row text; otherwise from the JSON, for the columns both have (new ones get defaults).
  */
-export async function restoreFixedRows(
-  db: Kysely<any>,
-  rel: Ref,
-  mode: FixMode,
-  file: string,
-  keyColumns: string[],
-  opts: RestoreOptions = {},
-): Promise<{ restored: number; cancelled: boolean }> {
-  const { rows: cols } = await sql<{ name: string }>`
-    select a.attname as name from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
-    where n.nspname = ${rel.schema} and c.relname = ${rel.table} and a.attnum > 0 and not a.attisdropped and a.attgenerated = ''
+export async function restoreFixedRows(db: Kysely<any>, manifest: FixManifest, file: string, opts: RestoreOptions = {}): Promise<{ restored: number; cancelled: boolean }> {
+  const rel = manifest.relation
+  const { rows: cols } = await sql<{ name: string; generated: boolean }>`
+    select a.attname as name, a.attgenerated <> '' as generated
+    from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+    where n.nspname = ${rel.schema} and c.relname = ${rel.table} and c.relkind in ('r', 'p') and a.attnum > 0 and not a.attisdropped
     order by a.attnum
   `.execute(db)
   if (cols.length === 0) throw new FixRuleError(`There is no table ${rel.schema}.${rel.table} to restore rows into.`)
-  const columns = cols.map((c) => c.name)
+  const exact = manifest.format === 2 && JSON.stringify(manifest.columns) === JSON.stringify(cols.map((c) => c.name))
+  const savedColumns = manifest.format === 2 ? manifest.columns : await firstLineColumns(file)
+  const insertable = cols.filter((c) => !c.generated && (exact || savedColumns?.includes(c.name))).map((c) => c.name)
+  const stillNull = sql.join(
+    rel.columns.map((col) => sql`${sql.id('c', col)} is null`),
+    sql` and `,
+  )
+  const value = (col: string) => (exact ? sql`(s.rec).${sql.id(col)}` : sql`${sql.id('s', col)}`)
   let restored = 0
-  for await (const rows of savedRowBatches(file, Math.min(Math.max(opts.batchSize ?? 5000, 1), 50_000))) {
+  for await (const lines of savedLineBatches(file, Math.min(Math.max(opts.batchSize ?? 5000, 1), 50_000))) {
     if (await opts.isCancelled?.()) return { restored, cancelled: true }
-    const records = sql`jsonb_populate_recordset(null::${sql.id(rel.schema, rel.table)}, ${JSON.stringify(rows)}::jsonb) as r`
-    const result =
-      mode === 'delete'
-        ? await sql`insert into ${sql.id(rel.schema, rel.table)} (${sql.join(columns.map((c) => sql.id(c)))}) overriding system value
-            select ${sql.join(columns.map((c) => sql.id('r', c)))} from ${records} on conflict do nothing`.execute(db)
-        : await sql`update ${sql.id(rel.schema, rel.table)} as c set ${sql.join(rel.columns.map((col) => sql`${sql.id(col)} = ${sql.id('r', col)}`))}
-            from ${records} where ${sql.join(keyColumns.map((k) => sql`${sql.id('c', k)} = ${sql.id('r', k)}`), sql` and `)}`.execute(db)
+    const source = exact
+      ? savedRecords(rel, lines)
+      : sql`(select r.* from jsonb_populate_recordset(null::${sql.id(rel.schema, rel.table)},
+          ${manifest.format === 2 ? sql`(select jsonb_agg(e->'row') from jsonb_array_elements(${`[${lines.join(',')}]`}::jsonb) as e)` : sql`${`[${lines.join(',')}]`}::jsonb`}) as r)`
+    const match = exact ? sameKey(manifest.keyColumns) : sql.join(manifest.keyColumns.map((k) => sql`${sql.id('c', k)} = ${sql.id('s', k)}`), sql` and `)
+    const result = await db.transaction().execute(async (trx) => {
+      await exactFloats(trx)
+      return manifest.mode === 'delete'
+        ? sql`insert into ${sql.id(rel.schema, rel.table)} (${sql.join(insertable.map((c) => sql.id(c)))}) overriding system value
+            select ${sql.join(insertable.map(value))} from ${source} as s on conflict do nothing`.execute(trx)
+        : sql`update ${sql.id(rel.schema, rel.table)} as c set ${sql.join(rel.columns.map((col) => sql`${sql.id(col)} = ${value(col)}`))}
+            from ${source} as s where ${match} and ${stillNull}`.execute(trx)
+    })
     restored += Number(result.numAffectedRows ?? 0)
     await opts.onProgress?.(restored)
   }
   return { restored, cancelled: false }
+}
+
+/** The column names of a format 1 file's first row. */
+async function firstLineColumns(file: string): Promise<string[] | undefined> {
+  for await (const [line] of savedLineBatches(file, 1)) return Object.keys(JSON.parse(line) as object)
+  return undefined
 }
