@@ -34,8 +34,9 @@ export function targetDb(): Kysely<any> {
  */
 export function integrityTargetDb(): Kysely<any> {
   const env = serverEnv()
+  // A fix holds one connection for its cursor while a run counts on another: room for both and the page's actions.
   return pool('integrity', env.targetUrl, {
-    max: 2,
+    max: 4,
     applicationName: 'dbadmin integrity',
     statementTimeoutMs: env.integrityCheckTimeoutMs,
   })

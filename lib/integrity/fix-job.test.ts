@@ -133,6 +133,8 @@ describe('fix jobs', () => {
     await sql`update integrity_fix set status = 'running', heartbeat_at = now() - interval '10 minutes' where id = ${id}`.execute(state.db)
     expect(await getFixJob(state.db, id)).toMatchObject({ status: 'interrupted' })
     expect(await activeFixJob(state.db, dbName)).toBeNull()
+    // Nothing would read a cancel request any more: say it is not running.
+    expect(await requestFixCancel(state.db, id)).toBe(false)
     const restoreId = await startRestoreJob(target.db, state.db, { fixId: id, startedBy: by })
     expect(await until(restoreId)).toMatchObject({ status: 'succeeded', changed: 3 })
     expect(await countOrphans(target.db, uploads)).toBe(3)
@@ -152,5 +154,17 @@ describe('fix jobs', () => {
     await expect(startRestoreJob(target.db, state.db, { fixId: id, startedBy: by })).rejects.toThrow(
       `Fix #${id} stopped while saving rows, before changing any: there is nothing to restore.`,
     )
+  })
+
+  it('keeps the row values PostgreSQL quotes in an error out of the job record, which every role can read', async () => {
+    await sql`create table vault_parent (id int primary key)`.execute(target.db)
+    await sql`create table vault (id int primary key, parent_id int check (parent_id is not null), api_token text)`.execute(target.db)
+    await sql`insert into vault values (1, 5, 'sk_live_SECRET')`.execute(target.db)
+    const rel = { schema: 'public', table: 'vault', columns: ['parent_id'], refSchema: 'public', refTable: 'vault_parent', refColumns: ['id'] }
+    const id = await startFixJob(target.db, state.db, { relation: rel, mode: 'set_null', file: path.join(dir, 'vault.jsonl'), total: 1, startedBy: by })
+    const job = await until(id)
+    expect(job.status).toBe('failed')
+    expect(job.error).toContain('violates check constraint "vault_parent_id_check"')
+    expect(job.error).not.toContain('sk_live_SECRET')
   })
 })

@@ -23,11 +23,13 @@ export interface FixJobOptions {
   onDone?: (id: number, status: FixJobStatus) => Promise<void> | void
 }
 
-/** A database error's text for the job record, without connection strings. */
+/**
+ * A database error's text for the job record, which every role can read: PostgreSQL's message
+ * without its detail (the detail may quote a whole row, secrets included), no connection strings.
+ */
 function jobError(e: unknown): string {
-  const err = e as { message?: string; detail?: string }
-  const text = err?.detail ? `${err.message} (${err.detail})` : String(err?.message ?? e)
-  return text.replace(/postgres(ql)?:\/\/\S+/g, '[url]').slice(0, 1000)
+  const err = e as { message?: string }
+  return String(err?.message ?? e).replace(/postgres(ql)?:\/\/\S+/g, '[url]').slice(0, 1000)
 }
 
 /** Runs `work` with a heartbeat, and records how it ended: succeeded, cancelled or failed. */

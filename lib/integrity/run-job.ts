@@ -37,13 +37,28 @@ export async function executeIntegrityRun(target: Kysely<any>, state: Kysely<any
   let written = Promise.resolve()
   // Writes are chained so that they never overlap or reorder; each also beats the heart, which
   // keeps a run busy in one long check (up to INTEGRITY_CHECK_TIMEOUT_MS) from looking dead.
+  let flushing = false
   const flush = () =>
     (written = written.catch(() => {}).then(async () => {
       const found = pending.splice(0)
-      await saveFindings(state, runId, found)
+      try {
+        await saveFindings(state, runId, found)
+      } catch (e) {
+        // Kept for the next flush; the last one fails the run if they still cannot be saved.
+        pending.unshift(...found)
+        throw e
+      }
       await markProgress(state, runId, progress)
     }))
-  const timer = setInterval(() => void flush().catch((e: unknown) => console.error(`integrity run #${runId}: progress not saved:`, e)), FLUSH_MS)
+  const tick = () => {
+    // A slow state database must not pile up writes: skip a beat while one is under way.
+    if (flushing) return
+    flushing = true
+    void flush()
+      .catch((e: unknown) => console.error(`integrity run #${runId}: progress not saved:`, e))
+      .finally(() => (flushing = false))
+  }
+  const timer = setInterval(tick, FLUSH_MS)
   timer.unref()
   try {
     await markProgress(state, runId, { status: 'running', current: 'planning' })

@@ -22,13 +22,17 @@ export async function jobCancelRequested(state: Kysely<any>, table: JobTable, id
   return !!row?.cancel_requested
 }
 
-/** Asks a queued or running job to stop at its next safe point; false when it is not running. */
-export async function requestJobCancel(state: Kysely<any>, table: JobTable, id: number): Promise<boolean> {
+/**
+ * Asks a queued or running job to stop at its next safe point; false when it is not running, or
+ * its process stopped beating (nothing would read the request).
+ */
+export async function requestJobCancel(state: Kysely<any>, table: JobTable, id: number, staleSeconds: number): Promise<boolean> {
   const r = await state
     .updateTable(table)
     .set({ cancel_requested: true })
     .where('id', '=', id)
     .where('status', 'in', ['queued', 'running'])
+    .where('heartbeat_at', '>', sql<Date>`now() - make_interval(secs => ${staleSeconds})`)
     .executeTakeFirst()
   return Number(r.numUpdatedRows) > 0
 }

@@ -13,6 +13,8 @@ interface Props {
   /** The dry run: orphans now (planFix). */
   count: number
   canSetNull: boolean
+  /** Foreign keys whose ON DELETE changes other tables' rows (planFix). */
+  cascades: string[]
   hasPrimaryKey: boolean
   backupDir: string
   /** Why no fix can start now (another fix or restore is running), or null. */
@@ -28,7 +30,7 @@ function confirmationText(mode: Mode, count: number): string {
  * it), read what happens, type the confirmation text exactly. The server recounts and refuses when
  * the count changed since this dry run.
  */
-export function FixPanel({ relation, count, canSetNull, hasPrimaryKey, backupDir, busy }: Props) {
+export function FixPanel({ relation, count, canSetNull, cascades, hasPrimaryKey, backupDir, busy }: Props) {
   const router = useRouter()
   const [mode, setMode] = useState<Mode>(canSetNull ? 'set_null' : 'delete')
   const [typed, setTyped] = useState('')
@@ -103,10 +105,23 @@ export function FixPanel({ relation, count, canSetNull, hasPrimaryKey, backupDir
               row only if it is still an orphan. You can follow it and cancel it below; a cancel stops between batches.
             </li>
             <li>Restore, below, puts the saved rows back.</li>
-            {mode === 'delete' ? (
+            {mode === 'delete' && cascades.length === 0 ? (
               <li>Rows of other tables that reference the deleted rows are not changed here: their own foreign keys apply.</li>
             ) : null}
           </ul>
+          {mode === 'delete' && cascades.length > 0 ? (
+            <div className="banner warn" data-testid="fix-cascades">
+              Deleting these rows also deletes or changes rows of other tables through their foreign keys, and those rows
+              are not saved: Restore cannot bring them back.
+              <ul>
+                {cascades.map((c) => (
+                  <li key={c} className="mono">
+                    {c}
+                  </li>
+                ))}
+              </ul>
+            </div>
+          ) : null}
           <label htmlFor={confirmId}>
             Type <code>{expected}</code> to confirm
           </label>

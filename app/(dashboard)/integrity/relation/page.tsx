@@ -100,6 +100,7 @@ export default async function RelationPage({ searchParams }: { searchParams: Pro
             }}
             count={plan.count}
             canSetNull={plan.canSetNull}
+            cascades={plan.cascades}
             hasPrimaryKey={plan.keyColumns.length > 0}
             backupDir={path.join(loadConfig().dataPath, 'backups')}
             busy={busy ? `${busy.kind === 'fix' ? 'Fix' : 'Restore'} #${busy.id} is running on ${busy.relation.schema}.${busy.relation.table}: one job at a time per database.` : null}

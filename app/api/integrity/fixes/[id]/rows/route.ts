@@ -6,6 +6,7 @@ import { ActionError } from '@/lib/auth/action-result'
 import { requestClientIp, sessionClaims } from '@/lib/auth/current-user'
 import { runGuarded } from '@/lib/auth/guarded-run'
 import { stateDb } from '@/lib/db/server-dbs'
+import { manifestPath } from '@/lib/integrity/fix-orphans'
 import { getFixJob } from '@/lib/integrity/fix-store'
 
 export const dynamic = 'force-dynamic'
@@ -27,11 +28,19 @@ export async function GET(_request: Request, { params }: { params: Promise<{ id:
       async run(_ctx, input) {
         const job = await getFixJob(stateDb(), input.id)
         if (!job || job.kind !== 'fix') throw new ActionError('not_found', `There is no fix #${input.id}.`)
+        // The manifest is written once every row is saved: before that the file is incomplete.
+        if (!fs.existsSync(manifestPath(job.file))) throw new ActionError('not_found', `Fix #${input.id} has no complete saved rows.`)
         if (!fs.existsSync(job.file)) throw new ActionError('not_found', `The saved rows of fix #${input.id} are gone from ${job.file}.`)
         return { message: `Downloaded the saved rows of fix #${input.id} (${job.file})`, data: { file: job.file } }
       },
     },
-    { stateDb: stateDb(), session: await sessionClaims(), clientIp: await requestClientIp(), rawInput: { id: (await params).id } },
+    {
+      stateDb: stateDb(),
+      session: await sessionClaims(),
+      clientIp: await requestClientIp(),
+      rawInput: { id: (await params).id },
+      logError: (ref, e) => console.error(`[dbadmin] saved rows download error ${ref}:`, e),
+    },
   )
   if (!result.ok) {
     return new Response(result.message + '\n', {
