@@ -203,3 +203,20 @@ describe('deciding every suggestion at once', () => {
     expect(await decideAllSuggestions(target.db, state.db, { status: 'accepted', by: 'operator@test.local' })).toBe(0)
   })
 })
+
+describe('the DoR presets on a database that only looks like DoR-Dash', () => {
+  it('skips a preset whose columns are missing or of another kind, and checks it once they fit', async () => {
+    await sql`create table meeting (code text primary key, id uuid)`.execute(target.db)
+    await sql`create table agenda_item (id int primary key, meeting_id text)`.execute(target.db)
+    const presetTables = async () => (await relationsToCheck(target.db, state.db)).filter((r) => r.source === 'soft').map((r) => r.table)
+    expect(await presetTables()).not.toContain('agenda_item')
+    const { findings } = await runChecks(await planChecks(target.db, state.db))
+    expect(findings.filter((f) => f.error)).toEqual([])
+
+    await sql`alter table meeting drop column id`.execute(target.db)
+    expect(await presetTables()).not.toContain('agenda_item')
+    await sql`alter table meeting add column id bigint unique`.execute(target.db)
+    await sql`alter table agenda_item alter column meeting_id type int using null`.execute(target.db)
+    expect(await presetTables()).toContain('agenda_item')
+  })
+})

@@ -142,6 +142,8 @@ export async function enumValueFindings(db: Kysely<any>, enums: EnumRow[], decla
     join pg_type t on t.oid = a.atttypid
     where t.typcategory = 'S' and s.schemaname !~ '^pg_' and s.schemaname <> 'information_schema'
       and s.most_common_vals is not null
+      -- An inheritance parent has statistics with and without its children: one row per column.
+      and (not s.inherited or c.relkind = 'p')
       and (s.n_distinct between 1 and ${ENUM_LIKE.maxDistinct} or s.n_distinct between -0.01 and 0)
   `.execute(db)
   for (const col of rows) {

@@ -14,7 +14,8 @@ export async function foreignKeyRelations(db: Kysely<any>): Promise<IntegrityRel
     from pg_constraint con
     join pg_class c on c.oid = con.conrelid join pg_namespace n on n.oid = c.relnamespace
     join pg_class fc on fc.oid = con.confrelid join pg_namespace fn on fn.oid = fc.relnamespace
-    where con.contype = 'f' and con.conparentid = 0 and c.relkind in ('r', 'p') and not c.relispartition
+    -- conparentid = 0 leaves out PostgreSQL's copies on partitions, but not a key defined on a partition itself.
+    where con.contype = 'f' and con.conparentid = 0 and c.relkind in ('r', 'p')
       and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
   `.execute(db)
   return rows.map((r) => ({ ...r, source: 'foreign_key' as const })).sort(byRelation)
@@ -180,7 +181,7 @@ export async function suggestRelations(db: Kysely<any>, known: IntegrityRelation
       from pg_index i
       join pg_class c on c.oid = i.indrelid join pg_namespace n on n.oid = c.relnamespace
       join pg_attribute a on a.attrelid = i.indrelid and a.attnum = i.indkey[0]
-      where i.indisprimary and i.indnkeyatts = 1 and c.relkind in ('r', 'p')
+      where i.indisprimary and i.indnkeyatts = 1 and c.relkind in ('r', 'p') and not c.relispartition
         and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
     ),
     candidates as (
@@ -188,7 +189,8 @@ export async function suggestRelations(db: Kysely<any>, known: IntegrityRelation
              substr(a.attname, 1, length(a.attname) - 3) as stem
       from pg_attribute a
       join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
-      where a.attname like '%\\_id' and a.attnum > 0 and not a.attisdropped and c.relkind in ('r', 'p')
+      -- Partitions are checked through their parent: suggesting them again would count rows twice.
+      where a.attname like '%\\_id' and a.attnum > 0 and not a.attisdropped and c.relkind in ('r', 'p') and not c.relispartition
         and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
     )
     select distinct on (cd.schema, cd.tbl, cd.col)
@@ -209,6 +211,38 @@ export async function suggestRelations(db: Kysely<any>, known: IntegrityRelation
     })
 }
 
+/**
+ * The presets (DoR-Dash's relations) whose columns exist on both sides with comparable types: a
+ * database that merely has tables of those names (a `meeting` keyed by text) is not DoR-Dash.
+ */
+async function presetsThatFit(db: Kysely<any>, soft: SoftRelation[]): Promise<Set<number>> {
+  const presets = soft.filter((s) => s.origin === 'preset')
+  if (presets.length === 0) return new Set()
+  const pairs = presets.flatMap((p) =>
+    p.columns.map((col, i) => ({ id: p.id, child: [p.schema, p.table, col], parent: [p.refSchema, p.refTable, p.refColumns[i]] })),
+  )
+  const { rows } = await sql<{ id: number; fits: boolean }>`
+    with pair as (
+      select * from jsonb_to_recordset(${JSON.stringify(pairs)}::jsonb) as x(id int8, child text[], parent text[])
+    ),
+    typ as (
+      select p.id,
+             (select a.atttypid from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+               where n.nspname = p.child[1] and c.relname = p.child[2] and a.attname = p.child[3] and a.attnum > 0 and not a.attisdropped) as child_type,
+             (select a.atttypid from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
+               where n.nspname = p.parent[1] and c.relname = p.parent[2] and a.attname = p.parent[3] and a.attnum > 0 and not a.attisdropped) as parent_type
+      from pair p
+    )
+    select t.id, bool_and(t.child_type is not null and t.parent_type is not null and (
+             t.child_type = t.parent_type
+             or (select typcategory from pg_type where oid = t.child_type) = 'N' and (select typcategory from pg_type where oid = t.parent_type) = 'N'
+             or (select typcategory from pg_type where oid = t.child_type) = 'S' and (select typcategory from pg_type where oid = t.parent_type) = 'S'
+           )) as fits
+    from typ t group by t.id
+  `.execute(db)
+  return new Set(rows.filter((r) => r.fits).map((r) => Number(r.id)))
+}
+
 async function existingTables(db: Kysely<any>): Promise<Set<string>> {
   const { rows } = await sql<{ schema: string; table: string }>`
     select n.nspname as schema, c.relname as table from pg_class c join pg_namespace n on n.oid = c.relnamespace
@@ -224,8 +258,10 @@ async function existingTables(db: Kysely<any>): Promise<Set<string>> {
 export async function relationsToCheck(target: Kysely<any>, state: Kysely<any>): Promise<IntegrityRelation[]> {
   const [fks, soft, tables] = await Promise.all([foreignKeyRelations(target), listSoftRelations(state), existingTables(target)])
   const exists = (schema: string, table: string) => tables.has(JSON.stringify([schema, table]))
-  const accepted = soft
-    .filter((s) => s.status === 'accepted' && exists(s.schema, s.table) && exists(s.refSchema, s.refTable))
+  const present = soft.filter((s) => s.status === 'accepted' && exists(s.schema, s.table) && exists(s.refSchema, s.refTable))
+  const fitting = await presetsThatFit(target, present)
+  const accepted = present
+    .filter((s) => s.origin !== 'preset' || fitting.has(s.id))
     .map(({ id: _i, status: _s, origin: _o, note: _n, createdBy: _c, ...rel }) => rel)
   const suggestions = await suggestRelations(target, [...fks, ...soft])
   const fkKeys = new Set(fks.map(pairsKey))

@@ -35,7 +35,8 @@ export async function schemaChecks(db: Kysely<any>): Promise<Finding[]> {
       from pg_constraint con
       join pg_class c on c.oid = con.conrelid join pg_namespace n on n.oid = c.relnamespace
       join pg_class fc on fc.oid = con.confrelid join pg_namespace fn on fn.oid = fc.relnamespace
-      where con.contype = 'f' and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
+      -- conparentid = 0: the constraint as defined, not PostgreSQL's copies on partitions.
+      where con.contype = 'f' and con.conparentid = 0 and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
         and not exists (
           select 1 from pg_index i
           where i.indrelid = con.conrelid and i.indisvalid
@@ -83,7 +84,8 @@ export async function schemaChecks(db: Kysely<any>): Promise<Finding[]> {
       }),
     )
   }
-  const near = sequences.map(toSequence).filter((s) => (s.usedShare ?? 0) >= INTEGRITY_THRESHOLDS.sequenceUsedShare)
+  // A CYCLE sequence wraps around instead of running out.
+  const near = sequences.map(toSequence).filter((s) => !s.cycle && (s.usedShare ?? 0) >= INTEGRITY_THRESHOLDS.sequenceUsedShare)
   out.push(
     finding({
       check: 'sequence_near_limit',

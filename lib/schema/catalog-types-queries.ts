@@ -31,7 +31,8 @@ export interface EnumRow {
 }
 
 /**
- * Enum types with their labels in order and every column using them (directly or as an array).
+ * Enum types with their labels in order and every column using them (directly, as an array, through a
+ * domain, or as an attribute of a composite type).
  * The columns come from one pass over pg_attribute joined on the type oids, not one scan per enum.
  */
 export async function queryEnums(db: Kysely<any>, includeSystem: boolean): Promise<EnumRow[]> {
@@ -47,11 +48,17 @@ export async function queryEnums(db: Kysely<any>, includeSystem: boolean): Promi
                              order by cn.nspname, c.relname, a.attnum) as used_by
       from enum_type e
       join pg_type t on t.oid = e.oid
-      cross join lateral (values (t.oid), (t.typarray)) as used(typid)
+      -- The type itself, its array, and domains over either (and their arrays).
+      cross join lateral (
+        select t.oid union all select t.typarray
+        union all select d.oid from pg_type d where d.typtype = 'd' and d.typbasetype in (t.oid, t.typarray)
+        union all select d.typarray from pg_type d where d.typtype = 'd' and d.typbasetype in (t.oid, t.typarray) and d.typarray <> 0
+      ) as used(typid)
       join pg_attribute a on a.atttypid = used.typid
       join pg_class c on c.oid = a.attrelid
       join pg_namespace cn on cn.oid = c.relnamespace
-      where a.attnum > 0 and not a.attisdropped and c.relkind in ('r', 'p', 'v', 'm', 'f')
+      -- Composite types ('c') count too: a table column of that type holds the enum.
+      where a.attnum > 0 and not a.attisdropped and c.relkind in ('r', 'p', 'v', 'm', 'f', 'c')
       group by e.oid
     )
     select e.schema, e.name,

@@ -1,0 +1,89 @@
+import { sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
+import { freshStateDb } from '../../test/state-db'
+import { enumChecks } from './enum-checks'
+import { relationsToCheck } from './relations'
+import { planChecks, runChecks } from './run-checks'
+import { schemaChecks } from './schema-checks'
+
+// Catalog corners found by trying the checks on databases unlike DoR-Dash: partitions, domains,
+// composite types, inheritance statistics, cycling sequences.
+let target: FreshDatabase
+let state: FreshDatabase
+
+beforeAll(async () => {
+  ;[target, state] = await Promise.all([freshDatabase('edges'), freshStateDb()])
+})
+afterAll(async () => {
+  await target?.drop()
+  await state?.drop()
+})
+
+describe('partitions', () => {
+  beforeAll(async () => {
+    await sql`create table customers (id int primary key)`.execute(target.db)
+    await sql`insert into customers values (1)`.execute(target.db)
+    await sql`create table orders (id int, customers_id int references customers, created date, primary key (id, created)) partition by range (created)`.execute(target.db)
+    await sql`create table orders_2023 partition of orders for values from ('2023-01-01') to ('2024-01-01')`.execute(target.db)
+    await sql`create table orders_2024 partition of orders for values from ('2024-01-01') to ('2025-01-01')`.execute(target.db)
+    await sql`insert into orders values (1, 1, '2023-05-01'), (2, 1, '2023-06-01'), (3, null, '2024-02-01')`.execute(target.db)
+    await sql`create table payments (id int, region text, cust int, primary key (id, region)) partition by list (region)`.execute(target.db)
+    await sql`create table payments_eu partition of payments for values in ('eu')`.execute(target.db)
+    await sql`create index on payments_eu (cust)`.execute(target.db)
+    await sql`insert into payments values (1, 'eu', 1), (2, 'eu', 42), (3, 'eu', 43)`.execute(target.db)
+    await sql`alter table payments_eu add constraint payments_eu_cust_fk foreign key (cust) references customers not valid`.execute(target.db)
+  })
+
+  it('checks the parent’s key once, not again as suggestions on each partition, and a key defined on a partition', async () => {
+    const rels = (await relationsToCheck(target.db, state.db)).map((r) => `${r.table}(${r.columns}) ${r.source}`)
+    expect(rels.sort()).toEqual(['orders(customers_id) foreign_key', 'payments_eu(cust) foreign_key'])
+    const { findings } = await runChecks(await planChecks(target.db, state.db))
+    const orphans = findings.filter((f) => f.check === 'orphans').map((f) => [f.table, f.count])
+    expect(orphans.sort()).toEqual([
+      ['orders', 0],
+      ['payments_eu', 2],
+    ])
+    expect(findings.filter((f) => f.check === 'not_valid_foreign_key').map((f) => f.table)).toEqual(['payments_eu'])
+  })
+
+  it('reports an unindexed foreign key once, not once per partition copy', async () => {
+    const unindexed = (await schemaChecks(target.db)).filter((f) => f.check === 'unindexed_foreign_key').map((f) => f.table)
+    expect(unindexed).toEqual(['orders'])
+  })
+})
+
+describe('enums and sequences', () => {
+  it('counts an enum used through a domain or a composite type as used', async () => {
+    await sql`create type color as enum ('red', 'green')`.execute(target.db)
+    await sql`create domain color_d as color`.execute(target.db)
+    await sql`create table paint (id int primary key, c color_d)`.execute(target.db)
+    await sql`create type size as enum ('s', 'm')`.execute(target.db)
+    await sql`create type shirt as (sz size)`.execute(target.db)
+    await sql`create table wardrobe (id int primary key, s shirt)`.execute(target.db)
+    await sql`create type lonely as enum ('x')`.execute(target.db)
+    const unused = (await enumChecks(target.db)).find((f) => f.check === 'unused_enum')
+    expect(unused?.values).toEqual(['public.lonely'])
+  })
+
+  it('reports a text column used as an enum once, even on an inheritance parent', async () => {
+    await sql`create type st as enum ('open', 'closed')`.execute(target.db)
+    await sql`create table ticket (id int primary key, status text)`.execute(target.db)
+    await sql`create table bug () inherits (ticket)`.execute(target.db)
+    await sql`insert into ticket select g, case when g % 50 = 0 then 'Open' else 'open' end from generate_series(1, 500) g`.execute(target.db)
+    await sql`insert into bug select g, 'closed' from generate_series(501, 600) g`.execute(target.db)
+    await sql`analyze ticket`.execute(target.db)
+    await sql`analyze bug`.execute(target.db)
+    const values = (await enumChecks(target.db)).filter((f) => f.check === 'enum_values' && f.table === 'ticket')
+    expect(values).toHaveLength(1)
+  })
+
+  it('does not warn about a CYCLE sequence near its end, which wraps around', async () => {
+    await sql`create sequence s_cycle as smallint maxvalue 100 cycle`.execute(target.db)
+    await sql`select setval('s_cycle', 99)`.execute(target.db)
+    await sql`create sequence s_near as smallint maxvalue 100`.execute(target.db)
+    await sql`select setval('s_near', 99)`.execute(target.db)
+    const near = (await schemaChecks(target.db)).find((f) => f.check === 'sequence_near_limit')
+    expect(near?.values).toEqual(['public.s_near'])
+  })
+})
