@@ -23,6 +23,7 @@ export async function integrityCommand(ctx: CliContext): Promise<void> {
     max: 2,
     applicationName: 'dbadmin integrity',
     statementTimeoutMs: ctx.config.INTEGRITY_CHECK_TIMEOUT_MS,
+    rowSecurityOff: true,
   })
   try {
     const steps = await planChecks(db, ctx.state(), { ruleTimeoutMs: ctx.config.INTEGRITY_CHECK_TIMEOUT_MS })

@@ -9,6 +9,11 @@ export interface ConnectOptions {
   statementTimeoutMs?: number
   /** lock_timeout for every session: a statement waiting longer for a lock fails instead of hanging. */
   lockTimeoutMs?: number
+  /**
+   * row_security = off: a query that a row-level security policy would filter fails instead of
+   * quietly seeing fewer rows (an orphan count must not take hidden parents for missing ones).
+   */
+  rowSecurityOff?: boolean
 }
 
 // COUNT(*) and sizes arrive as int8; they fit in a double for anything a dashboard shows.
@@ -23,6 +28,7 @@ export function createPool(url: string, opts: ConnectOptions = {}): pg.Pool {
     application_name: opts.applicationName ?? 'dor-db-admin',
     ...(opts.statementTimeoutMs ? { statement_timeout: opts.statementTimeoutMs } : {}),
     ...(opts.lockTimeoutMs ? { lock_timeout: opts.lockTimeoutMs } : {}),
+    ...(opts.rowSecurityOff ? { options: '-c row_security=off' } : {}),
   })
   // An idle client losing its server (restart, network) must not crash the process.
   pool.on('error', () => {})

@@ -39,6 +39,7 @@ export function integrityTargetDb(): Kysely<any> {
     max: 4,
     applicationName: 'dbadmin integrity',
     statementTimeoutMs: env.integrityCheckTimeoutMs,
+    rowSecurityOff: true,
   })
 }
 

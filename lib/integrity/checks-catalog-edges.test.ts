@@ -2,7 +2,9 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
 import { freshStateDb } from '../../test/state-db'
+import { createDb } from '../db/connect'
 import { enumChecks } from './enum-checks'
+import { countOrphans } from './orphans'
 import { relationsToCheck } from './relations'
 import { planChecks, runChecks } from './run-checks'
 import { schemaChecks } from './schema-checks'
@@ -85,5 +87,37 @@ describe('enums and sequences', () => {
     await sql`select setval('s_near', 99)`.execute(target.db)
     const near = (await schemaChecks(target.db)).find((f) => f.check === 'sequence_near_limit')
     expect(near?.values).toEqual(['public.s_near'])
+  })
+})
+
+describe('row-level security', () => {
+  it('fails a count a policy would filter, instead of taking hidden parents for missing ones', async () => {
+    const role = `rls_owner_${Date.now().toString(36)}`
+    await sql`create role ${sql.id(role)} login password 'rls-pw-1'`.execute(target.db)
+    await sql`create table author (id int primary key, tenant text)`.execute(target.db)
+    await sql`insert into author select g, case when g <= 5 then 't1' else 't2' end from generate_series(1, 10) g`.execute(target.db)
+    await sql`create table book (id int primary key, author_id int references author)`.execute(target.db)
+    await sql`insert into book select g, g % 10 + 1 from generate_series(1, 100) g`.execute(target.db)
+    await sql`alter table author enable row level security`.execute(target.db)
+    await sql`alter table author force row level security`.execute(target.db)
+    await sql`create policy only_t1 on author using (tenant = 't1')`.execute(target.db)
+    await sql`alter table author owner to ${sql.id(role)}`.execute(target.db)
+    await sql`alter table book owner to ${sql.id(role)}`.execute(target.db)
+    const url = new URL(target.url)
+    url.username = role
+    url.password = 'rls-pw-1'
+    const rel = { schema: 'public', table: 'book', columns: ['author_id'], refSchema: 'public', refTable: 'author', refColumns: ['id'] }
+    const filtered = createDb(url.toString(), { max: 1 })
+    const strict = createDb(url.toString(), { max: 1, rowSecurityOff: true })
+    try {
+      // What the policy makes a plain session see: half the authors missing, 50 false orphans.
+      expect(await countOrphans(filtered, rel)).toBe(50)
+      await expect(countOrphans(strict, rel)).rejects.toThrow('query would be affected by row-level security policy for table "author"')
+    } finally {
+      await filtered.destroy()
+      await strict.destroy()
+      await sql`drop table book, author`.execute(target.db)
+      await sql`drop role ${sql.id(role)}`.execute(target.db)
+    }
   })
 })
