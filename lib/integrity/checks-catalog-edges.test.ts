@@ -121,3 +121,17 @@ describe('row-level security', () => {
     }
   })
 })
+
+describe('MATCH FULL', () => {
+  it('counts a reference with some columns NULL as an orphan, as VALIDATE would reject it', async () => {
+    await sql`create table course (id int primary key, a int, b int, unique (a, b))`.execute(target.db)
+    await sql`insert into course values (1, 1, 1)`.execute(target.db)
+    await sql`create table seat (id int primary key, a int, b int)`.execute(target.db)
+    await sql`insert into seat values (1, 1, 1), (2, 1, null), (3, null, 5), (4, null, null), (5, 2, 2)`.execute(target.db)
+    await sql`alter table seat add constraint seat_full foreign key (a, b) references course (a, b) match full not valid`.execute(target.db)
+    const fk = (await relationsToCheck(target.db, state.db)).find((r) => r.table === 'seat')!
+    expect(fk).toMatchObject({ matchFull: true, validated: false })
+    expect(await countOrphans(target.db, fk)).toBe(3)
+    expect(await countOrphans(target.db, { ...fk, matchFull: false })).toBe(1)
+  })
+})

@@ -1,18 +1,24 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely'
 import type { IntegrityRelation } from './types'
 
-type Ref = Pick<IntegrityRelation, 'schema' | 'table' | 'columns' | 'refSchema' | 'refTable' | 'refColumns'>
+type Ref = Pick<IntegrityRelation, 'schema' | 'table' | 'columns' | 'refSchema' | 'refTable' | 'refColumns' | 'matchFull'>
 
 /**
  * Rows of the child whose reference is complete (no NULL column: NULL is never an orphan, as with
  * MATCH SIMPLE foreign keys) and has no parent row. An anti-join the planner can run in parallel.
+ * For a MATCH FULL foreign key, a reference with some columns NULL and others not counts as well.
  */
 export function orphanCondition(rel: Ref, child = 'c', parent = 'p'): RawBuilder<boolean> {
   const notNull = rel.columns.map((col) => sql`${sql.id(child, col)} is not null`)
   const matches = rel.columns.map((col, i) => sql`${sql.id(parent, rel.refColumns[i])} = ${sql.id(child, col)}`)
-  return sql<boolean>`${sql.join(notNull, sql` and `)} and not exists (
+  const noParent = sql`not exists (
     select 1 from ${sql.id(rel.refSchema, rel.refTable)} as ${sql.id(parent)} where ${sql.join(matches, sql` and `)}
   )`
+  if (rel.matchFull && rel.columns.length > 1) {
+    const allNull = rel.columns.map((col) => sql`${sql.id(child, col)} is null`)
+    return sql<boolean>`not (${sql.join(allNull, sql` and `)}) and (not (${sql.join(notNull, sql` and `)}) or ${noParent})`
+  }
+  return sql<boolean>`${sql.join(notNull, sql` and `)} and ${noParent}`
 }
 
 function fromChild(rel: Ref, child = 'c') {

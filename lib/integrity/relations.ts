@@ -10,7 +10,7 @@ export async function foreignKeyRelations(db: Kysely<any>): Promise<IntegrityRel
            fn.nspname as "refSchema", fc.relname as "refTable",
            array(select a.attname::text from unnest(con.confkey) with ordinality k(attnum, ord)
                  join pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.attnum order by k.ord) as "refColumns",
-           con.convalidated as validated
+           con.convalidated as validated, con.confmatchtype = 'f' as "matchFull"
     from pg_constraint con
     join pg_class c on c.oid = con.conrelid join pg_namespace n on n.oid = c.relnamespace
     join pg_class fc on fc.oid = con.confrelid join pg_namespace fn on fn.oid = fc.relnamespace

@@ -11,6 +11,8 @@ export interface IntegrityRelation {
   source: 'foreign_key' | 'soft' | 'suggested'
   /** For foreign keys: false when added NOT VALID and never validated. */
   validated: boolean | null
+  /** For foreign keys declared MATCH FULL: a reference with some but not all columns NULL is a violation too. */
+  matchFull?: boolean
 }
 
 /** What identifies a relation: child columns and parent columns. */
