@@ -135,3 +135,18 @@ describe('MATCH FULL', () => {
     expect(await countOrphans(target.db, { ...fk, matchFull: false })).toBe(1)
   })
 })
+
+describe('a database whose tables only share names with DoR-Dash', () => {
+  it('runs the role checks and DoR rules that fit and quietly skips those that do not', async () => {
+    await sql`create table users (id uuid primary key default gen_random_uuid(), role varchar, email varchar unique)`.execute(target.db)
+    await sql`insert into users (role, email) values ('x', 'A@x.io'), ('x', 'a@x.io')`.execute(target.db)
+    await sql`create table registration_request (id int primary key, status int, processed_by int, username text)`.execute(target.db)
+    await sql`create table meeting (id int primary key, start_time text, end_time timestamptz, created_by int)`.execute(target.db)
+    await sql`create table fileupload (id int primary key, filepath text, file_size text)`.execute(target.db)
+    const { findings } = await runChecks(await planChecks(target.db, state.db))
+    expect(findings.filter((f) => f.error).map((f) => `${f.key}: ${f.error}`)).toEqual([])
+    expect(findings.find((f) => f.check === 'duplicate_identity' && f.columns[0] === 'email')).toMatchObject({ count: 2, values: ['a@x.io'] })
+    expect(findings.filter((f) => f.check === 'role_not_allowed')).toEqual([])
+    expect(findings.filter((f) => f.check === 'rule').map((f) => f.key)).toEqual(['rule:processed_request_without_processor'])
+  })
+})

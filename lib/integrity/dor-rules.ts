@@ -9,6 +9,8 @@ interface DorRule {
   title: string
   tables: string[]
   columns: string[]
+  /** Type categories the columns must have for the rule to mean anything (see findTable). */
+  kinds?: Record<string, string>
   advice: string
   /** Rows of the table (alias t) that break the rule. */
   violation: (t: { schema: string; table: string }, tables: Tables) => RawBuilder<boolean> | null
@@ -23,6 +25,7 @@ export const DOR_RULES: DorRule[] = [
     title: 'Meetings that end before they start',
     tables: ['meeting', 'meetings'],
     columns: ['start_time', 'end_time'],
+    kinds: { start_time: 'D', end_time: 'D' },
     advice: 'Calendars show these wrongly; correct the times.',
     violation: () => sql<boolean>`${col('end_time')} < ${col('start_time')}`,
   },
@@ -52,6 +55,7 @@ export const DOR_RULES: DorRule[] = [
     title: 'Uploads with an empty path or a negative size',
     tables: ['fileupload', 'file_upload', 'fileuploads'],
     columns: ['filepath', 'file_size'],
+    kinds: { filepath: 'S', file_size: 'N' },
     advice: 'The file cannot be served or its size is corrupt; check the files on disk and fix or delete the rows.',
     violation: () => sql<boolean>`coalesce(btrim(${col('filepath')}), '') = '' or ${col('file_size')} < 0`,
   },
@@ -60,29 +64,22 @@ export const DOR_RULES: DorRule[] = [
 export async function dorRuleChecks(db: Kysely<any>, tables: Tables): Promise<Finding[]> {
   const out: Finding[] = []
   for (const rule of DOR_RULES) {
-    const t = findTable(tables, rule.tables, rule.columns)
+    const t = findTable(tables, rule.tables, rule.columns, rule.kinds)
     if (!t) continue
     const where = rule.violation(t, tables)
     if (!where) continue
     const started = Date.now()
-    const { rows } = await sql<{ n: number }>`
-      select count(*)::int8 as n from ${sql.id(t.schema, t.table)} as t where ${where}
-    `.execute(db)
-    const count = Number(rows[0].n)
-    out.push(
-      finding({
-        check: 'rule',
-        key: `rule:${rule.key}`,
-        title: rule.title,
-        schema: t.schema,
-        table: t.table,
-        columns: rule.columns,
-        count,
-        detail: { rule: rule.key },
-        advice: count ? rule.advice : undefined,
-        durationMs: Date.now() - started,
-      }),
-    )
+    const base = { check: 'rule' as const, key: `rule:${rule.key}`, title: rule.title, schema: t.schema, table: t.table, columns: rule.columns, detail: { rule: rule.key } }
+    try {
+      const { rows } = await sql<{ n: number }>`
+        select count(*)::int8 as n from ${sql.id(t.schema, t.table)} as t where ${where}
+      `.execute(db)
+      const count = Number(rows[0].n)
+      out.push(finding({ ...base, count, advice: count ? rule.advice : undefined, durationMs: Date.now() - started }))
+    } catch (e) {
+      // One rule that cannot run (a column of an unexpected type, a timeout) does not take the others with it.
+      out.push(finding({ ...base, count: null, error: (e as Error).message, durationMs: Date.now() - started }))
+    }
   }
   return out
 }

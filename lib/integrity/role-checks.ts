@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import { type Finding, finding } from './findings'
-import { findTable, type liveColumns } from './live-columns'
+import { columnCategory, findTable, type liveColumns } from './live-columns'
 
 /** Which roles may own which rows (kept in the state database, see role-rules.ts). */
 export interface RoleOwnershipRule {
@@ -64,33 +64,44 @@ export async function roleChecks(
       }),
     )
   }
+  const userIdKind = columnCategory(tables, users, 'id')
   for (const rule of rules) {
-    const owner = findTable(tables, [...rule.tables], [rule.column])
+    // The owner column must be of the user id's kind: a rule written for DoR-Dash's integer ids
+    // means nothing against a table of the same name keyed by uuid.
+    const owner = findTable(tables, [...rule.tables], [rule.column], userIdKind ? { [rule.column]: userIdKind } : {})
     if (!owner) continue
-    const { rows } = await sql<{ role: string | null; n: number }>`
-      select usr.role::text as role, count(*)::int8 as n
-      from ${sql.id(owner.schema, owner.table)} as o join ${u} as usr on usr.id = ${sql.id('o', rule.column)}
-      where upper(usr.role::text) <> all(${rule.allowed.map((a) => a.toUpperCase())}::text[]) or usr.role is null
-      group by 1 order by 2 desc
-    `.execute(db)
-    const count = rows.reduce((n, r) => n + Number(r.n), 0)
-    out.push(
-      finding({
-        check: 'role_not_allowed',
-        key: `role_not_allowed:${JSON.stringify([owner.schema, owner.table, rule.column])}`,
-        title: `${rule.what} by users whose role may not`,
-        schema: owner.schema,
-        table: owner.table,
-        columns: [rule.column],
-        refSchema: users.schema,
-        refTable: users.table,
-        refColumns: ['id'],
-        count,
-        values: rows.map((r) => r.role ?? 'NULL'),
-        detail: { allowed: rule.allowed },
-        advice: count ? `Only ${rule.allowed.join(', ')} should own these rows; check the account roles.` : undefined,
-      }),
-    )
+    const base = {
+      check: 'role_not_allowed' as const,
+      key: `role_not_allowed:${JSON.stringify([owner.schema, owner.table, rule.column])}`,
+      title: `${rule.what} by users whose role may not`,
+      schema: owner.schema,
+      table: owner.table,
+      columns: [rule.column],
+      refSchema: users.schema,
+      refTable: users.table,
+      refColumns: ['id'],
+      detail: { allowed: rule.allowed },
+    }
+    try {
+      const { rows } = await sql<{ role: string | null; n: number }>`
+        select usr.role::text as role, count(*)::int8 as n
+        from ${sql.id(owner.schema, owner.table)} as o join ${u} as usr on usr.id = ${sql.id('o', rule.column)}
+        where upper(usr.role::text) <> all(${rule.allowed.map((a) => a.toUpperCase())}::text[]) or usr.role is null
+        group by 1 order by 2 desc
+      `.execute(db)
+      const count = rows.reduce((n, r) => n + Number(r.n), 0)
+      out.push(
+        finding({
+          ...base,
+          count,
+          values: rows.map((r) => r.role ?? 'NULL'),
+          advice: count ? `Only ${rule.allowed.join(', ')} should own these rows; check the account roles.` : undefined,
+        }),
+      )
+    } catch (e) {
+      // One rule that cannot run does not take the role counts and the other checks with it.
+      out.push(finding({ ...base, count: null, error: (e as Error).message }))
+    }
   }
   const unique = await uniqueColumns(db, users)
   for (const column of ['email', 'username']) {
