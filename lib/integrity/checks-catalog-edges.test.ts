@@ -150,3 +150,25 @@ describe('a database whose tables only share names with DoR-Dash', () => {
     expect(findings.filter((f) => f.check === 'rule').map((f) => f.key)).toEqual(['rule:processed_request_without_processor'])
   })
 })
+
+describe('collations', () => {
+  it('compares under the key’s collation, as the foreign key does', async () => {
+    await sql`create table kc (k text collate "C" primary key)`.execute(target.db)
+    await sql`insert into kc values ('x')`.execute(target.db)
+    await sql`create table uses_kc (id int primary key, k text collate "POSIX" references kc)`.execute(target.db)
+    await sql`insert into uses_kc values (1, 'x')`.execute(target.db)
+    await sql`create collation ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false)`.execute(target.db)
+    await sql`create table kd (k text primary key)`.execute(target.db)
+    await sql`insert into kd values ('Hello')`.execute(target.db)
+    await sql`create table uses_kd (id int primary key, k text collate ci)`.execute(target.db)
+    await sql`insert into uses_kd values (1, 'hello')`.execute(target.db)
+    await sql`alter table uses_kd add constraint ukd foreign key (k) references kd not valid`.execute(target.db)
+    const rels = await relationsToCheck(target.db, state.db)
+    const kc = rels.find((r) => r.table === 'uses_kc')!
+    const kd = rels.find((r) => r.table === 'uses_kd')!
+    expect(kd.collations).toEqual([['pg_catalog', 'default']])
+    expect(await countOrphans(target.db, kc)).toBe(0)
+    expect(await countOrphans(target.db, kd)).toBe(1)
+    await expect(sql`alter table uses_kd validate constraint ukd`.execute(target.db)).rejects.toThrow('violates foreign key constraint')
+  })
+})

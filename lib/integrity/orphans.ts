@@ -1,7 +1,7 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely'
 import type { IntegrityRelation } from './types'
 
-type Ref = Pick<IntegrityRelation, 'schema' | 'table' | 'columns' | 'refSchema' | 'refTable' | 'refColumns' | 'matchFull'>
+type Ref = Pick<IntegrityRelation, 'schema' | 'table' | 'columns' | 'refSchema' | 'refTable' | 'refColumns' | 'matchFull' | 'collations'>
 
 /**
  * Rows of the child whose reference is complete (no NULL column: NULL is never an orphan, as with
@@ -10,7 +10,11 @@ type Ref = Pick<IntegrityRelation, 'schema' | 'table' | 'columns' | 'refSchema' 
  */
 export function orphanCondition(rel: Ref, child = 'c', parent = 'p'): RawBuilder<boolean> {
   const notNull = rel.columns.map((col) => sql`${sql.id(child, col)} is not null`)
-  const matches = rel.columns.map((col, i) => sql`${sql.id(parent, rel.refColumns[i])} = ${sql.id(child, col)}`)
+  const matches = rel.columns.map((col, i) => {
+    const coll = rel.collations?.[i]
+    const value = coll ? sql`${sql.id(child, col)} collate ${sql.id(coll[0], coll[1])}` : sql.id(child, col)
+    return sql`${sql.id(parent, rel.refColumns[i])} = ${value}`
+  })
   const noParent = sql`not exists (
     select 1 from ${sql.id(rel.refSchema, rel.refTable)} as ${sql.id(parent)} where ${sql.join(matches, sql` and `)}
   )`

@@ -10,7 +10,16 @@ export async function foreignKeyRelations(db: Kysely<any>): Promise<IntegrityRel
            fn.nspname as "refSchema", fc.relname as "refTable",
            array(select a.attname::text from unnest(con.confkey) with ordinality k(attnum, ord)
                  join pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.attnum order by k.ord) as "refColumns",
-           con.convalidated as validated, con.confmatchtype = 'f' as "matchFull"
+           con.convalidated as validated, con.confmatchtype = 'f' as "matchFull",
+           -- Where the two sides' collations differ, the key's (as PostgreSQL's own check compares).
+           array(select case when ca.attcollation <> 0 and pa.attcollation <> 0 and ca.attcollation <> pa.attcollation
+                             then json_build_array(cn.nspname, co.collname) end
+                   from unnest(con.conkey, con.confkey) with ordinality k(ck, pk, ord)
+                   join pg_attribute ca on ca.attrelid = con.conrelid and ca.attnum = k.ck
+                   join pg_attribute pa on pa.attrelid = con.confrelid and pa.attnum = k.pk
+                   left join pg_collation co on co.oid = pa.attcollation
+                   left join pg_namespace cn on cn.oid = co.collnamespace
+                  order by k.ord) as collations
     from pg_constraint con
     join pg_class c on c.oid = con.conrelid join pg_namespace n on n.oid = c.relnamespace
     join pg_class fc on fc.oid = con.confrelid join pg_namespace fn on fn.oid = fc.relnamespace
@@ -18,7 +27,13 @@ export async function foreignKeyRelations(db: Kysely<any>): Promise<IntegrityRel
     where con.contype = 'f' and con.conparentid = 0 and c.relkind in ('r', 'p')
       and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
   `.execute(db)
-  return rows.map((r) => ({ ...r, source: 'foreign_key' as const })).sort(byRelation)
+  return rows
+    .map(({ collations, ...r }) => ({
+      ...r,
+      source: 'foreign_key' as const,
+      ...(collations?.some((c) => c) ? { collations: collations as IntegrityRelation['collations'] } : {}),
+    }))
+    .sort(byRelation)
 }
 
 export function byRelation(a: IntegrityRelation, b: IntegrityRelation): number {

@@ -13,6 +13,8 @@ export interface IntegrityRelation {
   validated: boolean | null
   /** For foreign keys declared MATCH FULL: a reference with some but not all columns NULL is a violation too. */
   matchFull?: boolean
+  /** Per column pair, the key's collation [schema, name] where the referencing column's differs; else null. */
+  collations?: ([string, string] | null)[]
 }
 
 /** What identifies a relation: child columns and parent columns. */
