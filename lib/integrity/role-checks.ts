@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import { type Finding, finding } from './findings'
+import { inPairs } from './dor-rules'
 import { columnCategory, findTable, type liveColumns } from './live-columns'
 
 /** Which roles may own which rows (kept in the state database, see role-rules.ts). */
@@ -65,6 +66,7 @@ export async function roleChecks(
     )
   }
   const userIdKind = columnCategory(tables, users, 'id')
+  const tasks: (() => Promise<Finding>)[] = []
   for (const rule of rules) {
     // The owner column must be of the user id's kind: a rule written for DoR-Dash's integer ids
     // means nothing against a table of the same name keyed by uuid.
@@ -82,42 +84,42 @@ export async function roleChecks(
       refColumns: ['id'],
       detail: { allowed: rule.allowed },
     }
-    try {
-      const { rows } = await sql<{ role: string | null; n: number }>`
-        select usr.role::text as role, count(*)::int8 as n
-        from ${sql.id(owner.schema, owner.table)} as o join ${u} as usr on usr.id = ${sql.id('o', rule.column)}
-        where upper(usr.role::text) <> all(${rule.allowed.map((a) => a.toUpperCase())}::text[]) or usr.role is null
-        group by 1 order by 2 desc
-      `.execute(db)
-      const count = rows.reduce((n, r) => n + Number(r.n), 0)
-      out.push(
-        finding({
+    tasks.push(async () => {
+      try {
+        const { rows } = await sql<{ role: string | null; n: number }>`
+          select usr.role::text as role, count(*)::int8 as n
+          from ${sql.id(owner.schema, owner.table)} as o join ${u} as usr on usr.id = ${sql.id('o', rule.column)}
+          where upper(usr.role::text) <> all(${rule.allowed.map((a) => a.toUpperCase())}::text[]) or usr.role is null
+          group by 1 order by 2 desc
+        `.execute(db)
+        const count = rows.reduce((n, r) => n + Number(r.n), 0)
+        return finding({
           ...base,
           count,
           values: rows.map((r) => r.role ?? 'NULL'),
           advice: count ? `Only ${rule.allowed.join(', ')} should own these rows; check the account roles.` : undefined,
-        }),
-      )
-    } catch (e) {
-      // One rule that cannot run does not take the role counts and the other checks with it.
-      out.push(finding({ ...base, count: null, error: (e as Error).message }))
-    }
+        })
+      } catch (e) {
+        // One rule that cannot run does not take the role counts and the other checks with it.
+        return finding({ ...base, count: null, error: (e as Error).message })
+      }
+    })
   }
   const unique = await uniqueColumns(db, users)
   for (const column of ['email', 'username']) {
     if (!tables.get(`${users.schema}.${users.table}`)?.columns.has(column)) continue
-    const lowered = sql`lower(${sql.id(column)}::text)`
-    // With a UNIQUE index on the column, two rows can share lower(value) only if one of them is
-    // not in lower case: grouping just those values is exact, and spares sorting every row.
-    const candidates = unique.has(column)
-      ? sql`${lowered} in (select ${lowered} from ${u} where ${sql.id(column)}::text collate "C" <> ${lowered})`
-      : sql`${sql.id(column)} is not null`
-    const { rows } = await sql<{ v: string; n: number }>`
-      select ${lowered} as v, count(*)::int8 as n from ${u}
-      where ${candidates} group by 1 having count(*) > 1 order by 1 limit 100
-    `.execute(db)
-    out.push(
-      finding({
+    tasks.push(async () => {
+      const lowered = sql`lower(${sql.id(column)}::text)`
+      // With a UNIQUE index on the column, two rows can share lower(value) only if one of them is
+      // not in lower case: grouping just those values is exact, and spares sorting every row.
+      const candidates = unique.has(column)
+        ? sql`${lowered} in (select ${lowered} from ${u} where ${sql.id(column)}::text collate "C" <> ${lowered})`
+        : sql`${sql.id(column)} is not null`
+      const { rows } = await sql<{ v: string; n: number }>`
+        select ${lowered} as v, count(*)::int8 as n from ${u}
+        where ${candidates} group by 1 having count(*) > 1 order by 1 limit 100
+      `.execute(db)
+      return finding({
         check: 'duplicate_identity',
         key: `duplicate_identity:${JSON.stringify([users.schema, users.table, column])}`,
         title: `${column} values that repeat when case is ignored`,
@@ -127,8 +129,10 @@ export async function roleChecks(
         count: rows.reduce((n, r) => n + Number(r.n), 0),
         values: rows.map((r) => r.v),
         advice: rows.length ? `Sign-in by ${column} is ambiguous for these accounts: merge or rename them, then add a unique index on lower(${column}).` : undefined,
-      }),
-    )
+      })
+    })
   }
+  // Separate scans, two at a time (see inPairs).
+  out.push(...(await inPairs(tasks, (task) => task())))
   return out
 }
