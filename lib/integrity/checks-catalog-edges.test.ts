@@ -4,7 +4,7 @@ import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
 import { freshStateDb } from '../../test/state-db'
 import { createDb } from '../db/connect'
 import { enumChecks } from './enum-checks'
-import { countOrphans } from './orphans'
+import { countOrphans, orphanCondition } from './orphans'
 import { relationsToCheck } from './relations'
 import { planChecks, runChecks } from './run-checks'
 import { schemaChecks } from './schema-checks'
@@ -170,5 +170,24 @@ describe('collations', () => {
     expect(await countOrphans(target.db, kc)).toBe(0)
     expect(await countOrphans(target.db, kd)).toBe(1)
     await expect(sql`alter table uses_kd validate constraint ukd`.execute(target.db)).rejects.toThrow('violates foreign key constraint')
+  })
+})
+
+describe('inheritance', () => {
+  it('checks a foreign key on the tables themselves, not their children, as PostgreSQL does', async () => {
+    await sql`create table city (id int primary key)`.execute(target.db)
+    await sql`create table capital () inherits (city)`.execute(target.db)
+    await sql`insert into city values (1)`.execute(target.db)
+    await sql`insert into capital values (10)`.execute(target.db)
+    await sql`create table person (id int primary key, city_ref int)`.execute(target.db)
+    await sql`create table vip () inherits (person)`.execute(target.db)
+    await sql`insert into person values (1, 10)`.execute(target.db)
+    await sql`insert into vip values (2, 99)`.execute(target.db)
+    await sql`alter table person add constraint person_city_fk foreign key (city_ref) references city (id) not valid`.execute(target.db)
+    const fk = (await relationsToCheck(target.db, state.db)).find((r) => r.table === 'person')!
+    expect(fk).toMatchObject({ childOnly: true, parentOnly: true })
+    expect(await countOrphans(target.db, fk)).toBe(1)
+    const { rows } = await sql<{ city_ref: number }>`select city_ref from only person c where ${orphanCondition(fk)}`.execute(target.db)
+    expect(rows).toEqual([{ city_ref: 10 }])
   })
 })

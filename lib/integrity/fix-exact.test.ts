@@ -93,12 +93,22 @@ describe('exact fixes', () => {
     expect(rows[0]).toEqual({ flag: true, big: '12345678901234567890.123456789012345' })
   })
 
-  it('names the foreign keys a delete cascades to, and refuses tables with inheritance children', async () => {
+  it('names the foreign keys a delete cascades to', async () => {
     await sql`create table kid_note (id int primary key, kid_id int8 references kid on delete cascade)`.execute(target.db)
     expect((await planFix(target.db, rel)).cascades).toEqual(['public.kid_note (kid_note_kid_id_fkey): ON DELETE CASCADE'])
+  })
+
+  it('on a table with inheritance children, counts, saves and changes its own rows only', async () => {
     await sql`create table kid_extra (more text) inherits (kid)`.execute(target.db)
-    await expect(fixOrphans(target.db, rel, { mode: 'delete', file: path.join(dir, 'inherits.jsonl') })).rejects.toThrow(
-      'public.kid has inheritance child tables',
-    )
+    await sql`insert into kid_extra (id, pid, d, more) values (7, 77, 'child', 'kept')`.execute(target.db)
+    const inherited = { ...rel, childOnly: true }
+    expect(await countOrphans(target.db, inherited)).toBe(2)
+    expect((await planFix(target.db, rel)).count).toBe(2)
+    const file = path.join(dir, 'inherits.jsonl')
+    expect(await fixOrphans(target.db, inherited, { mode: 'set_null', file })).toMatchObject({ saved: 2, changed: 2 })
+    const { rows } = await sql<{ pid: number }>`select pid from kid_extra`.execute(target.db)
+    expect(rows).toEqual([{ pid: 77 }])
+    expect(await restoreFix(target.db, file)).toMatchObject({ restored: 2 })
+    expect(await countOrphans(target.db, inherited)).toBe(2)
   })
 })

@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import readline from 'node:readline'
 import { type Kysely, sql } from 'kysely'
-import { orphanCondition } from './orphans'
+import { orphanCondition, tableRef } from './orphans'
 import type { RelationRef as Ref } from './types'
 
 export type FixMode = 'delete' | 'set_null'
@@ -19,7 +19,7 @@ export interface FixPlan {
 interface TableFacts extends Omit<FixPlan, 'count'> {
   /** The table's columns now, in order (dropped ones left out). */
   columns: string[]
-  /** Plain inheritance children (not partitions): their rows are counted with the parent's. */
+  /** Plain inheritance children (not partitions): the table is read and changed with ONLY. */
   hasChildren: boolean
 }
 
@@ -50,9 +50,9 @@ async function fixTableFacts(db: Kysely<any>, rel: Ref): Promise<TableFacts> {
 
 /** The dry run: how many rows a fix would change, and which fixes the table allows. */
 export async function planFix(db: Kysely<any>, rel: Ref): Promise<FixPlan> {
-  const { columns: _c, hasChildren: _h, ...facts } = await fixTableFacts(db, rel)
+  const { columns: _c, hasChildren, ...facts } = await fixTableFacts(db, rel)
   const { rows: n } = await sql<{ n: number }>`
-    select count(*)::int8 as n from ${sql.id(rel.schema, rel.table)} as c where ${orphanCondition(rel)}
+    select count(*)::int8 as n from ${tableRef(rel.schema, rel.table, hasChildren)} as c where ${orphanCondition(rel)}
   `.execute(db)
   return { count: Number(n[0].n), ...facts }
 }
@@ -146,9 +146,8 @@ export async function fixOrphans(
   if (opts.mode === 'set_null' && !plan.canSetNull) {
     throw new FixRuleError(`${rel.columns.join(', ')} ${rel.columns.length === 1 ? 'does' : 'do'} not allow NULL: only deleting is possible.`)
   }
-  if (plan.hasChildren) {
-    throw new FixRuleError(`${rel.schema}.${rel.table} has inheritance child tables, whose rows would be saved without their own columns: fix them by hand.`)
-  }
+  // Its own rows only, as the count: inheritance children are tables of their own.
+  const table = tableRef(rel.schema, rel.table, plan.hasChildren)
   const batchSize = Math.min(Math.max(Math.trunc(opts.batchSize ?? 5000), 1), 50_000)
   const keyIds = plan.keyColumns.map((k) => sql.id('c', k))
   fs.mkdirSync(path.dirname(opts.file), { recursive: true })
@@ -166,7 +165,7 @@ export async function fixOrphans(
       await exactFloats(trx)
       await sql`declare dbadmin_fix_rows no scroll cursor for
         select jsonb_build_object('row', to_jsonb(c.*), 'record', row(c.*)::text)::text as line
-        from ${sql.id(rel.schema, rel.table)} as c
+        from ${table} as c
         where ${orphanCondition(rel)} order by ${sql.join(keyIds)}`.execute(trx)
       while (true) {
         const { rows } = await sql<{ line: string }>`fetch forward ${sql.lit(batchSize)} from dbadmin_fix_rows`.execute(trx)
@@ -216,9 +215,9 @@ export async function fixOrphans(
       await exactFloats(trx)
       const s = savedRecords(rel, lines)
       return opts.mode === 'delete'
-        ? sql`delete from ${sql.id(rel.schema, rel.table)} as c using ${s} as s
+        ? sql`delete from ${table} as c using ${s} as s
             where ${sameKey(plan.keyColumns)} and row(c.*)::text = s.rec_text and ${orphanCondition(rel)}`.execute(trx)
-        : sql`update ${sql.id(rel.schema, rel.table)} as c set ${sql.join(rel.columns.map((col) => sql`${sql.id(col)} = null`))}
+        : sql`update ${table} as c set ${sql.join(rel.columns.map((col) => sql`${sql.id(col)} = null`))}
             from ${s} as s where ${sameKey(plan.keyColumns)} and ${orphanCondition(rel)}`.execute(trx)
     })
     changed += Number(result.numAffectedRows ?? 0)
@@ -288,6 +287,7 @@ export async function restoreFixedRows(db: Kysely<any>, manifest: FixManifest, f
     order by a.attnum
   `.execute(db)
   if (cols.length === 0) throw new FixRuleError(`There is no table ${rel.schema}.${rel.table} to restore rows into.`)
+  const { hasChildren } = await fixTableFacts(db, rel)
   const exact = manifest.format === 2 && JSON.stringify(manifest.columns) === JSON.stringify(cols.map((c) => c.name))
   const savedColumns = manifest.format === 2 ? manifest.columns : await firstLineColumns(file)
   const insertable = cols.filter((c) => !c.generated && (exact || savedColumns?.includes(c.name))).map((c) => c.name)
@@ -309,7 +309,7 @@ export async function restoreFixedRows(db: Kysely<any>, manifest: FixManifest, f
       return manifest.mode === 'delete'
         ? sql`insert into ${sql.id(rel.schema, rel.table)} (${sql.join(insertable.map((c) => sql.id(c)))}) overriding system value
             select ${sql.join(insertable.map(value))} from ${source} as s on conflict do nothing`.execute(trx)
-        : sql`update ${sql.id(rel.schema, rel.table)} as c set ${sql.join(rel.columns.map((col) => sql`${sql.id(col)} = ${value(col)}`))}
+        : sql`update ${tableRef(rel.schema, rel.table, hasChildren)} as c set ${sql.join(rel.columns.map((col) => sql`${sql.id(col)} = ${value(col)}`))}
             from ${source} as s where ${match} and ${stillNull}`.execute(trx)
     })
     restored += Number(result.numAffectedRows ?? 0)

@@ -1,10 +1,10 @@
 import { type Kysely, sql } from 'kysely'
 import { looksSecret } from '../db/secret-names'
-import { orphanCondition } from './orphans'
+import { orphanCondition, tableRef } from './orphans'
 import { relationsToCheck } from './relations'
 import { type IntegrityRelation, relationKey } from './types'
 
-type Ref = Pick<IntegrityRelation, 'schema' | 'table' | 'columns' | 'refSchema' | 'refTable' | 'refColumns'>
+type Ref = Pick<IntegrityRelation, 'schema' | 'table' | 'columns' | 'refSchema' | 'refTable' | 'refColumns' | 'matchFull' | 'collations' | 'childOnly' | 'parentOnly'>
 
 /** What a masked value becomes in the file: the name suggests a secret, so its value stays in the database. */
 export const MASKED = '[masked]'
@@ -75,7 +75,7 @@ export async function* orphanCsvLines(
       from = sql`and c.ctid > ${after[0]}::tid`
     }
     const { rows } = await sql<Record<string, string | null>>`
-      select ${sql.join(select)}, c.ctid::text as "__ctid" from ${table} as c
+      select ${sql.join(select)}, c.ctid::text as "__ctid" from ${tableRef(rel.schema, rel.table, rel.childOnly)} as c
       where ${orphanCondition(rel)} ${from}
       order by ${order} limit ${batchSize}
     `.execute(db)

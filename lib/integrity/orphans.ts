@@ -1,7 +1,12 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely'
 import type { IntegrityRelation } from './types'
 
-type Ref = Pick<IntegrityRelation, 'schema' | 'table' | 'columns' | 'refSchema' | 'refTable' | 'refColumns' | 'matchFull' | 'collations'>
+type Ref = Pick<IntegrityRelation, 'schema' | 'table' | 'columns' | 'refSchema' | 'refTable' | 'refColumns' | 'matchFull' | 'collations' | 'childOnly' | 'parentOnly'>
+
+/** A table in FROM, with ONLY when its inheritance children must be left out. */
+export function tableRef(schema: string, table: string, only?: boolean) {
+  return only ? sql`only ${sql.id(schema, table)}` : sql.id(schema, table)
+}
 
 /**
  * Rows of the child whose reference is complete (no NULL column: NULL is never an orphan, as with
@@ -16,7 +21,7 @@ export function orphanCondition(rel: Ref, child = 'c', parent = 'p'): RawBuilder
     return sql`${sql.id(parent, rel.refColumns[i])} = ${value}`
   })
   const noParent = sql`not exists (
-    select 1 from ${sql.id(rel.refSchema, rel.refTable)} as ${sql.id(parent)} where ${sql.join(matches, sql` and `)}
+    select 1 from ${tableRef(rel.refSchema, rel.refTable, rel.parentOnly)} as ${sql.id(parent)} where ${sql.join(matches, sql` and `)}
   )`
   if (rel.matchFull && rel.columns.length > 1) {
     const allNull = rel.columns.map((col) => sql`${sql.id(child, col)} is null`)
@@ -26,7 +31,7 @@ export function orphanCondition(rel: Ref, child = 'c', parent = 'p'): RawBuilder
 }
 
 function fromChild(rel: Ref, child = 'c') {
-  return sql`${sql.id(rel.schema, rel.table)} as ${sql.id(child)}`
+  return sql`${tableRef(rel.schema, rel.table, rel.childOnly)} as ${sql.id(child)}`
 }
 
 /** The number of orphan rows, counted in PostgreSQL. */

@@ -258,12 +258,15 @@ async function presetsThatFit(db: Kysely<any>, soft: SoftRelation[]): Promise<Se
   return new Set(rows.filter((r) => r.fits).map((r) => Number(r.id)))
 }
 
-async function existingTables(db: Kysely<any>): Promise<Set<string>> {
-  const { rows } = await sql<{ schema: string; table: string }>`
-    select n.nspname as schema, c.relname as table from pg_class c join pg_namespace n on n.oid = c.relnamespace
+/** Every user table, and whether it is a plain table with inheritance children. */
+async function existingTables(db: Kysely<any>): Promise<Map<string, boolean>> {
+  const { rows } = await sql<{ schema: string; table: string; inherited: boolean }>`
+    select n.nspname as schema, c.relname as table,
+           c.relkind = 'r' and exists (select 1 from pg_inherits i where i.inhparent = c.oid) as inherited
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
     where c.relkind in ('r', 'p') and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
   `.execute(db)
-  return new Set(rows.map((r) => JSON.stringify([r.schema, r.table])))
+  return new Map(rows.map((r) => [JSON.stringify([r.schema, r.table]), r.inherited]))
 }
 
 /**
@@ -280,7 +283,12 @@ export async function relationsToCheck(target: Kysely<any>, state: Kysely<any>):
     .map(({ id: _i, status: _s, origin: _o, note: _n, createdBy: _c, ...rel }) => rel)
   const suggestions = await suggestRelations(target, [...fks, ...soft])
   const fkKeys = new Set(fks.map(pairsKey))
-  return [...fks, ...accepted.filter((r) => !fkKeys.has(pairsKey(r))), ...suggestions]
+  const inherited = (schema: string, table: string) => tables.get(JSON.stringify([schema, table])) === true
+  return [...fks, ...accepted.filter((r) => !fkKeys.has(pairsKey(r))), ...suggestions].map((r) => ({
+    ...r,
+    ...(inherited(r.schema, r.table) ? { childOnly: true } : {}),
+    ...(inherited(r.refSchema, r.refTable) ? { parentOnly: true } : {}),
+  }))
 }
 
 /**

@@ -15,6 +15,12 @@ export interface IntegrityRelation {
   matchFull?: boolean
   /** Per column pair, the key's collation [schema, name] where the referencing column's differs; else null. */
   collations?: ([string, string] | null)[]
+  /**
+   * Set when that side is a plain table with inheritance children: it is read with ONLY, as a
+   * foreign key covers the table itself and not its children.
+   */
+  childOnly?: boolean
+  parentOnly?: boolean
 }
 
 /** What identifies a relation: child columns and parent columns. */
