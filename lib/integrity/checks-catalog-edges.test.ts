@@ -191,3 +191,23 @@ describe('inheritance', () => {
     expect(rows).toEqual([{ city_ref: 10 }])
   })
 })
+
+describe('a role that may not read everything', () => {
+  it('says which sequences it could not check instead of a silent ok', async () => {
+    const role = `mon_${Date.now().toString(36)}`
+    await sql`create role ${sql.id(role)} login password 'mon-pw-1' in role pg_monitor`.execute(target.db)
+    const url = new URL(target.url)
+    url.username = role
+    url.password = 'mon-pw-1'
+    const mon = createDb(url.toString(), { max: 1 })
+    try {
+      const seq = (await schemaChecks(mon)).find((f) => f.check === 'sequence_near_limit')!
+      expect(seq.count).toBe(0)
+      expect(seq.note).toMatch(/^\d+ sequences not checked: this role may not read them \(needs USAGE or SELECT\): .*public\.s_near/)
+      expect((await schemaChecks(target.db)).find((f) => f.check === 'sequence_near_limit')?.note).toBeUndefined()
+    } finally {
+      await mon.destroy()
+      await sql`drop role ${sql.id(role)}`.execute(target.db)
+    }
+  })
+})

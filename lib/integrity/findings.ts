@@ -42,6 +42,8 @@ export interface Finding {
   advice?: string
   /** The check could not run (timeout, permission); count is null then. */
   error?: string
+  /** What the check ran without (e.g. objects this role may not read): shown whatever the count. */
+  note?: string
   durationMs?: number
 }
 
@@ -73,6 +75,7 @@ export function findingJson(f: Finding) {
     title: f.title,
     ...(f.detail ? { detail: f.detail } : {}),
     ...(f.error ? { error: f.error } : {}),
+    ...(f.note ? { note: f.note } : {}),
   }
 }
 

@@ -86,6 +86,7 @@ export async function schemaChecks(db: Kysely<any>): Promise<Finding[]> {
   }
   // A CYCLE sequence wraps around instead of running out.
   const near = sequences.map(toSequence).filter((s) => !s.cycle && (s.usedShare ?? 0) >= INTEGRITY_THRESHOLDS.sequenceUsedShare)
+  const unreadable = sequences.filter((s) => !s.readable).map((s) => `${s.schema}.${s.name}`)
   out.push(
     finding({
       check: 'sequence_near_limit',
@@ -94,6 +95,12 @@ export async function schemaChecks(db: Kysely<any>): Promise<Finding[]> {
       count: near.length,
       values: near.map((s) => `${s.schema}.${s.name}`),
       advice: 'Inserts fail when it runs out. Change the column and the sequence to bigint before then.',
+      ...(unreadable.length
+        ? {
+            note: `${unreadable.length} sequence${unreadable.length === 1 ? '' : 's'} not checked: this role may not read ${unreadable.length === 1 ? 'it' : 'them'} (needs USAGE or SELECT): ${unreadable.slice(0, 10).join(', ')}${unreadable.length > 10 ? ', …' : ''}.`,
+            detail: { unreadable },
+          }
+        : {}),
     }),
   )
   return out

@@ -58,6 +58,11 @@ export function AdviceAndError({ finding }: { finding: Finding }) {
   return (
     <>
       {finding.advice && (finding.count ?? 0) > 0 ? <div className="finding-advice">{finding.advice}</div> : null}
+      {finding.note ? (
+        <div className="muted small" data-testid="finding-note">
+          {finding.note}
+        </div>
+      ) : null}
       {finding.error ? (
         <div className="finding-error" role="note">
           The check could not run: {finding.error}
