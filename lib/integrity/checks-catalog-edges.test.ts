@@ -211,3 +211,19 @@ describe('a role that may not read everything', () => {
     }
   })
 })
+
+describe('types', () => {
+  it('compares a text reference to a char(n) key as char(n), ignoring trailing blanks as the foreign key does', async () => {
+    await sql`create table code (c char(5) primary key)`.execute(target.db)
+    await sql`insert into code values ('ab')`.execute(target.db)
+    await sql`create table uses_code (id int primary key, c text references code)`.execute(target.db)
+    await sql`insert into uses_code values (1, 'ab'), (2, 'ab   ')`.execute(target.db)
+    const fk = (await relationsToCheck(target.db, state.db)).find((r) => r.table === 'uses_code')!
+    expect(fk.casts).toEqual([['pg_catalog', 'bpchar']])
+    expect(await countOrphans(target.db, fk)).toBe(0)
+    await sql`alter table uses_code drop constraint uses_code_c_fkey`.execute(target.db)
+    await sql`insert into uses_code values (3, 'zz')`.execute(target.db)
+    await sql`alter table uses_code add constraint uses_code_c_fkey foreign key (c) references code not valid`.execute(target.db)
+    expect(await countOrphans(target.db, (await relationsToCheck(target.db, state.db)).find((r) => r.table === 'uses_code')!)).toBe(1)
+  })
+})

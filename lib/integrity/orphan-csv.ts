@@ -4,7 +4,7 @@ import { orphanCondition, tableRef } from './orphans'
 import { relationsToCheck } from './relations'
 import { type IntegrityRelation, relationKey } from './types'
 
-type Ref = Pick<IntegrityRelation, 'schema' | 'table' | 'columns' | 'refSchema' | 'refTable' | 'refColumns' | 'matchFull' | 'collations' | 'childOnly' | 'parentOnly'>
+type Ref = Pick<IntegrityRelation, 'schema' | 'table' | 'columns' | 'refSchema' | 'refTable' | 'refColumns' | 'matchFull' | 'collations' | 'casts' | 'childOnly' | 'parentOnly'>
 
 /** What a masked value becomes in the file: the name suggests a secret, so its value stays in the database. */
 export const MASKED = '[masked]'

@@ -1,7 +1,7 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely'
 import type { IntegrityRelation } from './types'
 
-type Ref = Pick<IntegrityRelation, 'schema' | 'table' | 'columns' | 'refSchema' | 'refTable' | 'refColumns' | 'matchFull' | 'collations' | 'childOnly' | 'parentOnly'>
+type Ref = Pick<IntegrityRelation, 'schema' | 'table' | 'columns' | 'refSchema' | 'refTable' | 'refColumns' | 'matchFull' | 'collations' | 'casts' | 'childOnly' | 'parentOnly'>
 
 /** A table in FROM, with ONLY when its inheritance children must be left out. */
 export function tableRef(schema: string, table: string, only?: boolean) {
@@ -17,7 +17,9 @@ export function orphanCondition(rel: Ref, child = 'c', parent = 'p'): RawBuilder
   const notNull = rel.columns.map((col) => sql`${sql.id(child, col)} is not null`)
   const matches = rel.columns.map((col, i) => {
     const coll = rel.collations?.[i]
-    const value = coll ? sql`${sql.id(child, col)} collate ${sql.id(coll[0], coll[1])}` : sql.id(child, col)
+    const cast = rel.casts?.[i]
+    const typed = cast ? sql`${sql.id(child, col)}::${sql.id(cast[0], cast[1])}` : sql.id(child, col)
+    const value = coll ? sql`${typed} collate ${sql.id(coll[0], coll[1])}` : typed
     return sql`${sql.id(parent, rel.refColumns[i])} = ${value}`
   })
   const noParent = sql`not exists (

@@ -19,7 +19,18 @@ export async function foreignKeyRelations(db: Kysely<any>): Promise<IntegrityRel
                    join pg_attribute pa on pa.attrelid = con.confrelid and pa.attnum = k.pk
                    left join pg_collation co on co.oid = pa.attcollation
                    left join pg_namespace cn on cn.oid = co.collnamespace
-                  order by k.ord) as collations
+                  order by k.ord) as collations,
+           -- Where a string key is referenced by a column of another string type (text → char(n)),
+           -- the key's type, as PostgreSQL's check compares: char(n) ignores trailing blanks.
+           array(select case when ca.atttypid <> pa.atttypid and bt.typcategory = 'S'
+                             then json_build_array(btn.nspname, bt.typname) end
+                   from unnest(con.conkey, con.confkey) with ordinality k(ck, pk, ord)
+                   join pg_attribute ca on ca.attrelid = con.conrelid and ca.attnum = k.ck
+                   join pg_attribute pa on pa.attrelid = con.confrelid and pa.attnum = k.pk
+                   join pg_type pt on pt.oid = pa.atttypid
+                   join pg_type bt on bt.oid = case when pt.typtype = 'd' then pt.typbasetype else pt.oid end
+                   join pg_namespace btn on btn.oid = bt.typnamespace
+                  order by k.ord) as casts
     from pg_constraint con
     join pg_class c on c.oid = con.conrelid join pg_namespace n on n.oid = c.relnamespace
     join pg_class fc on fc.oid = con.confrelid join pg_namespace fn on fn.oid = fc.relnamespace
@@ -28,10 +39,11 @@ export async function foreignKeyRelations(db: Kysely<any>): Promise<IntegrityRel
       and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
   `.execute(db)
   return rows
-    .map(({ collations, ...r }) => ({
+    .map(({ collations, casts, ...r }) => ({
       ...r,
       source: 'foreign_key' as const,
       ...(collations?.some((c) => c) ? { collations: collations as IntegrityRelation['collations'] } : {}),
+      ...(casts?.some((c) => c) ? { casts: casts as IntegrityRelation['casts'] } : {}),
     }))
     .sort(byRelation)
 }

@@ -15,6 +15,8 @@ export interface IntegrityRelation {
   matchFull?: boolean
   /** Per column pair, the key's collation [schema, name] where the referencing column's differs; else null. */
   collations?: ([string, string] | null)[]
+  /** Per column pair, the key's string type [schema, name] where the referencing column's type differs; else null. */
+  casts?: ([string, string] | null)[]
   /**
    * Set when that side is a plain table with inheritance children: it is read with ONLY, as a
    * foreign key covers the table itself and not its children.
