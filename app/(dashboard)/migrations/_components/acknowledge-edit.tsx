@@ -1,10 +1,9 @@
 'use client'
 
-import { useRouter } from 'next/navigation'
-import { useState, useTransition } from 'react'
+import { useState } from 'react'
 import { acknowledgeEditAction } from '../actions'
 import { ConfirmDialog } from './confirm-dialog'
-import { useRunResult } from './run-result'
+import { useConfirmedRun } from './run-result'
 import { useHydrated } from './use-hydrated'
 
 interface Props {
@@ -15,20 +14,13 @@ interface Props {
 
 /** Records that an applied migration's source changed on purpose, which lifts the block on apply. */
 export function AcknowledgeEdit({ name, checksum, appliedChecksum }: Props) {
-  const router = useRouter()
-  const { show } = useRunResult()
   const [open, setOpen] = useState(false)
   const [note, setNote] = useState('')
-  const [pending, startTransition] = useTransition()
+  const { pending, run } = useConfirmedRun()
   const hydrated = useHydrated()
 
   function confirm() {
-    startTransition(async () => {
-      const result = await acknowledgeEditAction({ name, note })
-      show({ title: `Acknowledge the edit of ${name}`, result })
-      setOpen(false)
-      router.refresh()
-    })
+    run(`Acknowledge the edit of ${name}`, () => acknowledgeEditAction({ name, note }), () => setOpen(false))
   }
 
   return (

@@ -1,11 +1,10 @@
 'use client'
 
-import { useRouter } from 'next/navigation'
-import { useState, useTransition } from 'react'
+import { useState } from 'react'
 import { applyMigrationsAction } from '../actions'
 import { ConfirmDialog } from './confirm-dialog'
 import type { ApplyChoice, ApplyChoices } from './migrations-data'
-import { useRunResult } from './run-result'
+import { useConfirmedRun } from './run-result'
 import { useHydrated } from './use-hydrated'
 
 export interface PlanInfo {
@@ -36,12 +35,10 @@ function plural(n: number, word: string) {
 }
 
 export function ApplyControls({ database, choices, info, blocked, backupDefault }: Props) {
-  const router = useRouter()
-  const { show } = useRunResult()
   const [request, setRequest] = useState<Request | null>(null)
   const [upTo, setUpTo] = useState<string>('')
   const [backup, setBackup] = useState(backupDefault)
-  const [pending, startTransition] = useTransition()
+  const { pending, run } = useConfirmedRun()
   const hydrated = useHydrated()
 
   const selected = choices.upTo.find((u) => u.name === upTo) ?? choices.upTo[0]
@@ -55,12 +52,7 @@ export function ApplyControls({ database, choices, info, blocked, backupDefault 
   function confirm() {
     if (!request) return
     const { mode, to, title } = request
-    startTransition(async () => {
-      const result = await applyMigrationsAction({ mode, to, backup })
-      show({ title, result })
-      setRequest(null)
-      router.refresh()
-    })
+    run(title, () => applyMigrationsAction({ mode, to, backup }), () => setRequest(null))
   }
 
   const reason = blocked ?? ('refused' in choices.next ? choices.next.refused : null)

@@ -1,10 +1,9 @@
 'use client'
 
-import { useRouter } from 'next/navigation'
-import { useState, useTransition } from 'react'
+import { useState } from 'react'
 import { rollbackMigrationAction } from '../actions'
 import { ConfirmDialog } from './confirm-dialog'
-import { useRunResult } from './run-result'
+import { useConfirmedRun } from './run-result'
 import { useHydrated } from './use-hydrated'
 
 interface Props {
@@ -15,20 +14,13 @@ interface Props {
 
 /** Rolls back the last applied migration after its exact name is typed (the server checks it again). */
 export function RollbackControl({ name, database, transactional }: Props) {
-  const router = useRouter()
-  const { show } = useRunResult()
   const [open, setOpen] = useState(false)
   const [typed, setTyped] = useState('')
-  const [pending, startTransition] = useTransition()
+  const { pending, run } = useConfirmedRun()
   const hydrated = useHydrated()
 
   function confirm() {
-    startTransition(async () => {
-      const result = await rollbackMigrationAction({ name: typed })
-      show({ title: `Roll back ${name}`, result })
-      setOpen(false)
-      router.refresh()
-    })
+    run(`Roll back ${name}`, () => rollbackMigrationAction({ name: typed }), () => setOpen(false))
   }
 
   return (

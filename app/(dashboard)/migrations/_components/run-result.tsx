@@ -1,6 +1,7 @@
 'use client'
 
-import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useRef, useState } from 'react'
+import { useRouter } from 'next/navigation'
+import { createContext, type ReactNode, useCallback, useContext, useEffect, useMemo, useRef, useState, useTransition } from 'react'
 import type { ActionResult } from '@/lib/auth/action-result'
 
 interface Shown {
@@ -31,6 +32,24 @@ export function RunResultProvider({ children }: { children: ReactNode }) {
 
 export function useRunResult() {
   return useContext(Context)
+}
+
+/**
+ * What every confirmed migration control does once its dialog is confirmed: run the action, show its
+ * result above the table, close the dialog (`done`), and re-read the page.
+ */
+export function useConfirmedRun() {
+  const router = useRouter()
+  const { show } = useRunResult()
+  const [pending, startTransition] = useTransition()
+  const run = (title: string, action: () => Promise<ActionResult<unknown>>, done: () => void) =>
+    startTransition(async () => {
+      const result = await action()
+      show({ title, result })
+      done()
+      router.refresh()
+    })
+  return { pending, run }
 }
 
 export function RunResultPanel() {
