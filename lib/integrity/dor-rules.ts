@@ -1,5 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely'
 import { type Finding, finding } from './findings'
+import { inPairs } from './in-pairs'
 import { findTable, type liveColumns } from './live-columns'
 
 type Tables = Awaited<ReturnType<typeof liveColumns>>
@@ -85,18 +86,4 @@ export async function dorRuleChecks(db: Kysely<any>, tables: Tables): Promise<Fi
       return finding({ ...base, count: null, error: (e as Error).message, durationMs: Date.now() - started })
     }
   })
-}
-
-/** Maps `items` two at a time, keeping their order in the result. */
-export async function inPairs<T, R>(items: T[], fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length)
-  let next = 0
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++
-      out[i] = await fn(items[i])
-    }
-  }
-  await Promise.all([worker(), worker()])
-  return out
 }

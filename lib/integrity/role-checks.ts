@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import { type Finding, finding } from './findings'
-import { inPairs } from './dor-rules'
+import { inPairs } from './in-pairs'
 import { columnCategory, findTable, type liveColumns } from './live-columns'
 
 /** Which roles may own which rows (kept in the state database, see role-rules.ts). */

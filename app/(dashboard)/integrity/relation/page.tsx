@@ -11,12 +11,12 @@ import { stateDb, targetDb } from '@/lib/db/server-dbs'
 import { formatCount } from '@/lib/format/units'
 import { type FixPlan, planFix } from '@/lib/integrity/fix-orphans'
 import { activeFixJob, type FixJob } from '@/lib/integrity/fix-store'
-import { currentDatabase } from '@/lib/migrations/status'
 import { findCheckedRelation, relationFromQuery, relationQuery } from '@/lib/integrity/orphan-csv'
 import { type OrphanSample, sampleOrphans } from '@/lib/integrity/orphans'
 import { describeRelation, type IntegrityRelation } from '@/lib/integrity/types'
 import { FixPanel } from '../_components/fix-panel'
 import { FixesPanel } from '../_components/fixes-panel'
+import { loadTargetDatabase } from '../_components/integrity-data'
 import { OrphanSampleTable } from '../_components/orphan-sample-table'
 
 const SAMPLE_SIZE = 100
@@ -44,7 +44,7 @@ export default async function RelationPage({ searchParams }: { searchParams: Pro
     if (!rel) notFound()
     plan = await planFix(targetDb(), rel)
     sample = await sampleOrphans(targetDb(), rel, plan.keyColumns, SAMPLE_SIZE)
-    busy = await activeFixJob(stateDb(), await currentDatabase(targetDb()))
+    busy = await activeFixJob(stateDb(), await loadTargetDatabase())
   } catch (e) {
     // notFound() throws too: let it through.
     if (!(e instanceof Error) || !('code' in e) || typeof e.code !== 'string') throw e
