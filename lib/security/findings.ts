@@ -5,7 +5,7 @@ import { type HbaResult, hbaRuleIsLocal } from './hba'
 import type { PublicRights } from './privileges'
 import type { RolesResult } from './roles'
 import type { RowSecurityTable } from './row-security'
-import { scramVerifier } from './scram'
+import { scramVerifier } from '../db/scram-verifier'
 import { statementText } from './sql-text'
 import type { ClientConnection, ServerSecuritySettings } from './transport'
 
