@@ -134,8 +134,12 @@ describe('securityFindings from facts', () => {
 
   it('flags md5 password_encryption with the setting to change', () => {
     const found = securityFindings(db, facts({ settings: { ...facts({}).settings, passwordEncryption: 'md5' } }))
-    expect(found.map((f) => [f.check, f.fix])).toEqual([
-      ['password_encryption_md5', "ALTER SYSTEM SET password_encryption = 'scram-sha-256';\nSELECT pg_reload_conf();"],
+    expect(found.map((f) => [f.check, f.fix, f.fixStatements])).toEqual([
+      [
+        'password_encryption_md5',
+        "ALTER SYSTEM SET password_encryption = 'scram-sha-256';\nSELECT pg_reload_conf();",
+        ["ALTER SYSTEM SET password_encryption = 'scram-sha-256';", 'SELECT pg_reload_conf();'],
+      ],
     ])
   })
 

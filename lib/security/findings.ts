@@ -38,8 +38,13 @@ export interface SecurityFinding {
   /** The role, schema, function, table, rule or connection group concerned. */
   subject: string
   why: string
-  /** The exact SQL that removes the finding, identifiers quoted; null when the fix is outside SQL. */
+  /** The exact SQL that removes the finding, identifiers quoted, to show and copy; null when the fix is outside SQL. */
   fix: string | null
+  /**
+   * The same statements one by one, for running: ALTER SYSTEM, for one, refuses to run inside the
+   * implicit transaction of a multi-statement query.
+   */
+  fixStatements: string[]
   /** What to do besides (or instead of) the SQL, and what the SQL changes for users of the object. */
   fixNote: string | null
   /**
@@ -63,8 +68,9 @@ export interface FindingFacts {
 
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`
 
-function make(f: Omit<SecurityFinding, 'key'>): SecurityFinding {
-  return { key: `${f.check}:${f.subject}`, ...f }
+function make(f: Omit<SecurityFinding, 'key' | 'fix' | 'fixStatements'> & { fix: string | string[] | null }): SecurityFinding {
+  const fixStatements = f.fix === null ? [] : Array.isArray(f.fix) ? f.fix : [f.fix]
+  return { key: `${f.check}:${f.subject}`, ...f, fix: fixStatements.length ? fixStatements.join('\n') : null, fixStatements }
 }
 
 /** ALTER ROLE … PASSWORD with the verifier of a new generated password. */
@@ -131,7 +137,7 @@ function roleFindings(db: Kysely<any>, facts: FindingFacts): SecurityFinding[] {
       title: 'New passwords are stored as MD5',
       subject: 'password_encryption',
       why: 'password_encryption = md5 stores every password set from now on as a replayable MD5 hash.',
-      fix: 'ALTER SYSTEM SET password_encryption = \'scram-sha-256\';\nSELECT pg_reload_conf();',
+      fix: ["ALTER SYSTEM SET password_encryption = 'scram-sha-256';", 'SELECT pg_reload_conf();'],
       fixNote: 'Existing MD5 passwords stay until they are set again.',
     }))
   }
@@ -180,7 +186,7 @@ function transportFindings(facts: FindingFacts): SecurityFinding[] {
       title: 'The server does not offer SSL',
       subject: 'ssl',
       why: 'Without SSL every connection sends its queries, results and (for the password method) passwords in clear text; anyone on the network path can read or change them.',
-      fix: 'ALTER SYSTEM SET ssl = on;\nSELECT pg_reload_conf();',
+      fix: ['ALTER SYSTEM SET ssl = on;', 'SELECT pg_reload_conf();'],
       fixNote: 'Needs a certificate and key first: ssl_cert_file and ssl_key_file (server.crt and server.key in the data directory by default, the key readable only by the server). Then have clients connect with sslmode=verify-full.',
     }))
   }
