@@ -25,6 +25,7 @@ function expectOneLineNaming(error: ConfigError, variable: string) {
 describe('loadConfig defaults', () => {
   it('fills every default from an empty environment', () => {
     expect(loadConfig({})).toEqual({
+      AUDIT_RETENTION_DAYS: 365,
       PORT: 3000,
       HOSTNAME: '0.0.0.0',
       SESSION_HOURS: 8,
@@ -62,6 +63,12 @@ describe('loadConfig defaults', () => {
 describe('loadConfig rejects bad values with one line naming the variable', () => {
   it('PORT that is not a number', () => {
     expectOneLineNaming(configError({ PORT: 'abc' }), 'PORT')
+  })
+
+  it('AUDIT_RETENTION_DAYS that is not a whole number of days from 0', () => {
+    for (const value of ['a year', '-1', '1.5', '36501']) expectOneLineNaming(configError({ AUDIT_RETENTION_DAYS: value }), 'AUDIT_RETENTION_DAYS')
+    expect(loadConfig({ AUDIT_RETENTION_DAYS: '0' }).AUDIT_RETENTION_DAYS).toBe(0)
+    expect(loadConfig({ AUDIT_RETENTION_DAYS: '90' }).AUDIT_RETENTION_DAYS).toBe(90)
   })
 
   it('PORT out of range', () => {
