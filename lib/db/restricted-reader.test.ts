@@ -99,7 +99,8 @@ describe('the role the dashboard creates', () => {
     const error = await reader.session({ statementTimeoutMs: 5000 }, count).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ReaderError)
     expect((error as ReaderError).message).toBe(
-      `the role the dashboard created for custom rules logs in as ${MANAGED}, which is a member of pg_signal_backend (pg_signal_backend): user-written SQL does not run as a role that can do more than read. Use a role without these rights.`,
+      `${MANAGED}, the role the dashboard created for custom rules, is a member of pg_signal_backend: user-written SQL does not run as a role that can do more than read. ` +
+        'Take these rights away (or drop the role: the dashboard creates it anew), or set RULE_READER_DATABASE_URL.',
     )
     await sql`revoke pg_signal_backend from ${sql.id(MANAGED)}`.execute(cluster)
   })
@@ -142,7 +143,7 @@ describe('RULE_READER_DATABASE_URL', () => {
     await sql`create role ${sql.id(`programs_${suffix}`)} nologin noinherit in role pg_execute_server_program`.execute(cluster)
     roles.push(`programs_${suffix}`)
     expect(await refusal(await role(`indirect_${suffix}`, sql`noinherit in role ${sql.id(`programs_${suffix}`)}`))).toContain(
-      `is a member of pg_execute_server_program (pg_execute_server_program)`,
+      `logs in as indirect_${suffix}, which is a member of pg_execute_server_program:`,
     )
     await sql`create role ${sql.id(`super_${suffix}`)} nologin superuser`.execute(cluster)
     roles.push(`super_${suffix}`)

@@ -105,7 +105,11 @@ async function readerProblems(client: pg.Client): Promise<{ me: string; problems
   const own = rows.find((r) => r.role === me)
   // A superuser is a member of every role: its own attributes say enough.
   const relevant = own?.why?.includes('SUPERUSER') ? [own] : rows.filter((r) => r.role !== null)
-  const problems = relevant.map((r) => (r.role === me ? `has ${r.why!.join(', ')}` : `is a member of ${r.role} (${r.why!.join(', ')})`))
+  const problems = relevant.map((r) => {
+    if (r.role === me) return `has ${r.why!.join(', ')}`
+    const attributes = r.why!.filter((w) => w !== r.role)
+    return `is a member of ${r.role}${attributes.length ? ` (${attributes.join(', ')})` : ''}`
+  })
   return { me, problems }
 }
 
@@ -156,8 +160,14 @@ function asQueryError(e: unknown): Error {
   return new ReaderQueryError(cutErrorMessage(err?.message ?? String(e)), err?.code)
 }
 
-function describeOrigin(login: ReaderLogin): string {
-  return login.origin === 'configured' ? 'RULE_READER_DATABASE_URL' : 'the role the dashboard created for custom rules'
+function unsafeReader(login: ReaderLogin, me: string, problems: string[]): ReaderError {
+  const why = `${problems.join('; ')}: user-written SQL does not run as a role that can do more than read.`
+  return new ReaderError(
+    'unsafe',
+    login.origin === 'configured'
+      ? `RULE_READER_DATABASE_URL logs in as ${me}, which ${why} Point it at a role without these rights.`
+      : `${me}, the role the dashboard created for custom rules, ${why} Take these rights away (or drop the role: the dashboard creates it anew), or set RULE_READER_DATABASE_URL.`,
+  )
 }
 
 const OWN_LARGE_OBJECTS = `
@@ -203,12 +213,7 @@ export async function withReadOnlySession<T>(login: ReaderLogin, limits: Session
   let largeObjectsBefore: string[] | null = null
   try {
     const { me, problems } = await timed(readerProblems(client))
-    if (problems.length) {
-      throw new ReaderError(
-        'unsafe',
-        `${describeOrigin(login)} logs in as ${me}, which ${problems.join('; ')}: user-written SQL does not run as a role that can do more than read. Use a role without these rights.`,
-      )
-    }
+    if (problems.length) throw unsafeReader(login, me, problems)
     // Set here, after any `options` the URL carries, and before the text runs.
     await timed(
       extended(

@@ -26,7 +26,28 @@ export const RULE_LIMITS = { maxQueryLength: 20_000, sampleRows: 20 } as const
 export const RULE_VALIDATION = 1
 
 /** PostgreSQL refused or failed the rule's query; the message is cut to its first line, 300 characters. */
-export class RuleQueryError extends Error {}
+export class RuleQueryError extends Error {
+  constructor(
+    message: string,
+    /** PostgreSQL's SQLSTATE, when the server answered. */
+    readonly code?: string,
+  ) {
+    super(message)
+  }
+}
+
+/**
+ * Whether a failure says something about the rule rather than the server or the connection: a
+ * lost connection, a shutdown, a full disk or a deadlock must not disable a saved rule.
+ */
+function rulesFault(e: RuleQueryError): boolean {
+  if (e.code === REFUSED_HERE) return true
+  if (!e.code) return false
+  return !/^(08|40|53|54|55|57P|58|XX)/.test(e.code)
+}
+
+/** The code of a rule refused before it reached the server. */
+const REFUSED_HERE = 'dbadmin'
 
 function toRule(r: any): CustomRule {
   return {
@@ -75,14 +96,16 @@ export async function runRuleQuery(
   timeoutMs: number,
 ): Promise<{ count: number; sample: Record<string, unknown>[] }> {
   const text = query.trim().replace(/;\s*$/, '')
-  if (!text) throw new RuleQueryError('The rule has no query.')
-  if (text.length > RULE_LIMITS.maxQueryLength) throw new RuleQueryError(`The query is longer than ${RULE_LIMITS.maxQueryLength} characters.`)
+  if (!text) throw new RuleQueryError('The rule has no query.', REFUSED_HERE)
+  if (text.length > RULE_LIMITS.maxQueryLength) {
+    throw new RuleQueryError(`The query is longer than ${RULE_LIMITS.maxQueryLength} characters.`, REFUSED_HERE)
+  }
   return reader.session({ statementTimeoutMs: timeoutMs, applicationName: 'dbadmin custom rule' }, async (session) => {
     try {
       const [row] = await session.query<{ n: number; sample: Record<string, unknown>[] }>(ruleStatement(text), [RULE_LIMITS.sampleRows])
       return { count: Number(row.n), sample: row.sample }
     } catch (e) {
-      if (e instanceof ReaderQueryError) throw new RuleQueryError(e.message)
+      if (e instanceof ReaderQueryError) throw new RuleQueryError(e.message, e.code)
       throw e
     }
   })
@@ -154,7 +177,7 @@ export async function customRuleFindings(reader: RestrictedReader, state: Kysely
       )
     } catch (e) {
       let error = e instanceof RuleQueryError || e instanceof ReaderError ? e.message : cutErrorMessage((e as Error)?.message ?? String(e))
-      if (e instanceof RuleQueryError && rule.validation < RULE_VALIDATION) {
+      if (e instanceof RuleQueryError && rulesFault(e) && rule.validation < RULE_VALIDATION) {
         error = `Disabled: saved before rules ran as a read-only role, it does not run as one: ${e.message}`
         await disableRule(state, rule.id, error)
       }
