@@ -82,6 +82,12 @@ describe('loadConfig rejects bad values with one line naming the variable', () =
     expect(error.message).toBe('Configuration error: DATABASE_URL must be a postgres:// or postgresql:// URL')
   })
 
+  it('RULE_READER_DATABASE_URL that is not PostgreSQL', () => {
+    const error = configError({ RULE_READER_DATABASE_URL: 'reader@db.example.org' })
+    expect(error.message).toBe('Configuration error: RULE_READER_DATABASE_URL must be a postgres:// or postgresql:// URL')
+    expect(loadConfig({ RULE_READER_DATABASE_URL: PG_URL }).RULE_READER_DATABASE_URL).toBe(PG_URL)
+  })
+
   it('ADMIN_EMAIL without ADMIN_PASSWORD', () => {
     const error = configError({ ADMIN_EMAIL: 'admin@example.org' })
     expectOneLineNaming(error, 'ADMIN_PASSWORD')

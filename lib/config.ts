@@ -28,6 +28,8 @@ const EnvSchema = z
   .object({
     DATABASE_URL: postgresUrl.optional(),
     STATE_DATABASE_URL: postgresUrl.optional(),
+    /** The target as a read-only role, for admins' own rules; without it the dashboard creates one. */
+    RULE_READER_DATABASE_URL: postgresUrl.optional(),
     PORT: z.coerce
       .number({ message: 'must be a port number' })
       .int({ message: 'must be a port number' })

@@ -1,4 +1,5 @@
 import { createDb } from '../../lib/db/connect'
+import { restrictedReader } from '../../lib/db/reader-login'
 import { writeAudit } from '../../lib/audit/audit-log'
 import { findingJson, hasProblem } from '../../lib/integrity/findings'
 import { startRestoreJob } from '../../lib/integrity/fix-job'
@@ -26,7 +27,8 @@ export async function integrityCommand(ctx: CliContext): Promise<void> {
     rowSecurityOff: true,
   })
   try {
-    const steps = await planChecks(db, ctx.state(), { ruleTimeoutMs: ctx.config.INTEGRITY_CHECK_TIMEOUT_MS })
+    const reader = restrictedReader({ configuredUrl: ctx.config.RULE_READER_DATABASE_URL, target: db, targetUrl: ctx.targetUrl, state: ctx.state() })
+    const steps = await planChecks(db, ctx.state(), { ruleTimeoutMs: ctx.config.INTEGRITY_CHECK_TIMEOUT_MS, reader })
     const { findings } = await runChecks(steps, {
       beforeStep: (i, step, total) => {
         if (!ctx.json) process.stderr.write(`[${i + 1}/${total}] ${step.title}\n`)

@@ -14,6 +14,8 @@ export interface ServerEnv {
   alembicVersionsDir: string | null
   integrityCheckTimeoutMs: number
   integrityScheduleHours: number
+  /** RULE_READER_DATABASE_URL: the read-only login for admins' own rules, when configured. */
+  ruleReaderUrl: string | null
 }
 
 let cached: ServerEnv | undefined
@@ -44,6 +46,7 @@ export function serverEnv(): ServerEnv {
     alembicVersionsDir: config.ALEMBIC_VERSIONS_DIR ?? null,
     integrityCheckTimeoutMs: config.INTEGRITY_CHECK_TIMEOUT_MS,
     integrityScheduleHours: config.INTEGRITY_SCHEDULE_HOURS,
+    ruleReaderUrl: config.RULE_READER_DATABASE_URL ?? null,
   }
   return cached
 }
