@@ -1,5 +1,5 @@
 import { ActionError } from '../../lib/auth/action-result'
-import { dorMigrationSet } from '../../lib/migrations/registry'
+import { dorMigrationSet, type MigrationSet } from '../../lib/migrations/registry'
 import { runLockHeld } from '../../lib/migrations/run-lock'
 import { listRuns } from '../../lib/migrations/run-store'
 import { dryRun } from '../../lib/migrations/dry-run'
@@ -10,11 +10,11 @@ import { migrationStatus } from '../../lib/migrations/status'
 import { CliError, stringFlag } from '../args'
 import type { CliContext } from '../context'
 
-function runOptions(ctx: CliContext): RunOptions {
+function runOptions(ctx: CliContext, set: MigrationSet): RunOptions {
   return {
     targetUrl: ctx.targetUrl,
     state: ctx.state(),
-    set: dorMigrationSet(),
+    set,
     actor: { id: null, label: 'cli', source: 'cli' },
     lockTimeoutMs: ctx.config.MIGRATION_LOCK_TIMEOUT_MS,
     statementTimeoutMs: ctx.config.MIGRATION_STATEMENT_TIMEOUT_MS,
@@ -28,7 +28,7 @@ function runOptions(ctx: CliContext): RunOptions {
  */
 export async function migrateCommand(ctx: CliContext): Promise<void> {
   const sub = ctx.args.positional[1]
-  const set = dorMigrationSet()
+  const set = await dorMigrationSet()
   try {
     if (sub === 'status') {
       const s = await migrationStatus(ctx.target(), ctx.state(), set)
@@ -53,7 +53,7 @@ export async function migrateCommand(ctx: CliContext): Promise<void> {
     }
     if (sub === 'up') {
       const to = stringFlag(ctx.args, 'to')
-      const result = await applyMigrations(runOptions(ctx), to ? { to } : { all: true })
+      const result = await applyMigrations(runOptions(ctx, set), to ? { to } : { all: true })
       if (ctx.json) ctx.print(result)
       else ctx.out(result.message)
       if (!result.ok) throw new CliError(result.steps.find((s) => !s.ok)?.error ?? 'migration failed', 1)
@@ -65,7 +65,7 @@ export async function migrateCommand(ctx: CliContext): Promise<void> {
       if (!name) {
         throw new CliError(`to roll back ${s.lastApplied ?? 'the last migration'}, confirm with --name ${s.lastApplied ?? 'NAME'}`)
       }
-      const result = await rollbackLast(runOptions(ctx), name)
+      const result = await rollbackLast(runOptions(ctx, set), name)
       if (ctx.json) ctx.print(result)
       else ctx.out(result.message)
       if (!result.ok) throw new CliError(result.steps.find((s) => !s.ok)?.error ?? 'rollback failed', 1)
@@ -73,7 +73,7 @@ export async function migrateCommand(ctx: CliContext): Promise<void> {
     }
     if (sub === 'dry-run') {
       const to = stringFlag(ctx.args, 'to')
-      const result = await dryRun(runOptions(ctx), to ? { to } : { all: true })
+      const result = await dryRun(runOptions(ctx, set), to ? { to } : { all: true })
       if (ctx.json) ctx.print(result)
       else {
         ctx.out(result.message)
@@ -87,7 +87,7 @@ export async function migrateCommand(ctx: CliContext): Promise<void> {
       return
     }
     if (sub === 'rehearse' || sub === 'replay' || sub === 'drift') {
-      const o = { ...runOptions(ctx), target: ctx.target(), pgBinDir: ctx.config.PG_BIN_DIR }
+      const o = { ...runOptions(ctx, set), target: ctx.target(), pgBinDir: ctx.config.PG_BIN_DIR }
       const result = sub === 'rehearse' ? await rehearseRollbacks(o) : sub === 'replay' ? await replayCheck(o) : await detectDrift(o)
       if (ctx.json) ctx.print(result)
       else {

@@ -54,12 +54,12 @@ function backupFile(runId: number): string {
   return path.join(loadConfig().dataPath, 'backups', `pre-migration-run-${runId}-${stamp}.dump`)
 }
 
-function runOptions(ctx: ActionContext, backup: boolean): RunOptions {
+async function runOptions(ctx: ActionContext, backup: boolean): Promise<RunOptions> {
   const env = serverEnv()
   return {
     targetUrl: env.targetUrl,
     state: ctx.stateDb,
-    set: dorMigrationSet(),
+    set: await dorMigrationSet(),
     actor: actorOf(ctx),
     lockTimeoutMs: env.migrationLockTimeoutMs,
     statementTimeoutMs: env.migrationStatementTimeoutMs,
@@ -114,7 +114,7 @@ export const applyMigrationsAction = action({
   target: (input) => (input.mode === 'to' ? `to ${input.to}` : input.mode),
   async run(ctx, input) {
     const request: ApplyRequest = input.mode === 'next' ? { next: true } : input.mode === 'all' ? { all: true } : { to: input.to! }
-    return outcomeOf(() => applyMigrations(runOptions(ctx, input.backup), request))
+    return outcomeOf(async () => applyMigrations(await runOptions(ctx, input.backup), request))
   },
 })
 
@@ -124,7 +124,7 @@ export const rollbackMigrationAction = action({
   input: RollbackInput,
   target: (input) => input.name,
   async run(ctx, input) {
-    return outcomeOf(() => rollbackLast(runOptions(ctx, false), input.name))
+    return outcomeOf(async () => rollbackLast(await runOptions(ctx, false), input.name))
   },
 })
 
@@ -134,7 +134,7 @@ export const acknowledgeEditAction = action({
   input: AcknowledgeInput,
   target: (input) => input.name,
   async run(ctx, input) {
-    const status = await migrationStatus(targetDb(), ctx.stateDb, dorMigrationSet())
+    const status = await migrationStatus(targetDb(), ctx.stateDb, await dorMigrationSet())
     const m = status.migrations.find((x) => x.name === input.name)
     if (!m) throw new ActionError('not_found', `There is no migration named ${input.name}.`)
     if (m.state !== 'applied' || !m.flags.some((f) => f.code === 'edited_after_apply') || !m.checksum) {
@@ -169,13 +169,13 @@ const DryRunInput = z
 
 const NoInput = z.object({})
 
-function checkOptions(ctx: ActionContext) {
+async function checkOptions(ctx: ActionContext) {
   const env = serverEnv()
   return {
     targetUrl: env.targetUrl,
     target: targetDb(),
     state: ctx.stateDb,
-    set: dorMigrationSet(),
+    set: await dorMigrationSet(),
     actor: actorOf(ctx),
     pgBinDir: env.pgBinDir,
   }
@@ -227,12 +227,12 @@ export const dryRunAction = action({
   async run(ctx, input) {
     const request: ApplyRequest = input.mode === 'next' ? { next: true } : input.mode === 'all' ? { all: true } : { to: input.to! }
     const env = serverEnv()
-    const result = await checked('The dry run', () =>
+    const result = await checked('The dry run', async () =>
       dryRun(
         {
           targetUrl: env.targetUrl,
           state: ctx.stateDb,
-          set: dorMigrationSet(),
+          set: await dorMigrationSet(),
           actor: actorOf(ctx),
           lockTimeoutMs: env.migrationLockTimeoutMs,
           statementTimeoutMs: env.migrationStatementTimeoutMs,
@@ -252,14 +252,14 @@ export const dryRunAction = action({
 function scratchCheck<T extends { message: string }>(
   name: string,
   what: string,
-  check: (options: ReturnType<typeof checkOptions>) => Promise<T>,
+  check: (options: Awaited<ReturnType<typeof checkOptions>>) => Promise<T>,
 ) {
   return action({
     name,
     permission: 'checks.run',
     input: NoInput,
     async run(ctx) {
-      const result = await checked(what, () => check(checkOptions(ctx)))
+      const result = await checked(what, async () => check(await checkOptions(ctx)))
       return { message: result.message, data: result }
     },
   })
