@@ -1,4 +1,6 @@
+import { writeAudit } from '../../lib/audit/audit-log'
 import { ActionError } from '../../lib/auth/action-result'
+import { acknowledgeMigrationEdit } from '../../lib/migrations/acknowledge'
 import { dorMigrationSet, type MigrationSet } from '../../lib/migrations/registry'
 import { runLockHeld } from '../../lib/migrations/run-lock'
 import { listRuns } from '../../lib/migrations/run-store'
@@ -7,26 +9,30 @@ import { rehearseRollbacks } from '../../lib/migrations/rehearsal'
 import { detectDrift, replayCheck } from '../../lib/migrations/replay'
 import { applyMigrations, type RunOptions, rollbackLast } from '../../lib/migrations/runner'
 import { migrationStatus } from '../../lib/migrations/status'
-import { CliError, stringFlag } from '../args'
+import { CliError, JSON_FLAG, stringFlag } from '../args'
+import type { Command } from '../command'
 import type { CliContext } from '../context'
+
+const CLI_ACTOR = { id: null, label: 'cli', source: 'cli' } as const
 
 function runOptions(ctx: CliContext, set: MigrationSet): RunOptions {
   return {
     targetUrl: ctx.targetUrl,
     state: ctx.state(),
     set,
-    actor: { id: null, label: 'cli', source: 'cli' },
+    actor: CLI_ACTOR,
     lockTimeoutMs: ctx.config.MIGRATION_LOCK_TIMEOUT_MS,
     statementTimeoutMs: ctx.config.MIGRATION_STATEMENT_TIMEOUT_MS,
   }
 }
 
 /**
- * `dbadmin migrate status|up|down|history`: the same functions, lock and history as the
+ * `dbadmin migrate status|up|down|history|…`: the same functions, lock and history as the
  * Migrations page. `up` applies all pending (or up to --to NAME); `down` rolls back the newest
- * applied migration, whose name must be given with --name to confirm.
+ * applied migration, whose name must be given with --name to confirm; `acknowledge --name N`
+ * accepts the edit of an applied migration so that it no longer blocks apply.
  */
-export async function migrateCommand(ctx: CliContext): Promise<void> {
+async function migrate(ctx: CliContext): Promise<void> {
   const sub = ctx.args.positional[1]
   const set = await dorMigrationSet()
   try {
@@ -104,6 +110,7 @@ export async function migrateCommand(ctx: CliContext): Promise<void> {
       if (!ok) throw new CliError(result.message, 1)
       return
     }
+    if (sub === 'acknowledge') return await acknowledge(ctx, set)
     if (sub === 'history') {
       const runs = await listRuns(ctx.state(), { lockHeld: await runLockHeld(ctx.targetUrl), limit: 50 })
       if (ctx.json) return ctx.print({ runs })
@@ -116,7 +123,46 @@ export async function migrateCommand(ctx: CliContext): Promise<void> {
     if (e instanceof ActionError) throw new CliError(e.message, 1)
     throw e
   }
-  throw new CliError(
-    'usage: dbadmin migrate status|up [--to NAME]|down --name NAME|history|dry-run [--to NAME]|rehearse|replay|drift [--json]',
-  )
+  throw new CliError(`unknown migrate command "${sub}"`)
+}
+
+/** Audited as the CLI, like the page's Acknowledge; a refusal is audited too. */
+async function acknowledge(ctx: CliContext, set: MigrationSet): Promise<void> {
+  const name = stringFlag(ctx.args, 'name', true)
+  const note = stringFlag(ctx.args, 'note')
+  if (note !== undefined && note.length > 500) throw new CliError('--note must be at most 500 characters')
+  const audit = (result: 'ok' | 'failed', code: string, message: string) =>
+    writeAudit(ctx.state(), { actorEmail: 'cli', action: 'migrations.acknowledge_edit', target: name, input: { name, note }, result, code, message })
+  let done: Awaited<ReturnType<typeof acknowledgeMigrationEdit>>
+  try {
+    done = await acknowledgeMigrationEdit(ctx.target(), ctx.state(), set, { name, by: CLI_ACTOR, note })
+  } catch (e) {
+    if (e instanceof ActionError) await audit('failed', e.code, e.message)
+    throw e
+  }
+  await audit('ok', 'ok', done.message)
+  if (ctx.json) return ctx.print({ acknowledged: { name: done.name, checksum: done.checksum } })
+  ctx.out(done.message)
+}
+
+const TO_FLAG = { to: { type: 'string', value: 'NAME' } } as const
+const NAME_FLAG = { name: { type: 'string', value: 'NAME' } } as const
+
+export const migrateCommand: Command = {
+  help: 'migrate status|up|down|acknowledge|history|dry-run|rehearse|replay|drift [--json]  DoR migrations, same lock and history as the page',
+  subcommands: {
+    status: { flags: JSON_FLAG, summary: 'every migration with its state and flags' },
+    up: { flags: { ...TO_FLAG, ...JSON_FLAG }, summary: 'apply every pending migration, or up to --to NAME' },
+    down: { flags: { ...NAME_FLAG, ...JSON_FLAG }, summary: 'roll back the newest applied migration, named with --name to confirm' },
+    acknowledge: {
+      flags: { ...NAME_FLAG, note: { type: 'string', value: 'TEXT' }, ...JSON_FLAG },
+      summary: 'accept the edit of an applied migration so that it no longer blocks apply',
+    },
+    history: { flags: JSON_FLAG, summary: 'the newest runs and their steps' },
+    'dry-run': { flags: { ...TO_FLAG, ...JSON_FLAG }, summary: 'run pending migrations in a transaction that is rolled back, printing their SQL' },
+    rehearse: { flags: JSON_FLAG, summary: 'each pending migration up, down and up again on a scratch copy of the schema' },
+    replay: { flags: JSON_FLAG, summary: 'the whole chain on an empty scratch database, reporting the first that fails' },
+    drift: { flags: JSON_FLAG, summary: 'the live schema against what its applied migrations build on a scratch database' },
+  },
+  run: migrate,
 }

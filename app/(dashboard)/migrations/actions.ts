@@ -10,13 +10,13 @@ import { dumpDatabase } from '@/lib/backups/pg-dump-file'
 import { loadConfig } from '@/lib/config'
 import { describeDbError } from '@/lib/db/db-errors'
 import { targetDb } from '@/lib/db/server-dbs'
+import { acknowledgeMigrationEdit } from '@/lib/migrations/acknowledge'
 import { dryRun } from '@/lib/migrations/dry-run'
 import { rehearseRollbacks } from '@/lib/migrations/rehearsal'
 import { dorMigrationSet } from '@/lib/migrations/registry'
 import { detectDrift, replayCheck } from '@/lib/migrations/replay'
-import { acknowledgeEdit, type RunActor } from '@/lib/migrations/run-store'
+import type { RunActor } from '@/lib/migrations/run-store'
 import { type ApplyRequest, applyMigrations, rollbackLast, type RunOptions, type RunResult } from '@/lib/migrations/runner'
-import { migrationStatus } from '@/lib/migrations/status'
 import { serverEnv } from '@/lib/runtime/server-env'
 
 // Only action()-built functions are exported from this file: a unit test runs each as every role.
@@ -134,26 +134,13 @@ export const acknowledgeEditAction = action({
   input: AcknowledgeInput,
   target: (input) => input.name,
   async run(ctx, input) {
-    const status = await migrationStatus(targetDb(), ctx.stateDb, await dorMigrationSet())
-    const m = status.migrations.find((x) => x.name === input.name)
-    if (!m) throw new ActionError('not_found', `There is no migration named ${input.name}.`)
-    if (m.state !== 'applied' || !m.flags.some((f) => f.code === 'edited_after_apply') || !m.checksum) {
-      throw new ActionError('conflict', `${input.name} is not an applied migration with an unacknowledged edit.`)
-    }
-    await acknowledgeEdit(ctx.stateDb, {
-      targetDatabase: status.targetDatabase,
-      name: m.name,
-      checksum: m.checksum,
+    const { message } = await acknowledgeMigrationEdit(targetDb(), ctx.stateDb, await dorMigrationSet(), {
+      name: input.name,
       by: actorOf(ctx),
       note: input.note,
     })
     revalidatePath('/migrations')
-    const others = status.blockingEdits.filter((n) => n !== m.name)
-    return {
-      message: `Acknowledged the edit of ${m.name} (checksum ${m.checksum.slice(0, 12)}).${
-        others.length ? ` Apply is still blocked by ${others.join(', ')}.` : ' It no longer blocks apply.'
-      }`,
-    }
+    return { message }
   },
 })
 
