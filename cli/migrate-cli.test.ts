@@ -17,6 +17,8 @@ const names = Object.keys(dorMigrations).sort()
 const newest = names.at(-1)!
 const first = names[0]
 const migrationFile = (name: string) => path.join(copy, 'migrations', `${name}.ts`)
+// Five or six CLI runs each, the first ones compiling the copy: slow on a loaded machine.
+const SLOW = { timeout: 300_000 }
 
 beforeAll(async () => {
   ;[target, state] = await Promise.all([freshDatabase('cli_mig_target'), freshDatabase('cli_mig_state')])
@@ -46,7 +48,7 @@ async function statusFlags(): Promise<Record<string, string[]>> {
 }
 
 describe('a migration file deleted while still listed in migrations/index.ts', () => {
-  it('is a status flag and one clear error on migrate up; every other command still works', async () => {
+  it('is a status flag and one clear error on migrate up; every other command still works', SLOW, async () => {
     const up = await dbadmin(['migrate', 'up', '--to', names.at(-2)!])
     expect(up.code).toBe(0)
     expect(await appliedNames()).toEqual(names.slice(0, -1))
@@ -75,7 +77,7 @@ describe('a migration file deleted while still listed in migrations/index.ts', (
 })
 
 describe('dbadmin migrate acknowledge', () => {
-  it('accepts the edit of an applied migration as the CLI, audited, which lifts the block on apply', async () => {
+  it('accepts the edit of an applied migration as the CLI, audited, which lifts the block on apply', SLOW, async () => {
     // An applied migration edited afterwards (a comment), with its manifest regenerated.
     fs.appendFileSync(migrationFile(first), '\n// A comment added after it was applied.\n')
     fs.writeFileSync(path.join(copy, 'migrations', 'manifest.ts'), renderManifest(computeManifest(path.join(copy, 'migrations'))))
