@@ -4,7 +4,7 @@ import { findingJson, hasProblem } from '../../lib/integrity/findings'
 import { startRestoreJob } from '../../lib/integrity/fix-job'
 import { restoreFix } from '../../lib/integrity/fix-orphans'
 import { type FixJobStatus, getFixJob, listFixJobs } from '../../lib/integrity/fix-store'
-import { currentDatabase } from '../../lib/migrations/status'
+import { targetIdentity } from '../../lib/db/target-identity'
 import { describeRelation } from '../../lib/integrity/types'
 import { planChecks, runChecks } from '../../lib/integrity/run-checks'
 import { CliError, stringFlag } from '../args'
@@ -50,7 +50,7 @@ export async function integrityCommand(ctx: CliContext): Promise<void> {
 
 /** `dbadmin integrity fixes [--json]`: the orphan fixes and restores on this database, newest first. */
 async function fixesCommand(ctx: CliContext): Promise<void> {
-  const jobs = await listFixJobs(ctx.state(), { targetDatabase: await currentDatabase(ctx.target()), limit: 200 })
+  const jobs = await listFixJobs(ctx.state(), { targetKey: (await targetIdentity(ctx.target())).key, limit: 200 })
   if (ctx.json) return ctx.print({ fixes: jobs })
   if (jobs.length === 0) return ctx.out('No fixes on this database.')
   for (const j of jobs) {

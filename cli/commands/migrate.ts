@@ -1,4 +1,5 @@
 import { ActionError } from '../../lib/auth/action-result'
+import { targetIdentity } from '../../lib/db/target-identity'
 import { dorMigrationSet } from '../../lib/migrations/registry'
 import { runLockHeld } from '../../lib/migrations/run-lock'
 import { listRuns } from '../../lib/migrations/run-store'
@@ -105,7 +106,8 @@ export async function migrateCommand(ctx: CliContext): Promise<void> {
       return
     }
     if (sub === 'history') {
-      const runs = await listRuns(ctx.state(), { lockHeld: await runLockHeld(ctx.targetUrl), limit: 50 })
+      const target = await targetIdentity(ctx.target())
+      const runs = await listRuns(ctx.state(), { targetKey: target.key, lockHeld: await runLockHeld(ctx.targetUrl), limit: 50 })
       if (ctx.json) return ctx.print({ runs })
       for (const r of runs) {
         ctx.out(`#${r.id} ${r.startedAt.toISOString()} ${r.kind} ${r.status} by ${r.startedBy}: ${r.steps.map((s) => `${s.name}(${s.direction} ${s.status})`).join(' ')}`)

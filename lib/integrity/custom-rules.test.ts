@@ -2,6 +2,7 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
 import { freshStateDb } from '../../test/state-db'
+import { targetIdentity } from '../db/target-identity'
 import { buildDemoDatabase } from '../demo/prepare-demo'
 import { customRuleFindings, deleteCustomRule, listCustomRules, saveCustomRule } from './custom-rules'
 
@@ -17,6 +18,8 @@ afterAll(async () => {
   await target?.drop()
   await state?.drop()
 })
+
+const targetKey = async () => (await targetIdentity(target.db)).key
 
 const meetings = async () => Number((await sql<{ n: string }>`select count(*) as n from meeting`.execute(target.db)).rows[0].n)
 
@@ -46,11 +49,11 @@ describe("admins' own rules", () => {
     )
     await expect(save('select pg_sleep(2)', 300)).rejects.toThrow('canceling statement due to statement timeout')
     expect(await meetings()).toBe(before)
-    expect((await listCustomRules(state.db)).map((r) => r.name)).toEqual(['Long meetings'])
+    expect((await listCustomRules(state.db, await targetKey())).map((r) => r.name)).toEqual(['Long meetings'])
   })
 
   it('runs only enabled rules and reports a failing one as an error', async () => {
-    const [rule] = await listCustomRules(state.db)
+    const [rule] = await listCustomRules(state.db, await targetKey())
     await saveCustomRule(target.db, state.db, { id: rule.id, name: rule.name, query: rule.query, enabled: false, by: 'admin@test.local' }, 5000)
     expect(await customRuleFindings(target.db, state.db, 5000)).toEqual([])
     await saveCustomRule(target.db, state.db, { id: rule.id, name: rule.name, query: rule.query, enabled: true, by: 'admin@test.local' }, 5000)
@@ -58,6 +61,6 @@ describe("admins' own rules", () => {
     const [f] = await customRuleFindings(target.db, state.db, 5000)
     expect(f).toMatchObject({ count: null, error: 'column "title" does not exist' })
     await sql`alter table meeting rename column headline to title`.execute(target.db)
-    expect(await deleteCustomRule(state.db, rule.id)).toBe(true)
+    expect(await deleteCustomRule(state.db, rule.id, await targetKey())).toBe(true)
   })
 })

@@ -1,4 +1,5 @@
 import { CompiledQuery, type Kysely, sql } from 'kysely'
+import { targetIdentity } from '../db/target-identity'
 import { type Finding, finding } from './findings'
 
 export interface CustomRule {
@@ -27,8 +28,9 @@ function toRule(r: any): CustomRule {
   }
 }
 
-export async function listCustomRules(state: Kysely<any>): Promise<CustomRule[]> {
-  return (await state.selectFrom('integrity_rule').selectAll().orderBy('name').execute()).map(toRule)
+/** The rules of one target (its identity key): a rule queries that database's tables. */
+export async function listCustomRules(state: Kysely<any>, targetKey: string): Promise<CustomRule[]> {
+  return (await state.selectFrom('integrity_rule').selectAll().where('target_key', '=', targetKey).orderBy('name').execute()).map(toRule)
 }
 
 /**
@@ -72,6 +74,7 @@ export async function saveCustomRule(
   timeoutMs: number,
 ): Promise<{ rule: CustomRule; count: number }> {
   const tried = await runRuleQuery(target, input.query, timeoutMs)
+  const targetKey = (await targetIdentity(target)).key
   const values = {
     name: input.name.trim(),
     description: input.description?.trim() || null,
@@ -82,8 +85,8 @@ export async function saveCustomRule(
   }
   try {
     const row = input.id
-      ? await state.updateTable('integrity_rule').set(values).where('id', '=', input.id).returningAll().executeTakeFirst()
-      : await state.insertInto('integrity_rule').values(values).returningAll().executeTakeFirst()
+      ? await state.updateTable('integrity_rule').set(values).where('id', '=', input.id).where('target_key', '=', targetKey).returningAll().executeTakeFirst()
+      : await state.insertInto('integrity_rule').values({ ...values, target_key: targetKey }).returningAll().executeTakeFirst()
     if (!row) throw new RuleQueryError(`There is no rule #${input.id}.`)
     return { rule: toRule(row), count: tried.count }
   } catch (e) {
@@ -92,14 +95,14 @@ export async function saveCustomRule(
   }
 }
 
-export async function deleteCustomRule(state: Kysely<any>, id: number): Promise<boolean> {
-  const r = await state.deleteFrom('integrity_rule').where('id', '=', id).executeTakeFirst()
+export async function deleteCustomRule(state: Kysely<any>, id: number, targetKey: string): Promise<boolean> {
+  const r = await state.deleteFrom('integrity_rule').where('id', '=', id).where('target_key', '=', targetKey).executeTakeFirst()
   return Number(r.numDeletedRows) > 0
 }
 
 export async function customRuleFindings(target: Kysely<any>, state: Kysely<any>, timeoutMs: number): Promise<Finding[]> {
   const out: Finding[] = []
-  for (const rule of (await listCustomRules(state)).filter((r) => r.enabled)) {
+  for (const rule of (await listCustomRules(state, (await targetIdentity(target)).key)).filter((r) => r.enabled)) {
     const started = Date.now()
     const base = { check: 'rule' as const, key: `custom_rule:${rule.id}`, title: rule.name, detail: { custom: true, ruleId: rule.id } }
     try {

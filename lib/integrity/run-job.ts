@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import { underStartLock } from '../jobs/start-lock'
-import { currentDatabase } from '../migrations/status'
+import { targetIdentity } from '../db/target-identity'
 import type { Finding } from './findings'
 import { planChecks, runChecks } from './run-checks'
 import {
@@ -105,11 +105,11 @@ export async function startIntegrityRun(
   by: { startedBy: string; trigger: IntegrityRun['trigger'] },
   onDone?: (runId: number, status: IntegrityRun['status']) => Promise<void> | void,
 ): Promise<number> {
-  const targetDatabase = await currentDatabase(target)
-  const runId = await underStartLock(state, `dbadmin.integrity_run:${targetDatabase}`, async (trx) => {
-    const active = await activeIntegrityRun(trx, targetDatabase)
+  const { key: targetKey, database: targetDatabase } = await targetIdentity(target)
+  const runId = await underStartLock(state, `dbadmin.integrity_run:${targetKey}`, async (trx) => {
+    const active = await activeIntegrityRun(trx, targetKey)
     if (active) throw new IntegrityRunBusyError(active)
-    return createIntegrityRun(trx, { targetDatabase, ...by })
+    return createIntegrityRun(trx, { targetDatabase, targetKey, ...by })
   })
   // A failing onDone must not become an unhandled rejection, which would end the whole server.
   void executeIntegrityRun(target, state, runId)

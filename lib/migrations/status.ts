@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely'
+import { type TargetIdentity, targetIdentity } from '../db/target-identity'
 import { readApplied } from './applied'
 import type { MigrationDef, MigrationSet } from './registry'
 import { acknowledgedChecksums, lastApplies } from './run-store'
@@ -28,6 +29,8 @@ export interface MigrationStatus {
 
 export interface MigrationsOverview {
   targetDatabase: string
+  /** What the history is keyed by: this server's identity and the database name. */
+  target: TargetIdentity
   migrations: MigrationStatus[]
   pending: string[]
   lastApplied: string | null
@@ -63,11 +66,11 @@ export async function currentDatabase(db: Kysely<any>): Promise<string> {
  * a name that collides with another, no working down.
  */
 export async function migrationStatus(target: Kysely<any>, state: Kysely<any>, set: MigrationSet): Promise<MigrationsOverview> {
-  const targetDatabase = await currentDatabase(target)
+  const identity = await targetIdentity(target)
   const [applied, history, acks] = await Promise.all([
     readApplied(target, set.table),
-    lastApplies(state, targetDatabase),
-    acknowledgedChecksums(state, targetDatabase),
+    lastApplies(state, identity.key),
+    acknowledgedChecksums(state, identity.key),
   ])
   const appliedByName = new Map(applied.map((a) => [a.name, a]))
   const known = new Set(set.defs.map((d) => d.name))
@@ -150,7 +153,8 @@ export async function migrationStatus(target: Kysely<any>, state: Kysely<any>, s
   }
   rows.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))
   return {
-    targetDatabase,
+    targetDatabase: identity.database,
+    target: identity,
     migrations: rows,
     pending: rows.filter((r) => r.state === 'pending').map((r) => r.name),
     lastApplied,

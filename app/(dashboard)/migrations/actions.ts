@@ -141,7 +141,7 @@ export const acknowledgeEditAction = action({
       throw new ActionError('conflict', `${input.name} is not an applied migration with an unacknowledged edit.`)
     }
     await acknowledgeEdit(ctx.stateDb, {
-      targetDatabase: status.targetDatabase,
+      target: status.target,
       name: m.name,
       checksum: m.checksum,
       by: actorOf(ctx),
