@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely'
 import { DOR_MIGRATION_LOCK_TABLE, DOR_MIGRATION_TABLE, dorMigrations } from '@/migrations'
 import { migrationChecksums } from '@/migrations/manifest'
+import { withSourceChecksums } from './source-checksums'
 
 /**
  * A migration of the static index with what the dashboard needs to know about it. A migration
@@ -14,6 +15,8 @@ export interface MigrationDef {
   transactional: boolean
   /** Why rollback is disabled, or null when the migration has a working down. */
   irreversibleReason: string | null
+  /** What migrations/manifest.ts records when it disagrees with the file's own checksum (lib/migrations/source-checksums.ts). */
+  manifestChecksum?: string | null
 }
 
 /** A set of migrations and the tables that record them in the target: the DoR index, or a test's. */
@@ -49,5 +52,5 @@ export function defineMigrations(
 }
 
 export function dorMigrationSet(): MigrationSet {
-  return defineMigrations(dorMigrations, migrationChecksums)
+  return withSourceChecksums(defineMigrations(dorMigrations, migrationChecksums))
 }

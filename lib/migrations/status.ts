@@ -4,7 +4,13 @@ import { readApplied } from './applied'
 import type { MigrationDef, MigrationSet } from './registry'
 import { acknowledgedChecksums, lastApplies } from './run-store'
 
-export type MigrationFlagCode = 'edited_after_apply' | 'missing_from_code' | 'out_of_order' | 'name_collision' | 'no_down'
+export type MigrationFlagCode =
+  | 'edited_after_apply'
+  | 'manifest_stale'
+  | 'missing_from_code'
+  | 'out_of_order'
+  | 'name_collision'
+  | 'no_down'
 
 export interface MigrationFlag {
   code: MigrationFlagCode
@@ -89,6 +95,14 @@ export async function migrationStatus(target: Kysely<any>, state: Kysely<any>, s
         message: 'Its source changed after it was applied.',
         advice:
           'Restore the file from version control, or put the change in a new migration. If the edit is intended (a comment, a fix that does not change the schema), an admin acknowledges it; until then apply is blocked.',
+      })
+    }
+    if (d.manifestChecksum !== undefined) {
+      flags.push({
+        code: 'manifest_stale',
+        message: `migrations/manifest.ts records another checksum (${d.manifestChecksum ? d.manifestChecksum.slice(0, 12) : 'none'}) than the file has (${d.checksum?.slice(0, 12)}).`,
+        advice:
+          'The file changed and the manifest was not regenerated: run `npm run migrations:manifest` and commit it. Builds without the source files rely on the manifest alone.',
       })
     }
     if (!a && lastApplied && d.name < lastApplied) {
