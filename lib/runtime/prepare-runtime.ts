@@ -1,14 +1,12 @@
 import path from 'node:path'
-import type { Kysely } from 'kysely'
 import type { AppConfig } from '../config'
 import { createDb } from '../db/connect'
-import { targetIdentity } from '../db/target-identity'
 import { buildDemoDatabase } from '../demo/prepare-demo'
 import { type EmbeddedCluster, startCluster } from '../embedded/cluster'
-import { adoptUnkeyedRows, hasUnkeyedRows } from '../state/adopt-unkeyed'
 import { migrateStateDb } from '../state/migrate-state'
 import { databaseExists, dropDatabase, ensureDatabase, renameDatabase } from './cluster-databases'
 import { ensureFirstAdmin, type FirstAdmin } from './first-admin'
+import { startHousekeeping } from './start-housekeeping'
 import { loadOrCreateSecrets } from './secrets'
 
 export const DEMO_DATABASE = 'dor'
@@ -79,7 +77,7 @@ export async function prepareRuntime(config: AppConfig, opts: PrepareOptions): P
     try {
       const applied = await migrateStateDb(stateDb)
       if (applied.length) log(`State database migrated: ${applied.join(', ')}`)
-      await adoptHistory(stateDb, targetUrl, log)
+      await startHousekeeping(stateDb, targetUrl, log)
       firstAdmin =
         opts.createFirstAdmin === false
           ? { created: false }
@@ -92,25 +90,6 @@ export async function prepareRuntime(config: AppConfig, opts: PrepareOptions): P
   } catch (e) {
     if (cluster?.startedHere) await cluster.stop()
     throw e
-  }
-}
-
-/**
- * History written before it was keyed by target goes to the first target reached after the upgrade
- * (lib/state/adopt-unkeyed.ts). Only reads the target; a target that does not answer now is
- * tried again at the next start.
- */
-async function adoptHistory(state: Kysely<any>, targetUrl: string, log: (line: string) => void): Promise<void> {
-  if (!(await hasUnkeyedRows(state))) return
-  const target = createDb(targetUrl, { max: 1, applicationName: 'dor-db-admin' })
-  try {
-    const identity = await targetIdentity(target)
-    const adopted = await adoptUnkeyedRows(state, identity)
-    if (adopted) log(`History recorded before targets had keys (${adopted} rows) now belongs to ${identity.database} (${identity.key})`)
-  } catch (e) {
-    log(`Older history is not attributed to a target yet (the target did not answer: ${(e as Error).message}); tried again at the next start`)
-  } finally {
-    await target.destroy()
   }
 }
 
