@@ -7,7 +7,7 @@ import { type TargetIdentity, targetIdentity } from '../db/target-identity'
 import { readSchemaModel } from '../schema/catalog'
 import { toSnapshot } from '../schema/snapshot'
 import { saveSnapshot } from '../schema/snapshot-store'
-import { watchLockWaits, withLockWait } from './lock-wait'
+import { type LockWait, watchLockWaits, withLockWait } from './lock-wait'
 import { migrationTablesPresent, removeCreatedMigrationTables } from './migration-tables'
 import { reconcileInterruptedRuns } from './reconcile'
 import type { MigrationDef, MigrationSet } from './registry'
@@ -105,7 +105,7 @@ async function backendPid(db: Kysely<any>): Promise<number> {
   return rows[0].pid
 }
 
-/** Reads the target's schema for a run's snapshot; it is stored through `save`. */
+/** The target's schema as a run's snapshot stores it (the caller saves it in the state database). */
 async function readRunSnapshot(db: Kysely<any>) {
   const [model, identity] = await Promise.all([readSchemaModel(db, { sizes: false }), targetIdentity(db)])
   return { snapshot: toSnapshot(model), database: model.database, targetKey: identity.key }
@@ -163,20 +163,27 @@ async function executeRun(
         const stepId = await record.write(() => startStep(opts.state, { runId: id, position, name: def.name, direction, checksum: def.checksum }))
         if (stepId === undefined) break
         const pid = await backendPid(db)
-        const watch = watchLockWaits(lock.client, pid, lockWatchInterval(opts.lockTimeoutMs))
         // Cancelled from the lock's session: the server would otherwise run the statement (and
         // hold its locks) until it ends, long after this process is gone.
         const cancel = () => void lock.client.query('select pg_cancel_backend($1)', [pid]).catch(() => {})
         opts.signal?.addEventListener('abort', cancel)
+        if (opts.signal?.aborted) {
+          // Stopped before this migration began: it is not run, and not counted as failed.
+          opts.signal.removeEventListener('abort', cancel)
+          await record.write(() => finishStep(opts.state, stepId, { ok: false, error: `Not run: ${String(opts.signal!.reason)}.` }))
+          break
+        }
+        const watch = watchLockWaits(lock.client, pid, lockWatchInterval(opts.lockTimeoutMs))
         const failure: { error?: unknown } = {}
         let outcome: Awaited<ReturnType<Migrator['migrateUp']>>
+        let wait: LockWait | null
         try {
           const m = migrator(db, opts.set, def, failure)
           outcome = direction === 'up' ? await m.migrateUp() : await m.migrateDown()
         } finally {
           opts.signal?.removeEventListener('abort', cancel)
+          wait = await watch.stop()
         }
-        const wait = await watch.stop()
         const ran = outcome.results?.find((r) => r.migrationName === def.name)
         let message: string | undefined
         if (outcome.error) {
