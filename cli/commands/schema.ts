@@ -1,3 +1,4 @@
+import { targetIdentity } from '../../lib/db/target-identity'
 import { readSchemaModel } from '../../lib/schema/catalog'
 import { schemaToJson } from '../../lib/schema/schema-json'
 import { listSnapshots } from '../../lib/schema/snapshot-store'
@@ -42,7 +43,7 @@ async function snapshot(ctx: CliContext) {
 }
 
 async function snapshots(ctx: CliContext) {
-  const list = await listSnapshots(ctx.state(), { limit: 100 })
+  const list = await listSnapshots(ctx.state(), { targetKey: (await targetIdentity(ctx.target())).key, limit: 100 })
   if (ctx.json) return ctx.print({ snapshots: list })
   for (const s of list) ctx.out(`#${s.id}  ${s.takenAt.toISOString()}  ${s.database}  ${s.reason}`)
 }

@@ -15,9 +15,12 @@ export function describeDbError(e: unknown): string {
   return (err?.code ? `${err.code}: ` : '') + message.slice(0, 200)
 }
 
+/** Replaced by the table and the blocking session where they are known (lib/migrations/lock-wait.ts). */
+export const LOCK_TIMEOUT_ADVICE =
+  'It waited longer than lock_timeout for a lock another session holds on the same table. Nothing was changed; find the blocking session (pg_stat_activity) and try again.'
+
 const ADVICE: Record<string, string> = {
-  '55P03':
-    'It waited longer than lock_timeout for a lock another session holds on the same table. Nothing was changed; find the blocking session (pg_stat_activity) and try again.',
+  '55P03': LOCK_TIMEOUT_ADVICE,
   '57014': 'It ran longer than statement_timeout and was cancelled. Nothing was changed.',
 }
 

@@ -11,6 +11,7 @@ import { userObjects } from '../../test/user-objects'
 import { buildDemoDatabase } from '../demo/prepare-demo'
 import { createDb } from '../db/connect'
 import { type RestrictedReader, restrictedReader } from '../db/reader-login'
+import { targetIdentity } from '../db/target-identity'
 import { RuleQueryError, runRuleQuery, saveCustomRule, listCustomRules } from './custom-rules'
 
 /**
@@ -186,9 +187,9 @@ describe('saving a rule', () => {
   it('refuses an escape and saves nothing', async () => {
     const before = await fingerprint()
     await expect(
-      saveCustomRule(reader, state.db, { name: 'escape', query: breakOutNow('COMMIT; CREATE TABLE escaped_save (id int)'), enabled: true, by: 'admin@test.local' }, 5000),
+      saveCustomRule(reader, state.db, { name: 'escape', query: breakOutNow('COMMIT; CREATE TABLE escaped_save (id int)'), enabled: true, by: 'admin@test.local', targetKey: (await targetIdentity(target.db)).key }, 5000),
     ).rejects.toThrow(MULTIPLE)
-    expect(await listCustomRules(state.db)).toEqual([])
+    expect(await listCustomRules(state.db, (await targetIdentity(target.db)).key)).toEqual([])
     expect(await fingerprint()).toEqual(before)
   })
 })

@@ -8,7 +8,9 @@ import { createDb } from '../db/connect'
 import { restrictedReader } from '../db/reader-login'
 import { StaticMigrationProvider } from '../db/static-migration-provider'
 import { buildDemoDatabase } from '../demo/prepare-demo'
+import { adoptUnkeyedRows } from '../state/adopt-unkeyed'
 import { migrateStateDb } from '../state/migrate-state'
+import { targetIdentity } from '../db/target-identity'
 import { customRuleFindings, listCustomRules, RULE_VALIDATION } from './custom-rules'
 import { getIntegrityRun, runFindings } from './run-store'
 import { scheduleTick } from './schedule'
@@ -51,6 +53,8 @@ beforeAll(async () => {
     await state.db.insertInto('integrity_rule').values({ name, query, enabled: name !== 'alreadyOff', updated_by: 'admin@before.fix' }).execute()
   }
   await migrateStateDb(state.db)
+  // As a start does: rows recorded before targets were keyed go to the first target of their database name.
+  await adoptUnkeyedRows(state.db, await targetIdentity(target.db))
 })
 afterAll(async () => {
   await target?.drop()
@@ -68,7 +72,7 @@ async function finished(id: number) {
   throw new Error('run did not finish')
 }
 
-const byName = async () => Object.fromEntries((await listCustomRules(state.db)).map((r) => [r.name, r]))
+const byName = async () => Object.fromEntries((await listCustomRules(state.db, (await targetIdentity(target.db)).key)).map((r) => [r.name, r]))
 
 describe('rules saved before rules ran as a read-only role', () => {
   it('are marked for one re-check by the migration', async () => {
@@ -91,7 +95,7 @@ describe('rules saved before rules ran as a read-only role', () => {
     const ownerDb = createDb(u.toString(), { max: 1 })
     try {
       const unavailable = restrictedReader({ target: ownerDb, targetUrl: u.toString(), state: state.db, roleName: ROLE })
-      const found = await customRuleFindings(unavailable, state.db, 5000)
+      const found = await customRuleFindings(unavailable, state.db, (await targetIdentity(target.db)).key, 5000)
       expect(found.map((f) => f.title)).toEqual(['committed', 'endsItsSession', 'kept', 'readsFiles'])
       for (const f of found) {
         expect(f.count).toBeNull()
@@ -135,7 +139,7 @@ describe('rules saved before rules ran as a read-only role', () => {
     ])
 
     // Once: the next run runs the kept rule only, and disables nothing more.
-    const again = await customRuleFindings(reader, state.db, 5000)
+    const again = await customRuleFindings(reader, state.db, (await targetIdentity(target.db)).key, 5000)
     expect(again.map((f) => [f.title, f.count])).toEqual([
       ['endsItsSession', null],
       ['kept', 0],

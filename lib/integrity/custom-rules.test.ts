@@ -5,6 +5,7 @@ import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
 import { freshStateDb } from '../../test/state-db'
 import { createDb } from '../db/connect'
 import { type RestrictedReader, restrictedReader } from '../db/reader-login'
+import { targetIdentity } from '../db/target-identity'
 import { buildDemoDatabase } from '../demo/prepare-demo'
 import { customRuleFindings, deleteCustomRule, listCustomRules, RULE_VALIDATION, runRuleQuery, saveCustomRule } from './custom-rules'
 
@@ -27,6 +28,8 @@ afterAll(async () => {
   await cluster.destroy()
 })
 
+const targetKey = async () => (await targetIdentity(target.db)).key
+
 const meetings = async () => Number((await sql<{ n: string }>`select count(*) as n from meeting`.execute(target.db)).rows[0].n)
 
 describe("admins' own rules", () => {
@@ -34,20 +37,21 @@ describe("admins' own rules", () => {
     const { rule, count } = await saveCustomRule(
       reader,
       state.db,
-      { name: 'Long meetings', description: 'Meetings over 8 hours', query: "select id, title from meeting where end_time - start_time > interval '8 hours';", enabled: true, by: 'admin@test.local' },
+      { name: 'Long meetings', description: 'Meetings over 8 hours', query: "select id, title from meeting where end_time - start_time > interval '8 hours';", enabled: true, by: 'admin@test.local', targetKey: await targetKey() },
       5000,
     )
     expect(rule).toMatchObject({ name: 'Long meetings', enabled: true, updatedBy: 'admin@test.local', validation: RULE_VALIDATION, disabledNote: null })
     const { rows } = await sql<{ n: string }>`select count(*) as n from meeting where end_time - start_time > interval '8 hours'`.execute(target.db)
     expect(count).toBe(Number(rows[0].n))
-    const [f] = await customRuleFindings(reader, state.db, 5000)
+    const [f] = await customRuleFindings(reader, state.db, await targetKey(), 5000)
     expect(f).toMatchObject({ check: 'rule', key: `custom_rule:${rule.id}`, title: 'Long meetings', count: Number(rows[0].n) })
   })
 
   it('refuses broken queries, second statements and writes, and changes nothing', async () => {
     const before = await meetings()
+    const key = await targetKey()
     const save = (query: string, timeoutMs = 5000) =>
-      saveCustomRule(reader, state.db, { name: 'bad ' + query.length, query, enabled: true, by: 'admin@test.local' }, timeoutMs)
+      saveCustomRule(reader, state.db, { name: 'bad ' + query.length, query, enabled: true, by: 'admin@test.local', targetKey: key }, timeoutMs)
     await expect(save('select nope from meeting')).rejects.toThrow('column "nope" does not exist')
     await expect(save('select 1; delete from meeting')).rejects.toThrow(/syntax error/)
     await expect(save('with d as (delete from meeting returning *) select * from d')).rejects.toThrow(
@@ -55,19 +59,19 @@ describe("admins' own rules", () => {
     )
     await expect(save('select pg_sleep(2)', 300)).rejects.toThrow('canceling statement due to statement timeout')
     expect(await meetings()).toBe(before)
-    expect((await listCustomRules(state.db)).map((r) => r.name)).toEqual(['Long meetings'])
+    expect((await listCustomRules(state.db, await targetKey())).map((r) => r.name)).toEqual(['Long meetings'])
   })
 
   it('runs only enabled rules and reports a failing one as an error', async () => {
-    const [rule] = await listCustomRules(state.db)
-    await saveCustomRule(reader, state.db, { id: rule.id, name: rule.name, query: rule.query, enabled: false, by: 'admin@test.local' }, 5000)
-    expect(await customRuleFindings(reader, state.db, 5000)).toEqual([])
-    await saveCustomRule(reader, state.db, { id: rule.id, name: rule.name, query: rule.query, enabled: true, by: 'admin@test.local' }, 5000)
+    const [rule] = await listCustomRules(state.db, await targetKey())
+    await saveCustomRule(reader, state.db, { id: rule.id, name: rule.name, query: rule.query, enabled: false, by: 'admin@test.local', targetKey: await targetKey() }, 5000)
+    expect(await customRuleFindings(reader, state.db, await targetKey(), 5000)).toEqual([])
+    await saveCustomRule(reader, state.db, { id: rule.id, name: rule.name, query: rule.query, enabled: true, by: 'admin@test.local', targetKey: await targetKey() }, 5000)
     await sql`alter table meeting rename column title to headline`.execute(target.db)
-    const [f] = await customRuleFindings(reader, state.db, 5000)
+    const [f] = await customRuleFindings(reader, state.db, await targetKey(), 5000)
     expect(f).toMatchObject({ count: null, error: 'column "title" does not exist' })
     await sql`alter table meeting rename column headline to title`.execute(target.db)
-    expect(await deleteCustomRule(state.db, rule.id)).toBe(true)
+    expect(await deleteCustomRule(state.db, rule.id, await targetKey())).toBe(true)
   })
 
   it('counts and samples in one run of the text, whatever the rule selects', async () => {
@@ -112,12 +116,12 @@ describe('legitimate rules', () => {
     expect(await runRuleQuery(reader, query, 5000)).toMatchObject({ count: 5, sample: [{ id: 1, 'meeting id': -1, meeting: null }, { id: 3 }, { id: 5 }, { id: 7 }, { id: 9 }] })
     const { rows } = await sql<{ t: string }>`select to_regclass('public.x')::text as t`.execute(target.db)
     expect(rows).toEqual([{ t: 'x' }])
-    const saved = await saveCustomRule(reader, state.db, { name: 'Orders; without a meeting', query, enabled: true, by: 'admin@test.local' }, 5000)
+    const saved = await saveCustomRule(reader, state.db, { name: 'Orders; without a meeting', query, enabled: true, by: 'admin@test.local', targetKey: await targetKey() }, 5000)
     expect(saved.count).toBe(5)
-    const found = await customRuleFindings(reader, state.db, 5000)
+    const found = await customRuleFindings(reader, state.db, await targetKey(), 5000)
     const mine = found.find((f) => f.title === 'Orders; without a meeting')!
     expect([mine.count, mine.error]).toEqual([5, undefined])
-    await deleteCustomRule(state.db, saved.rule.id)
+    await deleteCustomRule(state.db, saved.rule.id, await targetKey())
   })
 
   it("read tables their owner has not granted (pg_read_all_data), and see rows behind row-level security or fail, never fewer", async () => {
@@ -141,11 +145,11 @@ describe('error messages of rules', () => {
     expect((long as Error).message.length).toBe(300)
     const lines = await runRuleQuery(reader, `select cast(E'first\\nsecond line' as int)`, 5000).catch((e: Error) => e)
     expect((lines as Error).message).toBe('invalid input syntax for type integer: "first')
-    await saveCustomRule(reader, state.db, { name: 'Multi-line', query: 'select 1 as one', enabled: true, by: 'admin@test.local' }, 5000)
-    const [rule] = (await listCustomRules(state.db)).filter((r) => r.name === 'Multi-line')
+    await saveCustomRule(reader, state.db, { name: 'Multi-line', query: 'select 1 as one', enabled: true, by: 'admin@test.local', targetKey: await targetKey() }, 5000)
+    const [rule] = (await listCustomRules(state.db, await targetKey())).filter((r) => r.name === 'Multi-line')
     await state.db.updateTable('integrity_rule').set({ query: `select cast(E'first\\nsecond ' || repeat('y', 500) as int)` }).where('id', '=', rule.id).execute()
-    const [f] = await customRuleFindings(reader, state.db, 5000)
+    const [f] = await customRuleFindings(reader, state.db, await targetKey(), 5000)
     expect(f.error).toBe('invalid input syntax for type integer: "first')
-    await deleteCustomRule(state.db, rule.id)
+    await deleteCustomRule(state.db, rule.id, await targetKey())
   })
 })

@@ -63,8 +63,9 @@ function toRule(r: any): CustomRule {
   }
 }
 
-export async function listCustomRules(state: Kysely<any>): Promise<CustomRule[]> {
-  return (await state.selectFrom('integrity_rule').selectAll().orderBy('name').execute()).map(toRule)
+/** The rules of one target (its identity key): a rule queries that database's tables. */
+export async function listCustomRules(state: Kysely<any>, targetKey: string): Promise<CustomRule[]> {
+  return (await state.selectFrom('integrity_rule').selectAll().where('target_key', '=', targetKey).orderBy('name').execute()).map(toRule)
 }
 
 /**
@@ -115,10 +116,11 @@ export async function runRuleQuery(
 export async function saveCustomRule(
   reader: RestrictedReader,
   state: Kysely<any>,
-  input: { id?: number; name: string; description?: string; query: string; enabled: boolean; by: string },
+  input: { id?: number; name: string; description?: string; query: string; enabled: boolean; by: string; targetKey: string },
   timeoutMs: number,
 ): Promise<{ rule: CustomRule; count: number }> {
   const tried = await runRuleQuery(reader, input.query, timeoutMs)
+  const targetKey = input.targetKey
   const values = {
     name: input.name.trim(),
     description: input.description?.trim() || null,
@@ -131,8 +133,8 @@ export async function saveCustomRule(
   }
   try {
     const row = input.id
-      ? await state.updateTable('integrity_rule').set(values).where('id', '=', input.id).returningAll().executeTakeFirst()
-      : await state.insertInto('integrity_rule').values(values).returningAll().executeTakeFirst()
+      ? await state.updateTable('integrity_rule').set(values).where('id', '=', input.id).where('target_key', '=', targetKey).returningAll().executeTakeFirst()
+      : await state.insertInto('integrity_rule').values({ ...values, target_key: targetKey }).returningAll().executeTakeFirst()
     if (!row) throw new RuleQueryError(`There is no rule #${input.id}.`)
     return { rule: toRule(row), count: tried.count }
   } catch (e) {
@@ -141,8 +143,8 @@ export async function saveCustomRule(
   }
 }
 
-export async function deleteCustomRule(state: Kysely<any>, id: number): Promise<boolean> {
-  const r = await state.deleteFrom('integrity_rule').where('id', '=', id).executeTakeFirst()
+export async function deleteCustomRule(state: Kysely<any>, id: number, targetKey: string): Promise<boolean> {
+  const r = await state.deleteFrom('integrity_rule').where('id', '=', id).where('target_key', '=', targetKey).executeTakeFirst()
   return Number(r.numDeletedRows) > 0
 }
 
@@ -156,9 +158,9 @@ async function disableRule(state: Kysely<any>, id: number, note: string): Promis
  * here: passing marks it, failing disables it with a note the Integrity page shows. A reader that
  * cannot be used is not the rule's fault and disables nothing.
  */
-export async function customRuleFindings(reader: RestrictedReader, state: Kysely<any>, timeoutMs: number): Promise<Finding[]> {
+export async function customRuleFindings(reader: RestrictedReader, state: Kysely<any>, targetKey: string, timeoutMs: number): Promise<Finding[]> {
   const out: Finding[] = []
-  for (const rule of (await listCustomRules(state)).filter((r) => r.enabled)) {
+  for (const rule of (await listCustomRules(state, targetKey)).filter((r) => r.enabled)) {
     const started = Date.now()
     const base = { check: 'rule' as const, key: `custom_rule:${rule.id}`, title: rule.name, detail: { custom: true, ruleId: rule.id } }
     try {

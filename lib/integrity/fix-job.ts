@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import type { Kysely } from 'kysely'
 import { underStartLock } from '../jobs/start-lock'
-import { currentDatabase } from '../migrations/status'
+import { type TargetIdentity, targetIdentity } from '../db/target-identity'
 import { countSavedRows, type FixMode, fixOrphans, FixRuleError, manifestPath, restoreFix } from './fix-orphans'
 import {
   activeFixJob,
@@ -56,9 +56,9 @@ function detach(id: number, execute: Promise<FixJobStatus>, onDone: FixJobOption
   void execute.then((status) => onDone?.(id, status)).catch((e: unknown) => console.error(`integrity fix #${id}: onDone failed:`, e))
 }
 
-async function startLocked(state: Kysely<any>, targetDatabase: string, create: (trx: Kysely<any>) => Promise<number>): Promise<number> {
-  return underStartLock(state, `dbadmin.integrity_fix:${targetDatabase}`, async (trx) => {
-    const active = await activeFixJob(trx, targetDatabase)
+async function startLocked(state: Kysely<any>, targetKey: string, create: (trx: Kysely<any>) => Promise<number>): Promise<number> {
+  return underStartLock(state, `dbadmin.integrity_fix:${targetKey}`, async (trx) => {
+    const active = await activeFixJob(trx, targetKey)
     if (active) throw new FixJobBusyError(active)
     return create(trx)
   })
@@ -75,8 +75,8 @@ export async function startFixJob(
   input: { relation: RelationRef; mode: FixMode; file: string; total: number; startedBy: string },
   opts: FixJobOptions = {},
 ): Promise<number> {
-  const targetDatabase = await currentDatabase(target)
-  const id = await startLocked(state, targetDatabase, (trx) => createFixJob(trx, { targetDatabase, kind: 'fix', ...input }))
+  const { key: targetKey, database: targetDatabase } = await targetIdentity(target)
+  const id = await startLocked(state, targetKey, (trx) => createFixJob(trx, { targetDatabase, targetKey, kind: 'fix', ...input }))
   const execute = runJob(state, id, () =>
     fixOrphans(target, input.relation, {
       mode: input.mode,
@@ -95,9 +95,11 @@ export async function startFixJob(
 }
 
 /** Why a fix cannot be restored from the page, or null when it can. */
-export function restoreRefusal(fix: FixJob, targetDatabase: string): string | null {
+export function restoreRefusal(fix: FixJob, target: TargetIdentity): string | null {
   if (fix.kind !== 'fix') return `#${fix.id} is a restore, not a fix.`
-  if (fix.targetDatabase !== targetDatabase) return `Fix #${fix.id} was made on database ${fix.targetDatabase}, not on ${targetDatabase}.`
+  if (fix.targetKey !== target.key) {
+    return `Fix #${fix.id} was made on database ${fix.targetDatabase}${fix.targetDatabase === target.database ? ' of another server' : ''}, not on ${target.database}.`
+  }
   if (fix.status === 'queued' || fix.status === 'running') return `Fix #${fix.id} is still running: cancel it first, or wait for it.`
   if (fix.restoredBy?.status === 'succeeded') return `Fix #${fix.id} was already restored by #${fix.restoredBy.id}.`
   if (fix.restoredBy?.status === 'queued' || fix.restoredBy?.status === 'running') return `Fix #${fix.id} is being restored by #${fix.restoredBy.id}.`
@@ -116,14 +118,15 @@ export async function startRestoreJob(
   input: { fixId: number; startedBy: string },
   opts: FixJobOptions = {},
 ): Promise<number> {
-  const targetDatabase = await currentDatabase(target)
+  const identity = await targetIdentity(target)
+  const { key: targetKey, database: targetDatabase } = identity
   const fix = await getFixJob(state, input.fixId)
   if (!fix) throw new FixRuleError(`There is no fix #${input.fixId}.`)
-  const refusal = restoreRefusal(fix, targetDatabase)
+  const refusal = restoreRefusal(fix, identity)
   if (refusal) throw new FixRuleError(refusal)
   const total = await countSavedRows(fix.file)
-  const id = await startLocked(state, targetDatabase, (trx) =>
-    createFixJob(trx, { targetDatabase, kind: 'restore', restoresFix: fix.id, relation: fix.relation, mode: fix.mode, file: fix.file, total, startedBy: input.startedBy }),
+  const id = await startLocked(state, targetKey, (trx) =>
+    createFixJob(trx, { targetDatabase, targetKey, kind: 'restore', restoresFix: fix.id, relation: fix.relation, mode: fix.mode, file: fix.file, total, startedBy: input.startedBy }),
   )
   const execute = runJob(state, id, async () => {
     await markFixProgress(state, id, { phase: 'restoring' })

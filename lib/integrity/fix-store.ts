@@ -10,6 +10,8 @@ export type FixJobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'canc
 export interface FixJob {
   id: number
   targetDatabase: string
+  /** The target's identity key (lib/db/target-identity.ts); null for a job recorded before keys. */
+  targetKey: string | null
   kind: 'fix' | 'restore'
   /** For a restore: the fix whose saved rows it puts back. */
   restoresFix: number | null
@@ -49,6 +51,7 @@ function toJob(r: any): FixJob {
   return {
     id: Number(r.id),
     targetDatabase: r.target_database,
+    targetKey: r.target_key,
     kind: r.kind,
     restoresFix: r.restores_fix === null ? null : Number(r.restores_fix),
     relation: { schema: r.schema, table: r.table, columns: r.columns, refSchema: r.ref_schema, refTable: r.ref_table, refColumns: r.ref_columns },
@@ -74,10 +77,10 @@ const restoreJoin = sql`left join lateral (
   select x.id, x.status, x.heartbeat_at from integrity_fix x where x.restores_fix = j.id order by x.id desc limit 1
 ) r on true`
 
-export async function activeFixJob(state: Kysely<any>, targetDatabase: string): Promise<FixJob | null> {
+export async function activeFixJob(state: Kysely<any>, targetKey: string): Promise<FixJob | null> {
   const { rows } = await sql`
     select ${jobColumns} from integrity_fix j ${restoreJoin}
-    where j.target_database = ${targetDatabase} and j.status in ('queued', 'running')
+    where j.target_key = ${targetKey} and j.status in ('queued', 'running')
       and j.heartbeat_at > now() - make_interval(secs => ${HEARTBEAT_STALE_SECONDS})
     order by j.id desc limit 1
   `.execute(state)
@@ -88,6 +91,7 @@ export async function createFixJob(
   state: Kysely<any>,
   input: {
     targetDatabase: string
+    targetKey: string
     kind: FixJob['kind']
     restoresFix?: number
     relation: RelationRef
@@ -101,6 +105,7 @@ export async function createFixJob(
     .insertInto('integrity_fix')
     .values({
       target_database: input.targetDatabase,
+      target_key: input.targetKey,
       kind: input.kind,
       restores_fix: input.restoresFix ?? null,
       schema: input.relation.schema,
@@ -143,12 +148,12 @@ export async function getFixJob(state: Kysely<any>, id: number): Promise<FixJob 
 /** Newest first; for one database, and optionally one relation (its fixes and their restores). */
 export async function listFixJobs(
   state: Kysely<any>,
-  opts: { targetDatabase: string; relation?: RelationRef; limit?: number },
+  opts: { targetKey: string; relation?: RelationRef; limit?: number },
 ): Promise<FixJob[]> {
   const rel = opts.relation
   const { rows } = await sql`
     select ${jobColumns} from integrity_fix j ${restoreJoin}
-    where j.target_database = ${opts.targetDatabase}
+    where j.target_key = ${opts.targetKey}
       ${
         rel
           ? sql`and j.schema = ${rel.schema} and j.table = ${rel.table} and j.columns = ${rel.columns}::text[]

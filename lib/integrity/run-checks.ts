@@ -1,3 +1,4 @@
+import { targetIdentity } from '../db/target-identity'
 import type { Kysely } from 'kysely'
 import type { RestrictedReader } from '../db/reader-login'
 import { queryEnums } from '../schema/catalog-types-queries'
@@ -119,7 +120,7 @@ export async function planChecks(
       return roleChecks(target, await tables, userrole?.values ?? [], await listRoleRules(state))
     }),
     guarded('dor_rules', 'DoR rules: scheduling, registrations, uploads', async () => dorRuleChecks(target, await tables)),
-    guarded('custom_rules', "Admins' own rules", () => customRuleFindings(opts.reader ?? noReader, state, opts.ruleTimeoutMs ?? 300_000)),
+    guarded('custom_rules', "Admins' own rules", async () => customRuleFindings(opts.reader ?? noReader, state, (await targetIdentity(target)).key, opts.ruleTimeoutMs ?? 300_000)),
   ]
 }
 

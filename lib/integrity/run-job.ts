@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { RestrictedReader } from '../db/reader-login'
 import { underStartLock } from '../jobs/start-lock'
-import { currentDatabase } from '../migrations/status'
+import { targetIdentity } from '../db/target-identity'
 import type { Finding } from './findings'
 import { planChecks, runChecks } from './run-checks'
 import {
@@ -118,11 +118,11 @@ export async function startIntegrityRun(
   onDone?: (runId: number, status: IntegrityRun['status']) => Promise<void> | void,
 ): Promise<number> {
   const { reader, ruleTimeoutMs, ...who } = by
-  const targetDatabase = await currentDatabase(target)
-  const runId = await underStartLock(state, `dbadmin.integrity_run:${targetDatabase}`, async (trx) => {
-    const active = await activeIntegrityRun(trx, targetDatabase)
+  const { key: targetKey, database: targetDatabase } = await targetIdentity(target)
+  const runId = await underStartLock(state, `dbadmin.integrity_run:${targetKey}`, async (trx) => {
+    const active = await activeIntegrityRun(trx, targetKey)
     if (active) throw new IntegrityRunBusyError(active)
-    return createIntegrityRun(trx, { targetDatabase, ...who })
+    return createIntegrityRun(trx, { targetDatabase, targetKey, ...who })
   })
   // A failing onDone must not become an unhandled rejection, which would end the whole server.
   void executeIntegrityRun(target, state, runId, { reader, ruleTimeoutMs })

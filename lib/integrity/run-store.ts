@@ -7,6 +7,8 @@ export type IntegrityRunStatus = 'queued' | 'running' | 'succeeded' | 'failed' |
 export interface IntegrityRun {
   id: number
   targetDatabase: string
+  /** The target's identity key (lib/db/target-identity.ts); null for a run recorded before keys. */
+  targetKey: string | null
   /** 'interrupted' when it was running but its process stopped sending heartbeats. */
   status: IntegrityRunStatus | 'interrupted'
   trigger: 'manual' | 'schedule' | 'cli'
@@ -30,6 +32,7 @@ function toRun(r: any): IntegrityRun {
   return {
     id: Number(r.id),
     targetDatabase: r.target_database,
+    targetKey: r.target_key,
     status: stale ? 'interrupted' : r.status,
     trigger: r.trigger,
     startedBy: r.started_by,
@@ -48,20 +51,20 @@ const runColumns = sql`r.*, (select count(*) from integrity_finding f where f.ru
 
 export async function createIntegrityRun(
   state: Kysely<any>,
-  input: { targetDatabase: string; trigger: IntegrityRun['trigger']; startedBy: string },
+  input: { targetDatabase: string; targetKey: string; trigger: IntegrityRun['trigger']; startedBy: string },
 ): Promise<number> {
   const row = await state
     .insertInto('integrity_run')
-    .values({ target_database: input.targetDatabase, status: 'queued', trigger: input.trigger, started_by: input.startedBy })
+    .values({ target_database: input.targetDatabase, target_key: input.targetKey, status: 'queued', trigger: input.trigger, started_by: input.startedBy })
     .returning('id')
     .executeTakeFirstOrThrow()
   return Number(row.id)
 }
 
-export async function activeIntegrityRun(state: Kysely<any>, targetDatabase: string): Promise<IntegrityRun | null> {
+export async function activeIntegrityRun(state: Kysely<any>, targetKey: string): Promise<IntegrityRun | null> {
   const { rows } = await sql`
     select ${runColumns} from integrity_run r
-    where r.target_database = ${targetDatabase} and r.status in ('queued', 'running')
+    where r.target_key = ${targetKey} and r.status in ('queued', 'running')
       and r.heartbeat_at > now() - make_interval(secs => ${HEARTBEAT_STALE_SECONDS})
     order by r.id desc limit 1
   `.execute(state)
@@ -104,10 +107,10 @@ export async function saveFindings(state: Kysely<any>, runId: number, findings: 
     .execute()
 }
 
-export async function listIntegrityRuns(state: Kysely<any>, opts: { targetDatabase?: string; limit?: number } = {}): Promise<IntegrityRun[]> {
+export async function listIntegrityRuns(state: Kysely<any>, opts: { targetKey: string; limit?: number }): Promise<IntegrityRun[]> {
   const { rows } = await sql`
     select ${runColumns} from integrity_run r
-    where ${opts.targetDatabase ?? null}::text is null or r.target_database = ${opts.targetDatabase ?? null}
+    where r.target_key = ${opts.targetKey}
     order by r.id desc limit ${Math.min(Math.max(opts.limit ?? 20, 1), 200)}
   `.execute(state)
   return rows.map(toRun)
@@ -131,22 +134,22 @@ export interface TrendPoint {
 }
 
 /** The count of one check over the last finished runs, oldest first, for its trend chart. */
-export async function findingTrend(state: Kysely<any>, key: string, limit = 30): Promise<TrendPoint[]> {
-  return (await findingTrends(state, [key], limit)).get(key) ?? []
+export async function findingTrend(state: Kysely<any>, targetKey: string, key: string, limit = 30): Promise<TrendPoint[]> {
+  return (await findingTrends(state, targetKey, [key], limit)).get(key) ?? []
 }
 
 /**
  * The trends of many checks in one query (a page with thousands of relations must not send
  * thousands of queries): each key's last `limit` finished runs, oldest first.
  */
-export async function findingTrends(state: Kysely<any>, keys: string[], limit = 30): Promise<Map<string, TrendPoint[]>> {
+export async function findingTrends(state: Kysely<any>, targetKey: string, keys: string[], limit = 30): Promise<Map<string, TrendPoint[]>> {
   const out = new Map<string, TrendPoint[]>(keys.map((k) => [k, []]))
   if (keys.length === 0) return out
   const { rows } = await sql<{ key: string; run_id: string; at: Date; count: string | null }>`
     select t.key, t.run_id, t.at, t.count from unnest(${keys}::text[]) as k(key)
     cross join lateral (
       select f.key, f.run_id, r.started_at as at, f.count from integrity_finding f join integrity_run r on r.id = f.run_id
-      where f.key = k.key and r.status in ('succeeded', 'cancelled') order by f.run_id desc limit ${limit}
+      where f.key = k.key and r.target_key = ${targetKey} and r.status in ('succeeded', 'cancelled') order by f.run_id desc limit ${limit}
     ) t
     order by t.key, t.run_id
   `.execute(state)
@@ -155,11 +158,11 @@ export async function findingTrends(state: Kysely<any>, keys: string[], limit = 
 }
 
 /** Checks whose count went from 0 (or absent) in the previous finished run to above 0 in this one. */
-export async function newlyFailing(state: Kysely<any>, runId: number, targetDatabase: string): Promise<Finding[]> {
+export async function newlyFailing(state: Kysely<any>, runId: number, targetKey: string): Promise<Finding[]> {
   const previous = await state
     .selectFrom('integrity_run')
     .select('id')
-    .where('target_database', '=', targetDatabase)
+    .where('target_key', '=', targetKey)
     .where('status', '=', 'succeeded')
     .where('id', '<', runId)
     .orderBy('id', 'desc')

@@ -20,7 +20,7 @@ export async function acknowledgeMigrationEdit(
   if (m.state !== 'applied' || !m.flags.some((f) => f.code === 'edited_after_apply') || !m.checksum) {
     throw new ActionError('conflict', `${input.name} is not an applied migration with an unacknowledged edit.`)
   }
-  await acknowledgeEdit(state, { targetDatabase: status.targetDatabase, name: m.name, checksum: m.checksum, by: input.by, note: input.note })
+  await acknowledgeEdit(state, { target: status.target, name: m.name, checksum: m.checksum, by: input.by, note: input.note })
   const others = status.blockingEdits.filter((n) => n !== m.name)
   return {
     name: m.name,

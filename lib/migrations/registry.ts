@@ -2,6 +2,7 @@ import type { Migration } from 'kysely'
 import { DOR_MIGRATION_LOCK_TABLE, DOR_MIGRATION_TABLE, dorMigrations } from '@/migrations'
 import { migrationChecksums } from '@/migrations/manifest'
 import { loadMigration, type MigrationSource } from '../db/static-migration-provider'
+import { withSourceChecksums } from './source-checksums'
 
 /** Why a migration listed in the index could not be loaded. */
 export interface MigrationLoadError {
@@ -24,6 +25,8 @@ export interface MigrationDef {
   irreversibleReason: string | null
   /** Set when its module could not be loaded: status flags it, and it cannot be applied or rolled back. */
   loadError: MigrationLoadError | null
+  /** What migrations/manifest.ts records when it disagrees with the file's own checksum (lib/migrations/source-checksums.ts). */
+  manifestChecksum?: string | null
 }
 
 /** A set of migrations and the tables that record them in the target: the DoR index, or a test's. */
@@ -103,6 +106,6 @@ export async function loadMigrationSet(
   return { defs, ...tables }
 }
 
-export function dorMigrationSet(): Promise<MigrationSet> {
-  return loadMigrationSet(dorMigrations, migrationChecksums)
+export async function dorMigrationSet(): Promise<MigrationSet> {
+  return withSourceChecksums(await loadMigrationSet(dorMigrations, migrationChecksums))
 }

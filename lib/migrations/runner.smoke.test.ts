@@ -52,7 +52,7 @@ describe('DoR migrations through the runner', () => {
     s = await migrationStatus(target.db, state.db, opts.set)
     expect(s.pending).toEqual([newest])
 
-    const runs = await listRuns(state.db, { lockHeld: false })
+    const runs = await listRuns(state.db, { targetKey: s.target.key, lockHeld: false })
     expect(runs.map((r) => [r.kind, r.status])).toEqual([
       ['rollback', 'succeeded'],
       ['apply', 'succeeded'],

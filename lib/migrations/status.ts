@@ -1,10 +1,12 @@
 import { type Kysely, sql } from 'kysely'
+import { type TargetIdentity, targetIdentity } from '../db/target-identity'
 import { readApplied } from './applied'
 import type { MigrationDef, MigrationSet } from './registry'
 import { acknowledgedChecksums, lastApplies } from './run-store'
 
 export type MigrationFlagCode =
   | 'edited_after_apply'
+  | 'manifest_stale'
   | 'missing_from_code'
   | 'file_missing'
   | 'load_failed'
@@ -35,6 +37,8 @@ export interface MigrationStatus {
 
 export interface MigrationsOverview {
   targetDatabase: string
+  /** What the history is keyed by: this server's identity and the database name. */
+  target: TargetIdentity
   migrations: MigrationStatus[]
   pending: string[]
   lastApplied: string | null
@@ -70,11 +74,11 @@ export async function currentDatabase(db: Kysely<any>): Promise<string> {
  * a name that collides with another, no working down.
  */
 export async function migrationStatus(target: Kysely<any>, state: Kysely<any>, set: MigrationSet): Promise<MigrationsOverview> {
-  const targetDatabase = await currentDatabase(target)
+  const identity = await targetIdentity(target)
   const [applied, history, acks] = await Promise.all([
     readApplied(target, set.table),
-    lastApplies(state, targetDatabase),
-    acknowledgedChecksums(state, targetDatabase),
+    lastApplies(state, identity.key),
+    acknowledgedChecksums(state, identity.key),
   ])
   const appliedByName = new Map(applied.map((a) => [a.name, a]))
   const known = new Set(set.defs.map((d) => d.name))
@@ -102,6 +106,14 @@ export async function migrationStatus(target: Kysely<any>, state: Kysely<any>, s
         advice: a
           ? `Restore the file from version control${d.loadError.code === 'load_failed' ? ' or fix it' : ''}: without it this migration cannot be rolled back, and rehearsals and replays of the chain fail.`
           : `Restore the file from version control${d.loadError.code === 'load_failed' ? ' or fix it' : ''}, or, if the migration was abandoned, remove its entry from migrations/index.ts and run npm run migrations:manifest. It cannot be applied until then.`,
+      })
+    }
+    if (d.manifestChecksum !== undefined) {
+      flags.push({
+        code: 'manifest_stale',
+        message: `migrations/manifest.ts records another checksum (${d.manifestChecksum ? d.manifestChecksum.slice(0, 12) : 'none'}) than the file has (${d.checksum?.slice(0, 12)}).`,
+        advice:
+          'The file changed and the manifest was not regenerated: run `npm run migrations:manifest` and commit it. Builds without the source files rely on the manifest alone.',
       })
     }
     if (!a && lastApplied && d.name < lastApplied) {
@@ -166,7 +178,8 @@ export async function migrationStatus(target: Kysely<any>, state: Kysely<any>, s
   }
   rows.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))
   return {
-    targetDatabase,
+    targetDatabase: identity.database,
+    target: identity,
     migrations: rows,
     pending: rows.filter((r) => r.state === 'pending').map((r) => r.name),
     lastApplied,

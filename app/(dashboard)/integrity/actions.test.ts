@@ -11,6 +11,7 @@ import { countOrphans } from '@/lib/integrity/orphans'
 import { listSoftRelations } from '@/lib/integrity/relations'
 import { createFixJob, type FixJob, getFixJob, markFixProgress } from '@/lib/integrity/fix-store'
 import { getIntegrityRun } from '@/lib/integrity/run-store'
+import { targetIdentity } from '@/lib/db/target-identity'
 
 // revalidatePath needs a Next request; here the actions run in plain Node.
 vi.mock('next/cache', () => ({ revalidatePath: () => {} }))
@@ -188,6 +189,7 @@ describe('fixing orphans', () => {
     // A job another server process is running: its row says so and its heartbeat is fresh.
     const fixId = await createFixJob(state.db, {
       targetDatabase: target.url.split('/').pop()!,
+      targetKey: (await targetIdentity(target.db)).key,
       kind: 'fix',
       relation: { ...agenda, table: 'agenda_item' },
       mode: 'delete',

@@ -8,6 +8,7 @@ import { action } from '@/lib/auth/action'
 import { ActionError } from '@/lib/auth/action-result'
 import { loadConfig } from '@/lib/config'
 import { describeDbError } from '@/lib/db/db-errors'
+import { targetIdentity } from '@/lib/db/target-identity'
 import { validateConstraint } from '@/lib/integrity/check-constraints'
 import { deleteCustomRule, RULE_LIMITS, RuleQueryError, saveCustomRule } from '@/lib/integrity/custom-rules'
 import { deleteEnumSet, EnumSetRuleError, saveEnumSet } from '@/lib/integrity/enum-sets'
@@ -322,7 +323,7 @@ export const saveRuleAction = action({
       const { rule, count } = await saveCustomRule(
         ruleReader(),
         ctx.stateDb,
-        { ...input, by: ctx.user.email },
+        { ...input, by: ctx.user.email, targetKey: (await targetIdentity(integrityTargetDb())).key },
         loadConfig().INTEGRITY_CHECK_TIMEOUT_MS,
       )
       revalidatePath('/integrity')
@@ -341,7 +342,7 @@ export const deleteRuleAction = action({
   input: z.object({ id }),
   target: (input) => String(input.id),
   async run(ctx, input) {
-    if (!(await deleteCustomRule(ctx.stateDb, input.id))) throw new ActionError('not_found', `There is no rule #${input.id}.`)
+    if (!(await deleteCustomRule(ctx.stateDb, input.id, (await targetIdentity(integrityTargetDb())).key))) throw new ActionError('not_found', `There is no rule #${input.id}.`)
     revalidatePath('/integrity')
     return { message: 'Rule deleted.' }
   },

@@ -1,3 +1,4 @@
+import { targetIdentity } from '@/lib/db/target-identity'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest'
 import { type ActionHarness, openActionHarness } from '../../../test/action-harness'
@@ -55,7 +56,7 @@ describe('saving and deleting rules', () => {
       expect(await h.as(role, save, rule('Nope', 'select 1'))).toMatchObject({ ok: false, code: 'forbidden' })
       expect(await h.as(role, remove, { id: 1 })).toMatchObject({ ok: false, code: 'forbidden' })
     }
-    expect(await listCustomRules(h.state.db)).toEqual([])
+    expect(await listCustomRules(h.state.db, (await targetIdentity(h.target.db)).key)).toEqual([])
   })
 
   it('saves a rule that reads, and an integrity run counts its rows', async () => {
@@ -96,11 +97,11 @@ describe('saving and deleting rules', () => {
     }
     expect(await userObjects(h.target.db)).toEqual(objects)
     expect(await meetings()).toBe(count)
-    expect((await listCustomRules(h.state.db)).map((r) => r.name)).toEqual(['Meetings ending before they start'])
+    expect((await listCustomRules(h.state.db, (await targetIdentity(h.target.db)).key)).map((r) => r.name)).toEqual(['Meetings ending before they start'])
   })
 
   it('deletes a rule, and says when there is none', async () => {
-    const [mine] = await listCustomRules(h.state.db)
+    const [mine] = await listCustomRules(h.state.db, (await targetIdentity(h.target.db)).key)
     expect(await h.as('admin', remove, { id: mine.id })).toMatchObject({ ok: true, message: 'Rule deleted.' })
     expect(await h.as('admin', remove, { id: mine.id })).toMatchObject({ ok: false, code: 'not_found' })
   })

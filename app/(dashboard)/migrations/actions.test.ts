@@ -8,6 +8,7 @@ import { seedDemo } from '@/lib/demo/seed-demo'
 import { dorMigrationSet } from '@/lib/migrations/registry'
 import { createRun, finishStep, listRuns, startStep, updateRun } from '@/lib/migrations/run-store'
 import { migrationStatus } from '@/lib/migrations/status'
+import { targetIdentity } from '@/lib/db/target-identity'
 
 // revalidatePath needs a Next request; here the actions run in plain Node.
 vi.mock('next/cache', () => ({ revalidatePath: () => {} }))
@@ -51,6 +52,11 @@ beforeAll(async () => {
   }
 })
 afterAll(() => h?.close())
+
+/** The managed database's key, which its run history is filed under. */
+async function targetKey(): Promise<string> {
+  return (await targetIdentity(target.db)).key
+}
 
 function asRole(role: 'admin' | 'operator' | 'viewer', spec: GuardedSpec<any, any>, rawInput: unknown) {
   return h.as(role, spec, rawInput)
@@ -102,7 +108,7 @@ describe('migration actions on the DoR demo', () => {
   it('applies the next migration with a backup first, then rolls it back by its exact name', async () => {
     const applied = await asAdmin(specs.apply, form({ mode: 'next', backup: 'on' }))
     expect(applied).toMatchObject({ ok: true, message: `Applied ${newest}.` })
-    const [run] = await listRuns(state.db, { lockHeld: false })
+    const [run] = await listRuns(state.db, { targetKey: await targetKey(), lockHeld: false })
     expect(run).toMatchObject({ kind: 'apply', status: 'succeeded', startedBy: state.users.admin.email, source: 'dashboard' })
     expect(run.backupPath).toMatch(new RegExp(`^${dataDir}/backups/pre-migration-run-${run.id}-\\d{8}T\\d{6}Z\\.dump$`))
     expect(fs.statSync(run.backupPath!).size).toBeGreaterThan(0)
@@ -127,7 +133,7 @@ describe('migration actions on the DoR demo', () => {
     try {
       const result = await asAdmin(specs.apply, { mode: 'all' })
       expect(result).toMatchObject({ ok: false, code: 'migration_failed' })
-      const [run] = await listRuns(state.db, { lockHeld: false })
+      const [run] = await listRuns(state.db, { targetKey: await targetKey(), lockHeld: false })
       expect(result.message).toBe(
         `Run #${run.id}: ${newest} failed and was rolled back.\n\n${newest}:\n${run.steps[0].error}`,
       )
@@ -158,7 +164,7 @@ describe('migration actions on the DoR demo', () => {
       expect(result).toMatchObject({ ok: false, code: 'backup_failed' })
       expect(result.message).toContain('The backup before the run failed, so no migration was run.')
       expect(result.message).toContain('pg_dump failed')
-      const [run] = await listRuns(state.db, { lockHeld: false })
+      const [run] = await listRuns(state.db, { targetKey: await targetKey(), lockHeld: false })
       expect(run).toMatchObject({ kind: 'apply', status: 'failed', steps: [] })
       expect((await migrationStatus(target.db, state.db, dor)).pending).toEqual([newest])
     } finally {
@@ -172,7 +178,7 @@ describe('migration actions on the DoR demo', () => {
     // History says it was applied from a different source than the one in the code now.
     const runId = await createRun(state.db, {
       kind: 'apply',
-      targetDatabase: (await migrationStatus(target.db, state.db, set)).targetDatabase,
+      target: (await migrationStatus(target.db, state.db, set)).target,
       actor: { label: 'cli', source: 'cli' },
     })
     const stepId = await startStep(state.db, { runId, position: 0, name: edited, direction: 'up', checksum: 'f'.repeat(64) })
@@ -226,7 +232,7 @@ describe('checks on the DoR demo', () => {
     ])
     expect(await locationColumn()).toBe(false)
     expect((await migrationStatus(target.db, state.db, dor)).pending).toEqual([newest])
-    const [run] = await listRuns(state.db, { lockHeld: false })
+    const [run] = await listRuns(state.db, { targetKey: await targetKey(), lockHeld: false })
     expect(run).toMatchObject({ id: data.runId, kind: 'dry_run', status: 'succeeded', startedBy: state.users.operator.email })
     expect(run.report).toMatchObject({ migrations: [{ name: newest }] })
   })
@@ -257,7 +263,7 @@ describe('checks on the DoR demo', () => {
     const result = await asAdmin(specs.replay, {})
     expect(result).toMatchObject({ ok: true, data: { ok: true, failed: null, applied: dor.defs.map((d) => d.name) } })
     expect(await scratchDatabases()).toEqual([])
-    const kinds = (await listRuns(state.db, { lockHeld: false, limit: 4 })).map((r) => r.kind)
+    const kinds = (await listRuns(state.db, { targetKey: await targetKey(), lockHeld: false, limit: 4 })).map((r) => r.kind)
     expect(kinds).toEqual(['replay', 'drift', 'rehearsal', 'dry_run'])
   })
 

@@ -10,7 +10,7 @@ import { findingTrends, getIntegrityRun, type IntegrityRun, runFindings } from '
 import { INTEGRITY_THRESHOLDS } from '@/lib/integrity/schema-checks'
 import type { TrendPoint } from './charts'
 import { FindingTable } from './finding-table'
-import { isActive, isFinished, loadRuns, loadTargetDatabase, RUN_STATUS_BADGE } from './integrity-data'
+import { isActive, isFinished, loadRuns, loadTarget, RUN_STATUS_BADGE } from './integrity-data'
 import { RelationsTable } from './relations-table'
 
 const TREND_RUNS = 20
@@ -54,7 +54,7 @@ const SECTIONS: Section[] = [
 async function chooseRun(requested: number | null): Promise<IntegrityRun | null> {
   if (requested !== null) {
     const run = await getIntegrityRun(stateDb(), requested)
-    return run && run.targetDatabase === (await loadTargetDatabase()) ? run : null
+    return run && run.targetKey === (await loadTarget()).key ? run : null
   }
   return (await loadRuns()).find(isFinished) ?? null
 }
@@ -136,7 +136,7 @@ export async function FindingsView({ user, requestedRun, showAll }: { user: AppU
   }))
   let trends: Map<string, TrendPoint[]>
   try {
-    trends = await findingTrends(stateDb(), [...relations.rows, ...sections.flatMap((s) => s.rows)].map((f) => f.key), TREND_RUNS)
+    trends = await findingTrends(stateDb(), (await loadTarget()).key, [...relations.rows, ...sections.flatMap((s) => s.rows)].map((f) => f.key), TREND_RUNS)
   } catch (e) {
     return <WidgetError title="Results" error={e} />
   }

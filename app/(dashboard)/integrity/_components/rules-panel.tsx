@@ -6,6 +6,7 @@ import { stateDb } from '@/lib/db/server-dbs'
 import { formatTimestamp } from '@/lib/format/units'
 import { type CustomRule, listCustomRules } from '@/lib/integrity/custom-rules'
 import { deleteRuleAction, saveRuleAction } from '../actions'
+import { loadTarget } from './integrity-data'
 
 function RuleForm({ rule }: { rule?: CustomRule }) {
   return (
@@ -50,7 +51,7 @@ function RuleForm({ rule }: { rule?: CustomRule }) {
 export async function RulesPanel({ user }: { user: AppUser }) {
   let rules: CustomRule[]
   try {
-    rules = await listCustomRules(stateDb())
+    rules = await listCustomRules(stateDb(), (await loadTarget()).key)
   } catch (e) {
     return <WidgetError title="Your rules" error={e} />
   }

@@ -16,7 +16,7 @@ import { type OrphanSample, sampleOrphans } from '@/lib/integrity/orphans'
 import { describeRelation, type IntegrityRelation } from '@/lib/integrity/types'
 import { FixPanel } from '../_components/fix-panel'
 import { FixesPanel } from '../_components/fixes-panel'
-import { loadTargetDatabase } from '../_components/integrity-data'
+import { loadTarget } from '../_components/integrity-data'
 import { OrphanSampleTable } from '../_components/orphan-sample-table'
 
 const SAMPLE_SIZE = 100
@@ -44,7 +44,7 @@ export default async function RelationPage({ searchParams }: { searchParams: Pro
     if (!rel) notFound()
     plan = await planFix(targetDb(), rel)
     sample = await sampleOrphans(targetDb(), rel, plan.keyColumns, SAMPLE_SIZE)
-    busy = await activeFixJob(stateDb(), await loadTargetDatabase())
+    busy = await activeFixJob(stateDb(), (await loadTarget()).key)
   } catch (e) {
     // notFound() throws too: let it through.
     if (!(e instanceof Error) || !('code' in e) || typeof e.code !== 'string') throw e

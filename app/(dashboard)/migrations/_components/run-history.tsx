@@ -5,7 +5,7 @@ import { formatTimestamp } from '@/lib/format/units'
 import { listRuns, type MigrationRun } from '@/lib/migrations/run-store'
 import { isCheckKind, StoredCheckReport } from './check-reports'
 import { formatMs } from './format-ms'
-import { loadLockHeld, loadTargetDatabase } from './migrations-data'
+import { loadLockHeld, loadTarget } from './migrations-data'
 
 export const HISTORY_PAGE_SIZE = 20
 
@@ -65,9 +65,10 @@ export async function RunHistory({ beforeId }: { beforeId?: number }) {
   let database: string
   try {
     const lockHeld = await loadLockHeld()
-    database = await loadTargetDatabase()
+    const target = await loadTarget()
+    database = target.database
     runs = await listRuns(stateDb(), {
-      targetDatabase: database,
+      targetKey: target.key,
       limit: HISTORY_PAGE_SIZE,
       beforeId,
       lockHeld: lockHeld ?? undefined,
