@@ -44,7 +44,7 @@ export function authOptions(): NextAuthOptions {
           const outcome = await attemptLogin(stateDb(), {
             email,
             password,
-            clientIp: clientIpFrom((req?.headers ?? {}) as Record<string, unknown>),
+            clientIp: clientIpFrom((req?.headers ?? {}) as Record<string, unknown>, env.trustProxy),
           })
           if (!outcome.ok) throw new Error(outcome.message)
           return { id: outcome.user.id, email: outcome.user.email, name: outcome.user.name, sv: outcome.user.sessionVersion }
