@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test'
 import { E2E } from './e2e-env'
 import { LoginPage } from './pages/login-page'
-import { baseURLFrom, cookieHeader } from './raw-http'
+import { cookieHeader, viaAddress } from './raw-http'
 
 test.describe('login', () => {
   test('a wrong password gets one generic message and no session', async ({ page }) => {
@@ -58,17 +58,22 @@ test.describe('login', () => {
     expect(created.status()).toBe(200)
 
     // The attacker's browser reaches the dashboard from 127.0.0.5.
-    const attacker = await browser.newContext({ baseURL: baseURLFrom('127.0.0.5') })
-    const attackerLogin = new LoginPage(await attacker.newPage())
-    await attackerLogin.goto()
-    for (let i = 0; i < 5; i++) {
-      await attackerLogin.signIn(email, 'wrong-password-' + i)
-      await expect(attackerLogin.error()).toHaveText('Wrong e-mail or password.')
+    const from = await viaAddress('127.0.0.5')
+    const attacker = await browser.newContext({ baseURL: from.baseURL })
+    try {
+      const attackerLogin = new LoginPage(await attacker.newPage())
+      await attackerLogin.goto()
+      for (let i = 0; i < 5; i++) {
+        await attackerLogin.signIn(email, 'wrong-password-' + i)
+        await expect(attackerLogin.error()).toHaveText('Wrong e-mail or password.')
+      }
+      // Even the right password waits there, and the page says how long.
+      await attackerLogin.signIn(email, password)
+      await expect(attackerLogin.error()).toHaveText(/^Too many failed logins\. Try again in 1[0-5] seconds\.$/)
+    } finally {
+      await attacker.close()
+      await from.close()
     }
-    // Even the right password waits there, and the page says how long.
-    await attackerLogin.signIn(email, password)
-    await expect(attackerLogin.error()).toHaveText(/^Too many failed logins\. Try again in 1[0-5] seconds\.$/)
-    await attacker.close()
 
     // The owner, from an address that has not failed (127.0.0.1), is not locked out.
     await new LoginPage(page).signInAndWait(email, password)

@@ -4,9 +4,34 @@ import net from 'node:net'
 import type { Role } from '../lib/auth/permissions'
 import { E2E, storageStatePath } from './e2e-env'
 
-/** The dashboard as reached from another loopback address (127.0.0.0/8 all reach it on Linux). */
-export function baseURLFrom(address: string): string {
-  return `http://${address}:${E2E.port}`
+/**
+ * The dashboard as reached from another client address: a forwarder on a free port of localhost
+ * whose connections to the dashboard leave from `address` (any of 127.0.0.0/8 on Linux). Without
+ * it every test connects from 127.0.0.1, whichever loopback address it dials.
+ */
+export async function viaAddress(address: string): Promise<{ baseURL: string; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>()
+  const server = net.createServer((client) => {
+    const upstream = net.connect({ port: E2E.port, host: '127.0.0.1', localAddress: address })
+    for (const s of [client, upstream]) {
+      sockets.add(s)
+      s.on('close', () => sockets.delete(s))
+      s.on('error', () => {
+        client.destroy()
+        upstream.destroy()
+      })
+    }
+    client.pipe(upstream).pipe(client)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    baseURL: `http://localhost:${(server.address() as net.AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy()
+        server.close(() => resolve())
+      }),
+  }
 }
 
 /** The Cookie header of a role's saved session. */
