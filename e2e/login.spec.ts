@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test'
 import { E2E } from './e2e-env'
 import { LoginPage } from './pages/login-page'
+import { withStateDb } from './e2e-state-db'
 import { cookieHeader, viaAddress } from './raw-http'
 
 test.describe('login', () => {
@@ -47,6 +48,8 @@ test.describe('login', () => {
       await replay.goto('/overview')
       await expect(replay).toHaveURL(/\/login\?ended=1/)
       await copy.close()
+      // users.spec needs the e2e admin to be the only active one.
+      if (role === 'admin') await withStateDb((db) => db.query('update app_user set disabled_at = now() where email = $1', [email]))
     })
   }
 

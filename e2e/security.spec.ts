@@ -40,7 +40,10 @@ test.describe('cross-site requests', () => {
     await expectNoUser(page, ...emails)
 
     // The dashboard's own origin and scripts without one are served.
-    const own = await page.request.post('/api/users', { headers: { origin: E2E.baseURL, 'content-type': 'application/json' }, data: body('same-origin@e2e.local') })
+    const own = await page.request.post('/api/users', {
+      headers: { origin: E2E.baseURL, 'content-type': 'application/json' },
+      data: JSON.stringify({ email: 'same-origin@e2e.local', role: 'viewer', password: 'same-origin-password' }),
+    })
     expect(own.status()).toBe(200)
   })
 
@@ -91,7 +94,8 @@ test.describe('cross-site requests', () => {
     })
     const form = page.getByTestId('create-user')
     await form.getByLabel('E-mail').fill('action-replay@e2e.local')
-    await form.getByLabel('Role').selectOption('admin')
+    // A viewer: the replay from the dashboard's own origin really creates it, and users.spec needs one admin.
+    await form.getByLabel('Role').selectOption('viewer')
     await form.getByLabel('Password (12+ characters)').fill('action-replay-password')
     await form.getByRole('button', { name: 'Create user' }).click()
     await expect.poll(() => captured).not.toBeNull()
@@ -137,8 +141,7 @@ test.describe('request bodies', () => {
     const title = /<td title="([^"]*)"/.exec(html)?.[1]
     expect(title, 'the refused input is listed with its summary').toBeDefined()
     expect(title!.replace(/&quot;/g, '"').length).toBeLessThanOrEqual(8192)
-    expect(title).toContain('k49')
-    expect(title).not.toContain('k50&quot;')
+    expect(title).toMatch(/&quot;…&quot;:&quot;\d+ more keys&quot;/)
     // Without the cap the input made this page as big as the input.
     expect(html.length).toBeLessThan(200_000)
   })
