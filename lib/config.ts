@@ -28,6 +28,8 @@ const EnvSchema = z
   .object({
     DATABASE_URL: postgresUrl.optional(),
     STATE_DATABASE_URL: postgresUrl.optional(),
+    /** The target as a read-only role, for admins' own rules; without it the dashboard creates one. */
+    RULE_READER_DATABASE_URL: postgresUrl.optional(),
     PORT: z.coerce
       .number({ message: 'must be a port number' })
       .int({ message: 'must be a port number' })
@@ -65,6 +67,13 @@ const EnvSchema = z
       .default(0),
     /** A folder of Alembic revision files, when the target is migrated by Alembic. */
     ALEMBIC_VERSIONS_DIR: z.string().min(1).optional(),
+    /** Audit records older than this many days are pruned; 0 keeps them for ever. */
+    AUDIT_RETENTION_DAYS: z.coerce
+      .number({ message: 'must be a number of days (0 keeps the audit log for ever)' })
+      .int({ message: 'must be a whole number of days' })
+      .min(0, { message: 'must be 0 or more' })
+      .max(36_500, { message: 'must be at most 36500 days' })
+      .default(365),
   })
   .superRefine((env, ctx) => {
     if (env.ADMIN_EMAIL && !env.ADMIN_PASSWORD) {

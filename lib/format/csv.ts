@@ -1,15 +1,13 @@
-/** A number as PostgreSQL prints it: a spreadsheet reads it as a number, never as a formula. */
-const PLAIN_NUMBER = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/
+import { formulaSafe } from './csv-formula'
 
 /**
  * One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break; NULL is empty.
- * Every CSV the dashboard writes goes through here. A value a spreadsheet would run as a formula
- * (starting with =, +, -, @, tab or carriage return) gets a leading ' as OWASP advises, so
- * `=HYPERLINK(…)` from a row stays text; plain numbers such as -5 are left as they are.
+ * Every hand-written CSV of the dashboard goes through here (CSVs written with csv-stringify use
+ * formulaSafe directly): a value a spreadsheet would run as a formula gets a leading '.
  */
 export function csvField(value: string | null): string {
   if (value === null) return ''
-  const safe = /^[=+\-@\t\r]/.test(value) && !PLAIN_NUMBER.test(value) ? `'${value}` : value
+  const safe = formulaSafe(value)
   return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe
 }
 

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import type { RestrictedReader } from '../db/reader-login'
 import { underStartLock } from '../jobs/start-lock'
 import { currentDatabase } from '../migrations/status'
 import type { Finding } from './findings'
@@ -30,7 +31,12 @@ const CANCEL_CHECK_MS = 200
  * cost more than the checks), the cancel flag is read between steps at most every
  * CANCEL_CHECK_MS, and the page follows the run through these rows.
  */
-export async function executeIntegrityRun(target: Kysely<any>, state: Kysely<any>, runId: number): Promise<IntegrityRun['status']> {
+export async function executeIntegrityRun(
+  target: Kysely<any>,
+  state: Kysely<any>,
+  runId: number,
+  opts: { reader?: RestrictedReader; ruleTimeoutMs?: number } = {},
+): Promise<IntegrityRun['status']> {
   const pending: Finding[] = []
   let cancelCheckedAt = 0
   let progress: { done?: number; current?: string | null } = {}
@@ -62,7 +68,7 @@ export async function executeIntegrityRun(target: Kysely<any>, state: Kysely<any
   timer.unref()
   try {
     await markProgress(state, runId, { status: 'running', current: 'planning' })
-    const steps = await planChecks(target, state)
+    const steps = await planChecks(target, state, opts)
     await markProgress(state, runId, { total: steps.length, done: 0 })
     const { cancelled } = await runChecks(steps, {
       beforeStep: async (i, step) => {
@@ -102,17 +108,24 @@ export async function executeIntegrityRun(target: Kysely<any>, state: Kysely<any
 export async function startIntegrityRun(
   target: Kysely<any>,
   state: Kysely<any>,
-  by: { startedBy: string; trigger: IntegrityRun['trigger'] },
+  by: {
+    startedBy: string
+    trigger: IntegrityRun['trigger']
+    /** Where admins' own rules run (lib/db/reader-login.ts), and their statement timeout. */
+    reader?: RestrictedReader
+    ruleTimeoutMs?: number
+  },
   onDone?: (runId: number, status: IntegrityRun['status']) => Promise<void> | void,
 ): Promise<number> {
+  const { reader, ruleTimeoutMs, ...who } = by
   const targetDatabase = await currentDatabase(target)
   const runId = await underStartLock(state, `dbadmin.integrity_run:${targetDatabase}`, async (trx) => {
     const active = await activeIntegrityRun(trx, targetDatabase)
     if (active) throw new IntegrityRunBusyError(active)
-    return createIntegrityRun(trx, { targetDatabase, ...by })
+    return createIntegrityRun(trx, { targetDatabase, ...who })
   })
   // A failing onDone must not become an unhandled rejection, which would end the whole server.
-  void executeIntegrityRun(target, state, runId)
+  void executeIntegrityRun(target, state, runId, { reader, ruleTimeoutMs })
     .then((status) => onDone?.(runId, status))
     .catch((e: unknown) => console.error(`integrity run #${runId}: onDone failed:`, e))
   return runId

@@ -18,7 +18,7 @@ beforeAll(async () => {
   opts = {
     targetUrl: target.url,
     state: state.db,
-    set: dorMigrationSet(),
+    set: await dorMigrationSet(),
     actor: { id: state.users.admin.id, label: state.users.admin.email, source: 'dashboard' },
     lockTimeoutMs: 2000,
     statementTimeoutMs: 30_000,

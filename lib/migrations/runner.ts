@@ -170,6 +170,10 @@ export function applyMigrations(opts: RunOptions, request: ApplyRequest): Promis
       )
     }
     const plan = planApply(status.pending, status.lastApplied, request).map((n) => opts.set.defs.find((d) => d.name === n)!)
+    const unloadable = plan.filter((d) => d.loadError)
+    if (unloadable.length) {
+      throw new ActionError('conflict', `Apply is blocked: ${unloadable.map((d) => d.loadError!.message).join(' ')} Restore it, or remove it from the index.`)
+    }
     return { plan, requested: { ...request, plan: plan.map((d) => d.name) }, targetDatabase: status.targetDatabase }
   })
 }

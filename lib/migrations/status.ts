@@ -3,7 +3,14 @@ import { readApplied } from './applied'
 import type { MigrationDef, MigrationSet } from './registry'
 import { acknowledgedChecksums, lastApplies } from './run-store'
 
-export type MigrationFlagCode = 'edited_after_apply' | 'missing_from_code' | 'out_of_order' | 'name_collision' | 'no_down'
+export type MigrationFlagCode =
+  | 'edited_after_apply'
+  | 'missing_from_code'
+  | 'file_missing'
+  | 'load_failed'
+  | 'out_of_order'
+  | 'name_collision'
+  | 'no_down'
 
 export interface MigrationFlag {
   code: MigrationFlagCode
@@ -88,6 +95,15 @@ export async function migrationStatus(target: Kysely<any>, state: Kysely<any>, s
           'Restore the file from version control, or put the change in a new migration. If the edit is intended (a comment, a fix that does not change the schema), an admin acknowledges it; until then apply is blocked.',
       })
     }
+    if (d.loadError) {
+      flags.push({
+        code: d.loadError.code,
+        message: d.loadError.message,
+        advice: a
+          ? `Restore the file from version control${d.loadError.code === 'load_failed' ? ' or fix it' : ''}: without it this migration cannot be rolled back, and rehearsals and replays of the chain fail.`
+          : `Restore the file from version control${d.loadError.code === 'load_failed' ? ' or fix it' : ''}, or, if the migration was abandoned, remove its entry from migrations/index.ts and run npm run migrations:manifest. It cannot be applied until then.`,
+      })
+    }
     if (!a && lastApplied && d.name < lastApplied) {
       flags.push({
         code: 'out_of_order',
@@ -104,7 +120,7 @@ export async function migrationStatus(target: Kysely<any>, state: Kysely<any>, s
         advice: 'Give one of them a new, unique timestamp; otherwise their order depends on the file system and tools disagree.',
       })
     }
-    if (d.irreversibleReason) {
+    if (d.irreversibleReason && !d.loadError) {
       flags.push({
         code: 'no_down',
         message: `Cannot be rolled back: ${d.irreversibleReason}.`,

@@ -18,6 +18,8 @@ export interface ServerEnv {
   trustProxy: number
   /** NEXTAUTH_URL: the address users open, one of the origins requests may come from. */
   publicUrl: string | null
+  /** RULE_READER_DATABASE_URL: the read-only login for admins' own rules, when configured. */
+  ruleReaderUrl: string | null
 }
 
 let cached: ServerEnv | undefined
@@ -50,6 +52,7 @@ export function serverEnv(): ServerEnv {
     integrityScheduleHours: config.INTEGRITY_SCHEDULE_HOURS,
     trustProxy: config.TRUST_PROXY,
     publicUrl: config.NEXTAUTH_URL ?? null,
+    ruleReaderUrl: config.RULE_READER_DATABASE_URL ?? null,
   }
   return cached
 }

@@ -20,7 +20,8 @@ import { findCheckedRelation } from '@/lib/integrity/orphan-csv'
 import { decideAllSuggestions, deleteSoftRelation, RelationRuleError, saveSoftRelation } from '@/lib/integrity/relations'
 import { IntegrityRunBusyError, startIntegrityRun } from '@/lib/integrity/run-job'
 import { requestCancel } from '@/lib/integrity/run-store'
-import { integrityTargetDb } from '@/lib/db/server-dbs'
+import { integrityTargetDb, ruleReader } from '@/lib/db/server-dbs'
+import { ReaderError } from '@/lib/db/restricted-reader'
 import { describeRelation } from '@/lib/integrity/types'
 
 // Only action()-built functions are exported from this file: a unit test runs each as every role.
@@ -69,7 +70,12 @@ export const runChecksAction = action({
   input: z.object({}),
   async run(ctx) {
     try {
-      const runId = await startIntegrityRun(integrityTargetDb(), ctx.stateDb, { startedBy: ctx.user.email, trigger: 'manual' })
+      const runId = await startIntegrityRun(integrityTargetDb(), ctx.stateDb, {
+        startedBy: ctx.user.email,
+        trigger: 'manual',
+        reader: ruleReader(),
+        ruleTimeoutMs: loadConfig().INTEGRITY_CHECK_TIMEOUT_MS,
+      })
       revalidatePath('/integrity')
       return { message: `Started integrity run #${runId}.`, data: { runId }, target: `run #${runId}` }
     } catch (e) {
@@ -305,7 +311,10 @@ const RuleInput = z.object({
   enabled: z.preprocess((v) => v === true || v === 'on' || v === 'true', z.boolean()),
 })
 
-/** Admins' own rules: saved only after one read-only run under the check timeout succeeds. */
+/**
+ * Admins' own rules: saved only after one run as the read-only rule reader, under the check
+ * timeout, succeeds. PostgreSQL's message is shown and audited cut to its first line.
+ */
 export const saveRuleAction = action({
   name: 'integrity.rule.save',
   permission: 'integrity.rules',
@@ -314,7 +323,7 @@ export const saveRuleAction = action({
   async run(ctx, input) {
     try {
       const { rule, count } = await saveCustomRule(
-        integrityTargetDb(),
+        ruleReader(),
         ctx.stateDb,
         { ...input, by: ctx.user.email },
         loadConfig().INTEGRITY_CHECK_TIMEOUT_MS,
@@ -323,6 +332,7 @@ export const saveRuleAction = action({
       return { message: `Rule "${rule.name}" saved; it finds ${count} row${count === 1 ? '' : 's'} now.`, target: rule.name }
     } catch (e) {
       if (e instanceof RuleQueryError) throw new ActionError('invalid_input', `The query does not run: ${e.message}`)
+      if (e instanceof ReaderError) throw new ActionError(e.kind === 'timeout' ? 'invalid_input' : 'unavailable', e.message)
       throw e
     }
   },

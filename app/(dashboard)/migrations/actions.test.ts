@@ -32,7 +32,8 @@ let target: ActionHarness['target']
 let dataDir: string
 let specs: Record<'apply' | 'rollback' | 'acknowledge' | 'dryRun' | 'rehearse' | 'drift' | 'replay', GuardedSpec<any, any>>
 
-const newest = dorMigrationSet().defs.at(-1)!.name
+const dor = await dorMigrationSet()
+const newest = dor.defs.at(-1)!.name
 
 beforeAll(async () => {
   h = await openActionHarness('migact', migrateDemoToSecondNewest)
@@ -117,7 +118,7 @@ describe('migration actions on the DoR demo', () => {
       message: `Type the name of the last applied migration (${newest}) to confirm.`,
     })
     expect(await asAdmin(specs.rollback, { name: newest })).toMatchObject({ ok: true, message: `Rolled back ${newest}.` })
-    expect((await migrationStatus(target.db, state.db, dorMigrationSet())).pending).toEqual([newest])
+    expect((await migrationStatus(target.db, state.db, dor)).pending).toEqual([newest])
   })
 
   it('a failing migration is reported in full: what failed, what stayed, and PostgreSQL\'s own message', async () => {
@@ -159,14 +160,14 @@ describe('migration actions on the DoR demo', () => {
       expect(result.message).toContain('pg_dump failed')
       const [run] = await listRuns(state.db, { lockHeld: false })
       expect(run).toMatchObject({ kind: 'apply', status: 'failed', steps: [] })
-      expect((await migrationStatus(target.db, state.db, dorMigrationSet())).pending).toEqual([newest])
+      expect((await migrationStatus(target.db, state.db, dor)).pending).toEqual([newest])
     } finally {
       delete process.env.PG_BIN_DIR
     }
   })
 
   it('acknowledges an edited migration, which lifts the block on apply', async () => {
-    const set = dorMigrationSet()
+    const set = dor
     const edited = set.defs[0].name
     // History says it was applied from a different source than the one in the code now.
     const runId = await createRun(state.db, {
@@ -224,7 +225,7 @@ describe('checks on the DoR demo', () => {
       },
     ])
     expect(await locationColumn()).toBe(false)
-    expect((await migrationStatus(target.db, state.db, dorMigrationSet())).pending).toEqual([newest])
+    expect((await migrationStatus(target.db, state.db, dor)).pending).toEqual([newest])
     const [run] = await listRuns(state.db, { lockHeld: false })
     expect(run).toMatchObject({ id: data.runId, kind: 'dry_run', status: 'succeeded', startedBy: state.users.operator.email })
     expect(run.report).toMatchObject({ migrations: [{ name: newest }] })
@@ -254,7 +255,7 @@ describe('checks on the DoR demo', () => {
 
   it('replays the whole chain from empty', async () => {
     const result = await asAdmin(specs.replay, {})
-    expect(result).toMatchObject({ ok: true, data: { ok: true, failed: null, applied: dorMigrationSet().defs.map((d) => d.name) } })
+    expect(result).toMatchObject({ ok: true, data: { ok: true, failed: null, applied: dor.defs.map((d) => d.name) } })
     expect(await scratchDatabases()).toEqual([])
     const kinds = (await listRuns(state.db, { lockHeld: false, limit: 4 })).map((r) => r.kind)
     expect(kinds).toEqual(['replay', 'drift', 'rehearsal', 'dry_run'])

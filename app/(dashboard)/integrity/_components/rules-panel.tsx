@@ -44,8 +44,8 @@ function RuleForm({ rule }: { rule?: CustomRule }) {
 }
 
 /**
- * Admins' own rules. Each runs as a subquery in a READ ONLY transaction under the check timeout,
- * so it can neither change data nor run a second statement.
+ * Admins' own rules. Each runs as one statement on a read-only role of its own, in a READ ONLY
+ * transaction under the check timeout (lib/db/restricted-reader.ts): it reads and does nothing else.
  */
 export async function RulesPanel({ user }: { user: AppUser }) {
   let rules: CustomRule[]
@@ -59,18 +59,26 @@ export async function RulesPanel({ user }: { user: AppUser }) {
     <section className="card integrity-section" id="rules" data-testid="custom-rules">
       <h2>Your rules</h2>
       <p className="muted">
-        A rule is a SELECT that returns the rows breaking it; every run counts them. It runs read-only, as one query,
-        with the per-check statement timeout. Only admins add or change rules.
+        A rule is a SELECT that returns the rows breaking it; every run counts them. It runs as one statement on a
+        read-only database role (RULE_READER_DATABASE_URL, or one the dashboard creates), with the per-check statement
+        timeout, and can read data and nothing else. Only admins add or change rules.
       </p>
       {rules.length === 0 ? <p className="muted">No rules yet.</p> : null}
       {rules.map((r) => (
-        <details key={r.id} className="rule" data-rule={r.name}>
+        // A rule the dashboard disabled opens by itself, so that its note is seen.
+        <details key={r.id} className="rule" data-rule={r.name} open={!r.enabled && !!r.disabledNote}>
           <summary>
             <strong>{r.name}</strong> {r.enabled ? <span className="badge ok">enabled</span> : <span className="badge muted">disabled</span>}{' '}
             <span className="muted">
               by {r.updatedBy}, {formatTimestamp(r.updatedAt)}
             </span>
           </summary>
+          {r.disabledNote && !r.enabled ? (
+            <p className="banner warn" data-testid="rule-disabled-note">
+              {r.disabledNote}
+              {canEdit ? ' Change the query and save it with “enabled” checked to turn it back on.' : null}
+            </p>
+          ) : null}
           {canEdit ? (
             <>
               <RuleForm rule={r} />

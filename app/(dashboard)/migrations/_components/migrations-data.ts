@@ -12,7 +12,7 @@ import { serverEnv } from '@/lib/runtime/server-env'
 
 // Loaded once per request and shared by the page's sections, each in its own Suspense boundary.
 
-export const loadStatus = cache(() => migrationStatus(targetDb(), stateDb(), dorMigrationSet()))
+export const loadStatus = cache(async () => migrationStatus(targetDb(), stateDb(), await dorMigrationSet()))
 
 /** Whether some session holds the migration run lock now; null when the target does not answer. */
 export const loadLockHeld = cache(async (): Promise<boolean | null> => {
