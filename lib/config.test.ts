@@ -36,6 +36,7 @@ describe('loadConfig defaults', () => {
       MIGRATION_STATEMENT_TIMEOUT_MS: 900_000,
       INTEGRITY_CHECK_TIMEOUT_MS: 300_000,
       INTEGRITY_SCHEDULE_HOURS: 24,
+      TRUST_PROXY: 0,
       dataPath: path.resolve('.data'),
       embeddedTarget: true,
     })
@@ -63,6 +64,11 @@ describe('loadConfig defaults', () => {
 describe('loadConfig rejects bad values with one line naming the variable', () => {
   it('PORT that is not a number', () => {
     expectOneLineNaming(configError({ PORT: 'abc' }), 'PORT')
+  })
+
+  it('TRUST_PROXY that is not a small whole number', () => {
+    for (const value of ['yes', '-1', '1.5', '11']) expectOneLineNaming(configError({ TRUST_PROXY: value }), 'TRUST_PROXY')
+    expect(loadConfig({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2)
   })
 
   it('AUDIT_RETENTION_DAYS that is not a whole number of days from 0', () => {

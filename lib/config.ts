@@ -58,6 +58,13 @@ const EnvSchema = z
       .min(0, { message: 'must be 0 or more' })
       .max(24 * 31, { message: 'must be at most 744 hours' })
       .default(24),
+    /** Proxies in front of the dashboard whose X-Forwarded-* headers are believed; 0 believes none. */
+    TRUST_PROXY: z.coerce
+      .number({ message: 'must be a number of proxy hops (0 trusts no forwarded header)' })
+      .int({ message: 'must be a whole number of proxy hops' })
+      .min(0, { message: 'must be 0 or more' })
+      .max(10, { message: 'must be at most 10' })
+      .default(0),
     /** A folder of Alembic revision files, when the target is migrated by Alembic. */
     ALEMBIC_VERSIONS_DIR: z.string().min(1).optional(),
     /** Audit records older than this many days are pruned; 0 keeps them for ever. */

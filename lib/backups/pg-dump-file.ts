@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process'
 import fs from 'node:fs'
 import path from 'node:path'
 import { pgToolEnv } from '../db/pg-tool-env'
+import { openPrivateFile } from '../runtime/private-files'
 
 export interface DumpResult {
   path: string
@@ -14,8 +15,9 @@ export interface DumpResult {
  * Fails loudly: a failed backup must never look like a good one, so a partial file is removed.
  */
 export async function dumpDatabase(url: string, pgBinDir: string, file: string): Promise<DumpResult> {
-  fs.mkdirSync(path.dirname(file), { recursive: true })
   const started = Date.now()
+  // Created 0600 before pg_dump opens it: pg_dump truncates an existing file and keeps its mode.
+  fs.closeSync(openPrivateFile(file, 'w'))
   try {
     await new Promise<void>((resolve, reject) => {
       execFile(
@@ -29,5 +31,6 @@ export async function dumpDatabase(url: string, pgBinDir: string, file: string):
     fs.rmSync(file, { force: true })
     throw e
   }
+  fs.chmodSync(file, 0o600)
   return { path: file, bytes: fs.statSync(file).size, durationMs: Date.now() - started }
 }

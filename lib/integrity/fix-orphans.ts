@@ -1,7 +1,7 @@
 import fs from 'node:fs'
-import path from 'node:path'
 import readline from 'node:readline'
 import { type Kysely, sql } from 'kysely'
+import { openPrivateFile } from '../runtime/private-files'
 import { orphanCondition, tableRef } from './orphans'
 import type { RelationRef as Ref } from './types'
 
@@ -150,8 +150,7 @@ export async function fixOrphans(
   const table = tableRef(rel.schema, rel.table, plan.hasChildren)
   const batchSize = Math.min(Math.max(Math.trunc(opts.batchSize ?? 5000), 1), 50_000)
   const keyIds = plan.keyColumns.map((k) => sql.id('c', k))
-  fs.mkdirSync(path.dirname(opts.file), { recursive: true })
-  const out = fs.openSync(opts.file, 'wx', 0o600)
+  const out = openPrivateFile(opts.file, 'wx')
   let saved = 0
   let total = opts.expected ?? 0
   let cancelledWhileSaving = false
@@ -227,7 +226,7 @@ export async function fixOrphans(
 }
 
 function writeSynced(file: string, text: string): void {
-  const fd = fs.openSync(file, 'w', 0o600)
+  const fd = openPrivateFile(file, 'w')
   try {
     fs.writeSync(fd, text)
     fs.fsyncSync(fd)

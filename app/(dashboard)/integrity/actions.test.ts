@@ -115,6 +115,9 @@ describe('validating constraints', () => {
     expect(failed).toMatchObject({ ok: false, code: 'validation_failed' })
     expect(failed.message).toContain('violates foreign key constraint "meeting_attendee_user_id_fkey"')
     expect(failed.message).toContain('is not present in table "user"')
+    // The violating key is a row value: operators may not see it, admins may.
+    expect(failed.message).toContain('Key (user_id)=(…) is not present')
+    expect((await as('admin', 'validate', fk)).message).toMatch(/Key \(user_id\)=\(\d+\) is not present/)
 
     await sql`alter table meeting add constraint meeting_title_present check (title <> '') not valid`.execute(target.db)
     const check = { schema: 'public', table: 'meeting', name: 'meeting_title_present' }

@@ -6,8 +6,9 @@ import { revalidatePath } from 'next/cache'
 import { z } from 'zod'
 import { action } from '@/lib/auth/action'
 import { ActionError } from '@/lib/auth/action-result'
+import { can } from '@/lib/auth/permissions'
 import { loadConfig } from '@/lib/config'
-import { describeDbError } from '@/lib/db/db-errors'
+import { describeDbError, withoutRowValues } from '@/lib/db/db-errors'
 import { targetIdentity } from '@/lib/db/target-identity'
 import { validateConstraint } from '@/lib/integrity/check-constraints'
 import { deleteCustomRule, RULE_LIMITS, RuleQueryError, saveCustomRule } from '@/lib/integrity/custom-rules'
@@ -163,7 +164,7 @@ export const validateConstraintAction = action({
   permission: 'maintenance.run',
   input: z.object({ schema: name, table: name, name }),
   target: (input) => `${input.schema}.${input.table} ${input.name}`,
-  async run(_ctx, input) {
+  async run(ctx, input) {
     const db = integrityTargetDb()
     // Re-read the catalog: the page may be older than the constraint's current state.
     const { rows } = await sql<{ validated: boolean; kind: string }>`
@@ -179,7 +180,9 @@ export const validateConstraintAction = action({
     } catch (e) {
       if (!isDbError(e)) throw e
       // PostgreSQL's own words: which row violates it, or why it could not finish.
-      throw new ActionError('validation_failed', `${what} could not be validated: ${postgresMessage(e)}`)
+      // Operators may validate but not see masked data: the violating key is left out for them.
+      const message = can(ctx.user.role, 'data.reveal') ? postgresMessage(e) : withoutRowValues(postgresMessage(e))
+      throw new ActionError('validation_failed', `${what} could not be validated: ${message}`)
     }
     revalidatePath('/integrity')
     return { message: `Validated ${what}. Run the checks again to update the results.` }

@@ -36,7 +36,7 @@ export default async function MigrationsPage({ searchParams }: { searchParams: P
         <OtherTools />
       </Suspense>
       <Suspense fallback={<TableSkeleton rows={4} />}>
-        <RunHistory beforeId={beforeId} />
+        <RunHistory user={user} beforeId={beforeId} />
       </Suspense>
     </>
   )

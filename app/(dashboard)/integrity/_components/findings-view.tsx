@@ -2,6 +2,7 @@ import Link from 'next/link'
 import { WidgetError } from '@/components/widget-error'
 import type { AppUser } from '@/lib/auth/users'
 import { can } from '@/lib/auth/permissions'
+import { hideRowValuesInErrors } from '@/lib/db/db-errors'
 import { stateDb } from '@/lib/db/server-dbs'
 import { formatCount, formatTimestamp } from '@/lib/format/units'
 import { ENUM_LIKE } from '@/lib/integrity/enum-checks'
@@ -109,6 +110,11 @@ export async function FindingsView({ user, requestedRun, showAll }: { user: AppU
     findings = run ? await runFindings(stateDb(), run.id) : []
   } catch (e) {
     return <WidgetError title="Results" error={e} />
+  }
+  // Errors may quote row values, masked ones included: only those who may reveal data see them.
+  if (!can(user.role, 'data.reveal')) {
+    run = hideRowValuesInErrors(run)
+    findings = hideRowValuesInErrors(findings)
   }
   if (!run) {
     return (

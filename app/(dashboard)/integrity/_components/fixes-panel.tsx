@@ -1,5 +1,6 @@
 import { WidgetError } from '@/components/widget-error'
 import { can } from '@/lib/auth/permissions'
+import { hideRowValuesInErrors } from '@/lib/db/db-errors'
 import type { AppUser } from '@/lib/auth/users'
 import type { FixJob } from '@/lib/integrity/fix-store'
 import type { RelationRef } from '@/lib/integrity/types'
@@ -17,6 +18,7 @@ export async function FixesPanel({ user, relation }: { user: AppUser; relation?:
   } catch (e) {
     return <WidgetError title="Fixes" error={e} />
   }
+  if (!can(user.role, 'data.reveal')) jobs = hideRowValuesInErrors(jobs)
   return (
     <section className="card integrity-section" id="fixes" aria-labelledby="fixes-title">
       <h2 id="fixes-title">{relation ? 'Fixes of this relation' : 'Fixes'}</h2>

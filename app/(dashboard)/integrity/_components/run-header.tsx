@@ -2,6 +2,7 @@ import { ProgressBar } from '@/components/progress-bar'
 import { WidgetError } from '@/components/widget-error'
 import type { AppUser } from '@/lib/auth/users'
 import { can } from '@/lib/auth/permissions'
+import { hideRowValuesInErrors } from '@/lib/db/db-errors'
 import { formatTimestamp } from '@/lib/format/units'
 import type { IntegrityRun } from '@/lib/integrity/run-store'
 import { formatMs, isActive, loadRuns, loadTargetDatabase, RUN_STATUS_BADGE, runDurationMs } from './integrity-data'
@@ -28,6 +29,7 @@ export async function RunHeader({ user }: { user: AppUser }) {
   } catch (e) {
     return <WidgetError title="Integrity runs" error={e} />
   }
+  if (!can(user.role, 'data.reveal')) runs = hideRowValuesInErrors(runs)
   const latest = runs[0] ?? null
   const active = latest && isActive(latest) ? latest : null
   return (

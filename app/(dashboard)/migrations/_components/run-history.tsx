@@ -1,5 +1,8 @@
 import Link from 'next/link'
 import { WidgetError } from '@/components/widget-error'
+import { can } from '@/lib/auth/permissions'
+import type { AppUser } from '@/lib/auth/users'
+import { hideRowValuesInErrors } from '@/lib/db/db-errors'
 import { stateDb } from '@/lib/db/server-dbs'
 import { formatTimestamp } from '@/lib/format/units'
 import { listRuns, type MigrationRun } from '@/lib/migrations/run-store'
@@ -60,7 +63,7 @@ function RunSteps({ run }: { run: MigrationRun }) {
 }
 
 /** Migration runs on this database, newest first, with their steps, backup and schema diff. */
-export async function RunHistory({ beforeId }: { beforeId?: number }) {
+export async function RunHistory({ user, beforeId }: { user: AppUser; beforeId?: number }) {
   let runs: MigrationRun[]
   let database: string
   try {
@@ -76,6 +79,8 @@ export async function RunHistory({ beforeId }: { beforeId?: number }) {
   } catch (e) {
     return <WidgetError title="History" error={e} />
   }
+  // A failed data migration's error may quote row values: only those who may reveal data see them.
+  if (!can(user.role, 'data.reveal')) runs = hideRowValuesInErrors(runs)
   return (
     <section className="card run-history" id="history" aria-labelledby="history-title">
       <h2 id="history-title">History</h2>
