@@ -95,7 +95,17 @@ export function manifestPath(file: string): string {
   return file + '.meta.json'
 }
 
+/**
+ * The manifest of a saved fix. A file without one is not restorable: the manifest is written
+ * only once every row is saved, and before any row changes.
+ */
 export function readFixManifest(file: string): FixManifest {
+  if (!fs.existsSync(file)) throw new FixRuleError(`There is no file ${file}.`)
+  if (!fs.existsSync(manifestPath(file))) {
+    throw new FixRuleError(
+      `${file} is incomplete: it has no manifest (${path.basename(manifestPath(file))}), so the fix that wrote it stopped while saving rows, before it changed any. There is nothing to restore from it; delete it.`,
+    )
+  }
   return JSON.parse(fs.readFileSync(manifestPath(file), 'utf8')) as FixManifest
 }
 

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
-import { underStartLock } from '../jobs/start-lock'
+import { type JobLiveness } from '../jobs/liveness'
+import { startLiveJob } from '../jobs/start-lock'
 import { currentDatabase } from '../migrations/status'
 import type { Finding } from './findings'
 import { planChecks, runChecks } from './run-checks'
@@ -30,13 +31,12 @@ const CANCEL_CHECK_MS = 200
  * cost more than the checks), the cancel flag is read between steps at most every
  * CANCEL_CHECK_MS, and the page follows the run through these rows.
  */
-export async function executeIntegrityRun(target: Kysely<any>, state: Kysely<any>, runId: number): Promise<IntegrityRun['status']> {
+export async function executeIntegrityRun(target: Kysely<any>, state: Kysely<any>, runId: number, liveness?: JobLiveness): Promise<IntegrityRun['status']> {
   const pending: Finding[] = []
   let cancelCheckedAt = 0
   let progress: { done?: number; current?: string | null } = {}
   let written = Promise.resolve()
-  // Writes are chained so that they never overlap or reorder; each also beats the heart, which
-  // keeps a run busy in one long check (up to INTEGRITY_CHECK_TIMEOUT_MS) from looking dead.
+  // Writes are chained so that they never overlap or reorder.
   let flushing = false
   const flush = () =>
     (written = written.catch(() => {}).then(async () => {
@@ -68,6 +68,8 @@ export async function executeIntegrityRun(target: Kysely<any>, state: Kysely<any
       beforeStep: async (i, step) => {
         // Quick steps come in thousands: read the flag at most every CANCEL_CHECK_MS, and always
         // before a step that follows a slow one (a cancel asked meanwhile stops the run there).
+        // A lost liveness session makes the run look dead to others: stop as if cancelled.
+        if (liveness?.lost) return true
         if (Date.now() - cancelCheckedAt >= CANCEL_CHECK_MS) {
           if (await cancelRequested(state, runId)) return true
           cancelCheckedAt = Date.now()
@@ -106,13 +108,14 @@ export async function startIntegrityRun(
   onDone?: (runId: number, status: IntegrityRun['status']) => Promise<void> | void,
 ): Promise<number> {
   const targetDatabase = await currentDatabase(target)
-  const runId = await underStartLock(state, `dbadmin.integrity_run:${targetDatabase}`, async (trx) => {
+  const { id: runId, liveness } = await startLiveJob(state, 'integrity_run', `dbadmin.integrity_run:${targetDatabase}`, async (trx) => {
     const active = await activeIntegrityRun(trx, targetDatabase)
     if (active) throw new IntegrityRunBusyError(active)
     return createIntegrityRun(trx, { targetDatabase, ...by })
   })
   // A failing onDone must not become an unhandled rejection, which would end the whole server.
-  void executeIntegrityRun(target, state, runId)
+  void executeIntegrityRun(target, state, runId, liveness)
+    .finally(() => liveness.release())
     .then((status) => onDone?.(runId, status))
     .catch((e: unknown) => console.error(`integrity run #${runId}: onDone failed:`, e))
   return runId

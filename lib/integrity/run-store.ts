@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import { jobCancelRequested, requestJobCancel, updateJob } from '../jobs/job-rows'
+import { jobAlive, markDeadJobs } from '../jobs/liveness'
 import type { Finding } from './findings'
 
 export type IntegrityRunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled'
@@ -7,7 +8,7 @@ export type IntegrityRunStatus = 'queued' | 'running' | 'succeeded' | 'failed' |
 export interface IntegrityRun {
   id: number
   targetDatabase: string
-  /** 'interrupted' when it was running but its process stopped sending heartbeats. */
+  /** 'interrupted' when its process ended before it finished (recorded as soon as anyone looks). */
   status: IntegrityRunStatus | 'interrupted'
   trigger: 'manual' | 'schedule' | 'cli'
   startedBy: string
@@ -22,15 +23,11 @@ export interface IntegrityRun {
   problems: number
 }
 
-/** A run whose heartbeat is older than this is shown as interrupted. */
-export const HEARTBEAT_STALE_SECONDS = 120
-
 function toRun(r: any): IntegrityRun {
-  const stale = r.status === 'running' && Date.now() - new Date(r.heartbeat_at).getTime() > HEARTBEAT_STALE_SECONDS * 1000
   return {
     id: Number(r.id),
     targetDatabase: r.target_database,
-    status: stale ? 'interrupted' : r.status,
+    status: r.status,
     trigger: r.trigger,
     startedBy: r.started_by,
     startedAt: r.started_at,
@@ -58,11 +55,14 @@ export async function createIntegrityRun(
   return Number(row.id)
 }
 
+/** Records runs whose process is gone as interrupted (see lib/jobs/liveness.ts). */
+export const markDeadRuns = (state: Kysely<any>) => markDeadJobs(state, 'integrity_run')
+
 export async function activeIntegrityRun(state: Kysely<any>, targetDatabase: string): Promise<IntegrityRun | null> {
+  await markDeadRuns(state)
   const { rows } = await sql`
     select ${runColumns} from integrity_run r
-    where r.target_database = ${targetDatabase} and r.status in ('queued', 'running')
-      and r.heartbeat_at > now() - make_interval(secs => ${HEARTBEAT_STALE_SECONDS})
+    where r.target_database = ${targetDatabase} and r.status in ('queued', 'running') and ${jobAlive('integrity_run', sql.ref('r.id'))}
     order by r.id desc limit 1
   `.execute(state)
   return rows[0] ? toRun(rows[0]) : null
@@ -84,7 +84,7 @@ export async function markProgress(
 export const cancelRequested = (state: Kysely<any>, id: number) => jobCancelRequested(state, 'integrity_run', id)
 
 /** Asks a running run to stop after its current check; false when it is not running. */
-export const requestCancel = (state: Kysely<any>, id: number) => requestJobCancel(state, 'integrity_run', id, HEARTBEAT_STALE_SECONDS)
+export const requestCancel = (state: Kysely<any>, id: number) => requestJobCancel(state, 'integrity_run', id)
 
 export async function saveFindings(state: Kysely<any>, runId: number, findings: Finding[]): Promise<void> {
   if (findings.length === 0) return
@@ -105,6 +105,7 @@ export async function saveFindings(state: Kysely<any>, runId: number, findings: 
 }
 
 export async function listIntegrityRuns(state: Kysely<any>, opts: { targetDatabase?: string; limit?: number } = {}): Promise<IntegrityRun[]> {
+  await markDeadRuns(state)
   const { rows } = await sql`
     select ${runColumns} from integrity_run r
     where ${opts.targetDatabase ?? null}::text is null or r.target_database = ${opts.targetDatabase ?? null}
@@ -115,6 +116,7 @@ export async function listIntegrityRuns(state: Kysely<any>, opts: { targetDataba
 
 export async function getIntegrityRun(state: Kysely<any>, id: number): Promise<IntegrityRun | null> {
   if (!Number.isSafeInteger(id) || id < 1) return null
+  await markDeadRuns(state)
   const { rows } = await sql`select ${runColumns} from integrity_run r where r.id = ${id}`.execute(state)
   return rows[0] ? toRun(rows[0]) : null
 }
