@@ -28,6 +28,9 @@ async function runAllChecks(page: Page): Promise<string> {
   // The page refreshes itself every 2 s while the run is queued or running.
   await expect(latest).toHaveAttribute('data-status', 'succeeded', { timeout: 120_000 })
   await expect(page.getByTestId('results-summary')).toHaveAttribute('data-run-id', id)
+  // Finished: no progress left behind, and no "Started" line about a run that is over.
+  await expect(page.getByTestId('run-progress')).toHaveCount(0)
+  await expect(status).toHaveCount(0)
   return id
 }
 
@@ -102,6 +105,54 @@ test.describe('integrity settings as operator', () => {
   })
 })
 
+test.describe('failed submits as operator', () => {
+  asRole('operator')
+
+  test('keep what was typed and show each field’s error next to it', async ({ page }) => {
+    await page.goto('/integrity')
+    const add = page.getByTestId('add-soft-relation')
+    await add.getByLabel('Table').fill('agenda_item')
+    await add.getByLabel('Columns', { exact: true }).fill('no_such_column')
+    await add.getByLabel('Parent table').fill('meeting')
+    await add.getByLabel('Parent columns').fill('id')
+    await add.getByLabel('Note (optional)').fill('typed with care')
+    await add.getByRole('button', { name: 'Add relation' }).click()
+    await expect(add.getByRole('status')).toHaveText('public.agenda_item has no column no_such_column.')
+    const columnsError = add.locator('[data-testid="field-error"][data-field="columns"]')
+    await expect(columnsError).toHaveText('public.agenda_item has no column no_such_column.')
+    await expect(add.getByLabel('Columns', { exact: true })).toHaveAttribute('aria-invalid', 'true')
+    await expect(add.getByLabel('Table')).toHaveValue('agenda_item')
+    await expect(add.getByLabel('Columns', { exact: true })).toHaveValue('no_such_column')
+    await expect(add.getByLabel('Parent table')).toHaveValue('meeting')
+    await expect(add.getByLabel('Note (optional)')).toHaveValue('typed with care')
+
+    // Input the wrapper's validation refuses: its field errors land next to the field too.
+    const sets = page.getByTestId('add-enum-set')
+    await sets.getByLabel('Table').fill('user')
+    await sets.getByLabel('Column').fill('role')
+    await sets.getByLabel('Allowed values (comma-separated)').fill(' , ,')
+    await sets.getByRole('button', { name: 'Declare values' }).click()
+    await expect(sets.locator('[data-field="values"]')).toHaveText('give at least one value')
+    await expect(sets.getByLabel('Table')).toHaveValue('user')
+    await expect(sets.getByLabel('Allowed values (comma-separated)')).toHaveValue(' , ,')
+
+    // Fixed and sent again: the error goes, and the saved form is emptied.
+    await add.getByLabel('Columns', { exact: true }).fill('meeting_id')
+    await add.getByRole('button', { name: 'Add relation' }).click()
+    await expect(add.getByRole('status')).toContainText('Saved public.agenda_item(meeting_id) → public.meeting(id)')
+    await expect(columnsError).toHaveCount(0)
+    await expect(add.getByLabel('Table')).toHaveValue('')
+  })
+
+  test('every id on the page is unique, so "Your rules" and "DoR rules" each jump to their own section', async ({ page }) => {
+    await page.goto('/integrity')
+    const ids = await page.locator('[id]').evaluateAll((els) => els.map((e) => e.id))
+    expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([])
+    await expect(page.getByRole('link', { name: 'Your rules' })).toHaveAttribute('href', '#your-rules')
+    await expect(page.locator('#your-rules')).toHaveAttribute('data-testid', 'custom-rules')
+  })
+})
+
 test.describe('integrity as viewer', () => {
   asRole('viewer')
 
@@ -143,6 +194,19 @@ test.describe('integrity as viewer', () => {
 
 test.describe('integrity as admin', () => {
   asRole('admin')
+
+  test('a custom rule whose SQL does not run keeps the SQL and says why next to it', async ({ page }) => {
+    await page.goto('/integrity')
+    const add = page.getByTestId('add-rule')
+    const query = 'select id from meeting where no_such_column > 1'
+    await add.getByLabel('Name').fill('meetings in the future')
+    await add.getByLabel('SELECT returning the violating rows').fill(query)
+    await add.getByRole('button', { name: 'Add rule' }).click()
+    await expect(add.getByRole('status')).toContainText('The query does not run')
+    await expect(add.locator('[data-field="query"]')).toContainText('no_such_column')
+    await expect(add.getByLabel('SELECT returning the violating rows')).toHaveValue(query)
+    await expect(add.getByLabel('Name')).toHaveValue('meetings in the future')
+  })
 
   test('sets the upload orphans’ reference to NULL after saving them, and the next run finds none', async ({ page }) => {
     test.setTimeout(180_000)

@@ -63,7 +63,8 @@ export async function executeIntegrityRun(target: Kysely<any>, state: Kysely<any
   try {
     await markProgress(state, runId, { status: 'running', current: 'planning' })
     const steps = await planChecks(target, state)
-    await markProgress(state, runId, { total: steps.length, done: 0 })
+    // Planning is over: no step is under way until the first one starts.
+    await markProgress(state, runId, { total: steps.length, done: 0, current: null })
     const { cancelled } = await runChecks(steps, {
       beforeStep: async (i, step) => {
         // Quick steps come in thousands: read the flag at most every CANCEL_CHECK_MS, and always

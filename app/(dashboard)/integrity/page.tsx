@@ -24,7 +24,7 @@ export default async function IntegrityPage({ searchParams }: { searchParams: Pr
       <p className="muted">
         Orphans per foreign key and soft relation, NOT VALID constraints, indexes and sequences, enums, roles and the DoR
         rules. A run checks one thing after another in the background, each under its own statement timeout; this page
-        follows it. <a href="#soft-relations">Soft relations</a> · <a href="#value-sets">Value sets</a> · <a href="#role-rules">Role rules</a> · <a href="#rules">Your rules</a> · <a href="#history">Run history</a> · <a href="#fixes">Fixes</a>
+        follows it. <a href="#soft-relations">Soft relations</a> · <a href="#value-sets">Value sets</a> · <a href="#role-rules">Role rules</a> · <a href="#your-rules">Your rules</a> · <a href="#dor-rules">DoR rules</a> · <a href="#history">Run history</a> · <a href="#fixes">Fixes</a>
       </p>
       <Suspense fallback={<TableSkeleton rows={2} />}>
         <RunHeader user={user} />
