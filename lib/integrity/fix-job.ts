@@ -1,5 +1,6 @@
 import fs from 'node:fs'
 import type { Kysely } from 'kysely'
+import { retried } from '../jobs/job-rows'
 import type { JobLiveness } from '../jobs/liveness'
 import { startLiveJob } from '../jobs/start-lock'
 import { currentDatabase } from '../migrations/status'
@@ -41,10 +42,10 @@ async function runJob(state: Kysely<any>, id: number, liveness: JobLiveness, wor
     await markFixProgress(state, id, { status: 'running' })
     const { cancelled } = await work()
     const status = cancelled ? 'cancelled' : 'succeeded'
-    await markFixProgress(state, id, { status })
+    await retried(() => markFixProgress(state, id, { status }))
     return status
   } catch (e) {
-    await markFixProgress(state, id, { status: 'failed', error: jobError(e) }).catch(() => {})
+    await retried(() => markFixProgress(state, id, { status: 'failed', error: jobError(e) })).catch(() => {})
     return 'failed'
   } finally {
     await liveness.release()

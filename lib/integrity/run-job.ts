@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
-import { type JobLiveness } from '../jobs/liveness'
+import { retried } from '../jobs/job-rows'
+import type { JobLiveness } from '../jobs/liveness'
 import { startLiveJob } from '../jobs/start-lock'
 import { currentDatabase } from '../migrations/status'
 import type { Finding } from './findings'
@@ -83,15 +84,15 @@ export async function executeIntegrityRun(target: Kysely<any>, state: Kysely<any
       },
     })
     clearInterval(timer)
-    await flush()
+    await retried(flush)
     const status = cancelled ? 'cancelled' : 'succeeded'
-    await markProgress(state, runId, { status, current: null })
+    await retried(() => markProgress(state, runId, { status, current: null }))
     return status
   } catch (e) {
     clearInterval(timer)
     // What was found before the failure is kept.
     await flush().catch(() => {})
-    await markProgress(state, runId, { status: 'failed', error: (e as Error).message, current: null }).catch(() => {})
+    await retried(() => markProgress(state, runId, { status: 'failed', error: (e as Error).message, current: null })).catch(() => {})
     return 'failed'
   } finally {
     clearInterval(timer)

@@ -18,6 +18,21 @@ export async function updateJob(state: Kysely<any>, table: JobTable, id: number,
   await state.updateTable(table).set(set).where('id', '=', id).where('status', 'in', ['queued', 'running']).execute()
 }
 
+/**
+ * Runs a job's last write (its findings, its final status) again after a passing failure: a
+ * state pool busy with page reads must not leave a finished job recorded as running.
+ */
+export async function retried<T>(write: () => Promise<T>, attempts = 5, firstDelayMs = 250): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await write()
+    } catch (e) {
+      if (i >= attempts) throw e
+      await new Promise((r) => setTimeout(r, firstDelayMs * 2 ** (i - 1)))
+    }
+  }
+}
+
 export async function jobCancelRequested(state: Kysely<any>, table: JobTable, id: number): Promise<boolean> {
   const row = await state.selectFrom(table).select('cancel_requested').where('id', '=', id).executeTakeFirst()
   return !!row?.cancel_requested
