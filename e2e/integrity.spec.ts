@@ -189,6 +189,12 @@ test.describe('integrity as viewer', () => {
     await anonymous.dispose()
     const unknown = await page.request.get(csvUrl({ ...agendaQuery, table: 'fileupload', columns: 'user_id' }))
     expect(unknown.status()).toBe(404)
+    // The page of a relation the checks do not know: 404, inside the dashboard, with a way back.
+    const res = await page.goto(`/integrity/relation?${new URLSearchParams({ ...agendaQuery, table: 'fileupload', columns: 'user_id' })}`)
+    expect(res?.status()).toBe(404)
+    await expect(page.getByText('That is not a relation the integrity checks know')).toBeVisible()
+    await expect(page.getByTestId('user-menu')).toBeVisible()
+    await expect(page.getByRole('link', { name: 'Back to integrity' })).toBeVisible()
   })
 })
 

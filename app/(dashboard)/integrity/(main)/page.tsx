@@ -1,14 +1,14 @@
 import { Suspense } from 'react'
 import { TableSkeleton } from '@/components/skeletons'
 import { requireUser } from '@/lib/auth/current-user'
-import { FindingsView } from './_components/findings-view'
-import { RunHeader } from './_components/run-header'
-import { EnumSetsPanel } from './_components/enum-sets-panel'
-import { FixesPanel } from './_components/fixes-panel'
-import { RoleRulesPanel } from './_components/role-rules-panel'
-import { RulesPanel } from './_components/rules-panel'
-import { RunHistory } from './_components/run-history'
-import { SoftRelationsPanel } from './_components/soft-relations-panel'
+import { FindingsView } from '../_components/findings-view'
+import { RunHeader } from '../_components/run-header'
+import { EnumSetsPanel } from '../_components/enum-sets-panel'
+import { FixesPanel } from '../_components/fixes-panel'
+import { RoleRulesPanel } from '../_components/role-rules-panel'
+import { RulesPanel } from '../_components/rules-panel'
+import { RunHistory } from '../_components/run-history'
+import { SoftRelationsPanel } from '../_components/soft-relations-panel'
 
 function runParam(value: string | string[] | undefined): number | null {
   return typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : null
