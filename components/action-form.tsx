@@ -28,8 +28,9 @@ export function FieldError({ name }: { name: string }) {
   const { errors, formId } = useContext(FieldErrors)
   const message = errors[name]
   if (!message) return null
+  // Inside the field's <label>, but not part of its name: the field points at it (aria-describedby).
   return (
-    <span className="field-error" id={`${formId}-${name}-error`} data-testid="field-error" data-field={name}>
+    <span className="field-error" id={`${formId}-${name}-error`} aria-hidden="true" data-testid="field-error" data-field={name}>
       {message}
     </span>
   )

@@ -39,8 +39,11 @@ export function createPool(url: string, opts: ConnectOptions = {}): pg.Pool {
 }
 
 // Where each Kysely instance made here connects, so that code given one can open a session of
-// its own there (a session-level advisory lock must not sit on a pooled connection).
-const urls = new WeakMap<object, { url: string; applicationName: string }>()
+// its own there (a session-level advisory lock must not sit on a pooled connection). Kept on
+// globalThis: a Next server may load this module more than once (one copy per bundle layer),
+// while the pools themselves are shared.
+const registry = globalThis as unknown as { __dbadminSessionTargets?: WeakMap<object, { url: string; applicationName: string }> }
+const urls = (registry.__dbadminSessionTargets ??= new WeakMap())
 
 export function createDb<DB = any>(url: string, opts: ConnectOptions = {}): Kysely<DB> {
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: createPool(url, opts) }) })
