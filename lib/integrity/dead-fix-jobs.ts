@@ -11,7 +11,8 @@ import { manifestPath } from './fix-orphans'
 export async function markDeadFixJobs(state: Kysely<any>): Promise<number[]> {
   const dead = await markDeadJobs(state, 'integrity_fix')
   for (const job of dead) {
-    if (job.kind !== 'fix' || typeof job.file !== 'string') continue
+    // Only what a fix writes: a row file of JSON lines (a path in the state database is not trusted further).
+    if (job.kind !== 'fix' || typeof job.file !== 'string' || !job.file.endsWith('.jsonl')) continue
     if (!fs.existsSync(manifestPath(job.file))) fs.rmSync(job.file, { force: true })
   }
   return dead.map((j) => Number(j.id))
