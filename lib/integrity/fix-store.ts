@@ -71,12 +71,13 @@ const restoreJoin = sql`left join lateral (
 ) r on true`
 
 export async function activeFixJob(state: Kysely<any>, targetDatabase: string): Promise<FixJob | null> {
-  await markDeadFixJobs(state)
   const { rows } = await sql`
     select ${jobColumns} from integrity_fix j ${restoreJoin}
     where j.target_database = ${targetDatabase} and j.status in ('queued', 'running') and ${jobAlive('integrity_fix', sql.ref('j.id'))}
     order by j.id desc limit 1
   `.execute(state)
+  // After the read: a job it left out as dead is surely marked (a lock once free stays free).
+  await markDeadFixJobs(state)
   return rows[0] ? toJob(rows[0]) : null
 }
 

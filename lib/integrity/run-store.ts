@@ -59,12 +59,13 @@ export async function createIntegrityRun(
 export const markDeadRuns = (state: Kysely<any>) => markDeadJobs(state, 'integrity_run')
 
 export async function activeIntegrityRun(state: Kysely<any>, targetDatabase: string): Promise<IntegrityRun | null> {
-  await markDeadRuns(state)
   const { rows } = await sql`
     select ${runColumns} from integrity_run r
     where r.target_database = ${targetDatabase} and r.status in ('queued', 'running') and ${jobAlive('integrity_run', sql.ref('r.id'))}
     order by r.id desc limit 1
   `.execute(state)
+  // After the read: a run it left out as dead is surely marked (a lock once free stays free).
+  await markDeadRuns(state)
   return rows[0] ? toRun(rows[0]) : null
 }
 
