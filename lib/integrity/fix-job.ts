@@ -1,7 +1,9 @@
 import fs from 'node:fs'
 import type { Kysely } from 'kysely'
-import { underStartLock } from '../jobs/start-lock'
 import { type TargetIdentity, targetIdentity } from '../db/target-identity'
+import { retried } from '../jobs/job-rows'
+import type { JobLiveness } from '../jobs/liveness'
+import { startLiveJob } from '../jobs/start-lock'
 import { countSavedRows, type FixMode, fixOrphans, FixRuleError, manifestPath, restoreFix } from './fix-orphans'
 import {
   activeFixJob,
@@ -13,7 +15,6 @@ import {
   getFixJob,
   markFixProgress,
 } from './fix-store'
-import { HEARTBEAT_STALE_SECONDS } from './run-store'
 import type { RelationRef } from './types'
 
 export interface FixJobOptions {
@@ -32,32 +33,38 @@ function jobError(e: unknown): string {
   return String(err?.message ?? e).replace(/postgres(ql)?:\/\/\S+/g, '[url]').slice(0, 1000)
 }
 
-/** Runs `work` with a heartbeat, and records how it ended: succeeded, cancelled or failed. */
-async function runJob(state: Kysely<any>, id: number, work: () => Promise<{ cancelled: boolean }>): Promise<FixJobStatus> {
-  // One batch can take longer than the staleness limit on a big table: beat meanwhile.
-  const beat = setInterval(() => void markFixProgress(state, id, {}).catch(() => {}), (HEARTBEAT_STALE_SECONDS * 1000) / 4)
-  beat.unref()
+/**
+ * Runs `work` while its liveness lock is held, and records how it ended: succeeded, cancelled or
+ * failed. The lock goes when the work ends, or with the process.
+ */
+async function runJob(state: Kysely<any>, id: number, liveness: JobLiveness, work: () => Promise<{ cancelled: boolean }>): Promise<FixJobStatus> {
   try {
     await markFixProgress(state, id, { status: 'running' })
     const { cancelled } = await work()
     const status = cancelled ? 'cancelled' : 'succeeded'
-    await markFixProgress(state, id, { status })
+    await retried(() => markFixProgress(state, id, { status }))
     return status
   } catch (e) {
-    await markFixProgress(state, id, { status: 'failed', error: jobError(e) }).catch(() => {})
+    await retried(() => markFixProgress(state, id, { status: 'failed', error: jobError(e) })).catch(() => {})
     return 'failed'
   } finally {
-    clearInterval(beat)
+    await liveness.release()
   }
 }
+
+/**
+ * Whether the job should stop at its next safe point: asked to, or its liveness session was lost
+ * (others then take it for dead and may start another).
+ */
+const shouldStop = (state: Kysely<any>, id: number, liveness: JobLiveness) => async () => liveness.lost || (await fixCancelRequested(state, id))
 
 /** Starts `execute` without waiting; a failing onDone must not become an unhandled rejection. */
 function detach(id: number, execute: Promise<FixJobStatus>, onDone: FixJobOptions['onDone']): void {
   void execute.then((status) => onDone?.(id, status)).catch((e: unknown) => console.error(`integrity fix #${id}: onDone failed:`, e))
 }
 
-async function startLocked(state: Kysely<any>, targetKey: string, create: (trx: Kysely<any>) => Promise<number>): Promise<number> {
-  return underStartLock(state, `dbadmin.integrity_fix:${targetKey}`, async (trx) => {
+async function startLocked(state: Kysely<any>, targetKey: string, create: (trx: Kysely<any>) => Promise<number>) {
+  return startLiveJob(state, 'integrity_fix', `dbadmin.integrity_fix:${targetKey}`, async (trx) => {
     const active = await activeFixJob(trx, targetKey)
     if (active) throw new FixJobBusyError(active)
     return create(trx)
@@ -76,14 +83,14 @@ export async function startFixJob(
   opts: FixJobOptions = {},
 ): Promise<number> {
   const { key: targetKey, database: targetDatabase } = await targetIdentity(target)
-  const id = await startLocked(state, targetKey, (trx) => createFixJob(trx, { targetDatabase, targetKey, kind: 'fix', ...input }))
-  const execute = runJob(state, id, () =>
+  const { id, liveness } = await startLocked(state, targetKey, (trx) => createFixJob(trx, { targetDatabase, targetKey, kind: 'fix', ...input }))
+  const execute = runJob(state, id, liveness, () =>
     fixOrphans(target, input.relation, {
       mode: input.mode,
       file: input.file,
       expected: input.total,
       batchSize: opts.batchSize,
-      isCancelled: () => fixCancelRequested(state, id),
+      isCancelled: shouldStop(state, id, liveness),
       onProgress: async (p) => {
         await markFixProgress(state, id, { phase: p.phase, total: p.total, saved: p.saved, changed: p.changed })
         await opts.onProgress?.({ id, phase: p.phase, changed: p.changed })
@@ -125,14 +132,14 @@ export async function startRestoreJob(
   const refusal = restoreRefusal(fix, identity)
   if (refusal) throw new FixRuleError(refusal)
   const total = await countSavedRows(fix.file)
-  const id = await startLocked(state, targetKey, (trx) =>
+  const { id, liveness } = await startLocked(state, targetKey, (trx) =>
     createFixJob(trx, { targetDatabase, targetKey, kind: 'restore', restoresFix: fix.id, relation: fix.relation, mode: fix.mode, file: fix.file, total, startedBy: input.startedBy }),
   )
-  const execute = runJob(state, id, async () => {
+  const execute = runJob(state, id, liveness, async () => {
     await markFixProgress(state, id, { phase: 'restoring' })
     return restoreFix(target, fix.file, {
       batchSize: opts.batchSize,
-      isCancelled: () => fixCancelRequested(state, id),
+      isCancelled: shouldStop(state, id, liveness),
       onProgress: async (restored) => {
         await markFixProgress(state, id, { changed: restored })
         await opts.onProgress?.({ id, phase: 'restoring', changed: restored })

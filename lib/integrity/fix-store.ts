@@ -1,7 +1,8 @@
 import { type Kysely, sql } from 'kysely'
 import { jobCancelRequested, requestJobCancel, updateJob } from '../jobs/job-rows'
+import { jobAlive } from '../jobs/liveness'
 import type { FixMode } from './fix-orphans'
-import { HEARTBEAT_STALE_SECONDS } from './run-store'
+import { markDeadFixJobs } from './dead-fix-jobs'
 import type { RelationRef } from './types'
 
 export type FixJobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled'
@@ -18,7 +19,7 @@ export interface FixJob {
   relation: RelationRef
   mode: FixMode
   file: string
-  /** 'interrupted' when it was running but its process stopped sending heartbeats. */
+  /** 'interrupted' when its process ended before it finished (recorded as soon as anyone looks). */
   status: FixJobStatus | 'interrupted'
   phase: 'saving' | 'changing' | 'restoring' | null
   total: number
@@ -42,11 +43,6 @@ export class FixJobBusyError extends Error {
   }
 }
 
-function statusOf(status: FixJobStatus, heartbeatAt: Date): FixJob['status'] {
-  const stale = (status === 'running' || status === 'queued') && Date.now() - new Date(heartbeatAt).getTime() > HEARTBEAT_STALE_SECONDS * 1000
-  return stale ? 'interrupted' : status
-}
-
 function toJob(r: any): FixJob {
   return {
     id: Number(r.id),
@@ -57,7 +53,7 @@ function toJob(r: any): FixJob {
     relation: { schema: r.schema, table: r.table, columns: r.columns, refSchema: r.ref_schema, refTable: r.ref_table, refColumns: r.ref_columns },
     mode: r.mode,
     file: r.file,
-    status: statusOf(r.status, r.heartbeat_at),
+    status: r.status,
     phase: r.phase,
     total: Number(r.total),
     saved: Number(r.saved),
@@ -67,23 +63,24 @@ function toJob(r: any): FixJob {
     finishedAt: r.finished_at,
     cancelRequested: r.cancel_requested,
     error: r.error,
-    restoredBy: r.restore_id === null || r.restore_id === undefined ? null : { id: Number(r.restore_id), status: statusOf(r.restore_status, r.restore_heartbeat_at) },
+    restoredBy: r.restore_id === null || r.restore_id === undefined ? null : { id: Number(r.restore_id), status: r.restore_status },
   }
 }
 
 // The newest restore of each fix rides along, so that a list shows "restored by #N" without more queries.
-const jobColumns = sql`j.*, r.id as restore_id, r.status as restore_status, r.heartbeat_at as restore_heartbeat_at`
+const jobColumns = sql`j.*, r.id as restore_id, r.status as restore_status`
 const restoreJoin = sql`left join lateral (
-  select x.id, x.status, x.heartbeat_at from integrity_fix x where x.restores_fix = j.id order by x.id desc limit 1
+  select x.id, x.status from integrity_fix x where x.restores_fix = j.id order by x.id desc limit 1
 ) r on true`
 
 export async function activeFixJob(state: Kysely<any>, targetKey: string): Promise<FixJob | null> {
   const { rows } = await sql`
     select ${jobColumns} from integrity_fix j ${restoreJoin}
-    where j.target_key = ${targetKey} and j.status in ('queued', 'running')
-      and j.heartbeat_at > now() - make_interval(secs => ${HEARTBEAT_STALE_SECONDS})
+    where j.target_key = ${targetKey} and j.status in ('queued', 'running') and ${jobAlive('integrity_fix', sql.ref('j.id'))}
     order by j.id desc limit 1
   `.execute(state)
+  // After the read: a job it left out as dead is surely marked (a lock once free stays free).
+  await markDeadFixJobs(state)
   return rows[0] ? toJob(rows[0]) : null
 }
 
@@ -137,10 +134,11 @@ export async function markFixProgress(
 export const fixCancelRequested = (state: Kysely<any>, id: number) => jobCancelRequested(state, 'integrity_fix', id)
 
 /** Asks a queued or running job to stop after its current batch; false when it is not running. */
-export const requestFixCancel = (state: Kysely<any>, id: number) => requestJobCancel(state, 'integrity_fix', id, HEARTBEAT_STALE_SECONDS)
+export const requestFixCancel = (state: Kysely<any>, id: number) => requestJobCancel(state, 'integrity_fix', id)
 
 export async function getFixJob(state: Kysely<any>, id: number): Promise<FixJob | null> {
   if (!Number.isSafeInteger(id) || id < 1) return null
+  await markDeadFixJobs(state)
   const { rows } = await sql`select ${jobColumns} from integrity_fix j ${restoreJoin} where j.id = ${id}`.execute(state)
   return rows[0] ? toJob(rows[0]) : null
 }
@@ -150,6 +148,7 @@ export async function listFixJobs(
   state: Kysely<any>,
   opts: { targetKey: string; relation?: RelationRef; limit?: number },
 ): Promise<FixJob[]> {
+  await markDeadFixJobs(state)
   const rel = opts.relation
   const { rows } = await sql`
     select ${jobColumns} from integrity_fix j ${restoreJoin}

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import { jobCancelRequested, requestJobCancel, updateJob } from '../jobs/job-rows'
+import { jobAlive, markDeadJobs } from '../jobs/liveness'
 import type { Finding } from './findings'
 
 export type IntegrityRunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled'
@@ -9,7 +10,7 @@ export interface IntegrityRun {
   targetDatabase: string
   /** The target's identity key (lib/db/target-identity.ts); null for a run recorded before keys. */
   targetKey: string | null
-  /** 'interrupted' when it was running but its process stopped sending heartbeats. */
+  /** 'interrupted' when its process ended before it finished (recorded as soon as anyone looks). */
   status: IntegrityRunStatus | 'interrupted'
   trigger: 'manual' | 'schedule' | 'cli'
   startedBy: string
@@ -24,16 +25,12 @@ export interface IntegrityRun {
   problems: number
 }
 
-/** A run whose heartbeat is older than this is shown as interrupted. */
-export const HEARTBEAT_STALE_SECONDS = 120
-
 function toRun(r: any): IntegrityRun {
-  const stale = r.status === 'running' && Date.now() - new Date(r.heartbeat_at).getTime() > HEARTBEAT_STALE_SECONDS * 1000
   return {
     id: Number(r.id),
     targetDatabase: r.target_database,
     targetKey: r.target_key,
-    status: stale ? 'interrupted' : r.status,
+    status: r.status,
     trigger: r.trigger,
     startedBy: r.started_by,
     startedAt: r.started_at,
@@ -61,13 +58,17 @@ export async function createIntegrityRun(
   return Number(row.id)
 }
 
+/** Records runs whose process is gone as interrupted (see lib/jobs/liveness.ts). */
+export const markDeadRuns = (state: Kysely<any>) => markDeadJobs(state, 'integrity_run')
+
 export async function activeIntegrityRun(state: Kysely<any>, targetKey: string): Promise<IntegrityRun | null> {
   const { rows } = await sql`
     select ${runColumns} from integrity_run r
-    where r.target_key = ${targetKey} and r.status in ('queued', 'running')
-      and r.heartbeat_at > now() - make_interval(secs => ${HEARTBEAT_STALE_SECONDS})
+    where r.target_key = ${targetKey} and r.status in ('queued', 'running') and ${jobAlive('integrity_run', sql.ref('r.id'))}
     order by r.id desc limit 1
   `.execute(state)
+  // After the read: a run it left out as dead is surely marked (a lock once free stays free).
+  await markDeadRuns(state)
   return rows[0] ? toRun(rows[0]) : null
 }
 
@@ -87,7 +88,7 @@ export async function markProgress(
 export const cancelRequested = (state: Kysely<any>, id: number) => jobCancelRequested(state, 'integrity_run', id)
 
 /** Asks a running run to stop after its current check; false when it is not running. */
-export const requestCancel = (state: Kysely<any>, id: number) => requestJobCancel(state, 'integrity_run', id, HEARTBEAT_STALE_SECONDS)
+export const requestCancel = (state: Kysely<any>, id: number) => requestJobCancel(state, 'integrity_run', id)
 
 export async function saveFindings(state: Kysely<any>, runId: number, findings: Finding[]): Promise<void> {
   if (findings.length === 0) return
@@ -108,6 +109,7 @@ export async function saveFindings(state: Kysely<any>, runId: number, findings: 
 }
 
 export async function listIntegrityRuns(state: Kysely<any>, opts: { targetKey: string; limit?: number }): Promise<IntegrityRun[]> {
+  await markDeadRuns(state)
   const { rows } = await sql`
     select ${runColumns} from integrity_run r
     where r.target_key = ${opts.targetKey}
@@ -118,6 +120,7 @@ export async function listIntegrityRuns(state: Kysely<any>, opts: { targetKey: s
 
 export async function getIntegrityRun(state: Kysely<any>, id: number): Promise<IntegrityRun | null> {
   if (!Number.isSafeInteger(id) || id < 1) return null
+  await markDeadRuns(state)
   const { rows } = await sql`select ${runColumns} from integrity_run r where r.id = ${id}`.execute(state)
   return rows[0] ? toRun(rows[0]) : null
 }

@@ -10,6 +10,7 @@ import { buildDemoDatabase } from '@/lib/demo/prepare-demo'
 import { countOrphans } from '@/lib/integrity/orphans'
 import { listSoftRelations } from '@/lib/integrity/relations'
 import { createFixJob, type FixJob, getFixJob, markFixProgress } from '@/lib/integrity/fix-store'
+import { openJobLiveness } from '@/lib/jobs/liveness'
 import { getIntegrityRun } from '@/lib/integrity/run-store'
 import { targetIdentity } from '@/lib/db/target-identity'
 
@@ -201,6 +202,9 @@ describe('fixing orphans', () => {
       startedBy: 'other@test.local',
     })
     await markFixProgress(state.db, fixId, { status: 'running', phase: 'saving' })
+    // That process holds the job's liveness lock.
+    const liveness = await openJobLiveness(state.db, 'elsewhere')
+    await liveness.hold('integrity_fix', fixId)
     // Deleting the agenda orphans above orphaned their uploads too.
     const orphanUploads = await countOrphans(target.db, { ...uploads, columns: ['agenda_item_id'], refColumns: ['id'] })
     try {
@@ -218,6 +222,7 @@ describe('fixing orphans', () => {
       expect(await countOrphans(target.db, { ...uploads, columns: ['agenda_item_id'], refColumns: ['id'] })).toBe(orphanUploads)
     } finally {
       await markFixProgress(state.db, fixId, { status: 'cancelled' })
+      await liveness.release()
     }
   })
 })

@@ -113,7 +113,7 @@ export const saveSoftRelationAction = action({
     try {
       await saveSoftRelation(integrityTargetDb(), ctx.stateDb, { ...input, by: ctx.user.email })
     } catch (e) {
-      if (e instanceof RelationRuleError) throw new ActionError('invalid_input', e.message)
+      if (e instanceof RelationRuleError) throw ruleError(e)
       throw e
     }
     revalidatePath('/integrity')
@@ -188,6 +188,11 @@ export const validateConstraintAction = action({
     return { message: `Validated ${what}. Run the checks again to update the results.` }
   },
 })
+
+/** A rule's refusal as the action's error, shown next to the field it is about. */
+function ruleError(e: Error & { field?: string }): ActionError {
+  return new ActionError('invalid_input', e.message, e.field ? { [e.field]: e.message } : undefined)
+}
 
 function isDbError(e: unknown): e is { code: string; message: string; detail?: string } {
   return typeof (e as { code?: unknown })?.code === 'string'
@@ -332,7 +337,7 @@ export const saveRuleAction = action({
       revalidatePath('/integrity')
       return { message: `Rule "${rule.name}" saved; it finds ${count} row${count === 1 ? '' : 's'} now.`, target: rule.name }
     } catch (e) {
-      if (e instanceof RuleQueryError) throw new ActionError('invalid_input', `The query does not run: ${e.message}`)
+      if (e instanceof RuleQueryError) throw new ActionError('invalid_input', `The query does not run: ${e.message}`, { query: e.message })
       if (e instanceof ReaderError) throw new ActionError(e.kind === 'timeout' ? 'invalid_input' : 'unavailable', e.message)
       throw e
     }
@@ -368,7 +373,7 @@ export const saveEnumSetAction = action({
     try {
       await saveEnumSet(integrityTargetDb(), ctx.stateDb, { ...input, by: ctx.user.email })
     } catch (e) {
-      if (e instanceof EnumSetRuleError) throw new ActionError('invalid_input', e.message)
+      if (e instanceof EnumSetRuleError) throw ruleError(e)
       throw e
     }
     revalidatePath('/integrity')
@@ -405,7 +410,7 @@ export const saveRoleRuleAction = action({
     try {
       await saveRoleRule(integrityTargetDb(), ctx.stateDb, { ...input, by: ctx.user.email })
     } catch (e) {
-      if (e instanceof RoleRuleError) throw new ActionError('invalid_input', e.message)
+      if (e instanceof RoleRuleError) throw ruleError(e)
       throw e
     }
     revalidatePath('/integrity')

@@ -44,7 +44,7 @@ const SECTIONS: Section[] = [
     intro: 'Users per role, roles nobody holds, rows owned by users whose role may not own them, and e-mails or usernames that repeat when case is ignored.',
   },
   {
-    id: 'rules',
+    id: 'dor-rules',
     title: 'DoR rules',
     checks: ['rule', 'dor_rules'],
     intro: 'The DoR runbook: meeting scheduling, the registration workflow and upload metadata.',

@@ -1,4 +1,4 @@
-import { ActionForm } from '@/components/action-form'
+import { ActionForm, FieldError } from '@/components/action-form'
 import { WidgetError } from '@/components/widget-error'
 import { can } from '@/lib/auth/permissions'
 import type { AppUser } from '@/lib/auth/users'
@@ -21,10 +21,12 @@ function RuleForm({ rule }: { rule?: CustomRule }) {
       <label>
         Name
         <input name="name" required maxLength={200} defaultValue={rule?.name} />
+        <FieldError name="name" />
       </label>
       <label>
         What to do when it finds rows (shown as advice)
         <input name="description" maxLength={500} defaultValue={rule?.description ?? ''} />
+        <FieldError name="description" />
       </label>
       <label>
         SELECT returning the violating rows
@@ -36,6 +38,7 @@ function RuleForm({ rule }: { rule?: CustomRule }) {
           defaultValue={rule?.query}
           placeholder="select id, title from meeting where location is null and start_time > now()"
         />
+        <FieldError name="query" />
       </label>
       <label className="inline">
         <input type="checkbox" name="enabled" defaultChecked={rule?.enabled ?? true} /> enabled
@@ -57,7 +60,7 @@ export async function RulesPanel({ user }: { user: AppUser }) {
   }
   const canEdit = can(user.role, 'integrity.rules')
   return (
-    <section className="card integrity-section" id="rules" data-testid="custom-rules">
+    <section className="card integrity-section" id="your-rules" data-testid="custom-rules">
       <h2>Your rules</h2>
       <p className="muted">
         A rule is a SELECT that returns the rows breaking it; every run counts them. It runs as one statement on a

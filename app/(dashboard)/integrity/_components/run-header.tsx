@@ -46,8 +46,8 @@ export async function RunHeader({ user }: { user: AppUser }) {
               </span>
               {latest.status === 'interrupted' ? (
                 <div className="banner warn">
-                  The process running it stopped sending heartbeats: it was interrupted (the server restarted?). Run the
-                  checks again.
+                  The process running it ended before it finished (the server or the CLI stopped). Run the checks
+                  again.
                 </div>
               ) : null}
               {latest.status === 'failed' && latest.error ? <div className="banner bad">{latest.error}</div> : null}
