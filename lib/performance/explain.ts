@@ -1,0 +1,166 @@
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+import { PerformanceError } from './performance-error'
+import { type ParsedPlan, parsePlan } from './plan-tree'
+import { analyzeRefusal } from './sql-words'
+import { THRESHOLDS } from './thresholds'
+
+/**
+ * The connection EXPLAIN runs on: the restricted read-only reader (a role that can read, not
+ * write), as a pool or one client. It is node-postgres rather than Kysely because the statement
+ * must go through the extended protocol even without parameters (so that it can only ever be one
+ * statement), which only node-postgres' queryMode offers.
+ */
+export type ExplainConnection = pg.Pool | pg.ClientBase
+
+export interface ExplainRequest {
+  /** One statement, e.g. from pg_stat_statements with $1, $2 … for its constants. */
+  statement: string
+  /** Text values for $1, $2 … (null for NULL). Absent: the generic plan, for any values. */
+  params?: (string | null)[]
+  /** Run it (a single SELECT only) and report actual times, rows and buffers. */
+  analyze?: boolean
+  /** statement_timeout; default THRESHOLDS.explainTimeoutMs. */
+  timeoutMs?: number
+}
+
+export interface ExplainResult {
+  mode: 'generic' | 'custom' | 'analyze'
+  statement: string
+  /** The types PostgreSQL inferred for $1, $2 …, as it names them. */
+  parameterTypes: string[]
+  plan: ParsedPlan
+  /** EXPLAIN's own JSON, for download or another viewer. */
+  json: unknown
+}
+
+const MAX_STATEMENT = 100_000
+
+/**
+ * EXPLAIN of one statement. The text is first prepared (through the extended protocol, which
+ * refuses a second statement) to learn its parameters. Without values it shows the generic plan
+ * (plan_cache_mode = force_generic_plan, EXPLAIN EXECUTE with NULLs: the way PostgreSQL 12–15 offer
+ * what 16 calls EXPLAIN (GENERIC_PLAN)); with values, the plan for those values. Everything runs in
+ * a READ ONLY transaction that is rolled back, under a statement timeout.
+ *
+ * ANALYZE executes the statement, so it is allowed only for a single SELECT: refused before it
+ * runs when the text is not a query or has SELECT … INTO, and when its plan holds a write (a
+ * data-modifying CTE) or row locks. The read-only transaction and the reader's role stay as the
+ * last guards.
+ */
+export async function explainStatement(conn: ExplainConnection, req: ExplainRequest): Promise<ExplainResult> {
+  const statement = req.statement.trim().replace(/[;\s]+$/, '')
+  if (!statement) throw new PerformanceError('invalid-input', 'There is no statement to explain.')
+  if (statement.length > MAX_STATEMENT) throw new PerformanceError('invalid-input', `The statement is longer than ${MAX_STATEMENT} characters.`)
+  const timeoutMs = req.timeoutMs ?? THRESHOLDS.explainTimeoutMs.value
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new PerformanceError('invalid-input', 'The timeout must be a whole number of milliseconds.')
+  if (req.analyze) {
+    const refusal = analyzeRefusal(statement)
+    if (refusal) throw new PerformanceError('refused', refusal)
+  }
+
+  const pooled = conn instanceof pg.Pool
+  const client: pg.ClientBase = pooled ? await conn.connect() : conn
+  const name = `dbadmin_explain_${randomBytes(6).toString('hex')}`
+  let prepared = false
+  let broken: Error | undefined
+  try {
+    await client.query('begin transaction read only')
+    await extended(client, `select set_config('statement_timeout', $1, true)`, [String(timeoutMs)])
+    try {
+      await extended(client, `prepare ${name} as ${statement}`, [])
+      prepared = true
+    } catch (e) {
+      throw explainError(e)
+    }
+    const types = (
+      await extended<{ types: string[] }>(client, 'select parameter_types::text[] as types from pg_prepared_statements where name = $1', [name])
+    ).rows[0].types
+
+    const params = req.params
+    if (params && params.length !== types.length) {
+      throw new PerformanceError(
+        'invalid-input',
+        types.length
+          ? `The statement has ${types.length} parameter${types.length > 1 ? 's' : ''} (${types.map((t, i) => `$${i + 1} ${t}`).join(', ')}); ${params.length} value${params.length === 1 ? ' was' : 's were'} given.`
+          : `The statement has no parameters; ${params.length} value${params.length === 1 ? ' was' : 's were'} given.`,
+      )
+    }
+    if (req.analyze && !params && types.length) {
+      throw new PerformanceError('invalid-input', `EXPLAIN ANALYZE runs the statement: give values for its ${types.length} parameter${types.length > 1 ? 's' : ''} (${types.map((t, i) => `$${i + 1} ${t}`).join(', ')}).`)
+    }
+
+    let json: unknown
+    let mode: ExplainResult['mode']
+    try {
+      if (!params && types.length) {
+        mode = 'generic'
+        await client.query(`select set_config('plan_cache_mode', 'force_generic_plan', true)`)
+        const nulls = types.map(() => 'null').join(', ')
+        json = firstColumn((await extended(client, `explain (format json, verbose, settings) execute ${name}(${nulls})`, [])).rows[0])
+      } else {
+        const values = params ?? []
+        const plain = await extended<Record<string, unknown>>(client, `explain (format json, verbose, settings) ${statement}`, values)
+        json = firstColumn(plain.rows[0])
+        mode = 'custom'
+        if (req.analyze) {
+          const writes = parsePlan(json).writes
+          if (writes.length) {
+            throw new PerformanceError(
+              'refused',
+              `EXPLAIN ANALYZE runs the statement, and its plan writes (${writes.join(', ')}): only a single SELECT without data-modifying WITH or FOR UPDATE is analysed. Use EXPLAIN without ANALYZE to see its plan.`,
+            )
+          }
+          const analyzed = await extended<Record<string, unknown>>(client, `explain (analyze, buffers, format json, verbose, settings) ${statement}`, values)
+          json = firstColumn(analyzed.rows[0])
+          mode = 'analyze'
+        }
+      }
+    } catch (e) {
+      throw explainError(e)
+    }
+    return { mode, statement, parameterTypes: types, plan: parsePlan(json), json }
+  } catch (e) {
+    if (!(e instanceof PerformanceError) && isConnectionError(e)) broken = e as Error
+    throw e
+  } finally {
+    if (!broken) {
+      try {
+        await client.query('rollback')
+        if (prepared) await client.query(`deallocate ${name}`)
+        // A session-level advisory lock taken by the statement would outlive the rollback.
+        await client.query('select pg_advisory_unlock_all()')
+      } catch (e) {
+        broken = e as Error
+      }
+    }
+    if (pooled) (client as pg.PoolClient).release(broken)
+  }
+}
+
+function extended<R extends pg.QueryResultRow = any>(client: pg.ClientBase, text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
+  return client.query<R>({ text, values, queryMode: 'extended' } as pg.QueryConfig)
+}
+
+function firstColumn(row: Record<string, unknown> | undefined): unknown {
+  return row ? Object.values(row)[0] : undefined
+}
+
+function isConnectionError(e: unknown): boolean {
+  const err = e as { code?: string; message?: string }
+  return !err?.code || /^(08|57P)/.test(err.code)
+}
+
+/** PostgreSQL's refusals as messages for the page; nothing ran or everything was rolled back. */
+function explainError(e: unknown): unknown {
+  if (e instanceof PerformanceError) return e
+  const err = e as { code?: string; message?: string }
+  const message = err?.message ?? String(e)
+  if (err?.code === '42601' && /multiple commands/.test(message)) return new PerformanceError('refused', 'Only one statement can be explained at a time.')
+  if (err?.code === '42601') return new PerformanceError('invalid-input', `Only SELECT, INSERT, UPDATE, DELETE or VALUES statements can be explained: ${message}`)
+  if (err?.code === '57014') return new PerformanceError('refused', 'The statement ran longer than the EXPLAIN timeout and was cancelled; nothing was changed.')
+  if (err?.code === '25006') return new PerformanceError('refused', `The statement tried to write in a read-only transaction and was stopped: ${message}`)
+  if (err?.code === '42501') return new PerformanceError('not-permitted', `The EXPLAIN connection's role may not do that: ${message}`)
+  if (err?.code && /^(22|42)/.test(err.code)) return new PerformanceError('invalid-input', message)
+  return e
+}
