@@ -140,7 +140,7 @@ async function checkTarget(db: Kysely<any>, task: MaintenanceTask): Promise<Targ
     )
     select (select count(*) from obj) > 0 as found, o.table_oid,
            pg_get_userbyid(tc.relowner) as table_owner, o.qualified,
-           format('%I.%I', tn.nspname, tc.relname) as qualified_table,
+           case when tc.oid is not null then format('%I.%I', tn.nspname, tc.relname) end as qualified_table,
            coalesce((select rolsuper from pg_roles where rolname = current_user), false)
              or pg_has_role(o.relowner, 'USAGE')
              or (current_setting('server_version_num')::int >= 170000 and has_table_privilege(o.table_oid, 'MAINTAIN')) as allowed,

@@ -87,10 +87,11 @@ export async function readTableBloat(
       unreadable++
       return none("No estimate: pg_stats shows a column's statistics only to roles that may read the column.")
     }
-    if (r.relpages === 0) return { ...none(''), expectedBytes: 0, bloatBytes: 0, bloatShare: 0, note: null }
+    // reltuples is -1 until the first VACUUM or ANALYZE (PostgreSQL 14+; 0 before).
     if (r.reltuples < 0 || (r.columns > 0 && r.columns_with_stats === 0 && r.relpages > 0)) {
       return none('No estimate: the table has not been analysed yet (run ANALYZE).')
     }
+    if (r.relpages === 0) return { ...none(''), expectedBytes: 0, bloatBytes: 0, bloatShare: 0, note: null }
     if (r.columns_with_stats < r.columns) return none('No estimate: some columns have no statistics (run ANALYZE).')
     const e = estimateBloat({
       relpages: r.relpages,
