@@ -66,7 +66,10 @@ export async function readConnections(db: Kysely<any>, opts: { warnShare?: numbe
       select a.pid, a.state, a.application_name, a.usename, a.datname,
              coalesce(host(a.client_addr), a.client_hostname, case when a.client_port = -1 then 'local' end) as client,
              extract(epoch from statement_timestamp() - a.state_change)::float8 as state_seconds, a.backend_start
-      from pg_stat_activity a where a.backend_type = 'client backend'
+      from pg_stat_activity a
+      -- Other roles' sessions show no backend_type to a role without pg_read_all_stats; a user's
+      -- session still shows its user, background processes have none.
+      where a.backend_type = 'client backend' or (a.backend_type is null and a.usesysid is not null)
     `.execute(db),
     sql<{ max: number; su_reserved: number; reserved: number | null; roles: { name: string; limit: number }[]; dbs: { name: string; limit: number }[] }>`/* dor-db-admin */
       select current_setting('max_connections')::int as max,
@@ -121,7 +124,9 @@ export async function readConnections(db: Kysely<any>, opts: { warnShare?: numbe
     }))
   const limitations: string[] = []
   if (!access.readAllStats && rows.some((r) => r.state === null)) {
-    limitations.push(`The state and client of other roles' sessions are hidden from ${access.user}: grant it pg_monitor (or pg_read_all_stats); idle connections of those roles cannot be judged.`)
+    limitations.push(
+      `The state and client of other roles' sessions are hidden from ${access.user}: grant it pg_monitor (or pg_read_all_stats). They are counted, but idle connections of those roles cannot be judged.`,
+    )
   }
   return {
     total,

@@ -64,9 +64,6 @@ async function signal(db: Kysely<any>, kind: SignalKind, pid: number, opts: Sign
   if (t.is_self || isDashboardApplication(t.application_name)) {
     return refuse('dashboard', `Session ${pid} is one of the dashboard's own connections (${t.application_name || 'this query'}); it is never ${kind === 'cancel' ? 'cancelled' : 'terminated'} from here.`)
   }
-  if (t.backend_type !== 'client backend') {
-    return refuse('not-a-client', `Process ${pid} is a ${t.backend_type ?? 'server'} process, not a client session.`)
-  }
   if (t.target_super && !t.me_super) {
     return refuse(
       'superuser',
@@ -78,6 +75,10 @@ async function signal(db: Kysely<any>, kind: SignalKind, pid: number, opts: Sign
       'not-permitted',
       `The dashboard's role ${t.me} may not signal ${t.usename}'s sessions: grant it pg_signal_backend.`,
     )
+  }
+  // backend_type is hidden (null) from roles without pg_read_all_stats; the server still checks then.
+  if (t.backend_type !== null && t.backend_type !== 'client backend') {
+    return refuse('not-a-client', `Process ${pid} is a ${t.backend_type} process, not a client session.`)
   }
 
   try {
