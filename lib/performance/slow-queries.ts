@@ -108,7 +108,7 @@ export async function listSlowQueries(db: Kysely<any>, opts: SlowQueryOptions = 
   if (!Number.isInteger(offset) || offset < 0) throw new PerformanceError('invalid-input', 'The offset must be 0 or more.')
   const thresholds = { slowMeanMs: THRESHOLDS.slowQueryMeanMs.value, slowCalls: THRESHOLDS.slowQueryCalls.value }
 
-  const [status, access] = await Promise.all([readStatementsStatus(db), readAccess(db)])
+  const [status, access] = await Promise.all([readStatementsStatus(db, { checkUpdate: false }), readAccess(db)])
   if (status.state !== 'ready') {
     return { status, columns: null, queries: [], totals: { statements: 0, totalMs: 0, matched: 0 }, statsReset: null, deallocations: null, thresholds, limitations: [] }
   }
@@ -129,7 +129,11 @@ export async function listSlowQueries(db: Kysely<any>, opts: SlowQueryOptions = 
   const orderBy = direction === 'asc' ? sql`${sql.ref(`m.${sortColumn}`)} asc nulls last` : sql`${sql.ref(`m.${sortColumn}`)} desc nulls last`
   const pattern = opts.search?.trim() ? containsPattern(opts.search.trim()) : null
 
-  const { rows } = await sql<Row>`/* dor-db-admin */
+  const infoQuery = cols.info
+    ? sql<{ stats_reset: Date | null; dealloc: number }>`/* dor-db-admin */
+        select stats_reset, dealloc from ${sql.id(schema, 'pg_stat_statements_info')}`.execute(db)
+    : undefined
+  const listQuery = sql<Row>`/* dor-db-admin */
     with scope as (
       select s.queryid::text as queryid, s.userid, s.dbid, s.query, s.calls,
              ${c(cols.totalMs)} as total_ms, ${c(cols.meanMs)} as mean_ms, ${c(cols.minMs)} as min_ms,
@@ -142,30 +146,27 @@ export async function listSlowQueries(db: Kysely<any>, opts: SlowQueryOptions = 
       where (${opts.allDatabases ?? false}::bool or s.dbid = (select d.oid from pg_database d where d.datname = current_database()))
         and (${opts.includeDashboard ?? false}::bool or not starts_with(s.query, ${DASHBOARD_SQL_TAG}))
         and not s.userid in (select r.oid from pg_roles r where r.rolname = any(${opts.excludeUsers ?? []}::text[]))
-    ), totals as (
-      select coalesce(sum(total_ms) filter (where toplevel), 0) as all_ms, count(*) as statements from scope
     ), m as (
       select * from scope s
       where (${pattern}::text is null or s.query ilike ${pattern})
         and s.calls >= ${opts.minCalls ?? 0}::bigint
         and (${opts.user ?? null}::text is null or s.userid = (select r.oid from pg_roles r where r.rolname = ${opts.user ?? null}))
     )
+    -- Totals as uncorrelated subqueries: computed once (a joined aggregate was re-run per row when
+    -- the planner misjudged the function scan's row count).
     select m.queryid, m.query, r.rolname, d.datname, m.toplevel, m.calls, m.total_ms, m.mean_ms, m.min_ms, m.max_ms, m.stddev_ms,
            m.rows, m.shared_blks_hit, m.shared_blks_read, m.temp_blks_read, m.temp_blks_written, m.hit_ratio,
-           t.all_ms, t.statements, count(*) over () as matched
-    from m cross join totals t
+           (select coalesce(sum(total_ms) filter (where toplevel), 0) from scope) as all_ms,
+           (select count(*) from scope) as statements,
+           count(*) over () as matched
+    from m
     left join pg_roles r on r.oid = m.userid
     left join pg_database d on d.oid = m.dbid
     order by ${orderBy}, m.queryid
     limit ${limit}::int offset ${offset}::int
   `.execute(db)
-
-  const info = cols.info
-    ? (
-        await sql<{ stats_reset: Date | null; dealloc: number }>`/* dor-db-admin */
-          select stats_reset, dealloc from ${sql.id(schema, 'pg_stat_statements_info')}`.execute(db)
-      ).rows[0]
-    : undefined
+  const [{ rows }, infoResult] = await Promise.all([listQuery, infoQuery])
+  const info = infoResult?.rows[0]
   // Totals come with every row; an empty page still needs them.
   const totals = rows[0]
     ? { statements: rows[0].statements, totalMs: rows[0].all_ms ?? 0, matched: rows[0].matched }

@@ -131,7 +131,12 @@ function preloadSteps(f: StatementsFacts): AdviceStep[] {
   ]
 }
 
-export async function readStatementsFacts(db: Kysely<any>): Promise<StatementsFacts> {
+/**
+ * The facts, in one round trip. `checkUpdate: false` skips the available version (it reads every
+ * extension's control file from disk) once the extension is known to be there: the slow-queries
+ * list polls, the status page does not.
+ */
+export async function readStatementsFacts(db: Kysely<any>, opts: { checkUpdate?: boolean } = {}): Promise<StatementsFacts> {
   const { rows } = await sql<{
     available_version: string | null
     installed_version: string | null
@@ -139,33 +144,34 @@ export async function readStatementsFacts(db: Kysely<any>): Promise<StatementsFa
     loaded: boolean
     preload: string | null
     superuser: boolean
+    settings_readable: boolean
   }>`/* dor-db-admin */
-    select (select a.default_version from pg_available_extensions a where a.name = 'pg_stat_statements') as available_version,
+    select case when ${opts.checkUpdate ?? true}::bool or e.extversion is null
+                then (select a.default_version from pg_available_extensions a where a.name = 'pg_stat_statements') end as available_version,
            e.extversion as installed_version, n.nspname as schema,
            current_setting('pg_stat_statements.max', true) is not null as loaded,
            (select s.setting from pg_settings s where s.name = 'shared_preload_libraries') as preload,
-           (select r.rolsuper from pg_roles r where r.rolname = current_user) as superuser
-    from (select 1) one
+           me.rolsuper as superuser,
+           me.rolsuper or pg_has_role('pg_read_all_settings', 'USAGE') as settings_readable
+    from (select rolsuper from pg_roles where rolname = current_user) me
     left join pg_extension e on e.extname = 'pg_stat_statements'
     left join pg_namespace n on n.oid = e.extnamespace
   `.execute(db)
   const r = rows[0]
-  // A role without pg_read_all_settings sees no such row; a superuser-only setting is then unknown.
-  const readable = await sql<{ ok: boolean }>`/* dor-db-admin */
-    select pg_has_role('pg_read_all_settings', 'USAGE') or (select rolsuper from pg_roles where rolname = current_user) as ok
-  `.execute(db)
   return {
-    availableVersion: r.available_version,
+    // Not asked: taken to be the installed one, so that no update is suggested.
+    availableVersion: r.available_version ?? r.installed_version,
     installedVersion: r.installed_version,
     schema: r.schema,
     loaded: r.loaded,
-    preload: readable.rows[0].ok ? (r.preload ?? '') : null,
+    // A role without pg_read_all_settings sees no such row: the superuser-only setting is unknown.
+    preload: r.settings_readable ? (r.preload ?? '') : null,
     superuser: r.superuser,
   }
 }
 
-export async function readStatementsStatus(db: Kysely<any>): Promise<StatementsStatus> {
-  return describeStatementsStatus(await readStatementsFacts(db))
+export async function readStatementsStatus(db: Kysely<any>, opts: { checkUpdate?: boolean } = {}): Promise<StatementsStatus> {
+  return describeStatementsStatus(await readStatementsFacts(db, opts))
 }
 
 /** CREATE EXTENSION for an admin, when the library is loaded; refused with the reason otherwise. */
