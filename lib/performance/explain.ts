@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
+import { DASHBOARD_SQL_TAG } from './access'
 import { PerformanceError } from './performance-error'
 import { type ParsedPlan, parsePlan } from './plan-tree'
 import { analyzeRefusal } from './sql-words'
@@ -65,7 +66,7 @@ export async function explainStatement(conn: ExplainConnection, req: ExplainRequ
   let prepared = false
   let broken: Error | undefined
   try {
-    await client.query('begin transaction read only')
+    await simple(client, 'begin transaction read only')
     await extended(client, `select set_config('statement_timeout', $1, true)`, [String(timeoutMs)])
     try {
       await extended(client, `prepare ${name} as ${statement}`, [])
@@ -95,7 +96,7 @@ export async function explainStatement(conn: ExplainConnection, req: ExplainRequ
     try {
       if (!params && types.length) {
         mode = 'generic'
-        await client.query(`select set_config('plan_cache_mode', 'force_generic_plan', true)`)
+        await simple(client, `select set_config('plan_cache_mode', 'force_generic_plan', true)`)
         const nulls = types.map(() => 'null').join(', ')
         json = firstColumn((await extended(client, `explain (format json, verbose, settings) execute ${name}(${nulls})`, [])).rows[0])
       } else {
@@ -126,10 +127,10 @@ export async function explainStatement(conn: ExplainConnection, req: ExplainRequ
   } finally {
     if (!broken) {
       try {
-        await client.query('rollback')
-        if (prepared) await client.query(`deallocate ${name}`)
+        await simple(client, 'rollback')
+        if (prepared) await simple(client, `deallocate ${name}`)
         // A session-level advisory lock taken by the statement would outlive the rollback.
-        await client.query('select pg_advisory_unlock_all()')
+        await simple(client, 'select pg_advisory_unlock_all()')
       } catch (e) {
         broken = e as Error
       }
@@ -138,8 +139,13 @@ export async function explainStatement(conn: ExplainConnection, req: ExplainRequ
   }
 }
 
+/** Through the extended protocol, tagged as the dashboard's like every statement of lib/performance. */
 function extended<R extends pg.QueryResultRow = any>(client: pg.ClientBase, text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
-  return client.query<R>({ text, values, queryMode: 'extended' } as pg.QueryConfig)
+  return client.query<R>({ text: `${DASHBOARD_SQL_TAG} ${text}`, values, queryMode: 'extended' } as pg.QueryConfig)
+}
+
+function simple(client: pg.ClientBase, text: string): Promise<pg.QueryResult> {
+  return client.query(`${DASHBOARD_SQL_TAG} ${text}`)
 }
 
 function firstColumn(row: Record<string, unknown> | undefined): unknown {

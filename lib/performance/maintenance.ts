@@ -63,7 +63,7 @@ export async function runMaintenance(db: Kysely<any>, task: MaintenanceTask, opt
     const onAbort = () => {
       cancelling = sql`/* dor-db-admin */ select pg_cancel_backend(${pid}::int)`.execute(db).catch(() => {})
     }
-    await sql`select set_config('statement_timeout', ${String(opts.statementTimeoutMs ?? 0)}, false)`.execute(conn)
+    await sql`/* dor-db-admin */ select set_config('statement_timeout', ${String(opts.statementTimeoutMs ?? 0)}, false)`.execute(conn)
     try {
       opts.onStarted?.(pid)
       opts.signal?.addEventListener('abort', onAbort, { once: true })
@@ -79,7 +79,7 @@ export async function runMaintenance(db: Kysely<any>, task: MaintenanceTask, opt
     } finally {
       opts.signal?.removeEventListener('abort', onAbort)
       await cancelling
-      await sql`select set_config('statement_timeout', ${timeout}, false)`.execute(conn)
+      await sql`/* dor-db-admin */ select set_config('statement_timeout', ${timeout}, false)`.execute(conn)
     }
   })
 }
