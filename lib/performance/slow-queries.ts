@@ -230,31 +230,40 @@ async function scopeTotals(db: Kysely<any>, schema: string, cols: StatementsColu
 }
 
 /**
- * pg_stat_statements_reset: all statements, or one queryid. By default only superusers may run
- * it; a role granted EXECUTE on the function may too.
+ * pg_stat_statements_reset for this database's statements (or one of them by queryid), or with
+ * `allDatabases` for the whole server, which also restarts pg_stat_statements_info's stats_reset.
+ * By default only superusers may run it; a role granted EXECUTE on the function may too.
  */
-export async function resetStatements(db: Kysely<any>, opts: { queryid?: string } = {}): Promise<{ reset: 'all' | string }> {
-  const status = await readStatementsStatus(db)
+export async function resetStatements(
+  db: Kysely<any>,
+  opts: { queryid?: string; allDatabases?: boolean } = {},
+): Promise<{ reset: 'database' | 'server' | 'statement'; queryid: string | null }> {
+  const status = await readStatementsStatus(db, { checkUpdate: false })
   if (status.state !== 'ready') throw new PerformanceError('not-available', status.summary)
   const schema = status.facts.schema!
   if (opts.queryid !== undefined && !/^-?\d{1,19}$/.test(opts.queryid)) throw new PerformanceError('invalid-input', `"${opts.queryid}" is not a query id.`)
-  const { rows } = await sql<{ allowed: boolean; who: string; grant: string }>`/* dor-db-admin */
+  const { rows } = await sql<{ allowed: boolean; who: string; grant: string; dbid: number }>`/* dor-db-admin */
     select coalesce(bool_or(has_function_privilege(p.oid, 'EXECUTE')), false) as allowed, current_user as who,
-           format('GRANT EXECUTE ON FUNCTION %I.pg_stat_statements_reset TO %I;', ${schema}::text, current_user) as grant
+           format('GRANT EXECUTE ON FUNCTION %I.pg_stat_statements_reset TO %I;', ${schema}::text, current_user) as grant,
+           (select d.oid from pg_database d where d.datname = current_database()) as dbid
     from pg_proc p join pg_namespace n on n.oid = p.pronamespace
     where n.nspname = ${schema} and p.proname = 'pg_stat_statements_reset'
   `.execute(db)
-  if (!rows[0].allowed) {
+  const r = rows[0]
+  if (!r.allowed) {
     throw new PerformanceError(
       'not-permitted',
-      `Resetting needs a superuser or EXECUTE on pg_stat_statements_reset; the dashboard connects as ${rows[0].who}. A superuser can allow it: ${rows[0].grant}`,
+      `Resetting needs a superuser or EXECUTE on pg_stat_statements_reset; the dashboard connects as ${r.who}. A superuser can allow it: ${r.grant}`,
     )
   }
   const fn = sql.id(schema, 'pg_stat_statements_reset')
-  if (opts.queryid === undefined) {
-    await sql`/* dor-db-admin */ select ${fn}()`.execute(db)
-    return { reset: 'all' }
+  // (userid, dbid, queryid), 0 meaning all; from extension 1.7 (PostgreSQL 12) on.
+  const dbid = opts.allDatabases ? 0 : Number(r.dbid)
+  const queryid = opts.queryid ?? '0'
+  if (opts.allDatabases && opts.queryid === undefined) await sql`/* dor-db-admin */ select ${fn}()`.execute(db)
+  else await sql`/* dor-db-admin */ select ${fn}(0, ${dbid}::oid, ${queryid}::bigint)`.execute(db)
+  return {
+    reset: opts.queryid !== undefined ? 'statement' : opts.allDatabases ? 'server' : 'database',
+    queryid: opts.queryid ?? null,
   }
-  await sql`/* dor-db-admin */ select ${fn}(0, 0, ${opts.queryid}::bigint)`.execute(db)
-  return { reset: opts.queryid }
 }
