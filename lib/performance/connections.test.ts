@@ -8,6 +8,10 @@ import { describePools, readConnections } from './connections'
 
 const LIMITED = `limited_${randomBytes(4).toString('hex')}`
 const PASSWORD = randomBytes(12).toString('hex')
+// Sessions of the whole server are counted: names of our own, apart from other test files'.
+const APP = `conn-app-${randomBytes(3).toString('hex')}`
+const WORKER = `conn-worker-${randomBytes(3).toString('hex')}`
+const LEAKY = `conn-leaky-${randomBytes(3).toString('hex')}`
 
 let fresh: FreshDatabase
 let admin: Kysely<any>
@@ -40,11 +44,11 @@ describe('readConnections', () => {
     const u = new URL(fresh.url)
     u.username = LIMITED
     u.password = PASSWORD
-    await app.open('dor-app', u.toString())
-    const busy = await app.open('dor-app', u.toString())
+    await app.open(APP, u.toString())
+    const busy = await app.open(APP, u.toString())
     await busy.query('begin')
     await busy.query('select 1')
-    await app.open('dor-worker')
+    await app.open(WORKER)
 
     const r = await readConnections(fresh.db)
     expect(r).toMatchObject({ max: 100, superuserReserved: 3, reserved: 0, availableToOthers: 97 })
@@ -52,8 +56,8 @@ describe('readConnections', () => {
     expect(r.byUser.find((c) => c.name === LIMITED)).toEqual({ name: LIMITED, count: 2, limit: 2 })
     expect(r.byDatabase.find((c) => c.name === database)).toMatchObject({ limit: 50 })
     expect(r.byDatabase.find((c) => c.name === database)!.count).toBeGreaterThanOrEqual(3)
-    expect(r.byApplication.find((c) => c.name === 'dor-app')).toMatchObject({ count: 2, limit: null })
-    expect(r.byApplication.find((c) => c.name === 'dor-worker')).toMatchObject({ count: 1 })
+    expect(r.byApplication.find((c) => c.name === APP)).toMatchObject({ count: 2, limit: null })
+    expect(r.byApplication.find((c) => c.name === WORKER)).toMatchObject({ count: 1 })
     expect(r.byState.find((c) => c.name === 'idle in transaction')!.count).toBeGreaterThanOrEqual(1)
     expect(r.byClient.find((c) => c.name === '127.0.0.1')!.count).toBeGreaterThanOrEqual(3)
     expect(r.warnings).toContainEqual({ threshold: 'connectionUseWarn', message: `The role ${LIMITED} uses 2 of its 2 allowed connections.` })
@@ -62,13 +66,13 @@ describe('readConnections', () => {
   })
 
   it('warns at the share of max_connections and lists connections idle for too long', async () => {
-    const idle = await app.open('leaky-app')
+    const idle = await app.open(LEAKY)
     await idle.query('select 1')
     await new Promise((r) => setTimeout(r, 600))
     const r = await readConnections(fresh.db, { warnShare: 0.01, leakSeconds: 0.5 })
     expect(r.warnings[0]).toMatchObject({ threshold: 'connectionUseWarn', message: expect.stringMatching(/^\d+ of 100 connections are in use \(\d+ %\); 3 are kept for superusers\./) })
     const leak = r.idleLeaks.find((l) => l.pid === idle.pid)
-    expect(leak).toMatchObject({ applicationName: 'leaky-app', user: 'postgres', database, client: '127.0.0.1', dashboard: false })
+    expect(leak).toMatchObject({ applicationName: LEAKY, user: 'postgres', database, client: '127.0.0.1', dashboard: false })
     expect(leak!.idleSeconds).toBeGreaterThanOrEqual(0.5)
     expect((await readConnections(fresh.db)).idleLeaks.some((l) => l.pid === idle.pid)).toBe(false)
   })
