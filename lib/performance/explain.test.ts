@@ -4,7 +4,7 @@ import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
 import { createDb, createPool } from '../db/connect'
-import { explainStatement } from './explain'
+import { type ExplainSession, explainInSession, explainStatement } from './explain'
 import type { PlanNode } from './plan-tree'
 
 /**
@@ -218,6 +218,31 @@ describe('EXPLAIN ANALYZE of anything but a single SELECT is refused', () => {
       await explainStatement(client, { statement: 'select pg_advisory_lock(42)', analyze: true })
       const { rows } = await client.query(`select count(*)::int as n from pg_locks where locktype = 'advisory' and pid = pg_backend_pid()`)
       expect(rows).toEqual([{ n: 0 }])
+    } finally {
+      client.release()
+    }
+  })
+})
+
+describe('explainInSession', () => {
+  it("runs in a session owned by someone else (the restricted reader's shape), leaving its transaction to it", async () => {
+    const client = await reader.connect()
+    try {
+      await client.query('begin transaction read only')
+      // One statement per call through the extended protocol, as the restricted reader's session.query does.
+      const session: ExplainSession = {
+        query: async (text, params) => (await client.query({ text, values: [...params], queryMode: 'extended' } as pg.QueryConfig)).rows,
+      }
+      const r = await explainInSession(session, { statement: 'select count(*) from public.orders where customer_id = $1', params: ['4'], analyze: true })
+      expect(r.mode).toBe('analyze')
+      expect((await client.query('select count(*)::int as n from pg_prepared_statements')).rows).toEqual([{ n: 0 }])
+      expect((await client.query('show transaction_read_only')).rows).toEqual([{ transaction_read_only: 'on' }])
+      // A failing statement aborts the owner's transaction; the error is the statement's, not the clean-up's.
+      await expect(explainInSession(session, { statement: 'select * from public.orders where id = $1', params: ['x'] })).rejects.toMatchObject({
+        code: 'invalid-input',
+        message: expect.stringContaining('invalid input syntax for type integer'),
+      })
+      await client.query('rollback')
     } finally {
       client.release()
     }

@@ -38,89 +38,114 @@ export interface ExplainResult {
 const MAX_STATEMENT = 100_000
 
 /**
- * EXPLAIN of one statement. The text is first prepared (through the extended protocol, which
- * refuses a second statement) to learn its parameters. Without values it shows the generic plan
- * (plan_cache_mode = force_generic_plan, EXPLAIN EXECUTE with NULLs: the way PostgreSQL 12–15 offer
- * what 16 calls EXPLAIN (GENERIC_PLAN)); with values, the plan for those values. Everything runs in
- * a READ ONLY transaction that is rolled back, under a statement timeout.
+ * One statement at a time inside a READ ONLY transaction that its owner rolls back: the shape of
+ * the restricted reader's session (`withReadOnlySession` in lib/db/restricted-reader.ts), whose
+ * query() takes one statement through the extended protocol with bound parameters.
+ */
+export interface ExplainSession {
+  query<R = Record<string, unknown>>(text: string, params: readonly unknown[]): Promise<R[]>
+}
+
+function checkRequest(req: ExplainRequest): string {
+  const statement = req.statement.trim().replace(/[;\s]+$/, '')
+  if (!statement) throw new PerformanceError('invalid-input', 'There is no statement to explain.')
+  if (statement.length > MAX_STATEMENT) throw new PerformanceError('invalid-input', `The statement is longer than ${MAX_STATEMENT} characters.`)
+  if (req.analyze) {
+    const refusal = analyzeRefusal(statement)
+    if (refusal) throw new PerformanceError('refused', refusal)
+  }
+  return statement
+}
+
+const parameterList = (types: string[]) => types.map((t, i) => `$${i + 1} ${t}`).join(', ')
+const plural = (n: number, one: string, many: string) => (n === 1 ? one : many)
+
+/**
+ * EXPLAIN of one statement in a session that is already READ ONLY, timed out and rolled back by
+ * its owner (the restricted reader's, or explainStatement's own). The text is first prepared to
+ * learn its parameters (PREPARE goes through the extended protocol too, so it is one statement).
+ * Without values it shows the generic plan (plan_cache_mode = force_generic_plan and EXPLAIN
+ * EXECUTE with NULLs: how PostgreSQL 12–15 give what 16 calls EXPLAIN (GENERIC_PLAN)); with
+ * values, the plan for those values.
  *
  * ANALYZE executes the statement, so it is allowed only for a single SELECT: refused before it
  * runs when the text is not a query or has SELECT … INTO, and when its plan holds a write (a
  * data-modifying CTE) or row locks. The read-only transaction and the reader's role stay as the
  * last guards.
  */
-export async function explainStatement(conn: ExplainConnection, req: ExplainRequest): Promise<ExplainResult> {
-  const statement = req.statement.trim().replace(/[;\s]+$/, '')
-  if (!statement) throw new PerformanceError('invalid-input', 'There is no statement to explain.')
-  if (statement.length > MAX_STATEMENT) throw new PerformanceError('invalid-input', `The statement is longer than ${MAX_STATEMENT} characters.`)
-  const timeoutMs = req.timeoutMs ?? THRESHOLDS.explainTimeoutMs.value
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new PerformanceError('invalid-input', 'The timeout must be a whole number of milliseconds.')
-  if (req.analyze) {
-    const refusal = analyzeRefusal(statement)
-    if (refusal) throw new PerformanceError('refused', refusal)
-  }
-
-  const pooled = conn instanceof pg.Pool
-  const client: pg.ClientBase = pooled ? await conn.connect() : conn
+export async function explainInSession(session: ExplainSession, req: ExplainRequest): Promise<ExplainResult> {
+  const statement = checkRequest(req)
+  const q = <R = Record<string, unknown>>(text: string, params: readonly unknown[] = []) => session.query<R>(`${DASHBOARD_SQL_TAG} ${text}`, params)
   const name = `dbadmin_explain_${randomBytes(6).toString('hex')}`
-  let prepared = false
-  let broken: Error | undefined
   try {
-    await simple(client, 'begin transaction read only')
-    await extended(client, `select set_config('statement_timeout', $1, true)`, [String(timeoutMs)])
-    try {
-      await extended(client, `prepare ${name} as ${statement}`, [])
-      prepared = true
-    } catch (e) {
-      throw explainError(e)
-    }
-    const types = (
-      await extended<{ types: string[] }>(client, 'select parameter_types::text[] as types from pg_prepared_statements where name = $1', [name])
-    ).rows[0].types
-
+    await q(`prepare ${name} as ${statement}`)
+  } catch (e) {
+    throw explainError(e)
+  }
+  try {
+    const types = (await q<{ types: string[] }>('select parameter_types::text[] as types from pg_prepared_statements where name = $1', [name]))[0].types
     const params = req.params
     if (params && params.length !== types.length) {
+      const given = `${params.length} ${plural(params.length, 'value was', 'values were')} given`
       throw new PerformanceError(
         'invalid-input',
         types.length
-          ? `The statement has ${types.length} parameter${types.length > 1 ? 's' : ''} (${types.map((t, i) => `$${i + 1} ${t}`).join(', ')}); ${params.length} value${params.length === 1 ? ' was' : 's were'} given.`
-          : `The statement has no parameters; ${params.length} value${params.length === 1 ? ' was' : 's were'} given.`,
+          ? `The statement has ${types.length} ${plural(types.length, 'parameter', 'parameters')} (${parameterList(types)}); ${given}.`
+          : `The statement has no parameters; ${given}.`,
       )
     }
     if (req.analyze && !params && types.length) {
-      throw new PerformanceError('invalid-input', `EXPLAIN ANALYZE runs the statement: give values for its ${types.length} parameter${types.length > 1 ? 's' : ''} (${types.map((t, i) => `$${i + 1} ${t}`).join(', ')}).`)
+      throw new PerformanceError(
+        'invalid-input',
+        `EXPLAIN ANALYZE runs the statement: give values for its ${types.length} ${plural(types.length, 'parameter', 'parameters')} (${parameterList(types)}).`,
+      )
     }
-
-    let json: unknown
-    let mode: ExplainResult['mode']
     try {
       if (!params && types.length) {
-        mode = 'generic'
-        await simple(client, `select set_config('plan_cache_mode', 'force_generic_plan', true)`)
+        await q(`select set_config('plan_cache_mode', 'force_generic_plan', true)`)
         const nulls = types.map(() => 'null').join(', ')
-        json = firstColumn((await extended(client, `explain (format json, verbose, settings) execute ${name}(${nulls})`, [])).rows[0])
-      } else {
-        const values = params ?? []
-        const plain = await extended<Record<string, unknown>>(client, `explain (format json, verbose, settings) ${statement}`, values)
-        json = firstColumn(plain.rows[0])
-        mode = 'custom'
-        if (req.analyze) {
-          const writes = parsePlan(json).writes
-          if (writes.length) {
-            throw new PerformanceError(
-              'refused',
-              `EXPLAIN ANALYZE runs the statement, and its plan writes (${writes.join(', ')}): only a single SELECT without data-modifying WITH or FOR UPDATE is analysed. Use EXPLAIN without ANALYZE to see its plan.`,
-            )
-          }
-          const analyzed = await extended<Record<string, unknown>>(client, `explain (analyze, buffers, format json, verbose, settings) ${statement}`, values)
-          json = firstColumn(analyzed.rows[0])
-          mode = 'analyze'
-        }
+        const json = firstColumn((await q(`explain (format json, verbose, settings) execute ${name}(${nulls})`))[0])
+        return { mode: 'generic', statement, parameterTypes: types, plan: parsePlan(json), json }
       }
+      const values = params ?? []
+      const plain = firstColumn((await q(`explain (format json, verbose, settings) ${statement}`, values))[0])
+      if (!req.analyze) return { mode: 'custom', statement, parameterTypes: types, plan: parsePlan(plain), json: plain }
+      const writes = parsePlan(plain).writes
+      if (writes.length) {
+        throw new PerformanceError(
+          'refused',
+          `EXPLAIN ANALYZE runs the statement, and its plan writes (${writes.join(', ')}): only a single SELECT without data-modifying WITH or FOR UPDATE is analysed. Use EXPLAIN without ANALYZE to see its plan.`,
+        )
+      }
+      const json = firstColumn((await q(`explain (analyze, buffers, format json, verbose, settings) ${statement}`, values))[0])
+      return { mode: 'analyze', statement, parameterTypes: types, plan: parsePlan(json), json }
     } catch (e) {
       throw explainError(e)
     }
-    return { mode, statement, parameterTypes: types, plan: parsePlan(json), json }
+  } finally {
+    // Fails in an aborted transaction; the owner then deallocates after its rollback, or closes the session.
+    await q(`deallocate ${name}`).catch(() => {})
+  }
+}
+
+/**
+ * explainInSession on a connection of its own making: a READ ONLY transaction with the statement
+ * timeout (default THRESHOLDS.explainTimeoutMs), rolled back, the prepared statement and any
+ * session-level advisory lock released after. Give it the restricted reader's pool or client: a
+ * role that can read, not write.
+ */
+export async function explainStatement(conn: ExplainConnection, req: ExplainRequest): Promise<ExplainResult> {
+  checkRequest(req)
+  const timeoutMs = req.timeoutMs ?? THRESHOLDS.explainTimeoutMs.value
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new PerformanceError('invalid-input', 'The timeout must be a whole number of milliseconds.')
+  const pooled = conn instanceof pg.Pool
+  const client: pg.ClientBase = pooled ? await conn.connect() : conn
+  const session: ExplainSession = { query: async (text, params) => (await extended(client, text, params)).rows }
+  let broken: Error | undefined
+  try {
+    await simple(client, 'begin transaction read only')
+    await extended(client, `${DASHBOARD_SQL_TAG} select set_config('statement_timeout', $1, true)`, [String(timeoutMs)])
+    return await explainInSession(session, req)
   } catch (e) {
     if (!(e instanceof PerformanceError) && isConnectionError(e)) broken = e as Error
     throw e
@@ -128,7 +153,8 @@ export async function explainStatement(conn: ExplainConnection, req: ExplainRequ
     if (!broken) {
       try {
         await simple(client, 'rollback')
-        if (prepared) await simple(client, `deallocate ${name}`)
+        const left = await extended<{ name: string }>(client, `${DASHBOARD_SQL_TAG} select name from pg_prepared_statements where name like 'dbadmin\\_explain\\_%'`, [])
+        for (const { name } of left.rows) await simple(client, `deallocate ${name}`)
         // A session-level advisory lock taken by the statement would outlive the rollback.
         await simple(client, 'select pg_advisory_unlock_all()')
       } catch (e) {
@@ -139,11 +165,12 @@ export async function explainStatement(conn: ExplainConnection, req: ExplainRequ
   }
 }
 
-/** Through the extended protocol, tagged as the dashboard's like every statement of lib/performance. */
-function extended<R extends pg.QueryResultRow = any>(client: pg.ClientBase, text: string, values: unknown[]): Promise<pg.QueryResult<R>> {
-  return client.query<R>({ text: `${DASHBOARD_SQL_TAG} ${text}`, values, queryMode: 'extended' } as pg.QueryConfig)
+/** One statement through the extended protocol (queryMode is in pg, not yet in its type definitions). */
+function extended<R extends pg.QueryResultRow = any>(client: pg.ClientBase, text: string, values: readonly unknown[]): Promise<pg.QueryResult<R>> {
+  return client.query<R>({ text, values: [...values], queryMode: 'extended' } as pg.QueryConfig)
 }
 
+/** The wrapper's own statements, tagged as the dashboard's like every statement of lib/performance. */
 function simple(client: pg.ClientBase, text: string): Promise<pg.QueryResult> {
   return client.query(`${DASHBOARD_SQL_TAG} ${text}`)
 }
