@@ -17,7 +17,7 @@ function usage(commands: Record<string, Command>): string {
 function commandUsage(name: string, command: Command, only?: string): string {
   const subs = Object.entries(command.subcommands).filter(([sub]) => only === undefined || sub === only)
   const lines = subs.map(([sub, s]) => {
-    const synopsis = ['dbadmin', name, sub, flagUsage(s.flags)].filter(Boolean).join(' ')
+    const synopsis = ['dbadmin', name, sub, ...(s.operands ?? []), flagUsage(s.flags)].filter(Boolean).join(' ')
     return `  ${synopsis}\n      ${s.summary}`
   })
   return ['usage:', ...lines].join('\n')
@@ -54,6 +54,12 @@ export function resolveCommandLine(argv: string[], commands: Record<string, Comm
   if (wantsHelp) return { kind: 'help', text: commandUsage(name, command, sub), exitCode: 0 }
 
   const rest = argv.slice(sub === '' ? 1 : 2)
-  const flags = parseFlags(rest, command.subcommands[sub].flags, `"${['dbadmin', name, sub].filter(Boolean).join(' ')}"`)
-  return { kind: 'run', command, args: { positional: sub === '' ? [name] : [name, sub], flags } }
+  const spec = command.subcommands[sub]
+  const where = `"${['dbadmin', name, sub].filter(Boolean).join(' ')}"`
+  const given: string[] = []
+  const flags = parseFlags(rest, spec.flags, where, spec.operands, given)
+  const missing = (spec.operands ?? []).slice(given.length)
+  if (missing.length) throw new CliError(`${where} needs ${missing.join(' ')} (dbadmin ${[name, sub, ...(spec.operands ?? [])].join(' ')})`)
+  const operands = Object.fromEntries((spec.operands ?? []).map((o, i) => [o, given[i]]))
+  return { kind: 'run', command, args: { positional: sub === '' ? [name] : [name, sub], flags, operands } }
 }

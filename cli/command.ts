@@ -4,6 +4,8 @@ import type { CliContext } from './context'
 /** One subcommand (`migrate up`) and the flags it accepts; nothing else gets past the parser. */
 export interface Subcommand {
   flags: Record<string, FlagSpec>
+  /** Words it requires after the subcommand, by name (`jobs cancel ID`). */
+  operands?: string[]
   /** What it does, for `dbadmin <command> --help`. */
   summary: string
 }

@@ -6,16 +6,20 @@ import { CliError } from './args'
 import { resolveCommandLine } from './command-line'
 import { healthCommand } from './commands/health'
 import { integrityCommand } from './commands/integrity'
+import { jobsCommand } from './commands/jobs'
 import { migrateCommand } from './commands/migrate'
 import { schemaCommand } from './commands/schema'
 import { userCommand } from './commands/users'
 import type { Command } from './command'
 import { connectionFailureMessage, type NamedDatabase } from './connection-errors'
 import type { CliContext } from './context'
+import { startCliJobs } from './job-services'
+import type { JobSystem } from '../lib/jobs/job-system'
 
 const COMMANDS: Record<string, Command> = {
   health: healthCommand,
   integrity: integrityCommand,
+  jobs: jobsCommand,
   migrate: migrateCommand,
   schema: schemaCommand,
   user: userCommand,
@@ -51,6 +55,7 @@ async function main(argv: string[]): Promise<number> {
   }
   let target: Kysely<any> | undefined
   let state: Kysely<any> | undefined
+  let jobs: Promise<JobSystem> | undefined
   const ctx: CliContext = {
     args,
     json: args.flags.json === true,
@@ -60,11 +65,14 @@ async function main(argv: string[]): Promise<number> {
     state: () => (state ??= open(runtime.stateUrl)),
     print: (value) => process.stdout.write(JSON.stringify(value) + '\n'),
     out: (text) => process.stdout.write(text + '\n'),
+    jobs: (opts) => (jobs ??= startCliJobs(ctx, runtime.stateUrl, dbs, opts)),
   }
   try {
     await command.run(ctx)
     return 0
   } finally {
+    // Jobs this process took are finished first (the queue's graceful stop), then the pools close.
+    if (jobs) await (await jobs.catch(() => null))?.stop(24 * 3_600_000, { drain: true })
     await Promise.all(dbs.map((db) => db.destroy().catch(() => {})))
     await runtime.cluster?.stop()
   }

@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../config'
+import { type AppConfig, ConfigError, loadConfig } from '../config'
 
 export interface ServerEnv {
   targetUrl: string
@@ -13,7 +13,9 @@ export interface ServerEnv {
   migrationStatementTimeoutMs: number
   alembicVersionsDir: string | null
   integrityCheckTimeoutMs: number
-  integrityScheduleHours: number
+  /** The job system's settings: schedules, whether this process runs jobs, per-queue concurrency. */
+  jobs: Pick<AppConfig, 'INTEGRITY_SCHEDULE_CRON' | 'INTEGRITY_SCHEDULE_HOURS' | 'JOBS_TIMEZONE' | 'JOBS_WORKER' | 'JOBS_CONCURRENCY'>
+  dataPath: string
   /** Proxy hops whose X-Forwarded-For entries are believed (TRUST_PROXY). */
   trustProxy: number
   /** NEXTAUTH_URL: the address users open, one of the origins requests may come from. */
@@ -49,7 +51,14 @@ export function serverEnv(): ServerEnv {
     migrationStatementTimeoutMs: config.MIGRATION_STATEMENT_TIMEOUT_MS,
     alembicVersionsDir: config.ALEMBIC_VERSIONS_DIR ?? null,
     integrityCheckTimeoutMs: config.INTEGRITY_CHECK_TIMEOUT_MS,
-    integrityScheduleHours: config.INTEGRITY_SCHEDULE_HOURS,
+    jobs: {
+      INTEGRITY_SCHEDULE_CRON: config.INTEGRITY_SCHEDULE_CRON,
+      INTEGRITY_SCHEDULE_HOURS: config.INTEGRITY_SCHEDULE_HOURS,
+      JOBS_TIMEZONE: config.JOBS_TIMEZONE,
+      JOBS_WORKER: config.JOBS_WORKER,
+      JOBS_CONCURRENCY: config.JOBS_CONCURRENCY,
+    },
+    dataPath: config.dataPath,
     trustProxy: config.TRUST_PROXY,
     publicUrl: config.NEXTAUTH_URL ?? null,
     ruleReaderUrl: config.RULE_READER_DATABASE_URL ?? null,
