@@ -24,7 +24,7 @@ export interface RestoreInput {
   batchSize?: number
 }
 
-const plural = (n: number, one: string) => `${n.toLocaleString('en')} ${one}${n === 1 ? '' : 's'}`
+const plural = (n: number, one: string) => `${n.toLocaleString('en')} ${one}${n === 1 ? '' : one.endsWith('ch') ? 'es' : 's'}`
 
 /** In the queueing transaction: the fix's own row, as the Integrity page lists it. */
 export function prepareFix(trx: Kysely<any>, input: FixInput, job: { id: number; target: TargetIdentity; startedBy: string }): Promise<number> {
