@@ -42,9 +42,10 @@ export interface JobContext {
   /** Saves progress on the job's row (the Jobs page polls it). Undefined fields are kept. */
   progress(p: JobProgress): Promise<void>
   /**
-   * Whether to stop at the next safe point: cancel was asked (read from the row, at most every
-   * 200 ms), the process is shutting down, the job passed its expiry, or its liveness session was
-   * lost. Kinds call it between batches or steps; what they did stays done.
+   * Whether to stop at the next safe point: cancel was asked (read from the row on each call: a
+   * kind with thousands of quick steps reads it at most every so often), the process is shutting
+   * down, the job passed its expiry, or its liveness session was lost. Kinds call it between
+   * batches or steps; what they did stays done.
    */
   stopRequested(): Promise<boolean>
   /** Aborted for the same reasons (checked every second), for work that takes an AbortSignal. */

@@ -21,7 +21,6 @@ export interface AttemptOutput {
   message?: string | null
 }
 
-const CANCEL_READ_MS = 200
 const SIGNAL_POLL_MS = 1000
 /** An attempt stops this long before pg-boss's expiry would fail it under its feet. */
 const EXPIRY_MARGIN_MS = 10_000
@@ -86,14 +85,10 @@ export async function runAttempt(
       reason ??= why
       if (!controller.signal.aborted) controller.abort(why)
     }
-    let cancelReadAt = 0
     const stopRequested = async () => {
       if (hooks.shuttingDown()) stop('shutdown')
       if (liveness.lost) stop('lost')
-      if (!reason && Date.now() - cancelReadAt >= CANCEL_READ_MS) {
-        cancelReadAt = Date.now()
-        if (await cancelWanted(state, jobId)) stop('cancel')
-      }
+      if (!reason && (await cancelWanted(state, jobId))) stop('cancel')
       return reason !== null
     }
     const poll = setInterval(() => void stopRequested().catch(() => {}), SIGNAL_POLL_MS)
