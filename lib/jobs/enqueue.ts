@@ -2,29 +2,28 @@ import { randomUUID } from 'node:crypto'
 import { type Kysely, sql } from 'kysely'
 import type PgBoss from 'pg-boss'
 import type { TargetIdentity } from '../db/target-identity'
+import { findJobKind } from './all-kinds'
 import { bossDb, queueName } from './boss-db'
 import type { JobKind } from './job-kind'
 import { activeJobByKey, type JobRow, toJobRow } from './job-store'
 
-/** A job refused because another of its kind holds the same exclusive key (the same target or table). */
+/** A job refused because another job holds the same exclusive key (the same target, or the same table). */
 export class JobBusyError extends Error {
   constructor(
     readonly kind: JobKind,
     readonly running: JobRow | null,
   ) {
     const r = running
+    // Named after the job that holds the key, which may be of another kind (a fix blocks a restore).
+    const holder = (r && findJobKind(r.kind)) || kind
+    const first = r ? holder.links?.(r)[0] : undefined
     super(
       r
-        ? `${kind.title} is already ${r.state === 'queued' ? 'queued' : 'running'} on ${r.subject}: job #${r.id}${ref(kind, r)}, started by ${r.startedBy} at ${r.createdAt.toISOString().replace('T', ' ').slice(0, 19)} UTC. Wait for it or cancel it.`
+        ? `${holder.title} is already ${r.state === 'queued' ? 'queued' : 'running'} on ${r.subject}: job #${r.id}${first ? ` (${first.label})` : ''}, started by ${r.startedBy} at ${r.createdAt.toISOString().replace('T', ' ').slice(0, 19)} UTC. Wait for it or cancel it.`
         : `${kind.title} is already running on this target. Wait for it or cancel it.`,
     )
     this.name = 'JobBusyError'
   }
-}
-
-function ref(kind: JobKind, job: JobRow): string {
-  const first = kind.links?.(job)[0]
-  return first ? ` (${first.label})` : ''
 }
 
 export interface EnqueueRequest<I> {
