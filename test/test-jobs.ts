@@ -29,10 +29,11 @@ export async function startTestJobs(
   target: { url: string; db: Kysely<any> },
   state: { url: string; db: Kysely<any> },
   opts: Partial<JobSystemOptions> = {},
+  services: Partial<JobServices> = {},
 ): Promise<JobSystem> {
   const system = new JobSystem({
     stateUrl: state.url,
-    services: await testJobServices(target, state),
+    services: { ...(await testJobServices(target, state)), ...services },
     work: true,
     supervise: true,
     timing: { pollingIntervalSeconds: 0.5, maintenanceIntervalSeconds: 1, cronMonitorIntervalSeconds: 1, sweepMs: 500 },

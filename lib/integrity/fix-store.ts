@@ -89,7 +89,8 @@ export async function createFixJob(
     file: string
     total: number
     startedBy: string
-    jobId: number
+    /** The job that runs it; absent only for rows made outside the queue (tests). */
+    jobId?: number
   },
 ): Promise<number> {
   const row = await state
@@ -110,7 +111,7 @@ export async function createFixJob(
       status: 'queued',
       total: input.total,
       started_by: input.startedBy,
-      job_id: input.jobId,
+      job_id: input.jobId ?? null,
     })
     .returning('id')
     .executeTakeFirstOrThrow()
