@@ -3,10 +3,10 @@ import { waitForJob } from '../../lib/jobs/wait-for-job'
 import type { CliContext } from '../context'
 
 /**
- * Waits for a queued job to end, with its progress on stderr (not with --json): whichever worker
+ * Waits for a queued job to end, with its progress on stderr if asked (not with --json): whichever worker
  * takes it, this process's own or a server's, the job's row tells.
  */
-export async function followJob(ctx: CliContext, job: JobRow): Promise<JobRow> {
+export async function followJob(ctx: CliContext, job: JobRow, opts: { progress?: boolean } = {}): Promise<JobRow> {
   const jobs = await ctx.jobs()
   const kind = jobs.kind(job.kind)
   let shown = ''
@@ -17,7 +17,7 @@ export async function followJob(ctx: CliContext, job: JobRow): Promise<JobRow> {
       markDead: () => jobs.markDead(),
       retriesLeft: (j) => kind.retryLimit - (j.attempts - 1) > 0,
     })
-    if (!ctx.json) {
+    if (!ctx.json && opts.progress) {
       const p = now.progress
       const line = now.state === 'queued' ? `job #${now.id} queued` : p.total ? `[${p.done ?? 0}/${p.total}] ${p.label ?? ''}`.trimEnd() : (p.label ?? '')
       if (line && line !== shown) process.stderr.write(`${line}\n`)

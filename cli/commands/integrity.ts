@@ -65,7 +65,7 @@ async function queueRun(ctx: CliContext, work: boolean) {
 /** Queued and waited for: the run's findings as saved, in the order the checks ran. */
 async function queuedFindings(ctx: CliContext): Promise<Finding[]> {
   const job = await queueRun(ctx, true)
-  const done = await followJob(ctx, job)
+  const done = await followJob(ctx, job, { progress: true })
   const run = job.refId === null ? null : await getIntegrityRun(ctx.state(), job.refId)
   if (!run || done.state !== 'succeeded') {
     throw new CliError(`integrity run #${job.refId} (job #${job.id}) ${done.state}${done.error ? `: ${done.error}` : ''}`, 2)
