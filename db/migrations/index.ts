@@ -6,6 +6,7 @@ import * as m20261127_000004 from './20261127_000004_integrity'
 import * as m20261127_000005 from './20261127_000005_enum_column_sets'
 import * as m20261127_000006 from './20261127_000006_role_rules'
 import * as m20261127_000007 from './20261127_000007_integrity_fixes'
+import * as m20261203_000012 from './20261203_000012_backups'
 
 /**
  * The dashboard's own state-database migrations, as a static index: a Next server bundle cannot
@@ -19,6 +20,7 @@ export const stateMigrations: Record<string, Migration> = {
   '20261127_000005_enum_column_sets': m20261127_000005,
   '20261127_000006_role_rules': m20261127_000006,
   '20261127_000007_integrity_fixes': m20261127_000007,
+  '20261203_000012_backups': m20261203_000012,
 }
 
 export const STATE_MIGRATION_TABLE = 'dbadmin_migration'
