@@ -1,7 +1,7 @@
 /**
- * Follows pg_dump's --verbose output: "dumping contents of table" when a table's data starts, and
- * in parallel mode "finished item N TABLE DATA name" when a worker is done with one. Serially a
- * table is done when the next one starts (or pg_dump exits).
+ * Follows pg_dump's and pg_restore's --verbose output: "dumping contents of table" / "processing
+ * data for table" when a table's data starts, and in parallel mode "finished item N TABLE DATA name"
+ * when a worker is done with one. Serially a table is done when the next one starts (or the tool exits).
  */
 export class DumpProgress {
   private started = 0
@@ -11,13 +11,13 @@ export class DumpProgress {
 
   /** Returns true when the line moved the progress. */
   line(text: string): boolean {
-    const start = /^pg_dump: dumping contents of table "(.*)"$/.exec(text)
+    const start = /^pg_(?:dump|restore): (?:dumping contents of|processing data for) table "(.*)"$/.exec(text)
     if (start) {
       this.started++
       this.current = start[1]
       return true
     }
-    if (/^pg_dump: finished item \d+ TABLE DATA /.test(text)) {
+    if (/^pg_(?:dump|restore): finished item \d+ TABLE DATA /.test(text)) {
       this.parallel = true
       this.finished++
       return true

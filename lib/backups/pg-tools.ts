@@ -88,3 +88,14 @@ export async function findPgTools(serverVersionNum: number, pgBinDir: string, de
     `No pg_dump was found in ${pgBinDir} (PG_BIN_DIR) nor under ${debianRoot}: install postgresql-client-${need} and set PG_BIN_DIR to its bin directory.`,
   )
 }
+
+/** The major version a record's pg_dump had ("15.18" → 15), or 0 when unknown. */
+export function recordedMajor(version: string | null | undefined): number {
+  const m = /^(\d+)/.exec(version ?? '')
+  return m ? Number(m[1]) : 0
+}
+
+/** Tools new enough for this server and for an archive written by pg_dump `archiveVersion`. */
+export function findToolsFor(serverVersionNum: number, archiveVersion: string | null | undefined, pgBinDir: string): Promise<PgTools> {
+  return findPgTools(Math.max(serverVersionNum, recordedMajor(archiveVersion) * 10000), pgBinDir)
+}

@@ -15,7 +15,7 @@ export interface ToolExit {
 
 export interface ToolOptions {
   /** Connection of the tool; its password goes to a temporary 0600 passfile, never argv or env. */
-  url: string
+  url?: string
   signal?: AbortSignal
   /** 'pipe' to write to the tool's stdin (the caller pipes into child.stdin). */
   stdin?: 'ignore' | 'pipe'
@@ -50,15 +50,15 @@ export function maskSecret(text: string, secret: string): string {
  * passfile in a fresh 0700 directory and removed when the tool exits.
  */
 export function startTool(bin: string, args: string[], opts: ToolOptions): RunningTool {
-  const u = new URL(opts.url)
-  const password = decodeURIComponent(u.password)
-  const env: NodeJS.ProcessEnv = { ...pgToolEnv(opts.url), LC_MESSAGES: 'C' }
+  const u = opts.url ? new URL(opts.url) : null
+  const password = u ? decodeURIComponent(u.password) : ''
+  const env = { ...(opts.url ? pgToolEnv(opts.url) : { PATH: process.env.PATH }), LC_MESSAGES: 'C' } as NodeJS.ProcessEnv
   delete env.PGPASSWORD
   let passDir: string | undefined
   if (password) {
     passDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbadmin-pg-'))
     const passfile = path.join(passDir, 'pgpass')
-    fs.writeFileSync(passfile, passfileLine(decodeURIComponent(u.username), password), { mode: 0o600, flag: 'wx' })
+    fs.writeFileSync(passfile, passfileLine(decodeURIComponent(u!.username), password), { mode: 0o600, flag: 'wx' })
     env.PGPASSFILE = passfile
   }
   const cleanup = () => {
