@@ -1,33 +1,38 @@
-import { execFile } from 'node:child_process'
-import fs from 'node:fs'
 import path from 'node:path'
-import { pgToolEnv } from '../db/pg-tool-env'
+import type { Kysely } from 'kysely'
+import type { AgeKeys } from './age-header'
+import { createBackup } from './create-backup'
 
-export interface DumpResult {
+export interface PreMigrationBackup {
+  id: string
   path: string
   bytes: number
   durationMs: number
 }
 
 /**
- * A full pg_dump of the database in custom format (restorable with pg_restore, table by table).
- * Fails loudly: a failed backup must never look like a good one, so a partial file is removed.
+ * The full backup taken before a migration run, catalogued like any other (origin pre_migration,
+ * linked to the run): checksummed, 0600, listed, verifiable and restorable. Fails loudly: a failed
+ * backup must never look like a good one, and the run does not start.
  */
-export async function dumpDatabase(url: string, pgBinDir: string, file: string): Promise<DumpResult> {
-  fs.mkdirSync(path.dirname(file), { recursive: true })
-  const started = Date.now()
-  try {
-    await new Promise<void>((resolve, reject) => {
-      execFile(
-        path.join(pgBinDir, 'pg_dump'),
-        ['--format=custom', '--no-password', '--file', file],
-        { env: pgToolEnv(url), timeout: 6 * 3600_000, maxBuffer: 8 * 1024 * 1024 },
-        (error, _stdout, stderr) => (error ? reject(new Error(`pg_dump failed: ${stderr.trim() || error.message}`)) : resolve()),
-      )
-    })
-  } catch (e) {
-    fs.rmSync(file, { force: true })
-    throw e
-  }
-  return { path: file, bytes: fs.statSync(file).size, durationMs: Date.now() - started }
+export async function preMigrationBackup(
+  state: Kysely<any>,
+  o: { targetUrl: string; pgBinDir: string; dataPath: string; runId: number; createdBy: string; encryption?: AgeKeys | null },
+): Promise<PreMigrationBackup> {
+  const r = await createBackup(state, {
+    targetUrl: o.targetUrl,
+    dir: backupDirectory(o.dataPath),
+    pgBinDir: o.pgBinDir,
+    kind: 'full',
+    origin: 'pre_migration',
+    migrationRunId: o.runId,
+    encryption: o.encryption,
+    createdBy: o.createdBy,
+  })
+  return { id: r.id, path: r.path, bytes: r.sizeBytes, durationMs: r.durationMs }
+}
+
+/** Where database backups live: `<DATA_DIR>/backups`, 0700. */
+export function backupDirectory(dataPath: string): string {
+  return path.join(dataPath, 'backups')
 }
