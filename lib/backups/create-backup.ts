@@ -218,7 +218,11 @@ export async function createBackup(state: Kysely<any>, o: CreateBackupOptions): 
         // already exited
       }
     }
-    const countsPromise = kind === 'schema' ? Promise.resolve(null) : snap.countRows(tables, o.signal)
+    // Counts stop with the backup: cancelled with it, or when pg_dump fails first.
+    const countsStop = new AbortController()
+    const stopCounts = () => countsStop.abort()
+    o.signal?.addEventListener('abort', stopCounts, { once: true })
+    const countsPromise = kind === 'schema' ? Promise.resolve(null) : snap.countRows(tables, countsStop.signal)
     // A failed count must not leave pg_dump running: the backup fails as a whole.
     countsPromise.catch(stopDump)
 
@@ -238,13 +242,12 @@ export async function createBackup(state: Kysely<any>, o: CreateBackupOptions): 
     const exit = await tool.exit
     clearInterval(poll)
     clearInterval(beat)
-    let counts: TableRowCount[] | null
-    try {
-      counts = await countsPromise
-    } catch (e) {
-      if (o.signal?.aborted) throw cancelledError(o.signal)
-      throw new BackupError('backup_failed', `Counting the rows of the backup failed: ${(e as Error).message}`)
-    }
+    o.signal?.removeEventListener('abort', stopCounts)
+    if (exit.code !== 0 || writeError || o.signal?.aborted) stopCounts()
+    const counted = await countsPromise.then(
+      (c) => ({ ok: true as const, c }),
+      (e: Error) => ({ ok: false as const, e }),
+    )
     await snap.release()
     if (o.signal?.aborted) throw cancelledError(o.signal)
     if (writeError) throw asDiskError(writeError, dir)
@@ -252,6 +255,8 @@ export async function createBackup(state: Kysely<any>, o: CreateBackupOptions): 
       const msg = describeExit('pg_dump', exit)
       throw new BackupError(/No space left on device/i.test(msg) ? 'no_space' : 'backup_failed', msg)
     }
+    if (!counted.ok) throw new BackupError('backup_failed', `Counting the rows of the backup failed: ${counted.e.message}`)
+    const counts: TableRowCount[] | null = counted.c
 
     report({ phase: 'finishing', tablesDone: tablesTotal, tablesTotal, bytesWritten: bytes })
     let sha256: string

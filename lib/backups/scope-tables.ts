@@ -42,16 +42,35 @@ export function scopeArgs(scope: BackupScope | null): string[] {
 export async function tablesInScope(db: Kysely<any>, scope: BackupScope | null): Promise<ScopeTable[]> {
   const schemas = scope?.schemas ?? null
   const tables = scope?.tables ?? null
-  const { rows } = await sql<ScopeTable>`
-    select n.nspname as schema, c.relname as table, pg_table_size(c.oid) as bytes
-    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+  const tableSchemas = tables ? tables.map((t) => t.schema) : null
+  const tableNames = tables ? tables.map((t) => t.table) : null
+  const query = (exact: boolean) => sql<ScopeTable>`
+    select n.nspname as schema, c.relname as table,
+           ${exact ? sql`pg_table_size(c.oid)` : sql`(c.relpages + coalesce(t.relpages, 0))::bigint * current_setting('block_size')::int`} as bytes
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace left join pg_class t on t.oid = c.reltoastrelid
     where c.relkind = 'r' and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
       and not exists (select 1 from pg_depend d where d.classid = 'pg_class'::regclass and d.objid = c.oid and d.deptype = 'e')
       and (${schemas}::text[] is null or n.nspname = any(${schemas}::text[]))
-      and (${tables ? tables.map((t) => t.schema) : null}::text[] is null
-           or (n.nspname, c.relname) in (select * from unnest(${tables ? tables.map((t) => t.schema) : null}::text[], ${tables ? tables.map((t) => t.table) : null}::text[])))
+      and (${tableSchemas}::text[] is null
+           or (n.nspname, c.relname) in (select * from unnest(${tableSchemas}::text[], ${tableNames}::text[])))
     order by 1, 2
-  `.execute(db)
+  `
+  // pg_table_size takes a lock on each table: one that someone holds exclusively falls back to the
+  // catalog's page counts (as of the last VACUUM or ANALYZE) instead of stalling before pg_dump starts.
+  let rows: ScopeTable[]
+  try {
+    rows = await db.connection().execute(async (conn) => {
+      await sql`set lock_timeout = '200ms'`.execute(conn)
+      try {
+        return (await query(true).execute(conn)).rows
+      } finally {
+        await sql`reset lock_timeout`.execute(conn)
+      }
+    })
+  } catch (e) {
+    if ((e as { code?: string }).code !== '55P03') throw e
+    rows = (await query(false).execute(db)).rows
+  }
   if (schemas) {
     const { rows: present } = await sql<{ nspname: string }>`select nspname from pg_namespace where nspname = any(${schemas}::text[])`.execute(db)
     const missing = schemas.filter((s) => !present.some((p) => p.nspname === s))
