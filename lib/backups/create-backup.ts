@@ -190,6 +190,9 @@ export async function createBackup(state: Kysely<any>, o: CreateBackupOptions): 
     // archive record data offsets, which parallel and single-table restores need. What has to pass
     // through this process (plain SQL, encryption) comes from its stdout.
     const streamed = format === 'plain' || encrypted
+    // Before pg_dump starts: its stdout must be read from the first moment (scrypt takes a second),
+    // or a short dump can be over and its pipe gone before anyone listens.
+    const age = o.encryption ? await startAgeFile(o.encryption) : null
     const tool = startTool(tools.pgDump, dumpArgs(format, kind, compression, jobs, scope, snap.id, streamed ? null : partial), {
       url: o.targetUrl,
       signal: o.signal,
@@ -226,11 +229,10 @@ export async function createBackup(state: Kysely<any>, o: CreateBackupOptions): 
     // A failed count must not leave pg_dump running: the backup fails as a whole.
     countsPromise.catch(stopDump)
 
-    let written: { bytes: number; sha256: string } | undefined
+    let written: Awaited<ReturnType<typeof writeStreamed>> | undefined
     let writeError: Error | undefined
     if (streamed) {
-      const keys = o.encryption ? await startAgeFile(o.encryption) : null
-      written = await writeStreamed(tool.child.stdout!, partial, keys, (n) => {
+      written = await writeStreamed(tool.child.stdout!, partial, age, (n) => {
         bytes = n
         tick()
       }).catch((e: Error) => {
@@ -255,6 +257,8 @@ export async function createBackup(state: Kysely<any>, o: CreateBackupOptions): 
       const msg = describeExit('pg_dump', exit)
       throw new BackupError(/No space left on device/i.test(msg) ? 'no_space' : 'backup_failed', msg)
     }
+    // pg_dump always writes a header: nothing at all means the output was lost, not an empty database.
+    if (written && written.sourceBytes === 0) throw new BackupError('backup_failed', 'pg_dump exited 0 but nothing of its output arrived.')
     if (!counted.ok) throw new BackupError('backup_failed', `Counting the rows of the backup failed: ${counted.e.message}`)
     const counts: TableRowCount[] | null = counted.c
 

@@ -14,9 +14,11 @@ export async function writeStreamed(
   file: string,
   age: AgeStart | null,
   onBytes: (bytes: number) => void,
-): Promise<{ bytes: number; sha256: string }> {
+): Promise<{ bytes: number; sha256: string; sourceBytes: number }> {
   const hash = createHash('sha256')
   let bytes = 0
+  let sourceBytes = 0
+  source.on('data', (c: Buffer) => (sourceBytes += c.length))
   const meter = new Transform({
     transform(chunk: Buffer, _e, done) {
       hash.update(chunk)
@@ -28,5 +30,5 @@ export async function writeStreamed(
   const out = fs.createWriteStream(file, { flags: 'wx', mode: 0o600, highWaterMark: 1 << 20 })
   if (age) meter.write(age.prefix)
   await (age ? pipeline(source, encryptStream(age.key), meter, out) : pipeline(source, meter, out))
-  return { bytes, sha256: hash.digest('hex') }
+  return { bytes, sha256: hash.digest('hex'), sourceBytes }
 }
