@@ -3,5 +3,13 @@ export async function register() {
   if (process.env.NEXT_RUNTIME !== 'nodejs') return
   if (!process.env.DBADMIN_STATE_URL && !process.env.STATE_DATABASE_URL) return
   const { startIntegritySchedule } = await import('./lib/jobs/integrity-schedule')
+  const { sweepDeadJobs } = await import('./lib/jobs/dead-job-sweep')
+  const { stateDb } = await import('./lib/db/server-dbs')
+  sweepDeadJobs(stateDb()).then(
+    ({ runs, fixes }) => {
+      if (runs + fixes > 0) console.log(`[dbadmin] marked ${runs} integrity run(s) and ${fixes} fix job(s) of ended processes as interrupted`)
+    },
+    (e: unknown) => console.error('[dbadmin] could not look for interrupted jobs:', (e as Error)?.message ?? e),
+  )
   startIntegritySchedule()
 }

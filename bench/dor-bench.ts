@@ -6,7 +6,8 @@ import { performance } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { type Kysely, sql } from 'kysely'
 import { pgToolEnv } from '../lib/db/pg-tool-env'
-import { dorSeedCounts, seedDor } from './seed-dor'
+import { dorShape } from './bare-dor-schema'
+import { type DorShape, dorSeedCounts, parseShape, seedDor } from './seed-dor'
 
 const PSQL = `${process.env.PG_BIN_DIR ?? '/usr/lib/postgresql/15/bin'}/psql`
 
@@ -34,8 +35,11 @@ export async function timed<T>(run: () => Promise<T>): Promise<{ ms: number; val
 }
 
 
-/** Seeds dor_bench unless it holds exactly the rows of this scale; vacuums and analyzes once after seeding. */
-export async function ensureSeeded(db: Kysely<any>, scale: number): Promise<void> {
+/**
+ * Seeds the bench database unless it holds exactly the rows of this scale in this shape; vacuums
+ * and analyzes once after seeding.
+ */
+export async function ensureSeeded(db: Kysely<any>, scale: number, shape: DorShape = 'migrations'): Promise<void> {
   const want = dorSeedCounts(scale)
   const { rows } = await sql<{ ok: boolean }>`
     select to_regclass('public.registration_request') is not null and to_regclass('public.meeting') is not null
@@ -49,20 +53,21 @@ export async function ensureSeeded(db: Kysely<any>, scale: number): Promise<void
              (select count(*) from registration_request) as "registrationRequests"
     `.execute(db)
     const keys = ['users', 'meetings', 'agendaItems', 'fileUploads', 'registrationRequests'] as const
-    if (keys.every((k) => Number(have[0][k]) === want[k])) {
+    const sameShape = (await dorShape(db)) === shape
+    if (!sameShape) console.log(`the database's tables are not of the ${shape} shape: seeding again`)
+    else if (keys.every((k) => Number(have[0][k]) === want[k])) {
       const { rows: stale } = await sql<{ n: number }>`
         select count(*)::int as n from pg_stat_user_tables
         where relname in ('user', 'meeting', 'agenda_item', 'fileupload', 'registration_request')
           and coalesce(last_vacuum, last_autovacuum) is null
       `.execute(db)
       if (stale[0].n > 0) await vacuumAnalyze(db)
-      return console.log(`reusing the seeded database (scale ${scale})`)
-    }
-    console.log(`the database holds another scale (${keys.map((k) => `${k} ${have[0][k]}`).join(', ')}): seeding again`)
+      return console.log(`reusing the seeded database (scale ${scale}, ${shape} shape)`)
+    } else console.log(`the database holds another scale (${keys.map((k) => `${k} ${have[0][k]}`).join(', ')}): seeding again`)
   }
   const started = performance.now()
-  await seedDor(db, scale, (msg) => console.log(`  ${msg}`))
-  console.log(`seeded at scale ${scale} in ${((performance.now() - started) / 1000).toFixed(1)} s`)
+  await seedDor(db, scale, (msg) => console.log(`  ${msg}`), shape)
+  console.log(`seeded at scale ${scale} (${shape} shape) in ${((performance.now() - started) / 1000).toFixed(1)} s`)
   await vacuumAnalyze(db)
 }
 
@@ -72,16 +77,17 @@ async function vacuumAnalyze(db: Kysely<any>): Promise<void> {
   console.log(`vacuum analyze: ${((performance.now() - started) / 1000).toFixed(1)} s`)
 }
 
-/** `--scale N --rounds N --database-url URL`, as every DoR benchmark takes them. */
-export function dorBenchOptions(script: string): { scale: number; rounds: number; databaseUrl: string | undefined } {
+/** `--scale N --rounds N --shape migrations|bare --database-url URL`, as every DoR benchmark takes them. */
+export function dorBenchOptions(script: string): { scale: number; rounds: number; shape: DorShape; databaseUrl: string | undefined } {
   const { values } = parseArgs({
-    options: { scale: { type: 'string' }, 'database-url': { type: 'string' }, rounds: { type: 'string' } },
+    options: { scale: { type: 'string' }, 'database-url': { type: 'string' }, rounds: { type: 'string' }, shape: { type: 'string' } },
     strict: true,
   })
+  const shape = parseShape(values.shape)
   const scale = Number(values.scale ?? 500)
   const rounds = Number(values.rounds ?? 3)
   if (!Number.isInteger(scale) || scale < 1 || !Number.isInteger(rounds) || rounds < 3) {
-    throw new Error(`usage: tsx bench/${script} [--scale N] [--database-url URL] [--rounds N≥3]`)
+    throw new Error(`usage: tsx bench/${script} [--scale N] [--shape migrations|bare] [--database-url URL] [--rounds N≥3]`)
   }
-  return { scale, rounds, databaseUrl: values['database-url'] ?? process.env.DATABASE_URL }
+  return { scale, rounds, shape, databaseUrl: values['database-url'] ?? process.env.DATABASE_URL }
 }

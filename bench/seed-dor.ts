@@ -1,6 +1,9 @@
 /**
  * Fills a DoR-Dash database at a chosen scale for benchmarks:
- *   npx tsx bench/seed-dor.ts --scale 20 [--database-url postgres://…]   (or DATABASE_URL)
+ *   npx tsx bench/seed-dor.ts --scale 20 [--shape migrations|bare] [--database-url postgres://…]   (or DATABASE_URL)
+ * --shape bare builds the tables by hand as production has them (primary keys and the foreign keys
+ * to "user", no other index) instead of through the project's migrations; its default database is
+ * dor_bench_bare.
  * Scale N gives N×1000 users and meetings, N×10,000 agenda items, N×2,000 uploads and
  * N×100 registration requests, with 0.1 % orphans in each relation that lacks a foreign
  * key. It TRUNCATEs the DoR tables first, so point it only at a throwaway database.
@@ -12,6 +15,7 @@ import { parseArgs } from 'node:util'
 import { type Kysely, sql } from 'kysely'
 import { createDb, describeUrl } from '../lib/db/connect'
 import { dorMigrator } from '../migrations/index'
+import { createBareDorSchema } from './bare-dor-schema'
 import { openBenchDatabase } from './bench-database'
 import { runBenchmark } from './bench-kit'
 
@@ -49,16 +53,30 @@ const DOR_TABLES = ['user', 'meeting', 'agenda_item', 'fileupload', 'registratio
 
 type Log = (msg: string) => void
 
-export async function seedDor(db: Kysely<any>, scale: number, log: Log = () => {}): Promise<DorSeedCounts> {
+/** 'migrations': the project's DoR migrations; 'bare': built by hand, keys and foreign keys to "user" only. */
+export type DorShape = 'migrations' | 'bare'
+
+export const benchDatabaseName = (shape: DorShape) => (shape === 'bare' ? 'dor_bench_bare' : 'dor_bench')
+
+export function parseShape(value: string | undefined): DorShape {
+  if (value === undefined || value === 'migrations' || value === 'bare') return value ?? 'migrations'
+  throw new Error(`--shape must be migrations or bare, not ${value}`)
+}
+
+export async function seedDor(db: Kysely<any>, scale: number, log: Log = () => {}, shape: DorShape = 'migrations'): Promise<DorSeedCounts> {
   if (!Number.isInteger(scale) || scale < 1) throw new Error(`scale must be a positive integer, got ${scale}`)
   const n = dorSeedCounts(scale)
 
-  const { error, results } = await dorMigrator(db).migrateToLatest()
-  if (error) throw new Error(`DoR migrations failed: ${(error as Error).message ?? error}`)
-  for (const r of results ?? []) log(`migrated ${r.migrationName}`)
-
-  // CASCADE also empties hand-made tables that reference these (the demo's meeting_attendee).
-  await sql`TRUNCATE ${sql.join(DOR_TABLES.map((t) => sql.table(t)))} RESTART IDENTITY CASCADE`.execute(db)
+  if (shape === 'bare') {
+    await createBareDorSchema(db)
+    log('built the DoR tables by hand: primary keys and foreign keys to "user" only')
+  } else {
+    const { error, results } = await dorMigrator(db).migrateToLatest()
+    if (error) throw new Error(`DoR migrations failed: ${(error as Error).message ?? error}`)
+    for (const r of results ?? []) log(`migrated ${r.migrationName}`)
+    // CASCADE also empties hand-made tables that reference these (the demo's meeting_attendee).
+    await sql`TRUNCATE ${sql.join(DOR_TABLES.map((t) => sql.table(t)))} RESTART IDENTITY CASCADE`.execute(db)
+  }
 
   await timed(log, 'user', n.users, (lo, hi) => sql`
     INSERT INTO "user" (id, username, email, full_name, hashed_password, role, avatar, created_at)
@@ -153,22 +171,23 @@ function seconds(since: number): string {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { scale: { type: 'string' }, 'database-url': { type: 'string' } },
+    options: { scale: { type: 'string' }, 'database-url': { type: 'string' }, shape: { type: 'string' } },
     strict: true,
   })
+  const shape = parseShape(values.shape)
   const scale = Number(values.scale)
   const url = values['database-url'] ?? process.env.DATABASE_URL
   if (!values.scale || !Number.isInteger(scale) || scale < 1) {
-    throw new Error('usage: tsx bench/seed-dor.ts --scale N [--database-url URL]  (N a positive integer; default database: dor_bench in the embedded cluster)')
+    throw new Error('usage: tsx bench/seed-dor.ts --scale N [--shape migrations|bare] [--database-url URL]  (N a positive integer; default database: dor_bench, or dor_bench_bare, in the embedded cluster)')
   }
-  // Without a URL: the database dor_bench in the embedded cluster.
-  const bench = await openBenchDatabase('dor_bench', url)
+  // Without a URL: the database dor_bench (dor_bench_bare) in the embedded cluster.
+  const bench = await openBenchDatabase(benchDatabaseName(shape), url)
   const target = describeUrl(bench.url)
-  console.log(`seeding ${target.database} on ${target.host}:${target.port} at scale ${scale}`)
+  console.log(`seeding ${target.database} on ${target.host}:${target.port} at scale ${scale}, ${shape} shape`)
   const db = createDb(bench.url, { max: 1, applicationName: 'dor-bench-seed' })
   const started = performance.now()
   try {
-    const n = await seedDor(db, scale, (msg) => console.log(`  ${msg}`))
+    const n = await seedDor(db, scale, (msg) => console.log(`  ${msg}`), shape)
     console.log(`done in ${seconds(started)}: ${n.orphanAgendaItems} orphan agenda items, ${n.orphanFileUploads} orphan uploads`)
   } finally {
     await db.destroy()

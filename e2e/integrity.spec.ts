@@ -1,4 +1,4 @@
-import type { Page } from '@playwright/test'
+import type { Locator, Page } from '@playwright/test'
 import { E2E } from './e2e-env'
 import { asRole, expect, test } from './fixtures'
 
@@ -28,6 +28,9 @@ async function runAllChecks(page: Page): Promise<string> {
   // The page refreshes itself every 2 s while the run is queued or running.
   await expect(latest).toHaveAttribute('data-status', 'succeeded', { timeout: 120_000 })
   await expect(page.getByTestId('results-summary')).toHaveAttribute('data-run-id', id)
+  // Finished: no progress left behind, and no "Started" line about a run that is over.
+  await expect(page.getByTestId('run-progress')).toHaveCount(0)
+  await expect(status).toHaveCount(0)
   return id
 }
 
@@ -102,6 +105,57 @@ test.describe('integrity settings as operator', () => {
   })
 })
 
+/** A field by its accessible name, which leaves out the error shown inside its label. */
+const field = (form: Locator, name: string) => form.getByRole('textbox', { name, exact: true })
+
+test.describe('failed submits as operator', () => {
+  asRole('operator')
+
+  test('keep what was typed and show each field’s error next to it', async ({ page }) => {
+    await page.goto('/integrity')
+    const add = page.getByTestId('add-soft-relation')
+    await field(add, 'Table').fill('agenda_item')
+    await field(add, 'Columns').fill('no_such_column')
+    await field(add, 'Parent table').fill('meeting')
+    await field(add, 'Parent columns').fill('id')
+    await field(add, 'Note (optional)').fill('typed with care')
+    await add.getByRole('button', { name: 'Add relation' }).click()
+    await expect(add.getByRole('status')).toHaveText('public.agenda_item has no column no_such_column.')
+    const columnsError = add.locator('[data-testid="field-error"][data-field="columns"]')
+    await expect(columnsError).toHaveText('public.agenda_item has no column no_such_column.')
+    await expect(field(add, 'Columns')).toHaveAttribute('aria-invalid', 'true')
+    await expect(field(add, 'Table')).toHaveValue('agenda_item')
+    await expect(field(add, 'Columns')).toHaveValue('no_such_column')
+    await expect(field(add, 'Parent table')).toHaveValue('meeting')
+    await expect(field(add, 'Note (optional)')).toHaveValue('typed with care')
+
+    // Input the wrapper's validation refuses: its field errors land next to the field too.
+    const sets = page.getByTestId('add-enum-set')
+    await field(sets, 'Table').fill('user')
+    await field(sets, 'Column').fill('role')
+    await field(sets, 'Allowed values (comma-separated)').fill(' , ,')
+    await sets.getByRole('button', { name: 'Declare values' }).click()
+    await expect(sets.locator('[data-field="values"]')).toHaveText('give at least one value')
+    await expect(field(sets, 'Table')).toHaveValue('user')
+    await expect(field(sets, 'Allowed values (comma-separated)')).toHaveValue(' , ,')
+
+    // Fixed and sent again: the error goes, and the saved form is emptied.
+    await field(add, 'Columns').fill('meeting_id')
+    await add.getByRole('button', { name: 'Add relation' }).click()
+    await expect(add.getByRole('status')).toContainText('Saved public.agenda_item(meeting_id) → public.meeting(id)')
+    await expect(columnsError).toHaveCount(0)
+    await expect(field(add, 'Table')).toHaveValue('')
+  })
+
+  test('every id on the page is unique, so "Your rules" and "DoR rules" each jump to their own section', async ({ page }) => {
+    await page.goto('/integrity')
+    const ids = await page.locator('[id]').evaluateAll((els) => els.map((e) => e.id))
+    expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([])
+    await expect(page.getByRole('link', { name: 'Your rules' })).toHaveAttribute('href', '#your-rules')
+    await expect(page.locator('#your-rules')).toHaveAttribute('data-testid', 'custom-rules')
+  })
+})
+
 test.describe('integrity as viewer', () => {
   asRole('viewer')
 
@@ -138,11 +192,63 @@ test.describe('integrity as viewer', () => {
     await anonymous.dispose()
     const unknown = await page.request.get(csvUrl({ ...agendaQuery, table: 'fileupload', columns: 'user_id' }))
     expect(unknown.status()).toBe(404)
+    // The page of a relation the checks do not know: 404, inside the dashboard, with a way back.
+    const res = await page.goto(`/integrity/relation?${new URLSearchParams({ ...agendaQuery, table: 'fileupload', columns: 'user_id' })}`)
+    expect(res?.status()).toBe(404)
+    await expect(page.getByText('That is not a relation the integrity checks know')).toBeVisible()
+    await expect(page.getByTestId('user-menu')).toBeVisible()
+    await expect(page.getByRole('link', { name: 'Back to integrity' })).toBeVisible()
   })
 })
 
 test.describe('integrity as admin', () => {
   asRole('admin')
+
+  test('adds a rule that reads, is refused escapes with PostgreSQL’s first line, and deletes the rule', async ({ page }) => {
+    await page.goto('/integrity')
+    const panel = page.getByTestId('custom-rules')
+    const add = panel.getByTestId('add-rule')
+    const name = 'E2E: meetings ending before they start'
+    await add.getByLabel('Name').fill(name)
+    await add.getByLabel('SELECT returning the violating rows').fill('select id, title from meeting where end_time < start_time')
+    await add.getByRole('button', { name: 'Add rule' }).click()
+    await expect(add.getByRole('status')).toHaveText(new RegExp(`^Rule "${name}" saved; it finds [1-9]\\d* rows? now\\.$`))
+
+    // The demo's target role is the cluster's superuser; the rule still runs as a role that only reads.
+    const escapes: [string, string][] = [
+      ['select 1) a) b; COMMIT; CREATE TABLE e2e_escaped (id int); SELECT 1 FROM (select 1 from (select 1', 'cannot insert multiple commands into a prepared statement'],
+      ["select cast(pg_read_file('postgresql.conf') as int)", 'permission denied for function pg_read_file'],
+      ["select 1 from (select set_config('role', 'postgres', false)) s", 'permission denied to set role "postgres"'],
+    ]
+    for (const [query, message] of escapes) {
+      // React resets the form once the action and the refresh after it are done: fill after that.
+      await expect(add.getByRole('button', { name: 'Add rule' })).toBeEnabled()
+      await add.getByLabel('Name').fill('E2E: escape')
+      await add.getByLabel('SELECT returning the violating rows').fill(query)
+      await add.getByRole('button', { name: 'Add rule' }).click()
+      await expect(add.getByRole('status')).toHaveText(`The query does not run: ${message}`)
+    }
+    await expect(panel.locator('details[data-rule="E2E: escape"]')).toHaveCount(0)
+
+    const mine = panel.locator(`details[data-rule="${name}"]`)
+    await mine.locator('summary').click()
+    page.once('dialog', (d) => void d.accept())
+    await mine.getByRole('button', { name: 'Delete rule' }).click()
+    await expect(mine).toHaveCount(0)
+  })
+
+  test('a custom rule whose SQL does not run keeps the SQL and says why next to it', async ({ page }) => {
+    await page.goto('/integrity')
+    const add = page.getByTestId('add-rule')
+    const query = 'select id from meeting where no_such_column > 1'
+    await field(add, 'Name').fill('meetings in the future')
+    await field(add, 'SELECT returning the violating rows').fill(query)
+    await add.getByRole('button', { name: 'Add rule' }).click()
+    await expect(add.getByRole('status')).toContainText('The query does not run')
+    await expect(add.locator('[data-field="query"]')).toContainText('no_such_column')
+    await expect(field(add, 'SELECT returning the violating rows')).toHaveValue(query)
+    await expect(field(add, 'Name')).toHaveValue('meetings in the future')
+  })
 
   test('sets the upload orphans’ reference to NULL after saving them, and the next run finds none', async ({ page }) => {
     test.setTimeout(180_000)

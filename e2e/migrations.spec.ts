@@ -1,4 +1,7 @@
 import type { Page } from '@playwright/test'
+import pg from 'pg'
+import { scratchPrefix } from '../lib/migrations/scratch-database'
+import { e2eDatabaseUrl } from './e2e-db'
 import { E2E, storageStatePath } from './e2e-env'
 import { asRole, expect, test } from './fixtures'
 
@@ -161,5 +164,47 @@ test.describe('migration checks', () => {
       // The operator's checks above, in the history every role reads.
       await expect(page.getByTestId('run-history').locator('tr[data-kind="drift"]').first()).toContainText('2 differences')
     })
+  })
+})
+
+test.describe('what killed processes left behind on the server', () => {
+  asRole('operator')
+
+  test('shows a killed run\'s session still running and a killed check\'s scratch database, dropped before the next check', async ({ page }) => {
+    const url = e2eDatabaseUrl('dor')
+    const leftover = `${scratchPrefix(url)}rehearsal_0badc0de`
+    const admin = new pg.Client({ connectionString: url })
+    // A session named as a migration run's, whose run (and lock holder) is gone.
+    const orphan = new pg.Client({ connectionString: url, application_name: 'dbadmin migrate: cli #0badc0de' })
+    await Promise.all([admin.connect(), orphan.connect()])
+    try {
+      await admin.query(`create database ${admin.escapeIdentifier(leftover)}`)
+      const orphanPid = (await orphan.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0].pid
+      const sleeping = orphan.query('select pg_sleep(120)').catch(() => null)
+
+      await page.goto('/migrations')
+      const leftovers = page.getByTestId('leftovers')
+      await expect(leftovers.getByRole('heading', { name: 'Left behind on the server' })).toBeVisible()
+      const session = leftovers.getByTestId('orphaned-session')
+      await expect(session).toHaveAttribute('data-pid', String(orphanPid))
+      await expect(session).toContainText(`pid ${orphanPid}, left by a migration run of cli that died, is still active`)
+      await expect(session).toContainText(`select pg_sleep(120). End it with select pg_cancel_backend(${orphanPid})`)
+      const row = leftovers.getByTestId('scratch-databases').locator(`tr[data-name="${leftover}"]`)
+      await expect(row).toContainText('left by a check that died')
+      await expect(row).toHaveAttribute('data-in-use', 'false')
+
+      await admin.query('select pg_cancel_backend($1)', [orphanPid])
+      await sleeping
+      await page.getByTestId('migration-checks').getByRole('button', { name: 'Test rollbacks' }).click()
+      await expect(page.getByTestId('check-result-rehearsal').getByRole('status')).toContainText('Rehearsed 1 migration', { timeout: 30_000 })
+      await page.reload()
+      await expect(page.getByTestId('migration-checks')).toBeVisible()
+      await expect(page.getByTestId('leftovers')).toHaveCount(0)
+      const { rows } = await admin.query('select 1 from pg_database where datname = $1', [leftover])
+      expect(rows).toEqual([])
+    } finally {
+      await admin.query(`drop database if exists ${admin.escapeIdentifier(leftover)}`).catch(() => {})
+      await Promise.all([admin.end(), orphan.end().catch(() => {})])
+    }
   })
 })

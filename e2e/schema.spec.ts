@@ -74,9 +74,24 @@ test.describe('viewer', () => {
     await expect(page.getByRole('button', { name: 'Reveal masked values' })).toHaveCount(0)
   })
 
-  test('an unknown table gets a clear message', async ({ page }) => {
-    await page.goto(`/schema/table?${new URLSearchParams({ schema: 'public', name: 'no "such"; table' })}`)
+  test('an unknown table answers 404 with a clear message, inside the dashboard', async ({ page }) => {
+    const res = await page.goto(`/schema/table?${new URLSearchParams({ schema: 'public', name: 'no "such"; table' })}`)
+    expect(res?.status()).toBe(404)
     await expect(page.getByTestId('table-not-found')).toContainText('No table “no "such"; table” in schema “public”')
+    await expect(page.getByTestId('user-menu')).toBeVisible()
+    await page.getByRole('link', { name: 'Back to the schema' }).click()
+    await expect(page).toHaveURL(/\/schema$/)
+    // A table that exists still answers 200.
+    expect((await page.goto('/schema/table?schema=public&name=meeting'))?.status()).toBe(200)
+  })
+
+  test('an unknown address answers 404 inside the dashboard, with a way back', async ({ page }) => {
+    const res = await page.goto('/no-such-page/deeper?x=1')
+    expect(res?.status()).toBe(404)
+    await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible()
+    await expect(page.getByTestId('user-menu')).toBeVisible()
+    await page.getByRole('link', { name: 'Back to the overview' }).click()
+    await expect(page).toHaveURL(/\/overview$/)
   })
 })
 

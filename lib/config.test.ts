@@ -25,6 +25,7 @@ function expectOneLineNaming(error: ConfigError, variable: string) {
 describe('loadConfig defaults', () => {
   it('fills every default from an empty environment', () => {
     expect(loadConfig({})).toEqual({
+      AUDIT_RETENTION_DAYS: 365,
       PORT: 3000,
       HOSTNAME: '0.0.0.0',
       SESSION_HOURS: 8,
@@ -36,6 +37,7 @@ describe('loadConfig defaults', () => {
       INTEGRITY_CHECK_TIMEOUT_MS: 300_000,
       INTEGRITY_SCHEDULE_HOURS: 24,
       BACKUP_UPLOAD_MAX_BYTES: 10 * 1024 ** 3,
+      TRUST_PROXY: 0,
       dataPath: path.resolve('.data'),
       embeddedTarget: true,
     })
@@ -73,6 +75,17 @@ describe('loadConfig rejects bad values with one line naming the variable', () =
     expectOneLineNaming(configError({ PORT: 'abc' }), 'PORT')
   })
 
+  it('TRUST_PROXY that is not a small whole number', () => {
+    for (const value of ['yes', '-1', '1.5', '11']) expectOneLineNaming(configError({ TRUST_PROXY: value }), 'TRUST_PROXY')
+    expect(loadConfig({ TRUST_PROXY: '2' }).TRUST_PROXY).toBe(2)
+  })
+
+  it('AUDIT_RETENTION_DAYS that is not a whole number of days from 0', () => {
+    for (const value of ['a year', '-1', '1.5', '36501']) expectOneLineNaming(configError({ AUDIT_RETENTION_DAYS: value }), 'AUDIT_RETENTION_DAYS')
+    expect(loadConfig({ AUDIT_RETENTION_DAYS: '0' }).AUDIT_RETENTION_DAYS).toBe(0)
+    expect(loadConfig({ AUDIT_RETENTION_DAYS: '90' }).AUDIT_RETENTION_DAYS).toBe(90)
+  })
+
   it('PORT out of range', () => {
     expectOneLineNaming(configError({ PORT: '70000' }), 'PORT')
     expectOneLineNaming(configError({ PORT: '0' }), 'PORT')
@@ -82,6 +95,12 @@ describe('loadConfig rejects bad values with one line naming the variable', () =
     const error = configError({ DATABASE_URL: 'mysql://x', AUTH_SECRET: SECRET })
     expectOneLineNaming(error, 'DATABASE_URL')
     expect(error.message).toBe('Configuration error: DATABASE_URL must be a postgres:// or postgresql:// URL')
+  })
+
+  it('RULE_READER_DATABASE_URL that is not PostgreSQL', () => {
+    const error = configError({ RULE_READER_DATABASE_URL: 'reader@db.example.org' })
+    expect(error.message).toBe('Configuration error: RULE_READER_DATABASE_URL must be a postgres:// or postgresql:// URL')
+    expect(loadConfig({ RULE_READER_DATABASE_URL: PG_URL }).RULE_READER_DATABASE_URL).toBe(PG_URL)
   })
 
   it('ADMIN_EMAIL without ADMIN_PASSWORD', () => {

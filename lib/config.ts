@@ -28,6 +28,8 @@ const EnvSchema = z
   .object({
     DATABASE_URL: postgresUrl.optional(),
     STATE_DATABASE_URL: postgresUrl.optional(),
+    /** The target as a read-only role, for admins' own rules; without it the dashboard creates one. */
+    RULE_READER_DATABASE_URL: postgresUrl.optional(),
     PORT: z.coerce
       .number({ message: 'must be a port number' })
       .int({ message: 'must be a port number' })
@@ -56,6 +58,13 @@ const EnvSchema = z
       .min(0, { message: 'must be 0 or more' })
       .max(24 * 31, { message: 'must be at most 744 hours' })
       .default(24),
+    /** Proxies in front of the dashboard whose X-Forwarded-* headers are believed; 0 believes none. */
+    TRUST_PROXY: z.coerce
+      .number({ message: 'must be a number of proxy hops (0 trusts no forwarded header)' })
+      .int({ message: 'must be a whole number of proxy hops' })
+      .min(0, { message: 'must be 0 or more' })
+      .max(10, { message: 'must be at most 10' })
+      .default(0),
     /** A folder of Alembic revision files, when the target is migrated by Alembic. */
     ALEMBIC_VERSIONS_DIR: z.string().min(1).optional(),
     /** Encrypts backups at rest with age, by passphrase (at least 12 characters) … */
@@ -73,6 +82,13 @@ const EnvSchema = z
       .int({ message: 'must be a whole number of bytes' })
       .min(1024 * 1024, { message: 'must be at least 1 MiB' })
       .default(10 * 1024 ** 3),
+    /** Audit records older than this many days are pruned; 0 keeps them for ever. */
+    AUDIT_RETENTION_DAYS: z.coerce
+      .number({ message: 'must be a number of days (0 keeps the audit log for ever)' })
+      .int({ message: 'must be a whole number of days' })
+      .min(0, { message: 'must be 0 or more' })
+      .max(36_500, { message: 'must be at most 36500 days' })
+      .default(365),
   })
   .superRefine((env, ctx) => {
     if (env.ADMIN_EMAIL && !env.ADMIN_PASSWORD) {

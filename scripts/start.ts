@@ -1,7 +1,7 @@
 /**
  * `npm start`: the embedded PostgreSQL (unless DATABASE_URL and STATE_DATABASE_URL are set), the
  * demo and state databases, a first admin, a production build when the sources changed, then
- * `next start`. Ctrl-C or SIGTERM stops the web server and then PostgreSQL.
+ * the web server (scripts/web-server.ts: Next behind forwarded-header handling). Ctrl-C or SIGTERM stops the web server and then PostgreSQL.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import path from 'node:path'
@@ -57,6 +57,7 @@ async function main() {
     AUTH_SECRET: runtime.authSecret!,
     NEXTAUTH_URL: config.NEXTAUTH_URL ?? `http://localhost:${config.PORT}`,
     NEXT_TELEMETRY_DISABLED: '1',
+    NODE_ENV: (dev ? 'development' : 'production') as 'development' | 'production',
   }
 
   if (!dev && buildIsStale(root)) {
@@ -65,7 +66,7 @@ async function main() {
     if (build.status !== 0) throw new Error('next build failed; see the output above')
   }
 
-  const args = [nextBin, dev ? 'dev' : 'start', '--port', String(config.PORT), '--hostname', config.HOSTNAME]
+  const args = ['--import', 'tsx', path.join(root, 'scripts', 'web-server.ts'), ...(dev ? ['--dev'] : [])]
   web = spawn(process.execPath, args, { cwd: root, env, stdio: 'inherit' })
   say(`Dashboard on http://localhost:${config.PORT}, managing ${runtime.demo ? 'the DoR demo database' : 'DATABASE_URL'}`)
   web.on('exit', (code) => {

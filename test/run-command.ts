@@ -9,11 +9,11 @@ export interface Run {
   stderr: string
 }
 
-/** Runs a command from the repository root with only the environment given (plus PATH and HOME). */
-export function run(command: string, args: string[], env: Record<string, string>, timeoutMs = 45_000): Promise<Run> {
+/** Runs a command from the repository root (or `cwd`) with only the environment given (plus PATH and HOME). */
+export function run(command: string, args: string[], env: Record<string, string>, timeoutMs = 45_000, cwd = ROOT): Promise<Run> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
-      cwd: ROOT,
+      cwd,
       // Next's types require NODE_ENV in ProcessEnv; the CLI must not need it.
       env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env } as unknown as NodeJS.ProcessEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -34,9 +34,9 @@ export function run(command: string, args: string[], env: Record<string, string>
   })
 }
 
-/** The CLI as `npm run dbadmin` runs it. */
-export function runDbadmin(args: string[], env: Record<string, string>): Promise<Run> {
-  return run(process.execPath, ['--import', 'tsx', 'cli/dbadmin.ts', ...args], env)
+/** The CLI as `npm run dbadmin` runs it; in `cwd`, a copy of the project, when given. */
+export function runDbadmin(args: string[], env: Record<string, string>, cwd = ROOT): Promise<Run> {
+  return run(process.execPath, ['--import', 'tsx', 'cli/dbadmin.ts', ...args], env, 45_000, cwd)
 }
 
 export function lines(text: string): string[] {

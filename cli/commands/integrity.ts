@@ -1,23 +1,24 @@
 import { createDb } from '../../lib/db/connect'
+import { restrictedReader } from '../../lib/db/reader-login'
 import { writeAudit } from '../../lib/audit/audit-log'
-import { findingJson, hasProblem } from '../../lib/integrity/findings'
+import { type Finding, findingJson } from '../../lib/integrity/findings'
 import { startRestoreJob } from '../../lib/integrity/fix-job'
 import { restoreFix } from '../../lib/integrity/fix-orphans'
-import { type FixJobStatus, getFixJob, listFixJobs } from '../../lib/integrity/fix-store'
-import { currentDatabase } from '../../lib/migrations/status'
+import { type FixJobStatus, getFixJob, listFixJobs, requestFixCancel } from '../../lib/integrity/fix-store'
+import { targetIdentity } from '../../lib/db/target-identity'
 import { describeRelation } from '../../lib/integrity/types'
 import { planChecks, runChecks } from '../../lib/integrity/run-checks'
-import { CliError, stringFlag } from '../args'
+import { CliError, idFlag, JSON_FLAG, stringFlag } from '../args'
+import type { Command } from '../command'
 import type { CliContext } from '../context'
 
 /**
- * `dbadmin integrity [--json] [--fail-on-findings]`: every integrity check, one entry per relation
- * (count 0 included) and then the others. With --fail-on-findings it exits 1 when any count > 0.
+ * `dbadmin integrity [--json] [--fail-on-findings] [--allow-check-errors]`: every integrity check,
+ * one entry per relation (count 0 included) and then the others. A check that could not run makes
+ * the run exit 2 (its answer is incomplete) unless --allow-check-errors; with --fail-on-findings
+ * it exits 1 when any count > 0.
  */
-export async function integrityCommand(ctx: CliContext): Promise<void> {
-  if (ctx.args.positional[1] === 'restore') return restoreCommand(ctx)
-  if (ctx.args.positional[1] === 'fixes') return fixesCommand(ctx)
-  if (ctx.args.positional[1] !== undefined) throw new CliError(`unknown integrity command "${ctx.args.positional[1]}" (restore, fixes)`)
+async function checks(ctx: CliContext): Promise<void> {
   // Each check is one statement: statement_timeout bounds every check on its own.
   const db = createDb(ctx.targetUrl, {
     max: 2,
@@ -26,7 +27,8 @@ export async function integrityCommand(ctx: CliContext): Promise<void> {
     rowSecurityOff: true,
   })
   try {
-    const steps = await planChecks(db, ctx.state(), { ruleTimeoutMs: ctx.config.INTEGRITY_CHECK_TIMEOUT_MS })
+    const reader = restrictedReader({ configuredUrl: ctx.config.RULE_READER_DATABASE_URL, target: db, targetUrl: ctx.targetUrl, state: ctx.state() })
+    const steps = await planChecks(db, ctx.state(), { ruleTimeoutMs: ctx.config.INTEGRITY_CHECK_TIMEOUT_MS, reader })
     const { findings } = await runChecks(steps, {
       beforeStep: (i, step, total) => {
         if (!ctx.json) process.stderr.write(`[${i + 1}/${total}] ${step.title}\n`)
@@ -39,7 +41,13 @@ export async function integrityCommand(ctx: CliContext): Promise<void> {
         ctx.out(`${mark}  ${f.check.padEnd(22)} ${f.title}${f.values?.length ? `: ${f.values.slice(0, 8).join(', ')}` : ''}${f.error ? ` (${f.error})` : ''}`)
       }
     }
-    const failing = findings.filter(hasProblem)
+    const errored = findings.filter((f) => f.error)
+    if (errored.length) {
+      const why = checkErrors(errored, findings.length)
+      if (ctx.args.flags['allow-check-errors'] !== true) throw new CliError(`${why}\nThe results are incomplete; --allow-check-errors accepts that.`, 2)
+      process.stderr.write(`dbadmin: ${why}\n`)
+    }
+    const failing = findings.filter((f) => (f.count ?? 0) > 0)
     if (ctx.args.flags['fail-on-findings'] === true && failing.length) {
       throw new CliError(`${failing.length} check${failing.length === 1 ? '' : 's'} found problems`, 1)
     }
@@ -48,9 +56,18 @@ export async function integrityCommand(ctx: CliContext): Promise<void> {
   }
 }
 
+const SHOWN_ERRORS = 10
+
+/** How many checks could not run and why, one line each (the first few). */
+function checkErrors(errored: Finding[], total: number): string {
+  const lines = errored.slice(0, SHOWN_ERRORS).map((f) => `  ${f.title}: ${f.error}`)
+  if (errored.length > SHOWN_ERRORS) lines.push(`  … and ${errored.length - SHOWN_ERRORS} more`)
+  return [`${errored.length} of ${total} check${total === 1 ? '' : 's'} could not run:`, ...lines].join('\n')
+}
+
 /** `dbadmin integrity fixes [--json]`: the orphan fixes and restores on this database, newest first. */
 async function fixesCommand(ctx: CliContext): Promise<void> {
-  const jobs = await listFixJobs(ctx.state(), { targetDatabase: await currentDatabase(ctx.target()), limit: 200 })
+  const jobs = await listFixJobs(ctx.state(), { targetKey: (await targetIdentity(ctx.target())).key, limit: 200 })
   if (ctx.json) return ctx.print({ fixes: jobs })
   if (jobs.length === 0) return ctx.out('No fixes on this database.')
   for (const j of jobs) {
@@ -66,8 +83,10 @@ async function fixesCommand(ctx: CliContext): Promise<void> {
  * file alone (e.g. after the state database was lost).
  */
 async function restoreCommand(ctx: CliContext): Promise<void> {
-  const fix = stringFlag(ctx.args, 'fix')
-  if (fix !== undefined) return restoreFixJob(ctx, fix)
+  if (ctx.args.flags.fix !== undefined) {
+    if (ctx.args.flags.file !== undefined) throw new CliError('give --fix or --file, not both')
+    return restoreFixJob(ctx)
+  }
   const file = stringFlag(ctx.args, 'file', true)
   const { manifest, restored } = await restoreFix(ctx.target(), file).catch((e: Error) => {
     throw new CliError(`cannot restore ${file}: ${e.message}`, 1)
@@ -86,9 +105,8 @@ async function restoreCommand(ctx: CliContext): Promise<void> {
   ctx.out(message)
 }
 
-async function restoreFixJob(ctx: CliContext, fix: string): Promise<void> {
-  const fixId = /^\d{1,15}$/.test(fix) ? Number(fix) : NaN
-  if (!Number.isSafeInteger(fixId) || fixId < 1) throw new CliError(`--fix must be a fix number, not "${fix}"`)
+async function restoreFixJob(ctx: CliContext): Promise<void> {
+  const fixId = idFlag(ctx.args, 'fix', 'a fix number')
   let finished!: (status: FixJobStatus) => void
   const done = new Promise<FixJobStatus>((resolve) => (finished = resolve))
   const restoreId = await startRestoreJob(ctx.target(), ctx.state(), { fixId, startedBy: 'cli' }, { onDone: (_id, status) => finished(status) }).catch(
@@ -114,4 +132,53 @@ async function restoreFixJob(ctx: CliContext, fix: string): Promise<void> {
   if (job.status !== 'succeeded') throw new CliError(message, 1)
   if (ctx.json) return ctx.print({ restore: job })
   ctx.out(message)
+}
+
+/**
+ * `dbadmin integrity cancel --fix N`: asks a running fix or restore to stop after its current
+ * batch, as the page's Cancel does; the batches done so far stay done. Audited as the CLI.
+ */
+async function cancelFixJob(ctx: CliContext): Promise<void> {
+  const fixId = idFlag(ctx.args, 'fix', 'a fix or restore number')
+  const job = await getFixJob(ctx.state(), fixId)
+  const here = await targetIdentity(ctx.target())
+  let refusal: string | null = null
+  if (!job) refusal = `There is no fix or restore #${fixId}.`
+  else if (job.targetKey !== here.key) refusal = `Job #${fixId} ran on database ${job.targetDatabase}, not on this target (${here.database}).`
+  else if (!(await requestFixCancel(ctx.state(), fixId))) refusal = `Job #${fixId} is not running (${job.status}).`
+  const message = refusal ?? `Job #${fixId} stops after its current batch; the batches done so far stay done.`
+  await writeAudit(ctx.state(), {
+    actorEmail: 'cli',
+    action: 'integrity.fix.cancel',
+    target: `fix job #${fixId}`,
+    input: { fix: fixId },
+    result: refusal ? 'failed' : 'ok',
+    code: refusal ? (job ? 'conflict' : 'not_found') : 'ok',
+    message,
+  })
+  if (refusal) throw new CliError(`cannot cancel: ${refusal}`, 1)
+  if (ctx.json) return ctx.print({ cancelRequested: fixId })
+  ctx.out(message)
+}
+
+const FIX_FLAG = { fix: { type: 'string', value: 'N' } } as const
+
+export const integrityCommand: Command = {
+  help: 'integrity [--json] [--fail-on-findings] [--allow-check-errors] | integrity fixes | integrity restore --fix N|--file F | integrity cancel --fix N  checks; list, undo and cancel orphan fixes',
+  subcommands: {
+    '': {
+      flags: { ...JSON_FLAG, 'fail-on-findings': { type: 'boolean' }, 'allow-check-errors': { type: 'boolean' } },
+      summary: 'run every integrity check: exit 1 with --fail-on-findings when any finds rows, 2 when a check could not run',
+    },
+    fixes: { flags: JSON_FLAG, summary: 'the orphan fixes and restores on this database, newest first' },
+    restore: { flags: { ...FIX_FLAG, file: { type: 'string', value: 'F' }, ...JSON_FLAG }, summary: 'put back the rows a fix saved (--fix N as the page does, or --file F alone)' },
+    cancel: { flags: { ...FIX_FLAG, ...JSON_FLAG }, summary: 'stop a running fix or restore after its current batch' },
+  },
+  run: (ctx) => {
+    const sub = ctx.args.positional[1]
+    if (sub === 'fixes') return fixesCommand(ctx)
+    if (sub === 'restore') return restoreCommand(ctx)
+    if (sub === 'cancel') return cancelFixJob(ctx)
+    return checks(ctx)
+  },
 }

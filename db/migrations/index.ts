@@ -6,7 +6,11 @@ import * as m20261127_000004 from './20261127_000004_integrity'
 import * as m20261127_000005 from './20261127_000005_enum_column_sets'
 import * as m20261127_000006 from './20261127_000006_role_rules'
 import * as m20261127_000007 from './20261127_000007_integrity_fixes'
+import * as m20261203_000008 from './20261203_000008_rule_reader'
+import * as m20261203_000009 from './20261203_000009_target_identity'
+import * as m20261203_000010 from './20261203_000010_jobs_interrupted'
 import * as m20261203_000012 from './20261203_000012_backups'
+import * as m20261203_000013 from './20261203_000013_two_factor'
 
 /**
  * The dashboard's own state-database migrations, as a static index: a Next server bundle cannot
@@ -20,7 +24,11 @@ export const stateMigrations: Record<string, Migration> = {
   '20261127_000005_enum_column_sets': m20261127_000005,
   '20261127_000006_role_rules': m20261127_000006,
   '20261127_000007_integrity_fixes': m20261127_000007,
+  '20261203_000008_rule_reader': m20261203_000008,
+  '20261203_000009_target_identity': m20261203_000009,
+  '20261203_000010_jobs_interrupted': m20261203_000010,
   '20261203_000012_backups': m20261203_000012,
+  '20261203_000013_two_factor': m20261203_000013,
 }
 
 export const STATE_MIGRATION_TABLE = 'dbadmin_migration'

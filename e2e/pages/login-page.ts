@@ -15,6 +15,10 @@ export class LoginPage {
       this.page.waitForResponse((r) => r.url().includes('/api/auth/callback/credentials')),
       this.page.getByRole('button', { name: 'Sign in' }).click(),
     ])
+    // The form action's end resets the form (React 19): wait for it, or it may clear the next attempt's
+    // e-mail after it was typed. A successful sign-in navigates away instead.
+    await expect(this.page.getByRole('button', { name: 'Sign in' }).or(this.page.getByTestId('user-menu'))).toBeVisible()
+    await expect(this.page.getByRole('button', { name: 'Signing in…' })).toHaveCount(0)
   }
 
   async signInAndWait(email: string, password: string) {

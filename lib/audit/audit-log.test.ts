@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
 import { migrateStateDb } from '../state/migrate-state'
-import { type AuditEntry, type AuditRecord, listAudit, listAuditActions, summarizeInput, writeAudit } from './audit-log'
+import { type AuditEntry, type AuditRecord, listAudit, listAuditActions, MAX_AUDIT_INPUT_CHARS, summarizeInput, writeAudit } from './audit-log'
 
 describe('summarizeInput', () => {
   it('redacts password, secret, token, hash and key fields at every level', () => {
@@ -53,6 +53,33 @@ describe('summarizeInput', () => {
     expect(summarizeInput(twenty)).toEqual(twenty)
     expect(summarizeInput(Array.from({ length: 25 }, (_, i) => i))).toEqual([...twenty, '… 5 more'])
     expect(summarizeInput({ ids: ['x'.repeat(300)] })).toEqual({ ids: ['x'.repeat(200) + '…'] })
+  })
+
+  it('keeps the first 50 keys of an object and counts the rest', () => {
+    const wide = Object.fromEntries(Array.from({ length: 60 }, (_, i) => [`k${i}`, i]))
+    const summary = summarizeInput({ wide }) as { wide: Record<string, unknown> }
+    expect(Object.keys(summary.wide)).toHaveLength(51)
+    expect(summary.wide.k49).toBe(49)
+    expect(summary.wide).not.toHaveProperty('k50')
+    expect(summary.wide['…']).toBe('10 more keys')
+  })
+
+  it(`stays within ${MAX_AUDIT_INPUT_CHARS} characters whatever the input`, () => {
+    // 50,000 keys, 2.4 MB: once one audit row of 2.4 MB.
+    const huge = Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`field_${i}`, 'v'.repeat(40)]))
+    expect(JSON.stringify(huge).length).toBeGreaterThan(2_400_000)
+    const inputs = [
+      huge,
+      { list: Array.from({ length: 20 }, () => Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, 'x'.repeat(300)]))) },
+      Object.fromEntries(Array.from({ length: 50 }, (_, i) => ['y'.repeat(1000) + i, 'z'.repeat(1000)])),
+      { a: [[['w'.repeat(5000)]]], b: 10n },
+    ]
+    for (const input of inputs) {
+      const summary = summarizeInput(input)
+      expect(JSON.stringify(summary).length).toBeLessThanOrEqual(MAX_AUDIT_INPUT_CHARS)
+      expect(summary).toBeTypeOf('object')
+    }
+    expect(JSON.stringify(summarizeInput(huge))).toMatch(/"…":"\d+ more keys"/)
   })
 
   it('passes primitives through and maps null and undefined to null', () => {

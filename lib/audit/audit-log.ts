@@ -24,22 +24,67 @@ export interface AuditRecord extends Required<Omit<AuditEntry, 'input'>> {
 }
 
 const MAX_STRING = 200
+const MAX_ITEMS = 20
+const MAX_KEYS = 50
+const MAX_DEPTH = 3
+/** The most an input summary may take in the audit log, as JSON text. */
+export const MAX_AUDIT_INPUT_CHARS = 8192
 
-/** What of an input goes into the audit log: secrets replaced, long strings and lists cut. */
-export function summarizeInput(input: unknown, depth = 0): unknown {
+/** What is left of the summary's size; each value and key written takes its share. */
+interface Budget {
+  left: number
+}
+
+function summarize(input: unknown, depth: number, budget: Budget): unknown {
   if (input === null || input === undefined) return null
-  if (typeof input === 'string') return input.length > MAX_STRING ? input.slice(0, MAX_STRING) + '…' : input
-  if (typeof input !== 'object') return input
-  if (depth > 3) return '…'
+  if (typeof input === 'string') {
+    const s = input.length > MAX_STRING ? input.slice(0, MAX_STRING) + '…' : input
+    budget.left -= JSON.stringify(s).length
+    return s
+  }
+  if (typeof input === 'bigint') return summarize(String(input), depth, budget)
+  if (typeof input !== 'object') {
+    budget.left -= String(input).length + 1
+    return input
+  }
+  if (depth > MAX_DEPTH) {
+    budget.left -= 4
+    return '…'
+  }
   if (Array.isArray(input)) {
-    const items = input.slice(0, 20).map((v) => summarizeInput(v, depth + 1))
-    return input.length > 20 ? [...items, `… ${input.length - 20} more`] : items
+    const items: unknown[] = []
+    for (const item of input.slice(0, MAX_ITEMS)) {
+      if (budget.left <= 0) break
+      items.push(summarize(item, depth + 1, budget))
+    }
+    const rest = input.length - items.length
+    return rest > 0 ? [...items, `… ${rest} more`] : items
   }
   const out: Record<string, unknown> = {}
-  for (const [k, v] of Object.entries(input as Record<string, unknown>)) {
-    out[k] = looksSecret(k) ? '[redacted]' : summarizeInput(v, depth + 1)
+  let total = 0
+  let taken = 0
+  for (const k in input as Record<string, unknown>) {
+    if (!Object.hasOwn(input, k)) continue
+    total++
+    if (taken >= MAX_KEYS || budget.left <= 0) continue
+    const key = k.length > MAX_STRING ? k.slice(0, MAX_STRING) + '…' : k
+    budget.left -= JSON.stringify(key).length + 2
+    out[key] = looksSecret(k) ? '[redacted]' : summarize((input as Record<string, unknown>)[k], depth + 1, budget)
+    taken++
   }
+  if (total > taken) out['…'] = `${total - taken} more keys`
   return out
+}
+
+/**
+ * What of an input goes into the audit log: secrets replaced; long strings, lists, key sets and
+ * nesting cut; the whole at most MAX_AUDIT_INPUT_CHARS of JSON, whatever was sent.
+ */
+export function summarizeInput(input: unknown): unknown {
+  // Room for the markers written after the budget runs out.
+  const summary = summarize(input, 0, { left: MAX_AUDIT_INPUT_CHARS - 512 })
+  const size = JSON.stringify(summary)?.length ?? 0
+  return size <= MAX_AUDIT_INPUT_CHARS ? summary : { '…': `an input of more than ${MAX_AUDIT_INPUT_CHARS} characters, left out` }
 }
 
 export async function writeAudit(db: Kysely<any>, entry: AuditEntry): Promise<void> {

@@ -19,6 +19,8 @@ export class ActionError extends Error {
   constructor(
     readonly code: ActionCode,
     message: string,
+    /** The form fields the error is about, shown next to them. */
+    readonly fieldErrors?: Record<string, string>,
   ) {
     super(message)
     this.name = 'ActionError'

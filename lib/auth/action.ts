@@ -1,9 +1,11 @@
 import 'server-only'
 import type { z } from 'zod'
 import { stateDb } from '../db/server-dbs'
+import { serverEnv } from '../runtime/server-env'
 import type { ActionResult } from './action-result'
 import { requestClientIp, sessionClaims } from './current-user'
 import { type GuardedSpec, runGuarded } from './guarded-run'
+import { crossSiteRefusal, readJsonBody, ownOrigins } from './route-request'
 
 const wrapped = new WeakMap<object, GuardedSpec<any, any>>()
 
@@ -38,23 +40,21 @@ export function action<S extends z.ZodType, T = undefined>(spec: GuardedSpec<S, 
   return fn
 }
 
-/** Builds a mutating route handler (JSON body in, `{ ok, code, message }` out). */
+/**
+ * Builds a mutating route handler (JSON body in, `{ ok, code, message }` out). A request sent by
+ * another site is refused; the body is read only after the session and role allow the change, and
+ * only up to MAX_BODY_BYTES of JSON.
+ */
 export function routeAction<S extends z.ZodType, T = undefined>(spec: GuardedSpec<S, T>) {
   const fn = async (request: Request): Promise<Response> => {
-    let body: unknown = undefined
-    const text = await request.text()
-    if (text) {
-      try {
-        body = JSON.parse(text)
-      } catch {
-        body = Symbol('unparseable')
-      }
-    }
+    const refusal = crossSiteRefusal(request.headers, ownOrigins(request.headers, serverEnv().publicUrl))
     const result = await runGuarded(spec, {
       stateDb: stateDb(),
       session: await sessionClaims(),
       clientIp: await requestClientIp(),
-      rawInput: body,
+      rawInput: undefined,
+      readInput: () => readJsonBody(request),
+      refusal: refusal ? { code: 'cross_site', message: refusal } : undefined,
       logError,
     })
     const status = result.ok ? 200 : STATUS[result.code] ?? 400
@@ -67,7 +67,10 @@ export function routeAction<S extends z.ZodType, T = undefined>(spec: GuardedSpe
 const STATUS: Record<string, number> = {
   unauthenticated: 401,
   forbidden: 403,
+  cross_site: 403,
   invalid_input: 400,
+  too_large: 413,
+  unsupported_media_type: 415,
   not_found: 404,
   conflict: 409,
   unavailable: 503,

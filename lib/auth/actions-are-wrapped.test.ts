@@ -2,24 +2,24 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ActionHarness, openActionHarness } from '../../test/action-harness'
+import { serverDirectives, sourceFiles } from '../../test/server-directives'
 import { listAudit } from '../audit/audit-log'
 import { can, ROLES } from './permissions'
 
 const root = path.resolve(import.meta.dirname, '../..')
+const rel = (file: string) => path.relative(root, file)
 
-function findFiles(dir: string, match: (name: string) => boolean): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const full = path.join(dir, e.name)
-    if (e.isDirectory()) return findFiles(full, match)
-    return match(e.name) ? [full] : []
-  })
-}
-
-const actionFiles = findFiles(path.join(root, 'app'), (n) => n === 'actions.ts')
-// Mutating route handlers: every exported POST/PUT/PATCH/DELETE except next-auth's own.
-const routeFiles = findFiles(path.join(root, 'app', 'api'), (n) => n === 'route.ts').filter(
-  (f) => !f.includes('[...nextauth]'),
-)
+// Server code can live anywhere in app/ (and in shared components or lib/): read every file's syntax.
+const scanned = ['app', 'components', 'lib'].flatMap((d) => sourceFiles(path.join(root, d))).map((file) => ({
+  file,
+  ...serverDirectives(file, fs.readFileSync(file, 'utf8')),
+}))
+// 'use server' modules: every export is a server action.
+const actionFiles = scanned.filter((f) => f.module).map((f) => f.file)
+// Route handlers exporting POST, PUT, PATCH or DELETE, except next-auth's own.
+const routeFiles = scanned
+  .filter((f) => /^route\.tsx?$/.test(path.basename(f.file)) && f.mutatingExports.length > 0 && !f.file.includes('[...nextauth]'))
+  .map((f) => f.file)
 
 let h: ActionHarness
 let state: ActionHarness['state']
@@ -37,11 +37,36 @@ async function exportsOf(file: string): Promise<[string, unknown][]> {
   return Object.entries(await import(file))
 }
 
-describe('every server action goes through the action wrapper', () => {
-  it('finds the action files', () => {
-    expect(actionFiles.length).toBeGreaterThan(0)
+describe('finding server code', () => {
+  it('finds the action modules and the mutating routes', () => {
+    expect(actionFiles.map(rel)).toContain('app/(dashboard)/users/actions.ts')
+    expect(routeFiles.map(rel)).toContain('app/api/users/route.ts')
   })
 
+  it('no function declares \'use server\' inline: actions live in \'use server\' modules, built with action()', () => {
+    const inline = scanned.flatMap((f) => f.inline.map((line) => `${rel(f.file)}:${line}`))
+    expect(inline).toEqual([])
+  })
+
+  it('tells a module directive from an inline one, and sees every way to export a method', () => {
+    const page = `import { db } from './db'
+export default function Page() {
+  async function create(form: FormData) {
+    'use server'
+    await db.insert(form)
+  }
+  const remove = async () => { "use server"; }
+  return <form action={create} />
+}`
+    expect(serverDirectives('page.tsx', page)).toEqual({ module: false, inline: [3, 7], mutatingExports: [] })
+    expect(serverDirectives('actions.ts', `// why\n'use strict'\n'use server'\nexport const a = 1`)).toMatchObject({ module: true, inline: [] })
+    expect(serverDirectives('x.ts', `const s = 'use server'\nexport {}`).module).toBe(false)
+    const route = `export async function POST() {}\nexport const PUT = wrap()\nconst h = 1\nexport { h as DELETE, h as GET }`
+    expect(serverDirectives('route.ts', route).mutatingExports.sort()).toEqual(['DELETE', 'POST', 'PUT'])
+  })
+})
+
+describe('every server action goes through the action wrapper', () => {
   for (const file of actionFiles) {
     const rel = path.relative(root, file)
     it(rel, async () => {
@@ -74,7 +99,7 @@ describe('every mutating route handler goes through the action wrapper', () => {
     it(path.relative(root, file), async () => {
       const mod = await import(file)
       for (const method of ['POST', 'PUT', 'PATCH', 'DELETE']) {
-        if (method in mod) {
+        if (scanned.find((f) => f.file === file)!.mutatingExports.includes(method) || method in mod) {
           expect(wrapper.isWrappedAction(mod[method]), `${method} in ${path.relative(root, file)} is not built with routeAction()`).toBe(
             true,
           )

@@ -4,7 +4,9 @@ import CredentialsProvider from 'next-auth/providers/credentials'
 import { stateDb } from '../db/server-dbs'
 import { serverEnv } from '../runtime/server-env'
 import { clientIpFrom } from './client-ip'
+import { writeAudit } from '../audit/audit-log'
 import { attemptLogin } from './login'
+import { endSessions } from './users'
 
 declare module 'next-auth' {
   interface Session {
@@ -44,13 +46,29 @@ export function authOptions(): NextAuthOptions {
           const outcome = await attemptLogin(stateDb(), {
             email,
             password,
-            clientIp: clientIpFrom((req?.headers ?? {}) as Record<string, unknown>),
+            clientIp: clientIpFrom((req?.headers ?? {}) as Record<string, unknown>, env.trustProxy),
           })
           if (!outcome.ok) throw new Error(outcome.message)
           return { id: outcome.user.id, email: outcome.user.email, name: outcome.user.name, sv: outcome.user.sessionVersion }
         },
       }),
     ],
+    events: {
+      // Signing out ends the token itself, not just the cookie: a copy made before still fails.
+      async signOut({ token }) {
+        if (!token?.uid || typeof token.sv !== 'number') return
+        const ended = await endSessions(stateDb(), token.uid, token.sv)
+        await writeAudit(stateDb(), {
+          actorId: token.uid,
+          actorEmail: token.email ?? null,
+          action: 'auth.sign_out',
+          target: token.email ?? null,
+          result: 'ok',
+          code: 'ok',
+          message: ended ? 'signed out; sessions ended' : 'signed out (session already ended)',
+        })
+      },
+    },
     callbacks: {
       jwt({ token, user }) {
         if (user) {

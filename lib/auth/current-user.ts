@@ -4,6 +4,7 @@ import { headers } from 'next/headers'
 import { redirect } from 'next/navigation'
 import { cache } from 'react'
 import { stateDb } from '../db/server-dbs'
+import { serverEnv } from '../runtime/server-env'
 import { authOptions } from './auth-options'
 import { clientIpFrom } from './client-ip'
 import type { SessionClaims } from './guarded-run'
@@ -17,7 +18,7 @@ export async function sessionClaims(): Promise<SessionClaims | null> {
 }
 
 export async function requestClientIp(): Promise<string | null> {
-  return clientIpFrom(await headers())
+  return clientIpFrom(await headers(), serverEnv().trustProxy)
 }
 
 /**

@@ -1,3 +1,4 @@
+import { sql } from 'kysely'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { freshStateDb } from '../../test/state-db'
@@ -192,5 +193,51 @@ describe('runGuarded', () => {
       expect(runs).toEqual([])
       expect(await lastAudit()).toMatchObject({ action: 'checks.run_all', result: 'denied', code: 'forbidden' })
     }
+  })
+})
+
+describe('runGuarded with a route body (readInput) and a refusal', () => {
+  const withBody = (s: SessionClaims | null, read: () => Promise<unknown>, refusal?: { code: string; message: string }) =>
+    runGuarded(setRole, { stateDb: state.db, session: s, clientIp: '192.0.2.8', rawInput: undefined, readInput: read, refusal })
+
+  it('reads the body only once the caller may make the change', async () => {
+    let reads = 0
+    const read = async () => {
+      reads++
+      return { userId: TARGET_ID, role: 'operator' }
+    }
+    expect((await withBody(null, read)).code).toBe('unauthenticated')
+    expect((await withBody(session('viewer'), read)).code).toBe('forbidden')
+    expect(reads).toBe(0)
+    expect(await withBody(session('admin'), read)).toMatchObject({ ok: true })
+    expect(reads).toBe(1)
+    expect((await lastAudit()).input).toEqual({ userId: TARGET_ID, role: 'operator' })
+  })
+
+  it('turns a refused body into its result and audits it as invalid', async () => {
+    const result = await withBody(session('admin'), async () => {
+      throw new ActionError('too_large', 'The body is larger than 1024 KB.')
+    })
+    expect(result).toEqual({ ok: false, code: 'too_large', message: 'The body is larger than 1024 KB.' })
+    expect(runs).toEqual([])
+    expect(await lastAudit()).toMatchObject({ result: 'invalid', code: 'too_large', actorId: state.users.admin.id, input: null })
+  })
+
+  it('refuses a cross-site request whoever sends it, naming the victim in the audit log', async () => {
+    let reads = 0
+    const refusal = { code: 'cross_site', message: 'This request came from another site and was refused.' }
+    const result = await withBody(session('admin'), async () => reads++, refusal)
+    expect(result).toEqual({ ok: false, ...refusal })
+    expect(reads).toBe(0)
+    expect(runs).toEqual([])
+    expect(await lastAudit()).toMatchObject({ result: 'denied', code: 'cross_site', actorEmail: 'admin@test.local', clientIp: '192.0.2.8' })
+    expect((await withBody(null, async () => reads++, refusal)).code).toBe('cross_site')
+  })
+
+  it('stores at most 8 KB of a huge input in the audit log', async () => {
+    const huge = Object.fromEntries(Array.from({ length: 50_000 }, (_, i) => [`field_${i}`, 'v'.repeat(40)]))
+    expect((await withBody(session('admin'), async () => huge)).code).toBe('invalid_input')
+    const row = await state.db.selectFrom('audit_log').select(sql<number>`length(input::text)`.as('size')).orderBy('id', 'desc').limit(1).executeTakeFirstOrThrow()
+    expect(Number(row.size)).toBeLessThanOrEqual(8192)
   })
 })

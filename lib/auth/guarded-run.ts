@@ -38,6 +38,13 @@ export interface GuardedCall {
   session: SessionClaims | null
   clientIp: string | null
   rawInput: unknown
+  /**
+   * Reads the input once the caller is known to be allowed (route bodies): nothing of an anonymous
+   * or forbidden request's body is read. An ActionError it throws is the result.
+   */
+  readInput?: () => Promise<unknown>
+  /** A reason to refuse the request whoever sends it (a cross-site request), audited as denied. */
+  refusal?: { code: string; message: string }
   /** Where internal errors go (server log); never the browser. */
   logError?: (ref: string, error: unknown) => void
 }
@@ -69,7 +76,7 @@ export async function runGuarded<S extends z.ZodType, T>(
   call: GuardedCall,
 ): Promise<ActionResult<T>> {
   const started = Date.now()
-  const raw = call.rawInput instanceof FormData ? formDataToObject(call.rawInput) : call.rawInput
+  let raw = call.rawInput instanceof FormData ? formDataToObject(call.rawInput) : call.rawInput
   let user: AppUser | null = null
   let target: string | null = null
 
@@ -106,6 +113,7 @@ export async function runGuarded<S extends z.ZodType, T>(
     call.logError?.('session', e)
     return { ok: false, code: 'unavailable', message: 'The dashboard cannot reach its state database right now.' }
   }
+  if (call.refusal) return finish('denied', { ok: false, code: call.refusal.code, message: call.refusal.message })
   if (!user) {
     return finish('denied', { ok: false, code: 'unauthenticated', message: 'Your session has ended. Sign in again.' })
   }
@@ -115,6 +123,14 @@ export async function runGuarded<S extends z.ZodType, T>(
       code: 'forbidden',
       message: `Your role (${user.role}) may not do this.`,
     })
+  }
+  if (call.readInput) {
+    try {
+      raw = await call.readInput()
+    } catch (e) {
+      if (e instanceof ActionError) return finish('invalid', { ok: false, code: e.code, message: e.message })
+      throw e
+    }
   }
 
   const parsed = spec.input.safeParse(raw)
@@ -136,7 +152,8 @@ export async function runGuarded<S extends z.ZodType, T>(
     return finish('ok', { ok: true, code: 'ok', message: outcome.message, data: outcome.data })
   } catch (e) {
     if (e instanceof ActionError || e instanceof UserRuleError) {
-      return finish('failed', { ok: false, code: e.code, message: e.message })
+      const fields = e instanceof ActionError ? e.fieldErrors : undefined
+      return finish('failed', { ok: false, code: e.code, message: e.message, ...(fields ? { fieldErrors: fields } : {}) })
     }
     const ref = randomUUID().slice(0, 8)
     call.logError?.(ref, e)

@@ -3,8 +3,23 @@ import { writeAudit } from '../audit/audit-log'
 import { dummyPasswordHash, verifyPassword } from './passwords'
 import { type AppUser, findUserByEmailWithHash, recordLogin } from './users'
 
-/** Failed logins allowed within the window, per account and per client address. */
-export const LOGIN_LIMITS = { windowMinutes: 15, perAccount: 5, perAddress: 20 } as const
+/**
+ * Login throttling. An address with `perAddress` failures within the window is refused until the
+ * oldest leaves it. An account with `perAccount` failures (since its last sign-in, within the window)
+ * is slowed down, not locked: each further failure doubles the wait before the next try, from
+ * `firstDelaySeconds` up to `maxDelaySeconds`, and the wait applies only to addresses that have
+ * failed on that account. So nobody can keep an account (the admin's) locked by failing on purpose:
+ * its owner, from an address that has not failed, still signs in with the right password.
+ */
+export interface LoginLimits {
+  windowMinutes: number
+  perAccount: number
+  perAddress: number
+  firstDelaySeconds: number
+  maxDelaySeconds: number
+}
+
+export const LOGIN_LIMITS: LoginLimits = { windowMinutes: 15, perAccount: 5, perAddress: 20, firstDelaySeconds: 15, maxDelaySeconds: 900 }
 
 export const GENERIC_LOGIN_ERROR = 'Wrong e-mail or password.'
 
@@ -12,29 +27,58 @@ export type LoginOutcome =
   | { ok: true; user: AppUser }
   | { ok: false; code: 'invalid_credentials' | 'rate_limited'; message: string }
 
-/** Minutes until the given key may try again, or 0 when it is not limited. */
-async function minutesLocked(db: Kysely<any>, key: 'account' | 'address', value: string, limit: number): Promise<number> {
-  const column = key === 'account' ? sql`lower(target)` : sql`client_ip`
-  const row = await db
+const recentFailures = (db: Kysely<any>, limits: LoginLimits) =>
+  db
     .selectFrom('audit_log')
-    .select(sql<Date | null>`(array_agg(at order by at desc))[${limit}]`.as('kth'))
     .where('action', '=', 'auth.login')
     .where('result', '=', 'failed')
-    .where(column, '=', key === 'account' ? value.toLowerCase() : value)
-    .where('at', '>', sql<Date>`now() - make_interval(mins => ${LOGIN_LIMITS.windowMinutes})`)
-    // A successful sign-in clears the account's earlier failures (not the address's).
-    .$if(key === 'account', (qb) =>
-      qb.where(
-        'at',
-        '>',
-        sql<Date>`coalesce((select max(ok.at) from audit_log ok
-          where ok.action = 'auth.login' and ok.result = 'ok' and lower(ok.target) = ${value.toLowerCase()}), '-infinity')`,
-      ),
-    )
+    .where('at', '>', sql<Date>`now() - make_interval(mins => ${limits.windowMinutes})`)
+
+/** Seconds until the address may try again (its `perAddress`-th newest failure leaves the window), or 0. */
+async function addressWait(db: Kysely<any>, clientIp: string, limits: LoginLimits): Promise<number> {
+  const row = await recentFailures(db, limits)
+    .select(sql<number | null>`extract(epoch from (array_agg(at order by at desc))[${limits.perAddress}] - now())`.as('kth'))
+    .where('client_ip', '=', clientIp)
     .executeTakeFirst()
-  if (!row?.kth) return 0
-  const releaseAt = new Date(row.kth).getTime() + LOGIN_LIMITS.windowMinutes * 60_000
-  return Math.max(1, Math.ceil((releaseAt - Date.now()) / 60_000))
+  if (row?.kth === null || row?.kth === undefined) return 0
+  return Math.max(1, Math.ceil(Number(row.kth) + limits.windowMinutes * 60))
+}
+
+/** The wait before an account's next try (0 when not slowed down) and whether this address failed on it. */
+async function accountWait(
+  db: Kysely<any>,
+  email: string,
+  clientIp: string | null,
+  limits: LoginLimits,
+): Promise<{ seconds: number; addressFailed: boolean }> {
+  const account = email.toLowerCase()
+  const row = await recentFailures(db, limits)
+    .select([
+      sql<string>`count(*)`.as('failures'),
+      sql<number | null>`extract(epoch from now() - max(at))`.as('since_last'),
+      sql<boolean | null>`bool_or(client_ip is not distinct from ${clientIp})`.as('address_failed'),
+    ])
+    .where(sql`lower(target)`, '=', account)
+    // A successful sign-in clears the account's earlier failures (not the address's).
+    .where(
+      'at',
+      '>',
+      sql<Date>`coalesce((select max(ok.at) from audit_log ok
+        where ok.action = 'auth.login' and ok.result = 'ok' and lower(ok.target) = ${account}), '-infinity')`,
+    )
+    .executeTakeFirstOrThrow()
+  const failures = Number(row.failures)
+  // Without a known address every try counts as coming from a failing one.
+  const addressFailed = clientIp === null ? failures > 0 : row.address_failed === true
+  if (failures < limits.perAccount || row.since_last === null) return { seconds: 0, addressFailed }
+  const delay = Math.min(limits.firstDelaySeconds * 2 ** (failures - limits.perAccount), limits.maxDelaySeconds)
+  return { seconds: Math.max(0, Math.ceil(delay - Number(row.since_last))), addressFailed }
+}
+
+function waitText(seconds: number): string {
+  if (seconds < 120) return `${seconds} second${seconds === 1 ? '' : 's'}`
+  const minutes = Math.ceil(seconds / 60)
+  return `${minutes} minutes`
 }
 
 /**
@@ -44,6 +88,7 @@ async function minutesLocked(db: Kysely<any>, key: 'account' | 'address', value:
 export async function attemptLogin(
   db: Kysely<any>,
   input: { email: string; password: string; clientIp: string | null },
+  limits: LoginLimits = LOGIN_LIMITS,
 ): Promise<LoginOutcome> {
   const started = Date.now()
   const email = input.email.trim().slice(0, 320)
@@ -60,13 +105,13 @@ export async function attemptLogin(
       clientIp: input.clientIp,
     })
 
-  const waits = await Promise.all([
-    minutesLocked(db, 'account', email, LOGIN_LIMITS.perAccount),
-    input.clientIp ? minutesLocked(db, 'address', input.clientIp, LOGIN_LIMITS.perAddress) : 0,
+  const [byAddress, byAccount] = await Promise.all([
+    input.clientIp ? addressWait(db, input.clientIp, limits) : 0,
+    accountWait(db, email, input.clientIp, limits),
   ])
-  const wait = Math.max(...waits)
+  const wait = Math.max(byAddress, byAccount.addressFailed ? byAccount.seconds : 0)
   if (wait > 0) {
-    const message = `Too many failed logins. Try again in ${wait} minute${wait === 1 ? '' : 's'}.`
+    const message = `Too many failed logins. Try again in ${waitText(wait)}.`
     await audit('denied', 'rate_limited', message)
     return { ok: false, code: 'rate_limited', message }
   }

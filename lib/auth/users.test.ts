@@ -4,6 +4,7 @@ import { verifyPassword } from './passwords'
 import {
   countActiveAdmins,
   createUser,
+  endSessions,
   findUserByEmailWithHash,
   findUserById,
   listUsers,
@@ -138,6 +139,16 @@ describe('sessions end on disable and password reset', () => {
     expect(hash.startsWith('$argon2id$')).toBe(true)
     expect(await verifyPassword(hash, 'brand-new-password-42')).toBe(true)
     expect(await verifyPassword(hash, 'viewer-password-123')).toBe(false)
+  })
+
+  it('endSessions (sign-out) bumps session_version once, for the current version only', async () => {
+    const user = await createUser(state.db, { email: 'signs-out@test.local', role: 'viewer', password: 'signs-out-pass' })
+    expect(await endSessions(state.db, user.id, user.sessionVersion)).toBe(true)
+    expect((await findUserById(state.db, user.id))?.sessionVersion).toBe(user.sessionVersion + 1)
+    // The same (now stale) token signing out again, or a bad id, changes nothing.
+    expect(await endSessions(state.db, user.id, user.sessionVersion)).toBe(false)
+    expect(await endSessions(state.db, 'not-a-uuid', 1)).toBe(false)
+    expect((await findUserById(state.db, user.id))?.sessionVersion).toBe(user.sessionVersion + 1)
   })
 
   it('an unknown user is not_found', async () => {

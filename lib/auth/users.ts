@@ -154,6 +154,21 @@ export async function resetPassword(db: Kysely<any>, id: string, password: strin
   return changeUser(db, id, { password_hash: passwordHash, session_version: sql`session_version + 1` }, () => false)
 }
 
+/**
+ * Sign-out: ends every session of the user that carries this session version (a copied cookie
+ * included), as disabling or a password reset does. A stale version changes nothing.
+ */
+export async function endSessions(db: Kysely<any>, id: string, sessionVersion: number): Promise<boolean> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return false
+  const result = await db
+    .updateTable('app_user')
+    .set({ session_version: sql`session_version + 1`, updated_at: sql`now()` })
+    .where('id', '=', id)
+    .where('session_version', '=', sessionVersion)
+    .executeTakeFirst()
+  return Number(result.numUpdatedRows) > 0
+}
+
 export async function recordLogin(db: Kysely<any>, id: string): Promise<void> {
   await db.updateTable('app_user').set({ last_login_at: sql`now()` }).where('id', '=', id).execute()
 }

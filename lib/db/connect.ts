@@ -38,8 +38,34 @@ export function createPool(url: string, opts: ConnectOptions = {}): pg.Pool {
   return pool
 }
 
+// Where each Kysely instance made here connects, so that code given one can open a session of
+// its own there (a session-level advisory lock must not sit on a pooled connection). Kept on
+// globalThis: a Next server may load this module more than once (one copy per bundle layer),
+// while the pools themselves are shared.
+const registry = globalThis as unknown as { __dbadminSessionTargets?: WeakMap<object, { url: string; applicationName: string }> }
+const urls = (registry.__dbadminSessionTargets ??= new WeakMap())
+
 export function createDb<DB = any>(url: string, opts: ConnectOptions = {}): Kysely<DB> {
-  return new Kysely<DB>({ dialect: new PostgresDialect({ pool: createPool(url, opts) }) })
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: createPool(url, opts) }) })
+  urls.set(db, { url, applicationName: opts.applicationName ?? 'dor-db-admin' })
+  return db
+}
+
+/**
+ * A new session, outside the pool, to the database `db` (made by createDb) connects to. The
+ * caller ends it; `onError` hears of its loss (a server restart, a terminated backend).
+ */
+export async function openSession(db: Kysely<any>, opts: { applicationName?: string; onError?: (e: Error) => void } = {}): Promise<pg.Client> {
+  const where = urls.get(db)
+  if (!where) throw new Error('openSession needs a Kysely instance made by createDb (not a transaction)')
+  const client = new pg.Client({
+    connectionString: where.url,
+    application_name: (opts.applicationName ?? where.applicationName).slice(0, 63),
+    connectionTimeoutMillis: 5_000,
+  })
+  client.on('error', (e) => opts.onError?.(e))
+  await client.connect()
+  return client
 }
 
 /** Host, port and database of a URL, without the password, for display and logs. */

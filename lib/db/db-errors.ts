@@ -15,9 +15,12 @@ export function describeDbError(e: unknown): string {
   return (err?.code ? `${err.code}: ` : '') + message.slice(0, 200)
 }
 
+/** Replaced by the table and the blocking session where they are known (lib/migrations/lock-wait.ts). */
+export const LOCK_TIMEOUT_ADVICE =
+  'It waited longer than lock_timeout for a lock another session holds on the same table. Nothing was changed; find the blocking session (pg_stat_activity) and try again.'
+
 const ADVICE: Record<string, string> = {
-  '55P03':
-    'It waited longer than lock_timeout for a lock another session holds on the same table. Nothing was changed; find the blocking session (pg_stat_activity) and try again.',
+  '55P03': LOCK_TIMEOUT_ADVICE,
   '57014': 'It ran longer than statement_timeout and was cancelled. Nothing was changed.',
 }
 
@@ -35,4 +38,56 @@ export function fullDbError(e: unknown): string {
   if (err?.position) parts.push(`Position: ${err.position}`)
   if (err?.code && ADVICE[err.code]) parts.push(ADVICE[err.code])
   return parts.join('\n').replace(/postgres(ql)?:\/\/\S+/g, '[url]')
+}
+
+/** Words after which PostgreSQL quotes a name, not a value: `relation "x"`, `constraint "c"`, `near "SELECT"`. */
+const NAME_BEFORE_QUOTE =
+  /\b(relation|enum|column|columns|constraint|table|type|index|schema|database|role|sequence|encoding|function|view|trigger|extension|operator|collation|domain|attribute|tablespace|savepoint|cursor|parameter|policy|rule|statistics|server|publication|subscription|near|of|on|migration|check|file)\s+$/i
+
+/**
+ * An error text with the row values PostgreSQL quotes in it replaced by …, for people who may not
+ * see masked data: `invalid input syntax for type integer: "SECRET"`, `value "…" is out of range`,
+ * `Key (email)=(…) already exists`, `Failing row contains (…)`, `Token "…" is invalid`, `JSON data,
+ * line 1: …`. Quoted names (relation, column, constraint, …) stay. Values may hold quotes and line
+ * breaks: a quoted value ends at a quote followed by the end of a line, a full stop or the words
+ * PostgreSQL writes after one (` is `, ` for `), or else runs to the end of the text.
+ */
+export function withoutRowValues(text: string): string {
+  let out = ''
+  let i = 0
+  while (i < text.length) {
+    const q = text.indexOf('"', i)
+    if (q < 0) {
+      out += text.slice(i)
+      break
+    }
+    out += text.slice(i, q)
+    const lineEnd = text.indexOf('\n', q)
+    const next = text.indexOf('"', q + 1)
+    if (NAME_BEFORE_QUOTE.test(out.slice(-40)) && next > q && (lineEnd < 0 || next < lineEnd)) {
+      out += text.slice(q, next + 1)
+      i = next + 1
+      continue
+    }
+    VALUE_END.lastIndex = q + 1
+    const close = VALUE_END.exec(text)
+    out += '"…"'
+    i = close ? close.index + 1 : text.length
+  }
+  return out
+    .replace(/\b(Key \([^\n]*?\))=\([^\n]*?\)(?= is | already exists| conflicts with|\.|$)/gm, '$1=(…)')
+    .replace(/\bFailing row contains \([^\n]*/g, 'Failing row contains (…).')
+    .replace(/\bJSON data, line (\d+): [^\n]*/g, 'JSON data, line $1: …')
+}
+
+/** A quote that closes a quoted value in a PostgreSQL message. */
+const VALUE_END = /"(?=$|\n|\.|,| is | for | at )/g
+
+/** A copy of `value` with withoutRowValues applied to every string under a key named `error`. */
+export function hideRowValuesInErrors<T>(value: T): T {
+  if (Array.isArray(value)) return value.map((v) => hideRowValuesInErrors(v)) as T
+  if (value === null || typeof value !== 'object' || value instanceof Date) return value
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(value)) out[k] = k === 'error' && typeof v === 'string' ? withoutRowValues(v) : hideRowValuesInErrors(v)
+  return out as T
 }

@@ -2,9 +2,10 @@ import 'server-only'
 import type { Kysely } from 'kysely'
 import { serverEnv } from '../runtime/server-env'
 import { type ConnectOptions, createDb } from './connect'
+import { type RestrictedReader, restrictedReader } from './reader-login'
 
 // Kept on globalThis so that dev-mode module reloads do not open a new pool each time.
-const pools = globalThis as unknown as { __dbadminPools?: Map<string, Kysely<any>> }
+const pools = globalThis as unknown as { __dbadminPools?: Map<string, Kysely<any>>; __dbadminRuleReader?: RestrictedReader }
 
 function pool(name: string, url: string, opts: ConnectOptions): Kysely<any> {
   pools.__dbadminPools ??= new Map()
@@ -43,9 +44,26 @@ export function integrityTargetDb(): Kysely<any> {
   })
 }
 
+/**
+ * Where admins' own rules (and other user-written SQL) run: RULE_READER_DATABASE_URL, or a
+ * read-only role the dashboard creates on the target. Each use opens and closes a session of its
+ * own, so there is no pool; what is kept is the login.
+ */
+export function ruleReader(): RestrictedReader {
+  const env = serverEnv()
+  pools.__dbadminRuleReader ??= restrictedReader({
+    configuredUrl: env.ruleReaderUrl ?? undefined,
+    target: integrityTargetDb(),
+    targetUrl: env.targetUrl,
+    state: stateDb(),
+  })
+  return pools.__dbadminRuleReader
+}
+
 /** Closes every pool opened here (tests; a server ends with its process). */
 export async function closeServerDbs(): Promise<void> {
   const open = [...(pools.__dbadminPools?.values() ?? [])]
+  pools.__dbadminRuleReader = undefined
   pools.__dbadminPools?.clear()
   await Promise.all(open.map((db) => db.destroy()))
 }

@@ -1,5 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { dorShape } from '../../bench/bare-dor-schema'
 import { dorSeedCounts, seedDor } from '../../bench/seed-dor'
 import { dorMigrations, dorMigrator } from '../../migrations/index'
 import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
@@ -168,5 +169,26 @@ describe('seedDor', () => {
     }
     const pending = (await dorMigrator(fresh.db).getMigrations()).filter((m) => !m.executedAt)
     expect(pending).toHaveLength(0)
+  })
+
+  it('builds the bare shape by hand: the same rows, primary keys and foreign keys to "user" only', async () => {
+    const bare = await freshDatabase('dor_bare')
+    try {
+      expect(await seedDor(bare.db, 1, () => {}, 'bare')).toEqual(dorSeedCounts(1))
+      expect(await dorShape(bare.db)).toBe('bare')
+      expect(await dorShape(fresh.db)).toBe('migrations')
+      const { rows: indexes } = await sql<{ name: string }>`
+        select indexname as name from pg_indexes where schemaname = 'public' order by 1`.execute(bare.db)
+      expect(indexes.map((i) => i.name)).toEqual(['agenda_item_pkey', 'fileupload_pkey', 'meeting_pkey', 'registration_request_pkey', 'user_pkey'])
+      const { rows: fks } = await sql<{ fk: string }>`
+        select conrelid::regclass::text || ' -> ' || confrelid::regclass::text as fk from pg_constraint where contype = 'f' order by 1`.execute(bare.db)
+      expect(fks.map((f) => f.fk)).toEqual(['agenda_item -> "user"', 'fileupload -> "user"', 'meeting -> "user"', 'registration_request -> "user"'])
+      expect(await count(bare.db, orphanAgendaItems)).toBe(10)
+      expect(await count(bare.db, orphanFileUploads)).toBe(2)
+      const { rows: migrated } = await sql<{ t: string | null }>`select to_regclass('kysely_migration')::text as t`.execute(bare.db)
+      expect(migrated[0].t).toBeNull()
+    } finally {
+      await bare.drop()
+    }
   })
 })

@@ -28,6 +28,11 @@ export interface ClusterOptions {
   whenRunning: 'adopt' | 'share'
   /** Server log lines; default: appended to PGDATA/../postgres.log. */
   onLog?: (line: string) => void
+  /**
+   * Settings passed as `-c name=value` after the defaults, which they override: benchmarks and
+   * tests that need another max_connections or no preloaded libraries. Not for the app's cluster.
+   */
+  settings?: Record<string, string>
 }
 
 const USER = 'postgres'
@@ -96,6 +101,7 @@ export async function startCluster(opts: ClusterOptions): Promise<EmbeddedCluste
       '-c', 'listen_addresses=127.0.0.1',
       '-c', 'unix_socket_directories=',
       '-c', 'max_connections=100',
+      ...Object.entries(opts.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
     ],
     onLog: log,
     onError: log,

@@ -93,7 +93,7 @@ describe('odd names', () => {
     const file = path.join(dir, 'delete.jsonl')
     const progress: number[] = []
     const r = await fixOrphans(target.db, rel, { mode: 'delete', file, batchSize: 2, onProgress: (p) => void (p.phase === 'changing' && progress.push(p.changed)) })
-    expect(r).toEqual({ saved: 3, changed: 3, total: 3, cancelled: false, file })
+    expect(r).toEqual({ saved: 3, changed: 3, total: 3, cancelled: false, file, phaseMs: expect.any(Object) })
     expect(progress).toEqual([0, 2, 3])
     const saved = fs.readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l).row)
     expect(saved).toEqual(before.slice(3, 6))
@@ -118,7 +118,7 @@ describe('odd names', () => {
       isCancelled: () => batches >= 2,
       onProgress: (p) => void (p.phase === 'changing' && batches++),
     })
-    expect(r).toEqual({ saved: 3, changed: 2, total: 3, cancelled: true, file })
+    expect(r).toEqual({ saved: 3, changed: 2, total: 3, cancelled: true, file, phaseMs: expect.any(Object) })
     expect(fs.readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(3)
     expect(await countOrphans(target.db, rel)).toBe(1)
     // Only the two rows the cancelled fix changed are put back.

@@ -56,9 +56,12 @@ describe('relations to check', () => {
     const rel = { schema: 'public', table: 'player', columns: ['team_code'], refSchema: 'public', refTable: 'team', refColumns: ['code'] }
     const save = (change: Partial<typeof rel>) =>
       saveSoftRelation(target.db, state.db, { ...rel, ...change, status: 'accepted', origin: 'manual', by: 'admin@test.local' })
-    await expect(save({ table: 'nope' })).rejects.toThrow(new RelationRuleError('There is no table public.nope.'))
-    await expect(save({ refSchema: 'other' })).rejects.toThrow('There is no table other.team.')
-    await expect(save({ columns: ['team_kode', 'nick'], refColumns: ['code', 'name'] })).rejects.toThrow('public.player has no column team_kode.')
+    // Each refusal names the form field it is about, for the page to show it there.
+    await expect(save({ table: 'nope' })).rejects.toThrow(new RelationRuleError('There is no table public.nope.', 'table'))
+    await expect(save({ refSchema: 'other' })).rejects.toThrow(new RelationRuleError('There is no table other.team.', 'refTable'))
+    await expect(save({ columns: ['team_kode', 'nick'], refColumns: ['code', 'name'] })).rejects.toThrow(
+      new RelationRuleError('public.player has no column team_kode.', 'columns'),
+    )
     await expect(save({ refColumns: ['kode'] })).rejects.toThrow('public.team has no column kode.')
     await expect(save({ refColumns: ['name'] })).rejects.toThrow(
       'public.team(name) is not a primary key or unique: a reference must point at a key.',

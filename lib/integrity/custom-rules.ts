@@ -1,4 +1,6 @@
-import { CompiledQuery, type Kysely, sql } from 'kysely'
+import { type Kysely, sql } from 'kysely'
+import type { RestrictedReader } from '../db/reader-login'
+import { cutErrorMessage, ReaderError, ReaderQueryError } from '../db/restricted-reader'
 import { type Finding, finding } from './findings'
 
 export interface CustomRule {
@@ -9,11 +11,43 @@ export interface CustomRule {
   enabled: boolean
   updatedBy: string
   updatedAt: Date
+  /** Why the dashboard disabled it, when it did. */
+  disabledNote: string | null
+  /** The RULE_VALIDATION it last passed (0: saved before rules ran as a read-only role). */
+  validation: number
 }
 
 export const RULE_LIMITS = { maxQueryLength: 20_000, sampleRows: 20 } as const
 
-export class RuleQueryError extends Error {}
+/**
+ * Raised when the way rules run gets stricter, so that saved rules pass once more under it.
+ * 1: one statement, on a read-only role of its own (issue 10).
+ */
+export const RULE_VALIDATION = 1
+
+/** PostgreSQL refused or failed the rule's query; the message is cut to its first line, 300 characters. */
+export class RuleQueryError extends Error {
+  constructor(
+    message: string,
+    /** PostgreSQL's SQLSTATE, when the server answered. */
+    readonly code?: string,
+  ) {
+    super(message)
+  }
+}
+
+/**
+ * Whether a failure says something about the rule rather than the server or the connection: a
+ * lost connection, a shutdown, a full disk or a deadlock must not disable a saved rule.
+ */
+function rulesFault(e: RuleQueryError): boolean {
+  if (e.code === REFUSED_HERE) return true
+  if (!e.code) return false
+  return !/^(08|40|53|54|55|57P|58|XX)/.test(e.code)
+}
+
+/** The code of a rule refused before it reached the server. */
+const REFUSED_HERE = 'dbadmin'
 
 function toRule(r: any): CustomRule {
   return {
@@ -24,54 +58,69 @@ function toRule(r: any): CustomRule {
     enabled: r.enabled,
     updatedBy: r.updated_by,
     updatedAt: r.updated_at,
+    disabledNote: r.disabled_note ?? null,
+    validation: Number(r.validation ?? 0),
   }
 }
 
-export async function listCustomRules(state: Kysely<any>): Promise<CustomRule[]> {
-  return (await state.selectFrom('integrity_rule').selectAll().orderBy('name').execute()).map(toRule)
+/** The rules of one target (its identity key): a rule queries that database's tables. */
+export async function listCustomRules(state: Kysely<any>, targetKey: string): Promise<CustomRule[]> {
+  return (await state.selectFrom('integrity_rule').selectAll().where('target_key', '=', targetKey).orderBy('name').execute()).map(toRule)
 }
 
 /**
- * An admin's rule is a SELECT returning the violating rows. It runs as a subquery (so it can only
- * be one query, never a second statement), in a READ ONLY transaction with a statement timeout,
- * and PostgreSQL counts its rows: nothing is pulled into Node but a few samples.
+ * Counts the rows and samples a few in one statement, so that the text runs once. The text sits
+ * between two lines of its own: a trailing comment cannot swallow the closing parenthesis, and
+ * anything else that breaks out of it still leaves one statement, which is all the extended
+ * protocol accepts. `$1` (the sample size) makes pg use that protocol.
+ */
+function ruleStatement(text: string): string {
+  return `select count(*) as n,
+  coalesce(jsonb_agg(dbadmin_rule.sampled) filter (where dbadmin_rule.sampled is not null), '[]'::jsonb) as sample
+from (
+  select case when row_number() over () <= $1 then to_jsonb(dbadmin_violation.*) end as sampled
+  from (
+${text}
+  ) as dbadmin_violation
+) as dbadmin_rule`
+}
+
+/**
+ * An admin's rule is a SELECT returning the violating rows. It runs as one statement on the
+ * restricted reader (lib/db/restricted-reader.ts): its own read-only role, a READ ONLY transaction
+ * that is rolled back, the check timeout, a session closed afterwards. PostgreSQL counts the rows;
+ * nothing is pulled into Node but a few samples.
  */
 export async function runRuleQuery(
-  db: Kysely<any>,
+  reader: RestrictedReader,
   query: string,
   timeoutMs: number,
 ): Promise<{ count: number; sample: Record<string, unknown>[] }> {
   const text = query.trim().replace(/;\s*$/, '')
-  if (!text) throw new RuleQueryError('The rule has no query.')
-  if (text.length > RULE_LIMITS.maxQueryLength) throw new RuleQueryError(`The query is longer than ${RULE_LIMITS.maxQueryLength} characters.`)
-  return db
-    .transaction()
-    .setAccessMode('read only')
-    .execute(async (trx) => {
-      await sql`select set_config('statement_timeout', ${String(timeoutMs)}, true)`.execute(trx)
-      try {
-        // The admin's text is the feature itself: it is wrapped, never interpolated with anything else.
-        const counted = await trx.executeQuery<{ n: string }>(
-          CompiledQuery.raw(`select count(*)::text as n from (\n${text}\n) as violations`),
-        )
-        const sample = await trx.executeQuery<{ row: Record<string, unknown> }>(
-          CompiledQuery.raw(`select to_jsonb(violations) as row from (\n${text}\n) as violations limit ${RULE_LIMITS.sampleRows}`),
-        )
-        return { count: Number(counted.rows[0].n), sample: sample.rows.map((r) => r.row) }
-      } catch (e) {
-        throw new RuleQueryError((e as Error).message)
-      }
-    })
+  if (!text) throw new RuleQueryError('The rule has no query.', REFUSED_HERE)
+  if (text.length > RULE_LIMITS.maxQueryLength) {
+    throw new RuleQueryError(`The query is longer than ${RULE_LIMITS.maxQueryLength} characters.`, REFUSED_HERE)
+  }
+  return reader.session({ statementTimeoutMs: timeoutMs, applicationName: 'dbadmin custom rule' }, async (session) => {
+    try {
+      const [row] = await session.query<{ n: number; sample: Record<string, unknown>[] }>(ruleStatement(text), [RULE_LIMITS.sampleRows])
+      return { count: Number(row.n), sample: row.sample }
+    } catch (e) {
+      if (e instanceof ReaderQueryError) throw new RuleQueryError(e.message, e.code)
+      throw e
+    }
+  })
 }
 
 /** Saves a rule after running it once, so that a broken query is refused with PostgreSQL's message. */
 export async function saveCustomRule(
-  target: Kysely<any>,
+  reader: RestrictedReader,
   state: Kysely<any>,
-  input: { id?: number; name: string; description?: string; query: string; enabled: boolean; by: string },
+  input: { id?: number; name: string; description?: string; query: string; enabled: boolean; by: string; targetKey: string },
   timeoutMs: number,
 ): Promise<{ rule: CustomRule; count: number }> {
-  const tried = await runRuleQuery(target, input.query, timeoutMs)
+  const tried = await runRuleQuery(reader, input.query, timeoutMs)
+  const targetKey = input.targetKey
   const values = {
     name: input.name.trim(),
     description: input.description?.trim() || null,
@@ -79,11 +128,13 @@ export async function saveCustomRule(
     enabled: input.enabled,
     updated_by: input.by,
     updated_at: sql`now()`,
+    validation: RULE_VALIDATION,
+    disabled_note: null,
   }
   try {
     const row = input.id
-      ? await state.updateTable('integrity_rule').set(values).where('id', '=', input.id).returningAll().executeTakeFirst()
-      : await state.insertInto('integrity_rule').values(values).returningAll().executeTakeFirst()
+      ? await state.updateTable('integrity_rule').set(values).where('id', '=', input.id).where('target_key', '=', targetKey).returningAll().executeTakeFirst()
+      : await state.insertInto('integrity_rule').values({ ...values, target_key: targetKey }).returningAll().executeTakeFirst()
     if (!row) throw new RuleQueryError(`There is no rule #${input.id}.`)
     return { rule: toRule(row), count: tried.count }
   } catch (e) {
@@ -92,18 +143,31 @@ export async function saveCustomRule(
   }
 }
 
-export async function deleteCustomRule(state: Kysely<any>, id: number): Promise<boolean> {
-  const r = await state.deleteFrom('integrity_rule').where('id', '=', id).executeTakeFirst()
+export async function deleteCustomRule(state: Kysely<any>, id: number, targetKey: string): Promise<boolean> {
+  const r = await state.deleteFrom('integrity_rule').where('id', '=', id).where('target_key', '=', targetKey).executeTakeFirst()
   return Number(r.numDeletedRows) > 0
 }
 
-export async function customRuleFindings(target: Kysely<any>, state: Kysely<any>, timeoutMs: number): Promise<Finding[]> {
+/** Disables a rule saved before rules ran as a read-only role, when it does not run as one. */
+async function disableRule(state: Kysely<any>, id: number, note: string): Promise<void> {
+  await state.updateTable('integrity_rule').set({ enabled: false, disabled_note: note }).where('id', '=', id).execute()
+}
+
+/**
+ * Runs every enabled rule. A rule saved before rules ran as a read-only role is re-checked once
+ * here: passing marks it, failing disables it with a note the Integrity page shows. A reader that
+ * cannot be used is not the rule's fault and disables nothing.
+ */
+export async function customRuleFindings(reader: RestrictedReader, state: Kysely<any>, targetKey: string, timeoutMs: number): Promise<Finding[]> {
   const out: Finding[] = []
-  for (const rule of (await listCustomRules(state)).filter((r) => r.enabled)) {
+  for (const rule of (await listCustomRules(state, targetKey)).filter((r) => r.enabled)) {
     const started = Date.now()
     const base = { check: 'rule' as const, key: `custom_rule:${rule.id}`, title: rule.name, detail: { custom: true, ruleId: rule.id } }
     try {
-      const { count, sample } = await runRuleQuery(target, rule.query, timeoutMs)
+      const { count, sample } = await runRuleQuery(reader, rule.query, timeoutMs)
+      if (rule.validation < RULE_VALIDATION) {
+        await state.updateTable('integrity_rule').set({ validation: RULE_VALIDATION }).where('id', '=', rule.id).execute()
+      }
       out.push(
         finding({
           ...base,
@@ -114,7 +178,12 @@ export async function customRuleFindings(target: Kysely<any>, state: Kysely<any>
         }),
       )
     } catch (e) {
-      out.push(finding({ ...base, count: null, error: (e as Error).message, durationMs: Date.now() - started }))
+      let error = e instanceof RuleQueryError || e instanceof ReaderError ? e.message : cutErrorMessage((e as Error)?.message ?? String(e))
+      if (e instanceof RuleQueryError && rulesFault(e) && rule.validation < RULE_VALIDATION) {
+        error = `Disabled: saved before rules ran as a read-only role, it does not run as one: ${e.message}`
+        await disableRule(state, rule.id, error)
+      }
+      out.push(finding({ ...base, count: null, error, durationMs: Date.now() - started }))
     }
   }
   return out

@@ -4,8 +4,14 @@ import { DOR_ENUMS } from './dor-enums'
 import type { EnumColumnSet } from './enum-sets'
 import { type Finding, finding } from './findings'
 
-/** A text column whose common values are mostly labels of one enum is treated as that enum. */
-export const ENUM_LIKE = { minLabelShare: 0.6, maxDistinct: 50 } as const
+/**
+ * A text column whose common values are mostly labels of one enum is treated as that enum. On
+ * tables under `directReadMaxRows` (by reltuples) the values are read from the table itself:
+ * statistics are missing there until ANALYZE, and PostgreSQL stores n_distinct as a fraction of
+ * the rows once distinct values pass 10 %, which hides the few spellings of a small user table.
+ * A never-analysed table is read when its heap is under `directReadMaxBytes`.
+ */
+export const ENUM_LIKE = { minLabelShare: 0.6, maxDistinct: 50, directReadMaxRows: 100_000, directReadMaxBytes: 64 * 1024 * 1024 } as const
 
 type EnumRow = Awaited<ReturnType<typeof queryEnums>>[number]
 
@@ -71,6 +77,43 @@ function caseDuplicateFindings(enums: EnumRow[]): Finding[] {
 
 type Column = { schema: string; table: string; column: string }
 
+/**
+ * Text columns (readable by this role) of ordinary tables small enough to read their values
+ * directly: under ENUM_LIKE.directReadMaxRows by reltuples, or never analysed (reltuples -1, or 0
+ * before PostgreSQL 14) with a heap under ENUM_LIKE.directReadMaxBytes.
+ */
+async function smallTextColumns(db: Kysely<any>): Promise<{ schema: string; table: string; columns: string[] }[]> {
+  const { rows } = await sql<{ schema: string; table: string; columns: string[] }>`
+    select n.nspname as schema, c.relname as table, array_agg(a.attname::text order by a.attnum) as columns
+    from pg_class c
+    join pg_namespace n on n.oid = c.relnamespace
+    join pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+    join pg_type t on t.oid = a.atttypid
+    where c.relkind = 'r' and t.typcategory = 'S' and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
+      and has_column_privilege(c.oid, a.attnum, 'SELECT')
+      and case when c.reltuples > 0 then c.reltuples < ${ENUM_LIKE.directReadMaxRows}
+               else pg_relation_size(c.oid) <= ${ENUM_LIKE.directReadMaxBytes} end
+    group by n.nspname, c.relname
+    order by 1, 2
+  `.execute(db)
+  return rows
+}
+
+/**
+ * Up to ENUM_LIKE.maxDistinct + 1 distinct non-NULL values of each column (one more tells "too
+ * many"), most frequent first, in one statement per table.
+ */
+async function distinctValues(db: Kysely<any>, schema: string, table: string, columns: string[]): Promise<Map<string, string[]>> {
+  const parts = columns.map(
+    (col, i) => sql`(select ${i}::int as col, ${sql.id(col)}::text as v from ${sql.id(schema, table)}
+      where ${sql.id(col)} is not null group by 2 order by count(*) desc, 2 limit ${ENUM_LIKE.maxDistinct + 1})`,
+  )
+  const { rows } = await sql<{ col: number; v: string }>`${sql.join(parts, sql` union all `)}`.execute(db)
+  const out = new Map<string, string[]>(columns.map((c) => [c, []]))
+  for (const r of rows) out.get(columns[r.col])!.push(r.v)
+  return out
+}
+
 /** Rows of a text column whose value is outside `values`, and the values off only by case. */
 async function columnValueFinding(db: Kysely<any>, col: Column, set: { label: string; values: string[] }): Promise<Finding> {
   const started = Date.now()
@@ -132,7 +175,61 @@ export async function enumValueFindings(db: Kysely<any>, enums: EnumRow[], decla
   }
   if (enums.length === 0) return out
   const labels = enums.map((e) => ({ e, lower: new Set(e.values.map((v) => v.toLowerCase())) }))
-  // Statistics, not scans: the most common values the planner keeps per column.
+  /** The enum most of these values are labels of, if any. */
+  const bestEnum = (values: string[]): EnumRow | null => {
+    let best: { e: EnumRow; share: number } | null = null
+    if (values.length === 0) return null
+    for (const { e, lower } of labels) {
+      const share = values.filter((v) => lower.has(v.toLowerCase())).length / values.length
+      if (share >= ENUM_LIKE.minLabelShare && (!best || share > best.share)) best = { e, share }
+    }
+    return best?.e ?? null
+  }
+  const check = async (col: Column, e: EnumRow) => {
+    const key = JSON.stringify([col.schema, col.table, col.column])
+    if (done.has(key)) return
+    done.add(key)
+    try {
+      const f = await columnValueFinding(db, col, { label: `enum ${e.name}`, values: e.values })
+      out.push({ ...f, detail: { ...f.detail, enum: `${e.schema}.${e.name}` } })
+    } catch (err) {
+      out.push(
+        finding({
+          check: 'enum_values',
+          key: `enum_values:${key}`,
+          title: `${col.table}.${col.column} used as enum ${e.name}`,
+          schema: col.schema,
+          table: col.table,
+          columns: [col.column],
+          count: null,
+          error: (err as Error).message,
+        }),
+      )
+    }
+  }
+
+  // Small or never-analysed tables: their distinct values, read from the table.
+  for (const t of await smallTextColumns(db)) {
+    const columns = t.columns.filter((c) => !done.has(JSON.stringify([t.schema, t.table, c])))
+    if (columns.length === 0) continue
+    let values: Map<string, string[]>
+    try {
+      values = await distinctValues(db, t.schema, t.table, columns)
+    } catch {
+      // Unreadable now (a lock, the timeout): statistics, below, are all there is for it.
+      continue
+    }
+    for (const column of columns) {
+      const vs = values.get(column) ?? []
+      if (vs.length > ENUM_LIKE.maxDistinct) continue
+      const e = bestEnum(vs)
+      if (e) await check({ schema: t.schema, table: t.table, column }, e)
+      // Decided from the data: statistics must not decide it again.
+      done.add(JSON.stringify([t.schema, t.table, column]))
+    }
+  }
+
+  // Larger tables: statistics, not scans: the most common values the planner keeps per column.
   const { rows } = await sql<{ schema: string; table: string; column: string; mcv: string[] | null }>`
     select s.schemaname as schema, s.tablename as table, s.attname as column, s.most_common_vals::text::text[] as mcv
     from pg_stats s
@@ -147,16 +244,8 @@ export async function enumValueFindings(db: Kysely<any>, enums: EnumRow[], decla
       and (s.n_distinct between 1 and ${ENUM_LIKE.maxDistinct} or s.n_distinct between -0.01 and 0)
   `.execute(db)
   for (const col of rows) {
-    if (done.has(JSON.stringify([col.schema, col.table, col.column]))) continue
-    const mcv = col.mcv ?? []
-    let best: { e: EnumRow; share: number } | null = null
-    for (const { e, lower } of labels) {
-      const share = mcv.filter((v) => lower.has(v.toLowerCase())).length / mcv.length
-      if (share >= ENUM_LIKE.minLabelShare && (!best || share > best.share)) best = { e, share }
-    }
-    if (!best) continue
-    const f = await columnValueFinding(db, col, { label: `enum ${best.e.name}`, values: best.e.values })
-    out.push({ ...f, detail: { ...f.detail, enum: `${best.e.schema}.${best.e.name}` } })
+    const e = bestEnum(col.mcv ?? [])
+    if (e) await check(col, e)
   }
   return out
 }

@@ -10,7 +10,15 @@ export interface EnumColumnSet {
   createdBy: string
 }
 
-export class EnumSetRuleError extends Error {}
+export class EnumSetRuleError extends Error {
+  /** The form field the error is about, if one. */
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message)
+  }
+}
 
 export async function listEnumSets(state: Kysely<any>): Promise<EnumColumnSet[]> {
   const rows = await state.selectFrom('enum_column_set').selectAll().orderBy('schema').orderBy('table').orderBy('column').execute()
@@ -31,7 +39,7 @@ export async function saveEnumSet(
   input: { schema: string; table: string; column: string; values: string[]; by: string },
 ): Promise<void> {
   const values = [...new Set(input.values)]
-  if (values.length === 0) throw new EnumSetRuleError('Give at least one value.')
+  if (values.length === 0) throw new EnumSetRuleError('Give at least one value.', 'values')
   const { rows } = await sql<{ category: string }>`
     select t.typcategory::text as category
     from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
@@ -39,8 +47,8 @@ export async function saveEnumSet(
     where n.nspname = ${input.schema} and c.relname = ${input.table} and a.attname = ${input.column}
       and a.attnum > 0 and not a.attisdropped and c.relkind in ('r', 'p')
   `.execute(target)
-  if (!rows[0]) throw new EnumSetRuleError(`There is no column ${input.column} in ${input.schema}.${input.table}.`)
-  if (rows[0].category !== 'S') throw new EnumSetRuleError(`${input.column} is not a text column; an enum column is checked by its type.`)
+  if (!rows[0]) throw new EnumSetRuleError(`There is no column ${input.column} in ${input.schema}.${input.table}.`, 'column')
+  if (rows[0].category !== 'S') throw new EnumSetRuleError(`${input.column} is not a text column; an enum column is checked by its type.`, 'column')
   await state
     .insertInto('enum_column_set')
     .values({ schema: input.schema, table: input.table, column: input.column, values, created_by: input.by })

@@ -7,6 +7,7 @@ import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
 import { lockTable } from '../../test/lock-table'
 import { freshStateDb } from '../../test/state-db'
 import { createDb } from '../db/connect'
+import { targetIdentity } from '../db/target-identity'
 import { buildDemoDatabase } from '../demo/prepare-demo'
 import { FixRuleError } from './fix-orphans'
 import { startFixJob, startRestoreJob } from './fix-job'
@@ -17,7 +18,7 @@ import { countOrphans } from './orphans'
 // cancelled through the state database, and restorable from their saved rows.
 let target: FreshDatabase
 let state: FreshDatabase
-let dbName: string
+let targetKey: string
 let locker: Kysely<any>
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fixjob-'))
 const agenda = { schema: 'public', table: 'agenda_item', columns: ['meeting_id'], refSchema: 'public', refTable: 'meeting', refColumns: ['id'] }
@@ -26,7 +27,7 @@ const by = 'admin@test.local'
 
 beforeAll(async () => {
   ;[target, state] = await Promise.all([freshDatabase('fixjob'), freshStateDb()])
-  dbName = target.url.split('/').pop()!
+  targetKey = (await targetIdentity(target.db)).key
   locker = createDb(target.url, { max: 1 })
   await buildDemoDatabase(target.db)
 })
@@ -87,7 +88,7 @@ describe('fix jobs', () => {
     try {
       id = await startFixJob(target.db, state.db, { relation: uploads, mode: 'set_null', file, total: 15, startedBy: by })
       await until(id, (j) => j.status === 'running')
-      expect((await activeFixJob(state.db, dbName))?.id).toBe(id)
+      expect((await activeFixJob(state.db, targetKey))?.id).toBe(id)
       const second = startFixJob(target.db, state.db, { relation: agenda, mode: 'delete', file: path.join(dir, 'x.jsonl'), total: 25, startedBy: 'other@test.local' })
       await expect(second).rejects.toBeInstanceOf(FixJobBusyError)
       await expect(second).rejects.toThrow(new RegExp(`^A fix is already running on this database \\(#${id} on public\\.fileupload, started by admin@test\\.local at .+ UTC\\)\\. Wait for it or cancel it\\.$`))
@@ -98,10 +99,10 @@ describe('fix jobs', () => {
     }
     expect(await until(id)).toMatchObject({ status: 'succeeded', saved: 15, changed: 15, total: 15 })
     expect(await countOrphans(target.db, uploads)).toBe(0)
-    const listed = await listFixJobs(state.db, { targetDatabase: dbName, relation: uploads })
+    const listed = await listFixJobs(state.db, { targetKey, relation: uploads })
     expect(listed.map((j) => j.id)).toEqual([id])
-    expect((await listFixJobs(state.db, { targetDatabase: dbName })).length).toBeGreaterThanOrEqual(3)
-    expect(await listFixJobs(state.db, { targetDatabase: 'elsewhere' })).toEqual([])
+    expect((await listFixJobs(state.db, { targetKey })).length).toBeGreaterThanOrEqual(3)
+    expect(await listFixJobs(state.db, { targetKey: 'elsewhere' })).toEqual([])
   })
 
   it('of two starts at the same moment, exactly one wins', async () => {
@@ -124,15 +125,18 @@ describe('fix jobs', () => {
     expect(await until(won)).toMatchObject({ status: 'succeeded', changed: 4 })
   })
 
-  it('a job whose process stopped beating shows as interrupted, no longer blocks, and can be restored', async () => {
+  it('a job whose process is gone (no session holds its lock) is recorded as interrupted, no longer blocks, and can be restored', async () => {
     const file = path.join(dir, 'uploads-again.jsonl')
     // Put the orphans back by hand (the previous test fixed them), then fix them again.
     await sql`update fileupload set agenda_item_id = 900000 + id where id in (select id from fileupload where agenda_item_id is null order by id limit 3)`.execute(target.db)
     const id = await startFixJob(target.db, state.db, { relation: uploads, mode: 'set_null', file, total: 3, startedBy: by })
     await until(id)
-    await sql`update integrity_fix set status = 'running', heartbeat_at = now() - interval '10 minutes' where id = ${id}`.execute(state.db)
-    expect(await getFixJob(state.db, id)).toMatchObject({ status: 'interrupted' })
-    expect(await activeFixJob(state.db, dbName)).toBeNull()
+    // As its row would be had its process died while changing rows: running, a fresh heartbeat, no lock.
+    await sql`update integrity_fix set status = 'running', finished_at = null, heartbeat_at = now() where id = ${id}`.execute(state.db)
+    expect(await getFixJob(state.db, id)).toMatchObject({ status: 'interrupted', finishedAt: expect.any(Date) })
+    // Its saved rows and manifest stay: they are complete, and the restore needs them.
+    expect(fs.existsSync(file)).toBe(true)
+    expect(await activeFixJob(state.db, targetKey)).toBeNull()
     // Nothing would read a cancel request any more: say it is not running.
     expect(await requestFixCancel(state.db, id)).toBe(false)
     const restoreId = await startRestoreJob(target.db, state.db, { fixId: id, startedBy: by })

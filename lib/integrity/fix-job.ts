@@ -1,7 +1,9 @@
 import fs from 'node:fs'
 import type { Kysely } from 'kysely'
-import { underStartLock } from '../jobs/start-lock'
-import { currentDatabase } from '../migrations/status'
+import { type TargetIdentity, targetIdentity } from '../db/target-identity'
+import { retried } from '../jobs/job-rows'
+import type { JobLiveness } from '../jobs/liveness'
+import { startLiveJob } from '../jobs/start-lock'
 import { countSavedRows, type FixMode, fixOrphans, FixRuleError, manifestPath, restoreFix } from './fix-orphans'
 import {
   activeFixJob,
@@ -13,7 +15,6 @@ import {
   getFixJob,
   markFixProgress,
 } from './fix-store'
-import { HEARTBEAT_STALE_SECONDS } from './run-store'
 import type { RelationRef } from './types'
 
 export interface FixJobOptions {
@@ -32,33 +33,39 @@ function jobError(e: unknown): string {
   return String(err?.message ?? e).replace(/postgres(ql)?:\/\/\S+/g, '[url]').slice(0, 1000)
 }
 
-/** Runs `work` with a heartbeat, and records how it ended: succeeded, cancelled or failed. */
-async function runJob(state: Kysely<any>, id: number, work: () => Promise<{ cancelled: boolean }>): Promise<FixJobStatus> {
-  // One batch can take longer than the staleness limit on a big table: beat meanwhile.
-  const beat = setInterval(() => void markFixProgress(state, id, {}).catch(() => {}), (HEARTBEAT_STALE_SECONDS * 1000) / 4)
-  beat.unref()
+/**
+ * Runs `work` while its liveness lock is held, and records how it ended: succeeded, cancelled or
+ * failed. The lock goes when the work ends, or with the process.
+ */
+async function runJob(state: Kysely<any>, id: number, liveness: JobLiveness, work: () => Promise<{ cancelled: boolean }>): Promise<FixJobStatus> {
   try {
     await markFixProgress(state, id, { status: 'running' })
     const { cancelled } = await work()
     const status = cancelled ? 'cancelled' : 'succeeded'
-    await markFixProgress(state, id, { status })
+    await retried(() => markFixProgress(state, id, { status }))
     return status
   } catch (e) {
-    await markFixProgress(state, id, { status: 'failed', error: jobError(e) }).catch(() => {})
+    await retried(() => markFixProgress(state, id, { status: 'failed', error: jobError(e) })).catch(() => {})
     return 'failed'
   } finally {
-    clearInterval(beat)
+    await liveness.release()
   }
 }
+
+/**
+ * Whether the job should stop at its next safe point: asked to, or its liveness session was lost
+ * (others then take it for dead and may start another).
+ */
+const shouldStop = (state: Kysely<any>, id: number, liveness: JobLiveness) => async () => liveness.lost || (await fixCancelRequested(state, id))
 
 /** Starts `execute` without waiting; a failing onDone must not become an unhandled rejection. */
 function detach(id: number, execute: Promise<FixJobStatus>, onDone: FixJobOptions['onDone']): void {
   void execute.then((status) => onDone?.(id, status)).catch((e: unknown) => console.error(`integrity fix #${id}: onDone failed:`, e))
 }
 
-async function startLocked(state: Kysely<any>, targetDatabase: string, create: (trx: Kysely<any>) => Promise<number>): Promise<number> {
-  return underStartLock(state, `dbadmin.integrity_fix:${targetDatabase}`, async (trx) => {
-    const active = await activeFixJob(trx, targetDatabase)
+async function startLocked(state: Kysely<any>, targetKey: string, create: (trx: Kysely<any>) => Promise<number>) {
+  return startLiveJob(state, 'integrity_fix', `dbadmin.integrity_fix:${targetKey}`, async (trx) => {
+    const active = await activeFixJob(trx, targetKey)
     if (active) throw new FixJobBusyError(active)
     return create(trx)
   })
@@ -75,15 +82,15 @@ export async function startFixJob(
   input: { relation: RelationRef; mode: FixMode; file: string; total: number; startedBy: string },
   opts: FixJobOptions = {},
 ): Promise<number> {
-  const targetDatabase = await currentDatabase(target)
-  const id = await startLocked(state, targetDatabase, (trx) => createFixJob(trx, { targetDatabase, kind: 'fix', ...input }))
-  const execute = runJob(state, id, () =>
+  const { key: targetKey, database: targetDatabase } = await targetIdentity(target)
+  const { id, liveness } = await startLocked(state, targetKey, (trx) => createFixJob(trx, { targetDatabase, targetKey, kind: 'fix', ...input }))
+  const execute = runJob(state, id, liveness, () =>
     fixOrphans(target, input.relation, {
       mode: input.mode,
       file: input.file,
       expected: input.total,
       batchSize: opts.batchSize,
-      isCancelled: () => fixCancelRequested(state, id),
+      isCancelled: shouldStop(state, id, liveness),
       onProgress: async (p) => {
         await markFixProgress(state, id, { phase: p.phase, total: p.total, saved: p.saved, changed: p.changed })
         await opts.onProgress?.({ id, phase: p.phase, changed: p.changed })
@@ -95,9 +102,11 @@ export async function startFixJob(
 }
 
 /** Why a fix cannot be restored from the page, or null when it can. */
-export function restoreRefusal(fix: FixJob, targetDatabase: string): string | null {
+export function restoreRefusal(fix: FixJob, target: TargetIdentity): string | null {
   if (fix.kind !== 'fix') return `#${fix.id} is a restore, not a fix.`
-  if (fix.targetDatabase !== targetDatabase) return `Fix #${fix.id} was made on database ${fix.targetDatabase}, not on ${targetDatabase}.`
+  if (fix.targetKey !== target.key) {
+    return `Fix #${fix.id} was made on database ${fix.targetDatabase}${fix.targetDatabase === target.database ? ' of another server' : ''}, not on ${target.database}.`
+  }
   if (fix.status === 'queued' || fix.status === 'running') return `Fix #${fix.id} is still running: cancel it first, or wait for it.`
   if (fix.restoredBy?.status === 'succeeded') return `Fix #${fix.id} was already restored by #${fix.restoredBy.id}.`
   if (fix.restoredBy?.status === 'queued' || fix.restoredBy?.status === 'running') return `Fix #${fix.id} is being restored by #${fix.restoredBy.id}.`
@@ -116,20 +125,21 @@ export async function startRestoreJob(
   input: { fixId: number; startedBy: string },
   opts: FixJobOptions = {},
 ): Promise<number> {
-  const targetDatabase = await currentDatabase(target)
+  const identity = await targetIdentity(target)
+  const { key: targetKey, database: targetDatabase } = identity
   const fix = await getFixJob(state, input.fixId)
   if (!fix) throw new FixRuleError(`There is no fix #${input.fixId}.`)
-  const refusal = restoreRefusal(fix, targetDatabase)
+  const refusal = restoreRefusal(fix, identity)
   if (refusal) throw new FixRuleError(refusal)
   const total = await countSavedRows(fix.file)
-  const id = await startLocked(state, targetDatabase, (trx) =>
-    createFixJob(trx, { targetDatabase, kind: 'restore', restoresFix: fix.id, relation: fix.relation, mode: fix.mode, file: fix.file, total, startedBy: input.startedBy }),
+  const { id, liveness } = await startLocked(state, targetKey, (trx) =>
+    createFixJob(trx, { targetDatabase, targetKey, kind: 'restore', restoresFix: fix.id, relation: fix.relation, mode: fix.mode, file: fix.file, total, startedBy: input.startedBy }),
   )
-  const execute = runJob(state, id, async () => {
+  const execute = runJob(state, id, liveness, async () => {
     await markFixProgress(state, id, { phase: 'restoring' })
     return restoreFix(target, fix.file, {
       batchSize: opts.batchSize,
-      isCancelled: () => fixCancelRequested(state, id),
+      isCancelled: shouldStop(state, id, liveness),
       onProgress: async (restored) => {
         await markFixProgress(state, id, { changed: restored })
         await opts.onProgress?.({ id, phase: 'restoring', changed: restored })

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
 import { buildDemoDatabase } from '../demo/prepare-demo'
-import { type FixProgress, fixOrphans, planFix, readFixManifest, restoreFix, restoreFixedRows } from './fix-orphans'
+import { type FixProgress, fixOrphans, manifestPath, planFix, readFixManifest, restoreFix, restoreFixedRows } from './fix-orphans'
 import { countOrphans } from './orphans'
 
 let target: FreshDatabase
@@ -82,6 +82,22 @@ describe('fixing orphans', () => {
     expect(r).toMatchObject({ cancelled: true, saved: 0, changed: 0 })
     expect(fs.existsSync(file)).toBe(false)
     expect(await countOrphans(target.db, agendaMeeting)).toBe(25)
+  })
+
+  it('saves rows and manifest 0600 in a 0700 directory', async () => {
+    const folder = path.join(dir, 'backups')
+    fs.mkdirSync(folder, { mode: 0o755 })
+    const umask = process.umask(0o022)
+    try {
+      const file = path.join(folder, 'uploads-private.jsonl')
+      await fixOrphans(target.db, uploadAgenda, { mode: 'set_null', file })
+      await restoreFix(target.db, file)
+      expect(fs.statSync(file).mode & 0o777).toBe(0o600)
+      expect(fs.statSync(manifestPath(file)).mode & 0o777).toBe(0o600)
+      expect(fs.statSync(folder).mode & 0o777).toBe(0o700)
+    } finally {
+      process.umask(umask)
+    }
   })
 
   it('never overwrites an existing saved-rows file', async () => {

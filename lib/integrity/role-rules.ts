@@ -7,7 +7,15 @@ export interface StoredRoleRule extends RoleOwnershipRule {
   createdBy: string
 }
 
-export class RoleRuleError extends Error {}
+export class RoleRuleError extends Error {
+  /** The form field the error is about, if one. */
+  constructor(
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message)
+  }
+}
 
 export async function listRoleRules(state: Kysely<any>): Promise<StoredRoleRule[]> {
   const rows = await state.selectFrom('role_rule').selectAll().orderBy('table').orderBy('column').execute()
@@ -29,7 +37,7 @@ export async function saveRoleRule(
   input: { table: string; column: string; what: string; allowed: string[]; by: string },
 ): Promise<void> {
   const allowed = [...new Set(input.allowed.map((a) => a.trim().toUpperCase()).filter(Boolean))]
-  if (allowed.length === 0) throw new RoleRuleError('Give at least one allowed role.')
+  if (allowed.length === 0) throw new RoleRuleError('Give at least one allowed role.', 'allowed')
   const { rows } = await sql<{ ok: boolean }>`
     select exists (
       select 1 from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
@@ -37,7 +45,7 @@ export async function saveRoleRule(
         and c.relkind in ('r', 'p') and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
     ) as ok
   `.execute(target)
-  if (!rows[0].ok) throw new RoleRuleError(`There is no table ${input.table} with a column ${input.column}.`)
+  if (!rows[0].ok) throw new RoleRuleError(`There is no table ${input.table} with a column ${input.column}.`, 'column')
   await state
     .insertInto('role_rule')
     .values({ table: input.table, column: input.column, what: input.what.trim(), allowed, created_by: input.by })

@@ -1,6 +1,9 @@
+import { targetIdentity } from '../db/target-identity'
 import type { Kysely } from 'kysely'
+import type { RestrictedReader } from '../db/reader-login'
 import { queryEnums } from '../schema/catalog-types-queries'
 import { notValidCheckFindings } from './check-constraints'
+import { ReaderError } from '../db/restricted-reader'
 import { customRuleFindings } from './custom-rules'
 import { dorRuleChecks } from './dor-rules'
 import { enumChecks } from './enum-checks'
@@ -88,6 +91,10 @@ function guarded(key: string, title: string, run: () => Promise<Finding[]>): Che
   }
 }
 
+const noReader: RestrictedReader = {
+  session: () => Promise.reject(new ReaderError('unavailable', 'This integrity run was started without a reader for custom rules.')),
+}
+
 /**
  * Every check of an integrity run, in report order: one step per relation (foreign keys, soft
  * relations, suggestions), then the catalog, constraint, enum, role and DoR rule checks.
@@ -95,7 +102,11 @@ function guarded(key: string, title: string, run: () => Promise<Finding[]>): Che
 export async function planChecks(
   target: Kysely<any>,
   state: Kysely<any>,
-  opts: { ruleTimeoutMs?: number } = {},
+  opts: {
+    ruleTimeoutMs?: number
+    /** Where admins' own rules run (lib/db/reader-login.ts); without it, enabled rules report that they cannot run. */
+    reader?: RestrictedReader
+  } = {},
 ): Promise<CheckStep[]> {
   const relations = await relationsToCheck(target, state)
   const tables = liveColumns(target)
@@ -109,7 +120,7 @@ export async function planChecks(
       return roleChecks(target, await tables, userrole?.values ?? [], await listRoleRules(state))
     }),
     guarded('dor_rules', 'DoR rules: scheduling, registrations, uploads', async () => dorRuleChecks(target, await tables)),
-    guarded('custom_rules', "Admins' own rules", () => customRuleFindings(target, state, opts.ruleTimeoutMs ?? 300_000)),
+    guarded('custom_rules', "Admins' own rules", async () => customRuleFindings(opts.reader ?? noReader, state, (await targetIdentity(target)).key, opts.ruleTimeoutMs ?? 300_000)),
   ]
 }
 

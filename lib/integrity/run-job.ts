@@ -1,6 +1,9 @@
 import type { Kysely } from 'kysely'
-import { underStartLock } from '../jobs/start-lock'
-import { currentDatabase } from '../migrations/status'
+import type { RestrictedReader } from '../db/reader-login'
+import { targetIdentity } from '../db/target-identity'
+import { retried } from '../jobs/job-rows'
+import type { JobLiveness } from '../jobs/liveness'
+import { startLiveJob } from '../jobs/start-lock'
 import type { Finding } from './findings'
 import { planChecks, runChecks } from './run-checks'
 import {
@@ -30,13 +33,18 @@ const CANCEL_CHECK_MS = 200
  * cost more than the checks), the cancel flag is read between steps at most every
  * CANCEL_CHECK_MS, and the page follows the run through these rows.
  */
-export async function executeIntegrityRun(target: Kysely<any>, state: Kysely<any>, runId: number): Promise<IntegrityRun['status']> {
+export async function executeIntegrityRun(
+  target: Kysely<any>,
+  state: Kysely<any>,
+  runId: number,
+  opts: { reader?: RestrictedReader; ruleTimeoutMs?: number; liveness?: JobLiveness } = {},
+): Promise<IntegrityRun['status']> {
+  const { liveness, ...ruleOpts } = opts
   const pending: Finding[] = []
   let cancelCheckedAt = 0
   let progress: { done?: number; current?: string | null } = {}
   let written = Promise.resolve()
-  // Writes are chained so that they never overlap or reorder; each also beats the heart, which
-  // keeps a run busy in one long check (up to INTEGRITY_CHECK_TIMEOUT_MS) from looking dead.
+  // Writes are chained so that they never overlap or reorder.
   let flushing = false
   const flush = () =>
     (written = written.catch(() => {}).then(async () => {
@@ -62,12 +70,15 @@ export async function executeIntegrityRun(target: Kysely<any>, state: Kysely<any
   timer.unref()
   try {
     await markProgress(state, runId, { status: 'running', current: 'planning' })
-    const steps = await planChecks(target, state)
-    await markProgress(state, runId, { total: steps.length, done: 0 })
+    const steps = await planChecks(target, state, ruleOpts)
+    // Planning is over: no step is under way until the first one starts.
+    await markProgress(state, runId, { total: steps.length, done: 0, current: null })
     const { cancelled } = await runChecks(steps, {
       beforeStep: async (i, step) => {
         // Quick steps come in thousands: read the flag at most every CANCEL_CHECK_MS, and always
         // before a step that follows a slow one (a cancel asked meanwhile stops the run there).
+        // A lost liveness session makes the run look dead to others: stop as if cancelled.
+        if (liveness?.lost) return true
         if (Date.now() - cancelCheckedAt >= CANCEL_CHECK_MS) {
           if (await cancelRequested(state, runId)) return true
           cancelCheckedAt = Date.now()
@@ -80,15 +91,15 @@ export async function executeIntegrityRun(target: Kysely<any>, state: Kysely<any
       },
     })
     clearInterval(timer)
-    await flush()
+    await retried(flush)
     const status = cancelled ? 'cancelled' : 'succeeded'
-    await markProgress(state, runId, { status, current: null })
+    await retried(() => markProgress(state, runId, { status, current: null }))
     return status
   } catch (e) {
     clearInterval(timer)
     // What was found before the failure is kept.
     await flush().catch(() => {})
-    await markProgress(state, runId, { status: 'failed', error: (e as Error).message, current: null }).catch(() => {})
+    await retried(() => markProgress(state, runId, { status: 'failed', error: (e as Error).message, current: null })).catch(() => {})
     return 'failed'
   } finally {
     clearInterval(timer)
@@ -102,17 +113,25 @@ export async function executeIntegrityRun(target: Kysely<any>, state: Kysely<any
 export async function startIntegrityRun(
   target: Kysely<any>,
   state: Kysely<any>,
-  by: { startedBy: string; trigger: IntegrityRun['trigger'] },
+  by: {
+    startedBy: string
+    trigger: IntegrityRun['trigger']
+    /** Where admins' own rules run (lib/db/reader-login.ts), and their statement timeout. */
+    reader?: RestrictedReader
+    ruleTimeoutMs?: number
+  },
   onDone?: (runId: number, status: IntegrityRun['status']) => Promise<void> | void,
 ): Promise<number> {
-  const targetDatabase = await currentDatabase(target)
-  const runId = await underStartLock(state, `dbadmin.integrity_run:${targetDatabase}`, async (trx) => {
-    const active = await activeIntegrityRun(trx, targetDatabase)
+  const { reader, ruleTimeoutMs, ...who } = by
+  const { key: targetKey, database: targetDatabase } = await targetIdentity(target)
+  const { id: runId, liveness } = await startLiveJob(state, 'integrity_run', `dbadmin.integrity_run:${targetKey}`, async (trx) => {
+    const active = await activeIntegrityRun(trx, targetKey)
     if (active) throw new IntegrityRunBusyError(active)
-    return createIntegrityRun(trx, { targetDatabase, ...by })
+    return createIntegrityRun(trx, { targetDatabase, targetKey, ...who })
   })
   // A failing onDone must not become an unhandled rejection, which would end the whole server.
-  void executeIntegrityRun(target, state, runId)
+  void executeIntegrityRun(target, state, runId, { reader, ruleTimeoutMs, liveness })
+    .finally(() => liveness.release())
     .then((status) => onDone?.(runId, status))
     .catch((e: unknown) => console.error(`integrity run #${runId}: onDone failed:`, e))
   return runId

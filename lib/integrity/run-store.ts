@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import { jobCancelRequested, requestJobCancel, updateJob } from '../jobs/job-rows'
+import { jobAlive, markDeadJobs } from '../jobs/liveness'
 import type { Finding } from './findings'
 
 export type IntegrityRunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled'
@@ -7,7 +8,9 @@ export type IntegrityRunStatus = 'queued' | 'running' | 'succeeded' | 'failed' |
 export interface IntegrityRun {
   id: number
   targetDatabase: string
-  /** 'interrupted' when it was running but its process stopped sending heartbeats. */
+  /** The target's identity key (lib/db/target-identity.ts); null for a run recorded before keys. */
+  targetKey: string | null
+  /** 'interrupted' when its process ended before it finished (recorded as soon as anyone looks). */
   status: IntegrityRunStatus | 'interrupted'
   trigger: 'manual' | 'schedule' | 'cli'
   startedBy: string
@@ -22,15 +25,12 @@ export interface IntegrityRun {
   problems: number
 }
 
-/** A run whose heartbeat is older than this is shown as interrupted. */
-export const HEARTBEAT_STALE_SECONDS = 120
-
 function toRun(r: any): IntegrityRun {
-  const stale = r.status === 'running' && Date.now() - new Date(r.heartbeat_at).getTime() > HEARTBEAT_STALE_SECONDS * 1000
   return {
     id: Number(r.id),
     targetDatabase: r.target_database,
-    status: stale ? 'interrupted' : r.status,
+    targetKey: r.target_key,
+    status: r.status,
     trigger: r.trigger,
     startedBy: r.started_by,
     startedAt: r.started_at,
@@ -48,23 +48,27 @@ const runColumns = sql`r.*, (select count(*) from integrity_finding f where f.ru
 
 export async function createIntegrityRun(
   state: Kysely<any>,
-  input: { targetDatabase: string; trigger: IntegrityRun['trigger']; startedBy: string },
+  input: { targetDatabase: string; targetKey: string; trigger: IntegrityRun['trigger']; startedBy: string },
 ): Promise<number> {
   const row = await state
     .insertInto('integrity_run')
-    .values({ target_database: input.targetDatabase, status: 'queued', trigger: input.trigger, started_by: input.startedBy })
+    .values({ target_database: input.targetDatabase, target_key: input.targetKey, status: 'queued', trigger: input.trigger, started_by: input.startedBy })
     .returning('id')
     .executeTakeFirstOrThrow()
   return Number(row.id)
 }
 
-export async function activeIntegrityRun(state: Kysely<any>, targetDatabase: string): Promise<IntegrityRun | null> {
+/** Records runs whose process is gone as interrupted (see lib/jobs/liveness.ts). */
+export const markDeadRuns = (state: Kysely<any>) => markDeadJobs(state, 'integrity_run')
+
+export async function activeIntegrityRun(state: Kysely<any>, targetKey: string): Promise<IntegrityRun | null> {
   const { rows } = await sql`
     select ${runColumns} from integrity_run r
-    where r.target_database = ${targetDatabase} and r.status in ('queued', 'running')
-      and r.heartbeat_at > now() - make_interval(secs => ${HEARTBEAT_STALE_SECONDS})
+    where r.target_key = ${targetKey} and r.status in ('queued', 'running') and ${jobAlive('integrity_run', sql.ref('r.id'))}
     order by r.id desc limit 1
   `.execute(state)
+  // After the read: a run it left out as dead is surely marked (a lock once free stays free).
+  await markDeadRuns(state)
   return rows[0] ? toRun(rows[0]) : null
 }
 
@@ -84,7 +88,7 @@ export async function markProgress(
 export const cancelRequested = (state: Kysely<any>, id: number) => jobCancelRequested(state, 'integrity_run', id)
 
 /** Asks a running run to stop after its current check; false when it is not running. */
-export const requestCancel = (state: Kysely<any>, id: number) => requestJobCancel(state, 'integrity_run', id, HEARTBEAT_STALE_SECONDS)
+export const requestCancel = (state: Kysely<any>, id: number) => requestJobCancel(state, 'integrity_run', id)
 
 export async function saveFindings(state: Kysely<any>, runId: number, findings: Finding[]): Promise<void> {
   if (findings.length === 0) return
@@ -104,10 +108,11 @@ export async function saveFindings(state: Kysely<any>, runId: number, findings: 
     .execute()
 }
 
-export async function listIntegrityRuns(state: Kysely<any>, opts: { targetDatabase?: string; limit?: number } = {}): Promise<IntegrityRun[]> {
+export async function listIntegrityRuns(state: Kysely<any>, opts: { targetKey: string; limit?: number }): Promise<IntegrityRun[]> {
+  await markDeadRuns(state)
   const { rows } = await sql`
     select ${runColumns} from integrity_run r
-    where ${opts.targetDatabase ?? null}::text is null or r.target_database = ${opts.targetDatabase ?? null}
+    where r.target_key = ${opts.targetKey}
     order by r.id desc limit ${Math.min(Math.max(opts.limit ?? 20, 1), 200)}
   `.execute(state)
   return rows.map(toRun)
@@ -115,6 +120,7 @@ export async function listIntegrityRuns(state: Kysely<any>, opts: { targetDataba
 
 export async function getIntegrityRun(state: Kysely<any>, id: number): Promise<IntegrityRun | null> {
   if (!Number.isSafeInteger(id) || id < 1) return null
+  await markDeadRuns(state)
   const { rows } = await sql`select ${runColumns} from integrity_run r where r.id = ${id}`.execute(state)
   return rows[0] ? toRun(rows[0]) : null
 }
@@ -131,22 +137,22 @@ export interface TrendPoint {
 }
 
 /** The count of one check over the last finished runs, oldest first, for its trend chart. */
-export async function findingTrend(state: Kysely<any>, key: string, limit = 30): Promise<TrendPoint[]> {
-  return (await findingTrends(state, [key], limit)).get(key) ?? []
+export async function findingTrend(state: Kysely<any>, targetKey: string, key: string, limit = 30): Promise<TrendPoint[]> {
+  return (await findingTrends(state, targetKey, [key], limit)).get(key) ?? []
 }
 
 /**
  * The trends of many checks in one query (a page with thousands of relations must not send
  * thousands of queries): each key's last `limit` finished runs, oldest first.
  */
-export async function findingTrends(state: Kysely<any>, keys: string[], limit = 30): Promise<Map<string, TrendPoint[]>> {
+export async function findingTrends(state: Kysely<any>, targetKey: string, keys: string[], limit = 30): Promise<Map<string, TrendPoint[]>> {
   const out = new Map<string, TrendPoint[]>(keys.map((k) => [k, []]))
   if (keys.length === 0) return out
   const { rows } = await sql<{ key: string; run_id: string; at: Date; count: string | null }>`
     select t.key, t.run_id, t.at, t.count from unnest(${keys}::text[]) as k(key)
     cross join lateral (
       select f.key, f.run_id, r.started_at as at, f.count from integrity_finding f join integrity_run r on r.id = f.run_id
-      where f.key = k.key and r.status in ('succeeded', 'cancelled') order by f.run_id desc limit ${limit}
+      where f.key = k.key and r.target_key = ${targetKey} and r.status in ('succeeded', 'cancelled') order by f.run_id desc limit ${limit}
     ) t
     order by t.key, t.run_id
   `.execute(state)
@@ -155,11 +161,11 @@ export async function findingTrends(state: Kysely<any>, keys: string[], limit = 
 }
 
 /** Checks whose count went from 0 (or absent) in the previous finished run to above 0 in this one. */
-export async function newlyFailing(state: Kysely<any>, runId: number, targetDatabase: string): Promise<Finding[]> {
+export async function newlyFailing(state: Kysely<any>, runId: number, targetKey: string): Promise<Finding[]> {
   const previous = await state
     .selectFrom('integrity_run')
     .select('id')
-    .where('target_database', '=', targetDatabase)
+    .where('target_key', '=', targetKey)
     .where('status', '=', 'succeeded')
     .where('id', '<', runId)
     .orderBy('id', 'desc')

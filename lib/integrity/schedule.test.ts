@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
 import { freshStateDb } from '../../test/state-db'
+import { targetIdentity } from '../db/target-identity'
 import { getIntegrityRun } from './run-store'
 import { scheduledRunDue, scheduleTick } from './schedule'
 
@@ -27,7 +28,7 @@ async function finished(id: number) {
 
 describe('the integrity schedule', () => {
   it('starts one unattended run when due, then waits for the next period', async () => {
-    const name = target.url.split('/').pop()!
+    const name = (await targetIdentity(target.db)).key
     expect(await scheduleTick(target.db, state.db, 0)).toBeNull()
     expect(await scheduledRunDue(state.db, name, 24)).toBe(true)
     const id = await scheduleTick(target.db, state.db, 24)

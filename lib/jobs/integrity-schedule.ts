@@ -1,5 +1,5 @@
 import 'server-only'
-import { integrityTargetDb, stateDb } from '../db/server-dbs'
+import { integrityTargetDb, ruleReader, stateDb } from '../db/server-dbs'
 import { scheduleTick } from '../integrity/schedule'
 import { serverEnv } from '../runtime/server-env'
 
@@ -7,10 +7,11 @@ const TICK_MS = 10 * 60_000
 
 /** Started once per web server: checks every ten minutes whether an unattended run is due. */
 export function startIntegritySchedule(): void {
-  const hours = serverEnv().integrityScheduleHours
+  const env = serverEnv()
+  const hours = env.integrityScheduleHours
   if (hours <= 0) return
   const tick = () =>
-    scheduleTick(integrityTargetDb(), stateDb(), hours).catch((e: unknown) => {
+    scheduleTick(integrityTargetDb(), stateDb(), hours, { reader: ruleReader(), ruleTimeoutMs: env.integrityCheckTimeoutMs }).catch((e: unknown) => {
       console.error('[dbadmin] scheduled integrity run could not start:', (e as Error)?.message ?? e)
     })
   // First look a minute after start, so that start-up itself stays quick.

@@ -1,11 +1,12 @@
 import { type Kysely, sql } from 'kysely'
+import { jobAlive, type JobTable } from './liveness'
 
-/** State tables of background jobs that share status, heartbeat_at, finished_at and cancel_requested. */
-export type JobTable = 'integrity_run' | 'integrity_fix'
+export type { JobTable } from './liveness'
 
 /**
- * Saves a job's progress and beats its heart; a final status also stamps finished_at. Undefined
- * fields are left as they are.
+ * Saves a job's progress (heartbeat_at says when it last did); a final status also stamps
+ * finished_at. Undefined fields are left as they are. A row already marked finished (e.g.
+ * 'interrupted' after its process lost its liveness session) is left alone.
  */
 export async function updateJob(state: Kysely<any>, table: JobTable, id: number, status: string | undefined, fields: Record<string, unknown>): Promise<void> {
   const set: Record<string, unknown> = { heartbeat_at: sql`now()` }
@@ -14,7 +15,22 @@ export async function updateJob(state: Kysely<any>, table: JobTable, id: number,
     set.status = status
     if (status !== 'queued' && status !== 'running') set.finished_at = sql`now()`
   }
-  await state.updateTable(table).set(set).where('id', '=', id).execute()
+  await state.updateTable(table).set(set).where('id', '=', id).where('status', 'in', ['queued', 'running']).execute()
+}
+
+/**
+ * Runs a job's last write (its findings, its final status) again after a passing failure: a
+ * state pool busy with page reads must not leave a finished job recorded as running.
+ */
+export async function retried<T>(write: () => Promise<T>, attempts = 5, firstDelayMs = 250): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await write()
+    } catch (e) {
+      if (i >= attempts) throw e
+      await new Promise((r) => setTimeout(r, firstDelayMs * 2 ** (i - 1)))
+    }
+  }
 }
 
 export async function jobCancelRequested(state: Kysely<any>, table: JobTable, id: number): Promise<boolean> {
@@ -24,15 +40,15 @@ export async function jobCancelRequested(state: Kysely<any>, table: JobTable, id
 
 /**
  * Asks a queued or running job to stop at its next safe point; false when it is not running, or
- * its process stopped beating (nothing would read the request).
+ * its process is gone (nothing would read the request).
  */
-export async function requestJobCancel(state: Kysely<any>, table: JobTable, id: number, staleSeconds: number): Promise<boolean> {
+export async function requestJobCancel(state: Kysely<any>, table: JobTable, id: number): Promise<boolean> {
   const r = await state
     .updateTable(table)
     .set({ cancel_requested: true })
     .where('id', '=', id)
     .where('status', 'in', ['queued', 'running'])
-    .where('heartbeat_at', '>', sql<Date>`now() - make_interval(secs => ${staleSeconds})`)
+    .where(jobAlive(table, sql.ref('id')))
     .executeTakeFirst()
   return Number(r.numUpdatedRows) > 0
 }

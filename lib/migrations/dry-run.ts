@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely'
+import { Kysely, PostgresDialect, sql } from 'kysely'
 import { createPool } from '../db/connect'
 import { fullDbError } from '../db/db-errors'
 import { type ApplyRequest, planApply } from './runner'
@@ -30,16 +30,25 @@ class RollBack extends Error {}
  * captures the SQL each executed. Nothing changes in the target.
  */
 export async function dryRun(
-  opts: { targetUrl: string; state: Kysely<any>; set: MigrationSet; actor: RunActor; lockTimeoutMs: number; statementTimeoutMs: number },
+  opts: {
+    targetUrl: string
+    state: Kysely<any>
+    set: MigrationSet
+    actor: RunActor
+    lockTimeoutMs: number
+    statementTimeoutMs: number
+    /** As RunOptions.signal: cancels the running statement on the server. */
+    signal?: AbortSignal
+  },
   request: ApplyRequest,
 ): Promise<DryRunResult> {
-  return withRunLock(opts.targetUrl, opts.actor.label, async () => {
+  return withRunLock(opts.targetUrl, opts.actor.label, async (lock) => {
     let current: DryRunMigration | null = null
     const db = new Kysely<any>({
       dialect: new PostgresDialect({
         pool: createPool(opts.targetUrl, {
           max: 1,
-          applicationName: `dbadmin dry run: ${opts.actor.label}`.slice(0, 63),
+          applicationName: lock.sessionName('dry run'),
           lockTimeoutMs: opts.lockTimeoutMs,
           statementTimeoutMs: opts.statementTimeoutMs,
         }),
@@ -54,11 +63,14 @@ export async function dryRun(
       const plan = planApply(status.pending, status.lastApplied, request)
       runId = await createRun(opts.state, {
         kind: 'dry_run',
-        targetDatabase: status.targetDatabase,
+        target: status.target,
         actor: opts.actor,
         requested: { ...request, plan },
       })
       const migrations: DryRunMigration[] = []
+      const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(db)
+      const cancel = () => void lock.client.query('select pg_cancel_backend($1)', [rows[0].pid]).catch(() => {})
+      opts.signal?.addEventListener('abort', cancel)
       await db
         .transaction()
         .execute(async (trx) => {
@@ -85,6 +97,7 @@ export async function dryRun(
         .catch((e) => {
           if (!(e instanceof RollBack)) throw e
         })
+        .finally(() => opts.signal?.removeEventListener('abort', cancel))
       const failed = migrations.find((m) => m.error)
       const ok = !failed
       const message = ok

@@ -5,7 +5,8 @@ import { freshStateDb } from '../../test/state-db'
 import { MigrationLockedError, runLockHeld, withRunLock } from './run-lock'
 import { applyMigrations, type RunResult } from './runner'
 import { createRun, listRuns, type RunActor } from './run-store'
-import { currentDatabase, migrationStatus } from './status'
+import { migrationStatus } from './status'
+import { targetIdentity } from '../db/target-identity'
 import {
   relationExists,
   sqlMigration,
@@ -101,7 +102,7 @@ describe('two applies at once', () => {
     expectRefusal(b, admin.label, aStarted, bMs)
     expect(a).toMatchObject({ ok: true, message: `Applied ${N[0]}, ${N[1]}.` })
     expect(await tableNames(t.db, set)).toEqual([N[0], N[1]])
-    const runs = await listRuns(state.db, { targetDatabase: await currentDatabase(t.db) })
+    const runs = await listRuns(state.db, { targetKey: (await targetIdentity(t.db)).key })
     expect(runs.map((r) => [r.startedBy, r.status])).toEqual([[admin.label, 'succeeded']])
   })
 
@@ -130,6 +131,7 @@ describe('timeouts of the migration session', () => {
     const blocker = new pg.Client({ connectionString: t.url })
     await blocker.connect()
     cleanups.push(() => blocker.end())
+    const blockerPid = (await blocker.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0].pid
     await blocker.query('begin')
     await blocker.query('lock table x in access exclusive mode')
 
@@ -141,8 +143,10 @@ describe('timeouts of the migration session', () => {
     const r = await applyMigrations(t.opts(v2, { lockTimeoutMs: 300 }), { all: true })
     expect(Date.now() - started).toBeLessThan(4000)
     expect(r).toMatchObject({ ok: false, notRun: [] })
-    expect(r.steps[0].error).toBe(
-      'canceling statement due to lock timeout\nSQLSTATE 55P03\nIt waited longer than lock_timeout for a lock another session holds on the same table. Nothing was changed; find the blocking session (pg_stat_activity) and try again.',
+    expect(r.steps[0].error).toMatch(
+      new RegExp(
+        `^canceling statement due to lock timeout\nSQLSTATE 55P03\nIt waited longer than lock_timeout \\(300 ms\\) for AccessExclusiveLock on table public\\.x, held by pid ${blockerPid} \\(idle in transaction, for \\d+ s\\) last statement: lock table x in access exclusive mode\\. Nothing was changed; wait for that session to finish or end it \\(select pg_cancel_backend\\(${blockerPid}\\) ends its statement\\), then try again\\.$`,
+      ),
     )
     expect(await tableNames(t.db, v2)).toEqual([N[0]])
 
@@ -195,8 +199,7 @@ describe('the server ending the migration session mid-run (as a restart does)', 
     expect(r.steps[1].error).toBe('terminating connection due to administrator command\nSQLSTATE 57P01')
     expect(await tableNames(t.db, stuck)).toEqual([N[0]])
     expect(await relationExists(t.db, 'r2')).toBe(false)
-    const database = await currentDatabase(t.db)
-    const [failed] = await listRuns(state.db, { targetDatabase: database, lockHeld: false })
+    const [failed] = await listRuns(state.db, { targetKey: (await targetIdentity(t.db)).key, lockHeld: false })
     expect(failed).toMatchObject({ id: r.runId, status: 'failed' })
 
     expect(await runLockHeld(t.url)).toBe(false)
@@ -210,10 +213,10 @@ describe('the server ending the migration session mid-run (as a restart does)', 
 
   it('shows a run whose process died as interrupted once no session holds the lock', async () => {
     const t = await target()
-    const database = await currentDatabase(t.db)
-    const id = await createRun(state.db, { kind: 'apply', targetDatabase: database, actor: cli, requested: { all: true } })
+    const identity = await targetIdentity(t.db)
+    const id = await createRun(state.db, { kind: 'apply', target: identity, actor: cli, requested: { all: true } })
     const statusOf = async (lockHeld: boolean) =>
-      (await listRuns(state.db, { targetDatabase: database, lockHeld })).map((r) => [r.id, r.status])
+      (await listRuns(state.db, { targetKey: identity.key, lockHeld })).map((r) => [r.id, r.status])
     expect(await statusOf(await runLockHeld(t.url))).toEqual([[id, 'interrupted']])
     expect(await statusOf(true)).toEqual([[id, 'running']])
   })

@@ -52,7 +52,7 @@ async function expectAppliedEverywhere(t: TestTarget, set: ReturnType<typeof tes
   const s = await migrationStatus(t.db, state.db, set)
   expect(s.migrations.filter((m) => m.state === 'applied').map((m) => m.name)).toEqual(names)
   expect(await tableNames(t.db, set)).toEqual(names)
-  expect(await historyNames(state.db, s.targetDatabase)).toEqual(names)
+  expect(await historyNames(state.db, s.target.key)).toEqual(names)
 }
 
 describe('a failing migration in the middle of a run', () => {
@@ -80,7 +80,7 @@ describe('a failing migration in the middle of a run', () => {
     expect(s.pending).toEqual([N[2], N[3], N[4]])
     expect(s.lastApplied).toBe(N[1])
 
-    const [run] = await listRuns(state.db, { targetDatabase: s.targetDatabase, lockHeld: false })
+    const [run] = await listRuns(state.db, { targetKey: s.target.key, lockHeld: false })
     expect(run).toMatchObject({ id: r.runId, kind: 'apply', status: 'failed', error: `${N[2]}: division by zero\nSQLSTATE 22012` })
     expect(run.steps.map((x) => [x.name, x.status, x.error])).toEqual([
       [N[0], 'succeeded', null],
@@ -166,7 +166,7 @@ describe('a migration without a working down', () => {
       'Take a backup before applying it; to undo it, restore the backup or write a new migration.',
     )
 
-    const runsBefore = (await listRuns(state.db, { targetDatabase: s.targetDatabase })).length
+    const runsBefore = (await listRuns(state.db, { targetKey: s.target.key })).length
     const noDown = rollbackLast(t.opts(set), N[1])
     await expect(noDown).rejects.toThrow(`${N[1]} cannot be rolled back: it has no down migration.`)
     await expect(noDown).rejects.toMatchObject({ code: 'conflict' })
@@ -174,7 +174,7 @@ describe('a migration without a working down', () => {
     expect(await applyMigrations(t.opts(set), { next: true })).toMatchObject({ ok: true, message: `Applied ${N[2]}.` })
     await expect(rollbackLast(t.opts(set), N[2])).rejects.toThrow(`${N[2]} cannot be rolled back: drops data.`)
     expect(await tableNames(t.db, set)).toEqual(N.slice(0, 3))
-    expect((await listRuns(state.db, { targetDatabase: s.targetDatabase })).length).toBe(runsBefore + 1)
+    expect((await listRuns(state.db, { targetKey: s.target.key })).length).toBe(runsBefore + 1)
   })
 })
 
@@ -199,7 +199,7 @@ describe('an applied migration edited afterwards', () => {
     expect(await tableNames(t.db, v2)).toEqual([N[0], N[1]])
 
     const by = { id: state.users.admin.id, label: state.users.admin.email, source: 'dashboard' as const }
-    await acknowledgeEdit(state.db, { targetDatabase: s.targetDatabase, name: N[0], checksum: 'sum:edited', by })
+    await acknowledgeEdit(state.db, { target: s.target, name: N[0], checksum: 'sum:edited', by })
     s = await migrationStatus(t.db, state.db, v2)
     expect(s.blockingEdits).toEqual([])
     expect(s.migrations[0].flags).toEqual([])
@@ -290,3 +290,33 @@ describe('out-of-order and colliding names', () => {
   })
 })
 
+
+describe('a failed first apply on a database whose tables were made outside the migrations', () => {
+  it('removes the migration tables the run created, and says so', async () => {
+    const t = await target()
+    await sql`create table t1 (id int)`.execute(t.db)
+    const set = testSet({ [N[0]]: table(1), [N[1]]: table(2) })
+    const r = await applyMigrations(t.opts(set), { all: true })
+    expect(r).toMatchObject({ ok: false, notRun: [N[1]] })
+    expect(r.steps[0].error).toMatch(/^relation "t1" already exists\nSQLSTATE 42P07/)
+    expect(r.message).toBe(
+      `${N[0]} failed and was rolled back; ${N[1]} not run. test_migration and test_migration_lock, which this run had created, were removed: the target is as before.`,
+    )
+    expect(await relationExists(t.db, 'test_migration')).toBe(false)
+    expect(await relationExists(t.db, 'test_migration_lock')).toBe(false)
+    const [run] = await listRuns(state.db, { targetKey: (await migrationStatus(t.db, state.db, set)).target.key, lockHeld: false })
+    expect(run.error).toContain('test_migration and test_migration_lock, which this run had created, were removed')
+  })
+
+  it('keeps migration tables that were there before the run', async () => {
+    const t = await target()
+    const set = testSet({ [N[0]]: table(1), [N[1]]: table(2) })
+    await applyMigrations(t.opts(testSet({ [N[0]]: table(1) })), { all: true })
+    await sql`delete from test_migration`.execute(t.db)
+    const r = await applyMigrations(t.opts(set), { all: true })
+    expect(r.ok).toBe(false)
+    expect(r.message).toBe(`${N[0]} failed and was rolled back; ${N[1]} not run.`)
+    expect(await relationExists(t.db, 'test_migration')).toBe(true)
+    expect(await relationExists(t.db, 'test_migration_lock')).toBe(true)
+  })
+})

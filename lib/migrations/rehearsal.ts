@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, Migrator } from 'kysely'
 import { fullDbError } from '../db/db-errors'
+import { targetIdentity } from '../db/target-identity'
 import { StaticMigrationProvider } from '../db/static-migration-provider'
 import { readSchemaModel } from '../schema/catalog'
 import { diffSnapshots, type SchemaChange } from '../schema/diff'
@@ -7,7 +8,7 @@ import { type SchemaSnapshot, toSnapshot } from '../schema/snapshot'
 import type { MigrationSet } from './registry'
 import { createRun, type RunActor, updateRun } from './run-store'
 import { copySchema, createScratchDatabase, type ScratchDatabase } from './scratch-database'
-import { currentDatabase, migrationStatus } from './status'
+import { migrationStatus } from './status'
 
 export interface RehearsalStep {
   name: string
@@ -97,7 +98,7 @@ export async function rehearseRollbacks(opts: {
   const status = await migrationStatus(opts.target, opts.state, opts.set)
   const runId = await createRun(opts.state, {
     kind: 'rehearsal',
-    targetDatabase: await currentDatabase(opts.target),
+    target: await targetIdentity(opts.target),
     actor: opts.actor,
     requested: { pending: status.pending },
   })

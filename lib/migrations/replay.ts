@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import { fullDbError } from '../db/db-errors'
+import { targetIdentity } from '../db/target-identity'
 import { readSchemaModel } from '../schema/catalog'
 import { diffSnapshots, type SchemaChange } from '../schema/diff'
 import { toSnapshot } from '../schema/snapshot'
@@ -8,7 +9,6 @@ import { migratorFor } from './rehearsal'
 import type { MigrationSet } from './registry'
 import { createRun, type RunActor, updateRun } from './run-store'
 import { createScratchDatabase } from './scratch-database'
-import { currentDatabase } from './status'
 
 export interface ReplayResult {
   runId: number
@@ -66,7 +66,7 @@ export async function replayCheck(opts: Options): Promise<ReplayResult> {
   const names = opts.set.defs.map((d) => d.name)
   const runId = await createRun(opts.state, {
     kind: 'replay',
-    targetDatabase: await currentDatabase(opts.target),
+    target: await targetIdentity(opts.target),
     actor: opts.actor,
     requested: { chain: names.length },
   })
@@ -95,7 +95,7 @@ export async function detectDrift(opts: Options): Promise<DriftResult> {
   const applied = (await readApplied(opts.target, opts.set.table)).map((a) => a.name).filter((n) => known.has(n))
   const runId = await createRun(opts.state, {
     kind: 'drift',
-    targetDatabase: await currentDatabase(opts.target),
+    target: await targetIdentity(opts.target),
     actor: opts.actor,
     requested: { applied: applied.length },
   })

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { ActionError } from '../auth/action-result'
 
@@ -7,11 +8,32 @@ import { ActionError } from '../auth/action-result'
 const LOCK_CLASS = 0x44_6f_52 // 'DoR'
 const LOCK_OBJECT = 1
 
+/**
+ * Sessions of one run are named `dbadmin migrate: <who> #<token>` (or `dbadmin dry run: …`): the
+ * lock holder and the migration session share the token, so a migration session whose token no
+ * lock holder carries any more belongs to a run that died.
+ */
+const RUN_SESSION = /^dbadmin (migrate|dry run): (.*) #([0-9a-f]{8})$/
+
 export class MigrationLockedError extends ActionError {
   constructor(message: string) {
     super('conflict', message)
     this.name = 'MigrationLockedError'
   }
+}
+
+/** The lock holder's session, and the name the run's other sessions take. */
+export interface RunLockSession {
+  /** An idle session on the target besides the migration's: watches lock waits, cancels statements. */
+  client: pg.Client
+  /** application_name for the run's sessions, e.g. `dbadmin migrate: admin@x #1a2b3c4d`. */
+  sessionName(kind: 'migrate' | 'dry run'): string
+}
+
+function sessionName(kind: string, holder: string, token: string): string {
+  // application_name is limited to 63 bytes by the server; the token must survive the cut.
+  const suffix = ` #${token}`
+  return Buffer.from(`dbadmin ${kind}: ${holder}`).subarray(0, 63 - suffix.length).toString().replace(/\uFFFD$/, '') + suffix
 }
 
 /** Who holds the run lock, read from pg_stat_activity (the holder names itself in application_name). */
@@ -26,7 +48,8 @@ async function describeHolder(client: pg.Client): Promise<string> {
   )
   const h = rows[0]
   if (!h) return 'another migration run is in progress'
-  const who = h.app.startsWith('dbadmin migrate: ') ? h.app.slice('dbadmin migrate: '.length) : `${h.app || 'a session'} (pid ${h.pid})`
+  const named = RUN_SESSION.exec(h.app) ?? /^dbadmin migrate: (.*)$/.exec(h.app)
+  const who = named ? named[named.length === 4 ? 2 : 1] : `${h.app || 'a session'} (pid ${h.pid})`
   return `another migration run is in progress, started by ${who} at ${new Date(h.started).toISOString().replace('T', ' ').slice(0, 19)} UTC`
 }
 
@@ -34,11 +57,11 @@ async function describeHolder(client: pg.Client): Promise<string> {
  * Runs `work` while holding the migration run lock of the target, on a session of its own.
  * A second run is refused at once (pg_try_advisory_lock), never left waiting.
  */
-export async function withRunLock<T>(targetUrl: string, holder: string, work: () => Promise<T>): Promise<T> {
-  // application_name is limited to 63 bytes by the server.
+export async function withRunLock<T>(targetUrl: string, holder: string, work: (lock: RunLockSession) => Promise<T>): Promise<T> {
+  const token = randomBytes(4).toString('hex')
   const client = new pg.Client({
     connectionString: targetUrl,
-    application_name: `dbadmin migrate: ${holder}`.slice(0, 63),
+    application_name: sessionName('migrate', holder, token),
     connectionTimeoutMillis: 10_000,
   })
   client.on('error', () => {})
@@ -50,7 +73,7 @@ export async function withRunLock<T>(targetUrl: string, holder: string, work: ()
     ])
     if (!rows[0].locked) throw new MigrationLockedError(await describeHolder(client))
     try {
-      return await work()
+      return await work({ client, sessionName: (kind) => sessionName(kind, holder, token) })
     } finally {
       await client.query('select pg_advisory_unlock($1, $2)', [LOCK_CLASS, LOCK_OBJECT]).catch(() => {})
     }
@@ -74,4 +97,63 @@ export async function runLockHeld(targetUrl: string): Promise<boolean> {
   } finally {
     await client.end().catch(() => {})
   }
+}
+
+/** A server session left behind by a migration run whose process died, still busy on the target. */
+export interface OrphanedSession {
+  pid: number
+  applicationName: string
+  /** Who started the run, from the session's name. */
+  startedBy: string
+  state: string
+  query: string
+  /** Since when its transaction (or statement) runs. */
+  since: Date | null
+  /** Locks it holds: they block whoever needs those tables. */
+  locks: number
+}
+
+/**
+ * Sessions of earlier migration runs that died (kill -9, a lost machine) while their statement
+ * kept running on the server, holding its locks: the server notices a vanished client only when
+ * it next writes to it. Idle ones are harmless and left out.
+ */
+export async function orphanedMigrationSessions(targetUrl: string): Promise<OrphanedSession[]> {
+  const client = new pg.Client({ connectionString: targetUrl, connectionTimeoutMillis: 5_000 })
+  client.on('error', () => {})
+  await client.connect()
+  try {
+    const { rows } = await client.query<{ pid: number; app: string; state: string; query: string; since: Date | null; locks: number }>(
+      `select a.pid, a.application_name as app, a.state, a.query, coalesce(a.xact_start, a.query_start) as since,
+              (select count(*)::int from pg_locks l where l.pid = a.pid and l.granted) as locks
+         from pg_stat_activity a
+        where a.datname = current_database() and a.pid <> pg_backend_pid() and a.state <> 'idle'
+          and a.application_name ~ $3
+          and not exists (
+            select 1 from pg_locks l join pg_stat_activity h on h.pid = l.pid
+             where l.locktype = 'advisory' and l.classid = $1 and l.objid = $2 and l.granted
+               and l.database = (select oid from pg_database where datname = current_database())
+               and right(h.application_name, 9) = right(a.application_name, 9))
+        order by a.pid`,
+      [LOCK_CLASS, LOCK_OBJECT, RUN_SESSION.source],
+    )
+    return rows.map((r) => ({
+      pid: r.pid,
+      applicationName: r.app,
+      startedBy: RUN_SESSION.exec(r.app)?.[2] ?? r.app,
+      state: r.state,
+      query: r.query,
+      since: r.since,
+      locks: r.locks,
+    }))
+  } finally {
+    await client.end().catch(() => {})
+  }
+}
+
+/** One line per orphaned session, for the CLI's stderr and the Migrations page. */
+export function describeOrphan(o: OrphanedSession): string {
+  const since = o.since ? ` since ${new Date(o.since).toISOString().replace('T', ' ').slice(0, 19)} UTC` : ''
+  const query = o.query.replace(/\s+/g, ' ').trim().slice(0, 200)
+  return `pid ${o.pid}, left by a migration run of ${o.startedBy} that died, is still ${o.state}${since} holding ${o.locks} lock${o.locks === 1 ? '' : 's'}: ${query}. End it with select pg_cancel_backend(${o.pid}) (or pg_terminate_backend).`
 }

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely'
+import type { TargetIdentity } from '../db/target-identity'
 
 export type RunKind = 'apply' | 'rollback' | 'dry_run' | 'rehearsal' | 'drift' | 'replay'
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'refused'
@@ -28,6 +29,8 @@ export interface MigrationRun {
   /** 'interrupted' when the process died while running (no lock is held for it any more). */
   status: RunStatus | 'interrupted'
   targetDatabase: string
+  /** The target's identity key (lib/db/target-identity.ts); null for a row written before keys. */
+  targetKey: string | null
   source: 'dashboard' | 'cli'
   startedBy: string
   startedAt: Date
@@ -44,14 +47,15 @@ export interface MigrationRun {
 
 export async function createRun(
   db: Kysely<any>,
-  input: { kind: RunKind; targetDatabase: string; actor: RunActor; requested?: unknown },
+  input: { kind: RunKind; target: TargetIdentity; actor: RunActor; requested?: unknown },
 ): Promise<number> {
   const row = await db
     .insertInto('migration_run')
     .values({
       kind: input.kind,
       status: 'running',
-      target_database: input.targetDatabase,
+      target_database: input.target.database,
+      target_key: input.target.key,
       source: input.actor.source,
       started_by_id: input.actor.id ?? null,
       started_by: input.actor.label,
@@ -135,14 +139,14 @@ function toStep(r: any): MigrationStep {
 /** Runs newest first with their steps. `lockHeld` tells a live run from one whose process died. */
 export async function listRuns(
   db: Kysely<any>,
-  opts: { targetDatabase?: string; limit?: number; beforeId?: number; lockHeld?: boolean } = {},
+  opts: { targetKey: string; limit?: number; beforeId?: number; lockHeld?: boolean },
 ): Promise<MigrationRun[]> {
   let q = db
     .selectFrom('migration_run')
     .selectAll()
     .orderBy('id', 'desc')
     .limit(Math.min(Math.max(opts.limit ?? 50, 1), 500))
-  if (opts.targetDatabase) q = q.where('target_database', '=', opts.targetDatabase)
+    .where('target_key', '=', opts.targetKey)
   if (opts.beforeId) q = q.where('id', '<', opts.beforeId)
   const runs = await q.execute()
   if (runs.length === 0) return []
@@ -164,6 +168,7 @@ export async function listRuns(
     status:
       r.status === 'running' && (opts.lockHeld === false || r.id !== newestRunning) ? 'interrupted' : r.status,
     targetDatabase: r.target_database,
+    targetKey: r.target_key,
     source: r.source,
     startedBy: r.started_by,
     startedAt: r.started_at,
@@ -191,13 +196,13 @@ export interface LastApply {
  * For each migration name, the newest successful step recorded by the dashboard or its CLI on
  * this database: an 'up' tells who applied it with which checksum; a newer 'down' cancels it.
  */
-export async function lastApplies(db: Kysely<any>, targetDatabase: string): Promise<Map<string, LastApply>> {
+export async function lastApplies(db: Kysely<any>, targetKey: string): Promise<Map<string, LastApply>> {
   const rows = await db
     .selectFrom('migration_step as s')
     .innerJoin('migration_run as r', 'r.id', 's.run_id')
     .select(['s.name', 's.direction', 's.checksum', 's.started_at', 's.duration_ms', 'r.started_by'])
     .distinctOn('s.name')
-    .where('r.target_database', '=', targetDatabase)
+    .where('r.target_key', '=', targetKey)
     .where('r.kind', 'in', ['apply', 'rollback'])
     .where('s.status', '=', 'succeeded')
     .orderBy('s.name')
@@ -212,25 +217,26 @@ export async function lastApplies(db: Kysely<any>, targetDatabase: string): Prom
   return out
 }
 
-export async function acknowledgedChecksums(db: Kysely<any>, targetDatabase: string): Promise<Set<string>> {
-  const rows = await db.selectFrom('migration_ack').select(['name', 'checksum']).where('target_database', '=', targetDatabase).execute()
+export async function acknowledgedChecksums(db: Kysely<any>, targetKey: string): Promise<Set<string>> {
+  const rows = await db.selectFrom('migration_ack').select(['name', 'checksum']).where('target_key', '=', targetKey).execute()
   return new Set(rows.map((r: any) => `${r.name}\n${r.checksum}`))
 }
 
 export async function acknowledgeEdit(
   db: Kysely<any>,
-  input: { targetDatabase: string; name: string; checksum: string; by: RunActor; note?: string },
+  input: { target: TargetIdentity; name: string; checksum: string; by: RunActor; note?: string },
 ): Promise<void> {
   await db
     .insertInto('migration_ack')
     .values({
-      target_database: input.targetDatabase,
+      target_database: input.target.database,
+      target_key: input.target.key,
       name: input.name,
       checksum: input.checksum,
       acknowledged_by_id: input.by.id ?? null,
       acknowledged_by: input.by.label,
       note: input.note ?? null,
     })
-    .onConflict((oc) => oc.columns(['target_database', 'name', 'checksum']).doNothing())
+    .onConflict((oc) => oc.columns(['target_key', 'name', 'checksum']).doNothing())
     .execute()
 }

@@ -18,7 +18,7 @@ beforeAll(async () => {
   opts = {
     targetUrl: target.url,
     state: state.db,
-    set: dorMigrationSet(),
+    set: await dorMigrationSet(),
     actor: { id: state.users.admin.id, label: state.users.admin.email, source: 'dashboard' },
     lockTimeoutMs: 2000,
     statementTimeoutMs: 30_000,
@@ -52,7 +52,7 @@ describe('DoR migrations through the runner', () => {
     s = await migrationStatus(target.db, state.db, opts.set)
     expect(s.pending).toEqual([newest])
 
-    const runs = await listRuns(state.db, { lockHeld: false })
+    const runs = await listRuns(state.db, { targetKey: s.target.key, lockHeld: false })
     expect(runs.map((r) => [r.kind, r.status])).toEqual([
       ['rollback', 'succeeded'],
       ['apply', 'succeeded'],

@@ -1,12 +1,19 @@
-import { type Kysely, type Migration, Migrator } from 'kysely'
+import { type Kysely, type Migration, Migrator, sql } from 'kysely'
 import { ActionError } from '../auth/action-result'
 import { createDb } from '../db/connect'
 import { fullDbError } from '../db/db-errors'
 import { StaticMigrationProvider } from '../db/static-migration-provider'
-import { takeSnapshot } from '../schema/take-snapshot'
+import { type TargetIdentity, targetIdentity } from '../db/target-identity'
+import { readSchemaModel } from '../schema/catalog'
+import { toSnapshot } from '../schema/snapshot'
+import { saveSnapshot } from '../schema/snapshot-store'
+import { type LockWait, watchLockWaits, withLockWait } from './lock-wait'
+import { migrationTablesPresent, removeCreatedMigrationTables } from './migration-tables'
+import { reconcileInterruptedRuns } from './reconcile'
 import type { MigrationDef, MigrationSet } from './registry'
 import { withRunLock } from './run-lock'
 import { createRun, finishStep, type RunActor, startStep, updateRun } from './run-store'
+import { StateLostError, stateRecorder } from './state-recorder'
 import { migrationStatus } from './status'
 
 export interface RunOptions {
@@ -20,6 +27,11 @@ export interface RunOptions {
   snapshots?: boolean
   /** Called before the first migration runs (a backup); returns what to link in the history. */
   beforeApply?: (runId: number) => Promise<string | null>
+  /**
+   * Stops the run (the CLI on SIGINT/SIGTERM): the running statement is cancelled on the server
+   * and no further migration starts. `reason` (a string) goes into the step's error.
+   */
+  signal?: AbortSignal
 }
 
 export interface StepResult {
@@ -83,6 +95,22 @@ export function planApply(pending: string[], lastApplied: string | null, request
   return plan
 }
 
+/** How often a running migration is checked for lock waits: several times within lock_timeout. */
+function lockWatchInterval(lockTimeoutMs: number): number {
+  return Math.min(1000, Math.max(50, Math.floor(lockTimeoutMs / 4)))
+}
+
+async function backendPid(db: Kysely<any>): Promise<number> {
+  const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(db)
+  return rows[0].pid
+}
+
+/** The target's schema as a run's snapshot stores it (the caller saves it in the state database). */
+async function readRunSnapshot(db: Kysely<any>) {
+  const [model, identity] = await Promise.all([readSchemaModel(db, { sizes: false }), targetIdentity(db)])
+  return { snapshot: toSnapshot(model), database: model.database, targetKey: identity.key }
+}
+
 /**
  * Holds the run lock, opens a session with lock_timeout/statement_timeout, records the run with
  * snapshots before and after, and runs `steps` one migration at a time, each in its own
@@ -91,66 +119,122 @@ export function planApply(pending: string[], lastApplied: string | null, request
 async function executeRun(
   opts: RunOptions,
   kind: 'apply' | 'rollback',
-  prepare: (db: Kysely<any>) => Promise<{ plan: MigrationDef[]; requested: unknown; targetDatabase: string }>,
+  prepare: (db: Kysely<any>) => Promise<{ plan: MigrationDef[]; requested: unknown; target: TargetIdentity }>,
 ): Promise<RunResult> {
-  return withRunLock(opts.targetUrl, opts.actor.label, async () => {
+  return withRunLock(opts.targetUrl, opts.actor.label, async (lock) => {
     const db = createDb(opts.targetUrl, {
       max: 1,
-      applicationName: `dbadmin migrate: ${opts.actor.label}`.slice(0, 63),
+      applicationName: lock.sessionName('migrate'),
       statementTimeoutMs: opts.statementTimeoutMs,
       lockTimeoutMs: opts.lockTimeoutMs,
     })
+    // Snapshots read the catalog with several queries side by side: on the migration's single
+    // session they would queue behind each other and time out waiting for the pool.
+    const snapshots =
+      opts.snapshots === false
+        ? null
+        : createDb(opts.targetUrl, {
+            max: 3,
+            applicationName: 'dbadmin migrate snapshot',
+            statementTimeoutMs: opts.statementTimeoutMs,
+            lockTimeoutMs: opts.lockTimeoutMs,
+          })
     let runId: number | null = null
+    // Once the target may have changed, a state database failure must not hide what happened there.
+    const record = stateRecorder()
     try {
-      const { plan, requested, targetDatabase } = await prepare(db)
-      runId = await createRun(opts.state, { kind, targetDatabase, actor: opts.actor, requested })
+      await reconcileInterruptedRuns(opts.state, db, opts.set, await targetIdentity(db))
+      const { plan, requested, target } = await prepare(db)
+      runId = await createRun(opts.state, { kind, target, actor: opts.actor, requested })
       const by = { takenById: opts.actor.id ?? null, takenBy: opts.actor.label }
-      if (opts.snapshots !== false) {
-        const before = await takeSnapshot(db, opts.state, { ...by, reason: `before ${kind} run #${runId}` })
+      if (snapshots) {
+        const before = await saveSnapshot(opts.state, { ...(await readRunSnapshot(snapshots)), ...by, reason: `before ${kind} run #${runId}` })
         await updateRun(opts.state, runId, { snapshotBeforeId: before.id })
       }
       if (kind === 'apply' && opts.beforeApply) {
         await updateRun(opts.state, runId, { backupPath: await opts.beforeApply(runId) })
       }
+      const tablesBefore = await migrationTablesPresent(db, opts.set)
       const direction = kind === 'apply' ? 'up' : 'down'
       const steps: StepResult[] = []
       for (const [position, def] of plan.entries()) {
-        const stepId = await startStep(opts.state, { runId, position, name: def.name, direction, checksum: def.checksum })
+        if (opts.signal?.aborted) break
+        const id = runId
+        const stepId = await record.write(() => startStep(opts.state, { runId: id, position, name: def.name, direction, checksum: def.checksum }))
+        if (stepId === undefined) break
+        const pid = await backendPid(db)
+        // Cancelled from the lock's session: the server would otherwise run the statement (and
+        // hold its locks) until it ends, long after this process is gone.
+        const cancel = () => void lock.client.query('select pg_cancel_backend($1)', [pid]).catch(() => {})
+        opts.signal?.addEventListener('abort', cancel)
+        if (opts.signal?.aborted) {
+          // Stopped before this migration began: it is not run, and not counted as failed.
+          opts.signal.removeEventListener('abort', cancel)
+          await record.write(() => finishStep(opts.state, stepId, { ok: false, error: `Not run: ${String(opts.signal!.reason)}.` }))
+          break
+        }
+        const watch = watchLockWaits(lock.client, pid, lockWatchInterval(opts.lockTimeoutMs))
         const failure: { error?: unknown } = {}
-        const m = migrator(db, opts.set, def, failure)
-        const { error, results } = direction === 'up' ? await m.migrateUp() : await m.migrateDown()
-        const ran = results?.find((r) => r.migrationName === def.name)
+        let outcome: Awaited<ReturnType<Migrator['migrateUp']>>
+        let wait: LockWait | null
+        try {
+          const m = migrator(db, opts.set, def, failure)
+          outcome = direction === 'up' ? await m.migrateUp() : await m.migrateDown()
+        } finally {
+          opts.signal?.removeEventListener('abort', cancel)
+          wait = await watch.stop()
+        }
+        const ran = outcome.results?.find((r) => r.migrationName === def.name)
         let message: string | undefined
-        if (error) message = fullDbError(failure.error ?? error)
-        else if (ran?.status !== 'Success') message = `expected to ${direction === 'up' ? 'apply' : 'roll back'} ${def.name}, but the migrator did not`
-        await finishStep(opts.state, stepId, { ok: !message, error: message })
+        if (outcome.error) {
+          message = withLockWait(fullDbError(failure.error ?? outcome.error), wait, opts.lockTimeoutMs)
+          if (opts.signal?.aborted) message = cancelledMessage(failure.error ?? outcome.error, opts.signal.reason)
+        } else if (ran?.status !== 'Success') message = `expected to ${direction === 'up' ? 'apply' : 'roll back'} ${def.name}, but the migrator did not`
+        await record.write(() => finishStep(opts.state, stepId, { ok: !message, error: message }))
         steps.push({ name: def.name, direction, ok: !message, error: message })
-        if (message) break
+        if (message || record.lost) break
       }
-      const ok = steps.every((s) => s.ok)
-      if (opts.snapshots !== false) {
-        const after = await takeSnapshot(db, opts.state, { ...by, reason: `after ${kind} run #${runId}` })
-        await updateRun(opts.state, runId, { snapshotAfterId: after.id })
+      const ok = steps.length === plan.length && steps.every((s) => s.ok)
+      const done = steps.filter((s) => s.ok).map((s) => s.name)
+      const cleanup = done.length === 0 && kind === 'apply' ? await removeCreatedMigrationTables(db, opts.set, tablesBefore) : null
+      if (snapshots && !record.lost) {
+        // The migrations are done: a snapshot that cannot be read leaves the diff out, not the run unrecorded.
+        const read = await readRunSnapshot(snapshots).catch(() => null)
+        const id = runId
+        const after = read && (await record.write(() => saveSnapshot(opts.state, { ...read, ...by, reason: `after ${kind} run #${id}` })))
+        if (after) await record.write(() => updateRun(opts.state, id, { snapshotAfterId: after.id }))
       }
       const failed = steps.find((s) => !s.ok)
       const notRun = plan.slice(steps.length).map((d) => d.name)
-      await updateRun(opts.state, runId, {
-        status: ok ? 'succeeded' : 'failed',
-        error: failed ? `${failed.name}: ${failed.error}` : null,
-      })
-      const done = steps.filter((s) => s.ok).map((s) => s.name)
+      const error = failed ? `${failed.name}: ${failed.error}` : notRun.length ? `interrupted; ${notRun.join(', ')} not run` : null
+      const id = runId
+      await record.write(() =>
+        updateRun(opts.state, id, { status: ok ? 'succeeded' : 'failed', error: cleanup ? [error, cleanup].filter(Boolean).join('\n') : error }),
+      )
+      if (record.lost) throw new StateLostError(runId, { done, failed: failed?.name ?? null, notRun }, kind, opts.set.table, record.lost)
       const verb = kind === 'apply' ? 'Applied' : 'Rolled back'
-      const message = ok
+      const stays = kind === 'apply' ? 'stay applied' : 'stay rolled back'
+      let message = ok
         ? `${verb} ${done.join(', ')}.`
-        : `${failed!.name} failed and was rolled back${done.length ? `; ${done.join(', ')} ${kind === 'apply' ? 'stay applied' : 'stay rolled back'}` : ''}${notRun.length ? `; ${notRun.join(', ')} not run` : ''}.`
+        : failed
+          ? `${failed.name} failed and was rolled back${done.length ? `; ${done.join(', ')} ${stays}` : ''}${notRun.length ? `; ${notRun.join(', ')} not run` : ''}.`
+          : `Interrupted${done.length ? `; ${done.join(', ')} ${stays}` : ''}; ${notRun.join(', ')} not run.`
+      if (cleanup) message += ` ${cleanup}`
       return { runId, ok, steps, notRun, message }
     } catch (e) {
-      if (runId !== null) await updateRun(opts.state, runId, { status: 'failed', error: (e as Error).message }).catch(() => {})
+      if (runId !== null && !record.lost) await updateRun(opts.state, runId, { status: 'failed', error: (e as Error).message }).catch(() => {})
       throw e
     } finally {
-      await db.destroy()
+      await Promise.all([db.destroy(), snapshots?.destroy()])
     }
   })
+}
+
+/** A step cancelled because this process was told to stop (CLI Ctrl-C, SIGTERM). */
+function cancelledMessage(e: unknown, reason: unknown): string {
+  const err = e as { message?: string; code?: string }
+  const why = typeof reason === 'string' ? reason : 'the run was stopped'
+  return `${err?.message ?? String(e)}${err?.code ? `\nSQLSTATE ${err.code}` : ''}\nCancelled: ${why}. Its transaction was rolled back on the server.`
 }
 
 export function applyMigrations(opts: RunOptions, request: ApplyRequest): Promise<RunResult> {
@@ -170,7 +254,11 @@ export function applyMigrations(opts: RunOptions, request: ApplyRequest): Promis
       )
     }
     const plan = planApply(status.pending, status.lastApplied, request).map((n) => opts.set.defs.find((d) => d.name === n)!)
-    return { plan, requested: { ...request, plan: plan.map((d) => d.name) }, targetDatabase: status.targetDatabase }
+    const unloadable = plan.filter((d) => d.loadError)
+    if (unloadable.length) {
+      throw new ActionError('conflict', `Apply is blocked: ${unloadable.map((d) => d.loadError!.message).join(' ')} Restore it, or remove it from the index.`)
+    }
+    return { plan, requested: { ...request, plan: plan.map((d) => d.name) }, target: status.target }
   })
 }
 
@@ -186,6 +274,6 @@ export function rollbackLast(opts: RunOptions, confirmName: string): Promise<Run
     const def = opts.set.defs.find((d) => d.name === last)
     if (!def) throw new ActionError('conflict', `${last} cannot be rolled back: its code is missing.`)
     if (def.irreversibleReason) throw new ActionError('conflict', `${last} cannot be rolled back: ${def.irreversibleReason}.`)
-    return { plan: [def], requested: { rollback: last }, targetDatabase: status.targetDatabase }
+    return { plan: [def], requested: { rollback: last }, target: status.target }
   })
 }

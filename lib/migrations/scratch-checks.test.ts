@@ -13,7 +13,7 @@ import type { RunActor } from './run-store'
 
 let target: FreshDatabase
 let state: Awaited<ReturnType<typeof freshStateDb>>
-const set = dorMigrationSet()
+const set = await dorMigrationSet()
 const names = set.defs.map((d) => d.name)
 const newest = names[names.length - 1]
 let actor: RunActor

@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import path from 'node:path'
-import { type Kysely, sql } from 'kysely'
+import type { Kysely } from 'kysely'
+import { sql } from 'kysely'
+import pg from 'pg'
 import { createDb, withDatabase } from '../db/connect'
 import { pgToolEnv } from '../db/pg-tool-env'
 
@@ -19,21 +21,117 @@ export function scratchPrefix(targetUrl: string): string {
   return `dbadmin_scratch_${createHash('sha256').update(database).digest('hex').slice(0, 8)}_`
 }
 
+// A session-level advisory lock on the target, held by the check that owns a scratch database for
+// as long as the database exists: a scratch database whose lock is free belongs to a check whose
+// process died, exactly (no heartbeat to wait out). Advisory locks belong to one database, so
+// owners and cleaners all take them in the target database.
+const SCRATCH_LOCK_CLASS = 0x44_6f_53 // 'DoS'
+
+/** The lock key of one scratch database, as pg_advisory_lock(int4, int4) takes it. */
+function ownerKey(name: string): number {
+  return createHash('sha256').update(name).digest().readInt32BE(0)
+}
+
+async function targetClient(targetUrl: string, applicationName: string): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: targetUrl, application_name: applicationName, connectionTimeoutMillis: 10_000 })
+  client.on('error', () => {})
+  await client.connect()
+  return client
+}
+
+export interface ScratchDatabaseInfo {
+  name: string
+  /** rehearsal, drift, replay */
+  purpose: string
+  /** A running check owns it; otherwise it is a leftover of a check whose process died. */
+  inUse: boolean
+  sizeBytes: number | null
+}
+
+/** This target's scratch databases on its server: in use by a running check, or left behind. */
+export async function listScratchDatabases(targetUrl: string): Promise<ScratchDatabaseInfo[]> {
+  const client = await targetClient(targetUrl, 'dor-db-admin')
+  try {
+    const prefix = scratchPrefix(targetUrl)
+    const { rows } = await client.query<{ name: string; size: number | null }>(
+      `select datname as name, case when has_database_privilege(oid, 'CONNECT') then pg_database_size(oid) end as size
+         from pg_database where starts_with(datname, $1) order by datname`,
+      [prefix],
+    )
+    if (rows.length === 0) return []
+    const { rows: held } = await client.query<{ objid: string }>(
+      `select objid::text from pg_locks where locktype = 'advisory' and classid = $1 and objsubid = 2 and granted
+          and database = (select oid from pg_database where datname = current_database())`,
+      [SCRATCH_LOCK_CLASS],
+    )
+    const owned = new Set(held.map((h) => Number(h.objid)))
+    return rows.map((r) => ({
+      name: r.name,
+      purpose: r.name.slice(prefix.length).replace(/_[0-9a-f]{8}$/, ''),
+      // pg_locks shows the int4 key as an unsigned oid.
+      inUse: owned.has(ownerKey(r.name) >>> 0),
+      sizeBytes: r.size === null ? null : Number(r.size),
+    }))
+  } finally {
+    await client.end().catch(() => {})
+  }
+}
+
+/**
+ * Drops this target's scratch databases whose owning check is gone (its advisory lock is free).
+ * Taking the lock first makes it safe beside checks that are running and beside another cleaner.
+ * Run at start and before each check; returns what was dropped and what could not be.
+ */
+export async function dropDeadScratchDatabases(targetUrl: string): Promise<{ dropped: string[]; failed: { name: string; error: string }[] }> {
+  const out = { dropped: [] as string[], failed: [] as { name: string; error: string }[] }
+  const client = await targetClient(targetUrl, 'dor-db-admin scratch cleanup')
+  try {
+    const { rows } = await client.query<{ name: string }>('select datname as name from pg_database where starts_with(datname, $1)', [
+      scratchPrefix(targetUrl),
+    ])
+    for (const { name } of rows) {
+      const key = ownerKey(name)
+      const { rows: got } = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1, $2) as ok', [SCRATCH_LOCK_CLASS, key])
+      if (!got[0].ok) continue
+      try {
+        // CREATE/DROP DATABASE take no parameters: the name is quoted by the driver.
+        await client.query(`drop database if exists ${client.escapeIdentifier(name)} with (force)`)
+        out.dropped.push(name)
+      } catch (e) {
+        out.failed.push({ name, error: (e as Error).message })
+      } finally {
+        await client.query('select pg_advisory_unlock($1, $2)', [SCRATCH_LOCK_CLASS, key]).catch(() => {})
+      }
+    }
+  } finally {
+    await client.end().catch(() => {})
+  }
+  return out
+}
+
 /**
  * An empty throwaway database on the target's server, for rehearsals, drift and replay checks.
- * Needs CREATEDB on the target's role; the target itself is never touched.
+ * Needs CREATEDB on the target's role; the target itself is never touched. Leftovers of checks
+ * that died are dropped first.
  */
 export async function createScratchDatabase(targetUrl: string, purpose: string): Promise<ScratchDatabase> {
-  const name = `${scratchPrefix(targetUrl)}${purpose}_${randomBytes(4).toString('hex')}`
-  const admin = createDb(targetUrl, { max: 1 })
+  await dropDeadScratchDatabases(targetUrl).catch(() => {})
+  const owner = await targetClient(targetUrl, `dbadmin ${purpose} (scratch owner)`.slice(0, 63))
+  let name = ''
   try {
-    await sql`create database ${sql.id(name)}`.execute(admin)
+    // A random name whose lock nobody holds (a collision of two random names is all but impossible).
+    for (let i = 0; !name && i < 5; i++) {
+      const candidate = `${scratchPrefix(targetUrl)}${purpose}_${randomBytes(4).toString('hex')}`
+      const { rows } = await owner.query<{ ok: boolean }>('select pg_try_advisory_lock($1, $2) as ok', [SCRATCH_LOCK_CLASS, ownerKey(candidate)])
+      if (rows[0].ok) name = candidate
+    }
+    if (!name) throw new Error('no free scratch database name')
+    await owner.query(`create database ${owner.escapeIdentifier(name)}`)
   } catch (e) {
+    await owner.end().catch(() => {})
     throw new Error(
       `Could not create a scratch database on the target's server (${(e as Error).message}). The role needs CREATEDB for rehearsals, drift and replay checks.`,
     )
-  } finally {
-    await admin.destroy()
   }
   const url = withDatabase(targetUrl, name)
   const db = createDb(url, { max: 2, applicationName: `dbadmin ${purpose} (scratch)` })
@@ -43,11 +141,11 @@ export async function createScratchDatabase(targetUrl: string, purpose: string):
     db,
     async drop() {
       await db.destroy().catch(() => {})
-      const a = createDb(targetUrl, { max: 1 })
       try {
-        await sql`drop database if exists ${sql.id(name)} with (force)`.execute(a)
+        await owner.query(`drop database if exists ${owner.escapeIdentifier(name)} with (force)`)
       } finally {
-        await a.destroy()
+        // Ending the session frees the lock: a database that could not be dropped is a leftover now.
+        await owner.end().catch(() => {})
       }
     },
   }

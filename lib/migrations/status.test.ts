@@ -116,7 +116,7 @@ describe('migrationStatus: who applied what, and how long it took', () => {
     expect(s.migrations[0].durationMs).toBeGreaterThanOrEqual(0)
     expect(s.migrations[3].durationMs).toBeNull()
 
-    const runs = await listRuns(state.db, { targetDatabase: s.targetDatabase })
+    const runs = await listRuns(state.db, { targetKey: s.target.key })
     expect(runs.map((r) => [r.startedBy, r.source, r.status])).toEqual([
       ['cli', 'cli', 'succeeded'],
       [admin, 'dashboard', 'succeeded'],

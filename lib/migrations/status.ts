@@ -1,9 +1,18 @@
 import { type Kysely, sql } from 'kysely'
+import { type TargetIdentity, targetIdentity } from '../db/target-identity'
 import { readApplied } from './applied'
 import type { MigrationDef, MigrationSet } from './registry'
 import { acknowledgedChecksums, lastApplies } from './run-store'
 
-export type MigrationFlagCode = 'edited_after_apply' | 'missing_from_code' | 'out_of_order' | 'name_collision' | 'no_down'
+export type MigrationFlagCode =
+  | 'edited_after_apply'
+  | 'manifest_stale'
+  | 'missing_from_code'
+  | 'file_missing'
+  | 'load_failed'
+  | 'out_of_order'
+  | 'name_collision'
+  | 'no_down'
 
 export interface MigrationFlag {
   code: MigrationFlagCode
@@ -28,6 +37,8 @@ export interface MigrationStatus {
 
 export interface MigrationsOverview {
   targetDatabase: string
+  /** What the history is keyed by: this server's identity and the database name. */
+  target: TargetIdentity
   migrations: MigrationStatus[]
   pending: string[]
   lastApplied: string | null
@@ -63,11 +74,11 @@ export async function currentDatabase(db: Kysely<any>): Promise<string> {
  * a name that collides with another, no working down.
  */
 export async function migrationStatus(target: Kysely<any>, state: Kysely<any>, set: MigrationSet): Promise<MigrationsOverview> {
-  const targetDatabase = await currentDatabase(target)
+  const identity = await targetIdentity(target)
   const [applied, history, acks] = await Promise.all([
     readApplied(target, set.table),
-    lastApplies(state, targetDatabase),
-    acknowledgedChecksums(state, targetDatabase),
+    lastApplies(state, identity.key),
+    acknowledgedChecksums(state, identity.key),
   ])
   const appliedByName = new Map(applied.map((a) => [a.name, a]))
   const known = new Set(set.defs.map((d) => d.name))
@@ -88,6 +99,23 @@ export async function migrationStatus(target: Kysely<any>, state: Kysely<any>, s
           'Restore the file from version control, or put the change in a new migration. If the edit is intended (a comment, a fix that does not change the schema), an admin acknowledges it; until then apply is blocked.',
       })
     }
+    if (d.loadError) {
+      flags.push({
+        code: d.loadError.code,
+        message: d.loadError.message,
+        advice: a
+          ? `Restore the file from version control${d.loadError.code === 'load_failed' ? ' or fix it' : ''}: without it this migration cannot be rolled back, and rehearsals and replays of the chain fail.`
+          : `Restore the file from version control${d.loadError.code === 'load_failed' ? ' or fix it' : ''}, or, if the migration was abandoned, remove its entry from migrations/index.ts and run npm run migrations:manifest. It cannot be applied until then.`,
+      })
+    }
+    if (d.manifestChecksum !== undefined) {
+      flags.push({
+        code: 'manifest_stale',
+        message: `migrations/manifest.ts records another checksum (${d.manifestChecksum ? d.manifestChecksum.slice(0, 12) : 'none'}) than the file has (${d.checksum?.slice(0, 12)}).`,
+        advice:
+          'The file changed and the manifest was not regenerated: run `npm run migrations:manifest` and commit it. Builds without the source files rely on the manifest alone.',
+      })
+    }
     if (!a && lastApplied && d.name < lastApplied) {
       flags.push({
         code: 'out_of_order',
@@ -104,7 +132,7 @@ export async function migrationStatus(target: Kysely<any>, state: Kysely<any>, s
         advice: 'Give one of them a new, unique timestamp; otherwise their order depends on the file system and tools disagree.',
       })
     }
-    if (d.irreversibleReason) {
+    if (d.irreversibleReason && !d.loadError) {
       flags.push({
         code: 'no_down',
         message: `Cannot be rolled back: ${d.irreversibleReason}.`,
@@ -150,7 +178,8 @@ export async function migrationStatus(target: Kysely<any>, state: Kysely<any>, s
   }
   rows.sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))
   return {
-    targetDatabase,
+    targetDatabase: identity.database,
+    target: identity,
     migrations: rows,
     pending: rows.filter((r) => r.state === 'pending').map((r) => r.name),
     lastApplied,

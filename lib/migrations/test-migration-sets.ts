@@ -62,8 +62,8 @@ export async function tableNames(target: Kysely<any>, set: MigrationSet): Promis
 }
 
 /** The names whose newest successful step in the history is an 'up', in name order. */
-export async function historyNames(state: Kysely<any>, targetDatabase: string): Promise<string[]> {
-  return [...(await lastApplies(state, targetDatabase)).keys()].sort()
+export async function historyNames(state: Kysely<any>, targetKey: string): Promise<string[]> {
+  return [...(await lastApplies(state, targetKey)).keys()].sort()
 }
 
 export async function relationExists(db: Kysely<any>, name: string): Promise<boolean> {

@@ -6,6 +6,7 @@ import { type EmbeddedCluster, startCluster } from '../embedded/cluster'
 import { migrateStateDb } from '../state/migrate-state'
 import { databaseExists, dropDatabase, ensureDatabase, renameDatabase } from './cluster-databases'
 import { ensureFirstAdmin, type FirstAdmin } from './first-admin'
+import { startHousekeeping } from './start-housekeeping'
 import { loadOrCreateSecrets } from './secrets'
 
 export const DEMO_DATABASE = 'dor'
@@ -76,6 +77,7 @@ export async function prepareRuntime(config: AppConfig, opts: PrepareOptions): P
     try {
       const applied = await migrateStateDb(stateDb)
       if (applied.length) log(`State database migrated: ${applied.join(', ')}`)
+      await startHousekeeping(stateDb, targetUrl, log)
       firstAdmin =
         opts.createFirstAdmin === false
           ? { created: false }

@@ -14,6 +14,12 @@ export interface ServerEnv {
   alembicVersionsDir: string | null
   integrityCheckTimeoutMs: number
   integrityScheduleHours: number
+  /** Proxy hops whose X-Forwarded-For entries are believed (TRUST_PROXY). */
+  trustProxy: number
+  /** NEXTAUTH_URL: the address users open, one of the origins requests may come from. */
+  publicUrl: string | null
+  /** RULE_READER_DATABASE_URL: the read-only login for admins' own rules, when configured. */
+  ruleReaderUrl: string | null
 }
 
 let cached: ServerEnv | undefined
@@ -44,6 +50,9 @@ export function serverEnv(): ServerEnv {
     alembicVersionsDir: config.ALEMBIC_VERSIONS_DIR ?? null,
     integrityCheckTimeoutMs: config.INTEGRITY_CHECK_TIMEOUT_MS,
     integrityScheduleHours: config.INTEGRITY_SCHEDULE_HOURS,
+    trustProxy: config.TRUST_PROXY,
+    publicUrl: config.NEXTAUTH_URL ?? null,
+    ruleReaderUrl: config.RULE_READER_DATABASE_URL ?? null,
   }
   return cached
 }

@@ -17,6 +17,20 @@ function inScope(scope: CatalogScope): RawBuilder<boolean> {
     and not exists (select 1 from pg_depend ext where ext.classid = 'pg_class'::regclass and ext.objid = c.oid and ext.deptype = 'e')`
 }
 
+/**
+ * Relations another session holds, or waits to take, in ACCESS EXCLUSIVE mode (a migration's
+ * ALTER, a LOCK TABLE, VACUUM FULL). Deparsing anything of theirs that refers to columns
+ * (defaults, checks, indexes, triggers, views over them) takes an ACCESS SHARE lock and would wait
+ * behind it, up to the statement timeout; the schema model shows NOT_READ in its place instead.
+ * Evaluated once per query (an uncorrelated subquery), right where the deparsing happens.
+ */
+const LOCKED = sql`array(select l.relation from pg_locks l
+  where l.locktype = 'relation' and l.mode = 'AccessExclusiveLock' and l.pid <> pg_backend_pid()
+    and l.database = (select oid from pg_database where datname = current_database()))`
+
+/** What a definition reads when its table was locked by another session at the time. */
+export const NOT_READ = '(not read: locked by another session)'
+
 export interface RelationRow {
   oid: number
   schema: string
@@ -50,14 +64,18 @@ export async function queryRelations(db: Kysely<any>, scope: CatalogScope, opts:
            size.table_bytes + size.index_bytes as total_bytes, size.table_bytes, size.index_bytes,
            d.description as comment,
            pn.nspname as parent_schema, pc.relname as parent_name,
-           case when c.relkind in ('v', 'm') then pg_get_viewdef(c.oid) end as view_definition
+           case when c.relkind not in ('v', 'm') then null
+                when c.oid = any(${LOCKED}) or exists (
+                  select 1 from pg_rewrite rw join pg_depend dp on dp.classid = 'pg_rewrite'::regclass and dp.objid = rw.oid
+                  where rw.ev_class = c.oid and dp.refobjid = any(${LOCKED})) then ${NOT_READ}
+                else pg_get_viewdef(c.oid) end as view_definition
     from pg_class c
     join pg_namespace n on n.oid = c.relnamespace
     -- pg_total_relation_size is by definition pg_table_size + pg_indexes_size: adding them saves
     -- a second walk over every file of every table (most of this query's time at 5,000 tables).
     left join lateral (
       select pg_table_size(c.oid) as table_bytes, pg_indexes_size(c.oid) as index_bytes
-      where ${sizes} and c.relkind in ('r', 'm', 'p')
+      where ${sizes} and c.relkind in ('r', 'm', 'p') and not c.oid = any(${LOCKED})
     ) size on true
     -- Joined rather than obj_description(), a SQL function called once per row.
     left join pg_description d on d.objoid = c.oid and d.classoid = 'pg_class'::regclass and d.objsubid = 0
@@ -91,7 +109,11 @@ export async function queryColumns(db: Kysely<any>, scope: CatalogScope): Promis
     select a.attrelid::int8 as rel, a.attname as name, a.attnum::int as position,
            format_type(a.atttypid, a.atttypmod) as type, tn.nspname as type_schema, t.typname as type_name,
            t.typtype::text as typtype, t.typcategory::text as typcategory,
-           not a.attnotnull as nullable, pg_get_expr(d.adbin, d.adrelid) as default_expr,
+           not a.attnotnull as nullable, -- Without column references an expression deparses without the table (and its lock).
+           case when d.adbin is null then null
+                when strpos(d.adbin::text, '{VAR ') = 0 then pg_get_expr(d.adbin, 0)
+                when a.attrelid = any(${LOCKED}) then ${NOT_READ}
+                else pg_get_expr(d.adbin, d.adrelid) end as default_expr,
            a.attidentity::text as attidentity, a.attgenerated::text as attgenerated,
            ds.description as comment
     from pg_attribute a
@@ -137,7 +159,9 @@ export async function queryConstraints(db: Kysely<any>, scope: CatalogScope): Pr
   const { rows } = await sql<ConstraintRow>`
     select con.conrelid::int8 as rel, n.nspname as owner_schema, c.relname as owner_table,
            con.conname as name, con.contype::text as contype,
-           pg_get_constraintdef(con.oid) as definition, con.convalidated as validated,
+           -- Keys name only columns; checks and exclusions deparse expressions of the table.
+           case when con.contype not in ('p', 'u', 'f') and con.conrelid = any(${LOCKED}) then ${NOT_READ}
+                else pg_get_constraintdef(con.oid) end as definition, con.convalidated as validated,
            con.condeferrable as deferrable, con.condeferred as deferred,
            array(select a.attname::text from unnest(con.conkey) with ordinality k(attnum, ord)
                  join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.attnum order by k.ord) as columns,
@@ -177,10 +201,13 @@ export interface IndexRow {
 export async function queryIndexes(db: Kysely<any>, scope: CatalogScope, opts: ReadOptions = {}): Promise<IndexRow[]> {
   const sizes = opts.sizes !== false
   const { rows } = await sql<IndexRow>`
-    select i.indrelid::int8 as rel, ic.relname as name, pg_get_indexdef(i.indexrelid) as definition,
+    select i.indrelid::int8 as rel, ic.relname as name,
+           case when i.indrelid = any(${LOCKED}) or i.indexrelid = any(${LOCKED}) then ${NOT_READ}
+                else pg_get_indexdef(i.indexrelid) end as definition,
            am.amname as method, i.indisunique as unique, i.indisprimary as primary, i.indisvalid as valid,
-           i.indpred is not null as partial, case when ${sizes} then pg_relation_size(i.indexrelid) end as size_bytes, s.idx_scan as scans,
-           array(select coalesce(a.attname::text, pg_get_indexdef(i.indexrelid, k.ord::int, true))
+           i.indpred is not null as partial, case when ${sizes} and not i.indexrelid = any(${LOCKED}) then pg_relation_size(i.indexrelid) end as size_bytes, s.idx_scan as scans,
+           array(select coalesce(a.attname::text, case when i.indrelid = any(${LOCKED}) then ${NOT_READ}
+                                                      else pg_get_indexdef(i.indexrelid, k.ord::int, true) end)
                  from unnest(i.indkey::int2[]) with ordinality k(attnum, ord)
                  left join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum and k.attnum <> 0
                  where k.ord <= i.indnkeyatts order by k.ord) as columns,
@@ -208,7 +235,8 @@ export interface TriggerRow {
 
 export async function queryTriggers(db: Kysely<any>, scope: CatalogScope): Promise<TriggerRow[]> {
   const { rows } = await sql<TriggerRow>`
-    select t.tgrelid::int8 as rel, t.tgname as name, pg_get_triggerdef(t.oid, true) as definition,
+    select t.tgrelid::int8 as rel, t.tgname as name,
+           case when t.tgrelid = any(${LOCKED}) then ${NOT_READ} else pg_get_triggerdef(t.oid, true) end as definition,
            t.tgenabled::text as enabled, p.proname as function_name
     from pg_trigger t
     join pg_class c on c.oid = t.tgrelid

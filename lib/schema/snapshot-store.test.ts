@@ -33,6 +33,8 @@ const first: SchemaSnapshot = {
 const second: SchemaSnapshot = { ...first, enums: [{ schema: 'public', name: 'status', values: ['draft', 'active'] }] }
 
 let fresh: FreshDatabase
+const HERE = '7000000000000000001/dor'
+const THERE = '7000000000000000002/dor'
 
 beforeAll(async () => {
   fresh = await freshDatabase('snap')
@@ -47,7 +49,7 @@ describe('snapshot store', () => {
   const ids: number[] = []
 
   it('saves a snapshot with its fingerprint and counts', async () => {
-    const meta = await saveSnapshot(fresh.db, { snapshot: first, database: 'dor', reason: 'before migration run', takenBy: 'migration run' })
+    const meta = await saveSnapshot(fresh.db, { snapshot: first, database: 'dor', targetKey: HERE, reason: 'before migration run', takenBy: 'migration run' })
     expect(meta).toStrictEqual({
       id: expect.any(Number),
       takenAt: expect.any(Date),
@@ -55,6 +57,7 @@ describe('snapshot store', () => {
       takenBy: 'migration run',
       reason: 'before migration run',
       database: 'dor',
+      targetKey: HERE,
       fingerprint: snapshotFingerprint(first),
       summary: { schemas: 2, tables: 1, views: 0, materializedViews: 0, columns: 1, constraints: 1, foreignKeys: 0, indexes: 1, triggers: 0, enums: 1, sequences: 1 },
     })
@@ -62,28 +65,31 @@ describe('snapshot store', () => {
     ids.push(meta.id)
 
     const userId = '2f9c1c2e-5d1e-4f8a-9c61-1a2b3c4d5e6f'
-    const other = await saveSnapshot(fresh.db, { snapshot: second, database: 'dor', reason: 'manual', takenById: userId, takenBy: 'admin@test.local' })
+    const other = await saveSnapshot(fresh.db, { snapshot: second, database: 'dor', targetKey: HERE, reason: 'manual', takenById: userId, takenBy: 'admin@test.local' })
     expect(other).toMatchObject({ takenById: userId, takenBy: 'admin@test.local', reason: 'manual', fingerprint: snapshotFingerprint(second) })
     expect(other.fingerprint).not.toBe(meta.fingerprint)
     expect(other.id).toBeGreaterThan(meta.id)
     ids.push(other.id)
   })
 
-  it('lists newest first, without bodies, and pages by id', async () => {
-    const third = await saveSnapshot(fresh.db, { snapshot: first, database: 'staging', reason: 'manual', takenBy: 'cli' })
+  it('lists newest first, without bodies, pages by id, and only the snapshots of one target', async () => {
+    const third = await saveSnapshot(fresh.db, { snapshot: first, database: 'dor', targetKey: HERE, reason: 'manual', takenBy: 'cli' })
     ids.push(third.id)
-    const all = await listSnapshots(fresh.db)
+    // Another server's database of the same name, sharing this state database.
+    const elsewhere = await saveSnapshot(fresh.db, { snapshot: first, database: 'dor', targetKey: THERE, reason: 'manual', takenBy: 'cli' })
+    const all = await listSnapshots(fresh.db, { targetKey: HERE })
     expect(all.map((m) => m.id)).toEqual([ids[2], ids[1], ids[0]])
-    expect(Object.keys(all[0]).sort()).toEqual(['database', 'fingerprint', 'id', 'reason', 'summary', 'takenAt', 'takenBy', 'takenById'])
-    // Equal schemas in two databases share a fingerprint: that is how drift is ruled out.
+    expect(Object.keys(all[0]).sort()).toEqual(['database', 'fingerprint', 'id', 'reason', 'summary', 'takenAt', 'takenBy', 'takenById', 'targetKey'])
+    // Equal schemas share a fingerprint: that is how drift is ruled out.
     expect(all[0].fingerprint).toBe(all[2].fingerprint)
+    expect((await listSnapshots(fresh.db, { targetKey: THERE })).map((m) => m.id)).toEqual([elsewhere.id])
 
-    const page1 = await listSnapshots(fresh.db, { limit: 2 })
+    const page1 = await listSnapshots(fresh.db, { targetKey: HERE, limit: 2 })
     expect(page1.map((m) => m.id)).toEqual([ids[2], ids[1]])
-    const page2 = await listSnapshots(fresh.db, { limit: 2, beforeId: page1[1].id })
+    const page2 = await listSnapshots(fresh.db, { targetKey: HERE, limit: 2, beforeId: page1[1].id })
     expect(page2.map((m) => m.id)).toEqual([ids[0]])
-    expect(await listSnapshots(fresh.db, { beforeId: ids[0] })).toEqual([])
-    expect((await listSnapshots(fresh.db, { database: 'dor' })).map((m) => m.id)).toEqual([ids[1], ids[0]])
+    expect(await listSnapshots(fresh.db, { targetKey: HERE, beforeId: ids[0] })).toEqual([])
+    ids.push(elsewhere.id)
   })
 
   it('gives a snapshot back deep-equal, with the same fingerprint', async () => {
@@ -91,11 +97,11 @@ describe('snapshot store', () => {
     expect(got).not.toBeNull()
     expect(got!.snapshot).toStrictEqual(first)
     expect(snapshotFingerprint(got!.snapshot)).toBe(got!.meta.fingerprint)
-    expect(got!.meta).toStrictEqual((await listSnapshots(fresh.db)).find((m) => m.id === ids[0]))
+    expect(got!.meta).toStrictEqual((await listSnapshots(fresh.db, { targetKey: HERE })).find((m) => m.id === ids[0]))
   })
 
   it('returns null for an unknown or malformed id', async () => {
-    expect(await getSnapshot(fresh.db, ids[2] + 1000)).toBeNull()
+    expect(await getSnapshot(fresh.db, ids[3] + 1000)).toBeNull()
     expect(await getSnapshot(fresh.db, 0)).toBeNull()
     expect(await getSnapshot(fresh.db, 1.5)).toBeNull()
     expect(await getSnapshot(fresh.db, Number.NaN)).toBeNull()
@@ -108,6 +114,6 @@ describe('snapshot store', () => {
     expect(await exists()).toBeNull()
     await migration.up(fresh.db)
     expect(await exists()).toBe('schema_snapshot')
-    expect(await listSnapshots(fresh.db)).toEqual([])
+    expect((await sql<{ n: number }>`select count(*)::int as n from schema_snapshot`.execute(fresh.db)).rows[0].n).toBe(0)
   })
 })

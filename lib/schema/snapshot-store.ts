@@ -10,6 +10,8 @@ export interface SnapshotMeta {
   /** 'manual', 'before migration run', 'after migration run', or free text. */
   reason: string
   database: string
+  /** The target's identity key (lib/db/target-identity.ts); null for a snapshot taken before keys. */
+  targetKey: string | null
   fingerprint: string
   summary: SnapshotSummary
 }
@@ -17,20 +19,21 @@ export interface SnapshotMeta {
 export interface SaveSnapshotInput {
   snapshot: SchemaSnapshot
   database: string
+  targetKey: string
   reason: string
   takenById?: string | null
   takenBy?: string | null
 }
 
 export interface ListSnapshotsOptions {
-  /** Only snapshots of this database. */
-  database?: string
+  /** Only snapshots of this target (its identity key). */
+  targetKey: string
   /** Keyset pagination: snapshots with an id below this one. */
   beforeId?: number
   limit?: number
 }
 
-const META_COLUMNS = ['id', 'taken_at', 'taken_by_id', 'taken_by', 'reason', 'database', 'fingerprint', 'summary'] as const
+const META_COLUMNS = ['id', 'taken_at', 'taken_by_id', 'taken_by', 'reason', 'database', 'target_key', 'fingerprint', 'summary'] as const
 
 function toMeta(r: any): SnapshotMeta {
   return {
@@ -41,6 +44,7 @@ function toMeta(r: any): SnapshotMeta {
     takenBy: r.taken_by,
     reason: r.reason,
     database: r.database,
+    targetKey: r.target_key,
     fingerprint: r.fingerprint,
     summary: r.summary,
   }
@@ -55,6 +59,7 @@ export async function saveSnapshot(db: Kysely<any>, input: SaveSnapshotInput): P
       taken_by: input.takenBy ?? null,
       reason: input.reason,
       database: input.database,
+      target_key: input.targetKey,
       fingerprint: snapshotFingerprint(input.snapshot),
       summary: JSON.stringify(summarizeSnapshot(input.snapshot)),
       snapshot: JSON.stringify(input.snapshot),
@@ -65,14 +70,14 @@ export async function saveSnapshot(db: Kysely<any>, input: SaveSnapshotInput): P
 }
 
 /** Newest first, without the snapshot bodies. */
-export async function listSnapshots(db: Kysely<any>, opts: ListSnapshotsOptions = {}): Promise<SnapshotMeta[]> {
+export async function listSnapshots(db: Kysely<any>, opts: ListSnapshotsOptions): Promise<SnapshotMeta[]> {
   // id, not taken_at: ids follow insertion order even when two snapshots share a timestamp.
   let query = db
     .selectFrom('schema_snapshot')
     .select(META_COLUMNS)
     .orderBy('id', 'desc')
     .limit(Math.min(Math.max(opts.limit ?? 50, 1), 500))
-  if (opts.database !== undefined) query = query.where('database', '=', opts.database)
+    .where('target_key', '=', opts.targetKey)
   if (opts.beforeId !== undefined) query = query.where('id', '<', opts.beforeId)
   const rows = await query.execute()
   return rows.map(toMeta)

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { targetIdentity } from '../db/target-identity'
 import { readSchemaModel } from './catalog'
 import { type SchemaDiff, diffSnapshots } from './diff'
 import { type SchemaSnapshot, toSnapshot } from './snapshot'
@@ -10,8 +11,8 @@ export async function takeSnapshot(
   state: Kysely<any>,
   by: { reason: string; takenById?: string | null; takenBy?: string | null },
 ): Promise<SnapshotMeta> {
-  const model = await readSchemaModel(target, { sizes: false })
-  return saveSnapshot(state, { snapshot: toSnapshot(model), database: model.database, ...by })
+  const [model, identity] = await Promise.all([readSchemaModel(target, { sizes: false }), targetIdentity(target)])
+  return saveSnapshot(state, { snapshot: toSnapshot(model), database: model.database, targetKey: identity.key, ...by })
 }
 
 export async function liveSnapshot(target: Kysely<any>): Promise<SchemaSnapshot> {
@@ -30,7 +31,8 @@ export class UnknownSnapshotError extends Error {
 async function resolve(target: Kysely<any>, state: Kysely<any>, ref: SnapshotRef) {
   if (ref === 'live') return { label: 'live schema', snapshot: await liveSnapshot(target) }
   const found = await getSnapshot(state, ref)
-  if (!found) throw new UnknownSnapshotError(ref)
+  // Another target's snapshot (a state database shared by several) is not this one's to compare.
+  if (!found || found.meta.targetKey !== (await targetIdentity(target)).key) throw new UnknownSnapshotError(ref)
   return { label: `snapshot #${ref}`, snapshot: found.snapshot }
 }
 

@@ -13,7 +13,7 @@ export async function migrateStateDb(db: Kysely<any>): Promise<string[]> {
   const { error, results } = await migrator.migrateToLatest()
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName
-    throw new Error(`State database migration ${failed ?? ''} failed: ${(error as Error).message ?? error}`)
+    throw new Error(`State database migration ${failed ?? ''} failed: ${(error as Error).message ?? error}`, { cause: error })
   }
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName)
 }

@@ -1,4 +1,5 @@
 import { redirect } from 'next/navigation'
+import { safeCallbackPath } from '@/lib/auth/callback-url'
 import { currentUser } from '@/lib/auth/current-user'
 import { LoginForm } from './login-form'
 
@@ -11,8 +12,8 @@ export default async function LoginPage({
 }) {
   const params = await searchParams
   if (await currentUser()) redirect('/overview')
-  // Only same-site paths: a login page must not become an open redirect.
-  const back = params.callbackUrl?.startsWith('/') && !params.callbackUrl.startsWith('//') ? params.callbackUrl : '/overview'
+  // Only paths of this dashboard: a login page must not become an open redirect.
+  const back = safeCallbackPath(typeof params.callbackUrl === 'string' ? params.callbackUrl : undefined)
   return (
     <main className="login">
       <div className="card">

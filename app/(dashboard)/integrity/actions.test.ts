@@ -10,7 +10,9 @@ import { buildDemoDatabase } from '@/lib/demo/prepare-demo'
 import { countOrphans } from '@/lib/integrity/orphans'
 import { listSoftRelations } from '@/lib/integrity/relations'
 import { createFixJob, type FixJob, getFixJob, markFixProgress } from '@/lib/integrity/fix-store'
+import { openJobLiveness } from '@/lib/jobs/liveness'
 import { getIntegrityRun } from '@/lib/integrity/run-store'
+import { targetIdentity } from '@/lib/db/target-identity'
 
 // revalidatePath needs a Next request; here the actions run in plain Node.
 vi.mock('next/cache', () => ({ revalidatePath: () => {} }))
@@ -114,6 +116,9 @@ describe('validating constraints', () => {
     expect(failed).toMatchObject({ ok: false, code: 'validation_failed' })
     expect(failed.message).toContain('violates foreign key constraint "meeting_attendee_user_id_fkey"')
     expect(failed.message).toContain('is not present in table "user"')
+    // The violating key is a row value: operators may not see it, admins may.
+    expect(failed.message).toContain('Key (user_id)=(…) is not present')
+    expect((await as('admin', 'validate', fk)).message).toMatch(/Key \(user_id\)=\(\d+\) is not present/)
 
     await sql`alter table meeting add constraint meeting_title_present check (title <> '') not valid`.execute(target.db)
     const check = { schema: 'public', table: 'meeting', name: 'meeting_title_present' }
@@ -188,6 +193,7 @@ describe('fixing orphans', () => {
     // A job another server process is running: its row says so and its heartbeat is fresh.
     const fixId = await createFixJob(state.db, {
       targetDatabase: target.url.split('/').pop()!,
+      targetKey: (await targetIdentity(target.db)).key,
       kind: 'fix',
       relation: { ...agenda, table: 'agenda_item' },
       mode: 'delete',
@@ -196,6 +202,9 @@ describe('fixing orphans', () => {
       startedBy: 'other@test.local',
     })
     await markFixProgress(state.db, fixId, { status: 'running', phase: 'saving' })
+    // That process holds the job's liveness lock.
+    const liveness = await openJobLiveness(state.db, 'elsewhere')
+    await liveness.hold('integrity_fix', fixId)
     // Deleting the agenda orphans above orphaned their uploads too.
     const orphanUploads = await countOrphans(target.db, { ...uploads, columns: ['agenda_item_id'], refColumns: ['id'] })
     try {
@@ -213,6 +222,7 @@ describe('fixing orphans', () => {
       expect(await countOrphans(target.db, { ...uploads, columns: ['agenda_item_id'], refColumns: ['id'] })).toBe(orphanUploads)
     } finally {
       await markFixProgress(state.db, fixId, { status: 'cancelled' })
+      await liveness.release()
     }
   })
 })

@@ -6,8 +6,10 @@ import { revalidatePath } from 'next/cache'
 import { z } from 'zod'
 import { action } from '@/lib/auth/action'
 import { ActionError } from '@/lib/auth/action-result'
+import { can } from '@/lib/auth/permissions'
 import { loadConfig } from '@/lib/config'
-import { describeDbError } from '@/lib/db/db-errors'
+import { describeDbError, withoutRowValues } from '@/lib/db/db-errors'
+import { targetIdentity } from '@/lib/db/target-identity'
 import { validateConstraint } from '@/lib/integrity/check-constraints'
 import { deleteCustomRule, RULE_LIMITS, RuleQueryError, saveCustomRule } from '@/lib/integrity/custom-rules'
 import { deleteEnumSet, EnumSetRuleError, saveEnumSet } from '@/lib/integrity/enum-sets'
@@ -19,7 +21,8 @@ import { findCheckedRelation } from '@/lib/integrity/orphan-csv'
 import { decideAllSuggestions, deleteSoftRelation, RelationRuleError, saveSoftRelation } from '@/lib/integrity/relations'
 import { IntegrityRunBusyError, startIntegrityRun } from '@/lib/integrity/run-job'
 import { requestCancel } from '@/lib/integrity/run-store'
-import { integrityTargetDb } from '@/lib/db/server-dbs'
+import { integrityTargetDb, ruleReader } from '@/lib/db/server-dbs'
+import { ReaderError } from '@/lib/db/restricted-reader'
 import { describeRelation } from '@/lib/integrity/types'
 
 // Only action()-built functions are exported from this file: a unit test runs each as every role.
@@ -68,7 +71,12 @@ export const runChecksAction = action({
   input: z.object({}),
   async run(ctx) {
     try {
-      const runId = await startIntegrityRun(integrityTargetDb(), ctx.stateDb, { startedBy: ctx.user.email, trigger: 'manual' })
+      const runId = await startIntegrityRun(integrityTargetDb(), ctx.stateDb, {
+        startedBy: ctx.user.email,
+        trigger: 'manual',
+        reader: ruleReader(),
+        ruleTimeoutMs: loadConfig().INTEGRITY_CHECK_TIMEOUT_MS,
+      })
       revalidatePath('/integrity')
       return { message: `Started integrity run #${runId}.`, data: { runId }, target: `run #${runId}` }
     } catch (e) {
@@ -105,7 +113,7 @@ export const saveSoftRelationAction = action({
     try {
       await saveSoftRelation(integrityTargetDb(), ctx.stateDb, { ...input, by: ctx.user.email })
     } catch (e) {
-      if (e instanceof RelationRuleError) throw new ActionError('invalid_input', e.message)
+      if (e instanceof RelationRuleError) throw ruleError(e)
       throw e
     }
     revalidatePath('/integrity')
@@ -156,7 +164,7 @@ export const validateConstraintAction = action({
   permission: 'maintenance.run',
   input: z.object({ schema: name, table: name, name }),
   target: (input) => `${input.schema}.${input.table} ${input.name}`,
-  async run(_ctx, input) {
+  async run(ctx, input) {
     const db = integrityTargetDb()
     // Re-read the catalog: the page may be older than the constraint's current state.
     const { rows } = await sql<{ validated: boolean; kind: string }>`
@@ -172,12 +180,19 @@ export const validateConstraintAction = action({
     } catch (e) {
       if (!isDbError(e)) throw e
       // PostgreSQL's own words: which row violates it, or why it could not finish.
-      throw new ActionError('validation_failed', `${what} could not be validated: ${postgresMessage(e)}`)
+      // Operators may validate but not see masked data: the violating key is left out for them.
+      const message = can(ctx.user.role, 'data.reveal') ? postgresMessage(e) : withoutRowValues(postgresMessage(e))
+      throw new ActionError('validation_failed', `${what} could not be validated: ${message}`)
     }
     revalidatePath('/integrity')
     return { message: `Validated ${what}. Run the checks again to update the results.` }
   },
 })
+
+/** A rule's refusal as the action's error, shown next to the field it is about. */
+function ruleError(e: Error & { field?: string }): ActionError {
+  return new ActionError('invalid_input', e.message, e.field ? { [e.field]: e.message } : undefined)
+}
 
 function isDbError(e: unknown): e is { code: string; message: string; detail?: string } {
   return typeof (e as { code?: unknown })?.code === 'string'
@@ -302,7 +317,10 @@ const RuleInput = z.object({
   enabled: z.preprocess((v) => v === true || v === 'on' || v === 'true', z.boolean()),
 })
 
-/** Admins' own rules: saved only after one read-only run under the check timeout succeeds. */
+/**
+ * Admins' own rules: saved only after one run as the read-only rule reader, under the check
+ * timeout, succeeds. PostgreSQL's message is shown and audited cut to its first line.
+ */
 export const saveRuleAction = action({
   name: 'integrity.rule.save',
   permission: 'integrity.rules',
@@ -311,15 +329,16 @@ export const saveRuleAction = action({
   async run(ctx, input) {
     try {
       const { rule, count } = await saveCustomRule(
-        integrityTargetDb(),
+        ruleReader(),
         ctx.stateDb,
-        { ...input, by: ctx.user.email },
+        { ...input, by: ctx.user.email, targetKey: (await targetIdentity(integrityTargetDb())).key },
         loadConfig().INTEGRITY_CHECK_TIMEOUT_MS,
       )
       revalidatePath('/integrity')
       return { message: `Rule "${rule.name}" saved; it finds ${count} row${count === 1 ? '' : 's'} now.`, target: rule.name }
     } catch (e) {
-      if (e instanceof RuleQueryError) throw new ActionError('invalid_input', `The query does not run: ${e.message}`)
+      if (e instanceof RuleQueryError) throw new ActionError('invalid_input', `The query does not run: ${e.message}`, { query: e.message })
+      if (e instanceof ReaderError) throw new ActionError(e.kind === 'timeout' ? 'invalid_input' : 'unavailable', e.message)
       throw e
     }
   },
@@ -331,7 +350,7 @@ export const deleteRuleAction = action({
   input: z.object({ id }),
   target: (input) => String(input.id),
   async run(ctx, input) {
-    if (!(await deleteCustomRule(ctx.stateDb, input.id))) throw new ActionError('not_found', `There is no rule #${input.id}.`)
+    if (!(await deleteCustomRule(ctx.stateDb, input.id, (await targetIdentity(integrityTargetDb())).key))) throw new ActionError('not_found', `There is no rule #${input.id}.`)
     revalidatePath('/integrity')
     return { message: 'Rule deleted.' }
   },
@@ -354,7 +373,7 @@ export const saveEnumSetAction = action({
     try {
       await saveEnumSet(integrityTargetDb(), ctx.stateDb, { ...input, by: ctx.user.email })
     } catch (e) {
-      if (e instanceof EnumSetRuleError) throw new ActionError('invalid_input', e.message)
+      if (e instanceof EnumSetRuleError) throw ruleError(e)
       throw e
     }
     revalidatePath('/integrity')
@@ -391,7 +410,7 @@ export const saveRoleRuleAction = action({
     try {
       await saveRoleRule(integrityTargetDb(), ctx.stateDb, { ...input, by: ctx.user.email })
     } catch (e) {
-      if (e instanceof RoleRuleError) throw new ActionError('invalid_input', e.message)
+      if (e instanceof RoleRuleError) throw ruleError(e)
       throw e
     }
     revalidatePath('/integrity')

@@ -10,6 +10,7 @@ import { seedDemo } from '@/lib/demo/seed-demo'
 import { dorMigrationSet } from '@/lib/migrations/registry'
 import { createRun, finishStep, listRuns, startStep, updateRun } from '@/lib/migrations/run-store'
 import { migrationStatus } from '@/lib/migrations/status'
+import { targetIdentity } from '@/lib/db/target-identity'
 
 // revalidatePath needs a Next request; here the actions run in plain Node.
 vi.mock('next/cache', () => ({ revalidatePath: () => {} }))
@@ -34,7 +35,8 @@ let target: ActionHarness['target']
 let dataDir: string
 let specs: Record<'apply' | 'rollback' | 'acknowledge' | 'dryRun' | 'rehearse' | 'drift' | 'replay', GuardedSpec<any, any>>
 
-const newest = dorMigrationSet().defs.at(-1)!.name
+const dor = await dorMigrationSet()
+const newest = dor.defs.at(-1)!.name
 
 beforeAll(async () => {
   h = await openActionHarness('migact', migrateDemoToSecondNewest)
@@ -52,6 +54,11 @@ beforeAll(async () => {
   }
 })
 afterAll(() => h?.close())
+
+/** The managed database's key, which its run history is filed under. */
+async function targetKey(): Promise<string> {
+  return (await targetIdentity(target.db)).key
+}
 
 function asRole(role: 'admin' | 'operator' | 'viewer', spec: GuardedSpec<any, any>, rawInput: unknown) {
   return h.as(role, spec, rawInput)
@@ -103,7 +110,7 @@ describe('migration actions on the DoR demo', () => {
   it('applies the next migration with a backup first, then rolls it back by its exact name', async () => {
     const applied = await asAdmin(specs.apply, form({ mode: 'next', backup: 'on' }))
     expect(applied).toMatchObject({ ok: true, message: `Applied ${newest}.` })
-    const [run] = await listRuns(state.db, { lockHeld: false })
+    const [run] = await listRuns(state.db, { targetKey: await targetKey(), lockHeld: false })
     expect(run).toMatchObject({ kind: 'apply', status: 'succeeded', startedBy: state.users.admin.email, source: 'dashboard' })
     expect(run.backupPath).toMatch(new RegExp(`^${dataDir}/backups/[^/]+-full-\\d{8}T\\d{6}Z-[0-9a-f]{6}\\.dump$`))
     expect(fs.statSync(run.backupPath!).size).toBeGreaterThan(0)
@@ -124,7 +131,7 @@ describe('migration actions on the DoR demo', () => {
       message: `Type the name of the last applied migration (${newest}) to confirm.`,
     })
     expect(await asAdmin(specs.rollback, { name: newest })).toMatchObject({ ok: true, message: `Rolled back ${newest}.` })
-    expect((await migrationStatus(target.db, state.db, dorMigrationSet())).pending).toEqual([newest])
+    expect((await migrationStatus(target.db, state.db, dor)).pending).toEqual([newest])
   })
 
   it('a failing migration is reported in full: what failed, what stayed, and PostgreSQL\'s own message', async () => {
@@ -133,7 +140,7 @@ describe('migration actions on the DoR demo', () => {
     try {
       const result = await asAdmin(specs.apply, { mode: 'all' })
       expect(result).toMatchObject({ ok: false, code: 'migration_failed' })
-      const [run] = await listRuns(state.db, { lockHeld: false })
+      const [run] = await listRuns(state.db, { targetKey: await targetKey(), lockHeld: false })
       expect(result.message).toBe(
         `Run #${run.id}: ${newest} failed and was rolled back.\n\n${newest}:\n${run.steps[0].error}`,
       )
@@ -170,9 +177,9 @@ describe('migration actions on the DoR demo', () => {
       expect(result.message).toContain('The backup before the run failed, so no migration was run.')
       expect(result.message).toContain('pg_dump exited with code 1')
       expect(result.message).toContain('simulated failure')
-      const [run] = await listRuns(state.db, { lockHeld: false })
+      const [run] = await listRuns(state.db, { targetKey: await targetKey(), lockHeld: false })
       expect(run).toMatchObject({ kind: 'apply', status: 'failed', steps: [] })
-      expect((await migrationStatus(target.db, state.db, dorMigrationSet())).pending).toEqual([newest])
+      expect((await migrationStatus(target.db, state.db, dor)).pending).toEqual([newest])
     } finally {
       delete process.env.PG_BIN_DIR
       fs.rmSync(bin, { recursive: true, force: true })
@@ -180,12 +187,12 @@ describe('migration actions on the DoR demo', () => {
   })
 
   it('acknowledges an edited migration, which lifts the block on apply', async () => {
-    const set = dorMigrationSet()
+    const set = dor
     const edited = set.defs[0].name
     // History says it was applied from a different source than the one in the code now.
     const runId = await createRun(state.db, {
       kind: 'apply',
-      targetDatabase: (await migrationStatus(target.db, state.db, set)).targetDatabase,
+      target: (await migrationStatus(target.db, state.db, set)).target,
       actor: { label: 'cli', source: 'cli' },
     })
     const stepId = await startStep(state.db, { runId, position: 0, name: edited, direction: 'up', checksum: 'f'.repeat(64) })
@@ -238,8 +245,8 @@ describe('checks on the DoR demo', () => {
       },
     ])
     expect(await locationColumn()).toBe(false)
-    expect((await migrationStatus(target.db, state.db, dorMigrationSet())).pending).toEqual([newest])
-    const [run] = await listRuns(state.db, { lockHeld: false })
+    expect((await migrationStatus(target.db, state.db, dor)).pending).toEqual([newest])
+    const [run] = await listRuns(state.db, { targetKey: await targetKey(), lockHeld: false })
     expect(run).toMatchObject({ id: data.runId, kind: 'dry_run', status: 'succeeded', startedBy: state.users.operator.email })
     expect(run.report).toMatchObject({ migrations: [{ name: newest }] })
   })
@@ -268,9 +275,9 @@ describe('checks on the DoR demo', () => {
 
   it('replays the whole chain from empty', async () => {
     const result = await asAdmin(specs.replay, {})
-    expect(result).toMatchObject({ ok: true, data: { ok: true, failed: null, applied: dorMigrationSet().defs.map((d) => d.name) } })
+    expect(result).toMatchObject({ ok: true, data: { ok: true, failed: null, applied: dor.defs.map((d) => d.name) } })
     expect(await scratchDatabases()).toEqual([])
-    const kinds = (await listRuns(state.db, { lockHeld: false, limit: 4 })).map((r) => r.kind)
+    const kinds = (await listRuns(state.db, { targetKey: await targetKey(), lockHeld: false, limit: 4 })).map((r) => r.kind)
     expect(kinds).toEqual(['replay', 'drift', 'rehearsal', 'dry_run'])
   })
 

@@ -10,13 +10,13 @@ import { preMigrationBackup } from '@/lib/backups/pg-dump-file'
 import { loadConfig } from '@/lib/config'
 import { describeDbError } from '@/lib/db/db-errors'
 import { targetDb } from '@/lib/db/server-dbs'
+import { acknowledgeMigrationEdit } from '@/lib/migrations/acknowledge'
 import { dryRun } from '@/lib/migrations/dry-run'
 import { rehearseRollbacks } from '@/lib/migrations/rehearsal'
 import { dorMigrationSet } from '@/lib/migrations/registry'
 import { detectDrift, replayCheck } from '@/lib/migrations/replay'
-import { acknowledgeEdit, type RunActor } from '@/lib/migrations/run-store'
+import type { RunActor } from '@/lib/migrations/run-store'
 import { type ApplyRequest, applyMigrations, rollbackLast, type RunOptions, type RunResult } from '@/lib/migrations/runner'
-import { migrationStatus } from '@/lib/migrations/status'
 import { serverEnv } from '@/lib/runtime/server-env'
 
 // Only action()-built functions are exported from this file: a unit test runs each as every role.
@@ -49,12 +49,12 @@ function actorOf(ctx: ActionContext): RunActor {
   return { id: ctx.user.id, label: ctx.user.email, source: 'dashboard' }
 }
 
-function runOptions(ctx: ActionContext, backup: boolean): RunOptions {
+async function runOptions(ctx: ActionContext, backup: boolean): Promise<RunOptions> {
   const env = serverEnv()
   return {
     targetUrl: env.targetUrl,
     state: ctx.stateDb,
-    set: dorMigrationSet(),
+    set: await dorMigrationSet(),
     actor: actorOf(ctx),
     lockTimeoutMs: env.migrationLockTimeoutMs,
     statementTimeoutMs: env.migrationStatementTimeoutMs,
@@ -117,7 +117,7 @@ export const applyMigrationsAction = action({
   target: (input) => (input.mode === 'to' ? `to ${input.to}` : input.mode),
   async run(ctx, input) {
     const request: ApplyRequest = input.mode === 'next' ? { next: true } : input.mode === 'all' ? { all: true } : { to: input.to! }
-    return outcomeOf(() => applyMigrations(runOptions(ctx, input.backup), request))
+    return outcomeOf(async () => applyMigrations(await runOptions(ctx, input.backup), request))
   },
 })
 
@@ -127,7 +127,7 @@ export const rollbackMigrationAction = action({
   input: RollbackInput,
   target: (input) => input.name,
   async run(ctx, input) {
-    return outcomeOf(() => rollbackLast(runOptions(ctx, false), input.name))
+    return outcomeOf(async () => rollbackLast(await runOptions(ctx, false), input.name))
   },
 })
 
@@ -137,26 +137,13 @@ export const acknowledgeEditAction = action({
   input: AcknowledgeInput,
   target: (input) => input.name,
   async run(ctx, input) {
-    const status = await migrationStatus(targetDb(), ctx.stateDb, dorMigrationSet())
-    const m = status.migrations.find((x) => x.name === input.name)
-    if (!m) throw new ActionError('not_found', `There is no migration named ${input.name}.`)
-    if (m.state !== 'applied' || !m.flags.some((f) => f.code === 'edited_after_apply') || !m.checksum) {
-      throw new ActionError('conflict', `${input.name} is not an applied migration with an unacknowledged edit.`)
-    }
-    await acknowledgeEdit(ctx.stateDb, {
-      targetDatabase: status.targetDatabase,
-      name: m.name,
-      checksum: m.checksum,
+    const { message } = await acknowledgeMigrationEdit(targetDb(), ctx.stateDb, await dorMigrationSet(), {
+      name: input.name,
       by: actorOf(ctx),
       note: input.note,
     })
     revalidatePath('/migrations')
-    const others = status.blockingEdits.filter((n) => n !== m.name)
-    return {
-      message: `Acknowledged the edit of ${m.name} (checksum ${m.checksum.slice(0, 12)}).${
-        others.length ? ` Apply is still blocked by ${others.join(', ')}.` : ' It no longer blocks apply.'
-      }`,
-    }
+    return { message }
   },
 })
 
@@ -172,13 +159,13 @@ const DryRunInput = z
 
 const NoInput = z.object({})
 
-function checkOptions(ctx: ActionContext) {
+async function checkOptions(ctx: ActionContext) {
   const env = serverEnv()
   return {
     targetUrl: env.targetUrl,
     target: targetDb(),
     state: ctx.stateDb,
-    set: dorMigrationSet(),
+    set: await dorMigrationSet(),
     actor: actorOf(ctx),
     pgBinDir: env.pgBinDir,
   }
@@ -230,12 +217,12 @@ export const dryRunAction = action({
   async run(ctx, input) {
     const request: ApplyRequest = input.mode === 'next' ? { next: true } : input.mode === 'all' ? { all: true } : { to: input.to! }
     const env = serverEnv()
-    const result = await checked('The dry run', () =>
+    const result = await checked('The dry run', async () =>
       dryRun(
         {
           targetUrl: env.targetUrl,
           state: ctx.stateDb,
-          set: dorMigrationSet(),
+          set: await dorMigrationSet(),
           actor: actorOf(ctx),
           lockTimeoutMs: env.migrationLockTimeoutMs,
           statementTimeoutMs: env.migrationStatementTimeoutMs,
@@ -255,14 +242,14 @@ export const dryRunAction = action({
 function scratchCheck<T extends { message: string }>(
   name: string,
   what: string,
-  check: (options: ReturnType<typeof checkOptions>) => Promise<T>,
+  check: (options: Awaited<ReturnType<typeof checkOptions>>) => Promise<T>,
 ) {
   return action({
     name,
     permission: 'checks.run',
     input: NoInput,
     async run(ctx) {
-      const result = await checked(what, () => check(checkOptions(ctx)))
+      const result = await checked(what, async () => check(await checkOptions(ctx)))
       return { message: result.message, data: result }
     },
   })

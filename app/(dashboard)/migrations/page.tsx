@@ -3,6 +3,7 @@ import { Suspense } from 'react'
 import { TableSkeleton } from '@/components/skeletons'
 import { requireUser } from '@/lib/auth/current-user'
 import { ChecksSection } from './_components/checks-section'
+import { Leftovers } from './_components/leftovers'
 import { MigrationsSection } from './_components/migrations-section'
 import { OtherTools } from './_components/other-tools'
 import { RunHistory } from './_components/run-history'
@@ -28,11 +29,14 @@ export default async function MigrationsPage({ searchParams }: { searchParams: P
       <Suspense fallback={<TableSkeleton rows={4} />}>
         <ChecksSection user={user} />
       </Suspense>
+      <Suspense fallback={null}>
+        <Leftovers />
+      </Suspense>
       <Suspense fallback={<TableSkeleton rows={3} />}>
         <OtherTools />
       </Suspense>
       <Suspense fallback={<TableSkeleton rows={4} />}>
-        <RunHistory beforeId={beforeId} />
+        <RunHistory user={user} beforeId={beforeId} />
       </Suspense>
     </>
   )

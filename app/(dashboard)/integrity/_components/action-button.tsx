@@ -14,6 +14,11 @@ interface Props {
   /** Asked with window.confirm before the action runs. */
   confirmText?: string
   testId?: string
+  /**
+   * The message is dropped when this changes from a value to another (e.g. the id of the run the
+   * button started, then null once that run ended): it no longer says what is going on.
+   */
+  dismissKey?: string | number | null
 }
 
 /**
@@ -24,6 +29,11 @@ export function ActionButton(props: Props) {
   const router = useRouter()
   const [result, setResult] = useState<ActionResult<unknown> | null>(null)
   const [pending, startTransition] = useTransition()
+  const [key, setKey] = useState(props.dismissKey ?? null)
+  if ((props.dismissKey ?? null) !== key) {
+    setKey(props.dismissKey ?? null)
+    if (key !== null) setResult(null)
+  }
 
   function click() {
     if (props.confirmText && !window.confirm(props.confirmText)) return

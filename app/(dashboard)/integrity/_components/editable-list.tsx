@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react'
-import { ActionForm } from '@/components/action-form'
+import { ActionForm, FieldError } from '@/components/action-form'
 import type { ActionResult } from '@/lib/auth/action-result'
 
 type FormAction = (input: FormData) => Promise<ActionResult<unknown>>
@@ -75,6 +75,7 @@ export function EditableList({
             <label key={f.name}>
               {f.label}
               <input name={f.name} required size={f.size} placeholder={f.placeholder} defaultValue={f.defaultValue} />
+              <FieldError name={f.name} />
             </label>
           ))}
         </ActionForm>

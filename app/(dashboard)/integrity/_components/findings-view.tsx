@@ -2,6 +2,7 @@ import Link from 'next/link'
 import { WidgetError } from '@/components/widget-error'
 import type { AppUser } from '@/lib/auth/users'
 import { can } from '@/lib/auth/permissions'
+import { hideRowValuesInErrors } from '@/lib/db/db-errors'
 import { stateDb } from '@/lib/db/server-dbs'
 import { formatCount, formatTimestamp } from '@/lib/format/units'
 import { ENUM_LIKE } from '@/lib/integrity/enum-checks'
@@ -10,7 +11,7 @@ import { findingTrends, getIntegrityRun, type IntegrityRun, runFindings } from '
 import { INTEGRITY_THRESHOLDS } from '@/lib/integrity/schema-checks'
 import type { TrendPoint } from './charts'
 import { FindingTable } from './finding-table'
-import { isActive, isFinished, loadRuns, loadTargetDatabase, RUN_STATUS_BADGE } from './integrity-data'
+import { isActive, isFinished, loadRuns, loadTarget, RUN_STATUS_BADGE } from './integrity-data'
 import { RelationsTable } from './relations-table'
 
 const TREND_RUNS = 20
@@ -43,7 +44,7 @@ const SECTIONS: Section[] = [
     intro: 'Users per role, roles nobody holds, rows owned by users whose role may not own them, and e-mails or usernames that repeat when case is ignored.',
   },
   {
-    id: 'rules',
+    id: 'dor-rules',
     title: 'DoR rules',
     checks: ['rule', 'dor_rules'],
     intro: 'The DoR runbook: meeting scheduling, the registration workflow and upload metadata.',
@@ -54,7 +55,7 @@ const SECTIONS: Section[] = [
 async function chooseRun(requested: number | null): Promise<IntegrityRun | null> {
   if (requested !== null) {
     const run = await getIntegrityRun(stateDb(), requested)
-    return run && run.targetDatabase === (await loadTargetDatabase()) ? run : null
+    return run && run.targetKey === (await loadTarget()).key ? run : null
   }
   return (await loadRuns()).find(isFinished) ?? null
 }
@@ -110,6 +111,11 @@ export async function FindingsView({ user, requestedRun, showAll }: { user: AppU
   } catch (e) {
     return <WidgetError title="Results" error={e} />
   }
+  // Errors may quote row values, masked ones included: only those who may reveal data see them.
+  if (!can(user.role, 'data.reveal')) {
+    run = hideRowValuesInErrors(run)
+    findings = hideRowValuesInErrors(findings)
+  }
   if (!run) {
     return (
       <div className="card" data-testid="results-summary">
@@ -136,7 +142,7 @@ export async function FindingsView({ user, requestedRun, showAll }: { user: AppU
   }))
   let trends: Map<string, TrendPoint[]>
   try {
-    trends = await findingTrends(stateDb(), [...relations.rows, ...sections.flatMap((s) => s.rows)].map((f) => f.key), TREND_RUNS)
+    trends = await findingTrends(stateDb(), (await loadTarget()).key, [...relations.rows, ...sections.flatMap((s) => s.rows)].map((f) => f.key), TREND_RUNS)
   } catch (e) {
     return <WidgetError title="Results" error={e} />
   }

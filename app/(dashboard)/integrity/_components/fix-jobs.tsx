@@ -2,6 +2,7 @@ import path from 'node:path'
 import Link from 'next/link'
 import { ProgressBar } from '@/components/progress-bar'
 import { formatCount, formatTimestamp } from '@/lib/format/units'
+import type { TargetIdentity } from '@/lib/db/target-identity'
 import { restoreRefusal } from '@/lib/integrity/fix-job'
 import type { FixJob } from '@/lib/integrity/fix-store'
 import { relationQuery } from '@/lib/integrity/orphan-csv'
@@ -42,9 +43,9 @@ function JobProgress({ job }: { job: FixJob }) {
  * Orphan fixes and restores, newest first, with their progress while they run, Cancel, and Restore
  * for fixes whose saved rows can be put back. Refreshes the page while one is running.
  */
-export function FixJobs({ jobs, targetDatabase, canFix, showRelation, canDownload }: {
+export function FixJobs({ jobs, target, canFix, showRelation, canDownload }: {
   jobs: FixJob[]
-  targetDatabase: string
+  target: TargetIdentity
   canFix: boolean
   showRelation: boolean
   canDownload: boolean
@@ -76,7 +77,7 @@ export function FixJobs({ jobs, targetDatabase, canFix, showRelation, canDownloa
           ) : null}
           {jobs.map((job) => {
             const active = isActive(job)
-            const refusal = job.kind === 'fix' ? restoreRefusal(job, targetDatabase) : 'a restore'
+            const refusal = job.kind === 'fix' ? restoreRefusal(job, target) : 'a restore'
             return (
               <tr key={job.id} data-job-id={job.id} data-kind={job.kind} data-status={job.status}>
                 <td>{job.id}</td>

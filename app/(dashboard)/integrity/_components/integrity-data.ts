@@ -2,6 +2,7 @@ import 'server-only'
 import { cache } from 'react'
 import { describeUrl } from '@/lib/db/connect'
 import { stateDb, targetDb } from '@/lib/db/server-dbs'
+import { type TargetIdentity, targetIdentity } from '@/lib/db/target-identity'
 import { type FixJob, listFixJobs } from '@/lib/integrity/fix-store'
 import { type IntegrityRun, listIntegrityRuns } from '@/lib/integrity/run-store'
 import type { RelationRef } from '@/lib/integrity/types'
@@ -21,14 +22,17 @@ export const loadTargetDatabase = cache(async (): Promise<string> => {
   }
 })
 
+/** The target's identity, which runs, fixes and rules are keyed by (several targets may share the state database). */
+export const loadTarget = cache((): Promise<TargetIdentity> => targetIdentity(targetDb()))
+
 /** The newest runs on this database, newest first. */
 export const loadRuns = cache(async (): Promise<IntegrityRun[]> =>
-  listIntegrityRuns(stateDb(), { targetDatabase: await loadTargetDatabase(), limit: HISTORY_SIZE }),
+  listIntegrityRuns(stateDb(), { targetKey: (await loadTarget()).key, limit: HISTORY_SIZE }),
 )
 
 /** The newest fixes and restores on this database (of one relation when given), newest first. */
 export async function loadFixJobs(relation?: RelationRef): Promise<FixJob[]> {
-  return listFixJobs(stateDb(), { targetDatabase: await loadTargetDatabase(), relation, limit: HISTORY_SIZE })
+  return listFixJobs(stateDb(), { targetKey: (await loadTarget()).key, relation, limit: HISTORY_SIZE })
 }
 
 export function isActive(run: { status: IntegrityRun['status'] | FixJob['status'] }): boolean {

@@ -20,6 +20,7 @@ export function RunControls({ canRun, active }: Props) {
           label="Run all checks"
           primary
           disabled={active !== null}
+          dismissKey={active?.id ?? null}
           testId="run-checks"
         />
       ) : null}

@@ -2,6 +2,7 @@ import { ProgressBar } from '@/components/progress-bar'
 import { WidgetError } from '@/components/widget-error'
 import type { AppUser } from '@/lib/auth/users'
 import { can } from '@/lib/auth/permissions'
+import { hideRowValuesInErrors } from '@/lib/db/db-errors'
 import { formatTimestamp } from '@/lib/format/units'
 import type { IntegrityRun } from '@/lib/integrity/run-store'
 import { formatMs, isActive, loadRuns, loadTargetDatabase, RUN_STATUS_BADGE, runDurationMs } from './integrity-data'
@@ -28,6 +29,7 @@ export async function RunHeader({ user }: { user: AppUser }) {
   } catch (e) {
     return <WidgetError title="Integrity runs" error={e} />
   }
+  if (!can(user.role, 'data.reveal')) runs = hideRowValuesInErrors(runs)
   const latest = runs[0] ?? null
   const active = latest && isActive(latest) ? latest : null
   return (
@@ -44,8 +46,8 @@ export async function RunHeader({ user }: { user: AppUser }) {
               </span>
               {latest.status === 'interrupted' ? (
                 <div className="banner warn">
-                  The process running it stopped sending heartbeats: it was interrupted (the server restarted?). Run the
-                  checks again.
+                  The process running it ended before it finished (the server or the CLI stopped). Run the checks
+                  again.
                 </div>
               ) : null}
               {latest.status === 'failed' && latest.error ? <div className="banner bad">{latest.error}</div> : null}

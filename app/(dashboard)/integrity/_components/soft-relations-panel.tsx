@@ -1,5 +1,5 @@
 import Link from 'next/link'
-import { ActionForm } from '@/components/action-form'
+import { ActionForm, FieldError } from '@/components/action-form'
 import { WidgetError } from '@/components/widget-error'
 import type { AppUser } from '@/lib/auth/users'
 import { can } from '@/lib/auth/permissions'
@@ -33,14 +33,17 @@ function AddSoftRelationForm() {
       <label>
         Schema
         <input name="schema" defaultValue="public" required size={8} />
+        <FieldError name="schema" />
       </label>
       <label>
         Table
         <input name="table" required size={14} placeholder="agenda_item" />
+        <FieldError name="table" />
       </label>
       <label>
         Columns
         <input name="columns" required size={14} placeholder="meeting_id" />
+        <FieldError name="columns" />
       </label>
       <span className="soft-relation-arrow" aria-hidden="true">
         →
@@ -48,18 +51,22 @@ function AddSoftRelationForm() {
       <label>
         Parent schema
         <input name="refSchema" defaultValue="public" required size={8} />
+        <FieldError name="refSchema" />
       </label>
       <label>
         Parent table
         <input name="refTable" required size={14} placeholder="meeting" />
+        <FieldError name="refTable" />
       </label>
       <label>
         Parent columns
         <input name="refColumns" required size={10} placeholder="id" />
+        <FieldError name="refColumns" />
       </label>
       <label>
         Note (optional)
         <input name="note" maxLength={500} size={20} />
+        <FieldError name="note" />
       </label>
     </ActionForm>
   )

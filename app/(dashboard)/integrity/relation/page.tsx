@@ -6,6 +6,7 @@ import { TableSkeleton } from '@/components/skeletons'
 import { WidgetError } from '@/components/widget-error'
 import { requireUser } from '@/lib/auth/current-user'
 import { can } from '@/lib/auth/permissions'
+import type { AppUser } from '@/lib/auth/users'
 import { loadConfig } from '@/lib/config'
 import { stateDb, targetDb } from '@/lib/db/server-dbs'
 import { formatCount } from '@/lib/format/units'
@@ -16,7 +17,7 @@ import { type OrphanSample, sampleOrphans } from '@/lib/integrity/orphans'
 import { describeRelation, type IntegrityRelation } from '@/lib/integrity/types'
 import { FixPanel } from '../_components/fix-panel'
 import { FixesPanel } from '../_components/fixes-panel'
-import { loadTargetDatabase } from '../_components/integrity-data'
+import { loadTarget } from '../_components/integrity-data'
 import { OrphanSampleTable } from '../_components/orphan-sample-table'
 
 const SAMPLE_SIZE = 100
@@ -28,6 +29,9 @@ function first(v: string | string[] | undefined): string | undefined {
 /**
  * The orphans of one checked relation at /integrity/relation?schema=…&table=…&columns=…&refSchema=…
  * &refTable=…&refColumns=…: the count now, up to 100 samples, the CSV of all, and the admin's fix.
+ * Which relation it is comes from the catalog before anything streams (no loading.tsx here, and the
+ * Integrity page's sits in its own route group), so an unknown one answers HTTP 404; the count and
+ * samples, which scan the table, stream in after.
  */
 export default async function RelationPage({ searchParams }: { searchParams: Promise<Record<string, string | string[] | undefined>> }) {
   const user = await requireUser('dashboard.read')
@@ -36,18 +40,9 @@ export default async function RelationPage({ searchParams }: { searchParams: Pro
   if (!ref) notFound()
 
   let rel: IntegrityRelation | null
-  let plan: FixPlan
-  let sample: OrphanSample
-  let busy: FixJob | null
   try {
     rel = await findCheckedRelation(targetDb(), stateDb(), ref)
-    if (!rel) notFound()
-    plan = await planFix(targetDb(), rel)
-    sample = await sampleOrphans(targetDb(), rel, plan.keyColumns, SAMPLE_SIZE)
-    busy = await activeFixJob(stateDb(), await loadTargetDatabase())
   } catch (e) {
-    // notFound() throws too: let it through.
-    if (!(e instanceof Error) || !('code' in e) || typeof e.code !== 'string') throw e
     return (
       <>
         <h1>Orphans in {describeRelation(ref)}</h1>
@@ -55,7 +50,7 @@ export default async function RelationPage({ searchParams }: { searchParams: Pro
       </>
     )
   }
-  const q = relationQuery(rel)
+  if (!rel) notFound()
   const notValid = rel.source === 'foreign_key' && rel.validated === false
   return (
     <>
@@ -68,7 +63,31 @@ export default async function RelationPage({ searchParams }: { searchParams: Pro
         {rel.columns.join(', ')} is set and matches no row of {rel.refSchema}.{rel.refTable}.{' '}
         <Link href="/integrity#relations">Back to integrity</Link>
       </p>
+      <Suspense fallback={<TableSkeleton rows={8} />}>
+        <OrphansAndFix user={user} rel={rel} />
+      </Suspense>
+      <Suspense fallback={<TableSkeleton rows={2} />}>
+        <FixesPanel user={user} relation={rel} />
+      </Suspense>
+    </>
+  )
+}
 
+/** The count now, the samples and the fix form: each reads the table. */
+async function OrphansAndFix({ user, rel }: { user: AppUser; rel: IntegrityRelation }) {
+  let plan: FixPlan
+  let sample: OrphanSample
+  let busy: FixJob | null
+  try {
+    plan = await planFix(targetDb(), rel)
+    sample = await sampleOrphans(targetDb(), rel, plan.keyColumns, SAMPLE_SIZE)
+    busy = await activeFixJob(stateDb(), (await loadTarget()).key)
+  } catch (e) {
+    return <WidgetError title="Orphans" error={e} />
+  }
+  const q = relationQuery(rel)
+  return (
+    <>
       <section className="card integrity-section" data-testid="orphan-summary">
         <h2>
           {formatCount(plan.count)} orphan row{plan.count === 1 ? '' : 's'} now
@@ -107,10 +126,6 @@ export default async function RelationPage({ searchParams }: { searchParams: Pro
           />
         </section>
       ) : null}
-
-      <Suspense fallback={<TableSkeleton rows={2} />}>
-        <FixesPanel user={user} relation={rel} />
-      </Suspense>
     </>
   )
 }

@@ -1,8 +1,8 @@
 import 'server-only'
 import { cache } from 'react'
 import { ActionError } from '@/lib/auth/action-result'
-import { describeUrl } from '@/lib/db/connect'
 import { stateDb, targetDb } from '@/lib/db/server-dbs'
+import { type TargetIdentity, targetIdentity } from '@/lib/db/target-identity'
 import { dorMigrationSet } from '@/lib/migrations/registry'
 import { runLockHeld } from '@/lib/migrations/run-lock'
 import { type ApplyRequest, planApply } from '@/lib/migrations/runner'
@@ -12,7 +12,7 @@ import { serverEnv } from '@/lib/runtime/server-env'
 
 // Loaded once per request and shared by the page's sections, each in its own Suspense boundary.
 
-export const loadStatus = cache(() => migrationStatus(targetDb(), stateDb(), dorMigrationSet()))
+export const loadStatus = cache(async () => migrationStatus(targetDb(), stateDb(), await dorMigrationSet()))
 
 /** Whether some session holds the migration run lock now; null when the target does not answer. */
 export const loadLockHeld = cache(async (): Promise<boolean | null> => {
@@ -23,14 +23,11 @@ export const loadLockHeld = cache(async (): Promise<boolean | null> => {
   }
 })
 
-/** The target's name as the run history records it; from the URL when the target does not answer. */
-export const loadTargetDatabase = cache(async (): Promise<string> => {
-  try {
-    return (await loadStatus()).targetDatabase
-  } catch {
-    return describeUrl(serverEnv().targetUrl).database
-  }
-})
+/**
+ * The target's identity, which the run history is keyed by. Read once per server process: a
+ * target that answered once keeps its history visible while it is down.
+ */
+export const loadTarget = cache((): Promise<TargetIdentity> => targetIdentity(targetDb()))
 
 /** What one apply button would run, in order, or why the runner would refuse it. */
 export type ApplyChoice = { plan: string[] } | { refused: string }

@@ -12,9 +12,9 @@ import { MigrationsTable } from './migrations-table'
 import { RunResultPanel, RunResultProvider } from './run-result'
 
 /** The run holding the lock, when the history has it (a CLI run records itself too). */
-async function runningRun(database: string): Promise<MigrationRun | null> {
+async function runningRun(targetKey: string): Promise<MigrationRun | null> {
   try {
-    const [newest] = await listRuns(stateDb(), { targetDatabase: database, limit: 1, lockHeld: true })
+    const [newest] = await listRuns(stateDb(), { targetKey, limit: 1, lockHeld: true })
     return newest?.status === 'running' ? newest : null
   } catch {
     return null
@@ -30,7 +30,7 @@ export async function MigrationsSection({ user }: { user: AppUser }) {
     return <WidgetError title="Migrations" error={e} />
   }
   const lockHeld = await loadLockHeld()
-  const running = lockHeld ? await runningRun(status.targetDatabase) : null
+  const running = lockHeld ? await runningRun(status.target.key) : null
   const canApply = can(user.role, 'migrations.apply')
   const canRollback = can(user.role, 'migrations.rollback')
   const applied = status.migrations.filter((m) => m.state === 'applied').length

@@ -6,7 +6,10 @@ import { RollbackControl } from './rollback-control'
 
 const FLAG_BADGE: Record<MigrationFlagCode, string> = {
   edited_after_apply: 'bad',
+  manifest_stale: 'warn',
   missing_from_code: 'bad',
+  file_missing: 'bad',
+  load_failed: 'bad',
   out_of_order: 'warn',
   name_collision: 'warn',
   no_down: 'muted',

@@ -4,8 +4,8 @@ import { targetDb } from '@/lib/db/server-dbs'
 import { formatTimestamp } from '@/lib/format/units'
 import { type AlembicGraph, type AlembicRevision, alembicGraph, readAlembicRevisions } from '@/lib/migrations/alembic-graph'
 import { type ForeignHistory, readForeignHistories } from '@/lib/migrations/foreign-history'
-import { dorMigrationSet } from '@/lib/migrations/registry'
 import { serverEnv } from '@/lib/runtime/server-env'
+import { DOR_MIGRATION_TABLE } from '@/migrations'
 
 const NEWEST = 10
 
@@ -234,7 +234,7 @@ function AlembicFolder({ dir, graph, error }: { dir: string; graph: AlembicGraph
 export async function OtherTools() {
   let histories: ForeignHistory[]
   try {
-    histories = await readForeignHistories(targetDb(), dorMigrationSet().table)
+    histories = await readForeignHistories(targetDb(), DOR_MIGRATION_TABLE)
   } catch (e) {
     return <WidgetError title="Other tools" error={e} />
   }

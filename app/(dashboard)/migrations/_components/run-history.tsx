@@ -1,11 +1,14 @@
 import Link from 'next/link'
 import { WidgetError } from '@/components/widget-error'
+import { can } from '@/lib/auth/permissions'
+import type { AppUser } from '@/lib/auth/users'
+import { hideRowValuesInErrors } from '@/lib/db/db-errors'
 import { stateDb } from '@/lib/db/server-dbs'
 import { formatTimestamp } from '@/lib/format/units'
 import { listRuns, type MigrationRun } from '@/lib/migrations/run-store'
 import { isCheckKind, StoredCheckReport } from './check-reports'
 import { formatMs } from './format-ms'
-import { loadLockHeld, loadTargetDatabase } from './migrations-data'
+import { loadLockHeld, loadTarget } from './migrations-data'
 
 export const HISTORY_PAGE_SIZE = 20
 
@@ -60,14 +63,15 @@ function RunSteps({ run }: { run: MigrationRun }) {
 }
 
 /** Migration runs on this database, newest first, with their steps, backup and schema diff. */
-export async function RunHistory({ beforeId }: { beforeId?: number }) {
+export async function RunHistory({ user, beforeId }: { user: AppUser; beforeId?: number }) {
   let runs: MigrationRun[]
   let database: string
   try {
     const lockHeld = await loadLockHeld()
-    database = await loadTargetDatabase()
+    const target = await loadTarget()
+    database = target.database
     runs = await listRuns(stateDb(), {
-      targetDatabase: database,
+      targetKey: target.key,
       limit: HISTORY_PAGE_SIZE,
       beforeId,
       lockHeld: lockHeld ?? undefined,
@@ -75,6 +79,8 @@ export async function RunHistory({ beforeId }: { beforeId?: number }) {
   } catch (e) {
     return <WidgetError title="History" error={e} />
   }
+  // A failed data migration's error may quote row values: only those who may reveal data see them.
+  if (!can(user.role, 'data.reveal')) runs = hideRowValuesInErrors(runs)
   return (
     <section className="card run-history" id="history" aria-labelledby="history-title">
       <h2 id="history-title">History</h2>

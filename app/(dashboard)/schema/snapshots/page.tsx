@@ -5,6 +5,7 @@ import { WidgetError } from '@/components/widget-error'
 import { requireUser } from '@/lib/auth/current-user'
 import { can } from '@/lib/auth/permissions'
 import { stateDb, targetDb } from '@/lib/db/server-dbs'
+import { targetIdentity } from '@/lib/db/target-identity'
 import { formatTimestamp } from '@/lib/format/units'
 import { listSnapshots } from '@/lib/schema/snapshot-store'
 import { compareSnapshots, parseSnapshotRef, type SnapshotRef, UnknownSnapshotError } from '@/lib/schema/take-snapshot'
@@ -16,7 +17,9 @@ export default async function SnapshotsPage({ searchParams }: { searchParams: Pr
   const params = await searchParams
   const from = parseSnapshotRef(params.from)
   const to = parseSnapshotRef(params.to) ?? 'live'
-  const snapshots = await listSnapshots(stateDb(), { limit: 100 })
+  // Snapshots of this target only: several targets may share the state database.
+  const target = await targetIdentity(targetDb()).catch(() => null)
+  const snapshots = target ? await listSnapshots(stateDb(), { targetKey: target.key, limit: 100 }) : []
   const options = [{ value: 'live', label: 'live schema (now)' }].concat(
     snapshots.map((s) => ({ value: String(s.id), label: `#${s.id} ${formatTimestamp(s.takenAt)} (${s.reason})` })),
   )
@@ -28,6 +31,11 @@ export default async function SnapshotsPage({ searchParams }: { searchParams: Pr
         sequences) kept in the dashboard&apos;s own database. Migration runs take one before and after. Compare any two,
         or a snapshot with the live schema. <Link href="/schema">Back to the schema</Link>
       </p>
+      {target ? null : (
+        <div className="banner warn" role="status">
+          The managed database does not answer, so its snapshots cannot be told from other databases&apos; here.
+        </div>
+      )}
       {can(user.role, 'schema.snapshot') ? (
         <div className="card" style={{ marginBottom: 16 }}>
           <TakeSnapshotForm />

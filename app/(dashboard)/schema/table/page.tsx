@@ -19,6 +19,8 @@ import { IndexesSection, TriggersSection } from '../_components/table-indexes'
 /**
  * One table (or view) at /schema/table?schema=…&name=…: the names travel as query parameters so
  * that any name round-trips. Reads this relation only, plus the foreign key graph in one query.
+ * No loading.tsx here (and the list page's sits in its own route group): that one query finishes
+ * before anything streams, so an unknown table answers HTTP 404, not a 200 whose body says so.
  */
 export default async function TablePage({
   searchParams,

@@ -1,6 +1,6 @@
 'use client'
 
-import { ActionForm } from '@/components/action-form'
+import { ActionForm, FieldError } from '@/components/action-form'
 import { ROLES } from '@/lib/auth/permissions'
 import { createUserAction } from '../actions'
 
@@ -10,10 +10,12 @@ export function CreateUserForm() {
       <label>
         E-mail
         <input name="email" type="email" required />
+        <FieldError name="email" />
       </label>
       <label>
         Name
         <input name="name" />
+        <FieldError name="name" />
       </label>
       <label>
         Role
@@ -22,10 +24,12 @@ export function CreateUserForm() {
             <option key={r}>{r}</option>
           ))}
         </select>
+        <FieldError name="role" />
       </label>
       <label>
         Password (12+ characters)
         <input name="password" type="password" minLength={12} required autoComplete="new-password" />
+        <FieldError name="password" />
       </label>
     </ActionForm>
   )

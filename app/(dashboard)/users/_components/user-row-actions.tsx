@@ -1,6 +1,6 @@
 'use client'
 
-import { ActionForm } from '@/components/action-form'
+import { ActionForm, FieldError } from '@/components/action-form'
 import { ROLES, type Role } from '@/lib/auth/permissions'
 import { changeRoleAction, resetPasswordAction, setDisabledAction } from '../actions'
 
@@ -51,6 +51,7 @@ export function UserRowActions({ user }: Props) {
           autoComplete="new-password"
           aria-label={`New password for ${user.email}`}
         />
+        <FieldError name="password" />
       </ActionForm>
     </div>
   )

@@ -1,6 +1,6 @@
 import { currentUser } from '@/lib/auth/current-user'
 import { can } from '@/lib/auth/permissions'
-import { describeDbError } from '@/lib/db/db-errors'
+import { describeDbError, withoutRowValues } from '@/lib/db/db-errors'
 import { stateDb, targetDb } from '@/lib/db/server-dbs'
 import { findCheckedRelation, orphanCsvLines, primaryKeyColumns, relationFromQuery } from '@/lib/integrity/orphan-csv'
 
@@ -47,7 +47,7 @@ export async function GET(request: Request): Promise<Response> {
     }
   } catch (e) {
     console.error('[dbadmin] orphan CSV error:', e)
-    return text(503, `The orphans could not be read: ${describeDbError(e)}`)
+    return text(503, `The orphans could not be read: ${withoutRowValues(describeDbError(e))}`)
   }
 
   const encoder = new TextEncoder()

@@ -1,6 +1,6 @@
 'use client'
 
-import { ActionForm } from '@/components/action-form'
+import { ActionForm, FieldError } from '@/components/action-form'
 import { takeSnapshotAction } from '../actions'
 
 export function TakeSnapshotForm() {
@@ -9,6 +9,7 @@ export function TakeSnapshotForm() {
       <label>
         Note (optional)
         <input name="note" maxLength={200} placeholder="before the March release" />
+        <FieldError name="note" />
       </label>
     </ActionForm>
   )

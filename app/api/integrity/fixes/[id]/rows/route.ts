@@ -5,7 +5,8 @@ import { z } from 'zod'
 import { ActionError } from '@/lib/auth/action-result'
 import { requestClientIp, sessionClaims } from '@/lib/auth/current-user'
 import { runGuarded } from '@/lib/auth/guarded-run'
-import { stateDb } from '@/lib/db/server-dbs'
+import { stateDb, targetDb } from '@/lib/db/server-dbs'
+import { targetIdentity } from '@/lib/db/target-identity'
 import { manifestPath } from '@/lib/integrity/fix-orphans'
 import { getFixJob } from '@/lib/integrity/fix-store'
 
@@ -27,7 +28,10 @@ export async function GET(_request: Request, { params }: { params: Promise<{ id:
       target: (input) => `fix job #${input.id}`,
       async run(_ctx, input) {
         const job = await getFixJob(stateDb(), input.id)
-        if (!job || job.kind !== 'fix') throw new ActionError('not_found', `There is no fix #${input.id}.`)
+        // Another target's fix (a state database shared by several) is not this dashboard's to hand out.
+        if (!job || job.kind !== 'fix' || job.targetKey !== (await targetIdentity(targetDb())).key) {
+          throw new ActionError('not_found', `There is no fix #${input.id}.`)
+        }
         // The manifest is written once every row is saved: before that the file is incomplete.
         if (!fs.existsSync(manifestPath(job.file))) throw new ActionError('not_found', `Fix #${input.id} has no complete saved rows.`)
         if (!fs.existsSync(job.file)) throw new ActionError('not_found', `The saved rows of fix #${input.id} are gone from ${job.file}.`)

@@ -2,9 +2,9 @@ import Link from 'next/link'
 import { Suspense } from 'react'
 import { TableSkeleton } from '@/components/skeletons'
 import { requireUser } from '@/lib/auth/current-user'
-import { parseListParams } from './_components/list-params'
-import { RelationFilterForm, schemaNames } from './_components/relation-filter-form'
-import { RelationTable } from './_components/relation-table'
+import { parseListParams } from '../_components/list-params'
+import { RelationFilterForm, schemaNames } from '../_components/relation-filter-form'
+import { RelationTable } from '../_components/relation-table'
 
 export default async function SchemaPage({
   searchParams,

@@ -1,14 +1,14 @@
 import { Suspense } from 'react'
 import { TableSkeleton } from '@/components/skeletons'
 import { requireUser } from '@/lib/auth/current-user'
-import { FindingsView } from './_components/findings-view'
-import { RunHeader } from './_components/run-header'
-import { EnumSetsPanel } from './_components/enum-sets-panel'
-import { FixesPanel } from './_components/fixes-panel'
-import { RoleRulesPanel } from './_components/role-rules-panel'
-import { RulesPanel } from './_components/rules-panel'
-import { RunHistory } from './_components/run-history'
-import { SoftRelationsPanel } from './_components/soft-relations-panel'
+import { FindingsView } from '../_components/findings-view'
+import { RunHeader } from '../_components/run-header'
+import { EnumSetsPanel } from '../_components/enum-sets-panel'
+import { FixesPanel } from '../_components/fixes-panel'
+import { RoleRulesPanel } from '../_components/role-rules-panel'
+import { RulesPanel } from '../_components/rules-panel'
+import { RunHistory } from '../_components/run-history'
+import { SoftRelationsPanel } from '../_components/soft-relations-panel'
 
 function runParam(value: string | string[] | undefined): number | null {
   return typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : null
@@ -24,7 +24,7 @@ export default async function IntegrityPage({ searchParams }: { searchParams: Pr
       <p className="muted">
         Orphans per foreign key and soft relation, NOT VALID constraints, indexes and sequences, enums, roles and the DoR
         rules. A run checks one thing after another in the background, each under its own statement timeout; this page
-        follows it. <a href="#soft-relations">Soft relations</a> · <a href="#value-sets">Value sets</a> · <a href="#role-rules">Role rules</a> · <a href="#rules">Your rules</a> · <a href="#history">Run history</a> · <a href="#fixes">Fixes</a>
+        follows it. <a href="#soft-relations">Soft relations</a> · <a href="#value-sets">Value sets</a> · <a href="#role-rules">Role rules</a> · <a href="#your-rules">Your rules</a> · <a href="#dor-rules">DoR rules</a> · <a href="#history">Run history</a> · <a href="#fixes">Fixes</a>
       </p>
       <Suspense fallback={<TableSkeleton rows={2} />}>
         <RunHeader user={user} />

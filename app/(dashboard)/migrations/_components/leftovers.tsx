@@ -1,0 +1,58 @@
+import { formatBytes } from '@/lib/format/units'
+import { describeOrphan, type OrphanedSession, orphanedMigrationSessions } from '@/lib/migrations/run-lock'
+import { listScratchDatabases, type ScratchDatabaseInfo } from '@/lib/migrations/scratch-database'
+import { serverEnv } from '@/lib/runtime/server-env'
+
+/**
+ * What killed processes left behind on the target's server: sessions of migration runs that died
+ * while their statement kept running (and holding locks), and scratch databases of checks that
+ * died. Shown only when there is something; the target not answering is the status section's to say.
+ */
+export async function Leftovers() {
+  let orphans: OrphanedSession[]
+  let scratch: ScratchDatabaseInfo[]
+  try {
+    ;[orphans, scratch] = await Promise.all([orphanedMigrationSessions(serverEnv().targetUrl), listScratchDatabases(serverEnv().targetUrl)])
+  } catch {
+    return null
+  }
+  if (orphans.length === 0 && scratch.length === 0) return null
+  return (
+    <section className="card leftovers" aria-labelledby="leftovers-title" data-testid="leftovers">
+      <h2 id="leftovers-title">Left behind on the server</h2>
+      {orphans.map((o) => (
+        <div key={o.pid} className="banner warn" role="alert" data-testid="orphaned-session" data-pid={o.pid}>
+          {describeOrphan(o)}
+        </div>
+      ))}
+      {scratch.length ? (
+        <>
+          <p className="muted">
+            Scratch databases of this database&apos;s checks. One in use belongs to a check running now; the others were left
+            by a check whose process died, and are dropped before the next check and at the next start.
+          </p>
+          <table className="data" data-testid="scratch-databases">
+            <thead>
+              <tr>
+                <th>Database</th>
+                <th>Check</th>
+                <th>Status</th>
+                <th className="num">Size</th>
+              </tr>
+            </thead>
+            <tbody>
+              {scratch.map((s) => (
+                <tr key={s.name} data-name={s.name} data-in-use={s.inUse}>
+                  <td className="mono">{s.name}</td>
+                  <td>{s.purpose}</td>
+                  <td>{s.inUse ? <span className="badge demo">in use</span> : <span className="badge warn">left by a check that died</span>}</td>
+                  <td className="num">{s.sizeBytes === null ? '–' : formatBytes(s.sizeBytes)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      ) : null}
+    </section>
+  )
+}

@@ -1,0 +1,109 @@
+import { type Kysely, sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describeUrl, withDatabase } from '../lib/db/connect'
+import { type FreshDatabase, freshDatabase } from '../test/fresh-db'
+import { lines, runDbadmin } from '../test/run-command'
+
+// What scripts and CI rely on: whole output through a pipe, strict flags, exit codes and errors
+// that say which database failed.
+
+let target: FreshDatabase
+let state: FreshDatabase
+let untouchedTarget: FreshDatabase
+let untouchedState: FreshDatabase
+
+beforeAll(async () => {
+  ;[target, state, untouchedTarget, untouchedState] = await Promise.all([
+    freshDatabase('cli_pipe_target'),
+    freshDatabase('cli_pipe_state'),
+    freshDatabase('cli_flags_target'),
+    freshDatabase('cli_flags_state'),
+  ])
+})
+afterAll(async () => {
+  await Promise.all([target?.drop(), state?.drop(), untouchedTarget?.drop(), untouchedState?.drop()])
+})
+
+const env = () => ({ DATABASE_URL: target.url, STATE_DATABASE_URL: state.url })
+
+async function tableCount(db: Kysely<any>): Promise<number> {
+  const { rows } = await sql<{ n: number }>`
+    select count(*)::int as n from pg_class c join pg_namespace n on n.oid = c.relnamespace
+     where c.relkind in ('r', 'p') and n.nspname not in ('pg_catalog', 'information_schema')`.execute(db)
+  return rows[0].n
+}
+
+describe('strict flags', () => {
+  it.each([
+    [['migrate', 'up', '--dry-run'], 'unknown option --dry-run for "dbadmin migrate up"; it takes [--to NAME] [--json]'],
+    [['integrity', '--json', '--fail-on-finding'], 'unknown option --fail-on-finding for "dbadmin integrity"; it takes [--json] [--fail-on-findings] [--allow-check-errors]'],
+    [['migrate', 'up', '--to'], '--to needs a value (--to NAME)'],
+    [['migrate', 'up', '--to', '--json'], '--to needs a value (--to NAME)'],
+    [['health', '--json=yes'], '--json takes no value'],
+    [['health', 'now'], 'unexpected argument "now" for "dbadmin health"; it takes [--json]'],
+    [['integrity', 'restore', '--fix', '1', '--fix', '2'], '--fix is given twice'],
+    [['migrate', 'upp'], 'unknown migrate command "upp" (status, up, down, acknowledge, history, dry-run, rehearse, replay, drift)'],
+  ])('%j is refused with one line and exit 2, before any database is touched', async (argv, message) => {
+    const r = await runDbadmin(argv, { DATABASE_URL: untouchedTarget.url, STATE_DATABASE_URL: untouchedState.url })
+    expect(r.stderr).toBe(`dbadmin: ${message}\n`)
+    expect(r.code).toBe(2)
+    expect(r.stdout).toBe('')
+    // Not even the state database was migrated, and no migration reached the target.
+    expect(await tableCount(untouchedState.db)).toBe(0)
+    expect(await tableCount(untouchedTarget.db)).toBe(0)
+  })
+
+  it('--help prints the subcommand usage and runs nothing', async () => {
+    const r = await runDbadmin(['migrate', 'up', '--help'], { DATABASE_URL: untouchedTarget.url, STATE_DATABASE_URL: untouchedState.url })
+    expect(r.code).toBe(0)
+    expect(r.stderr).toBe('')
+    expect(lines(r.stdout)).toEqual(['usage:', '  dbadmin migrate up [--to NAME] [--json]', '      apply every pending migration, or up to --to NAME'])
+    expect(await tableCount(untouchedState.db)).toBe(0)
+    expect(await tableCount(untouchedTarget.db)).toBe(0)
+  })
+})
+
+describe('piped output', () => {
+  it('a multi-megabyte --json arrives whole through a pipe', async () => {
+    // 40 tables whose column default is a 100 kB literal: about 4 MB of schema JSON.
+    await sql`do $$ begin
+      for i in 1..40 loop
+        execute format('create table %I (id int primary key, note text default %L)', 'wide_' || i, repeat('x', 100000));
+      end loop;
+    end $$`.execute(target.db)
+    const r = await runDbadmin(['schema', '--json'], env())
+    expect(r.code).toBe(0)
+    expect(r.stdout.length).toBeGreaterThan(4_000_000)
+    const schema = JSON.parse(r.stdout)
+    const tables = schema.schemas.find((s: { name: string }) => s.name === 'public').tables
+    expect(tables).toHaveLength(40)
+    expect(tables.every((t: { columns: { default: string }[] }) => t.columns[1].default.length > 100_000)).toBe(true)
+  })
+})
+
+describe('connection failures name the database', () => {
+  const refused = 'postgres://dbadmin:sekret-pw-1@127.0.0.1:1/somewhere'
+
+  it('says the target failed, with host, port and database but not the password', async () => {
+    const r = await runDbadmin(['health', '--json'], { DATABASE_URL: refused, STATE_DATABASE_URL: state.url })
+    expect(r.stderr).toBe('dbadmin: cannot connect to the target database (DATABASE_URL: 127.0.0.1:1, database somewhere): connection refused\n')
+    expect(r.code).toBe(2)
+    expect(r.stdout).toBe('')
+  })
+
+  it('says the state database failed', async () => {
+    const r = await runDbadmin(['health', '--json'], { DATABASE_URL: target.url, STATE_DATABASE_URL: refused })
+    expect(r.stderr).toBe('dbadmin: cannot connect to the state database (STATE_DATABASE_URL: 127.0.0.1:1, database somewhere): connection refused\n')
+    expect(r.code).toBe(2)
+    expect(r.stdout).toBe('')
+  })
+
+  it('names a target database that does not exist on a server that answers', async () => {
+    const missing = withDatabase(target.url, 'no_such_database')
+    const { host, port } = describeUrl(missing)
+    const r = await runDbadmin(['schema', '--json'], { DATABASE_URL: missing, STATE_DATABASE_URL: state.url })
+    expect(r.stderr).toBe(`dbadmin: cannot connect to the target database (DATABASE_URL: ${host}:${port}, database no_such_database): database does not exist\n`)
+    expect(r.code).toBe(2)
+    expect(r.stderr).not.toContain(new URL(target.url).password)
+  })
+})

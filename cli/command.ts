@@ -1,0 +1,17 @@
+import type { FlagSpec } from './args'
+import type { CliContext } from './context'
+
+/** One subcommand (`migrate up`) and the flags it accepts; nothing else gets past the parser. */
+export interface Subcommand {
+  flags: Record<string, FlagSpec>
+  /** What it does, for `dbadmin <command> --help`. */
+  summary: string
+}
+
+export interface Command {
+  /** Its line in `dbadmin --help`. */
+  help: string
+  /** Keyed by the subcommand's word; '' is the command without one (`dbadmin integrity`). */
+  subcommands: Record<string, Subcommand>
+  run: (ctx: CliContext) => Promise<void>
+}

@@ -1,0 +1,84 @@
+import { type Kysely, type RawBuilder, sql } from 'kysely'
+import type pg from 'pg'
+import { openSession } from '../db/connect'
+
+/**
+ * Whether a background job's process is alive, exactly and at once: the process running a job
+ * holds a session-level advisory lock on the state database, on a session of its own, keyed by
+ * the job's table and id, for as long as it runs the job. PostgreSQL frees the lock when that
+ * session ends, however the process ended (kill -9, crash, lost network), so "alive" is "the lock
+ * is held", with no heartbeat to wait out. A queue (pg-boss) can keep this as it is: its worker
+ * holds the lock while it runs the job.
+ */
+
+/** State tables of background jobs; each row has status, finished_at and error. */
+export type JobTable = 'integrity_run' | 'integrity_fix'
+
+// The first half of each two-part advisory key: one per table ('JOB' and a number), apart from
+// the migration run lock's key.
+const TABLE_KEY: Record<JobTable, number> = { integrity_run: 0x4a_4f_42_01, integrity_fix: 0x4a_4f_42_02 }
+
+/** The part of the key a row id gives: advisory keys are int4. */
+function idKey(id: number): number {
+  if (!Number.isSafeInteger(id) || id < 1 || id > 0x7fff_ffff) throw new Error(`job id ${id} does not fit an advisory lock key`)
+  return id
+}
+
+/** SQL: whether some session holds the liveness lock of job `id` (a column or a value) of `table`. */
+export function jobAlive(table: JobTable, id: RawBuilder<unknown> | number): RawBuilder<boolean> {
+  // pg_locks lists the advisory locks of every database of the cluster: keep to this one.
+  return sql<boolean>`exists (select 1 from pg_locks l
+    where l.locktype = 'advisory' and l.granted and l.objsubid = 2
+      and l.database = (select d.oid from pg_database d where d.datname = current_database())
+      and l.classid = ${TABLE_KEY[table]}::int8::oid and l.objid = (${id})::int8::oid)`
+}
+
+export async function isJobAlive(state: Kysely<any>, table: JobTable, id: number): Promise<boolean> {
+  const { rows } = await sql<{ alive: boolean }>`select ${jobAlive(table, idKey(id))} as alive`.execute(state)
+  return rows[0].alive
+}
+
+/** The session holding one job's liveness lock. */
+export interface JobLiveness {
+  /** Takes the lock of a job (once). Taken before the job's row commits, the row is never seen without it. */
+  hold(table: JobTable, id: number): Promise<void>
+  /** True once the session was lost: others now see the job as dead, so it should stop. */
+  readonly lost: boolean
+  /** Ends the session, and so frees the lock. */
+  release(): Promise<void>
+}
+
+export async function openJobLiveness(state: Kysely<any>, label: string): Promise<JobLiveness> {
+  let lost = false
+  const client: pg.Client = await openSession(state, { applicationName: `dbadmin job: ${label}`, onError: () => (lost = true) })
+  client.on('end', () => (lost = true))
+  let released = false
+  return {
+    async hold(table, id) {
+      const { rows } = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1, $2) as ok', [TABLE_KEY[table], idKey(id)])
+      if (!rows[0].ok) throw new Error(`the liveness lock of ${table} #${id} is held by another session`)
+    },
+    get lost() {
+      return lost && !released
+    },
+    async release() {
+      released = true
+      await client.end().catch(() => {})
+    },
+  }
+}
+
+/**
+ * Marks the queued or running rows of `table` whose process is gone as 'interrupted', in the
+ * database: every reader (page, CLI, the next start) then agrees. Returns the rows marked.
+ */
+export async function markDeadJobs(state: Kysely<any>, table: JobTable): Promise<Record<string, any>[]> {
+  const { rows } = await sql<Record<string, any>>`
+    update ${sql.table(table)} as j
+    set status = 'interrupted', finished_at = coalesce(j.finished_at, now()),
+        error = coalesce(j.error, 'Its process ended before it finished (the server or the CLI stopped).')
+    where j.status in ('queued', 'running') and not ${jobAlive(table, sql.ref('j.id'))}
+    returning j.*
+  `.execute(state)
+  return rows
+}
