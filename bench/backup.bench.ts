@@ -21,6 +21,7 @@ import { restoreDrill } from '../lib/backups/drill'
 import { insertUploadedBackup } from '../lib/backups/catalogue'
 import { runTool } from '../lib/backups/tool-process'
 import { createDb, describeUrl, withDatabase } from '../lib/db/connect'
+import { targetIdentity } from '../lib/db/target-identity'
 import { dropDatabase, ensureDatabase } from '../lib/runtime/cluster-databases'
 import { migrateStateDb } from '../lib/state/migrate-state'
 import { openBenchDatabase } from './bench-database'
@@ -142,7 +143,8 @@ async function main(): Promise<void> {
     const fd = fs.openSync(bigPath, 'w', 0o600)
     for (let i = 0; i < 1024; i++) fs.writeSync(fd, block)
     fs.closeSync(fd)
-    const id = await insertUploadedBackup(st, { targetDatabase: where.database, kind: 'full', format: 'custom', file: big, createdBy: 'bench', sizeBytes: 1 << 30, sha256: '-', toolVersion: '15' })
+    const targetKey = (await targetIdentity(db)).key
+    const id = await insertUploadedBackup(st, { targetKey, targetDatabase: where.database, kind: 'full', format: 'custom', file: big, createdBy: 'bench', sizeBytes: 1 << 30, sha256: '-', toolVersion: '15' })
     const streamMs: number[] = []
     const diskMs: number[] = []
     let streamMem = 0
@@ -152,7 +154,7 @@ async function main(): Promise<void> {
       for await (const c of fs.createReadStream(bigPath, { highWaterMark: 1 << 20 })) n += (c as Buffer).length
       diskMs.push(performance.now() - t)
       t = performance.now()
-      const { growth, value } = await rssGrowth(async () => drain((await openDownload(st, dir, { id })).body!))
+      const { growth, value } = await rssGrowth(async () => drain((await openDownload(st, dir, { targetKey, id })).body!))
       streamMs.push(performance.now() - t)
       streamMem = Math.max(streamMem, growth)
       if (value !== n) throw new Error(`streamed ${value} bytes of ${n}`)

@@ -3,6 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { type Kysely, sql } from 'kysely'
 import { createDb, withDatabase } from '../lib/db/connect'
+import { targetIdentity } from '../lib/db/target-identity'
 import { buildDemoDatabase } from '../lib/demo/prepare-demo'
 import { dropDatabase } from '../lib/runtime/cluster-databases'
 import { type FreshDatabase, freshDatabase } from './fresh-db'
@@ -14,7 +15,8 @@ export interface BackupFixture {
   target: FreshDatabase
   state: Awaited<ReturnType<typeof freshStateDb>>
   dir: string
-  common: { targetUrl: string; dir: string; pgBinDir: string }
+  /** What most calls take; targetKey is the target's identity key, which the catalogue files backups under. */
+  common: { targetUrl: string; dir: string; pgBinDir: string; targetKey: string }
   /** Databases the test made (restores), dropped at the end. */
   made: string[]
   /** A connection to another database of the cluster. */
@@ -34,7 +36,7 @@ export async function backupFixture(prefix: string): Promise<BackupFixture> {
     target,
     state,
     dir,
-    common: { targetUrl: target.url, dir: path.join(dir, 'backups'), pgBinDir: PG_BIN_DIR },
+    common: { targetUrl: target.url, dir: path.join(dir, 'backups'), pgBinDir: PG_BIN_DIR, targetKey: (await targetIdentity(target.db)).key },
     made,
     open(database) {
       const db = createDb(withDatabase(target.url, database), { max: 2 })

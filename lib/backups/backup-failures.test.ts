@@ -17,11 +17,9 @@ import type { WorkProgress } from './types'
 import { verifyBackup } from './verify'
 
 let f: BackupFixture
-let database: string
 
 beforeAll(async () => {
   f = await backupFixture('bkf')
-  database = (await sql<{ d: string }>`select current_database() as d`.execute(f.target.db)).rows[0].d
 })
 afterAll(async () => f?.close())
 
@@ -75,7 +73,7 @@ describe('a backup that is stopped', () => {
     } finally {
       await b.release()
     }
-    const [last] = await listBackups(f.state.db, database, { limit: 1 })
+    const [last] = await listBackups(f.state.db, f.common.targetKey, { limit: 1 })
     expect(last.status).toBe('failed')
     expect(last.error).toMatch(/pg_dump was stopped by SIGKILL/)
     expect(files().filter((x) => x.endsWith('.partial') || x === last.file)).toEqual([])
@@ -94,7 +92,7 @@ describe('a backup that is stopped', () => {
     } finally {
       await b.release()
     }
-    const [last] = await listBackups(f.state.db, database, { limit: 1 })
+    const [last] = await listBackups(f.state.db, f.common.targetKey, { limit: 1 })
     expect(last).toMatchObject({ status: 'failed', error: 'Cancelled: cancelled by admin@test.local' })
     expect(files().filter((x) => x.endsWith('.partial'))).toEqual([])
     expect(() => process.kill(b.pid, 0)).toThrow()
@@ -116,7 +114,7 @@ describe('verification', () => {
       expect(v.ok).toBe(false)
       expect(v.checksum.ok).toBe(false)
       expect(v.error).toMatch(/checksum does not match/)
-      expect(await getBackup(f.state.db, b.id)).toMatchObject({ verifyOk: false, verifyKind: 'checksum' })
+      expect(await getBackup(f.state.db, f.common.targetKey, b.id)).toMatchObject({ verifyOk: false, verifyKind: 'checksum' })
     }
   })
 
@@ -134,8 +132,8 @@ describe('verification', () => {
 describe('names from outside', () => {
   it('an id like ../../etc/passwd names no backup', async () => {
     for (const id of ['../../etc/passwd', '/etc/passwd', '..', '1', "'; drop table backup; --"]) {
-      expect(await getBackup(f.state.db, id)).toBeNull()
-      await expect(openDownload(f.state.db, f.common.dir, { id })).rejects.toMatchObject({ backupCode: 'not_found' })
+      expect(await getBackup(f.state.db, f.common.targetKey, id)).toBeNull()
+      await expect(openDownload(f.state.db, f.common.dir, { targetKey: f.common.targetKey, id })).rejects.toMatchObject({ backupCode: 'not_found' })
       await expect(verifyBackup(f.state.db, id, f.common)).rejects.toMatchObject({ backupCode: 'not_found' })
       await expect(restoreBackup(f.state.db, id, { ...f.common, into: { newDatabase: 'x' }, createdBy: 't' })).rejects.toMatchObject({ backupCode: 'not_found' })
     }
@@ -188,12 +186,12 @@ describe.skipIf(!root)('a full disk', () => {
     'fails a %s backup cleanly when the disk fills, with no file left',
     async (_what, format, compression) => {
       const dir = path.join(mnt, 'backups')
-      const before = (await listBackups(f.state.db, database)).length
+      const before = (await listBackups(f.state.db, f.common.targetKey)).length
       await expect(createBackup(f.state.db, { ...f.common, dir, format, ...(format === 'custom' ? { compression } : {}), createdBy: 't' })).rejects.toMatchObject({
         backupCode: 'no_space',
       })
       expect(fs.readdirSync(dir)).toEqual([])
-      const all = await listBackups(f.state.db, database)
+      const all = await listBackups(f.state.db, f.common.targetKey)
       expect(all.length).toBe(before + 1)
       expect(all[0]).toMatchObject({ status: 'failed', error: expect.stringMatching(/No space left on device|disk .* is full/) })
     },
@@ -203,12 +201,12 @@ describe.skipIf(!root)('a full disk', () => {
     const small = fs.mkdtempSync(path.join(os.tmpdir(), 'dbadmin-tmpfs-small-'))
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m,mode=0700', 'tmpfs', small])
     try {
-      const before = (await listBackups(f.state.db, database)).length
+      const before = (await listBackups(f.state.db, f.common.targetKey)).length
       await expect(createBackup(f.state.db, { ...f.common, dir: path.join(small, 'b'), createdBy: 't' })).rejects.toMatchObject({
         backupCode: 'no_space',
         message: expect.stringMatching(/Not enough free disk space .* needs up to .* MiB .* MiB is free/s),
       })
-      expect((await listBackups(f.state.db, database)).length).toBe(before)
+      expect((await listBackups(f.state.db, f.common.targetKey)).length).toBe(before)
     } finally {
       execFileSync('umount', [small])
       fs.rmSync(small, { recursive: true, force: true })

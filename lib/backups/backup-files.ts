@@ -5,17 +5,6 @@ import { pipeline } from 'node:stream/promises'
 import { BackupError } from './backup-error'
 import type { ManifestEntry } from './catalogue'
 
-/**
- * The backup directory: 0700, created when missing and tightened when it exists (the
- * pre-migration dumps of earlier versions left it 0755). Files inside are 0600.
- */
-export function ensureBackupDir(dir: string): string {
-  const abs = path.resolve(dir)
-  fs.mkdirSync(abs, { recursive: true, mode: 0o700 })
-  fs.chmodSync(abs, 0o700)
-  return abs
-}
-
 /** A name safe in a file name whatever the database is called. */
 export function fileSafe(s: string): string {
   return (

@@ -38,7 +38,7 @@ describe('createBackup', () => {
     expect(fs.statSync(f.common.dir).mode & 0o777).toBe(0o700)
     expect(fs.statSync(r.path).mode & 0o777).toBe(0o600)
     expect(fs.readdirSync(f.common.dir).filter((x) => x.endsWith('.partial'))).toEqual([])
-    const rec = (await getBackup(f.state.db, r.id))!
+    const rec = (await getBackup(f.state.db, f.common.targetKey, r.id))!
     expect(rec).toMatchObject({ status: 'succeeded', kind: 'full', format: 'custom', origin: 'manual', createdBy: 'admin@test.local', encrypted: false, sizeBytes: fs.statSync(r.path).size, compression: 1 })
     expect(rec.serverVersion).toMatch(/^15\./)
     expect(rec.toolVersion).toMatch(/^\d+\.\d+/)
@@ -54,11 +54,10 @@ describe('createBackup', () => {
   it('limits a backup to named tables, and refuses a name that does not exist before anything runs', async () => {
     const r = await createBackup(f.state.db, { ...f.common, createdBy: 't', scope: { tables: [{ schema: 'public', table: 'meeting' }] } })
     expect(r.rowCounts).toEqual([{ schema: 'public', table: 'meeting', rows: expected['public.meeting'] }])
-    const database = (await getBackup(f.state.db, r.id))!.targetDatabase
-    const before = (await listBackups(f.state.db, database)).length
+    const before = (await listBackups(f.state.db, f.common.targetKey)).length
     await expect(createBackup(f.state.db, { ...f.common, createdBy: 't', scope: { tables: [{ schema: 'public', table: 'no_such' }] } })).rejects.toThrow(/No table "public"."no_such"/)
     await expect(createBackup(f.state.db, { ...f.common, createdBy: 't', scope: { schemas: ['public'], tables: [{ schema: 'public', table: 'meeting' }] } })).rejects.toThrow(/schemas or to tables, not both/)
-    expect((await listBackups(f.state.db, database)).length).toBe(before)
+    expect((await listBackups(f.state.db, f.common.targetKey)).length).toBe(before)
   })
 })
 
@@ -99,7 +98,7 @@ describe('restores give back the same rows and the same schema', () => {
     // The demo's planted orphans show in the restored copy as in the target.
     expect(d.orphans.find((o) => o.relation === 'public.agenda_item → public.meeting')?.count).toBeGreaterThan(0)
     expect(await databaseExists(f.target.db, d.database)).toBe(false)
-    expect(await getBackup(f.state.db, b.id)).toMatchObject({ verifyKind: 'drill', verifyOk: true })
+    expect(await getBackup(f.state.db, f.common.targetKey, b.id)).toMatchObject({ verifyKind: 'drill', verifyOk: true })
   })
 
   it('a drill finds rows that differ from the counts recorded at backup time', async () => {
@@ -167,7 +166,7 @@ describe('restore over the target', () => {
     await sql`delete from registration_request where id % 2 = 0`.execute(f.target.db)
     const r = await restoreBackup(f.state.db, b.id, { ...f.common, into: 'target', createdBy: 'admin@test.local' })
     expect(r.safetyBackupId).toBeTruthy()
-    expect(await getBackup(f.state.db, r.safetyBackupId!)).toMatchObject({ origin: 'safety', status: 'succeeded', createdBy: 'admin@test.local' })
+    expect(await getBackup(f.state.db, f.common.targetKey, r.safetyBackupId!)).toMatchObject({ origin: 'safety', status: 'succeeded', createdBy: 'admin@test.local' })
     expect(await rowCounts(f.target.db)).toEqual(expected)
     expect(await liveSnapshot(f.target.db)).toEqual(before)
   })

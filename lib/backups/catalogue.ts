@@ -1,12 +1,16 @@
 import { type Kysely, sql } from 'kysely'
+import { type JobLiveness, jobAlive, markDeadJobs } from '../jobs/liveness'
 import { BackupError } from './backup-error'
 import type { BackupFormat, BackupKind, BackupOrigin, BackupScope, TableRowCount } from './types'
 
-export type BackupStatus = 'running' | 'succeeded' | 'failed'
+/** 'interrupted': it was running when its process ended (see lib/jobs/liveness.ts). */
+export type BackupStatus = 'running' | 'succeeded' | 'failed' | 'interrupted'
 
 /** A backup as the catalogue keeps it; `file` is a name inside the backup directory. */
 export interface BackupRecord {
   id: string
+  /** The target's identity key (lib/db/target-identity.ts). */
+  targetKey: string
   targetDatabase: string
   kind: BackupKind
   format: BackupFormat
@@ -15,8 +19,7 @@ export interface BackupRecord {
   compression: number | null
   jobs: number | null
   file: string
-  /** 'interrupted' when it was running but its process stopped beating. */
-  status: BackupStatus | 'interrupted'
+  status: BackupStatus
   error: string | null
   sizeBytes: number | null
   sha256: string | null
@@ -51,8 +54,6 @@ export interface ManifestEntry {
   sha256: string
 }
 
-/** A running backup whose heartbeat is older than this lost its process. */
-export const BACKUP_HEARTBEAT_STALE_SECONDS = 120
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** True for the shape of a catalogue id; anything else (a path, `../../etc/passwd`) names no backup. */
@@ -60,11 +61,12 @@ export function isBackupId(id: string): boolean {
   return UUID.test(id)
 }
 
+/** A row with `alive`: whether its process still holds its liveness lock. */
 function toRecord(r: any): BackupRecord {
-  const stale = r.status === 'running' && Date.now() - new Date(r.heartbeat_at).getTime() > BACKUP_HEARTBEAT_STALE_SECONDS * 1000
   const num = (v: unknown) => (v === null || v === undefined ? null : Number(v))
   return {
     id: r.id,
+    targetKey: r.target_key,
     targetDatabase: r.target_database,
     kind: r.kind,
     format: r.format,
@@ -73,7 +75,7 @@ function toRecord(r: any): BackupRecord {
     compression: r.compression,
     jobs: r.jobs,
     file: r.file,
-    status: stale ? 'interrupted' : r.status,
+    status: r.status === 'running' && !r.alive ? 'interrupted' : r.status,
     error: r.error,
     sizeBytes: num(r.size_bytes),
     sha256: r.sha256,
@@ -103,6 +105,7 @@ function toRecord(r: any): BackupRecord {
 }
 
 export interface NewBackup {
+  targetKey: string
   targetDatabase: string
   kind: BackupKind
   format: BackupFormat
@@ -118,46 +121,48 @@ export interface NewBackup {
 
 const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v))
 
+/** Records backups whose process is gone as interrupted (see lib/jobs/liveness.ts). */
+export const markDeadBackups = (state: Kysely<any>) => markDeadJobs(state, 'backup')
+
 /**
- * Records a backup as running before pg_dump starts. A second backup of the same target while one
- * runs is refused (the unique index decides, so two starts at once cannot both pass); a running row
- * whose process stopped beating is first marked failed so that it does not block forever.
+ * Records a backup as running before pg_dump starts, with `liveness` holding its lock before the
+ * row commits. A second backup of the same target while one runs is refused (the unique index
+ * decides, so two starts at once cannot both pass); the row of a backup whose process ended is
+ * first marked interrupted, so it blocks nothing.
  */
-export async function startBackupRecord(state: Kysely<any>, b: NewBackup): Promise<string> {
-  await state
-    .updateTable('backup')
-    .set({ status: 'failed', error: 'Interrupted: the process running it stopped.', finished_at: sql`now()` })
-    .where('target_database', '=', b.targetDatabase)
-    .where('status', '=', 'running')
-    .where('heartbeat_at', '<', sql<Date>`now() - make_interval(secs => ${BACKUP_HEARTBEAT_STALE_SECONDS})`)
-    .execute()
+export async function startBackupRecord(state: Kysely<any>, b: NewBackup, liveness: JobLiveness): Promise<string> {
+  await markDeadBackups(state)
   try {
-    const row = await state
-      .insertInto('backup')
-      .values({
-        target_database: b.targetDatabase,
-        kind: b.kind,
-        format: b.format,
-        origin: b.origin,
-        scope: json(b.scope),
-        compression: b.compression,
-        jobs: b.jobs,
-        file: b.file,
-        status: 'running',
-        encrypted: b.encryption !== null,
-        encryption: b.encryption,
-        created_by: b.createdBy,
-        migration_run_id: b.migrationRunId ?? null,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-    return row.id
+    return await state.transaction().execute(async (trx) => {
+      const row = await trx
+        .insertInto('backup')
+        .values({
+          target_key: b.targetKey,
+          target_database: b.targetDatabase,
+          kind: b.kind,
+          format: b.format,
+          origin: b.origin,
+          scope: json(b.scope),
+          compression: b.compression,
+          jobs: b.jobs,
+          file: b.file,
+          status: 'running',
+          encrypted: b.encryption !== null,
+          encryption: b.encryption,
+          created_by: b.createdBy,
+          migration_run_id: b.migrationRunId ?? null,
+        })
+        .returning(['id', 'job_no'])
+        .executeTakeFirstOrThrow()
+      await liveness.hold('backup', row.job_no)
+      return row.id as string
+    })
   } catch (e) {
     if ((e as { code?: string }).code !== '23505') throw e
     const running = await state
       .selectFrom('backup')
       .selectAll()
-      .where('target_database', '=', b.targetDatabase)
+      .where('target_key', '=', b.targetKey)
       .where('status', '=', 'running')
       .executeTakeFirst()
     const who = running ? ` (${running.kind}, started by ${running.created_by} at ${new Date(running.started_at).toISOString().replace('T', ' ').slice(0, 19)} UTC)` : ''
@@ -195,8 +200,9 @@ export interface FinishedBackup {
   durationMs: number
 }
 
-export async function markBackupSucceeded(state: Kysely<any>, id: string, f: FinishedBackup): Promise<void> {
-  await state
+/** False when the row is no longer running (marked interrupted after this process lost its liveness session). */
+export async function markBackupSucceeded(state: Kysely<any>, id: string, f: FinishedBackup): Promise<boolean> {
+  const r = await state
     .updateTable('backup')
     .set({
       status: 'succeeded',
@@ -211,7 +217,9 @@ export async function markBackupSucceeded(state: Kysely<any>, id: string, f: Fin
       heartbeat_at: sql`now()`,
     })
     .where('id', '=', id)
-    .execute()
+    .where('status', '=', 'running')
+    .executeTakeFirst()
+  return Number(r.numUpdatedRows) > 0
 }
 
 export async function markBackupFailed(state: Kysely<any>, id: string, error: string, durationMs: number): Promise<void> {
@@ -219,6 +227,7 @@ export async function markBackupFailed(state: Kysely<any>, id: string, error: st
     .updateTable('backup')
     .set({ status: 'failed', error, duration_ms: Math.round(durationMs), finished_at: sql`now()`, heartbeat_at: sql`now()` })
     .where('id', '=', id)
+    .where('status', '=', 'running')
     .execute()
 }
 
@@ -230,6 +239,7 @@ export async function insertUploadedBackup(
   const row = await state
     .insertInto('backup')
     .values({
+      target_key: b.targetKey,
       target_database: b.targetDatabase,
       kind: b.kind,
       format: b.format,
@@ -249,28 +259,38 @@ export async function insertUploadedBackup(
   return row.id
 }
 
-export async function getBackup(state: Kysely<any>, id: string): Promise<BackupRecord | null> {
-  if (!isBackupId(id)) return null
-  const row = await state.selectFrom('backup').selectAll().where('id', '=', id).executeTakeFirst()
-  return row ? toRecord(row) : null
+/**
+ * Rows with whether their process is alive; a running row whose process ended reads as
+ * interrupted, and is marked so after the read (a lock once free stays free).
+ */
+async function readBackups(state: Kysely<any>, where: (q: any) => any, limit: number): Promise<BackupRecord[]> {
+  const rows = await where(state.selectFrom('backup').selectAll().select(jobAlive('backup', sql.ref('job_no')).as('alive')))
+    .orderBy('started_at', 'desc')
+    .orderBy('id')
+    .limit(limit)
+    .execute()
+  const records = rows.map(toRecord)
+  if (records.some((r: BackupRecord, i: number) => r.status === 'interrupted' && rows[i].status === 'running')) await markDeadBackups(state)
+  return records
 }
 
-/** A backup that exists and has not been deleted, or a not_found error. */
-export async function requireBackup(state: Kysely<any>, id: string): Promise<BackupRecord> {
-  const b = await getBackup(state, id)
+/** One backup of this target, or null (another target's backup is not found here). */
+export async function getBackup(state: Kysely<any>, targetKey: string, id: string): Promise<BackupRecord | null> {
+  if (!isBackupId(id)) return null
+  const [b] = await readBackups(state, (q) => q.where('id', '=', id).where('target_key', '=', targetKey), 1)
+  return b ?? null
+}
+
+/** A backup of this target that exists and has not been deleted, or a not_found error. */
+export async function requireBackup(state: Kysely<any>, targetKey: string, id: string): Promise<BackupRecord> {
+  const b = await getBackup(state, targetKey, id)
   if (!b || b.deletedAt) throw new BackupError('not_found', 'No such backup.')
   return b
 }
 
-export async function listBackups(
-  state: Kysely<any>,
-  targetDatabase: string,
-  opts: { includeDeleted?: boolean; limit?: number } = {},
-): Promise<BackupRecord[]> {
-  let q = state.selectFrom('backup').selectAll().where('target_database', '=', targetDatabase)
-  if (!opts.includeDeleted) q = q.where('deleted_at', 'is', null)
-  const rows = await q.orderBy('started_at', 'desc').orderBy('id').limit(opts.limit ?? 500).execute()
-  return rows.map(toRecord)
+/** A target's backups, newest first. */
+export async function listBackups(state: Kysely<any>, targetKey: string, opts: { includeDeleted?: boolean; limit?: number } = {}): Promise<BackupRecord[]> {
+  return readBackups(state, (q) => (opts.includeDeleted ? q : q.where('deleted_at', 'is', null)).where('target_key', '=', targetKey), opts.limit ?? 500)
 }
 
 export interface Verification {

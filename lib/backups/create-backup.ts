@@ -3,12 +3,15 @@ import fs from 'node:fs'
 import path from 'node:path'
 import type { Kysely } from 'kysely'
 import { createDb } from '../db/connect'
+import { targetIdentity } from '../db/target-identity'
+import { retried } from '../jobs/job-rows'
+import { openJobLiveness } from '../jobs/liveness'
+import { ensurePrivateDir, openPrivateFile } from '../runtime/private-files'
 import { startAgeFile, type AgeKeys } from './age-header'
 import { BackupError, cancelledError } from './backup-error'
 import {
   backupFileName,
   directoryManifest,
-  ensureBackupDir,
   freeBytes,
   fsyncTree,
   manifestHash,
@@ -19,18 +22,18 @@ import {
   treeSize,
 } from './backup-files'
 import { type ManifestEntry, markBackupFailed, markBackupSucceeded, saveBackupProgress, startBackupRecord } from './catalogue'
-import { BACKUP_DEFAULTS } from './defaults'
+import { checkOptions, dumpArgs } from './dump-options'
 import { DumpProgress } from './dump-progress'
 import { findPgTools } from './pg-tools'
 import { holdSnapshot } from './snapshot-counts'
-import { checkScope, scopeArgs, tablesInScope } from './scope-tables'
+import { tablesInScope } from './scope-tables'
 import { writeStreamed } from './streamed-output'
 import { describeExit, startTool } from './tool-process'
 import type { BackupFormat, BackupKind, BackupOrigin, BackupScope, ProgressCallback, TableRowCount } from './types'
 
 export interface CreateBackupOptions {
   targetUrl: string
-  /** The backup directory (made 0700). */
+  /** The backup directory (made 0700, or tightened to it). */
   dir: string
   /** PG_BIN_DIR: tried first for pg_dump of the server's major version or newer. */
   pgBinDir: string
@@ -69,44 +72,14 @@ const SCHEMA_ONLY_ESTIMATE = 16 * 1024 * 1024
 const PROGRESS_SAVE_MS = 2_000
 const SIZE_POLL_MS = 1_000
 
-function checkOptions(o: CreateBackupOptions) {
-  const kind = o.kind ?? 'full'
-  const format = o.format ?? BACKUP_DEFAULTS.format
-  if (!['full', 'schema', 'data'].includes(kind)) throw new BackupError('invalid_input', `Unknown backup kind: ${kind}`)
-  if (!['custom', 'directory', 'plain'].includes(format)) throw new BackupError('invalid_input', `Unknown backup format: ${format}`)
-  const compression = format === 'plain' ? null : (o.compression ?? BACKUP_DEFAULTS.compression)
-  if (compression !== null && !(Number.isInteger(compression) && compression >= 0 && compression <= 9)) {
-    throw new BackupError('invalid_input', 'Compression is a gzip level from 0 to 9.')
-  }
-  if (o.jobs !== undefined && format !== 'directory') throw new BackupError('invalid_input', 'Parallel jobs need the directory format.')
-  const jobs = format === 'directory' ? (o.jobs ?? BACKUP_DEFAULTS.jobs) : null
-  if (jobs !== null && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 16)) throw new BackupError('invalid_input', 'Jobs is a number from 1 to 16.')
-  if (o.encryption && format === 'directory') {
-    // pg_dump writes a directory's files itself; encrypting them afterwards would leave plaintext on disk first.
-    throw new BackupError('invalid_input', 'Encrypted backups use the custom or plain format: pg_dump writes a directory backup itself, unencrypted.')
-  }
-  return { kind, format, compression, jobs, scope: checkScope(o.scope) }
-}
-
-function dumpArgs(format: BackupFormat, kind: BackupKind, compression: number | null, jobs: number | null, scope: BackupScope | null, snapshot: string, file: string | null) {
-  const args = ['--verbose', '--no-password', `--format=${format}`, `--snapshot=${snapshot}`]
-  if (kind === 'schema') args.push('--schema-only')
-  if (kind === 'data') args.push('--data-only')
-  if (compression !== null) args.push(`--compress=${compression}`)
-  if (jobs !== null) args.push(`--jobs=${jobs}`)
-  args.push(...scopeArgs(scope))
-  if (file) args.push(`--file=${file}`)
-  return args
-}
-
-/** Removes the `.partial` leftovers of this target's backups whose process died (the catalogue marks those failed). */
-async function removeLeftovers(state: Kysely<any>, dir: string, database: string) {
+/** Removes the `.partial` leftovers of this target's backups whose process ended (marked interrupted when this one started). */
+async function removeLeftovers(state: Kysely<any>, dir: string, targetKey: string) {
   const partials = fs.readdirSync(dir).filter((f) => f.endsWith('.partial'))
   if (!partials.length) return
   const rows = await state
     .selectFrom('backup')
     .select('file')
-    .where('target_database', '=', database)
+    .where('target_key', '=', targetKey)
     .where('status', '<>', 'running')
     .where('file', 'in', partials.map((f) => f.slice(0, -'.partial'.length)))
     .execute()
@@ -114,10 +87,12 @@ async function removeLeftovers(state: Kysely<any>, dir: string, database: string
 }
 
 /**
- * Takes a backup of the target with pg_dump and records it in the catalogue from start to end.
- * pg_dump runs with arguments as an array, its password in a temporary passfile, in the snapshot in
- * which the row counts are taken. Output goes to `<name>.partial`, is fsynced and renamed only after
- * pg_dump exits 0; any failure, a cancel or a full disk removes it and records the error.
+ * Takes a backup of the target with pg_dump and records it in the catalogue, under the target's
+ * identity, from start to end. pg_dump runs with arguments as an array, its password in a temporary
+ * passfile, in the snapshot in which the row counts are taken. Output goes to `<name>.partial`, is
+ * fsynced and renamed only after pg_dump exits 0; any failure, a cancel or a full disk removes it and
+ * records the error. This process holds the backup's liveness lock while it runs: if it ends, the
+ * backup reads as interrupted at once and blocks the next one no longer.
  */
 export async function createBackup(state: Kysely<any>, o: CreateBackupOptions): Promise<BackupResult> {
   const { kind, format, compression, jobs, scope } = checkOptions(o)
@@ -126,15 +101,21 @@ export async function createBackup(state: Kysely<any>, o: CreateBackupOptions): 
   report({ phase: 'preparing' })
 
   const snap = await holdSnapshot(o.targetUrl)
+  const liveness = await openJobLiveness(state, 'backup').catch(async (e) => {
+    await snap.release()
+    throw e
+  })
   let id: string | undefined
   let partial: string | undefined
+  let published: string | undefined
   const started = Date.now()
   try {
     const tools = await findPgTools(snap.serverVersionNum, o.pgBinDir)
     const meta = createDb(o.targetUrl, { max: 1, applicationName: 'dbadmin backup' })
-    const tables = await tablesInScope(meta, scope).finally(() => meta.destroy())
+    const [tables, target] = await Promise.all([tablesInScope(meta, scope), targetIdentity(meta)]).finally(() => meta.destroy())
 
-    const dir = ensureBackupDir(o.dir)
+    ensurePrivateDir(o.dir)
+    const dir = path.resolve(o.dir)
     const tableBytes = tables.reduce((n, t) => n + t.bytes, 0)
     // Heap and TOAST size bounds a compressed dump; uncompressed text (bytea as hex) can take twice that.
     const estimate = kind === 'schema' ? SCHEMA_ONLY_ESTIMATE : tableBytes * (compression ? 1 : 2) + SCHEMA_ONLY_ESTIMATE
@@ -150,21 +131,26 @@ export async function createBackup(state: Kysely<any>, o: CreateBackupOptions): 
     const file = backupFileName(snap.database, kind, format, encrypted, new Date(), randomBytes(3).toString('hex'))
     const finalPath = path.join(dir, file)
     partial = `${finalPath}.partial`
-    id = await startBackupRecord(state, {
-      targetDatabase: snap.database,
-      kind,
-      format,
-      origin: o.origin ?? 'manual',
-      scope,
-      compression,
-      jobs,
-      file,
-      encryption: o.encryption ? ('passphrase' in o.encryption ? 'passphrase' : 'recipients') : null,
-      createdBy: o.createdBy,
-      migrationRunId: o.migrationRunId,
-    })
+    id = await startBackupRecord(
+      state,
+      {
+        targetKey: target.key,
+        targetDatabase: snap.database,
+        kind,
+        format,
+        origin: o.origin ?? 'manual',
+        scope,
+        compression,
+        jobs,
+        file,
+        encryption: o.encryption ? ('passphrase' in o.encryption ? 'passphrase' : 'recipients') : null,
+        createdBy: o.createdBy,
+        migrationRunId: o.migrationRunId,
+      },
+      liveness,
+    )
     const backupId = id
-    await removeLeftovers(state, dir, snap.database)
+    await removeLeftovers(state, dir, target.key)
     const tablesTotal = kind === 'schema' ? 0 : tables.length
     await saveBackupProgress(state, backupId, {
       tablesTotal,
@@ -193,6 +179,9 @@ export async function createBackup(state: Kysely<any>, o: CreateBackupOptions): 
     // Before pg_dump starts: its stdout must be read from the first moment (scrypt takes a second),
     // or a short dump can be over and its pipe gone before anyone listens.
     const age = o.encryption ? await startAgeFile(o.encryption) : null
+    // Made 0600 before pg_dump opens it (pg_dump truncates a file and keeps its mode); a directory
+    // archive's files are tightened before it is published, inside the 0700 backup directory.
+    if (format === 'custom' && !streamed) fs.closeSync(openPrivateFile(partial))
     const tool = startTool(tools.pgDump, dumpArgs(format, kind, compression, jobs, scope, snap.id, streamed ? null : partial), {
       url: o.targetUrl,
       signal: o.signal,
@@ -211,7 +200,7 @@ export async function createBackup(state: Kysely<any>, o: CreateBackupOptions): 
           }
           tick()
         }, SIZE_POLL_MS)
-    // Heartbeat even while pg_dump waits for a lock and prints nothing.
+    // Progress saved even while pg_dump waits for a lock and prints nothing.
     const beat = setInterval(() => tick(true), 15_000)
 
     const stopDump = () => {
@@ -221,6 +210,15 @@ export async function createBackup(state: Kysely<any>, o: CreateBackupOptions): 
         // already exited
       }
     }
+    // A lost liveness session makes the backup read as interrupted to everyone else: stop it rather
+    // than finish a backup that the catalogue no longer shows as running.
+    let lostSession = false
+    const watch = setInterval(() => {
+      if (liveness.lost && !lostSession) {
+        lostSession = true
+        stopDump()
+      }
+    }, 1_000)
     // Counts stop with the backup: cancelled with it, or when pg_dump fails first.
     const countsStop = new AbortController()
     const stopCounts = () => countsStop.abort()
@@ -244,14 +242,16 @@ export async function createBackup(state: Kysely<any>, o: CreateBackupOptions): 
     const exit = await tool.exit
     clearInterval(poll)
     clearInterval(beat)
+    clearInterval(watch)
     o.signal?.removeEventListener('abort', stopCounts)
-    if (exit.code !== 0 || writeError || o.signal?.aborted) stopCounts()
+    if (exit.code !== 0 || writeError || o.signal?.aborted || lostSession) stopCounts()
     const counted = await countsPromise.then(
       (c) => ({ ok: true as const, c }),
       (e: Error) => ({ ok: false as const, e }),
     )
     await snap.release()
     if (o.signal?.aborted) throw cancelledError(o.signal)
+    if (lostSession) throw lostSessionError()
     if (writeError) throw asDiskError(writeError, dir)
     if (exit.code !== 0) {
       const msg = describeExit('pg_dump', exit)
@@ -269,6 +269,7 @@ export async function createBackup(state: Kysely<any>, o: CreateBackupOptions): 
       manifest = await directoryManifest(partial)
       sha256 = manifestHash(manifest)
     } else sha256 = written?.sha256 ?? (await sha256File(partial))
+    if (liveness.lost) throw lostSessionError()
     try {
       restrictTree(partial)
       fsyncTree(partial)
@@ -277,18 +278,33 @@ export async function createBackup(state: Kysely<any>, o: CreateBackupOptions): 
       throw asDiskError(e as Error, dir)
     }
     partial = undefined
+    published = finalPath
     const sizeBytes = treeSize(finalPath)
     const durationMs = Date.now() - started
-    await markBackupSucceeded(state, backupId, { sizeBytes, sha256, manifest, rowCounts: counts, tablesDone: tablesTotal, durationMs })
+    const recorded = await retried(() => markBackupSucceeded(state, backupId, { sizeBytes, sha256, manifest, rowCounts: counts, tablesDone: tablesTotal, durationMs }))
+    // No longer running in the catalogue: another process marked it interrupted after this one
+    // lost its session. Its file goes, so that no file is left that nothing lists.
+    if (!recorded) throw lostSessionError()
+    published = undefined
     report({ phase: 'done', tablesDone: tablesTotal, tablesTotal, bytesWritten: sizeBytes })
     return { id: backupId, file, path: finalPath, kind, format, sizeBytes, sha256, encrypted, durationMs, rowCounts: counts, status: 'succeeded' }
   } catch (e) {
     await snap.release().catch(() => {})
-    if (partial) removeTree(partial)
+    for (const p of [partial, published]) if (p) removeTree(p)
     const err = e instanceof BackupError ? e : new BackupError('backup_failed', `The backup failed: ${(e as Error)?.message ?? e}`)
-    if (id) await markBackupFailed(state, id, err.message, Date.now() - started).catch(() => {})
+    const failedId = id
+    if (failedId) await retried(() => markBackupFailed(state, failedId, err.message, Date.now() - started)).catch(() => {})
     throw Object.assign(err, { backupId: id })
+  } finally {
+    await liveness.release()
   }
+}
+
+function lostSessionError(): BackupError {
+  return new BackupError(
+    'backup_failed',
+    'The backup lost its session on the state database, so the catalogue records it as interrupted: it was stopped and its file removed.',
+  )
 }
 
 function asDiskError(e: Error, dir: string): BackupError {

@@ -13,6 +13,8 @@ import { type ByteRange, parseRange } from './http-range'
 export interface DownloadRequest {
   /** The catalogue id from the request; never a path. */
   id: string
+  /** The managed target's identity key: another target's backup is not found. */
+  targetKey: string
   /** For an encrypted backup: serve it decrypted (needs keys) instead of as stored. */
   decrypt?: boolean
   /** The request's Range header, for resuming. */
@@ -56,10 +58,10 @@ async function* decryptedRange(p: string, payloadStart: number, payloadBytes: nu
  * Resolves a download: the opaque id to a catalogued file inside the backup directory, its size,
  * the headers (attachment, no-store, ranges) and a stream of the bytes asked for: `Readable.toWeb`
  * of a file stream, or of the decrypted chunks a range covers. Unknown ids, ids shaped like paths,
- * deleted and unfinished backups are all "not found".
+ * other targets' backups, deleted and unfinished ones are all "not found".
  */
 export async function openDownload(state: Kysely<any>, dir: string, req: DownloadRequest): Promise<Download> {
-  const b = await requireBackup(state, req.id)
+  const b = await requireBackup(state, req.targetKey, req.id)
   if (b.status !== 'succeeded') throw new BackupError('not_found', 'No such backup.')
   if (b.format === 'directory') {
     throw new BackupError('invalid_input', 'A directory-format backup is a folder of files: it is restored and verified here, not downloaded as one file.')

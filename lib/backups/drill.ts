@@ -6,7 +6,7 @@ import { relationsToCheck } from '../integrity/relations'
 import { scratchPrefix } from '../migrations/scratch-database'
 import { BackupError } from './backup-error'
 import { recordVerification, requireBackup } from './catalogue'
-import { dropRestoreDatabase } from './restore-database'
+import { describeTarget, dropRestoreDatabase } from './restore-database'
 import { restoreBackup, type RestoreOptions } from './restore'
 import type { TableRowCount } from './types'
 
@@ -73,7 +73,7 @@ async function compareCounts(db: Kysely<any>, expected: TableRowCount[]): Promis
  * The result is recorded on the backup; a drill that finds a problem returns it, it does not throw.
  */
 export async function restoreDrill(state: Kysely<any>, backupId: string, o: DrillOptions): Promise<DrillResult> {
-  const b = await requireBackup(state, backupId)
+  const b = await requireBackup(state, (await describeTarget(o.targetUrl)).key, backupId)
   const name = `${scratchPrefix(o.targetUrl)}drill_${randomBytes(4).toString('hex')}`
   const result: DrillResult = { backupId, ok: false, database: name, restoreMs: 0, checkMs: 0, tables: [], orphans: [], problems: [], error: null }
   const started = Date.now()

@@ -1,8 +1,11 @@
 import { sql } from 'kysely'
 import { createDb, withDatabase } from '../db/connect'
+import { targetIdentity } from '../db/target-identity'
 import { BackupError } from './backup-error'
 
 export interface TargetServer {
+  /** The target's identity key: the catalogue files its backups under it. */
+  key: string
   database: string
   serverVersion: string
   serverVersionNum: number
@@ -15,14 +18,14 @@ export interface TargetServer {
 export async function describeTarget(targetUrl: string): Promise<TargetServer> {
   const db = createDb(targetUrl, { max: 1, applicationName: 'dbadmin restore' })
   try {
-    const { rows } = await sql<TargetServer>`
+    const { rows } = await sql<Omit<TargetServer, 'key'>>`
       select d.datname as database, current_setting('server_version') as "serverVersion",
              current_setting('server_version_num')::int as "serverVersionNum",
              pg_encoding_to_char(d.encoding) as encoding, d.datcollate as collate, d.datctype as ctype,
              case when d.datlocprovider = 'i' then d.daticulocale end as "icuLocale"
       from pg_database d where d.datname = current_database()
     `.execute(db)
-    return rows[0]
+    return { ...rows[0], key: (await targetIdentity(db)).key }
   } finally {
     await db.destroy()
   }

@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto'
+import fs from 'node:fs'
 import path from 'node:path'
 import type { Kysely } from 'kysely'
+import { openPrivateFile } from '../runtime/private-files'
 import type { AgeKeys } from './age-header'
 import { type ArchiveInput, archiveInput } from './archive-input'
 import { listArchive } from './archive-tools'
 import { BackupError, cancelledError } from './backup-error'
-import { ensureBackupDir, removeTree } from './backup-files'
+import { removeTree } from './backup-files'
 import { type BackupRecord, requireBackup } from './catalogue'
 import { createBackup } from './create-backup'
 import { DumpProgress } from './dump-progress'
@@ -87,7 +89,9 @@ function psqlArgs(): string[] {
  * restore would, so that NOT VALID constraints and foreign keys see the rows they saw in the target.
  */
 async function targetSchemaArchive(tools: PgTools, targetUrl: string, dir: string, signal?: AbortSignal): Promise<ArchiveInput> {
-  const file = path.join(ensureBackupDir(dir), `schema-for-restore-${randomBytes(4).toString('hex')}.partial`)
+  const file = path.join(path.resolve(dir), `schema-for-restore-${randomBytes(4).toString('hex')}.partial`)
+  // 0600 before pg_dump writes into it (it keeps the mode of a file it truncates).
+  fs.closeSync(openPrivateFile(file))
   const exit = await runTool(tools.pgDump, ['--schema-only', '--format=custom', '--no-password', `--file=${file}`], { url: targetUrl, signal })
   if (exit.code !== 0) {
     removeTree(file)
@@ -123,15 +127,16 @@ async function restoreIntoNew(tools: PgTools, b: BackupRecord, input: ArchiveInp
 /**
  * Restores a whole backup: into a new database (created here, dropped again if anything fails, the
  * target never touched), or over the target itself after an automatic safety backup, in one
- * transaction (`--clean --if-exists --single-transaction`): a failure there changes nothing.
+ * transaction (`--clean --if-exists --single-transaction`): a failure there changes nothing. Only
+ * the target's own backups are found: another target's (sharing the state database) is not_found.
  */
 export async function restoreBackup(state: Kysely<any>, backupId: string, o: RestoreOptions): Promise<RestoreResult> {
   const started = Date.now()
-  const b = await requireBackup(state, backupId)
+  const target = await describeTarget(o.targetUrl)
+  const b = await requireBackup(state, target.key, backupId)
   if (b.status !== 'succeeded') throw new BackupError('invalid_input', 'Only a backup that succeeded can be restored.')
   const input = archiveInput(o.dir, b, o.keys)
   if (b.encrypted && !o.keys) throw new BackupError('decrypt_failed', 'This backup is encrypted, and no key is configured to open it.')
-  const target = await describeTarget(o.targetUrl)
   const tools = await findToolsFor(target.serverVersionNum, b.toolVersion, o.pgBinDir)
   if (o.signal?.aborted) throw cancelledError(o.signal)
 

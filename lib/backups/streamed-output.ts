@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import fs from 'node:fs'
 import { type Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { openPrivateFile } from '../runtime/private-files'
 import type { AgeStart } from './age-header'
 import { encryptStream } from './age-stream'
 
@@ -27,7 +28,7 @@ export async function writeStreamed(
       done(null, chunk)
     },
   })
-  const out = fs.createWriteStream(file, { flags: 'wx', mode: 0o600, highWaterMark: 1 << 20 })
+  const out = fs.createWriteStream(file, { fd: openPrivateFile(file), highWaterMark: 1 << 20 })
   if (age) meter.write(age.prefix)
   await (age ? pipeline(source, encryptStream(age.key), meter, out) : pipeline(source, meter, out))
   return { bytes, sha256: hash.digest('hex'), sourceBytes }

@@ -5,10 +5,11 @@ import path from 'node:path'
 import { type Kysely, sql } from 'kysely'
 import { createDb } from '../db/connect'
 import { scratchPrefix } from '../migrations/scratch-database'
+import { openPrivateFile } from '../runtime/private-files'
 import { archiveInput, type ArchiveInput } from './archive-input'
 import { namedToc } from './archive-tools'
 import { BackupError, cancelledError } from './backup-error'
-import { ensureBackupDir, removeTree } from './backup-files'
+import { removeTree } from './backup-files'
 import { requireBackup } from './catalogue'
 import { findToolsFor, type PgTools } from './pg-tools'
 import { createRestoreDatabase, describeTarget, dropRestoreDatabase, type TargetServer } from './restore-database'
@@ -159,13 +160,13 @@ function quoteIdent(s: string): string {
  */
 export async function restoreTable(state: Kysely<any>, backupId: string, o: TableRestoreOptions): Promise<TableRestoreResult> {
   const started = Date.now()
-  const b = await requireBackup(state, backupId)
+  const target = await describeTarget(o.targetUrl)
+  const b = await requireBackup(state, target.key, backupId)
   if (b.status !== 'succeeded') throw new BackupError('invalid_input', 'Only a backup that succeeded can be restored.')
   if (b.format === 'plain') throw new BackupError('invalid_input', 'A plain SQL backup cannot be restored table by table: restore it whole into a new database.')
   if (b.encrypted && !o.keys) throw new BackupError('decrypt_failed', 'This backup is encrypted, and no key is configured to open it.')
   if (o.as !== undefined && (!o.as || Buffer.byteLength(o.as) > 63)) throw new BackupError('invalid_input', 'A table name has 1 to 63 bytes.')
   const input = archiveInput(o.dir, b, o.keys)
-  const target = await describeTarget(o.targetUrl)
   const tools = await findToolsFor(target.serverVersionNum, b.toolVersion, o.pgBinDir)
   const into = o.into ?? 'target'
   const finalName: TableName = { schema: o.table.schema, table: o.as ?? o.table.table }
@@ -208,8 +209,10 @@ async function restoreRenamed(tools: PgTools, input: ArchiveInput, target: Targe
   const as = o.as!
   const scratchName = `${scratchPrefix(o.targetUrl)}table_${randomBytes(4).toString('hex')}`
   const scratchUrl = await createRestoreDatabase(o.targetUrl, target, scratchName)
-  const copy = path.join(ensureBackupDir(o.dir), `table-copy-${randomBytes(4).toString('hex')}.partial`)
+  const copy = path.join(path.resolve(o.dir), `table-copy-${randomBytes(4).toString('hex')}.partial`)
   try {
+    // 0600 before pg_dump writes the copy's rows into it (it keeps the mode of a file it truncates).
+    fs.closeSync(openPrivateFile(copy))
     const first = await restoreTableEntries(tools, input, scratchUrl, o.table, { ...o, onProgress: undefined }, {
       skipForeignKeys: `not recreated on a copy under a new name (it would constrain the copy like the original); add it by hand if the copy is to stay`,
     })

@@ -13,7 +13,7 @@ beforeAll(async () => {
 })
 afterAll(async () => f?.close())
 
-const opts = () => ({ dir: f.common.dir, pgBinDir: f.common.pgBinDir, targetDatabase: 'uploaded_db', maxBytes: 50 * 1024 * 1024, createdBy: 'admin@test.local' })
+const opts = () => ({ dir: f.common.dir, pgBinDir: f.common.pgBinDir, target: { key: f.common.targetKey, database: 'uploaded_db' }, maxBytes: 50 * 1024 * 1024, createdBy: 'admin@test.local' })
 const leftovers = () => fs.readdirSync(f.common.dir).filter((x) => x.includes('upload'))
 
 describe('acceptUpload', () => {
@@ -22,7 +22,7 @@ describe('acceptUpload', () => {
     const web = Readable.toWeb(fs.createReadStream(made.path, { highWaterMark: 4096 })) as ReadableStream<Uint8Array>
     const r = await acceptUpload(f.state.db, web, opts())
     expect(r).toMatchObject({ kind: 'full', sizeBytes: made.sizeBytes, sha256: made.sha256 })
-    expect(await getBackup(f.state.db, r.id)).toMatchObject({ origin: 'upload', status: 'succeeded', rowCounts: null, targetDatabase: 'uploaded_db' })
+    expect(await getBackup(f.state.db, f.common.targetKey, r.id)).toMatchObject({ origin: 'upload', status: 'succeeded', rowCounts: null, targetDatabase: 'uploaded_db' })
     const d = await restoreDrill(f.state.db, r.id, f.common)
     expect(d.ok).toBe(true)
     expect(d.problems.join()).toMatch(/No row counts were recorded/)

@@ -4,9 +4,11 @@ import path from 'node:path'
 import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { Kysely } from 'kysely'
+import type { TargetIdentity } from '../db/target-identity'
 import { listArchive } from './archive-tools'
 import { BackupError } from './backup-error'
-import { backupFileName, ensureBackupDir, fsyncPath, publish, removeTree } from './backup-files'
+import { ensurePrivateDir, openPrivateFile } from '../runtime/private-files'
+import { backupFileName, fsyncPath, publish, removeTree } from './backup-files'
 import { insertUploadedBackup } from './catalogue'
 import { findPgTools } from './pg-tools'
 import { archiveKind } from './toc'
@@ -14,8 +16,8 @@ import { archiveKind } from './toc'
 export interface UploadOptions {
   dir: string
   pgBinDir: string
-  /** The target the upload is catalogued under. */
-  targetDatabase: string
+  /** The target the upload is catalogued under (lib/db/target-identity.ts). */
+  target: Pick<TargetIdentity, 'key' | 'database'>
   /** Refused past this many bytes, while streaming (nothing larger is ever written). */
   maxBytes: number
   createdBy: string
@@ -40,8 +42,9 @@ const ANY_SERVER = 0
  * read from its table of contents; no row counts, since nothing of it was counted here).
  */
 export async function acceptUpload(state: Kysely<any>, source: Readable | ReadableStream<Uint8Array>, o: UploadOptions): Promise<UploadResult> {
-  const dir = ensureBackupDir(o.dir)
-  const file = backupFileName(o.targetDatabase, 'upload', 'custom', false, new Date(), randomBytes(3).toString('hex'))
+  ensurePrivateDir(o.dir)
+  const dir = path.resolve(o.dir)
+  const file = backupFileName(o.target.database, 'upload', 'custom', false, new Date(), randomBytes(3).toString('hex'))
   const final = path.join(dir, file)
   const partial = `${final}.partial`
   const hash = createHash('sha256')
@@ -56,7 +59,7 @@ export async function acceptUpload(state: Kysely<any>, source: Readable | Readab
   })
   const input = source instanceof Readable ? source : Readable.fromWeb(source as import('node:stream/web').ReadableStream<Uint8Array>)
   try {
-    await pipeline(input, limit, fs.createWriteStream(partial, { flags: 'wx', mode: 0o600 }), { signal: o.signal })
+    await pipeline(input, limit, fs.createWriteStream(partial, { fd: openPrivateFile(partial) }), { signal: o.signal })
     if (bytes === 0) throw new BackupError('invalid_input', 'The upload is empty.')
     const tools = await findPgTools(ANY_SERVER, o.pgBinDir)
     const toc = await listArchive(tools, { path: partial, seekable: true, open: () => Promise.reject(new Error('read by path')) }, o.signal).catch((e: Error) => {
@@ -68,7 +71,8 @@ export async function acceptUpload(state: Kysely<any>, source: Readable | Readab
     const sha256 = hash.digest('hex')
     const kind = archiveKind(toc.entries)
     const id = await insertUploadedBackup(state, {
-      targetDatabase: o.targetDatabase,
+      targetKey: o.target.key,
+      targetDatabase: o.target.database,
       kind,
       format: 'custom',
       file,

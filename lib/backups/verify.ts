@@ -9,6 +9,8 @@ import { type BackupRecord, recordVerification, requireBackup } from './catalogu
 import { findToolsFor } from './pg-tools'
 
 export interface VerifyOptions {
+  /** The target's identity key: only its backups are found. */
+  targetKey: string
   dir: string
   pgBinDir: string
   /** Keys to open an encrypted backup; without them only its checksum is checked. */
@@ -53,7 +55,7 @@ async function checkPlain(stream: NodeJS.ReadableStream): Promise<void> {
  * (`pg_restore --list` of the archive, decrypted on the fly). The result is recorded on the backup.
  */
 export async function verifyBackup(state: Kysely<any>, id: string, o: VerifyOptions): Promise<VerifyResult> {
-  const b = await requireBackup(state, id)
+  const b = await requireBackup(state, o.targetKey, id)
   if (b.status !== 'succeeded') throw new BackupError('invalid_input', `Backup ${id} did not succeed; there is nothing to verify.`)
   const result: VerifyResult = {
     id,
