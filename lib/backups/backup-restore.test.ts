@@ -3,6 +3,9 @@ import path from 'node:path'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type BackupFixture, backupFixture, databaseExists, rowCounts } from '../../test/backup-fixture'
+import { lockTable } from '../../test/lock-table'
+import { createDb } from '../db/connect'
+import { dropDeadScratchDatabases, listScratchDatabases } from '../migrations/scratch-database'
 import { liveSnapshot } from '../schema/take-snapshot'
 import { getBackup, listBackups } from './catalogue'
 import { createBackup } from './create-backup'
@@ -99,6 +102,30 @@ describe('restores give back the same rows and the same schema', () => {
     expect(d.orphans.find((o) => o.relation === 'public.agenda_item → public.meeting')?.count).toBeGreaterThan(0)
     expect(await databaseExists(f.target.db, d.database)).toBe(false)
     expect(await getBackup(f.state.db, f.common.targetKey, b.id)).toMatchObject({ verifyKind: 'drill', verifyOk: true })
+  })
+
+  it("a drill's scratch database is owned while it runs: another check's cleanup of dead checks' leftovers leaves it", async () => {
+    const b = await createBackup(f.state.db, { ...f.common, createdBy: 't' })
+    // The drill's checks read the accepted soft relations: it waits there, after the restore.
+    const locker = createDb(f.state.url, { max: 1 })
+    const lock = await lockTable(locker, 'soft_relation')
+    let drill: ReturnType<typeof restoreDrill> | undefined
+    try {
+      let checking = false
+      drill = restoreDrill(f.state.db, b.id, { ...f.common, onProgress: (p) => (checking ||= p.phase === 'checking') })
+      drill.catch(() => {})
+      for (let i = 0; i < 600 && !checking; i++) await new Promise((r) => setTimeout(r, 50))
+      expect(checking).toBe(true)
+      const [scratch] = (await listScratchDatabases(f.common.targetUrl)).filter((d) => d.purpose === 'drill')
+      expect(scratch).toMatchObject({ inUse: true })
+      expect((await dropDeadScratchDatabases(f.common.targetUrl)).dropped).not.toContain(scratch.name)
+      expect(await databaseExists(f.target.db, scratch.name)).toBe(true)
+    } finally {
+      await lock.release()
+      await locker.destroy()
+    }
+    expect(await drill).toMatchObject({ ok: true, error: null })
+    expect((await listScratchDatabases(f.common.targetUrl)).filter((d) => d.purpose === 'drill')).toEqual([])
   })
 
   it('a drill finds rows that differ from the counts recorded at backup time', async () => {

@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto'
 import { type Kysely, sql } from 'kysely'
 import { createDb, withDatabase } from '../db/connect'
 import { countOrphans } from '../integrity/orphans'
 import { relationsToCheck } from '../integrity/relations'
-import { scratchPrefix } from '../migrations/scratch-database'
+import { claimScratchName } from '../migrations/scratch-database'
 import { BackupError } from './backup-error'
 import { recordVerification, requireBackup } from './catalogue'
 import { describeTarget, dropRestoreDatabase } from './restore-database'
@@ -74,7 +73,9 @@ async function compareCounts(db: Kysely<any>, expected: TableRowCount[]): Promis
  */
 export async function restoreDrill(state: Kysely<any>, backupId: string, o: DrillOptions): Promise<DrillResult> {
   const b = await requireBackup(state, (await describeTarget(o.targetUrl)).key, backupId)
-  const name = `${scratchPrefix(o.targetUrl)}drill_${randomBytes(4).toString('hex')}`
+  // Owned while it exists, so that another check's cleanup does not take it for a dead one's leftover.
+  const claim = await claimScratchName(o.targetUrl, 'drill')
+  const name = claim.name
   const result: DrillResult = { backupId, ok: false, database: name, restoreMs: 0, checkMs: 0, tables: [], orphans: [], problems: [], error: null }
   const started = Date.now()
   try {
@@ -119,6 +120,7 @@ export async function restoreDrill(state: Kysely<any>, backupId: string, o: Dril
     result.problems.push(`The drill failed: ${result.error}`)
   } finally {
     await dropRestoreDatabase(o.targetUrl, name).catch(() => {})
+    await claim.release()
   }
   await recordVerification(state, backupId, { kind: 'drill', ok: result.ok, error: result.ok ? null : result.problems.join('\n'), detail: result })
   return result

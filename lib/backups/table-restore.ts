@@ -4,7 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { type Kysely, sql } from 'kysely'
 import { createDb } from '../db/connect'
-import { scratchPrefix } from '../migrations/scratch-database'
+import { claimScratchName } from '../migrations/scratch-database'
 import { openPrivateFile } from '../runtime/private-files'
 import { archiveInput, type ArchiveInput } from './archive-input'
 import { namedToc } from './archive-tools'
@@ -207,10 +207,12 @@ export async function restoreTable(state: Kysely<any>, backupId: string, o: Tabl
 
 async function restoreRenamed(tools: PgTools, input: ArchiveInput, target: TargetServer, url: string, o: TableRestoreOptions): Promise<TablePlan> {
   const as = o.as!
-  const scratchName = `${scratchPrefix(o.targetUrl)}table_${randomBytes(4).toString('hex')}`
-  const scratchUrl = await createRestoreDatabase(o.targetUrl, target, scratchName)
+  // Owned while it exists, so that another check's cleanup does not take it for a dead one's leftover.
+  const claim = await claimScratchName(o.targetUrl, 'table')
+  const scratchName = claim.name
   const copy = path.join(path.resolve(o.dir), `table-copy-${randomBytes(4).toString('hex')}.partial`)
   try {
+    const scratchUrl = await createRestoreDatabase(o.targetUrl, target, scratchName)
     // 0600 before pg_dump writes the copy's rows into it (it keeps the mode of a file it truncates).
     fs.closeSync(openPrivateFile(copy))
     const first = await restoreTableEntries(tools, input, scratchUrl, o.table, { ...o, onProgress: undefined }, {
@@ -231,5 +233,6 @@ async function restoreRenamed(tools: PgTools, input: ArchiveInput, target: Targe
   } finally {
     removeTree(copy)
     await dropRestoreDatabase(o.targetUrl, scratchName).catch(() => {})
+    await claim.release()
   }
 }
