@@ -8,7 +8,7 @@ import { freshStateDb } from '../../test/state-db'
 import { loadConfig } from '../config'
 import { targetIdentity } from '../db/target-identity'
 import { createRun } from '../migrations/run-store'
-import { backupDirectory, preMigrationBackup } from './pg-dump-file'
+import { backupDirectory, preMigrationBackup } from './pre-migration-backup'
 
 let target: FreshDatabase
 let state: Awaited<ReturnType<typeof freshStateDb>>
