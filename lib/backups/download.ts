@@ -1,5 +1,4 @@
 import fs from 'node:fs'
-import { Readable } from 'node:stream'
 import type { Kysely } from 'kysely'
 import type { AgeKeys } from './age-header'
 import { openAgeFile } from './age-header'
@@ -34,6 +33,44 @@ export interface Download {
 
 const READ_CHUNK = 1 << 20
 
+/** The bytes `start`..`end` of a file, read one chunk at a time as they are asked for. */
+async function* fileRange(p: string, r: ByteRange): AsyncGenerator<Buffer> {
+  const fh = await fs.promises.open(p, 'r')
+  try {
+    for (let pos = r.start; pos <= r.end; ) {
+      const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, r.end - pos + 1))
+      const { bytesRead } = await fh.read(buf, 0, buf.length, pos)
+      if (bytesRead === 0) throw new Error('the backup file is shorter than when the download began')
+      pos += bytesRead
+      yield bytesRead < buf.length ? buf.subarray(0, bytesRead) : buf
+    }
+  } finally {
+    await fh.close()
+  }
+}
+
+/**
+ * A web stream that reads the next chunk only when the consumer (the response) asks for it: one
+ * chunk ahead at most, so memory stays flat however slow the client. Rather than `Readable.toWeb`
+ * of a file stream, which on Node 20 streamed 1 GiB at about half the speed of reading the file
+ * (bench/backup.bench.ts, and a probe of the two alone: 1.38 s against 0.66 s, this one 0.67 s).
+ */
+function pulled(chunks: AsyncGenerator<Uint8Array>): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const { done, value } = await chunks.next()
+        if (done) controller.close()
+        else controller.enqueue(value)
+      },
+      async cancel() {
+        await chunks.return(undefined)
+      },
+    },
+    { highWaterMark: 1 },
+  )
+}
+
 /** Decrypts only the age chunks a range touches, reading each at its offset: a resumed download costs what it sends. */
 async function* decryptedRange(p: string, payloadStart: number, payloadBytes: number, key: Buffer, r: ByteRange): AsyncGenerator<Buffer> {
   const total = chunkCount(payloadBytes)
@@ -56,8 +93,8 @@ async function* decryptedRange(p: string, payloadStart: number, payloadBytes: nu
 
 /**
  * Resolves a download: the opaque id to a catalogued file inside the backup directory, its size,
- * the headers (attachment, no-store, ranges) and a stream of the bytes asked for: `Readable.toWeb`
- * of a file stream, or of the decrypted chunks a range covers. Unknown ids, ids shaped like paths,
+ * the headers (attachment, no-store, ranges) and a stream of the bytes asked for, read from disk
+ * (and decrypted, for the age chunks a range covers) as the response takes them. Unknown ids, ids shaped like paths,
  * other targets' backups, deleted and unfinished ones are all "not found".
  */
 export async function openDownload(state: Kysely<any>, dir: string, req: DownloadRequest): Promise<Download> {
@@ -97,13 +134,8 @@ export async function openDownload(state: Kysely<any>, dir: string, req: Downloa
   }
   const r = range ?? { start: 0, end: size - 1 }
   const length = size === 0 ? 0 : r.end - r.start + 1
-  const node =
-    size === 0
-      ? Readable.from([])
-      : age
-        ? Readable.from(decryptedRange(p, age.payloadStart, stored - age.payloadStart, age.key, r))
-        : fs.createReadStream(p, { start: r.start, end: r.end, highWaterMark: READ_CHUNK })
+  const chunks = size === 0 ? (async function* () {})() : age ? decryptedRange(p, age.payloadStart, stored - age.payloadStart, age.key, r) : fileRange(p, r)
   headers['Content-Length'] = String(length)
   if (range) headers['Content-Range'] = `bytes ${r.start}-${r.end}/${size}`
-  return { status: range ? 206 : 200, headers, body: Readable.toWeb(node) as ReadableStream<Uint8Array>, backup: b, decrypted: decrypt }
+  return { status: range ? 206 : 200, headers, body: pulled(chunks), backup: b, decrypted: decrypt }
 }
