@@ -24,6 +24,13 @@ export interface DrillOrphans {
   /** A validated foreign key with orphans in a restore means the restore is wrong, not the data. */
   validated: boolean
   count: number | null
+  /**
+   * 'scan': counted on the restored copy. 'constraint': a foreign key the restored database holds
+   * as validated, which PostgreSQL checked against the restored rows when the restore added it
+   * (after the data, as pg_dump orders it): no orphan can exist, and scanning again would only
+   * double the drill's checking time (measured at scale 500: 7.5 of 14 s).
+   */
+  by: 'scan' | 'constraint'
   error?: string
 }
 
@@ -68,8 +75,9 @@ async function compareCounts(db: Kysely<any>, expected: TableRowCount[]): Promis
 /**
  * A restore drill: restores the backup into a scratch database on the target's server, compares
  * each table's rows with the exact counts recorded at backup time, runs the integrity orphan checks
- * (foreign keys, accepted soft relations, suggestions) on the restored copy, and drops it again.
- * The result is recorded on the backup; a drill that finds a problem returns it, it does not throw.
+ * on the restored copy (NOT VALID foreign keys, accepted soft relations, suggestions; the validated
+ * foreign keys were checked by the restore itself), and drops it again. The result is recorded on
+ * the backup; a drill that finds a problem returns it, it does not throw.
  */
 export async function restoreDrill(state: Kysely<any>, backupId: string, o: DrillOptions): Promise<DrillResult> {
   const b = await requireBackup(state, (await describeTarget(o.targetUrl)).key, backupId)
@@ -97,22 +105,22 @@ export async function restoreDrill(state: Kysely<any>, backupId: string, o: Dril
         result.problems.push(...(b.kind === 'schema' ? [] : ['No row counts were recorded for this backup (an upload): only the restore itself and the orphan checks were run.']))
       }
       const relations = await relationsToCheck(db, state)
-      result.orphans = await inParallel(relations, 2, async (rel) => {
-        const validated = rel.source === 'foreign_key' && rel.validated !== false
+      result.orphans = await inParallel(relations, 2, async (rel): Promise<DrillOrphans> => {
+        const validated = rel.source === 'foreign_key' && rel.validated === true
+        const relation = `${rel.schema}.${rel.table} → ${rel.refSchema}.${rel.refTable}`
+        if (validated) return { relation, source: rel.source, validated, count: 0, by: 'constraint' }
         try {
-          return { relation: `${rel.schema}.${rel.table} → ${rel.refSchema}.${rel.refTable}`, source: rel.source, validated, count: await countOrphans(db, rel) }
+          return { relation, source: rel.source, validated, count: await countOrphans(db, rel), by: 'scan' }
         } catch (e) {
-          return { relation: `${rel.schema}.${rel.table} → ${rel.refSchema}.${rel.refTable}`, source: rel.source, validated, count: null, error: (e as Error).message }
+          return { relation, source: rel.source, validated, count: null, by: 'scan', error: (e as Error).message }
         }
       })
-      for (const r of result.orphans.filter((r) => r.validated && r.count)) {
-        result.problems.push(`${r.relation}: ${r.count} orphan rows under a validated foreign key; the restore did not keep the data consistent.`)
-      }
     } finally {
       await db.destroy()
     }
     result.checkMs = Date.now() - started - result.restoreMs
-    result.ok = !result.tables.some((t) => !t.ok) && !result.orphans.some((r) => r.validated && r.count)
+    // Orphans of soft relations and suggestions are the data's own (the target has them too): shown, not failures.
+    result.ok = !result.tables.some((t) => !t.ok)
   } catch (e) {
     if (o.signal?.aborted) throw e
     if (e instanceof BackupError && ['not_found', 'tool_too_old', 'tool_missing', 'decrypt_failed'].includes(e.backupCode)) throw e
