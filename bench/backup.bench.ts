@@ -6,14 +6,14 @@
  * (b) createBackup with the same settings as raw -Fc -Z1 (the default): target ≤ 1.1;
  * (c) restoreDrill vs raw pg_restore -j2 into a new database (plus createdb/dropdb): target ≤ 1.1;
  * (d) memory growth (RSS) while backing up and while streaming a 1 GiB file: target < 50 MB;
- * (e) openDownload's stream vs reading the same file from disk: target ≥ 0.9.
+ * (e) openDownload's stream, read as a response writer reads it, vs reading the same file from disk: target ≥ 0.9.
+ * Each comparison runs its two sides in alternating order, round by round, and prints each round.
  * Always exits 0 unless it could not run: it measures, it does not test.
  */
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { Readable } from 'node:stream'
 import { type Kysely, sql } from 'kysely'
 import { createBackup } from '../lib/backups/create-backup'
 import { openDownload } from '../lib/backups/download'
@@ -54,10 +54,15 @@ async function rssGrowth<T>(run: () => Promise<T>): Promise<{ growth: number; va
   }
 }
 
+/** Reads a web stream to its end as a response writer does (Next's reads chunk by chunk from a reader). */
 async function drain(stream: ReadableStream<Uint8Array>): Promise<number> {
+  const reader = stream.getReader()
   let n = 0
-  for await (const c of Readable.fromWeb(stream as import('node:stream/web').ReadableStream<Uint8Array>)) n += (c as Buffer).length
-  return n
+  for (;;) {
+    const { done, value } = await reader.read()
+    if (done) return n
+    n += value.length
+  }
 }
 
 async function main(): Promise<void> {
@@ -80,60 +85,94 @@ async function main(): Promise<void> {
     await migrateStateDb(state)
     const st = state
 
-    // (a) + (b)
+    // (a) + (b). The machine is shared: each round runs the four dumps back to back, in reverse
+    // order every other round, so that a load that comes and goes weighs on all of them alike; the
+    // ratio of (b) is the median of each round's own ratio.
     const times: Record<string, number[]> = { fc: [], fcz1: [], fdj2: [], ours: [] }
     const sizes: Record<string, number> = {}
+    const phases: Record<string, number>[] = []
     let oursMem = 0
     let lastId = ''
+    const dumps: Record<string, () => Promise<void>> = {
+      async fc() {
+        const f = path.join(work, 'raw.dump')
+        times.fc.push(await raw('pg_dump', ['-Fc', `--file=${f}`], bench.url))
+        sizes.fc = fs.statSync(f).size
+        fs.rmSync(f)
+      },
+      async fcz1() {
+        const f = path.join(work, 'raw-z1.dump')
+        times.fcz1.push(await raw('pg_dump', ['-Fc', '-Z1', `--file=${f}`], bench.url))
+        sizes.fcz1 = fs.statSync(f).size
+        fs.rmSync(f)
+      },
+      async fdj2() {
+        const f = path.join(work, 'raw-dir')
+        times.fdj2.push(await raw('pg_dump', ['-Fd', '-j2', '-Z1', `--file=${f}`], bench.url))
+        sizes.fdj2 = fs.readdirSync(f).reduce((n, x) => n + fs.statSync(path.join(f, x)).size, 0)
+        fs.rmSync(f, { recursive: true })
+      },
+      async ours() {
+        const t = performance.now()
+        const marks: Record<string, number> = {}
+        const { growth, value } = await rssGrowth(() =>
+          createBackup(st, { targetUrl: bench.url, dir, pgBinDir: BIN, createdBy: 'bench', onProgress: (p) => (marks[p.phase] ??= performance.now() - t) }),
+        )
+        times.ours.push(performance.now() - t)
+        phases.push({ ...marks, end: performance.now() - t })
+        oursMem = Math.max(oursMem, growth)
+        sizes.ours = value.sizeBytes
+        if (lastId) fs.rmSync(path.join(dir, (await st.selectFrom('backup').select('file').where('id', '=', lastId).executeTakeFirstOrThrow()).file))
+        lastId = value.id
+      },
+    }
     for (let r = 0; r < rounds; r++) {
-      const fc = path.join(work, 'raw.dump')
-      times.fc.push(await raw('pg_dump', ['-Fc', `--file=${fc}`], bench.url))
-      sizes.fc = fs.statSync(fc).size
-      fs.rmSync(fc)
-      const z1 = path.join(work, 'raw-z1.dump')
-      times.fcz1.push(await raw('pg_dump', ['-Fc', '-Z1', `--file=${z1}`], bench.url))
-      sizes.fcz1 = fs.statSync(z1).size
-      fs.rmSync(z1)
-      const fd = path.join(work, 'raw-dir')
-      times.fdj2.push(await raw('pg_dump', ['-Fd', '-j2', '-Z1', `--file=${fd}`], bench.url))
-      sizes.fdj2 = fs.readdirSync(fd).reduce((n, f) => n + fs.statSync(path.join(fd, f)).size, 0)
-      fs.rmSync(fd, { recursive: true })
-      const t = performance.now()
-      const { growth, value } = await rssGrowth(() => createBackup(st, { targetUrl: bench.url, dir, pgBinDir: BIN, createdBy: 'bench' }))
-      times.ours.push(performance.now() - t)
-      oursMem = Math.max(oursMem, growth)
-      sizes.ours = value.sizeBytes
-      if (lastId) fs.rmSync(path.join(dir, (await st.selectFrom('backup').select('file').where('id', '=', lastId).executeTakeFirstOrThrow()).file))
-      lastId = value.id
+      const order = r % 2 === 0 ? ['fc', 'fcz1', 'fdj2', 'ours'] : ['ours', 'fdj2', 'fcz1', 'fc']
+      for (const k of order) await dumps[k]()
+      console.log(`  round ${r + 1}: ${order.map((k) => `${k} ${s(times[k][r])}`).join(', ')}`)
     }
     const fc = median(times.fc)
     console.log('\n(a) raw pg_dump settings, relative to plain -Fc:')
     for (const [k, label] of [['fc', '-Fc (gzip 6)'], ['fcz1', '-Fc -Z1'], ['fdj2', '-Fd -j2 -Z1']] as const) {
       console.log(`  ${label.padEnd(14)} ${s(median(times[k])).padStart(9)}  time ${(median(times[k]) / fc).toFixed(2)}  size ${mb(sizes[k]).padStart(9)} (${(sizes[k] / sizes.fc).toFixed(2)})`)
     }
-    const oursRatio = median(times.ours) / median(times.fcz1)
-    console.log(`\n(b) createBackup (custom, -Z1, row counts in its snapshot, SHA-256, fsync) ${s(median(times.ours))} vs raw -Fc -Z1 ${s(median(times.fcz1))}: ratio ${oursRatio.toFixed(2)} (target ≤ 1.1) ${oursRatio <= 1.1 ? 'ok' : 'OVER'}`)
+    const oursRatio = median(times.ours.map((t, i) => t / times.fcz1[i]))
+    const ph = phases[times.ours.indexOf([...times.ours].sort((a, b) => a - b)[Math.floor(times.ours.length / 2)])]
+    console.log(`\n(b) createBackup (custom, -Z1, row counts in its snapshot, SHA-256, fsync) ${s(median(times.ours))} vs raw -Fc -Z1 ${s(median(times.fcz1))}: ratio ${oursRatio.toFixed(2)} (median of the rounds' ratios ${times.ours.map((t, i) => (t / times.fcz1[i]).toFixed(2)).join(', ')}; target ≤ 1.1) ${oursRatio <= 1.1 ? 'ok' : 'OVER'}`)
+    console.log(`    its median round: setup ${s(ph.dumping)}, pg_dump ${s(ph.finishing - ph.dumping)}, checksum + fsync + catalogue ${s(ph.end - ph.finishing)}`)
     console.log(`    and vs plain -Fc: ${(median(times.ours) / fc).toFixed(2)}`)
 
-    // (c)
+    // (c), in alternating order too.
     const drill: number[] = []
     const rawRestore: number[] = []
     const file = path.join(dir, (await st.selectFrom('backup').select('file').where('id', '=', lastId).executeTakeFirstOrThrow()).file)
     let lastDrill
     for (let r = 0; r < rounds; r++) {
-      const name = `bench_restore_${r}`
-      const t = performance.now()
-      await sql`create database ${sql.id(name)} template template0`.execute(db)
-      await raw('pg_restore', ['-j2', `--dbname=${name}`, file], bench.url)
-      await dropDatabase(bench.url, name)
-      rawRestore.push(performance.now() - t)
-      const t2 = performance.now()
-      lastDrill = await restoreDrill(st, lastId, { targetUrl: bench.url, dir, pgBinDir: BIN })
-      drill.push(performance.now() - t2)
-      if (!lastDrill.ok) console.log(`  drill problems: ${lastDrill.problems.join('; ')}`)
+      const rawSide = async () => {
+        const name = `bench_restore_${r}`
+        const t = performance.now()
+        await sql`create database ${sql.id(name)} template template0`.execute(db)
+        await raw('pg_restore', ['-j2', `--dbname=${name}`, file], bench.url)
+        await dropDatabase(bench.url, name)
+        rawRestore.push(performance.now() - t)
+      }
+      const drillSide = async () => {
+        const t = performance.now()
+        lastDrill = await restoreDrill(st, lastId, { targetUrl: bench.url, dir, pgBinDir: BIN })
+        drill.push(performance.now() - t)
+        if (!lastDrill.ok) console.log(`  drill problems: ${lastDrill.problems.join('; ')}`)
+      }
+      if (r % 2 === 0) {
+        await rawSide()
+        await drillSide()
+      } else {
+        await drillSide()
+        await rawSide()
+      }
+      console.log(`  round ${r + 1}: pg_restore -j2 ${s(rawRestore[r])}, drill ${s(drill[r])} (restore ${s(lastDrill!.restoreMs)}, checks ${s(lastDrill!.checkMs)})`)
     }
-    const drillRatio = median(drill) / median(rawRestore)
-    console.log(`\n(c) restoreDrill ${s(median(drill))} (restore ${s(lastDrill!.restoreMs)}, counts and orphan checks ${s(lastDrill!.checkMs)}) vs createdb + pg_restore -j2 + dropdb ${s(median(rawRestore))}: ratio ${drillRatio.toFixed(2)} (target ≤ 1.1) ${drillRatio <= 1.1 ? 'ok' : 'OVER'}`)
+    const drillRatio = median(drill.map((t, i) => t / rawRestore[i]))
+    console.log(`\n(c) restoreDrill ${s(median(drill))} vs createdb + pg_restore -j2 + dropdb ${s(median(rawRestore))}: ratio ${drillRatio.toFixed(2)} (median of the rounds' ratios ${drill.map((t, i) => (t / rawRestore[i]).toFixed(2)).join(', ')}; target ≤ 1.1) ${drillRatio <= 1.1 ? 'ok' : 'OVER'}`)
 
     // (d) + (e): a 1 GiB file in the catalogue, streamed as a download.
     const big = 'bench-1gib.dump'
@@ -148,19 +187,32 @@ async function main(): Promise<void> {
     const streamMs: number[] = []
     const diskMs: number[] = []
     let streamMem = 0
-    for (let r = 0; r < rounds; r++) {
-      let t = performance.now()
-      let n = 0
-      for await (const c of fs.createReadStream(bigPath, { highWaterMark: 1 << 20 })) n += (c as Buffer).length
-      diskMs.push(performance.now() - t)
-      t = performance.now()
-      const { growth, value } = await rssGrowth(async () => drain((await openDownload(st, dir, { targetKey, id })).body!))
-      streamMs.push(performance.now() - t)
-      streamMem = Math.max(streamMem, growth)
-      if (value !== n) throw new Error(`streamed ${value} bytes of ${n}`)
+    let diskMem = 0
+    // A second or so each: more rounds, alternating which goes first.
+    for (let r = 0; r < Math.max(rounds, 9); r++) {
+      const fromDisk = async () => {
+        const t = performance.now()
+        const { growth, value } = await rssGrowth(async () => {
+          let n = 0
+          for await (const c of fs.createReadStream(bigPath, { highWaterMark: 1 << 20 })) n += (c as Buffer).length
+          return n
+        })
+        diskMs.push(performance.now() - t)
+        diskMem = Math.max(diskMem, growth)
+        return value
+      }
+      const streamed = async () => {
+        const t = performance.now()
+        const { growth, value } = await rssGrowth(async () => drain((await openDownload(st, dir, { targetKey, id })).body!))
+        streamMs.push(performance.now() - t)
+        streamMem = Math.max(streamMem, growth)
+        return value
+      }
+      const [a, b] = r % 2 === 0 ? [await fromDisk(), await streamed()] : [await streamed(), await fromDisk()]
+      if (a !== b || a !== 1 << 30) throw new Error(`streamed and read ${a} and ${b} bytes of ${1 << 30}`)
     }
     const speed = median(diskMs) / median(streamMs)
-    console.log(`\n(d) memory growth (peak RSS): backing up ${mb(oursMem)}, streaming 1 GiB ${mb(streamMem)} (target < 50 MB) ${oursMem < 50e6 && streamMem < 50e6 ? 'ok' : 'OVER'}`)
+    console.log(`\n(d) memory growth (peak RSS): backing up ${mb(oursMem)}, streaming 1 GiB ${mb(streamMem)} (target < 50 MB) ${oursMem < 50e6 && streamMem < 50e6 ? 'ok' : 'OVER'}; reading the file alone ${mb(diskMem)}`)
     console.log(`(e) download stream ${s(median(streamMs))} (${(1024 / (median(streamMs) / 1000)).toFixed(0)} MiB/s) vs reading the file ${s(median(diskMs))}: speed ratio ${speed.toFixed(2)} (target ≥ 0.9) ${speed >= 0.9 ? 'ok' : 'UNDER'}`)
   } finally {
     await state?.destroy()
