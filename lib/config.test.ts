@@ -36,6 +36,7 @@ describe('loadConfig defaults', () => {
       MIGRATION_STATEMENT_TIMEOUT_MS: 900_000,
       INTEGRITY_CHECK_TIMEOUT_MS: 300_000,
       INTEGRITY_SCHEDULE_HOURS: 24,
+      BACKUP_UPLOAD_MAX_BYTES: 10 * 1024 ** 3,
       TRUST_PROXY: 0,
       dataPath: path.resolve('.data'),
       embeddedTarget: true,
@@ -53,6 +54,14 @@ describe('loadConfig defaults', () => {
   it('accepts postgresql:// as well as postgres://', () => {
     const url = 'postgresql://dor@localhost/dor'
     expect(loadConfig({ DATABASE_URL: url, AUTH_SECRET: SECRET }).DATABASE_URL).toBe(url)
+  })
+
+  it('takes backup encryption by passphrase or by recipients, not both', () => {
+    const recipient = 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p'
+    expect(loadConfig({ BACKUP_ENCRYPTION_RECIPIENTS: `${recipient}, ${recipient}` }).BACKUP_ENCRYPTION_RECIPIENTS).toContain(recipient)
+    expectOneLineNaming(configError({ BACKUP_ENCRYPTION_PASSPHRASE: 'long enough passphrase', BACKUP_ENCRYPTION_RECIPIENTS: recipient }), 'BACKUP_ENCRYPTION_RECIPIENTS')
+    expectOneLineNaming(configError({ BACKUP_ENCRYPTION_RECIPIENTS: 'ssh-ed25519 AAAA' }), 'BACKUP_ENCRYPTION_RECIPIENTS')
+    expectOneLineNaming(configError({ BACKUP_ENCRYPTION_PASSPHRASE: 'short' }), 'BACKUP_ENCRYPTION_PASSPHRASE')
   })
 
   it('ignores variables it does not know', () => {
