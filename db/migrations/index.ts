@@ -9,6 +9,7 @@ import * as m20261127_000007 from './20261127_000007_integrity_fixes'
 import * as m20261203_000008 from './20261203_000008_rule_reader'
 import * as m20261203_000009 from './20261203_000009_target_identity'
 import * as m20261203_000013 from './20261203_000013_two_factor'
+import * as m20261203_000015 from './20261203_000015_migration_adoption'
 
 /**
  * The dashboard's own state-database migrations, as a static index: a Next server bundle cannot
@@ -25,6 +26,7 @@ export const stateMigrations: Record<string, Migration> = {
   '20261203_000008_rule_reader': m20261203_000008,
   '20261203_000009_target_identity': m20261203_000009,
   '20261203_000013_two_factor': m20261203_000013,
+  '20261203_000015_migration_adoption': m20261203_000015,
 }
 
 export const STATE_MIGRATION_TABLE = 'dbadmin_migration'

@@ -1,3 +1,4 @@
+import { type AlembicSettings, alembicSettings } from '../alembic/settings'
 import { ConfigError, loadConfig } from '../config'
 
 export interface ServerEnv {
@@ -12,6 +13,8 @@ export interface ServerEnv {
   migrationLockTimeoutMs: number
   migrationStatementTimeoutMs: number
   alembicVersionsDir: string | null
+  /** How to run the team's Alembic; null when ALEMBIC_DIR is not set. */
+  alembic: AlembicSettings | null
   integrityCheckTimeoutMs: number
   integrityScheduleHours: number
   /** RULE_READER_DATABASE_URL: the read-only login for admins' own rules, when configured. */
@@ -44,6 +47,7 @@ export function serverEnv(): ServerEnv {
     migrationLockTimeoutMs: config.MIGRATION_LOCK_TIMEOUT_MS,
     migrationStatementTimeoutMs: config.MIGRATION_STATEMENT_TIMEOUT_MS,
     alembicVersionsDir: config.ALEMBIC_VERSIONS_DIR ?? null,
+    alembic: alembicSettings(config),
     integrityCheckTimeoutMs: config.INTEGRITY_CHECK_TIMEOUT_MS,
     integrityScheduleHours: config.INTEGRITY_SCHEDULE_HOURS,
     ruleReaderUrl: config.RULE_READER_DATABASE_URL ?? null,

@@ -16,6 +16,12 @@ const KIND_LABEL: Record<MigrationRun['kind'], string> = {
   rehearsal: 'rollback test',
   drift: 'drift check',
   replay: 'replay check',
+  baseline: 'baseline',
+  alembic_upgrade: 'Alembic upgrade',
+  alembic_downgrade: 'Alembic downgrade',
+  alembic_sql: 'Alembic dry run (SQL)',
+  alembic_rehearsal: 'Alembic rehearsal',
+  alembic_drift: 'Alembic drift check',
 }
 
 const STATUS_BADGE: Record<MigrationRun['status'], string> = {
