@@ -66,5 +66,5 @@ export function alembicError(stderr: string, stdout = ''): string {
   return tail.join('\n') || 'Alembic exited without a message'
 }
 
-/** Revision arguments Alembic takes (head, base, an id, -1, +2, ae10+2, branch@head, a:b), never an option. */
+/** Revision arguments Alembic takes (head, base, an id, -1, +2, ae10+2, branch@head), never an option. */
 export const REVISION_PATTERN = /^(?:[-+]\d{1,4}|[A-Za-z0-9_][A-Za-z0-9_@.+-]{0,99})$/

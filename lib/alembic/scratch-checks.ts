@@ -145,18 +145,16 @@ export async function alembicRehearsal(opts: AlembicCheckOptions, revision = 'he
     }
     const failed = steps.find((x) => !x.ok)
     const ok = !failed && (nothing || (downRestores === true && upRepeats === true))
+    const problems = [
+      downRestores === false ? `the downgrade to ${back} leaves ${downDiff.length} difference${downDiff.length === 1 ? '' : 's'}` : '',
+      failed ? `the ${failed.step} failed on the scratch copy: ${failed.error?.split('\n')[0]}` : '',
+      upRepeats === false ? `upgrading again differs in ${upAgainDiff.length} place${upAgainDiff.length === 1 ? '' : 's'}` : '',
+    ].filter(Boolean)
     const message = nothing
       ? `Nothing to rehearse: the database is already at ${revision}.`
-      : failed
-        ? `Rehearsal: the ${failed.step} failed on the scratch copy: ${failed.error?.split('\n')[0]}`
-        : ok
-          ? `Rehearsed upgrade to ${revision}, downgrade to ${back} and upgrade again on a scratch copy: the downgrade restores the schema and the upgrade repeats.`
-          : `Rehearsal found problems: ${[
-              downRestores === false ? `the downgrade to ${back} leaves ${downDiff.length} difference${downDiff.length === 1 ? '' : 's'}` : '',
-              upRepeats === false ? `upgrading again differs in ${upAgainDiff.length} place${upAgainDiff.length === 1 ? '' : 's'}` : '',
-            ]
-              .filter(Boolean)
-              .join('; ')}.`
+      : ok
+        ? `Rehearsed upgrade to ${revision}, downgrade to ${back} and upgrade again on a scratch copy: the downgrade restores the schema and the upgrade repeats.`
+        : `Rehearsal found problems: ${problems.join('; ')}.`
     await updateRun(opts.state, runId, {
       status: ok ? 'succeeded' : 'failed',
       error: ok ? null : message,
