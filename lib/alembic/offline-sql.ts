@@ -58,7 +58,7 @@ export async function alembicOfflineSql(
   try {
     const proc = await runAlembicProcess(opts.settings, opts.targetUrl, [request.direction, range, '--sql'], { signal: opts.signal })
     const error = proc.ok ? null : alembicError(proc.stderr, proc.stdout)
-    const statements = (proc.stdout.match(/;\s*$/gm) ?? []).length
+    const statements = (proc.stdout.match(/;\s*$/gm) ?? []).length - (proc.stdout.match(/^(BEGIN|COMMIT);\s*$/gm) ?? []).length
     const message = proc.ok
       ? `Offline SQL of alembic ${request.direction} ${range}: ${statements} statement${statements === 1 ? '' : 's'}; nothing was run.`
       : `Alembic could not write the SQL of ${request.direction} ${range}: ${error!.split('\n')[0]}`

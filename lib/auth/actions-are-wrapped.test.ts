@@ -15,7 +15,8 @@ function findFiles(dir: string, match: (name: string) => boolean): string[] {
   })
 }
 
-const actionFiles = findFiles(path.join(root, 'app'), (n) => n === 'actions.ts')
+// A page's actions.ts, or its actions split along a seam (alembic-actions.ts).
+const actionFiles = findFiles(path.join(root, 'app'), (n) => n === 'actions.ts' || n.endsWith('-actions.ts'))
 // Mutating route handlers: every exported POST/PUT/PATCH/DELETE except next-auth's own.
 const routeFiles = findFiles(path.join(root, 'app', 'api'), (n) => n === 'route.ts').filter(
   (f) => !f.includes('[...nextauth]'),
