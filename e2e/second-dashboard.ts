@@ -1,0 +1,62 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import fs from 'node:fs'
+import path from 'node:path'
+import { E2E } from './e2e-env'
+import { e2eDatabaseUrl } from './e2e-db'
+
+export interface SecondDashboard {
+  baseURL: string
+  stop(): Promise<void>
+}
+
+/**
+ * A second dashboard, started as `npm start` starts one, on another target database of the e2e
+ * cluster: it shares the e2e server's build, state database and session secret, so the saved
+ * sign-ins of every role work on it too. Starting it costs seconds, not a second build.
+ */
+export async function startSecondDashboard(opts: { port: number; targetUrl: string; env?: Record<string, string> }): Promise<SecondDashboard> {
+  const { authSecret } = JSON.parse(fs.readFileSync(path.join(E2E.dataDir, 'secrets.json'), 'utf8')) as { authSecret: string }
+  const baseURL = `http://localhost:${opts.port}`
+  const dataDir = `${E2E.dataDir}-second`
+  fs.rmSync(dataDir, { recursive: true, force: true })
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+    env: {
+      ...process.env,
+      PORT: String(opts.port),
+      DATA_DIR: dataDir,
+      DATABASE_URL: opts.targetUrl,
+      STATE_DATABASE_URL: e2eDatabaseUrl('dbadmin_state'),
+      AUTH_SECRET: authSecret,
+      NEXTAUTH_URL: baseURL,
+      INTEGRITY_SCHEDULE_HOURS: '0',
+      ...opts.env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  })
+  let output = ''
+  child.stdout!.on('data', (d) => (output += d))
+  child.stderr!.on('data', (d) => (output += d))
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    const exited = new Promise((r) => child.once('exit', r))
+    try {
+      process.kill(-child.pid!, 'SIGTERM')
+    } catch {
+      child.kill('SIGTERM')
+    }
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))])
+  }
+  const deadline = Date.now() + 120_000
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`the second dashboard exited (${child.exitCode}):\n${output}`)
+    try {
+      if ((await fetch(`${baseURL}/api/health`)).ok) return { baseURL, stop }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  await stop()
+  throw new Error(`the second dashboard did not answer within 120 s:\n${output}`)
+}
