@@ -10,24 +10,27 @@ export interface SecondDashboard {
 }
 
 /**
- * A second dashboard, started as `npm start` starts one, on another target database of the e2e
- * cluster: it shares the e2e server's build, state database and session secret, so the saved
- * sign-ins of every role work on it too. Starting it costs seconds, not a second build.
+ * A second dashboard on another target database of the e2e cluster: `next start` on the e2e
+ * server's build (never a second build, which would rewrite .next under the running server), with
+ * the environment scripts/start.ts gives it, and the same state database and session secret, so
+ * the saved sign-ins of every role work on it too. Starting it costs seconds.
  */
 export async function startSecondDashboard(opts: { port: number; targetUrl: string; env?: Record<string, string> }): Promise<SecondDashboard> {
   const { authSecret } = JSON.parse(fs.readFileSync(path.join(E2E.dataDir, 'secrets.json'), 'utf8')) as { authSecret: string }
   const baseURL = `http://localhost:${opts.port}`
   const dataDir = `${E2E.dataDir}-second`
   fs.rmSync(dataDir, { recursive: true, force: true })
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+  const nextBin = path.join('node_modules', 'next', 'dist', 'bin', 'next')
+  const child: ChildProcess = spawn(process.execPath, [nextBin, 'start', '--port', String(opts.port)], {
     env: {
       ...process.env,
-      PORT: String(opts.port),
       DATA_DIR: dataDir,
-      DATABASE_URL: opts.targetUrl,
-      STATE_DATABASE_URL: e2eDatabaseUrl('dbadmin_state'),
+      DBADMIN_TARGET_URL: opts.targetUrl,
+      DBADMIN_STATE_URL: e2eDatabaseUrl('dbadmin_state'),
+      DBADMIN_DEMO: '0',
       AUTH_SECRET: authSecret,
       NEXTAUTH_URL: baseURL,
+      NEXT_TELEMETRY_DISABLED: '1',
       INTEGRITY_SCHEDULE_HOURS: '0',
       ...opts.env,
     },

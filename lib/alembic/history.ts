@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely'
 import { alembicError } from './output'
 import { runAlembicProcess } from './process'
 import type { AlembicSettings } from './settings'
-import { alembicStatus, upgradeOrder } from './status'
+import { type AlembicStatus, alembicStatus, upgradeOrder } from './status'
 
 export interface AlembicHistoryEntry {
   revision: string
@@ -24,6 +24,29 @@ export interface AlembicHistory {
   error: string | null
 }
 
+/** The revision files newest first, marked with what the database has (no process is run). */
+export function historyEntries(status: AlembicStatus): AlembicHistoryEntry[] {
+  const g = status.graph
+  if (!g) return []
+  const applied = new Set(status.applied)
+  return upgradeOrder(g)
+    .reverse()
+    .map((id) => {
+      const r = g.revisions.find((x) => x.revision === id)!
+      return {
+        revision: id,
+        downRevisions: r.downRevisions,
+        message: r.message,
+        file: r.file,
+        applied: applied.has(id),
+        current: status.current.includes(id),
+        head: g.heads.includes(id),
+        merge: g.merges.includes(id),
+        branchPoint: g.branchPoints.includes(id),
+      }
+    })
+}
+
 /**
  * The chain's history: the revision files newest first, marked with what the database has (read
  * through our own connection), and Alembic's own `history` output. `alembic history` reads only
@@ -31,25 +54,5 @@ export interface AlembicHistory {
  */
 export async function alembicHistory(db: Kysely<any>, settings: AlembicSettings, targetUrl: string, versionsDir: string | null): Promise<AlembicHistory> {
   const [status, proc] = await Promise.all([alembicStatus(db, versionsDir), runAlembicProcess(settings, targetUrl, ['history'])])
-  const g = status.graph
-  const applied = new Set(status.applied)
-  const entries = g
-    ? upgradeOrder(g)
-        .reverse()
-        .map((id) => {
-          const r = g.revisions.find((x) => x.revision === id)!
-          return {
-            revision: id,
-            downRevisions: r.downRevisions,
-            message: r.message,
-            file: r.file,
-            applied: applied.has(id),
-            current: status.current.includes(id),
-            head: g.heads.includes(id),
-            merge: g.merges.includes(id),
-            branchPoint: g.branchPoints.includes(id),
-          }
-        })
-    : []
-  return { entries, output: proc.ok ? proc.stdout : null, error: proc.ok ? null : alembicError(proc.stderr, proc.stdout) }
+  return { entries: historyEntries(status), output: proc.ok ? proc.stdout : null, error: proc.ok ? null : alembicError(proc.stderr, proc.stdout) }
 }

@@ -1,4 +1,5 @@
 import { WidgetError } from '@/components/widget-error'
+import { historyEntries } from '@/lib/alembic/history'
 import { multipleHeadsAdvice } from '@/lib/alembic/run'
 import { alembicVersionsDir } from '@/lib/alembic/settings'
 import { type AlembicStatus, alembicStatus } from '@/lib/alembic/status'
@@ -75,6 +76,22 @@ export async function AlembicSection({ user }: { user: AppUser }) {
             ))}
           </ol>
         </>
+      ) : null}
+      {status.graph ? (
+        <details className="alembic-history" data-testid="alembic-history">
+          <summary>History ({status.graph.revisions.length} revisions, newest first)</summary>
+          <ul className="plain">
+            {historyEntries(status).map((e) => (
+              <li key={e.revision} data-revision={e.revision} data-applied={e.applied}>
+                <span className={`badge ${e.applied ? 'ok' : 'demo'}`}>{e.applied ? 'applied' : 'pending'}</span>{' '}
+                <span className="muted mono small">{e.downRevisions.join(', ') || '<base>'} →</span> <code>{e.revision}</code>{' '}
+                {e.current ? <span className="badge">current</span> : null} {e.head ? <span className="badge ok">head</span> : null}{' '}
+                {e.merge ? <span className="badge">merge</span> : null} {e.branchPoint ? <span className="badge warn">branch point</span> : null}{' '}
+                {e.message}
+              </li>
+            ))}
+          </ul>
+        </details>
       ) : null}
       {settings ? (
         <RunResultProvider>
