@@ -2,7 +2,7 @@ import pg from 'pg'
 import { alembicTo, FIXTURE_DIR, fixtureSettings, PYTHON_ALEMBIC, REV } from '../test/alembic-fixture'
 import { withDatabase } from '../lib/db/connect'
 import { e2eDatabaseUrl } from './e2e-db'
-import { E2E, storageStatePath } from './e2e-env'
+import { storageStatePath } from './e2e-env'
 import { expect, test } from './fixtures'
 import { type SecondDashboard, startSecondDashboard } from './second-dashboard'
 
@@ -31,12 +31,12 @@ test.describe('a database managed by Alembic', () => {
     const url = withDatabase(e2eDatabaseUrl('postgres'), DATABASE)
     await alembicTo(fixtureSettings(), url, REV.merge)
     second = await startSecondDashboard({
-      port: E2E.port + 1,
       targetUrl: url,
       env: { ALEMBIC_DIR: FIXTURE_DIR, ALEMBIC_COMMAND: JSON.stringify(PYTHON_ALEMBIC) },
     })
   })
   test.afterAll(async () => {
+    if (process.env.E2E_DEBUG) console.log(second?.output())
     await second?.stop()
     await admin((c) => c.query(`drop database if exists ${DATABASE} with (force)`))
   })

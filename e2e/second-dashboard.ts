@@ -1,11 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import fs from 'node:fs'
+import net from 'node:net'
 import path from 'node:path'
 import { E2E } from './e2e-env'
 import { e2eDatabaseUrl } from './e2e-db'
 
 export interface SecondDashboard {
   baseURL: string
+  output(): string
   stop(): Promise<void>
 }
 
@@ -15,13 +17,26 @@ export interface SecondDashboard {
  * the environment scripts/start.ts gives it, and the same state database and session secret, so
  * the saved sign-ins of every role work on it too. Starting it costs seconds.
  */
-export async function startSecondDashboard(opts: { port: number; targetUrl: string; env?: Record<string, string> }): Promise<SecondDashboard> {
+/** A port nobody listens on now (E2E_PORT + 1 may be another engineer's or CI job's server). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer()
+    server.once('error', reject)
+    server.listen(0, () => {
+      const { port } = server.address() as net.AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+export async function startSecondDashboard(opts: { targetUrl: string; env?: Record<string, string> }): Promise<SecondDashboard> {
+  const port = await freePort()
   const { authSecret } = JSON.parse(fs.readFileSync(path.join(E2E.dataDir, 'secrets.json'), 'utf8')) as { authSecret: string }
-  const baseURL = `http://localhost:${opts.port}`
+  const baseURL = `http://localhost:${port}`
   const dataDir = `${E2E.dataDir}-second`
   fs.rmSync(dataDir, { recursive: true, force: true })
   const nextBin = path.join('node_modules', 'next', 'dist', 'bin', 'next')
-  const child: ChildProcess = spawn(process.execPath, [nextBin, 'start', '--port', String(opts.port)], {
+  const child: ChildProcess = spawn(process.execPath, [nextBin, 'start', '--port', String(port)], {
     env: {
       ...process.env,
       DATA_DIR: dataDir,
@@ -54,7 +69,8 @@ export async function startSecondDashboard(opts: { port: number; targetUrl: stri
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`the second dashboard exited (${child.exitCode}):\n${output}`)
     try {
-      if ((await fetch(`${baseURL}/api/health`)).ok) return { baseURL, stop }
+      // Only once our own server says it is ready: a health answer alone could come from another one.
+      if (/Ready in/.test(output) && (await fetch(`${baseURL}/api/health`)).ok) return { baseURL, stop, output: () => output }
     } catch {
       // not listening yet
     }
