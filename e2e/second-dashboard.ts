@@ -64,6 +64,7 @@ export async function startSecondDashboard(opts: { targetUrl: string; env?: Reco
       child.kill('SIGTERM')
     }
     await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))])
+    fs.rmSync(dataDir, { recursive: true, force: true })
   }
   const deadline = Date.now() + 120_000
   while (Date.now() < deadline) {
