@@ -12,6 +12,7 @@ import { applyMigrations } from '../migrations/runner'
 import { sqlMigration, testSet } from '../migrations/test-migration-sets'
 import { alembicHistory } from './history'
 import { alembicOfflineSql } from './offline-sql'
+import { runAlembicProcess } from './process'
 import { alembicDowngrade, type AlembicRunOptions, alembicUpgrade } from './run'
 import { alembicVersionsDir } from './settings'
 import { alembicStatus } from './status'
@@ -281,6 +282,20 @@ describe('Alembic runs and the password', () => {
     const runs = await listRuns(state.db, { targetKey: (await targetIdentity(db.db)).key, limit: 5, lockHeld: false })
     expect(JSON.stringify(runs)).not.toContain(password)
     expect(JSON.stringify(runs)).toContain('url=[DATABASE_URL]')
+  })
+
+  it('is stopped after its timeout, after onStop (which cancels its statements on the server)', async () => {
+    expect((await alembicDowngrade(runOptions(url, { settings: slow.settings, snapshots: false }), REV.secretary)).after).toEqual([REV.secretary])
+    let stopped = false
+    const r = await runAlembicProcess(slow.settings, url, ['upgrade', 'head'], {
+      timeoutMs: 900,
+      onStop: async () => {
+        stopped = true
+      },
+    })
+    expect(r).toMatchObject({ ok: false, timedOut: true, cancelled: null })
+    expect(stopped).toBe(true)
+    expect(r.stderr).toContain('Stopped: it ran longer than 900 ms.')
   })
 
   it('is cancelled through its AbortSignal: the statement is cancelled on the server and the run recorded as failed', async () => {
