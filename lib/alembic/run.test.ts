@@ -68,7 +68,7 @@ describe('Alembic status and history of the fixture project', () => {
     const empty = await freshDatabase('alempty')
     try {
       const s = await alembicStatus(empty.db, null)
-      expect(s).toMatchObject({ versionTable: false, current: [], graph: null, atHead: null, summary: 'Alembic no alembic_version table.' })
+      expect(s).toMatchObject({ versionTable: false, current: [], graph: null, atHead: null, summary: 'Alembic: no alembic_version table.' })
     } finally {
       await empty.drop()
     }

@@ -93,7 +93,7 @@ export async function alembicStatus(db: Kysely<any>, versionsDir: string | null)
     )
   }
   if (current.length > 1) problems.push(`${current.length} heads are applied separately (${current.join(', ')}); a merge revision joins them.`)
-  const at = version === null ? 'no alembic_version table' : `at ${describeRevisions(current)}`
+  const at = version === null ? ': no alembic_version table' : ` at ${describeRevisions(current)}`
   const filesPart = graph
     ? `; ${headsPhrase(heads.length)} in the files${pending.length ? `, ${pending.length} revision${pending.length === 1 ? '' : 's'} pending` : ', up to date'}`
     : ''
@@ -109,6 +109,6 @@ export async function alembicStatus(db: Kysely<any>, versionsDir: string | null)
     unknownCurrent,
     atHead,
     problems,
-    summary: `Alembic ${at}${filesPart}.`,
+    summary: `Alembic${at}${filesPart}.`,
   }
 }
