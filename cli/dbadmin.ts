@@ -4,6 +4,7 @@ import { createDb } from '../lib/db/connect'
 import { prepareRuntime, type Runtime } from '../lib/runtime/prepare-runtime'
 import { CliError } from './args'
 import { resolveCommandLine } from './command-line'
+import { alembicCommand } from './commands/alembic'
 import { healthCommand } from './commands/health'
 import { integrityCommand } from './commands/integrity'
 import { migrateCommand } from './commands/migrate'
@@ -14,6 +15,7 @@ import { connectionFailureMessage, type NamedDatabase } from './connection-error
 import type { CliContext } from './context'
 
 const COMMANDS: Record<string, Command> = {
+  alembic: alembicCommand,
   health: healthCommand,
   integrity: integrityCommand,
   migrate: migrateCommand,

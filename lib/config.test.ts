@@ -38,6 +38,8 @@ describe('loadConfig defaults', () => {
       INTEGRITY_SCHEDULE_HOURS: 24,
       BACKUP_UPLOAD_MAX_BYTES: 10 * 1024 ** 3,
       TRUST_PROXY: 0,
+      ALEMBIC_COMMAND: ['alembic'],
+      ALEMBIC_TIMEOUT_MS: 900_000,
       dataPath: path.resolve('.data'),
       embeddedTarget: true,
     })
@@ -101,6 +103,15 @@ describe('loadConfig rejects bad values with one line naming the variable', () =
     const error = configError({ RULE_READER_DATABASE_URL: 'reader@db.example.org' })
     expect(error.message).toBe('Configuration error: RULE_READER_DATABASE_URL must be a postgres:// or postgresql:// URL')
     expect(loadConfig({ RULE_READER_DATABASE_URL: PG_URL }).RULE_READER_DATABASE_URL).toBe(PG_URL)
+  })
+
+  it('ALEMBIC_COMMAND that is not a JSON array of strings', () => {
+    for (const value of ['alembic upgrade', '[]', '["alembic", 3]', '"alembic"', '["alembic", ""]']) {
+      const error = configError({ ALEMBIC_COMMAND: value })
+      expect(error.message).toBe('Configuration error: ALEMBIC_COMMAND must be a JSON array of non-empty strings, e.g. ["alembic"]')
+    }
+    expect(loadConfig({ ALEMBIC_COMMAND: '["alembic", "-c", "/srv/app/alembic.ini"]' }).ALEMBIC_COMMAND).toEqual(['alembic', '-c', '/srv/app/alembic.ini'])
+    expect(loadConfig({ ALEMBIC_COMMAND: '["ssh", "root@app-host", "cd /app/backend && alembic"]' }).ALEMBIC_COMMAND).toHaveLength(3)
   })
 
   it('ADMIN_EMAIL without ADMIN_PASSWORD', () => {

@@ -82,6 +82,27 @@ const EnvSchema = z
       .int({ message: 'must be a whole number of bytes' })
       .min(1024 * 1024, { message: 'must be at least 1 MiB' })
       .default(10 * 1024 ** 3),
+    /** The team's Alembic project (where alembic.ini is): setting it lets the dashboard run Alembic. */
+    ALEMBIC_DIR: z.string().min(1).optional(),
+    /** How Alembic is run, as an argument list (no shell), e.g. ["alembic","-c","/srv/app/alembic.ini"]. */
+    ALEMBIC_COMMAND: z
+      .string()
+      .transform((v, ctx) => {
+        let parsed: unknown
+        try {
+          parsed = JSON.parse(v)
+        } catch {
+          parsed = undefined
+        }
+        if (!Array.isArray(parsed) || parsed.length === 0 || !parsed.every((a) => typeof a === 'string' && a !== '' && !a.includes('\0'))) {
+          ctx.addIssue({ code: 'custom', message: 'must be a JSON array of non-empty strings, e.g. ["alembic"]' })
+          return z.NEVER
+        }
+        return parsed as string[]
+      })
+      .default(['alembic']),
+    /** How long one Alembic run may take before it is stopped. */
+    ALEMBIC_TIMEOUT_MS: milliseconds(1_000, 86_400_000, 900_000),
     /** Audit records older than this many days are pruned; 0 keeps them for ever. */
     AUDIT_RETENTION_DAYS: z.coerce
       .number({ message: 'must be a number of days (0 keeps the audit log for ever)' })

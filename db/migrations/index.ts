@@ -11,6 +11,7 @@ import * as m20261203_000009 from './20261203_000009_target_identity'
 import * as m20261203_000010 from './20261203_000010_jobs_interrupted'
 import * as m20261203_000012 from './20261203_000012_backups'
 import * as m20261203_000013 from './20261203_000013_two_factor'
+import * as m20261203_000015 from './20261203_000015_migration_adoption'
 
 /**
  * The dashboard's own state-database migrations, as a static index: a Next server bundle cannot
@@ -29,6 +30,7 @@ export const stateMigrations: Record<string, Migration> = {
   '20261203_000010_jobs_interrupted': m20261203_000010,
   '20261203_000012_backups': m20261203_000012,
   '20261203_000013_two_factor': m20261203_000013,
+  '20261203_000015_migration_adoption': m20261203_000015,
 }
 
 export const STATE_MIGRATION_TABLE = 'dbadmin_migration'

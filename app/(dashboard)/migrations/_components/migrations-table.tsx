@@ -86,9 +86,17 @@ export function MigrationsTable({ migrations, lastApplied, database, canRollback
                   )}
                 </td>
                 <td>
-                  <span className={`badge ${m.state === 'applied' ? 'ok' : 'demo'}`} data-testid="migration-state">
-                    {m.state}
+                  <span className={`badge ${m.state === 'applied' ? 'ok' : m.state === 'pending' ? 'demo' : 'muted'}`} data-testid="migration-state">
+                    {m.state === 'not_adopted' ? 'not adopted' : m.state}
                   </span>
+                  {m.baseline ? (
+                    <>
+                      {' '}
+                      <span className="badge" data-testid="baseline" title="Marked applied by a baseline: the schema was already there, nothing ran.">
+                        baseline
+                      </span>
+                    </>
+                  ) : null}
                 </td>
                 <td className="muted when">{formatTimestamp(m.appliedAt)}</td>
                 <td data-testid="applied-by">

@@ -1,5 +1,6 @@
 import { Fragment, type ReactNode } from 'react'
 import { WidgetError } from '@/components/widget-error'
+import { alembicVersionsDir } from '@/lib/alembic/settings'
 import { targetDb } from '@/lib/db/server-dbs'
 import { formatTimestamp } from '@/lib/format/units'
 import { type AlembicGraph, type AlembicRevision, alembicGraph, readAlembicRevisions } from '@/lib/migrations/alembic-graph'
@@ -193,7 +194,7 @@ function AlembicFolder({ dir, graph, error }: { dir: string; graph: AlembicGraph
       <h3>
         Alembic revisions in <span className="mono">{dir}</span>
       </h3>
-      {error ? <div className="banner bad">Could not read ALEMBIC_VERSIONS_DIR: {error}</div> : null}
+      {error ? <div className="banner bad">Could not read the revision files: {error}</div> : null}
       {graph && graph.problems.length ? (
         <div className="banner bad" role="alert" data-testid="alembic-problems">
           <ul className="plain">
@@ -238,7 +239,8 @@ export async function OtherTools() {
   } catch (e) {
     return <WidgetError title="Other tools" error={e} />
   }
-  const dir = serverEnv().alembicVersionsDir
+  const env = serverEnv()
+  const dir = env.alembicVersionsDir ?? (env.alembic ? alembicVersionsDir(env.alembic) : null)
   let graph: AlembicGraph | null = null
   let error: string | null = null
   if (dir) {
@@ -252,8 +254,9 @@ export async function OtherTools() {
     <section className="card other-tools" aria-labelledby="other-tools-title" data-testid="other-tools">
       <h2 id="other-tools-title">Other tools</h2>
       <p className="muted">
-        Migration tables that other tools keep in this database (Alembic, Flyway, Prisma, Knex, Rails, another Kysely
-        app), read only: the dashboard never runs or changes them.
+        Migration tables that other tools keep in this database (Alembic, Flyway, Prisma, Knex, Rails, golang-migrate,
+        Sqitch, another Kysely app), read only here. The team&apos;s Alembic runs from the Alembic section above when
+        ALEMBIC_DIR is set.
       </p>
       {histories.length === 0 ? (
         <p className="muted" data-testid="no-other-tools">

@@ -8,6 +8,7 @@ import { formatTimestamp } from '@/lib/format/units'
 import { listRuns, type MigrationRun } from '@/lib/migrations/run-store'
 import { isCheckKind, StoredCheckReport } from './check-reports'
 import { formatMs } from './format-ms'
+import { hasRunOutput, RunOutput } from './run-output'
 import { loadLockHeld, loadTarget } from './migrations-data'
 
 export const HISTORY_PAGE_SIZE = 20
@@ -19,6 +20,12 @@ const KIND_LABEL: Record<MigrationRun['kind'], string> = {
   rehearsal: 'rollback test',
   drift: 'drift check',
   replay: 'replay check',
+  baseline: 'baseline',
+  alembic_upgrade: 'Alembic upgrade',
+  alembic_downgrade: 'Alembic downgrade',
+  alembic_sql: 'Alembic dry run (SQL)',
+  alembic_rehearsal: 'Alembic rehearsal',
+  alembic_drift: 'Alembic drift check',
 }
 
 const STATUS_BADGE: Record<MigrationRun['status'], string> = {
@@ -36,7 +43,7 @@ function RunSteps({ run }: { run: MigrationRun }) {
     <>
       {/* Checks change nothing and record no steps: what they found is their report. */}
       {check ? <StoredCheckReport kind={check} report={run.report} /> : null}
-      {run.steps.length === 0 && !check ? <span className="muted">no migration ran</span> : null}
+      {run.steps.length === 0 && !check && run.kind !== 'alembic_sql' ? <span className="muted">no migration ran</span> : null}
       <ul className="plain steps">
         {run.steps.map((s) => (
           <li key={s.id}>
@@ -52,6 +59,7 @@ function RunSteps({ run }: { run: MigrationRun }) {
           </li>
         ))}
       </ul>
+      {hasRunOutput(run.kind) ? <RunOutput run={run} /> : null}
       {run.error && !failedStep ? (
         <details className="step-error">
           <summary>error</summary>
