@@ -1,8 +1,8 @@
 import Link from 'next/link'
 import { WidgetError } from '@/components/widget-error'
-import { formatTimestamp } from '@/lib/format/units'
+import { formatMs, formatTimestamp } from '@/lib/format/units'
 import type { IntegrityRun } from '@/lib/integrity/run-store'
-import { formatMs, HISTORY_SIZE, isFinished, loadRuns, loadTargetDatabase, RUN_STATUS_BADGE, runDurationMs } from './integrity-data'
+import { HISTORY_SIZE, isFinished, loadRuns, loadTargetDatabase, RUN_STATUS_BADGE, runDurationMs } from './integrity-data'
 
 /** The last runs on this database, newest first, each linking to its findings. */
 export async function RunHistory({ shownRun }: { shownRun: number | null }) {

@@ -1,7 +1,6 @@
-import { formatTimestamp } from '@/lib/format/units'
+import { formatMs, formatTimestamp } from '@/lib/format/units'
 import { type MigrationFlagCode, type MigrationStatus, OUTSIDE } from '@/lib/migrations/status'
 import { AcknowledgeEdit } from './acknowledge-edit'
-import { formatMs } from './format-ms'
 import { RollbackControl } from './rollback-control'
 
 const FLAG_BADGE: Record<MigrationFlagCode, string> = {

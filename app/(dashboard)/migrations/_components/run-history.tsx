@@ -4,10 +4,9 @@ import { can } from '@/lib/auth/permissions'
 import type { AppUser } from '@/lib/auth/users'
 import { hideRowValuesInErrors } from '@/lib/db/db-errors'
 import { stateDb } from '@/lib/db/server-dbs'
-import { formatTimestamp } from '@/lib/format/units'
+import { formatMs, formatTimestamp } from '@/lib/format/units'
 import { listRuns, type MigrationRun } from '@/lib/migrations/run-store'
 import { isCheckKind, StoredCheckReport } from './check-reports'
-import { formatMs } from './format-ms'
 import { loadLockHeld, loadTarget } from './migrations-data'
 
 export const HISTORY_PAGE_SIZE = 20
