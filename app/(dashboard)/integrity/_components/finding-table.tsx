@@ -1,4 +1,5 @@
 import { ActionForm } from '@/components/action-form'
+import { SqlCode } from '@/components/sql-block'
 import type { Finding } from '@/lib/integrity/findings'
 import { validateConstraintAction } from '../actions'
 import { RoleChart, type TrendPoint, Sparkline } from './charts'
@@ -33,7 +34,7 @@ function Extra({ finding }: { finding: Finding }) {
     return <RoleChart counts={counts} />
   }
   if (finding.check === 'not_valid_check' && typeof finding.detail?.definition === 'string') {
-    return <code className="wrap">{finding.detail.definition}</code>
+    return <SqlCode sql={finding.detail.definition} />
   }
   if (finding.check === 'enum_values' && typeof finding.detail?.enum === 'string') {
     return <div className="muted small">labels of {finding.detail.enum}</div>

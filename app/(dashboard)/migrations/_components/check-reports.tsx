@@ -2,6 +2,7 @@ import type { DryRunMigration } from '@/lib/migrations/dry-run'
 import type { RehearsalStep } from '@/lib/migrations/rehearsal'
 import type { RunKind } from '@/lib/migrations/run-store'
 import type { SchemaChange, SchemaDiff } from '@/lib/schema/diff'
+import { SqlBlock } from '@/components/sql-block'
 import { SchemaDiffView } from '../../schema/snapshots/_components/schema-diff-view'
 
 // What the four checks found, drawn the same way right after a click (from the action's result)
@@ -68,9 +69,7 @@ export function DryRunReport({ migrations }: { migrations: DryRunMigration[] }) 
           </div>
           {m.skipped ? <p className="muted small">Not run: {m.skipped}.</p> : null}
           {m.statements.length ? (
-            <pre className="check-sql" data-testid="dry-run-sql">
-              {m.statements.map(statementText).join('\n\n')}
-            </pre>
+            <SqlBlock sql={m.statements.map(statementText).join('\n\n')} label={`SQL of ${m.name}`} testId="dry-run-sql" wrap />
           ) : !m.skipped && !m.error ? (
             <p className="muted small">It executed no statements.</p>
           ) : null}

@@ -1,4 +1,5 @@
 import Link from 'next/link'
+import { SqlCode } from '@/components/sql-block'
 import type { ColumnInfo, ConstraintInfo, RelationInfo } from '@/lib/schema/types'
 import { isTableKind } from './kind-label'
 import { enumHref } from './table-href'
@@ -58,10 +59,10 @@ export function ColumnsSection({ relation }: { relation: RelationInfo }) {
                   ) : null}
                   {c.generated ? (
                     <>
-                      <span className="badge muted">generated</span> <code>{c.generated}</code>
+                      <span className="badge muted">generated</span> <SqlCode sql={c.generated} />
                     </>
                   ) : null}
-                  {c.default !== null ? <code>{c.default}</code> : null}
+                  {c.default !== null ? <SqlCode sql={c.default} /> : null}
                   {!c.identity && !c.generated && c.default === null ? <span className="muted">–</span> : null}
                 </td>
                 <td className="muted">{c.comment}</td>
@@ -124,7 +125,7 @@ export function KeysSection({ relation }: { relation: RelationInfo }) {
                 <td className="mono name-cell">{c.name}</td>
                 <td>{CONSTRAINT_KIND[c.kind]}</td>
                 <td>
-                  <code>{c.definition}</code>
+                  <SqlCode sql={c.definition} />
                   {!c.validated ? (
                     <>
                       {' '}

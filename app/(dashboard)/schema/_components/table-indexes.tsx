@@ -1,3 +1,4 @@
+import { SqlBlock } from '@/components/sql-block'
 import { formatBytes, formatCount } from '@/lib/format/units'
 import type { IndexInfo, RelationInfo, TriggerInfo } from '@/lib/schema/types'
 
@@ -54,7 +55,7 @@ export function IndexesSection({ relation }: { relation: RelationInfo }) {
               <tr key={i.name} data-index={i.name}>
                 <td className="mono name-cell">{i.name}</td>
                 <td>
-                  <code className="wrap">{i.definition}</code>
+                  <SqlBlock sql={i.definition} label={`Definition of ${i.name}`} wrap compact />
                 </td>
                 <td className="num">{i.sizeBytes === null ? '–' : formatBytes(i.sizeBytes)}</td>
                 <td className="num">{i.scans === null ? '–' : formatCount(i.scans)}</td>
@@ -102,7 +103,7 @@ export function TriggersSection({ relation }: { relation: RelationInfo }) {
                   <span className={`badge ${TRIGGER_STATE[t.enabled].className}`}>{TRIGGER_STATE[t.enabled].label}</span>
                 </td>
                 <td>
-                  <code className="wrap">{t.definition}</code>
+                  <SqlBlock sql={t.definition} label={`Definition of ${t.name}`} wrap compact />
                 </td>
               </tr>
             ))}
