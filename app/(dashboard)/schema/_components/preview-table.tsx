@@ -1,3 +1,4 @@
+import { DataTable } from '@/components/data-table'
 import { formatBytes, formatCount } from '@/lib/format/units'
 import type { Preview, PreviewCell } from '@/lib/schema/preview'
 
@@ -21,6 +22,38 @@ function LockIcon() {
   )
 }
 
+function PreviewHeader({ column: c, revealed }: { column: Preview['columns'][number]; revealed: boolean }) {
+  return (
+    <>
+      <span className="mono">{c.name}</span>
+      {c.key ? (
+        <>
+          {' '}
+          <span className="badge" title="Primary key column">
+            key
+          </span>
+        </>
+      ) : null}
+      {c.masked ? (
+        <>
+          {' '}
+          {revealed ? (
+            <span className="badge bad" title="Revealed for you; the reveal is in the audit log">
+              revealed
+            </span>
+          ) : (
+            <span className="badge warn" title="Values hidden: the name suggests a secret">
+              <LockIcon />
+              masked
+            </span>
+          )}
+        </>
+      ) : null}
+      <div className="col-type">{c.type}</div>
+    </>
+  )
+}
+
 /** Preview rows as a table. Used by the server page and, after a reveal, by the reveal button. */
 export function PreviewTable({ preview, revealed = false }: { preview: Preview; revealed?: boolean }) {
   const { columns, rows, orderedBy, limit } = preview
@@ -33,54 +66,21 @@ export function PreviewTable({ preview, revealed = false }: { preview: Preview; 
               orderedBy.length ? `ordered by ${orderedBy.join(', ')}` : 'in no particular order (no primary key)'
             }. Long values are cut (…); binary values are shown as their size.`}
       </p>
-      <div className="scroll-x">
-        <table className="data preview" data-testid={revealed ? 'preview-table-revealed' : 'preview-table'}>
-          <thead>
-            <tr>
-              {columns.map((c, i) => (
-                <th key={i} data-column={c.name} scope="col">
-                  <span className="mono">{c.name}</span>
-                  {c.key ? (
-                    <>
-                      {' '}
-                      <span className="badge" title="Primary key column">
-                        key
-                      </span>
-                    </>
-                  ) : null}
-                  {c.masked ? (
-                    <>
-                      {' '}
-                      {revealed ? (
-                        <span className="badge bad" title="Revealed for you; the reveal is in the audit log">
-                          revealed
-                        </span>
-                      ) : (
-                        <span className="badge warn" title="Values hidden: the name suggests a secret">
-                          <LockIcon />
-                          masked
-                        </span>
-                      )}
-                    </>
-                  ) : null}
-                  <div className="col-type">{c.type}</div>
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((row, r) => (
-              <tr key={r}>
-                {row.map((cell, i) => (
-                  <td key={i} className={columns[i].bytes ? 'num' : undefined}>
-                    <Cell cell={cell} />
-                  </td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        label={revealed ? 'Rows with revealed values' : 'Rows'}
+        testId={revealed ? 'preview-table-revealed' : 'preview-table'}
+        className="preview"
+        rows={rows}
+        rowKey={(_, r) => r}
+        empty="The table has no rows."
+        columns={columns.map((c, i) => ({
+          key: String(i),
+          headerProps: { 'data-column': c.name },
+          label: <PreviewHeader column={c} revealed={revealed} />,
+          align: c.bytes ? ('end' as const) : undefined,
+          cell: (row: PreviewCell[]) => <Cell cell={row[i]} />,
+        }))}
+      />
     </>
   )
 }
