@@ -1,3 +1,4 @@
+import { ColumnHeading, MaskedValue } from '@/components/column-heading'
 import { DataTable } from '@/components/data-table'
 import { looksSecret } from '@/lib/db/secret-names'
 import { formatCount } from '@/lib/format/units'
@@ -25,29 +26,9 @@ export function OrphanSampleTable({ sample, keyColumns, total }: { sample: Orpha
           empty="No orphans now."
           columns={sample.columns.map((c, i) => ({
             key: String(i),
-            label: (
-              <>
-                <span className="mono">{c}</span>
-                {keyColumns.includes(c) ? (
-                  <>
-                    {' '}
-                    <span className="badge" title="Primary key column">
-                      key
-                    </span>
-                  </>
-                ) : null}
-                {masked[i] ? (
-                  <>
-                    {' '}
-                    <span className="badge warn" title="Values hidden: the name suggests a secret">
-                      masked
-                    </span>
-                  </>
-                ) : null}
-              </>
-            ),
+            label: <ColumnHeading name={c} isKey={keyColumns.includes(c)} masked={masked[i]} />,
             cell: (row: (string | null)[]) =>
-              masked[i] ? <span className="masked">••••••</span> : row[i] === null ? <span className="null">NULL</span> : row[i],
+              masked[i] ? <MaskedValue /> : row[i] === null ? <span className="null">NULL</span> : row[i],
           }))}
         />
       ) : null}
