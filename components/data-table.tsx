@@ -197,14 +197,3 @@ export function Pager({ label, summary, links }: { label: string; summary?: Reac
     </nav>
   )
 }
-
-/** A sort read from the URL: a known column and a direction, else the default. */
-export function parseSort<K extends string>(
-  raw: { sort?: string; dir?: string },
-  keys: readonly K[],
-  defaults: { key: K; first: (key: K) => SortDirection },
-): { key: K; direction: SortDirection } {
-  const key = (keys as readonly string[]).includes(raw.sort ?? '') ? (raw.sort as K) : defaults.key
-  const direction = raw.dir === 'asc' || raw.dir === 'desc' ? raw.dir : defaults.first(key)
-  return { key, direction }
-}

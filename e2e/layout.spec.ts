@@ -176,5 +176,10 @@ test('the login page has no serious or critical accessibility violation', async 
     found.push(...(await seriousViolations(page, scheme)).map((v) => `login ${scheme}: ${v}`))
   }
   expect(found).toEqual([])
+  // The favicon is served to anyone, before sign-in too.
+  const href = await page.locator('link[rel="icon"]').getAttribute('href')
+  const icon = await context.request.get(`${E2E.baseURL}${href}`)
+  expect(icon.status()).toBe(200)
+  expect(icon.headers()['content-type']).toContain('image/svg+xml')
   await context.close()
 })
