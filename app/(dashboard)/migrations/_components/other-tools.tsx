@@ -1,8 +1,8 @@
 import { Fragment, type ReactNode } from 'react'
+import { DataTable } from '@/components/data-table'
 import { WidgetError } from '@/components/widget-error'
 import { alembicVersionsDir } from '@/lib/alembic/settings'
 import { targetDb } from '@/lib/db/server-dbs'
-import { formatTimestamp } from '@/lib/format/units'
 import { type AlembicGraph, type AlembicRevision, alembicGraph, readAlembicRevisions } from '@/lib/migrations/alembic-graph'
 import { type ForeignHistory, readForeignHistories } from '@/lib/migrations/foreign-history'
 import { serverEnv } from '@/lib/runtime/server-env'
@@ -85,35 +85,31 @@ function ForeignTable({ h, graph }: { h: ForeignHistory; graph: AlembicGraph | n
       ) : entries.length === 0 ? (
         <p className="muted small">No entries.</p>
       ) : (
-        <div className="migrations-scroll">
-          <table className="data foreign-entries">
-            <thead>
-              <tr>
-                <th>Version</th>
-                <th>Description</th>
-                <th>Applied at</th>
-                <th>Success</th>
-              </tr>
-            </thead>
-            <tbody>
-              {entries.map((e, i) => (
-                <tr key={`${e.id}-${i}`}>
-                  <td className="mono name-cell">{e.id}</td>
-                  <td>{e.description ?? <span className="muted">–</span>}</td>
-                  <td className="muted when">{formatTimestamp(e.appliedAt)}</td>
-                  <td>
-                    {e.success === null ? (
-                      <span className="muted">–</span>
-                    ) : e.success ? (
-                      <span className="badge ok">✓ yes</span>
-                    ) : (
-                      <span className="badge bad">✗ failed</span>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+        <div>
+          <DataTable
+            label={`${h.tool} history in ${h.schema}.${h.table}`}
+            className="foreign-entries"
+            rows={entries}
+            rowKey={(e, i) => `${e.id}-${i}`}
+            empty="No entries."
+            columns={[
+              { key: 'version', label: 'Version', value: (e) => e.id, mono: true },
+              { key: 'description', label: 'Description', value: (e) => e.description },
+              { key: 'applied-at', label: 'Applied at', value: (e) => e.appliedAt, format: 'timestamp' },
+              {
+                key: 'success',
+                label: 'Success',
+                cell: (e) =>
+                  e.success === null ? (
+                    <span className="muted">–</span>
+                  ) : e.success ? (
+                    <span className="badge ok">✓ yes</span>
+                  ) : (
+                    <span className="badge bad">✗ failed</span>
+                  ),
+              },
+            ]}
+          />
           <p className="muted small">
             {h.total > entries.length ? `The newest ${entries.length} of ${h.total} entries.` : `All ${h.total} entries.`}
           </p>
