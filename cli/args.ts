@@ -1,11 +1,9 @@
 import { parseArgs as parseTokens } from 'node:util'
 
-/** The words naming the command and its subcommand, its operands (`jobs cancel 12`), and the flags as given. */
+/** The words naming the command and its subcommand, and the flags as given. */
 export interface ParsedArgs {
   positional: string[]
   flags: Record<string, string | true>
-  /** The operands the subcommand declares, by name. */
-  operands?: Record<string, string>
 }
 
 /** A flag a subcommand accepts: a switch, or one that takes a value (shown as `value` in usage). */
@@ -36,21 +34,14 @@ export function flagUsage(flags: Record<string, FlagSpec>): string {
  * is a CliError (exit 2) before anything runs. `--name=value` and `--name value` both work; a
  * value starting with `-` must use the `=` form, so `--to --json` is a missing value.
  */
-export function parseFlags(argv: string[], flags: Record<string, FlagSpec>, where: string, operands: string[] = [], given: string[] = []): Record<string, string | true> {
+export function parseFlags(argv: string[], flags: Record<string, FlagSpec>, where: string): Record<string, string | true> {
   const options = Object.fromEntries(Object.entries(flags).map(([name, spec]) => [name, { type: spec.type }]))
   const { tokens } = parseTokens({ args: argv, options, strict: false, allowPositionals: true, tokens: true })
   const takes = () => (Object.keys(flags).length ? `; it takes ${flagUsage(flags)}` : '; it takes no options')
   const out: Record<string, string | true> = {}
   for (const token of tokens) {
     if (token.kind === 'option-terminator') continue
-    if (token.kind === 'positional') {
-      // Declared operands (e.g. the job id of `jobs cancel ID`), in order; any further word is stray.
-      if (given.length < operands.length) {
-        given.push(token.value)
-        continue
-      }
-      throw new CliError(`unexpected argument "${token.value}" for ${where}${takes()}`)
-    }
+    if (token.kind === 'positional') throw new CliError(`unexpected argument "${token.value}" for ${where}${takes()}`)
     const spec = Object.hasOwn(flags, token.name) && token.rawName.startsWith('--') ? flags[token.name] : undefined
     if (!spec) throw new CliError(`unknown option ${token.rawName} for ${where}${takes()}`)
     if (Object.hasOwn(out, token.name)) throw new CliError(`${token.rawName} is given twice`)

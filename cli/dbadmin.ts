@@ -4,6 +4,7 @@ import { createDb } from '../lib/db/connect'
 import { prepareRuntime, type Runtime } from '../lib/runtime/prepare-runtime'
 import { CliError } from './args'
 import { resolveCommandLine } from './command-line'
+import { alembicCommand } from './commands/alembic'
 import { healthCommand } from './commands/health'
 import { integrityCommand } from './commands/integrity'
 import { jobsCommand } from './commands/jobs'
@@ -17,6 +18,7 @@ import { startCliJobs } from './job-services'
 import type { JobSystem } from '../lib/jobs/job-system'
 
 const COMMANDS: Record<string, Command> = {
+  alembic: alembicCommand,
   health: healthCommand,
   integrity: integrityCommand,
   jobs: jobsCommand,

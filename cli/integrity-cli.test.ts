@@ -226,7 +226,7 @@ describe('dbadmin jobs', () => {
     expect(cancelled.stdout).toBe(`Job #${job.id} was cancelled before it started.\n`)
     const again = await runDbadmin(['jobs', 'cancel', String(job.id), '--json'], env())
     expect(again).toMatchObject({ code: 1, stdout: '', stderr: `dbadmin: cannot cancel: Job #${job.id} is not running (cancelled).\n` })
-    expect((await runDbadmin(['jobs', 'cancel'], env())).stderr).toBe('dbadmin: "dbadmin jobs cancel" needs ID (dbadmin jobs cancel ID)\n')
+    expect((await runDbadmin(['jobs', 'cancel'], env())).stderr).toBe('dbadmin: "dbadmin jobs cancel" needs ID (dbadmin jobs cancel --help)\n')
     expect((await runDbadmin(['jobs', 'cancel', 'x'], env())).stderr).toBe('dbadmin: ID must be a job number, not "x"\n')
     expect((await runDbadmin(['jobs', 'list', '--state', 'done'], env())).stderr).toBe(
       'dbadmin: --state must be one of queued, running, succeeded, failed, cancelled, interrupted\n',

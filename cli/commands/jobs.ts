@@ -58,7 +58,7 @@ async function list(ctx: CliContext): Promise<void> {
 
 /** `dbadmin jobs cancel ID`: as the Jobs page's Cancel (audited as the CLI). */
 async function cancel(ctx: CliContext): Promise<void> {
-  const raw = ctx.args.operands?.ID ?? ''
+  const raw = ctx.args.positional[2] ?? ''
   const id = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN
   if (!Number.isSafeInteger(id) || id < 1) throw new CliError(`ID must be a job number, not "${raw}"`)
   const r = await (await ctx.jobs()).cancel(id)
@@ -107,7 +107,7 @@ export const jobsCommand: Command = {
       flags: { kind: { type: 'string', value: 'KIND' }, state: { type: 'string', value: 'STATE' }, limit: { type: 'string', value: 'N' }, ...JSON_FLAG },
       summary: 'this database’s jobs of every kind, newest first (state, who started it, progress, result)',
     },
-    cancel: { flags: JSON_FLAG, operands: ['ID'], summary: 'cancel a job: a queued one at once, a running one at its next safe point' },
+    cancel: { flags: JSON_FLAG, args: [{ name: 'ID', required: true }], summary: 'cancel a job: a queued one at once, a running one at its next safe point' },
     worker: { flags: {}, summary: 'run this database’s jobs and schedules here until Ctrl-C or SIGTERM' },
   },
   run: (ctx) => {

@@ -72,7 +72,7 @@ export const WORKER_GONE = 'Its worker stopped before it finished (the process e
 export async function markDeadJobRows(state: Kysely<any>, onDead?: (job: JobRow) => Promise<string | null>): Promise<JobRow[]> {
   const { rows } = await sql<Record<string, unknown>>`
     update job j set state = 'interrupted', finished_at = now(), error = coalesce(j.error, ${WORKER_GONE})
-    where j.state = 'running' and not ${jobAlive(sql.ref('j.id'))}
+    where j.state = 'running' and not ${jobAlive('job', sql.ref('j.id'))}
     returning j.*
   `.execute(state)
   const dead = rows.map(toJobRow)

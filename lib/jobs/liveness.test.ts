@@ -26,11 +26,13 @@ describe('job liveness', () => {
   it('is the advisory lock held by a session of its own: alive while held, dead once released, one holder at a time', async () => {
     const [held, orphan] = [await runningJob(), await runningJob()]
     const liveness = await openJobLiveness(state.db, 'test')
-    expect(await liveness.hold(held)).toBe(true)
-    expect(await isJobAlive(state.db, held)).toBe(true)
+    expect(await liveness.hold('job', held)).toBe(true)
+    expect(await isJobAlive(state.db, 'job', held)).toBe(true)
+    // The same number as a backup's job_no is another key.
+    expect(await isJobAlive(state.db, 'backup', held)).toBe(false)
     // A second worker (a retry while the first attempt still runs) cannot take it.
     const other = await openJobLiveness(state.db, 'other')
-    expect(await other.hold(held)).toBe(false)
+    expect(await other.hold('job', held)).toBe(false)
     await other.release()
     const notes: number[] = []
     const dead = await markDeadJobRows(state.db, async (job) => {
@@ -41,7 +43,7 @@ describe('job liveness', () => {
     expect(notes).toEqual([orphan])
     await liveness.release()
     expect(liveness.lost).toBe(false)
-    expect(await isJobAlive(state.db, held)).toBe(false)
+    expect(await isJobAlive(state.db, 'job', held)).toBe(false)
     expect((await markDeadJobRows(state.db)).map((j) => j.id)).toEqual([held])
     const { rows } = await sql<{ id: string; state: string; finished: boolean; error: string }>`
       select id, state, finished_at is not null as finished, error from job where id in (${held}, ${orphan}) order by id`.execute(state.db)
@@ -54,11 +56,11 @@ describe('job liveness', () => {
   it('notices a lost session: the job should stop, others already take it for dead', async () => {
     const id = await runningJob()
     const liveness = await openJobLiveness(state.db, 'lost')
-    expect(await liveness.hold(id)).toBe(true)
+    expect(await liveness.hold('job', id)).toBe(true)
     await sql`select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'dbadmin job: lost'`.execute(state.db)
     for (let i = 0; i < 100 && !liveness.lost; i++) await new Promise((r) => setTimeout(r, 20))
     expect(liveness.lost).toBe(true)
-    expect(await isJobAlive(state.db, id)).toBe(false)
+    expect(await isJobAlive(state.db, 'job', id)).toBe(false)
     await liveness.release()
   })
 })

@@ -5,15 +5,21 @@ import { openSession } from '../db/connect'
 /**
  * Whether a job's worker is alive, exactly and at once: the worker running a job holds a
  * session-level advisory lock on the state database, on a session of its own, keyed by the job's
- * row id (table `job`), for as long as it runs the job. PostgreSQL frees the lock when that
- * session ends, however the process ended (kill -9, crash, lost network), so "alive" is "the lock
- * is held", with no heartbeat to wait out. pg-boss only learns of a dead worker when the job's
- * expiry passes; this lock tells the Jobs page, the kinds' pages and the next start at once.
+ * table and id, for as long as it runs the job. PostgreSQL frees the lock when that session ends,
+ * however the process ended (kill -9, crash, lost network), so "alive" is "the lock is held", with
+ * no heartbeat to wait out. pg-boss only learns of a dead worker when the job's expiry passes; this
+ * lock tells the Jobs page, the kinds' pages and the next start at once.
  */
 
-// The first half of the two-part advisory key ('JOB' and 3), apart from the migration run lock's
-// key and from the keys of the per-kind tables that held these locks before the queue.
-const JOB_KEY = 0x4a_4f_42_03
+/** State tables of background work: `job` (the queue's jobs), `backup` (pg_dump runs). */
+export type JobTable = 'job' | 'backup'
+
+// The first half of each two-part advisory key: one per table ('JOB' and a number), apart from
+// the migration run lock's key and from the keys the per-kind tables held before the queue (1, 2).
+const TABLE_KEY: Record<JobTable, number> = { backup: 0x4a_4f_42_03, job: 0x4a_4f_42_04 }
+
+/** The integer column a row's lock is keyed by: its id, or for a backup (whose id is a uuid) its job_no. */
+const KEY_COLUMN: Record<JobTable, string> = { job: 'id', backup: 'job_no' }
 
 /** The part of the key a row id gives: advisory keys are int4. */
 function idKey(id: number): number {
@@ -21,24 +27,27 @@ function idKey(id: number): number {
   return id
 }
 
-/** SQL: whether some session holds the liveness lock of job `id` (a column or a value). */
-export function jobAlive(id: RawBuilder<unknown> | number): RawBuilder<boolean> {
+/** SQL: whether some session holds the liveness lock of row `id` (a column or a value) of `table`. */
+export function jobAlive(table: JobTable, id: RawBuilder<unknown> | number): RawBuilder<boolean> {
   // pg_locks lists the advisory locks of every database of the cluster: keep to this one.
   return sql<boolean>`exists (select 1 from pg_locks l
     where l.locktype = 'advisory' and l.granted and l.objsubid = 2
       and l.database = (select d.oid from pg_database d where d.datname = current_database())
-      and l.classid = ${JOB_KEY}::int8::oid and l.objid = (${id})::int8::oid)`
+      and l.classid = ${TABLE_KEY[table]}::int8::oid and l.objid = (${id})::int8::oid)`
 }
 
-export async function isJobAlive(state: Kysely<any>, id: number): Promise<boolean> {
-  const { rows } = await sql<{ alive: boolean }>`select ${jobAlive(idKey(id))} as alive`.execute(state)
+export async function isJobAlive(state: Kysely<any>, table: JobTable, id: number): Promise<boolean> {
+  const { rows } = await sql<{ alive: boolean }>`select ${jobAlive(table, idKey(id))} as alive`.execute(state)
   return rows[0].alive
 }
 
 /** The session holding one job's liveness lock. */
 export interface JobLiveness {
-  /** Takes the lock of a job; false when another session holds it (a worker still running it). */
-  hold(id: number): Promise<boolean>
+  /**
+   * Takes the lock of a job by its id (a backup's job_no); false when another session holds it (a
+   * worker still running it). Taken before the job's row says running, the row is never seen without it.
+   */
+  hold(table: JobTable, id: number): Promise<boolean>
   /** True once the session was lost: others now see the job as dead, so it should stop. */
   readonly lost: boolean
   /** Ends the session, and so frees the lock. */
@@ -51,8 +60,8 @@ export async function openJobLiveness(state: Kysely<any>, label: string): Promis
   client.on('end', () => (lost = true))
   let released = false
   return {
-    async hold(id) {
-      const { rows } = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1, $2) as ok', [JOB_KEY, idKey(id)])
+    async hold(table, id) {
+      const { rows } = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1, $2) as ok', [TABLE_KEY[table], idKey(id)])
       return rows[0].ok
     },
     get lost() {
@@ -63,4 +72,20 @@ export async function openJobLiveness(state: Kysely<any>, label: string): Promis
       await client.end().catch(() => {})
     },
   }
+}
+
+/**
+ * Marks the queued or running rows of a status table (backup) whose process is gone as
+ * 'interrupted', in the database: every reader (page, CLI, the next start) then agrees. Returns
+ * the rows marked. Queue jobs have their own (lib/jobs/dead-jobs.ts): pg-boss retries them.
+ */
+export async function markDeadStatusRows(state: Kysely<any>, table: Exclude<JobTable, 'job'>): Promise<Record<string, any>[]> {
+  const { rows } = await sql<Record<string, any>>`
+    update ${sql.table(table)} as j
+    set status = 'interrupted', finished_at = coalesce(j.finished_at, now()),
+        error = coalesce(j.error, 'Its process ended before it finished (the server or the CLI stopped).')
+    where j.status in ('queued', 'running') and not ${jobAlive(table, sql.ref(`j.${KEY_COLUMN[table]}`))}
+    returning j.*
+  `.execute(state)
+  return rows
 }

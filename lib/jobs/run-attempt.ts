@@ -68,7 +68,7 @@ export async function runAttempt(
   const liveness = await openJobLiveness(state, `${kind.kind} #${jobId}`)
   try {
     // A worker of an earlier attempt still runs it (it passed its expiry but has not stopped yet).
-    if (!(await liveness.hold(jobId))) throw new AttemptStopped(`job #${jobId} is still running in another process`)
+    if (!(await liveness.hold('job', jobId))) throw new AttemptStopped(`job #${jobId} is still running in another process`)
     const activated = await activate(services, kind, found)
     if (activated === 'busy') {
       const message = 'Not retried: another job of the same kind started on its target meanwhile.'

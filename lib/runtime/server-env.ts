@@ -1,3 +1,4 @@
+import { type AlembicSettings, alembicSettings } from '../alembic/settings'
 import { type AppConfig, ConfigError, loadConfig } from '../config'
 
 export interface ServerEnv {
@@ -12,6 +13,8 @@ export interface ServerEnv {
   migrationLockTimeoutMs: number
   migrationStatementTimeoutMs: number
   alembicVersionsDir: string | null
+  /** How to run the team's Alembic; null when ALEMBIC_DIR is not set. */
+  alembic: AlembicSettings | null
   integrityCheckTimeoutMs: number
   /** The job system's settings: schedules, whether this process runs jobs, per-queue concurrency. */
   jobs: Pick<AppConfig, 'INTEGRITY_SCHEDULE_CRON' | 'INTEGRITY_SCHEDULE_HOURS' | 'JOBS_TIMEZONE' | 'JOBS_WORKER' | 'JOBS_CONCURRENCY'>
@@ -50,6 +53,7 @@ export function serverEnv(): ServerEnv {
     migrationLockTimeoutMs: config.MIGRATION_LOCK_TIMEOUT_MS,
     migrationStatementTimeoutMs: config.MIGRATION_STATEMENT_TIMEOUT_MS,
     alembicVersionsDir: config.ALEMBIC_VERSIONS_DIR ?? null,
+    alembic: alembicSettings(config),
     integrityCheckTimeoutMs: config.INTEGRITY_CHECK_TIMEOUT_MS,
     jobs: {
       INTEGRITY_SCHEDULE_CRON: config.INTEGRITY_SCHEDULE_CRON,

@@ -2,6 +2,7 @@ import Link from 'next/link'
 import { Suspense } from 'react'
 import { TableSkeleton } from '@/components/skeletons'
 import { requireUser } from '@/lib/auth/current-user'
+import { AlembicSection } from './_components/alembic-section'
 import { ChecksSection } from './_components/checks-section'
 import { Leftovers } from './_components/leftovers'
 import { MigrationsSection } from './_components/migrations-section'
@@ -23,6 +24,10 @@ export default async function MigrationsPage({ searchParams }: { searchParams: P
         CLI), apply each migration in its own transaction with lock and statement timeouts, and take schema snapshots
         before and after (<Link href="/schema/snapshots">compare snapshots</Link>).
       </p>
+      {/* The team's own tool first, when the database has one: see lib/alembic. */}
+      <Suspense fallback={<TableSkeleton rows={3} />}>
+        <AlembicSection user={user} />
+      </Suspense>
       <Suspense fallback={<TableSkeleton rows={6} />}>
         <MigrationsSection user={user} />
       </Suspense>
