@@ -3,34 +3,13 @@ import { writeAudit } from '../../lib/audit/audit-log'
 import { findJobKind } from '../../lib/jobs/all-kinds'
 import { markDeadJobs } from '../../lib/jobs/dead-jobs'
 import { parseConcurrency } from '../../lib/jobs/job-system'
-import { JOB_STATES, type JobRow, type JobState, listJobs } from '../../lib/jobs/job-store'
+import { JOB_STATES, type JobState, listJobs } from '../../lib/jobs/job-store'
+import { jobJson } from '../../lib/jobs/job-view'
 import { configuredSchedules } from '../../lib/jobs/schedule-config'
 import { targetIdentity } from '../../lib/db/target-identity'
 import { CliError, JSON_FLAG, stringFlag } from '../args'
 import type { Command } from '../command'
 import type { CliContext } from '../context'
-
-/** A job as `jobs list --json` prints it. */
-export function jobJson(j: JobRow) {
-  return {
-    id: j.id,
-    kind: j.kind,
-    state: j.state,
-    subject: j.subject,
-    startedBy: j.startedBy,
-    trigger: j.trigger,
-    createdAt: j.createdAt,
-    startedAt: j.startedAt,
-    finishedAt: j.finishedAt,
-    attempts: j.attempts,
-    progress: j.progress,
-    cancelRequested: j.cancelRequested,
-    message: j.message,
-    error: j.error,
-    ref: j.refId,
-    links: findJobKind(j.kind)?.links?.(j) ?? [],
-  }
-}
 
 /** `dbadmin jobs list [--kind K] [--state S] [--limit N] [--json]`: this target's jobs of every kind, newest first. */
 async function list(ctx: CliContext): Promise<void> {

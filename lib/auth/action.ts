@@ -64,6 +64,31 @@ export function routeAction<S extends z.ZodType, T = undefined>(spec: GuardedSpe
   return fn
 }
 
+/**
+ * Builds a GET route handler a page polls (JSON out): the same session, role, permission and input
+ * checks as every change, with the query string as input; only refusals are audited (spec.read).
+ */
+export function readRoute<S extends z.ZodType, T = undefined>(spec: GuardedSpec<S, T>) {
+  const fn = async (request: Request): Promise<Response> => {
+    const refusal = crossSiteRefusal(request.headers, ownOrigins(request.headers, serverEnv().publicUrl))
+    const result = await runGuarded(
+      { ...spec, read: true },
+      {
+        stateDb: stateDb(),
+        session: await sessionClaims(),
+        clientIp: await requestClientIp(),
+        rawInput: Object.fromEntries(new URL(request.url).searchParams),
+        refusal: refusal ? { code: 'cross_site', message: refusal } : undefined,
+        logError,
+      },
+    )
+    const status = result.ok ? 200 : STATUS[result.code] ?? 400
+    return Response.json(result, { status, headers: { 'cache-control': 'no-store' } })
+  }
+  wrapped.set(fn, spec)
+  return fn
+}
+
 const STATUS: Record<string, number> = {
   unauthenticated: 401,
   forbidden: 403,

@@ -31,6 +31,11 @@ export interface GuardedSpec<S extends z.ZodType, T> {
   /** The audit record's target, from the validated input (a user id, a table, a migration). */
   target?: (input: z.infer<S>) => string | null
   run: (ctx: ActionContext, input: z.infer<S>) => Promise<ActionOutcome<T>>
+  /**
+   * A read (a route a page polls every few seconds): checked like any change, but only its refusals
+   * and errors are audited; a page view is not an event.
+   */
+  read?: boolean
 }
 
 export interface GuardedCall {
@@ -85,6 +90,7 @@ export async function runGuarded<S extends z.ZodType, T>(
     outcome: ActionResult<T>,
     auditMessage = outcome.message,
   ): Promise<ActionResult<T>> => {
+    if (spec.read && result === 'ok') return outcome
     try {
       await writeAudit(call.stateDb, {
         actorId: user?.id ?? null,

@@ -25,6 +25,8 @@ export const PERMISSIONS = {
   'data.fix': ['admin'],
   'integrity.rules': ['admin'],
   'audit.read': ['admin'],
+  // When unattended jobs (the daily integrity run) fire: admins change the schedules.
+  'jobs.schedule': ['admin'],
 } as const satisfies Record<string, readonly Role[]>
 
 export type Permission = keyof typeof PERMISSIONS
