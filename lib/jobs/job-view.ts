@@ -43,7 +43,7 @@ export interface JobView {
   message: string | null
   error: string | null
   links: { label: string; href: string }[]
-  /** Operators cancel their kinds (checks.run), admins every kind; a running job only if its kind stops early. */
+  /** Operators cancel their kinds (checks.run), admins every kind; a running job only if its kind stops early (cancelRequested: already asked). */
   canCancel: boolean
 }
 
@@ -69,6 +69,6 @@ export function jobView(j: JobRow, role: Role): JobView {
     message: j.message,
     error: j.error,
     links: kind?.links?.(j) ?? [],
-    canCancel: !!kind && active && stoppable && !j.cancelRequested && can(role, kind.cancelPermission),
+    canCancel: !!kind && active && stoppable && can(role, kind.cancelPermission),
   }
 }

@@ -129,8 +129,8 @@ function CancelButton({ job }: { job: JobView }) {
   }
   return (
     <span className="inline">
-      <button type="button" className="danger" disabled={pending} onClick={click} aria-label={`Cancel job #${job.id}`}>
-        {pending ? '…' : 'Cancel'}
+      <button type="button" className="danger" disabled={pending || job.cancelRequested} onClick={click} aria-label={`Cancel job #${job.id}`}>
+        {pending ? '…' : job.cancelRequested ? 'Stopping…' : 'Cancel'}
       </button>
       {result ? (
         <span role="status" className={`result ${result.ok ? 'ok' : 'bad'}`}>
