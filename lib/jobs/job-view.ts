@@ -1,5 +1,5 @@
-import { can } from '../auth/permissions'
-import type { Role } from '../auth/permissions'
+import { can, type Role } from '../auth/permissions'
+import { withoutRowValues } from '../db/db-errors'
 import { findJobKind } from './all-kinds'
 import { ACTIVE_STATES, type JobRow } from './job-store'
 
@@ -47,7 +47,9 @@ export interface JobView {
   canCancel: boolean
 }
 
+/** Errors of fixes and checks may quote row values: only roles that may reveal data see them whole. */
 export function jobView(j: JobRow, role: Role): JobView {
+  const shown = (text: string | null) => (text === null || can(role, 'data.reveal') ? text : withoutRowValues(text))
   const kind = findJobKind(j.kind)
   const active = ACTIVE_STATES.includes(j.state)
   const stoppable = j.state === 'queued' || (kind?.cancellable ?? false)
@@ -66,8 +68,8 @@ export function jobView(j: JobRow, role: Role): JobView {
     attempts: j.attempts,
     progress: j.progress,
     cancelRequested: j.cancelRequested,
-    message: j.message,
-    error: j.error,
+    message: shown(j.message),
+    error: shown(j.error),
     links: kind?.links?.(j) ?? [],
     canCancel: !!kind && active && stoppable && can(role, kind.cancelPermission),
   }
