@@ -47,6 +47,9 @@ export async function setup(project: TestProject) {
     pgdata: path.join(runDir, 'postgres'),
     password: 'test-only-password',
     whenRunning: 'adopt',
+    // Every test file's job system (pg-boss, in its own state database) adds its statements to the
+    // cluster-wide pg_stat_statements: room enough that the slow-query tests' own are not evicted.
+    settings: { 'pg_stat_statements.max': '50000' },
   })
   project.provide('pgAdminUrl', cluster.url('postgres'))
 }

@@ -15,10 +15,12 @@ import { JobBusyError } from '@/lib/jobs/enqueue'
 import { serverJobs } from '@/lib/jobs/server-jobs'
 import { waitForJob } from '@/lib/jobs/wait-for-job'
 import type { DryRunResult } from '@/lib/migrations/dry-run'
+import { assertChainAdopted } from '@/lib/migrations/management'
 import type { RehearsalResult } from '@/lib/migrations/rehearsal'
 import { dorMigrationSet } from '@/lib/migrations/registry'
 import type { DriftResult, ReplayResult } from '@/lib/migrations/replay'
 import type { RunActor } from '@/lib/migrations/run-store'
+import { migrationStatus } from '@/lib/migrations/status'
 import { type ApplyRequest, applyMigrations, rollbackLast, type RunOptions, type RunResult } from '@/lib/migrations/runner'
 import { serverEnv } from '@/lib/runtime/server-env'
 
@@ -171,6 +173,8 @@ const CHECK_WAIT_MS = 120_000
  * the action's error; one that ran shows its report whatever it found.
  */
 async function queuedCheck<T>(ctx: ActionContext, kind: string, input: Record<string, unknown>): Promise<{ message: string; data?: T }> {
+  // The refusal the check would meet (another tool migrates this database), given now rather than as a failed job.
+  assertChainAdopted((await migrationStatus(targetDb(), ctx.stateDb, await dorMigrationSet())).management)
   const jobs = await serverJobs()
   let job
   try {
