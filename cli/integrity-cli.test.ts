@@ -71,7 +71,7 @@ describe('dbadmin integrity', () => {
     const failing = await runDbadmin(['integrity', '--json', '--fail-on-findings'], env())
     expect(failing.code).toBe(1)
     expect(failing.stderr).toMatch(/^dbadmin: \d+ checks found problems$/m)
-  })
+  }, 120_000)
 
   it('restore --file puts back the rows a fix saved and records it in the audit log', async () => {
     const file = path.join(dir, 'uploads.jsonl')
@@ -97,8 +97,9 @@ describe('dbadmin integrity', () => {
     expect(incomplete.code).toBe(1)
     expect(incomplete.stderr).toContain(`${partial} is incomplete: it has no manifest (partial.jsonl.meta.json), so the fix that wrote it stopped while saving rows, before it changed any.`)
     expect(incomplete.stderr).not.toContain('ENOENT')
-  })
+  }, 120_000)
 
+  // Four CLI processes and a fix: minutes on a busy machine.
   it('fixes lists the fix jobs, and restore --fix N puts one back as the page does', async () => {
     const file = path.join(dir, 'agenda.jsonl')
     const agenda = { ...uploads, table: 'agenda_item', columns: ['meeting_id'], refTable: 'meeting' }
@@ -122,7 +123,7 @@ describe('dbadmin integrity', () => {
     const again = await runDbadmin(['integrity', 'restore', '--fix', String(fixId)], env())
     expect(again.code).toBe(1)
     expect(again.stderr).toMatch(new RegExp(`^dbadmin: cannot restore fix #${fixId}: Fix #${fixId} was already restored by #\\d+\\.`))
-  })
+  }, 180_000)
 })
 
 describe('dbadmin integrity when checks cannot run', () => {
@@ -153,7 +154,7 @@ describe('dbadmin integrity when checks cannot run', () => {
     } finally {
       await sql`drop role ${sql.id(role)}`.execute(target.db)
     }
-  })
+  }, 120_000)
 })
 
 describe('dbadmin integrity cancel', () => {
@@ -202,7 +203,7 @@ describe('dbadmin integrity cancel', () => {
     const restored = await runDbadmin(['integrity', 'restore', '--fix', String(fixId)], env())
     expect(restored.code).toBe(0)
     expect(await countOrphans(target.db, uploads)).toBe(before)
-  })
+  }, 120_000)
 })
 
 describe('dbadmin jobs', () => {
