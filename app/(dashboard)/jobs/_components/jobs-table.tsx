@@ -88,14 +88,20 @@ function LiveJobs({ initial, filter }: Props) {
             cell: (j) => (
               <span className={j.error ? 'result bad' : undefined}>
                 {[j.message, j.error].filter(Boolean).join(' ') || <span className="muted">–</span>}
-                {j.links.map((l) => (
-                  <Link key={l.href + l.label} href={l.href} className="nowrap">
-                    {' '}
-                    {l.label}
-                  </Link>
-                ))}
               </span>
             ),
+          },
+          {
+            key: 'links',
+            label: 'Produced',
+            cell: (j) =>
+              j.links.map((l) => (
+                <div key={l.href + l.label}>
+                  <Link href={l.href} className="nowrap">
+                    {l.label}
+                  </Link>
+                </div>
+              )),
           },
           { key: 'cancel', label: 'Cancel', cell: (j) => (j.canCancel ? <CancelButton job={j} /> : null) },
         ]}
