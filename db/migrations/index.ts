@@ -10,6 +10,7 @@ import * as m20261203_000008 from './20261203_000008_rule_reader'
 import * as m20261203_000009 from './20261203_000009_target_identity'
 import * as m20261203_000010 from './20261203_000010_jobs_interrupted'
 import * as m20261203_000013 from './20261203_000013_two_factor'
+import * as m20261203_000017 from './20261203_000017_security_wiring'
 
 /**
  * The dashboard's own state-database migrations, as a static index: a Next server bundle cannot
@@ -27,6 +28,7 @@ export const stateMigrations: Record<string, Migration> = {
   '20261203_000009_target_identity': m20261203_000009,
   '20261203_000010_jobs_interrupted': m20261203_000010,
   '20261203_000013_two_factor': m20261203_000013,
+  '20261203_000017_security_wiring': m20261203_000017,
 }
 
 export const STATE_MIGRATION_TABLE = 'dbadmin_migration'

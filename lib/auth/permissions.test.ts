@@ -5,6 +5,7 @@ import { can, isRole, type Permission, PERMISSIONS, type Role, ROLES } from './p
 //                                   admin  operator viewer
 const MATRIX: Record<Permission, [boolean, boolean, boolean]> = {
   'dashboard.read': /*        */ [true, true, true],
+  'account.two_factor': /*    */ [true, true, true],
   'checks.run': /*            */ [true, true, false],
   'schema.snapshot': /*       */ [true, true, false],
   'maintenance.run': /*       */ [true, true, false],
@@ -35,14 +36,14 @@ describe('permissions', () => {
     expect(COLUMNS.map((role) => can(role, permission))).toEqual(row)
   })
 
-  it('viewers may only read', () => {
+  it('viewers may only read, and look after their own account', () => {
     const allowed = (Object.keys(PERMISSIONS) as Permission[]).filter((p) => can('viewer', p))
-    expect(allowed).toEqual(['dashboard.read'])
+    expect(allowed).toEqual(['dashboard.read', 'account.two_factor'])
   })
 
   it('operators add checks, schema snapshots, maintenance and creating backups', () => {
     const allowed = (Object.keys(PERMISSIONS) as Permission[]).filter((p) => can('operator', p))
-    expect(allowed).toEqual(['dashboard.read', 'checks.run', 'schema.snapshot', 'maintenance.run', 'backups.create'])
+    expect(allowed).toEqual(['dashboard.read', 'account.two_factor', 'checks.run', 'schema.snapshot', 'maintenance.run', 'backups.create'])
   })
 
   it('admins may do everything', () => {

@@ -9,6 +9,8 @@ export type Role = (typeof ROLES)[number]
 
 export const PERMISSIONS = {
   'dashboard.read': ['admin', 'operator', 'viewer'],
+  /** One's own account: two-factor sign-in. */
+  'account.two_factor': ['admin', 'operator', 'viewer'],
   'checks.run': ['admin', 'operator'],
   'schema.snapshot': ['admin', 'operator'],
   'maintenance.run': ['admin', 'operator'],
