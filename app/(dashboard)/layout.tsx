@@ -1,3 +1,4 @@
+import Link from 'next/link'
 import { Suspense } from 'react'
 import { NavLinks } from '@/components/nav-links'
 import { SignOutButton } from '@/components/sign-out-button'
@@ -31,6 +32,9 @@ export default async function DashboardLayout({ children }: { children: React.Re
             {user.role}
           </div>
           <div style={{ marginTop: 8 }}>
+            <Link href="/account" className="account-link">
+              Your account
+            </Link>
             <SignOutButton />
           </div>
         </div>

@@ -259,3 +259,9 @@ export async function hasTwoFactor(db: Kysely<any>, userId: string): Promise<boo
   const row = await db.selectFrom('user_totp').select('user_id').where('user_id', '=', userId).where('confirmed_at', 'is not', null).executeTakeFirst()
   return !!row
 }
+
+/** Users with two-factor sign-in on (confirmed), for the Users page. */
+export async function usersWithTwoFactor(db: Kysely<any>): Promise<Set<string>> {
+  const rows = await db.selectFrom('user_totp').select('user_id').where('confirmed_at', 'is not', null).execute()
+  return new Set(rows.map((r) => String(r.user_id)))
+}
