@@ -2,7 +2,7 @@ import Link from 'next/link'
 import { Suspense } from 'react'
 import { NavLinks } from '@/components/nav-links'
 import { SignOutButton } from '@/components/sign-out-button'
-import { TargetIdentityBar, TargetUnreachableBanner } from '@/components/target-banner'
+import { ConnectionRiskBanner, TargetIdentityBar, TargetUnreachableBanner } from '@/components/target-banner'
 import { requireUser } from '@/lib/auth/current-user'
 import { can, type Permission } from '@/lib/auth/permissions'
 
@@ -49,6 +49,9 @@ export default async function DashboardLayout({ children }: { children: React.Re
         <main className="content">
           <Suspense fallback={null}>
             <TargetUnreachableBanner />
+          </Suspense>
+          <Suspense fallback={null}>
+            <ConnectionRiskBanner />
           </Suspense>
           {children}
         </main>

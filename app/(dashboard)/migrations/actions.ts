@@ -9,7 +9,7 @@ import type { ActionContext } from '@/lib/auth/guarded-run'
 import { dumpDatabase } from '@/lib/backups/pg-dump-file'
 import { loadConfig } from '@/lib/config'
 import { describeDbError } from '@/lib/db/db-errors'
-import { targetDb } from '@/lib/db/server-dbs'
+import { migratorDb } from '@/lib/db/server-dbs'
 import { acknowledgeMigrationEdit } from '@/lib/migrations/acknowledge'
 import { dryRun } from '@/lib/migrations/dry-run'
 import { rehearseRollbacks } from '@/lib/migrations/rehearsal'
@@ -57,7 +57,7 @@ function backupFile(runId: number): string {
 async function runOptions(ctx: ActionContext, backup: boolean): Promise<RunOptions> {
   const env = serverEnv()
   return {
-    targetUrl: env.targetUrl,
+    targetUrl: env.capabilities.migrator,
     state: ctx.stateDb,
     set: await dorMigrationSet(),
     actor: actorOf(ctx),
@@ -67,7 +67,7 @@ async function runOptions(ctx: ActionContext, backup: boolean): Promise<RunOptio
       ? async (runId) => {
           const file = backupFile(runId)
           try {
-            return (await dumpDatabase(env.targetUrl, env.pgBinDir, file)).path
+            return (await dumpDatabase(env.capabilities.backup, env.pgBinDir, file)).path
           } catch (e) {
             // Thrown inside the run: the runner marks it failed and no migration runs.
             const why = ((e as Error)?.message ?? String(e)).replace(/postgres(ql)?:\/\/\S+/g, '[url]')
@@ -134,7 +134,7 @@ export const acknowledgeEditAction = action({
   input: AcknowledgeInput,
   target: (input) => input.name,
   async run(ctx, input) {
-    const { message } = await acknowledgeMigrationEdit(targetDb(), ctx.stateDb, await dorMigrationSet(), {
+    const { message } = await acknowledgeMigrationEdit(migratorDb(), ctx.stateDb, await dorMigrationSet(), {
       name: input.name,
       by: actorOf(ctx),
       note: input.note,
@@ -159,8 +159,8 @@ const NoInput = z.object({})
 async function checkOptions(ctx: ActionContext) {
   const env = serverEnv()
   return {
-    targetUrl: env.targetUrl,
-    target: targetDb(),
+    targetUrl: env.capabilities.migrator,
+    target: migratorDb(),
     state: ctx.stateDb,
     set: await dorMigrationSet(),
     actor: actorOf(ctx),
@@ -217,7 +217,7 @@ export const dryRunAction = action({
     const result = await checked('The dry run', async () =>
       dryRun(
         {
-          targetUrl: env.targetUrl,
+          targetUrl: env.capabilities.migrator,
           state: ctx.stateDb,
           set: await dorMigrationSet(),
           actor: actorOf(ctx),

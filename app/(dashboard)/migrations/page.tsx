@@ -1,5 +1,6 @@
 import Link from 'next/link'
 import { Suspense } from 'react'
+import { RoleNote } from '@/components/role-note'
 import { TableSkeleton } from '@/components/skeletons'
 import { requireUser } from '@/lib/auth/current-user'
 import { ChecksSection } from './_components/checks-section'
@@ -23,6 +24,14 @@ export default async function MigrationsPage({ searchParams }: { searchParams: P
         CLI), apply each migration in its own transaction with lock and statement timeouts, and take schema snapshots
         before and after (<Link href="/schema/snapshots">compare snapshots</Link>).
       </p>
+      <Suspense fallback={null}>
+        <RoleNote
+          uses={[
+            { what: 'Migrations and their checks run', capability: 'migrator' },
+            { what: 'backups before a run (pg_dump)', capability: 'backup' },
+          ]}
+        />
+      </Suspense>
       <Suspense fallback={<TableSkeleton rows={6} />}>
         <MigrationsSection user={user} />
       </Suspense>

@@ -87,7 +87,10 @@ export function FixJobs({ jobs, target, canFix, showRelation, canDownload }: {
                     <Link href={`/integrity/relation?${relationQuery(job.relation)}`}>{describeRelation(job.relation)}</Link>
                   </td>
                 ) : null}
-                <td>{job.startedBy}</td>
+                <td>
+                  {job.startedBy}
+                  {job.dbRole ? <div className="muted small">as role {job.dbRole}</div> : null}
+                </td>
                 <td className="muted nowrap">{formatTimestamp(job.startedAt)}</td>
                 <td>
                   <span className={`badge ${RUN_STATUS_BADGE[job.status]}`}>{job.status}</span>

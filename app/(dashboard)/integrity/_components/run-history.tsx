@@ -47,7 +47,10 @@ export async function RunHistory({ shownRun }: { shownRun: number | null }) {
             <tr key={r.id} data-run-id={r.id} data-status={r.status} aria-current={r.id === current ? 'true' : undefined}>
               <td>{r.id}</td>
               <td>{r.trigger}</td>
-              <td>{r.startedBy}</td>
+              <td>
+                {r.startedBy}
+                {r.dbRole ? <div className="muted small">as role {r.dbRole}</div> : null}
+              </td>
               <td className="muted nowrap">{formatTimestamp(r.startedAt)}</td>
               <td>
                 <span className={`badge ${RUN_STATUS_BADGE[r.status]}`}>{r.status}</span>

@@ -1,6 +1,6 @@
 import { Fragment, type ReactNode } from 'react'
 import { WidgetError } from '@/components/widget-error'
-import { targetDb } from '@/lib/db/server-dbs'
+import { migratorDb } from '@/lib/db/server-dbs'
 import { formatTimestamp } from '@/lib/format/units'
 import { type AlembicGraph, type AlembicRevision, alembicGraph, readAlembicRevisions } from '@/lib/migrations/alembic-graph'
 import { type ForeignHistory, readForeignHistories } from '@/lib/migrations/foreign-history'
@@ -234,7 +234,7 @@ function AlembicFolder({ dir, graph, error }: { dir: string; graph: AlembicGraph
 export async function OtherTools() {
   let histories: ForeignHistory[]
   try {
-    histories = await readForeignHistories(targetDb(), DOR_MIGRATION_TABLE)
+    histories = await readForeignHistories(migratorDb(), DOR_MIGRATION_TABLE)
   } catch (e) {
     return <WidgetError title="Other tools" error={e} />
   }

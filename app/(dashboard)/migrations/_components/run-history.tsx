@@ -120,6 +120,7 @@ export async function RunHistory({ user, beforeId }: { user: AppUser; beforeId?:
                 </td>
                 <td>
                   {r.startedBy} <span className="badge muted">{r.source}</span>
+                  {r.dbRole ? <div className="muted small" data-testid="run-db-role">as role {r.dbRole}</div> : null}
                 </td>
                 <td className="muted when">{formatTimestamp(r.startedAt)}</td>
                 <td className="num">{formatMs(r.durationMs)}</td>
