@@ -20,14 +20,17 @@ import type { CliContext } from '../context'
  */
 async function checks(ctx: CliContext): Promise<void> {
   // Each check is one statement: statement_timeout bounds every check on its own.
-  const db = createDb(ctx.targetUrl, {
+  // Checks read as the backup login (reads every table, writes nothing).
+  const db = createDb(ctx.capabilities.backup, {
     max: 2,
     applicationName: 'dbadmin integrity',
     statementTimeoutMs: ctx.config.INTEGRITY_CHECK_TIMEOUT_MS,
     rowSecurityOff: true,
   })
+  // Only DATABASE_URL's login may create the managed rule reader, when RULE_READER_DATABASE_URL is not set.
+  const setup = createDb(ctx.targetUrl, { max: 1, applicationName: 'dbadmin cli (rule reader setup)' })
   try {
-    const reader = restrictedReader({ configuredUrl: ctx.config.RULE_READER_DATABASE_URL, target: db, targetUrl: ctx.targetUrl, state: ctx.state() })
+    const reader = restrictedReader({ configuredUrl: ctx.config.RULE_READER_DATABASE_URL, target: setup, targetUrl: ctx.targetUrl, state: ctx.state() })
     const steps = await planChecks(db, ctx.state(), { ruleTimeoutMs: ctx.config.INTEGRITY_CHECK_TIMEOUT_MS, reader })
     const { findings } = await runChecks(steps, {
       beforeStep: (i, step, total) => {
@@ -52,7 +55,7 @@ async function checks(ctx: CliContext): Promise<void> {
       throw new CliError(`${failing.length} check${failing.length === 1 ? '' : 's'} found problems`, 1)
     }
   } finally {
-    await db.destroy()
+    await Promise.all([db.destroy(), setup.destroy()])
   }
 }
 
@@ -88,7 +91,7 @@ async function restoreCommand(ctx: CliContext): Promise<void> {
     return restoreFixJob(ctx)
   }
   const file = stringFlag(ctx.args, 'file', true)
-  const { manifest, restored } = await restoreFix(ctx.target(), file).catch((e: Error) => {
+  const { manifest, restored } = await restoreFix(ctx.as('migrator'), file).catch((e: Error) => {
     throw new CliError(`cannot restore ${file}: ${e.message}`, 1)
   })
   const message = `Restored ${restored} row${restored === 1 ? '' : 's'} of ${describeRelation(manifest.relation)} (${manifest.mode === 'delete' ? 're-inserted' : 'references put back'}) from ${file}`
@@ -109,7 +112,7 @@ async function restoreFixJob(ctx: CliContext): Promise<void> {
   const fixId = idFlag(ctx.args, 'fix', 'a fix number')
   let finished!: (status: FixJobStatus) => void
   const done = new Promise<FixJobStatus>((resolve) => (finished = resolve))
-  const restoreId = await startRestoreJob(ctx.target(), ctx.state(), { fixId, startedBy: 'cli' }, { onDone: (_id, status) => finished(status) }).catch(
+  const restoreId = await startRestoreJob(ctx.as('migrator'), ctx.state(), { fixId, startedBy: 'cli' }, { onDone: (_id, status) => finished(status) }).catch(
     (e: Error) => {
       throw new CliError(`cannot restore fix #${fixId}: ${e.message}`, 1)
     },

@@ -70,7 +70,7 @@ async function stoppable<T>(work: (signal: AbortSignal) => Promise<T>, summary: 
 
 function runOptions(ctx: CliContext, set: MigrationSet): RunOptions {
   return {
-    targetUrl: ctx.targetUrl,
+    targetUrl: ctx.capabilities.migrator,
     state: ctx.state(),
     set,
     actor: CLI_ACTOR,
@@ -90,7 +90,7 @@ async function migrate(ctx: CliContext): Promise<void> {
   const set = await dorMigrationSet()
   try {
     if (sub === 'status') {
-      const s = await migrationStatus(ctx.target(), ctx.state(), set)
+      const s = await migrationStatus(ctx.as('migrator'), ctx.state(), set)
       if (ctx.json) {
         return ctx.print({
           database: s.targetDatabase,
@@ -126,7 +126,7 @@ async function migrate(ctx: CliContext): Promise<void> {
     }
     if (sub === 'down') {
       const name = stringFlag(ctx.args, 'name')
-      const s = await migrationStatus(ctx.target(), ctx.state(), set)
+      const s = await migrationStatus(ctx.as('migrator'), ctx.state(), set)
       if (!name) {
         throw new CliError(`to roll back ${s.lastApplied ?? 'the last migration'}, confirm with --name ${s.lastApplied ?? 'NAME'}`)
       }
@@ -158,7 +158,7 @@ async function migrate(ctx: CliContext): Promise<void> {
       return
     }
     if (sub === 'rehearse' || sub === 'replay' || sub === 'drift') {
-      const o = { ...runOptions(ctx, set), target: ctx.target(), pgBinDir: ctx.config.PG_BIN_DIR }
+      const o = { ...runOptions(ctx, set), target: ctx.as('migrator'), pgBinDir: ctx.config.PG_BIN_DIR }
       const result = sub === 'rehearse' ? await rehearseRollbacks(o) : sub === 'replay' ? await replayCheck(o) : await detectDrift(o)
       if (ctx.json) ctx.print(result)
       else {
@@ -178,7 +178,7 @@ async function migrate(ctx: CliContext): Promise<void> {
     if (sub === 'acknowledge') return await acknowledge(ctx, set)
     if (sub === 'history') {
       const target = await targetIdentity(ctx.target())
-      const runs = await listRuns(ctx.state(), { targetKey: target.key, lockHeld: await runLockHeld(ctx.targetUrl), limit: 50 })
+      const runs = await listRuns(ctx.state(), { targetKey: target.key, lockHeld: await runLockHeld(ctx.capabilities.monitor), limit: 50 })
       if (ctx.json) return ctx.print({ runs })
       for (const r of runs) {
         ctx.out(`#${r.id} ${r.startedAt.toISOString()} ${r.kind} ${r.status} by ${r.startedBy}: ${r.steps.map((s) => `${s.name}(${s.direction} ${s.status})`).join(' ')}`)
@@ -201,7 +201,7 @@ async function acknowledge(ctx: CliContext, set: MigrationSet): Promise<void> {
     writeAudit(ctx.state(), { actorEmail: 'cli', action: 'migrations.acknowledge_edit', target: name, input: { name, note }, result, code, message })
   let done: Awaited<ReturnType<typeof acknowledgeMigrationEdit>>
   try {
-    done = await acknowledgeMigrationEdit(ctx.target(), ctx.state(), set, { name, by: CLI_ACTOR, note })
+    done = await acknowledgeMigrationEdit(ctx.as('migrator'), ctx.state(), set, { name, by: CLI_ACTOR, note })
   } catch (e) {
     if (e instanceof ActionError) await audit('failed', e.code, e.message)
     throw e
