@@ -64,8 +64,9 @@ async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: str
   throw new Error(`timed out waiting for ${what}`)
 }
 
-function startUp(): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/dbadmin.ts', 'migrate', 'up'], {
+function startUp(viaBin = false): { child: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
+  const args = viaBin ? ['bin/dbadmin.cjs', 'migrate', 'up'] : ['--import', 'tsx', 'cli/dbadmin.ts', 'migrate', 'up']
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: env() as unknown as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -101,6 +102,19 @@ describe('migrate up stopped by a signal', () => {
     expect(run.steps[0].error).toMatch(
       /^canceling statement due to user request\nSQLSTATE 57014\nCancelled: the dbadmin process received SIGTERM\. Its transaction was rolled back on the server\.$/,
     )
+  })
+
+  it('through the package bin, a SIGINT to the wrapper stops the run the same way, exit 130', async () => {
+    await lockMeeting()
+    const { child, done } = startUp(true)
+    await until(waitingSessions, (p) => p.length === 1, 'the migration to wait for the lock')
+    child.kill('SIGINT')
+    const r = await done
+    // The wrapper passed the signal on once (a second would mean "quit at once") and reports it.
+    expect(r).toMatchObject({ code: 130, signal: null })
+    expect(r.stderr).toContain('dbadmin: SIGINT: cancelling the running statement on the server and stopping the run')
+    expect(r.stderr.split('SIGINT: cancelling').length - 1).toBe(1)
+    expect(await waitingSessions()).toEqual([])
   })
 
   it('killed outright, its session keeps running: the next start reports it with its pid and statement', async () => {

@@ -214,9 +214,10 @@ test.describe('errors that quote row values', () => {
     // What a restore that met a changed column type leaves behind (lib/integrity/fix-job.ts).
     jobId = await withStateDb(async (db) => {
       const { rows } = await db.query<{ id: string }>(
-        `insert into integrity_fix (target_database, kind, schema, "table", columns, ref_schema, ref_table, ref_columns, mode, file,
+        // The demo target lives in the same embedded cluster as the state database: same system identifier.
+        `insert into integrity_fix (target_database, target_key, kind, schema, "table", columns, ref_schema, ref_table, ref_columns, mode, file,
            status, started_by, finished_at, error)
-         values ('dor', 'restore', 'public', 'fileupload', '{agenda_item_id}', 'public', 'agenda_item', '{id}', 'set_null',
+         values ('dor', (select system_identifier::text from pg_control_system()) || '/dor', 'restore', 'public', 'fileupload', '{agenda_item_id}', 'public', 'agenda_item', '{id}', 'set_null',
            '/nonexistent/integrity-fix.jsonl', 'failed', 'admin@e2e.local', now(), $1)
          returning id`,
         [`invalid input syntax for type integer: "${SECRET}"`],

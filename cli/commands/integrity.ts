@@ -148,7 +148,7 @@ async function cancelFixJob(ctx: CliContext): Promise<void> {
   let refusal: string | null = null
   if (!job) refusal = `There is no fix or restore #${fixId}.`
   else if (job.targetKey !== here.key) refusal = `Job #${fixId} ran on database ${job.targetDatabase}, not on this target (${here.database}).`
-  else if (!(await requestFixCancel(ctx.state(), fixId))) refusal = `Job #${fixId} is not running (${job.status}).`
+  else if (!(await requestFixCancel(ctx.state(), fixId, here.key))) refusal = `Job #${fixId} is not running (${job.status}).`
   const message = refusal ?? `Job #${fixId} stops after its current batch; the batches done so far stay done.`
   await writeAudit(ctx.state(), {
     actorEmail: 'cli',

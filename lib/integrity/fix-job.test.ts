@@ -61,7 +61,7 @@ describe('fix jobs', () => {
         batchSize: 10,
         // As an admin pressing Cancel while the second batch runs.
         onProgress: async (p) => {
-          if (p.phase === 'changing' && p.changed === 10) await requestFixCancel(state.db, p.id)
+          if (p.phase === 'changing' && p.changed === 10) await requestFixCancel(state.db, p.id, targetKey)
         },
       },
     )
@@ -138,7 +138,7 @@ describe('fix jobs', () => {
     expect(fs.existsSync(file)).toBe(true)
     expect(await activeFixJob(state.db, targetKey)).toBeNull()
     // Nothing would read a cancel request any more: say it is not running.
-    expect(await requestFixCancel(state.db, id)).toBe(false)
+    expect(await requestFixCancel(state.db, id, targetKey)).toBe(false)
     const restoreId = await startRestoreJob(target.db, state.db, { fixId: id, startedBy: by })
     expect(await until(restoreId)).toMatchObject({ status: 'succeeded', changed: 3 })
     expect(await countOrphans(target.db, uploads)).toBe(3)

@@ -140,7 +140,7 @@ export async function markFixProgress(
 export const fixCancelRequested = (state: Kysely<any>, id: number) => jobCancelRequested(state, 'integrity_fix', id)
 
 /** Asks a queued or running job to stop after its current batch; false when it is not running. */
-export const requestFixCancel = (state: Kysely<any>, id: number) => requestJobCancel(state, 'integrity_fix', id)
+export const requestFixCancel = (state: Kysely<any>, id: number, targetKey: string) => requestJobCancel(state, 'integrity_fix', id, targetKey)
 
 export async function getFixJob(state: Kysely<any>, id: number): Promise<FixJob | null> {
   if (!Number.isSafeInteger(id) || id < 1) return null

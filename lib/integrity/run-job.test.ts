@@ -131,7 +131,10 @@ describe('integrity runs', () => {
     try {
       id = await startIntegrityRun(target.db, state.db, by)
       await until(id, (r) => r.checksDone === 1 && r.status === 'running')
-      expect(await requestCancel(state.db, id)).toBe(true)
+      // Another target's dashboard sharing the state database cannot stop it.
+      expect(await requestCancel(state.db, id, `${targetKey}-elsewhere`)).toBe(false)
+      expect(await getIntegrityRun(state.db, id)).toMatchObject({ status: 'running', cancelRequested: false })
+      expect(await requestCancel(state.db, id, targetKey)).toBe(true)
       expect(await getIntegrityRun(state.db, id)).toMatchObject({ status: 'running', cancelRequested: true })
     } finally {
       await lock.release()
@@ -140,14 +143,14 @@ describe('integrity runs', () => {
     const run = await until(id, finished)
     expect(run).toMatchObject({ status: 'cancelled', checksDone: 2, checksTotal: STEPS, cancelRequested: true })
     expect((await runFindings(state.db, id)).map((f) => f.table)).toEqual(['child_a', 'child_b'])
-    expect(await requestCancel(state.db, id)).toBe(false)
+    expect(await requestCancel(state.db, id, targetKey)).toBe(false)
     // A cancelled run is not the baseline for what newly fails.
     expect((await findingTrend(state.db, targetKey, looseKey)).map((t) => t.count)).toEqual([0, 2])
   })
 
   it('cancels a run asked to stop right after it started, before any check', async () => {
     const id = await startIntegrityRun(target.db, state.db, by)
-    expect(await requestCancel(state.db, id)).toBe(true)
+    expect(await requestCancel(state.db, id, targetKey)).toBe(true)
     expect(await until(id, finished)).toMatchObject({ status: 'cancelled', checksDone: 0 })
     expect(await runFindings(state.db, id)).toEqual([])
   })

@@ -98,7 +98,7 @@ export async function markProgress(
 export const cancelRequested = (state: Kysely<any>, id: number) => jobCancelRequested(state, 'integrity_run', id)
 
 /** Asks a running run to stop after its current check; false when it is not running. */
-export const requestCancel = (state: Kysely<any>, id: number) => requestJobCancel(state, 'integrity_run', id)
+export const requestCancel = (state: Kysely<any>, id: number, targetKey: string) => requestJobCancel(state, 'integrity_run', id, targetKey)
 
 export async function saveFindings(state: Kysely<any>, runId: number, findings: Finding[]): Promise<void> {
   if (findings.length === 0) return

@@ -42,11 +42,13 @@ export async function jobCancelRequested(state: Kysely<any>, table: JobTable, id
  * Asks a queued or running job to stop at its next safe point; false when it is not running, or
  * its process is gone (nothing would read the request).
  */
-export async function requestJobCancel(state: Kysely<any>, table: JobTable, id: number): Promise<boolean> {
+export async function requestJobCancel(state: Kysely<any>, table: JobTable, id: number, targetKey: string): Promise<boolean> {
   const r = await state
     .updateTable(table)
     .set({ cancel_requested: true })
     .where('id', '=', id)
+    // A job of another target sharing this state database is not this dashboard's to stop.
+    .where('target_key', '=', targetKey)
     .where('status', 'in', ['queued', 'running'])
     .where(jobAlive(table, sql.ref('id')))
     .executeTakeFirst()

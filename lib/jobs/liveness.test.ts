@@ -100,8 +100,8 @@ describe('job liveness', () => {
     // The same id in the other table is another key.
     expect(await isJobAlive(state.db, 'integrity_fix', held)).toBe(false)
     expect((await markDeadJobs(state.db, 'integrity_run')).map((r) => Number(r.id))).toEqual([orphan])
-    expect(await requestCancel(state.db, held)).toBe(true)
-    expect(await requestCancel(state.db, orphan)).toBe(false)
+    expect(await requestCancel(state.db, held, targetKey)).toBe(true)
+    expect(await requestCancel(state.db, orphan, targetKey)).toBe(false)
     await liveness.release()
     expect(liveness.lost).toBe(false)
     expect(await isJobAlive(state.db, 'integrity_run', held)).toBe(false)

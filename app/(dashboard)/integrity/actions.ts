@@ -96,7 +96,7 @@ export const cancelRunAction = action({
   input: z.object({ runId: id }),
   target: (input) => `run #${input.runId}`,
   async run(ctx, input) {
-    if (!(await requestCancel(ctx.stateDb, input.runId))) {
+    if (!(await requestCancel(ctx.stateDb, input.runId, (await targetIdentity(integrityTargetDb())).key))) {
       throw new ActionError('conflict', `Run #${input.runId} is not running.`)
     }
     revalidatePath('/integrity')
@@ -284,7 +284,7 @@ export const cancelFixAction = action({
   input: z.object({ fixId: id }),
   target: (input) => `fix job #${input.fixId}`,
   async run(ctx, input) {
-    if (!(await requestFixCancel(ctx.stateDb, input.fixId))) {
+    if (!(await requestFixCancel(ctx.stateDb, input.fixId, (await targetIdentity(integrityTargetDb())).key))) {
       throw new ActionError('conflict', `Job #${input.fixId} is not running.`)
     }
     revalidatePath('/integrity')

@@ -83,7 +83,8 @@ describe('saving and deleting rules', () => {
     ]
     for (const [query, message] of tries) {
       const result = await h.as('admin', save, rule('Escape', query))
-      expect(result, query).toEqual({ ok: false, code: 'invalid_input', message: `The query does not run: ${message}` })
+      // The reason is also the query field's own error, shown next to it (and cut the same way).
+      expect(result, query).toEqual({ ok: false, code: 'invalid_input', message: `The query does not run: ${message}`, fieldErrors: { query: message } })
     }
     const long = await h.as('admin', save, rule('Escape', `select cast(repeat('y', 2000) as int)`))
     expect(long.message).toMatch(/^The query does not run: invalid input syntax for type integer: "y+…$/)

@@ -4,7 +4,7 @@ import { useState } from 'react'
 import { acknowledgeEditAction } from '../actions'
 import { ConfirmDialog } from './confirm-dialog'
 import { useConfirmedRun } from './run-result'
-import { useHydrated } from './use-hydrated'
+import { useHydrated } from '@/components/use-hydrated'
 
 interface Props {
   name: string

@@ -5,7 +5,7 @@ import { applyMigrationsAction } from '../actions'
 import { ConfirmDialog } from './confirm-dialog'
 import type { ApplyChoice, ApplyChoices } from './migrations-data'
 import { useConfirmedRun } from './run-result'
-import { useHydrated } from './use-hydrated'
+import { useHydrated } from '@/components/use-hydrated'
 
 export interface PlanInfo {
   transactional: boolean

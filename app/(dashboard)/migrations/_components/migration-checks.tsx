@@ -4,7 +4,7 @@ import { useState, useTransition } from 'react'
 import type { ActionResult } from '@/lib/auth/action-result'
 import { driftAction, dryRunAction, rehearseAction, replayAction } from '../actions'
 import { type CheckKind, DriftReport, DryRunReport, RehearsalReport, ReplayReport } from './check-reports'
-import { useHydrated } from './use-hydrated'
+import { useHydrated } from '@/components/use-hydrated'
 
 type DryRunData = NonNullable<Extract<Awaited<ReturnType<typeof dryRunAction>>, { ok: true }>['data']>
 type RehearsalData = NonNullable<Extract<Awaited<ReturnType<typeof rehearseAction>>, { ok: true }>['data']>
