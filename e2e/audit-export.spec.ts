@@ -34,7 +34,7 @@ test.describe('audit CSV export', () => {
       expect(res.status()).toBe(403)
       expect(await res.text()).toBe(`Your role (${role}) may not do this.\n`)
     }
-    const anonymous = await playwright.request.newContext({ baseURL: E2E.baseURL })
+    const anonymous = await playwright.request.newContext({ baseURL: E2E.baseURL, storageState: { cookies: [], origins: [] } })
     expect((await anonymous.get('/api/audit/export.csv')).status()).toBe(401)
     await anonymous.dispose()
     await page.goto('/audit?action=audit.export_csv&result=denied')

@@ -89,7 +89,7 @@ test.describe('two-factor sign-in', () => {
     const { secret } = await new AccountPage(page).enrol()
     await page.context().close()
 
-    const api = await playwright.request.newContext({ baseURL: E2E.baseURL })
+    const api = await playwright.request.newContext({ baseURL: E2E.baseURL, storageState: { cookies: [], origins: [] } })
     const challenge = await apiChallenge(api, user.email, user.password)
     const wrong = (n: number) => String((Number(totpCode(secret)) + 1000 * (n + 1)) % 1_000_000).padStart(6, '0')
     for (let i = 0; i < 5; i++) expect(await apiSecondFactor(api, challenge, wrong(i))).toBe('That code is not right.')
@@ -167,7 +167,7 @@ test.describe('two-factor sign-in', () => {
       await row.getByRole('button', { name: 'Reset two-factor' }).click()
       await expect(row.getByTestId('reset-two-factor').getByRole('status')).toContainText(`Two-factor sign-in of ${member.email} was reset`)
       await expect(row.getByTestId('two-factor-status')).toHaveText('off')
-      const api = await playwright.request.newContext({ baseURL: E2E.baseURL })
+      const api = await playwright.request.newContext({ baseURL: E2E.baseURL, storageState: { cookies: [], origins: [] } })
       expect(await apiSignIn(api, member.email, member.password)).toBeNull()
       await api.dispose()
 

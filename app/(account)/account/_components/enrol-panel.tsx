@@ -1,8 +1,7 @@
 'use client'
 
 import { useRouter } from 'next/navigation'
-import { useState, useTransition } from 'react'
-import { ActionForm, FieldError } from '@/components/action-form'
+import { type FormEvent, useState, useTransition } from 'react'
 import type { ActionResult } from '@/lib/auth/action-result'
 import type { Enrolment } from '@/lib/auth/totp'
 import { beginEnrolmentAction, confirmEnrolmentAction } from '../actions'
@@ -66,23 +65,48 @@ export function EnrolPanel() {
   )
 }
 
+/**
+ * The first code from the app. Not an ActionForm: that refreshes the page on success, which would
+ * replace this panel (and the recovery codes it is about to show) with the enrolled one.
+ */
 function ConfirmForm({ onConfirmed }: { onConfirmed: (codes: string[]) => void }) {
+  const [result, setResult] = useState<ActionResult<{ recoveryCodes: string[] }> | null>(null)
+  const [pending, startTransition] = useTransition()
+
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault()
+    const form = new FormData(event.currentTarget)
+    startTransition(async () => {
+      const r = await confirmEnrolmentAction(form)
+      if (r.ok && r.data) onConfirmed(r.data.recoveryCodes)
+      else setResult(r)
+    })
+  }
+
+  const error = result && !result.ok ? result.message : null
   return (
-    <ActionForm<{ recoveryCodes: string[] }>
-      action={async (form) => {
-        const r = await confirmEnrolmentAction(form)
-        if (r.ok && r.data) onConfirmed(r.data.recoveryCodes)
-        return r
-      }}
-      submitLabel="Turn on"
-      className="row"
-      testId="confirm-enrolment"
-    >
+    <form className="row" onSubmit={submit} data-testid="confirm-enrolment">
       <label>
         Code from the app
-        <input name="token" autoComplete="one-time-code" inputMode="numeric" required maxLength={64} spellCheck={false} />
-        <FieldError name="token" />
+        <input
+          name="token"
+          autoComplete="one-time-code"
+          inputMode="numeric"
+          required
+          maxLength={64}
+          spellCheck={false}
+          aria-invalid={error ? true : undefined}
+          aria-describedby={error ? 'confirm-enrolment-error' : undefined}
+        />
       </label>
-    </ActionForm>
+      <button type="submit" disabled={pending}>
+        {pending ? '…' : 'Turn on'}
+      </button>
+      {error ? (
+        <span role="status" className="result bad" id="confirm-enrolment-error">
+          {error}
+        </span>
+      ) : null}
+    </form>
   )
 }
