@@ -91,3 +91,35 @@ describe('dbadmin audit prune', () => {
     expect(await agedLeft()).toContain('900 days old')
   })
 })
+
+describe('CLI changes fail closed', () => {
+  async function refusingAudit(action: string, work: () => Promise<void>) {
+    await sql`create function refuse_cli_audit() returns trigger language plpgsql as $$ begin raise exception 'audit log refused'; end $$`.execute(state.db)
+    await sql`create trigger refuse_cli_audit before insert on audit_log for each row when (new.action = ${sql.lit(action)}) execute function refuse_cli_audit()`.execute(state.db)
+    try {
+      await work()
+    } finally {
+      await sql`drop trigger refuse_cli_audit on audit_log`.execute(state.db)
+      await sql`drop function refuse_cli_audit()`.execute(state.db)
+    }
+  }
+
+  it('migrate up applies nothing when its record cannot be written', async () => {
+    await refusingAudit('migrations.apply', async () => {
+      const r = await runDbadmin(['migrate', 'up'], env())
+      expect(r.code).toBe(2)
+      expect(r.stderr).toMatch(/^dbadmin: nothing was changed: the audit log cannot be written \(audit log refused\)/)
+    })
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_tables where schemaname = 'public'`.execute(target.db)
+    expect(rows[0].n).toBe(0)
+  })
+
+  it('user add creates no user when its record cannot be written', async () => {
+    await refusingAudit('users.create', async () => {
+      const r = await runDbadmin(['user', 'add', '--email', 'unrecorded@cli.test', '--role', 'viewer'], env())
+      expect(r.code).toBe(2)
+      expect(r.stderr).toContain('audit log refused')
+    })
+    expect(await state.db.selectFrom('app_user').select('id').where('email', '=', 'unrecorded@cli.test').execute()).toEqual([])
+  })
+})

@@ -104,7 +104,8 @@ export async function ConnectionRiskBanner() {
   return (
     <div className="banner warn" data-testid="connection-warnings">
       {warnings.map((w) => (
-        <div key={w.login.url + w.code} data-code={w.code}>
+        // Keyed by the variables, never the URL: a key travels to the browser, and the URL holds the password.
+        <div key={w.login.variables.join() + w.code} data-code={w.code}>
           <strong>
             {w.login.variables.join(', ')}
             {w.login.capabilities.length ? ` (${w.login.capabilities.join(', ')})` : ''}:

@@ -68,6 +68,12 @@ test.describe('which database roles the dashboard uses', () => {
     await expect(banner.locator('[data-code="no_ssl_remote"]')).toHaveCount(0)
     await expect(page.getByTestId('target-role')).toHaveText('read as role postgres')
 
+    // What reaches the browser (HTML and the React payload in it) names no connection URL, so no password.
+    for (const path of ['/overview', '/migrations', '/integrity', '/schema']) {
+      const html = await (await page.request.get(path)).text()
+      expect(html, path).not.toMatch(/postgres(ql)?:\/\//)
+    }
+
     await page.goto('/migrations')
     await expect(page.getByTestId('role-note')).toHaveText('Migrations and their checks run as role postgres; backups before a run (pg_dump) as role postgres.')
     await page.goto('/integrity')

@@ -1,5 +1,4 @@
 import os from 'node:os'
-import { writeAudit } from '../../lib/audit/audit-log'
 import { ActionError } from '../../lib/auth/action-result'
 import { targetIdentity } from '../../lib/db/target-identity'
 import { acknowledgeMigrationEdit } from '../../lib/migrations/acknowledge'
@@ -13,6 +12,7 @@ import { applyMigrations, type RunOptions, rollbackLast } from '../../lib/migrat
 import { migrationStatus } from '../../lib/migrations/status'
 import { CliError, JSON_FLAG, stringFlag } from '../args'
 import type { Command } from '../command'
+import { beginCliAudit } from '../cli-audit'
 import type { CliContext } from '../context'
 
 const CLI_ACTOR = { id: null, label: 'cli', source: 'cli' } as const
@@ -112,6 +112,7 @@ async function migrate(ctx: CliContext): Promise<void> {
     }
     if (sub === 'up') {
       const to = stringFlag(ctx.args, 'to')
+      const audit = await beginCliAudit(ctx, { action: 'migrations.apply', target: to ? `to ${to}` : 'all', input: { to } })
       const result = await stoppable(
         async (signal) => {
           const r = await applyMigrations({ ...runOptions(ctx, set), signal }, to ? { to } : { all: true })
@@ -120,7 +121,8 @@ async function migrate(ctx: CliContext): Promise<void> {
           return r
         },
         (r) => r.steps.find((s) => !s.ok)?.error ?? r.message,
-      )
+      ).catch((e: unknown) => audit.failed(e))
+      await audit.finish({ result: result.ok ? 'ok' : 'failed', code: result.ok ? 'ok' : 'migration_failed', message: `Run #${result.runId}: ${result.message}` })
       if (!result.ok) throw new CliError(result.steps.find((s) => !s.ok)?.error ?? 'migration failed', 1)
       return
     }
@@ -130,6 +132,7 @@ async function migrate(ctx: CliContext): Promise<void> {
       if (!name) {
         throw new CliError(`to roll back ${s.lastApplied ?? 'the last migration'}, confirm with --name ${s.lastApplied ?? 'NAME'}`)
       }
+      const audit = await beginCliAudit(ctx, { action: 'migrations.rollback', target: name, input: { name } })
       const result = await stoppable(
         async (signal) => {
           const r = await rollbackLast({ ...runOptions(ctx, set), signal }, name)
@@ -138,7 +141,8 @@ async function migrate(ctx: CliContext): Promise<void> {
           return r
         },
         (r) => r.steps.find((s) => !s.ok)?.error ?? r.message,
-      )
+      ).catch((e: unknown) => audit.failed(e))
+      await audit.finish({ result: result.ok ? 'ok' : 'failed', code: result.ok ? 'ok' : 'migration_failed', message: `Run #${result.runId}: ${result.message}` })
       if (!result.ok) throw new CliError(result.steps.find((s) => !s.ok)?.error ?? 'rollback failed', 1)
       return
     }
@@ -197,16 +201,9 @@ async function acknowledge(ctx: CliContext, set: MigrationSet): Promise<void> {
   const name = stringFlag(ctx.args, 'name', true)
   const note = stringFlag(ctx.args, 'note')
   if (note !== undefined && note.length > 500) throw new CliError('--note must be at most 500 characters')
-  const audit = (result: 'ok' | 'failed', code: string, message: string) =>
-    writeAudit(ctx.state(), { actorEmail: 'cli', action: 'migrations.acknowledge_edit', target: name, input: { name, note }, result, code, message })
-  let done: Awaited<ReturnType<typeof acknowledgeMigrationEdit>>
-  try {
-    done = await acknowledgeMigrationEdit(ctx.as('migrator'), ctx.state(), set, { name, by: CLI_ACTOR, note })
-  } catch (e) {
-    if (e instanceof ActionError) await audit('failed', e.code, e.message)
-    throw e
-  }
-  await audit('ok', 'ok', done.message)
+  const audit = await beginCliAudit(ctx, { action: 'migrations.acknowledge_edit', target: name, input: { name, note } })
+  const done = await acknowledgeMigrationEdit(ctx.as('migrator'), ctx.state(), set, { name, by: CLI_ACTOR, note }).catch((e: unknown) => audit.failed(e))
+  await audit.finish({ result: 'ok', code: 'ok', message: done.message })
   if (ctx.json) return ctx.print({ acknowledged: { name: done.name, checksum: done.checksum } })
   ctx.out(done.message)
 }
