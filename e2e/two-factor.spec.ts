@@ -185,8 +185,11 @@ test.describe('two-factor sign-in', () => {
       await bossPage.context().close()
     }
     const html = await auditRows(request, 'q=two_factor')
-    for (const text of ['users.require_admin_two_factor', 'users.reset_two_factor', 'two_factor_required', 'account.two_factor.enrol']) expect(html, text).toContain(text)
+    for (const text of ['users.require_admin_two_factor', 'users.reset_two_factor', 'account.two_factor.enrol']) expect(html, text).toContain(text)
     expect(secret).toMatch(/^[A-Z2-7]{32}$/)
+    // The refused change is audited, naming the admin that had to enrol first.
+    const refusedHtml = await auditRows(request, `action=users.create&result=denied&actor=${encodeURIComponent(bare.email)}`)
+    expect(refusedHtml).toContain('Admins must use two-factor sign-in: set it up on your account page first.')
   })
 })
 
