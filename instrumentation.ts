@@ -6,8 +6,10 @@ export async function register() {
   const { sweepDeadJobs } = await import('./lib/jobs/dead-job-sweep')
   const { stateDb } = await import('./lib/db/server-dbs')
   sweepDeadJobs(stateDb()).then(
-    ({ runs, fixes }) => {
-      if (runs + fixes > 0) console.log(`[dbadmin] marked ${runs} integrity run(s) and ${fixes} fix job(s) of ended processes as interrupted`)
+    ({ runs, fixes, backups }) => {
+      if (runs + fixes + backups > 0) {
+        console.log(`[dbadmin] marked ${runs} integrity run(s), ${fixes} fix job(s) and ${backups} backup(s) of ended processes as interrupted`)
+      }
     },
     (e: unknown) => console.error('[dbadmin] could not look for interrupted jobs:', (e as Error)?.message ?? e),
   )

@@ -17,7 +17,8 @@ function usage(commands: Record<string, Command>): string {
 function commandUsage(name: string, command: Command, only?: string): string {
   const subs = Object.entries(command.subcommands).filter(([sub]) => only === undefined || sub === only)
   const lines = subs.map(([sub, s]) => {
-    const synopsis = ['dbadmin', name, sub, flagUsage(s.flags)].filter(Boolean).join(' ')
+    const words = (s.args ?? []).map((a) => (a.required ? a.name : `[${a.name}]`)).join(' ')
+    const synopsis = ['dbadmin', name, sub, words, flagUsage(s.flags)].filter(Boolean).join(' ')
     return `  ${synopsis}\n      ${s.summary}`
   })
   return ['usage:', ...lines].join('\n')
@@ -53,7 +54,19 @@ export function resolveCommandLine(argv: string[], commands: Record<string, Comm
   }
   if (wantsHelp) return { kind: 'help', text: commandUsage(name, command, sub), exitCode: 0 }
 
-  const rest = argv.slice(sub === '' ? 1 : 2)
-  const flags = parseFlags(rest, command.subcommands[sub].flags, `"${['dbadmin', name, sub].filter(Boolean).join(' ')}"`)
-  return { kind: 'run', command, args: { positional: sub === '' ? [name] : [name, sub], flags } }
+  let rest = argv.slice(sub === '' ? 1 : 2)
+  const where = `"${['dbadmin', name, sub].filter(Boolean).join(' ')}"`
+  const given: string[] = []
+  for (const arg of command.subcommands[sub].args ?? []) {
+    const next = rest[0]
+    // A relative revision such as -1 is a word; anything else starting with - is an option.
+    if (next !== undefined && (!next.startsWith('-') || /^-\d+$/.test(next))) {
+      given.push(next)
+      rest = rest.slice(1)
+    } else if (arg.required) {
+      throw new CliError(`${where} needs ${arg.name} (dbadmin ${name} ${sub} --help)`)
+    } else break
+  }
+  const flags = parseFlags(rest, command.subcommands[sub].flags, where)
+  return { kind: 'run', command, args: { positional: [...(sub === '' ? [name] : [name, sub]), ...given], flags } }
 }

@@ -4,6 +4,11 @@ import type { CliContext } from './context'
 /** One subcommand (`migrate up`) and the flags it accepts; nothing else gets past the parser. */
 export interface Subcommand {
   flags: Record<string, FlagSpec>
+  /**
+   * Words it takes right after the subcommand, in order (`alembic downgrade REV`): they follow
+   * ctx.args.positional's command words. `-1` is a word here, not an option.
+   */
+  args?: { name: string; required: boolean }[]
   /** What it does, for `dbadmin <command> --help`. */
   summary: string
 }

@@ -5,6 +5,7 @@ import { createDb } from '../lib/db/connect'
 import { prepareRuntime, type Runtime } from '../lib/runtime/prepare-runtime'
 import { CliError } from './args'
 import { resolveCommandLine } from './command-line'
+import { alembicCommand } from './commands/alembic'
 import { auditCommand } from './commands/audit'
 import { healthCommand } from './commands/health'
 import { integrityCommand } from './commands/integrity'
@@ -16,6 +17,7 @@ import { connectionFailureMessage, type NamedDatabase } from './connection-error
 import type { CliContext } from './context'
 
 const COMMANDS: Record<string, Command> = {
+  alembic: alembicCommand,
   audit: auditCommand,
   health: healthCommand,
   integrity: integrityCommand,

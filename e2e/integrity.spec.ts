@@ -1,6 +1,6 @@
-import type { Locator, Page } from '@playwright/test'
 import { E2E } from './e2e-env'
 import { asRole, expect, test } from './fixtures'
+import { field, IntegrityPage, RelationOrphansPage } from './pages/integrity-page'
 
 // The demo's planted problems (lib/demo/seed-demo.ts).
 const AGENDA = 'public.agenda_item(meeting_id) → public.meeting(id)'
@@ -11,54 +11,34 @@ const uploadsQuery = { schema: 'public', table: 'fileupload', columns: 'agenda_i
 const csvUrl = (q: Record<string, string>) => `/api/integrity/orphans.csv?${new URLSearchParams(q)}`
 const dataLines = (csv: string) => csv.split('\r\n').filter(Boolean).slice(1)
 
-function relationRow(page: Page, relation: string) {
-  return page.getByTestId('relations-table').locator(`tr[data-relation="${relation}"]`)
-}
-
-/** Starts a run from the page and waits, without reloading, for the page to show it finished. */
-async function runAllChecks(page: Page): Promise<string> {
-  await page.goto('/integrity')
-  const controls = page.getByTestId('run-checks')
-  await controls.getByRole('button', { name: 'Run all checks' }).click()
-  const status = controls.getByRole('status')
-  await expect(status).toHaveText(/^Started integrity run #\d+\.$/)
-  const id = (await status.textContent())!.match(/#(\d+)/)![1]
-  const latest = page.getByTestId('latest-run')
-  await expect(latest).toHaveAttribute('data-run-id', id)
-  // The page refreshes itself every 2 s while the run is queued or running.
-  await expect(latest).toHaveAttribute('data-status', 'succeeded', { timeout: 120_000 })
-  await expect(page.getByTestId('results-summary')).toHaveAttribute('data-run-id', id)
-  // Finished: no progress left behind, and no "Started" line about a run that is over.
-  await expect(page.getByTestId('run-progress')).toHaveCount(0)
-  await expect(status).toHaveCount(0)
-  return id
-}
-
 test.describe('integrity as operator', () => {
   asRole('operator')
 
   test('runs all checks and finds the demo’s orphans, enum values and NOT VALID foreign key', async ({ page }) => {
     test.setTimeout(180_000)
-    await runAllChecks(page)
+    const integrity = new IntegrityPage(page)
+    await integrity.runAllChecks()
 
-    const agenda = relationRow(page, AGENDA)
-    await expect(agenda.getByTestId('finding-count')).toHaveText('25')
-    await expect(agenda.getByTestId('relation-source')).toHaveText('soft')
-    const uploads = relationRow(page, UPLOADS)
-    await expect(uploads.getByTestId('finding-count')).toHaveText('15')
-    await expect(uploads.getByTestId('relation-source')).toHaveText('soft')
+    const agenda = integrity.relationRow(AGENDA)
+    await expect(integrity.count(agenda)).toHaveText('25')
+    await expect(integrity.source(agenda)).toHaveText('soft')
+    const uploads = integrity.relationRow(UPLOADS)
+    await expect(integrity.count(uploads)).toHaveText('15')
+    await expect(integrity.source(uploads)).toHaveText('soft')
+    // A soft relation's advice carries the foreign key that would enforce it, quoted as PostgreSQL would.
+    await expect(integrity.adviceSql(agenda)).toContainText(
+      'ALTER TABLE public.agenda_item ADD CONSTRAINT agenda_item_meeting_id_fkey FOREIGN KEY (meeting_id) REFERENCES public.meeting (id) NOT VALID;',
+    )
     // Operators run checks but do not fix data.
     await expect(page.getByRole('link', { name: 'Fix…' })).toHaveCount(0)
 
-    const role = page.getByTestId('findings-enums').locator('tr[data-check="enum_values"]').filter({ hasText: 'user.role used as enum' })
-    await expect(role.getByTestId('finding-values')).toContainText('student')
-    await expect(role.getByTestId('finding-values')).toContainText('faculty')
+    const role = integrity.finding('enums', 'enum_values', 'user.role used as enum')
+    await expect(integrity.values(role)).toContainText('student')
+    await expect(integrity.values(role)).toContainText('faculty')
 
-    const fk = page
-      .getByTestId('findings-constraints')
-      .locator('tr[data-check="not_valid_foreign_key"]')
-      .filter({ hasText: 'meeting_attendee_user_id_fkey' })
-    await expect(fk.getByTestId('finding-count')).toHaveText('4')
+    const fk = integrity.finding('constraints', 'not_valid_foreign_key', 'meeting_attendee_user_id_fkey')
+    await expect(integrity.count(fk)).toHaveText('4')
+    await expect(integrity.adviceSql(fk)).toHaveText('ALTER TABLE public.meeting_attendee VALIDATE CONSTRAINT meeting_attendee_user_id_fkey;')
     await expect(page.getByTestId('role-chart')).toBeVisible()
 
     const res = await page.request.get(csvUrl(agendaQuery))
@@ -75,51 +55,44 @@ test.describe('integrity settings as operator', () => {
   asRole('operator')
 
   test('declares a value set and a role rule, then removes both', async ({ page }) => {
-    await page.goto('/integrity')
-    const sets = page.getByTestId('enum-sets')
-    const addSet = sets.getByTestId('add-enum-set')
-    await addSet.getByLabel('Table').fill('fileupload')
-    await addSet.getByLabel('Column').fill('mime_type')
-    await addSet.getByLabel('Allowed values (comma-separated)').fill('application/pdf, image/png')
-    await addSet.getByRole('button', { name: 'Declare values' }).click()
+    const integrity = new IntegrityPage(page)
+    await integrity.goto()
+    const addSet = integrity.enumSets.getByTestId('add-enum-set')
+    await integrity.submit(addSet, { Table: 'fileupload', Column: 'mime_type', 'Allowed values (comma-separated)': 'application/pdf, image/png' }, 'Declare values')
     await expect(addSet.getByRole('status')).toHaveText('fileupload.mime_type is now checked against 2 values.')
-    const setRow = sets.locator('tr').filter({ hasText: 'public.fileupload.mime_type' })
+    const setRow = integrity.enumSets.locator('tr').filter({ hasText: 'public.fileupload.mime_type' })
     await expect(setRow).toContainText('application/pdf, image/png')
     await setRow.getByRole('button', { name: 'Remove' }).click()
     await expect(setRow).toHaveCount(0)
 
-    const rules = page.getByTestId('role-rules')
-    const addRule = rules.getByTestId('add-role-rule')
-    await addRule.getByLabel('Table').fill('agenda_item')
-    await addRule.getByLabel('Owner column').fill('user_id')
-    await addRule.getByLabel('Rows are').fill('agenda items presented')
-    await addRule.getByLabel('Allowed roles (comma-separated)').fill('student, faculty')
-    await addRule.getByRole('button', { name: 'Save rule' }).click()
+    const addRule = integrity.roleRules.getByTestId('add-role-rule')
+    await integrity.submit(
+      addRule,
+      { Table: 'agenda_item', 'Owner column': 'user_id', 'Rows are': 'agenda items presented', 'Allowed roles (comma-separated)': 'student, faculty' },
+      'Save rule',
+    )
     await expect(addRule.getByRole('status')).toHaveText('Owners of agenda_item.user_id may be: STUDENT, FACULTY.')
-    const ruleRow = rules.locator('tr').filter({ hasText: 'agenda_item.user_id' })
+    const ruleRow = integrity.roleRules.locator('tr').filter({ hasText: 'agenda_item.user_id' })
     await expect(ruleRow).toContainText('agenda items presented')
     await ruleRow.getByRole('button', { name: 'Remove' }).click()
     await expect(ruleRow).toHaveCount(0)
     // The DoR presets stay.
-    await expect(rules.locator('tr').filter({ hasText: 'meeting.created_by' })).toHaveCount(1)
+    await expect(integrity.roleRules.locator('tr').filter({ hasText: 'meeting.created_by' })).toHaveCount(1)
   })
 })
-
-/** A field by its accessible name, which leaves out the error shown inside its label. */
-const field = (form: Locator, name: string) => form.getByRole('textbox', { name, exact: true })
 
 test.describe('failed submits as operator', () => {
   asRole('operator')
 
   test('keep what was typed and show each field’s error next to it', async ({ page }) => {
-    await page.goto('/integrity')
-    const add = page.getByTestId('add-soft-relation')
-    await field(add, 'Table').fill('agenda_item')
-    await field(add, 'Columns').fill('no_such_column')
-    await field(add, 'Parent table').fill('meeting')
-    await field(add, 'Parent columns').fill('id')
-    await field(add, 'Note (optional)').fill('typed with care')
-    await add.getByRole('button', { name: 'Add relation' }).click()
+    const integrity = new IntegrityPage(page)
+    await integrity.goto()
+    const add = integrity.addSoftRelation
+    await integrity.submit(
+      add,
+      { Table: 'agenda_item', Columns: 'no_such_column', 'Parent table': 'meeting', 'Parent columns': 'id', 'Note (optional)': 'typed with care' },
+      'Add relation',
+    )
     await expect(add.getByRole('status')).toHaveText('public.agenda_item has no column no_such_column.')
     const columnsError = add.locator('[data-testid="field-error"][data-field="columns"]')
     await expect(columnsError).toHaveText('public.agenda_item has no column no_such_column.')
@@ -130,11 +103,8 @@ test.describe('failed submits as operator', () => {
     await expect(field(add, 'Note (optional)')).toHaveValue('typed with care')
 
     // Input the wrapper's validation refuses: its field errors land next to the field too.
-    const sets = page.getByTestId('add-enum-set')
-    await field(sets, 'Table').fill('user')
-    await field(sets, 'Column').fill('role')
-    await field(sets, 'Allowed values (comma-separated)').fill(' , ,')
-    await sets.getByRole('button', { name: 'Declare values' }).click()
+    const sets = integrity.enumSets.getByTestId('add-enum-set')
+    await integrity.submit(sets, { Table: 'user', Column: 'role', 'Allowed values (comma-separated)': ' , ,' }, 'Declare values')
     await expect(sets.locator('[data-field="values"]')).toHaveText('give at least one value')
     await expect(field(sets, 'Table')).toHaveValue('user')
     await expect(field(sets, 'Allowed values (comma-separated)')).toHaveValue(' , ,')
@@ -148,7 +118,7 @@ test.describe('failed submits as operator', () => {
   })
 
   test('every id on the page is unique, so "Your rules" and "DoR rules" each jump to their own section', async ({ page }) => {
-    await page.goto('/integrity')
+    await new IntegrityPage(page).goto()
     const ids = await page.locator('[id]').evaluateAll((els) => els.map((e) => e.id))
     expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([])
     await expect(page.getByRole('link', { name: 'Your rules' })).toHaveAttribute('href', '#your-rules')
@@ -160,8 +130,9 @@ test.describe('integrity as viewer', () => {
   asRole('viewer')
 
   test('reads the results and downloads the CSV, with no run, fix or validate controls', async ({ page }) => {
-    await page.goto('/integrity')
-    await expect(relationRow(page, AGENDA).getByTestId('finding-count')).toHaveText('25')
+    const integrity = new IntegrityPage(page)
+    await integrity.goto()
+    await expect(integrity.count(integrity.relationRow(AGENDA))).toHaveText('25')
     await expect(page.getByRole('button', { name: 'Run all checks' })).toHaveCount(0)
     await expect(page.getByRole('link', { name: 'Fix…' })).toHaveCount(0)
     await expect(page.getByRole('button', { name: 'Validate' })).toHaveCount(0)
@@ -171,10 +142,11 @@ test.describe('integrity as viewer', () => {
     await expect(page.getByRole('button', { name: 'Remove' })).toHaveCount(0)
     await expect(page.getByRole('button', { name: 'Accept' })).toHaveCount(0)
 
-    await relationRow(page, UPLOADS).getByRole('link', { name: 'samples' }).click()
-    await expect(page.getByTestId('orphan-samples').locator('tbody tr')).toHaveCount(15)
-    await expect(page.getByTestId('fix-panel')).toHaveCount(0)
-    await expect(page.getByTestId('fix-jobs')).toBeVisible()
+    await integrity.relationRow(UPLOADS).getByRole('link', { name: 'samples' }).click()
+    const orphans = new RelationOrphansPage(page)
+    await expect(orphans.samples.rows()).toHaveCount(15)
+    await expect(orphans.fixPanel).toHaveCount(0)
+    await expect(orphans.fixJobs.root).toBeVisible()
     await expect(page.getByRole('button', { name: 'Restore' })).toHaveCount(0)
 
     const res = await page.request.get(csvUrl(agendaQuery))
@@ -193,7 +165,7 @@ test.describe('integrity as viewer', () => {
     const unknown = await page.request.get(csvUrl({ ...agendaQuery, table: 'fileupload', columns: 'user_id' }))
     expect(unknown.status()).toBe(404)
     // The page of a relation the checks do not know: 404, inside the dashboard, with a way back.
-    const res = await page.goto(`/integrity/relation?${new URLSearchParams({ ...agendaQuery, table: 'fileupload', columns: 'user_id' })}`)
+    const res = await new RelationOrphansPage(page).goto({ ...agendaQuery, table: 'fileupload', columns: 'user_id' })
     expect(res?.status()).toBe(404)
     await expect(page.getByText('That is not a relation the integrity checks know')).toBeVisible()
     await expect(page.getByTestId('user-menu')).toBeVisible()
@@ -205,14 +177,11 @@ test.describe('integrity as admin', () => {
   asRole('admin')
 
   test('adds a rule that reads, is refused escapes with PostgreSQL’s first line, and deletes the rule', async ({ page }) => {
-    await page.goto('/integrity')
-    const panel = page.getByTestId('custom-rules')
-    const add = panel.getByTestId('add-rule')
+    const integrity = new IntegrityPage(page)
+    await integrity.goto()
     const name = 'E2E: meetings ending before they start'
-    await add.getByLabel('Name').fill(name)
-    await add.getByLabel('SELECT returning the violating rows').fill('select id, title from meeting where end_time < start_time')
-    await add.getByRole('button', { name: 'Add rule' }).click()
-    await expect(add.getByRole('status')).toHaveText(new RegExp(`^Rule "${name}" saved; it finds [1-9]\\d* rows? now\\.$`))
+    const saved = await integrity.addCustomRule(name, 'select id, title from meeting where end_time < start_time')
+    await expect(saved).toHaveText(new RegExp(`^Rule "${name}" saved; it finds [1-9]\\d* rows? now\\.$`))
 
     // The demo's target role is the cluster's superuser; the rule still runs as a role that only reads.
     const escapes: [string, string][] = [
@@ -221,16 +190,11 @@ test.describe('integrity as admin', () => {
       ["select 1 from (select set_config('role', 'postgres', false)) s", 'permission denied to set role "postgres"'],
     ]
     for (const [query, message] of escapes) {
-      // React resets the form once the action and the refresh after it are done: fill after that.
-      await expect(add.getByRole('button', { name: 'Add rule' })).toBeEnabled()
-      await add.getByLabel('Name').fill('E2E: escape')
-      await add.getByLabel('SELECT returning the violating rows').fill(query)
-      await add.getByRole('button', { name: 'Add rule' }).click()
-      await expect(add.getByRole('status')).toHaveText(`The query does not run: ${message}`)
+      await expect(await integrity.addCustomRule('E2E: escape', query)).toHaveText(`The query does not run: ${message}`)
     }
-    await expect(panel.locator('details[data-rule="E2E: escape"]')).toHaveCount(0)
+    await expect(integrity.rule('E2E: escape')).toHaveCount(0)
 
-    const mine = panel.locator(`details[data-rule="${name}"]`)
+    const mine = integrity.rule(name)
     await mine.locator('summary').click()
     page.once('dialog', (d) => void d.accept())
     await mine.getByRole('button', { name: 'Delete rule' }).click()
@@ -238,13 +202,11 @@ test.describe('integrity as admin', () => {
   })
 
   test('a custom rule whose SQL does not run keeps the SQL and says why next to it', async ({ page }) => {
-    await page.goto('/integrity')
-    const add = page.getByTestId('add-rule')
+    const integrity = new IntegrityPage(page)
+    await integrity.goto()
+    const add = integrity.addRule
     const query = 'select id from meeting where no_such_column > 1'
-    await field(add, 'Name').fill('meetings in the future')
-    await field(add, 'SELECT returning the violating rows').fill(query)
-    await add.getByRole('button', { name: 'Add rule' }).click()
-    await expect(add.getByRole('status')).toContainText('The query does not run')
+    await expect(await integrity.addCustomRule('meetings in the future', query)).toContainText('The query does not run')
     await expect(add.locator('[data-field="query"]')).toContainText('no_such_column')
     await expect(field(add, 'SELECT returning the violating rows')).toHaveValue(query)
     await expect(field(add, 'Name')).toHaveValue('meetings in the future')
@@ -252,11 +214,13 @@ test.describe('integrity as admin', () => {
 
   test('sets the upload orphans’ reference to NULL after saving them, and the next run finds none', async ({ page }) => {
     test.setTimeout(180_000)
-    await page.goto('/integrity')
-    await relationRow(page, UPLOADS).getByRole('link', { name: 'Fix…' }).click()
+    const integrity = new IntegrityPage(page)
+    const orphans = new RelationOrphansPage(page)
+    await integrity.goto()
+    await integrity.relationRow(UPLOADS).getByRole('link', { name: 'Fix…' }).click()
     await expect(page).toHaveURL(/\/integrity\/relation\?.*table=fileupload.*#fix$/)
 
-    const panel = page.getByTestId('fix-panel')
+    const panel = orphans.fixPanel
     await expect(panel.getByTestId('fix-count')).toHaveText('15')
     await expect(panel.getByLabel('Delete the rows')).toBeEnabled()
     await panel.getByLabel('Set agenda_item_id to NULL (keep the rows)').check()
@@ -277,11 +241,11 @@ test.describe('integrity as admin', () => {
     )
     const fixId = (await result.textContent())!.match(/#(\d+)/)![1]
     // The page follows the job by itself while it runs.
-    const job = page.getByTestId('fix-jobs').locator(`tr[data-job-id="${fixId}"]`)
+    const job = orphans.fixJobs.row('job-id', fixId)
     await expect(job).toHaveAttribute('data-status', 'succeeded', { timeout: 60_000 })
     await expect(job.getByTestId('fix-progress')).toContainText('15 of 15 rows set to NULL')
     await page.reload()
-    await expect(page.getByTestId('orphan-summary').getByRole('heading')).toHaveText('0 orphan rows now')
+    await expect(orphans.heading()).toHaveText('0 orphan rows now')
 
     const saved = await page.request.get(`/api/integrity/fixes/${fixId}/rows`)
     expect(saved.status()).toBe(200)
@@ -290,22 +254,22 @@ test.describe('integrity as admin', () => {
     expect(savedRows).toHaveLength(15)
     expect(savedRows.every((r) => typeof r.row.agenda_item_id === 'number' && typeof r.record === 'string')).toBe(true)
 
-    await runAllChecks(page)
-    await expect(relationRow(page, UPLOADS).getByTestId('finding-count')).toHaveText('ok')
-    await expect(relationRow(page, AGENDA).getByTestId('finding-count')).toHaveText('25')
+    await integrity.runAllChecks()
+    await expect(integrity.count(integrity.relationRow(UPLOADS))).toHaveText('ok')
+    await expect(integrity.count(integrity.relationRow(AGENDA))).toHaveText('25')
     const res = await page.request.get(csvUrl(uploadsQuery))
     expect(dataLines(await res.text())).toHaveLength(0)
 
     // Restore from the Integrity page's list of fixes: the references come back.
-    const listed = page.getByTestId('fix-jobs').locator(`tr[data-job-id="${fixId}"]`)
+    const listed = integrity.fixJobs.row('job-id', fixId)
     page.once('dialog', (d) => void d.accept())
     await listed.getByRole('button', { name: 'Restore' }).click()
-    const restore = page.getByTestId('fix-jobs').locator('tr[data-kind="restore"]').first()
+    const restore = integrity.fixJobs.row('kind', 'restore').first()
     await expect(restore).toContainText(`restore of #${fixId}`)
     await expect(restore).toHaveAttribute('data-status', 'succeeded', { timeout: 60_000 })
     await expect(listed).toContainText(/restored by #\d+/)
     await expect(listed.getByRole('button', { name: 'Restore' })).toHaveCount(0)
-    await page.goto(`/integrity/relation?${new URLSearchParams(uploadsQuery)}`)
-    await expect(page.getByTestId('orphan-summary').getByRole('heading')).toHaveText('15 orphan rows now')
+    await orphans.goto(uploadsQuery)
+    await expect(orphans.heading()).toHaveText('15 orphan rows now')
   })
 })

@@ -1,39 +1,12 @@
-import type { Page } from '@playwright/test'
 import pg from 'pg'
 import { scratchPrefix } from '../lib/migrations/scratch-database'
 import { e2eDatabaseUrl } from './e2e-db'
 import { E2E, storageStatePath } from './e2e-env'
 import { asRole, expect, test } from './fixtures'
+import { MigrationsPage } from './pages/migrations-page'
 
 // The newest DoR migration: the demo leaves it pending for users to apply.
 const PENDING = '20240520_100000_add_meeting_location_and_agenda_user_index'
-
-function migrationRow(page: Page, name: string) {
-  return page.getByTestId('migrations-table').locator(`tr[data-migration="${name}"]`)
-}
-
-function newestRun(page: Page) {
-  return page.getByTestId('run-history').locator('tbody tr').first()
-}
-
-/** Rolls the pending migration back through the page: its exact name typed in the confirmation. */
-async function rollBack(page: Page) {
-  await migrationRow(page, PENDING).getByRole('button', { name: 'Roll back…' }).click()
-  const dialog = page.getByRole('dialog', { name: `Roll back ${PENDING}` })
-  await expect(dialog).toBeVisible()
-  const submit = dialog.getByRole('button', { name: 'Roll back', exact: true })
-  const confirmName = dialog.getByLabel("Type the migration's name to confirm")
-  await expect(submit).toBeDisabled()
-  await confirmName.fill(PENDING.slice(0, -1))
-  await expect(submit).toBeDisabled()
-  await confirmName.fill(PENDING.toUpperCase())
-  await expect(submit).toBeDisabled()
-  await confirmName.fill(PENDING)
-  await expect(submit).toBeEnabled()
-  await submit.click()
-  await expect(page.getByTestId('run-result').getByRole('status')).toContainText(`Rolled back ${PENDING}.`)
-  await expect(dialog).toBeHidden()
-}
 
 test.describe('migrations page as admin', () => {
   asRole('admin')
@@ -41,34 +14,25 @@ test.describe('migrations page as admin', () => {
   // Later spec files share this server: leave the demo as it was, even when the test failed half-way.
   test.afterAll(async ({ browser }) => {
     const context = await browser.newContext({ baseURL: E2E.baseURL, storageState: storageStatePath('admin') })
-    const page = await context.newPage()
-    await page.goto('/migrations')
-    if ((await migrationRow(page, PENDING).getAttribute('data-state')) === 'applied') await rollBack(page)
+    const migrations = new MigrationsPage(await context.newPage())
+    await migrations.goto()
+    if ((await migrations.row(PENDING).getAttribute('data-state')) === 'applied') await migrations.rollBack(PENDING)
     await context.close()
   })
 
   test('applies the pending migration, links the schema diff, and rolls it back by its exact name', async ({ page }) => {
-    await page.goto('/migrations')
+    const migrations = new MigrationsPage(page)
+    await migrations.goto()
     await expect(page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Migrations' })).toBeVisible()
-    const row = migrationRow(page, PENDING)
-    await expect(row.getByTestId('migration-state')).toHaveText('pending')
-    await expect(page.getByTestId('migrations-summary')).toContainText('1 pending')
+    await expect(migrations.state(PENDING)).toHaveText('pending')
+    await expect(migrations.summary).toContainText('1 pending')
 
-    await page.getByRole('button', { name: 'Apply next' }).click()
-    const dialog = page.getByRole('dialog', { name: 'Apply next' })
-    await expect(dialog).toBeVisible()
-    await expect(dialog.getByTestId('apply-plan').getByRole('listitem')).toHaveText([PENDING])
-    // The embedded demo: no backup unless asked for.
-    await expect(dialog.getByLabel('Take a backup first')).not.toBeChecked()
-    await dialog.getByRole('button', { name: 'Apply 1 migration' }).click()
+    await migrations.applyNext(PENDING)
+    await expect(migrations.state(PENDING)).toHaveText('applied')
+    await expect(migrations.appliedBy(PENDING)).toHaveText(E2E.users.admin.email)
+    await expect(migrations.summary).toContainText('0 pending')
 
-    await expect(page.getByTestId('run-result').getByRole('status')).toContainText(`Applied ${PENDING}.`)
-    await expect(dialog).toBeHidden()
-    await expect(row.getByTestId('migration-state')).toHaveText('applied')
-    await expect(row.getByTestId('applied-by')).toHaveText(E2E.users.admin.email)
-    await expect(page.getByTestId('migrations-summary')).toContainText('0 pending')
-
-    const applyRun = newestRun(page)
+    const applyRun = migrations.newestRun()
     await expect(applyRun).toHaveAttribute('data-kind', 'apply')
     await expect(applyRun).toHaveAttribute('data-status', 'succeeded')
     await expect(applyRun).toContainText(PENDING)
@@ -83,15 +47,15 @@ test.describe('migrations page as admin', () => {
     await expect(diff.getByRole('row').filter({ hasText: 'agenda_item_user_id_idx' }).first()).toBeVisible()
     await expect(diff).toContainText('added')
 
-    await page.goto('/migrations')
-    await rollBack(page)
-    await expect(row.getByTestId('migration-state')).toHaveText('pending')
-    await expect(row.getByTestId('applied-by')).toHaveText('–')
-    const rollbackRun = newestRun(page)
+    await migrations.goto()
+    await migrations.rollBack(PENDING)
+    await expect(migrations.state(PENDING)).toHaveText('pending')
+    await expect(migrations.appliedBy(PENDING)).toHaveText('–')
+    const rollbackRun = migrations.newestRun()
     await expect(rollbackRun).toHaveAttribute('data-kind', 'rollback')
     await expect(rollbackRun).toHaveAttribute('data-status', 'succeeded')
     await expect(rollbackRun).toContainText(PENDING)
-    await expect(page.getByTestId('run-history').locator('tbody tr').nth(1)).toHaveAttribute('data-kind', 'apply')
+    await expect(migrations.history.rows().nth(1)).toHaveAttribute('data-kind', 'apply')
   })
 })
 
@@ -102,17 +66,18 @@ for (const role of ['operator', 'viewer'] as const) {
     // Refusal by the server for every role is proven by lib/auth/actions-are-wrapped.test.ts, which
     // runs each server action as each role; here: what the page offers.
     test('sees the migrations and their history, but no apply, rollback or acknowledge controls', async ({ page }) => {
-      await page.goto('/migrations')
+      const migrations = new MigrationsPage(page)
+      await migrations.goto()
       await expect(page.getByRole('heading', { name: 'Migrations', level: 1 })).toBeVisible()
-      await expect(migrationRow(page, PENDING).getByTestId('migration-state')).toHaveText('pending')
-      await expect(migrationRow(page, '20240115_093000_create_users').getByTestId('migration-state')).toHaveText('applied')
+      await expect(migrations.state(PENDING)).toHaveText('pending')
+      await expect(migrations.state('20240115_093000_create_users')).toHaveText('applied')
       // The admin's runs above, which every role may read.
-      await expect(page.getByTestId('run-history')).toContainText(E2E.users.admin.email)
+      await expect(migrations.history.root).toContainText(E2E.users.admin.email)
       await expect(page.getByTestId('apply-controls')).toHaveCount(0)
       for (const name of ['Apply next', 'Apply all pending', 'Apply up to…', 'Roll back…', 'Acknowledge edit']) {
         await expect(page.getByRole('button', { name })).toHaveCount(0)
       }
-      await expect(page.getByTestId('migrations-table').getByRole('columnheader', { name: 'Actions' })).toHaveCount(0)
+      await expect(migrations.migrations.root.getByRole('columnheader', { name: 'Actions' })).toHaveCount(0)
     })
   })
 }
@@ -122,22 +87,20 @@ test.describe('migration checks', () => {
     asRole('operator')
 
     test('dry-runs the pending migration and finds the demo drift, changing nothing', async ({ page }) => {
-      await page.goto('/migrations')
-      const checks = page.getByTestId('migration-checks')
-      await expect(checks.getByRole('heading', { name: 'Checks' })).toBeVisible()
+      const migrations = new MigrationsPage(page)
+      await migrations.goto()
+      await expect(migrations.checks.getByRole('heading', { name: 'Checks' })).toBeVisible()
 
-      await checks.getByRole('button', { name: 'Dry run pending' }).click()
-      const dry = page.getByTestId('check-result-dry_run')
-      await expect(dry.getByRole('status')).toContainText(`Dry run of ${PENDING} succeeded; everything was rolled back.`)
+      const dry = await migrations.runCheck('Dry run pending', 'dry_run')
+      await expect(dry.getByRole('status').first()).toContainText(`Dry run of ${PENDING} succeeded; everything was rolled back.`)
       await expect(dry).toContainText('Nothing was changed')
       await expect(dry.getByTestId('dry-run-sql')).toContainText('alter table "meeting" add column "location"')
-      await expect(migrationRow(page, PENDING).getByTestId('migration-state')).toHaveText('pending')
-      const dryRun = newestRun(page)
+      await expect(migrations.state(PENDING)).toHaveText('pending')
+      const dryRun = migrations.newestRun()
       await expect(dryRun).toHaveAttribute('data-kind', 'dry_run')
       await expect(dryRun).toContainText(E2E.users.operator.email)
 
-      await checks.getByRole('button', { name: 'Check drift' }).click()
-      const drift = page.getByTestId('check-result-drift')
+      const drift = await migrations.runCheck('Check drift', 'drift')
       await expect(drift.getByRole('status')).toContainText('differences between the applied migrations and the live schema', {
         timeout: 30_000,
       })
@@ -145,7 +108,7 @@ test.describe('migration checks', () => {
       await expect(drift.getByTestId('schema-diff')).toContainText('meeting_title_idx')
       // The dry run's result stays where it was.
       await expect(dry.getByTestId('dry-run-sql')).toBeVisible()
-      await expect(newestRun(page)).toHaveAttribute('data-kind', 'drift')
+      await expect(migrations.newestRun()).toHaveAttribute('data-kind', 'drift')
     })
   })
 
@@ -153,16 +116,17 @@ test.describe('migration checks', () => {
     asRole('viewer')
 
     test('sees the checks and the other tools, without buttons', async ({ page }) => {
-      await page.goto('/migrations')
-      const checks = page.getByTestId('migration-checks')
-      await expect(checks.getByRole('heading', { name: 'Checks' })).toBeVisible()
-      await expect(checks.getByRole('button')).toHaveCount(0)
+      const migrations = new MigrationsPage(page)
+      await migrations.goto()
+      await expect(migrations.checks.getByRole('heading', { name: 'Checks' })).toBeVisible()
+      // Only the copy buttons of the SQL shown, none that runs a check.
+      await expect(migrations.checks.getByRole('button').filter({ hasNotText: 'Copy' })).toHaveCount(0)
       for (const name of ['Dry run pending', 'Test rollbacks', 'Check drift', 'Replay from empty']) {
         await expect(page.getByRole('button', { name })).toHaveCount(0)
       }
       await expect(page.getByTestId('other-tools')).toContainText("No other tool's migration table")
       // The operator's checks above, in the history every role reads.
-      await expect(page.getByTestId('run-history').locator('tr[data-kind="drift"]').first()).toContainText('2 differences')
+      await expect(migrations.history.row('kind', 'drift').first()).toContainText('2 differences')
     })
   })
 })
@@ -182,8 +146,9 @@ test.describe('what killed processes left behind on the server', () => {
       const orphanPid = (await orphan.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0].pid
       const sleeping = orphan.query('select pg_sleep(120)').catch(() => null)
 
-      await page.goto('/migrations')
-      const leftovers = page.getByTestId('leftovers')
+      const migrations = new MigrationsPage(page)
+      await migrations.goto()
+      const leftovers = migrations.leftovers
       await expect(leftovers.getByRole('heading', { name: 'Left behind on the server' })).toBeVisible()
       const session = leftovers.getByTestId('orphaned-session')
       await expect(session).toHaveAttribute('data-pid', String(orphanPid))
@@ -195,11 +160,11 @@ test.describe('what killed processes left behind on the server', () => {
 
       await admin.query('select pg_cancel_backend($1)', [orphanPid])
       await sleeping
-      await page.getByTestId('migration-checks').getByRole('button', { name: 'Test rollbacks' }).click()
-      await expect(page.getByTestId('check-result-rehearsal').getByRole('status')).toContainText('Rehearsed 1 migration', { timeout: 30_000 })
+      const rehearsal = await migrations.runCheck('Test rollbacks', 'rehearsal')
+      await expect(rehearsal.getByRole('status')).toContainText('Rehearsed 1 migration', { timeout: 30_000 })
       await page.reload()
-      await expect(page.getByTestId('migration-checks')).toBeVisible()
-      await expect(page.getByTestId('leftovers')).toHaveCount(0)
+      await expect(migrations.checks).toBeVisible()
+      await expect(migrations.leftovers).toHaveCount(0)
       const { rows } = await admin.query('select 1 from pg_database where datname = $1', [leftover])
       expect(rows).toEqual([])
     } finally {

@@ -1,4 +1,6 @@
 import { asRole, expect, test } from './fixtures'
+import { AuditPage } from './pages/audit-page'
+import { UsersPage } from './pages/users-page'
 
 const newUser = (who: string) => ({ email: `made-by-${who}@e2e.local`, role: 'admin', password: 'sneaky-password-123' })
 
@@ -42,12 +44,14 @@ test.describe('admin', () => {
   asRole('admin')
 
   test('nothing was created by the refused posts, and each refusal is audited', async ({ page }) => {
-    await page.goto('/users')
-    await expect(page.getByTestId('users-table')).toBeVisible()
-    await expect(page.getByTestId('users-table')).not.toContainText('made-by-viewer@e2e.local')
-    await expect(page.getByTestId('users-table')).not.toContainText('made-by-operator@e2e.local')
-    await page.goto('/audit?action=users.create&result=denied')
-    const table = page.getByTestId('audit-table')
+    const users = new UsersPage(page)
+    await users.goto()
+    await expect(users.users.root).toBeVisible()
+    await expect(users.row('made-by-viewer@e2e.local')).toHaveCount(0)
+    await expect(users.row('made-by-operator@e2e.local')).toHaveCount(0)
+    const audit = new AuditPage(page)
+    await audit.goto({ action: 'users.create', result: 'denied' })
+    const table = audit.entries.root
     await expect(table).toContainText('viewer@e2e.local')
     await expect(table).toContainText('operator@e2e.local')
     await expect(table).toContainText('may not do this')

@@ -1,39 +1,62 @@
 import { asRole, expect, test } from './fixtures'
-
-/** The filter form on /schema, as a user fills it in. */
-async function filterRelations(page: import('@playwright/test').Page, text: string) {
-  await page.getByLabel('Filter schema, table or column names').fill(text)
-  await page.getByRole('button', { name: 'Filter' }).click()
-  await expect(page).toHaveURL(new RegExp(`[?&]q=${encodeURIComponent(text)}`))
-}
+import { AuditPage } from './pages/audit-page'
+import { SchemaPage, TablePage } from './pages/schema-page'
 
 test.describe('viewer', () => {
   asRole('viewer')
 
   test('filters relations by table and by column name', async ({ page }) => {
-    await page.goto('/schema')
+    const schema = new SchemaPage(page)
+    await schema.goto()
     await expect(page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Schema' })).toBeVisible()
-    const table = page.getByTestId('relations-table')
-    await expect(table).toContainText('agenda_item')
+    await expect(schema.relations.root).toContainText('agenda_item')
 
-    await filterRelations(page, 'agenda')
-    await expect(table.getByRole('link', { name: 'agenda_item', exact: true })).toBeVisible()
-    await expect(table).not.toContainText('registration_request')
-    await expect(page.getByTestId('relations-count')).toContainText(/of \d+ relations/)
+    await schema.filter('agenda')
+    await expect(schema.link('agenda_item')).toBeVisible()
+    await expect(schema.relations.root).not.toContainText('registration_request')
+    await expect(schema.count).toContainText(/of \d+ relations/)
 
-    await filterRelations(page, 'processed_by')
-    const row = table.getByRole('row').filter({ has: page.getByRole('link', { name: 'registration_request', exact: true }) })
-    await expect(row.getByTestId('matched-columns')).toHaveText('processed_by')
+    await schema.filter('processed_by')
+    await expect(schema.rowOf('registration_request').getByTestId('matched-columns')).toHaveText('processed_by')
+  })
+
+  test('sorts by its headers through the URL, and the old sort links still work', async ({ page }) => {
+    const schema = new SchemaPage(page)
+    await schema.goto()
+    await expect(schema.sortHeader(/Name/)).toHaveAttribute('aria-sort', 'ascending')
+    const byName = await schema.names()
+    expect(byName).toEqual([...byName].sort())
+
+    // Largest first, then smallest first: the same order the server gives ?sort=size.
+    await schema.sortHeader(/Total size/).getByRole('link').click()
+    await expect(page).toHaveURL(/\/schema\?sort=size$/)
+    await expect(schema.sortHeader(/Total size/)).toHaveAttribute('aria-sort', 'descending')
+    const largestFirst = await schema.names()
+    expect(largestFirst[0]).toBe('agenda_item')
+    await schema.sortHeader(/Total size/).getByRole('link').click()
+    await expect(page).toHaveURL(/\/schema\?sort=size&dir=asc$/)
+    await expect(schema.sortHeader(/Total size/)).toHaveAttribute('aria-sort', 'ascending')
+    expect((await schema.names())[0]).not.toBe('agenda_item')
+
+    // A link from before the headers sorted: same list, same order.
+    await schema.goto('?sort=size')
+    expect(await schema.names()).toEqual(largestFirst)
+    // The filter keeps the sort it was given.
+    await page.getByLabel('Sort by').selectOption('rows')
+    await schema.filter('a')
+    await expect(page).toHaveURL(/sort=rows/)
+    await expect(schema.sortHeader(/Rows/)).toHaveAttribute('aria-sort', 'descending')
   })
 
   test('opens a table page from the list: columns, diagram, DDL', async ({ page }) => {
-    await page.goto('/schema?q=agenda')
-    await page.getByTestId('relations-table').getByRole('link', { name: 'agenda_item', exact: true }).click()
+    const schema = new SchemaPage(page)
+    const table = new TablePage(page)
+    await schema.goto('?q=agenda')
+    await schema.link('agenda_item').click()
     await expect(page).toHaveURL(/\/schema\/table\?schema=public&name=agenda_item$/)
-    await expect(page.getByTestId('table-title')).toContainText('public.agenda_item')
+    await expect(table.title).toContainText('public.agenda_item')
 
-    const columns = page.getByTestId('columns-table')
-    await expect(columns.locator('tbody tr td:nth-child(2) > .mono')).toHaveText([
+    await expect(table.columnNames()).toHaveText([
       'id',
       'meeting_id',
       'user_id',
@@ -45,44 +68,43 @@ test.describe('viewer', () => {
       'order_index',
     ])
     // The enum column links to its type on the types page.
-    await expect(columns.getByRole('link', { name: 'agendaitemtype' })).toHaveAttribute(
+    await expect(table.columns.root.getByRole('link', { name: 'agendaitemtype' })).toHaveAttribute(
       'href',
       '/schema/types#public.agendaitemtype',
     )
 
-    const diagram = page.getByTestId('relationship-diagram')
-    await expect(diagram.locator('svg')).toBeVisible()
-    await expect(diagram).toContainText('agenda_item')
-    await expect(diagram).toContainText('user')
-    await expect(diagram.locator('a[href="/schema/table?schema=public&name=user"]')).toHaveCount(1)
+    await expect(table.diagram.locator('svg')).toBeVisible()
+    await expect(table.diagram).toContainText('agenda_item')
+    await expect(table.diagram).toContainText('user')
+    await expect(table.diagram.locator('a[href="/schema/table?schema=public&name=user"]')).toHaveCount(1)
 
-    await expect(page.getByTestId('ddl')).toContainText('CREATE TABLE public.agenda_item')
+    await expect(table.ddl).toContainText('CREATE TABLE public.agenda_item')
+    // Highlighted, and copied whole by its button.
+    await expect(table.ddl.locator('.sql-keyword').first()).toHaveText(/^(CREATE|SET|SELECT)$/i)
+    await expect(page.getByRole('button', { name: 'Copy DDL of public.agenda_item' })).toBeEnabled()
   })
 
   test('sees a masked preview and no reveal button', async ({ page }) => {
-    await page.goto('/schema/table?schema=public&name=registration_request')
-    const preview = page.getByTestId('preview-table')
-    await expect(preview).toBeVisible()
-    const header = preview.locator('th[data-column="password"]')
-    await expect(header).toContainText('masked')
-    const passwordIndex = await preview.locator('thead th').evaluateAll((ths) =>
-      ths.findIndex((th) => th.getAttribute('data-column') === 'password'),
-    )
-    const cells = preview.locator(`tbody tr td:nth-child(${passwordIndex + 1})`)
-    await expect(cells.first()).toHaveText('••••••')
+    const table = new TablePage(page)
+    await table.goto('public', 'registration_request')
+    await expect(table.preview.root).toBeVisible()
+    const password = await table.previewColumn(table.preview, 'password')
+    await expect(password.header).toContainText('masked')
+    await expect(password.cells.first()).toHaveText('••••••')
     await expect(page.getByTestId('reveal-button')).toHaveCount(0)
     await expect(page.getByRole('button', { name: 'Reveal masked values' })).toHaveCount(0)
   })
 
   test('an unknown table answers 404 with a clear message, inside the dashboard', async ({ page }) => {
-    const res = await page.goto(`/schema/table?${new URLSearchParams({ schema: 'public', name: 'no "such"; table' })}`)
+    const table = new TablePage(page)
+    const res = await table.goto('public', 'no "such"; table')
     expect(res?.status()).toBe(404)
     await expect(page.getByTestId('table-not-found')).toContainText('No table “no "such"; table” in schema “public”')
     await expect(page.getByTestId('user-menu')).toBeVisible()
     await page.getByRole('link', { name: 'Back to the schema' }).click()
     await expect(page).toHaveURL(/\/schema$/)
     // A table that exists still answers 200.
-    expect((await page.goto('/schema/table?schema=public&name=meeting'))?.status()).toBe(200)
+    expect((await table.goto('public', 'meeting'))?.status()).toBe(200)
   })
 
   test('an unknown address answers 404 inside the dashboard, with a way back', async ({ page }) => {
@@ -99,24 +121,24 @@ test.describe('admin', () => {
   asRole('admin')
 
   test('reveals masked values, and the reveal is in the audit log', async ({ page }) => {
-    await page.goto('/schema/table?schema=public&name=registration_request')
-    const masked = page.getByTestId('preview-table')
-    await expect(masked).toBeVisible()
-    await expect(masked.locator('tbody')).toContainText('••••••')
+    const table = new TablePage(page)
+    await table.goto('public', 'registration_request')
+    await expect(table.preview.root).toBeVisible()
+    await expect(table.preview.rows().first()).toContainText('••••••')
 
     await page.getByRole('button', { name: 'Reveal masked values' }).click()
-    await expect(page.getByRole('status')).toHaveText('Values revealed; this was recorded in the audit log.')
-    const revealed = page.getByTestId('preview-table-revealed')
-    await expect(revealed).toBeVisible()
-    await expect(revealed.locator('tbody')).not.toContainText('••••••')
-    await expect(revealed.locator('th[data-column="password"]')).toContainText('revealed')
+    await expect(page.getByRole('status').filter({ hasText: 'Values revealed' })).toHaveText('Values revealed; this was recorded in the audit log.')
+    await expect(table.revealed.root).toBeVisible()
+    await expect(table.revealed.root.locator('tbody')).not.toContainText('••••••')
+    await expect((await table.previewColumn(table.revealed, 'password')).header).toContainText('revealed')
 
     await page.getByRole('button', { name: 'Hide values' }).click()
-    await expect(page.getByTestId('preview-table')).toBeVisible()
-    await expect(page.getByTestId('preview-table-revealed')).toHaveCount(0)
+    await expect(table.preview.root).toBeVisible()
+    await expect(table.revealed.root).toHaveCount(0)
 
-    await page.goto('/audit?action=schema.reveal_values')
-    const audit = page.getByTestId('audit-table')
+    const log = new AuditPage(page)
+    await log.goto({ action: 'schema.reveal_values' })
+    const audit = log.entries.root
     await expect(audit).toContainText('public.registration_request')
     await expect(audit).toContainText('admin@e2e.local')
     await expect(audit).toContainText('Values revealed')

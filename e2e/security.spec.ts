@@ -5,14 +5,15 @@ import { apiSignIn } from './api-sign-in'
 import { E2E, storageStatePath } from './e2e-env'
 import { withStateDb } from './e2e-state-db'
 import { asRole, expect, test } from './fixtures'
+import { AuditPage } from './pages/audit-page'
+import { UsersPage } from './pages/users-page'
 import { answerBeforeBody, cookieHeader, serveOtherOrigin, viaAddress } from './raw-http'
 
-const userRow = (page: Page, email: string) => page.getByTestId('users-table').locator(`tr[data-email="${email}"]`)
-
 async function expectNoUser(page: Page, ...emails: string[]) {
-  await page.goto('/users')
-  await expect(page.getByTestId('users-table')).toBeVisible()
-  for (const email of emails) await expect(userRow(page, email)).toHaveCount(0)
+  const users = new UsersPage(page)
+  await users.goto()
+  await expect(users.users.root).toBeVisible()
+  for (const email of emails) await expect(users.row(email)).toHaveCount(0)
 }
 
 test.describe('cross-site requests', () => {
@@ -73,15 +74,16 @@ test.describe('cross-site requests', () => {
     }
     await expectNoUser(page, email)
     // Audited as refused, naming whose cookie the other site used.
-    await page.goto('/audit?action=users.create&result=denied')
-    const entry = page.getByTestId('audit-table').locator('tbody tr').first()
+    const audit = new AuditPage(page)
+    await audit.goto({ action: 'users.create', result: 'denied' })
+    const entry = audit.entries.first()
     await expect(entry).toContainText('This request came from another site and was refused.')
     await expect(entry).toContainText(E2E.users.admin.email)
   })
 
   test('server actions refuse a foreign Origin too', async ({ page }) => {
     // Capture the Users page's own create-user action request, without letting it through.
-    await page.goto('/users')
+    await new UsersPage(page).goto()
     let captured: { headers: Record<string, string>; body: Buffer } | null = null
     await page.route('**/users', async (route) => {
       const request = route.request()
@@ -92,12 +94,8 @@ test.describe('cross-site requests', () => {
         await route.continue()
       }
     })
-    const form = page.getByTestId('create-user')
-    await form.getByLabel('E-mail').fill('action-replay@e2e.local')
     // A viewer: the replay from the dashboard's own origin really creates it, and users.spec needs one admin.
-    await form.getByLabel('Role').selectOption('viewer')
-    await form.getByLabel('Password (12+ characters)').fill('action-replay-password')
-    await form.getByRole('button', { name: 'Create user' }).click()
+    await new UsersPage(page).fillCreate('action-replay@e2e.local', 'viewer', 'action-replay-password')
     await expect.poll(() => captured).not.toBeNull()
     await page.unroute('**/users')
     const { headers, body } = captured!
@@ -112,8 +110,9 @@ test.describe('cross-site requests', () => {
     await expectNoUser(page, 'action-replay@e2e.local')
     // The same request from the dashboard's own origin goes through: the replay itself works.
     expect((await replay(E2E.baseURL)).status()).toBe(200)
-    await page.goto('/users')
-    await expect(userRow(page, 'action-replay@e2e.local')).toBeVisible()
+    const users = new UsersPage(page)
+    await users.goto()
+    await expect(users.row('action-replay@e2e.local')).toBeVisible()
   })
 })
 

@@ -72,6 +72,42 @@ const EnvSchema = z
       .default(0),
     /** A folder of Alembic revision files, when the target is migrated by Alembic. */
     ALEMBIC_VERSIONS_DIR: z.string().min(1).optional(),
+    /** Encrypts backups at rest with age, by passphrase (at least 12 characters) … */
+    BACKUP_ENCRYPTION_PASSPHRASE: z.string().min(12, { message: 'must be at least 12 characters' }).optional(),
+    /** … or to age recipients (age1… public keys, separated by commas or spaces). */
+    BACKUP_ENCRYPTION_RECIPIENTS: z
+      .string()
+      .refine((v) => v.split(/[\s,]+/).filter(Boolean).every((r) => /^age1[0-9a-z]+$/.test(r)), { message: 'must be age recipients (age1…), separated by commas or spaces' })
+      .optional(),
+    /** A file of age identities (AGE-SECRET-KEY-1… lines) that open recipient-encrypted backups for restores and drills. */
+    BACKUP_ENCRYPTION_IDENTITY_FILE: z.string().min(1).optional(),
+    /** Largest backup upload accepted, in bytes. */
+    BACKUP_UPLOAD_MAX_BYTES: z.coerce
+      .number({ message: 'must be a number of bytes' })
+      .int({ message: 'must be a whole number of bytes' })
+      .min(1024 * 1024, { message: 'must be at least 1 MiB' })
+      .default(10 * 1024 ** 3),
+    /** The team's Alembic project (where alembic.ini is): setting it lets the dashboard run Alembic. */
+    ALEMBIC_DIR: z.string().min(1).optional(),
+    /** How Alembic is run, as an argument list (no shell), e.g. ["alembic","-c","/srv/app/alembic.ini"]. */
+    ALEMBIC_COMMAND: z
+      .string()
+      .transform((v, ctx) => {
+        let parsed: unknown
+        try {
+          parsed = JSON.parse(v)
+        } catch {
+          parsed = undefined
+        }
+        if (!Array.isArray(parsed) || parsed.length === 0 || !parsed.every((a) => typeof a === 'string' && a !== '' && !a.includes('\0'))) {
+          ctx.addIssue({ code: 'custom', message: 'must be a JSON array of non-empty strings, e.g. ["alembic"]' })
+          return z.NEVER
+        }
+        return parsed as string[]
+      })
+      .default(['alembic']),
+    /** How long one Alembic run may take before it is stopped. */
+    ALEMBIC_TIMEOUT_MS: milliseconds(1_000, 86_400_000, 900_000),
     /** Audit records older than this many days are pruned; 0 keeps them for ever. */
     AUDIT_RETENTION_DAYS: z.coerce
       .number({ message: 'must be a number of days (0 keeps the audit log for ever)' })
@@ -83,6 +119,9 @@ const EnvSchema = z
   .superRefine((env, ctx) => {
     if (env.ADMIN_EMAIL && !env.ADMIN_PASSWORD) {
       ctx.addIssue({ code: 'custom', path: ['ADMIN_PASSWORD'], message: 'is required when ADMIN_EMAIL is set' })
+    }
+    if (env.BACKUP_ENCRYPTION_PASSPHRASE && env.BACKUP_ENCRYPTION_RECIPIENTS) {
+      ctx.addIssue({ code: 'custom', path: ['BACKUP_ENCRYPTION_RECIPIENTS'], message: 'cannot be set together with BACKUP_ENCRYPTION_PASSPHRASE (age encrypts to one or the other)' })
     }
     if (env.ADMIN_PASSWORD && !env.ADMIN_EMAIL) {
       ctx.addIssue({ code: 'custom', path: ['ADMIN_EMAIL'], message: 'is required when ADMIN_PASSWORD is set' })

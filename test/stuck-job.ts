@@ -1,9 +1,11 @@
 /**
  * A process that starts a background job and then stops in the middle of it, for tests that kill
- * it (kill -9) and look at what it left: `node --import tsx test/stuck-job.ts fix|run` with
- * TARGET_URL, STATE_URL and (for a fix) FIX_FILE. It prints "stuck <id>" once it is mid-way: a fix
- * after saving its first batch of rows, a run inside its first check.
+ * it (kill -9) and look at what it left: `node --import tsx test/stuck-job.ts fix|run|backup` with
+ * TARGET_URL, STATE_URL, (for a fix) FIX_FILE and (for a backup) BACKUP_DIR and PG_BIN_DIR. It
+ * prints "stuck <id>" once it is mid-way: a fix after saving its first batch of rows, a run inside
+ * its first check, a backup once pg_dump runs (its id is pg_dump's process id: the catalogue's is a uuid).
  */
+import { createBackup } from '../lib/backups/create-backup'
 import { createDb } from '../lib/db/connect'
 import { startFixJob } from '../lib/integrity/fix-job'
 import { startIntegrityRun } from '../lib/integrity/run-job'
@@ -32,6 +34,21 @@ async function main(): Promise<void> {
         },
       },
     )
+  } else if (process.argv[2] === 'backup') {
+    // The parent holds a lock on a table: pg_dump waits for it.
+    let said = false
+    await createBackup(state, {
+      targetUrl: process.env.TARGET_URL!,
+      dir: process.env.BACKUP_DIR!,
+      pgBinDir: process.env.PG_BIN_DIR!,
+      createdBy: 'stuck@test.local',
+      onProgress: (p) => {
+        if (p.pid && !said) {
+          said = true
+          console.log(`stuck ${p.pid}`)
+        }
+      },
+    })
   } else {
     // The parent holds a lock on a table the first checks read: the run waits inside a check.
     const id = await startIntegrityRun(target, state, { startedBy: 'stuck@test.local', trigger: 'cli' })

@@ -1,10 +1,13 @@
 import Link from 'next/link'
 import { Suspense } from 'react'
+import { MenuToggle } from '@/components/menu-toggle'
 import { NavLinks } from '@/components/nav-links'
 import { SignOutButton } from '@/components/sign-out-button'
 import { ConnectionRiskBanner, TargetIdentityBar, TargetUnreachableBanner } from '@/components/target-banner'
+import { currentTheme } from '@/lib/auth/current-theme'
 import { requireUser } from '@/lib/auth/current-user'
 import { can, type Permission } from '@/lib/auth/permissions'
+import { ThemeSwitch } from './_components/theme-switch'
 
 export const dynamic = 'force-dynamic'
 
@@ -17,25 +20,54 @@ const PAGES: { href: string; label: string; permission: Permission }[] = [
   { href: '/audit', label: 'Audit log', permission: 'audit.read' },
 ]
 
+function Logo() {
+  return (
+    <svg viewBox="0 0 32 32" aria-hidden="true">
+      <g fill="none" stroke="#6d9cff" strokeWidth="2.2">
+        <ellipse cx="16" cy="9.5" rx="8" ry="3.2" />
+        <path d="M8 9.5v13c0 1.8 3.6 3.2 8 3.2s8-1.4 8-3.2v-13" />
+        <path d="M8 16c0 1.8 3.6 3.2 8 3.2s8-1.4 8-3.2" stroke="#cfd6e0" />
+      </g>
+    </svg>
+  )
+}
+
 export default async function DashboardLayout({ children }: { children: React.ReactNode }) {
   const user = await requireUser()
+  const theme = await currentTheme()
   const items = PAGES.filter((p) => can(user.role, p.permission))
   return (
     <div className="shell">
+      <a href="#content" className="skip-link">
+        Skip to content
+      </a>
       <aside className="sidebar">
-        <div className="brand">DoR DB Admin</div>
-        <NavLinks items={items} />
-        <div className="spacer" />
-        <div className="usermenu" data-testid="user-menu">
-          <div>{user.email}</div>
-          <div className="role" data-testid="user-role">
-            {user.role}
+        {/* Under 900 px the menu opens with this checkbox (its label is the Menu button): no script needed. */}
+        <MenuToggle id="menu-toggle" />
+        <div className="sidebar-head">
+          <div className="brand">
+            <Logo />
+            DoR DB Admin
           </div>
-          <div style={{ marginTop: 8 }}>
-            <Link href="/account" className="account-link">
-              Your account
-            </Link>
-            <SignOutButton />
+          <label htmlFor="menu-toggle" className="menu-button">
+            Menu
+          </label>
+        </div>
+        <div className="sidebar-body" id="sidebar-menu">
+          <NavLinks items={items} />
+          <div className="spacer" />
+          <div className="usermenu" data-testid="user-menu">
+            <div>{user.email}</div>
+            <div className="role" data-testid="user-role">
+              {user.role}
+            </div>
+            <div className="usermenu-actions">
+              <Link href="/account" className="account-link">
+                Your account
+              </Link>
+              <ThemeSwitch theme={theme} />
+              <SignOutButton />
+            </div>
           </div>
         </div>
       </aside>
@@ -46,7 +78,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
             <TargetIdentityBar />
           </Suspense>
         </header>
-        <main className="content">
+        <main className="content" id="content" tabIndex={-1}>
           <Suspense fallback={null}>
             <TargetUnreachableBanner />
           </Suspense>

@@ -2,6 +2,9 @@ import os from 'node:os'
 import { ActionError } from '../../lib/auth/action-result'
 import { targetIdentity } from '../../lib/db/target-identity'
 import { acknowledgeMigrationEdit } from '../../lib/migrations/acknowledge'
+import { baselineChain } from '../../lib/migrations/baseline'
+import { describeChange } from '../../lib/migrations/bookkeeping'
+import { type ManagementDecisionKind, recordDecision } from '../../lib/migrations/management'
 import { dorMigrationSet, type MigrationSet } from '../../lib/migrations/registry'
 import { runLockHeld } from '../../lib/migrations/run-lock'
 import { listRuns } from '../../lib/migrations/run-store'
@@ -26,7 +29,7 @@ const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
  * number. Left to the default, the process would die at once while the server kept running the
  * statement and holding its locks. A second signal exits at once.
  */
-async function stoppable<T>(work: (signal: AbortSignal) => Promise<T>, summary: (result: T) => string): Promise<T> {
+export async function stoppable<T>(work: (signal: AbortSignal) => Promise<T>, summary: (result: T) => string): Promise<T> {
   const controller = new AbortController()
   let received: NodeJS.Signals | null = null
   const code = (s: NodeJS.Signals) => 128 + (os.constants.signals[s] ?? 0)
@@ -91,22 +94,34 @@ async function migrate(ctx: CliContext): Promise<void> {
   try {
     if (sub === 'status') {
       const s = await migrationStatus(ctx.as('migrator'), ctx.state(), set)
+      const m = s.management
       if (ctx.json) {
         return ctx.print({
           database: s.targetDatabase,
+          management: {
+            mode: m.mode,
+            chainAdopted: m.chainAdopted,
+            headline: m.headline,
+            tools: m.tools.map((t) => ({ tool: t.tool, schema: t.schema, table: t.table, current: t.current })),
+            decision: m.decision,
+          },
           migrations: s.migrations.map((m) => ({
             name: m.name,
             state: m.state,
             appliedAt: m.appliedAt,
             appliedBy: m.appliedBy,
+            baseline: m.baseline,
             checksum: m.checksum,
             flags: m.flags.map((f) => f.code),
           })),
         })
       }
+      // Who migrates this database comes first: the chain below is not work to do when it is not ours.
+      if (m.headline) ctx.out(`${m.headline} The DoR chain is not adopted here (dbadmin migrate baseline --to NAME adopts it).\n`)
       for (const m of s.migrations) {
         const flags = m.flags.map((f) => f.code).join(',')
-        ctx.out(`${m.state.padEnd(8)} ${m.name}${m.appliedBy ? `  (${m.appliedBy})` : ''}${flags ? `  [${flags}]` : ''}`)
+        const state = m.state === 'not_adopted' ? 'not adopted' : m.state
+        ctx.out(`${state.padEnd(11)} ${m.name}${m.appliedBy ? `  (${m.appliedBy}${m.baseline ? ', baseline' : ''})` : ''}${flags ? `  [${flags}]` : ''}`)
       }
       return
     }
@@ -180,6 +195,8 @@ async function migrate(ctx: CliContext): Promise<void> {
       return
     }
     if (sub === 'acknowledge') return await acknowledge(ctx, set)
+    if (sub === 'baseline') return await baseline(ctx, set)
+    if (sub === 'decide') return await decide(ctx, set)
     if (sub === 'history') {
       const target = await targetIdentity(ctx.target())
       const runs = await listRuns(ctx.state(), { targetKey: target.key, lockHeld: await runLockHeld(ctx.capabilities.monitor), limit: 50 })
@@ -208,11 +225,43 @@ async function acknowledge(ctx: CliContext, set: MigrationSet): Promise<void> {
   ctx.out(done.message)
 }
 
+/** Marks the chain applied up to --to on a database that has its schema; audited as the CLI. */
+async function baseline(ctx: CliContext, set: MigrationSet): Promise<void> {
+  const to = stringFlag(ctx.args, 'to', true)
+  const acceptDifferences = ctx.args.flags['accept-differences'] === true
+  const input = { to, acceptDifferences }
+  const audit = await beginCliAudit(ctx, { action: 'migrations.baseline', target: `to ${to}`, input })
+  const done = await baselineChain({ ...runOptions(ctx, set), to, acceptDifferences }).catch((e: unknown) => audit.failed(e))
+  await audit.finish({ result: done.recorded ? 'ok' : 'failed', code: done.recorded ? 'ok' : 'conflict', message: done.message })
+  if (ctx.json) ctx.print({ ...done, differences: done.differences.map((c) => ({ ...c, text: describeChange(c) })) })
+  else ctx.out(done.message)
+  if (!done.recorded) throw new CliError('baseline refused: the schemas differ (--accept-differences records it anyway)', 1)
+}
+
+const DECISIONS: ManagementDecisionKind[] = ['ours', 'elsewhere', 'auto']
+
+/** Records who migrates this database (the page's Adopt controls); audited as the CLI. */
+async function decide(ctx: CliContext, set: MigrationSet): Promise<void> {
+  const decision = stringFlag(ctx.args, 'as', true) as ManagementDecisionKind
+  if (!DECISIONS.includes(decision)) throw new CliError(`--as must be one of ${DECISIONS.join(', ')}, not "${decision}"`)
+  const note = stringFlag(ctx.args, 'note')
+  if (note !== undefined && note.length > 500) throw new CliError('--note must be at most 500 characters')
+  const audit = await beginCliAudit(ctx, { action: 'migrations.decide', target: decision, input: { decision, note } })
+  const s = await (async () => {
+    await recordDecision(ctx.state(), { target: await targetIdentity(ctx.target()), decision, note, by: CLI_ACTOR })
+    return migrationStatus(ctx.as('migrator'), ctx.state(), set)
+  })().catch((e: unknown) => audit.failed(e))
+  const message = `Recorded: ${decision}. ${s.management.headline ?? (s.management.chainAdopted ? 'The DoR chain applies to this database.' : '')}`.trim()
+  await audit.finish({ result: 'ok', code: 'ok', message })
+  if (ctx.json) return ctx.print({ decision, mode: s.management.mode })
+  ctx.out(message)
+}
+
 const TO_FLAG = { to: { type: 'string', value: 'NAME' } } as const
 const NAME_FLAG = { name: { type: 'string', value: 'NAME' } } as const
 
 export const migrateCommand: Command = {
-  help: 'migrate status|up|down|acknowledge|history|dry-run|rehearse|replay|drift [--json]  DoR migrations, same lock and history as the page',
+  help: 'migrate status|up|down|acknowledge|baseline|decide|history|dry-run|rehearse|replay|drift [--json]  DoR migrations, same lock and history as the page',
   subcommands: {
     status: { flags: JSON_FLAG, summary: 'every migration with its state and flags' },
     up: { flags: { ...TO_FLAG, ...JSON_FLAG }, summary: 'apply every pending migration, or up to --to NAME' },
@@ -220,6 +269,14 @@ export const migrateCommand: Command = {
     acknowledge: {
       flags: { ...NAME_FLAG, note: { type: 'string', value: 'TEXT' }, ...JSON_FLAG },
       summary: 'accept the edit of an applied migration so that it no longer blocks apply',
+    },
+    baseline: {
+      flags: { to: { type: 'string', value: 'NAME' }, 'accept-differences': { type: 'boolean' }, ...JSON_FLAG },
+      summary: 'mark the chain applied up to --to NAME on a database that already has that schema (compared on a scratch replay first)',
+    },
+    decide: {
+      flags: { as: { type: 'string', value: 'ours|elsewhere|auto' }, note: { type: 'string', value: 'TEXT' }, ...JSON_FLAG },
+      summary: 'record who migrates this database: our chain, another tool or team (elsewhere), or auto (by what it holds)',
     },
     history: { flags: JSON_FLAG, summary: 'the newest runs and their steps' },
     'dry-run': { flags: { ...TO_FLAG, ...JSON_FLAG }, summary: 'run pending migrations in a transaction that is rolled back, printing their SQL' },

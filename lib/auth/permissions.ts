@@ -11,6 +11,8 @@ export const PERMISSIONS = {
   'dashboard.read': ['admin', 'operator', 'viewer'],
   /** One's own account: two-factor sign-in. */
   'account.two_factor': ['admin', 'operator', 'viewer'],
+  // Each user's own settings (the colour theme): never anyone else's.
+  'profile.edit': ['admin', 'operator', 'viewer'],
   'checks.run': ['admin', 'operator'],
   'schema.snapshot': ['admin', 'operator'],
   'maintenance.run': ['admin', 'operator'],

@@ -21,6 +21,19 @@ export function formatDuration(seconds: number): string {
   return `${s} s`
 }
 
+/**
+ * A run's, step's or check's duration: whole milliseconds under a second, tenths of a second under a
+ * minute, minutes and seconds under an hour, then hours and minutes (formatDuration).
+ */
+export function formatMs(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–'
+  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`
+  const s = Math.round(ms / 1000)
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`
+  return formatDuration(s)
+}
+
 export function formatCount(n: number): string {
   return new Intl.NumberFormat('en-US').format(n)
 }

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely'
+import { validateConstraintSql } from './advice-sql'
 import { type Finding, finding } from './findings'
 
 export interface NotValidCheck {
@@ -71,6 +72,7 @@ export async function notValidCheckFindings(db: Kysely<any>): Promise<Finding[]>
             n === 0
               ? 'No row violates it: validate it (ALTER TABLE … VALIDATE CONSTRAINT) so the planner and readers can trust it.'
               : `Fix or remove the ${n} violating row${n === 1 ? '' : 's'}, then validate it.`,
+          sql: validateConstraintSql(c.schema, c.table, c.name),
           durationMs: Date.now() - started,
         }),
       )

@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely'
 import { queryEnums } from '../schema/catalog-types-queries'
 import { DOR_ENUMS } from './dor-enums'
 import type { EnumColumnSet } from './enum-sets'
+import { dropTypeSql } from './advice-sql'
 import { type Finding, finding } from './findings'
 
 /**
@@ -263,6 +264,7 @@ export async function enumChecks(db: Kysely<any>, declared: EnumColumnSet[] = []
       count: unused.length,
       values: unused.map((e) => `${e.schema}.${e.name}`),
       advice: 'Left behind when a column was turned into text. Drop the type, or turn the column back into it.',
+      ...(unused.length ? { sql: unused.map((e) => dropTypeSql(e.schema, e.name)).join('\n') } : {}),
     }),
     ...(await enumValueFindings(db, enums, declared)),
   ]

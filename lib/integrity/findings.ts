@@ -40,6 +40,8 @@ export interface Finding {
   detail?: Record<string, unknown>
   /** What to do about it, when count > 0. */
   advice?: string
+  /** The exact statements the advice means (lib/integrity/advice-sql.ts), for people to read and copy. */
+  sql?: string
   /** The check could not run (timeout, permission); count is null then. */
   error?: string
   /** What the check ran without (e.g. objects this role may not read): shown whatever the count. */

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely'
+import { uniqueLowerIndexSql } from './advice-sql'
 import { type Finding, finding } from './findings'
 import { inPairs } from './in-pairs'
 import { columnCategory, findTable, type liveColumns } from './live-columns'
@@ -129,6 +130,7 @@ export async function roleChecks(
         count: rows.reduce((n, r) => n + Number(r.n), 0),
         values: rows.map((r) => r.v),
         advice: rows.length ? `Sign-in by ${column} is ambiguous for these accounts: merge or rename them, then add a unique index on lower(${column}).` : undefined,
+        sql: rows.length ? uniqueLowerIndexSql(users.schema, users.table, column) : undefined,
       })
     })
   }

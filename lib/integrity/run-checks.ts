@@ -2,6 +2,7 @@ import { targetIdentity } from '../db/target-identity'
 import type { Kysely } from 'kysely'
 import type { RestrictedReader } from '../db/reader-login'
 import { queryEnums } from '../schema/catalog-types-queries'
+import { addForeignKeySql, validateConstraintSql } from './advice-sql'
 import { notValidCheckFindings } from './check-constraints'
 import { ReaderError } from '../db/restricted-reader'
 import { customRuleFindings } from './custom-rules'
@@ -51,6 +52,7 @@ function relationStep(db: Kysely<any>, rel: IntegrityRelation): CheckStep {
           advice: count
             ? `${count} row${count === 1 ? '' : 's'} of ${rel.schema}.${rel.table} point at no ${rel.refTable}. Fix them (delete, or set the reference to NULL), then ${rel.source === 'foreign_key' ? 'validate the constraint' : 'consider a FOREIGN KEY'}.`
             : undefined,
+          sql: count ? (rel.source === 'foreign_key' ? validateConstraintSql(rel.schema, rel.table, rel.name) : addForeignKeySql(rel)) : undefined,
           durationMs: Date.now() - started,
         })
         if (rel.source !== 'foreign_key' || rel.validated !== false) return [orphans]
@@ -65,6 +67,7 @@ function relationStep(db: Kysely<any>, rel: IntegrityRelation): CheckStep {
             count,
             detail: { constraint: rel.name, canValidate: count === 0 },
             advice: count === 0 ? 'No row violates it: validate it.' : `Fix the ${count} orphan rows, then validate it.`,
+            sql: validateConstraintSql(rel.schema, rel.table, rel.name),
             durationMs: Date.now() - started,
           }),
         ]

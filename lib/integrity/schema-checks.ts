@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 import { toSequence } from '../schema/catalog'
 import { querySequences } from '../schema/catalog-types-queries'
+import { createIndexSql, rebuildIndexSql, sequenceToBigintSql } from './advice-sql'
 import { type Finding, finding } from './findings'
 
 /** Named thresholds, shown next to the findings. */
@@ -55,6 +56,7 @@ export async function schemaChecks(db: Kysely<any>): Promise<Finding[]> {
       values: invalidIndexes.rows.map((r) => `${r.schema}.${r.index}`),
       detail: { indexes: invalidIndexes.rows },
       advice: 'Left by a failed CREATE INDEX CONCURRENTLY: it costs writes and is never used. Drop it and create it again.',
+      ...(invalidIndexes.rows.length ? { sql: invalidIndexes.rows.map((r) => rebuildIndexSql(r.schema, r.index, r.definition)).join('\n') } : {}),
     }),
   )
   out.push(
@@ -81,6 +83,7 @@ export async function schemaChecks(db: Kysely<any>): Promise<Finding[]> {
         count: 1,
         detail: { constraint: r.name },
         advice: `Deleting from ${r.ref_schema}.${r.ref_table} scans ${r.schema}.${r.table} for each row. Create an index on (${r.columns.join(', ')}).`,
+        sql: createIndexSql(r.schema, r.table, r.columns),
       }),
     )
   }
@@ -95,6 +98,7 @@ export async function schemaChecks(db: Kysely<any>): Promise<Finding[]> {
       count: near.length,
       values: near.map((s) => `${s.schema}.${s.name}`),
       advice: 'Inserts fail when it runs out. Change the column and the sequence to bigint before then.',
+      ...(near.length ? { sql: near.map(sequenceToBigintSql).join('\n') } : {}),
       ...(unreadable.length
         ? {
             note: `${unreadable.length} sequence${unreadable.length === 1 ? '' : 's'} not checked: this role may not read ${unreadable.length === 1 ? 'it' : 'them'} (needs USAGE or SELECT): ${unreadable.slice(0, 10).join(', ')}${unreadable.length > 10 ? ', …' : ''}.`,

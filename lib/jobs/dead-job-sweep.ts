@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { markDeadBackups } from '../backups/catalogue'
 import { markDeadFixJobs } from '../integrity/dead-fix-jobs'
 import { markDeadRuns } from '../integrity/run-store'
 
@@ -7,8 +8,9 @@ import { markDeadRuns } from '../integrity/run-store'
  * incomplete row files of fixes that died while saving (every read does the same; this makes it
  * happen before anyone looks).
  */
-export async function sweepDeadJobs(state: Kysely<any>): Promise<{ runs: number; fixes: number }> {
+export async function sweepDeadJobs(state: Kysely<any>): Promise<{ runs: number; fixes: number; backups: number }> {
   const runs = await markDeadRuns(state)
   const fixes = await markDeadFixJobs(state)
-  return { runs: runs.length, fixes: fixes.length }
+  const backups = await markDeadBackups(state)
+  return { runs: runs.length, fixes: fixes.length, backups: backups.length }
 }

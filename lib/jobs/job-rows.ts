@@ -3,12 +3,15 @@ import { jobAlive, type JobTable } from './liveness'
 
 export type { JobTable } from './liveness'
 
+/** Jobs named by an integer id, with a cancel_requested flag (a backup has a uuid, and is cancelled by its process's signal). */
+type IdJobTable = Exclude<JobTable, 'backup'>
+
 /**
  * Saves a job's progress (heartbeat_at says when it last did); a final status also stamps
  * finished_at. Undefined fields are left as they are. A row already marked finished (e.g.
  * 'interrupted' after its process lost its liveness session) is left alone.
  */
-export async function updateJob(state: Kysely<any>, table: JobTable, id: number, status: string | undefined, fields: Record<string, unknown>): Promise<void> {
+export async function updateJob(state: Kysely<any>, table: IdJobTable, id: number, status: string | undefined, fields: Record<string, unknown>): Promise<void> {
   const set: Record<string, unknown> = { heartbeat_at: sql`now()` }
   for (const [k, v] of Object.entries(fields)) if (v !== undefined) set[k] = v
   if (status) {
@@ -33,7 +36,7 @@ export async function retried<T>(write: () => Promise<T>, attempts = 5, firstDel
   }
 }
 
-export async function jobCancelRequested(state: Kysely<any>, table: JobTable, id: number): Promise<boolean> {
+export async function jobCancelRequested(state: Kysely<any>, table: IdJobTable, id: number): Promise<boolean> {
   const row = await state.selectFrom(table).select('cancel_requested').where('id', '=', id).executeTakeFirst()
   return !!row?.cancel_requested
 }
@@ -42,7 +45,7 @@ export async function jobCancelRequested(state: Kysely<any>, table: JobTable, id
  * Asks a queued or running job to stop at its next safe point; false when it is not running, or
  * its process is gone (nothing would read the request).
  */
-export async function requestJobCancel(state: Kysely<any>, table: JobTable, id: number, targetKey: string): Promise<boolean> {
+export async function requestJobCancel(state: Kysely<any>, table: IdJobTable, id: number, targetKey: string): Promise<boolean> {
   const r = await state
     .updateTable(table)
     .set({ cancel_requested: true })

@@ -91,7 +91,8 @@ async function within<T>(ms: number, attempt: () => Promise<T>): Promise<T> {
 describe('job liveness', () => {
   it('is the advisory lock held by a session of its own: alive while held, dead once released', async () => {
     const { rows } = await sql<{ id: string }>`
-      insert into integrity_run (target_database, status, trigger, started_by) values ('elsewhere', 'running', 'cli', 'a'), ('elsewhere', 'running', 'cli', 'b')
+      insert into integrity_run (target_database, target_key, status, trigger, started_by)
+      values ('elsewhere', ${targetKey}, 'running', 'cli', 'a'), ('elsewhere', ${targetKey}, 'running', 'cli', 'b')
       returning id`.execute(state.db)
     const [held, orphan] = rows.map((r) => Number(r.id))
     const liveness = await openJobLiveness(state.db, 'test')

@@ -12,11 +12,14 @@ import { openSession } from '../db/connect'
  */
 
 /** State tables of background jobs; each row has status, finished_at and error. */
-export type JobTable = 'integrity_run' | 'integrity_fix'
+export type JobTable = 'integrity_run' | 'integrity_fix' | 'backup'
 
 // The first half of each two-part advisory key: one per table ('JOB' and a number), apart from
 // the migration run lock's key.
-const TABLE_KEY: Record<JobTable, number> = { integrity_run: 0x4a_4f_42_01, integrity_fix: 0x4a_4f_42_02 }
+const TABLE_KEY: Record<JobTable, number> = { integrity_run: 0x4a_4f_42_01, integrity_fix: 0x4a_4f_42_02, backup: 0x4a_4f_42_03 }
+
+/** The integer column a row's lock is keyed by: its id, or for a backup (whose id is a uuid) its job_no. */
+const KEY_COLUMN: Record<JobTable, string> = { integrity_run: 'id', integrity_fix: 'id', backup: 'job_no' }
 
 /** The part of the key a row id gives: advisory keys are int4. */
 function idKey(id: number): number {
@@ -40,7 +43,7 @@ export async function isJobAlive(state: Kysely<any>, table: JobTable, id: number
 
 /** The session holding one job's liveness lock. */
 export interface JobLiveness {
-  /** Takes the lock of a job (once). Taken before the job's row commits, the row is never seen without it. */
+  /** Takes the lock of a job (once), by its id (a backup's job_no). Taken before the job's row commits, the row is never seen without it. */
   hold(table: JobTable, id: number): Promise<void>
   /** True once the session was lost: others now see the job as dead, so it should stop. */
   readonly lost: boolean
@@ -77,7 +80,7 @@ export async function markDeadJobs(state: Kysely<any>, table: JobTable): Promise
     update ${sql.table(table)} as j
     set status = 'interrupted', finished_at = coalesce(j.finished_at, now()),
         error = coalesce(j.error, 'Its process ended before it finished (the server or the CLI stopped).')
-    where j.status in ('queued', 'running') and not ${jobAlive(table, sql.ref('j.id'))}
+    where j.status in ('queued', 'running') and not ${jobAlive(table, sql.ref(`j.${KEY_COLUMN[table]}`))}
     returning j.*
   `.execute(state)
   return rows

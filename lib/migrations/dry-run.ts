@@ -3,6 +3,7 @@ import { createPool } from '../db/connect'
 import { roleOf } from '../db/session-role'
 import { fullDbError } from '../db/db-errors'
 import { type ApplyRequest, planApply } from './runner'
+import { assertChainAdopted } from './management'
 import type { MigrationSet } from './registry'
 import { withRunLock } from './run-lock'
 import { createRun, type RunActor, updateRun } from './run-store'
@@ -61,6 +62,7 @@ export async function dryRun(
     let runId: number | null = null
     try {
       const status = await migrationStatus(db, opts.state, opts.set)
+      assertChainAdopted(status.management)
       const plan = planApply(status.pending, status.lastApplied, request)
       runId = await createRun(opts.state, {
         kind: 'dry_run',

@@ -1,7 +1,19 @@
 import { type Kysely, sql } from 'kysely'
 
 /** Migration tables other tools keep in the target; shown read-only. */
-export type ForeignTool = 'alembic' | 'flyway' | 'prisma' | 'knex' | 'kysely' | 'rails/golang-migrate'
+export type ForeignTool = 'alembic' | 'flyway' | 'prisma' | 'knex' | 'kysely' | 'rails' | 'golang-migrate' | 'sqitch'
+
+/** How each tool is named to people. */
+export const TOOL_LABEL: Record<ForeignTool, string> = {
+  alembic: 'Alembic',
+  flyway: 'Flyway',
+  prisma: 'Prisma',
+  knex: 'Knex',
+  kysely: 'another Kysely app',
+  rails: 'Rails',
+  'golang-migrate': 'golang-migrate',
+  sqitch: 'Sqitch',
+}
 
 export interface ForeignHistory {
   tool: ForeignTool
@@ -27,7 +39,9 @@ function toolOf(c: Candidate, ownTable: string): ForeignTool | null {
   if (c.table === '_prisma_migrations' && has('migration_name', 'finished_at')) return 'prisma'
   if (has('name', 'batch', 'migration_time')) return 'knex'
   if (c.table !== ownTable && has('name', 'timestamp') && c.columns.length === 2) return 'kysely'
-  if (c.table === 'schema_migrations' && has('version')) return 'rails/golang-migrate'
+  if (c.table === 'schema_migrations' && has('version', 'dirty')) return 'golang-migrate'
+  if (c.table === 'schema_migrations' && has('version')) return 'rails'
+  if (c.table === 'changes' && has('change_id', 'change', 'project', 'committed_at')) return 'sqitch'
   return null
 }
 
@@ -71,7 +85,13 @@ async function readEntries(db: Kysely<any>, tool: ForeignTool, c: Candidate): Pr
       const { rows } = await sql<{ id: string; at: string }>`select name as id, timestamp as at from ${t} order by name desc limit ${LIMIT}`.execute(db)
       return { current: rows.slice(0, 1).map((r) => r.id), entries: rows.map((r) => ({ id: r.id, description: null, appliedAt: new Date(r.at), success: true })), total: await count() }
     }
-    case 'rails/golang-migrate': {
+    case 'sqitch': {
+      const { rows } = await sql<{ id: string; note: string | null; at: Date }>`
+        select change as id, note, committed_at as at from ${t} order by committed_at desc limit ${LIMIT}`.execute(db)
+      return { current: rows.slice(0, 1).map((r) => r.id), entries: rows.map((r) => ({ id: r.id, description: r.note || null, appliedAt: r.at, success: true })), total: await count() }
+    }
+    case 'rails':
+    case 'golang-migrate': {
       const { rows } = await sql<{ id: string }>`select version::text as id from ${t} order by version desc limit ${LIMIT}`.execute(db)
       return { current: rows.slice(0, 1).map((r) => r.id), entries: rows.map((r) => ({ id: r.id, description: null, appliedAt: null, success: true })), total: await count() }
     }
@@ -80,7 +100,7 @@ async function readEntries(db: Kysely<any>, tool: ForeignTool, c: Candidate): Pr
 
 /**
  * Finds the migration tables of other tools in the target (Alembic, Flyway, Prisma, Knex, another
- * app's Kysely table, Rails/golang-migrate) by their shape in the catalog, and reads them.
+ * app's Kysely table, Rails, golang-migrate, Sqitch) by their shape in the catalog, and reads them.
  */
 export async function readForeignHistories(db: Kysely<any>, ownTable: string): Promise<ForeignHistory[]> {
   const { rows } = await sql<Candidate>`
@@ -88,7 +108,7 @@ export async function readForeignHistories(db: Kysely<any>, ownTable: string): P
            array(select a.attname::text from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped order by a.attnum) as columns
     from pg_class c join pg_namespace n on n.oid = c.relnamespace
     where c.relkind in ('r', 'p') and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
-      and (c.relname in ('alembic_version', 'flyway_schema_history', '_prisma_migrations', 'knex_migrations', 'schema_migrations')
+      and (c.relname in ('alembic_version', 'flyway_schema_history', '_prisma_migrations', 'knex_migrations', 'schema_migrations', 'changes')
            or c.relname like '%migration%')
   `.execute(db)
   const out: ForeignHistory[] = []

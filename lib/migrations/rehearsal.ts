@@ -5,6 +5,7 @@ import { StaticMigrationProvider } from '../db/static-migration-provider'
 import { readSchemaModel } from '../schema/catalog'
 import { diffSnapshots, type SchemaChange } from '../schema/diff'
 import { type SchemaSnapshot, toSnapshot } from '../schema/snapshot'
+import { assertChainAdopted } from './management'
 import type { MigrationSet } from './registry'
 import { createRun, type RunActor, updateRun } from './run-store'
 import { copySchema, createScratchDatabase, type ScratchDatabase } from './scratch-database'
@@ -96,6 +97,7 @@ export async function rehearseRollbacks(opts: {
   pgBinDir: string
 }): Promise<RehearsalResult> {
   const status = await migrationStatus(opts.target, opts.state, opts.set)
+  assertChainAdopted(status.management)
   const runId = await createRun(opts.state, {
     kind: 'rehearsal',
     target: await targetIdentity(opts.target),

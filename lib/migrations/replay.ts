@@ -5,10 +5,13 @@ import { readSchemaModel } from '../schema/catalog'
 import { diffSnapshots, type SchemaChange } from '../schema/diff'
 import { toSnapshot } from '../schema/snapshot'
 import { readApplied } from './applied'
+import { BOOKKEEPING } from './bookkeeping'
+import { assertChainAdopted } from './management'
 import { migratorFor } from './rehearsal'
 import type { MigrationSet } from './registry'
 import { createRun, type RunActor, updateRun } from './run-store'
 import { createScratchDatabase } from './scratch-database'
+import { migrationStatus } from './status'
 
 export interface ReplayResult {
   runId: number
@@ -28,15 +31,6 @@ export interface DriftResult {
   message: string
 }
 
-/** Other migration tools' own tables: bookkeeping, not schema drift. */
-const BOOKKEEPING = new Set([
-  'alembic_version',
-  'flyway_schema_history',
-  '_prisma_migrations',
-  'knex_migrations',
-  'knex_migrations_lock',
-  'schema_migrations',
-])
 
 interface Options {
   targetUrl: string
@@ -47,7 +41,7 @@ interface Options {
 }
 
 /** Applies `names` in order to an empty scratch database, one at a time, stopping at the first failure. */
-async function replayInto(db: Kysely<any>, set: MigrationSet, names: string[]) {
+export async function replayInto(db: Kysely<any>, set: MigrationSet, names: string[]) {
   const m = migratorFor(db, set)
   const applied: string[] = []
   for (const name of names) {
@@ -91,6 +85,7 @@ export async function replayCheck(opts: Options): Promise<ReplayResult> {
  * that schema with the live one. What the diff shows was done outside the migrations.
  */
 export async function detectDrift(opts: Options): Promise<DriftResult> {
+  assertChainAdopted((await migrationStatus(opts.target, opts.state, opts.set)).management)
   const known = new Set(opts.set.defs.map((d) => d.name))
   const applied = (await readApplied(opts.target, opts.set.table)).map((a) => a.name).filter((n) => known.has(n))
   const runId = await createRun(opts.state, {

@@ -1,7 +1,19 @@
 import { type Kysely, sql } from 'kysely'
 import type { TargetIdentity } from '../db/target-identity'
 
-export type RunKind = 'apply' | 'rollback' | 'dry_run' | 'rehearsal' | 'drift' | 'replay'
+export type RunKind =
+  | 'apply'
+  | 'rollback'
+  | 'dry_run'
+  | 'rehearsal'
+  | 'drift'
+  | 'replay'
+  | 'baseline'
+  | 'alembic_upgrade'
+  | 'alembic_downgrade'
+  | 'alembic_sql'
+  | 'alembic_rehearsal'
+  | 'alembic_drift'
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'refused'
 
 export interface RunActor {
@@ -194,20 +206,22 @@ export interface LastApply {
   by: string
   at: Date
   durationMs: number | null
+  /** Recorded by a baseline: the schema was there already, nothing ran. */
+  baseline: boolean
 }
 
 /**
  * For each migration name, the newest successful step recorded by the dashboard or its CLI on
- * this database: an 'up' tells who applied it with which checksum; a newer 'down' cancels it.
+ * this database: an 'up' tells who applied (or baselined) it with which checksum; a newer 'down' cancels it.
  */
 export async function lastApplies(db: Kysely<any>, targetKey: string): Promise<Map<string, LastApply>> {
   const rows = await db
     .selectFrom('migration_step as s')
     .innerJoin('migration_run as r', 'r.id', 's.run_id')
-    .select(['s.name', 's.direction', 's.checksum', 's.started_at', 's.duration_ms', 'r.started_by'])
+    .select(['s.name', 's.direction', 's.checksum', 's.started_at', 's.duration_ms', 'r.started_by', 'r.kind'])
     .distinctOn('s.name')
     .where('r.target_key', '=', targetKey)
-    .where('r.kind', 'in', ['apply', 'rollback'])
+    .where('r.kind', 'in', ['apply', 'rollback', 'baseline'])
     .where('s.status', '=', 'succeeded')
     .orderBy('s.name')
     .orderBy('s.id', 'desc')
@@ -215,7 +229,14 @@ export async function lastApplies(db: Kysely<any>, targetKey: string): Promise<M
   const out = new Map<string, LastApply>()
   for (const r of rows as any[]) {
     if (r.direction === 'up') {
-      out.set(r.name, { name: r.name, checksum: r.checksum, by: r.started_by, at: r.started_at, durationMs: r.duration_ms })
+      out.set(r.name, {
+        name: r.name,
+        checksum: r.checksum,
+        by: r.started_by,
+        at: r.started_at,
+        durationMs: r.kind === 'baseline' ? null : r.duration_ms,
+        baseline: r.kind === 'baseline',
+      })
     }
   }
   return out

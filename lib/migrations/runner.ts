@@ -10,6 +10,7 @@ import { toSnapshot } from '../schema/snapshot'
 import { saveSnapshot } from '../schema/snapshot-store'
 import { type LockWait, watchLockWaits, withLockWait } from './lock-wait'
 import { migrationTablesPresent, removeCreatedMigrationTables } from './migration-tables'
+import { assertChainAdopted } from './management'
 import { reconcileInterruptedRuns } from './reconcile'
 import type { MigrationDef, MigrationSet } from './registry'
 import { withRunLock } from './run-lock'
@@ -241,6 +242,7 @@ function cancelledMessage(e: unknown, reason: unknown): string {
 export function applyMigrations(opts: RunOptions, request: ApplyRequest): Promise<RunResult> {
   return executeRun(opts, 'apply', async (db) => {
     const status = await migrationStatus(db, opts.state, opts.set)
+    assertChainAdopted(status.management)
     if (status.blockingEdits.length) {
       throw new ActionError(
         'conflict',

@@ -109,12 +109,22 @@ export async function dropDeadScratchDatabases(targetUrl: string): Promise<{ dro
   return out
 }
 
+/** A scratch database name of this target, owned (its advisory lock held) by a session of its own. */
+export interface ScratchClaim {
+  name: string
+  /** The owning session, on the target database. */
+  owner: pg.Client
+  /** Ends the owning session: a database of this name that still exists is a leftover from then on. */
+  release(): Promise<void>
+}
+
 /**
- * An empty throwaway database on the target's server, for rehearsals, drift and replay checks.
- * Needs CREATEDB on the target's role; the target itself is never touched. Leftovers of checks
- * that died are dropped first.
+ * Claims a free scratch database name for `purpose` before the database is made, so that no
+ * cleaner (dropDeadScratchDatabases, run before every check) takes it for a dead check's leftover
+ * while it is used: rehearsals, drift and replay checks here, restore drills and renamed table
+ * restores in lib/backups. Leftovers of checks that died are dropped first.
  */
-export async function createScratchDatabase(targetUrl: string, purpose: string): Promise<ScratchDatabase> {
+export async function claimScratchName(targetUrl: string, purpose: string): Promise<ScratchClaim> {
   await dropDeadScratchDatabases(targetUrl).catch(() => {})
   const owner = await targetClient(targetUrl, `dbadmin ${purpose} (scratch owner)`.slice(0, 63))
   let name = ''
@@ -126,13 +136,30 @@ export async function createScratchDatabase(targetUrl: string, purpose: string):
       if (rows[0].ok) name = candidate
     }
     if (!name) throw new Error('no free scratch database name')
-    await owner.query(`create database ${owner.escapeIdentifier(name)}`)
   } catch (e) {
     await owner.end().catch(() => {})
+    throw e
+  }
+  return { name, owner, release: () => owner.end().catch(() => {}) }
+}
+
+/**
+ * An empty throwaway database on the target's server, for rehearsals, drift and replay checks.
+ * Needs CREATEDB on the target's role; the target itself is never touched. Leftovers of checks
+ * that died are dropped first.
+ */
+export async function createScratchDatabase(targetUrl: string, purpose: string): Promise<ScratchDatabase> {
+  let claim: ScratchClaim | undefined
+  try {
+    claim = await claimScratchName(targetUrl, purpose)
+    await claim.owner.query(`create database ${claim.owner.escapeIdentifier(claim.name)}`)
+  } catch (e) {
+    await claim?.release()
     throw new Error(
       `Could not create a scratch database on the target's server (${(e as Error).message}). The role needs CREATEDB for rehearsals, drift and replay checks.`,
     )
   }
+  const { name, owner } = claim
   const url = withDatabase(targetUrl, name)
   const db = createDb(url, { max: 2, applicationName: `dbadmin ${purpose} (scratch)` })
   return {

@@ -78,6 +78,7 @@ describe('migrationStatus: who applied what, and how long it took', () => {
   it('lists everything pending on an empty database, with no migration table yet', async () => {
     const s = await migrationStatus(t.db, state.db, set)
     expect(s.pending).toEqual(N)
+    expect(s.management).toMatchObject({ mode: 'none', chainAdopted: true, headline: null, tools: [] })
     expect(s.lastApplied).toBeNull()
     expect(s.blockingEdits).toEqual([])
     expect(s.migrations[0]).toEqual({
@@ -86,6 +87,7 @@ describe('migrationStatus: who applied what, and how long it took', () => {
       appliedAt: null,
       appliedBy: null,
       durationMs: null,
+      baseline: false,
       checksum: `sum:${N[0]}`,
       appliedChecksum: null,
       transactional: true,

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 import { type TargetIdentity, targetIdentity } from '../db/target-identity'
 import { readApplied } from './applied'
+import { type ChainManagement, chainManagement } from './management'
 import type { MigrationDef, MigrationSet } from './registry'
 import { acknowledgedChecksums, lastApplies } from './run-store'
 
@@ -22,11 +23,14 @@ export interface MigrationFlag {
 
 export interface MigrationStatus {
   name: string
-  state: 'applied' | 'pending'
+  /** not_adopted: the database is migrated by another tool or elsewhere, and nobody adopted the chain. */
+  state: 'applied' | 'pending' | 'not_adopted'
   appliedAt: Date | null
   /** A dashboard user or 'cli'; 'outside the dashboard' when another tool applied it. */
   appliedBy: string | null
   durationMs: number | null
+  /** Recorded by a baseline: the schema was already there when it was marked applied. */
+  baseline: boolean
   /** The checksum of the source in the code now; null for a migration missing from the code. */
   checksum: string | null
   appliedChecksum: string | null
@@ -39,6 +43,8 @@ export interface MigrationsOverview {
   targetDatabase: string
   /** What the history is keyed by: this server's identity and the database name. */
   target: TargetIdentity
+  /** Who migrates this database; while the chain is not adopted nothing is pending. */
+  management: ChainManagement
   migrations: MigrationStatus[]
   pending: string[]
   lastApplied: string | null
@@ -75,11 +81,17 @@ export async function currentDatabase(db: Kysely<any>): Promise<string> {
  */
 export async function migrationStatus(target: Kysely<any>, state: Kysely<any>, set: MigrationSet): Promise<MigrationsOverview> {
   const identity = await targetIdentity(target)
-  const [applied, history, acks] = await Promise.all([
+  const [applied, history, acks, ownTable] = await Promise.all([
     readApplied(target, set.table),
     lastApplies(state, identity.key),
     acknowledgedChecksums(state, identity.key),
+    sql<{ present: boolean }>`select to_regclass(${set.table}) is not null as present`.execute(target),
   ])
+  const management = await chainManagement(target, state, {
+    targetKey: identity.key,
+    ownTable: set.table,
+    ownTablePresent: ownTable.rows[0].present,
+  })
   const appliedByName = new Map(applied.map((a) => [a.name, a]))
   const known = new Set(set.defs.map((d) => d.name))
   const lastApplied = applied.length ? applied[applied.length - 1].name : null
@@ -141,10 +153,11 @@ export async function migrationStatus(target: Kysely<any>, state: Kysely<any>, s
     }
     return {
       name: d.name,
-      state: a ? 'applied' : 'pending',
+      state: a ? 'applied' : management.chainAdopted ? 'pending' : 'not_adopted',
       appliedAt: a?.appliedAt ?? null,
       appliedBy: a ? (h?.by ?? OUTSIDE) : null,
       durationMs: h?.durationMs ?? null,
+      baseline: !!a && !!h?.baseline,
       checksum: d.checksum,
       appliedChecksum: h?.checksum ?? null,
       transactional: d.transactional,
@@ -162,6 +175,7 @@ export async function migrationStatus(target: Kysely<any>, state: Kysely<any>, s
       appliedAt: a.appliedAt,
       appliedBy: h?.by ?? OUTSIDE,
       durationMs: h?.durationMs ?? null,
+      baseline: !!h?.baseline,
       checksum: null,
       appliedChecksum: h?.checksum ?? null,
       transactional: true,
@@ -180,6 +194,7 @@ export async function migrationStatus(target: Kysely<any>, state: Kysely<any>, s
   return {
     targetDatabase: identity.database,
     target: identity,
+    management,
     migrations: rows,
     pending: rows.filter((r) => r.state === 'pending').map((r) => r.name),
     lastApplied,

@@ -1,3 +1,4 @@
+import { type AlembicSettings, alembicSettings } from '../alembic/settings'
 import { ConfigError, loadConfig } from '../config'
 import { type CapabilityUrls, capabilityUrls } from '../db/capabilities'
 
@@ -13,6 +14,8 @@ export interface ServerEnv {
   migrationLockTimeoutMs: number
   migrationStatementTimeoutMs: number
   alembicVersionsDir: string | null
+  /** How to run the team's Alembic; null when ALEMBIC_DIR is not set. */
+  alembic: AlembicSettings | null
   integrityCheckTimeoutMs: number
   integrityScheduleHours: number
   /** Proxy hops whose X-Forwarded-For entries are believed (TRUST_PROXY). */
@@ -51,6 +54,7 @@ export function serverEnv(): ServerEnv {
     migrationLockTimeoutMs: config.MIGRATION_LOCK_TIMEOUT_MS,
     migrationStatementTimeoutMs: config.MIGRATION_STATEMENT_TIMEOUT_MS,
     alembicVersionsDir: config.ALEMBIC_VERSIONS_DIR ?? null,
+    alembic: alembicSettings(config),
     integrityCheckTimeoutMs: config.INTEGRITY_CHECK_TIMEOUT_MS,
     integrityScheduleHours: config.INTEGRITY_SCHEDULE_HOURS,
     trustProxy: config.TRUST_PROXY,

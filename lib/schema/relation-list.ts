@@ -19,6 +19,8 @@ export interface RelationListQuery {
   schema?: string
   includeSystem?: boolean
   sort?: 'name' | 'size' | 'rows'
+  /** Names A to Z, sizes and rows largest first, unless told. */
+  dir?: 'asc' | 'desc'
   offset?: number
   limit?: number
 }
@@ -43,11 +45,13 @@ export async function listRelations(
   const limit = Math.min(Math.max(query.limit ?? 50, 1), 500)
   const offset = Math.max(query.offset ?? 0, 0)
   const bySize = query.sort === 'size'
+  const byName = query.sort !== 'size' && query.sort !== 'rows'
+  const dir = (query.dir ?? (byName ? 'asc' : 'desc')) === 'asc' ? sql`asc` : sql`desc`
   const order = bySize
-    ? sql`size_for_sort desc nulls last, schema, name`
+    ? sql`size_for_sort ${dir} nulls last, schema, name`
     : query.sort === 'rows'
-      ? sql`row_estimate desc nulls last, schema, name`
-      : sql`schema, name`
+      ? sql`row_estimate ${dir} nulls last, schema, name`
+      : sql`schema ${dir}, name ${dir}`
   const { rows } = await sql<{
     schema: string
     name: string

@@ -5,7 +5,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { CompiledQuery, type Kysely, sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { dumpDatabase } from '../backups/pg-dump-file'
+import { runTool } from '../backups/tool-process'
 import { createDb } from '../db/connect'
 import { connectionRisk } from './connection-risk'
 import { securityReport } from './report'
@@ -116,12 +116,9 @@ describe('SSL: the ssl finding, its fix, and connections seen encrypted', () => 
 
   async function dumps(url: string): Promise<string> {
     const file = path.join(certDir, `dump-${Math.random().toString(36).slice(2)}.dump`)
-    try {
-      await dumpDatabase(url, '/usr/lib/postgresql/15/bin', file)
-      return 'dumped'
-    } catch (e) {
-      return `refused: ${(e as Error).message}`
-    }
+    // As backups run pg_dump (lib/backups/tool-process.ts): the same environment from the URL.
+    const exit = await runTool('/usr/lib/postgresql/15/bin/pg_dump', ['--format=custom', '--no-password', `--file=${file}`], { url })
+    return exit.code === 0 ? 'dumped' : `refused: pg_dump failed: ${exit.stderr.trim()}`
   }
 
   it('sslmode=verify-full with the CA file in sslrootcert: the dashboard and pg_dump verify the server, and refuse a wrong CA or host', async () => {

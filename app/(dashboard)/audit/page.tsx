@@ -1,9 +1,9 @@
 import Link from 'next/link'
+import { DataTable, Pager } from '@/components/data-table'
 import { auditFilterOf, parseAuditFilter } from '@/lib/audit/audit-filter'
 import { AUDIT_RESULTS, type AuditFilter, listAudit, listAuditActions } from '@/lib/audit/audit-log'
 import { requireUser } from '@/lib/auth/current-user'
 import { stateDb } from '@/lib/db/server-dbs'
-import { formatTimestamp } from '@/lib/format/units'
 
 const PAGE_SIZE = 100
 
@@ -13,8 +13,9 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
   const params = parseAuditFilter(raw)
   const filter: AuditFilter = { ...auditFilterOf(params), beforeId: params.before, limit: PAGE_SIZE }
   const [entries, actions] = await Promise.all([listAudit(stateDb(), filter), listAuditActions(stateDb())])
-  const exportQuery = new URLSearchParams(Object.entries(raw).filter((e): e is [string, string] => !!e[1] && e[0] !== 'before'))
-  const older = new URLSearchParams(Object.entries(raw).filter((e): e is [string, string] => !!e[1] && e[0] !== 'before'))
+  const newest = new URLSearchParams(Object.entries(raw).filter((e): e is [string, string] => !!e[1] && e[0] !== 'before'))
+  const exportQuery = new URLSearchParams(newest)
+  const older = new URLSearchParams(newest)
   if (entries.length === PAGE_SIZE) older.set('before', String(entries[entries.length - 1].id))
 
   return (
@@ -66,51 +67,38 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           Export CSV
         </a>
       </form>
-      <table className="data" data-testid="audit-table">
-        <thead>
-          <tr>
-            <th>When</th>
-            <th>Who</th>
-            <th>Action</th>
-            <th>Target</th>
-            <th>Result</th>
-            <th>Message</th>
-            <th className="num">ms</th>
-            <th>Address</th>
-          </tr>
-        </thead>
-        <tbody>
-          {entries.length === 0 ? (
-            <tr>
-              <td colSpan={8} className="muted">
-                No entries match.
-              </td>
-            </tr>
-          ) : null}
-          {entries.map((e) => (
-            <tr key={e.id}>
-              <td className="muted" style={{ whiteSpace: 'nowrap' }}>
-                {formatTimestamp(e.at)}
-              </td>
-              <td>{e.actorEmail ?? <span className="muted">–</span>}</td>
-              <td className="mono">{e.action}</td>
-              <td className="mono">{e.target}</td>
-              <td>
-                <span className={`badge ${e.result === 'ok' ? 'ok' : e.result === 'error' || e.result === 'denied' ? 'bad' : e.result === 'started' ? 'warn' : 'muted'}`}>
-                  {e.result}
-                </span>
-              </td>
-              <td title={e.input ? JSON.stringify(e.input) : undefined}>{e.message}</td>
-              <td className="num">{e.durationMs}</td>
-              <td className="muted">{e.clientIp}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <div className="pager">
-        {params.before ? <Link href={`/audit?${new URLSearchParams(Object.entries(raw).filter((e): e is [string, string] => !!e[1] && e[0] !== 'before'))}`}>Newest</Link> : null}
-        {older.has('before') ? <Link href={`/audit?${older}`}>Older entries</Link> : null}
-      </div>
+      <DataTable
+        label="Audit log entries"
+        testId="audit-table"
+        rows={entries}
+        rowKey={(e) => e.id}
+        empty={params.before ? 'No older entries match.' : 'No entries match. Clear the filter to see every entry.'}
+        columns={[
+          { key: 'when', label: 'When', value: (e) => e.at, format: 'timestamp' },
+          { key: 'who', label: 'Who', value: (e) => e.actorEmail },
+          { key: 'action', label: 'Action', value: (e) => e.action, mono: true },
+          { key: 'target', label: 'Target', value: (e) => e.target, mono: true },
+          {
+            key: 'result',
+            label: 'Result',
+            cell: (e) => (
+              <span className={`badge ${e.result === 'ok' ? 'ok' : e.result === 'error' || e.result === 'denied' ? 'bad' : e.result === 'started' ? 'warn' : 'muted'}`}>{e.result}</span>
+            ),
+          },
+          { key: 'message', label: 'Message', cell: (e) => <span title={e.input ? JSON.stringify(e.input) : undefined}>{e.message}</span> },
+          { key: 'ms', label: 'ms', value: (e) => e.durationMs, format: 'count' },
+          { key: 'address', label: 'Address', value: (e) => e.clientIp, className: 'muted' },
+        ]}
+        footer={
+          <Pager
+            label="Pages of the audit log"
+            links={[
+              !!params.before && { href: `/audit?${newest}`, label: 'Newest' },
+              older.has('before') && { href: `/audit?${older}`, label: 'Older entries' },
+            ]}
+          />
+        }
+      />
     </>
   )
 }

@@ -1,4 +1,6 @@
 import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { type ActionHarness, openActionHarness } from '../../../test/action-harness'
@@ -110,8 +112,13 @@ describe('migration actions on the DoR demo', () => {
     expect(applied).toMatchObject({ ok: true, message: `Applied ${newest}.` })
     const [run] = await listRuns(state.db, { targetKey: await targetKey(), lockHeld: false })
     expect(run).toMatchObject({ kind: 'apply', status: 'succeeded', startedBy: state.users.admin.email, source: 'dashboard' })
-    expect(run.backupPath).toMatch(new RegExp(`^${dataDir}/backups/pre-migration-run-${run.id}-\\d{8}T\\d{6}Z\\.dump$`))
+    expect(run.backupPath).toMatch(new RegExp(`^${dataDir}/backups/[^/]+-full-\\d{8}T\\d{6}Z-[0-9a-f]{6}\\.dump$`))
     expect(fs.statSync(run.backupPath!).size).toBeGreaterThan(0)
+    expect(fs.statSync(run.backupPath!).mode & 0o777).toBe(0o600)
+    // The pre-migration backup is in the catalogue, linked to its run.
+    const catalogued = await state.db.selectFrom('backup').selectAll().where('migration_run_id', '=', run.id).executeTakeFirstOrThrow()
+    expect(catalogued).toMatchObject({ origin: 'pre_migration', status: 'succeeded', kind: 'full', created_by: state.users.admin.email })
+    expect(run.backupPath!.endsWith(catalogued.file)).toBe(true)
 
     expect(await asAdmin(specs.apply, { mode: 'next' })).toMatchObject({
       ok: false,
@@ -148,7 +155,12 @@ describe('migration actions on the DoR demo', () => {
   })
 
   it('a failing backup stops the run before any migration, and says why', async () => {
-    process.env.PG_BIN_DIR = '/nonexistent/bin'
+    // A pg_dump new enough to be chosen that fails: the backup fails, loudly.
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'failing-pg-'))
+    for (const tool of ['pg_dump', 'pg_restore', 'psql']) {
+      fs.writeFileSync(path.join(bin, tool), '#!/bin/sh\nif [ "$1" = "--version" ]; then echo "pg_dump (PostgreSQL) 99.0"; exit 0; fi\necho "pg_dump: error: simulated failure" >&2\nexit 1\n', { mode: 0o755 })
+    }
+    process.env.PG_BIN_DIR = bin
     vi.resetModules()
     try {
       // Fresh modules read the new PG_BIN_DIR; the wrapper must come from the same module graph.
@@ -163,12 +175,14 @@ describe('migration actions on the DoR demo', () => {
       })
       expect(result).toMatchObject({ ok: false, code: 'backup_failed' })
       expect(result.message).toContain('The backup before the run failed, so no migration was run.')
-      expect(result.message).toContain('pg_dump failed')
+      expect(result.message).toContain('pg_dump exited with code 1')
+      expect(result.message).toContain('simulated failure')
       const [run] = await listRuns(state.db, { targetKey: await targetKey(), lockHeld: false })
       expect(run).toMatchObject({ kind: 'apply', status: 'failed', steps: [] })
       expect((await migrationStatus(target.db, state.db, dor)).pending).toEqual([newest])
     } finally {
       delete process.env.PG_BIN_DIR
+      fs.rmSync(bin, { recursive: true, force: true })
     }
   })
 

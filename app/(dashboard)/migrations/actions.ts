@@ -1,12 +1,12 @@
 'use server'
 
-import path from 'node:path'
 import { revalidatePath } from 'next/cache'
 import { z } from 'zod'
 import { action } from '@/lib/auth/action'
 import { ActionError } from '@/lib/auth/action-result'
 import type { ActionContext } from '@/lib/auth/guarded-run'
-import { dumpDatabase } from '@/lib/backups/pg-dump-file'
+import { backupKeys } from '@/lib/backups/config-keys'
+import { preMigrationBackup } from '@/lib/backups/pre-migration-backup'
 import { loadConfig } from '@/lib/config'
 import { describeDbError } from '@/lib/db/db-errors'
 import { migratorDb } from '@/lib/db/server-dbs'
@@ -49,11 +49,6 @@ function actorOf(ctx: ActionContext): RunActor {
   return { id: ctx.user.id, label: ctx.user.email, source: 'dashboard' }
 }
 
-function backupFile(runId: number): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')
-  return path.join(loadConfig().dataPath, 'backups', `pre-migration-run-${runId}-${stamp}.dump`)
-}
-
 async function runOptions(ctx: ActionContext, backup: boolean): Promise<RunOptions> {
   const env = serverEnv()
   return {
@@ -65,9 +60,17 @@ async function runOptions(ctx: ActionContext, backup: boolean): Promise<RunOptio
     statementTimeoutMs: env.migrationStatementTimeoutMs,
     beforeApply: backup
       ? async (runId) => {
-          const file = backupFile(runId)
           try {
-            return (await dumpDatabase(env.capabilities.backup, env.pgBinDir, file)).path
+            const config = loadConfig()
+            const backup = await preMigrationBackup(ctx.stateDb, {
+              targetUrl: env.capabilities.backup,
+              pgBinDir: env.pgBinDir,
+              dataPath: config.dataPath,
+              runId,
+              createdBy: ctx.user.email,
+              encryption: backupKeys(config)?.encrypt ?? null,
+            })
+            return backup.path
           } catch (e) {
             // Thrown inside the run: the runner marks it failed and no migration runs.
             const why = ((e as Error)?.message ?? String(e)).replace(/postgres(ql)?:\/\/\S+/g, '[url]')

@@ -3,6 +3,7 @@ import { Suspense } from 'react'
 import { RoleNote } from '@/components/role-note'
 import { TableSkeleton } from '@/components/skeletons'
 import { requireUser } from '@/lib/auth/current-user'
+import { AlembicSection } from './_components/alembic-section'
 import { ChecksSection } from './_components/checks-section'
 import { Leftovers } from './_components/leftovers'
 import { MigrationsSection } from './_components/migrations-section'
@@ -31,6 +32,10 @@ export default async function MigrationsPage({ searchParams }: { searchParams: P
             { what: 'backups before a run (pg_dump)', capability: 'backup' },
           ]}
         />
+      </Suspense>
+      {/* The team's own tool first, when the database has one: see lib/alembic. */}
+      <Suspense fallback={<TableSkeleton rows={3} />}>
+        <AlembicSection user={user} />
       </Suspense>
       <Suspense fallback={<TableSkeleton rows={6} />}>
         <MigrationsSection user={user} />

@@ -1,9 +1,9 @@
+import { DataTable } from '@/components/data-table'
 import { requireUser } from '@/lib/auth/current-user'
 import { usersWithTwoFactor } from '@/lib/auth/totp'
 import { adminTwoFactorRequired } from '@/lib/auth/two-factor-policy'
 import { listUsers } from '@/lib/auth/users'
 import { stateDb } from '@/lib/db/server-dbs'
-import { formatTimestamp } from '@/lib/format/units'
 import { CreateUserForm } from './_components/create-user-form'
 import { RequireTwoFactorForm } from './_components/require-two-factor-form'
 import { UserRowActions } from './_components/user-row-actions'
@@ -35,39 +35,48 @@ export default async function UsersPage() {
         </p>
         <RequireTwoFactorForm required={required} />
       </div>
-      <table className="data" data-testid="users-table">
-        <thead>
-          <tr>
-            <th>E-mail</th>
-            <th>Name</th>
-            <th>Role</th>
-            <th>Status</th>
-            <th>Two-factor</th>
-            <th>Last sign-in</th>
-            <th>Actions</th>
-          </tr>
-        </thead>
-        <tbody>
-          {users.map((u) => (
-            <tr key={u.id} data-email={u.email}>
-              <td>
+      <DataTable
+        label="Users"
+        testId="users-table"
+        rows={users}
+        rowKey={(u) => u.id}
+        rowProps={(u) => ({ 'data-email': u.email })}
+        empty="No users. Add one above."
+        columns={[
+          {
+            key: 'email',
+            label: 'E-mail',
+            cell: (u) => (
+              <>
                 {u.email}
                 {u.id === me.id ? <span className="badge muted"> you</span> : null}
-              </td>
-              <td>{u.name}</td>
-              <td>{u.role}</td>
-              <td>{u.disabled ? <span className="badge bad">disabled</span> : <span className="badge ok">active</span>}</td>
-              <td data-testid="two-factor-status">{withTwoFactor.has(u.id) ? <span className="badge ok">on</span> : <span className="badge muted">off</span>}</td>
-              <td className="muted">{formatTimestamp(u.lastLoginAt)}</td>
-              <td>
-                <UserRowActions
-                  user={{ id: u.id, email: u.email, role: u.role, disabled: u.disabled, twoFactor: withTwoFactor.has(u.id), self: u.id === me.id }}
-                />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+              </>
+            ),
+          },
+          { key: 'name', label: 'Name', value: (u) => u.name },
+          { key: 'role', label: 'Role', value: (u) => u.role },
+          { key: 'status', label: 'Status', cell: (u) => (u.disabled ? <span className="badge bad">disabled</span> : <span className="badge ok">active</span>) },
+          {
+            key: 'two-factor',
+            label: 'Two-factor',
+            cell: (u) => (
+              <span data-testid="two-factor-status" className={`badge ${withTwoFactor.has(u.id) ? 'ok' : 'muted'}`}>
+                {withTwoFactor.has(u.id) ? 'on' : 'off'}
+              </span>
+            ),
+          },
+          { key: 'last-login', label: 'Last sign-in', value: (u) => u.lastLoginAt, format: 'timestamp' },
+          {
+            key: 'actions',
+            label: 'Actions',
+            cell: (u) => (
+              <UserRowActions
+                user={{ id: u.id, email: u.email, role: u.role, disabled: u.disabled, twoFactor: withTwoFactor.has(u.id), self: u.id === me.id }}
+              />
+            ),
+          },
+        ]}
+      />
     </>
   )
 }

@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react'
 import { ActionForm, FieldError } from '@/components/action-form'
+import { DataTable } from '@/components/data-table'
 import type { ActionResult } from '@/lib/auth/action-result'
 
 type FormAction = (input: FormData) => Promise<ActionResult<unknown>>
@@ -17,6 +18,7 @@ export interface ListField {
  * controls only for those who may edit.
  */
 export function EditableList({
+  label,
   headers,
   rows,
   empty,
@@ -24,6 +26,7 @@ export function EditableList({
   remove,
   add,
 }: {
+  label: string
   headers: string[]
   rows: { id: number; cells: ReactNode[] }[]
   empty: string
@@ -31,44 +34,26 @@ export function EditableList({
   remove: { action: FormAction; testId: string }
   add: { action: FormAction; label: string; testId: string; fields: ListField[] }
 }) {
-  const width = headers.length + (canEdit ? 1 : 0)
   return (
     <>
-      <table className="data">
-        <thead>
-          <tr>
-            {headers.map((h) => (
-              <th key={h}>{h}</th>
-            ))}
-            {canEdit ? <th /> : null}
-          </tr>
-        </thead>
-        <tbody>
-          {rows.length === 0 ? (
-            <tr>
-              <td colSpan={width} className="muted">
-                {empty}
-              </td>
-            </tr>
-          ) : null}
-          {rows.map((r) => (
-            <tr key={r.id}>
-              {r.cells.map((c, i) => (
-                <td key={i} className={i === 0 ? 'mono' : undefined}>
-                  {c}
-                </td>
-              ))}
-              {canEdit ? (
-                <td>
-                  <ActionForm action={remove.action} submitLabel="Remove" danger testId={remove.testId}>
-                    <input type="hidden" name="id" value={r.id} />
-                  </ActionForm>
-                </td>
-              ) : null}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        label={label}
+        rows={rows}
+        rowKey={(r) => r.id}
+        empty={empty}
+        columns={[
+          ...headers.map((h, i) => ({ key: h, label: h, mono: i === 0, cell: (r: { cells: ReactNode[] }) => r.cells[i] })),
+          canEdit && {
+            key: 'remove',
+            label: 'Remove',
+            cell: (r) => (
+              <ActionForm action={remove.action} submitLabel="Remove" danger testId={remove.testId}>
+                <input type="hidden" name="id" value={r.id} />
+              </ActionForm>
+            ),
+          },
+        ]}
+      />
       {canEdit ? (
         <ActionForm action={add.action} submitLabel={add.label} className="row" resetOnSuccess testId={add.testId}>
           {add.fields.map((f) => (

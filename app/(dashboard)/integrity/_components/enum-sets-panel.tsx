@@ -23,6 +23,7 @@ export async function EnumSetsPanel({ user }: { user: AppUser }) {
         only by case. Columns whose common values are mostly an enum&apos;s labels are checked without a declaration.
       </p>
       <EditableList
+        label="Value sets"
         headers={['Column', 'Allowed values', 'By']}
         rows={sets.map((s) => ({ id: s.id, cells: [`${s.schema}.${s.table}.${s.column}`, <span className="mono">{s.values.join(', ')}</span>, s.createdBy] }))}
         empty="No declared value sets."

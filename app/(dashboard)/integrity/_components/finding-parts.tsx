@@ -1,3 +1,4 @@
+import { SqlBlock } from '@/components/sql-block'
 import type { Finding } from '@/lib/integrity/findings'
 import { formatCount } from '@/lib/format/units'
 
@@ -58,6 +59,7 @@ export function AdviceAndError({ finding }: { finding: Finding }) {
   return (
     <>
       {finding.advice && (finding.count ?? 0) > 0 ? <div className="finding-advice">{finding.advice}</div> : null}
+      {finding.sql && (finding.count ?? 0) > 0 ? <SqlBlock sql={finding.sql} label={`SQL for ${finding.title}`} testId="advice-sql" wrap /> : null}
       {finding.note ? (
         <div className="muted small" data-testid="finding-note">
           {finding.note}

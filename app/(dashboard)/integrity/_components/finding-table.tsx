@@ -1,4 +1,6 @@
 import { ActionForm } from '@/components/action-form'
+import { DataTable } from '@/components/data-table'
+import { SqlCode } from '@/components/sql-block'
 import type { Finding } from '@/lib/integrity/findings'
 import { validateConstraintAction } from '../actions'
 import { RoleChart, type TrendPoint, Sparkline } from './charts'
@@ -33,7 +35,7 @@ function Extra({ finding }: { finding: Finding }) {
     return <RoleChart counts={counts} />
   }
   if (finding.check === 'not_valid_check' && typeof finding.detail?.definition === 'string') {
-    return <code className="wrap">{finding.detail.definition}</code>
+    return <SqlCode sql={finding.detail.definition} />
   }
   if (finding.check === 'enum_values' && typeof finding.detail?.enum === 'string') {
     return <div className="muted small">labels of {finding.detail.enum}</div>
@@ -50,50 +52,53 @@ export function FindingTable({
   trends,
   canValidate,
   testId,
+  label,
 }: {
+  label: string
   findings: Finding[]
   trends: Map<string, TrendPoint[]>
   canValidate: boolean
   testId: string
 }) {
   return (
-    <table className="data integrity-findings" data-testid={testId}>
-      <thead>
-        <tr>
-          <th>Count</th>
-          <th>Check</th>
-          <th>Values</th>
-          <th>Trend</th>
-          <th />
-        </tr>
-      </thead>
-      <tbody>
-        {findings.map((f) => {
-          const where = findingWhere(f)
-          return (
-            <tr key={f.key} data-check={f.check}>
-              <td className="num">
-                <CountBadge finding={f} />
-              </td>
-              <td className="finding-main">
+    <DataTable
+      label={label}
+      testId={testId}
+      className="integrity-findings"
+      rows={findings}
+      rowKey={(f) => f.key}
+      rowProps={(f) => ({ 'data-check': f.check })}
+      empty="Nothing to check here."
+      columns={[
+        { key: 'count', label: 'Count', align: 'end', cell: (f) => <CountBadge finding={f} /> },
+        {
+          key: 'check',
+          label: 'Check',
+          className: 'finding-main',
+          cell: (f) => {
+            const where = findingWhere(f)
+            return (
+              <>
                 <div className="finding-title">{f.title}</div>
                 {where ? <div className="muted mono small">{where}</div> : null}
                 <AdviceAndError finding={f} />
-              </td>
-              <td>
-                <ValueChips finding={f} />
-                <Extra finding={f} />
-              </td>
-              <td>
-                <Sparkline points={trends.get(f.key) ?? []} />
-              </td>
-              <td>
-                <ValidateControl finding={f} canValidate={canValidate} />
-              </td>
-            </tr>
-          )
-        })}
-      </tbody>
-    </table>
+              </>
+            )
+          },
+        },
+        {
+          key: 'values',
+          label: 'Values',
+          cell: (f) => (
+            <>
+              <ValueChips finding={f} />
+              <Extra finding={f} />
+            </>
+          ),
+        },
+        { key: 'trend', label: 'Trend', cell: (f) => <Sparkline points={trends.get(f.key) ?? []} /> },
+        { key: 'action', label: 'Action', cell: (f) => <ValidateControl finding={f} canValidate={canValidate} /> },
+      ]}
+    />
   )
 }

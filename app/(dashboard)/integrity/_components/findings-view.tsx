@@ -170,7 +170,7 @@ export async function FindingsView({ user, requestedRun, showAll }: { user: AppU
             {shown.length === 0 ? (
               <p className="muted">Nothing to check here in this database (or the run stopped before).</p>
             ) : (
-              <FindingTable findings={shown} trends={trends} canValidate={canValidate} testId={`findings-${s.id}`} />
+              <FindingTable label={`Results: ${s.title}`} findings={shown} trends={trends} canValidate={canValidate} testId={`findings-${s.id}`} />
             )}
             <MoreRows hidden={s.hidden} href={`${allHref}#${s.id}`} what="more results" />
           </section>

@@ -1,7 +1,8 @@
 import path from 'node:path'
 import Link from 'next/link'
+import { DataTable } from '@/components/data-table'
 import { ProgressBar } from '@/components/progress-bar'
-import { formatCount, formatTimestamp } from '@/lib/format/units'
+import { formatCount } from '@/lib/format/units'
 import type { TargetIdentity } from '@/lib/db/target-identity'
 import { restoreRefusal } from '@/lib/integrity/fix-job'
 import type { FixJob } from '@/lib/integrity/fix-store'
@@ -52,89 +53,98 @@ export function FixJobs({ jobs, target, canFix, showRelation, canDownload }: {
 }) {
   const anyActive = jobs.some(isActive)
   return (
-    <div className="scroll-x">
-      <table className="data fix-jobs" data-testid="fix-jobs">
-        <thead>
-          <tr>
-            <th>#</th>
-            <th>What</th>
-            {showRelation ? <th>Relation</th> : null}
-            <th>Who</th>
-            <th>When</th>
-            <th>Status</th>
-            <th>Progress</th>
-            <th>Saved rows</th>
-            {canFix ? <th /> : null}
-          </tr>
-        </thead>
-        <tbody>
-          {jobs.length === 0 ? (
-            <tr>
-              <td colSpan={9} className="muted">
-                No fixes yet.
-              </td>
-            </tr>
-          ) : null}
-          {jobs.map((job) => {
-            const active = isActive(job)
-            const refusal = job.kind === 'fix' ? restoreRefusal(job, target) : 'a restore'
-            return (
-              <tr key={job.id} data-job-id={job.id} data-kind={job.kind} data-status={job.status}>
-                <td>{job.id}</td>
-                <td>{what(job)}</td>
-                {showRelation ? (
-                  <td className="mono">
-                    <Link href={`/integrity/relation?${relationQuery(job.relation)}`}>{describeRelation(job.relation)}</Link>
-                  </td>
-                ) : null}
-                <td>
-                  {job.startedBy}
-                  {job.dbRole ? <div className="muted small">as role {job.dbRole}</div> : null}
-                </td>
-                <td className="muted nowrap">{formatTimestamp(job.startedAt)}</td>
-                <td>
-                  <span className={`badge ${RUN_STATUS_BADGE[job.status]}`}>{job.status}</span>
-                  {job.kind === 'fix' && job.restoredBy ? (
-                    <span className="muted"> · restored by #{job.restoredBy.id}{job.restoredBy.status === 'succeeded' ? '' : ` (${job.restoredBy.status})`}</span>
-                  ) : null}
-                  {job.status === 'interrupted' ? <div className="muted">its process stopped (server restarted?)</div> : null}
-                  {job.error ? <div className="result bad">{job.error}</div> : null}
-                </td>
-                <td data-testid="fix-progress">
-                  {active || job.total > 0 ? <JobProgress job={job} /> : <span className="muted">–</span>}
-                  {job.cancelRequested && active ? <div className="muted">cancel requested: stops after this batch</div> : null}
-                </td>
-                <td className="mono saved-file" title={job.file}>
-                  {canDownload && job.kind === 'fix' && job.phase === 'changing' ? (
-                    <a href={`/api/integrity/fixes/${job.id}/rows`} download>
-                      {path.basename(job.file)}
-                    </a>
-                  ) : (
-                    path.basename(job.file)
-                  )}
-                </td>
-                {canFix ? (
-                  <td>
-                    <FixJobControls
-                      id={job.id}
-                      kind={job.kind}
-                      active={active}
-                      cancelRequested={job.cancelRequested}
-                      canRestore={refusal === null}
-                      restoreQuestion={
-                        job.mode === 'delete'
-                          ? `Re-insert the ${job.saved} rows fix #${job.id} saved into ${job.relation.schema}.${job.relation.table}? Rows that exist again are left alone.`
-                          : `Put back the ${job.relation.columns.join(', ')} values of the ${job.saved} rows fix #${job.id} saved in ${job.relation.schema}.${job.relation.table}?`
-                      }
-                    />
-                  </td>
-                ) : null}
-              </tr>
-            )
-          })}
-        </tbody>
-      </table>
+    <>
+      <DataTable
+        label="Fixes and restores"
+        testId="fix-jobs"
+        className="fix-jobs"
+        rows={jobs}
+        rowKey={(job) => job.id}
+        rowProps={(job) => ({ 'data-job-id': job.id, 'data-kind': job.kind, 'data-status': job.status })}
+        empty={canFix ? 'No fixes yet. A relation with orphans has a Fix… link in the Relations table.' : 'No fixes yet.'}
+        columns={[
+          { key: 'id', label: '#', value: (job) => job.id },
+          { key: 'what', label: 'What', value: what },
+          showRelation && {
+            key: 'relation',
+            label: 'Relation',
+            mono: true,
+            cell: (job) => <Link href={`/integrity/relation?${relationQuery(job.relation)}`}>{describeRelation(job.relation)}</Link>,
+          },
+          {
+            key: 'who',
+            label: 'Who',
+            cell: (job) => (
+              <>
+                {job.startedBy}
+                {job.dbRole ? <div className="muted small">as role {job.dbRole}</div> : null}
+              </>
+            ),
+          },
+          { key: 'when', label: 'When', value: (job) => job.startedAt, format: 'timestamp' },
+          { key: 'status', label: 'Status', cell: (job) => <JobStatus job={job} /> },
+          {
+            key: 'progress',
+            label: 'Progress',
+            cell: (job) => (
+              <div data-testid="fix-progress">
+                {isActive(job) || job.total > 0 ? <JobProgress job={job} /> : <span className="muted">–</span>}
+                {job.cancelRequested && isActive(job) ? <div className="muted">cancel requested: stops after this batch</div> : null}
+              </div>
+            ),
+          },
+          {
+            key: 'saved',
+            label: 'Saved rows',
+            className: 'mono saved-file',
+            cell: (job) =>
+              canDownload && job.kind === 'fix' && job.phase === 'changing' ? (
+                <a href={`/api/integrity/fixes/${job.id}/rows`} download title={job.file}>
+                  {path.basename(job.file)}
+                </a>
+              ) : (
+                <span title={job.file}>{path.basename(job.file)}</span>
+              ),
+          },
+          canFix && { key: 'controls', label: 'Controls', cell: (job) => <Controls job={job} target={target} /> },
+        ]}
+      />
       {anyActive ? <AutoRefresh /> : null}
-    </div>
+    </>
+  )
+}
+
+function JobStatus({ job }: { job: FixJob }) {
+  return (
+    <>
+      <span className={`badge ${RUN_STATUS_BADGE[job.status]}`}>{job.status}</span>
+      {job.kind === 'fix' && job.restoredBy ? (
+        <span className="muted">
+          {' '}
+          · restored by #{job.restoredBy.id}
+          {job.restoredBy.status === 'succeeded' ? '' : ` (${job.restoredBy.status})`}
+        </span>
+      ) : null}
+      {job.status === 'interrupted' ? <div className="muted">its process stopped (server restarted?)</div> : null}
+      {job.error ? <div className="result bad">{job.error}</div> : null}
+    </>
+  )
+}
+
+function Controls({ job, target }: { job: FixJob; target: TargetIdentity }) {
+  const refusal = job.kind === 'fix' ? restoreRefusal(job, target) : 'a restore'
+  return (
+    <FixJobControls
+      id={job.id}
+      kind={job.kind}
+      active={isActive(job)}
+      cancelRequested={job.cancelRequested}
+      canRestore={refusal === null}
+      restoreQuestion={
+        job.mode === 'delete'
+          ? `Re-insert the ${job.saved} rows fix #${job.id} saved into ${job.relation.schema}.${job.relation.table}? Rows that exist again are left alone.`
+          : `Put back the ${job.relation.columns.join(', ')} values of the ${job.saved} rows fix #${job.id} saved in ${job.relation.schema}.${job.relation.table}?`
+      }
+    />
   )
 }

@@ -49,15 +49,6 @@ export function runDurationMs(run: IntegrityRun): number | null {
   return isActive(run) ? Date.now() - new Date(run.startedAt).getTime() : null
 }
 
-/** Milliseconds for quick runs, seconds and minutes beyond. */
-export function formatMs(ms: number | null | undefined): string {
-  if (ms === null || ms === undefined) return '–'
-  if (ms < 1000) return `${Math.round(ms)} ms`
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`
-  const m = Math.floor(ms / 60_000)
-  return `${m} min ${Math.round((ms % 60_000) / 1000)} s`
-}
-
 export const RUN_STATUS_BADGE: Record<IntegrityRun['status'] | FixJob['status'], string> = {
   queued: 'demo',
   running: 'demo',

@@ -1,3 +1,5 @@
+import { ColumnHeading, MaskedValue } from '@/components/column-heading'
+import { DataTable } from '@/components/data-table'
 import { looksSecret } from '@/lib/db/secret-names'
 import { formatCount } from '@/lib/format/units'
 import type { OrphanSample } from '@/lib/integrity/orphans'
@@ -15,52 +17,20 @@ export function OrphanSampleTable({ sample, keyColumns, total }: { sample: Orpha
             }.`}
       </p>
       {sample.rows.length > 0 ? (
-        <div className="scroll-x">
-          <table className="data preview" data-testid="orphan-samples">
-            <thead>
-              <tr>
-                {sample.columns.map((c, i) => (
-                  <th key={c} scope="col">
-                    <span className="mono">{c}</span>
-                    {keyColumns.includes(c) ? (
-                      <>
-                        {' '}
-                        <span className="badge" title="Primary key column">
-                          key
-                        </span>
-                      </>
-                    ) : null}
-                    {masked[i] ? (
-                      <>
-                        {' '}
-                        <span className="badge warn" title="Values hidden: the name suggests a secret">
-                          masked
-                        </span>
-                      </>
-                    ) : null}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {sample.rows.map((row, r) => (
-                <tr key={r}>
-                  {row.map((v, i) => (
-                    <td key={i}>
-                      {masked[i] ? (
-                        <span className="masked">••••••</span>
-                      ) : v === null ? (
-                        <span className="null">NULL</span>
-                      ) : (
-                        v
-                      )}
-                    </td>
-                  ))}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          label="Orphan rows"
+          testId="orphan-samples"
+          className="preview"
+          rows={sample.rows}
+          rowKey={(_, r) => r}
+          empty="No orphans now."
+          columns={sample.columns.map((c, i) => ({
+            key: String(i),
+            label: <ColumnHeading name={c} isKey={keyColumns.includes(c)} masked={masked[i]} />,
+            cell: (row: (string | null)[]) =>
+              masked[i] ? <MaskedValue /> : row[i] === null ? <span className="null">NULL</span> : row[i],
+          }))}
+        />
       ) : null}
     </>
   )

@@ -1,4 +1,5 @@
 import Link from 'next/link'
+import { DataTable } from '@/components/data-table'
 import type { Finding } from '@/lib/integrity/findings'
 import { relationQuery } from '@/lib/integrity/orphan-csv'
 import { describeRelation } from '@/lib/integrity/types'
@@ -43,79 +44,70 @@ export function RelationsTable({
   canFix: boolean
 }) {
   // The caller orders them: problems first, then the run's order (foreign keys, soft relations, suggestions).
-  const rows = findings
   return (
-    <table className="data integrity-relations" data-testid="relations-table">
-      <thead>
-        <tr>
-          <th>Orphans</th>
-          <th>Relation</th>
-          <th>Source</th>
-          <th>Trend</th>
-          <th>Rows</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows.length === 0 ? (
-          <tr>
-            <td colSpan={5} className="muted">
-              No foreign keys, soft relations or suggestions to check.
-            </td>
-          </tr>
-        ) : null}
-        {rows.map((f) => {
-          const rel = relationOf(f)
-          const q = relationQuery(rel)
-          const notValid = f.source === 'foreign_key' && f.detail?.validated === false
-          return (
-            <tr key={f.key} data-relation={describeRelation(rel)} data-source={f.source}>
-              <td className="num">
-                <CountBadge finding={f} />
-              </td>
-              <td>
-                <RelationName f={f} />
-                {f.source === 'foreign_key' && typeof f.detail?.relation === 'string' ? (
-                  <div className="muted mono small">{f.detail.relation}</div>
-                ) : null}
-                <AdviceAndError finding={f} />
-              </td>
-              <td className="nowrap">
-                <span className={`badge source-${f.source ?? 'unknown'}`} title={SOURCE_TITLE[f.source ?? ''] ?? undefined} data-testid="relation-source">
-                  {f.source === 'foreign_key' ? 'foreign key' : (f.source ?? '?')}
-                </span>
-                {notValid ? (
-                  <>
-                    {' '}
-                    <span className="badge warn" title="Added NOT VALID and never validated: existing rows were not checked">
-                      NOT VALID
-                    </span>
-                  </>
-                ) : null}
-              </td>
-              <td>
-                <Sparkline points={trends.get(f.key) ?? []} />
-              </td>
-              <td>
-                {(f.count ?? 0) > 0 ? (
-                  <div className="relation-actions">
-                    <Link href={`/integrity/relation?${q}`}>samples</Link>
-                    <a href={`/api/integrity/orphans.csv?${q}`} download>
-                      Download CSV
-                    </a>
-                    {canFix ? (
-                      <Link href={`/integrity/relation?${q}#fix`} className="button small">
-                        Fix…
-                      </Link>
-                    ) : null}
-                  </div>
-                ) : (
-                  <span className="muted">–</span>
-                )}
-              </td>
-            </tr>
-          )
-        })}
-      </tbody>
-    </table>
+    <DataTable
+      label="Relations checked for orphans"
+      testId="relations-table"
+      className="integrity-relations"
+      rows={findings}
+      rowKey={(f) => f.key}
+      rowProps={(f) => ({ 'data-relation': describeRelation(relationOf(f)), 'data-source': f.source })}
+      empty="No foreign keys, soft relations or suggestions to check. Add a soft relation below for references no FOREIGN KEY enforces."
+      columns={[
+        { key: 'orphans', label: 'Orphans', align: 'end', cell: (f) => <CountBadge finding={f} /> },
+        {
+          key: 'relation',
+          label: 'Relation',
+          cell: (f) => (
+            <>
+              <RelationName f={f} />
+              {f.source === 'foreign_key' && typeof f.detail?.relation === 'string' ? <div className="muted mono small">{f.detail.relation}</div> : null}
+              <AdviceAndError finding={f} />
+            </>
+          ),
+        },
+        { key: 'source', label: 'Source', nowrap: true, cell: (f) => <Source f={f} /> },
+        { key: 'trend', label: 'Trend', cell: (f) => <Sparkline points={trends.get(f.key) ?? []} /> },
+        { key: 'rows', label: 'Rows', cell: (f) => <RowLinks f={f} canFix={canFix} /> },
+      ]}
+    />
+  )
+}
+
+function Source({ f }: { f: Finding }) {
+  const notValid = f.source === 'foreign_key' && f.detail?.validated === false
+  return (
+    <>
+      <span className={`badge source-${f.source ?? 'unknown'}`} title={SOURCE_TITLE[f.source ?? ''] ?? undefined} data-testid="relation-source">
+        {f.source === 'foreign_key' ? 'foreign key' : (f.source ?? '?')}
+      </span>
+      {notValid ? (
+        <>
+          {' '}
+          <span className="badge warn" title="Added NOT VALID and never validated: existing rows were not checked">
+            NOT VALID
+          </span>
+        </>
+      ) : null}
+    </>
+  )
+}
+
+/** Samples, the CSV and the fix of a relation with orphans. */
+function RowLinks({ f, canFix }: { f: Finding; canFix: boolean }) {
+  if ((f.count ?? 0) <= 0) return <span className="muted">–</span>
+  const q = relationQuery(relationOf(f))
+  return (
+    <div className="relation-actions">
+      <Link href={`/integrity/relation?${q}`}>samples</Link>
+      <a href={`/api/integrity/orphans.csv?${q}`} download>
+        Download CSV
+      </a>
+      {canFix ? (
+        <Link href={`/integrity/relation?${q}#fix`} className="button small">
+          Fix…
+        </Link>
+      ) : null}
+    </div>
   )
 }

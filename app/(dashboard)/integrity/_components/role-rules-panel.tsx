@@ -22,6 +22,7 @@ export async function RoleRulesPanel({ user }: { user: AppUser }) {
         DoR-Dash holds both <span className="mono">FACULTY</span> and <span className="mono">faculty</span>).
       </p>
       <EditableList
+        label="Role rules"
         headers={['Owner column', 'Rows', 'Allowed roles', 'By']}
         rows={rules.map((r) => ({ id: r.id, cells: [`${r.table}.${r.column}`, r.what, <span className="mono">{r.allowed.join(', ')}</span>, r.createdBy] }))}
         empty="No role rules."

@@ -1,4 +1,5 @@
 import { ActionForm, FieldError } from '@/components/action-form'
+import { SqlBlock } from '@/components/sql-block'
 import { WidgetError } from '@/components/widget-error'
 import { can } from '@/lib/auth/permissions'
 import type { AppUser } from '@/lib/auth/users'
@@ -91,7 +92,7 @@ export async function RulesPanel({ user }: { user: AppUser }) {
               </ActionForm>
             </>
           ) : (
-            <pre className="mono">{r.query}</pre>
+            <SqlBlock sql={r.query} label={`Query of the rule ${r.name}`} wrap />
           )}
         </details>
       ))}

@@ -3,9 +3,9 @@ import { WidgetError } from '@/components/widget-error'
 import type { AppUser } from '@/lib/auth/users'
 import { can } from '@/lib/auth/permissions'
 import { hideRowValuesInErrors } from '@/lib/db/db-errors'
-import { formatTimestamp } from '@/lib/format/units'
+import { formatMs, formatTimestamp } from '@/lib/format/units'
 import type { IntegrityRun } from '@/lib/integrity/run-store'
-import { formatMs, isActive, loadRuns, loadTargetDatabase, RUN_STATUS_BADGE, runDurationMs } from './integrity-data'
+import { isActive, loadRuns, loadTargetDatabase, RUN_STATUS_BADGE, runDurationMs } from './integrity-data'
 import { RunControls } from './run-controls'
 
 function Progress({ run }: { run: IntegrityRun }) {

@@ -1,8 +1,8 @@
 import Link from 'next/link'
+import { DataTable } from '@/components/data-table'
 import { WidgetError } from '@/components/widget-error'
-import { formatTimestamp } from '@/lib/format/units'
 import type { IntegrityRun } from '@/lib/integrity/run-store'
-import { formatMs, HISTORY_SIZE, isFinished, loadRuns, loadTargetDatabase, RUN_STATUS_BADGE, runDurationMs } from './integrity-data'
+import { HISTORY_SIZE, isFinished, loadRuns, loadTargetDatabase, RUN_STATUS_BADGE, runDurationMs } from './integrity-data'
 
 /** The last runs on this database, newest first, each linking to its findings. */
 export async function RunHistory({ shownRun }: { shownRun: number | null }) {
@@ -22,52 +22,37 @@ export async function RunHistory({ shownRun }: { shownRun: number | null }) {
       <p className="muted">
         The last {HISTORY_SIZE} integrity runs on <span className="mono">{database}</span>, from this dashboard or the CLI.
       </p>
-      <table className="data" data-testid="integrity-history">
-        <thead>
-          <tr>
-            <th>#</th>
-            <th>Trigger</th>
-            <th>Who</th>
-            <th>When</th>
-            <th>Status</th>
-            <th className="num">Problems</th>
-            <th className="num">Duration</th>
-            <th>Findings</th>
-          </tr>
-        </thead>
-        <tbody>
-          {runs.length === 0 ? (
-            <tr>
-              <td colSpan={8} className="muted">
-                No runs yet.
-              </td>
-            </tr>
-          ) : null}
-          {runs.map((r) => (
-            <tr key={r.id} data-run-id={r.id} data-status={r.status} aria-current={r.id === current ? 'true' : undefined}>
-              <td>{r.id}</td>
-              <td>{r.trigger}</td>
-              <td>
+      <DataTable
+        label="Integrity run history"
+        testId="integrity-history"
+        rows={runs}
+        rowKey={(r) => r.id}
+        rowProps={(r) => ({ 'data-run-id': r.id, 'data-status': r.status, 'aria-current': r.id === current ? 'true' : undefined })}
+        empty="No runs yet. Operators and admins start one with Run all checks; one also runs on a schedule."
+        columns={[
+          { key: 'id', label: '#', value: (r) => r.id },
+          { key: 'trigger', label: 'Trigger', value: (r) => r.trigger },
+          {
+            key: 'who',
+            label: 'Who',
+            cell: (r) => (
+              <>
                 {r.startedBy}
                 {r.dbRole ? <div className="muted small">as role {r.dbRole}</div> : null}
-              </td>
-              <td className="muted nowrap">{formatTimestamp(r.startedAt)}</td>
-              <td>
-                <span className={`badge ${RUN_STATUS_BADGE[r.status]}`}>{r.status}</span>
-              </td>
-              <td className="num">{isFinished(r) ? r.problems : '–'}</td>
-              <td className="num">{formatMs(runDurationMs(r))}</td>
-              <td>
-                {r.id === current ? (
-                  <span className="muted">shown above</span>
-                ) : (
-                  <Link href={`/integrity?run=${r.id}`}>view findings</Link>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+              </>
+            ),
+          },
+          { key: 'when', label: 'When', value: (r) => r.startedAt, format: 'timestamp' },
+          { key: 'status', label: 'Status', cell: (r) => <span className={`badge ${RUN_STATUS_BADGE[r.status]}`}>{r.status}</span> },
+          { key: 'problems', label: 'Problems', value: (r) => (isFinished(r) ? r.problems : null), format: 'count' },
+          { key: 'duration', label: 'Duration', value: runDurationMs, format: 'duration' },
+          {
+            key: 'findings',
+            label: 'Findings',
+            cell: (r) => (r.id === current ? <span className="muted">shown above</span> : <Link href={`/integrity?run=${r.id}`}>view findings</Link>),
+          },
+        ]}
+      />
     </section>
   )
 }

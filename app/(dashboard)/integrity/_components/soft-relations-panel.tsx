@@ -1,5 +1,6 @@
 import Link from 'next/link'
 import { ActionForm, FieldError } from '@/components/action-form'
+import { DataTable } from '@/components/data-table'
 import { WidgetError } from '@/components/widget-error'
 import type { AppUser } from '@/lib/auth/users'
 import { can } from '@/lib/auth/permissions'
@@ -94,53 +95,36 @@ export async function SoftRelationsPanel({ user, showAll }: { user: AppUser; sho
         foreign keys; dismissed suggestions are not suggested again. Both sides are checked against the live catalog:
         the parent columns must be a primary key or unique.
       </p>
-      <table className="data" data-testid="soft-relations-table">
-        <thead>
-          <tr>
-            <th>Relation</th>
-            <th>Origin</th>
-            <th>Status</th>
-            <th>Note</th>
-            <th>By</th>
-            {canEdit ? <th /> : null}
-          </tr>
-        </thead>
-        <tbody>
-          {soft.length === 0 ? (
-            <tr>
-              <td colSpan={canEdit ? 6 : 5} className="muted">
-                No soft relations.
-              </td>
-            </tr>
-          ) : null}
-          {softShown.map((s) => (
-            <tr key={s.id} data-relation={describeRelation(s)}>
-              <td className="mono name-cell">{describeRelation(s)}</td>
-              <td>
-                <span className="badge muted">{s.origin}</span>
-              </td>
-              <td>
-                <span className={`badge ${s.status === 'accepted' ? 'ok' : 'muted'}`}>{s.status}</span>
-              </td>
-              <td className="muted">{s.note ?? ''}</td>
-              <td>{s.createdBy}</td>
-              {canEdit ? (
-                <td>
-                  <ActionForm
-                    action={deleteSoftRelationAction}
-                    submitLabel="Delete"
-                    danger
-                    confirmText={`Delete the soft relation ${describeRelation(s)}? Its orphans are no longer checked${s.status === 'dismissed' ? ' (and it may be suggested again)' : ''}.`}
-                    testId="delete-soft-relation"
-                  >
-                    <input type="hidden" name="id" value={s.id} />
-                  </ActionForm>
-                </td>
-              ) : null}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        label="Soft relations"
+        testId="soft-relations-table"
+        rows={softShown}
+        rowKey={(r) => r.id}
+        rowProps={(r) => ({ 'data-relation': describeRelation(r) })}
+        empty={canEdit ? 'No soft relations. Add one below, or accept a suggestion.' : 'No soft relations. Operators and admins add them.'}
+        columns={[
+          { key: 'relation', label: 'Relation', value: (r) => describeRelation(r), mono: true },
+          { key: 'origin', label: 'Origin', cell: (r) => <span className="badge muted">{r.origin}</span> },
+          { key: 'status', label: 'Status', cell: (r) => <span className={`badge ${r.status === 'accepted' ? 'ok' : 'muted'}`}>{r.status}</span> },
+          { key: 'note', label: 'Note', cell: (r) => r.note ?? '', className: 'muted' },
+          { key: 'by', label: 'By', value: (r) => r.createdBy },
+          canEdit && {
+            key: 'delete',
+            label: 'Delete',
+            cell: (r) => (
+              <ActionForm
+                action={deleteSoftRelationAction}
+                submitLabel="Delete"
+                danger
+                confirmText={`Delete the soft relation ${describeRelation(r)}? Its orphans are no longer checked${r.status === 'dismissed' ? ' (and it may be suggested again)' : ''}.`}
+                testId="delete-soft-relation"
+              >
+                <input type="hidden" name="id" value={r.id} />
+              </ActionForm>
+            ),
+          },
+        ]}
+      />
       <NotListed hidden={soft.length - softShown.length} what="soft relations" />
       {canEdit ? (
         <>
@@ -174,42 +158,36 @@ export async function SoftRelationsPanel({ user, showAll }: { user: AppUser; sho
           </ActionForm>
         </div>
       ) : null}
-      <table className="data" data-testid="suggestions-table">
-        <thead>
-          <tr>
-            <th>Relation</th>
-            {canEdit ? <th /> : null}
-          </tr>
-        </thead>
-        <tbody>
-          {suggestions.length === 0 ? (
-            <tr>
-              <td colSpan={canEdit ? 2 : 1} className="muted">
-                No suggestions.
-              </td>
-            </tr>
-          ) : null}
-          {suggestionsShown.map((s) => (
-            <tr key={describeRelation(s)} data-relation={describeRelation(s)}>
-              <td className="mono name-cell">{describeRelation(s)}</td>
-              {canEdit ? (
-                <td className="suggestion-actions">
-                  <ActionForm action={saveSoftRelationAction} submitLabel="Accept" testId="accept-suggestion">
-                    <RelationFields rel={s} />
-                    <input type="hidden" name="status" value="accepted" />
-                    <input type="hidden" name="origin" value="suggestion" />
-                  </ActionForm>
-                  <ActionForm action={saveSoftRelationAction} submitLabel="Dismiss" testId="dismiss-suggestion">
-                    <RelationFields rel={s} />
-                    <input type="hidden" name="status" value="dismissed" />
-                    <input type="hidden" name="origin" value="suggestion" />
-                  </ActionForm>
-                </td>
-              ) : null}
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        label="Suggested relations"
+        testId="suggestions-table"
+        rows={suggestionsShown}
+        rowKey={(r) => describeRelation(r)}
+        rowProps={(r) => ({ 'data-relation': describeRelation(r) })}
+        empty="No suggestions."
+        columns={[
+          { key: 'relation', label: 'Relation', value: (r) => describeRelation(r), mono: true },
+          canEdit && {
+            key: 'decide',
+            label: 'Decide',
+            className: 'suggestion-actions',
+            cell: (r) => (
+              <>
+                <ActionForm action={saveSoftRelationAction} submitLabel="Accept" testId="accept-suggestion">
+                  <RelationFields rel={r} />
+                  <input type="hidden" name="status" value="accepted" />
+                  <input type="hidden" name="origin" value="suggestion" />
+                </ActionForm>
+                <ActionForm action={saveSoftRelationAction} submitLabel="Dismiss" testId="dismiss-suggestion">
+                  <RelationFields rel={r} />
+                  <input type="hidden" name="status" value="dismissed" />
+                  <input type="hidden" name="origin" value="suggestion" />
+                </ActionForm>
+              </>
+            ),
+          },
+        ]}
+      />
       <NotListed hidden={suggestions.length - suggestionsShown.length} what="suggestions" />
     </section>
   )

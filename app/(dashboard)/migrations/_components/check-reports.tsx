@@ -2,6 +2,8 @@ import type { DryRunMigration } from '@/lib/migrations/dry-run'
 import type { RehearsalStep } from '@/lib/migrations/rehearsal'
 import type { RunKind } from '@/lib/migrations/run-store'
 import type { SchemaChange, SchemaDiff } from '@/lib/schema/diff'
+import { DataTable } from '@/components/data-table'
+import { SqlBlock } from '@/components/sql-block'
 import { SchemaDiffView } from '../../schema/snapshots/_components/schema-diff-view'
 
 // What the four checks found, drawn the same way right after a click (from the action's result)
@@ -68,9 +70,7 @@ export function DryRunReport({ migrations }: { migrations: DryRunMigration[] }) 
           </div>
           {m.skipped ? <p className="muted small">Not run: {m.skipped}.</p> : null}
           {m.statements.length ? (
-            <pre className="check-sql" data-testid="dry-run-sql">
-              {m.statements.map(statementText).join('\n\n')}
-            </pre>
+            <SqlBlock sql={m.statements.map(statementText).join('\n\n')} label={`SQL of ${m.name}`} testId="dry-run-sql" wrap />
           ) : !m.skipped && !m.error ? (
             <p className="muted small">It executed no statements.</p>
           ) : null}
@@ -98,42 +98,45 @@ export function RehearsalReport({ steps }: { steps: RehearsalStep[] }) {
       <p className="muted small">
         On a scratch copy of the schema (dropped afterwards): each pending migration went up, down, and up again.
       </p>
-      <div className="migrations-scroll">
-        <table className="data rehearsal">
-          <thead>
-            <tr>
-              <th>Migration</th>
-              <th>Down restores the schema</th>
-              <th>Up repeats</th>
-            </tr>
-          </thead>
-          <tbody>
-            {steps.map((s) => (
-              <tr key={s.name} data-migration={s.name}>
-                <td className="mono name-cell">{s.name}</td>
-                {s.skipped ? (
-                  <td colSpan={2}>
-                    <span className="badge warn">skipped</span> <span className="muted">{s.skipped}</span>
-                  </td>
-                ) : s.error && s.downRestores === null ? (
-                  <td colSpan={2}>
-                    <span className="badge bad">✗ stopped</span> <span className="muted">before both could be compared (below)</span>
-                  </td>
-                ) : (
-                  <>
-                    <td data-testid="down-restores">
-                      <YesNo value={s.downRestores} yes="restores" no="differs" />
-                    </td>
-                    <td data-testid="up-repeats">
-                      <YesNo value={s.upRepeats} yes="repeats" no="differs" />
-                    </td>
-                  </>
-                )}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        label="Rollback test per migration"
+        className="rehearsal"
+        rows={steps}
+        rowKey={(s) => s.name}
+        rowProps={(s) => ({ 'data-migration': s.name })}
+        empty="No pending migration to rehearse."
+        columns={[
+          { key: 'name', label: 'Migration', value: (s) => s.name, mono: true },
+          {
+            key: 'down',
+            label: 'Down restores the schema',
+            span: (s) => (s.skipped || (s.error && s.downRestores === null) ? 2 : 1),
+            cell: (s) =>
+              s.skipped ? (
+                <>
+                  <span className="badge warn">skipped</span> <span className="muted">{s.skipped}</span>
+                </>
+              ) : s.error && s.downRestores === null ? (
+                <>
+                  <span className="badge bad">✗ stopped</span> <span className="muted">before both could be compared (below)</span>
+                </>
+              ) : (
+                <span data-testid="down-restores">
+                  <YesNo value={s.downRestores} yes="restores" no="differs" />
+                </span>
+              ),
+          },
+          {
+            key: 'up',
+            label: 'Up repeats',
+            cell: (s) => (
+              <span data-testid="up-repeats">
+                <YesNo value={s.upRepeats} yes="repeats" no="differs" />
+              </span>
+            ),
+          },
+        ]}
+      />
       {steps.map((s) => (
         <div key={s.name}>
           {s.error ? (

@@ -7,7 +7,10 @@ import { MigrationChecks } from './migration-checks'
 export async function ChecksSection({ user }: { user: AppUser }) {
   let pending: string[] | null
   try {
-    pending = (await loadStatus()).pending
+    const status = await loadStatus()
+    // Where the chain is not adopted its checks refuse: the banner above says why.
+    if (!status.management.chainAdopted) return null
+    pending = status.pending
   } catch {
     // The migrations section above says why; the checks report their own errors when run.
     pending = null

@@ -1,4 +1,4 @@
-import { formatBytes } from '@/lib/format/units'
+import { DataTable } from '@/components/data-table'
 import { describeOrphan, type OrphanedSession, orphanedMigrationSessions } from '@/lib/migrations/run-lock'
 import { listScratchDatabases, type ScratchDatabaseInfo } from '@/lib/migrations/scratch-database'
 import { serverEnv } from '@/lib/runtime/server-env'
@@ -31,26 +31,24 @@ export async function Leftovers() {
             Scratch databases of this database&apos;s checks. One in use belongs to a check running now; the others were left
             by a check whose process died, and are dropped before the next check and at the next start.
           </p>
-          <table className="data" data-testid="scratch-databases">
-            <thead>
-              <tr>
-                <th>Database</th>
-                <th>Check</th>
-                <th>Status</th>
-                <th className="num">Size</th>
-              </tr>
-            </thead>
-            <tbody>
-              {scratch.map((s) => (
-                <tr key={s.name} data-name={s.name} data-in-use={s.inUse}>
-                  <td className="mono">{s.name}</td>
-                  <td>{s.purpose}</td>
-                  <td>{s.inUse ? <span className="badge demo">in use</span> : <span className="badge warn">left by a check that died</span>}</td>
-                  <td className="num">{s.sizeBytes === null ? '–' : formatBytes(s.sizeBytes)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            label="Scratch databases"
+            testId="scratch-databases"
+            rows={scratch}
+            rowKey={(s) => s.name}
+            rowProps={(s) => ({ 'data-name': s.name, 'data-in-use': String(s.inUse) })}
+            empty="No scratch databases."
+            columns={[
+              { key: 'name', label: 'Database', value: (s) => s.name, mono: true },
+              { key: 'check', label: 'Check', value: (s) => s.purpose },
+              {
+                key: 'status',
+                label: 'Status',
+                cell: (s) => (s.inUse ? <span className="badge demo">in use</span> : <span className="badge warn">left by a check that died</span>),
+              },
+              { key: 'size', label: 'Size', value: (s) => s.sizeBytes, format: 'bytes' },
+            ]}
+          />
         </>
       ) : null}
     </section>

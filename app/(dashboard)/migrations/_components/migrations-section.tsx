@@ -6,6 +6,7 @@ import { formatTimestamp } from '@/lib/format/units'
 import { listRuns, type MigrationRun } from '@/lib/migrations/run-store'
 import type { MigrationsOverview } from '@/lib/migrations/status'
 import { serverEnv } from '@/lib/runtime/server-env'
+import { AdoptionControls } from './adoption-controls'
 import { ApplyControls, type PlanInfo } from './apply-controls'
 import { applyChoices, loadLockHeld, loadStatus } from './migrations-data'
 import { MigrationsTable } from './migrations-table'
@@ -42,11 +43,26 @@ export async function MigrationsSection({ user }: { user: AppUser }) {
     if (m.state === 'pending') info[m.name] = { transactional: m.transactional, irreversibleReason: m.irreversibleReason }
   }
 
+  const management = status.management
+  const decided = management.decision && management.decision.decision !== 'auto' ? management.decision.decision : null
+
   return (
     <RunResultProvider>
+      {management.headline ? (
+        <div className="banner warn" role="status" data-testid="managed-by">
+          <strong>{management.headline}</strong> The DoR migrations below are not applied to this database and are not
+          pending work here{canApply ? '; an admin adopts the chain below to apply them' : ''}.
+        </div>
+      ) : null}
       <p className="migrations-summary" data-testid="migrations-summary">
-        <strong>{applied} applied</strong>, <strong>{status.pending.length} pending</strong> on{' '}
-        <span className="mono">{status.targetDatabase}</span>
+        {management.chainAdopted ? (
+          <>
+            <strong>{applied} applied</strong>, <strong>{status.pending.length} pending</strong>
+          </>
+        ) : (
+          <strong>{status.migrations.length} DoR migrations, not adopted</strong>
+        )}{' '}
+        on <span className="mono">{status.targetDatabase}</span>
         {status.lastApplied ? (
           <span className="muted">
             {' '}
@@ -73,7 +89,15 @@ export async function MigrationsSection({ user }: { user: AppUser }) {
         </div>
       ) : null}
       <RunResultPanel />
-      {canApply ? (
+      {canApply && status.lastApplied === null ? (
+        <AdoptionControls
+          database={status.targetDatabase}
+          mode={management.mode}
+          names={status.migrations.filter((m) => m.checksum !== null).map((m) => m.name)}
+          decided={decided}
+        />
+      ) : null}
+      {canApply && management.chainAdopted ? (
         <ApplyControls
           database={status.targetDatabase}
           choices={applyChoices(status)}

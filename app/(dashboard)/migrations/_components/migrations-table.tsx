@@ -1,7 +1,6 @@
-import { formatTimestamp } from '@/lib/format/units'
+import { DataTable } from '@/components/data-table'
 import { type MigrationFlagCode, type MigrationStatus, OUTSIDE } from '@/lib/migrations/status'
 import { AcknowledgeEdit } from './acknowledge-edit'
-import { formatMs } from './format-ms'
 import { RollbackControl } from './rollback-control'
 
 const FLAG_BADGE: Record<MigrationFlagCode, string> = {
@@ -47,93 +46,105 @@ interface Props {
 export function MigrationsTable({ migrations, lastApplied, database, canRollback, canAcknowledge }: Props) {
   const controls = canRollback || canAcknowledge
   return (
-    <div className="migrations-scroll">
-      <table className="data migrations" data-testid="migrations-table">
-        <thead>
-          <tr>
-            <th>Migration</th>
-            <th>State</th>
-            <th>Applied at</th>
-            <th>Applied by</th>
-            <th className="num">Duration</th>
-            <th>Checksum</th>
-            <th>Flags</th>
-            {controls ? <th>Actions</th> : null}
-          </tr>
-        </thead>
-        <tbody>
-          {migrations.length === 0 ? (
-            <tr>
-              <td colSpan={controls ? 8 : 7} className="muted">
-                No migrations in the code or in the database.
-              </td>
-            </tr>
-          ) : null}
-          {migrations.map((m) => {
-            const isLast = m.name === lastApplied
-            const edited = m.flags.some((f) => f.code === 'edited_after_apply')
-            return (
-              <tr key={m.name} data-migration={m.name} data-state={m.state}>
-                <td className="mono name-cell">
-                  {m.name}
-                  {m.transactional ? null : (
-                    <>
-                      {' '}
-                      <span className="badge warn" title="Declared transactional = false: it runs outside a transaction.">
-                        non-transactional
-                      </span>
-                    </>
-                  )}
-                </td>
-                <td>
-                  <span className={`badge ${m.state === 'applied' ? 'ok' : 'demo'}`} data-testid="migration-state">
-                    {m.state}
+    <DataTable
+      label="Migrations"
+      testId="migrations-table"
+      className="migrations"
+      rows={migrations}
+      rowKey={(m) => m.name}
+      rowProps={(m) => ({ 'data-migration': m.name, 'data-state': m.state })}
+      empty="No migrations in the code or in the database. New ones go in migrations/ and its index (see the README)."
+      columns={[
+        {
+          key: 'name',
+          label: 'Migration',
+          mono: true,
+          cell: (m) => (
+            <>
+              {m.name}
+              {m.transactional ? null : (
+                <>
+                  {' '}
+                  <span className="badge warn" title="Declared transactional = false: it runs outside a transaction.">
+                    non-transactional
                   </span>
-                </td>
-                <td className="muted when">{formatTimestamp(m.appliedAt)}</td>
-                <td data-testid="applied-by">
-                  {m.appliedBy === OUTSIDE ? <span className="muted">{OUTSIDE}</span> : (m.appliedBy ?? <span className="muted">–</span>)}
-                </td>
-                <td className="num">{formatMs(m.durationMs)}</td>
-                <td>
-                  <Checksum m={m} />
-                </td>
-                <td className="flags">
-                  {m.flags.map((f) => (
-                    <details key={f.code} className="flag">
-                      <summary>
-                        <span className={`badge ${FLAG_BADGE[f.code]}`}>{f.code.replaceAll('_', ' ')}</span> {f.message}
-                      </summary>
-                      <p>{f.advice}</p>
-                    </details>
-                  ))}
-                </td>
-                {controls ? (
-                  <td>
-                    <div className="row-actions">
-                      {isLast && canRollback ? (
-                        m.irreversibleReason ? (
-                          <>
-                            <button type="button" disabled title={`Cannot be rolled back: ${m.irreversibleReason}`}>
-                              Roll back…
-                            </button>
-                            <span className="muted small">Cannot be rolled back: {m.irreversibleReason}.</span>
-                          </>
-                        ) : (
-                          <RollbackControl name={m.name} database={database} transactional={m.transactional} />
-                        )
-                      ) : null}
-                      {edited && canAcknowledge && m.checksum ? (
-                        <AcknowledgeEdit name={m.name} checksum={m.checksum} appliedChecksum={m.appliedChecksum} />
-                      ) : null}
-                    </div>
-                  </td>
-                ) : null}
-              </tr>
-            )
-          })}
-        </tbody>
-      </table>
+                </>
+              )}
+            </>
+          ),
+        },
+        {
+          key: 'state',
+          label: 'State',
+          cell: (m) => (
+            <>
+              <span className={`badge ${m.state === 'applied' ? 'ok' : m.state === 'pending' ? 'demo' : 'muted'}`} data-testid="migration-state">
+                {m.state === 'not_adopted' ? 'not adopted' : m.state}
+              </span>
+              {m.baseline ? (
+                <>
+                  {' '}
+                  <span className="badge" data-testid="baseline" title="Marked applied by a baseline: the schema was already there, nothing ran.">
+                    baseline
+                  </span>
+                </>
+              ) : null}
+            </>
+          ),
+        },
+        { key: 'applied-at', label: 'Applied at', value: (m) => m.appliedAt, format: 'timestamp', className: 'when' },
+        {
+          key: 'applied-by',
+          label: 'Applied by',
+          cell: (m) => (
+            <span data-testid="applied-by">
+              {m.appliedBy === OUTSIDE ? <span className="muted">{OUTSIDE}</span> : (m.appliedBy ?? <span className="muted">–</span>)}
+            </span>
+          ),
+        },
+        { key: 'duration', label: 'Duration', value: (m) => m.durationMs, format: 'duration' },
+        { key: 'checksum', label: 'Checksum', cell: (m) => <Checksum m={m} /> },
+        {
+          key: 'flags',
+          label: 'Flags',
+          className: 'flags',
+          cell: (m) =>
+            m.flags.map((f) => (
+              <details key={f.code} className="flag">
+                <summary>
+                  <span className={`badge ${FLAG_BADGE[f.code]}`}>{f.code.replaceAll('_', ' ')}</span> {f.message}
+                </summary>
+                <p>{f.advice}</p>
+              </details>
+            )),
+        },
+        controls && {
+          key: 'actions',
+          label: 'Actions',
+          cell: (m) => <RowActions m={m} isLast={m.name === lastApplied} database={database} canRollback={canRollback} canAcknowledge={canAcknowledge} />,
+        },
+      ]}
+    />
+  )
+}
+
+function RowActions({ m, isLast, database, canRollback, canAcknowledge }: { m: MigrationStatus; isLast: boolean; database: string; canRollback: boolean; canAcknowledge: boolean }) {
+  const edited = m.flags.some((f) => f.code === 'edited_after_apply')
+  return (
+    <div className="row-actions">
+      {isLast && canRollback ? (
+        m.irreversibleReason ? (
+          <>
+            <button type="button" disabled title={`Cannot be rolled back: ${m.irreversibleReason}`}>
+              Roll back…
+            </button>
+            <span className="muted small">Cannot be rolled back: {m.irreversibleReason}.</span>
+          </>
+        ) : (
+          <RollbackControl name={m.name} database={database} transactional={m.transactional} />
+        )
+      ) : null}
+      {edited && canAcknowledge && m.checksum ? <AcknowledgeEdit name={m.name} checksum={m.checksum} appliedChecksum={m.appliedChecksum} /> : null}
     </div>
   )
 }

@@ -1,7 +1,8 @@
 import { Fragment, type ReactNode } from 'react'
+import { DataTable } from '@/components/data-table'
 import { WidgetError } from '@/components/widget-error'
+import { alembicVersionsDir } from '@/lib/alembic/settings'
 import { migratorDb } from '@/lib/db/server-dbs'
-import { formatTimestamp } from '@/lib/format/units'
 import { type AlembicGraph, type AlembicRevision, alembicGraph, readAlembicRevisions } from '@/lib/migrations/alembic-graph'
 import { type ForeignHistory, readForeignHistories } from '@/lib/migrations/foreign-history'
 import { serverEnv } from '@/lib/runtime/server-env'
@@ -84,35 +85,31 @@ function ForeignTable({ h, graph }: { h: ForeignHistory; graph: AlembicGraph | n
       ) : entries.length === 0 ? (
         <p className="muted small">No entries.</p>
       ) : (
-        <div className="migrations-scroll">
-          <table className="data foreign-entries">
-            <thead>
-              <tr>
-                <th>Version</th>
-                <th>Description</th>
-                <th>Applied at</th>
-                <th>Success</th>
-              </tr>
-            </thead>
-            <tbody>
-              {entries.map((e, i) => (
-                <tr key={`${e.id}-${i}`}>
-                  <td className="mono name-cell">{e.id}</td>
-                  <td>{e.description ?? <span className="muted">–</span>}</td>
-                  <td className="muted when">{formatTimestamp(e.appliedAt)}</td>
-                  <td>
-                    {e.success === null ? (
-                      <span className="muted">–</span>
-                    ) : e.success ? (
-                      <span className="badge ok">✓ yes</span>
-                    ) : (
-                      <span className="badge bad">✗ failed</span>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+        <div>
+          <DataTable
+            label={`${h.tool} history in ${h.schema}.${h.table}`}
+            className="foreign-entries"
+            rows={entries}
+            rowKey={(e, i) => `${e.id}-${i}`}
+            empty="No entries."
+            columns={[
+              { key: 'version', label: 'Version', value: (e) => e.id, mono: true },
+              { key: 'description', label: 'Description', value: (e) => e.description },
+              { key: 'applied-at', label: 'Applied at', value: (e) => e.appliedAt, format: 'timestamp' },
+              {
+                key: 'success',
+                label: 'Success',
+                cell: (e) =>
+                  e.success === null ? (
+                    <span className="muted">–</span>
+                  ) : e.success ? (
+                    <span className="badge ok">✓ yes</span>
+                  ) : (
+                    <span className="badge bad">✗ failed</span>
+                  ),
+              },
+            ]}
+          />
           <p className="muted small">
             {h.total > entries.length ? `The newest ${entries.length} of ${h.total} entries.` : `All ${h.total} entries.`}
           </p>
@@ -193,7 +190,7 @@ function AlembicFolder({ dir, graph, error }: { dir: string; graph: AlembicGraph
       <h3>
         Alembic revisions in <span className="mono">{dir}</span>
       </h3>
-      {error ? <div className="banner bad">Could not read ALEMBIC_VERSIONS_DIR: {error}</div> : null}
+      {error ? <div className="banner bad">Could not read the revision files: {error}</div> : null}
       {graph && graph.problems.length ? (
         <div className="banner bad" role="alert" data-testid="alembic-problems">
           <ul className="plain">
@@ -238,7 +235,8 @@ export async function OtherTools() {
   } catch (e) {
     return <WidgetError title="Other tools" error={e} />
   }
-  const dir = serverEnv().alembicVersionsDir
+  const env = serverEnv()
+  const dir = env.alembicVersionsDir ?? (env.alembic ? alembicVersionsDir(env.alembic) : null)
   let graph: AlembicGraph | null = null
   let error: string | null = null
   if (dir) {
@@ -252,8 +250,9 @@ export async function OtherTools() {
     <section className="card other-tools" aria-labelledby="other-tools-title" data-testid="other-tools">
       <h2 id="other-tools-title">Other tools</h2>
       <p className="muted">
-        Migration tables that other tools keep in this database (Alembic, Flyway, Prisma, Knex, Rails, another Kysely
-        app), read only: the dashboard never runs or changes them.
+        Migration tables that other tools keep in this database (Alembic, Flyway, Prisma, Knex, Rails, golang-migrate,
+        Sqitch, another Kysely app), read only here. The team&apos;s Alembic runs from the Alembic section above when
+        ALEMBIC_DIR is set.
       </p>
       {histories.length === 0 ? (
         <p className="muted" data-testid="no-other-tools">

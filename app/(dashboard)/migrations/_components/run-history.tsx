@@ -1,13 +1,14 @@
 import Link from 'next/link'
+import { DataTable, Pager } from '@/components/data-table'
 import { WidgetError } from '@/components/widget-error'
 import { can } from '@/lib/auth/permissions'
 import type { AppUser } from '@/lib/auth/users'
 import { hideRowValuesInErrors } from '@/lib/db/db-errors'
 import { stateDb } from '@/lib/db/server-dbs'
-import { formatTimestamp } from '@/lib/format/units'
+import { formatMs } from '@/lib/format/units'
 import { listRuns, type MigrationRun } from '@/lib/migrations/run-store'
 import { isCheckKind, StoredCheckReport } from './check-reports'
-import { formatMs } from './format-ms'
+import { hasRunOutput, RunOutput } from './run-output'
 import { loadLockHeld, loadTarget } from './migrations-data'
 
 export const HISTORY_PAGE_SIZE = 20
@@ -19,6 +20,12 @@ const KIND_LABEL: Record<MigrationRun['kind'], string> = {
   rehearsal: 'rollback test',
   drift: 'drift check',
   replay: 'replay check',
+  baseline: 'baseline',
+  alembic_upgrade: 'Alembic upgrade',
+  alembic_downgrade: 'Alembic downgrade',
+  alembic_sql: 'Alembic dry run (SQL)',
+  alembic_rehearsal: 'Alembic rehearsal',
+  alembic_drift: 'Alembic drift check',
 }
 
 const STATUS_BADGE: Record<MigrationRun['status'], string> = {
@@ -36,7 +43,7 @@ function RunSteps({ run }: { run: MigrationRun }) {
     <>
       {/* Checks change nothing and record no steps: what they found is their report. */}
       {check ? <StoredCheckReport kind={check} report={run.report} /> : null}
-      {run.steps.length === 0 && !check ? <span className="muted">no migration ran</span> : null}
+      {run.steps.length === 0 && !check && run.kind !== 'alembic_sql' ? <span className="muted">no migration ran</span> : null}
       <ul className="plain steps">
         {run.steps.map((s) => (
           <li key={s.id}>
@@ -52,6 +59,7 @@ function RunSteps({ run }: { run: MigrationRun }) {
           </li>
         ))}
       </ul>
+      {hasRunOutput(run.kind) ? <RunOutput run={run} /> : null}
       {run.error && !failedStep ? (
         <details className="step-error">
           <summary>error</summary>
@@ -88,75 +96,55 @@ export async function RunHistory({ user, beforeId }: { user: AppUser; beforeId?:
         Every apply, rollback and check on <span className="mono">{database}</span>, from this dashboard or its CLI,
         newest first.
       </p>
-      <div className="migrations-scroll">
-        <table className="data" data-testid="run-history">
-          <thead>
-            <tr>
-              <th>#</th>
-              <th>Kind</th>
-              <th>Status</th>
-              <th>Who</th>
-              <th>When</th>
-              <th className="num">Duration</th>
-              <th>Migrations</th>
-              <th>Backup</th>
-              <th>Schema</th>
-            </tr>
-          </thead>
-          <tbody>
-            {runs.length === 0 ? (
-              <tr>
-                <td colSpan={9} className="muted">
-                  {beforeId ? 'No older runs.' : 'No migration runs yet.'}
-                </td>
-              </tr>
-            ) : null}
-            {runs.map((r) => (
-              <tr key={r.id} data-run-id={r.id} data-kind={r.kind} data-status={r.status}>
-                <td>{r.id}</td>
-                <td className="nowrap">{KIND_LABEL[r.kind] ?? r.kind}</td>
-                <td>
-                  <span className={`badge ${STATUS_BADGE[r.status]}`}>{r.status}</span>
-                </td>
-                <td>
-                  {r.startedBy} <span className="badge muted">{r.source}</span>
-                  {r.dbRole ? <div className="muted small" data-testid="run-db-role">as role {r.dbRole}</div> : null}
-                </td>
-                <td className="muted when">{formatTimestamp(r.startedAt)}</td>
-                <td className="num">{formatMs(r.durationMs)}</td>
-                {isCheckKind(r.kind) ? (
-                  // A check takes no backup and no snapshots: its report gets their columns' room.
-                  <td colSpan={3} className="check-report-cell">
-                    <RunSteps run={r} />
-                  </td>
-                ) : (
-                  <>
-                    <td>
-                      <RunSteps run={r} />
-                    </td>
-                    <td className="mono backup-path">{r.backupPath ?? <span className="muted">–</span>}</td>
-                    <td>
-                      {r.snapshotBeforeId !== null && r.snapshotAfterId !== null ? (
-                        <Link className="nowrap" href={`/schema/snapshots?from=${r.snapshotBeforeId}&to=${r.snapshotAfterId}`}>
-                          schema diff
-                        </Link>
-                      ) : (
-                        <span className="muted">–</span>
-                      )}
-                    </td>
-                  </>
-                )}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
-      <div className="pager">
-        {beforeId ? <Link href="/migrations#history">Newest runs</Link> : null}
-        {runs.length === HISTORY_PAGE_SIZE ? (
-          <Link href={`/migrations?before=${runs[runs.length - 1].id}#history`}>Older runs</Link>
-        ) : null}
-      </div>
+      <DataTable
+        label="Migration run history"
+        testId="run-history"
+        rows={runs}
+        rowKey={(r) => r.id}
+        rowProps={(r) => ({ 'data-run-id': r.id, 'data-kind': r.kind, 'data-status': r.status })}
+        empty={beforeId ? 'No older runs.' : 'No migration runs yet. Applies, rollbacks and the checks above are recorded here.'}
+        columns={[
+          { key: 'id', label: '#', value: (r) => r.id },
+          { key: 'kind', label: 'Kind', value: (r) => KIND_LABEL[r.kind] ?? r.kind, nowrap: true },
+          { key: 'status', label: 'Status', cell: (r) => <span className={`badge ${STATUS_BADGE[r.status]}`}>{r.status}</span> },
+          {
+            key: 'who',
+            label: 'Who',
+            cell: (r) => (
+              <>
+                {r.startedBy} <span className="badge muted">{r.source}</span>
+                {r.dbRole ? <div className="muted small" data-testid="run-db-role">as role {r.dbRole}</div> : null}
+              </>
+            ),
+          },
+          { key: 'when', label: 'When', value: (r) => r.startedAt, format: 'timestamp', className: 'when' },
+          { key: 'duration', label: 'Duration', value: (r) => r.durationMs, format: 'duration' },
+          // A check takes no backup and no snapshots: its report gets their columns' room.
+          { key: 'migrations', label: 'Migrations', span: (r) => (isCheckKind(r.kind) ? 3 : 1), cell: (r) => <RunSteps run={r} /> },
+          { key: 'backup', label: 'Backup', className: 'mono backup-path', value: (r) => r.backupPath },
+          {
+            key: 'schema',
+            label: 'Schema',
+            cell: (r) =>
+              r.snapshotBeforeId !== null && r.snapshotAfterId !== null ? (
+                <Link className="nowrap" href={`/schema/snapshots?from=${r.snapshotBeforeId}&to=${r.snapshotAfterId}`}>
+                  schema diff
+                </Link>
+              ) : (
+                <span className="muted">–</span>
+              ),
+          },
+        ]}
+        footer={
+          <Pager
+            label="Pages of the history"
+            links={[
+              !!beforeId && { href: '/migrations#history', label: 'Newest runs' },
+              runs.length === HISTORY_PAGE_SIZE && { href: `/migrations?before=${runs[runs.length - 1].id}#history`, label: 'Older runs' },
+            ]}
+          />
+        }
+      />
     </section>
   )
 }

@@ -1,4 +1,5 @@
 import 'server-only'
+import { SqlBlock } from '@/components/sql-block'
 import { WidgetError } from '@/components/widget-error'
 import { serverEnv } from '@/lib/runtime/server-env'
 import { type TableDdl, tableDdl } from '@/lib/schema/table-ddl'
@@ -23,9 +24,7 @@ export async function DdlBlock({ relation }: { relation: RelationInfo }) {
       ) : (
         <p className="muted">As pg_dump --schema-only writes it.</p>
       )}
-      <pre className="ddl" data-testid="ddl">
-        {ddl.ddl}
-      </pre>
+      <SqlBlock sql={ddl.ddl} label={`DDL of ${relation.schema}.${relation.name}`} testId="ddl" />
     </section>
   )
 }

@@ -1,7 +1,7 @@
 import Link from 'next/link'
 import type { ImpactEffect, ImpactNode } from '@/lib/schema/delete-impact'
 import { impactSentence, pruneImpact, type ShownImpactNode, summarizeImpact } from './delete-impact-summary'
-import { tableHref } from './table-href'
+import { tableHref } from '@/components/table-href'
 
 /** Wide cascade graphs repeat subtrees; past this many branches the rest is counted, not drawn. */
 const MAX_NODES = 300

@@ -8,6 +8,7 @@ const ListParamsSchema = z.object({
   schema: z.string().max(200).optional().catch(undefined),
   system: z.literal('1').optional().catch(undefined),
   sort: z.enum(['name', 'size', 'rows']).optional().catch(undefined),
+  dir: z.enum(['asc', 'desc']).optional().catch(undefined),
   page: z.coerce.number().int().min(1).max(1_000_000).optional().catch(undefined),
 })
 
@@ -29,6 +30,9 @@ export function parseListParams(raw: RawParams): ListParams {
   return ListParamsSchema.parse(firstValues(raw))
 }
 
+/** Names A to Z, sizes and row counts largest first. */
+export const firstDirection = (sort: ListParams['sort']): 'asc' | 'desc' => (sort === 'size' || sort === 'rows' ? 'desc' : 'asc')
+
 /** `/schema?…` for these filters and page, carrying only what differs from the defaults. */
 export function listHref(params: ListParams, page = params.page ?? 1): string {
   const sp = new URLSearchParams()
@@ -36,6 +40,7 @@ export function listHref(params: ListParams, page = params.page ?? 1): string {
   if (params.schema) sp.set('schema', params.schema)
   if (params.system) sp.set('system', '1')
   if (params.sort && params.sort !== 'name') sp.set('sort', params.sort)
+  if (params.dir && params.dir !== firstDirection(params.sort)) sp.set('dir', params.dir)
   if (page > 1) sp.set('page', String(page))
   const query = sp.toString()
   return query ? `/schema?${query}` : '/schema'

@@ -1,11 +1,12 @@
 import Link from 'next/link'
+import { DataTable, Pager } from '@/components/data-table'
 import { WidgetError } from '@/components/widget-error'
 import { targetDb } from '@/lib/db/server-dbs'
-import { formatBytes, formatCount } from '@/lib/format/units'
+import { formatCount } from '@/lib/format/units'
 import { listRelations, type RelationListItem } from '@/lib/schema/relation-list'
 import { KIND_LABEL } from './kind-label'
-import { listHref, type ListParams, PAGE_SIZE } from './list-params'
-import { tableHref } from './table-href'
+import { firstDirection, listHref, type ListParams, PAGE_SIZE } from './list-params'
+import { tableHref } from '@/components/table-href'
 
 /** One page of the relation list, filtered and paged in PostgreSQL. */
 export async function RelationTable({ params }: { params: ListParams }) {
@@ -17,6 +18,7 @@ export async function RelationTable({ params }: { params: ListParams }) {
       schema: params.schema,
       includeSystem: !!params.system,
       sort: params.sort,
+      dir: params.dir,
       offset: (page - 1) * PAGE_SIZE,
       limit: PAGE_SIZE,
     })
@@ -50,55 +52,56 @@ export async function RelationTable({ params }: { params: ListParams }) {
     )
   }
 
+  const sortKey = params.sort ?? 'name'
   return (
-    <>
-      <table className="data" data-testid="relations-table">
-        <thead>
-          <tr>
-            <th>Schema</th>
-            <th>Name</th>
-            <th>Kind</th>
-            <th className="num">≈ Rows</th>
-            <th className="num">Total size</th>
-            <th className="num">Columns</th>
-            {showMatches ? <th>Matched columns</th> : null}
-          </tr>
-        </thead>
-        <tbody>
-          {items.map((r) => (
-            <tr key={JSON.stringify([r.schema, r.name])}>
-              <td className="name-cell">{r.schema}</td>
-              <td className="name-cell">
-                <Link href={tableHref(r.schema, r.name)} className="mono">
-                  {r.name}
-                </Link>
-              </td>
-              <td>
-                <span className={`badge ${r.kind === 'table' ? 'muted' : ''}`}>{KIND_LABEL[r.kind]}</span>
-              </td>
-              <td className="num">{r.rowEstimate === null ? '–' : formatCount(Math.round(r.rowEstimate))}</td>
-              <td className="num">{r.totalBytes === null ? '–' : formatBytes(r.totalBytes)}</td>
-              <td className="num">{r.columnCount}</td>
-              {showMatches ? (
-                <td data-testid="matched-columns">
-                  {r.matchedColumns.map((c) => (
-                    <span key={c} className="chip mono">
-                      {c}
-                    </span>
-                  ))}
-                </td>
-              ) : null}
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <nav className="pager" aria-label="Pages of relations">
-        <span className="muted" data-testid="relations-count">
-          {formatCount(first)}–{formatCount(last)} of {formatCount(total)} relations
-        </span>
-        {page > 1 ? <Link href={listHref(params, Math.min(page - 1, lastPage))}>Previous</Link> : null}
-        {page < lastPage ? <Link href={listHref(params, page + 1)}>Next</Link> : null}
-      </nav>
-    </>
+    <DataTable
+      label="Tables and views"
+      testId="relations-table"
+      rows={items}
+      rowKey={(r) => JSON.stringify([r.schema, r.name])}
+      rowHref={(r) => tableHref(r.schema, r.name)}
+      linkColumn="name"
+      empty="No relations on this page."
+      sort={{
+        key: sortKey,
+        direction: params.dir ?? firstDirection(sortKey),
+        href: (key, dir) => listHref({ ...params, sort: key as ListParams['sort'], dir }, 1),
+      }}
+      columns={[
+        { key: 'schema', label: 'Schema', value: (r) => r.schema, className: 'name-cell' },
+        { key: 'name', label: 'Name', value: (r) => r.name, mono: true, sortable: true },
+        { key: 'kind', label: 'Kind', cell: (r) => <span className={`badge ${r.kind === 'table' ? 'muted' : ''}`}>{KIND_LABEL[r.kind]}</span> },
+        { key: 'rows', label: '≈ Rows', value: (r) => (r.rowEstimate === null ? null : Math.round(r.rowEstimate)), format: 'count', sortable: true, firstDirection: 'desc' },
+        { key: 'size', label: 'Total size', value: (r) => r.totalBytes, format: 'bytes', sortable: true, firstDirection: 'desc' },
+        { key: 'columns', label: 'Columns', value: (r) => r.columnCount, format: 'count' },
+        showMatches && {
+          key: 'matched',
+          label: 'Matched columns',
+          cell: (r) => (
+            <span data-testid="matched-columns">
+              {r.matchedColumns.map((c) => (
+                <span key={c} className="chip mono">
+                  {c}
+                </span>
+              ))}
+            </span>
+          ),
+        },
+      ]}
+      footer={
+        <Pager
+          label="Pages of relations"
+          summary={
+            <span className="muted" data-testid="relations-count">
+              {formatCount(first)}–{formatCount(last)} of {formatCount(total)} relations
+            </span>
+          }
+          links={[
+            page > 1 && { href: listHref(params, Math.min(page - 1, lastPage)), label: 'Previous' },
+            page < lastPage && { href: listHref(params, page + 1), label: 'Next' },
+          ]}
+        />
+      }
+    />
   )
 }

@@ -1,6 +1,6 @@
 import type { ForeignKeyEdge } from '@/lib/schema/delete-impact'
 import { clip, type DiagramNode, diagramLayout } from './diagram-layout'
-import { tableHref } from './table-href'
+import { tableHref } from '@/components/table-href'
 
 const BOX_W = 230
 const BOX_H = 34

@@ -1,11 +1,11 @@
 import Link from 'next/link'
+import { DataTable } from '@/components/data-table'
 import { WidgetError } from '@/components/widget-error'
 import { targetDb } from '@/lib/db/server-dbs'
-import { formatCount } from '@/lib/format/units'
 import { toSequence } from '@/lib/schema/catalog'
 import { querySequences } from '@/lib/schema/catalog-types-queries'
 import type { SequenceInfo } from '@/lib/schema/types'
-import { tableHref } from './table-href'
+import { tableHref } from '@/components/table-href'
 
 /** Share of a sequence's range used: past these, the sequence is close to running out. */
 const SEQUENCE_USE = { bad: 0.9, warn: 0.75 }
@@ -44,6 +44,18 @@ function UseBar({ seq }: { seq: SequenceInfo }) {
   )
 }
 
+function OwnedBy({ seq }: { seq: SequenceInfo }) {
+  if (!seq.ownedBy) return <span className="muted">–</span>
+  return (
+    <>
+      <Link href={tableHref(seq.ownedBy.schema, seq.ownedBy.table)} className="mono">
+        {seq.ownedBy.schema}.{seq.ownedBy.table}
+      </Link>
+      <span className="mono">.{seq.ownedBy.column}</span>
+    </>
+  )
+}
+
 export async function SequenceSection({ includeSystem }: { includeSystem: boolean }) {
   let sequences: SequenceInfo[]
   let unreadable = 0
@@ -63,49 +75,21 @@ export async function SequenceSection({ includeSystem }: { includeSystem: boolea
           unknown. Grant SELECT or USAGE on them to see how much of their range is used.
         </div>
       ) : null}
-      {sequences.length === 0 ? (
-        <p className="muted" style={{ marginBottom: 0 }}>
-          No sequences.
-        </p>
-      ) : (
-        <table className="data" data-testid="sequences-table">
-          <thead>
-            <tr>
-              <th>Schema</th>
-              <th>Name</th>
-              <th>Type</th>
-              <th className="num">Last value</th>
-              <th>Range used</th>
-              <th>Owned by</th>
-            </tr>
-          </thead>
-          <tbody>
-            {sequences.map((s) => (
-              <tr key={JSON.stringify([s.schema, s.name])}>
-                <td className="name-cell">{s.schema}</td>
-                <td className="mono name-cell">{s.name}</td>
-                <td className="mono">{s.dataType}</td>
-                <td className="num">{s.lastValue === null ? <span className="muted">–</span> : formatCount(s.lastValue)}</td>
-                <td>
-                  <UseBar seq={s} />
-                </td>
-                <td>
-                  {s.ownedBy ? (
-                    <>
-                      <Link href={tableHref(s.ownedBy.schema, s.ownedBy.table)} className="mono">
-                        {s.ownedBy.schema}.{s.ownedBy.table}
-                      </Link>
-                      <span className="mono">.{s.ownedBy.column}</span>
-                    </>
-                  ) : (
-                    <span className="muted">–</span>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable
+        label="Sequences"
+        testId="sequences-table"
+        rows={sequences}
+        rowKey={(s) => JSON.stringify([s.schema, s.name])}
+        empty="No sequences."
+        columns={[
+          { key: 'schema', label: 'Schema', value: (s) => s.schema, className: 'name-cell' },
+          { key: 'name', label: 'Name', value: (s) => s.name, mono: true },
+          { key: 'type', label: 'Type', value: (s) => s.dataType, mono: true },
+          { key: 'last', label: 'Last value', value: (s) => s.lastValue, format: 'count' },
+          { key: 'used', label: 'Range used', cell: (s) => <UseBar seq={s} /> },
+          { key: 'owned-by', label: 'Owned by', cell: (s) => <OwnedBy seq={s} /> },
+        ]}
+      />
       <p className="muted" style={{ marginBottom: 0 }}>
         Red from {SEQUENCE_USE.bad * 100} % of the range used, orange from {SEQUENCE_USE.warn * 100} %. A sequence that
         runs out makes every insert fail: switch the column to bigint before it does.

@@ -1,7 +1,9 @@
 import Link from 'next/link'
+import { DataTable } from '@/components/data-table'
+import { SqlCode } from '@/components/sql-block'
 import type { ColumnInfo, ConstraintInfo, RelationInfo } from '@/lib/schema/types'
 import { isTableKind } from './kind-label'
-import { enumHref } from './table-href'
+import { enumHref } from '@/components/table-href'
 
 function ColumnType({ column }: { column: ColumnInfo }) {
   if (column.typeCategory === 'enum') {
@@ -14,62 +16,58 @@ function ColumnType({ column }: { column: ColumnInfo }) {
   return <span className="mono">{column.type}</span>
 }
 
+function ColumnDefault({ column: c }: { column: ColumnInfo }) {
+  return (
+    <>
+      {c.identity ? <span className="badge muted">identity {c.identity === 'always' ? 'always' : 'by default'}</span> : null}
+      {c.generated ? (
+        <>
+          <span className="badge muted">generated</span> <SqlCode sql={c.generated} />
+        </>
+      ) : null}
+      {c.default !== null ? <SqlCode sql={c.default} /> : null}
+      {!c.identity && !c.generated && c.default === null ? <span className="muted">–</span> : null}
+    </>
+  )
+}
+
 export function ColumnsSection({ relation }: { relation: RelationInfo }) {
   const keys = new Set(relation.primaryKey?.columns ?? [])
   return (
     <section className="card" id="columns" aria-labelledby="columns-title">
       <h2 id="columns-title">Columns ({relation.columns.length})</h2>
-      {relation.columns.length === 0 ? (
-        <p className="muted">This relation has no columns.</p>
-      ) : (
-        <table className="data" data-testid="columns-table">
-          <thead>
-            <tr>
-              <th className="num">#</th>
-              <th>Name</th>
-              <th>Type</th>
-              <th>Null</th>
-              <th>Default</th>
-              <th>Comment</th>
-            </tr>
-          </thead>
-          <tbody>
-            {relation.columns.map((c) => (
-              <tr key={c.position}>
-                <td className="num muted">{c.position}</td>
-                <td className="name-cell">
-                  <span className="mono">{c.name}</span>
-                  {keys.has(c.name) ? (
-                    <>
-                      {' '}
-                      <span className="badge" title="Part of the primary key">
-                        key
-                      </span>
-                    </>
-                  ) : null}
-                </td>
-                <td>
-                  <ColumnType column={c} />
-                </td>
-                <td>{c.nullable ? <span className="muted">null</span> : 'not null'}</td>
-                <td>
-                  {c.identity ? (
-                    <span className="badge muted">identity {c.identity === 'always' ? 'always' : 'by default'}</span>
-                  ) : null}
-                  {c.generated ? (
-                    <>
-                      <span className="badge muted">generated</span> <code>{c.generated}</code>
-                    </>
-                  ) : null}
-                  {c.default !== null ? <code>{c.default}</code> : null}
-                  {!c.identity && !c.generated && c.default === null ? <span className="muted">–</span> : null}
-                </td>
-                <td className="muted">{c.comment}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable
+        label={`Columns of ${relation.schema}.${relation.name}`}
+        testId="columns-table"
+        rows={relation.columns}
+        rowKey={(c) => c.position}
+        empty="This relation has no columns."
+        columns={[
+          { key: 'position', label: '#', value: (c) => c.position, align: 'end', className: 'muted' },
+          {
+            key: 'name',
+            label: 'Name',
+            className: 'name-cell',
+            cell: (c) => (
+              <>
+                <span className="mono">{c.name}</span>
+                {keys.has(c.name) ? (
+                  <>
+                    {' '}
+                    <span className="badge" title="Part of the primary key">
+                      key
+                    </span>
+                  </>
+                ) : null}
+              </>
+            ),
+          },
+          { key: 'type', label: 'Type', cell: (c) => <ColumnType column={c} /> },
+          { key: 'null', label: 'Null', cell: (c) => (c.nullable ? <span className="muted">null</span> : 'not null') },
+          { key: 'default', label: 'Default', cell: (c) => <ColumnDefault column={c} /> },
+          { key: 'comment', label: 'Comment', value: (c) => c.comment, className: 'muted' },
+        ]}
+      />
     </section>
   )
 }
@@ -105,46 +103,40 @@ export function KeysSection({ relation }: { relation: RelationInfo }) {
           A {relation.kind.replace('_', ' ')} has no primary key.
         </p>
       )}
-      {relation.constraints.length === 0 ? (
-        <p className="muted" style={{ marginBottom: 0 }}>
-          No unique, check or exclusion constraints.
-        </p>
-      ) : (
-        <table className="data" data-testid="constraints-table">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Kind</th>
-              <th>Definition</th>
-            </tr>
-          </thead>
-          <tbody>
-            {relation.constraints.map((c) => (
-              <tr key={c.name}>
-                <td className="mono name-cell">{c.name}</td>
-                <td>{CONSTRAINT_KIND[c.kind]}</td>
-                <td>
-                  <code>{c.definition}</code>
-                  {!c.validated ? (
-                    <>
-                      {' '}
-                      <span className="badge warn" title="Added NOT VALID: existing rows were never checked">
-                        NOT VALID
-                      </span>
-                    </>
-                  ) : null}
-                  {c.deferrable ? (
-                    <>
-                      {' '}
-                      <span className="badge muted">deferrable</span>
-                    </>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable
+        label={`Constraints of ${relation.schema}.${relation.name}`}
+        testId="constraints-table"
+        rows={relation.constraints}
+        rowKey={(c) => c.name}
+        empty="No unique, check or exclusion constraints."
+        columns={[
+          { key: 'name', label: 'Name', value: (c) => c.name, mono: true },
+          { key: 'kind', label: 'Kind', value: (c) => CONSTRAINT_KIND[c.kind] },
+          {
+            key: 'definition',
+            label: 'Definition',
+            cell: (c) => (
+              <>
+                <SqlCode sql={c.definition} />
+                {!c.validated ? (
+                  <>
+                    {' '}
+                    <span className="badge warn" title="Added NOT VALID: existing rows were never checked">
+                      NOT VALID
+                    </span>
+                  </>
+                ) : null}
+                {c.deferrable ? (
+                  <>
+                    {' '}
+                    <span className="badge muted">deferrable</span>
+                  </>
+                ) : null}
+              </>
+            ),
+          },
+        ]}
+      />
     </section>
   )
 }

@@ -1,6 +1,7 @@
 import Link from 'next/link'
+import { type Column, DataTable } from '@/components/data-table'
 import type { ForeignKeyInfo } from '@/lib/schema/types'
-import { tableHref } from './table-href'
+import { tableHref } from '@/components/table-href'
 
 function Columns({ names }: { names: string[] }) {
   return (
@@ -39,90 +40,59 @@ function Badges({ fk }: { fk: ForeignKeyInfo }) {
   )
 }
 
-function ActionCell({ action }: { action: ForeignKeyInfo['onDelete'] }) {
-  return <td className={action === 'CASCADE' ? 'fk-cascade' : action === 'NO ACTION' ? 'muted' : undefined}>{action}</td>
+function actionClass(action: ForeignKeyInfo['onDelete']): string | undefined {
+  return action === 'CASCADE' ? 'fk-cascade' : action === 'NO ACTION' ? 'muted' : undefined
 }
+
+/** The columns both tables of foreign keys share: actions and state. */
+const ACTION_COLUMNS: Column<ForeignKeyInfo>[] = [
+  { key: 'on-delete', label: 'On delete', cell: (fk) => <span className={actionClass(fk.onDelete)}>{fk.onDelete}</span> },
+  { key: 'on-update', label: 'On update', cell: (fk) => <span className={actionClass(fk.onUpdate)}>{fk.onUpdate}</span> },
+  { key: 'state', label: 'State', cell: (fk) => <Badges fk={fk} /> },
+]
 
 export function ForeignKeysSection({ outgoing, incoming }: { outgoing: ForeignKeyInfo[]; incoming: ForeignKeyInfo[] }) {
   return (
     <section className="card" id="foreign-keys" aria-labelledby="fk-title">
       <h2 id="fk-title">Foreign keys</h2>
       <h3>References ({outgoing.length})</h3>
-      {outgoing.length === 0 ? (
-        <p className="muted">This table references no other table.</p>
-      ) : (
-        <table className="data" data-testid="fk-outgoing">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Columns</th>
-              <th>References</th>
-              <th>On delete</th>
-              <th>On update</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {outgoing.map((fk) => (
-              <tr key={fk.name}>
-                <td className="mono name-cell">{fk.name}</td>
-                <td>
-                  <Columns names={fk.columns} />
-                </td>
-                <td className="name-cell">
-                  <TableLink schema={fk.refSchema} table={fk.refTable} /> <Columns names={fk.refColumns} />
-                </td>
-                <ActionCell action={fk.onDelete} />
-                <ActionCell action={fk.onUpdate} />
-                <td>
-                  <Badges fk={fk} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable
+        label="Foreign keys of this table"
+        testId="fk-outgoing"
+        rows={outgoing}
+        rowKey={(fk) => fk.name}
+        empty="This table references no other table."
+        columns={[
+          { key: 'name', label: 'Name', value: (fk) => fk.name, mono: true },
+          { key: 'columns', label: 'Columns', cell: (fk) => <Columns names={fk.columns} /> },
+          {
+            key: 'references',
+            label: 'References',
+            className: 'name-cell',
+            cell: (fk) => (
+              <>
+                <TableLink schema={fk.refSchema} table={fk.refTable} /> <Columns names={fk.refColumns} />
+              </>
+            ),
+          },
+          ...ACTION_COLUMNS,
+        ]}
+      />
       <h3>Referenced by ({incoming.length})</h3>
-      {incoming.length === 0 ? (
-        <p className="muted" style={{ marginBottom: 0 }}>
-          No foreign key points at this table.
-        </p>
-      ) : (
-        <table className="data" data-testid="fk-incoming">
-          <thead>
-            <tr>
-              <th>Table</th>
-              <th>Columns</th>
-              <th>Name</th>
-              <th>To columns</th>
-              <th>On delete</th>
-              <th>On update</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {incoming.map((fk) => (
-              <tr key={JSON.stringify([fk.schema, fk.table, fk.name])}>
-                <td className="name-cell">
-                  <TableLink schema={fk.schema} table={fk.table} />
-                </td>
-                <td>
-                  <Columns names={fk.columns} />
-                </td>
-                <td className="mono name-cell">{fk.name}</td>
-                <td>
-                  <Columns names={fk.refColumns} />
-                </td>
-                <ActionCell action={fk.onDelete} />
-                <ActionCell action={fk.onUpdate} />
-                <td>
-                  <Badges fk={fk} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable
+        label="Foreign keys pointing at this table"
+        testId="fk-incoming"
+        rows={incoming}
+        rowKey={(fk) => JSON.stringify([fk.schema, fk.table, fk.name])}
+        empty="No foreign key points at this table."
+        columns={[
+          { key: 'table', label: 'Table', className: 'name-cell', cell: (fk) => <TableLink schema={fk.schema} table={fk.table} /> },
+          { key: 'columns', label: 'Columns', cell: (fk) => <Columns names={fk.columns} /> },
+          { key: 'name', label: 'Name', value: (fk) => fk.name, mono: true },
+          { key: 'to', label: 'To columns', cell: (fk) => <Columns names={fk.refColumns} /> },
+          ...ACTION_COLUMNS,
+        ]}
+      />
     </section>
   )
 }

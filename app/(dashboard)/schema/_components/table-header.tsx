@@ -2,7 +2,7 @@ import Link from 'next/link'
 import { formatBytes, formatCount } from '@/lib/format/units'
 import type { RelationInfo } from '@/lib/schema/types'
 import { KIND_LABEL } from './kind-label'
-import { tableHref } from './table-href'
+import { tableHref } from '@/components/table-href'
 
 const bytes = (n: number | null) => (n === null ? '–' : formatBytes(n))
 

@@ -1,4 +1,5 @@
-import { formatBytes, formatCount } from '@/lib/format/units'
+import { DataTable } from '@/components/data-table'
+import { SqlBlock } from '@/components/sql-block'
 import type { IndexInfo, RelationInfo, TriggerInfo } from '@/lib/schema/types'
 
 function IndexBadges({ index }: { index: IndexInfo }) {
@@ -34,38 +35,21 @@ export function IndexesSection({ relation }: { relation: RelationInfo }) {
   return (
     <section className="card" id="indexes" aria-labelledby="indexes-title">
       <h2 id="indexes-title">Indexes ({relation.indexes.length})</h2>
-      {relation.indexes.length === 0 ? (
-        <p className="muted" style={{ marginBottom: 0 }}>
-          No indexes.
-        </p>
-      ) : (
-        <table className="data" data-testid="indexes-table">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>Definition</th>
-              <th className="num">Size</th>
-              <th className="num">Scans</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {relation.indexes.map((i) => (
-              <tr key={i.name} data-index={i.name}>
-                <td className="mono name-cell">{i.name}</td>
-                <td>
-                  <code className="wrap">{i.definition}</code>
-                </td>
-                <td className="num">{i.sizeBytes === null ? '–' : formatBytes(i.sizeBytes)}</td>
-                <td className="num">{i.scans === null ? '–' : formatCount(i.scans)}</td>
-                <td>
-                  <IndexBadges index={i} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable
+        label={`Indexes of ${relation.schema}.${relation.name}`}
+        testId="indexes-table"
+        rows={relation.indexes}
+        rowKey={(i) => i.name}
+        rowProps={(i) => ({ 'data-index': i.name })}
+        empty="No indexes. Integrity › Constraints & indexes says which foreign keys need one."
+        columns={[
+          { key: 'name', label: 'Name', value: (i) => i.name, mono: true },
+          { key: 'definition', label: 'Definition', cell: (i) => <SqlBlock sql={i.definition} label={`Definition of ${i.name}`} wrap compact /> },
+          { key: 'size', label: 'Size', value: (i) => i.sizeBytes, format: 'bytes' },
+          { key: 'scans', label: 'Scans', value: (i) => i.scans, format: 'count' },
+          { key: 'state', label: 'State', cell: (i) => <IndexBadges index={i} /> },
+        ]}
+      />
     </section>
   )
 }
@@ -81,34 +65,22 @@ export function TriggersSection({ relation }: { relation: RelationInfo }) {
   return (
     <section className="card" id="triggers" aria-labelledby="triggers-title">
       <h2 id="triggers-title">Triggers ({relation.triggers.length})</h2>
-      {relation.triggers.length === 0 ? (
-        <p className="muted" style={{ marginBottom: 0 }}>
-          No triggers.
-        </p>
-      ) : (
-        <table className="data" data-testid="triggers-table">
-          <thead>
-            <tr>
-              <th>Name</th>
-              <th>State</th>
-              <th>Definition</th>
-            </tr>
-          </thead>
-          <tbody>
-            {relation.triggers.map((t) => (
-              <tr key={t.name}>
-                <td className="mono name-cell">{t.name}</td>
-                <td>
-                  <span className={`badge ${TRIGGER_STATE[t.enabled].className}`}>{TRIGGER_STATE[t.enabled].label}</span>
-                </td>
-                <td>
-                  <code className="wrap">{t.definition}</code>
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable
+        label={`Triggers of ${relation.schema}.${relation.name}`}
+        testId="triggers-table"
+        rows={relation.triggers}
+        rowKey={(t) => t.name}
+        empty="No triggers."
+        columns={[
+          { key: 'name', label: 'Name', value: (t) => t.name, mono: true },
+          {
+            key: 'state',
+            label: 'State',
+            cell: (t) => <span className={`badge ${TRIGGER_STATE[t.enabled].className}`}>{TRIGGER_STATE[t.enabled].label}</span>,
+          },
+          { key: 'definition', label: 'Definition', cell: (t) => <SqlBlock sql={t.definition} label={`Definition of ${t.name}`} wrap compact /> },
+        ]}
+      />
     </section>
   )
 }

@@ -1,5 +1,6 @@
 import Link from 'next/link'
 import { Suspense } from 'react'
+import { DataTable } from '@/components/data-table'
 import { TableSkeleton } from '@/components/skeletons'
 import { WidgetError } from '@/components/widget-error'
 import { requireUser } from '@/lib/auth/current-user'
@@ -77,47 +78,36 @@ export default async function SnapshotsPage({ searchParams }: { searchParams: Pr
         </Suspense>
       ) : null}
 
-      <table className="data" data-testid="snapshot-list" style={{ marginTop: 16 }}>
-        <thead>
-          <tr>
-            <th>#</th>
-            <th>Taken</th>
-            <th>By</th>
-            <th>Reason</th>
-            <th>Database</th>
-            <th className="num">Tables</th>
-            <th className="num">Columns</th>
-            <th>Fingerprint</th>
-            <th>Compare</th>
-          </tr>
-        </thead>
-        <tbody>
-          {snapshots.length === 0 ? (
-            <tr>
-              <td colSpan={9} className="muted">
-                No snapshots yet.
-              </td>
-            </tr>
-          ) : null}
-          {snapshots.map((s) => (
-            <tr key={s.id}>
-              <td>{s.id}</td>
-              <td className="muted">{formatTimestamp(s.takenAt)}</td>
-              <td>{s.takenBy ?? '–'}</td>
-              <td>{s.reason}</td>
-              <td className="mono">{s.database}</td>
-              <td className="num">{s.summary.tables}</td>
-              <td className="num">{s.summary.columns}</td>
-              <td className="mono" title={s.fingerprint}>
-                {s.fingerprint.slice(0, 12)}
-              </td>
-              <td>
-                <Link href={`/schema/snapshots?from=${s.id}&to=live`}>with live</Link>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <div className="card snapshot-list">
+        <h2>Snapshots</h2>
+        <DataTable
+          label="Snapshots"
+          testId="snapshot-list"
+          rows={snapshots}
+          rowKey={(s) => s.id}
+          empty={
+            can(user.role, 'schema.snapshot')
+              ? 'No snapshots yet. Take one above; migration runs also take one before and after.'
+              : 'No snapshots yet. Operators and admins take them; migration runs take one before and after.'
+          }
+          columns={[
+            { key: 'id', label: '#', value: (s) => s.id },
+            { key: 'taken', label: 'Taken', value: (s) => s.takenAt, format: 'timestamp' },
+            { key: 'by', label: 'By', value: (s) => s.takenBy },
+            { key: 'reason', label: 'Reason', value: (s) => s.reason },
+            { key: 'database', label: 'Database', value: (s) => s.database, mono: true },
+            { key: 'tables', label: 'Tables', value: (s) => s.summary.tables, format: 'count' },
+            { key: 'columns', label: 'Columns', value: (s) => s.summary.columns, format: 'count' },
+            {
+              key: 'fingerprint',
+              label: 'Fingerprint',
+              mono: true,
+              cell: (s) => <span title={s.fingerprint}>{s.fingerprint.slice(0, 12)}</span>,
+            },
+            { key: 'compare', label: 'Compare', cell: (s) => <Link href={`/schema/snapshots?from=${s.id}&to=live`}>with live</Link> },
+          ]}
+        />
+      </div>
     </>
   )
 }

@@ -1,3 +1,4 @@
+import { DataTable } from '@/components/data-table'
 import type { SchemaChange, SchemaDiff } from '@/lib/schema/diff'
 
 const CHANGE_BADGE: Record<SchemaChange['change'], string> = { added: 'ok', removed: 'bad', changed: 'demo' }
@@ -21,30 +22,19 @@ export function SchemaDiffView({ diff, from, to }: { diff: SchemaDiff; from: str
           <p className="muted">
             {added} added, {removed} removed, {changed} changed
           </p>
-          <table className="data">
-            <thead>
-              <tr>
-                <th>Change</th>
-                <th>Object</th>
-                <th>Where</th>
-                <th>Name</th>
-                <th>Detail</th>
-              </tr>
-            </thead>
-            <tbody>
-              {diff.changes.map((c, i) => (
-                <tr key={i}>
-                  <td>
-                    <span className={`badge ${CHANGE_BADGE[c.change]}`}>{c.change}</span>
-                  </td>
-                  <td>{c.object.replace('_', ' ')}</td>
-                  <td className="mono">{where(c)}</td>
-                  <td className="mono">{c.name}</td>
-                  <td className="mono">{c.detail}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            label={`Changes from ${from} to ${to}`}
+            rows={diff.changes}
+            rowKey={(_, i) => i}
+            empty="No differences."
+            columns={[
+              { key: 'change', label: 'Change', cell: (c) => <span className={`badge ${CHANGE_BADGE[c.change]}`}>{c.change}</span> },
+              { key: 'object', label: 'Object', value: (c) => c.object.replace('_', ' ') },
+              { key: 'where', label: 'Where', value: where, mono: true },
+              { key: 'name', label: 'Name', value: (c) => c.name, mono: true },
+              { key: 'detail', label: 'Detail', value: (c) => c.detail, mono: true },
+            ]}
+          />
         </>
       )}
     </div>

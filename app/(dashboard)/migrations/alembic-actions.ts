@@ -1,0 +1,152 @@
+'use server'
+
+import { revalidatePath } from 'next/cache'
+import { z } from 'zod'
+import { action } from '@/lib/auth/action'
+import { ActionError } from '@/lib/auth/action-result'
+import type { ActionContext } from '@/lib/auth/guarded-run'
+import { alembicOfflineSql } from '@/lib/alembic/offline-sql'
+import { REVISION_PATTERN } from '@/lib/alembic/output'
+import { alembicDowngrade, type AlembicRunResult, alembicUpgrade } from '@/lib/alembic/run'
+import { alembicDrift, alembicRehearsal } from '@/lib/alembic/scratch-checks'
+import type { AlembicSettings } from '@/lib/alembic/settings'
+import { describeDbError } from '@/lib/db/db-errors'
+import { migratorDb } from '@/lib/db/server-dbs'
+import { serverEnv } from '@/lib/runtime/server-env'
+
+// The team's own Alembic, run by the dashboard with its safety: the run lock, snapshots, history.
+// Upgrade and downgrade run inline for now; the job system will queue them.
+// Only action()-built functions are exported from this file: a unit test runs each as every role.
+
+const revision = z
+  .string({ message: 'name a revision' })
+  .trim()
+  .min(1, { message: 'name a revision' })
+  .max(100)
+  .regex(REVISION_PATTERN, { message: 'must be an Alembic revision: head, base, an id, -1, +2 or branch@head' })
+
+const emptyAsMissing = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v)
+
+const DryRunInput = z.object({
+  direction: z.preprocess(emptyAsMissing, z.enum(['upgrade', 'downgrade'], { message: "must be 'upgrade' or 'downgrade'" }).default('upgrade')),
+  revision: z.preprocess(emptyAsMissing, revision.default('head')),
+})
+const UpgradeInput = z.object({ revision: z.preprocess(emptyAsMissing, revision.default('head')) })
+const DowngradeInput = z.object({ revision })
+const RehearseInput = z.object({ revision: z.preprocess(emptyAsMissing, revision.default('head')) })
+const NoInput = z.object({})
+
+function actorOf(ctx: ActionContext) {
+  return { id: ctx.user.id, label: ctx.user.email, source: 'dashboard' as const }
+}
+
+function settings(): AlembicSettings {
+  const s = serverEnv().alembic
+  if (!s) {
+    throw new ActionError(
+      'unavailable',
+      'Alembic is not configured: set ALEMBIC_DIR to the folder of the team’s alembic.ini (and ALEMBIC_COMMAND when `alembic` is not how it is run), then restart the dashboard.',
+    )
+  }
+  return s
+}
+
+/** Turns what stops a run into a message the user can act on, without connection details. */
+async function guarded<T>(what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run()
+  } catch (e) {
+    if (e instanceof ActionError) throw e
+    const message = ((e as Error)?.message ?? String(e)).replace(/postgres(ql)?:\/\/\S+/g, '[url]')
+    if (message.startsWith('Could not create a scratch database')) throw new ActionError('unavailable', message)
+    if (/^(pg_dump|psql): /.test(message)) throw new ActionError('unavailable', `${what} could not copy the target's schema into a scratch database: ${message}`)
+    if (typeof (e as { code?: unknown })?.code === 'string') {
+      console.error(`[dbadmin] ${what} error:`, e)
+      throw new ActionError('unavailable', `${what} could not start or finish: ${describeDbError(e)}`)
+    }
+    throw e
+  } finally {
+    revalidatePath('/migrations')
+  }
+}
+
+function runOptions(ctx: ActionContext) {
+  const env = serverEnv()
+  return {
+    settings: settings(),
+    targetUrl: env.capabilities.migrator,
+    state: ctx.stateDb,
+    actor: actorOf(ctx),
+    lockTimeoutMs: env.migrationLockTimeoutMs,
+    statementTimeoutMs: env.migrationStatementTimeoutMs,
+  }
+}
+
+/** A failed run is an error the user sees in full: Alembic's error and where the database is now. */
+function outcome(r: AlembicRunResult) {
+  if (!r.ok) throw new ActionError('migration_failed', `Run #${r.runId}: ${r.message}${r.error ? `\n\n${r.error}` : ''}`)
+  return { message: r.message, data: { ...r, stdout: '', stderr: r.stderr.slice(-16_000) } }
+}
+
+export const alembicDryRunAction = action({
+  name: 'alembic.dry_run',
+  permission: 'checks.run',
+  input: DryRunInput,
+  target: (input) => `${input.direction} ${input.revision}`,
+  async run(ctx, input) {
+    const r = await guarded('The Alembic dry run', () =>
+      alembicOfflineSql(
+        { settings: settings(), targetUrl: serverEnv().capabilities.migrator, target: migratorDb(), state: ctx.stateDb, actor: actorOf(ctx) },
+        { direction: input.direction, revision: input.revision },
+      ),
+    )
+    if (!r.ok) throw new ActionError('conflict', `${r.message}${r.error ? `\n\n${r.error}` : ''}`)
+    return { message: r.message, data: r }
+  },
+})
+
+export const alembicUpgradeAction = action({
+  name: 'alembic.upgrade',
+  permission: 'migrations.apply',
+  input: UpgradeInput,
+  target: (input) => input.revision,
+  async run(ctx, input) {
+    return outcome(await guarded('The Alembic upgrade', () => alembicUpgrade(runOptions(ctx), input.revision)))
+  },
+})
+
+export const alembicDowngradeAction = action({
+  name: 'alembic.downgrade',
+  permission: 'migrations.rollback',
+  input: DowngradeInput,
+  target: (input) => input.revision,
+  async run(ctx, input) {
+    return outcome(await guarded('The Alembic downgrade', () => alembicDowngrade(runOptions(ctx), input.revision)))
+  },
+})
+
+function checkOptions(ctx: ActionContext) {
+  const env = serverEnv()
+  return { settings: settings(), targetUrl: env.capabilities.migrator, target: migratorDb(), state: ctx.stateDb, actor: actorOf(ctx), pgBinDir: env.pgBinDir }
+}
+
+export const alembicRehearseAction = action({
+  name: 'alembic.rehearse',
+  permission: 'checks.run',
+  input: RehearseInput,
+  target: (input) => input.revision,
+  async run(ctx, input) {
+    const r = await guarded('The Alembic rehearsal', () => alembicRehearsal(checkOptions(ctx), input.revision))
+    return { message: r.message, data: r }
+  },
+})
+
+export const alembicDriftAction = action({
+  name: 'alembic.drift',
+  permission: 'checks.run',
+  input: NoInput,
+  async run(ctx) {
+    const r = await guarded('The Alembic drift check', () => alembicDrift(checkOptions(ctx)))
+    return { message: r.message, data: r }
+  },
+})
