@@ -25,6 +25,8 @@ export const PERMISSIONS = {
   'data.fix': ['admin'],
   'integrity.rules': ['admin'],
   'audit.read': ['admin'],
+  // The target's roles, grants and authentication, and the least-privilege setup script (its passwords).
+  'security.read': ['admin'],
 } as const satisfies Record<string, readonly Role[]>
 
 export type Permission = keyof typeof PERMISSIONS
