@@ -93,6 +93,9 @@ test.describe('the Security page as admin', () => {
     await security.generate.click()
     await expect(security.setupScript).toContainText('CREATE ROLE "dbadmin_monitoring"')
     await expect(security.setupEnvironment).toContainText("MONITOR_DATABASE_URL='postgres://dbadmin_monitor:")
+    // Only the action's answer carries the URLs with their passwords: the page itself names none.
+    const html = await (await page.request.get('/security')).text()
+    expect(html).not.toMatch(/postgres(ql)?:\/\//)
   })
 
   test('has no serious or critical accessibility violation, light and dark', async ({ page }) => {
