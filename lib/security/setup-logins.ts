@@ -1,5 +1,14 @@
 import type { Kysely } from 'kysely'
-import { type Capability, CAPABILITIES, CAPABILITY_SPECS, capabilityUrl, type LeastPrivilegeOptions, leastPrivilegeScript } from './least-privilege'
+import {
+  applyLeastPrivilege,
+  type Capability,
+  CAPABILITIES,
+  CAPABILITY_SPECS,
+  capabilityUrl,
+  type LeastPrivilegeOptions,
+  type LeastPrivilegeScript,
+  leastPrivilegeScript,
+} from './least-privilege'
 
 /** The dashboard's variable for each capability's login (README, "Least privilege for the dashboard itself"). */
 export const CAPABILITY_VARIABLES: Record<Capability, string> = {
@@ -44,12 +53,7 @@ export interface SetupScriptBundle {
 
 const shellQuoted = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`
 
-/**
- * The least-privilege script together with the settings that make the dashboard use its logins:
- * the passwords are generated here, once, and exist only in what this returns.
- */
-export async function setupScriptBundle(db: Kysely<any>, targetUrl: string, opts: LeastPrivilegeOptions = {}): Promise<SetupScriptBundle> {
-  const script = await leastPrivilegeScript(db, opts)
+function bundleOf(script: LeastPrivilegeScript, targetUrl: string, prefix: string | undefined): SetupScriptBundle {
   const urls = new Map(script.capabilities.map((c) => [c.capability, capabilityUrl(targetUrl, c)]))
   const lines = [
     // With every capability on its own login, DATABASE_URL only sets up the managed rule reader: the least of them.
@@ -61,6 +65,19 @@ export async function setupScriptBundle(db: Kysely<any>, targetUrl: string, opts
     script: script.text,
     environment: lines.join('\n') + '\n',
     notes: script.notes,
-    logins: setupLogins(opts.prefix),
+    logins: setupLogins(prefix),
   }
+}
+
+/**
+ * The least-privilege script together with the settings that make the dashboard use its logins:
+ * the passwords are generated here, once, and exist only in what this returns.
+ */
+export async function setupScriptBundle(db: Kysely<any>, targetUrl: string, opts: LeastPrivilegeOptions = {}): Promise<SetupScriptBundle> {
+  return bundleOf(await leastPrivilegeScript(db, opts), targetUrl, opts.prefix)
+}
+
+/** Runs the script on `db` (one transaction: all or nothing) and returns it with the settings of the logins it made. */
+export async function applySetupScript(db: Kysely<any>, targetUrl: string, opts: LeastPrivilegeOptions = {}): Promise<SetupScriptBundle> {
+  return bundleOf(await applyLeastPrivilege(db, opts), targetUrl, opts.prefix)
 }

@@ -150,7 +150,7 @@ export default async function SecurityPage({ searchParams }: { searchParams: Pro
       </Section>
 
       <Section id="least-privilege" title="Least-privilege setup for the dashboard">
-        <SetupSection />
+        <Part rows={3} render={(o) => <SetupSection database={o.database} />} />
       </Section>
     </>
   )

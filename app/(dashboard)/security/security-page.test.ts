@@ -55,17 +55,23 @@ function textOf(html: string): string {
 
 let h: ActionHarness
 let generate: GuardedSpec<any, SetupScriptBundle>
+let apply: GuardedSpec<any, SetupScriptBundle>
+const PREFIX = `sp_${sfx}`
 
 beforeAll(async () => {
   h = await openActionHarness('secpage', prepare)
   const { wrappedSpec } = await import('@/lib/auth/action')
-  generate = wrappedSpec((await import('./actions')).generateSetupScriptAction)!
+  const actions = await import('./actions')
+  generate = wrappedSpec(actions.generateSetupScriptAction)!
+  apply = wrappedSpec(actions.applySetupScriptAction)!
 })
 afterAll(async () => {
   await h?.close()
   const cluster = createDb(inject('pgAdminUrl'), { max: 1 })
   try {
-    for (const r of [SUPER, MD5]) await sql`drop role if exists ${sql.id(r)}`.execute(cluster)
+    const { setupLogins } = await import('@/lib/security/setup-logins')
+    const made = setupLogins(PREFIX).flatMap((l) => [l.login, l.role])
+    for (const r of [SUPER, MD5, ...made]) await sql`drop role if exists ${sql.id(r)}`.execute(cluster)
   } finally {
     await cluster.destroy()
   }
@@ -185,7 +191,7 @@ describe('generating the least-privilege script', () => {
     const bundle = r.ok ? r.data! : null!
     expect(bundle.script).toMatch(/^-- Least-privilege roles for DoR DB Admin/)
     expect(bundle.script).toContain('BEGIN;')
-    expect(bundle.script).toContain('CREATE ROLE "dbadmin_monitoring" WITH')
+    expect(bundle.script).toMatch(/(CREATE|ALTER) ROLE "dbadmin_monitoring" WITH/)
     const lines = bundle.environment.trim().split('\n')
     expect(lines.map((l) => l.split('=')[0])).toEqual([
       'DATABASE_URL',
@@ -211,5 +217,49 @@ describe('generating the least-privilege script', () => {
     expect('data' in r && r.data).toBeFalsy()
     const denied = await listAudit(h.state.db, { action: 'security.setup_script', result: 'denied' })
     expect(denied.map((e) => e.actorEmail)).toContain(`${role}@test.local`)
+  })
+})
+
+// Last in the file: applying makes the new migration role the owner of everything in the target.
+describe('applying the least-privilege script', () => {
+  const madeRoles = async () => {
+    const { rows } = await sql<{ name: string }>`select rolname::text as name from pg_roles where rolname like ${PREFIX + '%'} order by 1`.execute(h.target.db)
+    return rows.map((r) => r.name)
+  }
+
+  it.each(['operator', 'viewer'] as const)('refuses a %s and changes nothing', async (role) => {
+    const r = await h.as(role, apply, { prefix: PREFIX })
+    expect(r).toMatchObject({ ok: false, code: 'forbidden' })
+    expect(await madeRoles()).toEqual([])
+  })
+
+  it('refuses a bad prefix with a clear error and changes nothing', async () => {
+    const r = await h.as('admin', apply, { prefix: 'Bad"; DROP ROLE x;--' })
+    expect(r).toMatchObject({ ok: false, code: 'invalid_input' })
+    expect(!r.ok && r.fieldErrors?.prefix).toMatch(/lower-case letters/)
+    expect(await madeRoles()).toEqual([])
+  })
+
+  it('runs it for an admin as a superuser DATABASE_URL: the logins work and own what they should', async () => {
+    const r = await h.as('admin', apply, { prefix: PREFIX })
+    expect(r).toMatchObject({ ok: true })
+    const bundle = r.ok ? r.data! : null!
+    expect(await madeRoles()).toHaveLength(10)
+    const { rows } = await sql<{ owner: string }>`
+      select pg_get_userbyid(c.relowner)::text as owner from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = ${SCHEMA} and c.relname = ${TABLE}`.execute(h.target.db)
+    expect(rows[0].owner).toBe(`${PREFIX}_migration`)
+    const monitor = /^MONITOR_DATABASE_URL='(.*)'$/m.exec(bundle.environment)![1]
+    const asMonitor = createDb(monitor, { max: 1 })
+    try {
+      const { rows: me } = await sql<{ who: string }>`select session_user::text as who`.execute(asMonitor)
+      expect(me[0].who).toBe(`${PREFIX}_monitor`)
+      await expect(sql`select * from ${sql.id(SCHEMA, TABLE)}`.execute(asMonitor)).rejects.toThrow(/permission denied/)
+    } finally {
+      await asMonitor.destroy()
+    }
+    const [entry] = await listAudit(h.state.db, { action: 'security.setup_apply', result: 'ok' })
+    expect(entry).toMatchObject({ actorEmail: 'admin@test.local', target: bundle.database })
+    expect(JSON.stringify(entry)).not.toContain(new URL(monitor).password)
   })
 })

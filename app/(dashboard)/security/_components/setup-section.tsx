@@ -1,10 +1,10 @@
 import { DataTable } from '@/components/data-table'
 import { setupLogins } from '@/lib/security/setup-logins'
-import { generateSetupScriptAction } from '../actions'
-import { SetupScriptForm } from './setup-script-form'
+import { applySetupScriptAction, generateSetupScriptAction } from '../actions'
+import { SetupScriptForms } from './setup-script-form'
 
 /** What the least-privilege setup makes and how to run it; the script itself comes from the action. */
-export function SetupSection() {
+export function SetupSection({ database }: { database: string }) {
   const logins = setupLogins()
   return (
     <>
@@ -32,10 +32,11 @@ export function SetupSection() {
         <li>Generate the script here. It is made for this database as it is now, with new passwords; generating it is recorded in the audit log.</li>
         <li>
           Save it (say as <code>dbadmin-roles.sql</code>) and run it as a superuser: <code>psql &quot;$SUPERUSER_URL&quot; -v ON_ERROR_STOP=1 -f dbadmin-roles.sql</code>.
+          Or, when the dashboard’s DATABASE_URL is a superuser, <em>Apply it now</em> runs it from here (audited).
         </li>
         <li>Put the settings shown with it in the dashboard’s environment and restart it: the superuser banner goes, and each page says which role it read with.</li>
       </ol>
-      <SetupScriptForm action={generateSetupScriptAction} />
+      <SetupScriptForms generate={generateSetupScriptAction} apply={applySetupScriptAction} database={database} />
     </>
   )
 }
