@@ -1,10 +1,12 @@
 import type { Kysely } from 'kysely'
 import { ConfigError, loadConfig } from '../lib/config'
+import { capabilityUrls, type DbCapability } from '../lib/db/capabilities'
 import { createDb } from '../lib/db/connect'
 import { prepareRuntime, type Runtime } from '../lib/runtime/prepare-runtime'
 import { CliError } from './args'
 import { resolveCommandLine } from './command-line'
 import { alembicCommand } from './commands/alembic'
+import { auditCommand } from './commands/audit'
 import { healthCommand } from './commands/health'
 import { integrityCommand } from './commands/integrity'
 import { migrateCommand } from './commands/migrate'
@@ -17,6 +19,7 @@ import type { CliContext } from './context'
 
 const COMMANDS: Record<string, Command> = {
   alembic: alembicCommand,
+  audit: auditCommand,
   health: healthCommand,
   integrity: integrityCommand,
   migrate: migrateCommand,
@@ -53,14 +56,18 @@ async function main(argv: string[]): Promise<number> {
     dbs.push(db)
     return db
   }
-  let target: Kysely<any> | undefined
+  const capabilities = capabilityUrls(runtime.targetUrl, config)
+  const logins = new Map<DbCapability, Kysely<any>>()
+  const as = (c: DbCapability) => logins.get(c) ?? logins.set(c, open(capabilities[c])).get(c)!
   let state: Kysely<any> | undefined
   const ctx: CliContext = {
     args,
     json: args.flags.json === true,
     config,
     targetUrl: runtime.targetUrl,
-    target: () => (target ??= open(runtime.targetUrl)),
+    capabilities,
+    target: () => as('monitor'),
+    as,
     state: () => (state ??= open(runtime.stateUrl)),
     print: (value) => process.stdout.write(JSON.stringify(value) + '\n'),
     out: (text) => process.stdout.write(text + '\n'),

@@ -55,7 +55,8 @@ test.describe('layout as admin', () => {
   })
 
   test('every page has no serious or critical accessibility violation, light and dark', async ({ page }) => {
-    test.setTimeout(120_000)
+    // Eleven pages, each analysed twice: a loaded 2-core machine needs minutes.
+    test.setTimeout(360_000)
     const pages = ['/overview', '/schema', TABLE_PAGE, '/schema/types', '/schema/snapshots', '/migrations', '/integrity', RELATION_PAGE, '/users', '/audit', '/no-such-page']
     const found: string[] = []
     for (const path of pages) {

@@ -1,8 +1,9 @@
+import Link from 'next/link'
 import { Suspense } from 'react'
 import { MenuToggle } from '@/components/menu-toggle'
 import { NavLinks } from '@/components/nav-links'
 import { SignOutButton } from '@/components/sign-out-button'
-import { TargetIdentityBar, TargetUnreachableBanner } from '@/components/target-banner'
+import { ConnectionRiskBanner, TargetIdentityBar, TargetUnreachableBanner } from '@/components/target-banner'
 import { currentTheme } from '@/lib/auth/current-theme'
 import { requireUser } from '@/lib/auth/current-user'
 import { can, type Permission } from '@/lib/auth/permissions'
@@ -62,6 +63,9 @@ export default async function DashboardLayout({ children }: { children: React.Re
               {user.role}
             </div>
             <div className="usermenu-actions">
+              <Link href="/account" className="account-link">
+                Your account
+              </Link>
               <ThemeSwitch theme={theme} />
               <SignOutButton />
             </div>
@@ -78,6 +82,9 @@ export default async function DashboardLayout({ children }: { children: React.Re
         <main className="content" id="content" tabIndex={-1}>
           <Suspense fallback={null}>
             <TargetUnreachableBanner />
+          </Suspense>
+          <Suspense fallback={null}>
+            <ConnectionRiskBanner />
           </Suspense>
           {children}
         </main>

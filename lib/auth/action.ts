@@ -57,11 +57,39 @@ export function routeAction<S extends z.ZodType, T = undefined>(spec: GuardedSpe
       refusal: refusal ? { code: 'cross_site', message: refusal } : undefined,
       logError,
     })
-    const status = result.ok ? 200 : STATUS[result.code] ?? 400
+    const status = statusOf(result)
     return Response.json(result, { status })
   }
   wrapped.set(fn, spec)
   return fn
+}
+
+/**
+ * A read that hands out data (a download, an export): not a mutation, but checked and audited like
+ * one: session, fresh role, permission, input, the audit record before it is handed out. The route
+ * turns the result into its response (statusOf for a refusal).
+ */
+export async function guardedRead<S extends z.ZodType, T>(spec: GuardedSpec<S, T>, rawInput: unknown): Promise<ActionResult<T>> {
+  return runGuarded(spec, {
+    stateDb: stateDb(),
+    session: await sessionClaims(),
+    clientIp: await requestClientIp(),
+    rawInput,
+    logError,
+  })
+}
+
+/** The HTTP status of a refused action or read. */
+export function statusOf(result: ActionResult<unknown>): number {
+  return result.ok ? 200 : (STATUS[result.code] ?? 400)
+}
+
+/** A refusal as a short text response (downloads answer in text, not JSON). */
+export function refusalText(result: ActionResult<unknown>): Response {
+  return new Response(result.message + '\n', {
+    status: statusOf(result),
+    headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+  })
 }
 
 const STATUS: Record<string, number> = {
@@ -74,5 +102,7 @@ const STATUS: Record<string, number> = {
   not_found: 404,
   conflict: 409,
   unavailable: 503,
+  audit_unavailable: 503,
+  two_factor_required: 403,
   internal: 500,
 }

@@ -5,6 +5,7 @@ import { can, isRole, type Permission, PERMISSIONS, type Role, ROLES } from './p
 //                                   admin  operator viewer
 const MATRIX: Record<Permission, [boolean, boolean, boolean]> = {
   'dashboard.read': /*        */ [true, true, true],
+  'account.two_factor': /*    */ [true, true, true],
   'profile.edit': /*          */ [true, true, true],
   'checks.run': /*            */ [true, true, false],
   'schema.snapshot': /*       */ [true, true, false],
@@ -38,14 +39,14 @@ describe('permissions', () => {
     expect(COLUMNS.map((role) => can(role, permission))).toEqual(row)
   })
 
-  it('viewers may only read, and keep their own settings', () => {
+  it('viewers may only read, look after their own account and keep their own settings', () => {
     const allowed = (Object.keys(PERMISSIONS) as Permission[]).filter((p) => can('viewer', p))
-    expect(allowed).toEqual(['dashboard.read', 'profile.edit'])
+    expect(allowed).toEqual(['dashboard.read', 'account.two_factor', 'profile.edit'])
   })
 
   it('operators add checks, schema snapshots, maintenance and creating backups', () => {
     const allowed = (Object.keys(PERMISSIONS) as Permission[]).filter((p) => can('operator', p))
-    expect(allowed).toEqual(['dashboard.read', 'profile.edit', 'checks.run', 'schema.snapshot', 'maintenance.run', 'backups.create'])
+    expect(allowed).toEqual(['dashboard.read', 'account.two_factor', 'profile.edit', 'checks.run', 'schema.snapshot', 'maintenance.run', 'backups.create'])
   })
 
   it('admins may do everything', () => {

@@ -9,6 +9,8 @@ export type Role = (typeof ROLES)[number]
 
 export const PERMISSIONS = {
   'dashboard.read': ['admin', 'operator', 'viewer'],
+  /** One's own account: two-factor sign-in. */
+  'account.two_factor': ['admin', 'operator', 'viewer'],
   // Each user's own settings (the colour theme): never anyone else's.
   'profile.edit': ['admin', 'operator', 'viewer'],
   'checks.run': ['admin', 'operator'],

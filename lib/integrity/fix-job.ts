@@ -1,5 +1,6 @@
 import fs from 'node:fs'
 import type { Kysely } from 'kysely'
+import { roleOf } from '../db/session-role'
 import { type TargetIdentity, targetIdentity } from '../db/target-identity'
 import { retried } from '../jobs/job-rows'
 import type { JobLiveness } from '../jobs/liveness'
@@ -83,7 +84,8 @@ export async function startFixJob(
   opts: FixJobOptions = {},
 ): Promise<number> {
   const { key: targetKey, database: targetDatabase } = await targetIdentity(target)
-  const { id, liveness } = await startLocked(state, targetKey, (trx) => createFixJob(trx, { targetDatabase, targetKey, kind: 'fix', ...input }))
+  const dbRole = await roleOf(target)
+  const { id, liveness } = await startLocked(state, targetKey, (trx) => createFixJob(trx, { targetDatabase, targetKey, kind: 'fix', dbRole, ...input }))
   const execute = runJob(state, id, liveness, () =>
     fixOrphans(target, input.relation, {
       mode: input.mode,
@@ -132,8 +134,9 @@ export async function startRestoreJob(
   const refusal = restoreRefusal(fix, identity)
   if (refusal) throw new FixRuleError(refusal)
   const total = await countSavedRows(fix.file)
+  const dbRole = await roleOf(target)
   const { id, liveness } = await startLocked(state, targetKey, (trx) =>
-    createFixJob(trx, { targetDatabase, targetKey, kind: 'restore', restoresFix: fix.id, relation: fix.relation, mode: fix.mode, file: fix.file, total, startedBy: input.startedBy }),
+    createFixJob(trx, { targetDatabase, targetKey, kind: 'restore', restoresFix: fix.id, relation: fix.relation, mode: fix.mode, file: fix.file, total, startedBy: input.startedBy, dbRole }),
   )
   const execute = runJob(state, id, liveness, async () => {
     await markFixProgress(state, id, { phase: 'restoring' })

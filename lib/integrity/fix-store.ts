@@ -27,6 +27,8 @@ export interface FixJob {
   /** Rows deleted or updated by a fix; rows put back by a restore. */
   changed: number
   startedBy: string
+  /** The database role the job used; null for jobs recorded before it was. */
+  dbRole: string | null
   startedAt: Date
   finishedAt: Date | null
   cancelRequested: boolean
@@ -59,6 +61,7 @@ function toJob(r: any): FixJob {
     saved: Number(r.saved),
     changed: Number(r.changed),
     startedBy: r.started_by,
+    dbRole: r.db_role ?? null,
     startedAt: r.started_at,
     finishedAt: r.finished_at,
     cancelRequested: r.cancel_requested,
@@ -96,6 +99,8 @@ export async function createFixJob(
     file: string
     total: number
     startedBy: string
+    /** The database role the job changes the target as. */
+    dbRole?: string | null
   },
 ): Promise<number> {
   const row = await state
@@ -116,6 +121,7 @@ export async function createFixJob(
       status: 'queued',
       total: input.total,
       started_by: input.startedBy,
+      db_role: input.dbRole ?? null,
     })
     .returning('id')
     .executeTakeFirstOrThrow()

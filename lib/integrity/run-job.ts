@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { RestrictedReader } from '../db/reader-login'
+import { roleOf } from '../db/session-role'
 import { targetIdentity } from '../db/target-identity'
 import { retried } from '../jobs/job-rows'
 import type { JobLiveness } from '../jobs/liveness'
@@ -124,10 +125,11 @@ export async function startIntegrityRun(
 ): Promise<number> {
   const { reader, ruleTimeoutMs, ...who } = by
   const { key: targetKey, database: targetDatabase } = await targetIdentity(target)
+  const dbRole = await roleOf(target)
   const { id: runId, liveness } = await startLiveJob(state, 'integrity_run', `dbadmin.integrity_run:${targetKey}`, async (trx) => {
     const active = await activeIntegrityRun(trx, targetKey)
     if (active) throw new IntegrityRunBusyError(active)
-    return createIntegrityRun(trx, { targetDatabase, targetKey, ...who })
+    return createIntegrityRun(trx, { targetDatabase, targetKey, dbRole, ...who })
   })
   // A failing onDone must not become an unhandled rejection, which would end the whole server.
   void executeIntegrityRun(target, state, runId, { reader, ruleTimeoutMs, liveness })

@@ -14,6 +14,8 @@ export interface IntegrityRun {
   status: IntegrityRunStatus | 'interrupted'
   trigger: 'manual' | 'schedule' | 'cli'
   startedBy: string
+  /** The database role the job used; null for jobs recorded before it was. */
+  dbRole: string | null
   startedAt: Date
   finishedAt: Date | null
   checksTotal: number
@@ -33,6 +35,7 @@ function toRun(r: any): IntegrityRun {
     status: r.status,
     trigger: r.trigger,
     startedBy: r.started_by,
+    dbRole: r.db_role ?? null,
     startedAt: r.started_at,
     finishedAt: r.finished_at,
     checksTotal: r.checks_total,
@@ -48,11 +51,18 @@ const runColumns = sql`r.*, (select count(*) from integrity_finding f where f.ru
 
 export async function createIntegrityRun(
   state: Kysely<any>,
-  input: { targetDatabase: string; targetKey: string; trigger: IntegrityRun['trigger']; startedBy: string },
+  input: { targetDatabase: string; targetKey: string; trigger: IntegrityRun['trigger']; startedBy: string; dbRole?: string | null },
 ): Promise<number> {
   const row = await state
     .insertInto('integrity_run')
-    .values({ target_database: input.targetDatabase, target_key: input.targetKey, status: 'queued', trigger: input.trigger, started_by: input.startedBy })
+    .values({
+      target_database: input.targetDatabase,
+      target_key: input.targetKey,
+      status: 'queued',
+      trigger: input.trigger,
+      started_by: input.startedBy,
+      db_role: input.dbRole ?? null,
+    })
     .returning('id')
     .executeTakeFirstOrThrow()
   return Number(row.id)

@@ -21,7 +21,7 @@ import { findCheckedRelation } from '@/lib/integrity/orphan-csv'
 import { decideAllSuggestions, deleteSoftRelation, RelationRuleError, saveSoftRelation } from '@/lib/integrity/relations'
 import { IntegrityRunBusyError, startIntegrityRun } from '@/lib/integrity/run-job'
 import { requestCancel } from '@/lib/integrity/run-store'
-import { integrityTargetDb, ruleReader } from '@/lib/db/server-dbs'
+import { integrityTargetDb, integrityWriterDb, ruleReader } from '@/lib/db/server-dbs'
 import { ReaderError } from '@/lib/db/restricted-reader'
 import { describeRelation } from '@/lib/integrity/types'
 
@@ -165,7 +165,7 @@ export const validateConstraintAction = action({
   input: z.object({ schema: name, table: name, name }),
   target: (input) => `${input.schema}.${input.table} ${input.name}`,
   async run(ctx, input) {
-    const db = integrityTargetDb()
+    const db = integrityWriterDb()
     // Re-read the catalog: the page may be older than the constraint's current state.
     const { rows } = await sql<{ validated: boolean; kind: string }>`
       select con.convalidated as validated, con.contype as kind
@@ -230,7 +230,7 @@ export const fixOrphansAction = action({
   input: FixInput,
   target: (input) => describeRelation(input),
   async run(ctx, input) {
-    const db = integrityTargetDb()
+    const db = integrityWriterDb()
     const rel = await findCheckedRelation(db, ctx.stateDb, input)
     if (!rel) throw new ActionError('not_found', `${describeRelation(input)} is not a relation the integrity checks know.`)
     const plan = await planFix(db, rel)
@@ -299,7 +299,7 @@ export const restoreFixAction = action({
   input: z.object({ fixId: id }),
   target: (input) => `fix job #${input.fixId}`,
   async run(ctx, input) {
-    const restoreId = await startJob(() => startRestoreJob(integrityTargetDb(), ctx.stateDb, { fixId: input.fixId, startedBy: ctx.user.email }))
+    const restoreId = await startJob(() => startRestoreJob(integrityWriterDb(), ctx.stateDb, { fixId: input.fixId, startedBy: ctx.user.email }))
     revalidatePath('/integrity')
     return { message: `Started restore #${restoreId} of fix #${input.fixId}.`, data: { restoreId } }
   },

@@ -9,7 +9,7 @@ import { backupKeys } from '@/lib/backups/config-keys'
 import { preMigrationBackup } from '@/lib/backups/pre-migration-backup'
 import { loadConfig } from '@/lib/config'
 import { describeDbError } from '@/lib/db/db-errors'
-import { targetDb } from '@/lib/db/server-dbs'
+import { migratorDb } from '@/lib/db/server-dbs'
 import { acknowledgeMigrationEdit } from '@/lib/migrations/acknowledge'
 import { dryRun } from '@/lib/migrations/dry-run'
 import { rehearseRollbacks } from '@/lib/migrations/rehearsal'
@@ -52,7 +52,7 @@ function actorOf(ctx: ActionContext): RunActor {
 async function runOptions(ctx: ActionContext, backup: boolean): Promise<RunOptions> {
   const env = serverEnv()
   return {
-    targetUrl: env.targetUrl,
+    targetUrl: env.capabilities.migrator,
     state: ctx.stateDb,
     set: await dorMigrationSet(),
     actor: actorOf(ctx),
@@ -63,7 +63,7 @@ async function runOptions(ctx: ActionContext, backup: boolean): Promise<RunOptio
           try {
             const config = loadConfig()
             const backup = await preMigrationBackup(ctx.stateDb, {
-              targetUrl: env.targetUrl,
+              targetUrl: env.capabilities.backup,
               pgBinDir: env.pgBinDir,
               dataPath: config.dataPath,
               runId,
@@ -137,7 +137,7 @@ export const acknowledgeEditAction = action({
   input: AcknowledgeInput,
   target: (input) => input.name,
   async run(ctx, input) {
-    const { message } = await acknowledgeMigrationEdit(targetDb(), ctx.stateDb, await dorMigrationSet(), {
+    const { message } = await acknowledgeMigrationEdit(migratorDb(), ctx.stateDb, await dorMigrationSet(), {
       name: input.name,
       by: actorOf(ctx),
       note: input.note,
@@ -162,8 +162,8 @@ const NoInput = z.object({})
 async function checkOptions(ctx: ActionContext) {
   const env = serverEnv()
   return {
-    targetUrl: env.targetUrl,
-    target: targetDb(),
+    targetUrl: env.capabilities.migrator,
+    target: migratorDb(),
     state: ctx.stateDb,
     set: await dorMigrationSet(),
     actor: actorOf(ctx),
@@ -220,7 +220,7 @@ export const dryRunAction = action({
     const result = await checked('The dry run', async () =>
       dryRun(
         {
-          targetUrl: env.targetUrl,
+          targetUrl: env.capabilities.migrator,
           state: ctx.stateDb,
           set: await dorMigrationSet(),
           actor: actorOf(ctx),
