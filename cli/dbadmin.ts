@@ -11,6 +11,7 @@ import { healthCommand } from './commands/health'
 import { integrityCommand } from './commands/integrity'
 import { migrateCommand } from './commands/migrate'
 import { schemaCommand } from './commands/schema'
+import { securityCommand } from './commands/security'
 import { userCommand } from './commands/users'
 import type { Command } from './command'
 import { connectionFailureMessage, type NamedDatabase } from './connection-errors'
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, Command> = {
   integrity: integrityCommand,
   migrate: migrateCommand,
   schema: schemaCommand,
+  security: securityCommand,
   user: userCommand,
 }
 

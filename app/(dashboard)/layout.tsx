@@ -18,6 +18,7 @@ const PAGES: { href: string; label: string; permission: Permission }[] = [
   { href: '/integrity', label: 'Integrity', permission: 'dashboard.read' },
   { href: '/users', label: 'Users', permission: 'users.manage' },
   { href: '/audit', label: 'Audit log', permission: 'audit.read' },
+  { href: '/security', label: 'Security', permission: 'security.read' },
 ]
 
 function Logo() {

@@ -27,6 +27,10 @@ export const PERMISSIONS = {
   'data.fix': ['admin'],
   'integrity.rules': ['admin'],
   'audit.read': ['admin'],
+  // The target's roles, grants and authentication, and the least-privilege setup script (its passwords).
+  'security.read': ['admin'],
+  // Running the least-privilege script on the target: roles made, object owners changed.
+  'security.apply': ['admin'],
 } as const satisfies Record<string, readonly Role[]>
 
 export type Permission = keyof typeof PERMISSIONS
