@@ -5,6 +5,7 @@ import { prepareRuntime, type Runtime } from '../lib/runtime/prepare-runtime'
 import { CliError } from './args'
 import { resolveCommandLine } from './command-line'
 import { alembicCommand } from './commands/alembic'
+import { backupCommand } from './commands/backup'
 import { healthCommand } from './commands/health'
 import { integrityCommand } from './commands/integrity'
 import { migrateCommand } from './commands/migrate'
@@ -16,6 +17,7 @@ import type { CliContext } from './context'
 
 const COMMANDS: Record<string, Command> = {
   alembic: alembicCommand,
+  backup: backupCommand,
   health: healthCommand,
   integrity: integrityCommand,
   migrate: migrateCommand,
