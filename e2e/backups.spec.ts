@@ -7,6 +7,7 @@ import { BackupsPage } from './pages/backups-page'
 // One backup, taken by the admin, then used by the tests after it (one worker runs them in order).
 let backupId = ''
 let backupSha = ''
+let dump: Buffer = Buffer.alloc(0)
 
 test.describe('backups as admin', () => {
   asRole('admin')
@@ -44,6 +45,7 @@ test.describe('backups as admin', () => {
     expect(res.headers()['content-disposition']).toBe(`attachment; filename="${await row.getAttribute('data-file')}"`)
     expect(res.headers()['cache-control']).toBe('no-store')
     const body = await res.body()
+    dump = body
     expect(crypto.createHash('sha256').update(body).digest('hex')).toBe(backupSha)
     const part = await page.request.get(href!, { headers: { range: 'bytes=0-4' } })
     expect(part.status()).toBe(206)
@@ -52,6 +54,25 @@ test.describe('backups as admin', () => {
     await page.goto('/overview')
     await expect(page.getByTestId('backup-age')).toHaveText('less than an hour ago')
     await expect(page.getByTestId('backup-age')).toHaveAttribute('data-alert', 'false')
+  })
+
+  test('uploads the downloaded dump through the page; a request from another site is refused', async ({ page }) => {
+    test.skip(!dump.length, 'needs the download of the test before')
+    const backups = new BackupsPage(page)
+    await backups.goto()
+    const form = page.getByTestId('upload-backup')
+    await form.locator('input[type=file]').setInputFiles({ name: 'copy of dor.dump', mimeType: 'application/octet-stream', buffer: dump })
+    await form.getByRole('button', { name: 'Upload' }).click()
+    await expect(form.getByRole('status')).toContainText(`Accepted copy of dor.dump as dor-upload-`)
+    await expect(form.getByRole('status')).toContainText(`a full custom-format dump`)
+    await expect(backups.backups.rowWith('upload').first()).toBeVisible()
+
+    const foreign = await page.request.post('/api/backups/upload', { headers: { origin: 'https://attacker.example', 'content-type': 'application/octet-stream' }, data: dump })
+    expect(foreign.status()).toBe(403)
+    expect(await foreign.json()).toMatchObject({ ok: false, code: 'cross_site' })
+    const junk = await page.request.post('/api/backups/upload', { headers: { 'content-type': 'application/octet-stream' }, data: Buffer.from('not a dump') })
+    expect(junk.status()).toBe(400)
+    expect(await junk.json()).toMatchObject({ ok: false, code: 'invalid_input', message: expect.stringContaining('Not a custom-format dump') })
   })
 
   test('restores the backup into a new database with the same rows', async ({ page }) => {
@@ -102,5 +123,7 @@ test.describe('backups as viewer', () => {
     const res = await page.request.get(`/api/backups/${backupId}/download`)
     expect(res.status()).toBe(403)
     expect(await res.text()).toBe('Your role (viewer) may not do this.\n')
+    const up = await page.request.post('/api/backups/upload', { headers: { 'content-type': 'application/octet-stream' }, data: Buffer.from('PGDMP') })
+    expect(up.status()).toBe(403)
   })
 })
