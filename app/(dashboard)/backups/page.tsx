@@ -61,7 +61,7 @@ export default async function BackupsPage() {
       {rights.create ? (
         <div className="card" style={{ marginBottom: 20 }}>
           <h2>Create a backup</h2>
-          <CreateBackupForm disabled={backups.some((b) => b.status === 'running')} />
+          <CreateBackupForm />
         </div>
       ) : null}
       <DataTable

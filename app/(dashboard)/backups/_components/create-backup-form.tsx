@@ -3,10 +3,10 @@
 import { ActionForm, FieldError } from '@/components/action-form'
 import { createBackupAction } from '../actions'
 
-/** Kind, format and an optional scope; the backup then runs in the background. */
-export function CreateBackupForm({ disabled }: { disabled: boolean }) {
+/** Kind, format and an optional scope; the backup then runs in the background (one per database at a time: a second is refused). */
+export function CreateBackupForm() {
   return (
-    <ActionForm action={createBackupAction} submitLabel={disabled ? 'A backup is running' : 'Create backup'} className="row" testId="create-backup">
+    <ActionForm action={createBackupAction} submitLabel="Create backup" className="row" testId="create-backup">
       <label>
         Kind
         <select name="kind" defaultValue="full">
