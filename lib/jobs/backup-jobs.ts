@@ -164,10 +164,11 @@ export function findBackupWork(targetKey: string, id: string): BackupWork | null
   return e && e.work.targetKey === targetKey ? { ...e.work } : null
 }
 
-/** Stops running work of this target (pg_dump, pg_restore or psql is stopped by the library); false when it is not running here. */
+/** Stops running work of this target (pg_dump, pg_restore or psql is stopped by the library); false when it is not running here or already stopping. */
 export function cancelBackupWork(targetKey: string, id: string, by: string): boolean {
   const e = registry().get(id)
-  if (!e || e.work.targetKey !== targetKey || e.work.status !== 'running') return false
+  // Already asked to stop: it is removing its output and recording the end.
+  if (!e || e.work.targetKey !== targetKey || e.work.status !== 'running' || e.controller.signal.aborted) return false
   e.controller.abort(new BackupError('cancelled', `Cancelled by ${by}.`))
   return true
 }

@@ -54,7 +54,7 @@ export const cancelBackupWorkAction = action({
     if ((work.kind === 'restore' || work.kind === 'restore_table') && !can(ctx.user.role, 'backups.restore')) {
       throw new ActionError('forbidden', `Your role (${ctx.user.role}) may not stop a restore.`)
     }
-    if (!cancelBackupWork(s.targetKey, input.id, ctx.user.email)) throw new ActionError('conflict', 'That has just finished.')
+    if (!cancelBackupWork(s.targetKey, input.id, ctx.user.email)) throw new ActionError('conflict', 'That is already stopping, or has just finished.')
     revalidatePath('/backups')
     return { message: `Stopping: ${work.title}. Its partial output is removed.`, target: `backup ${work.backupId}` }
   },
