@@ -27,7 +27,8 @@ export class SchemaPage {
   }
 
   rowOf(name: string): Locator {
-    return this.relations.rows().filter({ has: this.link(name) })
+    // `has` is looked for inside each row: a locator that starts from the table would find nothing there.
+    return this.relations.rows().filter({ has: this.page.getByRole('link', { name, exact: true }) })
   }
 
   /** The header that sorts by a column (Name, ≈ Rows, Total size). */
