@@ -7,6 +7,7 @@ import { CliError } from './args'
 import { resolveCommandLine } from './command-line'
 import { alembicCommand } from './commands/alembic'
 import { auditCommand } from './commands/audit'
+import { backupCommand } from './commands/backup'
 import { healthCommand } from './commands/health'
 import { integrityCommand } from './commands/integrity'
 import { migrateCommand } from './commands/migrate'
@@ -20,6 +21,7 @@ import type { CliContext } from './context'
 const COMMANDS: Record<string, Command> = {
   alembic: alembicCommand,
   audit: auditCommand,
+  backup: backupCommand,
   health: healthCommand,
   integrity: integrityCommand,
   migrate: migrateCommand,

@@ -16,6 +16,7 @@ const PAGES: { href: string; label: string; permission: Permission }[] = [
   { href: '/schema', label: 'Schema', permission: 'dashboard.read' },
   { href: '/migrations', label: 'Migrations', permission: 'dashboard.read' },
   { href: '/integrity', label: 'Integrity', permission: 'dashboard.read' },
+  { href: '/backups', label: 'Backups', permission: 'dashboard.read' },
   { href: '/users', label: 'Users', permission: 'users.manage' },
   { href: '/audit', label: 'Audit log', permission: 'audit.read' },
   { href: '/security', label: 'Security', permission: 'security.read' },

@@ -92,6 +92,29 @@ export function refusalText(result: ActionResult<unknown>): Response {
   })
 }
 
+/**
+ * Builds a route handler whose body is a raw stream (an upload), not JSON: the same checks as
+ * routeAction (another site refused; session, role and permission before anything of the body is
+ * read), with `toInput` giving the input from the request (its headers, and the body as a stream).
+ */
+export function streamRouteAction<S extends z.ZodType, T = undefined>(spec: GuardedSpec<S, T>, toInput: (request: Request) => unknown) {
+  const fn = async (request: Request): Promise<Response> => {
+    const refusal = crossSiteRefusal(request.headers, ownOrigins(request.headers, serverEnv().publicUrl))
+    const result = await runGuarded(spec, {
+      stateDb: stateDb(),
+      session: await sessionClaims(),
+      clientIp: await requestClientIp(),
+      rawInput: undefined,
+      readInput: async () => toInput(request),
+      refusal: refusal ? { code: 'cross_site', message: refusal } : undefined,
+      logError,
+    })
+    return Response.json(result, { status: statusOf(result) })
+  }
+  wrapped.set(fn, spec)
+  return fn
+}
+
 const STATUS: Record<string, number> = {
   unauthenticated: 401,
   forbidden: 403,
@@ -101,6 +124,7 @@ const STATUS: Record<string, number> = {
   unsupported_media_type: 415,
   not_found: 404,
   conflict: 409,
+  no_space: 507,
   unavailable: 503,
   audit_unavailable: 503,
   two_factor_required: 403,

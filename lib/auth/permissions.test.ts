@@ -15,6 +15,7 @@ const MATRIX: Record<Permission, [boolean, boolean, boolean]> = {
   'migrations.rollback': /*   */ [true, false, false],
   'backups.restore': /*       */ [true, false, false],
   'backups.download': /*      */ [true, false, false],
+  'backups.manage': /*        */ [true, false, false],
   'sessions.terminate': /*    */ [true, false, false],
   'users.manage': /*          */ [true, false, false],
   'data.reveal': /*           */ [true, false, false],

@@ -21,6 +21,8 @@ export const PERMISSIONS = {
   'migrations.rollback': ['admin'],
   'backups.restore': ['admin'],
   'backups.download': ['admin'],
+  // Deleting, uploading and pruning backups.
+  'backups.manage': ['admin'],
   'sessions.terminate': ['admin'],
   'users.manage': ['admin'],
   'data.reveal': ['admin'],

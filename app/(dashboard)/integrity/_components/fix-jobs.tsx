@@ -8,7 +8,7 @@ import { restoreRefusal } from '@/lib/integrity/fix-job'
 import type { FixJob } from '@/lib/integrity/fix-store'
 import { relationQuery } from '@/lib/integrity/orphan-csv'
 import { describeRelation } from '@/lib/integrity/types'
-import { AutoRefresh } from './auto-refresh'
+import { AutoRefresh } from '@/components/auto-refresh'
 import { FixJobControls } from './fix-job-controls'
 import { isActive, RUN_STATUS_BADGE } from './integrity-data'
 
