@@ -1,6 +1,7 @@
 import { Suspense } from 'react'
 import { MenuToggle } from '@/components/menu-toggle'
 import { NavLinks } from '@/components/nav-links'
+import { QueryProvider } from '@/components/query-provider'
 import { SignOutButton } from '@/components/sign-out-button'
 import { TargetIdentityBar, TargetUnreachableBanner } from '@/components/target-banner'
 import { currentTheme } from '@/lib/auth/current-theme'
@@ -15,6 +16,12 @@ const PAGES: { href: string; label: string; permission: Permission }[] = [
   { href: '/schema', label: 'Schema', permission: 'dashboard.read' },
   { href: '/migrations', label: 'Migrations', permission: 'dashboard.read' },
   { href: '/integrity', label: 'Integrity', permission: 'dashboard.read' },
+  { href: '/activity', label: 'Activity', permission: 'dashboard.read' },
+  { href: '/slow-queries', label: 'Slow queries', permission: 'dashboard.read' },
+  { href: '/indexes', label: 'Indexes', permission: 'dashboard.read' },
+  { href: '/tables', label: 'Tables', permission: 'dashboard.read' },
+  { href: '/connections', label: 'Connections', permission: 'dashboard.read' },
+  { href: '/settings', label: 'Settings', permission: 'dashboard.read' },
   { href: '/users', label: 'Users', permission: 'users.manage' },
   { href: '/audit', label: 'Audit log', permission: 'audit.read' },
 ]
@@ -78,7 +85,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
           <Suspense fallback={null}>
             <TargetUnreachableBanner />
           </Suspense>
-          {children}
+          <QueryProvider>{children}</QueryProvider>
         </main>
       </div>
     </div>

@@ -45,6 +45,16 @@ export function integrityTargetDb(): Kysely<any> {
 }
 
 /**
+ * The managed database for maintenance jobs (VACUUM, ANALYZE, REINDEX, index builds), which run
+ * without a statement timeout for as long as the table needs: a pool of their own, so that a long
+ * VACUUM never holds one of the page reads' connections. runMaintenance needs a second connection
+ * to cancel on.
+ */
+export function maintenanceTargetDb(): Kysely<any> {
+  return pool('maintenance', serverEnv().targetUrl, { max: 3, applicationName: 'dor-db-admin maintenance' })
+}
+
+/**
  * Where admins' own rules (and other user-written SQL) run: RULE_READER_DATABASE_URL, or a
  * read-only role the dashboard creates on the target. Each use opens and closes a session of its
  * own, so there is no pool; what is kept is the login.
