@@ -1,7 +1,8 @@
 import 'server-only'
 import type { Kysely } from 'kysely'
 import { serverEnv } from '../runtime/server-env'
-import { type ConnectOptions, createDb } from './connect'
+import type pg from 'pg'
+import { type ConnectOptions, createDb, poolOf } from './connect'
 import { type RestrictedReader, restrictedReader } from './reader-login'
 
 // Kept on globalThis so that dev-mode module reloads do not open a new pool each time.
@@ -68,6 +69,16 @@ export function ruleReader(): RestrictedReader {
     state: stateDb(),
   })
   return pools.__dbadminRuleReader
+}
+
+/** The pools this server process has opened so far, by name (state, target, integrity, maintenance). */
+export function openPools(): Record<string, pg.Pool> {
+  const out: Record<string, pg.Pool> = {}
+  for (const [name, db] of pools.__dbadminPools ?? []) {
+    const pool = poolOf(db)
+    if (pool) out[name] = pool
+  }
+  return out
 }
 
 /** Closes every pool opened here (tests; a server ends with its process). */
