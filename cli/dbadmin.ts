@@ -5,9 +5,12 @@ import { prepareRuntime, type Runtime } from '../lib/runtime/prepare-runtime'
 import { CliError } from './args'
 import { resolveCommandLine } from './command-line'
 import { alembicCommand } from './commands/alembic'
+import { explainCommand } from './commands/explain'
 import { healthCommand } from './commands/health'
 import { integrityCommand } from './commands/integrity'
+import { maintenanceCommand } from './commands/maintenance'
 import { migrateCommand } from './commands/migrate'
+import { activityCommand, indexesCommand, slowQueriesCommand, tablesCommand } from './commands/performance'
 import { schemaCommand } from './commands/schema'
 import { userCommand } from './commands/users'
 import type { Command } from './command'
@@ -15,11 +18,17 @@ import { connectionFailureMessage, type NamedDatabase } from './connection-error
 import type { CliContext } from './context'
 
 const COMMANDS: Record<string, Command> = {
+  activity: activityCommand,
   alembic: alembicCommand,
+  explain: explainCommand,
   health: healthCommand,
+  indexes: indexesCommand,
   integrity: integrityCommand,
+  maintenance: maintenanceCommand,
   migrate: migrateCommand,
   schema: schemaCommand,
+  'slow-queries': slowQueriesCommand,
+  tables: tablesCommand,
   user: userCommand,
 }
 

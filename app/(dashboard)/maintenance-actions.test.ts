@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ActionHarness, openActionHarness } from '../../test/action-harness'
 import { waitFor } from '../../test/app-sessions'
 import { listAudit } from '@/lib/audit/audit-log'
+import type { ActionResult } from '@/lib/auth/action-result'
 import type { GuardedSpec } from '@/lib/auth/guarded-run'
 import { getMaintenanceJob } from '@/lib/jobs/maintenance-job'
 import { readIndexFindings } from '@/lib/performance/index-findings'
@@ -37,6 +38,11 @@ async function finished(id: number) {
   }, 20_000, `maintenance job #${id}`)
 }
 
+function jobId(r: ActionResult<unknown>): number {
+  if (!r.ok) throw new Error(`not started: ${r.message}`)
+  return (r.data as { id: number }).id
+}
+
 async function indexNames(): Promise<string[]> {
   const { rows } = await sql<{ n: string }>`select indexname as n from pg_indexes where schemaname = ${SCHEMA} order by 1`.execute(h.target.db)
   return rows.map((r) => r.n)
@@ -54,7 +60,7 @@ describe('maintenance jobs, as every role', () => {
     expect(await indexNames()).toHaveLength(3)
     const r = await h.as('operator', start, duplicate!.action)
     expect(r).toMatchObject({ ok: true, data: { id: expect.any(Number) } })
-    const job = await finished(r.ok ? (r.data as { id: number }).id : 0)
+    const job = await finished(jobId(r))
     expect(job).toMatchObject({ status: 'succeeded', statement: expect.stringContaining('DROP INDEX CONCURRENTLY'), startedBy: h.state.users.operator.email })
     expect(await indexNames()).not.toContain(duplicate!.index)
     expect(await indexNames()).toHaveLength(2)
@@ -78,7 +84,7 @@ describe('maintenance jobs, as every role', () => {
       expect(await h.as('viewer', start, task)).toMatchObject({ code: 'forbidden' })
       const r = await h.as(i % 2 ? 'admin' : 'operator', start, task)
       expect(r, JSON.stringify(task)).toMatchObject({ ok: true })
-      expect(await finished((r.data as { id: number }).id)).toMatchObject({ status: 'succeeded' })
+      expect(await finished(jobId(r))).toMatchObject({ status: 'succeeded' })
     }
     const { rows } = await sql<{ v: string | null }>`select last_vacuum::text as v from pg_stat_user_tables where schemaname = ${SCHEMA}`.execute(h.target.db)
     expect(rows[0].v).not.toBeNull()
@@ -101,7 +107,7 @@ describe('maintenance jobs, as every role', () => {
       await sql`lock table ${sql.id(SCHEMA, TABLE)} in access exclusive mode`.execute(conn)
       const r = await h.as('operator', start, { kind: 'vacuum', schema: SCHEMA, table: TABLE })
       expect(r).toMatchObject({ ok: true })
-      const id = (r.data as { id: number }).id
+      const id = jobId(r)
       await waitFor(async () => (await getMaintenanceJob(h.state.db, id))?.pid ?? undefined, 10_000, 'the job to start')
       expect(await h.as('admin', start, { kind: 'analyze', schema: SCHEMA, table: TABLE })).toMatchObject({ ok: false, code: 'conflict', message: expect.stringContaining('one at a time') })
       expect(await h.as('viewer', cancel, { id })).toMatchObject({ ok: false, code: 'forbidden' })
