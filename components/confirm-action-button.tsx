@@ -13,13 +13,15 @@ interface Props<I, T> {
   danger?: boolean
   /** After a success (e.g. refetch the live widget, or router.refresh()). */
   onDone?: (result: ActionResult<T>) => void
+  /** Every result, success or not: for a message that must outlive the button (a live row that goes away). */
+  onResult?: (result: ActionResult<T>) => void
   testId?: string
   /** The button's accessible name when `label` alone is ambiguous in a table ("Cancel session 123"). */
   ariaLabel?: string
 }
 
 /** One button running one wrapped action, with confirmation and its `{ ok, message }` beside it. */
-export function ConfirmActionButton<I, T>({ action, input, label, confirmText, danger, onDone, testId, ariaLabel }: Props<I, T>) {
+export function ConfirmActionButton<I, T>({ action, input, label, confirmText, danger, onDone, onResult, testId, ariaLabel }: Props<I, T>) {
   const [result, setResult] = useState<ActionResult<T> | null>(null)
   const [pending, start] = useTransition()
   function run() {
@@ -27,6 +29,7 @@ export function ConfirmActionButton<I, T>({ action, input, label, confirmText, d
     start(async () => {
       const r = await action(input)
       setResult(r)
+      onResult?.(r)
       if (r.ok) onDone?.(r)
     })
   }

@@ -40,6 +40,8 @@ export function LiveActivity({ initial, canCancel, canTerminate }: { initial: Js
   const { data, error, isFetching } = useLiveJson(URL, initial, 5000)
   const queryClient = useQueryClient()
   const refetch = () => void queryClient.invalidateQueries({ queryKey: [URL] })
+  // Kept above the table: the row of a cancelled or terminated session changes or goes on the next poll.
+  const [notice, setNotice] = useState<{ ok: boolean; message: string } | null>(null)
   const c = data.counts
   const clients = data.sessions.filter((s) => s.backendType === 'client backend')
   return (
@@ -47,6 +49,11 @@ export function LiveActivity({ initial, canCancel, canTerminate }: { initial: Js
       {error ? (
         <div className="banner bad" role="alert">
           Live refresh failed: {error.message} (showing the last answer).
+        </div>
+      ) : null}
+      {notice ? (
+        <div className={`banner ${notice.ok ? 'ok' : 'bad'}`} role="status" data-testid="activity-notice">
+          {notice.message}
         </div>
       ) : null}
       <div className="grid" data-testid="activity-counts">
@@ -140,6 +147,7 @@ export function LiveActivity({ initial, canCancel, canTerminate }: { initial: Js
                         ariaLabel={`Cancel the query of session ${s.pid}`}
                         confirmText={`Cancel the running query of session ${s.pid} (${s.user ?? 'unknown user'})? The session stays connected.`}
                         onDone={refetch}
+                        onResult={setNotice}
                         testId="cancel-session"
                       />
                     ) : null}
@@ -152,6 +160,7 @@ export function LiveActivity({ initial, canCancel, canTerminate }: { initial: Js
                         ariaLabel={`Terminate session ${s.pid}`}
                         confirmText={`Terminate session ${s.pid} (${s.user ?? 'unknown user'})? Its open transaction is rolled back.`}
                         onDone={refetch}
+                        onResult={setNotice}
                         testId="terminate-session"
                       />
                     ) : null}
