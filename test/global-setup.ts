@@ -47,6 +47,9 @@ export async function setup(project: TestProject) {
     pgdata: path.join(runDir, 'postgres'),
     password: 'test-only-password',
     whenRunning: 'adopt',
+    // Every test file shares the cluster's pg_stat_statements: at the default 5,000 entries the
+    // suite's distinct statements evict some, which the slow-queries tests rightly report.
+    settings: { 'pg_stat_statements.max': '20000' },
   })
   project.provide('pgAdminUrl', cluster.url('postgres'))
 }
