@@ -6,9 +6,11 @@ export async function register() {
   const { sweepDeadJobs } = await import('./lib/jobs/dead-job-sweep')
   const { stateDb } = await import('./lib/db/server-dbs')
   sweepDeadJobs(stateDb()).then(
-    ({ runs, fixes, backups }) => {
-      if (runs + fixes + backups > 0) {
-        console.log(`[dbadmin] marked ${runs} integrity run(s), ${fixes} fix job(s) and ${backups} backup(s) of ended processes as interrupted`)
+    ({ runs, fixes, backups, maintenance }) => {
+      if (runs + fixes + backups + maintenance > 0) {
+        console.log(
+          `[dbadmin] marked ${runs} integrity run(s), ${fixes} fix job(s), ${backups} backup(s) and ${maintenance} maintenance job(s) of ended processes as interrupted`,
+        )
       }
     },
     (e: unknown) => console.error('[dbadmin] could not look for interrupted jobs:', (e as Error)?.message ?? e),

@@ -8,9 +8,12 @@ import { resolveCommandLine } from './command-line'
 import { alembicCommand } from './commands/alembic'
 import { auditCommand } from './commands/audit'
 import { backupCommand } from './commands/backup'
+import { explainCommand } from './commands/explain'
 import { healthCommand } from './commands/health'
 import { integrityCommand } from './commands/integrity'
+import { maintenanceCommand } from './commands/maintenance'
 import { migrateCommand } from './commands/migrate'
+import { activityCommand, indexesCommand, slowQueriesCommand, tablesCommand } from './commands/performance'
 import { schemaCommand } from './commands/schema'
 import { securityCommand } from './commands/security'
 import { userCommand } from './commands/users'
@@ -19,14 +22,20 @@ import { connectionFailureMessage, type NamedDatabase } from './connection-error
 import type { CliContext } from './context'
 
 const COMMANDS: Record<string, Command> = {
+  activity: activityCommand,
   alembic: alembicCommand,
   audit: auditCommand,
   backup: backupCommand,
+  explain: explainCommand,
   health: healthCommand,
+  indexes: indexesCommand,
   integrity: integrityCommand,
+  maintenance: maintenanceCommand,
   migrate: migrateCommand,
   schema: schemaCommand,
   security: securityCommand,
+  'slow-queries': slowQueriesCommand,
+  tables: tablesCommand,
   user: userCommand,
 }
 

@@ -71,6 +71,20 @@ test.describe('layout as admin', () => {
     expect(found).toEqual([])
   })
 
+  test('the performance pages have no serious or critical accessibility violation, light and dark', async ({ page }) => {
+    test.setTimeout(180_000)
+    const found: string[] = []
+    for (const path of ['/activity', '/slow-queries', '/indexes', '/tables', '/connections', '/settings']) {
+      await page.goto(path)
+      await expect(page.locator('main#content h1')).toBeVisible()
+      for (const scheme of SCHEMES) {
+        await page.emulateMedia({ colorScheme: scheme })
+        found.push(...(await seriousViolations(page, scheme)).map((v) => `${path} ${scheme}: ${v}`))
+      }
+    }
+    expect(found).toEqual([])
+  })
+
   test('under 900 px the sidebar is a menu that opens, and closes after moving to a page', async ({ page }) => {
     const shell = new Shell(page)
     await page.setViewportSize(SIZES[0])

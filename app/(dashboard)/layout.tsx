@@ -2,6 +2,7 @@ import Link from 'next/link'
 import { Suspense } from 'react'
 import { MenuToggle } from '@/components/menu-toggle'
 import { NavLinks } from '@/components/nav-links'
+import { QueryProvider } from '@/components/query-provider'
 import { SignOutButton } from '@/components/sign-out-button'
 import { ConnectionRiskBanner, TargetIdentityBar, TargetUnreachableBanner } from '@/components/target-banner'
 import { currentTheme } from '@/lib/auth/current-theme'
@@ -17,6 +18,12 @@ const PAGES: { href: string; label: string; permission: Permission }[] = [
   { href: '/migrations', label: 'Migrations', permission: 'dashboard.read' },
   { href: '/integrity', label: 'Integrity', permission: 'dashboard.read' },
   { href: '/backups', label: 'Backups', permission: 'dashboard.read' },
+  { href: '/activity', label: 'Activity', permission: 'dashboard.read' },
+  { href: '/slow-queries', label: 'Slow queries', permission: 'dashboard.read' },
+  { href: '/indexes', label: 'Indexes', permission: 'dashboard.read' },
+  { href: '/tables', label: 'Tables', permission: 'dashboard.read' },
+  { href: '/connections', label: 'Connections', permission: 'dashboard.read' },
+  { href: '/settings', label: 'Settings', permission: 'dashboard.read' },
   { href: '/users', label: 'Users', permission: 'users.manage' },
   { href: '/audit', label: 'Audit log', permission: 'audit.read' },
   { href: '/security', label: 'Security', permission: 'security.read' },
@@ -87,7 +94,7 @@ export default async function DashboardLayout({ children }: { children: React.Re
           <Suspense fallback={null}>
             <ConnectionRiskBanner />
           </Suspense>
-          {children}
+          <QueryProvider>{children}</QueryProvider>
         </main>
       </div>
     </div>

@@ -10,6 +10,8 @@ const MATRIX: Record<Permission, [boolean, boolean, boolean]> = {
   'checks.run': /*            */ [true, true, false],
   'schema.snapshot': /*       */ [true, true, false],
   'maintenance.run': /*       */ [true, true, false],
+  'sessions.cancel': /*       */ [true, true, false],
+  'queries.analyze': /*       */ [true, true, false],
   'backups.create': /*        */ [true, true, false],
   'migrations.apply': /*      */ [true, false, false],
   'migrations.rollback': /*   */ [true, false, false],
@@ -17,6 +19,7 @@ const MATRIX: Record<Permission, [boolean, boolean, boolean]> = {
   'backups.download': /*      */ [true, false, false],
   'backups.manage': /*        */ [true, false, false],
   'sessions.terminate': /*    */ [true, false, false],
+  'statements.manage': /*      */ [true, false, false],
   'users.manage': /*          */ [true, false, false],
   'data.reveal': /*           */ [true, false, false],
   'data.fix': /*              */ [true, false, false],
@@ -45,9 +48,9 @@ describe('permissions', () => {
     expect(allowed).toEqual(['dashboard.read', 'account.two_factor', 'profile.edit'])
   })
 
-  it('operators add checks, schema snapshots, maintenance and creating backups', () => {
+  it('operators add checks, schema snapshots, maintenance, cancelling queries, EXPLAIN ANALYZE and creating backups', () => {
     const allowed = (Object.keys(PERMISSIONS) as Permission[]).filter((p) => can('operator', p))
-    expect(allowed).toEqual(['dashboard.read', 'account.two_factor', 'profile.edit', 'checks.run', 'schema.snapshot', 'maintenance.run', 'backups.create'])
+    expect(allowed).toEqual(['dashboard.read', 'account.two_factor', 'profile.edit', 'checks.run', 'schema.snapshot', 'maintenance.run', 'sessions.cancel', 'queries.analyze', 'backups.create'])
   })
 
   it('admins may do everything', () => {

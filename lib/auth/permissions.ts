@@ -1,8 +1,9 @@
 /**
  * Who may do what. The one place roles meet actions: the action wrapper, the navigation and the
  * pages all ask `can(role, permission)`.
- * viewers read; operators also run checks, maintenance and backups; admins also apply and roll
- * back migrations, restore and download backups, terminate sessions and manage users.
+ * viewers read (and EXPLAIN without running); operators also run checks, maintenance, backups and
+ * EXPLAIN ANALYZE, and cancel queries; admins also apply and roll back migrations, restore and
+ * download backups, terminate sessions, reset query statistics, create pg_stat_statements and manage users.
  */
 export const ROLES = ['admin', 'operator', 'viewer'] as const
 export type Role = (typeof ROLES)[number]
@@ -16,6 +17,8 @@ export const PERMISSIONS = {
   'checks.run': ['admin', 'operator'],
   'schema.snapshot': ['admin', 'operator'],
   'maintenance.run': ['admin', 'operator'],
+  'sessions.cancel': ['admin', 'operator'],
+  'queries.analyze': ['admin', 'operator'],
   'backups.create': ['admin', 'operator'],
   'migrations.apply': ['admin'],
   'migrations.rollback': ['admin'],
@@ -24,6 +27,7 @@ export const PERMISSIONS = {
   // Deleting, uploading and pruning backups.
   'backups.manage': ['admin'],
   'sessions.terminate': ['admin'],
+  'statements.manage': ['admin'],
   'users.manage': ['admin'],
   'data.reveal': ['admin'],
   'data.fix': ['admin'],

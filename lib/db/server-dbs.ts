@@ -1,8 +1,9 @@
 import 'server-only'
 import type { Kysely } from 'kysely'
 import { serverEnv } from '../runtime/server-env'
+import type pg from 'pg'
 import type { DbCapability } from './capabilities'
-import { type ConnectOptions, createDb } from './connect'
+import { type ConnectOptions, createDb, poolOf } from './connect'
 import { type RestrictedReader, restrictedReader } from './reader-login'
 
 // Kept on globalThis so that dev-mode module reloads do not open a new pool each time.
@@ -80,7 +81,8 @@ export function migratorDb(): Kysely<any> {
 
 /** The managed database as the maintenance login: VACUUM, ANALYZE, REINDEX (no statement timeout: they may be long). */
 export function maintenanceDb(): Kysely<any> {
-  return pool('maintenance', serverEnv().capabilities.maintenance, { max: 2, applicationName: 'dor-db-admin (maintenance)' })
+  // runMaintenance holds one connection and cancels on a second; a page's job list reads on a third.
+  return pool('maintenance', serverEnv().capabilities.maintenance, { max: 3, applicationName: 'dor-db-admin (maintenance)' })
 }
 
 /** The pool a capability's page note and banner speak of. */
@@ -117,6 +119,16 @@ export function ruleReader(): RestrictedReader {
 /** A one-connection pool per login URL, for looking at the login itself (its role, its SSL). */
 export function loginDb(url: string): Kysely<any> {
   return pool(`login:${url}`, url, { max: 1, applicationName: 'dor-db-admin (login check)', statementTimeoutMs: 5_000 })
+}
+
+/** The pools this server process has opened so far, by name (state, target, integrity, maintenance). */
+export function openPools(): Record<string, pg.Pool> {
+  const out: Record<string, pg.Pool> = {}
+  for (const [name, db] of pools.__dbadminPools ?? []) {
+    const pool = poolOf(db)
+    if (pool) out[name] = pool
+  }
+  return out
 }
 
 /** Closes every pool opened here (tests; a server ends with its process). */

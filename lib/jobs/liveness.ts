@@ -12,14 +12,19 @@ import { openSession } from '../db/connect'
  */
 
 /** State tables of background jobs; each row has status, finished_at and error. */
-export type JobTable = 'integrity_run' | 'integrity_fix' | 'backup'
+export type JobTable = 'integrity_run' | 'integrity_fix' | 'backup' | 'maintenance_job'
 
 // The first half of each two-part advisory key: one per table ('JOB' and a number), apart from
 // the migration run lock's key.
-const TABLE_KEY: Record<JobTable, number> = { integrity_run: 0x4a_4f_42_01, integrity_fix: 0x4a_4f_42_02, backup: 0x4a_4f_42_03 }
+const TABLE_KEY: Record<JobTable, number> = {
+  integrity_run: 0x4a_4f_42_01,
+  integrity_fix: 0x4a_4f_42_02,
+  backup: 0x4a_4f_42_03,
+  maintenance_job: 0x4a_4f_42_04,
+}
 
 /** The integer column a row's lock is keyed by: its id, or for a backup (whose id is a uuid) its job_no. */
-const KEY_COLUMN: Record<JobTable, string> = { integrity_run: 'id', integrity_fix: 'id', backup: 'job_no' }
+const KEY_COLUMN: Record<JobTable, string> = { integrity_run: 'id', integrity_fix: 'id', backup: 'job_no', maintenance_job: 'id' }
 
 /** The part of the key a row id gives: advisory keys are int4. */
 function idKey(id: number): number {
