@@ -6,8 +6,11 @@ export interface ParsedArgs {
   flags: Record<string, string | true>
 }
 
-/** A flag a subcommand accepts: a switch, or one that takes a value (shown as `value` in usage). */
-export type FlagSpec = { type: 'boolean' } | { type: 'string'; value: string }
+/**
+ * A flag a subcommand accepts: a switch, or one that takes a value (shown as `value` in usage),
+ * optionally one of `choices`, checked with the other flags before anything runs.
+ */
+export type FlagSpec = { type: 'boolean' } | { type: 'string'; value: string; choices?: readonly string[] }
 
 export const JSON_FLAG = { json: { type: 'boolean' } } as const satisfies Record<string, FlagSpec>
 
@@ -53,6 +56,9 @@ export function parseFlags(argv: string[], flags: Record<string, FlagSpec>, wher
     const value = token.value
     if (value === undefined || value === '' || (!token.inlineValue && value.startsWith('-'))) {
       throw new CliError(`${token.rawName} needs a value (${token.rawName} ${spec.value})`)
+    }
+    if (spec.choices && !spec.choices.includes(value)) {
+      throw new CliError(`${token.rawName} must be one of ${spec.choices.join(', ')}, not "${value}"`)
     }
     out[token.name] = value
   }

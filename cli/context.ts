@@ -1,15 +1,21 @@
 import type { Kysely } from 'kysely'
 import type { AppConfig } from '../lib/config'
 import type { JobSystem, JobSystemOptions } from '../lib/jobs/job-system'
+import type { CapabilityUrls, DbCapability } from '../lib/db/capabilities'
 import type { ParsedArgs } from './args'
 
 export interface CliContext {
   args: ParsedArgs
   json: boolean
   config: AppConfig
+  /** DATABASE_URL (or the embedded demo): the default of every capability's login. */
   targetUrl: string
-  /** The managed database. */
+  /** The login of each capability (lib/db/capabilities.ts). */
+  capabilities: CapabilityUrls
+  /** The managed database as the monitoring login: catalog and statistics reads. */
   target(): Kysely<any>
+  /** The managed database as a capability's login, for its job only. */
+  as(capability: DbCapability): Kysely<any>
   /** The dashboard's own state database. */
   state(): Kysely<any>
   /**

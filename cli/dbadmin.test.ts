@@ -56,7 +56,10 @@ describe('dbadmin health', () => {
     expect(r.stdout.endsWith('\n')).toBe(true)
     expect(lines(r.stdout)).toHaveLength(1)
     const health = JSON.parse(r.stdout)
-    expect(Object.keys(health).sort()).toEqual(['connections', 'database', 'serverVersion', 'sizeBytes'])
+    expect(Object.keys(health).sort()).toEqual(['blocked', 'cacheHitRatio', 'connections', 'database', 'longRunning', 'serverVersion', 'sizeBytes'])
+    expect(health.longRunning).toEqual([])
+    expect(health.blocked).toEqual([])
+    expect(health.cacheHitRatio).toBeGreaterThan(0)
     expect(health.serverVersion).toMatch(/^15\.\d+/)
     expect(health.database).toBe(targetName())
     expect(typeof health.sizeBytes).toBe('number')
@@ -88,11 +91,13 @@ describe('dbadmin health', () => {
     expect(r.code).toBe(0)
     expect(r.stderr).toBe('')
     const out = lines(r.stdout)
-    expect(out).toHaveLength(4)
+    expect(out).toHaveLength(7)
     expect(out[0]).toBe(`database     ${targetName()}`)
     expect(out[1]).toMatch(/^server {7}PostgreSQL 15\.\d+/)
     expect(out[2]).toMatch(/^size {9}[1-9]\d* bytes$/)
     expect(out[3]).toMatch(/^connections {2}[1-9]\d* of 100 \(\d+ active, \d+ idle in transaction\)$/)
+    expect(out[4]).toMatch(/^cache hits {3}\d+\.\d\d % \(threshold 99 %\)$/)
+    expect(out.slice(5)).toEqual(['long running 0', 'blocked      0'])
     expect(await userTables(target.db)).toEqual([])
   })
 
@@ -110,6 +115,9 @@ describe('dbadmin health', () => {
       database: targetName(),
       sizeBytes: expect.any(Number),
       connections: { total: expect.any(Number), max: 100, active: expect.any(Number), idleInTransaction: expect.any(Number) },
+      cacheHitRatio: expect.any(Number),
+      longRunning: [],
+      blocked: [],
     })
     expect(health.sizeBytes).toBeGreaterThan(0)
     expect(health.connections.total).toBeGreaterThanOrEqual(1)

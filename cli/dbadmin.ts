@@ -1,15 +1,22 @@
 import type { Kysely } from 'kysely'
 import { ConfigError, loadConfig } from '../lib/config'
+import { capabilityUrls, type DbCapability } from '../lib/db/capabilities'
 import { createDb } from '../lib/db/connect'
 import { prepareRuntime, type Runtime } from '../lib/runtime/prepare-runtime'
 import { CliError } from './args'
 import { resolveCommandLine } from './command-line'
 import { alembicCommand } from './commands/alembic'
+import { auditCommand } from './commands/audit'
+import { backupCommand } from './commands/backup'
+import { explainCommand } from './commands/explain'
 import { healthCommand } from './commands/health'
 import { integrityCommand } from './commands/integrity'
 import { jobsCommand } from './commands/jobs'
+import { maintenanceCommand } from './commands/maintenance'
 import { migrateCommand } from './commands/migrate'
+import { activityCommand, indexesCommand, slowQueriesCommand, tablesCommand } from './commands/performance'
 import { schemaCommand } from './commands/schema'
+import { securityCommand } from './commands/security'
 import { userCommand } from './commands/users'
 import type { Command } from './command'
 import { connectionFailureMessage, type NamedDatabase } from './connection-errors'
@@ -18,12 +25,21 @@ import { startCliJobs } from './job-services'
 import type { JobSystem } from '../lib/jobs/job-system'
 
 const COMMANDS: Record<string, Command> = {
+  activity: activityCommand,
   alembic: alembicCommand,
+  audit: auditCommand,
+  backup: backupCommand,
+  explain: explainCommand,
   health: healthCommand,
+  indexes: indexesCommand,
   integrity: integrityCommand,
   jobs: jobsCommand,
+  maintenance: maintenanceCommand,
   migrate: migrateCommand,
   schema: schemaCommand,
+  security: securityCommand,
+  'slow-queries': slowQueriesCommand,
+  tables: tablesCommand,
   user: userCommand,
 }
 
@@ -55,7 +71,9 @@ async function main(argv: string[]): Promise<number> {
     dbs.push(db)
     return db
   }
-  let target: Kysely<any> | undefined
+  const capabilities = capabilityUrls(runtime.targetUrl, config)
+  const logins = new Map<DbCapability, Kysely<any>>()
+  const as = (c: DbCapability) => logins.get(c) ?? logins.set(c, open(capabilities[c])).get(c)!
   let state: Kysely<any> | undefined
   let jobs: Promise<JobSystem> | undefined
   const ctx: CliContext = {
@@ -63,7 +81,9 @@ async function main(argv: string[]): Promise<number> {
     json: args.flags.json === true,
     config,
     targetUrl: runtime.targetUrl,
-    target: () => (target ??= open(runtime.targetUrl)),
+    capabilities,
+    target: () => as('monitor'),
+    as,
     state: () => (state ??= open(runtime.stateUrl)),
     print: (value) => process.stdout.write(JSON.stringify(value) + '\n'),
     out: (text) => process.stdout.write(text + '\n'),

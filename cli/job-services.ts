@@ -9,29 +9,39 @@ import type { CliContext } from './context'
 
 /** What a job run by the CLI (or `dbadmin jobs worker`) needs, built from its configuration. */
 export async function cliJobServices(ctx: Omit<CliContext, 'jobs'>, opened: Kysely<any>[]): Promise<JobServices> {
-  let integrity: Kysely<any> | undefined
   let reader: RestrictedReader | undefined
-  const integrityDb = () => {
-    if (!integrity) {
-      // Each check is one statement: statement_timeout bounds every check on its own.
-      integrity = createDb(ctx.targetUrl, {
-        max: 4,
-        applicationName: 'dbadmin integrity',
-        statementTimeoutMs: ctx.config.INTEGRITY_CHECK_TIMEOUT_MS,
-        rowSecurityOff: true,
-      })
-      opened.push(integrity)
+  // Each check (and each batch of a fix) is one statement: statement_timeout bounds every one on its own.
+  const perCheck = (url: string, applicationName: string, max: number) => {
+    let db: Kysely<any> | undefined
+    return () => {
+      if (!db) {
+        db = createDb(url, { max, applicationName, statementTimeoutMs: ctx.config.INTEGRITY_CHECK_TIMEOUT_MS, rowSecurityOff: true })
+        opened.push(db)
+      }
+      return db
     }
-    return integrity
   }
+  // Runs read as the backup login (reads every table, writes nothing); fixes change data as the migrator.
+  const integrityDb = perCheck(ctx.capabilities.backup, 'dbadmin integrity', 4)
+  const integrityWriterDb = perCheck(ctx.capabilities.migrator, 'dbadmin integrity fix', 3)
   return {
     state: ctx.state(),
     target: await targetIdentity(ctx.target()),
     targetUrl: ctx.targetUrl,
+    migratorUrl: ctx.capabilities.migrator,
     targetDb: () => ctx.target(),
+    migratorDb: () => ctx.as('migrator'),
     integrityDb,
-    ruleReader: () =>
-      (reader ??= restrictedReader({ configuredUrl: ctx.config.RULE_READER_DATABASE_URL, target: integrityDb(), targetUrl: ctx.targetUrl, state: ctx.state() })),
+    integrityWriterDb,
+    ruleReader: () => {
+      if (!reader) {
+        // Creating the managed role is nobody's capability: DATABASE_URL's login does it, when it may.
+        const setup = createDb(ctx.targetUrl, { max: 1, applicationName: 'dbadmin cli (rule reader setup)' })
+        opened.push(setup)
+        reader = restrictedReader({ configuredUrl: ctx.config.RULE_READER_DATABASE_URL, target: setup, targetUrl: ctx.targetUrl, state: ctx.state() })
+      }
+      return reader
+    },
     settings: {
       integrityCheckTimeoutMs: ctx.config.INTEGRITY_CHECK_TIMEOUT_MS,
       migrationLockTimeoutMs: ctx.config.MIGRATION_LOCK_TIMEOUT_MS,

@@ -137,7 +137,7 @@ test.describe('request bodies', () => {
     // The newest refused users.create is this one; its input summary is the row's title.
     const audit = await request.get('/audit?action=users.create&result=invalid', { headers: { cookie: cookieHeader('admin') } })
     const html = await audit.text()
-    const title = /<td title="([^"]*)"/.exec(html)?.[1]
+    const title = /<span title="([^"]*)"/.exec(html)?.[1]
     expect(title, 'the refused input is listed with its summary').toBeDefined()
     expect(title!.replace(/&quot;/g, '"').length).toBeLessThanOrEqual(8192)
     expect(title).toMatch(/&quot;…&quot;:&quot;\d+ more keys&quot;/)

@@ -106,6 +106,12 @@ describe('loadConfig rejects bad values with one line naming the variable', () =
     expect(loadConfig({ RULE_READER_DATABASE_URL: PG_URL }).RULE_READER_DATABASE_URL).toBe(PG_URL)
   })
 
+  it.each(['MONITOR_DATABASE_URL', 'MIGRATOR_DATABASE_URL', 'BACKUP_DATABASE_URL', 'MAINTENANCE_DATABASE_URL'])('%s that is not PostgreSQL', (name) => {
+    const error = configError({ [name]: 'https://db.example.org/dor' })
+    expectOneLineNaming(error, name)
+    expect(loadConfig({ [name]: PG_URL })[name as 'MONITOR_DATABASE_URL']).toBe(PG_URL)
+  })
+
   it('ALEMBIC_COMMAND that is not a JSON array of strings', () => {
     for (const value of ['alembic upgrade', '[]', '["alembic", 3]', '"alembic"', '["alembic", ""]']) {
       const error = configError({ ALEMBIC_COMMAND: value })

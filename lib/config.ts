@@ -30,6 +30,11 @@ const EnvSchema = z
     STATE_DATABASE_URL: postgresUrl.optional(),
     /** The target as a read-only role, for admins' own rules; without it the dashboard creates one. */
     RULE_READER_DATABASE_URL: postgresUrl.optional(),
+    /** One login per capability (lib/db/capabilities.ts); each defaults to DATABASE_URL. */
+    MONITOR_DATABASE_URL: postgresUrl.optional(),
+    MIGRATOR_DATABASE_URL: postgresUrl.optional(),
+    BACKUP_DATABASE_URL: postgresUrl.optional(),
+    MAINTENANCE_DATABASE_URL: postgresUrl.optional(),
     PORT: z.coerce
       .number({ message: 'must be a port number' })
       .int({ message: 'must be a port number' })

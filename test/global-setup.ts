@@ -47,8 +47,8 @@ export async function setup(project: TestProject) {
     pgdata: path.join(runDir, 'postgres'),
     password: 'test-only-password',
     whenRunning: 'adopt',
-    // Every test file's job system (pg-boss, in its own state database) adds its statements to the
-    // cluster-wide pg_stat_statements: room enough that the slow-query tests' own are not evicted.
+    // The test files share the cluster's pg_stat_statements; at the default 5000 entries the whole
+    // suite's distinct statements evict one another, and a test reading the eviction count sees others'.
     settings: { 'pg_stat_statements.max': '50000' },
   })
   project.provide('pgAdminUrl', cluster.url('postgres'))

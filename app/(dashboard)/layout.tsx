@@ -1,8 +1,10 @@
+import Link from 'next/link'
 import { Suspense } from 'react'
 import { MenuToggle } from '@/components/menu-toggle'
 import { NavLinks } from '@/components/nav-links'
+import { QueryProvider } from '@/components/query-provider'
 import { SignOutButton } from '@/components/sign-out-button'
-import { TargetIdentityBar, TargetUnreachableBanner } from '@/components/target-banner'
+import { ConnectionRiskBanner, TargetIdentityBar, TargetUnreachableBanner } from '@/components/target-banner'
 import { currentTheme } from '@/lib/auth/current-theme'
 import { requireUser } from '@/lib/auth/current-user'
 import { can, type Permission } from '@/lib/auth/permissions'
@@ -16,8 +18,16 @@ const PAGES: { href: string; label: string; permission: Permission }[] = [
   { href: '/migrations', label: 'Migrations', permission: 'dashboard.read' },
   { href: '/integrity', label: 'Integrity', permission: 'dashboard.read' },
   { href: '/jobs', label: 'Jobs', permission: 'dashboard.read' },
+  { href: '/backups', label: 'Backups', permission: 'dashboard.read' },
+  { href: '/activity', label: 'Activity', permission: 'dashboard.read' },
+  { href: '/slow-queries', label: 'Slow queries', permission: 'dashboard.read' },
+  { href: '/indexes', label: 'Indexes', permission: 'dashboard.read' },
+  { href: '/tables', label: 'Tables', permission: 'dashboard.read' },
+  { href: '/connections', label: 'Connections', permission: 'dashboard.read' },
+  { href: '/settings', label: 'Settings', permission: 'dashboard.read' },
   { href: '/users', label: 'Users', permission: 'users.manage' },
   { href: '/audit', label: 'Audit log', permission: 'audit.read' },
+  { href: '/security', label: 'Security', permission: 'security.read' },
 ]
 
 function Logo() {
@@ -62,6 +72,9 @@ export default async function DashboardLayout({ children }: { children: React.Re
               {user.role}
             </div>
             <div className="usermenu-actions">
+              <Link href="/account" className="account-link">
+                Your account
+              </Link>
               <ThemeSwitch theme={theme} />
               <SignOutButton />
             </div>
@@ -79,7 +92,10 @@ export default async function DashboardLayout({ children }: { children: React.Re
           <Suspense fallback={null}>
             <TargetUnreachableBanner />
           </Suspense>
-          {children}
+          <Suspense fallback={null}>
+            <ConnectionRiskBanner />
+          </Suspense>
+          <QueryProvider>{children}</QueryProvider>
         </main>
       </div>
     </div>

@@ -4,11 +4,11 @@ import { alembicDowngrade, type AlembicRunResult, alembicUpgrade } from '../../l
 import { alembicDrift, alembicRehearsal } from '../../lib/alembic/scratch-checks'
 import { type AlembicSettings, alembicSettings, alembicVersionsDir } from '../../lib/alembic/settings'
 import { alembicStatus } from '../../lib/alembic/status'
-import { writeAudit } from '../../lib/audit/audit-log'
 import { ActionError } from '../../lib/auth/action-result'
 import { describeChange } from '../../lib/migrations/bookkeeping'
 import { CliError, JSON_FLAG, stringFlag } from '../args'
 import type { Command } from '../command'
+import { beginCliAudit } from '../cli-audit'
 import type { CliContext } from '../context'
 import { stoppable } from './migrate'
 
@@ -23,7 +23,7 @@ function settingsOf(ctx: CliContext): AlembicSettings {
 function runOptions(ctx: CliContext, settings: AlembicSettings) {
   return {
     settings,
-    targetUrl: ctx.targetUrl,
+    targetUrl: ctx.capabilities.migrator,
     state: ctx.state(),
     actor: CLI_ACTOR,
     lockTimeoutMs: ctx.config.MIGRATION_LOCK_TIMEOUT_MS,
@@ -34,19 +34,12 @@ function runOptions(ctx: CliContext, settings: AlembicSettings) {
 /** Upgrade and downgrade change the target: audited as the CLI, like the page's buttons. */
 async function change(ctx: CliContext, command: 'upgrade' | 'downgrade', revision: string): Promise<void> {
   const settings = settingsOf(ctx)
-  const audit = (result: 'ok' | 'failed', code: string, message: string) =>
-    writeAudit(ctx.state(), { actorEmail: 'cli', action: `alembic.${command}`, target: revision, input: { revision }, result, code, message })
-  let r: AlembicRunResult
-  try {
-    r = await stoppable(
-      (signal) => (command === 'upgrade' ? alembicUpgrade : alembicDowngrade)({ ...runOptions(ctx, settings), signal }, revision),
-      (x) => x.message,
-    )
-  } catch (e) {
-    if (e instanceof ActionError) await audit('failed', e.code, e.message)
-    throw e
-  }
-  await audit(r.ok ? 'ok' : 'failed', r.ok ? 'ok' : 'migration_failed', r.message)
+  const audit = await beginCliAudit(ctx, { action: `alembic.${command}`, target: revision, input: { revision } })
+  const r: AlembicRunResult = await stoppable(
+    (signal) => (command === 'upgrade' ? alembicUpgrade : alembicDowngrade)({ ...runOptions(ctx, settings), signal }, revision),
+    (x) => x.message,
+  ).catch((e: unknown) => audit.failed(e))
+  await audit.finish({ result: r.ok ? 'ok' : 'failed', code: r.ok ? 'ok' : 'migration_failed', message: r.message })
   if (ctx.json) ctx.print({ ...r, changes: r.changes.map(describeChange) })
   else {
     // Alembic's own log, as the team knows it, then what the dashboard read back.
@@ -69,7 +62,7 @@ async function alembic(ctx: CliContext): Promise<void> {
     if (sub === 'status') {
       const settings = alembicSettings(ctx.config)
       const versionsDir = settings ? alembicVersionsDir(settings) : (ctx.config.ALEMBIC_VERSIONS_DIR ?? null)
-      const s = await alembicStatus(ctx.target(), versionsDir)
+      const s = await alembicStatus(ctx.as('migrator'), versionsDir)
       if (ctx.json) return ctx.print({ ...s, graph: s.graph ? { ...s.graph, revisions: s.graph.revisions.length } : null, configured: !!settings })
       ctx.out(s.summary)
       if (s.versionsDir) ctx.out(`revision files: ${s.versionsDir}${s.graphError ? ` (${s.graphError})` : ''}`)
@@ -83,7 +76,7 @@ async function alembic(ctx: CliContext): Promise<void> {
     }
     if (sub === 'history') {
       const settings = settingsOf(ctx)
-      const h = await alembicHistory(ctx.target(), settings, ctx.targetUrl, alembicVersionsDir(settings))
+      const h = await alembicHistory(ctx.as('migrator'), settings, ctx.capabilities.migrator, alembicVersionsDir(settings))
       if (ctx.json) return ctx.print(h)
       for (const e of h.entries) {
         const marks = [e.current ? 'current' : '', e.head ? 'head' : '', e.merge ? 'merge' : '', e.branchPoint ? 'branch point' : ''].filter(Boolean).join(', ')
@@ -98,7 +91,7 @@ async function alembic(ctx: CliContext): Promise<void> {
     if (sub === 'sql') {
       const direction = ctx.args.flags.downgrade === true ? 'downgrade' : 'upgrade'
       const r = await alembicOfflineSql(
-        { settings: settingsOf(ctx), targetUrl: ctx.targetUrl, target: ctx.target(), state: ctx.state(), actor: CLI_ACTOR },
+        { settings: settingsOf(ctx), targetUrl: ctx.capabilities.migrator, target: ctx.as('migrator'), state: ctx.state(), actor: CLI_ACTOR },
         { direction, revision: word, from: stringFlag(ctx.args, 'from') },
       )
       if (ctx.json) ctx.print(r)
@@ -110,7 +103,7 @@ async function alembic(ctx: CliContext): Promise<void> {
       return
     }
     if (sub === 'rehearse' || sub === 'drift') {
-      const o = { settings: settingsOf(ctx), targetUrl: ctx.targetUrl, target: ctx.target(), state: ctx.state(), actor: CLI_ACTOR, pgBinDir: ctx.config.PG_BIN_DIR }
+      const o = { settings: settingsOf(ctx), targetUrl: ctx.capabilities.migrator, target: ctx.as('migrator'), state: ctx.state(), actor: CLI_ACTOR, pgBinDir: ctx.config.PG_BIN_DIR }
       const r = sub === 'rehearse' ? await alembicRehearsal(o, word ?? 'head') : await alembicDrift(o)
       if (ctx.json) ctx.print(r)
       else {

@@ -1,6 +1,5 @@
 import { createDb } from '../../lib/db/connect'
 import { restrictedReader } from '../../lib/db/reader-login'
-import { writeAudit } from '../../lib/audit/audit-log'
 import { type Finding, findingJson } from '../../lib/integrity/findings'
 import { restoreFix } from '../../lib/integrity/fix-orphans'
 import { getFixJob, listFixJobs } from '../../lib/integrity/fix-store'
@@ -12,6 +11,7 @@ import { markDeadJobs } from '../../lib/jobs/dead-jobs'
 import { JobBusyError } from '../../lib/jobs/enqueue'
 import { CliError, idFlag, JSON_FLAG, stringFlag } from '../args'
 import type { Command } from '../command'
+import { beginCliAudit } from '../cli-audit'
 import type { CliContext } from '../context'
 import { followJob } from './follow-job'
 
@@ -76,14 +76,17 @@ async function queuedFindings(ctx: CliContext): Promise<Finding[]> {
 /** The checks run here, without the queue and without recording a run (the benchmark's baseline). */
 async function inlineFindings(ctx: CliContext): Promise<Finding[]> {
   // Each check is one statement: statement_timeout bounds every check on its own.
-  const db = createDb(ctx.targetUrl, {
+  // Checks read as the backup login (reads every table, writes nothing).
+  const db = createDb(ctx.capabilities.backup, {
     max: 2,
     applicationName: 'dbadmin integrity',
     statementTimeoutMs: ctx.config.INTEGRITY_CHECK_TIMEOUT_MS,
     rowSecurityOff: true,
   })
+  // Only DATABASE_URL's login may create the managed rule reader, when RULE_READER_DATABASE_URL is not set.
+  const setup = createDb(ctx.targetUrl, { max: 1, applicationName: 'dbadmin cli (rule reader setup)' })
   try {
-    const reader = restrictedReader({ configuredUrl: ctx.config.RULE_READER_DATABASE_URL, target: db, targetUrl: ctx.targetUrl, state: ctx.state() })
+    const reader = restrictedReader({ configuredUrl: ctx.config.RULE_READER_DATABASE_URL, target: setup, targetUrl: ctx.targetUrl, state: ctx.state() })
     const steps = await planChecks(db, ctx.state(), { ruleTimeoutMs: ctx.config.INTEGRITY_CHECK_TIMEOUT_MS, reader })
     const { findings } = await runChecks(steps, {
       beforeStep: (i, step, total) => {
@@ -92,7 +95,7 @@ async function inlineFindings(ctx: CliContext): Promise<Finding[]> {
     })
     return findings
   } finally {
-    await db.destroy()
+    await Promise.all([db.destroy(), setup.destroy()])
   }
 }
 
@@ -129,33 +132,23 @@ async function restoreCommand(ctx: CliContext): Promise<void> {
     return restoreFixJob(ctx)
   }
   const file = stringFlag(ctx.args, 'file', true)
-  const { manifest, restored } = await restoreFix(ctx.target(), file).catch((e: Error) => {
-    throw new CliError(`cannot restore ${file}: ${e.message}`, 1)
-  })
+  const audit = await beginCliAudit(ctx, { action: 'integrity.restore_fix', target: file, input: { file } })
+  const { manifest, restored } = await restoreFix(ctx.as('migrator'), file).catch((e: Error) => audit.failed(new CliError(`cannot restore ${file}: ${e.message}`, 1)))
   const message = `Restored ${restored} row${restored === 1 ? '' : 's'} of ${describeRelation(manifest.relation)} (${manifest.mode === 'delete' ? 're-inserted' : 'references put back'}) from ${file}`
-  await writeAudit(ctx.state(), {
-    actorEmail: 'cli',
-    action: 'integrity.restore_fix',
-    target: describeRelation(manifest.relation),
-    input: { file },
-    result: 'ok',
-    code: 'ok',
-    message,
-  })
+  await audit.finish({ result: 'ok', code: 'ok', message, target: describeRelation(manifest.relation) })
   if (ctx.json) return ctx.print({ restored, relation: manifest.relation, mode: manifest.mode, file })
   ctx.out(message)
 }
 
 async function restoreFixJob(ctx: CliContext): Promise<void> {
   const fixId = idFlag(ctx.args, 'fix', 'a fix number')
+  const audit = await beginCliAudit(ctx, { action: 'integrity.fix.restore', target: `fix job #${fixId}`, input: { fix: fixId } })
   const fix = await getFixJob(ctx.state(), fixId)
+  if (!fix) await audit.failed(new CliError(`cannot restore fix #${fixId}: There is no fix #${fixId}.`, 1))
   const jobs = await ctx.jobs({ work: true, workKinds: ['integrity.restore'], supervise: false })
-  const queued = fix
-    ? await jobs.enqueue('integrity.restore', { fixId, relation: fix.relation }, { startedBy: 'cli', trigger: 'cli' }).catch((e: Error) => {
-        throw new CliError(`cannot restore fix #${fixId}: ${e.message}`, 1)
-      })
-    : null
-  if (!queued) throw new CliError(`cannot restore fix #${fixId}: There is no fix #${fixId}.`, 1)
+  const queued = await jobs
+    .enqueue('integrity.restore', { fixId, relation: fix!.relation }, { startedBy: 'cli', trigger: 'cli' })
+    .catch((e: Error) => audit.failed(new CliError(`cannot restore fix #${fixId}: ${e.message}`, 1)))
   await followJob(ctx, queued)
   const restoreId = queued.refId!
   const job = (await getFixJob(ctx.state(), restoreId))!
@@ -163,15 +156,7 @@ async function restoreFixJob(ctx: CliContext): Promise<void> {
     job.status === 'succeeded'
       ? `Restore #${restoreId} of fix #${fixId}: ${job.changed} row${job.changed === 1 ? '' : 's'} of ${describeRelation(job.relation)} put back from ${job.file}`
       : `Restore #${restoreId} of fix #${fixId} ${job.status}${job.error ? `: ${job.error}` : ''}`
-  await writeAudit(ctx.state(), {
-    actorEmail: 'cli',
-    action: 'integrity.fix.restore',
-    target: `fix job #${fixId}`,
-    input: { fix: fixId },
-    result: job.status === 'succeeded' ? 'ok' : 'failed',
-    code: job.status === 'succeeded' ? 'ok' : 'restore_failed',
-    message,
-  })
+  await audit.finish({ result: job.status === 'succeeded' ? 'ok' : 'failed', code: job.status === 'succeeded' ? 'ok' : 'restore_failed', message })
   if (job.status !== 'succeeded') throw new CliError(message, 1)
   if (ctx.json) return ctx.print({ restore: job })
   ctx.out(message)
@@ -183,6 +168,7 @@ async function restoreFixJob(ctx: CliContext): Promise<void> {
  */
 async function cancelFixJob(ctx: CliContext): Promise<void> {
   const fixId = idFlag(ctx.args, 'fix', 'a fix or restore number')
+  const audit = await beginCliAudit(ctx, { action: 'integrity.fix.cancel', target: `fix job #${fixId}`, input: { fix: fixId } })
   await markDeadJobs(ctx.state())
   const job = await getFixJob(ctx.state(), fixId)
   const here = await targetIdentity(ctx.target())
@@ -191,15 +177,7 @@ async function cancelFixJob(ctx: CliContext): Promise<void> {
   else if (job.targetKey !== here.key) refusal = `Job #${fixId} ran on database ${job.targetDatabase}, not on this target (${here.database}).`
   else if (!job.jobId || !(await (await ctx.jobs()).cancel(job.jobId)).ok) refusal = `Job #${fixId} is not running (${job.status}).`
   const message = refusal ?? `Job #${fixId} stops after its current batch; the batches done so far stay done.`
-  await writeAudit(ctx.state(), {
-    actorEmail: 'cli',
-    action: 'integrity.fix.cancel',
-    target: `fix job #${fixId}`,
-    input: { fix: fixId },
-    result: refusal ? 'failed' : 'ok',
-    code: refusal ? (job ? 'conflict' : 'not_found') : 'ok',
-    message,
-  })
+  await audit.finish({ result: refusal ? 'failed' : 'ok', code: refusal ? (job ? 'conflict' : 'not_found') : 'ok', message })
   if (refusal) throw new CliError(`cannot cancel: ${refusal}`, 1)
   if (ctx.json) return ctx.print({ cancelRequested: fixId })
   ctx.out(message)

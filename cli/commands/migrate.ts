@@ -1,5 +1,4 @@
 import os from 'node:os'
-import { writeAudit } from '../../lib/audit/audit-log'
 import { ActionError } from '../../lib/auth/action-result'
 import { targetIdentity } from '../../lib/db/target-identity'
 import { acknowledgeMigrationEdit } from '../../lib/migrations/acknowledge'
@@ -16,6 +15,7 @@ import { applyMigrations, type RunOptions, rollbackLast } from '../../lib/migrat
 import { migrationStatus } from '../../lib/migrations/status'
 import { CliError, JSON_FLAG, stringFlag } from '../args'
 import type { Command } from '../command'
+import { beginCliAudit } from '../cli-audit'
 import type { CliContext } from '../context'
 
 const CLI_ACTOR = { id: null, label: 'cli', source: 'cli' } as const
@@ -73,7 +73,7 @@ export async function stoppable<T>(work: (signal: AbortSignal) => Promise<T>, su
 
 function runOptions(ctx: CliContext, set: MigrationSet): RunOptions {
   return {
-    targetUrl: ctx.targetUrl,
+    targetUrl: ctx.capabilities.migrator,
     state: ctx.state(),
     set,
     actor: CLI_ACTOR,
@@ -93,7 +93,7 @@ async function migrate(ctx: CliContext): Promise<void> {
   const set = await dorMigrationSet()
   try {
     if (sub === 'status') {
-      const s = await migrationStatus(ctx.target(), ctx.state(), set)
+      const s = await migrationStatus(ctx.as('migrator'), ctx.state(), set)
       const m = s.management
       if (ctx.json) {
         return ctx.print({
@@ -127,6 +127,7 @@ async function migrate(ctx: CliContext): Promise<void> {
     }
     if (sub === 'up') {
       const to = stringFlag(ctx.args, 'to')
+      const audit = await beginCliAudit(ctx, { action: 'migrations.apply', target: to ? `to ${to}` : 'all', input: { to } })
       const result = await stoppable(
         async (signal) => {
           const r = await applyMigrations({ ...runOptions(ctx, set), signal }, to ? { to } : { all: true })
@@ -135,16 +136,18 @@ async function migrate(ctx: CliContext): Promise<void> {
           return r
         },
         (r) => r.steps.find((s) => !s.ok)?.error ?? r.message,
-      )
+      ).catch((e: unknown) => audit.failed(e))
+      await audit.finish({ result: result.ok ? 'ok' : 'failed', code: result.ok ? 'ok' : 'migration_failed', message: `Run #${result.runId}: ${result.message}` })
       if (!result.ok) throw new CliError(result.steps.find((s) => !s.ok)?.error ?? 'migration failed', 1)
       return
     }
     if (sub === 'down') {
       const name = stringFlag(ctx.args, 'name')
-      const s = await migrationStatus(ctx.target(), ctx.state(), set)
+      const s = await migrationStatus(ctx.as('migrator'), ctx.state(), set)
       if (!name) {
         throw new CliError(`to roll back ${s.lastApplied ?? 'the last migration'}, confirm with --name ${s.lastApplied ?? 'NAME'}`)
       }
+      const audit = await beginCliAudit(ctx, { action: 'migrations.rollback', target: name, input: { name } })
       const result = await stoppable(
         async (signal) => {
           const r = await rollbackLast({ ...runOptions(ctx, set), signal }, name)
@@ -153,7 +156,8 @@ async function migrate(ctx: CliContext): Promise<void> {
           return r
         },
         (r) => r.steps.find((s) => !s.ok)?.error ?? r.message,
-      )
+      ).catch((e: unknown) => audit.failed(e))
+      await audit.finish({ result: result.ok ? 'ok' : 'failed', code: result.ok ? 'ok' : 'migration_failed', message: `Run #${result.runId}: ${result.message}` })
       if (!result.ok) throw new CliError(result.steps.find((s) => !s.ok)?.error ?? 'rollback failed', 1)
       return
     }
@@ -173,7 +177,7 @@ async function migrate(ctx: CliContext): Promise<void> {
       return
     }
     if (sub === 'rehearse' || sub === 'replay' || sub === 'drift') {
-      const o = { ...runOptions(ctx, set), target: ctx.target(), pgBinDir: ctx.config.PG_BIN_DIR }
+      const o = { ...runOptions(ctx, set), target: ctx.as('migrator'), pgBinDir: ctx.config.PG_BIN_DIR }
       const result = sub === 'rehearse' ? await rehearseRollbacks(o) : sub === 'replay' ? await replayCheck(o) : await detectDrift(o)
       if (ctx.json) ctx.print(result)
       else {
@@ -195,7 +199,7 @@ async function migrate(ctx: CliContext): Promise<void> {
     if (sub === 'decide') return await decide(ctx, set)
     if (sub === 'history') {
       const target = await targetIdentity(ctx.target())
-      const runs = await listRuns(ctx.state(), { targetKey: target.key, lockHeld: await runLockHeld(ctx.targetUrl), limit: 50 })
+      const runs = await listRuns(ctx.state(), { targetKey: target.key, lockHeld: await runLockHeld(ctx.capabilities.monitor), limit: 50 })
       if (ctx.json) return ctx.print({ runs })
       for (const r of runs) {
         ctx.out(`#${r.id} ${r.startedAt.toISOString()} ${r.kind} ${r.status} by ${r.startedBy}: ${r.steps.map((s) => `${s.name}(${s.direction} ${s.status})`).join(' ')}`)
@@ -214,16 +218,9 @@ async function acknowledge(ctx: CliContext, set: MigrationSet): Promise<void> {
   const name = stringFlag(ctx.args, 'name', true)
   const note = stringFlag(ctx.args, 'note')
   if (note !== undefined && note.length > 500) throw new CliError('--note must be at most 500 characters')
-  const audit = (result: 'ok' | 'failed', code: string, message: string) =>
-    writeAudit(ctx.state(), { actorEmail: 'cli', action: 'migrations.acknowledge_edit', target: name, input: { name, note }, result, code, message })
-  let done: Awaited<ReturnType<typeof acknowledgeMigrationEdit>>
-  try {
-    done = await acknowledgeMigrationEdit(ctx.target(), ctx.state(), set, { name, by: CLI_ACTOR, note })
-  } catch (e) {
-    if (e instanceof ActionError) await audit('failed', e.code, e.message)
-    throw e
-  }
-  await audit('ok', 'ok', done.message)
+  const audit = await beginCliAudit(ctx, { action: 'migrations.acknowledge_edit', target: name, input: { name, note } })
+  const done = await acknowledgeMigrationEdit(ctx.as('migrator'), ctx.state(), set, { name, by: CLI_ACTOR, note }).catch((e: unknown) => audit.failed(e))
+  await audit.finish({ result: 'ok', code: 'ok', message: done.message })
   if (ctx.json) return ctx.print({ acknowledged: { name: done.name, checksum: done.checksum } })
   ctx.out(done.message)
 }
@@ -233,16 +230,9 @@ async function baseline(ctx: CliContext, set: MigrationSet): Promise<void> {
   const to = stringFlag(ctx.args, 'to', true)
   const acceptDifferences = ctx.args.flags['accept-differences'] === true
   const input = { to, acceptDifferences }
-  const audit = (result: 'ok' | 'failed', code: string, message: string) =>
-    writeAudit(ctx.state(), { actorEmail: 'cli', action: 'migrations.baseline', target: `to ${to}`, input, result, code, message })
-  let done: Awaited<ReturnType<typeof baselineChain>>
-  try {
-    done = await baselineChain({ ...runOptions(ctx, set), to, acceptDifferences })
-  } catch (e) {
-    if (e instanceof ActionError) await audit('failed', e.code, e.message)
-    throw e
-  }
-  await audit(done.recorded ? 'ok' : 'failed', done.recorded ? 'ok' : 'conflict', done.message)
+  const audit = await beginCliAudit(ctx, { action: 'migrations.baseline', target: `to ${to}`, input })
+  const done = await baselineChain({ ...runOptions(ctx, set), to, acceptDifferences }).catch((e: unknown) => audit.failed(e))
+  await audit.finish({ result: done.recorded ? 'ok' : 'failed', code: done.recorded ? 'ok' : 'conflict', message: done.message })
   if (ctx.json) ctx.print({ ...done, differences: done.differences.map((c) => ({ ...c, text: describeChange(c) })) })
   else ctx.out(done.message)
   if (!done.recorded) throw new CliError('baseline refused: the schemas differ (--accept-differences records it anyway)', 1)
@@ -256,10 +246,13 @@ async function decide(ctx: CliContext, set: MigrationSet): Promise<void> {
   if (!DECISIONS.includes(decision)) throw new CliError(`--as must be one of ${DECISIONS.join(', ')}, not "${decision}"`)
   const note = stringFlag(ctx.args, 'note')
   if (note !== undefined && note.length > 500) throw new CliError('--note must be at most 500 characters')
-  await recordDecision(ctx.state(), { target: await targetIdentity(ctx.target()), decision, note, by: CLI_ACTOR })
-  const s = await migrationStatus(ctx.target(), ctx.state(), set)
+  const audit = await beginCliAudit(ctx, { action: 'migrations.decide', target: decision, input: { decision, note } })
+  const s = await (async () => {
+    await recordDecision(ctx.state(), { target: await targetIdentity(ctx.target()), decision, note, by: CLI_ACTOR })
+    return migrationStatus(ctx.as('migrator'), ctx.state(), set)
+  })().catch((e: unknown) => audit.failed(e))
   const message = `Recorded: ${decision}. ${s.management.headline ?? (s.management.chainAdopted ? 'The DoR chain applies to this database.' : '')}`.trim()
-  await writeAudit(ctx.state(), { actorEmail: 'cli', action: 'migrations.decide', target: decision, input: { decision, note }, result: 'ok', code: 'ok', message })
+  await audit.finish({ result: 'ok', code: 'ok', message })
   if (ctx.json) return ctx.print({ decision, mode: s.management.mode })
   ctx.out(message)
 }

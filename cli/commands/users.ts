@@ -35,15 +35,19 @@ async function user(ctx: CliContext): Promise<void> {
       throw new CliError(`--${String(issue.path[0])} ${issue.message}`)
     }
     const password = parsed.data.password ?? generatePassword()
-    const user = await createUser(ctx.state(), { ...parsed.data, password })
-    await writeAudit(ctx.state(), {
-      actorEmail: 'cli',
-      action: 'users.create',
-      target: user.email,
-      input: { email: user.email, role: user.role },
-      result: 'ok',
-      code: 'ok',
-      message: 'created from the command line',
+    // One transaction: no user without its audit record.
+    const user = await ctx.state().transaction().execute(async (trx) => {
+      const created = await createUser(trx, { ...parsed.data, password })
+      await writeAudit(trx, {
+        actorEmail: 'cli',
+        action: 'users.create',
+        target: created.email,
+        input: { email: created.email, role: created.role },
+        result: 'ok',
+        code: 'ok',
+        message: 'created from the command line',
+      })
+      return created
     })
     if (ctx.json) return ctx.print({ user, ...(parsed.data.password ? {} : { generatedPassword: password }) })
     ctx.out(`Created ${user.email} (${user.role}).${parsed.data.password ? '' : ` Password: ${password}`}`)

@@ -11,8 +11,10 @@ import * as m20261203_000009 from './20261203_000009_target_identity'
 import * as m20261203_000010 from './20261203_000010_jobs_interrupted'
 import * as m20261203_000012 from './20261203_000012_backups'
 import * as m20261203_000013 from './20261203_000013_two_factor'
+import * as m20261203_000014 from './20261203_000014_maintenance_jobs'
 import * as m20261203_000015 from './20261203_000015_migration_adoption'
 import * as m20261203_000016 from './20261203_000016_user_theme'
+import * as m20261203_000017 from './20261203_000017_security_wiring'
 import * as m20261203_000018 from './20261203_000018_job_queue'
 
 /**
@@ -32,8 +34,10 @@ export const stateMigrations: Record<string, Migration> = {
   '20261203_000010_jobs_interrupted': m20261203_000010,
   '20261203_000012_backups': m20261203_000012,
   '20261203_000013_two_factor': m20261203_000013,
+  '20261203_000014_maintenance_jobs': m20261203_000014,
   '20261203_000015_migration_adoption': m20261203_000015,
   '20261203_000016_user_theme': m20261203_000016,
+  '20261203_000017_security_wiring': m20261203_000017,
   '20261203_000018_job_queue': m20261203_000018,
 }
 

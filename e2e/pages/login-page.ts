@@ -16,9 +16,24 @@ export class LoginPage {
       this.page.getByRole('button', { name: 'Sign in' }).click(),
     ])
     // The form action's end resets the form (React 19): wait for it, or it may clear the next attempt's
-    // e-mail after it was typed. A successful sign-in navigates away instead.
-    await expect(this.page.getByRole('button', { name: 'Sign in' }).or(this.page.getByTestId('user-menu'))).toBeVisible()
+    // e-mail after it was typed. A successful sign-in navigates away instead; an account with
+    // two-factor sign-in is asked for its code.
+    await expect(
+      this.page.getByRole('button', { name: 'Sign in' }).or(this.page.getByTestId('user-menu')).or(this.page.getByRole('button', { name: 'Verify' })),
+    ).toBeVisible()
     await expect(this.page.getByRole('button', { name: 'Signing in…' })).toHaveCount(0)
+  }
+
+  /** The second step: a code from the authenticator app or a recovery code. */
+  async enterCode(code: string) {
+    const form = this.codeForm()
+    await form.getByLabel('Code').fill(code)
+    await Promise.all([
+      this.page.waitForResponse((r) => r.url().includes('/api/auth/callback/two-factor')),
+      form.getByRole('button', { name: 'Verify' }).click(),
+    ])
+    await expect(this.page.getByRole('button', { name: 'Verify' }).or(this.page.getByTestId('user-menu')).or(this.page.getByRole('button', { name: 'Sign in' }))).toBeVisible()
+    await expect(this.page.getByRole('button', { name: 'Checking…' })).toHaveCount(0)
   }
 
   async signInAndWait(email: string, password: string) {
@@ -30,5 +45,13 @@ export class LoginPage {
 
   error() {
     return this.page.getByRole('form', { name: 'Sign in' }).getByRole('alert')
+  }
+
+  codeForm() {
+    return this.page.getByRole('form', { name: 'Two-factor code' })
+  }
+
+  codeError() {
+    return this.codeForm().getByRole('alert')
   }
 }

@@ -27,7 +27,8 @@ export class SchemaPage {
   }
 
   rowOf(name: string): Locator {
-    return this.relations.rows().filter({ has: this.link(name) })
+    // A `has` locator is looked for inside each row: it must not start again from the table.
+    return this.relations.rows().filter({ has: this.page.getByRole('link', { name, exact: true }) })
   }
 
   /** The header that sorts by a column (Name, ≈ Rows, Total size). */

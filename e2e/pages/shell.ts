@@ -9,7 +9,7 @@ export class Shell {
   readonly main: Locator
 
   constructor(readonly page: Page) {
-    this.nav = page.getByRole('navigation', { name: 'Pages' })
+    this.nav = page.getByRole('navigation', { name: 'Pages', exact: true })
     this.menuButton = page.getByText('Menu', { exact: true })
     this.themeSwitch = page.getByTestId('theme-switch')
     this.skipLink = page.getByRole('link', { name: 'Skip to content' })

@@ -2,7 +2,10 @@ import { type Kysely, sql } from 'kysely'
 import { containsPattern, escapeLike } from '../db/like-pattern'
 import { looksSecret } from '../db/secret-names'
 
-export type AuditResult = 'ok' | 'denied' | 'invalid' | 'failed' | 'error'
+/** 'started': a change recorded before it runs, whose result has not been written (yet). */
+export type AuditResult = 'started' | 'ok' | 'denied' | 'invalid' | 'failed' | 'error'
+
+export const AUDIT_RESULTS: readonly AuditResult[] = ['started', 'ok', 'denied', 'invalid', 'failed', 'error']
 
 export interface AuditEntry {
   actorId?: string | null
@@ -87,22 +90,58 @@ export function summarizeInput(input: unknown): unknown {
   return size <= MAX_AUDIT_INPUT_CHARS ? summary : { '…': `an input of more than ${MAX_AUDIT_INPUT_CHARS} characters, left out` }
 }
 
+function rowOf(entry: AuditEntry) {
+  return {
+    actor_id: entry.actorId ?? null,
+    actor_email: entry.actorEmail ?? null,
+    action: entry.action,
+    target: entry.target ?? null,
+    input: entry.input === undefined ? null : JSON.stringify(summarizeInput(entry.input)),
+    result: entry.result,
+    code: entry.code,
+    message: entry.message?.slice(0, 1000) ?? null,
+    duration_ms: Math.max(0, Math.round(entry.durationMs ?? 0)),
+    client_ip: entry.clientIp ?? null,
+  }
+}
+
+/** Writes one record; throws when it cannot (callers that change something must then refuse). */
 export async function writeAudit(db: Kysely<any>, entry: AuditEntry): Promise<void> {
-  await db
+  await db.insertInto('audit_log').values(rowOf(entry)).execute()
+}
+
+/**
+ * Records a change before it runs, as 'started'; its result is written by finishAudit. A change
+ * whose start cannot be recorded must not run.
+ */
+export async function startAudit(db: Kysely<any>, entry: Omit<AuditEntry, 'result' | 'code'>): Promise<number> {
+  const row = await db
     .insertInto('audit_log')
-    .values({
-      actor_id: entry.actorId ?? null,
-      actor_email: entry.actorEmail ?? null,
-      action: entry.action,
-      target: entry.target ?? null,
-      input: entry.input === undefined ? null : JSON.stringify(summarizeInput(entry.input)),
-      result: entry.result,
-      code: entry.code,
-      message: entry.message?.slice(0, 1000) ?? null,
-      duration_ms: Math.max(0, Math.round(entry.durationMs ?? 0)),
-      client_ip: entry.clientIp ?? null,
+    .values(rowOf({ ...entry, result: 'started', code: 'started' }))
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  return Number(row.id)
+}
+
+/** Writes the result of a change recorded by startAudit; throws when the record cannot be updated. */
+export async function finishAudit(
+  db: Kysely<any>,
+  id: number,
+  outcome: { result: Exclude<AuditResult, 'started'>; code: string; message?: string | null; durationMs?: number; target?: string | null },
+): Promise<void> {
+  const done = await db
+    .updateTable('audit_log')
+    .set({
+      result: outcome.result,
+      code: outcome.code,
+      message: outcome.message?.slice(0, 1000) ?? null,
+      duration_ms: Math.max(0, Math.round(outcome.durationMs ?? 0)),
+      ...(outcome.target !== undefined ? { target: outcome.target } : {}),
     })
-    .execute()
+    .where('id', '=', id)
+    .where('result', '=', 'started')
+    .executeTakeFirst()
+  if (Number(done.numUpdatedRows) !== 1) throw new Error(`audit record #${id} is gone or finished already`)
 }
 
 export interface AuditFilter {

@@ -57,7 +57,7 @@ export function routeAction<S extends z.ZodType, T = undefined>(spec: GuardedSpe
       refusal: refusal ? { code: 'cross_site', message: refusal } : undefined,
       logError,
     })
-    const status = result.ok ? 200 : STATUS[result.code] ?? 400
+    const status = statusOf(result)
     return Response.json(result, { status })
   }
   wrapped.set(fn, spec)
@@ -65,25 +65,51 @@ export function routeAction<S extends z.ZodType, T = undefined>(spec: GuardedSpe
 }
 
 /**
- * Builds a GET route handler a page polls (JSON out): the same session, role, permission and input
- * checks as every change, with the query string as input; only refusals are audited (spec.read).
+ * A read that hands out data (a download, an export): not a mutation, but checked and audited like
+ * one: session, fresh role, permission, input, the audit record before it is handed out. The route
+ * turns the result into its response (statusOf for a refusal).
  */
-export function readRoute<S extends z.ZodType, T = undefined>(spec: GuardedSpec<S, T>) {
+export async function guardedRead<S extends z.ZodType, T>(spec: GuardedSpec<S, T>, rawInput: unknown): Promise<ActionResult<T>> {
+  return runGuarded(spec, {
+    stateDb: stateDb(),
+    session: await sessionClaims(),
+    clientIp: await requestClientIp(),
+    rawInput,
+    logError,
+  })
+}
+
+/** The HTTP status of a refused action or read. */
+export function statusOf(result: ActionResult<unknown>): number {
+  return result.ok ? 200 : (STATUS[result.code] ?? 400)
+}
+
+/** A refusal as a short text response (downloads answer in text, not JSON). */
+export function refusalText(result: ActionResult<unknown>): Response {
+  return new Response(result.message + '\n', {
+    status: statusOf(result),
+    headers: { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' },
+  })
+}
+
+/**
+ * Builds a route handler whose body is a raw stream (an upload), not JSON: the same checks as
+ * routeAction (another site refused; session, role and permission before anything of the body is
+ * read), with `toInput` giving the input from the request (its headers, and the body as a stream).
+ */
+export function streamRouteAction<S extends z.ZodType, T = undefined>(spec: GuardedSpec<S, T>, toInput: (request: Request) => unknown) {
   const fn = async (request: Request): Promise<Response> => {
     const refusal = crossSiteRefusal(request.headers, ownOrigins(request.headers, serverEnv().publicUrl))
-    const result = await runGuarded(
-      { ...spec, read: true },
-      {
-        stateDb: stateDb(),
-        session: await sessionClaims(),
-        clientIp: await requestClientIp(),
-        rawInput: Object.fromEntries(new URL(request.url).searchParams),
-        refusal: refusal ? { code: 'cross_site', message: refusal } : undefined,
-        logError,
-      },
-    )
-    const status = result.ok ? 200 : STATUS[result.code] ?? 400
-    return Response.json(result, { status, headers: { 'cache-control': 'no-store' } })
+    const result = await runGuarded(spec, {
+      stateDb: stateDb(),
+      session: await sessionClaims(),
+      clientIp: await requestClientIp(),
+      rawInput: undefined,
+      readInput: async () => toInput(request),
+      refusal: refusal ? { code: 'cross_site', message: refusal } : undefined,
+      logError,
+    })
+    return Response.json(result, { status: statusOf(result) })
   }
   wrapped.set(fn, spec)
   return fn
@@ -98,6 +124,9 @@ const STATUS: Record<string, number> = {
   unsupported_media_type: 415,
   not_found: 404,
   conflict: 409,
+  no_space: 507,
   unavailable: 503,
+  audit_unavailable: 503,
+  two_factor_required: 403,
   internal: 500,
 }

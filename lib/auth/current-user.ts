@@ -1,14 +1,12 @@
 import 'server-only'
 import { getServerSession } from 'next-auth'
-import { headers } from 'next/headers'
 import { redirect } from 'next/navigation'
 import { cache } from 'react'
 import { stateDb } from '../db/server-dbs'
-import { serverEnv } from '../runtime/server-env'
 import { authOptions } from './auth-options'
-import { clientIpFrom } from './client-ip'
 import type { SessionClaims } from './guarded-run'
 import { can, type Permission } from './permissions'
+import { mustEnrolFirst } from './two-factor-policy'
 import { type AppUser, findUserById } from './users'
 
 export async function sessionClaims(): Promise<SessionClaims | null> {
@@ -17,9 +15,7 @@ export async function sessionClaims(): Promise<SessionClaims | null> {
   return { userId: session.uid, sessionVersion: session.sv }
 }
 
-export async function requestClientIp(): Promise<string | null> {
-  return clientIpFrom(await headers(), serverEnv().trustProxy)
-}
+export { requestClientIp } from './client-request'
 
 /**
  * The signed-in user, read fresh from the state database on every request: a disabled user,
@@ -33,10 +29,18 @@ export const currentUser = cache(async (): Promise<AppUser | null> => {
   return user
 })
 
-/** For pages: the user, or a redirect to the login page (or to the overview when not allowed). */
-export async function requireUser(permission: Permission = 'dashboard.read'): Promise<AppUser> {
+/** Where an admin who must set up two-factor sign-in is sent, before anything else. */
+export const TWO_FACTOR_SETUP_PATH = '/account?setup=required'
+
+/**
+ * For pages: the user, or a redirect to the login page (or to the overview when not allowed). An
+ * admin who must set up two-factor sign-in first is sent to do so, except from the account pages
+ * (`beforeTwoFactor`).
+ */
+export async function requireUser(permission: Permission = 'dashboard.read', opts: { beforeTwoFactor?: boolean } = {}): Promise<AppUser> {
   const user = await currentUser()
   if (!user) redirect('/login?ended=1')
+  if (!opts.beforeTwoFactor && (await mustEnrolFirst(stateDb(), user))) redirect(TWO_FACTOR_SETUP_PATH)
   if (!can(user.role, permission)) redirect('/overview?denied=1')
   return user
 }

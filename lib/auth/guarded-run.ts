@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { z } from 'zod'
-import { type AuditResult, writeAudit } from '../audit/audit-log'
+import { type AuditResult, finishAudit, startAudit, writeAudit } from '../audit/audit-log'
 import { ActionError, type ActionResult } from './action-result'
 import { can, type Permission } from './permissions'
+import { mustEnrolFirst } from './two-factor-policy'
 import { type AppUser, findUserById, UserRuleError } from './users'
 
 export interface SessionClaims {
@@ -32,10 +33,16 @@ export interface GuardedSpec<S extends z.ZodType, T> {
   target?: (input: z.infer<S>) => string | null
   run: (ctx: ActionContext, input: z.infer<S>) => Promise<ActionOutcome<T>>
   /**
-   * A read (a route a page polls every few seconds): checked like any change, but only its refusals
-   * and errors are audited; a page view is not an event.
+   * The change is to the state database only: it runs in one state transaction together with its
+   * audit record (ctx.stateDb is that transaction), so neither is kept without the other. Without
+   * it, the change is recorded as started before it runs and its result written after.
    */
-  read?: boolean
+  stateTransaction?: boolean
+  /**
+   * Allowed to an admin who must set up two-factor sign-in first (the enrolment itself); every
+   * other action refuses them until they have.
+   */
+  beforeTwoFactor?: boolean
 }
 
 export interface GuardedCall {
@@ -63,7 +70,7 @@ function formDataToObject(form: FormData): Record<string, unknown> {
   return out
 }
 
-function fieldErrors(error: z.ZodError): Record<string, string> {
+export function fieldErrors(error: z.ZodError): Record<string, string> {
   const out: Record<string, string> = {}
   for (const issue of error.issues) {
     const key = issue.path.join('.') || '_'
@@ -72,9 +79,36 @@ function fieldErrors(error: z.ZodError): Record<string, string> {
   return out
 }
 
+/** What the caller gets when the audit log cannot be written before a change: nothing was done. */
+export const AUDIT_UNAVAILABLE = {
+  ok: false as const,
+  code: 'audit_unavailable',
+  message:
+    'Nothing was changed: the audit log cannot be written right now, and every change must be recorded there first. Try again once the state database accepts writes.',
+}
+
+/** What the caller gets when a change ran but its result could not be recorded. */
+const RESULT_UNRECORDED = {
+  ok: false as const,
+  code: 'audit_unavailable',
+  message:
+    'This ran, but its result could not be written to the audit log (its start is recorded there), so nothing of it is shown. Check what it did before trying again.',
+}
+
+/** An audit write that failed inside the change's own transaction: the transaction rolls back. */
+class AuditWriteFailed extends Error {
+  constructor(readonly cause: unknown) {
+    super('the audit record could not be written')
+  }
+}
+
+type Finished<T> = { result: Exclude<AuditResult, 'started'>; outcome: ActionResult<T>; auditMessage: string; target?: string | null }
+
 /**
  * The one path every mutation takes: session → fresh user and role from the state database →
- * permission → input validation → the work → audit record → typed result.
+ * permission → input validation → the audit record → the work → its result in the audit record →
+ * typed result. Fail closed: a change whose audit record cannot be written does not happen (or, run
+ * outside the state database, does not start), and what it would have returned is not returned.
  */
 export async function runGuarded<S extends z.ZodType, T>(
   spec: GuardedSpec<S, T>,
@@ -84,26 +118,22 @@ export async function runGuarded<S extends z.ZodType, T>(
   let raw = call.rawInput instanceof FormData ? formDataToObject(call.rawInput) : call.rawInput
   let user: AppUser | null = null
   let target: string | null = null
+  let mustEnrol = false
 
-  const finish = async (
-    result: AuditResult,
-    outcome: ActionResult<T>,
-    auditMessage = outcome.message,
-  ): Promise<ActionResult<T>> => {
-    if (spec.read && result === 'ok') return outcome
+  const entry = () => ({
+    actorId: user?.id ?? null,
+    actorEmail: user?.email ?? null,
+    action: spec.name,
+    target,
+    input: raw,
+    durationMs: Date.now() - started,
+    clientIp: call.clientIp,
+  })
+
+  /** A request refused before anything ran: its record is written if it can be; it changed nothing either way. */
+  const refuse = async (result: AuditResult, outcome: ActionResult<T>): Promise<ActionResult<T>> => {
     try {
-      await writeAudit(call.stateDb, {
-        actorId: user?.id ?? null,
-        actorEmail: user?.email ?? null,
-        action: spec.name,
-        target,
-        input: raw,
-        result,
-        code: outcome.code,
-        message: auditMessage,
-        durationMs: Date.now() - started,
-        clientIp: call.clientIp,
-      })
+      await writeAudit(call.stateDb, { ...entry(), result, code: outcome.code, message: outcome.message })
     } catch (e) {
       call.logError?.('audit', e)
     }
@@ -114,27 +144,35 @@ export async function runGuarded<S extends z.ZodType, T>(
     if (call.session) {
       const fresh = await findUserById(call.stateDb, call.session.userId)
       user = fresh && !fresh.disabled && fresh.sessionVersion === call.session.sessionVersion ? fresh : null
+      if (user && !spec.beforeTwoFactor) mustEnrol = await mustEnrolFirst(call.stateDb, user)
     }
   } catch (e) {
     call.logError?.('session', e)
     return { ok: false, code: 'unavailable', message: 'The dashboard cannot reach its state database right now.' }
   }
-  if (call.refusal) return finish('denied', { ok: false, code: call.refusal.code, message: call.refusal.message })
+  if (call.refusal) return refuse('denied', { ok: false, code: call.refusal.code, message: call.refusal.message })
   if (!user) {
-    return finish('denied', { ok: false, code: 'unauthenticated', message: 'Your session has ended. Sign in again.' })
+    return refuse('denied', { ok: false, code: 'unauthenticated', message: 'Your session has ended. Sign in again.' })
   }
   if (!can(user.role, spec.permission)) {
-    return finish('denied', {
+    return refuse('denied', {
       ok: false,
       code: 'forbidden',
       message: `Your role (${user.role}) may not do this.`,
+    })
+  }
+  if (mustEnrol) {
+    return refuse('denied', {
+      ok: false,
+      code: 'two_factor_required',
+      message: 'Admins must use two-factor sign-in: set it up on your account page first.',
     })
   }
   if (call.readInput) {
     try {
       raw = await call.readInput()
     } catch (e) {
-      if (e instanceof ActionError) return finish('invalid', { ok: false, code: e.code, message: e.message })
+      if (e instanceof ActionError) return refuse('invalid', { ok: false, code: e.code, message: e.message })
       throw e
     }
   }
@@ -143,7 +181,7 @@ export async function runGuarded<S extends z.ZodType, T>(
   if (!parsed.success) {
     const errors = fieldErrors(parsed.error)
     const [field, message] = Object.entries(errors)[0] ?? ['_', 'Invalid input.']
-    return finish('invalid', {
+    return refuse('invalid', {
       ok: false,
       code: 'invalid_input',
       message: field === '_' ? message : `${field}: ${message}`,
@@ -151,26 +189,82 @@ export async function runGuarded<S extends z.ZodType, T>(
     })
   }
   target = spec.target?.(parsed.data) ?? null
+  const actor = user
 
-  try {
-    const outcome = await spec.run({ user, stateDb: call.stateDb, clientIp: call.clientIp }, parsed.data)
-    if (outcome.target !== undefined) target = outcome.target
-    return finish('ok', { ok: true, code: 'ok', message: outcome.message, data: outcome.data })
-  } catch (e) {
-    if (e instanceof ActionError || e instanceof UserRuleError) {
-      const fields = e instanceof ActionError ? e.fieldErrors : undefined
-      return finish('failed', { ok: false, code: e.code, message: e.message, ...(fields ? { fieldErrors: fields } : {}) })
+  /** The handler's outcome; errors other than the user-facing ones are rethrown when `rethrow`. */
+  const runHandler = async (stateDb: Kysely<any>): Promise<Finished<T>> => {
+    try {
+      const outcome = await spec.run({ user: actor, stateDb, clientIp: call.clientIp }, parsed.data)
+      return {
+        result: 'ok',
+        outcome: { ok: true, code: 'ok', message: outcome.message, data: outcome.data },
+        auditMessage: outcome.message,
+        target: outcome.target,
+      }
+    } catch (e) {
+      if (e instanceof ActionError || e instanceof UserRuleError) {
+        const fields = e instanceof ActionError ? e.fieldErrors : undefined
+        return { result: 'failed', outcome: { ok: false, code: e.code, message: e.message, ...(fields ? { fieldErrors: fields } : {}) }, auditMessage: e.message }
+      }
+      const ref = randomUUID().slice(0, 8)
+      call.logError?.(ref, e)
+      return {
+        result: 'error',
+        outcome: { ok: false, code: 'internal', message: `Something went wrong (reference ${ref}). The details are in the server log.` },
+        auditMessage: `reference ${ref}: ${(e as Error)?.message ?? String(e)}`,
+      }
     }
-    const ref = randomUUID().slice(0, 8)
-    call.logError?.(ref, e)
-    return finish(
-      'error',
-      {
-        ok: false,
-        code: 'internal',
-        message: `Something went wrong (reference ${ref}). The details are in the server log.`,
-      },
-      `reference ${ref}: ${(e as Error)?.message ?? String(e)}`,
-    )
   }
+
+  const record = (f: Finished<T>) => {
+    if (f.target !== undefined) target = f.target
+    return { ...entry(), result: f.result, code: f.outcome.code, message: f.auditMessage }
+  }
+
+  if (spec.stateTransaction) {
+    let finished: Finished<T> | undefined
+    try {
+      return await call.stateDb.transaction().execute(async (trx) => {
+        finished = await runHandler(trx)
+        // An internal error may have aborted the transaction: undo whatever it did, record it outside.
+        if (finished.result === 'error') throw new AuditWriteFailed(null)
+        try {
+          await writeAudit(trx, record(finished))
+        } catch (e) {
+          throw new AuditWriteFailed(e)
+        }
+        return finished.outcome
+      })
+    } catch (e) {
+      if (!(e instanceof AuditWriteFailed) || !finished) {
+        // The commit itself failed: nothing of the change was kept.
+        const ref = randomUUID().slice(0, 8)
+        call.logError?.(ref, e)
+        return refuse('error', { ok: false, code: 'internal', message: `Something went wrong (reference ${ref}). The details are in the server log.` })
+      }
+      // Rolled back: a change that was made is undone. A failure (nothing changed) is still recorded if it can be.
+      if (e.cause) call.logError?.('audit', e.cause)
+      if (finished.result === 'ok') {
+        return refuse('error', AUDIT_UNAVAILABLE as ActionResult<T>)
+      }
+      return refuse(finished.result, finished.outcome)
+    }
+  }
+
+  let auditId: number
+  try {
+    auditId = await startAudit(call.stateDb, entry())
+  } catch (e) {
+    call.logError?.('audit', e)
+    return AUDIT_UNAVAILABLE
+  }
+  const finished = await runHandler(call.stateDb)
+  try {
+    const r = record(finished)
+    await finishAudit(call.stateDb, auditId, { result: r.result, code: r.code, message: r.message, durationMs: r.durationMs, target: r.target })
+  } catch (e) {
+    call.logError?.('audit', e)
+    return finished.outcome.ok ? RESULT_UNRECORDED : finished.outcome
+  }
+  return finished.outcome
 }

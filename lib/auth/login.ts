@@ -1,6 +1,9 @@
 import { type Kysely, sql } from 'kysely'
 import { writeAudit } from '../audit/audit-log'
+import { inTransaction } from '../db/in-transaction'
+import { issueChallenge, SECOND_FACTOR_MESSAGE } from './login-challenge'
 import { dummyPasswordHash, verifyPassword } from './passwords'
+import { hasTwoFactor } from './totp'
 import { type AppUser, findUserByEmailWithHash, recordLogin } from './users'
 
 /**
@@ -23,9 +26,15 @@ export const LOGIN_LIMITS: LoginLimits = { windowMinutes: 15, perAccount: 5, per
 
 export const GENERIC_LOGIN_ERROR = 'Wrong e-mail or password.'
 
+/**
+ * `ok` means a session may be created. An account with two-factor sign-in never gets `ok` from its
+ * password alone: it gets `second_factor_required` with a short-lived signed challenge, which the
+ * second step (two-factor-login.ts) takes together with a code.
+ */
 export type LoginOutcome =
   | { ok: true; user: AppUser }
   | { ok: false; code: 'invalid_credentials' | 'rate_limited'; message: string }
+  | { ok: false; code: 'second_factor_required'; message: string; challenge: string | null; user: AppUser }
 
 const recentFailures = (db: Kysely<any>, limits: LoginLimits) =>
   db
@@ -87,13 +96,20 @@ function waitText(seconds: number): string {
  */
 export async function attemptLogin(
   db: Kysely<any>,
-  input: { email: string; password: string; clientIp: string | null },
+  input: {
+    email: string
+    password: string
+    clientIp: string | null
+    /** Signs the challenge of the second step (loginChallengeKey); without it no challenge is issued. */
+    challengeKey?: Buffer
+    now?: number
+  },
   limits: LoginLimits = LOGIN_LIMITS,
 ): Promise<LoginOutcome> {
   const started = Date.now()
   const email = input.email.trim().slice(0, 320)
-  const audit = (result: 'ok' | 'failed' | 'denied', code: string, message: string, user?: AppUser) =>
-    writeAudit(db, {
+  const writeAuditAs = (on: Kysely<any>, result: 'ok' | 'failed' | 'denied', code: string, message: string, user?: AppUser) =>
+    writeAudit(on, {
       actorId: user?.id ?? null,
       actorEmail: user?.email ?? null,
       action: 'auth.login',
@@ -104,6 +120,7 @@ export async function attemptLogin(
       durationMs: Date.now() - started,
       clientIp: input.clientIp,
     })
+  const audit = (result: 'ok' | 'failed' | 'denied', code: string, message: string, user?: AppUser) => writeAuditAs(db, result, code, message, user)
 
   const [byAddress, byAccount] = await Promise.all([
     input.clientIp ? addressWait(db, input.clientIp, limits) : 0,
@@ -123,8 +140,16 @@ export async function attemptLogin(
     await audit('failed', 'invalid_credentials', why)
     return { ok: false, code: 'invalid_credentials', message: GENERIC_LOGIN_ERROR }
   }
-  const { passwordHash: _hash, ...safeUser } = user
-  await recordLogin(db, user.id)
-  await audit('ok', 'ok', 'signed in', safeUser)
+  const { passwordHash, ...safeUser } = user
+  if (await hasTwoFactor(db, user.id)) {
+    await audit('ok', 'second_factor_required', 'password accepted; waiting for the second factor', safeUser)
+    const challenge = input.challengeKey ? issueChallenge(input.challengeKey, { ...safeUser, passwordHash }, input.now) : null
+    return { ok: false, code: 'second_factor_required', message: SECOND_FACTOR_MESSAGE, challenge, user: safeUser }
+  }
+  // One transaction: no sign-in is recorded, and no session made, without its audit record.
+  await inTransaction(db, async (trx) => {
+    await recordLogin(trx, user.id)
+    await writeAuditAs(trx, 'ok', 'ok', 'signed in', safeUser)
+  })
   return { ok: true, user: safeUser }
 }

@@ -5,22 +5,29 @@ import { can, isRole, type Permission, PERMISSIONS, type Role, ROLES } from './p
 //                                   admin  operator viewer
 const MATRIX: Record<Permission, [boolean, boolean, boolean]> = {
   'dashboard.read': /*        */ [true, true, true],
+  'account.two_factor': /*    */ [true, true, true],
   'profile.edit': /*          */ [true, true, true],
   'checks.run': /*            */ [true, true, false],
   'schema.snapshot': /*       */ [true, true, false],
   'maintenance.run': /*       */ [true, true, false],
+  'sessions.cancel': /*       */ [true, true, false],
+  'queries.analyze': /*       */ [true, true, false],
   'backups.create': /*        */ [true, true, false],
   'migrations.apply': /*      */ [true, false, false],
   'migrations.rollback': /*   */ [true, false, false],
   'backups.restore': /*       */ [true, false, false],
   'backups.download': /*      */ [true, false, false],
+  'backups.manage': /*        */ [true, false, false],
   'sessions.terminate': /*    */ [true, false, false],
+  'statements.manage': /*      */ [true, false, false],
   'users.manage': /*          */ [true, false, false],
   'data.reveal': /*           */ [true, false, false],
   'data.fix': /*              */ [true, false, false],
   'integrity.rules': /*       */ [true, false, false],
   'audit.read': /*            */ [true, false, false],
   'jobs.schedule': /*         */ [true, false, false],
+  'security.read': /*         */ [true, false, false],
+  'security.apply': /*        */ [true, false, false],
 }
 const COLUMNS: Role[] = ['admin', 'operator', 'viewer']
 
@@ -37,14 +44,14 @@ describe('permissions', () => {
     expect(COLUMNS.map((role) => can(role, permission))).toEqual(row)
   })
 
-  it('viewers may only read, and keep their own settings', () => {
+  it('viewers may only read, look after their own account and keep their own settings', () => {
     const allowed = (Object.keys(PERMISSIONS) as Permission[]).filter((p) => can('viewer', p))
-    expect(allowed).toEqual(['dashboard.read', 'profile.edit'])
+    expect(allowed).toEqual(['dashboard.read', 'account.two_factor', 'profile.edit'])
   })
 
-  it('operators add checks, schema snapshots, maintenance and creating backups', () => {
+  it('operators add checks, schema snapshots, maintenance, cancelling queries, EXPLAIN ANALYZE and creating backups', () => {
     const allowed = (Object.keys(PERMISSIONS) as Permission[]).filter((p) => can('operator', p))
-    expect(allowed).toEqual(['dashboard.read', 'profile.edit', 'checks.run', 'schema.snapshot', 'maintenance.run', 'backups.create'])
+    expect(allowed).toEqual(['dashboard.read', 'account.two_factor', 'profile.edit', 'checks.run', 'schema.snapshot', 'maintenance.run', 'sessions.cancel', 'queries.analyze', 'backups.create'])
   })
 
   it('admins may do everything', () => {

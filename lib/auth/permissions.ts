@@ -1,25 +1,33 @@
 /**
  * Who may do what. The one place roles meet actions: the action wrapper, the navigation and the
  * pages all ask `can(role, permission)`.
- * viewers read; operators also run checks, maintenance and backups; admins also apply and roll
- * back migrations, restore and download backups, terminate sessions and manage users.
+ * viewers read (and EXPLAIN without running); operators also run checks, maintenance, backups and
+ * EXPLAIN ANALYZE, and cancel queries; admins also apply and roll back migrations, restore and
+ * download backups, terminate sessions, reset query statistics, create pg_stat_statements and manage users.
  */
 export const ROLES = ['admin', 'operator', 'viewer'] as const
 export type Role = (typeof ROLES)[number]
 
 export const PERMISSIONS = {
   'dashboard.read': ['admin', 'operator', 'viewer'],
+  /** One's own account: two-factor sign-in. */
+  'account.two_factor': ['admin', 'operator', 'viewer'],
   // Each user's own settings (the colour theme): never anyone else's.
   'profile.edit': ['admin', 'operator', 'viewer'],
   'checks.run': ['admin', 'operator'],
   'schema.snapshot': ['admin', 'operator'],
   'maintenance.run': ['admin', 'operator'],
+  'sessions.cancel': ['admin', 'operator'],
+  'queries.analyze': ['admin', 'operator'],
   'backups.create': ['admin', 'operator'],
   'migrations.apply': ['admin'],
   'migrations.rollback': ['admin'],
   'backups.restore': ['admin'],
   'backups.download': ['admin'],
+  // Deleting, uploading and pruning backups.
+  'backups.manage': ['admin'],
   'sessions.terminate': ['admin'],
+  'statements.manage': ['admin'],
   'users.manage': ['admin'],
   'data.reveal': ['admin'],
   'data.fix': ['admin'],
@@ -27,6 +35,10 @@ export const PERMISSIONS = {
   'audit.read': ['admin'],
   // When unattended jobs (the daily integrity run) fire: admins change the schedules.
   'jobs.schedule': ['admin'],
+  // The target's roles, grants and authentication, and the least-privilege setup script (its passwords).
+  'security.read': ['admin'],
+  // Running the least-privilege script on the target: roles made, object owners changed.
+  'security.apply': ['admin'],
 } as const satisfies Record<string, readonly Role[]>
 
 export type Permission = keyof typeof PERMISSIONS

@@ -1,6 +1,7 @@
 import { type Kysely, type Transaction, sql } from 'kysely'
 import { Secret, TOTP } from 'otpauth'
 import QRCode from 'qrcode'
+import { inTransaction } from '../db/in-transaction'
 import { consumeRecoveryCode, looksLikeRecoveryCode, recoveryCodesLeft, replaceRecoveryCodes } from './recovery-codes'
 import { derivedKey, open, seal } from './secret-box'
 
@@ -140,7 +141,7 @@ async function attempt<T>(
   wantConfirmed: boolean,
   check: (trx: Transaction<any>, row: { secret_sealed: string; last_used_step: number | null }) => Promise<TwoFactorOutcome<T>>,
 ): Promise<TwoFactorOutcome<T>> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const row = await trx.selectFrom('user_totp').selectAll().where('user_id', '=', userId).forUpdate().executeTakeFirst()
     if (!row || (row.confirmed_at !== null) !== wantConfirmed) {
       return fail(wantConfirmed ? 'not_enrolled' : row ? 'already_enrolled' : 'not_pending')
@@ -218,7 +219,7 @@ export async function verifySecondFactor(
 
 /** New recovery codes for an enrolled user; the old ones stop working. */
 export async function regenerateRecoveryCodes(db: Kysely<any>, userId: string): Promise<TwoFactorOutcome<{ recoveryCodes: string[] }>> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const row = await trx.selectFrom('user_totp').select('confirmed_at').where('user_id', '=', userId).forUpdate().executeTakeFirst()
     if (!row?.confirmed_at) return fail('not_enrolled')
     return { ok: true, recoveryCodes: await replaceRecoveryCodes(trx, userId) }
@@ -227,7 +228,7 @@ export async function regenerateRecoveryCodes(db: Kysely<any>, userId: string): 
 
 /** Turns two-factor off for a user (their own choice, or an admin's reset): secret, codes and failures go. */
 export async function resetTwoFactor(db: Kysely<any>, userId: string): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     const removed = await trx.deleteFrom('user_totp').where('user_id', '=', userId).executeTakeFirst()
     await trx.deleteFrom('user_recovery_code').where('user_id', '=', userId).execute()
     await trx.deleteFrom('two_factor_failure').where('user_id', '=', userId).execute()
@@ -251,4 +252,16 @@ export async function twoFactorStatus(db: Kysely<any>, userId: string): Promise<
     confirmedAt: row?.confirmed_at ?? null,
     recoveryCodesLeft: row?.confirmed_at ? await recoveryCodesLeft(db, userId) : 0,
   }
+}
+
+/** True when the user has a confirmed enrolment: their password alone no longer signs them in. */
+export async function hasTwoFactor(db: Kysely<any>, userId: string): Promise<boolean> {
+  const row = await db.selectFrom('user_totp').select('user_id').where('user_id', '=', userId).where('confirmed_at', 'is not', null).executeTakeFirst()
+  return !!row
+}
+
+/** Users with two-factor sign-in on (confirmed), for the Users page. */
+export async function usersWithTwoFactor(db: Kysely<any>): Promise<Set<string>> {
+  const rows = await db.selectFrom('user_totp').select('user_id').where('confirmed_at', 'is not', null).execute()
+  return new Set(rows.map((r) => String(r.user_id)))
 }

@@ -11,6 +11,7 @@ import { type AppUser, createUser, resetPassword, setUserDisabled, setUserRole }
 export const createUserSpec: GuardedSpec<typeof CreateUserInput, AppUser> = {
   name: 'users.create',
   permission: 'users.manage',
+  stateTransaction: true,
   input: CreateUserInput,
   target: (i) => i.email,
   async run(ctx, input) {
@@ -22,6 +23,7 @@ export const createUserSpec: GuardedSpec<typeof CreateUserInput, AppUser> = {
 export const changeRoleSpec: GuardedSpec<typeof ChangeRoleInput, AppUser> = {
   name: 'users.change_role',
   permission: 'users.manage',
+  stateTransaction: true,
   input: ChangeRoleInput,
   target: (i) => i.userId,
   async run(ctx, input) {
@@ -33,6 +35,7 @@ export const changeRoleSpec: GuardedSpec<typeof ChangeRoleInput, AppUser> = {
 export const setDisabledSpec: GuardedSpec<typeof SetDisabledInput, AppUser> = {
   name: 'users.set_disabled',
   permission: 'users.manage',
+  stateTransaction: true,
   input: SetDisabledInput,
   target: (i) => i.userId,
   async run(ctx, input: z.infer<typeof SetDisabledInput>) {
@@ -48,6 +51,7 @@ export const setDisabledSpec: GuardedSpec<typeof SetDisabledInput, AppUser> = {
 export const resetPasswordSpec: GuardedSpec<typeof ResetPasswordInput, { email: string; generatedPassword?: string }> = {
   name: 'users.reset_password',
   permission: 'users.manage',
+  stateTransaction: true,
   input: ResetPasswordInput,
   target: (i) => i.userId,
   async run(ctx, input) {

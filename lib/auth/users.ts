@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely'
+import { inTransaction } from '../db/in-transaction'
 import { hashPassword } from './passwords'
 import type { Role } from './permissions'
 
@@ -63,6 +64,12 @@ export async function findUserById(db: Kysely<any>, id: string): Promise<AppUser
   return row ? withoutHash(toUser(row)) : null
 }
 
+export async function findUserByIdWithHash(db: Kysely<any>, id: string): Promise<AppUserWithHash | null> {
+  if (!/^[0-9a-f-]{36}$/i.test(id)) return null
+  const row = await db.selectFrom('app_user').select(columns).where('id', '=', id).executeTakeFirst()
+  return row ? toUser(row) : null
+}
+
 export async function findUserByEmailWithHash(db: Kysely<any>, email: string): Promise<AppUserWithHash | null> {
   const row = await db
     .selectFrom('app_user')
@@ -117,7 +124,7 @@ async function changeUser(
   values: Record<string, unknown>,
   removesAdmin: (user: AppUser) => boolean,
 ): Promise<AppUser> {
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     await trx.selectFrom('app_user').select('id').where('role', '=', 'admin').forUpdate().execute()
     const user = await findUserById(trx, id)
     if (!user) throw new UserRuleError('not_found', 'No such user.')

@@ -50,6 +50,8 @@ export interface CreateBackupOptions {
   createdBy: string
   migrationRunId?: number
   onProgress?: ProgressCallback
+  /** Called once the backup's row is in the catalogue: a background runner answers with the id then. */
+  onStarted?: (id: string) => void
   signal?: AbortSignal
 }
 
@@ -150,6 +152,7 @@ export async function createBackup(state: Kysely<any>, o: CreateBackupOptions): 
       liveness,
     )
     const backupId = id
+    o.onStarted?.(backupId)
     await removeLeftovers(state, dir, target.key)
     const tablesTotal = kind === 'schema' ? 0 : tables.length
     await saveBackupProgress(state, backupId, {

@@ -45,10 +45,20 @@ export function createPool(url: string, opts: ConnectOptions = {}): pg.Pool {
 const registry = globalThis as unknown as { __dbadminSessionTargets?: WeakMap<object, { url: string; applicationName: string }> }
 const urls = (registry.__dbadminSessionTargets ??= new WeakMap())
 
+const poolRegistry = globalThis as unknown as { __dbadminPoolOf?: WeakMap<object, pg.Pool> }
+const poolsOf = (poolRegistry.__dbadminPoolOf ??= new WeakMap())
+
 export function createDb<DB = any>(url: string, opts: ConnectOptions = {}): Kysely<DB> {
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: createPool(url, opts) }) })
+  const pool = createPool(url, opts)
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
   urls.set(db, { url, applicationName: opts.applicationName ?? 'dor-db-admin' })
+  poolsOf.set(db, pool)
   return db
+}
+
+/** The node-postgres pool behind a Kysely instance made by createDb, for its counts (the Connections page). */
+export function poolOf(db: Kysely<any>): pg.Pool | undefined {
+  return poolsOf.get(db)
 }
 
 /**

@@ -1,7 +1,9 @@
 import 'server-only'
 import type { Kysely } from 'kysely'
 import { serverEnv } from '../runtime/server-env'
-import { type ConnectOptions, createDb } from './connect'
+import type pg from 'pg'
+import type { DbCapability } from './capabilities'
+import { type ConnectOptions, createDb, poolOf } from './connect'
 import { type RestrictedReader, restrictedReader } from './reader-login'
 
 // Kept on globalThis so that dev-mode module reloads do not open a new pool each time.
@@ -22,26 +24,79 @@ export function stateDb(): Kysely<any> {
   return pool('state', serverEnv().stateUrl, { max: 5, applicationName: 'dor-db-admin (state)' })
 }
 
-/** The managed database. Every dashboard query on it carries a statement timeout. */
+/**
+ * The managed database as the monitoring login (MONITOR_DATABASE_URL, else DATABASE_URL): page
+ * reads of the catalog and statistics. It may not read table data: use dataReaderDb() for that.
+ * Every dashboard query on it carries a statement timeout.
+ */
 export function targetDb(): Kysely<any> {
   const env = serverEnv()
-  return pool('target', env.targetUrl, { max: 4, applicationName: 'dor-db-admin', statementTimeoutMs: env.targetStatementTimeoutMs })
+  return pool('target', env.capabilities.monitor, { max: 4, applicationName: 'dor-db-admin', statementTimeoutMs: env.targetStatementTimeoutMs })
 }
 
 /**
- * The managed database for integrity runs, validations and fixes: a small pool of its own whose
- * statement timeout is the per-check one (INTEGRITY_CHECK_TIMEOUT_MS), since each check is one
- * statement that may scan a large table. Page reads keep using targetDb() and its shorter timeout.
+ * The managed database as the backup login (BACKUP_DATABASE_URL), which reads every table and
+ * writes nothing: the pages' reads of table data (previews, revealed values, orphan samples and CSV).
+ */
+export function dataReaderDb(): Kysely<any> {
+  const env = serverEnv()
+  return pool('data-reader', env.capabilities.backup, { max: 4, applicationName: 'dor-db-admin (read)', statementTimeoutMs: env.targetStatementTimeoutMs })
+}
+
+/**
+ * The managed database for integrity runs and the checks behind the integrity pages, as the backup
+ * login (reads, writes nothing): a small pool of its own whose statement timeout is the per-check
+ * one (INTEGRITY_CHECK_TIMEOUT_MS), since each check is one statement that may scan a large table.
  */
 export function integrityTargetDb(): Kysely<any> {
   const env = serverEnv()
-  // A fix holds one connection for its cursor while a run counts on another: room for both and the page's actions.
-  return pool('integrity', env.targetUrl, {
+  return pool('integrity', env.capabilities.backup, {
     max: 4,
     applicationName: 'dbadmin integrity',
     statementTimeoutMs: env.integrityCheckTimeoutMs,
     rowSecurityOff: true,
   })
+}
+
+/**
+ * The managed database for changes to its data and constraints, as the migrator (the owner):
+ * orphan fixes and their restores, validating constraints. The per-check statement timeout.
+ */
+export function integrityWriterDb(): Kysely<any> {
+  const env = serverEnv()
+  // A fix holds one connection for its cursor while the page reads on another.
+  return pool('integrity-writer', env.capabilities.migrator, {
+    max: 3,
+    applicationName: 'dbadmin integrity fix',
+    statementTimeoutMs: env.integrityCheckTimeoutMs,
+    rowSecurityOff: true,
+  })
+}
+
+/** The managed database as the migrator: migration status and history, acknowledgements. Runs open sessions of their own. */
+export function migratorDb(): Kysely<any> {
+  const env = serverEnv()
+  return pool('migrator', env.capabilities.migrator, { max: 2, applicationName: 'dor-db-admin (migrations)', statementTimeoutMs: env.targetStatementTimeoutMs })
+}
+
+/** The managed database as the maintenance login: VACUUM, ANALYZE, REINDEX (no statement timeout: they may be long). */
+export function maintenanceDb(): Kysely<any> {
+  // runMaintenance holds one connection and cancels on a second; a page's job list reads on a third.
+  return pool('maintenance', serverEnv().capabilities.maintenance, { max: 3, applicationName: 'dor-db-admin (maintenance)' })
+}
+
+/** The pool a capability's page note and banner speak of. */
+export function capabilityDb(capability: DbCapability): Kysely<any> {
+  switch (capability) {
+    case 'monitor':
+      return targetDb()
+    case 'migrator':
+      return migratorDb()
+    case 'backup':
+      return dataReaderDb()
+    case 'maintenance':
+      return maintenanceDb()
+  }
 }
 
 /**
@@ -53,11 +108,27 @@ export function ruleReader(): RestrictedReader {
   const env = serverEnv()
   pools.__dbadminRuleReader ??= restrictedReader({
     configuredUrl: env.ruleReaderUrl ?? undefined,
-    target: integrityTargetDb(),
+    // Creating the managed role is nobody's capability: DATABASE_URL's login does it, when it may.
+    target: pool('rule-reader-admin', env.targetUrl, { max: 1, applicationName: 'dor-db-admin (rule reader setup)' }),
     targetUrl: env.targetUrl,
     state: stateDb(),
   })
   return pools.__dbadminRuleReader
+}
+
+/** A one-connection pool per login URL, for looking at the login itself (its role, its SSL). */
+export function loginDb(url: string): Kysely<any> {
+  return pool(`login:${url}`, url, { max: 1, applicationName: 'dor-db-admin (login check)', statementTimeoutMs: 5_000 })
+}
+
+/** The pools this server process has opened so far, by name (state, target, integrity, maintenance). */
+export function openPools(): Record<string, pg.Pool> {
+  const out: Record<string, pg.Pool> = {}
+  for (const [name, db] of pools.__dbadminPools ?? []) {
+    const pool = poolOf(db)
+    if (pool) out[name] = pool
+  }
+  return out
 }
 
 /** Closes every pool opened here (tests; a server ends with its process). */

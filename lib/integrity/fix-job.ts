@@ -1,5 +1,6 @@
 import fs from 'node:fs'
 import type { Kysely } from 'kysely'
+import { roleOf } from '../db/session-role'
 import type { TargetIdentity } from '../db/target-identity'
 import type { JobContext, JobOutcome } from '../jobs/job-kind'
 import type { JobRow } from '../jobs/job-store'
@@ -91,8 +92,9 @@ export async function runFix(ctx: JobContext, input: FixInput): Promise<JobOutco
   const id = ctx.job.refId!
   const what = describeRelation(input.relation)
   try {
-    await markFixProgress(state, id, { status: 'running' })
-    const r = await fixOrphans(ctx.services.integrityDb(), input.relation, {
+    const db = ctx.services.integrityWriterDb()
+    await markFixProgress(state, id, { status: 'running', dbRole: await roleOf(db) })
+    const r = await fixOrphans(db, input.relation, {
       mode: input.mode,
       file: input.file,
       expected: input.total,
@@ -123,8 +125,9 @@ export async function runRestore(ctx: JobContext, input: RestoreInput): Promise<
   const id = ctx.job.refId!
   try {
     const job = (await getFixJob(state, id))!
-    await markFixProgress(state, id, { status: 'running', phase: 'restoring' })
-    const r = await restoreFix(ctx.services.integrityDb(), job.file, {
+    const db = ctx.services.integrityWriterDb()
+    await markFixProgress(state, id, { status: 'running', phase: 'restoring', dbRole: await roleOf(db) })
+    const r = await restoreFix(db, job.file, {
       batchSize: input.batchSize,
       isCancelled: ctx.stopRequested,
       onProgress: async (restored) => {

@@ -26,6 +26,8 @@ export interface FixJob {
   /** Rows deleted or updated by a fix; rows put back by a restore. */
   changed: number
   startedBy: string
+  /** The database role the job used; null for jobs recorded before it was. */
+  dbRole: string | null
   startedAt: Date
   finishedAt: Date | null
   cancelRequested: boolean
@@ -50,6 +52,7 @@ function toJob(r: any): FixJob {
     saved: Number(r.saved),
     changed: Number(r.changed),
     startedBy: r.started_by,
+    dbRole: r.db_role ?? null,
     startedAt: r.started_at,
     finishedAt: r.finished_at,
     jobId: r.job_id === null ? null : Number(r.job_id),
@@ -91,6 +94,8 @@ export async function createFixJob(
     startedBy: string
     /** The job that runs it; absent only for rows made outside the queue (tests). */
     jobId?: number
+    /** The database role the job changes the target as. */
+    dbRole?: string | null
   },
 ): Promise<number> {
   const row = await state
@@ -112,6 +117,7 @@ export async function createFixJob(
       total: input.total,
       started_by: input.startedBy,
       job_id: input.jobId ?? null,
+      db_role: input.dbRole ?? null,
     })
     .returning('id')
     .executeTakeFirstOrThrow()
@@ -122,11 +128,21 @@ export async function createFixJob(
 export async function markFixProgress(
   state: Kysely<any>,
   id: number,
-  values: { status?: FixJobStatus | 'interrupted'; phase?: FixJob['phase']; total?: number; saved?: number; changed?: number; error?: string | null },
+  values: {
+    status?: FixJobStatus | 'interrupted'
+    phase?: FixJob['phase']
+    total?: number
+    saved?: number
+    changed?: number
+    error?: string | null
+    /** The database role the worker changes the target as (recorded when it starts). */
+    dbRole?: string | null
+  },
 ): Promise<void> {
-  const { status, ...fields } = values
+  const { status, dbRole, ...fields } = values
   const set: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(fields)) if (v !== undefined) set[k] = v
+  if (dbRole !== undefined) set.db_role = dbRole
   if (status) {
     set.status = status
     if (status !== 'queued' && status !== 'running') set.finished_at = sql`now()`

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { RestrictedReader } from '../db/reader-login'
+import { roleOf } from '../db/session-role'
 import type { JobProgress } from '../jobs/job-kind'
 import { retried } from '../jobs/retried'
 import type { Finding } from './findings'
@@ -58,7 +59,7 @@ export async function executeIntegrityRun(target: Kysely<any>, state: Kysely<any
   const timer = setInterval(tick, FLUSH_MS)
   timer.unref()
   try {
-    await markProgress(state, runId, { status: 'running', current: 'planning' })
+    await markProgress(state, runId, { status: 'running', current: 'planning', dbRole: await roleOf(target) })
     await jobProgress?.({ label: 'planning' })
     const steps = await planChecks(target, state, ruleOpts)
     // Planning is over: no step is under way until the first one starts.

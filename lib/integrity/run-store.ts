@@ -14,6 +14,8 @@ export interface IntegrityRun {
   jobId: number | null
   trigger: 'manual' | 'schedule' | 'cli'
   startedBy: string
+  /** The database role the job used; null for jobs recorded before it was. */
+  dbRole: string | null
   startedAt: Date
   finishedAt: Date | null
   checksTotal: number
@@ -33,6 +35,7 @@ function toRun(r: any): IntegrityRun {
     status: r.status,
     trigger: r.trigger,
     startedBy: r.started_by,
+    dbRole: r.db_role ?? null,
     startedAt: r.started_at,
     finishedAt: r.finished_at,
     checksTotal: r.checks_total,
@@ -51,7 +54,7 @@ const runColumns = sql`r.*, (select count(*) from integrity_finding f where f.ru
 
 export async function createIntegrityRun(
   state: Kysely<any>,
-  input: { targetDatabase: string; targetKey: string; trigger: IntegrityRun['trigger']; startedBy: string; jobId: number },
+  input: { targetDatabase: string; targetKey: string; trigger: IntegrityRun['trigger']; startedBy: string; jobId: number; dbRole?: string | null },
 ): Promise<number> {
   const row = await state
     .insertInto('integrity_run')
@@ -62,6 +65,7 @@ export async function createIntegrityRun(
       trigger: input.trigger,
       started_by: input.startedBy,
       job_id: input.jobId,
+      db_role: input.dbRole ?? null,
     })
     .returning('id')
     .executeTakeFirstOrThrow()
@@ -82,9 +86,18 @@ export async function activeIntegrityRun(state: Kysely<any>, targetKey: string):
 export async function markProgress(
   state: Kysely<any>,
   id: number,
-  values: { status?: IntegrityRunStatus | 'interrupted'; total?: number; done?: number; current?: string | null; error?: string | null },
+  values: {
+    status?: IntegrityRunStatus | 'interrupted'
+    total?: number
+    done?: number
+    current?: string | null
+    error?: string | null
+    /** The database role the worker reads the target as (recorded when it starts). */
+    dbRole?: string | null
+  },
 ): Promise<void> {
   const set: Record<string, unknown> = {}
+  if (values.dbRole !== undefined) set.db_role = values.dbRole
   if (values.total !== undefined) set.checks_total = values.total
   if (values.done !== undefined) set.checks_done = values.done
   if (values.current !== undefined) set.current_check = values.current

@@ -13,10 +13,16 @@ export interface JobServices {
   state: Kysely<any>
   target: TargetIdentity
   targetUrl: string
-  /** The managed database, with the dashboard's statement timeout. */
+  /** The migrator's login (MIGRATOR_DATABASE_URL, else the target's): migration checks connect with it. */
+  migratorUrl: string
+  /** The managed database as the monitoring login, with the dashboard's statement timeout. */
   targetDb(): Kysely<any>
-  /** The managed database with the per-check timeout (INTEGRITY_CHECK_TIMEOUT_MS), for runs and fixes. */
+  /** The managed database as the migrator: migration status for the checks. */
+  migratorDb(): Kysely<any>
+  /** As the backup login (reads, writes nothing) with the per-check timeout (INTEGRITY_CHECK_TIMEOUT_MS): integrity runs. */
   integrityDb(): Kysely<any>
+  /** As the migrator with the per-check timeout: orphan fixes and their restores. */
+  integrityWriterDb(): Kysely<any>
   /** Where admins' own rules run. */
   ruleReader(): RestrictedReader
   settings: {

@@ -11,15 +11,18 @@ import { openSession } from '../db/connect'
  * lock tells the Jobs page, the kinds' pages and the next start at once.
  */
 
-/** State tables of background work: `job` (the queue's jobs), `backup` (pg_dump runs). */
-export type JobTable = 'job' | 'backup'
+/**
+ * State tables of background work: `job` (the queue's jobs), `backup` (pg_dump runs), `maintenance_job`
+ * (VACUUM, ANALYZE, REINDEX); the last two run in the requesting process, not on the queue.
+ */
+export type JobTable = 'job' | 'backup' | 'maintenance_job'
 
 // The first half of each two-part advisory key: one per table ('JOB' and a number), apart from
 // the migration run lock's key and from the keys the per-kind tables held before the queue (1, 2).
-const TABLE_KEY: Record<JobTable, number> = { backup: 0x4a_4f_42_03, job: 0x4a_4f_42_04 }
+const TABLE_KEY: Record<JobTable, number> = { backup: 0x4a_4f_42_03, job: 0x4a_4f_42_04, maintenance_job: 0x4a_4f_42_05 }
 
 /** The integer column a row's lock is keyed by: its id, or for a backup (whose id is a uuid) its job_no. */
-const KEY_COLUMN: Record<JobTable, string> = { job: 'id', backup: 'job_no' }
+const KEY_COLUMN: Record<JobTable, string> = { job: 'id', backup: 'job_no', maintenance_job: 'id' }
 
 /** The part of the key a row id gives: advisory keys are int4. */
 function idKey(id: number): number {

@@ -1,5 +1,5 @@
 import 'server-only'
-import { integrityTargetDb, ruleReader, stateDb, targetDb } from '../db/server-dbs'
+import { integrityTargetDb, integrityWriterDb, migratorDb, ruleReader, stateDb, targetDb } from '../db/server-dbs'
 import { targetIdentity } from '../db/target-identity'
 import { serverEnv } from '../runtime/server-env'
 import type { JobServices } from './job-kind'
@@ -16,8 +16,11 @@ async function serverServices(): Promise<JobServices> {
     state: stateDb(),
     target: await targetIdentity(integrityTargetDb()),
     targetUrl: env.targetUrl,
+    migratorUrl: env.capabilities.migrator,
     targetDb,
+    migratorDb,
     integrityDb: integrityTargetDb,
+    integrityWriterDb,
     ruleReader,
     settings: {
       integrityCheckTimeoutMs: env.integrityCheckTimeoutMs,

@@ -71,8 +71,8 @@ function checkKind<I extends { actor: RunActor }>(spec: {
 }
 
 const scratchOptions = async (ctx: JobContext, actor: RunActor) => ({
-  targetUrl: ctx.services.targetUrl,
-  target: ctx.services.targetDb(),
+  targetUrl: ctx.services.migratorUrl,
+  target: ctx.services.migratorDb(),
   state: ctx.services.state,
   set: await dorMigrationSet(),
   actor,
@@ -95,7 +95,7 @@ export const dryRunJob = checkKind<DryRunJobInput>({
       const s = ctx.services.settings
       const r = await dryRun(
         {
-          targetUrl: ctx.services.targetUrl,
+          targetUrl: ctx.services.migratorUrl,
           state: ctx.services.state,
           set: await dorMigrationSet(),
           actor: input.actor,

@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect, sql } from 'kysely'
 import { createPool } from '../db/connect'
+import { roleOf } from '../db/session-role'
 import { fullDbError } from '../db/db-errors'
 import { type ApplyRequest, planApply } from './runner'
 import { assertChainAdopted } from './management'
@@ -68,6 +69,7 @@ export async function dryRun(
         target: status.target,
         actor: opts.actor,
         requested: { ...request, plan },
+        dbRole: await roleOf(db),
       })
       const migrations: DryRunMigration[] = []
       const { rows } = await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(db)

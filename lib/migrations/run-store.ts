@@ -54,12 +54,14 @@ export interface MigrationRun {
   snapshotBeforeId: number | null
   snapshotAfterId: number | null
   backupPath: string | null
+  /** The database role the run used (lib/db/session-role.ts); null for runs recorded before it was. */
+  dbRole: string | null
   steps: MigrationStep[]
 }
 
 export async function createRun(
   db: Kysely<any>,
-  input: { kind: RunKind; target: TargetIdentity; actor: RunActor; requested?: unknown },
+  input: { kind: RunKind; target: TargetIdentity; actor: RunActor; requested?: unknown; dbRole?: string | null },
 ): Promise<number> {
   const row = await db
     .insertInto('migration_run')
@@ -72,6 +74,7 @@ export async function createRun(
       started_by_id: input.actor.id ?? null,
       started_by: input.actor.label,
       requested: input.requested === undefined ? null : JSON.stringify(input.requested),
+      db_role: input.dbRole ?? null,
     })
     .returning('id')
     .executeTakeFirstOrThrow()
@@ -192,6 +195,7 @@ export async function listRuns(
     snapshotBeforeId: r.snapshot_before_id === null ? null : Number(r.snapshot_before_id),
     snapshotAfterId: r.snapshot_after_id === null ? null : Number(r.snapshot_after_id),
     backupPath: r.backup_path,
+    dbRole: r.db_role ?? null,
     steps: steps.filter((s: any) => s.run_id === r.id).map(toStep),
   }))
 }

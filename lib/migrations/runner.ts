@@ -2,6 +2,7 @@ import { type Kysely, type Migration, Migrator, sql } from 'kysely'
 import { ActionError } from '../auth/action-result'
 import { createDb } from '../db/connect'
 import { fullDbError } from '../db/db-errors'
+import { roleOf } from '../db/session-role'
 import { StaticMigrationProvider } from '../db/static-migration-provider'
 import { type TargetIdentity, targetIdentity } from '../db/target-identity'
 import { readSchemaModel } from '../schema/catalog'
@@ -146,7 +147,7 @@ async function executeRun(
     try {
       await reconcileInterruptedRuns(opts.state, db, opts.set, await targetIdentity(db))
       const { plan, requested, target } = await prepare(db)
-      runId = await createRun(opts.state, { kind, target, actor: opts.actor, requested })
+      runId = await createRun(opts.state, { kind, target, actor: opts.actor, requested, dbRole: await roleOf(db) })
       const by = { takenById: opts.actor.id ?? null, takenBy: opts.actor.label }
       if (snapshots) {
         const before = await saveSnapshot(opts.state, { ...(await readRunSnapshot(snapshots)), ...by, reason: `before ${kind} run #${runId}` })

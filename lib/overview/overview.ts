@@ -86,8 +86,11 @@ export async function getOverview(db: Kysely<any>): Promise<Overview> {
 
 /** Row counts of the DoR tables found in the live catalog (never assumed from the docs). */
 export async function countDorTables(db: Kysely<any>): Promise<TableCount[]> {
-  const found = await sql<{ schema: string; table: string; estimate: number }>`
-    select n.nspname as schema, c.relname as table, greatest(c.reltuples, 0)::float8 as estimate
+  // A monitoring login may not read the tables: it gets the statistics' estimates instead of counts.
+  const found = await sql<{ schema: string; table: string; estimate: number; live: number; readable: boolean }>`
+    select n.nspname as schema, c.relname as table, greatest(c.reltuples, 0)::float8 as estimate,
+      coalesce(pg_catalog.pg_stat_get_live_tuples(c.oid), 0)::float8 as live,
+      pg_catalog.has_table_privilege(c.oid, 'SELECT') as readable
     from pg_class c join pg_namespace n on n.oid = c.relnamespace
     where c.relkind in ('r', 'p') and c.relname = any(${DOR_TABLE_NAMES})
       and n.nspname not in ('pg_catalog', 'information_schema')
@@ -96,11 +99,11 @@ export async function countDorTables(db: Kysely<any>): Promise<TableCount[]> {
   const out: TableCount[] = []
   for (const t of found.rows) {
     // reltuples is -1 (here 0) before the first ANALYZE: count small or never-analysed tables exactly.
-    if (t.estimate < EXACT_COUNT_LIMIT) {
+    if (t.estimate < EXACT_COUNT_LIMIT && t.readable) {
       const { rows } = await sql<{ n: number }>`select count(*)::int8 as n from ${sql.id(t.schema, t.table)}`.execute(db)
       out.push({ schema: t.schema, table: t.table, rows: Number(rows[0].n), exact: true })
     } else {
-      out.push({ schema: t.schema, table: t.table, rows: Math.round(t.estimate), exact: false })
+      out.push({ schema: t.schema, table: t.table, rows: Math.round(t.readable ? t.estimate : Math.max(t.estimate, t.live)), exact: false })
     }
   }
   return out

@@ -7,6 +7,7 @@ import { migrateStateDb } from '../state/migrate-state'
 import { databaseExists, dropDatabase, ensureDatabase, renameDatabase } from './cluster-databases'
 import { ensureFirstAdmin, type FirstAdmin } from './first-admin'
 import { startHousekeeping } from './start-housekeeping'
+import { capabilityUrls } from '../db/capabilities'
 import { loadOrCreateSecrets } from './secrets'
 
 export const DEMO_DATABASE = 'dor'
@@ -77,7 +78,7 @@ export async function prepareRuntime(config: AppConfig, opts: PrepareOptions): P
     try {
       const applied = await migrateStateDb(stateDb)
       if (applied.length) log(`State database migrated: ${applied.join(', ')}`)
-      await startHousekeeping(stateDb, targetUrl, log)
+      await startHousekeeping(stateDb, capabilityUrls(targetUrl, config), log)
       firstAdmin =
         opts.createFirstAdmin === false
           ? { created: false }

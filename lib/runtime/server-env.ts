@@ -1,5 +1,6 @@
 import { type AlembicSettings, alembicSettings } from '../alembic/settings'
 import { type AppConfig, ConfigError, loadConfig } from '../config'
+import { type CapabilityUrls, capabilityUrls } from '../db/capabilities'
 
 export interface ServerEnv {
   targetUrl: string
@@ -25,6 +26,8 @@ export interface ServerEnv {
   publicUrl: string | null
   /** RULE_READER_DATABASE_URL: the read-only login for admins' own rules, when configured. */
   ruleReaderUrl: string | null
+  /** The login of each capability (lib/db/capabilities.ts): its variable, else the target's URL. */
+  capabilities: CapabilityUrls
 }
 
 let cached: ServerEnv | undefined
@@ -66,6 +69,7 @@ export function serverEnv(): ServerEnv {
     trustProxy: config.TRUST_PROXY,
     publicUrl: config.NEXTAUTH_URL ?? null,
     ruleReaderUrl: config.RULE_READER_DATABASE_URL ?? null,
+    capabilities: capabilityUrls(targetUrl, config),
   }
   return cached
 }

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import type { CapabilityUrls } from '../db/capabilities'
 import { createDb } from '../db/connect'
 import { targetIdentity } from '../db/target-identity'
 import { describeOrphan, orphanedMigrationSessions } from '../migrations/run-lock'
@@ -11,17 +12,22 @@ import { adoptUnkeyedRows, hasUnkeyedRows } from '../state/adopt-unkeyed'
  * and server sessions of killed migration runs still running and holding locks. Each step is best
  * effort: a target that does not answer now is looked at again at the next start.
  */
-export async function startHousekeeping(state: Kysely<any>, targetUrl: string, log: (line: string) => void): Promise<void> {
-  await adoptHistory(state, targetUrl, log)
+export async function startHousekeeping(
+  state: Kysely<any>,
+  logins: Pick<CapabilityUrls, 'monitor' | 'migrator'>,
+  log: (line: string) => void,
+): Promise<void> {
+  await adoptHistory(state, logins.monitor, log)
   try {
-    const { dropped, failed } = await dropDeadScratchDatabases(targetUrl)
+    // The migrator made them (checks run as it), so it may drop them.
+    const { dropped, failed } = await dropDeadScratchDatabases(logins.migrator)
     if (dropped.length) log(`Dropped ${dropped.length} scratch database${dropped.length === 1 ? '' : 's'} left by checks that died: ${dropped.join(', ')}`)
     for (const f of failed) log(`Could not drop the leftover scratch database ${f.name}: ${f.error}`)
   } catch {
     // The target did not answer: nothing to tidy that could be seen.
   }
   try {
-    for (const o of await orphanedMigrationSessions(targetUrl)) log(`Warning: ${describeOrphan(o)}`)
+    for (const o of await orphanedMigrationSessions(logins.monitor)) log(`Warning: ${describeOrphan(o)}`)
   } catch {
     // As above.
   }

@@ -97,7 +97,7 @@ describe('least-privilege roles applied to a database', () => {
     expect(script.text).toContain(`GRANT pg_read_all_data TO "lp${sfx}_rule_reading";`)
     // Passwords travel only as SCRAM verifiers.
     for (const p of Object.values(PASSWORDS)) expect(script.text).not.toContain(p)
-    expect(script.text).toMatch(new RegExp(`CREATE ROLE "lp${sfx}_monitor" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT LOGIN CONNECTION LIMIT 5 PASSWORD 'SCRAM-SHA-256\\$4096:`))
+    expect(script.text).toMatch(new RegExp(`CREATE ROLE "lp${sfx}_monitor" WITH NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT LOGIN CONNECTION LIMIT 15 PASSWORD 'SCRAM-SHA-256\\$4096:`))
     expect(script.notes.some((n) => n.includes('has no pg_maintain'))).toBe(true)
   })
 

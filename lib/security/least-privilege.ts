@@ -12,6 +12,10 @@ interface CapabilitySpec {
   role: string
   /** Suffix of the login role that is granted it. */
   login: string
+  /**
+   * Room for the dashboard's pools on this login (lib/db/server-dbs.ts: a page pool, a job's
+   * sessions, the banner's check) plus a CLI run beside the server.
+   */
   connectionLimit: number
   purpose: string
 }
@@ -25,7 +29,7 @@ export const CAPABILITY_SPECS: Record<Capability, CapabilitySpec> = {
   monitoring: {
     role: 'monitoring',
     login: 'monitor',
-    connectionLimit: 5,
+    connectionLimit: 15,
     purpose: 'statistics, activity and settings for the overview, performance and health pages (pg_monitor); no table data',
   },
   rule_reading: {
@@ -37,19 +41,19 @@ export const CAPABILITY_SPECS: Record<Capability, CapabilitySpec> = {
   migration: {
     role: 'migration',
     login: 'migrator',
-    connectionLimit: 3,
+    connectionLimit: 15,
     purpose: 'migrations: owns the managed schemas and everything in them',
   },
   backup: {
     role: 'backup',
     login: 'backup_runner',
-    connectionLimit: 8,
+    connectionLimit: 15,
     purpose: 'pg_dump: reads every table, writes nothing',
   },
   maintenance: {
     role: 'maintenance',
     login: 'maintainer',
-    connectionLimit: 3,
+    connectionLimit: 5,
     purpose: 'VACUUM, ANALYZE, REINDEX and CLUSTER',
   },
 }

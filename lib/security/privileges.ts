@@ -166,3 +166,69 @@ export async function publicRights(db: Kysely<any>): Promise<PublicRights> {
       .map((r) => ({ schema: r.name, owner: r.owner, privileges: r.grants[PUBLIC].map((p) => p.type).sort() })),
   }
 }
+
+export interface TablePrivilegeQuery {
+  /** Only this schema. */
+  schema?: string
+  /** Only relations whose name contains this (case-insensitive, taken literally). */
+  name?: string
+  /** Relations per page (1 to 500). */
+  limit: number
+  offset: number
+}
+
+export interface TablePrivilegePage {
+  grid: PrivilegeGrid
+  /** Relations matching the query, over all pages. */
+  total: number
+}
+
+/** `%` and `_` of a search string matched as themselves in LIKE. */
+function likeContains(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+}
+
+/**
+ * One page of tablePrivilegeGrid, filtered by schema and name: the relations are chosen (and
+ * counted) before their ACLs are exploded, so a database with thousands of tables costs one page.
+ */
+export async function tablePrivilegePage(db: Kysely<any>, query: TablePrivilegeQuery): Promise<TablePrivilegePage> {
+  const limit = Math.min(Math.max(Math.trunc(query.limit), 1), 500)
+  const offset = Math.max(Math.trunc(query.offset), 0)
+  const where = sql`c.relkind in ('r', 'p', 'v', 'm', 'f', 'S') and ${USER_SCHEMA('n')}
+    ${query.schema !== undefined ? sql`and n.nspname = ${query.schema}` : sql``}
+    ${query.name ? sql`and c.relname ilike ${likeContains(query.name)}` : sql``}`
+  const [{ rows: counted }, { rows }] = await Promise.all([
+    sql<{ total: number }>`
+      select count(*)::int as total from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace where ${where}
+    `.execute(db),
+    sql<AclRow>`
+      with page as (
+        select c.oid, c.relkind, c.relname, c.relacl, c.relowner, n.nspname
+        from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+        where ${where}
+        order by n.nspname, c.relname
+        limit ${limit} offset ${offset}
+      )
+      select ${RELKIND_NAMES} as kind, c.nspname::text as schema, c.relname::text as name, pg_catalog.pg_get_userbyid(c.relowner)::text as owner,
+        case when a.grantee = 0 then ${PUBLIC} else g.rolname::text end as grantee, a.privilege_type, a.is_grantable
+      from page c
+      left join lateral pg_catalog.aclexplode(coalesce(c.relacl,
+        pg_catalog.acldefault(case when c.relkind = 'S' then 's'::"char" else 'r'::"char" end, c.relowner))) a on true
+      left join pg_catalog.pg_roles g on g.oid = a.grantee
+      order by c.nspname, c.relname, a.privilege_type
+    `.execute(db),
+  ])
+  return { grid: toGrid(rows), total: counted[0].total }
+}
+
+/** The schemas that hold relations, with how many, for choosing one in the grid. */
+export async function relationSchemas(db: Kysely<any>): Promise<{ schema: string; relations: number }[]> {
+  const { rows } = await sql<{ schema: string; relations: number }>`
+    select n.nspname::text as schema, count(*)::int as relations
+    from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+    where c.relkind in ('r', 'p', 'v', 'm', 'f', 'S') and ${USER_SCHEMA('n')}
+    group by n.nspname order by n.nspname
+  `.execute(db)
+  return rows
+}

@@ -35,20 +35,28 @@ export interface SecurityReport {
   notes: string[]
 }
 
+/** The report without the table grid, which the Security page reads a page at a time (tablePrivilegePage). */
+export type SecurityOverview = Omit<SecurityReport, 'tablePrivileges'>
+
 /**
  * Everything the Security page shows about the target: the cluster's roles, authentication and
  * encryption, and the current database's grants, SECURITY DEFINER functions and row security,
  * with the findings that follow from them. Works as any role; reading as a superuser sees most.
  */
 export async function securityReport(db: Kysely<any>): Promise<SecurityReport> {
+  const [overview, tablePrivileges] = await Promise.all([securityOverview(db), tablePrivilegeGrid(db)])
+  return { ...overview, tablePrivileges }
+}
+
+/** securityReport but for the privileges of tables, views and sequences. */
+export async function securityOverview(db: Kysely<any>): Promise<SecurityOverview> {
   const { rows } = await sql<{ database: string; session_user: string; superuser: boolean }>`
     select current_database()::text as database, session_user::text as session_user,
       (select rolsuper from pg_catalog.pg_roles where rolname = session_user) as superuser
   `.execute(db)
-  const [settings, roles, tablePrivileges, schemaPrivileges, defaults, rights, connections, hba, definers, rowSecurity] = await Promise.all([
+  const [settings, roles, schemaPrivileges, defaults, rights, connections, hba, definers, rowSecurity] = await Promise.all([
     serverSecuritySettings(db),
     listRoles(db),
-    tablePrivilegeGrid(db),
     schemaPrivilegeGrid(db),
     defaultPrivileges(db),
     publicRights(db),
@@ -72,7 +80,6 @@ export async function securityReport(db: Kysely<any>): Promise<SecurityReport> {
     sessionUserIsSuperuser: rows[0].superuser,
     settings,
     roles,
-    tablePrivileges,
     schemaPrivileges,
     defaultPrivileges: defaults,
     publicRights: rights,

@@ -2,12 +2,28 @@
 
 import { signIn } from 'next-auth/react'
 import { useState, useTransition } from 'react'
+import { readSignInError } from '@/lib/auth/sign-in-steps'
 
+/**
+ * Two steps: e-mail and password, then, for an account with two-factor sign-in, a code from the
+ * authenticator app (or a recovery code) sent with the challenge the first step returned. No session
+ * exists between the two.
+ */
 export function LoginForm({ callbackUrl }: { callbackUrl: string }) {
   const [error, setError] = useState<string | null>(null)
+  const [challenge, setChallenge] = useState<string | null>(null)
   const [pending, startTransition] = useTransition()
 
-  function submit(form: FormData) {
+  function done(res: Awaited<ReturnType<typeof signIn>>): boolean {
+    if (res?.ok && !res.error) {
+      // A full navigation so that every server component sees the new session cookie.
+      window.location.assign(callbackUrl)
+      return true
+    }
+    return false
+  }
+
+  function submitPassword(form: FormData) {
     setError(null)
     startTransition(async () => {
       const res = await signIn('credentials', {
@@ -15,17 +31,57 @@ export function LoginForm({ callbackUrl }: { callbackUrl: string }) {
         password: String(form.get('password') ?? ''),
         redirect: false,
       })
-      if (res?.ok && !res.error) {
-        // A full navigation so that every server component sees the new session cookie.
-        window.location.assign(callbackUrl)
-        return
-      }
-      setError(res?.error && res.error !== 'CredentialsSignin' ? res.error : 'Wrong e-mail or password.')
+      if (done(res)) return
+      const answer = readSignInError(res?.error)
+      if (answer.kind === 'second_factor') setChallenge(answer.challenge)
+      else setError(answer.message)
     })
   }
 
+  function submitCode(form: FormData) {
+    setError(null)
+    startTransition(async () => {
+      const res = await signIn('two-factor', { challenge: challenge ?? '', code: String(form.get('code') ?? ''), redirect: false })
+      if (done(res)) return
+      const answer = readSignInError(res?.error)
+      if (answer.kind === 'restart') setChallenge(null)
+      setError(answer.kind === 'second_factor' ? 'Enter the code again.' : answer.message)
+    })
+  }
+
+  const alert = error ? (
+    <div role="alert" className="result bad">
+      {error}
+    </div>
+  ) : null
+
+  if (challenge) {
+    return (
+      <form className="stack" action={submitCode} aria-label="Two-factor code" key="code">
+        <p className="muted">Enter the 6-digit code from your authenticator app, or one of your recovery codes.</p>
+        <label>
+          Code
+          <input name="code" autoComplete="one-time-code" inputMode="text" required autoFocus maxLength={64} spellCheck={false} />
+        </label>
+        <button className="primary" type="submit" disabled={pending}>
+          {pending ? 'Checking…' : 'Verify'}
+        </button>
+        <button
+          type="button"
+          onClick={() => {
+            setChallenge(null)
+            setError(null)
+          }}
+        >
+          Use another account
+        </button>
+        {alert}
+      </form>
+    )
+  }
+
   return (
-    <form className="stack" action={submit} aria-label="Sign in">
+    <form className="stack" action={submitPassword} aria-label="Sign in" key="password">
       <label>
         E-mail
         <input name="email" type="email" autoComplete="username" required autoFocus />
@@ -37,11 +93,7 @@ export function LoginForm({ callbackUrl }: { callbackUrl: string }) {
       <button className="primary" type="submit" disabled={pending}>
         {pending ? 'Signing in…' : 'Sign in'}
       </button>
-      {error ? (
-        <div role="alert" className="result bad">
-          {error}
-        </div>
-      ) : null}
+      {alert}
     </form>
   )
 }

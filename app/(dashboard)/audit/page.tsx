@@ -1,38 +1,20 @@
 import Link from 'next/link'
-import { z } from 'zod'
 import { DataTable, Pager } from '@/components/data-table'
-import { type AuditFilter, listAudit, listAuditActions } from '@/lib/audit/audit-log'
+import { auditFilterOf, parseAuditFilter } from '@/lib/audit/audit-filter'
+import { AUDIT_RESULTS, type AuditFilter, listAudit, listAuditActions } from '@/lib/audit/audit-log'
 import { requireUser } from '@/lib/auth/current-user'
 import { stateDb } from '@/lib/db/server-dbs'
 
 const PAGE_SIZE = 100
 
-const FilterParams = z.object({
-  action: z.string().max(100).optional().catch(undefined),
-  actor: z.string().max(320).optional().catch(undefined),
-  result: z.enum(['ok', 'denied', 'invalid', 'failed', 'error']).optional().catch(undefined),
-  q: z.string().max(200).optional().catch(undefined),
-  since: z.coerce.date().optional().catch(undefined),
-  until: z.coerce.date().optional().catch(undefined),
-  before: z.coerce.number().int().positive().optional().catch(undefined),
-})
-
 export default async function AuditPage({ searchParams }: { searchParams: Promise<Record<string, string | undefined>> }) {
   await requireUser('audit.read')
   const raw = await searchParams
-  const params = FilterParams.parse(Object.fromEntries(Object.entries(raw).filter(([, v]) => v)))
-  const filter: AuditFilter = {
-    action: params.action,
-    actor: params.actor,
-    result: params.result,
-    q: params.q,
-    since: params.since,
-    until: params.until,
-    beforeId: params.before,
-    limit: PAGE_SIZE,
-  }
+  const params = parseAuditFilter(raw)
+  const filter: AuditFilter = { ...auditFilterOf(params), beforeId: params.before, limit: PAGE_SIZE }
   const [entries, actions] = await Promise.all([listAudit(stateDb(), filter), listAuditActions(stateDb())])
   const newest = new URLSearchParams(Object.entries(raw).filter((e): e is [string, string] => !!e[1] && e[0] !== 'before'))
+  const exportQuery = new URLSearchParams(newest)
   const older = new URLSearchParams(newest)
   if (entries.length === PAGE_SIZE) older.set('before', String(entries[entries.length - 1].id))
 
@@ -53,7 +35,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
           Result
           <select name="result" defaultValue={params.result ?? ''}>
             <option value="">any</option>
-            {['ok', 'denied', 'invalid', 'failed', 'error'].map((r) => (
+            {AUDIT_RESULTS.map((r) => (
               <option key={r}>{r}</option>
             ))}
           </select>
@@ -80,6 +62,10 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         <Link href="/audit" className="button">
           Clear
         </Link>
+        {/* A plain link: the export streams, and the browser saves it as a file. */}
+        <a href={`/api/audit/export.csv?${exportQuery}`} className="button" download data-testid="audit-export">
+          Export CSV
+        </a>
       </form>
       <DataTable
         label="Audit log entries"
@@ -96,7 +82,7 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
             key: 'result',
             label: 'Result',
             cell: (e) => (
-              <span className={`badge ${e.result === 'ok' ? 'ok' : e.result === 'error' || e.result === 'denied' ? 'bad' : 'muted'}`}>{e.result}</span>
+              <span className={`badge ${e.result === 'ok' ? 'ok' : e.result === 'error' || e.result === 'denied' ? 'bad' : e.result === 'started' ? 'warn' : 'muted'}`}>{e.result}</span>
             ),
           },
           { key: 'message', label: 'Message', cell: (e) => <span title={e.input ? JSON.stringify(e.input) : undefined}>{e.message}</span> },

@@ -19,7 +19,7 @@ import { getFixJob } from '@/lib/integrity/fix-store'
 import { findCheckedRelation } from '@/lib/integrity/orphan-csv'
 import { decideAllSuggestions, deleteSoftRelation, RelationRuleError, saveSoftRelation } from '@/lib/integrity/relations'
 import { getIntegrityRun } from '@/lib/integrity/run-store'
-import { integrityTargetDb, ruleReader } from '@/lib/db/server-dbs'
+import { integrityTargetDb, integrityWriterDb, ruleReader } from '@/lib/db/server-dbs'
 import { JobBusyError } from '@/lib/jobs/enqueue'
 import { serverJobs } from '@/lib/jobs/server-jobs'
 import { ReaderError } from '@/lib/db/restricted-reader'
@@ -153,7 +153,7 @@ export const validateConstraintAction = action({
   input: z.object({ schema: name, table: name, name }),
   target: (input) => `${input.schema}.${input.table} ${input.name}`,
   async run(ctx, input) {
-    const db = integrityTargetDb()
+    const db = integrityWriterDb()
     // Re-read the catalog: the page may be older than the constraint's current state.
     const { rows } = await sql<{ validated: boolean; kind: string }>`
       select con.convalidated as validated, con.contype as kind
@@ -218,7 +218,7 @@ export const fixOrphansAction = action({
   input: FixInput,
   target: (input) => describeRelation(input),
   async run(ctx, input) {
-    const db = integrityTargetDb()
+    const db = integrityWriterDb()
     const rel = await findCheckedRelation(db, ctx.stateDb, input)
     if (!rel) throw new ActionError('not_found', `${describeRelation(input)} is not a relation the integrity checks know.`)
     const plan = await planFix(db, rel)

@@ -9,7 +9,7 @@ import { backupKeys } from '@/lib/backups/config-keys'
 import { preMigrationBackup } from '@/lib/backups/pre-migration-backup'
 import { loadConfig } from '@/lib/config'
 import { describeDbError } from '@/lib/db/db-errors'
-import { targetDb } from '@/lib/db/server-dbs'
+import { migratorDb } from '@/lib/db/server-dbs'
 import { acknowledgeMigrationEdit } from '@/lib/migrations/acknowledge'
 import { JobBusyError } from '@/lib/jobs/enqueue'
 import { serverJobs } from '@/lib/jobs/server-jobs'
@@ -57,7 +57,7 @@ function actorOf(ctx: ActionContext): RunActor {
 async function runOptions(ctx: ActionContext, backup: boolean): Promise<RunOptions> {
   const env = serverEnv()
   return {
-    targetUrl: env.targetUrl,
+    targetUrl: env.capabilities.migrator,
     state: ctx.stateDb,
     set: await dorMigrationSet(),
     actor: actorOf(ctx),
@@ -68,7 +68,7 @@ async function runOptions(ctx: ActionContext, backup: boolean): Promise<RunOptio
           try {
             const config = loadConfig()
             const backup = await preMigrationBackup(ctx.stateDb, {
-              targetUrl: env.targetUrl,
+              targetUrl: env.capabilities.backup,
               pgBinDir: env.pgBinDir,
               dataPath: config.dataPath,
               runId,
@@ -142,7 +142,7 @@ export const acknowledgeEditAction = action({
   input: AcknowledgeInput,
   target: (input) => input.name,
   async run(ctx, input) {
-    const { message } = await acknowledgeMigrationEdit(targetDb(), ctx.stateDb, await dorMigrationSet(), {
+    const { message } = await acknowledgeMigrationEdit(migratorDb(), ctx.stateDb, await dorMigrationSet(), {
       name: input.name,
       by: actorOf(ctx),
       note: input.note,
@@ -174,7 +174,7 @@ const CHECK_WAIT_MS = 120_000
  */
 async function queuedCheck<T>(ctx: ActionContext, kind: string, input: Record<string, unknown>): Promise<{ message: string; data?: T }> {
   // The refusal the check would meet (another tool migrates this database), given now rather than as a failed job.
-  assertChainAdopted((await migrationStatus(targetDb(), ctx.stateDb, await dorMigrationSet())).management)
+  assertChainAdopted((await migrationStatus(migratorDb(), ctx.stateDb, await dorMigrationSet())).management)
   const jobs = await serverJobs()
   let job
   try {

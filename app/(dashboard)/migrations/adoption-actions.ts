@@ -54,7 +54,7 @@ export const baselineAction = action({
   async run(ctx, input) {
     try {
       const result = await baselineChain({
-        targetUrl: serverEnv().targetUrl,
+        targetUrl: serverEnv().capabilities.migrator,
         state: ctx.stateDb,
         set: await dorMigrationSet(),
         actor: actorOf(ctx),

@@ -11,7 +11,7 @@ import { alembicDowngrade, type AlembicRunResult, alembicUpgrade } from '@/lib/a
 import { alembicDrift, alembicRehearsal } from '@/lib/alembic/scratch-checks'
 import type { AlembicSettings } from '@/lib/alembic/settings'
 import { describeDbError } from '@/lib/db/db-errors'
-import { targetDb } from '@/lib/db/server-dbs'
+import { migratorDb } from '@/lib/db/server-dbs'
 import { serverEnv } from '@/lib/runtime/server-env'
 
 // The team's own Alembic, run by the dashboard with its safety: the run lock, snapshots, history.
@@ -74,7 +74,7 @@ function runOptions(ctx: ActionContext) {
   const env = serverEnv()
   return {
     settings: settings(),
-    targetUrl: env.targetUrl,
+    targetUrl: env.capabilities.migrator,
     state: ctx.stateDb,
     actor: actorOf(ctx),
     lockTimeoutMs: env.migrationLockTimeoutMs,
@@ -96,7 +96,7 @@ export const alembicDryRunAction = action({
   async run(ctx, input) {
     const r = await guarded('The Alembic dry run', () =>
       alembicOfflineSql(
-        { settings: settings(), targetUrl: serverEnv().targetUrl, target: targetDb(), state: ctx.stateDb, actor: actorOf(ctx) },
+        { settings: settings(), targetUrl: serverEnv().capabilities.migrator, target: migratorDb(), state: ctx.stateDb, actor: actorOf(ctx) },
         { direction: input.direction, revision: input.revision },
       ),
     )
@@ -127,7 +127,7 @@ export const alembicDowngradeAction = action({
 
 function checkOptions(ctx: ActionContext) {
   const env = serverEnv()
-  return { settings: settings(), targetUrl: env.targetUrl, target: targetDb(), state: ctx.stateDb, actor: actorOf(ctx), pgBinDir: env.pgBinDir }
+  return { settings: settings(), targetUrl: env.capabilities.migrator, target: migratorDb(), state: ctx.stateDb, actor: actorOf(ctx), pgBinDir: env.pgBinDir }
 }
 
 export const alembicRehearseAction = action({

@@ -1,5 +1,6 @@
 import Link from 'next/link'
 import { Suspense } from 'react'
+import { RoleNote } from '@/components/role-note'
 import { TableSkeleton } from '@/components/skeletons'
 import { requireUser } from '@/lib/auth/current-user'
 import { AlembicSection } from './_components/alembic-section'
@@ -24,6 +25,14 @@ export default async function MigrationsPage({ searchParams }: { searchParams: P
         CLI), apply each migration in its own transaction with lock and statement timeouts, and take schema snapshots
         before and after (<Link href="/schema/snapshots">compare snapshots</Link>).
       </p>
+      <Suspense fallback={null}>
+        <RoleNote
+          uses={[
+            { what: 'Migrations and their checks run', capability: 'migrator' },
+            { what: 'backups before a run (pg_dump)', capability: 'backup' },
+          ]}
+        />
+      </Suspense>
       {/* The team's own tool first, when the database has one: see lib/alembic. */}
       <Suspense fallback={<TableSkeleton rows={3} />}>
         <AlembicSection user={user} />

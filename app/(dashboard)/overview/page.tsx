@@ -1,5 +1,6 @@
 import { Suspense } from 'react'
 import { requireUser } from '@/lib/auth/current-user'
+import { BackupCard } from './_components/backup-card'
 import { DorTablesCard } from './_components/dor-tables-card'
 import { ServerCards } from './_components/server-cards'
 import { CardsSkeleton, TableSkeleton } from '@/components/skeletons'
@@ -13,6 +14,9 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
       {denied ? <div className="banner warn">Your role may not open that page.</div> : null}
       <Suspense fallback={<CardsSkeleton count={4} />}>
         <ServerCards />
+      </Suspense>
+      <Suspense fallback={<CardsSkeleton count={1} />}>
+        <BackupCard />
       </Suspense>
       <Suspense fallback={<TableSkeleton rows={5} />}>
         <DorTablesCard />

@@ -1,8 +1,8 @@
 'use server'
 
 import { action } from '@/lib/auth/action'
-import { targetDb } from '@/lib/db/server-dbs'
+import { dataReaderDb } from '@/lib/db/server-dbs'
 import { revealPreviewSpec } from '@/lib/schema/reveal-action'
 
 /** Reads only: nothing to revalidate. */
-export const revealPreviewAction = action(revealPreviewSpec(targetDb))
+export const revealPreviewAction = action(revealPreviewSpec(dataReaderDb))

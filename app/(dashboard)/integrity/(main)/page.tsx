@@ -1,4 +1,5 @@
 import { Suspense } from 'react'
+import { RoleNote } from '@/components/role-note'
 import { TableSkeleton } from '@/components/skeletons'
 import { requireUser } from '@/lib/auth/current-user'
 import { FindingsView } from '../_components/findings-view'
@@ -26,6 +27,15 @@ export default async function IntegrityPage({ searchParams }: { searchParams: Pr
         rules. A run checks one thing after another in the background, each under its own statement timeout; this page
         follows it. <a href="#soft-relations">Soft relations</a> · <a href="#value-sets">Value sets</a> · <a href="#role-rules">Role rules</a> · <a href="#your-rules">Your rules</a> · <a href="#dor-rules">DoR rules</a> · <a href="#history">Run history</a> · <a href="#fixes">Fixes</a>
       </p>
+      <Suspense fallback={null}>
+        <RoleNote
+          uses={[
+            { what: 'Checks read', capability: 'backup' },
+            { what: 'your rules run', capability: 'rule_reader' },
+            { what: 'fixes, restores and validations change data', capability: 'migrator' },
+          ]}
+        />
+      </Suspense>
       <Suspense fallback={<TableSkeleton rows={2} />}>
         <RunHeader user={user} />
       </Suspense>

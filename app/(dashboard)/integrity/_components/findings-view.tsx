@@ -75,7 +75,7 @@ function RunSummary({ run, findings, requested }: { run: IntegrityRun; findings:
         <span className={`badge ${RUN_STATUS_BADGE[run.status]}`}>{run.status}</span>
       </h2>
       <p className="muted">
-        Started by {run.startedBy} ({run.trigger}) at {formatTimestamp(run.startedAt)}
+        Started by {run.startedBy} ({run.trigger}){run.dbRole ? ` as role ${run.dbRole}` : ''} at {formatTimestamp(run.startedAt)}
         {run.finishedAt ? `, finished ${formatTimestamp(run.finishedAt)}` : ''}. {formatCount(findings.length)} results,{' '}
         <strong>{formatCount(problems)}</strong> with a problem.{' '}
         {requested ? <Link href="/integrity">Show the latest run</Link> : null}

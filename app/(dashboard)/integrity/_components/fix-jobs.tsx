@@ -8,7 +8,7 @@ import { restoreRefusal } from '@/lib/integrity/fix-job'
 import type { FixJob } from '@/lib/integrity/fix-store'
 import { relationQuery } from '@/lib/integrity/orphan-csv'
 import { describeRelation } from '@/lib/integrity/types'
-import { AutoRefresh } from './auto-refresh'
+import { AutoRefresh } from '@/components/auto-refresh'
 import { FixJobControls } from './fix-job-controls'
 import { isActive, RUN_STATUS_BADGE } from './integrity-data'
 
@@ -71,7 +71,16 @@ export function FixJobs({ jobs, target, canFix, showRelation, canDownload }: {
             mono: true,
             cell: (job) => <Link href={`/integrity/relation?${relationQuery(job.relation)}`}>{describeRelation(job.relation)}</Link>,
           },
-          { key: 'who', label: 'Who', value: (job) => job.startedBy },
+          {
+            key: 'who',
+            label: 'Who',
+            cell: (job) => (
+              <>
+                {job.startedBy}
+                {job.dbRole ? <div className="muted small">as role {job.dbRole}</div> : null}
+              </>
+            ),
+          },
           { key: 'when', label: 'When', value: (job) => job.startedAt, format: 'timestamp' },
           { key: 'status', label: 'Status', cell: (job) => <JobStatus job={job} /> },
           {

@@ -2,7 +2,7 @@
 
 import { cancelRunAction, runChecksAction } from '../actions'
 import { ActionButton } from './action-button'
-import { AutoRefresh } from './auto-refresh'
+import { AutoRefresh } from '@/components/auto-refresh'
 
 interface Props {
   canRun: boolean

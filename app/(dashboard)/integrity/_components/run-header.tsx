@@ -41,7 +41,7 @@ export async function RunHeader({ user }: { user: AppUser }) {
             <div data-testid="latest-run" data-run-id={latest.id} data-status={latest.status}>
               <strong>#{latest.id}</strong> <span className={`badge ${RUN_STATUS_BADGE[latest.status]}`}>{latest.status}</span>{' '}
               <span className="muted">
-                by {latest.startedBy} ({latest.trigger}), {formatTimestamp(latest.startedAt)} · {formatMs(runDurationMs(latest))}
+                by {latest.startedBy} ({latest.trigger}){latest.dbRole ? ` as role ${latest.dbRole}` : ''}, {formatTimestamp(latest.startedAt)} · {formatMs(runDurationMs(latest))}
                 {latest.status === 'succeeded' || latest.status === 'cancelled' ? ` · ${latest.problems} with a problem` : ''}
               </span>
               {latest.status === 'interrupted' ? (

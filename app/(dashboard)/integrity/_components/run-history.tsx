@@ -32,7 +32,16 @@ export async function RunHistory({ shownRun }: { shownRun: number | null }) {
         columns={[
           { key: 'id', label: '#', value: (r) => r.id },
           { key: 'trigger', label: 'Trigger', value: (r) => r.trigger },
-          { key: 'who', label: 'Who', value: (r) => r.startedBy },
+          {
+            key: 'who',
+            label: 'Who',
+            cell: (r) => (
+              <>
+                {r.startedBy}
+                {r.dbRole ? <div className="muted small">as role {r.dbRole}</div> : null}
+              </>
+            ),
+          },
           { key: 'when', label: 'When', value: (r) => r.startedAt, format: 'timestamp' },
           { key: 'status', label: 'Status', cell: (r) => <span className={`badge ${RUN_STATUS_BADGE[r.status]}`}>{r.status}</span> },
           { key: 'problems', label: 'Problems', value: (r) => (isFinished(r) ? r.problems : null), format: 'count' },

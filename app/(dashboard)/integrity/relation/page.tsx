@@ -8,7 +8,7 @@ import { requireUser } from '@/lib/auth/current-user'
 import { can } from '@/lib/auth/permissions'
 import type { AppUser } from '@/lib/auth/users'
 import { loadConfig } from '@/lib/config'
-import { stateDb, targetDb } from '@/lib/db/server-dbs'
+import { dataReaderDb, stateDb, targetDb } from '@/lib/db/server-dbs'
 import { formatCount } from '@/lib/format/units'
 import { type FixPlan, planFix } from '@/lib/integrity/fix-orphans'
 import { activeFixJob, type FixJob } from '@/lib/integrity/fix-store'
@@ -79,8 +79,8 @@ async function OrphansAndFix({ user, rel }: { user: AppUser; rel: IntegrityRelat
   let sample: OrphanSample
   let busy: FixJob | null
   try {
-    plan = await planFix(targetDb(), rel)
-    sample = await sampleOrphans(targetDb(), rel, plan.keyColumns, SAMPLE_SIZE)
+    plan = await planFix(dataReaderDb(), rel)
+    sample = await sampleOrphans(dataReaderDb(), rel, plan.keyColumns, SAMPLE_SIZE)
     await settleDeadJobs()
     busy = await activeFixJob(stateDb(), (await loadTarget()).key, rel)
   } catch (e) {

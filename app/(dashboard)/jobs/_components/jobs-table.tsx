@@ -31,9 +31,9 @@ export function JobsTable(props: Props) {
 async function fetchJobs(filter: Props['filter']): Promise<JobView[]> {
   const q = new URLSearchParams(Object.entries(filter).filter((e): e is [string, string] => !!e[1]))
   const res = await fetch(`/api/jobs?${q}`, { headers: { accept: 'application/json' } })
-  const body = (await res.json()) as ActionResult<{ jobs: JobView[] }>
-  if (!body.ok) throw new Error(body.message)
-  return body.data!.jobs
+  const body = (await res.json()) as { jobs: JobView[] } | { ok: false; message: string }
+  if (!res.ok || !('jobs' in body)) throw new Error('message' in body ? body.message : `The jobs could not be read (HTTP ${res.status}).`)
+  return body.jobs
 }
 
 const STATE_BADGE: Record<JobView['state'], string> = {

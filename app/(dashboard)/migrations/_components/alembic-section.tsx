@@ -5,7 +5,7 @@ import { alembicVersionsDir } from '@/lib/alembic/settings'
 import { type AlembicStatus, alembicStatus } from '@/lib/alembic/status'
 import { can } from '@/lib/auth/permissions'
 import type { AppUser } from '@/lib/auth/users'
-import { targetDb } from '@/lib/db/server-dbs'
+import { migratorDb } from '@/lib/db/server-dbs'
 import { serverEnv } from '@/lib/runtime/server-env'
 import { AlembicControls } from './alembic-controls'
 import { RunResultPanel, RunResultProvider } from './run-result'
@@ -34,7 +34,7 @@ export async function AlembicSection({ user }: { user: AppUser }) {
   const settings = env.alembic
   let status: AlembicStatus
   try {
-    status = await alembicStatus(targetDb(), settings ? alembicVersionsDir(settings) : env.alembicVersionsDir)
+    status = await alembicStatus(migratorDb(), settings ? alembicVersionsDir(settings) : env.alembicVersionsDir)
   } catch (e) {
     return <WidgetError title="Alembic" error={e} />
   }

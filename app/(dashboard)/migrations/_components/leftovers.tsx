@@ -12,7 +12,7 @@ export async function Leftovers() {
   let orphans: OrphanedSession[]
   let scratch: ScratchDatabaseInfo[]
   try {
-    ;[orphans, scratch] = await Promise.all([orphanedMigrationSessions(serverEnv().targetUrl), listScratchDatabases(serverEnv().targetUrl)])
+    ;[orphans, scratch] = await Promise.all([orphanedMigrationSessions(serverEnv().capabilities.monitor), listScratchDatabases(serverEnv().capabilities.monitor)])
   } catch {
     return null
   }

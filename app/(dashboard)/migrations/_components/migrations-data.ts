@@ -1,7 +1,7 @@
 import 'server-only'
 import { cache } from 'react'
 import { ActionError } from '@/lib/auth/action-result'
-import { stateDb, targetDb } from '@/lib/db/server-dbs'
+import { migratorDb, stateDb, targetDb } from '@/lib/db/server-dbs'
 import { type TargetIdentity, targetIdentity } from '@/lib/db/target-identity'
 import { dorMigrationSet } from '@/lib/migrations/registry'
 import { runLockHeld } from '@/lib/migrations/run-lock'
@@ -12,12 +12,12 @@ import { serverEnv } from '@/lib/runtime/server-env'
 
 // Loaded once per request and shared by the page's sections, each in its own Suspense boundary.
 
-export const loadStatus = cache(async () => migrationStatus(targetDb(), stateDb(), await dorMigrationSet()))
+export const loadStatus = cache(async () => migrationStatus(migratorDb(), stateDb(), await dorMigrationSet()))
 
 /** Whether some session holds the migration run lock now; null when the target does not answer. */
 export const loadLockHeld = cache(async (): Promise<boolean | null> => {
   try {
-    return await runLockHeld(serverEnv().targetUrl)
+    return await runLockHeld(serverEnv().capabilities.monitor)
   } catch {
     return null
   }

@@ -2,7 +2,7 @@ import { Fragment, type ReactNode } from 'react'
 import { DataTable } from '@/components/data-table'
 import { WidgetError } from '@/components/widget-error'
 import { alembicVersionsDir } from '@/lib/alembic/settings'
-import { targetDb } from '@/lib/db/server-dbs'
+import { migratorDb } from '@/lib/db/server-dbs'
 import { type AlembicGraph, type AlembicRevision, alembicGraph, readAlembicRevisions } from '@/lib/migrations/alembic-graph'
 import { type ForeignHistory, readForeignHistories } from '@/lib/migrations/foreign-history'
 import { serverEnv } from '@/lib/runtime/server-env'
@@ -231,7 +231,7 @@ function AlembicFolder({ dir, graph, error }: { dir: string; graph: AlembicGraph
 export async function OtherTools() {
   let histories: ForeignHistory[]
   try {
-    histories = await readForeignHistories(targetDb(), DOR_MIGRATION_TABLE)
+    histories = await readForeignHistories(migratorDb(), DOR_MIGRATION_TABLE)
   } catch (e) {
     return <WidgetError title="Other tools" error={e} />
   }

@@ -113,6 +113,7 @@ export async function RunHistory({ user, beforeId }: { user: AppUser; beforeId?:
             cell: (r) => (
               <>
                 {r.startedBy} <span className="badge muted">{r.source}</span>
+                {r.dbRole ? <div className="muted small" data-testid="run-db-role">as role {r.dbRole}</div> : null}
               </>
             ),
           },

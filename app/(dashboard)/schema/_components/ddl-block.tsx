@@ -9,7 +9,7 @@ export async function DdlBlock({ relation }: { relation: RelationInfo }) {
   let ddl: TableDdl
   try {
     const env = serverEnv()
-    ddl = await tableDdl(env.targetUrl, relation, env.pgBinDir)
+    ddl = await tableDdl(env.capabilities.backup, relation, env.pgBinDir)
   } catch (e) {
     return <WidgetError title="DDL" error={e} />
   }

@@ -1,6 +1,7 @@
 import 'server-only'
+import { RoleNote } from '@/components/role-note'
 import { WidgetError } from '@/components/widget-error'
-import { targetDb } from '@/lib/db/server-dbs'
+import { dataReaderDb } from '@/lib/db/server-dbs'
 import { type Preview, previewRows } from '@/lib/schema/preview'
 import type { RelationInfo } from '@/lib/schema/types'
 import { PreviewTable } from './preview-table'
@@ -12,7 +13,7 @@ const isPrivilegeError = (e: unknown) => (e as { code?: string })?.code === '425
 export async function PreviewSection({ relation, canReveal }: { relation: RelationInfo; canReveal: boolean }) {
   let preview: Preview
   try {
-    preview = await previewRows(targetDb(), relation)
+    preview = await previewRows(dataReaderDb(), relation)
   } catch (e) {
     if (!isPrivilegeError(e)) return <WidgetError title="Data preview" error={e} />
     return (
@@ -29,6 +30,7 @@ export async function PreviewSection({ relation, canReveal }: { relation: Relati
   return (
     <section className="card" id="data" aria-labelledby="data-title">
       <h2 id="data-title">Data preview</h2>
+      <RoleNote uses={[{ what: 'Rows read', capability: 'backup' }]} />
       {anyMasked && canReveal && preview.rows.length > 0 ? (
         <RevealablePreview schema={relation.schema} name={relation.name}>
           <PreviewTable preview={preview} />

@@ -2,10 +2,10 @@
 
 import { ActionForm, FieldError } from '@/components/action-form'
 import { ROLES, type Role } from '@/lib/auth/permissions'
-import { changeRoleAction, resetPasswordAction, setDisabledAction } from '../actions'
+import { changeRoleAction, resetPasswordAction, resetTwoFactorAction, setDisabledAction } from '../actions'
 
 interface Props {
-  user: { id: string; email: string; role: Role; disabled: boolean }
+  user: { id: string; email: string; role: Role; disabled: boolean; twoFactor: boolean; self: boolean }
 }
 
 export function UserRowActions({ user }: Props) {
@@ -53,6 +53,17 @@ export function UserRowActions({ user }: Props) {
         />
         <FieldError name="password" />
       </ActionForm>
+      {user.twoFactor && !user.self ? (
+        <ActionForm
+          action={resetTwoFactorAction}
+          submitLabel="Reset two-factor"
+          danger
+          confirmText={`Reset the two-factor sign-in of ${user.email}? Their password alone will sign them in until they enrol again.`}
+          testId="reset-two-factor"
+        >
+          <input type="hidden" name="userId" value={user.id} />
+        </ActionForm>
+      ) : null}
     </div>
   )
 }

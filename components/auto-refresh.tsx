@@ -3,11 +3,8 @@
 import { useRouter } from 'next/navigation'
 import { useEffect } from 'react'
 
-/**
- * Re-renders the page from the server every `everyMs` while it is mounted. The page mounts it only
- * while a run is queued or running, so it stops by itself once the run has finished.
- */
-export function AutoRefresh({ everyMs = 2000 }: { everyMs?: number }) {
+/** Re-renders the page from the server every `everyMs` while mounted: the page mounts it only while work runs. */
+export function AutoRefresh({ everyMs = 1500 }: { everyMs?: number }) {
   const router = useRouter()
   useEffect(() => {
     const timer = setInterval(() => router.refresh(), everyMs)

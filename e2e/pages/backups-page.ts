@@ -1,0 +1,47 @@
+import type { Locator, Page } from '@playwright/test'
+import { DataTablePart } from './data-table'
+
+/** /backups: the create form, the catalogue, the verifications/drills/restores list. */
+export class BackupsPage {
+  readonly backups: DataTablePart
+  readonly work: DataTablePart
+  readonly createForm: Locator
+  readonly restoreDialog: Locator
+
+  constructor(readonly page: Page) {
+    this.backups = new DataTablePart(page.getByTestId('backups-table'))
+    this.work = new DataTablePart(page.getByTestId('backup-work'))
+    this.createForm = page.getByTestId('create-backup')
+    this.restoreDialog = page.getByTestId('restore-dialog')
+  }
+
+  async goto() {
+    await this.page.goto('/backups')
+  }
+
+  async create(kind: 'full' | 'schema' | 'data', format = 'custom') {
+    await this.createForm.getByLabel('Kind').selectOption(kind)
+    await this.createForm.getByLabel('Format').selectOption(format)
+    await this.createForm.getByRole('button', { name: 'Create backup' }).click()
+  }
+
+  row(id: string): Locator {
+    return this.backups.row('id', id)
+  }
+
+  status(row: Locator): Locator {
+    return row.getByTestId('backup-status').locator('.badge')
+  }
+
+  /** The full SHA-256 the row shows (in the title of its abbreviation). */
+  async sha256(row: Locator): Promise<string | null> {
+    return row.locator('td .mono[title]').getAttribute('title')
+  }
+
+  async restoreIntoNew(row: Locator, database: string) {
+    await row.getByTestId('open-restore').click()
+    await this.restoreDialog.getByLabel('New database name').fill(database)
+    await this.restoreDialog.getByLabel(/^Type .* to confirm$/).fill(database)
+    await this.restoreDialog.getByRole('button', { name: 'Restore' }).click()
+  }
+}

@@ -1,0 +1,161 @@
+import pg from 'pg'
+import { e2eDatabaseUrl } from './e2e-db'
+import { E2E, storageStatePath } from './e2e-env'
+import { asRole, expect, test } from './fixtures'
+import { ActivityPage, MaintenancePages, SlowQueriesPage } from './pages/performance-pages'
+
+/** A session of "another application" on the demo database, for the pages to show and act on. */
+async function appSession(): Promise<pg.Client & { pid: number }> {
+  const c = new pg.Client({ connectionString: e2eDatabaseUrl('dor'), application_name: 'e2e-app' }) as pg.Client & { pid: number }
+  c.on('error', () => {})
+  await c.connect()
+  c.pid = (await c.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0].pid
+  return c
+}
+
+const PAGES = [
+  { path: '/activity', heading: 'Activity', testId: 'sessions' },
+  { path: '/slow-queries', heading: 'Slow queries', testId: 'slow-queries' },
+  { path: '/indexes', heading: 'Indexes', testId: 'indexes' },
+  { path: '/tables', heading: 'Tables', testId: 'tables' },
+  { path: '/connections', heading: 'Connections', testId: 'dashboard-pools' },
+  { path: '/settings', heading: 'Settings', testId: 'settings' },
+]
+
+for (const role of ['viewer', 'operator'] as const) {
+  test.describe(`performance pages as ${role}`, () => {
+    asRole(role)
+
+    test('each page opens from the navigation with its data and the thresholds beside the findings', async ({ page }) => {
+      await page.goto('/overview')
+      for (const p of PAGES) {
+        await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: p.heading, exact: true }).click()
+        await expect(page.getByRole('heading', { name: p.heading, level: 1 })).toBeVisible()
+        await expect(page.getByTestId(p.testId)).toBeVisible()
+      }
+      await page.goto('/activity')
+      await expect(page.getByTestId('threshold').first()).toContainText('source: DoR runbook')
+      await page.goto('/connections')
+      await expect(page.getByTestId('dashboard-pools')).toContainText('target')
+      await page.goto('/tables')
+      await expect(page.getByTestId('tables')).toContainText('public.agenda_item')
+      // Maintenance buttons only for operators.
+      await expect(page.getByTestId('run-vacuum')).toHaveCount(role === 'operator' ? await page.getByTestId('tables').locator('tbody tr').count() : 0)
+    })
+
+    test('slow queries sort and filter on the server, and EXPLAIN shows a plan tree', async ({ page }) => {
+      // pg_stat_statements keys statements by their structure, not their comments: one table per role.
+      const [table, column] = role === 'viewer' ? ['agenda_item', 'meeting_id'] : ['fileupload', 'agenda_item_id']
+      const app = await appSession()
+      await app.query(`select count(*), max(id) /* e2e-slow-${role} */ from public.${table} where ${column} = 1`).finally(() => app.end())
+      const slow = new SlowQueriesPage(page)
+      await slow.goto('?sort=calls')
+      await expect(page.locator('th[aria-sort="descending"]')).toContainText('Calls')
+      await slow.filter(`e2e-slow-${role}`)
+      await expect(page).toHaveURL(new RegExp(`q=e2e-slow-${role}`))
+      await expect(slow.statements.rows()).toHaveCount(1)
+      await expect(slow.statements.first()).toContainText(`${column} = $1`)
+      const form = await slow.openExplain(`e2e-slow-${role}`)
+      await form.getByRole('button', { name: 'EXPLAIN', exact: true }).click()
+      await expect(form.getByTestId('plan-node').first()).toBeVisible()
+      await expect(form.locator('[data-costliest="true"]')).toHaveCount(1)
+      await expect(form.getByText(/ANALYZE \(runs it/)).toHaveCount(role === 'operator' ? 1 : 0)
+    })
+  })
+}
+
+test.describe('live routes', () => {
+  test('answer 401 without a session, and JSON with one', async ({ playwright, browser }) => {
+    const anon = await playwright.request.newContext({ baseURL: E2E.baseURL })
+    for (const path of ['/api/performance/activity', '/api/performance/connections', '/api/performance/maintenance', '/api/performance/session-query?pid=1']) {
+      const res = await anon.get(path)
+      expect(res.status(), path).toBe(401)
+    }
+    await anon.dispose()
+    const context = await browser.newContext({ baseURL: E2E.baseURL, storageState: storageStatePath('viewer') })
+    const res = await context.request.get('/api/performance/activity')
+    expect(res.status()).toBe(200)
+    expect(res.headers()['cache-control']).toBe('no-store')
+    expect(await res.json()).toMatchObject({ counts: { clientBackends: expect.any(Number) }, sessions: expect.any(Array) })
+    expect((await context.request.get('/api/performance/session-query?pid=x')).status()).toBe(400)
+    await context.close()
+  })
+})
+
+test.describe('activity as viewer', () => {
+  asRole('viewer')
+
+  test('sees a long query and a lock wait as a tree, and no Cancel or Terminate', async ({ page }) => {
+    const holder = await appSession()
+    const waiter = await appSession()
+    try {
+      await holder.query('begin')
+      await holder.query('lock table public.meeting in access exclusive mode')
+      void waiter.query('select count(*) from public.meeting').catch(() => {})
+      const activity = new ActivityPage(page)
+      await activity.goto()
+      await expect(activity.blockingNode(holder.pid)).toBeVisible({ timeout: 15_000 })
+      await expect(activity.blockingNode(holder.pid).locator(`[data-pid="${waiter.pid}"]`)).toContainText('AccessShareLock')
+      await expect(activity.session(holder.pid)).toContainText('idle in transaction')
+      await expect(activity.cancelButton(waiter.pid)).toHaveCount(0)
+      await expect(activity.terminateButton(holder.pid)).toHaveCount(0)
+    } finally {
+      await holder.query('rollback').catch(() => {})
+      await Promise.all([holder.end(), waiter.end()])
+    }
+  })
+})
+
+test.describe('activity as operator', () => {
+  asRole('operator')
+
+  test('cancels a pg_sleep query from the Activity page; no Terminate for operators', async ({ page }) => {
+    const sleeper = await appSession()
+    const running = sleeper.query('select pg_sleep(120)').then(
+      () => 'finished',
+      (e: { code?: string }) => e.code,
+    )
+    try {
+      const activity = new ActivityPage(page)
+      await activity.goto()
+      // The live table picks the session up on its next poll.
+      await expect(activity.session(sleeper.pid)).toContainText('pg_sleep', { timeout: 15_000 })
+      await expect(activity.terminateButton(sleeper.pid)).toHaveCount(0)
+      const status = await activity.cancel(sleeper.pid)
+      await expect(status).toContainText(`Asked session ${sleeper.pid}`)
+      expect(await running).toBe('57014')
+      await expect(activity.session(sleeper.pid)).toContainText('idle', { timeout: 15_000 })
+    } finally {
+      await sleeper.end()
+    }
+  })
+})
+
+test.describe('indexes and tables as operator', () => {
+  asRole('operator')
+
+  test('drops a duplicate index from its finding and runs ANALYZE on a table, as jobs with their status', async ({ page }) => {
+    const setup = await appSession()
+    try {
+      await setup.query('create index if not exists e2e_meeting_dup_a on public.meeting (id, title)')
+      await setup.query('create index if not exists e2e_meeting_dup_b on public.meeting (id, title)')
+    } finally {
+      await setup.end()
+    }
+    const m = new MaintenancePages(page)
+    await page.goto('/indexes')
+    const finding = m.finding('duplicate', 'e2e_meeting_dup_b')
+    await expect(finding).toContainText('DROP INDEX CONCURRENTLY public.e2e_meeting_dup_b;')
+    await m.run(finding, 'Run as a job')
+    await expect(finding.getByRole('status')).toContainText('Started maintenance job')
+    await expect(m.jobs.rowWith('DROP INDEX CONCURRENTLY public.e2e_meeting_dup_b').getByTestId('job-status')).toHaveText('succeeded', { timeout: 20_000 })
+    await page.reload()
+    await expect(m.finding('duplicate', 'e2e_meeting_dup_b')).toHaveCount(0)
+
+    await page.goto('/tables')
+    await m.run(m.tableRow('public.meeting'), 'ANALYZE')
+    await expect(m.jobs.rowWith('ANALYZE public.meeting;').getByTestId('job-status')).toHaveText('succeeded', { timeout: 20_000 })
+    const cleanup = await appSession()
+    await cleanup.query('drop index if exists public.e2e_meeting_dup_a').finally(() => cleanup.end())
+  })
+})
