@@ -10,6 +10,8 @@ import { type IntegrityRun, markProgress, saveFindings } from './run-store'
 /** How often a run writes its progress and findings, and reads its stop request. */
 const FLUSH_MS = 500
 const STOP_CHECK_MS = 200
+/** A step this long waited on something (a lock, a big table): the request is read right after it. */
+const SLOW_STEP_MS = 20
 
 export interface RunHooks {
   reader?: RestrictedReader
@@ -30,6 +32,7 @@ export async function executeIntegrityRun(target: Kysely<any>, state: Kysely<any
   const { stopRequested, progress: jobProgress, ...ruleOpts } = hooks
   const pending: Finding[] = []
   let stopCheckedAt = 0
+  let stepStartedAt = 0
   let progress: { done?: number; total?: number; current?: string | null } = {}
   let written = Promise.resolve()
   // Writes are chained so that they never overlap or reorder.
@@ -75,8 +78,11 @@ export async function executeIntegrityRun(target: Kysely<any>, state: Kysely<any
           stopCheckedAt = Date.now()
         }
         progress = { ...progress, done: i, current: step.title }
+        stepStartedAt = Date.now()
       },
       afterStep: (i, _step, found) => {
+        // A cancel asked during a slow step stops the run before the next, however quick the rest.
+        if (Date.now() - stepStartedAt >= SLOW_STEP_MS) stopCheckedAt = 0
         pending.push(...found)
         progress = { ...progress, done: i + 1 }
       },
