@@ -13,6 +13,7 @@ import * as m20261203_000012 from './20261203_000012_backups'
 import * as m20261203_000013 from './20261203_000013_two_factor'
 import * as m20261203_000015 from './20261203_000015_migration_adoption'
 import * as m20261203_000016 from './20261203_000016_user_theme'
+import * as m20261203_000019 from './20261203_000019_metrics_and_alerts'
 
 /**
  * The dashboard's own state-database migrations, as a static index: a Next server bundle cannot
@@ -33,6 +34,7 @@ export const stateMigrations: Record<string, Migration> = {
   '20261203_000013_two_factor': m20261203_000013,
   '20261203_000015_migration_adoption': m20261203_000015,
   '20261203_000016_user_theme': m20261203_000016,
+  '20261203_000019_metrics_and_alerts': m20261203_000019,
 }
 
 export const STATE_MIGRATION_TABLE = 'dbadmin_migration'
