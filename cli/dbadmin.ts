@@ -5,8 +5,10 @@ import { prepareRuntime, type Runtime } from '../lib/runtime/prepare-runtime'
 import { CliError } from './args'
 import { resolveCommandLine } from './command-line'
 import { alembicCommand } from './commands/alembic'
+import { alertsCommand } from './commands/alerts'
 import { healthCommand } from './commands/health'
 import { integrityCommand } from './commands/integrity'
+import { metricsCommand } from './commands/metrics'
 import { migrateCommand } from './commands/migrate'
 import { schemaCommand } from './commands/schema'
 import { userCommand } from './commands/users'
@@ -16,8 +18,10 @@ import type { CliContext } from './context'
 
 const COMMANDS: Record<string, Command> = {
   alembic: alembicCommand,
+  alerts: alertsCommand,
   health: healthCommand,
   integrity: integrityCommand,
+  metrics: metricsCommand,
   migrate: migrateCommand,
   schema: schemaCommand,
   user: userCommand,
