@@ -66,13 +66,9 @@ interface MainRow {
 // Which pg_stat_statements timing column this database's extension has (renamed in 1.8).
 const statementColumns = new WeakMap<object, Promise<string>>()
 
-/**
- * Reads everything but pg_stat_statements in one statement, whose cost does not grow with the
- * number of tables except for the index hit counters (one row per index of pg_statio) and the
- * database size (a directory listing). Sessions are client backends only, without this one.
- */
-export async function readTarget(db: Kysely<any>): Promise<TargetReading> {
-  const { rows } = await sql<MainRow>`/* dor-db-admin */
+/** The statement every sample runs; exported so that bench/metrics-sample.bench.ts times the very same text. */
+export function targetQuery() {
+  return sql<MainRow>`/* dor-db-admin */
     with sessions as (
       select a.pid, a.state, a.wait_event_type, a.query_start, a.state_change, a.usename, a.application_name, a.query
       from pg_stat_activity a
@@ -108,7 +104,16 @@ export async function readTarget(db: Kysely<any>): Promise<TargetReading> {
                  count(*) filter (where wait_event_type = 'Lock')::int as blocked
             from sessions) s
     where d.datname = current_database()
-  `.execute(db)
+  `
+}
+
+/**
+ * Reads everything but pg_stat_statements in one statement, whose cost does not grow with the
+ * number of tables except for the index hit counters (one row per index of pg_statio) and the
+ * database size (a directory listing). Sessions are client backends only, without this one.
+ */
+export async function readTarget(db: Kysely<any>): Promise<TargetReading> {
+  const { rows } = await targetQuery().execute(db)
   const r = rows[0]
   const statements = r.statements_schema ? await readStatementTotals(db, r.statements_schema) : null
   const total = r.total
@@ -156,7 +161,7 @@ export async function readTarget(db: Kysely<any>): Promise<TargetReading> {
 async function readStatementTotals(db: Kysely<any>, schema: string): Promise<{ calls: number; totalMs: number; resetAt: Date | null } | null> {
   let column = statementColumns.get(db)
   if (!column) {
-    column = sql<{ exec: boolean; info: boolean }>`/* dor-db-admin */
+    column = sql<{ exec: boolean }>`/* dor-db-admin */
       select exists (select 1 from pg_attribute a join pg_class c on c.oid = a.attrelid join pg_namespace n on n.oid = c.relnamespace
                       where n.nspname = ${schema} and c.relname = 'pg_stat_statements' and a.attname = 'total_exec_time') as exec`
       .execute(db)
@@ -164,21 +169,13 @@ async function readStatementTotals(db: Kysely<any>, schema: string): Promise<{ c
     statementColumns.set(db, column)
     column.catch(() => statementColumns.delete(db))
   }
-  const total = sql.ref(await column)
-  const fn = sql.id(schema, 'pg_stat_statements')
-  const info = sql.id(schema, 'pg_stat_statements_info')
   try {
-    const { rows } = await sql<{ calls: number | null; total_ms: number | null; reset_at: Date | null }>`/* dor-db-admin */
-      select sum(s.calls)::float8 as calls, sum(s.${total})::float8 as total_ms,
-             (select to_jsonb(i) ->> 'stats_reset' from ${info} i)::timestamptz as reset_at
-      from ${fn}(false) s
-      where s.dbid = (select oid from pg_database where datname = current_database())
-    `.execute(db)
+    const { rows } = await statementTotalsQuery(schema, await column).execute(db)
     return { calls: rows[0].calls ?? 0, totalMs: rows[0].total_ms ?? 0, resetAt: rows[0].reset_at }
   } catch {
     // Created but not loaded (not in shared_preload_libraries), or an extension older than 1.9 without
     // the info view: the statement metrics are left out of this sample rather than failing it.
-    return readStatementTotalsWithoutInfo(db, fn, total)
+    return readStatementTotalsWithoutInfo(db, sql.id(schema, 'pg_stat_statements'), sql.ref(await column))
   }
 }
 
@@ -192,4 +189,17 @@ async function readStatementTotalsWithoutInfo(db: Kysely<any>, fn: ReturnType<ty
   } catch {
     return null
   }
+}
+
+/** Calls, time and reset time of this database's pg_stat_statements entries (1.9+, with the info view). */
+export function statementTotalsQuery(schema: string, totalColumn: string) {
+  const total = sql.ref(totalColumn)
+  const fn = sql.id(schema, 'pg_stat_statements')
+  const info = sql.id(schema, 'pg_stat_statements_info')
+  return sql<{ calls: number | null; total_ms: number | null; reset_at: Date | null }>`/* dor-db-admin */
+    select sum(s.calls)::float8 as calls, sum(s.${total})::float8 as total_ms,
+           (select to_jsonb(i) ->> 'stats_reset' from ${info} i)::timestamptz as reset_at
+    from ${fn}(false) s
+    where s.dbid = (select oid from pg_database where datname = current_database())
+  `
 }
