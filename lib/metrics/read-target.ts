@@ -70,7 +70,8 @@ const statementColumns = new WeakMap<object, Promise<string>>()
 export function targetQuery() {
   return sql<MainRow>`/* dor-db-admin */
     with sessions as (
-      select a.pid, a.state, a.wait_event_type, a.query_start, a.state_change, a.usename, a.application_name, a.query
+      select a.pid, a.state, a.wait_event_type, a.query_start, a.state_change, a.usename, a.application_name, a.query,
+             a.datname = current_database() as here
       from pg_stat_activity a
       where (a.backend_type = 'client backend' or (a.backend_type is null and a.usesysid is not null))
     )
@@ -86,7 +87,7 @@ export function targetQuery() {
            (select json_build_object('pid', l.pid, 'seconds', extract(epoch from clock_timestamp() - l.query_start)::float8,
                                      'user', l.usename, 'application', l.application_name, 'query', left(l.query, 1000))
               from sessions l
-             where l.state = 'active' and l.pid <> pg_backend_pid() and l.query_start is not null
+             where l.here and l.state = 'active' and l.pid <> pg_backend_pid() and l.query_start is not null
              order by l.query_start limit 1) as longest,
            case when pg_is_in_recovery() then extract(epoch from clock_timestamp() - pg_last_xact_replay_timestamp())::float8
                 else (select max(extract(epoch from r.replay_lag))::float8 from pg_stat_replication r) end as lag_seconds,
@@ -100,8 +101,8 @@ export function targetQuery() {
                  count(*) filter (where state = 'active' and pid <> pg_backend_pid())::int as active,
                  count(*) filter (where state = 'idle')::int as idle,
                  count(*) filter (where state = 'idle in transaction')::int as idle_in_transaction,
-                 max(extract(epoch from clock_timestamp() - state_change)) filter (where state like 'idle in transaction%')::float8 as longest_idle_tx,
-                 count(*) filter (where wait_event_type = 'Lock')::int as blocked
+                 max(extract(epoch from clock_timestamp() - state_change)) filter (where here and state like 'idle in transaction%')::float8 as longest_idle_tx,
+                 count(*) filter (where here and wait_event_type = 'Lock')::int as blocked
             from sessions) s
     where d.datname = current_database()
   `
@@ -110,7 +111,9 @@ export function targetQuery() {
 /**
  * Reads everything but pg_stat_statements in one statement, whose cost does not grow with the
  * number of tables except for the index hit counters (one row per index of pg_statio) and the
- * database size (a directory listing). Sessions are client backends only, without this one.
+ * database size (a directory listing). Sessions are client backends only. Connections are counted
+ * over the whole server, as max_connections counts them; the longest query, idle in transaction and
+ * lock waits are this database's, the one the dashboard manages.
  */
 export async function readTarget(db: Kysely<any>): Promise<TargetReading> {
   const { rows } = await targetQuery().execute(db)

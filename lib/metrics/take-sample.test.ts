@@ -129,7 +129,8 @@ describe('takeSample', () => {
       expect(s.details.longestQuery).toMatchObject({ pid: sleeper.pid, application: 'dor-app', query: 'select pg_sleep(30)' })
       expect(s.metrics.blockedSessions).toBe(1)
       expect(s.metrics.longestIdleInTransactionSeconds).toBeGreaterThanOrEqual(1)
-      expect(s.metrics.connectionsIdleInTransaction).toBe(1)
+      // Server-wide, like max_connections: other databases' sessions count too.
+      expect(s.metrics.connectionsIdleInTransaction).toBeGreaterThanOrEqual(1)
       expect(s.metrics).toMatchObject({ dashboardPoolInUse: 1, dashboardPoolMax: 3, dashboardPoolWaiting: 0 })
     } finally {
       held.release()
