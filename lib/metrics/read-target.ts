@@ -26,7 +26,8 @@ export interface TargetReading {
   statementsResetAt: Date | null
   counters: Counters
   connections: { total: number; active: number; idle: number; idleInTransaction: number; other: number; max: number }
-  dbSizeBytes: number
+  /** Null when not read (not a slow reading). */
+  dbSizeBytes: number | null
   longestQuery: { pid: number; seconds: number; user: string | null; application: string | null; query: string | null } | null
   longestIdleInTransactionSeconds: number | null
   blockedSessions: number
@@ -48,7 +49,7 @@ interface MainRow {
   idx_blks_hit: number | null
   idx_blks_read: number | null
   wal_lsn: number | null
-  db_size: number
+  db_size: number | null
   max_connections: number
   total: number
   active: number
@@ -66,8 +67,12 @@ interface MainRow {
 // Which pg_stat_statements timing column this database's extension has (renamed in 1.8).
 const statementColumns = new WeakMap<object, Promise<string>>()
 
-/** The statement every sample runs; exported so that bench/metrics-sample.bench.ts times the very same text. */
-export function targetQuery() {
+/**
+ * The statement every sample runs; exported so that bench/metrics-sample.bench.ts times the very
+ * same text. `slow` adds the two parts whose cost grows with the number of relations: the database
+ * size (a listing of every file) and the index block counters (a row per index).
+ */
+export function targetQuery(slow: boolean) {
   return sql<MainRow>`/* dor-db-admin */
     with sessions as (
       select a.pid, a.state, a.wait_event_type, a.query_start, a.state_change, a.usename, a.application_name, a.query,
@@ -81,7 +86,7 @@ export function targetQuery() {
            i.idx_blks_hit, i.idx_blks_read,
            (case when pg_is_in_recovery() then pg_wal_lsn_diff(pg_last_wal_replay_lsn(), '0/0')
                  else pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0') end)::float8 as wal_lsn,
-           pg_database_size(current_database()) as db_size,
+           ${slow ? sql`pg_database_size(current_database())` : sql`null::bigint`} as db_size,
            current_setting('max_connections')::int as max_connections,
            s.total, s.active, s.idle, s.idle_in_transaction, s.longest_idle_tx, s.blocked,
            (select json_build_object('pid', l.pid, 'seconds', extract(epoch from clock_timestamp() - l.query_start)::float8,
@@ -96,7 +101,11 @@ export function targetQuery() {
            (select max(age(datfrozenxid)) from pg_database)::float8 as xid_age,
            (select n.nspname from pg_extension e join pg_namespace n on n.oid = e.extnamespace where e.extname = 'pg_stat_statements') as statements_schema
     from pg_stat_database d,
-         (select sum(idx_blks_hit)::float8 as idx_blks_hit, sum(idx_blks_read)::float8 as idx_blks_read from pg_statio_user_indexes) i,
+         ${
+           slow
+             ? sql`(select sum(idx_blks_hit)::float8 as idx_blks_hit, sum(idx_blks_read)::float8 as idx_blks_read from pg_statio_user_indexes)`
+             : sql`(select null::float8 as idx_blks_hit, null::float8 as idx_blks_read)`
+         } i,
          (select count(*)::int as total,
                  count(*) filter (where state = 'active' and pid <> pg_backend_pid())::int as active,
                  count(*) filter (where state = 'idle')::int as idle,
@@ -110,13 +119,13 @@ export function targetQuery() {
 
 /**
  * Reads everything but pg_stat_statements in one statement, whose cost does not grow with the
- * number of tables except for the index hit counters (one row per index of pg_statio) and the
- * database size (a directory listing). Sessions are client backends only. Connections are counted
+ * number of tables unless `slow` (the default) adds the database size and the index counters.
+ * Sessions are client backends only. Connections are counted
  * over the whole server, as max_connections counts them; the longest query, idle in transaction and
  * lock waits are this database's, the one the dashboard manages.
  */
-export async function readTarget(db: Kysely<any>): Promise<TargetReading> {
-  const { rows } = await targetQuery().execute(db)
+export async function readTarget(db: Kysely<any>, opts: { slow?: boolean } = {}): Promise<TargetReading> {
+  const { rows } = await targetQuery(opts.slow ?? true).execute(db)
   const r = rows[0]
   const statements = r.statements_schema ? await readStatementTotals(db, r.statements_schema) : null
   const total = r.total

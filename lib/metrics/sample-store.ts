@@ -14,7 +14,8 @@ export interface MetricSample {
   statsResetAt: Date | null
   statementsResetAt: Date | null
   counterReset: CounterReset | null
-  details: { longestQuery?: TargetReading['longestQuery'] }
+  /** slowAt: when the database size and index counters were last read (lib/metrics/take-sample.ts). */
+  details: { longestQuery?: TargetReading['longestQuery']; slowAt?: string }
   /** The target's time spent answering this sample, in milliseconds. */
   durationMs: number | null
 }

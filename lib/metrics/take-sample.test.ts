@@ -78,6 +78,24 @@ describe('takeSample', () => {
     expect(second.metrics.deadlocks).toBe(0)
     // Hourly: not again a moment later.
     expect(second.tableSizesTaken).toBeNull()
+    // The size is read every 5 minutes: a moment later it is the last one read.
+    expect(second.details.slowAt).toBe(first.details.slowAt)
+    expect(second.metrics.dbSizeBytes).toBe(first.metrics.dbSizeBytes)
+  })
+
+  it('reads the size and the index hit ratio on the slow cadence, the ratio over the span between two such readings', async () => {
+    const slow = await takeSample(target.db, state.db, key, { slowEveryMs: 0 })
+    expect(slow.details.slowAt).toBe(slow.takenAt.toISOString())
+    const s = await app.open('dor-app')
+    for (let i = 1; i <= 50; i++) await s.query('select note from public.t where id = $1', [i])
+    await s.query('select pg_stat_force_next_flush()')
+    const between = await takeSample(target.db, state.db, key)
+    expect(between.metrics.indexHitRatio).toBe(slow.metrics.indexHitRatio)
+    expect(between.counters.idxBlksHit).toBe(slow.counters.idxBlksHit)
+    const next = await takeSample(target.db, state.db, key, { slowEveryMs: 0 })
+    expect(next.counters.idxBlksHit! + next.counters.idxBlksRead!).toBeGreaterThanOrEqual(slow.counters.idxBlksHit! + slow.counters.idxBlksRead! + 50)
+    expect(next.metrics.indexHitRatio).toBeGreaterThan(0.5)
+    expect(next.metrics.indexHitRatio).toBeLessThanOrEqual(1)
   })
 
   it('detects pg_stat_reset() between samples: no rate across it, and none negative after', async () => {

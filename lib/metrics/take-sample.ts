@@ -34,7 +34,15 @@ export interface SampleOptions {
   tableSizes?: boolean | 'hourly'
   /** A previous sample older than this gives no rates (the sampler was stopped meanwhile). Default 10 minutes. */
   maxGapSeconds?: number
+  /**
+   * How often the parts whose cost grows with the number of relations are read: the database size
+   * and the index hit counters (default every 5 minutes, SLOW_READING_INTERVAL_MS). In between, a
+   * sample repeats the last size and index hit ratio read, so every sample stays flat in cost.
+   */
+  slowEveryMs?: number
 }
+
+export const SLOW_READING_INTERVAL_MS = 5 * 60_000
 
 export interface TakenSample extends NewSample {
   id: number | null
@@ -49,11 +57,21 @@ export interface TakenSample extends NewSample {
  * are measured by one clock even when the state database runs elsewhere.
  */
 export async function takeSample(target: Kysely<any>, state: Kysely<any>, targetKey: string, opts: SampleOptions = {}): Promise<TakenSample> {
+  const [latest, backups] = await Promise.all([latestSample(state, targetKey), readBackupFreshness(state, targetKey)])
+  const lastSlowAt = latest?.details.slowAt ? Date.parse(latest.details.slowAt) : null
+  const slow = lastSlowAt === null || Date.now() - lastSlowAt >= (opts.slowEveryMs ?? SLOW_READING_INTERVAL_MS)
   const started = performance.now()
-  const reading = await readTarget(target)
+  const reading = await readTarget(target, { slow })
   const durationMs = performance.now() - started
-  const [prev, backups] = await Promise.all([latestSample(state, targetKey, reading.at), readBackupFreshness(state, targetKey)])
-  const rates = deriveRates(prev && { ...prev, at: prev.takenAt }, reading, opts.maxGapSeconds ?? 600)
+  const prev = latest && latest.takenAt < reading.at ? latest : null
+  // Between slow readings the index counters of the last one are carried, as the base of the next.
+  const counters = slow ? reading.counters : { ...reading.counters, idxBlksHit: prev?.counters.idxBlksHit ?? null, idxBlksRead: prev?.counters.idxBlksRead ?? null }
+  const rates = deriveRates(prev && { ...prev, at: prev.takenAt }, { ...reading, counters }, opts.maxGapSeconds ?? 600)
+  if (!slow && rates.reset) {
+    // Counters carried from before a reset are no base for the next slow reading.
+    counters.idxBlksHit = null
+    counters.idxBlksRead = null
+  }
   const c = reading.connections
   const metrics: MetricValues = {
     connectionsTotal: c.total,
@@ -70,8 +88,8 @@ export async function takeSample(target: Kysely<any>, state: Kysely<any>, target
     commitsPerSecond: rates.commitsPerSecond,
     rollbacksPerSecond: rates.rollbacksPerSecond,
     cacheHitRatio: rates.cacheHitRatio,
-    indexHitRatio: rates.indexHitRatio,
-    dbSizeBytes: reading.dbSizeBytes,
+    indexHitRatio: slow ? rates.indexHitRatio : rates.reset ? null : (prev?.metrics.indexHitRatio ?? null),
+    dbSizeBytes: slow ? reading.dbSizeBytes : (prev?.metrics.dbSizeBytes ?? null),
     longestQuerySeconds: reading.longestQuery?.seconds ?? 0,
     longestIdleInTransactionSeconds: reading.longestIdleInTransactionSeconds ?? 0,
     blockedSessions: reading.blockedSessions,
@@ -91,12 +109,12 @@ export async function takeSample(target: Kysely<any>, state: Kysely<any>, target
     targetKey,
     takenAt: reading.at,
     metrics,
-    counters: reading.counters,
+    counters,
     postmasterStartAt: reading.postmasterStartAt,
     statsResetAt: reading.statsResetAt,
     statementsResetAt: reading.statementsResetAt,
     counterReset: rates.reset,
-    details: { longestQuery: reading.longestQuery },
+    details: { longestQuery: reading.longestQuery, slowAt: slow ? reading.at.toISOString() : (prev?.details.slowAt ?? latest?.details.slowAt) },
     durationMs,
   }
   if (opts.store === false) return { ...sample, id: null, tableSizesTaken: null }
