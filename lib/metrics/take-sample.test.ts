@@ -120,7 +120,8 @@ describe('takeSample', () => {
 
   it('detects a pg_stat_statements reset', async () => {
     await takeSample(target.db, state.db, key)
-    await sql`select pg_stat_statements_reset()`.execute(target.db)
+    // Only this database's entries: other test files read the same server's statements meanwhile.
+    await sql`select pg_stat_statements_reset(0, (select oid from pg_database where datname = current_database()), 0)`.execute(target.db)
     const across = await takeSample(target.db, state.db, key)
     expect(across.counterReset).toBe('statements_reset')
     expect(across.metrics.statementCallsPerSecond).toBeNull()
@@ -132,6 +133,9 @@ describe('takeSample', () => {
     const blocker = await app.open('dor-app')
     const waiter = await app.open('dor-app')
     const sleeping = app.start(sleeper, 'select pg_sleep(30)')
+    // Running before the others start: on a busy machine its backend may otherwise begin last.
+    await waitFor(async () => (await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where pid = ${sleeper.pid} and state = 'active'`.execute(target.db)).rows[0].n > 0)
+    await new Promise((r) => setTimeout(r, 100))
     await blocker.query('begin')
     await blocker.query('lock table public.t in access exclusive mode')
     const waiting = app.start(waiter, 'select count(*) from public.t')
