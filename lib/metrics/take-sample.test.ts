@@ -132,6 +132,8 @@ describe('takeSample', () => {
     const sleeper = await app.open('dor-app')
     const blocker = await app.open('dor-app')
     const waiter = await app.open('dor-app')
+    // Other files' slow-queries tests read the whole server's statements: these long ones stay out.
+    for (const c of [sleeper, blocker, waiter]) await c.query(`set pg_stat_statements.track = 'none'`)
     const sleeping = app.start(sleeper, 'select pg_sleep(30)')
     // Running before the others start: on a busy machine its backend may otherwise begin last.
     await waitFor(async () => (await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where pid = ${sleeper.pid} and state = 'active'`.execute(target.db)).rows[0].n > 0)
