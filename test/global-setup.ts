@@ -47,6 +47,10 @@ export async function setup(project: TestProject) {
     pgdata: path.join(runDir, 'postgres'),
     password: 'test-only-password',
     whenRunning: 'adopt',
+    // Every test file migrates state databases of its own, and pg_stat_statements keeps each
+    // database's DDL apart: past the default 5,000 entries it evicts, and the slow-queries tests
+    // (which expect no deallocation and their own entries) read an evicted list.
+    settings: { 'pg_stat_statements.max': '20000' },
   })
   project.provide('pgAdminUrl', cluster.url('postgres'))
 }
