@@ -6,12 +6,14 @@ import { prepareRuntime, type Runtime } from '../lib/runtime/prepare-runtime'
 import { CliError } from './args'
 import { resolveCommandLine } from './command-line'
 import { alembicCommand } from './commands/alembic'
+import { alertsCommand } from './commands/alerts'
 import { auditCommand } from './commands/audit'
 import { backupCommand } from './commands/backup'
 import { explainCommand } from './commands/explain'
 import { healthCommand } from './commands/health'
 import { integrityCommand } from './commands/integrity'
 import { maintenanceCommand } from './commands/maintenance'
+import { metricsCommand } from './commands/metrics'
 import { migrateCommand } from './commands/migrate'
 import { activityCommand, indexesCommand, slowQueriesCommand, tablesCommand } from './commands/performance'
 import { schemaCommand } from './commands/schema'
@@ -24,6 +26,7 @@ import type { CliContext } from './context'
 const COMMANDS: Record<string, Command> = {
   activity: activityCommand,
   alembic: alembicCommand,
+  alerts: alertsCommand,
   audit: auditCommand,
   backup: backupCommand,
   explain: explainCommand,
@@ -31,6 +34,7 @@ const COMMANDS: Record<string, Command> = {
   indexes: indexesCommand,
   integrity: integrityCommand,
   maintenance: maintenanceCommand,
+  metrics: metricsCommand,
   migrate: migrateCommand,
   schema: schemaCommand,
   security: securityCommand,
