@@ -6,6 +6,7 @@ import { prepareRuntime, type Runtime } from '../lib/runtime/prepare-runtime'
 import { CliError } from './args'
 import { resolveCommandLine } from './command-line'
 import { alembicCommand } from './commands/alembic'
+import { alertsCommand } from './commands/alerts'
 import { auditCommand } from './commands/audit'
 import { backupCommand } from './commands/backup'
 import { explainCommand } from './commands/explain'
@@ -13,6 +14,7 @@ import { healthCommand } from './commands/health'
 import { integrityCommand } from './commands/integrity'
 import { jobsCommand } from './commands/jobs'
 import { maintenanceCommand } from './commands/maintenance'
+import { metricsCommand } from './commands/metrics'
 import { migrateCommand } from './commands/migrate'
 import { activityCommand, indexesCommand, slowQueriesCommand, tablesCommand } from './commands/performance'
 import { schemaCommand } from './commands/schema'
@@ -27,6 +29,7 @@ import type { JobSystem } from '../lib/jobs/job-system'
 const COMMANDS: Record<string, Command> = {
   activity: activityCommand,
   alembic: alembicCommand,
+  alerts: alertsCommand,
   audit: auditCommand,
   backup: backupCommand,
   explain: explainCommand,
@@ -35,6 +38,7 @@ const COMMANDS: Record<string, Command> = {
   integrity: integrityCommand,
   jobs: jobsCommand,
   maintenance: maintenanceCommand,
+  metrics: metricsCommand,
   migrate: migrateCommand,
   schema: schemaCommand,
   security: securityCommand,

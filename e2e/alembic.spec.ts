@@ -49,7 +49,11 @@ test.describe('a database managed by Alembic', () => {
     await expect(section.getByTestId('alembic-summary')).toHaveText(`Alembic at ${REV.merge}; one head in the files, 1 revision pending.`)
     await expect(page.getByTestId('managed-by')).toContainText(`Managed by Alembic (public.alembic_version): at ${REV.merge}, one head.`)
     // The tool comes before the DoR chain, whose rows are not pending work and cannot be applied.
-    const box = async (id: string) => (await page.getByTestId(id).boundingBox())!.y
+    // boundingBox() does not wait: a section still streaming in (the banners above it are Suspense) has none yet.
+    const box = async (id: string) => {
+      await expect(page.getByTestId(id)).toBeVisible()
+      return (await page.getByTestId(id).boundingBox())!.y
+    }
     expect(await box('alembic-section')).toBeLessThan(await box('migrations-summary'))
     await expect(page.getByTestId('migrations-summary')).toContainText('DoR migrations, not adopted')
     await expect(page.getByTestId('apply-controls')).toHaveCount(0)

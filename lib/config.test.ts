@@ -41,6 +41,11 @@ describe('loadConfig defaults', () => {
       TRUST_PROXY: 0,
       ALEMBIC_COMMAND: ['alembic'],
       ALEMBIC_TIMEOUT_MS: 900_000,
+      METRICS_INTERVAL_SECONDS: 15,
+      METRICS_RAW_RETENTION_HOURS: 48,
+      METRICS_5M_RETENTION_DAYS: 30,
+      METRICS_1H_RETENTION_DAYS: 365,
+      ALERT_WEBHOOK_FORMAT: 'json',
       dataPath: path.resolve('.data'),
       embeddedTarget: true,
     })
@@ -65,6 +70,24 @@ describe('loadConfig defaults', () => {
     expectOneLineNaming(configError({ BACKUP_ENCRYPTION_PASSPHRASE: 'long enough passphrase', BACKUP_ENCRYPTION_RECIPIENTS: recipient }), 'BACKUP_ENCRYPTION_RECIPIENTS')
     expectOneLineNaming(configError({ BACKUP_ENCRYPTION_RECIPIENTS: 'ssh-ed25519 AAAA' }), 'BACKUP_ENCRYPTION_RECIPIENTS')
     expectOneLineNaming(configError({ BACKUP_ENCRYPTION_PASSPHRASE: 'short' }), 'BACKUP_ENCRYPTION_PASSPHRASE')
+  })
+
+  it('takes metric retention, the storage limit and alert delivery settings', () => {
+    const config = loadConfig({
+      METRICS_RAW_RETENTION_HOURS: '24',
+      STORAGE_LIMIT_BYTES: String(10 * 1024 ** 3),
+      SMTP_URL: 'smtp://mail.example.org:2525',
+      ALERT_EMAIL_TO: 'ops@example.org, dba@example.org',
+      ALERT_WEBHOOK_URL: 'https://hooks.example.org/x',
+      ALERT_WEBHOOK_FORMAT: 'slack',
+    })
+    expect(config).toMatchObject({ METRICS_RAW_RETENTION_HOURS: 24, STORAGE_LIMIT_BYTES: 10 * 1024 ** 3, ALERT_EMAIL_TO: ['ops@example.org', 'dba@example.org'], ALERT_WEBHOOK_FORMAT: 'slack' })
+    expectOneLineNaming(configError({ METRICS_RAW_RETENTION_HOURS: '0' }), 'METRICS_RAW_RETENTION_HOURS')
+    expectOneLineNaming(configError({ METRICS_5M_RETENTION_DAYS: '1.5' }), 'METRICS_5M_RETENTION_DAYS')
+    expectOneLineNaming(configError({ SMTP_URL: 'http://mail.example.org' }), 'SMTP_URL')
+    expectOneLineNaming(configError({ ALERT_EMAIL_TO: 'ops@example.org' }), 'SMTP_URL')
+    expectOneLineNaming(configError({ SMTP_URL: 'smtp://m', ALERT_EMAIL_TO: 'ops@, x' }), 'ALERT_EMAIL_TO')
+    expectOneLineNaming(configError({ ALERT_WEBHOOK_URL: 'ftp://hooks.example.org' }), 'ALERT_WEBHOOK_URL')
   })
 
   it('ignores variables it does not know', () => {

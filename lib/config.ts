@@ -24,6 +24,15 @@ function milliseconds(min: number, max: number, fallback: number) {
     .default(fallback)
 }
 
+function wholeNumber(unit: string, min: number, max: number, fallback: number) {
+  return z.coerce
+    .number({ message: `must be a number of ${unit}` })
+    .int({ message: `must be a whole number of ${unit}` })
+    .min(min, { message: `must be at least ${min} ${unit}` })
+    .max(max, { message: `must be at most ${max} ${unit}` })
+    .default(fallback)
+}
+
 const EnvSchema = z
   .object({
     DATABASE_URL: postgresUrl.optional(),
@@ -151,6 +160,43 @@ const EnvSchema = z
       .min(0, { message: 'must be 0 or more' })
       .max(36_500, { message: 'must be at most 36500 days' })
       .default(365),
+    /** Seconds between health samples (the sampler job); also what a gap in the charts is measured against. */
+    METRICS_INTERVAL_SECONDS: wholeNumber('seconds', 5, 3600, 15),
+    /** Raw health samples are kept this many hours … */
+    METRICS_RAW_RETENTION_HOURS: wholeNumber('hours', 1, 24 * 366, 48),
+    /** … their 5-minute aggregates this many days … */
+    METRICS_5M_RETENTION_DAYS: wholeNumber('days', 1, 3660, 30),
+    /** … and hourly aggregates (and table sizes) this many days. */
+    METRICS_1H_RETENTION_DAYS: wholeNumber('days', 1, 36_600, 365),
+    /** The size the target database may reach, in bytes: the storage alert and forecast measure against it. */
+    STORAGE_LIMIT_BYTES: z.coerce
+      .number({ message: 'must be a number of bytes' })
+      .int({ message: 'must be a whole number of bytes' })
+      .min(1024 * 1024, { message: 'must be at least 1 MiB' })
+      .optional(),
+    /** Outgoing mail for alert notifications, e.g. smtps://user:password@mail.example.org:465. */
+    SMTP_URL: z
+      .string()
+      .refine((v) => /^smtps?:\/\//.test(v) && URL.canParse(v), { message: 'must be an smtp:// or smtps:// URL' })
+      .optional(),
+    /** The sender of alert e-mails. */
+    ALERT_EMAIL_FROM: z.email({ message: 'must be an e-mail address' }).optional(),
+    /** Who gets alert e-mails (commas or spaces between addresses); needs SMTP_URL. */
+    ALERT_EMAIL_TO: z
+      .string()
+      .transform((v, ctx) => {
+        const list = v.split(/[\s,]+/).filter(Boolean)
+        if (list.length === 0 || !list.every((a) => z.email().safeParse(a).success)) {
+          ctx.addIssue({ code: 'custom', message: 'must be e-mail addresses separated by commas or spaces' })
+          return z.NEVER
+        }
+        return list
+      })
+      .optional(),
+    /** A webhook that receives every firing and resolved alert as a JSON POST. */
+    ALERT_WEBHOOK_URL: z.url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' }).optional(),
+    /** 'slack' posts Slack's { text } message shape instead of the full JSON event. */
+    ALERT_WEBHOOK_FORMAT: z.enum(['json', 'slack'], { message: 'must be json or slack' }).default('json'),
   })
   .superRefine((env, ctx) => {
     if (env.ADMIN_EMAIL && !env.ADMIN_PASSWORD) {
@@ -158,6 +204,9 @@ const EnvSchema = z
     }
     if (env.BACKUP_ENCRYPTION_PASSPHRASE && env.BACKUP_ENCRYPTION_RECIPIENTS) {
       ctx.addIssue({ code: 'custom', path: ['BACKUP_ENCRYPTION_RECIPIENTS'], message: 'cannot be set together with BACKUP_ENCRYPTION_PASSPHRASE (age encrypts to one or the other)' })
+    }
+    if (env.ALERT_EMAIL_TO && !env.SMTP_URL) {
+      ctx.addIssue({ code: 'custom', path: ['SMTP_URL'], message: 'is required when ALERT_EMAIL_TO is set (alert e-mails are sent through it)' })
     }
     if (env.ADMIN_PASSWORD && !env.ADMIN_EMAIL) {
       ctx.addIssue({ code: 'custom', path: ['ADMIN_EMAIL'], message: 'is required when ADMIN_PASSWORD is set' })

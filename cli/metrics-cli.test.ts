@@ -1,0 +1,84 @@
+import { sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type FreshDatabase, freshDatabase } from '../test/fresh-db'
+import { lines, runDbadmin } from '../test/run-command'
+
+let target: FreshDatabase
+let state: FreshDatabase
+
+beforeAll(async () => {
+  ;[target, state] = await Promise.all([freshDatabase('cli_metrics_t'), freshDatabase('cli_metrics_s')])
+})
+afterAll(async () => {
+  await Promise.all([target?.drop(), state?.drop()])
+})
+
+const env = () => ({ DATABASE_URL: target.url, STATE_DATABASE_URL: state.url })
+
+describe('dbadmin metrics sample', () => {
+  it('records one sample now and prints it; the next one has rates', async () => {
+    const first = await runDbadmin(['metrics', 'sample', '--json'], env())
+    expect(first.stderr).toMatch(/^(State database migrated: .*\n)?$/)
+    expect(first.code).toBe(0)
+    const a = JSON.parse(first.stdout).sample
+    expect(a).toMatchObject({ database: new URL(target.url).pathname.slice(1), counterReset: 'first', metrics: { tps: null } })
+    expect(a.metrics.dbSizeBytes).toBeGreaterThan(0)
+    expect(a.tableSizesTaken).toBeGreaterThanOrEqual(0)
+
+    const second = await runDbadmin(['metrics', 'sample', '--json'], env())
+    expect(second.code).toBe(0)
+    const b = JSON.parse(second.stdout).sample
+    expect(b.counterReset).toBeNull()
+    expect(b.metrics.tps).toBeGreaterThan(0)
+    expect(b.id).toBeGreaterThan(a.id)
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from metric_sample`.execute(state.db)
+    expect(rows[0].n).toBe(2)
+  })
+
+  it('prints a table without --json', async () => {
+    const r = await runDbadmin(['metrics', 'sample'], env())
+    expect(r.code).toBe(0)
+    expect(lines(r.stdout).some((l) => /^ {2}dbSizeBytes +\d+ {2}bytes$/.test(l))).toBe(true)
+  })
+
+  it.each([
+    [['metrics', 'sample', '--since', '1h'], 'unknown option --since for "dbadmin metrics sample"; it takes [--json]'],
+    [['alerts', 'fire'], 'unknown alerts command "fire" (list)'],
+  ])('%j is refused with exit 2', async (argv, message) => {
+    const r = await runDbadmin(argv, env())
+    expect(r.stderr).toBe(`dbadmin: ${message}\n`)
+    expect(r.code).toBe(2)
+    expect(r.stdout).toBe('')
+  })
+})
+
+describe('dbadmin alerts list', () => {
+  it('judges the rules now, records nothing, and exits 1 when one fires (no backup of this database yet)', async () => {
+    const events = async () => (await sql<{ n: number }>`select (select count(*) from alert_event) + (select count(*) from alert_state) as n`.execute(state.db)).rows[0].n
+    const r = await runDbadmin(['alerts', 'list', '--json'], env())
+    expect(r.code).toBe(1)
+    expect(r.stderr).toBe('dbadmin: 1 alert is firing\n')
+    const { alerts } = JSON.parse(r.stdout)
+    expect(alerts.find((a: { rule: string }) => a.rule === 'backupMissing')).toEqual({
+      rule: 'backupMissing',
+      severity: 'warning',
+      state: 'firing',
+      message: 'No successful full backup of this database is in the backup catalogue.',
+      value: null,
+      threshold: 26,
+    })
+    expect(alerts.find((a: { rule: string }) => a.rule === 'longRunningQuery')).toMatchObject({ state: 'ok', value: 0, threshold: 30 })
+    // Off without STORAGE_LIMIT_BYTES.
+    expect(alerts.some((a: { rule: string }) => a.rule === 'storageLimit')).toBe(false)
+    expect(Object.keys(alerts[0]).sort()).toEqual(['message', 'rule', 'severity', 'state', 'threshold', 'value'])
+    expect(await events()).toBe(0)
+
+    // With a recent full backup in the catalogue nothing fires: exit 0.
+    await sql`insert into backup (target_key, target_database, kind, format, origin, file, status, created_by, finished_at)
+              select target_key, 'x', 'full', 'custom', 'manual', 'ok.dump', 'succeeded', 'test', now() from metric_sample limit 1`.execute(state.db)
+    const ok = await runDbadmin(['alerts', 'list'], env())
+    expect(ok.stderr).toBe('')
+    expect(ok.code).toBe(0)
+    expect(lines(ok.stdout).find((l) => l.includes('No successful backup'))).toMatch(/^OK +warning +No successful backup for 26 hours: 0\.0 h \(below 26\.0 h\)\.$/)
+  })
+})

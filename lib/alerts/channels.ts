@@ -1,0 +1,43 @@
+import type { Kysely } from 'kysely'
+import type { AppConfig } from '../config'
+import { AlertError } from './alert-error'
+
+export type WebhookSettings = { url: string; format: 'json' | 'slack' }
+export type EmailSettings = { to: string[] }
+
+export type Channel = { id: number | null; name: string; enabled: boolean } & (
+  | { kind: 'webhook'; settings: WebhookSettings }
+  | { kind: 'email'; settings: EmailSettings }
+)
+
+/**
+ * Where a target's alerts go: the channels kept in the state database, and those given by the
+ * configuration (ALERT_WEBHOOK_URL, ALERT_EMAIL_TO), which have no row and cannot be edited on a page.
+ */
+export async function listChannels(
+  state: Kysely<any>,
+  targetKey: string,
+  config: Pick<AppConfig, 'ALERT_WEBHOOK_URL' | 'ALERT_WEBHOOK_FORMAT' | 'ALERT_EMAIL_TO'>,
+): Promise<Channel[]> {
+  const rows = await state.selectFrom('notification_channel').selectAll().where('target_key', '=', targetKey).orderBy('id').execute()
+  const stored = rows.map((r) => ({ id: Number(r.id), name: r.name, enabled: r.enabled, kind: r.kind, settings: r.settings }) as Channel)
+  const configured: Channel[] = []
+  if (config.ALERT_WEBHOOK_URL) {
+    configured.push({ id: null, name: 'ALERT_WEBHOOK_URL', enabled: true, kind: 'webhook', settings: { url: config.ALERT_WEBHOOK_URL, format: config.ALERT_WEBHOOK_FORMAT } })
+  }
+  if (config.ALERT_EMAIL_TO?.length) configured.push({ id: null, name: 'ALERT_EMAIL_TO', enabled: true, kind: 'email', settings: { to: config.ALERT_EMAIL_TO } })
+  return [...configured, ...stored]
+}
+
+export type NewChannel = { name: string } & ({ kind: 'webhook'; settings: WebhookSettings } | { kind: 'email'; settings: EmailSettings })
+
+export async function addChannel(state: Kysely<any>, targetKey: string, c: NewChannel, by: string): Promise<number> {
+  if (c.kind === 'webhook' && !/^https?:\/\//.test(c.settings.url)) throw new AlertError('bad_setting', 'A webhook URL must start with http:// or https://.')
+  if (c.kind === 'email' && c.settings.to.length === 0) throw new AlertError('bad_setting', 'An e-mail channel needs at least one address.')
+  const row = await state
+    .insertInto('notification_channel')
+    .values({ target_key: targetKey, name: c.name, kind: c.kind, settings: JSON.stringify(c.settings), created_by: by })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  return Number(row.id)
+}

@@ -1,0 +1,94 @@
+import type { Kysely } from 'kysely'
+import { METRIC_NAMES, type MetricValues } from './metric-names'
+import type { CounterReset } from './rates'
+import type { Counters, TargetReading } from './read-target'
+
+/** One stored sample of a target. */
+export interface MetricSample {
+  id: number
+  targetKey: string
+  takenAt: Date
+  metrics: MetricValues
+  counters: Counters
+  postmasterStartAt: Date | null
+  statsResetAt: Date | null
+  statementsResetAt: Date | null
+  counterReset: CounterReset | null
+  /** slowAt: when the database size and index counters were last read (lib/metrics/take-sample.ts). */
+  details: { longestQuery?: TargetReading['longestQuery']; slowAt?: string }
+  /** The target's time spent answering this sample, in milliseconds. */
+  durationMs: number | null
+}
+
+export type NewSample = Omit<MetricSample, 'id'>
+
+interface Row {
+  id: number
+  target_key: string
+  taken_at: Date
+  metrics: Record<string, number | null>
+  counters: Counters & { statementsResetAt?: string | null }
+  postmaster_start_at: Date | null
+  stats_reset_at: Date | null
+  counter_reset: CounterReset | null
+  details: MetricSample['details']
+  duration_ms: number | null
+}
+
+function toSample(r: Row): MetricSample {
+  const { statementsResetAt, ...counters } = r.counters
+  const metrics = Object.fromEntries(METRIC_NAMES.map((n) => [n, r.metrics[n] ?? null])) as MetricValues
+  return {
+    id: Number(r.id),
+    targetKey: r.target_key,
+    takenAt: r.taken_at,
+    metrics,
+    counters,
+    postmasterStartAt: r.postmaster_start_at,
+    statsResetAt: r.stats_reset_at,
+    statementsResetAt: statementsResetAt ? new Date(statementsResetAt) : null,
+    counterReset: r.counter_reset,
+    details: r.details,
+    durationMs: r.duration_ms,
+  }
+}
+
+export async function insertSample(state: Kysely<any>, s: NewSample): Promise<MetricSample> {
+  const row = await state
+    .insertInto('metric_sample')
+    .values({
+      target_key: s.targetKey,
+      taken_at: s.takenAt,
+      metrics: JSON.stringify(s.metrics),
+      counters: JSON.stringify({ ...s.counters, statementsResetAt: s.statementsResetAt?.toISOString() ?? null }),
+      postmaster_start_at: s.postmasterStartAt,
+      stats_reset_at: s.statsResetAt,
+      counter_reset: s.counterReset,
+      details: JSON.stringify(s.details),
+      duration_ms: s.durationMs,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow()
+  return toSample(row as Row)
+}
+
+/** The newest sample of a target taken before `before` (default: any). */
+export async function latestSample(state: Kysely<any>, targetKey: string, before?: Date): Promise<MetricSample | null> {
+  let q = state.selectFrom('metric_sample').selectAll().where('target_key', '=', targetKey)
+  if (before) q = q.where('taken_at', '<', before)
+  const row = await q.orderBy('taken_at', 'desc').limit(1).executeTakeFirst()
+  return row ? toSample(row as Row) : null
+}
+
+/** A target's samples taken in [from, to], oldest first. */
+export async function samplesBetween(state: Kysely<any>, targetKey: string, from: Date, to: Date): Promise<MetricSample[]> {
+  const rows = await state
+    .selectFrom('metric_sample')
+    .selectAll()
+    .where('target_key', '=', targetKey)
+    .where('taken_at', '>=', from)
+    .where('taken_at', '<=', to)
+    .orderBy('taken_at')
+    .execute()
+  return rows.map((r) => toSample(r as Row))
+}

@@ -1,0 +1,52 @@
+import type { Kysely } from 'kysely'
+import { listChannels } from '../alerts/channels'
+import { type AlertEvent, type AlertStatus, evaluateAlerts } from '../alerts/evaluate-alerts'
+import { type DeliveryOptions, type DeliveryResult, notifyEvents } from '../alerts/notify'
+import type { AppConfig } from '../config'
+import type { TargetIdentity } from '../db/target-identity'
+import { metricsRetention, type PruneResult, pruneMetrics, type RollupResult, rollUp } from './rollup'
+import { type PoolUse, type TakenSample, takeSample } from './take-sample'
+
+export type SamplerConfig = Pick<
+  AppConfig,
+  | 'METRICS_RAW_RETENTION_HOURS'
+  | 'METRICS_5M_RETENTION_DAYS'
+  | 'METRICS_1H_RETENTION_DAYS'
+  | 'STORAGE_LIMIT_BYTES'
+  | 'SMTP_URL'
+  | 'ALERT_EMAIL_FROM'
+  | 'ALERT_EMAIL_TO'
+  | 'ALERT_WEBHOOK_URL'
+  | 'ALERT_WEBHOOK_FORMAT'
+>
+
+export interface CycleResult {
+  sample: TakenSample
+  alerts: AlertStatus[]
+  events: AlertEvent[]
+  deliveries: DeliveryResult[]
+  rollup: RollupResult
+  /** Pruning runs with the hourly table sizes; null in the other samples. */
+  pruned: PruneResult | null
+}
+
+/**
+ * What the sampler job does each interval (the pg-boss schedule of issue 13 calls this): one sample,
+ * the alert rules on it, notifications of what changed, the rollups, and once an hour the pruning.
+ */
+export async function runSamplerCycle(
+  target: Kysely<any>,
+  state: Kysely<any>,
+  identity: Pick<TargetIdentity, 'key' | 'database'>,
+  config: SamplerConfig,
+  opts: { pool?: PoolUse; delivery?: Omit<DeliveryOptions, 'smtpUrl' | 'from'> } = {},
+): Promise<CycleResult> {
+  const sample = await takeSample(target, state, identity.key, { pool: opts.pool })
+  const { alerts, events } = await evaluateAlerts(state, identity, sample, { storageLimitBytes: config.STORAGE_LIMIT_BYTES ?? null })
+  const deliveries = events.length
+    ? await notifyEvents(state, events, await listChannels(state, identity.key, config), { ...opts.delivery, smtpUrl: config.SMTP_URL, from: config.ALERT_EMAIL_FROM })
+    : []
+  const rollup = await rollUp(state, identity.key, sample.takenAt)
+  const pruned = sample.tableSizesTaken !== null ? await pruneMetrics(state, metricsRetention(config), sample.takenAt) : null
+  return { sample, alerts, events, deliveries, rollup, pruned }
+}
