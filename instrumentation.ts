@@ -1,19 +1,25 @@
-/** Next calls this once per server start: background schedules live in the Node.js runtime only. */
+/** Next calls this once per server start: the job system lives in the Node.js runtime only. */
 export async function register() {
   if (process.env.NEXT_RUNTIME !== 'nodejs') return
   if (!process.env.DBADMIN_STATE_URL && !process.env.STATE_DATABASE_URL) return
-  const { startIntegritySchedule } = await import('./lib/jobs/integrity-schedule')
-  const { sweepDeadJobs } = await import('./lib/jobs/dead-job-sweep')
+  const { serverJobs, stopServerJobs } = await import('./lib/jobs/server-jobs')
+  const { markDeadBackups } = await import('./lib/backups/catalogue')
+  const { markDeadMaintenanceJobs } = await import('./lib/jobs/maintenance-job')
   const { stateDb } = await import('./lib/db/server-dbs')
-  sweepDeadJobs(stateDb()).then(
-    ({ runs, fixes, backups, maintenance }) => {
-      if (runs + fixes + backups + maintenance > 0) {
-        console.log(
-          `[dbadmin] marked ${runs} integrity run(s), ${fixes} fix job(s), ${backups} backup(s) and ${maintenance} maintenance job(s) of ended processes as interrupted`,
-        )
+  // scripts/web-server.ts stops it before the process exits: running jobs end at a safe point.
+  ;(globalThis as unknown as { __dbadminStopJobs?: () => Promise<void> }).__dbadminStopJobs = stopServerJobs
+  serverJobs().then(
+    (jobs) => console.log(`[dbadmin] job queue started on the state database${jobs.options.work ? ' (this server runs jobs)' : ' (JOBS_WORKER=0: jobs run elsewhere)'}`),
+    (e: unknown) => console.error('[dbadmin] the job queue could not start:', (e as Error)?.message ?? e),
+  )
+  // Backups and maintenance run in the request's process, not on the queue: mark those of ended
+  // processes before anyone looks (every read does the same).
+  Promise.all([markDeadBackups(stateDb()), markDeadMaintenanceJobs(stateDb())]).then(
+    ([backups, maintenance]) => {
+      if (backups.length + maintenance.length > 0) {
+        console.log(`[dbadmin] marked ${backups.length} backup(s) and ${maintenance.length} maintenance job(s) of ended processes as interrupted`)
       }
     },
-    (e: unknown) => console.error('[dbadmin] could not look for interrupted jobs:', (e as Error)?.message ?? e),
+    (e: unknown) => console.error('[dbadmin] could not look for interrupted backups and maintenance jobs:', (e as Error)?.message ?? e),
   )
-  startIntegritySchedule()
 }

@@ -18,7 +18,7 @@ const securityHeaders = [
 const config: NextConfig = {
   poweredByHeader: false,
   // Native and Node-only packages stay out of the server bundle.
-  serverExternalPackages: ['@node-rs/argon2', 'pg', 'kysely'],
+  serverExternalPackages: ['@node-rs/argon2', 'pg', 'kysely', 'pg-boss'],
   async headers() {
     return [
       { source: '/:path*', headers: securityHeaders },

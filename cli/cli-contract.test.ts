@@ -36,7 +36,7 @@ async function tableCount(db: Kysely<any>): Promise<number> {
 describe('strict flags', () => {
   it.each([
     [['migrate', 'up', '--dry-run'], 'unknown option --dry-run for "dbadmin migrate up"; it takes [--to NAME] [--json]'],
-    [['integrity', '--json', '--fail-on-finding'], 'unknown option --fail-on-finding for "dbadmin integrity"; it takes [--json] [--fail-on-findings] [--allow-check-errors]'],
+    [['integrity', '--json', '--fail-on-finding'], 'unknown option --fail-on-finding for "dbadmin integrity"; it takes [--json] [--fail-on-findings] [--allow-check-errors] [--no-wait] [--inline]'],
     [['migrate', 'up', '--to'], '--to needs a value (--to NAME)'],
     [['migrate', 'up', '--to', '--json'], '--to needs a value (--to NAME)'],
     [['health', '--json=yes'], '--json takes no value'],

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { AppConfig } from '../lib/config'
+import type { JobSystem, JobSystemOptions } from '../lib/jobs/job-system'
 import type { CapabilityUrls, DbCapability } from '../lib/db/capabilities'
 import type { ParsedArgs } from './args'
 
@@ -17,6 +18,11 @@ export interface CliContext {
   as(capability: DbCapability): Kysely<any>
   /** The dashboard's own state database. */
   state(): Kysely<any>
+  /**
+   * pg-boss on the state database, started on first use and stopped (gracefully: jobs this process
+   * took are finished) when the command ends. Without `work` it only queues and cancels.
+   */
+  jobs(opts?: Pick<JobSystemOptions, 'work' | 'workKinds' | 'supervise' | 'schedules' | 'concurrency'>): Promise<JobSystem>
   /** One JSON object on stdout. */
   print(value: unknown): void
   out(text: string): void

@@ -12,6 +12,7 @@ import { backupCommand } from './commands/backup'
 import { explainCommand } from './commands/explain'
 import { healthCommand } from './commands/health'
 import { integrityCommand } from './commands/integrity'
+import { jobsCommand } from './commands/jobs'
 import { maintenanceCommand } from './commands/maintenance'
 import { metricsCommand } from './commands/metrics'
 import { migrateCommand } from './commands/migrate'
@@ -22,6 +23,8 @@ import { userCommand } from './commands/users'
 import type { Command } from './command'
 import { connectionFailureMessage, type NamedDatabase } from './connection-errors'
 import type { CliContext } from './context'
+import { startCliJobs } from './job-services'
+import type { JobSystem } from '../lib/jobs/job-system'
 
 const COMMANDS: Record<string, Command> = {
   activity: activityCommand,
@@ -33,6 +36,7 @@ const COMMANDS: Record<string, Command> = {
   health: healthCommand,
   indexes: indexesCommand,
   integrity: integrityCommand,
+  jobs: jobsCommand,
   maintenance: maintenanceCommand,
   metrics: metricsCommand,
   migrate: migrateCommand,
@@ -75,6 +79,7 @@ async function main(argv: string[]): Promise<number> {
   const logins = new Map<DbCapability, Kysely<any>>()
   const as = (c: DbCapability) => logins.get(c) ?? logins.set(c, open(capabilities[c])).get(c)!
   let state: Kysely<any> | undefined
+  let jobs: Promise<JobSystem> | undefined
   const ctx: CliContext = {
     args,
     json: args.flags.json === true,
@@ -86,11 +91,14 @@ async function main(argv: string[]): Promise<number> {
     state: () => (state ??= open(runtime.stateUrl)),
     print: (value) => process.stdout.write(JSON.stringify(value) + '\n'),
     out: (text) => process.stdout.write(text + '\n'),
+    jobs: (opts) => (jobs ??= startCliJobs(ctx, runtime.stateUrl, dbs, opts)),
   }
   try {
     await command.run(ctx)
     return 0
   } finally {
+    // Jobs this process took are finished first (the queue's graceful stop), then the pools close.
+    if (jobs) await (await jobs.catch(() => null))?.stop(24 * 3_600_000, { drain: true })
     await Promise.all(dbs.map((db) => db.destroy().catch(() => {})))
     await runtime.cluster?.stop()
   }

@@ -4,15 +4,22 @@ import path from 'node:path'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildDemoDatabase } from '../lib/demo/prepare-demo'
-import { startFixJob } from '../lib/integrity/fix-job'
-import { fixOrphans } from '../lib/integrity/fix-orphans'
+import { fixOrphans, type FixMode } from '../lib/integrity/fix-orphans'
 import { countOrphans } from '../lib/integrity/orphans'
+import type { RelationRef } from '../lib/integrity/types'
+import type { JobProgress } from '../lib/jobs/job-kind'
+import type { JobSystem } from '../lib/jobs/job-system'
+import { getJob, type JobRow } from '../lib/jobs/job-store'
 import { migrateStateDb } from '../lib/state/migrate-state'
 import { type FreshDatabase, freshDatabase } from '../test/fresh-db'
 import { lines, runDbadmin } from '../test/run-command'
+import { startTestJobs } from '../test/test-jobs'
 
 let target: FreshDatabase
 let state: FreshDatabase
+// A server's worker for fixes (the page starts them); integrity runs the CLI queues run in the CLI.
+let jobs: JobSystem
+let onProgress: ((job: JobRow, p: JobProgress) => Promise<void>) | null = null
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-fix-'))
 const uploads = { schema: 'public', table: 'fileupload', columns: ['agenda_item_id'], refSchema: 'public', refTable: 'agenda_item', refColumns: ['id'] }
 
@@ -21,14 +28,29 @@ beforeAll(async () => {
   state = await freshDatabase('cli_int_state')
   await buildDemoDatabase(target.db)
   await migrateStateDb(state.db)
+  jobs = await startTestJobs(target, state, { workKinds: ['integrity.fix'], onProgress: async (job, p) => onProgress?.(job, p) })
 })
 afterAll(async () => {
+  await jobs?.stop(5_000)
   await target?.drop()
   await state?.drop()
   fs.rmSync(dir, { recursive: true, force: true })
 })
 
 const env = () => ({ DATABASE_URL: target.url, STATE_DATABASE_URL: state.url })
+
+/** A fix as the page queues it; resolves with its fix id and a promise of how its job ended. */
+async function startFix(input: { relation: RelationRef; mode: FixMode; file: string; total: number; batchSize?: number }) {
+  const job = await jobs.enqueue('integrity.fix', input, { startedBy: 'admin@test.local', trigger: 'manual' })
+  const ended = (async () => {
+    for (;;) {
+      const j = await getJob(state.db, job.id)
+      if (j && !['queued', 'running'].includes(j.state)) return j.state
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  })()
+  return { fixId: job.refId!, ended }
+}
 
 describe('dbadmin integrity', () => {
   it('--json prints one entry per relation, then the other checks; --fail-on-findings exits 1', async () => {
@@ -49,7 +71,7 @@ describe('dbadmin integrity', () => {
     const failing = await runDbadmin(['integrity', '--json', '--fail-on-findings'], env())
     expect(failing.code).toBe(1)
     expect(failing.stderr).toMatch(/^dbadmin: \d+ checks found problems$/m)
-  })
+  }, 120_000)
 
   it('restore --file puts back the rows a fix saved and records it in the audit log', async () => {
     const file = path.join(dir, 'uploads.jsonl')
@@ -75,15 +97,14 @@ describe('dbadmin integrity', () => {
     expect(incomplete.code).toBe(1)
     expect(incomplete.stderr).toContain(`${partial} is incomplete: it has no manifest (partial.jsonl.meta.json), so the fix that wrote it stopped while saving rows, before it changed any.`)
     expect(incomplete.stderr).not.toContain('ENOENT')
-  })
+  }, 120_000)
 
+  // Four CLI processes and a fix: minutes on a busy machine.
   it('fixes lists the fix jobs, and restore --fix N puts one back as the page does', async () => {
     const file = path.join(dir, 'agenda.jsonl')
     const agenda = { ...uploads, table: 'agenda_item', columns: ['meeting_id'], refTable: 'meeting' }
-    let finished!: () => void
-    const done = new Promise<void>((r) => (finished = r))
-    const fixId = await startFixJob(target.db, state.db, { relation: agenda, mode: 'delete', file, total: 25, startedBy: 'admin@test.local' }, { onDone: () => finished() })
-    await done
+    const { fixId, ended } = await startFix({ relation: agenda, mode: 'delete', file, total: 25 })
+    expect(await ended).toBe('succeeded')
     expect(await countOrphans(target.db, agenda)).toBe(0)
 
     const listed = await runDbadmin(['integrity', 'fixes', '--json'], env())
@@ -102,7 +123,7 @@ describe('dbadmin integrity', () => {
     const again = await runDbadmin(['integrity', 'restore', '--fix', String(fixId)], env())
     expect(again.code).toBe(1)
     expect(again.stderr).toMatch(new RegExp(`^dbadmin: cannot restore fix #${fixId}: Fix #${fixId} was already restored by #\\d+\\.`))
-  })
+  }, 180_000)
 })
 
 describe('dbadmin integrity when checks cannot run', () => {
@@ -133,7 +154,7 @@ describe('dbadmin integrity when checks cannot run', () => {
     } finally {
       await sql`drop role ${sql.id(role)}`.execute(target.db)
     }
-  })
+  }, 120_000)
 })
 
 describe('dbadmin integrity cancel', () => {
@@ -144,26 +165,17 @@ describe('dbadmin integrity cancel', () => {
     const atFirstBatch = new Promise<void>((r) => (paused = r))
     let resume!: () => void
     const resumed = new Promise<void>((r) => (resume = r))
-    let finished!: (status: string) => void
-    const done = new Promise<string>((r) => (finished = r))
     const before = await countOrphans(target.db, uploads)
     expect(before).toBe(15)
-    const fixId = await startFixJob(
-      target.db,
-      state.db,
-      { relation: uploads, mode: 'set_null', file, total: before, startedBy: 'admin@test.local' },
-      {
-        batchSize: 5,
-        onProgress: async (p) => {
-          if (p.phase === 'changing' && p.changed > 0) {
-            paused()
-            await resumed
-          }
-        },
-        onDone: (_id, status) => finished(status),
-      },
-    )
+    onProgress = async (_job, p) => {
+      if (p.label === 'changing rows' && (p.done ?? 0) > 0) {
+        paused()
+        await resumed
+      }
+    }
+    const { fixId, ended: done } = await startFix({ relation: uploads, mode: 'set_null', file, total: before, batchSize: 5 })
     await atFirstBatch
+    onProgress = null
     const r = await runDbadmin(['integrity', 'cancel', '--fix', String(fixId)], env())
     resume()
     expect(r.stderr).toBe('')
@@ -191,5 +203,46 @@ describe('dbadmin integrity cancel', () => {
     const restored = await runDbadmin(['integrity', 'restore', '--fix', String(fixId)], env())
     expect(restored.code).toBe(0)
     expect(await countOrphans(target.db, uploads)).toBe(before)
-  })
+  }, 120_000)
+})
+
+describe('dbadmin jobs', () => {
+  it('lists the integrity runs the CLI queued (and waited for) with every other job; --inline runs without the queue', async () => {
+    const before = JSON.parse((await runDbadmin(['jobs', 'list', '--json'], env())).stdout).jobs.length
+    const inline = await runDbadmin(['integrity', '--json', '--inline'], env())
+    expect(inline.code).toBe(0)
+    expect(JSON.parse((await runDbadmin(['jobs', 'list', '--json'], env())).stdout).jobs).toHaveLength(before)
+
+    const queued = await runDbadmin(['integrity', '--no-wait', '--json'], env())
+    expect(queued.code).toBe(0)
+    const { job, runId } = JSON.parse(queued.stdout)
+    expect(job).toEqual({ id: expect.any(Number), state: 'queued' })
+    // Nothing here runs integrity runs: it waits in the queue, and is cancelled there.
+    const list = await runDbadmin(['jobs', 'list', '--json', '--kind', 'integrity.run', '--state', 'queued'], env())
+    expect(JSON.parse(list.stdout).jobs).toEqual([
+      expect.objectContaining({ id: job.id, kind: 'integrity.run', state: 'queued', startedBy: 'cli', trigger: 'cli', ref: runId, links: [{ label: `run #${runId}`, href: `/integrity?run=${runId}` }] }),
+    ])
+    const cancelled = await runDbadmin(['jobs', 'cancel', String(job.id)], env())
+    expect(cancelled.stderr).toBe('')
+    expect(cancelled.stdout).toBe(`Job #${job.id} was cancelled before it started.\n`)
+    const again = await runDbadmin(['jobs', 'cancel', String(job.id), '--json'], env())
+    expect(again).toMatchObject({ code: 1, stdout: '', stderr: `dbadmin: cannot cancel: Job #${job.id} is not running (cancelled).\n` })
+    expect((await runDbadmin(['jobs', 'cancel'], env())).stderr).toBe('dbadmin: "dbadmin jobs cancel" needs ID (dbadmin jobs cancel --help)\n')
+    expect((await runDbadmin(['jobs', 'cancel', 'x'], env())).stderr).toBe('dbadmin: ID must be a job number, not "x"\n')
+    expect((await runDbadmin(['jobs', 'list', '--state', 'done'], env())).stderr).toBe(
+      'dbadmin: --state must be one of queued, running, succeeded, failed, cancelled, interrupted\n',
+    )
+
+    // Queued and waited for (the default): the CLI works the queue itself while it waits.
+    const waited = await runDbadmin(['integrity'], env())
+    expect(waited.code).toBe(0)
+    expect(waited.stderr).toMatch(/\[\d+\/\d+\]/)
+    const text = await runDbadmin(['jobs', 'list'], env())
+    expect(lines(text.stdout)[0]).toMatch(/^#\d+  succeeded   integrity\.run +\S+  by cli .+ Integrity run #\d+: \d+ of \d+ checks, \d+ with findings\.$/)
+    const audit = await state.db.selectFrom('audit_log').selectAll().where('action', '=', 'jobs.cancel').execute()
+    expect(audit.map((a) => [a.actor_email, a.result])).toEqual([
+      ['cli', 'ok'],
+      ['cli', 'failed'],
+    ])
+  }, 240_000)
 })

@@ -17,7 +17,14 @@ beforeAll(async () => {
   await sql`create index orders_customer on public.orders (customer)`.execute(target.db)
   await sql`create index orders_customer_2 on public.orders (customer)`.execute(target.db)
   for (let i = 0; i < 5; i++) await sql`select count(*) from public.orders where customer = ${i}`.execute(target.db)
-})
+  // A backend hands its table counters to the statistics at most once a second, or when idle for
+  // up to 10 s: on a busy machine the inserts may not be counted yet when the CLI reads them.
+  for (let i = 0; i < 150; i++) {
+    const { rows } = await sql<{ n: string }>`select coalesce(sum(n_tup_ins), 0) as n from pg_stat_user_tables where relname = 'orders'`.execute(target.db)
+    if (Number(rows[0].n) >= 500) break
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}, 60_000)
 afterAll(async () => {
   await app?.closeAll()
   await Promise.all([target?.drop(), state?.drop()])

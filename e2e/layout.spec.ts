@@ -12,6 +12,7 @@ const SCREENS = [
   { name: 'table', path: TABLE_PAGE },
   { name: 'migrations', path: '/migrations' },
   { name: 'integrity', path: '/integrity' },
+  { name: 'jobs', path: '/jobs' },
   { name: 'backups', path: '/backups' },
 ]
 const SIZES = [
@@ -56,9 +57,9 @@ test.describe('layout as admin', () => {
   })
 
   test('every page has no serious or critical accessibility violation, light and dark', async ({ page }) => {
-    // Twelve pages, each analysed twice: a loaded 2-core machine needs minutes.
+    // Thirteen pages, each analysed twice: a loaded 2-core machine needs minutes.
     test.setTimeout(360_000)
-    const pages = ['/overview', '/schema', TABLE_PAGE, '/schema/types', '/schema/snapshots', '/migrations', '/integrity', RELATION_PAGE, '/backups', '/users', '/audit', '/no-such-page']
+    const pages = ['/overview', '/schema', TABLE_PAGE, '/schema/types', '/schema/snapshots', '/migrations', '/integrity', RELATION_PAGE, '/jobs', '/backups', '/users', '/audit', '/no-such-page']
     const found: string[] = []
     for (const path of pages) {
       await page.goto(path)

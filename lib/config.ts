@@ -66,12 +66,48 @@ const EnvSchema = z
     MIGRATION_LOCK_TIMEOUT_MS: milliseconds(100, 3_600_000, 5_000),
     MIGRATION_STATEMENT_TIMEOUT_MS: milliseconds(1_000, 86_400_000, 900_000),
     INTEGRITY_CHECK_TIMEOUT_MS: milliseconds(1_000, 86_400_000, 300_000),
-    /** Unattended integrity runs: every this many hours; 0 turns the schedule off. */
+    /** Unattended integrity runs, as cron (minute hour day-of-month month day-of-week) in JOBS_TIMEZONE, or 'off'. */
+    INTEGRITY_SCHEDULE_CRON: z
+      .string()
+      .trim()
+      .refine((v) => v === 'off' || /^(\S+\s+){4}\S+$/.test(v), { message: "must be a cron expression of five fields (e.g. '0 3 * * *') or 'off'" })
+      .optional(),
+    /** The older form: every N hours (a divisor of 24, or whole days); 0 turns the schedule off. Becomes a cron schedule. */
     INTEGRITY_SCHEDULE_HOURS: z.coerce
       .number({ message: 'must be a number of hours (0 turns the schedule off)' })
+      .int({ message: 'must be a whole number of hours' })
       .min(0, { message: 'must be 0 or more' })
       .max(24 * 31, { message: 'must be at most 744 hours' })
-      .default(24),
+      .refine((h) => h === 0 || 24 % h === 0 || (h % 24 === 0 && h / 24 <= 31), {
+        message: 'must divide 24 (1, 2, 3, 4, 6, 8, 12) or be whole days (24, 48, …): use INTEGRITY_SCHEDULE_CRON for other times',
+      })
+      .optional(),
+    /** The time zone of every job schedule (an IANA name). */
+    JOBS_TIMEZONE: z
+      .string()
+      .trim()
+      .refine(
+        (tz) => {
+          try {
+            new Intl.DateTimeFormat('en', { timeZone: tz })
+            return true
+          } catch {
+            return false
+          }
+        },
+        { message: 'must be a time zone name such as UTC or Europe/Berlin' },
+      )
+      .default('UTC'),
+    /** Whether this process runs background jobs (1) or only queues them for other instances (0). */
+    JOBS_WORKER: z.enum(['0', '1'], { message: 'must be 1 (run jobs here) or 0 (only queue them)' }).default('1'),
+    /** Jobs of a queue one process runs at once: 'integrity-fix=2,migration-drift=1' (0: none here). */
+    JOBS_CONCURRENCY: z
+      .string()
+      .trim()
+      .refine((v) => /^\s*[a-z0-9-]+\s*=\s*\d{1,2}\s*(,\s*[a-z0-9-]+\s*=\s*\d{1,2}\s*)*$/.test(v), {
+        message: "must be queue=number pairs separated by commas (e.g. 'integrity-fix=2')",
+      })
+      .optional(),
     /** Proxies in front of the dashboard whose X-Forwarded-* headers are believed; 0 believes none. */
     TRUST_PROXY: z.coerce
       .number({ message: 'must be a number of proxy hops (0 trusts no forwarded header)' })
@@ -174,6 +210,9 @@ const EnvSchema = z
     }
     if (env.ADMIN_PASSWORD && !env.ADMIN_EMAIL) {
       ctx.addIssue({ code: 'custom', path: ['ADMIN_EMAIL'], message: 'is required when ADMIN_PASSWORD is set' })
+    }
+    if (env.INTEGRITY_SCHEDULE_CRON !== undefined && env.INTEGRITY_SCHEDULE_HOURS !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['INTEGRITY_SCHEDULE_HOURS'], message: 'and INTEGRITY_SCHEDULE_CRON are both set: keep one (the cron form)' })
     }
   })
 

@@ -41,7 +41,12 @@ async function main() {
     closing = true
     server.close()
     server.closeAllConnections()
-    app.close().finally(() => process.exit(code))
+    // Running jobs stop at their next safe point and are recorded interrupted (pg-boss retries them elsewhere or at the next start).
+    const stopJobs = (globalThis as unknown as { __dbadminStopJobs?: () => Promise<void> }).__dbadminStopJobs
+    Promise.resolve(stopJobs?.())
+      .catch((e: unknown) => console.error('[dbadmin] stopping the job queue:', (e as Error)?.message ?? e))
+      .then(() => app.close())
+      .finally(() => process.exit(code))
   }
   process.on('SIGTERM', () => stop(143))
   process.on('SIGINT', () => stop(130))

@@ -37,6 +37,8 @@ export async function openActionHarness(name: string, prepareTarget?: (db: Kysel
     as: (role, spec, rawInput) =>
       runGuarded(spec, { stateDb: state.db, session: { userId: state.users[role].id, sessionVersion: 1 }, clientIp: null, rawInput }),
     async close() {
+      // The actions started the server's job system on these databases: it stops before they are dropped.
+      await (await import('../lib/jobs/server-jobs')).stopServerJobs()
       const { closeServerDbs } = await import('../lib/db/server-dbs')
       await closeServerDbs()
       await Promise.all([target.drop(), state.drop()])

@@ -17,6 +17,7 @@ const PAGES: { href: string; label: string; permission: Permission }[] = [
   { href: '/schema', label: 'Schema', permission: 'dashboard.read' },
   { href: '/migrations', label: 'Migrations', permission: 'dashboard.read' },
   { href: '/integrity', label: 'Integrity', permission: 'dashboard.read' },
+  { href: '/jobs', label: 'Jobs', permission: 'dashboard.read' },
   { href: '/backups', label: 'Backups', permission: 'dashboard.read' },
   { href: '/activity', label: 'Activity', permission: 'dashboard.read' },
   { href: '/slow-queries', label: 'Slow queries', permission: 'dashboard.read' },

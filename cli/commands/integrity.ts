@@ -1,24 +1,80 @@
 import { createDb } from '../../lib/db/connect'
 import { restrictedReader } from '../../lib/db/reader-login'
 import { type Finding, findingJson } from '../../lib/integrity/findings'
-import { startRestoreJob } from '../../lib/integrity/fix-job'
 import { restoreFix } from '../../lib/integrity/fix-orphans'
-import { type FixJobStatus, getFixJob, listFixJobs, requestFixCancel } from '../../lib/integrity/fix-store'
+import { getFixJob, listFixJobs } from '../../lib/integrity/fix-store'
 import { targetIdentity } from '../../lib/db/target-identity'
 import { describeRelation } from '../../lib/integrity/types'
 import { planChecks, runChecks } from '../../lib/integrity/run-checks'
+import { getIntegrityRun, runFindings } from '../../lib/integrity/run-store'
+import { markDeadJobs } from '../../lib/jobs/dead-jobs'
+import { JobBusyError } from '../../lib/jobs/enqueue'
 import { CliError, idFlag, JSON_FLAG, stringFlag } from '../args'
 import type { Command } from '../command'
 import { beginCliAudit } from '../cli-audit'
 import type { CliContext } from '../context'
+import { followJob } from './follow-job'
 
 /**
- * `dbadmin integrity [--json] [--fail-on-findings] [--allow-check-errors]`: every integrity check,
- * one entry per relation (count 0 included) and then the others. A check that could not run makes
- * the run exit 2 (its answer is incomplete) unless --allow-check-errors; with --fail-on-findings
- * it exits 1 when any count > 0.
+ * `dbadmin integrity [--json] [--fail-on-findings] [--allow-check-errors] [--no-wait | --inline]`:
+ * every integrity check, one entry per relation (count 0 included) and then the others. By default
+ * the run is queued as a job (it shows on the Jobs and Integrity pages; this process works the
+ * queue while it waits, so no server is needed) and its findings are printed when it ends;
+ * `--no-wait` prints the job and returns; `--inline` runs the checks here without recording a run.
+ * A check that could not run makes the run exit 2 (its answer is incomplete) unless
+ * --allow-check-errors; with --fail-on-findings it exits 1 when any count > 0.
  */
 async function checks(ctx: CliContext): Promise<void> {
+  if (ctx.args.flags['no-wait'] === true && ctx.args.flags.inline === true) throw new CliError('give --no-wait or --inline, not both')
+  if (ctx.args.flags['no-wait'] === true) {
+    if (ctx.args.flags['fail-on-findings'] === true) throw new CliError('--fail-on-findings needs the result: leave out --no-wait')
+    const job = await queueRun(ctx, false)
+    if (ctx.json) return ctx.print({ job: { id: job.id, state: job.state }, runId: job.refId })
+    return ctx.out(`Queued integrity run #${job.refId} as job #${job.id}; follow it with dbadmin jobs list or on the Jobs page.`)
+  }
+  const findings = ctx.args.flags.inline === true ? await inlineFindings(ctx) : await queuedFindings(ctx)
+  if (ctx.json) ctx.print({ findings: findings.map(findingJson) })
+  else {
+    for (const f of findings) {
+      const mark = f.error ? 'ERROR' : f.count ? String(f.count).padStart(5) : '   ok'
+      ctx.out(`${mark}  ${f.check.padEnd(22)} ${f.title}${f.values?.length ? `: ${f.values.slice(0, 8).join(', ')}` : ''}${f.error ? ` (${f.error})` : ''}`)
+    }
+  }
+  const errored = findings.filter((f) => f.error)
+  if (errored.length) {
+    const why = checkErrors(errored, findings.length)
+    if (ctx.args.flags['allow-check-errors'] !== true) throw new CliError(`${why}\nThe results are incomplete; --allow-check-errors accepts that.`, 2)
+    process.stderr.write(`dbadmin: ${why}\n`)
+  }
+  const failing = findings.filter((f) => (f.count ?? 0) > 0)
+  if (ctx.args.flags['fail-on-findings'] === true && failing.length) {
+    throw new CliError(`${failing.length} check${failing.length === 1 ? '' : 's'} found problems`, 1)
+  }
+}
+
+async function queueRun(ctx: CliContext, work: boolean) {
+  const jobs = await ctx.jobs(work ? { work: true, workKinds: ['integrity.run'], supervise: false } : { work: false, supervise: false })
+  try {
+    return await jobs.enqueue('integrity.run', {}, { startedBy: 'cli', trigger: 'cli' })
+  } catch (e) {
+    if (e instanceof JobBusyError) throw new CliError(e.message, 1)
+    throw e
+  }
+}
+
+/** Queued and waited for: the run's findings as saved, in the order the checks ran. */
+async function queuedFindings(ctx: CliContext): Promise<Finding[]> {
+  const job = await queueRun(ctx, true)
+  const done = await followJob(ctx, job, { progress: true })
+  const run = job.refId === null ? null : await getIntegrityRun(ctx.state(), job.refId)
+  if (!run || done.state !== 'succeeded') {
+    throw new CliError(`integrity run #${job.refId} (job #${job.id}) ${done.state}${done.error ? `: ${done.error}` : ''}`, 2)
+  }
+  return runFindings(ctx.state(), run.id)
+}
+
+/** The checks run here, without the queue and without recording a run (the benchmark's baseline). */
+async function inlineFindings(ctx: CliContext): Promise<Finding[]> {
   // Each check is one statement: statement_timeout bounds every check on its own.
   // Checks read as the backup login (reads every table, writes nothing).
   const db = createDb(ctx.capabilities.backup, {
@@ -37,23 +93,7 @@ async function checks(ctx: CliContext): Promise<void> {
         if (!ctx.json) process.stderr.write(`[${i + 1}/${total}] ${step.title}\n`)
       },
     })
-    if (ctx.json) ctx.print({ findings: findings.map(findingJson) })
-    else {
-      for (const f of findings) {
-        const mark = f.error ? 'ERROR' : f.count ? String(f.count).padStart(5) : '   ok'
-        ctx.out(`${mark}  ${f.check.padEnd(22)} ${f.title}${f.values?.length ? `: ${f.values.slice(0, 8).join(', ')}` : ''}${f.error ? ` (${f.error})` : ''}`)
-      }
-    }
-    const errored = findings.filter((f) => f.error)
-    if (errored.length) {
-      const why = checkErrors(errored, findings.length)
-      if (ctx.args.flags['allow-check-errors'] !== true) throw new CliError(`${why}\nThe results are incomplete; --allow-check-errors accepts that.`, 2)
-      process.stderr.write(`dbadmin: ${why}\n`)
-    }
-    const failing = findings.filter((f) => (f.count ?? 0) > 0)
-    if (ctx.args.flags['fail-on-findings'] === true && failing.length) {
-      throw new CliError(`${failing.length} check${failing.length === 1 ? '' : 's'} found problems`, 1)
-    }
+    return findings
   } finally {
     await Promise.all([db.destroy(), setup.destroy()])
   }
@@ -70,6 +110,7 @@ function checkErrors(errored: Finding[], total: number): string {
 
 /** `dbadmin integrity fixes [--json]`: the orphan fixes and restores on this database, newest first. */
 async function fixesCommand(ctx: CliContext): Promise<void> {
+  await markDeadJobs(ctx.state())
   const jobs = await listFixJobs(ctx.state(), { targetKey: (await targetIdentity(ctx.target())).key, limit: 200 })
   if (ctx.json) return ctx.print({ fixes: jobs })
   if (jobs.length === 0) return ctx.out('No fixes on this database.')
@@ -101,13 +142,15 @@ async function restoreCommand(ctx: CliContext): Promise<void> {
 
 async function restoreFixJob(ctx: CliContext): Promise<void> {
   const fixId = idFlag(ctx.args, 'fix', 'a fix number')
-  let finished!: (status: FixJobStatus) => void
-  const done = new Promise<FixJobStatus>((resolve) => (finished = resolve))
   const audit = await beginCliAudit(ctx, { action: 'integrity.fix.restore', target: `fix job #${fixId}`, input: { fix: fixId } })
-  const restoreId = await startRestoreJob(ctx.as('migrator'), ctx.state(), { fixId, startedBy: 'cli' }, { onDone: (_id, status) => finished(status) }).catch(
-    (e: Error) => audit.failed(new CliError(`cannot restore fix #${fixId}: ${e.message}`, 1)),
-  )
-  await done
+  const fix = await getFixJob(ctx.state(), fixId)
+  if (!fix) await audit.failed(new CliError(`cannot restore fix #${fixId}: There is no fix #${fixId}.`, 1))
+  const jobs = await ctx.jobs({ work: true, workKinds: ['integrity.restore'], supervise: false })
+  const queued = await jobs
+    .enqueue('integrity.restore', { fixId, relation: fix!.relation }, { startedBy: 'cli', trigger: 'cli' })
+    .catch((e: Error) => audit.failed(new CliError(`cannot restore fix #${fixId}: ${e.message}`, 1)))
+  await followJob(ctx, queued)
+  const restoreId = queued.refId!
   const job = (await getFixJob(ctx.state(), restoreId))!
   const message =
     job.status === 'succeeded'
@@ -126,12 +169,13 @@ async function restoreFixJob(ctx: CliContext): Promise<void> {
 async function cancelFixJob(ctx: CliContext): Promise<void> {
   const fixId = idFlag(ctx.args, 'fix', 'a fix or restore number')
   const audit = await beginCliAudit(ctx, { action: 'integrity.fix.cancel', target: `fix job #${fixId}`, input: { fix: fixId } })
+  await markDeadJobs(ctx.state())
   const job = await getFixJob(ctx.state(), fixId)
   const here = await targetIdentity(ctx.target())
   let refusal: string | null = null
   if (!job) refusal = `There is no fix or restore #${fixId}.`
   else if (job.targetKey !== here.key) refusal = `Job #${fixId} ran on database ${job.targetDatabase}, not on this target (${here.database}).`
-  else if (!(await requestFixCancel(ctx.state(), fixId, here.key))) refusal = `Job #${fixId} is not running (${job.status}).`
+  else if (!job.jobId || !(await (await ctx.jobs()).cancel(job.jobId)).ok) refusal = `Job #${fixId} is not running (${job.status}).`
   const message = refusal ?? `Job #${fixId} stops after its current batch; the batches done so far stay done.`
   await audit.finish({ result: refusal ? 'failed' : 'ok', code: refusal ? (job ? 'conflict' : 'not_found') : 'ok', message })
   if (refusal) throw new CliError(`cannot cancel: ${refusal}`, 1)
@@ -142,11 +186,12 @@ async function cancelFixJob(ctx: CliContext): Promise<void> {
 const FIX_FLAG = { fix: { type: 'string', value: 'N' } } as const
 
 export const integrityCommand: Command = {
-  help: 'integrity [--json] [--fail-on-findings] [--allow-check-errors] | integrity fixes | integrity restore --fix N|--file F | integrity cancel --fix N  checks; list, undo and cancel orphan fixes',
+  help: 'integrity [--json] [--fail-on-findings] [--allow-check-errors] [--no-wait|--inline] | integrity fixes | integrity restore --fix N|--file F | integrity cancel --fix N  checks; list, undo and cancel orphan fixes',
   subcommands: {
     '': {
-      flags: { ...JSON_FLAG, 'fail-on-findings': { type: 'boolean' }, 'allow-check-errors': { type: 'boolean' } },
-      summary: 'run every integrity check: exit 1 with --fail-on-findings when any finds rows, 2 when a check could not run',
+      flags: { ...JSON_FLAG, 'fail-on-findings': { type: 'boolean' }, 'allow-check-errors': { type: 'boolean' }, 'no-wait': { type: 'boolean' }, inline: { type: 'boolean' } },
+      summary:
+        'run every integrity check as a queued job and print its findings (--no-wait: only queue it; --inline: here, unrecorded): exit 1 with --fail-on-findings when any finds rows, 2 when a check could not run',
     },
     fixes: { flags: JSON_FLAG, summary: 'the orphan fixes and restores on this database, newest first' },
     restore: { flags: { ...FIX_FLAG, file: { type: 'string', value: 'F' }, ...JSON_FLAG }, summary: 'put back the rows a fix saved (--fix N as the page does, or --file F alone)' },

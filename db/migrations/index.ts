@@ -15,6 +15,7 @@ import * as m20261203_000014 from './20261203_000014_maintenance_jobs'
 import * as m20261203_000015 from './20261203_000015_migration_adoption'
 import * as m20261203_000016 from './20261203_000016_user_theme'
 import * as m20261203_000017 from './20261203_000017_security_wiring'
+import * as m20261203_000018 from './20261203_000018_job_queue'
 import * as m20261203_000019 from './20261203_000019_metrics_and_alerts'
 
 /**
@@ -38,6 +39,7 @@ export const stateMigrations: Record<string, Migration> = {
   '20261203_000015_migration_adoption': m20261203_000015,
   '20261203_000016_user_theme': m20261203_000016,
   '20261203_000017_security_wiring': m20261203_000017,
+  '20261203_000018_job_queue': m20261203_000018,
   '20261203_000019_metrics_and_alerts': m20261203_000019,
 }
 

@@ -70,7 +70,7 @@ function formDataToObject(form: FormData): Record<string, unknown> {
   return out
 }
 
-function fieldErrors(error: z.ZodError): Record<string, string> {
+export function fieldErrors(error: z.ZodError): Record<string, string> {
   const out: Record<string, string> = {}
   for (const issue of error.issues) {
     const key = issue.path.join('.') || '_'

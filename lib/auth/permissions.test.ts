@@ -25,6 +25,7 @@ const MATRIX: Record<Permission, [boolean, boolean, boolean]> = {
   'data.fix': /*              */ [true, false, false],
   'integrity.rules': /*       */ [true, false, false],
   'audit.read': /*            */ [true, false, false],
+  'jobs.schedule': /*         */ [true, false, false],
   'security.read': /*         */ [true, false, false],
   'security.apply': /*        */ [true, false, false],
 }

@@ -33,6 +33,8 @@ export const PERMISSIONS = {
   'data.fix': ['admin'],
   'integrity.rules': ['admin'],
   'audit.read': ['admin'],
+  // When unattended jobs (the daily integrity run) fire: admins change the schedules.
+  'jobs.schedule': ['admin'],
   // The target's roles, grants and authentication, and the least-privilege setup script (its passwords).
   'security.read': ['admin'],
   // Running the least-privilege script on the target: roles made, object owners changed.

@@ -1,20 +1,24 @@
 import 'server-only'
+import type { z } from 'zod'
 import { describeDbError, withoutRowValues } from '../db/db-errors'
+import { ActionError } from './action-result'
 import { PerformanceError } from '../performance/performance-error'
 import { currentUser } from './current-user'
+import { fieldErrors } from './guarded-run'
 import { can, type Permission } from './permissions'
 import type { AppUser } from './users'
 
 const NO_STORE = { 'cache-control': 'no-store' }
 
-function message(status: number, text: string): Response {
-  return Response.json({ ok: false, message: text }, { status, headers: NO_STORE })
+function message(status: number, text: string, code?: string): Response {
+  return Response.json({ ok: false, ...(code ? { code } : {}), message: text }, { status, headers: NO_STORE })
 }
 
 /**
  * A GET route handler answering JSON for a live widget: the signed-in user read fresh (a disabled
  * or demoted user is refused at once), the permission checked, then `read`. Reads change nothing,
  * so they are not audited; a failed read answers 503 with the database's message, row values left out.
+ * A bad query string (PerformanceError invalid-input, or an ActionError from readParams) answers 400.
  */
 export function readRoute<T>(permission: Permission, read: (user: AppUser, params: URLSearchParams) => Promise<T>) {
   return async (request: Request): Promise<Response> => {
@@ -25,8 +29,18 @@ export function readRoute<T>(permission: Permission, read: (user: AppUser, param
       return Response.json(await read(user, new URL(request.url).searchParams), { headers: NO_STORE })
     } catch (e) {
       if (e instanceof PerformanceError) return message(e.code === 'invalid-input' ? 400 : 403, e.message)
+      if (e instanceof ActionError) return message(e.code === 'forbidden' ? 403 : 400, e.message, e.code)
       console.error('[dbadmin] read route error:', e)
       return message(503, `Could not read this from the database: ${withoutRowValues(describeDbError(e))}`)
     }
   }
+}
+
+/** The query string checked against `schema`: its value, or an ActionError (400) naming the first bad field. */
+export function readParams<S extends z.ZodType>(schema: S, params: URLSearchParams): z.infer<S> {
+  const parsed = schema.safeParse(Object.fromEntries(params))
+  if (parsed.success) return parsed.data
+  const errors = fieldErrors(parsed.error)
+  const [field, text] = Object.entries(errors)[0] ?? ['_', 'Invalid input.']
+  throw new ActionError('invalid_input', field === '_' ? text : `${field}: ${text}`, errors)
 }

@@ -36,9 +36,9 @@ afterAll(async () => {
   await f?.close()
 })
 
-/** Starts test/stuck-job.ts backup, which waits on a table the caller has locked; resolves with pg_dump's pid. */
+/** Starts test/stuck-backup.ts, which waits on a table the caller has locked; resolves with pg_dump's pid. */
 async function stuckBackup(): Promise<{ child: ChildProcess; dumpPid: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/stuck-job.ts', 'backup'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/stuck-backup.ts'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH,

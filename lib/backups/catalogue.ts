@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely'
-import { type JobLiveness, jobAlive, markDeadJobs } from '../jobs/liveness'
+import { type JobLiveness, jobAlive, markDeadStatusRows } from '../jobs/liveness'
 import { BackupError } from './backup-error'
 import type { BackupFormat, BackupKind, BackupOrigin, BackupScope, TableRowCount } from './types'
 
@@ -122,7 +122,7 @@ export interface NewBackup {
 const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v))
 
 /** Records backups whose process is gone as interrupted (see lib/jobs/liveness.ts). */
-export const markDeadBackups = (state: Kysely<any>) => markDeadJobs(state, 'backup')
+export const markDeadBackups = (state: Kysely<any>) => markDeadStatusRows(state, 'backup')
 
 /**
  * Records a backup as running before pg_dump starts, with `liveness` holding its lock before the

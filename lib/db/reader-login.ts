@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto'
 import { type Kysely, sql } from 'kysely'
-import { underStartLock } from '../jobs/start-lock'
 import { describeUrl } from './connect'
 import { type ReaderLogin, ReaderError, type ReadOnlySession, type SessionLimits, withReadOnlySession } from './restricted-reader'
 import { scramVerifier } from './scram-verifier'
@@ -85,7 +84,8 @@ async function createOrResetRole(target: Kysely<any>, role: string, password: st
  * over each other; a second dashboard on another state database would, and is caught by the retry.
  */
 async function managedLogin(opts: ReaderSourceOptions, role: string, stale?: string): Promise<ReaderLogin> {
-  const password = await underStartLock(opts.state, `dbadmin.reader_role:${role}`, async (trx) => {
+  const password = await opts.state.transaction().execute(async (trx) => {
+    await sql`select pg_advisory_xact_lock(hashtext(${`dbadmin.reader_role:${role}`}))`.execute(trx)
     const stored = await trx.selectFrom('reader_role').select('password').where('role_name', '=', role).executeTakeFirst()
     if (stored && stored.password !== stale) return stored.password as string
     const fresh = randomBytes(24).toString('base64url')

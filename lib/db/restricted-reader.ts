@@ -45,8 +45,15 @@ export interface ReadOnlySession {
 
 export type ReaderErrorKind = 'unavailable' | 'unsafe' | 'timeout'
 
+// The server's rule reader is one per process (lib/db/server-dbs.ts, on globalThis), made by whichever
+// module graph asks first: instrumentation.ts (the job system) or the app's. Its errors are then of
+// that graph's classes, so `instanceof` checks the error's name rather than its class identity.
+const named = (name: string) => (v: unknown) => v instanceof Error && v.name === name
+
 /** The reader cannot be used at all; the message says what to configure. Not the statement's fault. */
 export class ReaderError extends Error {
+  static [Symbol.hasInstance] = named('ReaderError')
+
   constructor(
     readonly kind: ReaderErrorKind,
     message: string,
@@ -58,6 +65,7 @@ export class ReaderError extends Error {
 
 /** PostgreSQL refused or failed the statement; the message is already cut for showing and auditing. */
 export class ReaderQueryError extends Error {
+  static [Symbol.hasInstance] = named('ReaderQueryError')
   constructor(
     message: string,
     readonly code: string | undefined,

@@ -9,7 +9,7 @@ import { type EmbeddedCluster, startCluster } from '../embedded/cluster'
 import { customRuleFindings, listCustomRules, saveCustomRule } from '../integrity/custom-rules'
 import { restoreRefusal } from '../integrity/fix-job'
 import { createFixJob, getFixJob, listFixJobs } from '../integrity/fix-store'
-import { startIntegrityRun } from '../integrity/run-job'
+import { startTestJobs } from '../../test/test-jobs'
 import { getIntegrityRun, listIntegrityRuns } from '../integrity/run-store'
 import { applyMigrations } from '../migrations/runner'
 import { acknowledgeEdit, createRun, listRuns } from '../migrations/run-store'
@@ -144,10 +144,19 @@ describe('one state database shared by two targets of the same name', () => {
 
   it('keeps integrity runs, fixes and rules apart', async () => {
     const [ia, ib] = await Promise.all([targetIdentity(a.db), targetIdentity(b.db)])
-    const id = await startIntegrityRun(a.db, state.db, { startedBy: 'admin@test.local', trigger: 'manual' })
+    // Each target has its own queues: a worker of b's dashboard never takes a's jobs.
+    const [jobsA, jobsB] = [await startTestJobs(a, state, { work: false }), await startTestJobs(b, state)]
+    const job = await jobsA.enqueue('integrity.run', {}, { startedBy: 'admin@test.local', trigger: 'manual' })
+    const id = job.refId!
+    await new Promise((r) => setTimeout(r, 1_500))
+    expect((await getIntegrityRun(state.db, id))?.status).toBe('queued')
+    await jobsA.stop(5_000)
+    await jobsB.stop(5_000)
+    const jobsA2 = await startTestJobs(a, state)
     for (let i = 0; i < 200 && ['queued', 'running'].includes((await getIntegrityRun(state.db, id))!.status); i++) {
       await new Promise((r) => setTimeout(r, 100))
     }
+    await jobsA2.stop(5_000)
     expect(await getIntegrityRun(state.db, id)).toMatchObject({ status: 'succeeded', targetKey: ia.key, targetDatabase: name() })
     expect((await listIntegrityRuns(state.db, { targetKey: ia.key })).map((r) => r.id)).toEqual([id])
     expect(await listIntegrityRuns(state.db, { targetKey: ib.key })).toEqual([])

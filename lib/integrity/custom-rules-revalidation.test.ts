@@ -13,7 +13,7 @@ import { migrateStateDb } from '../state/migrate-state'
 import { targetIdentity } from '../db/target-identity'
 import { customRuleFindings, listCustomRules, RULE_VALIDATION } from './custom-rules'
 import { getIntegrityRun, runFindings } from './run-store'
-import { scheduleTick } from './schedule'
+import { startTestJobs, testJobServices } from '../../test/test-jobs'
 
 /**
  * Rules saved before rules ran as a read-only role passed only the old runner. The next run (here
@@ -117,7 +117,14 @@ describe('rules saved before rules ran as a read-only role', () => {
   it('are re-checked once by the next scheduled run: failing ones are disabled with a note, and none reaches the target', async () => {
     const objects = await userObjects(target.db)
     const reader = restrictedReader({ target: target.db, targetUrl: target.url, state: state.db, roleName: ROLE })
-    const id = await scheduleTick(target.db, state.db, 24, { reader, ruleTimeoutMs: 5000 })
+    const jobs = await startTestJobs(target, state, {}, { ruleReader: () => reader, settings: { ...(await testJobServices(target, state)).settings, integrityCheckTimeoutMs: 5000 } })
+    let id: number | null
+    try {
+      id = (await jobs.enqueue('integrity.run', {}, { startedBy: 'schedule', trigger: 'schedule' })).refId
+      await finished(id!)
+    } finally {
+      await jobs.stop(5_000)
+    }
     expect(await finished(id!)).toMatchObject({ status: 'succeeded' })
     expect(await userObjects(target.db)).toEqual(objects)
 

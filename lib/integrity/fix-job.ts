@@ -1,109 +1,48 @@
 import fs from 'node:fs'
 import type { Kysely } from 'kysely'
 import { roleOf } from '../db/session-role'
-import { type TargetIdentity, targetIdentity } from '../db/target-identity'
-import { retried } from '../jobs/job-rows'
-import type { JobLiveness } from '../jobs/liveness'
-import { startLiveJob } from '../jobs/start-lock'
+import type { TargetIdentity } from '../db/target-identity'
+import type { JobContext, JobOutcome } from '../jobs/job-kind'
+import type { JobRow } from '../jobs/job-store'
+import { retried } from '../jobs/retried'
 import { countSavedRows, type FixMode, fixOrphans, FixRuleError, manifestPath, restoreFix } from './fix-orphans'
-import {
-  activeFixJob,
-  createFixJob,
-  fixCancelRequested,
-  FixJobBusyError,
-  type FixJob,
-  type FixJobStatus,
-  getFixJob,
-  markFixProgress,
-} from './fix-store'
-import type { RelationRef } from './types'
+import { createFixJob, type FixJob, getFixJob, markFixProgress } from './fix-store'
+import { describeRelation, type RelationRef } from './types'
 
-export interface FixJobOptions {
+/** The default batch of fixOrphans and restoreFix. */
+export const FIX_BATCH = 5000
+
+export interface FixInput {
+  relation: RelationRef
+  mode: FixMode
+  file: string
+  total: number
   batchSize?: number
-  /** Called after the job's own progress is saved (tests use it to cancel at a known point). */
-  onProgress?: (job: { id: number; phase: FixJob['phase']; changed: number }) => Promise<void> | void
-  onDone?: (id: number, status: FixJobStatus) => Promise<void> | void
 }
 
-/**
- * A database error's text for the job record, which every role can read: PostgreSQL's message
- * without its detail (the detail may quote a whole row, secrets included), no connection strings.
- */
-function jobError(e: unknown): string {
-  const err = e as { message?: string }
-  return String(err?.message ?? e).replace(/postgres(ql)?:\/\/\S+/g, '[url]').slice(0, 1000)
+export interface RestoreInput {
+  fixId: number
+  batchSize?: number
 }
 
-/**
- * Runs `work` while its liveness lock is held, and records how it ended: succeeded, cancelled or
- * failed. The lock goes when the work ends, or with the process.
- */
-async function runJob(state: Kysely<any>, id: number, liveness: JobLiveness, work: () => Promise<{ cancelled: boolean }>): Promise<FixJobStatus> {
-  try {
-    await markFixProgress(state, id, { status: 'running' })
-    const { cancelled } = await work()
-    const status = cancelled ? 'cancelled' : 'succeeded'
-    await retried(() => markFixProgress(state, id, { status }))
-    return status
-  } catch (e) {
-    await retried(() => markFixProgress(state, id, { status: 'failed', error: jobError(e) })).catch(() => {})
-    return 'failed'
-  } finally {
-    await liveness.release()
-  }
-}
+const plural = (n: number, one: string) => `${n.toLocaleString('en')} ${one}${n === 1 ? '' : one.endsWith('ch') ? 'es' : 's'}`
 
-/**
- * Whether the job should stop at its next safe point: asked to, or its liveness session was lost
- * (others then take it for dead and may start another).
- */
-const shouldStop = (state: Kysely<any>, id: number, liveness: JobLiveness) => async () => liveness.lost || (await fixCancelRequested(state, id))
-
-/** Starts `execute` without waiting; a failing onDone must not become an unhandled rejection. */
-function detach(id: number, execute: Promise<FixJobStatus>, onDone: FixJobOptions['onDone']): void {
-  void execute.then((status) => onDone?.(id, status)).catch((e: unknown) => console.error(`integrity fix #${id}: onDone failed:`, e))
-}
-
-async function startLocked(state: Kysely<any>, targetKey: string, create: (trx: Kysely<any>) => Promise<number>) {
-  return startLiveJob(state, 'integrity_fix', `dbadmin.integrity_fix:${targetKey}`, async (trx) => {
-    const active = await activeFixJob(trx, targetKey)
-    if (active) throw new FixJobBusyError(active)
-    return create(trx)
+/** In the queueing transaction: the fix's own row, as the Integrity page lists it. */
+export function prepareFix(trx: Kysely<any>, input: FixInput, job: { id: number; target: TargetIdentity; startedBy: string }): Promise<number> {
+  return createFixJob(trx, {
+    targetDatabase: job.target.database,
+    targetKey: job.target.key,
+    kind: 'fix',
+    relation: input.relation,
+    mode: input.mode,
+    file: input.file,
+    total: input.total,
+    startedBy: job.startedBy,
+    jobId: job.id,
   })
 }
 
-/**
- * Queues an orphan fix and runs it in this process without waiting: the rows are saved to `file`,
- * then changed in batches, with progress and cancel through the state database. One fix or
- * restore at a time per database.
- */
-export async function startFixJob(
-  target: Kysely<any>,
-  state: Kysely<any>,
-  input: { relation: RelationRef; mode: FixMode; file: string; total: number; startedBy: string },
-  opts: FixJobOptions = {},
-): Promise<number> {
-  const { key: targetKey, database: targetDatabase } = await targetIdentity(target)
-  const dbRole = await roleOf(target)
-  const { id, liveness } = await startLocked(state, targetKey, (trx) => createFixJob(trx, { targetDatabase, targetKey, kind: 'fix', dbRole, ...input }))
-  const execute = runJob(state, id, liveness, () =>
-    fixOrphans(target, input.relation, {
-      mode: input.mode,
-      file: input.file,
-      expected: input.total,
-      batchSize: opts.batchSize,
-      isCancelled: shouldStop(state, id, liveness),
-      onProgress: async (p) => {
-        await markFixProgress(state, id, { phase: p.phase, total: p.total, saved: p.saved, changed: p.changed })
-        await opts.onProgress?.({ id, phase: p.phase, changed: p.changed })
-      },
-    }),
-  )
-  detach(id, execute, opts.onDone)
-  return id
-}
-
-/** Why a fix cannot be restored from the page, or null when it can. */
+/** Why a fix cannot be restored, or null when it can. */
 export function restoreRefusal(fix: FixJob, target: TargetIdentity): string | null {
   if (fix.kind !== 'fix') return `#${fix.id} is a restore, not a fix.`
   if (fix.targetKey !== target.key) {
@@ -120,35 +59,120 @@ export function restoreRefusal(fix: FixJob, target: TargetIdentity): string | nu
   return null
 }
 
-/** Queues the restore of a finished (or cancelled, failed, interrupted) fix from its saved rows. */
-export async function startRestoreJob(
-  target: Kysely<any>,
-  state: Kysely<any>,
-  input: { fixId: number; startedBy: string },
-  opts: FixJobOptions = {},
-): Promise<number> {
-  const identity = await targetIdentity(target)
-  const { key: targetKey, database: targetDatabase } = identity
-  const fix = await getFixJob(state, input.fixId)
+/** In the queueing transaction: refuses what cannot be restored, and creates the restore's own row. */
+export async function prepareRestore(trx: Kysely<any>, input: RestoreInput, job: { id: number; target: TargetIdentity; startedBy: string }): Promise<number> {
+  const fix = await getFixJob(trx, input.fixId)
   if (!fix) throw new FixRuleError(`There is no fix #${input.fixId}.`)
-  const refusal = restoreRefusal(fix, identity)
+  const refusal = restoreRefusal(fix, job.target)
   if (refusal) throw new FixRuleError(refusal)
-  const total = await countSavedRows(fix.file)
-  const dbRole = await roleOf(target)
-  const { id, liveness } = await startLocked(state, targetKey, (trx) =>
-    createFixJob(trx, { targetDatabase, targetKey, kind: 'restore', restoresFix: fix.id, relation: fix.relation, mode: fix.mode, file: fix.file, total, startedBy: input.startedBy, dbRole }),
-  )
-  const execute = runJob(state, id, liveness, async () => {
-    await markFixProgress(state, id, { phase: 'restoring' })
-    return restoreFix(target, fix.file, {
-      batchSize: opts.batchSize,
-      isCancelled: shouldStop(state, id, liveness),
-      onProgress: async (restored) => {
-        await markFixProgress(state, id, { changed: restored })
-        await opts.onProgress?.({ id, phase: 'restoring', changed: restored })
+  return createFixJob(trx, {
+    targetDatabase: job.target.database,
+    targetKey: job.target.key,
+    kind: 'restore',
+    restoresFix: fix.id,
+    relation: fix.relation,
+    mode: fix.mode,
+    file: fix.file,
+    total: await countSavedRows(fix.file),
+    startedBy: job.startedBy,
+    jobId: job.id,
+  })
+}
+
+async function ended(state: Kysely<any>, id: number, status: 'succeeded' | 'cancelled' | 'failed', error?: string): Promise<void> {
+  await retried(() => markFixProgress(state, id, { status, error }))
+}
+
+/**
+ * The rows are saved to the file first (all of them, with a manifest), then changed in batches;
+ * a cancel (or a shutdown) stops it between batches, and what was changed stays changed.
+ */
+export async function runFix(ctx: JobContext, input: FixInput): Promise<JobOutcome> {
+  const { state } = ctx.services
+  const id = ctx.job.refId!
+  const what = describeRelation(input.relation)
+  try {
+    const db = ctx.services.integrityWriterDb()
+    await markFixProgress(state, id, { status: 'running', dbRole: await roleOf(db) })
+    const r = await fixOrphans(db, input.relation, {
+      mode: input.mode,
+      file: input.file,
+      expected: input.total,
+      batchSize: input.batchSize,
+      isCancelled: ctx.stopRequested,
+      onProgress: async (p) => {
+        await markFixProgress(state, id, { phase: p.phase, total: p.total, saved: p.saved, changed: p.changed })
+        await ctx.progress({ done: p.phase === 'saving' ? p.saved : p.changed, total: p.total, label: p.phase === 'saving' ? 'saving rows' : 'changing rows' })
       },
     })
-  })
-  detach(id, execute, opts.onDone)
-  return id
+    const fix = (await getFixJob(state, id))!
+    const verb = input.mode === 'delete' ? 'deleted' : `set ${input.relation.columns.join(', ')} to NULL in`
+    if (r.cancelled) {
+      await ended(state, id, 'cancelled')
+      return { state: 'cancelled', message: `Fix #${id} stopped: ${verb} ${plural(fix.changed, 'row')} of ${plural(fix.total, 'orphan')} of ${what}; every row was saved to ${input.file} first.`, result: { fixId: id, changed: fix.changed } }
+    }
+    await ended(state, id, 'succeeded')
+    return { state: 'succeeded', message: `Fix #${id} ${verb} ${plural(fix.changed, 'row')} of ${what}; they were saved to ${input.file} first.`, result: { fixId: id, changed: fix.changed } }
+  } catch (e) {
+    const error = (e as Error)?.message ?? String(e)
+    await ended(state, id, 'failed', error).catch(() => {})
+    return { state: 'failed', message: `Fix #${id} of ${what} failed.`, error, result: { fixId: id } }
+  }
+}
+
+export async function runRestore(ctx: JobContext, input: RestoreInput): Promise<JobOutcome> {
+  const { state } = ctx.services
+  const id = ctx.job.refId!
+  try {
+    const job = (await getFixJob(state, id))!
+    const db = ctx.services.integrityWriterDb()
+    await markFixProgress(state, id, { status: 'running', phase: 'restoring', dbRole: await roleOf(db) })
+    const r = await restoreFix(db, job.file, {
+      batchSize: input.batchSize,
+      isCancelled: ctx.stopRequested,
+      onProgress: async (restored) => {
+        await markFixProgress(state, id, { changed: restored })
+        await ctx.progress({ done: restored, total: job.total, label: 'putting rows back' })
+      },
+    })
+    const what = `${plural(r.restored, 'row')} of ${describeRelation(job.relation)}`
+    if (r.cancelled) {
+      await ended(state, id, 'cancelled')
+      return { state: 'cancelled', message: `Restore #${id} of fix #${input.fixId} stopped after putting back ${what}.`, result: { fixId: input.fixId, restoreId: id } }
+    }
+    await ended(state, id, 'succeeded')
+    return { state: 'succeeded', message: `Restore #${id} of fix #${input.fixId}: ${what} put back from ${job.file}.`, result: { fixId: input.fixId, restoreId: id } }
+  } catch (e) {
+    const error = (e as Error)?.message ?? String(e)
+    await ended(state, id, 'failed', error).catch(() => {})
+    return { state: 'failed', message: `Restore #${id} of fix #${input.fixId} failed.`, error, result: { fixId: input.fixId, restoreId: id } }
+  }
+}
+
+/**
+ * A fix or restore whose worker died, whose process stopped, or that was cancelled before it
+ * started: its row says so, a fix that died while saving loses its incomplete file (without a
+ * manifest nothing can restore from it, and nothing had changed yet), and the job's message says
+ * exactly how many batches were done.
+ */
+export async function fixStopped(state: Kysely<any>, job: JobRow): Promise<string | null> {
+  if (job.refId === null) return null
+  const fix = await getFixJob(state, job.refId)
+  if (!fix) return null
+  await markFixProgress(state, fix.id, { status: job.state === 'cancelled' ? 'cancelled' : 'interrupted' })
+  if (job.state === 'cancelled') return null
+  const batchSize = Math.min(Math.max(Math.trunc(Number(job.input.batchSize ?? FIX_BATCH)), 1), 50_000)
+  // Every batch but a fix's last is full, and this one did not finish: the count is exact.
+  const batches = Math.ceil(fix.changed / batchSize)
+  const all = Math.ceil(fix.total / batchSize)
+  const name = `${fix.kind === 'fix' ? 'Fix' : 'Restore'} #${fix.id}`
+  if (fix.kind === 'restore') {
+    return `Its worker stopped after ${name} put back ${plural(fix.changed, 'row')} of ${fix.total}. Restore fix #${fix.restoresFix} again for the rest (rows already back are skipped).`
+  }
+  if (fix.phase === 'saving' || fix.phase === null) {
+    // Only what a fix writes: a row file of JSON lines (a path in the state database is not trusted further).
+    if (fix.file.endsWith('.jsonl') && !fs.existsSync(manifestPath(fix.file))) fs.rmSync(fix.file, { force: true })
+    return `Its worker stopped while ${name} was saving rows, before it changed any (0 batches done): nothing changed; its incomplete copy was removed.`
+  }
+  return `Its worker stopped after ${plural(batches, 'batch')} of ${all}: ${name} changed ${plural(fix.changed, 'row')} of ${fix.total}; every row was saved to ${fix.file} first. Restore it, or run the fix again for the rest.`
 }

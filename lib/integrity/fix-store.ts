@@ -1,8 +1,5 @@
 import { type Kysely, sql } from 'kysely'
-import { jobCancelRequested, requestJobCancel, updateJob } from '../jobs/job-rows'
-import { jobAlive } from '../jobs/liveness'
 import type { FixMode } from './fix-orphans'
-import { markDeadFixJobs } from './dead-fix-jobs'
 import type { RelationRef } from './types'
 
 export type FixJobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled'
@@ -19,8 +16,10 @@ export interface FixJob {
   relation: RelationRef
   mode: FixMode
   file: string
-  /** 'interrupted' when its process ended before it finished (recorded as soon as anyone looks). */
+  /** 'interrupted' when its worker ended before it finished (see lib/jobs/dead-jobs.ts). */
   status: FixJobStatus | 'interrupted'
+  /** The job that runs it (table job); null for one recorded before the queue. */
+  jobId: number | null
   phase: 'saving' | 'changing' | 'restoring' | null
   total: number
   saved: number
@@ -35,14 +34,6 @@ export interface FixJob {
   error: string | null
   /** For a fix: the newest restore of it that finished, if any. */
   restoredBy: { id: number; status: FixJobStatus | 'interrupted' } | null
-}
-
-export class FixJobBusyError extends Error {
-  constructor(readonly job: FixJob) {
-    super(
-      `A ${job.kind === 'fix' ? 'fix' : 'restore'} is already running on this database (#${job.id} on ${job.relation.schema}.${job.relation.table}, started by ${job.startedBy} at ${job.startedAt.toISOString().replace('T', ' ').slice(0, 19)} UTC). Wait for it or cancel it.`,
-    )
-  }
 }
 
 function toJob(r: any): FixJob {
@@ -64,26 +55,28 @@ function toJob(r: any): FixJob {
     dbRole: r.db_role ?? null,
     startedAt: r.started_at,
     finishedAt: r.finished_at,
-    cancelRequested: r.cancel_requested,
+    jobId: r.job_id === null ? null : Number(r.job_id),
+    cancelRequested: !!r.cancel_requested,
     error: r.error,
     restoredBy: r.restore_id === null || r.restore_id === undefined ? null : { id: Number(r.restore_id), status: r.restore_status },
   }
 }
 
 // The newest restore of each fix rides along, so that a list shows "restored by #N" without more queries.
-const jobColumns = sql`j.*, r.id as restore_id, r.status as restore_status`
+// The cancel flag is the job's (table job).
+const jobColumns = sql`j.*, r.id as restore_id, r.status as restore_status, (select q.cancel_requested from job q where q.id = j.job_id) as cancel_requested`
 const restoreJoin = sql`left join lateral (
   select x.id, x.status from integrity_fix x where x.restores_fix = j.id order by x.id desc limit 1
 ) r on true`
 
-export async function activeFixJob(state: Kysely<any>, targetKey: string): Promise<FixJob | null> {
+/** The queued or running fix or restore on a table, if any (callers mark dead jobs first: lib/jobs/dead-jobs.ts). */
+export async function activeFixJob(state: Kysely<any>, targetKey: string, table?: { schema: string; table: string }): Promise<FixJob | null> {
   const { rows } = await sql`
     select ${jobColumns} from integrity_fix j ${restoreJoin}
-    where j.target_key = ${targetKey} and j.status in ('queued', 'running') and ${jobAlive('integrity_fix', sql.ref('j.id'))}
+    where j.target_key = ${targetKey} and j.status in ('queued', 'running')
+      ${table ? sql`and j.schema = ${table.schema} and j.table = ${table.table}` : sql``}
     order by j.id desc limit 1
   `.execute(state)
-  // After the read: a job it left out as dead is surely marked (a lock once free stays free).
-  await markDeadFixJobs(state)
   return rows[0] ? toJob(rows[0]) : null
 }
 
@@ -99,6 +92,8 @@ export async function createFixJob(
     file: string
     total: number
     startedBy: string
+    /** The job that runs it; absent only for rows made outside the queue (tests). */
+    jobId?: number
     /** The database role the job changes the target as. */
     dbRole?: string | null
   },
@@ -121,6 +116,7 @@ export async function createFixJob(
       status: 'queued',
       total: input.total,
       started_by: input.startedBy,
+      job_id: input.jobId ?? null,
       db_role: input.dbRole ?? null,
     })
     .returning('id')
@@ -128,23 +124,35 @@ export async function createFixJob(
   return Number(row.id)
 }
 
+/** Saves a fix's progress; a final status also stamps finished_at. One already finished is left alone. */
 export async function markFixProgress(
   state: Kysely<any>,
   id: number,
-  values: { status?: FixJobStatus; phase?: FixJob['phase']; total?: number; saved?: number; changed?: number; error?: string | null },
+  values: {
+    status?: FixJobStatus | 'interrupted'
+    phase?: FixJob['phase']
+    total?: number
+    saved?: number
+    changed?: number
+    error?: string | null
+    /** The database role the worker changes the target as (recorded when it starts). */
+    dbRole?: string | null
+  },
 ): Promise<void> {
-  const { status, ...fields } = values
-  await updateJob(state, 'integrity_fix', id, status, fields)
+  const { status, dbRole, ...fields } = values
+  const set: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(fields)) if (v !== undefined) set[k] = v
+  if (dbRole !== undefined) set.db_role = dbRole
+  if (status) {
+    set.status = status
+    if (status !== 'queued' && status !== 'running') set.finished_at = sql`now()`
+  }
+  if (Object.keys(set).length === 0) return
+  await state.updateTable('integrity_fix').set(set).where('id', '=', id).where('status', 'in', ['queued', 'running']).execute()
 }
-
-export const fixCancelRequested = (state: Kysely<any>, id: number) => jobCancelRequested(state, 'integrity_fix', id)
-
-/** Asks a queued or running job to stop after its current batch; false when it is not running. */
-export const requestFixCancel = (state: Kysely<any>, id: number, targetKey: string) => requestJobCancel(state, 'integrity_fix', id, targetKey)
 
 export async function getFixJob(state: Kysely<any>, id: number): Promise<FixJob | null> {
   if (!Number.isSafeInteger(id) || id < 1) return null
-  await markDeadFixJobs(state)
   const { rows } = await sql`select ${jobColumns} from integrity_fix j ${restoreJoin} where j.id = ${id}`.execute(state)
   return rows[0] ? toJob(rows[0]) : null
 }
@@ -154,7 +162,6 @@ export async function listFixJobs(
   state: Kysely<any>,
   opts: { targetKey: string; relation?: RelationRef; limit?: number },
 ): Promise<FixJob[]> {
-  await markDeadFixJobs(state)
   const rel = opts.relation
   const { rows } = await sql`
     select ${jobColumns} from integrity_fix j ${restoreJoin}

@@ -3,9 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
 import { lockTable as sharedLockTable } from '../../test/lock-table'
 import { freshStateDb } from '../../test/state-db'
+import { startTestJobs } from '../../test/test-jobs'
 import { createDb } from '../db/connect'
 import { targetIdentity } from '../db/target-identity'
-import { IntegrityRunBusyError, startIntegrityRun } from './run-job'
+import { markDeadJobs } from '../jobs/dead-jobs'
+import { JobBusyError } from '../jobs/enqueue'
+import type { JobSystem } from '../jobs/job-system'
 import {
   activeIntegrityRun,
   findingTrend,
@@ -14,12 +17,12 @@ import {
   type IntegrityRun,
   listIntegrityRuns,
   newlyFailing,
-  requestCancel,
   runFindings,
 } from './run-store'
 import { relationKey } from './types'
 
-// Runs as the page starts them: in the background, one at a time, followed through the state DB.
+// Runs as the page starts them: queued, one at a time per target, followed through the state DB.
+let jobs: JobSystem
 let target: FreshDatabase
 let state: FreshDatabase
 let locker: Kysely<any>
@@ -42,14 +45,27 @@ beforeAll(async () => {
   await sql`create table loose (id serial primary key, parent_id integer)`.execute(target.db)
   await sql`insert into parent values (1), (2)`.execute(target.db)
   await sql`insert into loose (parent_id) values (1), (2), (null)`.execute(target.db)
+  jobs = await startTestJobs(target, state)
 })
 afterAll(async () => {
+  await jobs?.stop(5_000)
   await locker?.destroy()
   await target?.drop()
   await state?.drop()
 })
 
 const lockTable = (table: string) => sharedLockTable(locker, table)
+
+/** Queues a run as the page does; its run id. */
+async function startIntegrityRun(who: { startedBy: string; trigger: IntegrityRun['trigger'] }): Promise<number> {
+  return (await jobs.enqueue('integrity.run', {}, who)).refId!
+}
+
+/** The page's Cancel: true when the run was running and now stops. */
+async function requestCancel(id: number): Promise<boolean> {
+  const run = await getIntegrityRun(state.db, id)
+  return !!run?.jobId && (await jobs.cancel(run.jobId)).ok
+}
 
 async function until(id: number, ready: (r: IntegrityRun) => boolean, timeoutMs = 30_000): Promise<IntegrityRun> {
   const deadline = Date.now() + timeoutMs
@@ -70,16 +86,16 @@ describe('integrity runs', () => {
     const lock = await lockTable('child_b')
     try {
       const started = Date.now()
-      first = await startIntegrityRun(target.db, state.db, by)
+      first = await startIntegrityRun(by)
       expect(Date.now() - started).toBeLessThan(5_000)
       const run = await getIntegrityRun(state.db, first)
       expect(run).toMatchObject({ id: first, targetDatabase: dbName, startedBy: 'admin@test.local', trigger: 'manual', finishedAt: null })
       expect(['queued', 'running']).toContain(run?.status)
 
-      const busy = await startIntegrityRun(target.db, state.db, by).catch((e: unknown) => e)
-      expect(busy).toBeInstanceOf(IntegrityRunBusyError)
-      expect((busy as IntegrityRunBusyError).run.id).toBe(first)
-      expect((busy as Error).message).toMatch(new RegExp(`^An integrity run is already in progress \\(#${first}, started by admin@test.local at `))
+      const busy = await startIntegrityRun(by).catch((e: unknown) => e)
+      expect(busy).toBeInstanceOf(JobBusyError)
+      expect((busy as JobBusyError).running?.refId).toBe(first)
+      expect((busy as Error).message).toMatch(new RegExp(`^Integrity run is already (queued|running) on ${dbName}: job #\\d+ \\(run #${first}\\), started by admin@test.local at `))
       // Waiting on the lock: the second relation, child_b, is being counted.
       expect(await until(first, (r) => r.checksDone === 1 && r.currentCheck === 'Orphans in public.child_b(parent_id) → public.parent(id)')).toMatchObject({
         status: 'running',
@@ -107,7 +123,7 @@ describe('integrity runs', () => {
 
   it('follows a check across runs and reports what newly fails', async () => {
     await sql`insert into loose (parent_id) values (9), (9)`.execute(target.db)
-    second = await startIntegrityRun(target.db, state.db, { startedBy: 'cli', trigger: 'cli' })
+    second = await startIntegrityRun({ startedBy: 'cli', trigger: 'cli' })
     expect(await until(second, finished)).toMatchObject({ status: 'succeeded', checksDone: STEPS, problems: 4 })
 
     expect((await findingTrend(state.db, targetKey, looseKey)).map((t) => [t.runId, t.count])).toEqual([
@@ -129,12 +145,10 @@ describe('integrity runs', () => {
     const lock = await lockTable('child_b')
     let id: number
     try {
-      id = await startIntegrityRun(target.db, state.db, by)
+      id = await startIntegrityRun(by)
       await until(id, (r) => r.checksDone === 1 && r.status === 'running')
-      // Another target's dashboard sharing the state database cannot stop it.
-      expect(await requestCancel(state.db, id, `${targetKey}-elsewhere`)).toBe(false)
       expect(await getIntegrityRun(state.db, id)).toMatchObject({ status: 'running', cancelRequested: false })
-      expect(await requestCancel(state.db, id, targetKey)).toBe(true)
+      expect(await requestCancel(id)).toBe(true)
       expect(await getIntegrityRun(state.db, id)).toMatchObject({ status: 'running', cancelRequested: true })
     } finally {
       await lock.release()
@@ -143,30 +157,38 @@ describe('integrity runs', () => {
     const run = await until(id, finished)
     expect(run).toMatchObject({ status: 'cancelled', checksDone: 2, checksTotal: STEPS, cancelRequested: true })
     expect((await runFindings(state.db, id)).map((f) => f.table)).toEqual(['child_a', 'child_b'])
-    expect(await requestCancel(state.db, id, targetKey)).toBe(false)
+    expect(await requestCancel(id)).toBe(false)
     // A cancelled run is not the baseline for what newly fails.
     expect((await findingTrend(state.db, targetKey, looseKey)).map((t) => t.count)).toEqual([0, 2])
   })
 
   it('cancels a run asked to stop right after it started, before any check', async () => {
-    const id = await startIntegrityRun(target.db, state.db, by)
-    expect(await requestCancel(state.db, id, targetKey)).toBe(true)
+    const id = await startIntegrityRun(by)
+    expect(await requestCancel(id)).toBe(true)
     expect(await until(id, finished)).toMatchObject({ status: 'cancelled', checksDone: 0 })
     expect(await runFindings(state.db, id)).toEqual([])
   })
 
-  it('records a run whose process is gone (no session holds its lock) as interrupted, and it blocks no new run', async () => {
-    // As a process left it when it died: running, with a fresh heartbeat, but no lock.
+  it('records a run whose worker is gone (no session holds its lock) as interrupted, and it blocks no new run', async () => {
+    // As a worker left it when it died: its job running, but no lock held for it.
+    const { rows: jobRows } = await sql<{ id: string }>`
+      insert into job (kind, queue, target_key, target_database, subject, exclusive_key, state, trigger, started_by, attempts)
+      values ('integrity.run', 'q', ${targetKey}, ${dbName}, ${dbName}, ${`integrity.run:${targetKey}`}, 'running', 'schedule', 'schedule', 2)
+      returning id`.execute(state.db)
     const { rows } = await sql<{ id: string }>`
-      insert into integrity_run (target_database, target_key, status, trigger, started_by, started_at, heartbeat_at, checks_total, checks_done)
-      values (${dbName}, ${targetKey}, 'running', 'schedule', 'scheduler', now() - interval '1 minute', now(), ${STEPS}, 4)
+      insert into integrity_run (target_database, target_key, status, trigger, started_by, started_at, checks_total, checks_done, job_id)
+      values (${dbName}, ${targetKey}, 'running', 'schedule', 'scheduler', now() - interval '1 minute', ${STEPS}, 4, ${jobRows[0].id})
       returning id
     `.execute(state.db)
     const stale = Number(rows[0].id)
+    await sql`update job set ref_id = ${stale} where id = ${jobRows[0].id}`.execute(state.db)
+    // Its exclusive key is held until someone sees it dead.
+    await expect(startIntegrityRun(by)).rejects.toBeInstanceOf(JobBusyError)
+    expect((await markDeadJobs(state.db)).map((j) => j.refId)).toEqual([stale])
     expect(await getIntegrityRun(state.db, stale)).toMatchObject({ status: 'interrupted', checksDone: 4, finishedAt: expect.any(Date) })
     expect(await activeIntegrityRun(state.db, targetKey)).toBeNull()
 
-    const id = await startIntegrityRun(target.db, state.db, by)
+    const id = await startIntegrityRun(by)
     expect(await until(id, finished)).toMatchObject({ status: 'succeeded', checksDone: STEPS })
     expect((await listIntegrityRuns(state.db, { targetKey })).map((r) => [r.id, r.status])).toEqual([
       [id, 'succeeded'],
@@ -180,17 +202,16 @@ describe('integrity runs', () => {
     expect(await newlyFailing(state.db, id, targetKey)).toEqual([])
   })
 
-  it('stays running while one check takes long, however old its last progress, since its process holds the lock', async () => {
+  it('stays running while one check takes long, however long, since its worker holds the lock', async () => {
     const lock = await lockTable('child_b')
     let id = 0
     try {
-      id = await startIntegrityRun(target.db, state.db, by)
+      id = await startIntegrityRun(by)
       await until(id, (r) => r.checksDone === 1 && r.status === 'running')
-      // As if the count of child_b had been going on for ten minutes without a word.
-      await sql`update integrity_run set heartbeat_at = now() - interval '10 minutes' where id = ${id}`.execute(state.db)
+      await markDeadJobs(state.db)
       expect(await getIntegrityRun(state.db, id)).toMatchObject({ status: 'running', checksDone: 1 })
       expect((await activeIntegrityRun(state.db, targetKey))?.id).toBe(id)
-      await expect(startIntegrityRun(target.db, state.db, by)).rejects.toBeInstanceOf(IntegrityRunBusyError)
+      await expect(startIntegrityRun(by)).rejects.toBeInstanceOf(JobBusyError)
     } finally {
       await lock.release()
       if (id) await until(id, finished)

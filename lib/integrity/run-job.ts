@@ -1,49 +1,39 @@
 import type { Kysely } from 'kysely'
 import type { RestrictedReader } from '../db/reader-login'
 import { roleOf } from '../db/session-role'
-import { targetIdentity } from '../db/target-identity'
-import { retried } from '../jobs/job-rows'
-import type { JobLiveness } from '../jobs/liveness'
-import { startLiveJob } from '../jobs/start-lock'
+import type { JobProgress } from '../jobs/job-kind'
+import { retried } from '../jobs/retried'
 import type { Finding } from './findings'
 import { planChecks, runChecks } from './run-checks'
-import {
-  activeIntegrityRun,
-  cancelRequested,
-  createIntegrityRun,
-  type IntegrityRun,
-  markProgress,
-  saveFindings,
-} from './run-store'
+import { type IntegrityRun, markProgress, saveFindings } from './run-store'
 
-export class IntegrityRunBusyError extends Error {
-  constructor(readonly run: IntegrityRun) {
-    super(
-      `An integrity run is already in progress (#${run.id}, started by ${run.startedBy} at ${run.startedAt.toISOString().replace('T', ' ').slice(0, 19)} UTC).`,
-    )
-  }
-}
-
-/** How often a run writes its progress and findings (and so beats its heart). */
+/** How often a run writes its progress and findings, and reads its stop request. */
 const FLUSH_MS = 500
-const CANCEL_CHECK_MS = 200
+const STOP_CHECK_MS = 200
+/** A step this long waited on something (a lock, a big table): the request is read right after it. */
+const SLOW_STEP_MS = 20
+
+export interface RunHooks {
+  reader?: RestrictedReader
+  ruleTimeoutMs?: number
+  /** Read between checks: true stops the run there (cancel, shutdown). */
+  stopRequested?: () => Promise<boolean>
+  /** The job's own progress, saved with the run's. */
+  progress?: (p: JobProgress) => Promise<void>
+}
 
 /**
  * Runs every check of a queued run. Findings and progress are written at most every FLUSH_MS (a
  * database with thousands of foreign keys has thousands of quick steps: one commit each would
- * cost more than the checks), the cancel flag is read between steps at most every
- * CANCEL_CHECK_MS, and the page follows the run through these rows.
+ * cost more than the checks); the stop request is read between steps at most every STOP_CHECK_MS,
+ * and the page follows the run through these rows.
  */
-export async function executeIntegrityRun(
-  target: Kysely<any>,
-  state: Kysely<any>,
-  runId: number,
-  opts: { reader?: RestrictedReader; ruleTimeoutMs?: number; liveness?: JobLiveness } = {},
-): Promise<IntegrityRun['status']> {
-  const { liveness, ...ruleOpts } = opts
+export async function executeIntegrityRun(target: Kysely<any>, state: Kysely<any>, runId: number, hooks: RunHooks = {}): Promise<IntegrityRun['status']> {
+  const { stopRequested, progress: jobProgress, ...ruleOpts } = hooks
   const pending: Finding[] = []
-  let cancelCheckedAt = 0
-  let progress: { done?: number; current?: string | null } = {}
+  let stopCheckedAt = 0
+  let stepStartedAt = 0
+  let progress: { done?: number; total?: number; current?: string | null } = {}
   let written = Promise.resolve()
   // Writes are chained so that they never overlap or reorder.
   let flushing = false
@@ -57,7 +47,9 @@ export async function executeIntegrityRun(
         pending.unshift(...found)
         throw e
       }
-      await markProgress(state, runId, progress)
+      const p = progress
+      await markProgress(state, runId, p)
+      await jobProgress?.({ done: p.done, total: p.total, label: p.current })
     }))
   const tick = () => {
     // A slow state database must not pile up writes: skip a beat while one is under way.
@@ -70,28 +62,33 @@ export async function executeIntegrityRun(
   const timer = setInterval(tick, FLUSH_MS)
   timer.unref()
   try {
-    await markProgress(state, runId, { status: 'running', current: 'planning' })
+    await markProgress(state, runId, { status: 'running', current: 'planning', dbRole: await roleOf(target) })
+    await jobProgress?.({ label: 'planning' })
     const steps = await planChecks(target, state, ruleOpts)
     // Planning is over: no step is under way until the first one starts.
-    await markProgress(state, runId, { total: steps.length, done: 0, current: null })
+    progress = { total: steps.length, done: 0, current: null }
+    await markProgress(state, runId, progress)
+    await jobProgress?.({ total: steps.length, done: 0, label: null })
     const { cancelled } = await runChecks(steps, {
       beforeStep: async (i, step) => {
-        // Quick steps come in thousands: read the flag at most every CANCEL_CHECK_MS, and always
+        // Quick steps come in thousands: read the request at most every STOP_CHECK_MS, and always
         // before a step that follows a slow one (a cancel asked meanwhile stops the run there).
-        // A lost liveness session makes the run look dead to others: stop as if cancelled.
-        if (liveness?.lost) return true
-        if (Date.now() - cancelCheckedAt >= CANCEL_CHECK_MS) {
-          if (await cancelRequested(state, runId)) return true
-          cancelCheckedAt = Date.now()
+        if (Date.now() - stopCheckedAt >= STOP_CHECK_MS) {
+          if (await stopRequested?.()) return true
+          stopCheckedAt = Date.now()
         }
-        progress = { done: i, current: step.title }
+        progress = { ...progress, done: i, current: step.title }
+        stepStartedAt = Date.now()
       },
       afterStep: (i, _step, found) => {
+        // A cancel asked during a slow step stops the run before the next, however quick the rest.
+        if (Date.now() - stepStartedAt >= SLOW_STEP_MS) stopCheckedAt = 0
         pending.push(...found)
         progress = { ...progress, done: i + 1 }
       },
     })
     clearInterval(timer)
+    progress = { ...progress, current: null }
     await retried(flush)
     const status = cancelled ? 'cancelled' : 'succeeded'
     await retried(() => markProgress(state, runId, { status, current: null }))
@@ -105,36 +102,4 @@ export async function executeIntegrityRun(
   } finally {
     clearInterval(timer)
   }
-}
-
-/**
- * Queues a run and starts it in this process without waiting: the request that asked for it
- * returns at once with the run id. One run at a time per database.
- */
-export async function startIntegrityRun(
-  target: Kysely<any>,
-  state: Kysely<any>,
-  by: {
-    startedBy: string
-    trigger: IntegrityRun['trigger']
-    /** Where admins' own rules run (lib/db/reader-login.ts), and their statement timeout. */
-    reader?: RestrictedReader
-    ruleTimeoutMs?: number
-  },
-  onDone?: (runId: number, status: IntegrityRun['status']) => Promise<void> | void,
-): Promise<number> {
-  const { reader, ruleTimeoutMs, ...who } = by
-  const { key: targetKey, database: targetDatabase } = await targetIdentity(target)
-  const dbRole = await roleOf(target)
-  const { id: runId, liveness } = await startLiveJob(state, 'integrity_run', `dbadmin.integrity_run:${targetKey}`, async (trx) => {
-    const active = await activeIntegrityRun(trx, targetKey)
-    if (active) throw new IntegrityRunBusyError(active)
-    return createIntegrityRun(trx, { targetDatabase, targetKey, dbRole, ...who })
-  })
-  // A failing onDone must not become an unhandled rejection, which would end the whole server.
-  void executeIntegrityRun(target, state, runId, { reader, ruleTimeoutMs, liveness })
-    .finally(() => liveness.release())
-    .then((status) => onDone?.(runId, status))
-    .catch((e: unknown) => console.error(`integrity run #${runId}: onDone failed:`, e))
-  return runId
 }

@@ -1,6 +1,4 @@
 import { type Kysely, sql } from 'kysely'
-import { jobCancelRequested, requestJobCancel, updateJob } from '../jobs/job-rows'
-import { jobAlive, markDeadJobs } from '../jobs/liveness'
 import type { Finding } from './findings'
 
 export type IntegrityRunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled'
@@ -10,8 +8,10 @@ export interface IntegrityRun {
   targetDatabase: string
   /** The target's identity key (lib/db/target-identity.ts); null for a run recorded before keys. */
   targetKey: string | null
-  /** 'interrupted' when its process ended before it finished (recorded as soon as anyone looks). */
+  /** 'interrupted' when its worker ended before it finished (see lib/jobs/dead-jobs.ts). */
   status: IntegrityRunStatus | 'interrupted'
+  /** The job that runs it (table job); null for a run recorded before the queue. */
+  jobId: number | null
   trigger: 'manual' | 'schedule' | 'cli'
   startedBy: string
   /** The database role the job used; null for jobs recorded before it was. */
@@ -41,17 +41,20 @@ function toRun(r: any): IntegrityRun {
     checksTotal: r.checks_total,
     checksDone: r.checks_done,
     currentCheck: r.current_check,
-    cancelRequested: r.cancel_requested,
+    jobId: r.job_id === null ? null : Number(r.job_id),
+    cancelRequested: !!r.cancel_requested,
     error: r.error,
     problems: Number(r.problems ?? 0),
   }
 }
 
-const runColumns = sql`r.*, (select count(*) from integrity_finding f where f.run_id = r.id and (f.count > 0 or f.error is not null)) as problems`
+// The cancel flag is the job's (table job): the page shows "Cancelling…" from it.
+const runColumns = sql`r.*, (select count(*) from integrity_finding f where f.run_id = r.id and (f.count > 0 or f.error is not null)) as problems,
+  (select j.cancel_requested from job j where j.id = r.job_id) as cancel_requested`
 
 export async function createIntegrityRun(
   state: Kysely<any>,
-  input: { targetDatabase: string; targetKey: string; trigger: IntegrityRun['trigger']; startedBy: string; dbRole?: string | null },
+  input: { targetDatabase: string; targetKey: string; trigger: IntegrityRun['trigger']; startedBy: string; jobId: number; dbRole?: string | null },
 ): Promise<number> {
   const row = await state
     .insertInto('integrity_run')
@@ -61,6 +64,7 @@ export async function createIntegrityRun(
       status: 'queued',
       trigger: input.trigger,
       started_by: input.startedBy,
+      job_id: input.jobId,
       db_role: input.dbRole ?? null,
     })
     .returning('id')
@@ -68,37 +72,53 @@ export async function createIntegrityRun(
   return Number(row.id)
 }
 
-/** Records runs whose process is gone as interrupted (see lib/jobs/liveness.ts). */
-export const markDeadRuns = (state: Kysely<any>) => markDeadJobs(state, 'integrity_run')
-
+/** The queued or running run of this target, if any (callers mark dead jobs first: lib/jobs/dead-jobs.ts). */
 export async function activeIntegrityRun(state: Kysely<any>, targetKey: string): Promise<IntegrityRun | null> {
   const { rows } = await sql`
     select ${runColumns} from integrity_run r
-    where r.target_key = ${targetKey} and r.status in ('queued', 'running') and ${jobAlive('integrity_run', sql.ref('r.id'))}
+    where r.target_key = ${targetKey} and r.status in ('queued', 'running')
     order by r.id desc limit 1
   `.execute(state)
-  // After the read: a run it left out as dead is surely marked (a lock once free stays free).
-  await markDeadRuns(state)
   return rows[0] ? toRun(rows[0]) : null
 }
 
+/** Saves a run's progress; a final status also stamps finished_at. A run already finished is left alone. */
 export async function markProgress(
   state: Kysely<any>,
   id: number,
-  values: { status?: IntegrityRunStatus; total?: number; done?: number; current?: string | null; error?: string | null },
+  values: {
+    status?: IntegrityRunStatus | 'interrupted'
+    total?: number
+    done?: number
+    current?: string | null
+    error?: string | null
+    /** The database role the worker reads the target as (recorded when it starts). */
+    dbRole?: string | null
+  },
 ): Promise<void> {
-  await updateJob(state, 'integrity_run', id, values.status, {
-    checks_total: values.total,
-    checks_done: values.done,
-    current_check: values.current,
-    error: values.error,
-  })
+  const set: Record<string, unknown> = {}
+  if (values.dbRole !== undefined) set.db_role = values.dbRole
+  if (values.total !== undefined) set.checks_total = values.total
+  if (values.done !== undefined) set.checks_done = values.done
+  if (values.current !== undefined) set.current_check = values.current
+  if (values.error !== undefined) set.error = values.error
+  if (values.status) {
+    set.status = values.status
+    if (values.status !== 'queued' && values.status !== 'running') set.finished_at = sql`now()`
+  }
+  if (Object.keys(set).length === 0) return
+  await state.updateTable('integrity_run').set(set).where('id', '=', id).where('status', 'in', ['queued', 'running']).execute()
 }
 
-export const cancelRequested = (state: Kysely<any>, id: number) => jobCancelRequested(state, 'integrity_run', id)
-
-/** Asks a running run to stop after its current check; false when it is not running. */
-export const requestCancel = (state: Kysely<any>, id: number, targetKey: string) => requestJobCancel(state, 'integrity_run', id, targetKey)
+/** A retried run starts over: what its first attempt found is dropped, and it is running again. */
+export async function restartIntegrityRun(state: Kysely<any>, id: number): Promise<void> {
+  await state.deleteFrom('integrity_finding').where('run_id', '=', id).execute()
+  await state
+    .updateTable('integrity_run')
+    .set({ status: 'queued', finished_at: null, error: null, checks_done: 0, current_check: null })
+    .where('id', '=', id)
+    .execute()
+}
 
 export async function saveFindings(state: Kysely<any>, runId: number, findings: Finding[]): Promise<void> {
   if (findings.length === 0) return
@@ -119,7 +139,6 @@ export async function saveFindings(state: Kysely<any>, runId: number, findings: 
 }
 
 export async function listIntegrityRuns(state: Kysely<any>, opts: { targetKey: string; limit?: number }): Promise<IntegrityRun[]> {
-  await markDeadRuns(state)
   const { rows } = await sql`
     select ${runColumns} from integrity_run r
     where r.target_key = ${opts.targetKey}
@@ -130,7 +149,6 @@ export async function listIntegrityRuns(state: Kysely<any>, opts: { targetKey: s
 
 export async function getIntegrityRun(state: Kysely<any>, id: number): Promise<IntegrityRun | null> {
   if (!Number.isSafeInteger(id) || id < 1) return null
-  await markDeadRuns(state)
   const { rows } = await sql`select ${runColumns} from integrity_run r where r.id = ${id}`.execute(state)
   return rows[0] ? toRun(rows[0]) : null
 }

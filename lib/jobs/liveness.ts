@@ -3,28 +3,26 @@ import type pg from 'pg'
 import { openSession } from '../db/connect'
 
 /**
- * Whether a background job's process is alive, exactly and at once: the process running a job
- * holds a session-level advisory lock on the state database, on a session of its own, keyed by
- * the job's table and id, for as long as it runs the job. PostgreSQL frees the lock when that
- * session ends, however the process ended (kill -9, crash, lost network), so "alive" is "the lock
- * is held", with no heartbeat to wait out. A queue (pg-boss) can keep this as it is: its worker
- * holds the lock while it runs the job.
+ * Whether a job's worker is alive, exactly and at once: the worker running a job holds a
+ * session-level advisory lock on the state database, on a session of its own, keyed by the job's
+ * table and id, for as long as it runs the job. PostgreSQL frees the lock when that session ends,
+ * however the process ended (kill -9, crash, lost network), so "alive" is "the lock is held", with
+ * no heartbeat to wait out. pg-boss only learns of a dead worker when the job's expiry passes; this
+ * lock tells the Jobs page, the kinds' pages and the next start at once.
  */
 
-/** State tables of background jobs; each row has status, finished_at and error. */
-export type JobTable = 'integrity_run' | 'integrity_fix' | 'backup' | 'maintenance_job'
+/**
+ * State tables of background work: `job` (the queue's jobs), `backup` (pg_dump runs), `maintenance_job`
+ * (VACUUM, ANALYZE, REINDEX); the last two run in the requesting process, not on the queue.
+ */
+export type JobTable = 'job' | 'backup' | 'maintenance_job'
 
 // The first half of each two-part advisory key: one per table ('JOB' and a number), apart from
-// the migration run lock's key.
-const TABLE_KEY: Record<JobTable, number> = {
-  integrity_run: 0x4a_4f_42_01,
-  integrity_fix: 0x4a_4f_42_02,
-  backup: 0x4a_4f_42_03,
-  maintenance_job: 0x4a_4f_42_04,
-}
+// the migration run lock's key and from the keys the per-kind tables held before the queue (1, 2).
+const TABLE_KEY: Record<JobTable, number> = { backup: 0x4a_4f_42_03, job: 0x4a_4f_42_04, maintenance_job: 0x4a_4f_42_05 }
 
 /** The integer column a row's lock is keyed by: its id, or for a backup (whose id is a uuid) its job_no. */
-const KEY_COLUMN: Record<JobTable, string> = { integrity_run: 'id', integrity_fix: 'id', backup: 'job_no', maintenance_job: 'id' }
+const KEY_COLUMN: Record<JobTable, string> = { job: 'id', backup: 'job_no', maintenance_job: 'id' }
 
 /** The part of the key a row id gives: advisory keys are int4. */
 function idKey(id: number): number {
@@ -32,7 +30,7 @@ function idKey(id: number): number {
   return id
 }
 
-/** SQL: whether some session holds the liveness lock of job `id` (a column or a value) of `table`. */
+/** SQL: whether some session holds the liveness lock of row `id` (a column or a value) of `table`. */
 export function jobAlive(table: JobTable, id: RawBuilder<unknown> | number): RawBuilder<boolean> {
   // pg_locks lists the advisory locks of every database of the cluster: keep to this one.
   return sql<boolean>`exists (select 1 from pg_locks l
@@ -48,8 +46,11 @@ export async function isJobAlive(state: Kysely<any>, table: JobTable, id: number
 
 /** The session holding one job's liveness lock. */
 export interface JobLiveness {
-  /** Takes the lock of a job (once), by its id (a backup's job_no). Taken before the job's row commits, the row is never seen without it. */
-  hold(table: JobTable, id: number): Promise<void>
+  /**
+   * Takes the lock of a job by its id (a backup's job_no); false when another session holds it (a
+   * worker still running it). Taken before the job's row says running, the row is never seen without it.
+   */
+  hold(table: JobTable, id: number): Promise<boolean>
   /** True once the session was lost: others now see the job as dead, so it should stop. */
   readonly lost: boolean
   /** Ends the session, and so frees the lock. */
@@ -58,13 +59,13 @@ export interface JobLiveness {
 
 export async function openJobLiveness(state: Kysely<any>, label: string): Promise<JobLiveness> {
   let lost = false
-  const client: pg.Client = await openSession(state, { applicationName: `dbadmin job: ${label}`, onError: () => (lost = true) })
+  const client: pg.Client = await openSession(state, { applicationName: `dbadmin job: ${label}`.slice(0, 63), onError: () => (lost = true) })
   client.on('end', () => (lost = true))
   let released = false
   return {
     async hold(table, id) {
       const { rows } = await client.query<{ ok: boolean }>('select pg_try_advisory_lock($1, $2) as ok', [TABLE_KEY[table], idKey(id)])
-      if (!rows[0].ok) throw new Error(`the liveness lock of ${table} #${id} is held by another session`)
+      return rows[0].ok
     },
     get lost() {
       return lost && !released
@@ -77,10 +78,11 @@ export async function openJobLiveness(state: Kysely<any>, label: string): Promis
 }
 
 /**
- * Marks the queued or running rows of `table` whose process is gone as 'interrupted', in the
- * database: every reader (page, CLI, the next start) then agrees. Returns the rows marked.
+ * Marks the queued or running rows of a status table (backup) whose process is gone as
+ * 'interrupted', in the database: every reader (page, CLI, the next start) then agrees. Returns
+ * the rows marked. Queue jobs have their own (lib/jobs/dead-jobs.ts): pg-boss retries them.
  */
-export async function markDeadJobs(state: Kysely<any>, table: JobTable): Promise<Record<string, any>[]> {
+export async function markDeadStatusRows(state: Kysely<any>, table: Exclude<JobTable, 'job'>): Promise<Record<string, any>[]> {
   const { rows } = await sql<Record<string, any>>`
     update ${sql.table(table)} as j
     set status = 'interrupted', finished_at = coalesce(j.finished_at, now()),

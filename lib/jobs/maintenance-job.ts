@@ -3,9 +3,9 @@ import { targetIdentity } from '../db/target-identity'
 import { type MaintenanceProgress, readMaintenanceProgress } from '../performance/maintenance-progress'
 import { type MaintenanceTask, runMaintenance } from '../performance/maintenance'
 import { PerformanceError } from '../performance/performance-error'
-import { jobCancelRequested, requestJobCancel, retried, updateJob } from './job-rows'
-import { jobAlive, markDeadJobs } from './liveness'
-import { startLiveJob } from './start-lock'
+import { jobAlive, markDeadStatusRows } from './liveness'
+import { cancelMaintenanceRow, maintenanceCancelRequested, startMaintenanceRow, updateMaintenanceRow } from './maintenance-rows'
+import { retried } from './retried'
 
 /**
  * Maintenance (VACUUM, ANALYZE, REINDEX, CREATE/DROP INDEX CONCURRENTLY) as a background job. Kept
@@ -112,7 +112,7 @@ export async function startMaintenanceJob(
 ): Promise<number> {
   const { key: targetKey, database } = await targetIdentity(target)
   const tableKey = await tableOf(target, task)
-  const { id, liveness } = await startLiveJob(state, 'maintenance_job', `dbadmin.maintenance_job:${targetKey}`, async (trx) => {
+  const { id, liveness } = await startMaintenanceRow(state, `dbadmin.maintenance_job:${targetKey}`, async (trx) => {
     const active = await trx
       .selectFrom('maintenance_job')
       .select('id')
@@ -148,27 +148,27 @@ export async function executeMaintenanceJob(
   const abort = new AbortController()
   const poll = setInterval(() => {
     void (async () => {
-      if (opts.isLost?.() || (await jobCancelRequested(state, 'maintenance_job', id))) abort.abort()
+      if (opts.isLost?.() || (await maintenanceCancelRequested(state, id))) abort.abort()
     })().catch(() => {})
   }, opts.pollMs ?? 1000)
   try {
-    await updateJob(state, 'maintenance_job', id, 'running', {})
+    await updateMaintenanceRow(state, id, 'running', {})
     const r = await runMaintenance(target, task, {
       signal: abort.signal,
-      onStarted: (pid) => void updateJob(state, 'maintenance_job', id, undefined, { pid }).catch(() => {}),
+      onStarted: (pid) => void updateMaintenanceRow(state, id, undefined, { pid }).catch(() => {}),
     })
     const status = r.status === 'done' ? 'succeeded' : 'cancelled'
-    await retried(() => updateJob(state, 'maintenance_job', id, status, { statement: r.statement, duration_ms: r.durationMs, leftovers: r.leftovers }))
+    await retried(() => updateMaintenanceRow(state, id, status, { statement: r.statement, duration_ms: r.durationMs, leftovers: r.leftovers }))
     return status
   } catch (e) {
-    await retried(() => updateJob(state, 'maintenance_job', id, 'failed', { error: jobError(e) })).catch(() => {})
+    await retried(() => updateMaintenanceRow(state, id, 'failed', { error: jobError(e) })).catch(() => {})
     return 'failed'
   } finally {
     clearInterval(poll)
   }
 }
 
-export const markDeadMaintenanceJobs = (state: Kysely<any>) => markDeadJobs(state, 'maintenance_job')
+export const markDeadMaintenanceJobs = (state: Kysely<any>) => markDeadStatusRows(state, 'maintenance_job')
 
 /**
  * The newest jobs of this target, running ones with their live progress (read from the target's
@@ -200,5 +200,5 @@ export async function getMaintenanceJob(state: Kysely<any>, id: number): Promise
 /** Asks a running job of this target to cancel its statement; false when it is not running. */
 export async function requestMaintenanceCancel(target: Kysely<any>, state: Kysely<any>, id: number): Promise<boolean> {
   const { key } = await targetIdentity(target)
-  return requestJobCancel(state, 'maintenance_job', id, key)
+  return cancelMaintenanceRow(state, id, key)
 }

@@ -1,5 +1,5 @@
 import { type AlembicSettings, alembicSettings } from '../alembic/settings'
-import { ConfigError, loadConfig } from '../config'
+import { type AppConfig, ConfigError, loadConfig } from '../config'
 import { type CapabilityUrls, capabilityUrls } from '../db/capabilities'
 
 export interface ServerEnv {
@@ -17,7 +17,9 @@ export interface ServerEnv {
   /** How to run the team's Alembic; null when ALEMBIC_DIR is not set. */
   alembic: AlembicSettings | null
   integrityCheckTimeoutMs: number
-  integrityScheduleHours: number
+  /** The job system's settings: schedules, whether this process runs jobs, per-queue concurrency. */
+  jobs: Pick<AppConfig, 'INTEGRITY_SCHEDULE_CRON' | 'INTEGRITY_SCHEDULE_HOURS' | 'JOBS_TIMEZONE' | 'JOBS_WORKER' | 'JOBS_CONCURRENCY'>
+  dataPath: string
   /** Proxy hops whose X-Forwarded-For entries are believed (TRUST_PROXY). */
   trustProxy: number
   /** NEXTAUTH_URL: the address users open, one of the origins requests may come from. */
@@ -56,7 +58,14 @@ export function serverEnv(): ServerEnv {
     alembicVersionsDir: config.ALEMBIC_VERSIONS_DIR ?? null,
     alembic: alembicSettings(config),
     integrityCheckTimeoutMs: config.INTEGRITY_CHECK_TIMEOUT_MS,
-    integrityScheduleHours: config.INTEGRITY_SCHEDULE_HOURS,
+    jobs: {
+      INTEGRITY_SCHEDULE_CRON: config.INTEGRITY_SCHEDULE_CRON,
+      INTEGRITY_SCHEDULE_HOURS: config.INTEGRITY_SCHEDULE_HOURS,
+      JOBS_TIMEZONE: config.JOBS_TIMEZONE,
+      JOBS_WORKER: config.JOBS_WORKER,
+      JOBS_CONCURRENCY: config.JOBS_CONCURRENCY,
+    },
+    dataPath: config.dataPath,
     trustProxy: config.TRUST_PROXY,
     publicUrl: config.NEXTAUTH_URL ?? null,
     ruleReaderUrl: config.RULE_READER_DATABASE_URL ?? null,

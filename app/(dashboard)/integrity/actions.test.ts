@@ -8,6 +8,7 @@ import type { Role } from '@/lib/auth/permissions'
 import { listAudit } from '@/lib/audit/audit-log'
 import { buildDemoDatabase } from '@/lib/demo/prepare-demo'
 import { countOrphans } from '@/lib/integrity/orphans'
+import { describeRelation } from '@/lib/integrity/types'
 import { listSoftRelations } from '@/lib/integrity/relations'
 import { createFixJob, type FixJob, getFixJob, markFixProgress } from '@/lib/integrity/fix-store'
 import { openJobLiveness } from '@/lib/jobs/liveness'
@@ -189,39 +190,47 @@ describe('fixing orphans', () => {
     expect(await waitForFix((deleted as { data: { fixId: number } }).data.fixId)).toMatchObject({ status: 'succeeded', changed: 25 })
   })
 
-  it('cancels a running fix for admins only, and refuses a second fix or a restore while one runs', async () => {
-    // A job another server process is running: its row says so and its heartbeat is fresh.
+  it('cancels a running fix for admins only, and refuses a second fix on the table or a restore while one runs', async () => {
+    // A fix another worker is running: its job row says so, and that worker holds the job's liveness lock.
+    const target0 = await targetIdentity(target.db)
+    const relation = { ...uploads, columns: ['agenda_item_id'], refColumns: ['id'] }
+    const { rows } = await sql<{ id: string }>`
+      insert into job (kind, queue, target_key, target_database, subject, exclusive_key, state, trigger, started_by, started_at, attempts)
+      values ('integrity.fix', 'integrity-fix-x', ${target0.key}, ${target0.database}, ${describeRelation(relation)},
+              ${`integrity.fix:${target0.key}:${JSON.stringify(['public', 'fileupload'])}`}, 'running', 'manual', 'other@test.local', now(), 1)
+      returning id`.execute(state.db)
+    const jobId = Number(rows[0].id)
     const fixId = await createFixJob(state.db, {
-      targetDatabase: target.url.split('/').pop()!,
-      targetKey: (await targetIdentity(target.db)).key,
+      targetDatabase: target0.database,
+      targetKey: target0.key,
       kind: 'fix',
-      relation: { ...agenda, table: 'agenda_item' },
+      relation,
       mode: 'delete',
       file: path.join(dataDir, 'elsewhere.jsonl'),
       total: 25,
       startedBy: 'other@test.local',
+      jobId,
     })
+    await sql`update job set ref_id = ${fixId} where id = ${jobId}`.execute(state.db)
     await markFixProgress(state.db, fixId, { status: 'running', phase: 'saving' })
-    // That process holds the job's liveness lock.
     const liveness = await openJobLiveness(state.db, 'elsewhere')
-    await liveness.hold('integrity_fix', fixId)
+    expect(await liveness.hold('job', jobId)).toBe(true)
     // Deleting the agenda orphans above orphaned their uploads too.
-    const orphanUploads = await countOrphans(target.db, { ...uploads, columns: ['agenda_item_id'], refColumns: ['id'] })
+    const orphanUploads = await countOrphans(target.db, relation)
     try {
-      expect(await as('admin', 'fix', { ...uploads, mode: 'delete', confirm: `DELETE ${orphanUploads}` })).toMatchObject({
-        ok: false,
-        code: 'conflict',
-        message: expect.stringContaining(`A fix is already running on this database (#${fixId} on public.agenda_item, started by other@test.local`),
-      })
-      expect(await as('admin', 'restore', { fixId })).toMatchObject({ ok: false, code: 'invalid_input', message: `Fix #${fixId} is still running: cancel it first, or wait for it.` })
+      const busy = `Orphan fix is already running on public.fileupload(agenda_item_id) → public.agenda_item(id): job #${jobId} (fix #${fixId}), started by other@test.local at `
+      expect(await as('admin', 'fix', { ...uploads, mode: 'delete', confirm: `DELETE ${orphanUploads}` })).toMatchObject({ ok: false, code: 'conflict', message: expect.stringContaining(busy) })
+      // A restore shares the table's key: refused the same way, naming the fix that runs.
+      expect(await as('admin', 'restore', { fixId })).toMatchObject({ ok: false, code: 'conflict', message: expect.stringContaining(busy) })
       expect(await as('operator', 'cancelFix', { fixId })).toMatchObject({ ok: false, code: 'forbidden' })
       expect(await as('viewer', 'cancelFix', { fixId })).toMatchObject({ ok: false, code: 'forbidden' })
       expect((await getFixJob(state.db, fixId))?.cancelRequested).toBe(false)
       expect(await as('admin', 'cancelFix', { fixId })).toMatchObject({ ok: true, message: `Job #${fixId} stops after its current batch; the batches done so far stay done.` })
       expect((await getFixJob(state.db, fixId))?.cancelRequested).toBe(true)
-      expect(await countOrphans(target.db, { ...uploads, columns: ['agenda_item_id'], refColumns: ['id'] })).toBe(orphanUploads)
+      expect(await countOrphans(target.db, relation)).toBe(orphanUploads)
     } finally {
       await markFixProgress(state.db, fixId, { status: 'cancelled' })
+      await sql`update job set state = 'cancelled', finished_at = now() where id = ${jobId}`.execute(state.db)
       await liveness.release()
     }
   })

@@ -14,14 +14,14 @@ import { validateConstraint } from '@/lib/integrity/check-constraints'
 import { deleteCustomRule, RULE_LIMITS, RuleQueryError, saveCustomRule } from '@/lib/integrity/custom-rules'
 import { deleteEnumSet, EnumSetRuleError, saveEnumSet } from '@/lib/integrity/enum-sets'
 import { deleteRoleRule, RoleRuleError, saveRoleRule } from '@/lib/integrity/role-rules'
-import { startFixJob, startRestoreJob } from '@/lib/integrity/fix-job'
 import { FixRuleError, planFix } from '@/lib/integrity/fix-orphans'
-import { FixJobBusyError, requestFixCancel } from '@/lib/integrity/fix-store'
+import { getFixJob } from '@/lib/integrity/fix-store'
 import { findCheckedRelation } from '@/lib/integrity/orphan-csv'
 import { decideAllSuggestions, deleteSoftRelation, RelationRuleError, saveSoftRelation } from '@/lib/integrity/relations'
-import { IntegrityRunBusyError, startIntegrityRun } from '@/lib/integrity/run-job'
-import { requestCancel } from '@/lib/integrity/run-store'
+import { getIntegrityRun } from '@/lib/integrity/run-store'
 import { integrityTargetDb, integrityWriterDb, ruleReader } from '@/lib/db/server-dbs'
+import { JobBusyError } from '@/lib/jobs/enqueue'
+import { serverJobs } from '@/lib/jobs/server-jobs'
 import { ReaderError } from '@/lib/db/restricted-reader'
 import { describeRelation } from '@/lib/integrity/types'
 
@@ -70,23 +70,10 @@ export const runChecksAction = action({
   permission: 'checks.run',
   input: z.object({}),
   async run(ctx) {
-    try {
-      const runId = await startIntegrityRun(integrityTargetDb(), ctx.stateDb, {
-        startedBy: ctx.user.email,
-        trigger: 'manual',
-        reader: ruleReader(),
-        ruleTimeoutMs: loadConfig().INTEGRITY_CHECK_TIMEOUT_MS,
-      })
-      revalidatePath('/integrity')
-      return { message: `Started integrity run #${runId}.`, data: { runId }, target: `run #${runId}` }
-    } catch (e) {
-      if (e instanceof IntegrityRunBusyError) throw new ActionError('conflict', e.message)
-      if (isDbError(e)) {
-        console.error('[dbadmin] integrity run start error:', e)
-        throw new ActionError('unavailable', `The integrity run could not start: ${describeDbError(e)}`)
-      }
-      throw e
-    }
+    const job = await startJob(async () => (await serverJobs()).enqueue('integrity.run', {}, { startedBy: ctx.user.email, trigger: 'manual' }))
+    const runId = job.refId!
+    revalidatePath('/integrity')
+    return { message: `Started integrity run #${runId}.`, data: { runId, jobId: job.id }, target: `run #${runId}` }
   },
 })
 
@@ -96,9 +83,10 @@ export const cancelRunAction = action({
   input: z.object({ runId: id }),
   target: (input) => `run #${input.runId}`,
   async run(ctx, input) {
-    if (!(await requestCancel(ctx.stateDb, input.runId, (await targetIdentity(integrityTargetDb())).key))) {
-      throw new ActionError('conflict', `Run #${input.runId} is not running.`)
-    }
+    const run = await getIntegrityRun(ctx.stateDb, input.runId)
+    const here = (await targetIdentity(integrityTargetDb())).key
+    const cancelled = run?.jobId && run.targetKey === here ? await (await serverJobs()).cancel(run.jobId) : null
+    if (!cancelled?.ok) throw new ActionError('conflict', `Run #${input.runId} is not running.`)
     revalidatePath('/integrity')
     return { message: `Run #${input.runId} stops after its current check.` }
   },
@@ -247,9 +235,10 @@ export const fixOrphansAction = action({
       throw new ActionError('invalid_input', `${rel.columns.join(', ')} ${rel.columns.length === 1 ? 'does' : 'do'} not allow NULL: only deleting is possible.`)
     }
     const file = fixFile(rel.schema, rel.table)
-    const fixId = await startJob(() =>
-      startFixJob(db, ctx.stateDb, { relation: rel, mode: input.mode, file, total: plan.count, startedBy: ctx.user.email }),
+    const job = await startJob(async () =>
+      (await serverJobs()).enqueue('integrity.fix', { relation: rel, mode: input.mode, file, total: plan.count }, { startedBy: ctx.user.email, trigger: 'manual' }),
     )
+    const fixId = job.refId!
     revalidatePath('/integrity')
     const rows = `${plan.count} row${plan.count === 1 ? '' : 's'}`
     const what =
@@ -258,20 +247,20 @@ export const fixOrphansAction = action({
         : `set ${rel.columns.join(', ')} to NULL in ${rows} of ${rel.schema}.${rel.table}`
     return {
       message: `Started fix #${fixId} to ${what}; every row is saved to ${file} first.`,
-      data: { fixId, file },
+      data: { fixId, file, jobId: job.id },
     }
   },
 })
 
-/** Starts a fix or restore job, turning its refusals into the action's error codes. */
-async function startJob(start: () => Promise<number>): Promise<number> {
+/** Queues a job, turning its refusals into the action's error codes. */
+async function startJob<T>(start: () => Promise<T>): Promise<T> {
   try {
     return await start()
   } catch (e) {
-    if (e instanceof FixJobBusyError) throw new ActionError('conflict', e.message)
+    if (e instanceof JobBusyError) throw new ActionError('conflict', e.message)
     if (e instanceof FixRuleError) throw new ActionError('invalid_input', e.message)
     if (isDbError(e)) {
-      console.error('[dbadmin] integrity fix start error:', e)
+      console.error('[dbadmin] job start error:', e)
       throw new ActionError('unavailable', `The job could not start: ${postgresMessage(e)}`)
     }
     throw e
@@ -284,9 +273,10 @@ export const cancelFixAction = action({
   input: z.object({ fixId: id }),
   target: (input) => `fix job #${input.fixId}`,
   async run(ctx, input) {
-    if (!(await requestFixCancel(ctx.stateDb, input.fixId, (await targetIdentity(integrityTargetDb())).key))) {
-      throw new ActionError('conflict', `Job #${input.fixId} is not running.`)
-    }
+    const fix = await getFixJob(ctx.stateDb, input.fixId)
+    const here = (await targetIdentity(integrityTargetDb())).key
+    const cancelled = fix?.jobId && fix.targetKey === here ? await (await serverJobs()).cancel(fix.jobId) : null
+    if (!cancelled?.ok) throw new ActionError('conflict', `Job #${input.fixId} is not running.`)
     revalidatePath('/integrity')
     return { message: `Job #${input.fixId} stops after its current batch; the batches done so far stay done.` }
   },
@@ -299,9 +289,14 @@ export const restoreFixAction = action({
   input: z.object({ fixId: id }),
   target: (input) => `fix job #${input.fixId}`,
   async run(ctx, input) {
-    const restoreId = await startJob(() => startRestoreJob(integrityWriterDb(), ctx.stateDb, { fixId: input.fixId, startedBy: ctx.user.email }))
+    const fix = await getFixJob(ctx.stateDb, input.fixId)
+    if (!fix) throw new ActionError('invalid_input', `There is no fix #${input.fixId}.`)
+    const job = await startJob(async () =>
+      (await serverJobs()).enqueue('integrity.restore', { fixId: input.fixId, relation: fix.relation }, { startedBy: ctx.user.email, trigger: 'manual' }),
+    )
+    const restoreId = job.refId!
     revalidatePath('/integrity')
-    return { message: `Started restore #${restoreId} of fix #${input.fixId}.`, data: { restoreId } }
+    return { message: `Started restore #${restoreId} of fix #${input.fixId}.`, data: { restoreId, jobId: job.id } }
   },
 })
 

@@ -300,6 +300,8 @@ describe('checks on the DoR demo', () => {
     url.password = 'x-nocreatedb-1'
     // Fresh modules read the new URL (the pool of targetDb() stays the one opened above, on globalThis).
     process.env.DBADMIN_TARGET_URL = url.toString()
+    // The checks run as jobs of the server's job system (on globalThis): the next one starts with the new URL.
+    await (await import('@/lib/jobs/server-jobs')).stopServerJobs()
     vi.resetModules()
     try {
       const { wrappedSpec } = await import('@/lib/auth/action')
@@ -316,6 +318,7 @@ describe('checks on the DoR demo', () => {
       expect(result.message).not.toContain('x-nocreatedb-1')
     } finally {
       process.env.DBADMIN_TARGET_URL = target.url
+      await (await import('@/lib/jobs/server-jobs')).stopServerJobs()
       await sql`drop role ${sql.id(role)}`.execute(target.db)
     }
   })

@@ -11,11 +11,16 @@ import { loadConfig } from '@/lib/config'
 import { describeDbError } from '@/lib/db/db-errors'
 import { migratorDb } from '@/lib/db/server-dbs'
 import { acknowledgeMigrationEdit } from '@/lib/migrations/acknowledge'
-import { dryRun } from '@/lib/migrations/dry-run'
-import { rehearseRollbacks } from '@/lib/migrations/rehearsal'
+import { JobBusyError } from '@/lib/jobs/enqueue'
+import { serverJobs } from '@/lib/jobs/server-jobs'
+import { waitForJob } from '@/lib/jobs/wait-for-job'
+import type { DryRunResult } from '@/lib/migrations/dry-run'
+import { assertChainAdopted } from '@/lib/migrations/management'
+import type { RehearsalResult } from '@/lib/migrations/rehearsal'
 import { dorMigrationSet } from '@/lib/migrations/registry'
-import { detectDrift, replayCheck } from '@/lib/migrations/replay'
+import type { DriftResult, ReplayResult } from '@/lib/migrations/replay'
 import type { RunActor } from '@/lib/migrations/run-store'
+import { migrationStatus } from '@/lib/migrations/status'
 import { type ApplyRequest, applyMigrations, rollbackLast, type RunOptions, type RunResult } from '@/lib/migrations/runner'
 import { serverEnv } from '@/lib/runtime/server-env'
 
@@ -159,54 +164,41 @@ const DryRunInput = z
 
 const NoInput = z.object({})
 
-async function checkOptions(ctx: ActionContext) {
-  const env = serverEnv()
-  return {
-    targetUrl: env.capabilities.migrator,
-    target: migratorDb(),
-    state: ctx.stateDb,
-    set: await dorMigrationSet(),
-    actor: actorOf(ctx),
-    pgBinDir: env.pgBinDir,
-  }
-}
+/** How long the page's request waits for a check; past that it says where to follow the job. */
+const CHECK_WAIT_MS = 120_000
 
 /**
- * Runs a check and turns what stops it into a message the user can act on: no CREATEDB for the
- * scratch database, pg_dump/psql failing to copy the schema, a target that does not answer.
+ * Queues a check as a job and waits for it: the page shows the result as before, and the job
+ * (with its result) is on the Jobs page and survives the request. A check that could not run is
+ * the action's error; one that ran shows its report whatever it found.
  */
-async function checked<T>(what: string, run: () => Promise<T>): Promise<T> {
+async function queuedCheck<T>(ctx: ActionContext, kind: string, input: Record<string, unknown>): Promise<{ message: string; data?: T }> {
+  // The refusal the check would meet (another tool migrates this database), given now rather than as a failed job.
+  assertChainAdopted((await migrationStatus(migratorDb(), ctx.stateDb, await dorMigrationSet())).management)
+  const jobs = await serverJobs()
+  let job
   try {
-    return await run()
+    job = await jobs.enqueue(kind, { actor: actorOf(ctx), ...input }, { startedBy: ctx.user.email, trigger: 'manual' })
   } catch (e) {
-    if (e instanceof ActionError) throw e
-    const message = ((e as Error)?.message ?? String(e)).replace(/postgres(ql)?:\/\/\S+/g, '[url]')
-    if (message.startsWith('Could not create a scratch database')) throw new ActionError('unavailable', message)
-    if (/^(pg_dump|psql): /.test(message)) {
-      throw new ActionError('unavailable', `${what} could not copy the target's schema into a scratch database: ${message}`)
-    }
-    if (typeof (e as { code?: unknown })?.code === 'string') {
-      console.error(`[dbadmin] ${what} error:`, e)
-      throw new ActionError('unavailable', `${what} could not start or finish: ${describeDbError(e)}`)
-    }
+    if (e instanceof JobBusyError) throw new ActionError('conflict', e.message)
     throw e
   } finally {
-    // The check is in the run history now.
     revalidatePath('/migrations')
   }
-}
-
-/** Statement parameters as plain values the browser can receive (dates, bigints, bytes as text). */
-function plainParameter(p: unknown): unknown {
-  if (p === null || typeof p === 'string' || typeof p === 'number' || typeof p === 'boolean') return p
-  if (typeof p === 'bigint') return p.toString()
-  if (p instanceof Date) return p.toISOString()
-  if (p instanceof Uint8Array) return `\\x${Buffer.from(p).toString('hex')}`
-  try {
-    return JSON.stringify(p) ?? String(p)
-  } catch {
-    return String(p)
+  const kindSpec = jobs.kind(kind)
+  const done = await waitForJob(ctx.stateDb, job.id, {
+    timeoutMs: CHECK_WAIT_MS,
+    markDead: () => jobs.markDead(),
+    retriesLeft: (j) => kindSpec.retryLimit - (j.attempts - 1) > 0,
+  })
+  revalidatePath('/migrations')
+  if (done.state === 'queued' || done.state === 'running') {
+    return { message: `${kindSpec.title} is still ${done.state} as job #${done.id}: follow it on the Jobs page; its report will be in the history below.` }
   }
+  if (done.result === null || done.result === undefined) {
+    throw new ActionError(done.state === 'cancelled' ? 'conflict' : 'unavailable', done.error ?? done.message ?? `${kindSpec.title} did not finish (${done.state}).`)
+  }
+  return { message: done.message ?? '', data: done.result as T }
 }
 
 export const dryRunAction = action({
@@ -216,45 +208,22 @@ export const dryRunAction = action({
   target: (input) => (input.mode === 'to' ? `to ${input.to}` : input.mode),
   async run(ctx, input) {
     const request: ApplyRequest = input.mode === 'next' ? { next: true } : input.mode === 'all' ? { all: true } : { to: input.to! }
-    const env = serverEnv()
-    const result = await checked('The dry run', async () =>
-      dryRun(
-        {
-          targetUrl: env.capabilities.migrator,
-          state: ctx.stateDb,
-          set: await dorMigrationSet(),
-          actor: actorOf(ctx),
-          lockTimeoutMs: env.migrationLockTimeoutMs,
-          statementTimeoutMs: env.migrationStatementTimeoutMs,
-        },
-        request,
-      ),
-    )
-    const migrations = result.migrations.map((m) => ({
-      ...m,
-      statements: m.statements.map((s) => ({ sql: s.sql, parameters: s.parameters.map(plainParameter) })),
-    }))
-    return { message: result.message, data: { ...result, migrations } }
+    return queuedCheck<DryRunResult>(ctx, 'migrations.dry_run', { request })
   },
 })
 
 /** A check on a scratch database (rehearsal, drift, replay): operators may run it; nothing changes. */
-function scratchCheck<T extends { message: string }>(
-  name: string,
-  what: string,
-  check: (options: Awaited<ReturnType<typeof checkOptions>>) => Promise<T>,
-) {
+function scratchCheck<T>(name: string, kind: string) {
   return action({
     name,
     permission: 'checks.run',
     input: NoInput,
     async run(ctx) {
-      const result = await checked(what, async () => check(await checkOptions(ctx)))
-      return { message: result.message, data: result }
+      return queuedCheck<T>(ctx, kind, {})
     },
   })
 }
 
-export const rehearseAction = scratchCheck('migrations.rehearse', 'The rollback test', rehearseRollbacks)
-export const driftAction = scratchCheck('migrations.drift', 'The drift check', detectDrift)
-export const replayAction = scratchCheck('migrations.replay', 'The replay check', replayCheck)
+export const rehearseAction = scratchCheck<RehearsalResult>('migrations.rehearse', 'migrations.rehearsal')
+export const driftAction = scratchCheck<DriftResult>('migrations.drift', 'migrations.drift')
+export const replayAction = scratchCheck<ReplayResult>('migrations.replay', 'migrations.replay')

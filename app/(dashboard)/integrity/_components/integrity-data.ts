@@ -6,6 +6,7 @@ import { type TargetIdentity, targetIdentity } from '@/lib/db/target-identity'
 import { type FixJob, listFixJobs } from '@/lib/integrity/fix-store'
 import { type IntegrityRun, listIntegrityRuns } from '@/lib/integrity/run-store'
 import type { RelationRef } from '@/lib/integrity/types'
+import { markDeadJobs } from '@/lib/jobs/dead-jobs'
 import { currentDatabase } from '@/lib/migrations/status'
 import { serverEnv } from '@/lib/runtime/server-env'
 
@@ -25,13 +26,20 @@ export const loadTargetDatabase = cache(async (): Promise<string> => {
 /** The target's identity, which runs, fixes and rules are keyed by (several targets may share the state database). */
 export const loadTarget = cache((): Promise<TargetIdentity> => targetIdentity(targetDb()))
 
+/** Jobs whose worker died are recorded as interrupted before the page reads runs and fixes (once per request). */
+export const settleDeadJobs = cache(async (): Promise<void> => {
+  await markDeadJobs(stateDb())
+})
+
 /** The newest runs on this database, newest first. */
-export const loadRuns = cache(async (): Promise<IntegrityRun[]> =>
-  listIntegrityRuns(stateDb(), { targetKey: (await loadTarget()).key, limit: HISTORY_SIZE }),
-)
+export const loadRuns = cache(async (): Promise<IntegrityRun[]> => {
+  await settleDeadJobs()
+  return listIntegrityRuns(stateDb(), { targetKey: (await loadTarget()).key, limit: HISTORY_SIZE })
+})
 
 /** The newest fixes and restores on this database (of one relation when given), newest first. */
 export async function loadFixJobs(relation?: RelationRef): Promise<FixJob[]> {
+  await settleDeadJobs()
   return listFixJobs(stateDb(), { targetKey: (await loadTarget()).key, relation, limit: HISTORY_SIZE })
 }
 

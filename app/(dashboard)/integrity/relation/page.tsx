@@ -17,7 +17,7 @@ import { type OrphanSample, sampleOrphans } from '@/lib/integrity/orphans'
 import { describeRelation, type IntegrityRelation } from '@/lib/integrity/types'
 import { FixPanel } from '../_components/fix-panel'
 import { FixesPanel } from '../_components/fixes-panel'
-import { loadTarget } from '../_components/integrity-data'
+import { loadTarget, settleDeadJobs } from '../_components/integrity-data'
 import { OrphanSampleTable } from '../_components/orphan-sample-table'
 
 const SAMPLE_SIZE = 100
@@ -81,7 +81,8 @@ async function OrphansAndFix({ user, rel }: { user: AppUser; rel: IntegrityRelat
   try {
     plan = await planFix(dataReaderDb(), rel)
     sample = await sampleOrphans(dataReaderDb(), rel, plan.keyColumns, SAMPLE_SIZE)
-    busy = await activeFixJob(stateDb(), (await loadTarget()).key)
+    await settleDeadJobs()
+    busy = await activeFixJob(stateDb(), (await loadTarget()).key, rel)
   } catch (e) {
     return <WidgetError title="Orphans" error={e} />
   }
@@ -122,7 +123,7 @@ async function OrphansAndFix({ user, rel }: { user: AppUser; rel: IntegrityRelat
             cascades={plan.cascades}
             hasPrimaryKey={plan.keyColumns.length > 0}
             backupDir={path.join(loadConfig().dataPath, 'backups')}
-            busy={busy ? `${busy.kind === 'fix' ? 'Fix' : 'Restore'} #${busy.id} is running on ${busy.relation.schema}.${busy.relation.table}: one job at a time per database.` : null}
+            busy={busy ? `${busy.kind === 'fix' ? 'Fix' : 'Restore'} #${busy.id} is running on ${busy.relation.schema}.${busy.relation.table} (started by ${busy.startedBy}): one fix or restore at a time per table.` : null}
           />
         </section>
       ) : null}

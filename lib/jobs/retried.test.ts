@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { retried } from './job-rows'
+import { retried } from './retried'
 
 describe('retried', () => {
   it('writes again after a passing failure, and gives up with the last error', async () => {

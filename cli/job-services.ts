@@ -1,0 +1,69 @@
+import type { Kysely } from 'kysely'
+import { createDb } from '../lib/db/connect'
+import { restrictedReader } from '../lib/db/reader-login'
+import type { RestrictedReader } from '../lib/db/reader-login'
+import { targetIdentity } from '../lib/db/target-identity'
+import type { JobServices } from '../lib/jobs/job-kind'
+import { JobSystem, type JobSystemOptions } from '../lib/jobs/job-system'
+import type { CliContext } from './context'
+
+/** What a job run by the CLI (or `dbadmin jobs worker`) needs, built from its configuration. */
+export async function cliJobServices(ctx: Omit<CliContext, 'jobs'>, opened: Kysely<any>[]): Promise<JobServices> {
+  let reader: RestrictedReader | undefined
+  // Each check (and each batch of a fix) is one statement: statement_timeout bounds every one on its own.
+  const perCheck = (url: string, applicationName: string, max: number) => {
+    let db: Kysely<any> | undefined
+    return () => {
+      if (!db) {
+        db = createDb(url, { max, applicationName, statementTimeoutMs: ctx.config.INTEGRITY_CHECK_TIMEOUT_MS, rowSecurityOff: true })
+        opened.push(db)
+      }
+      return db
+    }
+  }
+  // Runs read as the backup login (reads every table, writes nothing); fixes change data as the migrator.
+  const integrityDb = perCheck(ctx.capabilities.backup, 'dbadmin integrity', 4)
+  const integrityWriterDb = perCheck(ctx.capabilities.migrator, 'dbadmin integrity fix', 3)
+  return {
+    state: ctx.state(),
+    target: await targetIdentity(ctx.target()),
+    targetUrl: ctx.targetUrl,
+    migratorUrl: ctx.capabilities.migrator,
+    targetDb: () => ctx.target(),
+    migratorDb: () => ctx.as('migrator'),
+    integrityDb,
+    integrityWriterDb,
+    ruleReader: () => {
+      if (!reader) {
+        // Creating the managed role is nobody's capability: DATABASE_URL's login does it, when it may.
+        const setup = createDb(ctx.targetUrl, { max: 1, applicationName: 'dbadmin cli (rule reader setup)' })
+        opened.push(setup)
+        reader = restrictedReader({ configuredUrl: ctx.config.RULE_READER_DATABASE_URL, target: setup, targetUrl: ctx.targetUrl, state: ctx.state() })
+      }
+      return reader
+    },
+    settings: {
+      integrityCheckTimeoutMs: ctx.config.INTEGRITY_CHECK_TIMEOUT_MS,
+      migrationLockTimeoutMs: ctx.config.MIGRATION_LOCK_TIMEOUT_MS,
+      migrationStatementTimeoutMs: ctx.config.MIGRATION_STATEMENT_TIMEOUT_MS,
+      pgBinDir: ctx.config.PG_BIN_DIR,
+      dataPath: ctx.config.dataPath,
+    },
+  }
+}
+
+export async function startCliJobs(
+  ctx: Omit<CliContext, 'jobs'>,
+  stateUrl: string,
+  opened: Kysely<any>[],
+  opts: Pick<JobSystemOptions, 'work' | 'workKinds' | 'supervise' | 'schedules' | 'concurrency'> = { work: false, supervise: false },
+): Promise<JobSystem> {
+  const system = new JobSystem({
+    stateUrl,
+    services: await cliJobServices(ctx, opened),
+    applicationName: 'dbadmin cli (jobs)',
+    log: (line) => process.stderr.write(`dbadmin: ${line}\n`),
+    ...opts,
+  })
+  return system.start()
+}

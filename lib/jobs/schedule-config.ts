@@ -1,0 +1,33 @@
+import type { AppConfig } from '../config'
+import type { ScheduleSetting } from './schedules'
+
+/** The daily unattended integrity run when nothing is configured: 03:00 in JOBS_TIMEZONE. */
+export const DEFAULT_INTEGRITY_CRON = '0 3 * * *'
+
+/**
+ * INTEGRITY_SCHEDULE_HOURS as a cron expression: every N hours on the hour for a divisor of 24
+ * (counted from midnight), every D days at midnight for whole days (counted from the first of the
+ * month, as cron counts). The configuration refuses other values.
+ */
+export function hoursToCron(hours: number): string | null {
+  if (hours === 0) return null
+  if (hours === 1) return '0 * * * *'
+  if (24 % hours === 0 && hours < 24) return `0 */${hours} * * *`
+  const days = hours / 24
+  return days === 1 ? '0 0 * * *' : `0 0 */${days} * *`
+}
+
+/** The configured schedules by job kind, applied at start unless an admin changed them on the Jobs page. */
+export function configuredSchedules(config: Pick<AppConfig, 'INTEGRITY_SCHEDULE_CRON' | 'INTEGRITY_SCHEDULE_HOURS' | 'JOBS_TIMEZONE'>): Record<string, ScheduleSetting> {
+  const cron =
+    config.INTEGRITY_SCHEDULE_CRON !== undefined
+      ? config.INTEGRITY_SCHEDULE_CRON === 'off'
+        ? null
+        : config.INTEGRITY_SCHEDULE_CRON
+      : config.INTEGRITY_SCHEDULE_HOURS !== undefined
+        ? hoursToCron(config.INTEGRITY_SCHEDULE_HOURS)
+        : DEFAULT_INTEGRITY_CRON
+  return {
+    'integrity.run': { cron: cron ?? DEFAULT_INTEGRITY_CRON, timezone: config.JOBS_TIMEZONE, enabled: cron !== null },
+  }
+}
