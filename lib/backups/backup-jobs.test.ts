@@ -120,7 +120,8 @@ describe('backup jobs', () => {
   })
 
   it('a scheduled full backup fires once with two workers, then the saved retention policy deletes what it does not keep', async () => {
-    // Two manual backups first: the policy (keep the last 1) leaves only the scheduled one.
+    // Two manual backups first: the policy (keep the last 1) leaves only the scheduled one, and
+    // deletes the record of the interrupted backup of the test before (older than a success).
     const manual: BackupRecord[] = []
     for (let i = 0; i < 2; i++) {
       const job = await jobs.enqueue('backup.full', {}, { startedBy: 'operator@test.local', trigger: 'manual' })
@@ -140,7 +141,7 @@ describe('backup jobs', () => {
       const fired = (await listJobs(state.db, { targetKey: jobs.services.target.key, kinds: ['backup.full'] })).filter((j) => j.trigger === 'schedule')
       expect(fired).toHaveLength(1)
       const done: JobRow = await ended(fired[0].id)
-      expect(done).toMatchObject({ state: 'succeeded', startedBy: 'schedule', message: expect.stringContaining('Retention deleted 2 older backups.') })
+      expect(done).toMatchObject({ state: 'succeeded', startedBy: 'schedule', message: expect.stringContaining('Retention deleted 3 older backups.') })
       await saveSchedule(jobs, 'backup.full', { cron: thisMinute, timezone: 'UTC', enabled: false }, 'admin@test.local')
     } finally {
       await second.stop(5_000)
@@ -154,6 +155,6 @@ describe('backup jobs', () => {
       expect(fs.existsSync(path.join(dir, m.file))).toBe(false)
     }
     const audit = await listAudit(state.db, { action: 'backups.delete' })
-    expect(audit.filter((a) => a.actorEmail === 'schedule' && a.result === 'ok')).toHaveLength(2)
+    expect(audit.filter((a) => a.actorEmail === 'schedule' && a.result === 'ok')).toHaveLength(3)
   })
 })

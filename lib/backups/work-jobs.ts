@@ -45,7 +45,7 @@ export const verifyJob = defineJobKind<VerifyJobInput>({
       await requireBackup(state, target.key, input.backupId)
       await ctx.progress({ label: 'checking the checksum and the archive' })
       const r = await verifyBackup(state, input.backupId, { targetKey: target.key, dir: s.dir, pgBinDir: s.pgBinDir, keys: s.decrypt, signal: backupSignal(ctx.signal) })
-      const result = { backupId: input.backupId, ok: r.ok }
+      const result = { ...r, backupId: input.backupId }
       if (!r.ok) outcome = { state: 'failed', message: `Verification failed: ${r.error}`, error: r.error, result }
       else {
         const message = r.contents.checked
@@ -112,7 +112,7 @@ export const drillJob = defineJobKind<DrillJobInput>({
     let outcome: JobOutcome
     try {
       const r = await restoreDrill(state, chosen.id, { targetUrl: s.targetUrl, dir: s.dir, pgBinDir: s.pgBinDir, keys: s.decrypt, signal: backupSignal(ctx.signal), onProgress: jobProgress(ctx) })
-      const result = { backupId: chosen.id, file: chosen.file, ok: r.ok, tables: r.tables.length, restoreMs: r.restoreMs, checkMs: r.checkMs, problems: r.problems }
+      const result = { ...r, file: chosen.file }
       outcome = r.ok
         ? {
             state: 'succeeded',
@@ -176,7 +176,7 @@ export const restoreJob = defineJobKind<RestoreJobInput>({
       await requireBackup(state, target.key, input.backupId)
       if (input.mode === 'table') {
         const r = await restoreTable(state, input.backupId, { ...common, table: input.table!, into: input.database ? { newDatabase: input.database } : 'target', as: input.as })
-        outcome = { state: 'succeeded', message: describeTableRestore(r), result: { backupId: input.backupId, database: r.database, rows: r.rows } }
+        outcome = { state: 'succeeded', message: describeTableRestore(r), result: r }
       } else {
         const r = await restoreBackup(state, input.backupId, { ...common, into: input.mode === 'new' ? { newDatabase: input.database! } : 'target', safetyEncryption: s.encrypt })
         outcome = {
@@ -184,7 +184,7 @@ export const restoreJob = defineJobKind<RestoreJobInput>({
           message: r.createdDatabase
             ? `Restored into the new database ${r.database} in ${seconds(r.durationMs)}.`
             : `Restored over ${r.database} in ${seconds(r.durationMs)}; the safety backup ${r.safetyBackupId} taken before it is kept.`,
-          result: { backupId: input.backupId, database: r.database, safetyBackupId: r.safetyBackupId },
+          result: r,
         }
       }
     } catch (e) {
