@@ -10,7 +10,10 @@ import { openDownload } from '../../lib/backups/download'
 import { backupDirectory } from '../../lib/backups/pre-migration-backup'
 import type { BackupFormat, BackupKind } from '../../lib/backups/types'
 import { targetIdentity } from '../../lib/db/target-identity'
+import { JOB_KINDS } from '../../lib/jobs/all-kinds'
 import { JobBusyError } from '../../lib/jobs/enqueue'
+import { configuredSchedules } from '../../lib/jobs/schedule-config'
+import { listSchedules, saveSchedule, ScheduleError } from '../../lib/jobs/schedules'
 import type { JobRow } from '../../lib/jobs/job-store'
 import { openPrivateFile } from '../../lib/runtime/private-files'
 import { CliError, JSON_FLAG, stringFlag } from '../args'
@@ -87,7 +90,7 @@ async function create(ctx: CliContext): Promise<void> {
   if (job.state !== 'succeeded') throw failed(job)
   const r = job.result as { backupId: string; file: string; sizeBytes: number; sha256: string }
   const file = path.join(dir, r.file)
-  if (ctx.json) return ctx.print({ id: r.backupId, file, sizeBytes: r.sizeBytes, sha256: r.sha256, status: 'succeeded', job: job.id })
+  if (ctx.json) return ctx.print({ id: r.backupId, file, sizeBytes: r.sizeBytes, sha256: r.sha256, status: 'succeeded' })
   ctx.out(`${r.backupId}  ${file}  ${r.sizeBytes} bytes  sha256 ${r.sha256}`)
 }
 
@@ -176,10 +179,48 @@ async function download(ctx: CliContext): Promise<void> {
   ctx.out(`Wrote ${r.sizeBytes} bytes to ${out}`)
 }
 
+const SCHEDULED = ['full', 'schema', 'data', 'drill'] as const
+
+/**
+ * `dbadmin backup schedule list` and `dbadmin backup schedule set full|schema|data|drill --cron "0 2 * * *"
+ * [--timezone TZ] [--off]`: the backup kinds' schedules, as the Jobs page shows and edits them (audited as the CLI).
+ */
+async function schedule(ctx: CliContext): Promise<void> {
+  const action = ctx.args.positional[2]
+  const kinds = JOB_KINDS.filter((k) => k.schedule && k.kind.startsWith('backup.'))
+  if (action === 'list') {
+    if (ctx.args.positional[3] !== undefined) throw new CliError('"dbadmin backup schedule list" takes no KIND')
+    const rows = await listSchedules(ctx.state(), kinds, (await targetIdentity(ctx.target())).key, configuredSchedules(ctx.config))
+    if (ctx.json) return ctx.print({ schedules: rows.map((r) => ({ kind: r.kind, cron: r.cron, timezone: r.timezone, enabled: r.enabled, setBy: r.setBy, lastRun: r.lastRun ? { id: r.lastRun.id, state: r.lastRun.state, at: r.lastRun.createdAt } : null })) })
+    for (const r of rows) ctx.out(`${r.kind.padEnd(14)} ${r.enabled ? 'on ' : 'off'}  ${r.cron.padEnd(14)} ${r.timezone}  set by ${r.setBy}${r.lastRun ? `  last #${r.lastRun.id} ${r.lastRun.state}` : ''}`)
+    return
+  }
+  if (action !== 'set') throw new CliError(`"dbadmin backup schedule" needs list or set, not "${action ?? ''}"`)
+  const which = ctx.args.positional[3]
+  if (!which || !(SCHEDULED as readonly string[]).includes(which)) throw new CliError(`KIND must be ${SCHEDULED.join(', ')}, not "${which ?? ''}"`)
+  const off = ctx.args.flags.off === true
+  const current = (await listSchedules(ctx.state(), kinds, (await targetIdentity(ctx.target())).key, configuredSchedules(ctx.config))).find((r) => r.kind === `backup.${which}`)!
+  const cron = stringFlag(ctx.args, 'cron') ?? (off ? current.cron : undefined)
+  if (cron === undefined) throw new CliError('give --cron "MIN HOUR DOM MON DOW", or --off')
+  const setting = { cron, timezone: stringFlag(ctx.args, 'timezone') ?? current.timezone, enabled: !off }
+  const input = { kind: `backup.${which}`, ...setting }
+  try {
+    const saved = await saveSchedule(await ctx.jobs(), `backup.${which}`, setting, 'cli')
+    const message = saved.enabled ? `backup.${which} now runs on "${saved.cron}" (${saved.timezone}).` : `backup.${which} no longer runs on a schedule.`
+    await writeAudit(ctx.state(), { actorEmail: 'cli', action: 'jobs.schedule.save', target: `backup.${which}`, input, result: 'ok', code: 'ok', message })
+    if (ctx.json) return ctx.print({ kind: `backup.${which}`, ...saved })
+    ctx.out(message)
+  } catch (e) {
+    if (!(e instanceof ScheduleError)) throw e
+    await writeAudit(ctx.state(), { actorEmail: 'cli', action: 'jobs.schedule.save', target: `backup.${which}`, input, result: 'failed', code: 'invalid_input', message: e.message })
+    throw new CliError(e.message, 2)
+  }
+}
+
 const ID = [{ name: 'ID', required: true }]
 
 export const backupCommand: Command = {
-  help: 'backup create|list|verify ID|restore ID --into NEWDB|download ID --out FILE [--json]  take, list, verify, restore and download backups',
+  help: 'backup create|list|verify ID|restore ID --into NEWDB|download ID --out FILE|schedule list|set [--json]  take, list, verify, restore and download backups; their schedules',
   subcommands: {
     create: {
       flags: { kind: { type: 'string', value: 'full|schema|data' }, format: { type: 'string', value: 'custom|directory|plain' }, ...JSON_FLAG },
@@ -193,6 +234,14 @@ export const backupCommand: Command = {
       summary: 'restore into a new database (the target is never touched from here); --table restores one table with what it needs',
     },
     download: { args: ID, flags: { out: { type: 'string', value: 'FILE' }, decrypt: { type: 'boolean' }, ...JSON_FLAG }, summary: 'write the backup (decrypted with --decrypt) to a new 0600 FILE' },
+    schedule: {
+      args: [
+        { name: 'list|set', required: true },
+        { name: 'full|schema|data|drill', required: false },
+      ],
+      flags: { cron: { type: 'string', value: 'CRON' }, timezone: { type: 'string', value: 'TZ' }, off: { type: 'boolean' }, ...JSON_FLAG },
+      summary: 'the backup and drill schedules (as on the Jobs page): list, or set KIND --cron "0 2 * * *" [--timezone TZ] | --off',
+    },
   },
   run: (ctx) => {
     const sub = ctx.args.positional[1]
@@ -200,6 +249,7 @@ export const backupCommand: Command = {
     if (sub === 'list') return list(ctx)
     if (sub === 'verify') return verify(ctx)
     if (sub === 'restore') return restore(ctx)
+    if (sub === 'schedule') return schedule(ctx)
     return download(ctx)
   },
 }
