@@ -58,7 +58,12 @@ describe('dbadmin backup', () => {
     expect(fs.statSync(created.file).size).toBe(created.sizeBytes)
     expect(sha(created.file)).toBe(created.sha256)
     expect(fs.statSync(created.file).mode & 0o777).toBe(0o600)
-    expect(await listAudit(state.db, { action: 'backups.create' })).toMatchObject([{ actorEmail: 'cli', result: 'ok' }])
+    // Its start (queued) by the CLI, its end by the job, both as cli.
+    const audit = await listAudit(state.db, { action: 'backups.create' })
+    expect(audit.map((a) => [a.action, a.actorEmail, a.result]).sort()).toEqual([
+      ['backups.create', 'cli', 'ok'],
+      ['backups.create.finished', 'cli', 'ok'],
+    ])
     // It ran as a backup.full job (worked by this CLI process), recorded on the Jobs page too.
     const jobs = await runDbadmin(['jobs', 'list', '--kind', 'backup.full', '--json'], env())
     expect(JSON.parse(jobs.stdout).jobs).toMatchObject([{ kind: 'backup.full', state: 'succeeded', startedBy: 'cli', trigger: 'cli' }])
