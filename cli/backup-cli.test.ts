@@ -88,7 +88,7 @@ describe('dbadmin backup', () => {
     expect(rows[3]).toMatchObject({ enabled: false, setBy: 'cli' })
     const audit = await listAudit(state.db, { action: 'jobs.schedule.save' })
     expect(audit.map((a) => a.result).sort()).toEqual(['failed', 'ok', 'ok'])
-  })
+  }, 240_000)
 
   it('list --json has it; verify and verify --drill pass', async () => {
     const l = await runDbadmin(['backup', 'list', '--json'], env())

@@ -78,7 +78,7 @@ export default async function BackupsPage() {
         testId="backups-table"
         rows={backups}
         rowKey={(b) => b.id}
-        rowProps={(b) => ({ 'data-id': b.id, 'data-status': b.status, 'data-kind': b.kind, 'data-file': b.file, 'data-job': b.jobId === null ? '' : String(b.jobId) })}
+        rowProps={(b) => ({ id: `backup-${b.id}`, 'data-id': b.id, 'data-status': b.status, 'data-kind': b.kind, 'data-file': b.file, 'data-job': b.jobId === null ? '' : String(b.jobId) })}
         empty={rights.create ? 'No backups of this database yet. Create one above.' : 'No backups of this database yet. An operator or admin can create one.'}
         columns={[
           { key: 'started', label: 'Started', value: (b) => b.startedAt, format: 'timestamp' },
