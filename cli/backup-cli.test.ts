@@ -58,8 +58,37 @@ describe('dbadmin backup', () => {
     expect(fs.statSync(created.file).size).toBe(created.sizeBytes)
     expect(sha(created.file)).toBe(created.sha256)
     expect(fs.statSync(created.file).mode & 0o777).toBe(0o600)
-    expect(await listAudit(state.db, { action: 'backups.create' })).toMatchObject([{ actorEmail: 'cli', result: 'ok' }])
+    // Its start (queued) by the CLI, its end by the job, both as cli.
+    const audit = await listAudit(state.db, { action: 'backups.create' })
+    expect(audit.map((a) => [a.action, a.actorEmail, a.result]).sort()).toEqual([
+      ['backups.create', 'cli', 'ok'],
+      ['backups.create.finished', 'cli', 'ok'],
+    ])
+    // It ran as a backup.full job (worked by this CLI process), recorded on the Jobs page too.
+    const jobs = await runDbadmin(['jobs', 'list', '--kind', 'backup.full', '--json'], env())
+    expect(JSON.parse(jobs.stdout).jobs).toMatchObject([{ kind: 'backup.full', state: 'succeeded', startedBy: 'cli', trigger: 'cli' }])
   })
+
+  it('schedule set and list: the backup and drill schedules as the Jobs page keeps them; bad values change nothing', async () => {
+    const set = await runDbadmin(['backup', 'schedule', 'set', 'full', '--cron', '30 1 * * *', '--timezone', 'Europe/Berlin', '--json'], env())
+    expect(set.stderr).toBe('')
+    expect(JSON.parse(set.stdout)).toEqual({ kind: 'backup.full', cron: '30 1 * * *', timezone: 'Europe/Berlin', enabled: true })
+    const bad = await runDbadmin(['backup', 'schedule', 'set', 'full', '--cron', 'every night'], env())
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('is not a cron schedule')
+    const kind = await runDbadmin(['backup', 'schedule', 'set', 'everything', '--cron', '0 2 * * *'], env())
+    expect(kind.code).toBe(2)
+    expect(kind.stderr).toBe('dbadmin: KIND must be full, schema, data, drill, not "everything"\n')
+    const off = await runDbadmin(['backup', 'schedule', 'set', 'drill', '--off'], env())
+    expect(off.stdout).toBe('backup.drill no longer runs on a schedule.\n')
+    const list = await runDbadmin(['backup', 'schedule', 'list', '--json'], env())
+    const rows = JSON.parse(list.stdout).schedules as { kind: string; cron: string; enabled: boolean; setBy: string }[]
+    expect(rows.map((r) => r.kind)).toEqual(['backup.full', 'backup.schema', 'backup.data', 'backup.drill'])
+    expect(rows[0]).toMatchObject({ cron: '30 1 * * *', enabled: true, setBy: 'cli' })
+    expect(rows[3]).toMatchObject({ enabled: false, setBy: 'cli' })
+    const audit = await listAudit(state.db, { action: 'jobs.schedule.save' })
+    expect(audit.map((a) => a.result).sort()).toEqual(['failed', 'ok', 'ok'])
+  }, 240_000)
 
   it('list --json has it; verify and verify --drill pass', async () => {
     const l = await runDbadmin(['backup', 'list', '--json'], env())

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { backupKeys } from '../lib/backups/config-keys'
 import { createDb } from '../lib/db/connect'
 import { restrictedReader } from '../lib/db/reader-login'
 import type { RestrictedReader } from '../lib/db/reader-login'
@@ -48,6 +49,7 @@ export async function cliJobServices(ctx: Omit<CliContext, 'jobs'>, opened: Kyse
       migrationStatementTimeoutMs: ctx.config.MIGRATION_STATEMENT_TIMEOUT_MS,
       pgBinDir: ctx.config.PG_BIN_DIR,
       dataPath: ctx.config.dataPath,
+      backupKeys: backupKeys(ctx.config),
     },
   }
 }

@@ -23,11 +23,15 @@ test.describe('backups as admin', () => {
       await locker.query('lock table public.meeting in access exclusive mode')
       await backups.goto()
       await backups.create('full')
-      await expect(backups.createForm.getByRole('status')).toHaveText('Started a full backup of dor (custom format).')
-      const row = backups.backups.first()
-      await expect(backups.status(row)).toHaveText('running')
+      await expect(backups.createForm.getByRole('status')).toHaveText(/^Started a full backup of dor \(custom format\) as job #\d+\.$/)
+      const jobId = /#(\d+)/.exec((await backups.createForm.getByRole('status').textContent())!)![1]
+      // The job's worker makes the catalogue row; its progress comes from the job's row.
+      const row = backups.backups.row('job', jobId)
+      await expect(backups.status(row)).toHaveText('running', { timeout: 20_000 })
       await expect(row.getByRole('progressbar')).toBeVisible()
       await expect(row.getByTestId('work-progress')).toContainText(/dumping|preparing|starting/)
+      await expect(backups.job(jobId)).toHaveAttribute('data-status', 'running')
+      await expect(backups.job(jobId)).toContainText('Full backup')
       backupId = (await row.getAttribute('data-id'))!
       await locker.query('commit')
       await expect(backups.status(backups.row(backupId))).toHaveText('succeeded', { timeout: 60_000 })
@@ -75,6 +79,49 @@ test.describe('backups as admin', () => {
     expect(await junk.json()).toMatchObject({ ok: false, code: 'invalid_input', message: expect.stringContaining('Not a custom-format dump') })
   })
 
+  test('cancels a running backup: the job ends cancelled, the backup failed, and no file is left to download', async ({ page }) => {
+    test.setTimeout(120_000)
+    const backups = new BackupsPage(page)
+    const locker = new pg.Client({ connectionString: e2eDatabaseUrl('dor') })
+    await locker.connect()
+    try {
+      await locker.query('begin')
+      await locker.query('lock table public.meeting in access exclusive mode')
+      await backups.goto()
+      await backups.create('schema')
+      await expect(backups.createForm.getByRole('status')).toHaveText(/as job #\d+\.$/)
+      const jobId = /#(\d+)/.exec((await backups.createForm.getByRole('status').textContent())!)![1]
+      const row = backups.backups.row('job', jobId)
+      await expect(backups.status(row)).toHaveText('running', { timeout: 20_000 })
+      await row.getByTestId('cancel-backup').click()
+      await expect(row.getByRole('status')).toContainText('stops at its next safe point')
+      await expect(backups.job(jobId)).toHaveAttribute('data-status', 'cancelled', { timeout: 30_000 })
+      await expect(backups.job(jobId)).toContainText('Cancelled on request.')
+      await expect(backups.status(row)).toHaveText('failed')
+      await expect(row.getByTestId('download-backup')).toHaveCount(0)
+    } finally {
+      await locker.query('rollback').catch(() => {})
+      await locker.end()
+    }
+  })
+
+  test('previews a retention policy, then saves it; the saved policy is shown', async ({ page }) => {
+    const backups = new BackupsPage(page)
+    await backups.goto()
+    await expect(page.getByTestId('saved-retention')).toHaveText('No policy saved: scheduled backups delete nothing.')
+    await backups.retention({}, 'Save the policy')
+    await expect(backups.retentionForm.getByRole('status')).toContainText('keep something')
+    await backups.retention({ 'Keep the last': 30, Weekly: 8 }, 'Preview what it deletes')
+    await expect(backups.retentionForm.getByRole('status')).toHaveText(/^The policy would delete \d+ backups? and keep \d+/)
+    await expect(page.getByTestId('saved-retention')).toHaveText('No policy saved: scheduled backups delete nothing.')
+    await backups.retention({ 'Keep the last': 30, Weekly: 8 }, 'Save the policy')
+    await expect(backups.retentionForm.getByRole('status')).toContainText('Saved the retention policy. Applied after each successful scheduled backup')
+    await expect(page.getByTestId('saved-retention')).toContainText('Saved by admin@')
+    await page.reload()
+    await expect(backups.retentionForm.getByLabel('Keep the last')).toHaveValue('30')
+    await expect(backups.retentionForm.getByLabel('Weekly')).toHaveValue('8')
+  })
+
   test('restores the backup into a new database with the same rows', async ({ page }) => {
     test.setTimeout(120_000)
     test.skip(!backupId, 'needs the backup of the test before')
@@ -85,6 +132,7 @@ test.describe('backups as admin', () => {
     await expect(backups.restoreDialog.getByRole('status')).toContainText(`Started: Restore of`)
     await page.keyboard.press('Escape')
     const work = backups.work.rowWith(`into the new database ${name}`)
+    await expect(work).toHaveAttribute('data-kind', 'backup.restore')
     await expect(work).toHaveAttribute('data-status', 'succeeded', { timeout: 90_000 })
     await expect(work).toContainText(`Restored into the new database ${name}`)
 
@@ -120,6 +168,9 @@ test.describe('backups as viewer', () => {
     await expect(row.getByTestId('download-backup')).toHaveCount(0)
     await expect(row.getByTestId('open-restore')).toHaveCount(0)
     await expect(backups.createForm).toHaveCount(0)
+    await expect(backups.retentionForm).toHaveCount(0)
+    await expect(backups.work.rows().first()).toBeVisible()
+    await expect(page.getByTestId('cancel-work')).toHaveCount(0)
     const res = await page.request.get(`/api/backups/${backupId}/download`)
     expect(res.status()).toBe(403)
     expect(await res.text()).toBe('Your role (viewer) may not do this.\n')

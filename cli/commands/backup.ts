@@ -4,21 +4,22 @@ import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { writeAudit } from '../../lib/audit/audit-log'
 import { BackupError } from '../../lib/backups/backup-error'
-import { type BackupRecord, listBackups } from '../../lib/backups/catalogue'
+import { type BackupRecord, getBackup, isBackupId, listBackups } from '../../lib/backups/catalogue'
 import { backupKeys } from '../../lib/backups/config-keys'
-import { createBackup } from '../../lib/backups/create-backup'
 import { openDownload } from '../../lib/backups/download'
-import { restoreDrill } from '../../lib/backups/drill'
 import { backupDirectory } from '../../lib/backups/pre-migration-backup'
-import { restoreBackup } from '../../lib/backups/restore'
-import { restoreTable } from '../../lib/backups/table-restore'
-import type { BackupFormat, BackupKind, WorkProgress } from '../../lib/backups/types'
-import { verifyBackup } from '../../lib/backups/verify'
+import type { BackupFormat, BackupKind } from '../../lib/backups/types'
 import { targetIdentity } from '../../lib/db/target-identity'
+import { JOB_KINDS } from '../../lib/jobs/all-kinds'
+import { JobBusyError } from '../../lib/jobs/enqueue'
+import { configuredSchedules } from '../../lib/jobs/schedule-config'
+import { listSchedules, saveSchedule, ScheduleError } from '../../lib/jobs/schedules'
+import type { JobRow } from '../../lib/jobs/job-store'
 import { openPrivateFile } from '../../lib/runtime/private-files'
 import { CliError, JSON_FLAG, stringFlag } from '../args'
 import type { Command } from '../command'
 import type { CliContext } from '../context'
+import { followJob } from './follow-job'
 
 function setup(ctx: CliContext) {
   const keys = backupKeys(ctx.config)
@@ -32,71 +33,65 @@ function oneOf<T extends string>(ctx: CliContext, flag: string, allowed: readonl
   return v as T
 }
 
-/** An AbortSignal that Ctrl-C or SIGTERM fires: pg_dump or pg_restore is stopped and partial output removed. */
-function interruptible(): { signal: AbortSignal; done: () => void } {
-  const controller = new AbortController()
-  const stop = (sig: string) => controller.abort(new BackupError('cancelled', `Cancelled (${sig}).`))
+/**
+ * Queues `kind` and works it in this process while it waits (a web server's worker may take it
+ * first: either way the job's row tells), with progress on stderr unless --json. Ctrl-C or SIGTERM
+ * cancels the job: pg_dump, pg_restore or psql is stopped and partial output removed. The start is
+ * audited here; the job audits its end.
+ */
+async function runJob(ctx: CliContext, kind: string, input: unknown, audit: { action: string; target: string }, progress: boolean): Promise<JobRow> {
+  const jobs = await ctx.jobs({ work: true, workKinds: [kind], supervise: false })
+  let job: JobRow
+  try {
+    job = await jobs.enqueue(kind, input, { startedBy: 'cli', trigger: 'cli' })
+  } catch (e) {
+    const message = (e as Error)?.message ?? String(e)
+    await writeAudit(ctx.state(), { actorEmail: 'cli', action: audit.action, target: audit.target, input, result: 'failed', code: e instanceof JobBusyError ? 'conflict' : 'internal', message })
+    if (e instanceof JobBusyError) throw new CliError(message, 1)
+    throw e
+  }
+  await writeAudit(ctx.state(), { actorEmail: 'cli', action: audit.action, target: audit.target, input, result: 'ok', code: 'ok', message: `Queued as job #${job.id}.` })
+  const stop = (sig: string) => {
+    process.stderr.write(`dbadmin: ${sig}: cancelling job #${job.id}\n`)
+    void jobs.cancel(job.id).catch(() => {})
+  }
   const onInt = () => stop('SIGINT')
   const onTerm = () => stop('SIGTERM')
   process.once('SIGINT', onInt)
   process.once('SIGTERM', onTerm)
-  return {
-    signal: controller.signal,
-    done: () => {
-      process.off('SIGINT', onInt)
-      process.off('SIGTERM', onTerm)
-    },
-  }
-}
-
-/** Progress on stderr, one line per change of phase or table, for people (never with --json). */
-function progressPrinter(ctx: CliContext): ((p: WorkProgress) => void) | undefined {
-  if (ctx.json) return undefined
-  let last = ''
-  return (p) => {
-    const line = [p.phase, p.tablesTotal ? `${p.tablesDone ?? 0}/${p.tablesTotal} tables` : null, p.currentTable].filter(Boolean).join(' ')
-    if (line !== last) process.stderr.write(`${line}\n`)
-    last = line
-  }
-}
-
-/** Runs `work` with an audit record of its outcome (actor 'cli'); a failure is exit 1 with the library's message. */
-async function audited<T>(ctx: CliContext, action: string, target: string, input: unknown, work: () => Promise<T>, message: (r: T) => string): Promise<T> {
-  const started = Date.now()
   try {
-    const r = await work()
-    await writeAudit(ctx.state(), { actorEmail: 'cli', action, target, input, result: 'ok', code: 'ok', message: message(r), durationMs: Date.now() - started })
-    return r
-  } catch (e) {
-    const code = e instanceof BackupError ? e.backupCode : 'internal'
-    const text = (e as Error)?.message ?? String(e)
-    await writeAudit(ctx.state(), { actorEmail: 'cli', action, target, input, result: 'failed', code, message: text, durationMs: Date.now() - started }).catch(() => {})
-    throw e instanceof BackupError ? new CliError(text, 1) : e
+    return await followJob(ctx, job, { progress: progress && !ctx.json })
+  } finally {
+    process.off('SIGINT', onInt)
+    process.off('SIGTERM', onTerm)
   }
+}
+
+/** A job that did not succeed: exit 1 with its message (the library's, meant for people). */
+function failed(job: JobRow): CliError {
+  return new CliError(job.error ?? job.message ?? `job #${job.id} ${job.state}`, 1)
 }
 
 const backupId = (ctx: CliContext) => ctx.args.positional[2]
 
-/** `dbadmin backup create [--kind K] [--format F] [--json]`: a backup, catalogued like the page's. */
+/** A backup of this target named by its catalogue id, or exit 1 (an id like a path names nothing). */
+async function existing(ctx: CliContext, id: string) {
+  const b = isBackupId(id) ? await getBackup(ctx.state(), (await targetIdentity(ctx.target())).key, id) : null
+  if (!b || b.deletedAt) throw new CliError('No such backup.', 1)
+  return b
+}
+
+/** `dbadmin backup create [--kind K] [--format F] [--json]`: a backup job (backup.full|schema|data), catalogued like the page's. */
 async function create(ctx: CliContext): Promise<void> {
   const kind = oneOf<BackupKind>(ctx, 'kind', ['full', 'schema', 'data'], 'full')
   const format = oneOf<BackupFormat>(ctx, 'format', ['custom', 'directory', 'plain'], 'custom')
-  const s = setup(ctx)
-  const stop = interruptible()
-  try {
-    const r = await audited(
-      ctx,
-      'backups.create',
-      'backup',
-      { kind, format },
-      () => createBackup(ctx.state(), { ...s, kind, format, encryption: s.encrypt, createdBy: 'cli', onProgress: progressPrinter(ctx), signal: stop.signal }),
-      (r) => `Backup ${r.file} succeeded (${r.sizeBytes} bytes).`,
-    )
-    if (ctx.json) return ctx.print({ id: r.id, file: r.path, sizeBytes: r.sizeBytes, sha256: r.sha256, status: r.status })
-    ctx.out(`${r.id}  ${r.path}  ${r.sizeBytes} bytes  sha256 ${r.sha256}`)
-  } finally {
-    stop.done()
-  }
+  const dir = backupDirectory(ctx.config.dataPath)
+  const job = await runJob(ctx, `backup.${kind}`, { format }, { action: 'backups.create', target: 'backup' }, true)
+  if (job.state !== 'succeeded') throw failed(job)
+  const r = job.result as { backupId: string; file: string; sizeBytes: number; sha256: string }
+  const file = path.join(dir, r.file)
+  if (ctx.json) return ctx.print({ id: r.backupId, file, sizeBytes: r.sizeBytes, sha256: r.sha256, status: 'succeeded' })
+  ctx.out(`${r.backupId}  ${file}  ${r.sizeBytes} bytes  sha256 ${r.sha256}`)
 }
 
 function listLine(b: BackupRecord): string {
@@ -111,59 +106,47 @@ async function list(ctx: CliContext): Promise<void> {
   for (const b of backups) ctx.out(listLine(b))
 }
 
-/** `dbadmin backup verify ID [--drill]`: exit 1 when the backup fails. */
+/** `dbadmin backup verify ID [--drill]`: a verification or drill job; exit 1 when the backup fails it. */
 async function verify(ctx: CliContext): Promise<void> {
-  const id = backupId(ctx)
-  const s = setup(ctx)
-  const targetKey = (await targetIdentity(ctx.target())).key
-  const stop = interruptible()
-  try {
-    if (ctx.args.flags.drill === true) {
-      const r = await audited(ctx, 'backups.drill', `backup ${id}`, { id, drill: true }, () => restoreDrill(ctx.state(), id, { ...s, keys: s.decrypt, onProgress: progressPrinter(ctx), signal: stop.signal }), (r) =>
-        r.ok ? 'Drill passed.' : `Drill found problems: ${r.problems.join(' ')}`,
-      )
-      if (ctx.json) ctx.print(r)
-      else ctx.out(r.ok ? `Drill passed: ${r.tables.length} tables match the row counts of backup time (restore ${r.restoreMs} ms, checks ${r.checkMs} ms).` : r.problems.join('\n'))
-      if (!r.ok) throw new CliError(`backup ${id} failed its drill`, 1)
-      return
-    }
-    const r = await audited(ctx, 'backups.verify', `backup ${id}`, { id }, () => verifyBackup(ctx.state(), id, { ...s, targetKey, keys: s.decrypt, signal: stop.signal }), (r) =>
-      r.ok ? 'Verified.' : `Verification failed: ${r.error}`,
-    )
-    if (ctx.json) ctx.print(r)
-    else ctx.out(r.ok ? `Verified: checksum ${r.checksum.actual}${r.contents.entries !== null ? `, ${r.contents.entries} archive entries` : ''}.` : `Verification failed: ${r.error}`)
-    if (!r.ok) throw new CliError(`backup ${id} failed verification`, 1)
-  } finally {
-    stop.done()
-  }
+  const b = await existing(ctx, backupId(ctx))
+  const drill = ctx.args.flags.drill === true
+  const job = await runJob(ctx, drill ? 'backup.drill' : 'backup.verify', { backupId: b.id, file: b.file }, { action: drill ? 'backups.drill' : 'backups.verify', target: `backup ${b.id}` }, drill)
+  const r = job.result as Record<string, unknown> | null
+  if (!r || (job.state !== 'succeeded' && r.ok === undefined)) throw failed(job)
+  if (ctx.json) ctx.print(r)
+  else ctx.out(job.message ?? '')
+  if (job.state !== 'succeeded') throw new CliError(`backup ${b.id} failed ${drill ? 'its drill' : 'verification'}`, 1)
 }
 
-/** `dbadmin backup restore ID --into NEWDB [--table T]`: only ever into a new database from the CLI. */
+/** `dbadmin backup restore ID --into NEWDB [--table T]`: a restore job, only ever into a new database from the CLI. */
 async function restore(ctx: CliContext): Promise<void> {
-  const id = backupId(ctx)
   const into = stringFlag(ctx.args, 'into', true)
   const tableText = stringFlag(ctx.args, 'table')
-  const s = setup(ctx)
-  const common = { ...s, keys: s.decrypt, createdBy: 'cli', onProgress: progressPrinter(ctx) }
-  const stop = interruptible()
+  const b = await existing(ctx, backupId(ctx))
+  let input: Record<string, unknown> = { backupId: b.id, file: b.file, mode: 'new', database: into }
+  if (tableText !== undefined) {
+    const dot = tableText.indexOf('.')
+    const table = dot > 0 ? { schema: tableText.slice(0, dot), table: tableText.slice(dot + 1) } : { schema: 'public', table: tableText }
+    input = { backupId: b.id, file: b.file, mode: 'table', database: into, table }
+  }
+  const job = await runJob(ctx, 'backup.restore', input, { action: 'backups.restore', target: `backup ${b.id}` }, true)
+  if (job.state !== 'succeeded') throw failed(job)
+  if (ctx.json) return ctx.print(job.result)
+  ctx.out(job.message ?? '')
+}
+
+/** Runs `work` with an audit record of its outcome (actor 'cli'); a failure is exit 1 with the library's message. */
+async function audited<T>(ctx: CliContext, action: string, target: string, input: unknown, work: () => Promise<T>, message: (r: T) => string): Promise<T> {
+  const started = Date.now()
   try {
-    if (tableText !== undefined) {
-      const dot = tableText.indexOf('.')
-      const table = dot > 0 ? { schema: tableText.slice(0, dot), table: tableText.slice(dot + 1) } : { schema: 'public', table: tableText }
-      const r = await audited(ctx, 'backups.restore', `backup ${id}`, { id, into, table: tableText }, () => restoreTable(ctx.state(), id, { ...common, table, into: { newDatabase: into }, signal: stop.signal }), (r) =>
-        `Restored ${r.table.schema}.${r.table.table} (${r.rows} rows) into ${r.database}.`,
-      )
-      if (ctx.json) return ctx.print(r)
-      ctx.out(`Restored ${r.table.schema}.${r.table.table} (${r.rows} rows) into ${r.database}; included ${r.included.map((e) => `${e.type} ${e.name}`).join(', ')}.`)
-      return
-    }
-    const r = await audited(ctx, 'backups.restore', `backup ${id}`, { id, into }, () => restoreBackup(ctx.state(), id, { ...common, into: { newDatabase: into }, signal: stop.signal }), (r) =>
-      `Restored into the new database ${r.database}.`,
-    )
-    if (ctx.json) return ctx.print(r)
-    ctx.out(`Restored into the new database ${r.database} in ${r.durationMs} ms.`)
-  } finally {
-    stop.done()
+    const r = await work()
+    await writeAudit(ctx.state(), { actorEmail: 'cli', action, target, input, result: 'ok', code: 'ok', message: message(r), durationMs: Date.now() - started })
+    return r
+  } catch (e) {
+    const code = e instanceof BackupError ? e.backupCode : 'internal'
+    const text = (e as Error)?.message ?? String(e)
+    await writeAudit(ctx.state(), { actorEmail: 'cli', action, target, input, result: 'failed', code, message: text, durationMs: Date.now() - started }).catch(() => {})
+    throw e instanceof BackupError ? new CliError(text, 1) : e
   }
 }
 
@@ -196,10 +179,48 @@ async function download(ctx: CliContext): Promise<void> {
   ctx.out(`Wrote ${r.sizeBytes} bytes to ${out}`)
 }
 
+const SCHEDULED = ['full', 'schema', 'data', 'drill'] as const
+
+/**
+ * `dbadmin backup schedule list` and `dbadmin backup schedule set full|schema|data|drill --cron "0 2 * * *"
+ * [--timezone TZ] [--off]`: the backup kinds' schedules, as the Jobs page shows and edits them (audited as the CLI).
+ */
+async function schedule(ctx: CliContext): Promise<void> {
+  const action = ctx.args.positional[2]
+  const kinds = JOB_KINDS.filter((k) => k.schedule && k.kind.startsWith('backup.'))
+  if (action === 'list') {
+    if (ctx.args.positional[3] !== undefined) throw new CliError('"dbadmin backup schedule list" takes no KIND')
+    const rows = await listSchedules(ctx.state(), kinds, (await targetIdentity(ctx.target())).key, configuredSchedules(ctx.config))
+    if (ctx.json) return ctx.print({ schedules: rows.map((r) => ({ kind: r.kind, cron: r.cron, timezone: r.timezone, enabled: r.enabled, setBy: r.setBy, lastRun: r.lastRun ? { id: r.lastRun.id, state: r.lastRun.state, at: r.lastRun.createdAt } : null })) })
+    for (const r of rows) ctx.out(`${r.kind.padEnd(14)} ${r.enabled ? 'on ' : 'off'}  ${r.cron.padEnd(14)} ${r.timezone}  set by ${r.setBy}${r.lastRun ? `  last #${r.lastRun.id} ${r.lastRun.state}` : ''}`)
+    return
+  }
+  if (action !== 'set') throw new CliError(`"dbadmin backup schedule" needs list or set, not "${action ?? ''}"`)
+  const which = ctx.args.positional[3]
+  if (!which || !(SCHEDULED as readonly string[]).includes(which)) throw new CliError(`KIND must be ${SCHEDULED.join(', ')}, not "${which ?? ''}"`)
+  const off = ctx.args.flags.off === true
+  const current = (await listSchedules(ctx.state(), kinds, (await targetIdentity(ctx.target())).key, configuredSchedules(ctx.config))).find((r) => r.kind === `backup.${which}`)!
+  const cron = stringFlag(ctx.args, 'cron') ?? (off ? current.cron : undefined)
+  if (cron === undefined) throw new CliError('give --cron "MIN HOUR DOM MON DOW", or --off')
+  const setting = { cron, timezone: stringFlag(ctx.args, 'timezone') ?? current.timezone, enabled: !off }
+  const input = { kind: `backup.${which}`, ...setting }
+  try {
+    const saved = await saveSchedule(await ctx.jobs(), `backup.${which}`, setting, 'cli')
+    const message = saved.enabled ? `backup.${which} now runs on "${saved.cron}" (${saved.timezone}).` : `backup.${which} no longer runs on a schedule.`
+    await writeAudit(ctx.state(), { actorEmail: 'cli', action: 'jobs.schedule.save', target: `backup.${which}`, input, result: 'ok', code: 'ok', message })
+    if (ctx.json) return ctx.print({ kind: `backup.${which}`, ...saved })
+    ctx.out(message)
+  } catch (e) {
+    if (!(e instanceof ScheduleError)) throw e
+    await writeAudit(ctx.state(), { actorEmail: 'cli', action: 'jobs.schedule.save', target: `backup.${which}`, input, result: 'failed', code: 'invalid_input', message: e.message })
+    throw new CliError(e.message, 2)
+  }
+}
+
 const ID = [{ name: 'ID', required: true }]
 
 export const backupCommand: Command = {
-  help: 'backup create|list|verify ID|restore ID --into NEWDB|download ID --out FILE [--json]  take, list, verify, restore and download backups',
+  help: 'backup create|list|verify ID|restore ID --into NEWDB|download ID --out FILE|schedule list|set [--json]  take, list, verify, restore and download backups; their schedules',
   subcommands: {
     create: {
       flags: { kind: { type: 'string', value: 'full|schema|data' }, format: { type: 'string', value: 'custom|directory|plain' }, ...JSON_FLAG },
@@ -213,6 +234,14 @@ export const backupCommand: Command = {
       summary: 'restore into a new database (the target is never touched from here); --table restores one table with what it needs',
     },
     download: { args: ID, flags: { out: { type: 'string', value: 'FILE' }, decrypt: { type: 'boolean' }, ...JSON_FLAG }, summary: 'write the backup (decrypted with --decrypt) to a new 0600 FILE' },
+    schedule: {
+      args: [
+        { name: 'list|set', required: true },
+        { name: 'full|schema|data|drill', required: false },
+      ],
+      flags: { cron: { type: 'string', value: 'CRON' }, timezone: { type: 'string', value: 'TZ' }, off: { type: 'boolean' }, ...JSON_FLAG },
+      summary: 'the backup and drill schedules (as on the Jobs page): list, or set KIND --cron "0 2 * * *" [--timezone TZ] | --off',
+    },
   },
   run: (ctx) => {
     const sub = ctx.args.positional[1]
@@ -220,6 +249,7 @@ export const backupCommand: Command = {
     if (sub === 'list') return list(ctx)
     if (sub === 'verify') return verify(ctx)
     if (sub === 'restore') return restore(ctx)
+    if (sub === 'schedule') return schedule(ctx)
     return download(ctx)
   },
 }

@@ -1,18 +1,34 @@
 import type { Locator, Page } from '@playwright/test'
 import { DataTablePart } from './data-table'
 
-/** /backups: the create form, the catalogue, the verifications/drills/restores list. */
+/** /backups: the create form, the catalogue, the backup jobs (backups, verifications, drills, restores), retention. */
 export class BackupsPage {
   readonly backups: DataTablePart
   readonly work: DataTablePart
   readonly createForm: Locator
   readonly restoreDialog: Locator
+  readonly retentionForm: Locator
 
   constructor(readonly page: Page) {
     this.backups = new DataTablePart(page.getByTestId('backups-table'))
     this.work = new DataTablePart(page.getByTestId('backup-work'))
     this.createForm = page.getByTestId('create-backup')
     this.restoreDialog = page.getByTestId('restore-dialog')
+    this.retentionForm = page.getByTestId('retention')
+  }
+
+  /** The job row of a backup job (its data-job). */
+  job(id: string | number): Locator {
+    return this.work.row('job', id)
+  }
+
+  /** Fills the retention rules (empty for the others) and submits with what to do. */
+  async retention(rules: Partial<Record<'Keep the last' | 'Daily' | 'Weekly' | 'Monthly' | 'All younger than (days)', number>>, intent: 'Preview what it deletes' | 'Save the policy' | 'Save and apply now') {
+    for (const label of ['Keep the last', 'Daily', 'Weekly', 'Monthly', 'All younger than (days)'] as const) {
+      await this.retentionForm.getByLabel(label).fill(rules[label] === undefined ? '' : String(rules[label]))
+    }
+    await this.retentionForm.getByLabel(intent).check()
+    await this.retentionForm.getByRole('button', { name: 'Go' }).click()
   }
 
   async goto() {

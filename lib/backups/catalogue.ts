@@ -45,6 +45,8 @@ export interface BackupRecord {
   verifyDetail: unknown
   deletedAt: Date | null
   deletedBy: string | null
+  /** The queued job that took it (null for pre-migration dumps and uploads). */
+  jobId: number | null
 }
 
 /** One file of a directory-format backup. */
@@ -101,6 +103,7 @@ function toRecord(r: any): BackupRecord {
     verifyDetail: r.verify_detail,
     deletedAt: r.deleted_at,
     deletedBy: r.deleted_by,
+    jobId: num(r.job_id),
   }
 }
 
@@ -117,6 +120,10 @@ export interface NewBackup {
   encryption: 'passphrase' | 'recipients' | null
   createdBy: string
   migrationRunId?: number | null
+  /** The job taking it, when it runs as one. */
+  jobId?: number | null
+  /** The directory its file is written to (its `.partial` is removed from there if its worker dies). */
+  dir?: string | null
 }
 
 const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v))
@@ -151,6 +158,8 @@ export async function startBackupRecord(state: Kysely<any>, b: NewBackup, livene
           encryption: b.encryption,
           created_by: b.createdBy,
           migration_run_id: b.migrationRunId ?? null,
+          job_id: b.jobId ?? null,
+          dir: b.dir ?? null,
         })
         .returning(['id', 'job_no'])
         .executeTakeFirstOrThrow()

@@ -49,6 +49,8 @@ export interface CreateBackupOptions {
   origin?: BackupOrigin
   createdBy: string
   migrationRunId?: number
+  /** The queued job running it (lib/backups/jobs.ts). */
+  jobId?: number
   onProgress?: ProgressCallback
   /** Called once the backup's row is in the catalogue: a background runner answers with the id then. */
   onStarted?: (id: string) => void
@@ -148,6 +150,8 @@ export async function createBackup(state: Kysely<any>, o: CreateBackupOptions): 
         encryption: o.encryption ? ('passphrase' in o.encryption ? 'passphrase' : 'recipients') : null,
         createdBy: o.createdBy,
         migrationRunId: o.migrationRunId,
+        jobId: o.jobId,
+        dir,
       },
       liveness,
     )

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import type { z } from 'zod'
 import type { Permission } from '../auth/permissions'
+import type { AgeKeys } from '../backups/age-header'
 import type { RestrictedReader } from '../db/reader-login'
 import type { TargetIdentity } from '../db/target-identity'
 import type { JobRow } from './job-store'
@@ -31,6 +32,8 @@ export interface JobServices {
     migrationStatementTimeoutMs: number
     pgBinDir: string
     dataPath: string
+    /** Backup encryption from the configuration (lib/backups/config-keys.ts); absent or null: not encrypted. */
+    backupKeys?: { encrypt: AgeKeys | null; decrypt: AgeKeys | null } | null
   }
 }
 

@@ -12,8 +12,9 @@ import { openSession } from '../db/connect'
  */
 
 /**
- * State tables of background work: `job` (the queue's jobs), `backup` (pg_dump runs), `maintenance_job`
- * (VACUUM, ANALYZE, REINDEX); the last two run in the requesting process, not on the queue.
+ * State tables of background work: `job` (the queue's jobs), `backup` (pg_dump runs: the backup job
+ * kinds and pre-migration dumps hold a backup's lock while pg_dump runs), `maintenance_job` (VACUUM,
+ * ANALYZE, REINDEX, run in the requesting process, not on the queue).
  */
 export type JobTable = 'job' | 'backup' | 'maintenance_job'
 

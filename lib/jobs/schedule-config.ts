@@ -4,6 +4,11 @@ import type { ScheduleSetting } from './schedules'
 /** The daily unattended integrity run when nothing is configured: 03:00 in JOBS_TIMEZONE. */
 export const DEFAULT_INTEGRITY_CRON = '0 3 * * *'
 
+/** The weekly restore drill of the newest full backup when nothing else is set: Sundays 04:00 in JOBS_TIMEZONE. */
+export const DEFAULT_DRILL_CRON = '0 4 * * 0'
+/** Backups of each kind: off until an admin turns them on (Jobs page or `dbadmin backup schedule set`); nightly 02:00 then. */
+export const DEFAULT_BACKUP_CRON = '0 2 * * *'
+
 /**
  * INTEGRITY_SCHEDULE_HOURS as a cron expression: every N hours on the hour for a divisor of 24
  * (counted from midnight), every D days at midnight for whole days (counted from the first of the
@@ -29,5 +34,9 @@ export function configuredSchedules(config: Pick<AppConfig, 'INTEGRITY_SCHEDULE_
         : DEFAULT_INTEGRITY_CRON
   return {
     'integrity.run': { cron: cron ?? DEFAULT_INTEGRITY_CRON, timezone: config.JOBS_TIMEZONE, enabled: cron !== null },
+    'backup.drill': { cron: DEFAULT_DRILL_CRON, timezone: config.JOBS_TIMEZONE, enabled: true },
+    'backup.full': { cron: DEFAULT_BACKUP_CRON, timezone: config.JOBS_TIMEZONE, enabled: false },
+    'backup.schema': { cron: DEFAULT_BACKUP_CRON, timezone: config.JOBS_TIMEZONE, enabled: false },
+    'backup.data': { cron: DEFAULT_BACKUP_CRON, timezone: config.JOBS_TIMEZONE, enabled: false },
   }
 }

@@ -1,4 +1,6 @@
 import 'server-only'
+import { backupKeys } from '../backups/config-keys'
+import { loadConfig } from '../config'
 import { integrityTargetDb, integrityWriterDb, migratorDb, ruleReader, stateDb, targetDb } from '../db/server-dbs'
 import { targetIdentity } from '../db/target-identity'
 import { serverEnv } from '../runtime/server-env'
@@ -28,6 +30,7 @@ async function serverServices(): Promise<JobServices> {
       migrationStatementTimeoutMs: env.migrationStatementTimeoutMs,
       pgBinDir: env.pgBinDir,
       dataPath: env.dataPath,
+      backupKeys: backupKeys(loadConfig()),
     },
   }
 }

@@ -12,7 +12,8 @@ import { createDb, withDatabase } from '@/lib/db/connect'
 import { targetIdentity } from '@/lib/db/target-identity'
 import { buildDemoDatabase } from '@/lib/demo/prepare-demo'
 import { dropDatabase } from '@/lib/runtime/cluster-databases'
-import { workFinished } from '@/lib/jobs/backup-jobs'
+import { getJob, type JobRow } from '@/lib/jobs/job-store'
+import { getRetentionPolicy } from '@/lib/backups/retention-policy'
 
 // revalidatePath needs a Next request; here the actions run in plain Node.
 vi.mock('next/cache', () => ({ revalidatePath: () => {} }))
@@ -53,20 +54,42 @@ function form(values: Record<string, string>): FormData {
   return f
 }
 
-async function finishedBackup(id: string): Promise<BackupRecord> {
-  for (let i = 0; i < 600; i++) {
-    const b = await getBackup(h.state.db, targetKey, id)
-    if (b && b.status !== 'running') return b
+/** The job's row once it ended. */
+async function workFinished(jobId: number): Promise<JobRow> {
+  for (let i = 0; i < 1200; i++) {
+    const j = await getJob(h.state.db, jobId)
+    if (j && !['queued', 'running'].includes(j.state)) return j
     await new Promise((r) => setTimeout(r, 100))
   }
-  throw new Error(`backup ${id} did not finish`)
+  throw new Error(`job #${jobId} did not finish`)
+}
+
+const jobOf = (r: unknown) => (r as { data: { jobId: number } }).data.jobId
+
+/** The backup a job took, once the job ended. */
+async function finishedBackup(jobId: number): Promise<BackupRecord> {
+  const job = await workFinished(jobId)
+  const id = (job.result as { backupId?: string } | null)?.backupId
+  const b = id ? await getBackup(h.state.db, targetKey, id) : (await listBackups(h.state.db, targetKey)).find((x) => x.jobId === jobId)
+  if (!b) throw new Error(`job #${jobId} left no backup: ${JSON.stringify(job)}`)
+  return b
+}
+
+/** The backup row a queued job's worker made, once it exists. */
+async function startedBackup(jobId: number): Promise<BackupRecord> {
+  for (let i = 0; i < 300; i++) {
+    const b = (await listBackups(h.state.db, targetKey)).find((x) => x.jobId === jobId)
+    if (b) return b
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`job #${jobId} made no backup row`)
 }
 
 /** A full custom-format backup taken as the operator, finished. */
 async function fullBackup(): Promise<BackupRecord> {
   const r = await as('operator', 'create', form({ kind: 'full', format: 'custom', schemas: '', tables: '' }))
   expect(r).toMatchObject({ ok: true })
-  const b = await finishedBackup((r as { data: { id: string } }).data.id)
+  const b = await finishedBackup(jobOf(r))
   expect(b.status).toBe('succeeded')
   return b
 }
@@ -90,7 +113,7 @@ describe('create', () => {
 
     const r = await as('admin', 'create', form({ kind: 'data', format: 'plain', tables: 'public.meeting, agenda_item' }))
     expect(r).toMatchObject({ ok: true, message: expect.stringContaining('data-only backup') })
-    const scoped = await finishedBackup((r as { data: { id: string } }).data.id)
+    const scoped = await finishedBackup(jobOf(r))
     expect(scoped).toMatchObject({ status: 'succeeded', kind: 'data', format: 'plain', scope: { tables: [{ schema: 'public', table: 'meeting' }, { schema: 'public', table: 'agenda_item' }] } })
     expect(scoped.rowCounts!.map((t) => t.table).sort()).toEqual(['agenda_item', 'meeting'])
 
@@ -101,22 +124,26 @@ describe('create', () => {
 })
 
 describe('cancel', () => {
-  it('stops a running backup for operators (not viewers): failed, no file left', async () => {
+  it('stops a running backup for operators (not viewers): pg_dump stopped, failed, no file left', async () => {
     const locker = createDb(h.target.url, { max: 1 })
     const lock = await lockTable(locker, 'meeting')
     try {
       const r = await as('operator', 'create', { kind: 'full' })
-      expect(r).toMatchObject({ ok: true })
-      const id = (r as { data: { id: string } }).data.id
-      // One at a time per target: a second start is refused while this one runs.
-      expect(await as('admin', 'create', { kind: 'schema' })).toMatchObject({ ok: false, code: 'conflict', message: expect.stringContaining('already running') })
-      expect(await as('viewer', 'cancel', { id })).toMatchObject({ ok: false, code: 'forbidden' })
-      expect(await as('operator', 'cancel', { id: 'not-an-id' })).toMatchObject({ ok: false, code: 'invalid_input' })
-      expect(await as('operator', 'cancel', { id })).toMatchObject({ ok: true, message: expect.stringContaining('Stopping') })
-      const b = await finishedBackup(id)
-      expect(b).toMatchObject({ status: 'failed', error: 'Cancelled by operator@test.local.' })
+      expect(r).toMatchObject({ ok: true, message: expect.stringMatching(/^Started a full backup of .* as job #\d+\.$/) })
+      const jobId = jobOf(r)
+      const running = await startedBackup(jobId)
+      expect(running.status).toBe('running')
+      // One at a time per target, whatever the kind: a second start is refused naming the first.
+      expect(await as('admin', 'create', { kind: 'schema' })).toMatchObject({ ok: false, code: 'conflict', message: expect.stringContaining(`Full backup is already running on`) })
+      expect(await as('viewer', 'cancel', { jobId })).toMatchObject({ ok: false, code: 'forbidden' })
+      expect(await as('operator', 'cancel', { jobId: 'not-a-job' })).toMatchObject({ ok: false, code: 'invalid_input' })
+      expect(await as('operator', 'cancel', { jobId: 999_999 })).toMatchObject({ ok: false, code: 'not_found' })
+      expect(await as('operator', 'cancel', { jobId })).toMatchObject({ ok: true, message: expect.stringContaining('stops at its next safe point') })
+      const b = await finishedBackup(jobId)
+      expect(b).toMatchObject({ status: 'failed', error: 'Cancelled on request.' })
+      expect(await getJob(h.state.db, jobId)).toMatchObject({ state: 'cancelled', message: 'Cancelled on request.' })
       expect(files().filter((f) => f.startsWith(b.file))).toEqual([])
-      expect(await as('operator', 'cancel', { id })).toMatchObject({ ok: false, code: 'conflict' })
+      expect(await as('operator', 'cancel', { jobId })).toMatchObject({ ok: false, code: 'conflict' })
     } finally {
       await lock.release()
       await locker.destroy()
@@ -132,13 +159,13 @@ describe('verify and drill', () => {
 
     const v = await as('operator', 'verify', { id: b.id })
     expect(v).toMatchObject({ ok: true })
-    const work = await workFinished((v as { data: { workId: string } }).data.workId)
-    expect(work).toMatchObject({ status: 'succeeded', kind: 'verify', message: expect.stringMatching(/^Verified: the checksum matches and pg_restore reads its \d+ entries\.$/) })
+    const work = await workFinished(jobOf(v))
+    expect(work).toMatchObject({ state: 'succeeded', kind: 'backup.verify', startedBy: 'operator@test.local', message: expect.stringMatching(/^Verified: the checksum matches and pg_restore reads its \d+ entries\.$/) })
     expect(await getBackup(h.state.db, targetKey, b.id)).toMatchObject({ verifyOk: true, verifyKind: 'checksum' })
 
     const d = await as('admin', 'verify', form({ id: b.id, drill: 'on' }))
-    const drill = await workFinished((d as { data: { workId: string } }).data.workId)
-    expect(drill).toMatchObject({ status: 'succeeded', kind: 'drill', message: expect.stringMatching(/^Drill passed: /) })
+    const drill = await workFinished(jobOf(d))
+    expect(drill).toMatchObject({ state: 'succeeded', kind: 'backup.drill', message: expect.stringMatching(/^Drill of .* passed: /) })
     expect(await getBackup(h.state.db, targetKey, b.id)).toMatchObject({ verifyOk: true, verifyKind: 'drill' })
     const audit = await listAudit(h.state.db, { action: 'backups.drill.finished' })
     expect(audit).toMatchObject([{ actorEmail: 'admin@test.local', result: 'ok' }])
@@ -148,8 +175,8 @@ describe('verify and drill', () => {
     const b = await fullBackup()
     fs.appendFileSync(path.join(backupDir, b.file), 'x')
     const v = await as('operator', 'verify', { id: b.id })
-    const work = await workFinished((v as { data: { workId: string } }).data.workId)
-    expect(work).toMatchObject({ status: 'failed', message: expect.stringContaining('checksum does not match') })
+    const work = await workFinished(jobOf(v))
+    expect(work).toMatchObject({ state: 'failed', message: expect.stringContaining('checksum does not match') })
     expect(await getBackup(h.state.db, targetKey, b.id)).toMatchObject({ verifyOk: false })
     await as('admin', 'remove', { id: b.id })
   })
@@ -180,8 +207,8 @@ describe('restore', () => {
     made.push(name)
     const r = await as('admin', 'restore', form({ id: b.id, mode: 'new', database: name, confirm: name }))
     expect(r).toMatchObject({ ok: true })
-    const work = await workFinished((r as { data: { workId: string } }).data.workId)
-    expect(work).toMatchObject({ status: 'succeeded', message: expect.stringContaining(`Restored into the new database ${name}`) })
+    const work = await workFinished(jobOf(r))
+    expect(work).toMatchObject({ state: 'succeeded', kind: 'backup.restore', message: expect.stringContaining(`Restored into the new database ${name}`) })
     const copy = createDb(withDatabase(h.target.url, name), { max: 1 })
     try {
       expect(await rowCounts(copy)).toEqual(await rowCounts(h.target.db))
@@ -197,8 +224,8 @@ describe('restore', () => {
     made.push(name)
     const r = await as('admin', 'restore', { id: b.id, mode: 'table', table: 'public.agenda_item', database: name, confirm: name })
     expect(r).toMatchObject({ ok: true })
-    const work = await workFinished((r as { data: { workId: string } }).data.workId)
-    expect(work).toMatchObject({ status: 'succeeded', message: expect.stringMatching(new RegExp(`^Restored public\\.agenda_item \\(\\d+ rows\\) into ${name}`)) })
+    const work = await workFinished(jobOf(r))
+    expect(work).toMatchObject({ state: 'succeeded', message: expect.stringMatching(new RegExp(`^Restored public\\.agenda_item \\(\\d+ rows\\) into ${name}`)) })
   })
 
   it('over the target needs the target named, and keeps a safety backup', async () => {
@@ -206,8 +233,8 @@ describe('restore', () => {
     expect(await as('admin', 'restore', { id: b.id, mode: 'target', confirm: 'nope' })).toMatchObject({ ok: false, code: 'invalid_input' })
     const target = (await targetIdentity(h.target.db)).database
     const r = await as('admin', 'restore', { id: b.id, mode: 'target', confirm: target })
-    const work = await workFinished((r as { data: { workId: string } }).data.workId)
-    expect(work).toMatchObject({ status: 'succeeded', message: expect.stringContaining('the safety backup') })
+    const work = await workFinished(jobOf(r))
+    expect(work).toMatchObject({ state: 'succeeded', message: expect.stringContaining('the safety backup') })
     expect(await rowCounts(h.target.db)).toEqual(before)
     const safety = (await listBackups(h.state.db, targetKey)).find((x) => x.origin === 'safety')
     expect(safety).toMatchObject({ status: 'succeeded', createdBy: 'admin@test.local' })
@@ -232,20 +259,38 @@ describe('delete and retention', () => {
     expect(new Set(denied)).toEqual(new Set(['operator@test.local', 'viewer@test.local']))
   })
 
-  it('retention previews, then deletes what no rule keeps (admins only)', async () => {
+  it('retention: previews, saves the policy, then applies it; admins only, bad input changes nothing', async () => {
     await fullBackup()
     const fulls = () => listBackups(h.state.db, targetKey).then((l) => l.filter((x) => x.kind === 'full'))
     const count = (await fulls()).length
     expect(count).toBeGreaterThan(1)
-    expect(await as('operator', 'retention', { keepLast: 1 })).toMatchObject({ ok: false, code: 'forbidden' })
-    expect(await as('admin', 'retention', {})).toMatchObject({ ok: false, code: 'invalid_input', message: expect.stringContaining('keep something') })
-    const preview = await as('admin', 'retention', form({ keepLast: '1', dryRun: 'on' }))
+    for (const role of ['viewer', 'operator'] as const) {
+      for (const intent of ['preview', 'save', 'apply']) expect(await as(role, 'retention', { keepLast: 1, intent })).toMatchObject({ ok: false, code: 'forbidden' })
+    }
+    expect(await as('admin', 'retention', { intent: 'save' })).toMatchObject({ ok: false, code: 'invalid_input', message: expect.stringContaining('keep something') })
+    expect(await as('admin', 'retention', { keepLast: -1, intent: 'save' })).toMatchObject({ ok: false, code: 'invalid_input' })
+    expect(await as('admin', 'retention', { keepLast: 1, intent: 'everything' })).toMatchObject({ ok: false, code: 'invalid_input' })
+    expect(await getRetentionPolicy(h.state.db, targetKey)).toBeNull()
+
+    const preview = await as('admin', 'retention', form({ keepLast: '1', intent: 'preview', enabled: 'on' }))
     expect(preview).toMatchObject({ ok: true, message: expect.stringMatching(/^The policy would delete \d+ backups? and keep/) })
     expect((await fulls()).length).toBe(count)
-    const applied = await as('admin', 'retention', { keepLast: 1 })
-    expect(applied).toMatchObject({ ok: true, message: expect.stringMatching(/^Deleted \d+ backups?/) })
+    expect(await getRetentionPolicy(h.state.db, targetKey)).toBeNull()
+
+    const saved = await as('admin', 'retention', form({ keepLast: '1', keepDaily: '', intent: 'save', enabled: 'on' }))
+    expect(saved).toMatchObject({ ok: true, message: expect.stringMatching(/^Saved the retention policy\. Applied after each successful scheduled backup; today it would delete \d+ backups?/) })
+    expect(await getRetentionPolicy(h.state.db, targetKey)).toMatchObject({ policy: { keepLast: 1 }, enabled: true, setBy: 'admin@test.local' })
+    expect((await fulls()).length).toBe(count)
+
+    const applied = await as('admin', 'retention', { keepLast: 1, keepWithinDays: 0, intent: 'apply' })
+    expect(applied).toMatchObject({ ok: true, message: expect.stringMatching(/^Saved the policy and deleted \d+ backups?/) })
+    expect(await getRetentionPolicy(h.state.db, targetKey)).toMatchObject({ policy: { keepLast: 1, keepWithinDays: 0 }, enabled: false })
     const left = (await fulls()).filter((x) => x.status === 'succeeded')
     expect(left).toHaveLength(1)
+    const deletions = await listAudit(h.state.db, { action: 'backups.delete' })
+    expect(deletions.some((a) => a.actorEmail === 'admin@test.local' && /by the retention policy/.test(a.message ?? ''))).toBe(true)
+    const audited = await listAudit(h.state.db, { action: 'backups.retention' })
+    expect(new Set(audited.filter((a) => a.result === 'denied').map((a) => a.actorEmail))).toEqual(new Set(['operator@test.local', 'viewer@test.local']))
   })
 })
 

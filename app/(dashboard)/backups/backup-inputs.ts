@@ -49,6 +49,10 @@ export const CreateInput = z.object({
 
 export const IdInput = z.object({ id: backupId })
 
+export const JobIdInput = z.object({
+  jobId: z.coerce.number({ message: 'must be a job number' }).int({ message: 'must be a job number' }).positive({ message: 'must be a job number' }),
+})
+
 export const VerifyInput = z.object({ id: backupId, drill: bool.default(false) })
 
 export const RestoreInput = z
@@ -78,8 +82,10 @@ export const RetentionInput = z
     keepWeekly: keep,
     keepMonthly: keep,
     keepWithinDays: keep,
-    /** Only say what would be deleted. */
-    dryRun: bool.default(false),
+    /** preview: only say what it would delete; save: keep it for scheduled backups; apply: save and delete now. */
+    intent: z.enum(['preview', 'save', 'apply'], { message: "must be 'preview', 'save' or 'apply'" }).default('preview'),
+    /** Applied after each successful scheduled backup (a checkbox: absent is off). */
+    enabled: bool.default(false),
   })
   .refine((v) => [v.keepLast, v.keepDaily, v.keepWeekly, v.keepMonthly, v.keepWithinDays].some((n) => (n ?? 0) > 0), {
     message: 'a policy must keep something: set at least one rule above 0',

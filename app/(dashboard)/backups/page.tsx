@@ -1,3 +1,4 @@
+import Link from 'next/link'
 import { AutoRefresh } from '@/components/auto-refresh'
 import { DataTable } from '@/components/data-table'
 import { requireUser } from '@/lib/auth/current-user'
@@ -6,7 +7,11 @@ import { type BackupRecord, listBackups } from '@/lib/backups/catalogue'
 import { backupSetup } from '@/lib/backups/server-backups'
 import { stateDb } from '@/lib/db/server-dbs'
 import { formatTimestamp } from '@/lib/format/units'
-import { listBackupWork } from '@/lib/jobs/backup-jobs'
+import { BACKUP_KINDS } from '@/lib/backups/backup-job'
+import { getRetentionPolicy } from '@/lib/backups/retention-policy'
+import { BACKUP_WORK_KINDS } from '@/lib/backups/work-jobs'
+import { markDeadJobs } from '@/lib/jobs/dead-jobs'
+import { listJobs } from '@/lib/jobs/job-store'
 import { CreateBackupForm } from './_components/create-backup-form'
 import { RetentionForm } from './_components/retention-form'
 import { BackupRowActions } from './_components/row-actions'
@@ -39,17 +44,21 @@ function Verified({ b }: { b: BackupRecord }) {
 export default async function BackupsPage() {
   const user = await requireUser()
   const s = await backupSetup()
-  const backups = await listBackups(stateDb(), s.targetKey)
-  const work = listBackupWork(s.targetKey)
-  const live = new Map(work.filter((w) => w.kind === 'backup' && w.status === 'running').map((w) => [w.id, w]))
-  const others = work.filter((w) => w.kind !== 'backup')
+  // Dead workers' jobs first, so that nothing shows as running that is not.
+  await markDeadJobs(stateDb())
+  const [backups, jobs, retention] = await Promise.all([
+    listBackups(stateDb(), s.targetKey),
+    listJobs(stateDb(), { targetKey: s.targetKey, kinds: [...BACKUP_KINDS, ...BACKUP_WORK_KINDS], limit: 30 }),
+    getRetentionPolicy(stateDb(), s.targetKey),
+  ])
+  const live = new Map(jobs.filter((j) => j.state === 'running').map((j) => [j.id, j]))
   const rights = {
     create: can(user.role, 'backups.create'),
     restore: can(user.role, 'backups.restore'),
     download: can(user.role, 'backups.download'),
     manage: can(user.role, 'backups.manage'),
   }
-  const running = backups.some((b) => b.status === 'running') || work.some((w) => w.status === 'running')
+  const running = backups.some((b) => b.status === 'running') || jobs.some((j) => j.state === 'running' || j.state === 'queued')
   return (
     <>
       <h1>Backups</h1>
@@ -69,7 +78,7 @@ export default async function BackupsPage() {
         testId="backups-table"
         rows={backups}
         rowKey={(b) => b.id}
-        rowProps={(b) => ({ 'data-id': b.id, 'data-status': b.status, 'data-kind': b.kind, 'data-file': b.file })}
+        rowProps={(b) => ({ id: `backup-${b.id}`, 'data-id': b.id, 'data-status': b.status, 'data-kind': b.kind, 'data-file': b.file, 'data-job': b.jobId === null ? '' : String(b.jobId) })}
         empty={rights.create ? 'No backups of this database yet. Create one above.' : 'No backups of this database yet. An operator or admin can create one.'}
         columns={[
           { key: 'started', label: 'Started', value: (b) => b.startedAt, format: 'timestamp' },
@@ -82,7 +91,7 @@ export default async function BackupsPage() {
                 {b.status === 'running' ? (
                   <WorkProgressBar
                     label={`Backup ${b.file}`}
-                    progress={live.get(b.id)?.progress ?? { phase: 'dumping', tablesDone: b.tablesDone, tablesTotal: b.tablesTotal ?? undefined, bytesWritten: b.bytesWritten }}
+                    progress={(b.jobId !== null ? live.get(b.jobId)?.progress : null) ?? { done: b.tablesDone, total: b.tablesTotal, label: 'dumping' }}
                   />
                 ) : null}
                 {b.error ? <div className="small">{b.error}</div> : null}
@@ -115,23 +124,32 @@ export default async function BackupsPage() {
                 backup={{ id: b.id, file: b.file, kind: b.kind, format: b.format, status: b.status, encrypted: b.encrypted, whole: !b.scope }}
                 database={s.targetDatabase}
                 can={rights}
-                cancellable={live.has(b.id)}
+                jobId={b.jobId !== null && live.has(b.jobId) ? b.jobId : null}
               />
             ),
           },
         ]}
       />
-      <h2 style={{ marginTop: 24 }}>Verifications, drills and restores</h2>
-      <WorkList work={others} can={rights} />
+      <h2 style={{ marginTop: 24 }}>Backup jobs</h2>
+      <p className="muted small">
+        Backups, verifications, drills and restores run as jobs (also on the <Link href="/jobs">Jobs page</Link>, where admins set their schedules).
+      </p>
+      <WorkList jobs={jobs} can={rights} />
       {rights.manage ? (
         <div className="card" style={{ marginTop: 20 }}>
           <h2>Upload a backup</h2>
           <UploadForm maxBytes={s.uploadMaxBytes} />
           <h2 style={{ marginTop: 20 }}>Retention</h2>
           <p className="muted small">
-            Keeps a backup when any rule keeps it, per kind; the newest successful backup is always kept. Failed ones go once a newer one succeeded.
+            Keeps a backup when any rule keeps it, per kind; the newest successful backup is always kept. Failed ones go once a newer one succeeded. A saved
+            policy is applied after each successful scheduled backup; preview shows what it deletes before you save it.
           </p>
-          <RetentionForm />
+          <p className="small" data-testid="saved-retention">
+            {retention
+              ? `Saved by ${retention.setBy} ${formatTimestamp(retention.setAt)}; ${retention.enabled ? 'applied after scheduled backups' : 'switched off'}.`
+              : 'No policy saved: scheduled backups delete nothing.'}
+          </p>
+          <RetentionForm saved={retention ? { ...retention.policy, enabled: retention.enabled } : null} />
         </div>
       ) : null}
     </>

@@ -19,17 +19,17 @@ interface Props {
   backup: RowBackup
   database: string
   can: { create: boolean; restore: boolean; download: boolean; manage: boolean }
-  /** Whether this dashboard runs it (and so can stop it). */
-  cancellable: boolean
+  /** The job running it, while it runs (Cancel stops it). */
+  jobId: number | null
 }
 
 /** What may be done with one backup, by role: cancel, verify and drill (operators), download, restore and delete (admins). */
-export function BackupRowActions({ backup, database, can, cancellable }: Props) {
+export function BackupRowActions({ backup, database, can, jobId }: Props) {
   const b = backup
   if (b.status === 'running') {
-    return can.create && cancellable ? (
+    return can.create && jobId !== null ? (
       <div className="row-actions">
-        <ActionButton action={() => cancelBackupWorkAction({ id: b.id })} label="Cancel" danger testId="cancel-backup" />
+        <ActionButton action={() => cancelBackupWorkAction({ jobId })} label="Cancel" danger testId="cancel-backup" />
       </div>
     ) : null
   }

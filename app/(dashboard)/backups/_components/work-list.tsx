@@ -1,40 +1,52 @@
 import { DataTable } from '@/components/data-table'
-import type { BackupWork } from '@/lib/jobs/backup-jobs'
+import { findJobKind } from '@/lib/jobs/all-kinds'
+import type { JobRow } from '@/lib/jobs/job-store'
 import { ActionButton } from '../../integrity/_components/action-button'
 import { cancelBackupWorkAction } from '../actions'
 import { WorkProgressBar } from './work-progress'
 
-const STATUS_CLASS: Record<BackupWork['status'], string> = { running: 'warn', succeeded: 'ok', failed: 'bad', cancelled: 'muted' }
+const STATUS_CLASS: Record<JobRow['state'], string> = { queued: 'warn', running: 'warn', succeeded: 'ok', failed: 'bad', cancelled: 'muted', interrupted: 'bad' }
 
-/** Verifications, drills and restores started in this dashboard: running ones with progress and Cancel, then the last results. */
-export function WorkList({ work, can }: { work: BackupWork[]; can: { create: boolean; restore: boolean } }) {
-  const stoppable = (w: BackupWork) => w.status === 'running' && (w.kind === 'restore' || w.kind === 'restore_table' ? can.restore : can.create)
+/** This database's backup jobs (backups, verifications, drills, restores) from the job rows: queued and running ones with progress and Cancel, then the last results. */
+export function WorkList({ jobs, can }: { jobs: JobRow[]; can: { create: boolean; restore: boolean } }) {
+  const stoppable = (j: JobRow) => (j.state === 'running' || j.state === 'queued') && !j.cancelRequested && (j.kind === 'backup.restore' ? can.restore : can.create)
   return (
     <DataTable
-      label="Verifications, drills and restores"
+      label="Backup jobs"
       testId="backup-work"
-      rows={work}
-      rowKey={(w) => w.id}
-      rowProps={(w) => ({ 'data-kind': w.kind, 'data-status': w.status })}
-      empty="Nothing verified, drilled or restored since the dashboard started."
+      rows={jobs}
+      rowKey={(j) => String(j.id)}
+      rowProps={(j) => ({ 'data-kind': j.kind, 'data-status': j.state, 'data-job': String(j.id) })}
+      empty="No backup jobs yet: backups, verifications, drills and restores show here, with who started them and how they ended."
       columns={[
-        { key: 'started', label: 'Started', value: (w) => w.startedAt, format: 'timestamp' },
-        { key: 'what', label: 'What', value: (w) => w.title },
-        { key: 'by', label: 'By', value: (w) => w.startedBy },
+        { key: 'started', label: 'Queued', value: (j) => j.createdAt, format: 'timestamp' },
+        {
+          key: 'what',
+          label: 'What',
+          cell: (j) => (
+            <>
+              {findJobKind(j.kind)?.title ?? j.kind} <span className="small muted">#{j.id}</span>
+              <div className="small">{j.subject}</div>
+            </>
+          ),
+        },
+        { key: 'by', label: 'By', value: (j) => (j.trigger === 'schedule' ? 'schedule' : j.startedBy) },
         {
           key: 'status',
           label: 'Status',
-          cell: (w) => (
+          cell: (j) => (
             <div data-testid="work-status">
-              <span className={`badge ${STATUS_CLASS[w.status]}`}>{w.status}</span>
-              {w.status === 'running' ? <WorkProgressBar label={w.title} progress={w.progress} /> : <div className="small">{w.message}</div>}
+              <span className={`badge ${STATUS_CLASS[j.state]}`}>{j.cancelRequested && j.state === 'running' ? 'stopping' : j.state}</span>
+              {j.state === 'running' ? <WorkProgressBar label={j.subject} progress={j.progress} /> : null}
+              {j.state !== 'running' && j.message ? <div className="small">{j.message}</div> : null}
+              {j.state !== 'running' && j.error && j.error !== j.message ? <div className="small">{j.error}</div> : null}
             </div>
           ),
         },
         {
           key: 'actions',
           label: '',
-          cell: (w) => (stoppable(w) ? <ActionButton action={cancelBackupWorkAction.bind(null, { id: w.id })} label="Cancel" danger testId="cancel-work" /> : null),
+          cell: (j) => (stoppable(j) ? <ActionButton action={cancelBackupWorkAction.bind(null, { jobId: j.id })} label="Cancel" danger testId="cancel-work" /> : null),
         },
       ]}
     />

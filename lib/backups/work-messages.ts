@@ -1,4 +1,4 @@
-import type { TableRestoreResult } from '@/lib/backups/table-restore'
+import type { TableRestoreResult } from './table-restore'
 
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`
