@@ -1,4 +1,3 @@
-import { AutoRefresh } from '@/components/auto-refresh'
 import { DataTable } from '@/components/data-table'
 import { requireUser } from '@/lib/auth/current-user'
 import { can } from '@/lib/auth/permissions'
@@ -7,12 +6,13 @@ import { backupSetup } from '@/lib/backups/server-backups'
 import { stateDb } from '@/lib/db/server-dbs'
 import { formatTimestamp } from '@/lib/format/units'
 import { listBackupWork } from '@/lib/jobs/backup-jobs'
+import { backupProgressOf } from '@/lib/jobs/backup-progress'
 import { CreateBackupForm } from './_components/create-backup-form'
 import { RetentionForm } from './_components/retention-form'
 import { BackupRowActions } from './_components/row-actions'
 import { UploadForm } from './_components/upload-form'
 import { WorkList } from './_components/work-list'
-import { WorkProgressBar } from './_components/work-progress'
+import { BackupsProgressPoll, LiveWorkProgress } from './_components/live-progress'
 
 export const dynamic = 'force-dynamic'
 
@@ -41,7 +41,7 @@ export default async function BackupsPage() {
   const s = await backupSetup()
   const backups = await listBackups(stateDb(), s.targetKey)
   const work = listBackupWork(s.targetKey)
-  const live = new Map(work.filter((w) => w.kind === 'backup' && w.status === 'running').map((w) => [w.id, w]))
+  const live = new Set(work.filter((w) => w.kind === 'backup' && w.status === 'running').map((w) => w.id))
   const others = work.filter((w) => w.kind !== 'backup')
   const rights = {
     create: can(user.role, 'backups.create'),
@@ -49,7 +49,7 @@ export default async function BackupsPage() {
     download: can(user.role, 'backups.download'),
     manage: can(user.role, 'backups.manage'),
   }
-  const running = backups.some((b) => b.status === 'running') || work.some((w) => w.status === 'running')
+  const progress = backupProgressOf(backups, work)
   return (
     <>
       <h1>Backups</h1>
@@ -57,7 +57,7 @@ export default async function BackupsPage() {
         Backups of <strong>{s.targetDatabase}</strong> in <span className="mono">{s.dir}</span> (files 0600, checksummed
         {s.encrypt ? ', encrypted with age' : ', not encrypted: set BACKUP_ENCRYPTION_PASSPHRASE or _RECIPIENTS'}).
       </p>
-      {running ? <AutoRefresh /> : null}
+      <BackupsProgressPoll initial={progress} />
       {rights.create ? (
         <div className="card" style={{ marginBottom: 20 }}>
           <h2>Create a backup</h2>
@@ -80,10 +80,7 @@ export default async function BackupsPage() {
               <div data-testid="backup-status">
                 <span className={`badge ${STATUS_CLASS[b.status]}`}>{b.status}</span>
                 {b.status === 'running' ? (
-                  <WorkProgressBar
-                    label={`Backup ${b.file}`}
-                    progress={live.get(b.id)?.progress ?? { phase: 'dumping', tablesDone: b.tablesDone, tablesTotal: b.tablesTotal ?? undefined, bytesWritten: b.bytesWritten }}
-                  />
+                  <LiveWorkProgress label={`Backup ${b.file}`} id={b.id} initial={progress} />
                 ) : null}
                 {b.error ? <div className="small">{b.error}</div> : null}
               </div>
@@ -122,7 +119,7 @@ export default async function BackupsPage() {
         ]}
       />
       <h2 style={{ marginTop: 24 }}>Verifications, drills and restores</h2>
-      <WorkList work={others} can={rights} />
+      <WorkList work={others} can={rights} progress={progress} />
       {rights.manage ? (
         <div className="card" style={{ marginTop: 20 }}>
           <h2>Upload a backup</h2>

@@ -2,12 +2,13 @@ import { DataTable } from '@/components/data-table'
 import type { BackupWork } from '@/lib/jobs/backup-jobs'
 import { ActionButton } from '../../integrity/_components/action-button'
 import { cancelBackupWorkAction } from '../actions'
-import { WorkProgressBar } from './work-progress'
+import type { BackupProgress } from '@/lib/jobs/backup-progress'
+import { LiveWorkProgress } from './live-progress'
 
 const STATUS_CLASS: Record<BackupWork['status'], string> = { running: 'warn', succeeded: 'ok', failed: 'bad', cancelled: 'muted' }
 
 /** Verifications, drills and restores started in this dashboard: running ones with progress and Cancel, then the last results. */
-export function WorkList({ work, can }: { work: BackupWork[]; can: { create: boolean; restore: boolean } }) {
+export function WorkList({ work, can, progress }: { work: BackupWork[]; can: { create: boolean; restore: boolean }; progress: BackupProgress }) {
   const stoppable = (w: BackupWork) => w.status === 'running' && (w.kind === 'restore' || w.kind === 'restore_table' ? can.restore : can.create)
   return (
     <DataTable
@@ -27,7 +28,7 @@ export function WorkList({ work, can }: { work: BackupWork[]; can: { create: boo
           cell: (w) => (
             <div data-testid="work-status">
               <span className={`badge ${STATUS_CLASS[w.status]}`}>{w.status}</span>
-              {w.status === 'running' ? <WorkProgressBar label={w.title} progress={w.progress} /> : <div className="small">{w.message}</div>}
+              {w.status === 'running' ? <LiveWorkProgress label={w.title} id={w.id} initial={progress} /> : <div className="small">{w.message}</div>}
             </div>
           ),
         },
