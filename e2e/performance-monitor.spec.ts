@@ -97,6 +97,7 @@ test.describe('performance pages with a pg_monitor-only monitoring login', () =>
       // The demo's tables belong to postgres: their column statistics, and so bloat, are not for pg_monitor.
       await page.goto('/tables')
       await expect(page.getByTestId('tables')).toContainText('public.agenda_item')
+      await expect(page.getByTestId('cache-hit').locator('[data-part="tables"]')).toContainText(/\d+\.\d %/)
       await expect(page.getByText(/^Bloat is not estimated for \d+ tables? this role may not read: pg_stats hides their statistics/)).toBeVisible()
       // Index usage and the demo's unused index are catalogue facts pg_monitor reads.
       await page.goto('/indexes')

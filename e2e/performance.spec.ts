@@ -39,6 +39,9 @@ for (const role of ['viewer', 'operator'] as const) {
       await expect(page.getByTestId('dashboard-pools')).toContainText('target')
       await page.goto('/tables')
       await expect(page.getByTestId('tables')).toContainText('public.agenda_item')
+      // pghero's cache hit check beside its threshold.
+      await expect(page.getByTestId('cache-hit')).toContainText('cache hit ratio below 99 % (source: pghero')
+      await expect(page.getByTestId('cache-hit').locator('[data-part="indexes"]')).toContainText(/\d+\.\d %/)
       // Maintenance buttons only for operators.
       await expect(page.getByTestId('run-vacuum')).toHaveCount(role === 'operator' ? await page.getByTestId('tables').locator('tbody tr').count() : 0)
     })
