@@ -1,6 +1,7 @@
 'use client'
 
-import { useQuery } from '@tanstack/react-query'
+import { useQuery, useQueryClient } from '@tanstack/react-query'
+import { useEffect, useRef } from 'react'
 
 /** A route's JSON answer, or its `message` as the error (401/403/503 answers carry one). */
 async function fetchJson<T>(url: string): Promise<T> {
@@ -11,15 +12,25 @@ async function fetchJson<T>(url: string): Promise<T> {
 }
 
 /**
- * Polls a GET route every `intervalMs` while the page is visible, starting from what the server
- * rendered (`initial`), so the first paint needs no request.
+ * Polls a GET route while the page is visible, starting from what the server rendered
+ * (`initial`), so the first paint needs no request. `interval` is milliseconds, or a function of
+ * the latest answer returning false to stop polling (e.g. once the work it follows has ended).
  */
-export function useLiveJson<T>(url: string, initial: T, intervalMs: number) {
+export function useLiveJson<T>(url: string, initial: T, interval: number | ((data: T) => number | false)) {
+  const queryClient = useQueryClient()
+  // A new server render (router.refresh() after an action) brings a new `initial`: newer than the
+  // last poll, and it may show work that just started, which must restart a stopped poll.
+  const rendered = useRef(initial)
+  useEffect(() => {
+    if (rendered.current === initial) return
+    rendered.current = initial
+    queryClient.setQueryData([url], initial)
+  }, [initial, queryClient, url])
   const q = useQuery({
     queryKey: [url],
     queryFn: () => fetchJson<T>(url),
     initialData: initial,
-    refetchInterval: intervalMs,
+    refetchInterval: typeof interval === 'number' ? interval : (query) => interval(query.state.data ?? initial),
   })
   return { data: q.data ?? initial, error: q.error, isFetching: q.isFetching }
 }

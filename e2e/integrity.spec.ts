@@ -1,3 +1,5 @@
+import pg from 'pg'
+import { e2eDatabaseUrl } from './e2e-db'
 import { E2E } from './e2e-env'
 import { asRole, expect, test } from './fixtures'
 import { field, IntegrityPage, RelationOrphansPage } from './pages/integrity-page'
@@ -48,6 +50,53 @@ test.describe('integrity as operator', () => {
     const csv = await res.text()
     expect(csv.split('\r\n')[0]).toBe('id,meeting_id')
     expect(dataLines(csv)).toHaveLength(25)
+  })
+})
+
+test.describe('integrity progress as operator', () => {
+  asRole('operator')
+
+  test('a run’s progress advances on the page without a reload, and its findings appear when it ends', async ({ page }) => {
+    test.setTimeout(180_000)
+    const integrity = new IntegrityPage(page)
+    const polls: string[] = []
+    page.on('request', (r) => {
+      if (r.url().includes('/api/integrity/progress')) polls.push(r.url())
+    })
+    // A lock on meeting holds the run at the first check that reads it, so its progress can be seen standing still.
+    const locker = new pg.Client({ connectionString: e2eDatabaseUrl('dor') })
+    await locker.connect()
+    try {
+      await locker.query('begin')
+      await locker.query('lock table public.meeting in access exclusive mode')
+      await integrity.goto()
+      // A full load would drop this mark: the page must follow the run on its own.
+      await page.evaluate(() => Object.assign(window, { __sameDocument: true }))
+      await integrity.runControls.getByRole('button', { name: 'Run all checks' }).click()
+      const status = integrity.runControls.getByRole('status')
+      await expect(status).toHaveText(/^Started integrity run #\d+\.$/)
+      const id = (await status.textContent())!.match(/#(\d+)/)![1]
+      await expect(integrity.latestRun).toHaveAttribute('data-run-id', id)
+      const progress = page.getByTestId('run-progress')
+      await expect(progress).toContainText(/\d+ of \d+ checks · now: /, { timeout: 30_000 })
+      const held = await progress.textContent()
+      const total = Number(held!.match(/of (\d+) checks/)![1])
+      await expect.poll(() => polls.length, { timeout: 10_000 }).toBeGreaterThan(1)
+      await locker.query('commit')
+      await expect(integrity.latestRun).toHaveAttribute('data-status', 'succeeded', { timeout: 120_000 })
+      expect(total).toBeGreaterThan(1)
+      await expect(integrity.resultsSummary).toHaveAttribute('data-run-id', id)
+      await expect(integrity.count(integrity.relationRow(AGENDA))).toHaveText('25')
+      await expect(progress).toHaveCount(0)
+      expect(await page.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument)).toBe(true)
+      // Once the run ended the page stops polling.
+      const after = polls.length
+      await page.waitForTimeout(4000)
+      expect(polls.length).toBe(after)
+    } finally {
+      await locker.query('rollback').catch(() => {})
+      await locker.end()
+    }
   })
 })
 

@@ -39,6 +39,9 @@ for (const role of ['viewer', 'operator'] as const) {
       await expect(page.getByTestId('dashboard-pools')).toContainText('target')
       await page.goto('/tables')
       await expect(page.getByTestId('tables')).toContainText('public.agenda_item')
+      // pghero's cache hit check beside its threshold.
+      await expect(page.getByTestId('cache-hit')).toContainText('cache hit ratio below 99 % (source: pghero')
+      await expect(page.getByTestId('cache-hit').locator('[data-part="indexes"]')).toContainText(/\d+\.\d %/)
       // Maintenance buttons only for operators.
       await expect(page.getByTestId('run-vacuum')).toHaveCount(role === 'operator' ? await page.getByTestId('tables').locator('tbody tr').count() : 0)
     })
@@ -67,7 +70,8 @@ for (const role of ['viewer', 'operator'] as const) {
 test.describe('live routes', () => {
   test('answer 401 without a session, and JSON with one', async ({ playwright, browser }) => {
     const anon = await playwright.request.newContext({ baseURL: E2E.baseURL })
-    for (const path of ['/api/performance/activity', '/api/performance/connections', '/api/performance/maintenance', '/api/performance/session-query?pid=1']) {
+    const live = ['/api/performance/activity', '/api/performance/connections', '/api/performance/maintenance', '/api/performance/session-query?pid=1', '/api/integrity/progress', '/api/backups/progress']
+    for (const path of live) {
       const res = await anon.get(path)
       expect(res.status(), path).toBe(401)
     }
@@ -78,6 +82,16 @@ test.describe('live routes', () => {
     expect(res.headers()['cache-control']).toBe('no-store')
     expect(await res.json()).toMatchObject({ counts: { clientBackends: expect.any(Number) }, sessions: expect.any(Array) })
     expect((await context.request.get('/api/performance/session-query?pid=x')).status()).toBe(400)
+    // The progress the Integrity and Backups pages poll while work runs.
+    const integrity = await context.request.get('/api/integrity/progress')
+    expect(integrity.status()).toBe(200)
+    expect(await integrity.json()).toMatchObject({ fixes: expect.any(Array) })
+    const incomplete = await context.request.get('/api/integrity/progress?schema=public&table=agenda_item')
+    expect(incomplete.status()).toBe(400)
+    expect(await incomplete.json()).toMatchObject({ ok: false, message: 'The relation in the query string is incomplete.' })
+    const backups = await context.request.get('/api/backups/progress')
+    expect(backups.status()).toBe(200)
+    expect(await backups.json()).toMatchObject({ running: expect.any(Boolean), progress: expect.any(Object) })
     await context.close()
   })
 })

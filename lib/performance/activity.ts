@@ -182,6 +182,12 @@ export async function listActivity(db: Kysely<any>, opts: ActivityOptions = {}):
       `The state, waits and queries of other roles' sessions are hidden from ${access.user}: grant it pg_monitor (or pg_read_all_stats) to see them.`,
     )
   }
+  if (!access.signalBackend) {
+    // Said before anyone clicks: otherwise the first Cancel is where an operator learns it cannot work.
+    limitations.push(
+      `Cancel and Terminate cannot work with this login: ${access.user} is not a member of pg_signal_backend (a superuser can run GRANT pg_signal_backend TO ${quoteRole(access.user)};), and other superusers' sessions need a superuser.`,
+    )
+  }
   return {
     takenAt: rows[0]?.taken_at ?? new Date(),
     sessions,
@@ -287,4 +293,9 @@ export async function getSessionQuery(db: Kysely<any>, pid: number): Promise<Ses
   const r = rows[0]
   if (!r) return null
   return { pid: r.pid, state: r.state, queryStart: r.query_start, query: r.query ?? '', hidden: r.query === HIDDEN_QUERY }
+}
+
+/** A role name as GRANT takes it (quoted when it is not a plain lower-case name). */
+function quoteRole(name: string): string {
+  return /^[a-z_][a-z0-9_]*$/.test(name) ? name : `"${name.replace(/"/g, '""')}"`
 }

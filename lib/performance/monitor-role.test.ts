@@ -85,6 +85,7 @@ describe('with pg_monitor and pg_signal_backend only', () => {
     const running = app.start(sleeper, 'select pg_sleep(60)')
     const seen = await waitFor(async () => (await listActivity(monitor)).sessions.find((s) => s.pid === sleeper.pid && s.state === 'active'))
     expect(seen).toMatchObject({ user: APP, superuser: false, queryPreview: 'select pg_sleep(60)', hidden: false })
+    expect((await listActivity(monitor)).limitations).toEqual([])
     expect(await cancelBackend(monitor, sleeper.pid)).toMatchObject({ ok: true })
     expect(await running).toMatchObject({ ok: false, code: '57014' })
     expect(await terminateBackend(monitor, sleeper.pid)).toMatchObject({ ok: true })
@@ -155,6 +156,7 @@ describe('with no monitoring role at all', () => {
     const activity = await listActivity(plain)
     expect(activity.limitations).toEqual([
       `The state, waits and queries of other roles' sessions are hidden from ${PLAIN}: grant it pg_monitor (or pg_read_all_stats) to see them.`,
+      `Cancel and Terminate cannot work with this login: ${PLAIN} is not a member of pg_signal_backend (a superuser can run GRANT pg_signal_backend TO ${PLAIN};), and other superusers' sessions need a superuser.`,
     ])
     expect(await cancelBackend(plain, sleeper.pid)).toMatchObject({
       ok: false,

@@ -98,6 +98,13 @@ describe('listTables', () => {
     expect(w.indexBytes).toBeGreaterThan(0)
     expect(w.heapBytes).toBeGreaterThan(0)
     expect(w.totalBytes).toBeGreaterThanOrEqual(w.heapBytes + w.toastBytes + w.indexBytes)
+    // Summed from its parts, each measured once: still what PostgreSQL calls the total, and the order of the list.
+    const { rows } = await sql<{ total: string; table_only: string }>`
+      select pg_total_relation_size(c.oid) as total, pg_table_size(c.oid) as table_only from pg_class c where c.oid = ${w.oid}`.execute(fresh.db)
+    expect(w.totalBytes).toBe(Number(rows[0].total))
+    expect(w.totalBytes - w.indexBytes).toBe(Number(rows[0].table_only))
+    const all = (await listTables(fresh.db)).tables.map((t) => t.totalBytes)
+    expect(all).toEqual([...all].sort((a, b) => b - a))
   })
 
   it('estimates bloat from statistics: about half of a table whose every other row was deleted', async () => {

@@ -1,5 +1,4 @@
 import Link from 'next/link'
-import { AutoRefresh } from '@/components/auto-refresh'
 import { DataTable } from '@/components/data-table'
 import { requireUser } from '@/lib/auth/current-user'
 import { can } from '@/lib/auth/permissions'
@@ -8,6 +7,7 @@ import { backupSetup } from '@/lib/backups/server-backups'
 import { stateDb } from '@/lib/db/server-dbs'
 import { formatTimestamp } from '@/lib/format/units'
 import { BACKUP_KINDS } from '@/lib/backups/backup-job'
+import { backupProgressOf } from '@/lib/backups/backup-progress'
 import { getRetentionPolicy } from '@/lib/backups/retention-policy'
 import { BACKUP_WORK_KINDS } from '@/lib/backups/work-jobs'
 import { markDeadJobs } from '@/lib/jobs/dead-jobs'
@@ -17,7 +17,7 @@ import { RetentionForm } from './_components/retention-form'
 import { BackupRowActions } from './_components/row-actions'
 import { UploadForm } from './_components/upload-form'
 import { WorkList } from './_components/work-list'
-import { WorkProgressBar } from './_components/work-progress'
+import { BackupsProgressPoll, LiveWorkProgress } from './_components/live-progress'
 
 export const dynamic = 'force-dynamic'
 
@@ -58,7 +58,7 @@ export default async function BackupsPage() {
     download: can(user.role, 'backups.download'),
     manage: can(user.role, 'backups.manage'),
   }
-  const running = backups.some((b) => b.status === 'running') || jobs.some((j) => j.state === 'running' || j.state === 'queued')
+  const progress = backupProgressOf(jobs)
   return (
     <>
       <h1>Backups</h1>
@@ -66,7 +66,7 @@ export default async function BackupsPage() {
         Backups of <strong>{s.targetDatabase}</strong> in <span className="mono">{s.dir}</span> (files 0600, checksummed
         {s.encrypt ? ', encrypted with age' : ', not encrypted: set BACKUP_ENCRYPTION_PASSPHRASE or _RECIPIENTS'}).
       </p>
-      {running ? <AutoRefresh /> : null}
+      <BackupsProgressPoll initial={progress} />
       {rights.create ? (
         <div className="card" style={{ marginBottom: 20 }}>
           <h2>Create a backup</h2>
@@ -89,10 +89,7 @@ export default async function BackupsPage() {
               <div data-testid="backup-status">
                 <span className={`badge ${STATUS_CLASS[b.status]}`}>{b.status}</span>
                 {b.status === 'running' ? (
-                  <WorkProgressBar
-                    label={`Backup ${b.file}`}
-                    progress={(b.jobId !== null ? live.get(b.jobId)?.progress : null) ?? { done: b.tablesDone, total: b.tablesTotal, label: 'dumping' }}
-                  />
+                  <LiveWorkProgress label={`Backup ${b.file}`} jobId={b.jobId} initial={progress} fallback={{ done: b.tablesDone, total: b.tablesTotal, label: 'dumping' }} />
                 ) : null}
                 {b.error ? <div className="small">{b.error}</div> : null}
               </div>
@@ -134,7 +131,7 @@ export default async function BackupsPage() {
       <p className="muted small">
         Backups, verifications, drills and restores run as jobs (also on the <Link href="/jobs">Jobs page</Link>, where admins set their schedules).
       </p>
-      <WorkList jobs={jobs} can={rights} />
+      <WorkList jobs={jobs} can={rights} progress={progress} />
       {rights.manage ? (
         <div className="card" style={{ marginTop: 20 }}>
           <h2>Upload a backup</h2>

@@ -7,8 +7,9 @@ import { maintenanceDb, stateDb, targetDb } from '@/lib/db/server-dbs'
 import { toJson } from '@/lib/format/json-value'
 import { formatTimestamp } from '@/lib/format/units'
 import { listMaintenanceJobs } from '@/lib/jobs/maintenance-job'
-import { listTables, type TableStats } from '@/lib/performance/tables'
+import { listTables, readCacheHitRatios, type TableStats } from '@/lib/performance/tables'
 import { THRESHOLDS } from '@/lib/performance/thresholds'
+import { CacheHit } from './_components/cache-hit'
 import { TableMaintenance } from './_components/table-maintenance'
 
 const SORTS: Record<string, (t: TableStats) => number> = {
@@ -34,7 +35,7 @@ export default async function TablesPage({ searchParams }: { searchParams: Promi
   const sp = await searchParams
   const sort = sp.sort && SORTS[sp.sort] ? sp.sort : 'size'
   const dir: SortDirection = sp.dir === 'asc' ? 'asc' : 'desc'
-  const [report, jobs] = await Promise.all([listTables(targetDb()), listMaintenanceJobs(maintenanceDb(), stateDb())])
+  const [report, cache, jobs] = await Promise.all([listTables(targetDb()), readCacheHitRatios(targetDb()), listMaintenanceJobs(maintenanceDb(), stateDb())])
   const rows = [...report.tables].sort((a, b) => (SORTS[sort](a) - SORTS[sort](b)) * (dir === 'asc' ? 1 : -1))
   const canRun = can(user.role, 'maintenance.run')
   const warned = report.tables.filter((t) => t.warnings.length)
@@ -68,6 +69,7 @@ export default async function TablesPage({ searchParams }: { searchParams: Promi
           </ul>
         </div>
       ) : null}
+      <CacheHit ratios={cache} />
       <MaintenanceJobs initial={toJson({ jobs })} canCancel={canRun} />
       <div className="card">
         <DataTable

@@ -3,12 +3,13 @@ import { findJobKind } from '@/lib/jobs/all-kinds'
 import type { JobRow } from '@/lib/jobs/job-store'
 import { ActionButton } from '../../integrity/_components/action-button'
 import { cancelBackupWorkAction } from '../actions'
-import { WorkProgressBar } from './work-progress'
+import type { BackupProgress } from '@/lib/backups/backup-progress'
+import { LiveWorkProgress } from './live-progress'
 
 const STATUS_CLASS: Record<JobRow['state'], string> = { queued: 'warn', running: 'warn', succeeded: 'ok', failed: 'bad', cancelled: 'muted', interrupted: 'bad' }
 
 /** This database's backup jobs (backups, verifications, drills, restores) from the job rows: queued and running ones with progress and Cancel, then the last results. */
-export function WorkList({ jobs, can }: { jobs: JobRow[]; can: { create: boolean; restore: boolean } }) {
+export function WorkList({ jobs, can, progress }: { jobs: JobRow[]; can: { create: boolean; restore: boolean }; progress: BackupProgress }) {
   const stoppable = (j: JobRow) => (j.state === 'running' || j.state === 'queued') && !j.cancelRequested && (j.kind === 'backup.restore' ? can.restore : can.create)
   return (
     <DataTable
@@ -37,7 +38,7 @@ export function WorkList({ jobs, can }: { jobs: JobRow[]; can: { create: boolean
           cell: (j) => (
             <div data-testid="work-status">
               <span className={`badge ${STATUS_CLASS[j.state]}`}>{j.cancelRequested && j.state === 'running' ? 'stopping' : j.state}</span>
-              {j.state === 'running' ? <WorkProgressBar label={j.subject} progress={j.progress} /> : null}
+              {j.state === 'running' ? <LiveWorkProgress label={j.subject} jobId={j.id} initial={progress} fallback={j.progress} /> : null}
               {j.state !== 'running' && j.message ? <div className="small">{j.message}</div> : null}
               {j.state !== 'running' && j.error && j.error !== j.message ? <div className="small">{j.error}</div> : null}
             </div>

@@ -1,16 +1,22 @@
-import path from 'node:path'
+'use client'
+
 import Link from 'next/link'
 import { DataTable } from '@/components/data-table'
 import { ProgressBar } from '@/components/progress-bar'
+import { useLiveJson } from '@/components/use-live-json'
+import { useRefreshWhenDone } from '@/components/use-refresh-when-done'
+import type { Json } from '@/lib/format/json-value'
 import { formatCount } from '@/lib/format/units'
-import type { TargetIdentity } from '@/lib/db/target-identity'
-import { restoreRefusal } from '@/lib/integrity/fix-job'
-import type { FixJob } from '@/lib/integrity/fix-store'
-import { relationQuery } from '@/lib/integrity/orphan-csv'
+import type { FixJobView, IntegrityProgress } from '@/lib/integrity/progress'
+import { isRunning as isActive, RUN_STATUS_BADGE } from '@/lib/integrity/run-status'
 import { describeRelation } from '@/lib/integrity/types'
-import { AutoRefresh } from '@/components/auto-refresh'
 import { FixJobControls } from './fix-job-controls'
-import { isActive, RUN_STATUS_BADGE } from './integrity-data'
+import { PROGRESS_URL } from './live-run-header'
+
+type FixJob = Json<FixJobView>
+const POLL_MS = 1500
+
+const basename = (file: string) => file.slice(file.lastIndexOf('/') + 1)
 
 function what(job: FixJob): string {
   if (job.kind === 'restore') return `restore of #${job.restoresFix ?? '?'}`
@@ -41,19 +47,28 @@ function JobProgress({ job }: { job: FixJob }) {
 }
 
 /**
- * Orphan fixes and restores, newest first, with their progress while they run, Cancel, and Restore
- * for fixes whose saved rows can be put back. Refreshes the page while one is running.
+ * Orphan fixes and restores, newest first, with their progress (polled while one runs), Cancel,
+ * and Restore for fixes whose saved rows can be put back. `relationQuery` narrows them to one
+ * relation, as the relation's page shows them.
  */
-export function FixJobs({ jobs, target, canFix, showRelation, canDownload }: {
-  jobs: FixJob[]
-  target: TargetIdentity
+export function FixJobs({ initial, relationQuery, canFix, showRelation, canDownload }: {
+  initial: Json<IntegrityProgress>
+  relationQuery?: string
   canFix: boolean
   showRelation: boolean
   canDownload: boolean
 }) {
-  const anyActive = jobs.some(isActive)
+  const url = relationQuery ? `${PROGRESS_URL}?${relationQuery}` : PROGRESS_URL
+  const { data, error } = useLiveJson(url, initial, (d) => (d.fixes.some(isActive) ? POLL_MS : false))
+  const jobs = data.fixes
+  useRefreshWhenDone(jobs.some(isActive))
   return (
     <>
+      {error ? (
+        <div className="banner bad" role="alert">
+          Live progress failed: {error.message} (showing the last answer).
+        </div>
+      ) : null}
       <DataTable
         label="Fixes and restores"
         testId="fix-jobs"
@@ -69,7 +84,7 @@ export function FixJobs({ jobs, target, canFix, showRelation, canDownload }: {
             key: 'relation',
             label: 'Relation',
             mono: true,
-            cell: (job) => <Link href={`/integrity/relation?${relationQuery(job.relation)}`}>{describeRelation(job.relation)}</Link>,
+            cell: (job) => <Link href={`/integrity/relation?${job.relationQuery}`}>{describeRelation(job.relation)}</Link>,
           },
           {
             key: 'who',
@@ -100,16 +115,15 @@ export function FixJobs({ jobs, target, canFix, showRelation, canDownload }: {
             cell: (job) =>
               canDownload && job.kind === 'fix' && job.phase === 'changing' ? (
                 <a href={`/api/integrity/fixes/${job.id}/rows`} download title={job.file}>
-                  {path.basename(job.file)}
+                  {basename(job.file)}
                 </a>
               ) : (
-                <span title={job.file}>{path.basename(job.file)}</span>
+                <span title={job.file}>{basename(job.file)}</span>
               ),
           },
-          canFix && { key: 'controls', label: 'Controls', cell: (job) => <Controls job={job} target={target} /> },
+          canFix && { key: 'controls', label: 'Controls', cell: (job) => <Controls job={job} /> },
         ]}
       />
-      {anyActive ? <AutoRefresh /> : null}
     </>
   )
 }
@@ -131,8 +145,8 @@ function JobStatus({ job }: { job: FixJob }) {
   )
 }
 
-function Controls({ job, target }: { job: FixJob; target: TargetIdentity }) {
-  const refusal = job.kind === 'fix' ? restoreRefusal(job, target) : 'a restore'
+function Controls({ job }: { job: FixJob }) {
+  const refusal = job.restoreRefusal
   return (
     <FixJobControls
       id={job.id}

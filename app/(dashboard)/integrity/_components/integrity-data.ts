@@ -3,16 +3,17 @@ import { cache } from 'react'
 import { describeUrl } from '@/lib/db/connect'
 import { stateDb, targetDb } from '@/lib/db/server-dbs'
 import { type TargetIdentity, targetIdentity } from '@/lib/db/target-identity'
-import { type FixJob, listFixJobs } from '@/lib/integrity/fix-store'
 import { type IntegrityRun, listIntegrityRuns } from '@/lib/integrity/run-store'
 import type { RelationRef } from '@/lib/integrity/types'
+import { FIXES_SHOWN, type IntegrityProgress, readIntegrityProgress } from '@/lib/integrity/progress'
+import { runDurationMs as durationUntil } from '@/lib/integrity/run-status'
 import { markDeadJobs } from '@/lib/jobs/dead-jobs'
 import { currentDatabase } from '@/lib/migrations/status'
 import { serverEnv } from '@/lib/runtime/server-env'
 
 // Loaded once per request and shared by the page's sections, each in its own Suspense boundary.
 
-export const HISTORY_SIZE = 20
+export const HISTORY_SIZE = FIXES_SHOWN
 
 /** The target's name as integrity runs record it; from the URL when the target does not answer. */
 export const loadTargetDatabase = cache(async (): Promise<string> => {
@@ -37,15 +38,12 @@ export const loadRuns = cache(async (): Promise<IntegrityRun[]> => {
   return listIntegrityRuns(stateDb(), { targetKey: (await loadTarget()).key, limit: HISTORY_SIZE })
 })
 
-/** The newest fixes and restores on this database (of one relation when given), newest first. */
-export async function loadFixJobs(relation?: RelationRef): Promise<FixJob[]> {
-  await settleDeadJobs()
-  return listFixJobs(stateDb(), { targetKey: (await loadTarget()).key, relation, limit: HISTORY_SIZE })
-}
+export { isRunning as isActive, RUN_STATUS_BADGE } from '@/lib/integrity/run-status'
 
-export function isActive(run: { status: IntegrityRun['status'] | FixJob['status'] }): boolean {
-  return run.status === 'queued' || run.status === 'running'
-}
+/** The newest run and fixes (of one relation), as /api/integrity/progress answers them. */
+export const loadProgress = cache(async (relation?: RelationRef): Promise<IntegrityProgress> =>
+  readIntegrityProgress(stateDb(), await loadTarget(), { relation, limit: FIXES_SHOWN }),
+)
 
 export function isFinished(run: IntegrityRun): boolean {
   return run.status === 'succeeded' || run.status === 'cancelled' || run.status === 'failed'
@@ -53,15 +51,5 @@ export function isFinished(run: IntegrityRun): boolean {
 
 /** A run's duration in milliseconds: until now while it runs. */
 export function runDurationMs(run: IntegrityRun): number | null {
-  if (run.finishedAt) return new Date(run.finishedAt).getTime() - new Date(run.startedAt).getTime()
-  return isActive(run) ? Date.now() - new Date(run.startedAt).getTime() : null
-}
-
-export const RUN_STATUS_BADGE: Record<IntegrityRun['status'] | FixJob['status'], string> = {
-  queued: 'demo',
-  running: 'demo',
-  succeeded: 'ok',
-  failed: 'bad',
-  cancelled: 'warn',
-  interrupted: 'warn',
+  return durationUntil(run, Date.now())
 }

@@ -2,7 +2,6 @@
 
 import { cancelRunAction, runChecksAction } from '../actions'
 import { ActionButton } from './action-button'
-import { AutoRefresh } from '@/components/auto-refresh'
 
 interface Props {
   canRun: boolean
@@ -10,7 +9,7 @@ interface Props {
   active: { id: number; cancelRequested: boolean } | null
 }
 
-/** "Run all checks", Cancel while a run is going on, and the page's refresh while it does. */
+/** "Run all checks", and Cancel while a run is going on. */
 export function RunControls({ canRun, active }: Props) {
   return (
     <div className="row integrity-run-controls">
@@ -33,7 +32,6 @@ export function RunControls({ canRun, active }: Props) {
           testId="cancel-run"
         />
       ) : null}
-      {active ? <AutoRefresh /> : null}
     </div>
   )
 }

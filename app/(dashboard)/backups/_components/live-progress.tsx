@@ -1,0 +1,37 @@
+'use client'
+
+import { useLiveJson } from '@/components/use-live-json'
+import { useRefreshWhenDone } from '@/components/use-refresh-when-done'
+import type { BackupProgress } from '@/lib/backups/backup-progress'
+import type { JobRow } from '@/lib/jobs/job-store'
+import { WorkProgressBar } from './work-progress'
+
+const URL = '/api/backups/progress'
+const POLL_MS = 1500
+
+function useBackupProgress(initial: BackupProgress) {
+  return useLiveJson(URL, initial, (d) => (d.running ? POLL_MS : false))
+}
+
+/**
+ * One running job's progress bar, following the page's poll. `fallback` is shown while the job has
+ * no progress of its own (a pre-migration dump has no job: its catalogue row's counts).
+ */
+export function LiveWorkProgress({ jobId, label, initial, fallback = null }: { jobId: number | null; label: string; initial: BackupProgress; fallback?: JobRow['progress'] | null }) {
+  const { data } = useBackupProgress(initial)
+  const key = jobId === null ? null : String(jobId)
+  // Once it ends its entry goes: the last known progress stays until the page renders the outcome.
+  const progress = key === null ? fallback : (data.progress[key] ?? initial.progress[key] ?? fallback)
+  return <WorkProgressBar label={label} progress={progress} />
+}
+
+/** Polls while anything is queued or runs and renders the page again once all of it has ended, so outcomes and new buttons appear. */
+export function BackupsProgressPoll({ initial }: { initial: BackupProgress }) {
+  const { data, error } = useBackupProgress(initial)
+  useRefreshWhenDone(data.running)
+  return error ? (
+    <div className="banner bad" role="alert">
+      Live progress failed: {error.message} (showing the last answer).
+    </div>
+  ) : null
+}

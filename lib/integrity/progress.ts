@@ -1,0 +1,56 @@
+import type { Kysely } from 'kysely'
+import type { TargetIdentity } from '../db/target-identity'
+import { markDeadJobs } from '../jobs/dead-jobs'
+import { restoreRefusal } from './fix-job'
+import { type FixJob, listFixJobs } from './fix-store'
+import { relationQuery } from './orphan-csv'
+import { type IntegrityRun, listIntegrityRuns } from './run-store'
+import { runDurationMs } from './run-status'
+import type { RelationRef } from './types'
+
+/** A fix or restore as the Integrity pages list it: with what decides its Restore button and its relation's link. */
+export interface FixJobView extends FixJob {
+  /** Why its saved rows cannot be put back (null: they can). */
+  restoreRefusal: string | null
+  /** The query string of its relation's page. */
+  relationQuery: string
+}
+
+/** What the Integrity pages follow while work runs: the newest run and the newest fixes and restores. */
+export interface IntegrityProgress {
+  latest: IntegrityRun | null
+  /** How long the newest run took, or has taken until now while it runs (null: it never started). */
+  latestDurationMs: number | null
+  fixes: FixJobView[]
+}
+
+/** Fixes and restores a page lists (and the run history's length). */
+export const FIXES_SHOWN = 20
+
+/**
+ * The newest integrity run and the newest `limit` fixes and restores on `target` (of one relation
+ * when given), after recording as interrupted the jobs whose worker died (a page that follows a
+ * run whose process ended would otherwise poll for ever).
+ */
+export async function readIntegrityProgress(
+  state: Kysely<any>,
+  target: TargetIdentity,
+  opts: { relation?: RelationRef; limit: number },
+): Promise<IntegrityProgress> {
+  await markDeadJobs(state)
+  const [runs, fixes] = await Promise.all([
+    listIntegrityRuns(state, { targetKey: target.key, limit: 1 }),
+    listFixJobs(state, { targetKey: target.key, relation: opts.relation, limit: opts.limit }),
+  ])
+  const latest = runs[0] ?? null
+  return {
+    latest,
+    latestDurationMs: latest ? runDurationMs(latest, Date.now()) : null,
+    fixes: fixes.map((f) => ({
+      ...f,
+      restoreRefusal: f.kind === 'fix' ? restoreRefusal(f, target) : 'a restore',
+      relationQuery: relationQuery(f.relation),
+    })),
+  }
+}
+
