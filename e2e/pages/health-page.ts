@@ -34,6 +34,11 @@ export class HealthPage {
     return this.chart(title).locator('path.recharts-line-curve')
   }
 
+  /** The points drawn as dots (a line of one or two points). */
+  dots(title: string): Locator {
+    return this.chart(title).locator('.recharts-line-dots circle')
+  }
+
   summary(title: string): Locator {
     return this.chart(title).locator('.chart-summary')
   }

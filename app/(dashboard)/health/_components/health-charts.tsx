@@ -54,7 +54,19 @@ function Chart({ spec, view, rows }: { spec: ChartSpec; view: View; rows: Row[] 
               <ReferenceLine key={i} x={Date.parse(e.at)} stroke={e.bad ? 'var(--bad)' : 'var(--soft)'} strokeDasharray="2 3" ifOverflow="hidden" />
             ))}
             {spec.lines.map((l) => (
-              <Line key={l.metric} dataKey={l.metric} name={l.label} stroke={l.colour} strokeDasharray={l.dashed ? '5 4' : undefined} dot={false} strokeWidth={1.6} connectNulls={false} isAnimationActive={false} type="linear" />
+              <Line
+                key={l.metric}
+                dataKey={l.metric}
+                name={l.label}
+                stroke={l.colour}
+                strokeDasharray={l.dashed ? '5 4' : undefined}
+                // A line of one or two points (a new range, a first bucket) is drawn as dots, or it would not show.
+                dot={rows.length <= 2 ? { r: 3, fill: l.colour, stroke: l.colour } : false}
+                strokeWidth={1.6}
+                connectNulls={false}
+                isAnimationActive={false}
+                type="linear"
+              />
             ))}
           </LineChart>
         </ResponsiveContainer>
