@@ -104,7 +104,8 @@ test.describe('health as viewer', () => {
     test.setTimeout(120_000)
     const health = new HealthPage(page)
     await health.goto()
-    await expect(health.lines('Connections by state').first()).toBeVisible()
+    // Drawn (the samples are seconds apart: the lines are short, so counted rather than seen).
+    await expect(health.lines('Connections by state')).toHaveCount(5)
     const found: string[] = []
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme })

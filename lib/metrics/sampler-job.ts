@@ -39,6 +39,7 @@ export const metricsSampleJob = defineJobKind<Record<string, never>>({
   expireInMinutes: 3,
   concurrency: 1,
   run: runSampler,
+  links: () => [{ label: 'Health', href: '/health' }],
   schedule: {
     input: {},
     description: 'Health samples (every METRICS_INTERVAL_SECONDS within each minute it fires), alert rules, rollups, hourly table sizes and pruning.',
