@@ -7,6 +7,7 @@ export class HealthPage {
   readonly empty: Locator
   readonly latest: Locator
   readonly forecast: Locator
+  readonly events: Locator
 
   constructor(readonly page: Page) {
     this.heading = page.getByRole('heading', { name: 'Health', exact: true, level: 1 })
@@ -14,6 +15,7 @@ export class HealthPage {
     this.empty = page.getByTestId('health-empty')
     this.latest = page.getByTestId('health-latest')
     this.forecast = page.getByTestId('storage-forecast')
+    this.events = page.getByTestId('health-events')
   }
 
   async goto(range?: string) {
@@ -37,6 +39,11 @@ export class HealthPage {
   /** The points drawn as dots (a line of one or two points). */
   dots(title: string): Locator {
     return this.chart(title).locator('.recharts-line-dots circle')
+  }
+
+  /** The vertical markers of migrations, fixes, backups and alerts on a chart. */
+  markers(title: string): Locator {
+    return this.chart(title).locator('.recharts-reference-line')
   }
 
   summary(title: string): Locator {
