@@ -42,6 +42,9 @@ export default defineConfig({
       ADMIN_PASSWORD: E2E.users.admin.password,
       // Specs start integrity runs themselves; an unattended one would make theirs wait.
       INTEGRITY_SCHEDULE_HOURS: '0',
+      // The health spec takes its samples itself (dbadmin metrics sample); a sampler job a minute
+      // would also crowd the Jobs page the jobs spec reads.
+      METRICS_SCHEDULE_CRON: 'off',
     },
   },
 })

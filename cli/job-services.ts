@@ -5,6 +5,7 @@ import { restrictedReader } from '../lib/db/reader-login'
 import type { RestrictedReader } from '../lib/db/reader-login'
 import { targetIdentity } from '../lib/db/target-identity'
 import type { JobServices } from '../lib/jobs/job-kind'
+import { samplerSettings } from '../lib/metrics/sampler-settings'
 import { JobSystem, type JobSystemOptions } from '../lib/jobs/job-system'
 import type { CliContext } from './context'
 
@@ -43,6 +44,8 @@ export async function cliJobServices(ctx: Omit<CliContext, 'jobs'>, opened: Kyse
       }
       return reader
     },
+    // A worker's own pools are not the dashboard's: pool use stays unknown in its samples.
+    sampler: samplerSettings(ctx.config),
     settings: {
       integrityCheckTimeoutMs: ctx.config.INTEGRITY_CHECK_TIMEOUT_MS,
       migrationLockTimeoutMs: ctx.config.MIGRATION_LOCK_TIMEOUT_MS,

@@ -162,6 +162,17 @@ const EnvSchema = z
       .default(365),
     /** Seconds between health samples (the sampler job); also what a gap in the charts is measured against. */
     METRICS_INTERVAL_SECONDS: wholeNumber('seconds', 5, 3600, 15),
+    /**
+     * The sampler job's schedule (cron, minute resolution) or 'off'; each firing samples every
+     * METRICS_INTERVAL_SECONDS within its minute. Default: every minute (or every N minutes for longer intervals).
+     */
+    METRICS_SCHEDULE_CRON: z
+      .string()
+      .trim()
+      .refine((v) => v === 'off' || /^(\S+\s+){4}\S+$/.test(v), { message: "must be a cron expression of five fields (e.g. '* * * * *') or 'off'" })
+      .optional(),
+    /** Turns on GET /api/metrics (Prometheus text): scrapers send it as `Authorization: Bearer <token>`. */
+    METRICS_TOKEN: z.string().min(16, { message: 'must be at least 16 characters' }).optional(),
     /** Raw health samples are kept this many hours … */
     METRICS_RAW_RETENTION_HOURS: wholeNumber('hours', 1, 24 * 366, 48),
     /** … their 5-minute aggregates this many days … */

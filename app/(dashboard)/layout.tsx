@@ -14,6 +14,7 @@ export const dynamic = 'force-dynamic'
 
 const PAGES: { href: string; label: string; permission: Permission }[] = [
   { href: '/overview', label: 'Overview', permission: 'dashboard.read' },
+  { href: '/health', label: 'Health', permission: 'dashboard.read' },
   { href: '/schema', label: 'Schema', permission: 'dashboard.read' },
   { href: '/migrations', label: 'Migrations', permission: 'dashboard.read' },
   { href: '/integrity', label: 'Integrity', permission: 'dashboard.read' },

@@ -5,6 +5,7 @@ import type pg from 'pg'
 import type { DbCapability } from './capabilities'
 import { type ConnectOptions, createDb, poolOf } from './connect'
 import { type RestrictedReader, restrictedReader } from './reader-login'
+import { type PoolUse, poolUse } from '../metrics/take-sample'
 
 // Kept on globalThis so that dev-mode module reloads do not open a new pool each time.
 const pools = globalThis as unknown as { __dbadminPools?: Map<string, Kysely<any>>; __dbadminRuleReader?: RestrictedReader }
@@ -17,6 +18,15 @@ function pool(name: string, url: string, opts: ConnectOptions): Kysely<any> {
     pools.__dbadminPools.set(name, db)
   }
   return db
+}
+
+/**
+ * The use of the dashboard's pools to the managed database (all but the state pool) now, for the
+ * health samples: connections checked out, their sum of sizes, callers waiting.
+ */
+export function dashboardPoolUse(): PoolUse {
+  const targetPools = [...(pools.__dbadminPools ?? new Map<string, Kysely<any>>()).entries()].filter(([name]) => name !== 'state').flatMap(([, db]) => poolOf(db) ?? [])
+  return poolUse(targetPools)
 }
 
 /** The dashboard's own database: users, audit log, history. */

@@ -1,6 +1,7 @@
 import { dataBackupJob, fullBackupJob, schemaBackupJob } from '../backups/backup-job'
 import { drillJob, restoreJob, verifyJob } from '../backups/work-jobs'
 import { fixRestoreJob, integrityFixJob, integrityRunJob } from '../integrity/jobs'
+import { metricsSampleJob } from '../metrics/sampler-job'
 import { driftJob, dryRunJob, rehearsalJob, replayJob } from '../migrations/check-jobs'
 import type { JobKind } from './job-kind'
 
@@ -9,8 +10,10 @@ import type { JobKind } from './job-kind'
  * Alembic upgrade) is a defineJobKind() beside its concern and one entry here: the web server and
  * `dbadmin jobs worker` then create its queue and run it, and the Jobs page lists it.
  */
-export const JOB_KINDS: JobKind[] = [integrityRunJob, integrityFixJob, fixRestoreJob, dryRunJob, rehearsalJob, driftJob, replayJob,
-  fullBackupJob, schemaBackupJob, dataBackupJob, verifyJob, drillJob, restoreJob]
+export const JOB_KINDS: JobKind[] = [
+  integrityRunJob, integrityFixJob, fixRestoreJob, dryRunJob, rehearsalJob, driftJob, replayJob,
+  fullBackupJob, schemaBackupJob, dataBackupJob, verifyJob, drillJob, restoreJob, metricsSampleJob,
+]
 
 export function findJobKind(kind: string): JobKind | undefined {
   return JOB_KINDS.find((k) => k.kind === kind)

@@ -3,6 +3,7 @@ import type { z } from 'zod'
 import type { Permission } from '../auth/permissions'
 import type { AgeKeys } from '../backups/age-header'
 import type { RestrictedReader } from '../db/reader-login'
+import type { SamplerSettings } from '../metrics/sampler-settings'
 import type { TargetIdentity } from '../db/target-identity'
 import type { JobRow } from './job-store'
 
@@ -26,6 +27,8 @@ export interface JobServices {
   integrityWriterDb(): Kysely<any>
   /** Where admins' own rules run. */
   ruleReader(): RestrictedReader
+  /** The health sampler's settings (lib/metrics/sampler-job.ts); absent: the configuration's defaults. */
+  sampler?: SamplerSettings
   settings: {
     integrityCheckTimeoutMs: number
     migrationLockTimeoutMs: number

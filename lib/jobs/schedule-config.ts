@@ -1,4 +1,5 @@
 import type { AppConfig } from '../config'
+import { samplerCron } from '../metrics/sampler-ticks'
 import type { ScheduleSetting } from './schedules'
 
 /** The daily unattended integrity run when nothing is configured: 03:00 in JOBS_TIMEZONE. */
@@ -23,7 +24,9 @@ export function hoursToCron(hours: number): string | null {
 }
 
 /** The configured schedules by job kind, applied at start unless an admin changed them on the Jobs page. */
-export function configuredSchedules(config: Pick<AppConfig, 'INTEGRITY_SCHEDULE_CRON' | 'INTEGRITY_SCHEDULE_HOURS' | 'JOBS_TIMEZONE'>): Record<string, ScheduleSetting> {
+export function configuredSchedules(
+  config: Pick<AppConfig, 'INTEGRITY_SCHEDULE_CRON' | 'INTEGRITY_SCHEDULE_HOURS' | 'JOBS_TIMEZONE'> & Partial<Pick<AppConfig, 'METRICS_SCHEDULE_CRON' | 'METRICS_INTERVAL_SECONDS'>>,
+): Record<string, ScheduleSetting> {
   const cron =
     config.INTEGRITY_SCHEDULE_CRON !== undefined
       ? config.INTEGRITY_SCHEDULE_CRON === 'off'
@@ -32,11 +35,14 @@ export function configuredSchedules(config: Pick<AppConfig, 'INTEGRITY_SCHEDULE_
       : config.INTEGRITY_SCHEDULE_HOURS !== undefined
         ? hoursToCron(config.INTEGRITY_SCHEDULE_HOURS)
         : DEFAULT_INTEGRITY_CRON
+  const metricsCron = config.METRICS_SCHEDULE_CRON ?? samplerCron(config.METRICS_INTERVAL_SECONDS ?? 15)
   return {
     'integrity.run': { cron: cron ?? DEFAULT_INTEGRITY_CRON, timezone: config.JOBS_TIMEZONE, enabled: cron !== null },
     'backup.drill': { cron: DEFAULT_DRILL_CRON, timezone: config.JOBS_TIMEZONE, enabled: true },
     'backup.full': { cron: DEFAULT_BACKUP_CRON, timezone: config.JOBS_TIMEZONE, enabled: false },
     'backup.schema': { cron: DEFAULT_BACKUP_CRON, timezone: config.JOBS_TIMEZONE, enabled: false },
     'backup.data': { cron: DEFAULT_BACKUP_CRON, timezone: config.JOBS_TIMEZONE, enabled: false },
+    // The health sampler runs unless turned off; its minute samples every METRICS_INTERVAL_SECONDS.
+    'metrics.sample': { cron: metricsCron === 'off' ? samplerCron(config.METRICS_INTERVAL_SECONDS ?? 15) : metricsCron, timezone: config.JOBS_TIMEZONE, enabled: metricsCron !== 'off' },
   }
 }

@@ -1,8 +1,9 @@
 import 'server-only'
 import { backupKeys } from '../backups/config-keys'
 import { loadConfig } from '../config'
-import { integrityTargetDb, integrityWriterDb, migratorDb, ruleReader, stateDb, targetDb } from '../db/server-dbs'
+import { dashboardPoolUse, integrityTargetDb, integrityWriterDb, migratorDb, ruleReader, stateDb, targetDb } from '../db/server-dbs'
 import { targetIdentity } from '../db/target-identity'
+import { samplerSettings } from '../metrics/sampler-settings'
 import { serverEnv } from '../runtime/server-env'
 import type { JobServices } from './job-kind'
 import { JobSystem, parseConcurrency } from './job-system'
@@ -24,6 +25,7 @@ async function serverServices(): Promise<JobServices> {
     integrityDb: integrityTargetDb,
     integrityWriterDb,
     ruleReader,
+    sampler: samplerSettings(env.metrics, dashboardPoolUse),
     settings: {
       integrityCheckTimeoutMs: env.integrityCheckTimeoutMs,
       migrationLockTimeoutMs: env.migrationLockTimeoutMs,

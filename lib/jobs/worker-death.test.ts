@@ -52,7 +52,7 @@ afterAll(async () => {
 async function startWorker(): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'cli/dbadmin.ts', 'jobs', 'worker'], {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: target.url, STATE_DATABASE_URL: state.url, INTEGRITY_SCHEDULE_CRON: 'off' } as unknown as NodeJS.ProcessEnv,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: target.url, STATE_DATABASE_URL: state.url, INTEGRITY_SCHEDULE_CRON: 'off', METRICS_SCHEDULE_CRON: 'off' } as unknown as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   children.push(child)

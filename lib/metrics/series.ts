@@ -6,9 +6,11 @@ export type Resolution = 'raw' | '5m' | '1h'
 /** The ranges the Health page offers, and the resolution each is drawn from. */
 export const SERIES_RANGES = {
   '1h': { ms: 3600_000, resolution: 'raw' },
+  '6h': { ms: 6 * 3600_000, resolution: 'raw' },
   '24h': { ms: 24 * 3600_000, resolution: '5m' },
   '7d': { ms: 7 * 24 * 3600_000, resolution: '5m' },
   '30d': { ms: 30 * 24 * 3600_000, resolution: '5m' },
+  '1y': { ms: 365 * 24 * 3600_000, resolution: '1h' },
 } as const satisfies Record<string, { ms: number; resolution: Resolution }>
 
 export type SeriesRange = keyof typeof SERIES_RANGES

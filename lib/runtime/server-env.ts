@@ -1,6 +1,7 @@
 import { type AlembicSettings, alembicSettings } from '../alembic/settings'
 import { type AppConfig, ConfigError, loadConfig } from '../config'
 import { type CapabilityUrls, capabilityUrls } from '../db/capabilities'
+import type { SamplerConfig } from '../metrics/sampler-cycle'
 
 export interface ServerEnv {
   targetUrl: string
@@ -18,7 +19,11 @@ export interface ServerEnv {
   alembic: AlembicSettings | null
   integrityCheckTimeoutMs: number
   /** The job system's settings: schedules, whether this process runs jobs, per-queue concurrency. */
-  jobs: Pick<AppConfig, 'INTEGRITY_SCHEDULE_CRON' | 'INTEGRITY_SCHEDULE_HOURS' | 'JOBS_TIMEZONE' | 'JOBS_WORKER' | 'JOBS_CONCURRENCY'>
+  jobs: Pick<AppConfig, 'INTEGRITY_SCHEDULE_CRON' | 'INTEGRITY_SCHEDULE_HOURS' | 'JOBS_TIMEZONE' | 'JOBS_WORKER' | 'JOBS_CONCURRENCY' | 'METRICS_SCHEDULE_CRON' | 'METRICS_INTERVAL_SECONDS'>
+  /** The health sampler's retention, storage limit and alert delivery (lib/metrics/sampler-settings.ts). */
+  metrics: SamplerConfig & Pick<AppConfig, 'METRICS_INTERVAL_SECONDS'>
+  /** METRICS_TOKEN: GET /api/metrics answers only with it; null leaves the endpoint off. */
+  metricsToken: string | null
   dataPath: string
   /** Proxy hops whose X-Forwarded-For entries are believed (TRUST_PROXY). */
   trustProxy: number
@@ -64,7 +69,22 @@ export function serverEnv(): ServerEnv {
       JOBS_TIMEZONE: config.JOBS_TIMEZONE,
       JOBS_WORKER: config.JOBS_WORKER,
       JOBS_CONCURRENCY: config.JOBS_CONCURRENCY,
+      METRICS_SCHEDULE_CRON: config.METRICS_SCHEDULE_CRON,
+      METRICS_INTERVAL_SECONDS: config.METRICS_INTERVAL_SECONDS,
     },
+    metrics: {
+      METRICS_INTERVAL_SECONDS: config.METRICS_INTERVAL_SECONDS,
+      METRICS_RAW_RETENTION_HOURS: config.METRICS_RAW_RETENTION_HOURS,
+      METRICS_5M_RETENTION_DAYS: config.METRICS_5M_RETENTION_DAYS,
+      METRICS_1H_RETENTION_DAYS: config.METRICS_1H_RETENTION_DAYS,
+      STORAGE_LIMIT_BYTES: config.STORAGE_LIMIT_BYTES,
+      SMTP_URL: config.SMTP_URL,
+      ALERT_EMAIL_FROM: config.ALERT_EMAIL_FROM,
+      ALERT_EMAIL_TO: config.ALERT_EMAIL_TO,
+      ALERT_WEBHOOK_URL: config.ALERT_WEBHOOK_URL,
+      ALERT_WEBHOOK_FORMAT: config.ALERT_WEBHOOK_FORMAT,
+    },
+    metricsToken: config.METRICS_TOKEN ?? null,
     dataPath: config.dataPath,
     trustProxy: config.TRUST_PROXY,
     publicUrl: config.NEXTAUTH_URL ?? null,
