@@ -25,6 +25,7 @@ const PAGES: { href: string; label: string; permission: Permission }[] = [
   { href: '/tables', label: 'Tables', permission: 'dashboard.read' },
   { href: '/connections', label: 'Connections', permission: 'dashboard.read' },
   { href: '/settings', label: 'Settings', permission: 'dashboard.read' },
+  { href: '/alerts', label: 'Alerts', permission: 'dashboard.read' },
   { href: '/users', label: 'Users', permission: 'users.manage' },
   { href: '/audit', label: 'Audit log', permission: 'audit.read' },
   { href: '/security', label: 'Security', permission: 'security.read' },
