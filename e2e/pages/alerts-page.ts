@@ -64,7 +64,7 @@ export class AlertsPage {
   }
 
   testButton(name: string): Locator {
-    return this.page.getByRole('button', { name: `Send a test notification to ${name}` })
+    return this.page.getByRole('button', { name: `Send test to ${name}` })
   }
 
   /** The result shown beside a channel's Send test button. */

@@ -21,7 +21,7 @@ export function AcknowledgeButton({ rule, title }: { rule: string; title: string
 
 /** Sends a made-up notification now; a failure is shown beside the button with the receiver's answer. */
 export function TestChannelButton({ channel, name }: { channel: string; name: string }) {
-  return <ConfirmActionButton action={testChannelAction} input={{ channel }} label="Send test" ariaLabel={`Send a test notification to ${name}`} testId={`test-channel-${name}`} />
+  return <ConfirmActionButton action={testChannelAction} input={{ channel }} label="Send test" ariaLabel={`Send test to ${name}`} testId={`test-channel-${name}`} />
 }
 
 export function ChannelSwitches({ id, name, enabled }: { id: number; name: string; enabled: boolean }) {
