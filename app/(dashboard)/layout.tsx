@@ -8,6 +8,7 @@ import { ConnectionRiskBanner, TargetIdentityBar, TargetUnreachableBanner } from
 import { currentTheme } from '@/lib/auth/current-theme'
 import { requireUser } from '@/lib/auth/current-user'
 import { can, type Permission } from '@/lib/auth/permissions'
+import { FiringBadge } from './_components/firing-badge'
 import { ThemeSwitch } from './_components/theme-switch'
 
 export const dynamic = 'force-dynamic'
@@ -26,6 +27,7 @@ const PAGES: { href: string; label: string; permission: Permission }[] = [
   { href: '/tables', label: 'Tables', permission: 'dashboard.read' },
   { href: '/connections', label: 'Connections', permission: 'dashboard.read' },
   { href: '/settings', label: 'Settings', permission: 'dashboard.read' },
+  { href: '/alerts', label: 'Alerts', permission: 'dashboard.read' },
   { href: '/users', label: 'Users', permission: 'users.manage' },
   { href: '/audit', label: 'Audit log', permission: 'audit.read' },
   { href: '/security', label: 'Security', permission: 'security.read' },
@@ -87,6 +89,9 @@ export default async function DashboardLayout({ children }: { children: React.Re
           <span className="muted">Managing</span>
           <Suspense fallback={<span className="muted">…</span>}>
             <TargetIdentityBar />
+          </Suspense>
+          <Suspense fallback={null}>
+            <FiringBadge />
           </Suspense>
         </header>
         <main className="content" id="content" tabIndex={-1}>

@@ -14,7 +14,7 @@ import type { CliContext } from '../context'
 async function list(ctx: CliContext): Promise<void> {
   const identity = await targetIdentity(ctx.target())
   const sample = await takeSample(ctx.target(), ctx.state(), identity.key, { store: false })
-  const { alerts } = await evaluateAlerts(ctx.state(), identity, sample, { persist: false, storageLimitBytes: ctx.config.STORAGE_LIMIT_BYTES ?? null })
+  const { alerts } = await evaluateAlerts(ctx.state(), identity, sample, { persist: false, storageLimitBytes: ctx.config.STORAGE_LIMIT_BYTES ?? null, target: ctx.target() })
   if (ctx.json) {
     ctx.print({ alerts: alerts.map((a) => ({ rule: a.rule, severity: a.severity, state: a.state, message: a.message, value: a.value, threshold: a.threshold })) })
   } else {

@@ -17,6 +17,7 @@ import * as m20261203_000016 from './20261203_000016_user_theme'
 import * as m20261203_000017 from './20261203_000017_security_wiring'
 import * as m20261203_000018 from './20261203_000018_job_queue'
 import * as m20261203_000019 from './20261203_000019_metrics_and_alerts'
+import * as m20261203_000022 from './20261203_000022_dashboard_query_failures'
 import * as m20261203_000023 from './20261203_000023_backup_jobs'
 
 /**
@@ -42,6 +43,7 @@ export const stateMigrations: Record<string, Migration> = {
   '20261203_000017_security_wiring': m20261203_000017,
   '20261203_000018_job_queue': m20261203_000018,
   '20261203_000019_metrics_and_alerts': m20261203_000019,
+  '20261203_000022_dashboard_query_failures': m20261203_000022,
   '20261203_000023_backup_jobs': m20261203_000023,
 }
 

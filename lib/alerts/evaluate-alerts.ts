@@ -2,6 +2,8 @@ import { type Kysely, sql } from 'kysely'
 import type { TargetIdentity } from '../db/target-identity'
 import { samplesBetween } from '../metrics/sample-store'
 import { forecastStorage } from '../metrics/storage-forecast'
+import { flushQueryFailures } from '../db/query-failures'
+import { readExtraFacts } from './extra-facts'
 import { computeFacts, ERROR_RATE_WINDOW_SECONDS, judge, type SampleValues } from './judge'
 import { advance, type AlertState, type LifecyclePosition, OK } from './lifecycle'
 import { type EffectiveRule, loadRules } from './rule-settings'
@@ -49,6 +51,8 @@ export interface EvaluateOptions {
   storageLimitBytes?: number | null
   /** Record the states and events (the sampler); false works out what they would be (the CLI's check). */
   persist?: boolean
+  /** The managed database, for the facts a sample does not hold (sequences); without it those rules have nothing to judge. */
+  target?: Kysely<any>
 }
 
 interface StateRow {
@@ -74,12 +78,15 @@ export async function evaluateAlerts(
   opts: EvaluateOptions = {},
 ): Promise<{ alerts: AlertStatus[]; events: AlertEvent[] }> {
   const limit = opts.storageLimitBytes ?? null
-  const [rules, recent, forecast] = await Promise.all([
+  // This process's own failed queries count too, not only those other processes wrote already.
+  if (opts.persist !== false) await flushQueryFailures(state, target.key).catch(() => undefined)
+  const [rules, recent, forecast, extra] = await Promise.all([
     loadRules(state, target.key, { storageLimitBytes: limit }),
     samplesBetween(state, target.key, new Date(sample.takenAt.getTime() - ERROR_RATE_WINDOW_SECONDS * 1000), sample.takenAt),
     limit === null ? null : forecastStorage(state, target.key, limit, sample.takenAt),
+    readExtraFacts(state, target.key, sample.takenAt, opts.target),
   ])
-  const facts = computeFacts(sample, recent, forecast)
+  const facts = computeFacts(sample, recent, forecast, extra)
   const at = sample.takenAt
 
   const work = async (db: Kysely<any>) => {

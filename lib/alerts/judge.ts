@@ -1,6 +1,7 @@
 import { formatBytes, formatDuration } from '../format/units'
 import type { MetricValues } from '../metrics/metric-names'
 import type { StorageForecast } from '../metrics/storage-forecast'
+import type { ExtraFacts } from './extra-facts'
 import type { EffectiveRule } from './rule-settings'
 import type { FactName } from './rules'
 
@@ -20,7 +21,7 @@ export interface SampleValues {
  * The numbers the rules judge, from the latest sample, the samples of the five minutes before it
  * (for the rollback ratio, weighted by each sample's interval) and the storage forecast.
  */
-export function computeFacts(latest: SampleValues, recent: SampleValues[], forecast: StorageForecast | null): Facts {
+export function computeFacts(latest: SampleValues, recent: SampleValues[], forecast: StorageForecast | null, extra: Partial<ExtraFacts> = {}): Facts {
   const m = latest.metrics
   const since = latest.takenAt.getTime() - ERROR_RATE_WINDOW_SECONDS * 1000
   let rollbacks = 0
@@ -45,6 +46,9 @@ export function computeFacts(latest: SampleValues, recent: SampleValues[], forec
     xidAge: m.xidAge,
     replicationLagSeconds: m.replicationLagSeconds,
     blockedSessions: m.blockedSessions,
+    sequenceUse: extra.sequenceUse ?? null,
+    newIntegrityFindings: extra.newIntegrityFindings ?? null,
+    dashboardFailedQueries: extra.dashboardFailedQueries ?? null,
   }
 }
 

@@ -140,3 +140,37 @@ function describeError(err: unknown): string {
   // A URL may carry a token: only the message, never the request, is kept.
   return (cause ? `${e.message} (${cause})` : String(e.message ?? e)).slice(0, 500)
 }
+
+/**
+ * Sends one made-up firing notification to a channel, once (no retries, so that the page answers
+ * quickly), and says what went wrong. Nothing is recorded: there is no event behind it.
+ */
+export async function sendTestNotification(
+  channel: Channel,
+  target: { key: string; database: string },
+  opts: Pick<DeliveryOptions, 'smtpUrl' | 'from' | 'timeoutMs'> = {},
+): Promise<{ ok: true } | { ok: false; error: string }> {
+  const e: AlertEvent = {
+    id: 0,
+    targetKey: target.key,
+    targetDatabase: target.database,
+    rule: 'longRunningQuery',
+    title: 'Test notification',
+    severity: 'warning',
+    kind: 'firing',
+    at: new Date(),
+    value: null,
+    threshold: RULES.longRunningQuery.threshold,
+    message: `A test of the channel "${channel.name}" from the Alerts page: nothing is wrong.`,
+    advice: 'Nothing to do: this only shows that notifications arrive.',
+    silenced: false,
+  }
+  const timeoutMs = opts.timeoutMs ?? 10_000
+  try {
+    if (channel.kind === 'webhook') await sendWebhook(channel, e, timeoutMs)
+    else await sendEmail(channel, e, opts, timeoutMs)
+    return { ok: true }
+  } catch (err) {
+    return { ok: false, error: describeError(err) }
+  }
+}

@@ -22,6 +22,9 @@ export type FactName =
   | 'xidAge'
   | 'replicationLagSeconds'
   | 'blockedSessions'
+  | 'sequenceUse'
+  | 'newIntegrityFindings'
+  | 'dashboardFailedQueries'
 
 export interface RuleDefinition {
   title: string
@@ -214,6 +217,44 @@ export const RULES = {
     unit: 'count',
     source: 'pghero blocked queries; issue 14 blocking trees',
     advice: 'See the blocking tree on the Activity page and end or finish the transaction at its root.',
+    whenUnknown: 'ok',
+  },
+  sequenceNearMax: {
+    title: 'Sequence over 90 % of its maximum',
+    fact: 'sequenceUse',
+    direction: 'above',
+    threshold: 0.9,
+    forSeconds: 0,
+    severity: 'warning',
+    unit: 'ratio',
+    source: 'pghero sequence_danger (90 %); issue 15',
+    advice:
+      'Inserts fail once a sequence reaches its maximum: widen the column and its sequence to bigint (ALTER TABLE … ALTER COLUMN … TYPE bigint; ALTER SEQUENCE … AS bigint) before it runs out.',
+    whenUnknown: 'ok',
+  },
+  integrityNewFindings: {
+    title: 'New integrity findings',
+    fact: 'newIntegrityFindings',
+    direction: 'above',
+    threshold: 1,
+    forSeconds: 0,
+    severity: 'warning',
+    unit: 'count',
+    source: 'issue 15: checks clean in the previous integrity run that find rows in the latest one',
+    advice: 'Open the latest run on the Integrity page: look at the orphaned or invalid rows, fix their cause in the application, then fix or accept the rows.',
+    whenUnknown: 'ok',
+  },
+  dashboardQueryFailures: {
+    title: "Dashboard's own queries failing",
+    fact: 'dashboardFailedQueries',
+    direction: 'above',
+    threshold: 5,
+    forSeconds: 0,
+    severity: 'warning',
+    unit: 'count',
+    source: 'DoR runbook alert "high error rates", for the dashboard itself: failed queries of its pools in 5 minutes',
+    advice:
+      "The dashboard's queries on the database fail (statement timeouts, refused permissions, lost connections): read the dashboard's server log and check the logins on the Security and Connections pages.",
     whenUnknown: 'ok',
   },
 } as const satisfies Record<string, RuleDefinition>

@@ -26,6 +26,8 @@ const MATRIX: Record<Permission, [boolean, boolean, boolean]> = {
   'integrity.rules': /*       */ [true, false, false],
   'audit.read': /*            */ [true, false, false],
   'jobs.schedule': /*         */ [true, false, false],
+  'alerts.respond': /*        */ [true, true, false],
+  'alerts.manage': /*         */ [true, false, false],
   'security.read': /*         */ [true, false, false],
   'security.apply': /*        */ [true, false, false],
 }
@@ -49,9 +51,20 @@ describe('permissions', () => {
     expect(allowed).toEqual(['dashboard.read', 'account.two_factor', 'profile.edit'])
   })
 
-  it('operators add checks, schema snapshots, maintenance, cancelling queries, EXPLAIN ANALYZE and creating backups', () => {
+  it('operators add checks, schema snapshots, maintenance, cancelling queries, EXPLAIN ANALYZE, creating backups and answering alerts', () => {
     const allowed = (Object.keys(PERMISSIONS) as Permission[]).filter((p) => can('operator', p))
-    expect(allowed).toEqual(['dashboard.read', 'account.two_factor', 'profile.edit', 'checks.run', 'schema.snapshot', 'maintenance.run', 'sessions.cancel', 'queries.analyze', 'backups.create'])
+    expect(allowed).toEqual([
+      'dashboard.read',
+      'account.two_factor',
+      'profile.edit',
+      'checks.run',
+      'schema.snapshot',
+      'maintenance.run',
+      'sessions.cancel',
+      'queries.analyze',
+      'backups.create',
+      'alerts.respond',
+    ])
   })
 
   it('admins may do everything', () => {

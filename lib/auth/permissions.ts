@@ -35,6 +35,10 @@ export const PERMISSIONS = {
   'audit.read': ['admin'],
   // When unattended jobs (the daily integrity run) fire: admins change the schedules.
   'jobs.schedule': ['admin'],
+  // Acknowledging a firing alert, silencing a rule's notifications for a while.
+  'alerts.respond': ['admin', 'operator'],
+  // Alert thresholds, durations, severities, and where notifications go.
+  'alerts.manage': ['admin'],
   // The target's roles, grants and authentication, and the least-privilege setup script (its passwords).
   'security.read': ['admin'],
   // Running the least-privilege script on the target: roles made, object owners changed.

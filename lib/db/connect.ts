@@ -1,5 +1,6 @@
 import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
+import { noteQueryFailure } from './query-failures'
 
 export interface ConnectOptions {
   /** Pool size. Small on purpose: the dashboard must never be the one exhausting a server's connections. */
@@ -14,6 +15,8 @@ export interface ConnectOptions {
    * quietly seeing fewer rows (an orphan count must not take hidden parents for missing ones).
    */
   rowSecurityOff?: boolean
+  /** Count this pool's failed queries as the dashboard's own (lib/db/query-failures.ts): the target's pools. */
+  countFailures?: boolean
 }
 
 // COUNT(*) and sizes arrive as int8; they fit in a double for anything a dashboard shows.
@@ -50,7 +53,10 @@ const poolsOf = (poolRegistry.__dbadminPoolOf ??= new WeakMap())
 
 export function createDb<DB = any>(url: string, opts: ConnectOptions = {}): Kysely<DB> {
   const pool = createPool(url, opts)
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+  const db = new Kysely<DB>({
+    dialect: new PostgresDialect({ pool }),
+    ...(opts.countFailures ? { log: (event) => (event.level === 'error' ? noteQueryFailure(event.error) : undefined) } : {}),
+  })
   urls.set(db, { url, applicationName: opts.applicationName ?? 'dor-db-admin' })
   poolsOf.set(db, pool)
   return db

@@ -4,11 +4,16 @@ import { serverEnv } from '../runtime/server-env'
 import type pg from 'pg'
 import type { DbCapability } from './capabilities'
 import { type ConnectOptions, createDb, poolOf } from './connect'
+import { flushQueryFailures, setQueryFailureSink } from './query-failures'
 import { type RestrictedReader, restrictedReader } from './reader-login'
 import { type PoolUse, poolUse } from '../metrics/take-sample'
+import { targetIdentity } from './target-identity'
 
 // Kept on globalThis so that dev-mode module reloads do not open a new pool each time.
 const pools = globalThis as unknown as { __dbadminPools?: Map<string, Kysely<any>>; __dbadminRuleReader?: RestrictedReader }
+
+// The failures of the target's pools are written to the state database, for the alert rule on them.
+setQueryFailureSink(async () => void (await flushQueryFailures(stateDb(), (await targetIdentity(targetDb())).key)))
 
 function pool(name: string, url: string, opts: ConnectOptions): Kysely<any> {
   pools.__dbadminPools ??= new Map()
@@ -41,7 +46,7 @@ export function stateDb(): Kysely<any> {
  */
 export function targetDb(): Kysely<any> {
   const env = serverEnv()
-  return pool('target', env.capabilities.monitor, { max: 4, applicationName: 'dor-db-admin', statementTimeoutMs: env.targetStatementTimeoutMs })
+  return pool('target', env.capabilities.monitor, { countFailures: true, max: 4, applicationName: 'dor-db-admin', statementTimeoutMs: env.targetStatementTimeoutMs })
 }
 
 /**
@@ -50,7 +55,7 @@ export function targetDb(): Kysely<any> {
  */
 export function dataReaderDb(): Kysely<any> {
   const env = serverEnv()
-  return pool('data-reader', env.capabilities.backup, { max: 4, applicationName: 'dor-db-admin (read)', statementTimeoutMs: env.targetStatementTimeoutMs })
+  return pool('data-reader', env.capabilities.backup, { countFailures: true, max: 4, applicationName: 'dor-db-admin (read)', statementTimeoutMs: env.targetStatementTimeoutMs })
 }
 
 /**
@@ -62,6 +67,7 @@ export function integrityTargetDb(): Kysely<any> {
   const env = serverEnv()
   return pool('integrity', env.capabilities.backup, {
     max: 4,
+    countFailures: true,
     applicationName: 'dbadmin integrity',
     statementTimeoutMs: env.integrityCheckTimeoutMs,
     rowSecurityOff: true,
@@ -77,6 +83,7 @@ export function integrityWriterDb(): Kysely<any> {
   // A fix holds one connection for its cursor while the page reads on another.
   return pool('integrity-writer', env.capabilities.migrator, {
     max: 3,
+    countFailures: true,
     applicationName: 'dbadmin integrity fix',
     statementTimeoutMs: env.integrityCheckTimeoutMs,
     rowSecurityOff: true,
@@ -86,13 +93,13 @@ export function integrityWriterDb(): Kysely<any> {
 /** The managed database as the migrator: migration status and history, acknowledgements. Runs open sessions of their own. */
 export function migratorDb(): Kysely<any> {
   const env = serverEnv()
-  return pool('migrator', env.capabilities.migrator, { max: 2, applicationName: 'dor-db-admin (migrations)', statementTimeoutMs: env.targetStatementTimeoutMs })
+  return pool('migrator', env.capabilities.migrator, { countFailures: true, max: 2, applicationName: 'dor-db-admin (migrations)', statementTimeoutMs: env.targetStatementTimeoutMs })
 }
 
 /** The managed database as the maintenance login: VACUUM, ANALYZE, REINDEX (no statement timeout: they may be long). */
 export function maintenanceDb(): Kysely<any> {
   // runMaintenance holds one connection and cancels on a second; a page's job list reads on a third.
-  return pool('maintenance', serverEnv().capabilities.maintenance, { max: 3, applicationName: 'dor-db-admin (maintenance)' })
+  return pool('maintenance', serverEnv().capabilities.maintenance, { countFailures: true, max: 3, applicationName: 'dor-db-admin (maintenance)' })
 }
 
 /** The pool a capability's page note and banner speak of. */

@@ -42,7 +42,7 @@ export async function runSamplerCycle(
   opts: { pool?: PoolUse; delivery?: Omit<DeliveryOptions, 'smtpUrl' | 'from'> } = {},
 ): Promise<CycleResult> {
   const sample = await takeSample(target, state, identity.key, { pool: opts.pool })
-  const { alerts, events } = await evaluateAlerts(state, identity, sample, { storageLimitBytes: config.STORAGE_LIMIT_BYTES ?? null })
+  const { alerts, events } = await evaluateAlerts(state, identity, sample, { storageLimitBytes: config.STORAGE_LIMIT_BYTES ?? null, target })
   const deliveries = events.length
     ? await notifyEvents(state, events, await listChannels(state, identity.key, config), { ...opts.delivery, smtpUrl: config.SMTP_URL, from: config.ALERT_EMAIL_FROM })
     : []

@@ -1,5 +1,6 @@
 import { Suspense } from 'react'
 import { requireUser } from '@/lib/auth/current-user'
+import { AttentionList } from './_components/attention-list'
 import { BackupCard } from './_components/backup-card'
 import { DorTablesCard } from './_components/dor-tables-card'
 import { ServerCards } from './_components/server-cards'
@@ -12,6 +13,9 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
     <>
       <h1>Overview</h1>
       {denied ? <div className="banner warn">Your role may not open that page.</div> : null}
+      <Suspense fallback={<CardsSkeleton count={1} />}>
+        <AttentionList />
+      </Suspense>
       <Suspense fallback={<CardsSkeleton count={4} />}>
         <ServerCards />
       </Suspense>
