@@ -48,6 +48,7 @@ export async function cliJobServices(ctx: Omit<CliContext, 'jobs'>, opened: Kyse
       migrationStatementTimeoutMs: ctx.config.MIGRATION_STATEMENT_TIMEOUT_MS,
       pgBinDir: ctx.config.PG_BIN_DIR,
       dataPath: ctx.config.dataPath,
+      auditRetentionDays: ctx.config.AUDIT_RETENTION_DAYS,
     },
   }
 }

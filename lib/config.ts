@@ -160,6 +160,12 @@ const EnvSchema = z
       .min(0, { message: 'must be 0 or more' })
       .max(36_500, { message: 'must be at most 36500 days' })
       .default(365),
+    /** When the audit log is pruned to AUDIT_RETENTION_DAYS, as cron in JOBS_TIMEZONE, or 'off'. */
+    AUDIT_PRUNE_CRON: z
+      .string()
+      .trim()
+      .refine((v) => v === 'off' || /^(\S+\s+){4}\S+$/.test(v), { message: "must be a cron expression of five fields (e.g. '30 4 * * *') or 'off'" })
+      .default('30 4 * * *'),
     /** Seconds between health samples (the sampler job); also what a gap in the charts is measured against. */
     METRICS_INTERVAL_SECONDS: wholeNumber('seconds', 5, 3600, 15),
     /** Raw health samples are kept this many hours … */

@@ -31,6 +31,8 @@ export interface JobServices {
     migrationStatementTimeoutMs: number
     pgBinDir: string
     dataPath: string
+    /** AUDIT_RETENTION_DAYS (0 keeps the audit log for ever); absent: its default, 365. */
+    auditRetentionDays?: number
   }
 }
 

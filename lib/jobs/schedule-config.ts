@@ -3,6 +3,8 @@ import type { ScheduleSetting } from './schedules'
 
 /** The daily unattended integrity run when nothing is configured: 03:00 in JOBS_TIMEZONE. */
 export const DEFAULT_INTEGRITY_CRON = '0 3 * * *'
+/** The daily audit prune: 04:30 in JOBS_TIMEZONE. */
+export const DEFAULT_AUDIT_PRUNE_CRON = '30 4 * * *'
 
 /**
  * INTEGRITY_SCHEDULE_HOURS as a cron expression: every N hours on the hour for a divisor of 24
@@ -18,7 +20,9 @@ export function hoursToCron(hours: number): string | null {
 }
 
 /** The configured schedules by job kind, applied at start unless an admin changed them on the Jobs page. */
-export function configuredSchedules(config: Pick<AppConfig, 'INTEGRITY_SCHEDULE_CRON' | 'INTEGRITY_SCHEDULE_HOURS' | 'JOBS_TIMEZONE'>): Record<string, ScheduleSetting> {
+export function configuredSchedules(
+  config: Pick<AppConfig, 'INTEGRITY_SCHEDULE_CRON' | 'INTEGRITY_SCHEDULE_HOURS' | 'JOBS_TIMEZONE'> & Partial<Pick<AppConfig, 'AUDIT_PRUNE_CRON' | 'AUDIT_RETENTION_DAYS'>>,
+): Record<string, ScheduleSetting> {
   const cron =
     config.INTEGRITY_SCHEDULE_CRON !== undefined
       ? config.INTEGRITY_SCHEDULE_CRON === 'off'
@@ -27,7 +31,14 @@ export function configuredSchedules(config: Pick<AppConfig, 'INTEGRITY_SCHEDULE_
       : config.INTEGRITY_SCHEDULE_HOURS !== undefined
         ? hoursToCron(config.INTEGRITY_SCHEDULE_HOURS)
         : DEFAULT_INTEGRITY_CRON
+  const prune = config.AUDIT_PRUNE_CRON ?? DEFAULT_AUDIT_PRUNE_CRON
   return {
     'integrity.run': { cron: cron ?? DEFAULT_INTEGRITY_CRON, timezone: config.JOBS_TIMEZONE, enabled: cron !== null },
+    // Off while AUDIT_RETENTION_DAYS keeps the audit log for ever: a daily job that deletes nothing says nothing.
+    'audit.prune': {
+      cron: prune === 'off' ? DEFAULT_AUDIT_PRUNE_CRON : prune,
+      timezone: config.JOBS_TIMEZONE,
+      enabled: prune !== 'off' && (config.AUDIT_RETENTION_DAYS ?? 365) > 0,
+    },
   }
 }

@@ -28,6 +28,7 @@ async function serverServices(): Promise<JobServices> {
       migrationStatementTimeoutMs: env.migrationStatementTimeoutMs,
       pgBinDir: env.pgBinDir,
       dataPath: env.dataPath,
+      auditRetentionDays: env.jobs.AUDIT_RETENTION_DAYS,
     },
   }
 }

@@ -18,7 +18,7 @@ export interface ServerEnv {
   alembic: AlembicSettings | null
   integrityCheckTimeoutMs: number
   /** The job system's settings: schedules, whether this process runs jobs, per-queue concurrency. */
-  jobs: Pick<AppConfig, 'INTEGRITY_SCHEDULE_CRON' | 'INTEGRITY_SCHEDULE_HOURS' | 'JOBS_TIMEZONE' | 'JOBS_WORKER' | 'JOBS_CONCURRENCY'>
+  jobs: Pick<AppConfig, 'INTEGRITY_SCHEDULE_CRON' | 'INTEGRITY_SCHEDULE_HOURS' | 'JOBS_TIMEZONE' | 'JOBS_WORKER' | 'JOBS_CONCURRENCY' | 'AUDIT_PRUNE_CRON' | 'AUDIT_RETENTION_DAYS'>
   dataPath: string
   /** Proxy hops whose X-Forwarded-For entries are believed (TRUST_PROXY). */
   trustProxy: number
@@ -64,6 +64,8 @@ export function serverEnv(): ServerEnv {
       JOBS_TIMEZONE: config.JOBS_TIMEZONE,
       JOBS_WORKER: config.JOBS_WORKER,
       JOBS_CONCURRENCY: config.JOBS_CONCURRENCY,
+      AUDIT_PRUNE_CRON: config.AUDIT_PRUNE_CRON,
+      AUDIT_RETENTION_DAYS: config.AUDIT_RETENTION_DAYS,
     },
     dataPath: config.dataPath,
     trustProxy: config.TRUST_PROXY,
