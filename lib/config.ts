@@ -44,6 +44,8 @@ const EnvSchema = z
     MIGRATOR_DATABASE_URL: postgresUrl.optional(),
     BACKUP_DATABASE_URL: postgresUrl.optional(),
     MAINTENANCE_DATABASE_URL: postgresUrl.optional(),
+    /** Cancel and Terminate on the Activity page: a login holding only pg_signal_backend. */
+    SIGNAL_DATABASE_URL: postgresUrl.optional(),
     PORT: z.coerce
       .number({ message: 'must be a port number' })
       .int({ message: 'must be a port number' })
