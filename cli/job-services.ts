@@ -33,6 +33,7 @@ export async function cliJobServices(ctx: Omit<CliContext, 'jobs'>, opened: Kyse
     migratorDb: () => ctx.as('migrator'),
     integrityDb,
     integrityWriterDb,
+    maintenanceDb: () => ctx.as('maintenance'),
     ruleReader: () => {
       if (!reader) {
         // Creating the managed role is nobody's capability: DATABASE_URL's login does it, when it may.

@@ -17,6 +17,7 @@ import * as m20261203_000016 from './20261203_000016_user_theme'
 import * as m20261203_000017 from './20261203_000017_security_wiring'
 import * as m20261203_000018 from './20261203_000018_job_queue'
 import * as m20261203_000019 from './20261203_000019_metrics_and_alerts'
+import * as m20261203_000024 from './20261203_000024_maintenance_on_queue'
 
 /**
  * The dashboard's own state-database migrations, as a static index: a Next server bundle cannot
@@ -41,6 +42,7 @@ export const stateMigrations: Record<string, Migration> = {
   '20261203_000017_security_wiring': m20261203_000017,
   '20261203_000018_job_queue': m20261203_000018,
   '20261203_000019_metrics_and_alerts': m20261203_000019,
+  '20261203_000024_maintenance_on_queue': m20261203_000024,
 }
 
 export const STATE_MIGRATION_TABLE = 'dbadmin_migration'

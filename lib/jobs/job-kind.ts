@@ -23,6 +23,8 @@ export interface JobServices {
   integrityDb(): Kysely<any>
   /** As the migrator with the per-check timeout: orphan fixes and their restores. */
   integrityWriterDb(): Kysely<any>
+  /** As the maintenance login, without a statement timeout: VACUUM, ANALYZE, REINDEX jobs. */
+  maintenanceDb(): Kysely<any>
   /** Where admins' own rules run. */
   ruleReader(): RestrictedReader
   settings: {

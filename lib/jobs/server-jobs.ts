@@ -1,5 +1,5 @@
 import 'server-only'
-import { integrityTargetDb, integrityWriterDb, migratorDb, ruleReader, stateDb, targetDb } from '../db/server-dbs'
+import { integrityTargetDb, integrityWriterDb, maintenanceDb, migratorDb, ruleReader, stateDb, targetDb } from '../db/server-dbs'
 import { targetIdentity } from '../db/target-identity'
 import { serverEnv } from '../runtime/server-env'
 import type { JobServices } from './job-kind'
@@ -21,6 +21,7 @@ async function serverServices(): Promise<JobServices> {
     migratorDb,
     integrityDb: integrityTargetDb,
     integrityWriterDb,
+    maintenanceDb,
     ruleReader,
     settings: {
       integrityCheckTimeoutMs: env.integrityCheckTimeoutMs,
