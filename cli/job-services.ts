@@ -1,3 +1,4 @@
+import { alembicSettings } from '../lib/alembic/settings'
 import type { Kysely } from 'kysely'
 import { createDb } from '../lib/db/connect'
 import { restrictedReader } from '../lib/db/reader-login'
@@ -50,6 +51,7 @@ export async function cliJobServices(ctx: Omit<CliContext, 'jobs'>, opened: Kyse
       pgBinDir: ctx.config.PG_BIN_DIR,
       dataPath: ctx.config.dataPath,
       auditRetentionDays: ctx.config.AUDIT_RETENTION_DAYS,
+      alembic: alembicSettings(ctx.config),
     },
   }
 }

@@ -1,3 +1,4 @@
+import { alembicDowngradeJob, alembicUpgradeJob } from '../alembic/jobs'
 import { auditPruneJob } from '../audit/prune-job'
 import { fixRestoreJob, integrityFixJob, integrityRunJob } from '../integrity/jobs'
 import { maintenanceJob } from '../performance/maintenance-job'
@@ -9,7 +10,7 @@ import type { JobKind } from './job-kind'
  * Alembic upgrade) is a defineJobKind() beside its concern and one entry here: the web server and
  * `dbadmin jobs worker` then create its queue and run it, and the Jobs page lists it.
  */
-export const JOB_KINDS: JobKind[] = [integrityRunJob, integrityFixJob, fixRestoreJob, dryRunJob, rehearsalJob, driftJob, replayJob, maintenanceJob, auditPruneJob]
+export const JOB_KINDS: JobKind[] = [integrityRunJob, integrityFixJob, fixRestoreJob, dryRunJob, rehearsalJob, driftJob, replayJob, maintenanceJob, alembicUpgradeJob, alembicDowngradeJob, auditPruneJob]
 
 export function findJobKind(kind: string): JobKind | undefined {
   return JOB_KINDS.find((k) => k.kind === kind)

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import type { AlembicSettings } from '../alembic/settings'
 import type { z } from 'zod'
 import type { Permission } from '../auth/permissions'
 import type { RestrictedReader } from '../db/reader-login'
@@ -35,6 +36,8 @@ export interface JobServices {
     dataPath: string
     /** AUDIT_RETENTION_DAYS (0 keeps the audit log for ever); absent: its default, 365. */
     auditRetentionDays?: number
+    /** How to run the team's Alembic (ALEMBIC_DIR, ALEMBIC_COMMAND); null or absent: not configured. */
+    alembic?: AlembicSettings | null
   }
 }
 

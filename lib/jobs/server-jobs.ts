@@ -30,6 +30,7 @@ async function serverServices(): Promise<JobServices> {
       pgBinDir: env.pgBinDir,
       dataPath: env.dataPath,
       auditRetentionDays: env.jobs.AUDIT_RETENTION_DAYS,
+      alembic: env.alembic,
     },
   }
 }
