@@ -4,7 +4,6 @@ export async function register() {
   if (!process.env.DBADMIN_STATE_URL && !process.env.STATE_DATABASE_URL) return
   const { serverJobs, stopServerJobs } = await import('./lib/jobs/server-jobs')
   const { markDeadBackups } = await import('./lib/backups/catalogue')
-  const { markDeadMaintenanceJobs } = await import('./lib/jobs/maintenance-job')
   const { stateDb } = await import('./lib/db/server-dbs')
   // scripts/web-server.ts stops it before the process exits: running jobs end at a safe point.
   ;(globalThis as unknown as { __dbadminStopJobs?: () => Promise<void> }).__dbadminStopJobs = stopServerJobs
@@ -12,14 +11,12 @@ export async function register() {
     (jobs) => console.log(`[dbadmin] job queue started on the state database${jobs.options.work ? ' (this server runs jobs)' : ' (JOBS_WORKER=0: jobs run elsewhere)'}`),
     (e: unknown) => console.error('[dbadmin] the job queue could not start:', (e as Error)?.message ?? e),
   )
-  // Backups and maintenance run in the request's process, not on the queue: mark those of ended
-  // processes before anyone looks (every read does the same).
-  Promise.all([markDeadBackups(stateDb()), markDeadMaintenanceJobs(stateDb())]).then(
-    ([backups, maintenance]) => {
-      if (backups.length + maintenance.length > 0) {
-        console.log(`[dbadmin] marked ${backups.length} backup(s) and ${maintenance.length} maintenance job(s) of ended processes as interrupted`)
-      }
+  // Backups run in the request's process, not on the queue: mark those of ended processes before
+  // anyone looks (every read does the same).
+  markDeadBackups(stateDb()).then(
+    (backups) => {
+      if (backups.length > 0) console.log(`[dbadmin] marked ${backups.length} backup(s) of ended processes as interrupted`)
     },
-    (e: unknown) => console.error('[dbadmin] could not look for interrupted backups and maintenance jobs:', (e as Error)?.message ?? e),
+    (e: unknown) => console.error('[dbadmin] could not look for interrupted backups:', (e as Error)?.message ?? e),
   )
 }

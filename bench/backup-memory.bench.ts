@@ -111,6 +111,7 @@ async function main(): Promise<void> {
       migratorDb: () => db,
       integrityDb: () => db,
       integrityWriterDb: () => db,
+      maintenanceDb: () => db,
       ruleReader: () => restrictedReader({ target: db, targetUrl: bench.url, state: st }),
       settings: { integrityCheckTimeoutMs: 600_000, migrationLockTimeoutMs: 5_000, migrationStatementTimeoutMs: 600_000, pgBinDir: BIN, dataPath: work },
     }

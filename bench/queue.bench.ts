@@ -58,6 +58,7 @@ async function main(): Promise<void> {
         migratorDb: () => db,
         integrityDb: () => db,
         integrityWriterDb: () => db,
+        maintenanceDb: () => db,
         ruleReader: reader,
         settings: { integrityCheckTimeoutMs: CHECK_TIMEOUT_MS, migrationLockTimeoutMs: 5_000, migrationStatementTimeoutMs: 900_000, pgBinDir: '/usr/lib/postgresql/15/bin', dataPath: '/tmp' },
       },

@@ -96,6 +96,9 @@ describe('dbadmin on a database managed by Alembic', () => {
     expect(up.code).toBe(0)
     expect(JSON.parse(up.stdout)).toMatchObject({ ok: true, after: [REV.secretary], changes: [expect.stringMatching(/^added enum value public\.userrole/)] })
     expect(await readAlembicVersion(target.db)).toEqual([REV.secretary])
+    // Run through the same job kind as the page's button: listed with the other jobs.
+    const job = await state.db.selectFrom('job').select(['kind', 'state', 'started_by', 'trigger']).where('id', '=', JSON.parse(up.stdout).jobId).executeTakeFirst()
+    expect(job).toEqual({ kind: 'alembic.upgrade', state: 'succeeded', started_by: 'cli', trigger: 'cli' })
 
     const down = await dbadmin(['alembic', 'downgrade', '-1'])
     expect(down.code).toBe(0)

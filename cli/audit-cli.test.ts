@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listAudit } from '../lib/audit/audit-log'
+import { targetIdentity } from '../lib/db/target-identity'
 import { migrateStateDb } from '../lib/state/migrate-state'
 import { type FreshDatabase, freshDatabase } from '../test/fresh-db'
 import { lines, runDbadmin } from '../test/run-command'
@@ -112,6 +113,22 @@ describe('CLI changes fail closed', () => {
     })
     const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_tables where schemaname = 'public'`.execute(target.db)
     expect(rows[0].n).toBe(0)
+  })
+
+  it('jobs cancel cancels nothing when its record cannot be written', async () => {
+    const here = await targetIdentity(target.db)
+    // A queued job of this target: without the audit's refusal, cancel would mark it cancelled at once.
+    const { rows } = await sql<{ id: string }>`
+      insert into job (kind, queue, target_key, target_database, subject, trigger, started_by, input)
+      values ('integrity.run', 'integrity-run-x', ${here.key}, ${here.database}, ${here.database}, 'cli', 'cli', '{}') returning id`.execute(state.db)
+    const id = Number(rows[0].id)
+    await refusingAudit('jobs.cancel', async () => {
+      const r = await runDbadmin(['jobs', 'cancel', String(id)], env())
+      expect(r.code).toBe(2)
+      expect(r.stderr).toMatch(/^dbadmin: nothing was changed: the audit log cannot be written \(audit log refused\)/)
+    })
+    const job = await state.db.selectFrom('job').select(['state', 'cancel_requested']).where('id', '=', id).executeTakeFirstOrThrow()
+    expect(job).toEqual({ state: 'queued', cancel_requested: false })
   })
 
   it('user add creates no user when its record cannot be written', async () => {

@@ -1,3 +1,4 @@
+import { alembicSettings } from '../lib/alembic/settings'
 import type { Kysely } from 'kysely'
 import { backupKeys } from '../lib/backups/config-keys'
 import { createDb } from '../lib/db/connect'
@@ -35,6 +36,7 @@ export async function cliJobServices(ctx: Omit<CliContext, 'jobs'>, opened: Kyse
     migratorDb: () => ctx.as('migrator'),
     integrityDb,
     integrityWriterDb,
+    maintenanceDb: () => ctx.as('maintenance'),
     ruleReader: () => {
       if (!reader) {
         // Creating the managed role is nobody's capability: DATABASE_URL's login does it, when it may.
@@ -53,6 +55,8 @@ export async function cliJobServices(ctx: Omit<CliContext, 'jobs'>, opened: Kyse
       pgBinDir: ctx.config.PG_BIN_DIR,
       dataPath: ctx.config.dataPath,
       backupKeys: backupKeys(ctx.config),
+      auditRetentionDays: ctx.config.AUDIT_RETENTION_DAYS,
+      alembic: alembicSettings(ctx.config),
     },
   }
 }

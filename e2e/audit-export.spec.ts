@@ -61,7 +61,7 @@ test.describe('which database roles the dashboard uses', () => {
   test('a banner says the demo connects as a superuser; pages say which role they read and run as', async ({ page }) => {
     await page.goto('/overview')
     const banner = page.getByTestId('connection-warnings')
-    await expect(banner).toContainText('DATABASE_URL (monitor, migrator, backup, maintenance):')
+    await expect(banner).toContainText('DATABASE_URL (monitor, migrator, backup, maintenance, signal):')
     await expect(banner).toContainText('The dashboard connects as postgres, a superuser')
     await expect(banner.locator('[data-code="superuser"]')).toHaveCount(1)
     // Local: no SSL warning.

@@ -161,7 +161,7 @@ test.describe('indexes and tables as operator', () => {
     const finding = m.finding('duplicate', 'e2e_meeting_dup_b')
     await expect(finding).toContainText('DROP INDEX CONCURRENTLY public.e2e_meeting_dup_b;')
     await m.run(finding, 'Run as a job')
-    await expect(finding.getByRole('status')).toContainText('Started maintenance job')
+    await expect(finding.getByRole('status')).toContainText('Queued maintenance job')
     await expect(m.jobs.rowWith('DROP INDEX CONCURRENTLY public.e2e_meeting_dup_b').getByTestId('job-status')).toHaveText('succeeded', { timeout: 20_000 })
     await page.reload()
     await expect(m.finding('duplicate', 'e2e_meeting_dup_b')).toHaveCount(0)

@@ -26,6 +26,7 @@ describe('loadConfig defaults', () => {
   it('fills every default from an empty environment', () => {
     expect(loadConfig({})).toEqual({
       AUDIT_RETENTION_DAYS: 365,
+      AUDIT_PRUNE_CRON: '30 4 * * *',
       PORT: 3000,
       HOSTNAME: '0.0.0.0',
       SESSION_HOURS: 8,
@@ -129,7 +130,7 @@ describe('loadConfig rejects bad values with one line naming the variable', () =
     expect(loadConfig({ RULE_READER_DATABASE_URL: PG_URL }).RULE_READER_DATABASE_URL).toBe(PG_URL)
   })
 
-  it.each(['MONITOR_DATABASE_URL', 'MIGRATOR_DATABASE_URL', 'BACKUP_DATABASE_URL', 'MAINTENANCE_DATABASE_URL'])('%s that is not PostgreSQL', (name) => {
+  it.each(['MONITOR_DATABASE_URL', 'MIGRATOR_DATABASE_URL', 'BACKUP_DATABASE_URL', 'MAINTENANCE_DATABASE_URL', 'SIGNAL_DATABASE_URL'])('%s that is not PostgreSQL', (name) => {
     const error = configError({ [name]: 'https://db.example.org/dor' })
     expectOneLineNaming(error, name)
     expect(loadConfig({ [name]: PG_URL })[name as 'MONITOR_DATABASE_URL']).toBe(PG_URL)

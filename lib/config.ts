@@ -44,6 +44,8 @@ const EnvSchema = z
     MIGRATOR_DATABASE_URL: postgresUrl.optional(),
     BACKUP_DATABASE_URL: postgresUrl.optional(),
     MAINTENANCE_DATABASE_URL: postgresUrl.optional(),
+    /** Cancel and Terminate on the Activity page: a login holding only pg_signal_backend. */
+    SIGNAL_DATABASE_URL: postgresUrl.optional(),
     PORT: z.coerce
       .number({ message: 'must be a port number' })
       .int({ message: 'must be a port number' })
@@ -160,6 +162,12 @@ const EnvSchema = z
       .min(0, { message: 'must be 0 or more' })
       .max(36_500, { message: 'must be at most 36500 days' })
       .default(365),
+    /** When the audit log is pruned to AUDIT_RETENTION_DAYS, as cron in JOBS_TIMEZONE, or 'off'. */
+    AUDIT_PRUNE_CRON: z
+      .string()
+      .trim()
+      .refine((v) => v === 'off' || /^(\S+\s+){4}\S+$/.test(v), { message: "must be a cron expression of five fields (e.g. '30 4 * * *') or 'off'" })
+      .default('30 4 * * *'),
     /** Seconds between health samples (the sampler job); also what a gap in the charts is measured against. */
     METRICS_INTERVAL_SECONDS: wholeNumber('seconds', 5, 3600, 15),
     /**

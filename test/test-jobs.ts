@@ -16,6 +16,7 @@ export async function testJobServices(target: { url: string; db: Kysely<any> }, 
     migratorDb: () => target.db,
     integrityDb: () => target.db,
     integrityWriterDb: () => target.db,
+    maintenanceDb: () => target.db,
     ruleReader: () => restrictedReader({ target: target.db, targetUrl: target.url, state: state.db }),
     settings: {
       integrityCheckTimeoutMs: 30_000,

@@ -5,7 +5,8 @@ import { waitFor } from '../../test/app-sessions'
 import { listAudit } from '@/lib/audit/audit-log'
 import type { ActionResult } from '@/lib/auth/action-result'
 import type { GuardedSpec } from '@/lib/auth/guarded-run'
-import { getMaintenanceJob } from '@/lib/jobs/maintenance-job'
+import { getJob } from '@/lib/jobs/job-store'
+import { getMaintenanceJob } from '@/lib/performance/maintenance-store'
 import { readIndexFindings } from '@/lib/performance/index-findings'
 
 let h: ActionHarness
@@ -26,7 +27,10 @@ beforeAll(async () => {
   start = wrappedSpec(a.startMaintenanceAction)!
   cancel = wrappedSpec(a.cancelMaintenanceAction)!
 })
-afterAll(() => h?.close())
+afterAll(async () => {
+  await (await import('@/lib/jobs/server-jobs')).stopServerJobs()
+  await h?.close()
+})
 
 const SCHEMA = 'ünïcode schema'
 const TABLE = 'Order; DROP TABLE x;--'
@@ -109,7 +113,7 @@ describe('maintenance jobs, as every role', () => {
       expect(r).toMatchObject({ ok: true })
       const id = jobId(r)
       await waitFor(async () => (await getMaintenanceJob(h.state.db, id))?.pid ?? undefined, 10_000, 'the job to start')
-      expect(await h.as('admin', start, { kind: 'analyze', schema: SCHEMA, table: TABLE })).toMatchObject({ ok: false, code: 'conflict', message: expect.stringContaining('one at a time') })
+      expect(await h.as('admin', start, { kind: 'analyze', schema: SCHEMA, table: TABLE })).toMatchObject({ ok: false, code: 'conflict', message: expect.stringMatching(/^Maintenance is already running on VACUUM .*: job #\d+ \(maintenance #\d+\), started by operator@test.local/) })
       expect(await h.as('viewer', cancel, { id })).toMatchObject({ ok: false, code: 'forbidden' })
       expect(await h.as('operator', cancel, { id })).toMatchObject({ ok: true })
       const job = await finished(id)
@@ -117,6 +121,8 @@ describe('maintenance jobs, as every role', () => {
       return job
     })
     expect(locker.status).toBe('cancelled')
+    // Its job on the Jobs page says so too.
+    expect(await getJob(h.state.db, locker.jobId!)).toMatchObject({ kind: 'maintenance.run', state: 'cancelled', startedBy: h.state.users.operator.email })
     expect(await h.as('operator', cancel, { id: locker.id })).toMatchObject({ ok: false, code: 'conflict' })
   })
 })

@@ -3,8 +3,8 @@
 import { z } from 'zod'
 import { action } from '@/lib/auth/action'
 import { ActionError } from '@/lib/auth/action-result'
-import { maintenanceDb, stateDb } from '@/lib/db/server-dbs'
-import { requestMaintenanceCancel, startMaintenanceJob } from '@/lib/jobs/maintenance-job'
+import { serverJobs } from '@/lib/jobs/server-jobs'
+import { cancelMaintenanceJob, queueMaintenance } from '@/lib/performance/maintenance-job'
 import { performanceActionError } from '@/lib/performance/action-error'
 import { describeTask, MaintenanceTaskInput } from '@/lib/performance/maintenance-input'
 
@@ -12,8 +12,9 @@ import { describeTask, MaintenanceTaskInput } from '@/lib/performance/maintenanc
 // from this file: a unit test runs each as every role.
 
 /**
- * Starts VACUUM, ANALYZE, REINDEX CONCURRENTLY or CREATE/DROP INDEX CONCURRENTLY as a background
- * job and returns at once with its id; the page follows its progress. One job at a time per table.
+ * Queues VACUUM, ANALYZE, REINDEX CONCURRENTLY or CREATE/DROP INDEX CONCURRENTLY as a background
+ * job (lib/performance/maintenance-job.ts) and returns at once with its id; the page follows its
+ * progress. One job at a time per table.
  */
 export const startMaintenanceAction = action({
   name: 'maintenance.start',
@@ -21,8 +22,8 @@ export const startMaintenanceAction = action({
   input: MaintenanceTaskInput,
   target: (input) => describeTask(input),
   run: async (ctx, input) => {
-    const id = await startMaintenanceJob(maintenanceDb(), stateDb(), input, ctx.user.email).catch(performanceActionError)
-    return { message: `Started maintenance job #${id}: ${describeTask(input)}.`, data: { id } }
+    const job = await queueMaintenance(await serverJobs(), input, { startedBy: ctx.user.email, trigger: 'manual' }).catch(performanceActionError)
+    return { message: `Queued maintenance job #${job.refId}: ${describeTask(input)}.`, data: { id: job.refId, jobId: job.id } }
   },
 })
 
@@ -33,9 +34,8 @@ export const cancelMaintenanceAction = action({
   input: z.object({ id: z.coerce.number().int().positive() }),
   target: (input) => `maintenance job #${input.id}`,
   run: async (_ctx, input) => {
-    if (!(await requestMaintenanceCancel(maintenanceDb(), stateDb(), input.id))) {
-      throw new ActionError('conflict', `Maintenance job #${input.id} is not running on this database.`)
-    }
-    return { message: `Asked maintenance job #${input.id} to cancel.` }
+    const r = await cancelMaintenanceJob(await serverJobs(), input.id)
+    if (!r.ok) throw new ActionError('conflict', r.message)
+    return { message: r.message }
   },
 })

@@ -1,10 +1,11 @@
 import { alembicHistory } from '../../lib/alembic/history'
 import { alembicOfflineSql } from '../../lib/alembic/offline-sql'
-import { alembicDowngrade, type AlembicRunResult, alembicUpgrade } from '../../lib/alembic/run'
+import { queueAlembicRun } from '../../lib/alembic/jobs'
 import { alembicDrift, alembicRehearsal } from '../../lib/alembic/scratch-checks'
 import { type AlembicSettings, alembicSettings, alembicVersionsDir } from '../../lib/alembic/settings'
 import { alembicStatus } from '../../lib/alembic/status'
 import { ActionError } from '../../lib/auth/action-result'
+import { JobBusyError } from '../../lib/jobs/enqueue'
 import { describeChange } from '../../lib/migrations/bookkeeping'
 import { CliError, JSON_FLAG, stringFlag } from '../args'
 import type { Command } from '../command'
@@ -20,27 +21,27 @@ function settingsOf(ctx: CliContext): AlembicSettings {
   return s
 }
 
-function runOptions(ctx: CliContext, settings: AlembicSettings) {
-  return {
-    settings,
-    targetUrl: ctx.capabilities.migrator,
-    state: ctx.state(),
-    actor: CLI_ACTOR,
-    lockTimeoutMs: ctx.config.MIGRATION_LOCK_TIMEOUT_MS,
-    statementTimeoutMs: ctx.config.MIGRATION_STATEMENT_TIMEOUT_MS,
-  }
-}
-
 /** Upgrade and downgrade change the target: audited as the CLI, like the page's buttons. */
 async function change(ctx: CliContext, command: 'upgrade' | 'downgrade', revision: string): Promise<void> {
   const settings = settingsOf(ctx)
   const audit = await beginCliAudit(ctx, { action: `alembic.${command}`, target: revision, input: { revision } })
-  const r: AlembicRunResult = await stoppable(
-    (signal) => (command === 'upgrade' ? alembicUpgrade : alembicDowngrade)({ ...runOptions(ctx, settings), signal }, revision),
-    (x) => x.message,
-  ).catch((e: unknown) => audit.failed(e))
+  // The same job as the page's buttons, worked here while it waits: on the Jobs page meanwhile, cancelled by Ctrl-C.
+  const jobs = await ctx.jobs({ work: true, workKinds: [`alembic.${command}`], supervise: false })
+  const end = await stoppable(
+    (signal) =>
+      queueAlembicRun(jobs, command, { revision, actor: { id: null, source: 'cli' } }, { startedBy: 'cli', trigger: 'cli' }, {
+        timeoutMs: settings.timeoutMs + 120_000,
+        onQueued: (job) => signal.addEventListener('abort', () => void jobs.cancel(job.id).catch(() => {}), { once: true }),
+      }),
+    (x) => (x.ok ? x.run.message : x.message),
+  ).catch((e: unknown) => audit.failed(e instanceof JobBusyError ? new CliError(e.message, 1) : e))
+  const r = end.run
+  if (!r) {
+    await audit.finish({ result: 'failed', code: end.ok ? 'ok' : end.code, message: end.ok ? '' : end.message })
+    throw new CliError(end.ok ? 'the run left no result' : end.message, 1)
+  }
   await audit.finish({ result: r.ok ? 'ok' : 'failed', code: r.ok ? 'ok' : 'migration_failed', message: r.message })
-  if (ctx.json) ctx.print({ ...r, changes: r.changes.map(describeChange) })
+  if (ctx.json) ctx.print({ ...r, jobId: end.job.id, changes: r.changes.map(describeChange) })
   else {
     // Alembic's own log, as the team knows it, then what the dashboard read back.
     process.stderr.write(r.stderr)
@@ -53,8 +54,8 @@ async function change(ctx: CliContext, command: 'upgrade' | 'downgrade', revisio
 
 /**
  * `dbadmin alembic status|history|upgrade [REV]|downgrade REV|sql REV|rehearse [REV]|drift`: the
- * team's own Alembic (ALEMBIC_COMMAND in ALEMBIC_DIR) with the dashboard's safety, inline (a job
- * system will queue upgrade and downgrade later).
+ * team's own Alembic (ALEMBIC_COMMAND in ALEMBIC_DIR) with the dashboard's safety; upgrade and
+ * downgrade are queued as jobs and worked here while the command waits.
  */
 async function alembic(ctx: CliContext): Promise<void> {
   const [, sub, word] = ctx.args.positional

@@ -1,5 +1,4 @@
 import os from 'node:os'
-import { writeAudit } from '../../lib/audit/audit-log'
 import { findJobKind } from '../../lib/jobs/all-kinds'
 import { markDeadJobs } from '../../lib/jobs/dead-jobs'
 import { parseConcurrency } from '../../lib/jobs/job-system'
@@ -8,6 +7,7 @@ import { jobJson } from '../../lib/jobs/job-view'
 import { configuredSchedules } from '../../lib/jobs/schedule-config'
 import { targetIdentity } from '../../lib/db/target-identity'
 import { CliError, JSON_FLAG, stringFlag } from '../args'
+import { beginCliAudit } from '../cli-audit'
 import type { Command } from '../command'
 import type { CliContext } from '../context'
 
@@ -40,16 +40,10 @@ async function cancel(ctx: CliContext): Promise<void> {
   const raw = ctx.args.positional[2] ?? ''
   const id = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN
   if (!Number.isSafeInteger(id) || id < 1) throw new CliError(`ID must be a job number, not "${raw}"`)
-  const r = await (await ctx.jobs()).cancel(id)
-  await writeAudit(ctx.state(), {
-    actorEmail: 'cli',
-    action: 'jobs.cancel',
-    target: `job #${id}`,
-    input: { id },
-    result: r.ok ? 'ok' : 'failed',
-    code: r.ok ? 'ok' : r.job ? 'conflict' : 'not_found',
-    message: r.message,
-  })
+  // Recorded before it runs: when the audit log cannot be written, nothing is cancelled.
+  const audit = await beginCliAudit(ctx, { action: 'jobs.cancel', target: `job #${id}`, input: { id } })
+  const r = await (await ctx.jobs()).cancel(id).catch((e: unknown) => audit.failed(e))
+  await audit.finish({ result: r.ok ? 'ok' : 'failed', code: r.ok ? 'ok' : r.job ? 'conflict' : 'not_found', message: r.message })
   if (!r.ok) throw new CliError(`cannot cancel: ${r.message}`, 1)
   if (ctx.json) return ctx.print({ cancelled: id, state: r.job.state })
   ctx.out(r.message)

@@ -1,10 +1,13 @@
-import { writeAudit } from '../../lib/audit/audit-log'
-import { createDb } from '../../lib/db/connect'
-import { getMaintenanceJob, MaintenanceBusyError, type MaintenanceJobStatus, requestMaintenanceCancel, startMaintenanceJob } from '../../lib/jobs/maintenance-job'
+import { markDeadJobs } from '../../lib/jobs/dead-jobs'
+import { JobBusyError } from '../../lib/jobs/enqueue'
+import { waitForJob } from '../../lib/jobs/wait-for-job'
+import { maintenanceJob, queueMaintenance } from '../../lib/performance/maintenance-job'
+import { getMaintenanceJob } from '../../lib/performance/maintenance-store'
 import type { MaintenanceTask } from '../../lib/performance/maintenance'
 import { describeTask } from '../../lib/performance/maintenance-input'
 import { PerformanceError } from '../../lib/performance/performance-error'
 import { CliError, JSON_FLAG, stringFlag } from '../args'
+import { beginCliAudit } from '../cli-audit'
 import type { Command } from '../command'
 import type { CliContext } from '../context'
 
@@ -23,50 +26,41 @@ function taskOf(ctx: CliContext): MaintenanceTask {
 }
 
 /**
- * `dbadmin maintenance vacuum|analyze|reindex …`: the same background job the Tables page starts
- * (recorded in the state database, one at a time per table), waited for here. Ctrl-C cancels it.
+ * `dbadmin maintenance vacuum|analyze|reindex …`: the same queued job the Tables page starts (one
+ * at a time per table, on the maintenance login), worked and waited for here. Ctrl-C cancels it.
+ * Recorded in the audit log before it is queued: without that record nothing runs.
  */
 async function maintenance(ctx: CliContext): Promise<void> {
   const task = taskOf(ctx)
-  // Without a statement timeout, and with a second connection to cancel on.
-  const target = createDb(ctx.targetUrl, { max: 2, applicationName: 'dbadmin maintenance' })
-  let onSigint: (() => void) | undefined
+  const audit = await beginCliAudit(ctx, { action: 'maintenance.start', target: describeTask(task), input: task })
+  const jobs = await ctx.jobs({ work: true, workKinds: [maintenanceJob.kind], supervise: false })
+  let queued
   try {
-    let settle!: (status: MaintenanceJobStatus) => void
-    const done = new Promise<MaintenanceJobStatus>((resolve) => (settle = resolve))
-    let id: number
-    try {
-      id = await startMaintenanceJob(target, ctx.state(), task, 'cli', { onDone: (_id, status) => settle(status) })
-    } catch (e) {
-      if (e instanceof PerformanceError || e instanceof MaintenanceBusyError) throw new CliError(e.message, 1)
-      throw e
-    }
-    onSigint = () => void requestMaintenanceCancel(target, ctx.state(), id).catch(() => {})
-    process.on('SIGINT', onSigint)
-    if (!ctx.json) process.stderr.write(`maintenance job #${id}: ${describeTask(task)}\n`)
-    const status = await done
-    const job = (await getMaintenanceJob(ctx.state(), id))!
-    await writeAudit(ctx.state(), {
-      actorEmail: 'cli',
-      action: 'maintenance.start',
-      target: describeTask(task),
-      input: task,
-      result: status === 'succeeded' ? 'ok' : 'failed',
-      code: status === 'succeeded' ? 'ok' : status,
-      message: job.error ?? `${job.statement ?? describeTask(task)} ${status}`,
-      durationMs: job.durationMs ?? undefined,
-    })
+    queued = await queueMaintenance(jobs, task, { startedBy: 'cli', trigger: 'cli' })
+  } catch (e) {
+    if (e instanceof PerformanceError || e instanceof JobBusyError) await audit.failed(new CliError(e.message, 1))
+    return audit.failed(e)
+  }
+  const jobId = queued.id
+  const onSigint = () => void jobs.cancel(jobId).catch(() => {})
+  process.on('SIGINT', onSigint)
+  try {
+    if (!ctx.json) process.stderr.write(`maintenance job #${queued.refId} (job #${jobId}): ${describeTask(task)}\n`)
+    const done = await waitForJob(ctx.state(), jobId, { timeoutMs: maintenanceJob.expireInMinutes * 60_000, markDead: () => markDeadJobs(ctx.state()) })
+    const job = (await getMaintenanceJob(ctx.state(), queued.refId!))!
+    const ok = done.state === 'succeeded'
+    await audit.finish({ result: ok ? 'ok' : 'failed', code: ok ? 'ok' : done.state, message: job.error ?? done.message ?? `${job.statement ?? describeTask(task)} ${job.status}` })
     if (ctx.json) ctx.print(job)
     else ctx.out(`#${job.id} ${job.status}: ${job.statement ?? describeTask(task)}${job.durationMs !== null ? ` in ${job.durationMs} ms` : ''}${job.error ? ` (${job.error})` : ''}`)
-    if (status !== 'succeeded') throw new CliError(`maintenance job #${id} ${status}${job.error ? `: ${job.error}` : ''}`, 1)
+    if (!ok) throw new CliError(`maintenance job #${job.id} ${job.status}${job.error ? `: ${job.error}` : ''}`, 1)
   } finally {
-    if (onSigint) process.off('SIGINT', onSigint)
-    await target.destroy()
+    process.off('SIGINT', onSigint)
+    await jobs.stop(10_000, { drain: true })
   }
 }
 
 export const maintenanceCommand: Command = {
-  help: 'maintenance vacuum|analyze|reindex --table T [--schema S] | reindex --index I  run maintenance as a recorded job',
+  help: 'maintenance vacuum|analyze|reindex --table T [--schema S] | reindex --index I  run maintenance as a queued job, waited for',
   subcommands: {
     vacuum: { flags: { ...TABLE_FLAG, ...SCHEMA_FLAG, analyze: { type: 'boolean' }, ...JSON_FLAG }, summary: 'VACUUM (with --analyze: VACUUM (ANALYZE)) one table' },
     analyze: { flags: { ...TABLE_FLAG, ...SCHEMA_FLAG, ...JSON_FLAG }, summary: 'ANALYZE one table' },

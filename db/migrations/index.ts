@@ -19,6 +19,7 @@ import * as m20261203_000018 from './20261203_000018_job_queue'
 import * as m20261203_000019 from './20261203_000019_metrics_and_alerts'
 import * as m20261203_000022 from './20261203_000022_dashboard_query_failures'
 import * as m20261203_000023 from './20261203_000023_backup_jobs'
+import * as m20261203_000024 from './20261203_000024_maintenance_on_queue'
 
 /**
  * The dashboard's own state-database migrations, as a static index: a Next server bundle cannot
@@ -45,6 +46,7 @@ export const stateMigrations: Record<string, Migration> = {
   '20261203_000019_metrics_and_alerts': m20261203_000019,
   '20261203_000022_dashboard_query_failures': m20261203_000022,
   '20261203_000023_backup_jobs': m20261203_000023,
+  '20261203_000024_maintenance_on_queue': m20261203_000024,
 }
 
 export const STATE_MIGRATION_TABLE = 'dbadmin_migration'

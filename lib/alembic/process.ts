@@ -29,6 +29,8 @@ export interface AlembicProcessOptions {
   onStop?: () => Promise<void>
   /** lock_timeout / statement_timeout of Alembic's sessions (PGOPTIONS, which libpq reads). */
   timeouts?: { lockTimeoutMs: number; statementTimeoutMs: number }
+  /** Each complete line Alembic prints (stdout or stderr), password masked, as it comes: a job's progress. */
+  onLine?: (line: string) => void
 }
 
 /** Enough for long offline SQL; the middle of anything larger is cut. */
@@ -126,8 +128,18 @@ export function runAlembicProcess(
       // Its own process group: a wrapper (ssh, a script) is stopped with everything it started.
       detached: true,
     })
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => out.add(d))
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => err.add(d))
+    const lines = (capture: Capture) => {
+      let partial = ''
+      return (d: string) => {
+        capture.add(d)
+        if (!opts.onLine) return
+        const parts = (partial + d).split('\n')
+        partial = parts.pop() ?? ''
+        for (const line of parts) if (line.trim()) opts.onLine(redact(line.trimEnd()))
+      }
+    }
+    child.stdout!.setEncoding('utf8').on('data', lines(out))
+    child.stderr!.setEncoding('utf8').on('data', lines(err))
     const killGroup = (sig: NodeJS.Signals) => {
       try {
         if (child.pid) process.kill(-child.pid, sig)

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import { ActionError } from '../auth/action-result'
 import { createDb } from '../db/connect'
+import { roleOf } from '../db/session-role'
 import { type TargetIdentity, targetIdentity } from '../db/target-identity'
 import { describeChange, withoutBookkeeping } from '../migrations/bookkeeping'
 import { withRunLock } from '../migrations/run-lock'
@@ -31,6 +32,10 @@ export interface AlembicRunOptions {
   beforeRun?: (runId: number) => Promise<string | null>
   /** Stops the run: Alembic's statements are cancelled on the server, then its process is ended. */
   signal?: AbortSignal
+  /** Called once the run is recorded (its job links to it). */
+  onRecorded?: (runId: number) => Promise<void>
+  /** Each line Alembic prints, as it comes (password masked): a job's progress. */
+  onOutput?: (line: string) => void
 }
 
 export interface AlembicStepOutcome {
@@ -165,8 +170,10 @@ async function runAlembicCommand(opts: AlembicRunOptions, command: 'upgrade' | '
         target: identity,
         actor: opts.actor,
         requested: { command, revision, alembic: opts.settings.command, dir: opts.settings.dir },
+        dbRole: await roleOf(db),
       })
       const id = runId
+      await opts.onRecorded?.(id)
       const by = { takenById: opts.actor.id ?? null, takenBy: opts.actor.label, targetKey: identity.key }
       let before: Awaited<ReturnType<typeof snapshotOf>> | null = null
       let snapshotBeforeId: number | null = null
@@ -184,6 +191,7 @@ async function runAlembicCommand(opts: AlembicRunOptions, command: 'upgrade' | '
         applicationName,
         timeouts: { lockTimeoutMs: opts.lockTimeoutMs, statementTimeoutMs: opts.statementTimeoutMs },
         onStop: cancelSessions(lock.client, applicationName),
+        onLine: opts.onOutput,
       })
       // Whatever Alembic printed, this is where the database is.
       const after = await readAlembicVersion(db)

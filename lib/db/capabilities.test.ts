@@ -9,12 +9,13 @@ const MIGRATOR = 'postgres://dbadmin_migrator:g@db.example.org/dor'
 
 describe('capability URLs', () => {
   it('default to DATABASE_URL, each variable replacing its own', () => {
-    expect(capabilityUrls(TARGET, {})).toEqual({ monitor: TARGET, migrator: TARGET, backup: TARGET, maintenance: TARGET })
+    expect(capabilityUrls(TARGET, {})).toEqual({ monitor: TARGET, migrator: TARGET, backup: TARGET, maintenance: TARGET, signal: TARGET })
     expect(capabilityUrls(TARGET, { MONITOR_DATABASE_URL: MONITOR, MIGRATOR_DATABASE_URL: MIGRATOR })).toEqual({
       monitor: MONITOR,
       migrator: MIGRATOR,
       backup: TARGET,
       maintenance: TARGET,
+      signal: TARGET,
     })
   })
 
@@ -31,10 +32,10 @@ describe('capability URLs', () => {
 describe('the dashboard’s logins, for the banner', () => {
   it('lists each URL once with the capabilities using it; DATABASE_URL first, with those that fall back to it', () => {
     expect(dashboardLogins(TARGET, capabilityUrls(TARGET, {}))).toEqual([
-      { url: TARGET, variables: ['DATABASE_URL'], capabilities: ['monitor', 'migrator', 'backup', 'maintenance'] },
+      { url: TARGET, variables: ['DATABASE_URL'], capabilities: ['monitor', 'migrator', 'backup', 'maintenance', 'signal'] },
     ])
     expect(dashboardLogins(TARGET, capabilityUrls(TARGET, { MONITOR_DATABASE_URL: MONITOR, MAINTENANCE_DATABASE_URL: MONITOR, MIGRATOR_DATABASE_URL: MIGRATOR }))).toEqual([
-      { url: TARGET, variables: ['DATABASE_URL'], capabilities: ['backup'] },
+      { url: TARGET, variables: ['DATABASE_URL'], capabilities: ['backup', 'signal'] },
       { url: MONITOR, variables: ['MONITOR_DATABASE_URL', 'MAINTENANCE_DATABASE_URL'], capabilities: ['monitor', 'maintenance'] },
       { url: MIGRATOR, variables: ['MIGRATOR_DATABASE_URL'], capabilities: ['migrator'] },
     ])

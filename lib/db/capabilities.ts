@@ -5,7 +5,7 @@ import { ConfigError } from '../config'
  * the rights it needs (lib/security/least-privilege.ts makes such roles). Every one defaults to
  * DATABASE_URL; the rule reader has its own (RULE_READER_DATABASE_URL, lib/db/reader-login.ts).
  */
-export const DB_CAPABILITIES = ['monitor', 'migrator', 'backup', 'maintenance'] as const
+export const DB_CAPABILITIES = ['monitor', 'migrator', 'backup', 'maintenance', 'signal'] as const
 export type DbCapability = (typeof DB_CAPABILITIES)[number]
 
 export const CAPABILITY_ENV = {
@@ -13,6 +13,7 @@ export const CAPABILITY_ENV = {
   migrator: 'MIGRATOR_DATABASE_URL',
   backup: 'BACKUP_DATABASE_URL',
   maintenance: 'MAINTENANCE_DATABASE_URL',
+  signal: 'SIGNAL_DATABASE_URL',
 } as const satisfies Record<DbCapability, string>
 
 /** What each login is used for, and nothing else. */
@@ -21,6 +22,7 @@ export const CAPABILITY_JOBS: Record<DbCapability, string> = {
   migrator: 'migrations (status, apply, roll back, dry runs, rehearsals), validating constraints, orphan fixes and their restores',
   backup: 'pg_dump (pre-migration backups, table DDL) and the dashboard’s own reads of table data: integrity checks, data previews, orphan samples and CSV',
   maintenance: 'VACUUM, ANALYZE, REINDEX',
+  signal: 'Cancel and Terminate of other sessions on the Activity page (pg_signal_backend)',
 }
 
 export type CapabilityUrls = Record<DbCapability, string>

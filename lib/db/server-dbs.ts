@@ -102,6 +102,16 @@ export function maintenanceDb(): Kysely<any> {
   return pool('maintenance', serverEnv().capabilities.maintenance, { countFailures: true, max: 3, applicationName: 'dor-db-admin (maintenance)' })
 }
 
+/**
+ * The managed database as the signalling login (SIGNAL_DATABASE_URL, else DATABASE_URL): Cancel and
+ * Terminate on the Activity page, and nothing else. The least-privilege script gives that login
+ * pg_signal_backend alone, which no other login of the dashboard holds.
+ */
+export function signalDb(): Kysely<any> {
+  const env = serverEnv()
+  return pool('signal', env.capabilities.signal, { max: 2, applicationName: 'dor-db-admin (signal)', statementTimeoutMs: env.targetStatementTimeoutMs })
+}
+
 /** The pool a capability's page note and banner speak of. */
 export function capabilityDb(capability: DbCapability): Kysely<any> {
   switch (capability) {
@@ -113,6 +123,8 @@ export function capabilityDb(capability: DbCapability): Kysely<any> {
       return dataReaderDb()
     case 'maintenance':
       return maintenanceDb()
+    case 'signal':
+      return signalDb()
   }
 }
 

@@ -1,6 +1,9 @@
 import { dataBackupJob, fullBackupJob, schemaBackupJob } from '../backups/backup-job'
 import { drillJob, restoreJob, verifyJob } from '../backups/work-jobs'
+import { alembicDowngradeJob, alembicUpgradeJob } from '../alembic/jobs'
+import { auditPruneJob } from '../audit/prune-job'
 import { fixRestoreJob, integrityFixJob, integrityRunJob } from '../integrity/jobs'
+import { maintenanceJob } from '../performance/maintenance-job'
 import { metricsSampleJob } from '../metrics/sampler-job'
 import { driftJob, dryRunJob, rehearsalJob, replayJob } from '../migrations/check-jobs'
 import type { JobKind } from './job-kind'
@@ -12,7 +15,8 @@ import type { JobKind } from './job-kind'
  */
 export const JOB_KINDS: JobKind[] = [
   integrityRunJob, integrityFixJob, fixRestoreJob, dryRunJob, rehearsalJob, driftJob, replayJob,
-  fullBackupJob, schemaBackupJob, dataBackupJob, verifyJob, drillJob, restoreJob, metricsSampleJob,
+  fullBackupJob, schemaBackupJob, dataBackupJob, verifyJob, drillJob, restoreJob,
+  maintenanceJob, alembicUpgradeJob, alembicDowngradeJob, auditPruneJob, metricsSampleJob,
 ]
 
 export function findJobKind(kind: string): JobKind | undefined {

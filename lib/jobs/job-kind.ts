@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import type { AlembicSettings } from '../alembic/settings'
 import type { z } from 'zod'
 import type { Permission } from '../auth/permissions'
 import type { AgeKeys } from '../backups/age-header'
@@ -25,6 +26,8 @@ export interface JobServices {
   integrityDb(): Kysely<any>
   /** As the migrator with the per-check timeout: orphan fixes and their restores. */
   integrityWriterDb(): Kysely<any>
+  /** As the maintenance login, without a statement timeout: VACUUM, ANALYZE, REINDEX jobs. */
+  maintenanceDb(): Kysely<any>
   /** Where admins' own rules run. */
   ruleReader(): RestrictedReader
   /** The health sampler's settings (lib/metrics/sampler-job.ts); absent: the configuration's defaults. */
@@ -37,6 +40,10 @@ export interface JobServices {
     dataPath: string
     /** Backup encryption from the configuration (lib/backups/config-keys.ts); absent or null: not encrypted. */
     backupKeys?: { encrypt: AgeKeys | null; decrypt: AgeKeys | null } | null
+    /** AUDIT_RETENTION_DAYS (0 keeps the audit log for ever); absent: its default, 365. */
+    auditRetentionDays?: number
+    /** How to run the team's Alembic (ALEMBIC_DIR, ALEMBIC_COMMAND); null or absent: not configured. */
+    alembic?: AlembicSettings | null
   }
 }
 

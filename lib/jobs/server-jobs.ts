@@ -1,7 +1,7 @@
 import 'server-only'
 import { backupKeys } from '../backups/config-keys'
 import { loadConfig } from '../config'
-import { dashboardPoolUse, integrityTargetDb, integrityWriterDb, migratorDb, ruleReader, stateDb, targetDb } from '../db/server-dbs'
+import { dashboardPoolUse, integrityTargetDb, integrityWriterDb, maintenanceDb, migratorDb, ruleReader, stateDb, targetDb } from '../db/server-dbs'
 import { targetIdentity } from '../db/target-identity'
 import { samplerSettings } from '../metrics/sampler-settings'
 import { serverEnv } from '../runtime/server-env'
@@ -24,6 +24,7 @@ async function serverServices(): Promise<JobServices> {
     migratorDb,
     integrityDb: integrityTargetDb,
     integrityWriterDb,
+    maintenanceDb,
     ruleReader,
     sampler: samplerSettings(env.metrics, dashboardPoolUse),
     settings: {
@@ -33,6 +34,8 @@ async function serverServices(): Promise<JobServices> {
       pgBinDir: env.pgBinDir,
       dataPath: env.dataPath,
       backupKeys: backupKeys(loadConfig()),
+      auditRetentionDays: env.jobs.AUDIT_RETENTION_DAYS,
+      alembic: env.alembic,
     },
   }
 }

@@ -1,5 +1,5 @@
 import { ActionError } from '../auth/action-result'
-import { MaintenanceBusyError } from '../jobs/maintenance-job'
+import { JobBusyError } from '../jobs/enqueue'
 import { PerformanceError } from './performance-error'
 
 const CODES = { 'not-permitted': 'not_permitted', 'not-available': 'unavailable', 'invalid-input': 'invalid_input', refused: 'refused' } as const
@@ -10,6 +10,6 @@ const CODES = { 'not-permitted': 'not_permitted', 'not-available': 'unavailable'
  */
 export function performanceActionError(e: unknown): never {
   if (e instanceof PerformanceError) throw new ActionError(CODES[e.code], e.message)
-  if (e instanceof MaintenanceBusyError) throw new ActionError('conflict', e.message)
+  if (e instanceof JobBusyError) throw new ActionError('conflict', e.message)
   throw e
 }

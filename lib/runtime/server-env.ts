@@ -19,7 +19,10 @@ export interface ServerEnv {
   alembic: AlembicSettings | null
   integrityCheckTimeoutMs: number
   /** The job system's settings: schedules, whether this process runs jobs, per-queue concurrency. */
-  jobs: Pick<AppConfig, 'INTEGRITY_SCHEDULE_CRON' | 'INTEGRITY_SCHEDULE_HOURS' | 'JOBS_TIMEZONE' | 'JOBS_WORKER' | 'JOBS_CONCURRENCY' | 'METRICS_SCHEDULE_CRON' | 'METRICS_INTERVAL_SECONDS'>
+  jobs: Pick<
+    AppConfig,
+    'INTEGRITY_SCHEDULE_CRON' | 'INTEGRITY_SCHEDULE_HOURS' | 'JOBS_TIMEZONE' | 'JOBS_WORKER' | 'JOBS_CONCURRENCY' | 'AUDIT_PRUNE_CRON' | 'AUDIT_RETENTION_DAYS' | 'METRICS_SCHEDULE_CRON' | 'METRICS_INTERVAL_SECONDS'
+  >
   /** The health sampler's retention, storage limit and alert delivery (lib/metrics/sampler-settings.ts). */
   metrics: SamplerConfig & Pick<AppConfig, 'METRICS_INTERVAL_SECONDS'>
   /** METRICS_TOKEN: GET /api/metrics answers only with it; null leaves the endpoint off. */
@@ -69,6 +72,8 @@ export function serverEnv(): ServerEnv {
       JOBS_TIMEZONE: config.JOBS_TIMEZONE,
       JOBS_WORKER: config.JOBS_WORKER,
       JOBS_CONCURRENCY: config.JOBS_CONCURRENCY,
+      AUDIT_PRUNE_CRON: config.AUDIT_PRUNE_CRON,
+      AUDIT_RETENTION_DAYS: config.AUDIT_RETENTION_DAYS,
       METRICS_SCHEDULE_CRON: config.METRICS_SCHEDULE_CRON,
       METRICS_INTERVAL_SECONDS: config.METRICS_INTERVAL_SECONDS,
     },

@@ -11,7 +11,7 @@ import { pgToolEnv } from '../db/pg-tool-env'
 import { buildDemoDatabase } from '../demo/prepare-demo'
 import { getFixJob } from '../integrity/fix-store'
 import { getIntegrityRun, runFindings } from '../integrity/run-store'
-import { type Capability, type LeastPrivilegeScript, applyLeastPrivilege, capabilityUrl } from './least-privilege'
+import { CAPABILITIES, type Capability, type LeastPrivilegeScript, applyLeastPrivilege, capabilityUrl } from './least-privilege'
 
 // revalidatePath needs a Next request; here the actions run in plain Node.
 vi.mock('next/cache', () => ({ revalidatePath: () => {} }))
@@ -31,16 +31,17 @@ const PASSWORDS: Record<Capability, string> = {
   migration: 'lpd-migrator-pass-1',
   backup: 'lpd-backup-pass-1',
   maintenance: 'lpd-maintainer-pass-1',
+  signalling: 'lpd-signaller-pass-1',
 }
 
 let h: ActionHarness
 let script: LeastPrivilegeScript
 const urls = {} as Record<Capability, string>
-const login = (c: Capability) => `${PREFIX}_${{ monitoring: 'monitor', rule_reading: 'rule_reader', migration: 'migrator', backup: 'backup_runner', maintenance: 'maintainer' }[c]}`
+const login = (c: Capability) => `${PREFIX}_${{ monitoring: 'monitor', rule_reading: 'rule_reader', migration: 'migrator', backup: 'backup_runner', maintenance: 'maintainer', signalling: 'signaller' }[c]}`
 
 let dbs: typeof import('../db/server-dbs')
 let env: ReturnType<typeof import('../runtime/server-env').serverEnv>
-let specs: Record<'apply' | 'rehearse' | 'run' | 'rule' | 'fix' | 'restore' | 'validate' | 'reveal' | 'snapshot', GuardedSpec<any, any>>
+let specs: Record<'apply' | 'rehearse' | 'run' | 'rule' | 'fix' | 'restore' | 'validate' | 'reveal' | 'snapshot' | 'cancel' | 'terminate', GuardedSpec<any, any>>
 
 beforeAll(async () => {
   h = await openActionHarness('lpdash', buildDemoDatabase)
@@ -53,6 +54,7 @@ beforeAll(async () => {
     MIGRATOR_DATABASE_URL: urls.migration,
     BACKUP_DATABASE_URL: urls.backup,
     MAINTENANCE_DATABASE_URL: urls.maintenance,
+    SIGNAL_DATABASE_URL: urls.signalling,
     RULE_READER_DATABASE_URL: urls.rule_reading,
   })
   dbs = await import('../db/server-dbs')
@@ -62,6 +64,7 @@ beforeAll(async () => {
   const integrity = await import('@/app/(dashboard)/integrity/actions')
   const schema = await import('@/app/(dashboard)/schema/actions')
   const snapshots = await import('@/app/(dashboard)/schema/snapshots/actions')
+  const activity = await import('@/app/(dashboard)/activity/actions')
   specs = {
     apply: wrappedSpec(migrations.applyMigrationsAction)!,
     rehearse: wrappedSpec(migrations.rehearseAction)!,
@@ -72,11 +75,13 @@ beforeAll(async () => {
     validate: wrappedSpec(integrity.validateConstraintAction)!,
     reveal: wrappedSpec(schema.revealPreviewAction)!,
     snapshot: wrappedSpec(snapshots.takeSnapshotAction)!,
+    cancel: wrappedSpec(activity.cancelSessionAction)!,
+    terminate: wrappedSpec(activity.terminateSessionAction)!,
   }
 })
 
 afterAll(async () => {
-  for (const k of ['MONITOR_DATABASE_URL', 'MIGRATOR_DATABASE_URL', 'BACKUP_DATABASE_URL', 'MAINTENANCE_DATABASE_URL', 'RULE_READER_DATABASE_URL']) delete process.env[k]
+  for (const k of ['MONITOR_DATABASE_URL', 'MIGRATOR_DATABASE_URL', 'BACKUP_DATABASE_URL', 'MAINTENANCE_DATABASE_URL', 'SIGNAL_DATABASE_URL', 'RULE_READER_DATABASE_URL']) delete process.env[k]
   await h?.close()
   const admin = createDb(inject('pgAdminUrl'), { max: 1 })
   try {
@@ -117,6 +122,7 @@ describe('the dashboard’s logins after the least-privilege script', () => {
     expect(await sessionRole(pools.migrator)).toEqual({ login: login('migration'), actingAs: `${PREFIX}_migration` })
     expect(await sessionRole(pools.backup)).toEqual({ login: login('backup'), actingAs: login('backup') })
     expect(await sessionRole(pools.maintenance)).toEqual({ login: login('maintenance'), actingAs: login('maintenance') })
+    expect(await sessionRole(dbs.signalDb())).toEqual({ login: login('signalling'), actingAs: login('signalling') })
     for (const [c, db] of Object.entries(pools)) {
       expect((await connectionRisk(db, env.capabilities[c as keyof typeof pools])).warnings, c).toEqual([])
     }
@@ -261,6 +267,37 @@ describe('every job, as its capability', () => {
     expect(await runMaintenance(dbs.maintenanceDb(), { kind: 'reindex', target: 'table', schema: 'public', name: 'meeting' })).toMatchObject({ status: 'done' })
   })
 
+  it('Activity: Cancel (operator, admin) and Terminate (admin) work on the signalling login; a viewer is refused', async () => {
+    const { AppSessions, waitFor: until } = await import('../../test/app-sessions')
+    // An application's session: the migrator's login is no superuser, as DoR's own login would be after the script.
+    const app = new AppSessions(urls.migration)
+    try {
+      const sleeper = await app.open('dor-app')
+      const active = () => until(async () => (await sql<{ state: string }>`select state from pg_stat_activity where pid = ${sleeper.pid}::int`.execute(h.target.db)).rows[0]?.state === 'active', 10_000, 'the sleeper')
+      let running = app.start(sleeper, 'select pg_sleep(60)')
+      await active()
+      expect(await h.as('viewer', specs.cancel, { pid: sleeper.pid })).toMatchObject({ ok: false, code: 'forbidden' })
+      expect(await h.as('operator', specs.cancel, { pid: sleeper.pid })).toMatchObject({ ok: true, message: expect.stringContaining('cancel its statement') })
+      expect(await running).toMatchObject({ ok: false, code: '57014' })
+      running = app.start(sleeper, 'select pg_sleep(60)')
+      await active()
+      expect(await h.as('admin', specs.cancel, { pid: sleeper.pid })).toMatchObject({ ok: true })
+      expect(await running).toMatchObject({ ok: false, code: '57014' })
+      running = app.start(sleeper, 'select pg_sleep(60)')
+      await active()
+      expect(await h.as('operator', specs.terminate, { pid: sleeper.pid })).toMatchObject({ ok: false, code: 'forbidden' })
+      expect(await h.as('admin', specs.terminate, { pid: 'x' })).toMatchObject({ ok: false, code: 'invalid_input' })
+      expect(await h.as('admin', specs.terminate, { pid: sleeper.pid })).toMatchObject({ ok: true, message: expect.stringContaining('terminated') })
+      expect((await running).ok).toBe(false)
+      // The monitoring login the page reads with holds no pg_signal_backend: before SIGNAL_DATABASE_URL, Cancel was refused here.
+      const { cancelBackend } = await import('../performance/signal-backend')
+      const other = await app.open('dor-app')
+      expect(await cancelBackend(dbs.targetDb(), other.pid)).toMatchObject({ ok: false, code: 'not-permitted' })
+    } finally {
+      await app.closeAll()
+    }
+  })
+
   it('scratch-database checks say what the migrator lacks (CREATEDB) instead of failing obscurely', async () => {
     const r = await h.as('operator', specs.rehearse, {})
     expect(r).toMatchObject({ ok: false, code: 'unavailable', message: expect.stringMatching(/permission denied to create database/) })
@@ -271,7 +308,7 @@ describe('each login is refused what it should not do', () => {
   const as = (c: Capability) => createDb(urls[c], { max: 1 })
   let logins: Record<Capability, Kysely<any>>
   beforeAll(() => {
-    logins = { monitoring: as('monitoring'), rule_reading: as('rule_reading'), migration: as('migration'), backup: as('backup'), maintenance: as('maintenance') }
+    logins = { monitoring: as('monitoring'), rule_reading: as('rule_reading'), migration: as('migration'), backup: as('backup'), maintenance: as('maintenance'), signalling: as('signalling') }
   })
   afterAll(async () => {
     await Promise.all(Object.values(logins).map((d) => d.destroy()))
@@ -297,6 +334,16 @@ describe('each login is refused what it should not do', () => {
     }
     const { stderr } = await promisify(execFile)(`${env.pgBinDir}/pg_dump`, ['--schema-only'], { env: pgToolEnv(urls.backup) })
     expect(stderr).toBe('')
+  })
+
+  it('only the signaller holds pg_signal_backend, and it reads no data and writes nothing', async () => {
+    for (const c of CAPABILITIES) {
+      const { rows } = await sql<{ signal: boolean }>`select pg_has_role(session_user, 'pg_signal_backend', 'MEMBER') as signal`.execute(logins[c])
+      expect(rows[0].signal, c).toBe(c === 'signalling')
+    }
+    expect(await outcome(logins.signalling, `select email from public."user" limit 1`)).toBe('42501')
+    expect(await outcome(logins.signalling, `insert into public.meeting (title) values ('x')`)).toBe('42501')
+    expect(await outcome(logins.signalling, `select pg_read_file('PG_VERSION')`)).toBe('42501')
   })
 
   it('the migrator and the maintainer are no superusers: no roles, no server files, no server settings', async () => {

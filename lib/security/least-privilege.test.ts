@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
 import { createDb } from '../db/connect'
 import { pgToolEnv } from '../db/pg-tool-env'
-import { type Capability, type LeastPrivilegeScript, applyLeastPrivilege, capabilityUrl, leastPrivilegeScript } from './least-privilege'
+import pg from 'pg'
+import { CAPABILITIES, type Capability, type LeastPrivilegeScript, applyLeastPrivilege, capabilityUrl, leastPrivilegeScript } from './least-privilege'
 
 const sfx = randomBytes(3).toString('hex')
 const APP = `lp app ü ${sfx}`
@@ -62,6 +63,7 @@ const PASSWORDS: Record<Capability, string> = {
   migration: 'migrator-pass-1',
   backup: 'backup-pass-1',
   maintenance: 'maintainer-pass-1',
+  signalling: 'signaller-pass-1',
 }
 
 describe('least-privilege roles applied to a database', () => {
@@ -89,6 +91,7 @@ describe('least-privilege roles applied to a database', () => {
       ['migration', `lp${sfx}_migration`, `lp${sfx}_migrator`],
       ['backup', `lp${sfx}_backup`, `lp${sfx}_backup_runner`],
       ['maintenance', `lp${sfx}_maintenance`, `lp${sfx}_maintainer`],
+      ['signalling', `lp${sfx}_signalling`, `lp${sfx}_signaller`],
     ])
     expect(script.text).toMatch(/^-- Least-privilege roles/)
     expect(script.text).toContain('BEGIN;\n')
@@ -101,14 +104,15 @@ describe('least-privilege roles applied to a database', () => {
     expect(script.notes.some((n) => n.includes('has no pg_maintain'))).toBe(true)
   })
 
-  it('makes logins that hold none of the rights a restricted reader must not have', async () => {
+  it('makes logins that hold none of the rights a restricted reader must not have, but the signaller pg_signal_backend', async () => {
     for (const c of script.capabilities) {
       const { rows } = await sql<{ who: string; bad: string[] }>`
         select session_user::text as who, array(select r.rolname::text from pg_roles r
           where pg_has_role(session_user, r.oid, 'MEMBER')
             and (r.rolsuper or r.rolcreaterole or r.rolcreatedb or r.rolreplication or r.rolname = any(${FORBIDDEN}::text[]))) as bad
       `.execute(logins[c.capability])
-      expect(rows[0]).toEqual({ who: c.login, bad: [] })
+      // Signalling other sessions is the signaller's one right, and no other login's.
+      expect(rows[0]).toEqual({ who: c.login, bad: c.capability === 'signalling' ? ['pg_signal_backend'] : [] })
     }
   })
 
@@ -180,6 +184,35 @@ describe('least-privilege roles applied to a database', () => {
     expect(await outcome(mt, `reindex table public.meeting`)).toBe('ok')
     expect(await outcome(mt, `vacuum (analyze) ${qi(ODD)}."Items"`)).toBe('ok')
     expect(await outcome(mt, `select pg_read_file('PG_VERSION')`)).toBe('42501')
+  })
+
+  it('the signaller cancels an application session’s statement; no other login may, and it reads no data', async () => {
+    const app = new pg.Client({ connectionString: capabilityUrl(fresh.url, { login: APP, password: 'app-password-1' }), application_name: 'dor-app' })
+    app.on('error', () => {})
+    await app.connect()
+    try {
+      const pid = (await app.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0].pid
+      const sleeping = app.query('select pg_sleep(30)').then(() => 'ok', (e: { code?: string }) => e.code)
+      for (const c of CAPABILITIES.filter((x) => x !== 'signalling')) {
+        expect(await outcome(logins[c], `select pg_cancel_backend(${pid})`), c).toBe('42501')
+        expect(await outcome(logins[c], `select pg_terminate_backend(${pid})`), c).toBe('42501')
+      }
+      const s = logins.signalling
+      expect(await outcome(s, `select * from public.meeting`)).toBe('42501')
+      expect(await outcome(s, `select pg_read_file('PG_VERSION')`)).toBe('42501')
+      // A superuser's session stays out of its reach.
+      const { rows } = await sql<{ pid: number }>`select pid from pg_stat_activity where usename = (select rolname from pg_roles where rolsuper limit 1) limit 1`.execute(s)
+      if (rows[0]) expect(await outcome(s, `select pg_cancel_backend(${rows[0].pid})`)).toBe('42501')
+      for (let i = 0; i < 100; i++) {
+        const { rows: a } = await sql<{ state: string }>`select state from pg_stat_activity where pid = ${pid}::int`.execute(fresh.db)
+        if (a[0]?.state === 'active') break
+        await new Promise((r) => setTimeout(r, 50))
+      }
+      expect(await outcome(s, `select pg_cancel_backend(${pid})`)).toBe('ok')
+      expect(await sleeping).toBe('57014')
+    } finally {
+      await app.end().catch(() => {})
+    }
   })
 
   it("keeps a former owner's access to its data, without DDL, also on tables migrations add later", async () => {

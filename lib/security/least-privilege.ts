@@ -4,7 +4,7 @@ import { scramVerifier } from '../db/scram-verifier'
 import { type ManagedSchema, type OwnedObject, managedSchemas, ownedObjects } from './owned-objects'
 import { statementText } from './sql-text'
 
-export const CAPABILITIES = ['monitoring', 'rule_reading', 'migration', 'backup', 'maintenance'] as const
+export const CAPABILITIES = ['monitoring', 'rule_reading', 'migration', 'backup', 'maintenance', 'signalling'] as const
 export type Capability = (typeof CAPABILITIES)[number]
 
 interface CapabilitySpec {
@@ -55,6 +55,12 @@ export const CAPABILITY_SPECS: Record<Capability, CapabilitySpec> = {
     login: 'maintainer',
     connectionLimit: 5,
     purpose: 'VACUUM, ANALYZE, REINDEX and CLUSTER',
+  },
+  signalling: {
+    role: 'signalling',
+    login: 'signaller',
+    connectionLimit: 4,
+    purpose: 'Cancel and Terminate on the Activity page (pg_signal_backend): signals other sessions, reads no data, not superusers’ sessions',
   },
 }
 
@@ -170,6 +176,9 @@ async function plan(db: Kysely<any>, opts: LeastPrivilegeOptions) {
 
   add(sql`GRANT pg_monitor TO ${sql.id(roleOf('monitoring'))}`, 'monitoring reads statistics, activity and settings, not table data')
 
+  // Alone on its own login: the readers, the monitor and the migrator must never signal other sessions.
+  add(sql`GRANT pg_signal_backend TO ${sql.id(roleOf('signalling'))}`, 'signalling may cancel and terminate other non-superuser sessions, and does nothing else')
+
   const migration = roleOf('migration')
   for (const s of schemas) {
     if (s.owner !== migration) add(sql`ALTER SCHEMA ${sql.id(s.name)} OWNER TO ${sql.id(migration)}`, `migration owns schema ${s.name} (was ${s.owner})`)
@@ -270,7 +279,7 @@ export async function leastPrivilegeScript(db: Kysely<any>, opts: LeastPrivilege
 /**
  * Plans the script in a transaction and runs it there: all of it or nothing. Pass the passwords of
  * the script that was shown, so that the logins get those. Needs a superuser (or an owner of
- * everything with CREATEROLE and admin rights on pg_monitor and pg_read_all_data).
+ * everything with CREATEROLE and admin rights on pg_monitor, pg_read_all_data and pg_signal_backend).
  */
 export async function applyLeastPrivilege(db: Kysely<any>, opts: LeastPrivilegeOptions = {}): Promise<LeastPrivilegeScript> {
   return db.transaction().execute(async (trx) => {

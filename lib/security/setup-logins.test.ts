@@ -58,7 +58,8 @@ describe('the least-privilege script with its settings', () => {
     expect(await who(settings.RULE_READER_DATABASE_URL)).toEqual({ login: `${prefix}_rule_reader`, canWrite: false, rows: 1 })
     expect(await who(settings.MIGRATOR_DATABASE_URL)).toEqual({ login: `${prefix}_migrator`, canWrite: true, rows: 1 })
     expect((await who(settings.MAINTENANCE_DATABASE_URL)).login).toBe(`${prefix}_maintainer`)
-    expect(bundle.logins.map((l) => l.variable)).toEqual(['MONITOR_DATABASE_URL', 'RULE_READER_DATABASE_URL', 'MIGRATOR_DATABASE_URL', 'BACKUP_DATABASE_URL', 'MAINTENANCE_DATABASE_URL'])
+    expect(await who(settings.SIGNAL_DATABASE_URL)).toEqual({ login: `${prefix}_signaller`, canWrite: false, rows: null })
+    expect(bundle.logins.map((l) => l.variable)).toEqual(['MONITOR_DATABASE_URL', 'RULE_READER_DATABASE_URL', 'MIGRATOR_DATABASE_URL', 'BACKUP_DATABASE_URL', 'MAINTENANCE_DATABASE_URL', 'SIGNAL_DATABASE_URL'])
   })
 
   it('quotes a URL for the shell', async () => {

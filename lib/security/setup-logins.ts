@@ -17,6 +17,7 @@ export const CAPABILITY_VARIABLES: Record<Capability, string> = {
   migration: 'MIGRATOR_DATABASE_URL',
   backup: 'BACKUP_DATABASE_URL',
   maintenance: 'MAINTENANCE_DATABASE_URL',
+  signalling: 'SIGNAL_DATABASE_URL',
 }
 
 export interface SetupLogin {

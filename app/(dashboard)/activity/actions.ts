@@ -3,7 +3,7 @@
 import { z } from 'zod'
 import { action } from '@/lib/auth/action'
 import { ActionError } from '@/lib/auth/action-result'
-import { targetDb } from '@/lib/db/server-dbs'
+import { signalDb } from '@/lib/db/server-dbs'
 import { cancelBackend, type SignalResult, terminateBackend } from '@/lib/performance/signal-backend'
 
 // Only action()-built functions are exported from this file: a unit test runs each as every role.
@@ -23,7 +23,7 @@ export const cancelSessionAction = action({
   permission: 'sessions.cancel',
   input: SignalInput,
   target: (input) => `pid ${input.pid}`,
-  run: async (_ctx, input) => outcome(await cancelBackend(targetDb(), input.pid)),
+  run: async (_ctx, input) => outcome(await cancelBackend(signalDb(), input.pid)),
 })
 
 /** pg_terminate_backend: ends the session and rolls back its transaction. */
@@ -32,5 +32,5 @@ export const terminateSessionAction = action({
   permission: 'sessions.terminate',
   input: SignalInput,
   target: (input) => `pid ${input.pid}`,
-  run: async (_ctx, input) => outcome(await terminateBackend(targetDb(), input.pid)),
+  run: async (_ctx, input) => outcome(await terminateBackend(signalDb(), input.pid)),
 })

@@ -2,17 +2,17 @@ import { DataTable } from '@/components/data-table'
 import { MaintenanceJobs } from '@/components/maintenance-jobs'
 import { requireUser } from '@/lib/auth/current-user'
 import { can } from '@/lib/auth/permissions'
-import { maintenanceDb, stateDb, targetDb } from '@/lib/db/server-dbs'
+import { targetDb } from '@/lib/db/server-dbs'
+import { serverMaintenanceJobs } from '@/lib/performance/server-maintenance-jobs'
 import { toJson } from '@/lib/format/json-value'
 import { formatTimestamp } from '@/lib/format/units'
-import { listMaintenanceJobs } from '@/lib/jobs/maintenance-job'
 import { readIndexFindings } from '@/lib/performance/index-findings'
 import { listIndexes } from '@/lib/performance/indexes'
 import { IndexFindingCard } from './_components/index-finding'
 
 export default async function IndexesPage() {
   const user = await requireUser()
-  const [findings, usage, jobs] = await Promise.all([readIndexFindings(targetDb()), listIndexes(targetDb()), listMaintenanceJobs(maintenanceDb(), stateDb())])
+  const [findings, usage, jobs] = await Promise.all([readIndexFindings(targetDb()), listIndexes(targetDb()), serverMaintenanceJobs()])
   const canRun = can(user.role, 'maintenance.run')
   return (
     <>

@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { listJobs } from '@/lib/jobs/job-store'
 import { alembicTo, FIXTURE_DIR, fixtureSettings, PYTHON_ALEMBIC, REV } from '../../../test/alembic-fixture'
 import { type ActionHarness, openActionHarness } from '../../../test/action-harness'
 import { listAudit } from '@/lib/audit/audit-log'
@@ -48,6 +49,7 @@ beforeAll(async () => {
   }
 })
 afterAll(async () => {
+  await (await import('@/lib/jobs/server-jobs')).stopServerJobs()
   delete process.env.ALEMBIC_DIR
   delete process.env.ALEMBIC_COMMAND
   await h?.close()
@@ -112,6 +114,18 @@ describe('Alembic actions, as every role', () => {
     ])
     const audited = await listAudit(h.state.db, { action: 'alembic.upgrade', result: 'ok' })
     expect(audited[0]).toMatchObject({ actorEmail: h.state.users.admin.email, target: 'head' })
+    // Both ran as jobs: on the Jobs page with Alembic's output as progress, linked to their runs,
+    // and the runs name the database role they used, as the chain's runs do.
+    const key = (await targetIdentity(h.target.db)).key
+    const jobs = await listJobs(h.state.db, { targetKey: key, kinds: ['alembic.upgrade', 'alembic.downgrade'] })
+    expect(jobs.map((j) => [j.kind, j.state, j.startedBy, j.refId])).toEqual([
+      ['alembic.downgrade', 'succeeded', h.state.users.admin.email, runs[0].id],
+      ['alembic.upgrade', 'succeeded', h.state.users.admin.email, runs[1].id],
+    ])
+    expect(jobs[1].progress.label).toMatch(/Running upgrade/)
+    expect(up.ok && (up.data as { jobId: number }).jobId).toBe(jobs[1].id)
+    expect(runs[0].dbRole).toEqual(expect.any(String))
+    expect(runs[1].dbRole).toBe(runs[0].dbRole)
   })
 
   it('a downgrade Alembic cannot do is an error with Alembic’s message and where the database is', async () => {

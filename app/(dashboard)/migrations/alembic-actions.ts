@@ -7,15 +7,17 @@ import { ActionError } from '@/lib/auth/action-result'
 import type { ActionContext } from '@/lib/auth/guarded-run'
 import { alembicOfflineSql } from '@/lib/alembic/offline-sql'
 import { REVISION_PATTERN } from '@/lib/alembic/output'
-import { alembicDowngrade, type AlembicRunResult, alembicUpgrade } from '@/lib/alembic/run'
+import { queueAlembicRun } from '@/lib/alembic/jobs'
 import { alembicDrift, alembicRehearsal } from '@/lib/alembic/scratch-checks'
 import type { AlembicSettings } from '@/lib/alembic/settings'
 import { describeDbError } from '@/lib/db/db-errors'
 import { migratorDb } from '@/lib/db/server-dbs'
+import { JobBusyError } from '@/lib/jobs/enqueue'
+import { serverJobs } from '@/lib/jobs/server-jobs'
 import { serverEnv } from '@/lib/runtime/server-env'
 
 // The team's own Alembic, run by the dashboard with its safety: the run lock, snapshots, history.
-// Upgrade and downgrade run inline for now; the job system will queue them.
+// Upgrade and downgrade are queued as jobs (lib/alembic/jobs.ts) and waited for.
 // Only action()-built functions are exported from this file: a unit test runs each as every role.
 
 const revision = z
@@ -70,22 +72,25 @@ async function guarded<T>(what: string, run: () => Promise<T>): Promise<T> {
   }
 }
 
-function runOptions(ctx: ActionContext) {
-  const env = serverEnv()
-  return {
-    settings: settings(),
-    targetUrl: env.capabilities.migrator,
-    state: ctx.stateDb,
-    actor: actorOf(ctx),
-    lockTimeoutMs: env.migrationLockTimeoutMs,
-    statementTimeoutMs: env.migrationStatementTimeoutMs,
-  }
-}
-
-/** A failed run is an error the user sees in full: Alembic's error and where the database is now. */
-function outcome(r: AlembicRunResult) {
-  if (!r.ok) throw new ActionError('migration_failed', `Run #${r.runId}: ${r.message}${r.error ? `\n\n${r.error}` : ''}`)
-  return { message: r.message, data: { ...r, stdout: '', stderr: r.stderr.slice(-16_000) } }
+/**
+ * Queues the run as a job (the Jobs page shows Alembic's output as it comes and can cancel it) and
+ * waits for it. A failed run is an error the user sees in full: Alembic's error and where the
+ * database is now.
+ */
+async function queued(ctx: ActionContext, command: 'upgrade' | 'downgrade', revision: string) {
+  const s = settings()
+  const end = await queueAlembicRun(
+    await serverJobs(),
+    command,
+    { revision, actor: { id: ctx.user.id, source: 'dashboard' } },
+    { startedBy: ctx.user.email, trigger: 'manual' },
+    { timeoutMs: s.timeoutMs + 120_000 },
+  ).catch((e: unknown) => {
+    if (e instanceof JobBusyError) throw new ActionError('conflict', e.message)
+    throw e
+  })
+  if (!end.ok) throw new ActionError(end.code === 'migration_failed' || end.code === 'cancelled' ? 'migration_failed' : end.code === 'timeout' ? 'unavailable' : end.code, end.message)
+  return { message: end.run.message, data: { ...end.run, jobId: end.job.id, stdout: '', stderr: end.run.stderr } }
 }
 
 export const alembicDryRunAction = action({
@@ -111,7 +116,7 @@ export const alembicUpgradeAction = action({
   input: UpgradeInput,
   target: (input) => input.revision,
   async run(ctx, input) {
-    return outcome(await guarded('The Alembic upgrade', () => alembicUpgrade(runOptions(ctx), input.revision)))
+    return guarded('The Alembic upgrade', () => queued(ctx, 'upgrade', input.revision))
   },
 })
 
@@ -121,7 +126,7 @@ export const alembicDowngradeAction = action({
   input: DowngradeInput,
   target: (input) => input.revision,
   async run(ctx, input) {
-    return outcome(await guarded('The Alembic downgrade', () => alembicDowngrade(runOptions(ctx), input.revision)))
+    return guarded('The Alembic downgrade', () => queued(ctx, 'downgrade', input.revision))
   },
 })
 

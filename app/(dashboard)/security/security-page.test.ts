@@ -200,6 +200,7 @@ describe('generating the least-privilege script', () => {
       'MIGRATOR_DATABASE_URL',
       'BACKUP_DATABASE_URL',
       'MAINTENANCE_DATABASE_URL',
+      'SIGNAL_DATABASE_URL',
     ])
     const passwords = lines.map((l) => decodeURIComponent(new URL(l.replace(/^[A-Z_]+='|'$/g, '')).password))
     for (const p of passwords) {
@@ -244,7 +245,7 @@ describe('applying the least-privilege script', () => {
     const r = await h.as('admin', apply, { prefix: PREFIX })
     expect(r).toMatchObject({ ok: true })
     const bundle = r.ok ? r.data! : null!
-    expect(await madeRoles()).toHaveLength(10)
+    expect(await madeRoles()).toHaveLength(12)
     const { rows } = await sql<{ owner: string }>`
       select pg_get_userbyid(c.relowner)::text as owner from pg_class c join pg_namespace n on n.oid = c.relnamespace
       where n.nspname = ${SCHEMA} and c.relname = ${TABLE}`.execute(h.target.db)

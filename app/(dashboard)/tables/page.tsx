@@ -3,10 +3,10 @@ import { MaintenanceJobs } from '@/components/maintenance-jobs'
 import { ThresholdNote } from '@/components/threshold-note'
 import { requireUser } from '@/lib/auth/current-user'
 import { can } from '@/lib/auth/permissions'
-import { maintenanceDb, stateDb, targetDb } from '@/lib/db/server-dbs'
+import { targetDb } from '@/lib/db/server-dbs'
+import { serverMaintenanceJobs } from '@/lib/performance/server-maintenance-jobs'
 import { toJson } from '@/lib/format/json-value'
 import { formatTimestamp } from '@/lib/format/units'
-import { listMaintenanceJobs } from '@/lib/jobs/maintenance-job'
 import { listTables, readCacheHitRatios, type TableStats } from '@/lib/performance/tables'
 import { THRESHOLDS } from '@/lib/performance/thresholds'
 import { CacheHit } from './_components/cache-hit'
@@ -35,7 +35,7 @@ export default async function TablesPage({ searchParams }: { searchParams: Promi
   const sp = await searchParams
   const sort = sp.sort && SORTS[sp.sort] ? sp.sort : 'size'
   const dir: SortDirection = sp.dir === 'asc' ? 'asc' : 'desc'
-  const [report, cache, jobs] = await Promise.all([listTables(targetDb()), readCacheHitRatios(targetDb()), listMaintenanceJobs(maintenanceDb(), stateDb())])
+  const [report, cache, jobs] = await Promise.all([listTables(targetDb()), readCacheHitRatios(targetDb()), serverMaintenanceJobs()])
   const rows = [...report.tables].sort((a, b) => (SORTS[sort](a) - SORTS[sort](b)) * (dir === 'asc' ? 1 : -1))
   const canRun = can(user.role, 'maintenance.run')
   const warned = report.tables.filter((t) => t.warnings.length)

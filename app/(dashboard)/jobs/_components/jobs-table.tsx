@@ -1,6 +1,6 @@
 'use client'
 
-import { QueryClient, QueryClientProvider, useQuery, useQueryClient } from '@tanstack/react-query'
+import { useQuery, useQueryClient } from '@tanstack/react-query'
 import Link from 'next/link'
 import { useState, useTransition } from 'react'
 import { DataTable } from '@/components/data-table'
@@ -18,14 +18,9 @@ interface Props {
 const ACTIVE_POLL_MS = 1_500
 const IDLE_POLL_MS = 10_000
 
-/** The jobs table, kept current by polling GET /api/jobs (see app/api/jobs/route.ts). */
+/** The jobs table, kept current by polling GET /api/jobs (see app/api/jobs/route.ts) through the dashboard's QueryProvider. */
 export function JobsTable(props: Props) {
-  const [client] = useState(() => new QueryClient({ defaultOptions: { queries: { retry: 1 } } }))
-  return (
-    <QueryClientProvider client={client}>
-      <LiveJobs {...props} />
-    </QueryClientProvider>
-  )
+  return <LiveJobs {...props} />
 }
 
 async function fetchJobs(filter: Props['filter']): Promise<JobView[]> {

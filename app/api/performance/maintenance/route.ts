@@ -1,8 +1,7 @@
 import { readRoute } from '@/lib/auth/read-route'
-import { maintenanceDb, stateDb } from '@/lib/db/server-dbs'
-import { listMaintenanceJobs } from '@/lib/jobs/maintenance-job'
+import { serverMaintenanceJobs } from '@/lib/performance/server-maintenance-jobs'
 
 export const dynamic = 'force-dynamic'
 
 /** GET /api/performance/maintenance: the newest maintenance jobs, running ones with live progress. */
-export const GET = readRoute('dashboard.read', async () => ({ jobs: await listMaintenanceJobs(maintenanceDb(), stateDb()) }))
+export const GET = readRoute('dashboard.read', async () => ({ jobs: await serverMaintenanceJobs() }))
