@@ -1,5 +1,6 @@
 import path from 'node:path'
 import { type Kysely, sql } from 'kysely'
+import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { STATE_MIGRATION_TABLE, stateMigrations } from '../db/migrations'
 import { verifyPassword } from '../lib/auth/passwords'
@@ -99,6 +100,33 @@ describe('dbadmin health', () => {
     expect(out[4]).toMatch(/^cache hits {3}\d+\.\d\d % \(threshold 99 %\)$/)
     expect(out.slice(5)).toEqual(['long running 0', 'blocked      0'])
     expect(await userTables(target.db)).toEqual([])
+  })
+
+  it("lists only this database's long-running and blocked sessions, not the cluster's other databases'", async () => {
+    const other = await freshDatabase('cli_health_other')
+    const holder = new pg.Client({ connectionString: other.url })
+    const waiter = new pg.Client({ connectionString: other.url })
+    await Promise.all([holder.connect(), waiter.connect()])
+    try {
+      await holder.query('create table held (id int)')
+      await holder.query('begin')
+      await holder.query('lock table held in access exclusive mode')
+      const waiting = waiter.query('select count(*) from held').catch(() => null)
+      for (let i = 0; i < 100; i++) {
+        const { rows } = await holder.query("select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()")
+        if (rows[0].n > 0) break
+        await new Promise((r) => setTimeout(r, 50))
+      }
+      const r = await dbadmin(['health', '--json'])
+      expect(r.code, r.stderr).toBe(0)
+      const health = JSON.parse(r.stdout)
+      expect(health.blocked).toEqual([])
+      await holder.query('rollback')
+      await waiting
+    } finally {
+      await Promise.all([holder.end(), waiter.end()])
+      await other.drop()
+    }
   })
 
   it('works the same through the package bin, bin/dbadmin.cjs', async () => {

@@ -7,10 +7,12 @@ import type { CliContext } from '../context'
 
 async function health(ctx: CliContext): Promise<void> {
   const [base, cache, activity] = await Promise.all([getDatabaseHealth(ctx.target()), readCacheHitRatios(ctx.target()), listActivity(ctx.target())])
-  const longRunning = activity.sessions
+  // The cluster's other databases are not this database's health (their sessions show on Activity).
+  const here = activity.sessions.filter((s) => s.database === base.database)
+  const longRunning = here
     .filter((s) => s.running !== 'ok' && s.state === 'active' && !s.self)
     .map((s) => ({ pid: s.pid, seconds: Math.round(s.durationSeconds ?? 0), query: s.queryPreview }))
-  const blocked = activity.sessions.filter((s) => s.blockedBy.length > 0).map((s) => ({ pid: s.pid, blockedBy: s.blockedBy, waitingFor: s.waitingFor?.description ?? null }))
+  const blocked = here.filter((s) => s.blockedBy.length > 0).map((s) => ({ pid: s.pid, blockedBy: s.blockedBy, waitingFor: s.waitingFor?.description ?? null }))
   const health = { ...base, cacheHitRatio: cache.database, longRunning, blocked }
   if (ctx.json) return ctx.print(health)
   const c = health.connections

@@ -66,11 +66,17 @@ async function requestFixCancel(id: number): Promise<boolean> {
 
 const finished = (j: FixJob) => !['queued', 'running'].includes(j.status)
 
+async function queueJobEnded(fixId: number): Promise<boolean> {
+  const row = await state.db.selectFrom('job').select('state').where('kind', '=', 'integrity.fix').where('ref_id', '=', fixId).executeTakeFirst()
+  return !row || !['queued', 'running'].includes(row.state)
+}
+
 async function until(id: number, done: (j: FixJob) => boolean = finished): Promise<FixJob> {
   const deadline = Date.now() + 30_000
   while (Date.now() < deadline) {
     const job = await getFixJob(state.db, id)
-    if (job && done(job)) return job
+    // The fix's row ends a moment before its queue job: a restore started in between is refused as busy.
+    if (job && done(job) && (done !== finished || (await queueJobEnded(id)))) return job
     await new Promise((r) => setTimeout(r, 25))
   }
   throw new Error(`job #${id} did not get there: ${JSON.stringify(await getFixJob(state.db, id))}`)
