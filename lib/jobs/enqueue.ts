@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { type Kysely, sql } from 'kysely'
 import type PgBoss from 'pg-boss'
 import type { TargetIdentity } from '../db/target-identity'
+import type { StateRow } from '../state/state-db'
 import { findJobKind } from './all-kinds'
 import { bossDb, queueName } from './boss-db'
 import type { JobKind } from './job-kind'
@@ -52,7 +53,7 @@ export async function enqueueJob<I>(state: Kysely<any>, boss: PgBoss, req: Enque
   const bossId = req.bossId ?? randomUUID()
   try {
     return await state.transaction().execute(async (trx) => {
-      const { rows } = await sql`
+      const { rows } = await sql<StateRow<'job'>>`
         insert into job (kind, queue, boss_id, target_key, target_database, subject, exclusive_key, trigger, started_by, input)
         values (${kind.kind}, ${queue}, ${bossId}, ${target.key}, ${target.database}, ${kind.subject(input, target)}, ${exclusive},
                 ${req.trigger}, ${req.startedBy}, ${JSON.stringify(input)})

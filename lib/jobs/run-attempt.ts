@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import type { StateRow } from '../state/state-db'
 import type { JobContext, JobKind, JobOutcome, JobServices } from './job-kind'
 import { cancelWanted, finishJob, getJob, jobError, type JobRow, saveProgress, toJobRow } from './job-store'
 import { retried } from './retried'
@@ -36,7 +37,7 @@ async function activate(services: JobServices, kind: JobKind, job: JobRow): Prom
   if (job.state === 'interrupted' && (job.cancelRequested || kind.retryLimit === 0)) return null
   if (job.state !== 'queued' && job.state !== 'interrupted') return null
   try {
-    const { rows } = await sql`
+    const { rows } = await sql<StateRow<'job'>>`
       update job set state = 'running', attempts = attempts + 1, started_at = now(), finished_at = null,
         error = null, message = null
       where id = ${job.id} and state in ('queued', 'interrupted') returning *

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import type { StateDb } from '../state/state-db'
 import type { JobKind } from './job-kind'
 import type { JobSystem } from './job-system'
 import { type JobRow, toJobRow } from './job-store'
@@ -96,7 +97,7 @@ export async function saveSchedule(system: JobSystem, kindName: string, s: Sched
 }
 
 /** The schedulable kinds with their schedule (a kind never configured shows as off with its default). */
-export async function listSchedules(state: Kysely<any>, kinds: JobKind[], targetKey: string, defaults: Record<string, ScheduleSetting>): Promise<JobSchedule[]> {
+export async function listSchedules(state: StateDb, kinds: JobKind[], targetKey: string, defaults: Record<string, ScheduleSetting>): Promise<JobSchedule[]> {
   const out: JobSchedule[] = []
   for (const kind of kinds.filter((k) => k.schedule)) {
     const row = await readSetting(state, targetKey, kind.kind)
