@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import { describeRelation, type IntegrityRelation, type RelationRef, relationKey } from './types'
+import { AppError } from '../errors'
 
 /** Every foreign key in the user schemas, validated or NOT VALID, multi-column included. */
 export async function foreignKeyRelations(db: Kysely<any>): Promise<IntegrityRelation[]> {
@@ -89,13 +90,13 @@ export async function listSoftRelations(state: Kysely<any>): Promise<SoftRelatio
   }))
 }
 
-export class RelationRuleError extends Error {
-  /** The form field the error is about, if one. */
+export class RelationRuleError extends AppError {
+  /** The form field the error is about, if one: the refusal is shown next to it. */
   constructor(
     message: string,
     readonly field?: string,
   ) {
-    super(message)
+    super('invalid_input', message, field ? { fieldErrors: { [field]: message } } : {})
   }
 }
 

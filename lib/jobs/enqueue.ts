@@ -7,9 +7,11 @@ import { findJobKind } from './all-kinds'
 import { bossDb, queueName } from './boss-db'
 import type { JobKind } from './job-kind'
 import { activeJobByKey, type JobRow, toJobRow } from './job-store'
+import { AppError } from '../errors'
+import { isDbError } from '../db/db-errors'
 
 /** A job refused because another job holds the same exclusive key (the same target, or the same table). */
-export class JobBusyError extends Error {
+export class JobBusyError extends AppError {
   constructor(
     readonly kind: JobKind,
     readonly running: JobRow | null,
@@ -19,6 +21,7 @@ export class JobBusyError extends Error {
     const holder = (r && findJobKind(r.kind)) || kind
     const first = r ? holder.links?.(r)[0] : undefined
     super(
+      'conflict',
       r
         ? `${holder.title} is already ${r.state === 'queued' ? 'queued' : 'running'} on ${r.subject}: job #${r.id}${first ? ` (${first.label})` : ''}, started by ${r.startedBy} at ${r.createdAt.toISOString().replace('T', ' ').slice(0, 19)} UTC. Wait for it or cancel it.`
         : `${kind.title} is already running on this target. Wait for it or cancel it.`,
@@ -37,7 +40,7 @@ export interface EnqueueRequest<I> {
   bossId?: string
 }
 
-const isExclusiveConflict = (e: unknown) => (e as { code?: string; constraint?: string }).code === '23505' && (e as { constraint?: string }).constraint === 'job_exclusive'
+const isExclusiveConflict = (e: unknown) => isDbError(e, '23505') && e.constraint === 'job_exclusive'
 
 /**
  * Queues a job: its row, its kind's own row (prepare) and pg-boss's entry in one transaction of

@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import { jobAlive } from './liveness'
 import type { StateDb, StateRow } from '../state/state-db'
+import { redactUrls } from '../redact-urls'
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted'
 export const JOB_STATES: JobState[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted']
@@ -171,5 +172,5 @@ export async function finishJob(
  */
 export function jobError(e: unknown): string {
   const err = e as { message?: string }
-  return String(err?.message ?? e).replace(/postgres(ql)?:\/\/\S+/g, '[url]').slice(0, 1000)
+  return redactUrls(String(err?.message ?? e)).slice(0, 1000)
 }

@@ -6,6 +6,8 @@ import { PerformanceError } from '../performance/performance-error'
 import { jobAlive, markDeadStatusRows } from './liveness'
 import { cancelMaintenanceRow, maintenanceCancelRequested, startMaintenanceRow, updateMaintenanceRow } from './maintenance-rows'
 import { retried } from './retried'
+import { AppError } from '../errors'
+import { redactUrls } from '../redact-urls'
 
 /**
  * Maintenance (VACUUM, ANALYZE, REINDEX, CREATE/DROP INDEX CONCURRENTLY) as a background job. Kept
@@ -39,12 +41,12 @@ export interface MaintenanceJob {
   progress: MaintenanceProgress | null
 }
 
-export class MaintenanceBusyError extends Error {
+export class MaintenanceBusyError extends AppError {
   constructor(
     readonly jobId: number,
     tableKey: string,
   ) {
-    super(`Maintenance job #${jobId} is already running on ${tableKey}: one at a time per table. Wait for it or cancel it.`)
+    super('conflict', `Maintenance job #${jobId} is already running on ${tableKey}: one at a time per table. Wait for it or cancel it.`)
   }
 }
 
@@ -90,7 +92,7 @@ async function tableOf(target: Kysely<any>, task: MaintenanceTask): Promise<stri
 /** A database error's first line for the job record, which every role can read. */
 function jobError(e: unknown): string {
   const err = e as { message?: string }
-  return String(err?.message ?? e).split('\n')[0].replace(/postgres(ql)?:\/\/\S+/g, '[url]').slice(0, 1000)
+  return redactUrls(String(err?.message ?? e).split('\n')[0]).slice(0, 1000)
 }
 
 export interface MaintenanceJobOptions {

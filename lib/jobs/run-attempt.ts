@@ -4,6 +4,7 @@ import type { JobContext, JobKind, JobOutcome, JobServices } from './job-kind'
 import { cancelWanted, finishJob, getJob, jobError, type JobRow, saveProgress, toJobRow } from './job-store'
 import { retried } from './retried'
 import { openJobLiveness } from './liveness'
+import { isDbError } from '../db/db-errors'
 
 /** Why an attempt was asked to stop, other than a user's cancel. */
 export type StopReason = 'cancel' | 'shutdown' | 'expired' | 'lost'
@@ -45,7 +46,7 @@ async function activate(services: JobServices, kind: JobKind, job: JobRow): Prom
     return rows[0] ? toJobRow(rows[0]) : null
   } catch (e) {
     // A retry whose exclusive key another job took while it was interrupted.
-    if ((e as { code?: string }).code === '23505') return 'busy'
+    if (isDbError(e, '23505')) return 'busy'
     throw e
   }
 }

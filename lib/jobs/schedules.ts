@@ -3,6 +3,7 @@ import type { StateDb } from '../state/state-db'
 import type { JobKind } from './job-kind'
 import type { JobSystem } from './job-system'
 import { type JobRow, toJobRow } from './job-store'
+import { AppError } from '../errors'
 
 /** A schedule as configured or as an admin set it: a cron expression in a time zone, on or off. */
 export interface ScheduleSetting {
@@ -22,7 +23,12 @@ export interface JobSchedule extends ScheduleSetting {
   lastRun: JobRow | null
 }
 
-export class ScheduleError extends Error {}
+/** A schedule refused: shown next to the time zone or the cron field it is about. */
+export class ScheduleError extends AppError {
+  constructor(message: string) {
+    super('invalid_input', message, { fieldErrors: { [/time zone/.test(message) ? 'timezone' : 'cron']: message } })
+  }
+}
 
 /** A time zone name the runtime knows (IANA, e.g. Europe/Berlin), or a ScheduleError. */
 export function checkTimezone(tz: string): string {

@@ -8,19 +8,19 @@ import { action } from '@/lib/auth/action'
 import { ActionError } from '@/lib/auth/action-result'
 import { can } from '@/lib/auth/permissions'
 import { loadConfig } from '@/lib/config'
-import { describeDbError, withoutRowValues } from '@/lib/db/db-errors'
+import { describeDbError, isDbError, withoutRowValues } from '@/lib/db/db-errors'
+import { redactUrls } from '@/lib/redact-urls'
 import { targetIdentity } from '@/lib/db/target-identity'
 import { validateConstraint } from '@/lib/integrity/check-constraints'
 import { deleteCustomRule, RULE_LIMITS, RuleQueryError, saveCustomRule } from '@/lib/integrity/custom-rules'
-import { deleteEnumSet, EnumSetRuleError, saveEnumSet } from '@/lib/integrity/enum-sets'
-import { deleteRoleRule, RoleRuleError, saveRoleRule } from '@/lib/integrity/role-rules'
-import { FixRuleError, planFix } from '@/lib/integrity/fix-orphans'
+import { deleteEnumSet, saveEnumSet } from '@/lib/integrity/enum-sets'
+import { deleteRoleRule, saveRoleRule } from '@/lib/integrity/role-rules'
+import { planFix } from '@/lib/integrity/fix-orphans'
 import { getFixJob } from '@/lib/integrity/fix-store'
 import { findCheckedRelation } from '@/lib/integrity/orphan-csv'
-import { decideAllSuggestions, deleteSoftRelation, RelationRuleError, saveSoftRelation } from '@/lib/integrity/relations'
+import { decideAllSuggestions, deleteSoftRelation, saveSoftRelation } from '@/lib/integrity/relations'
 import { getIntegrityRun } from '@/lib/integrity/run-store'
 import { integrityTargetDb, integrityWriterDb, ruleReader } from '@/lib/db/server-dbs'
-import { JobBusyError } from '@/lib/jobs/enqueue'
 import { serverJobs } from '@/lib/jobs/server-jobs'
 import { ReaderError } from '@/lib/db/restricted-reader'
 import { describeRelation } from '@/lib/integrity/types'
@@ -98,12 +98,7 @@ export const saveSoftRelationAction = action({
   input: SoftRelationInput,
   target: (input) => describeRelation(input),
   async run(ctx, input) {
-    try {
-      await saveSoftRelation(integrityTargetDb(), ctx.stateDb, { ...input, by: ctx.user.email })
-    } catch (e) {
-      if (e instanceof RelationRuleError) throw ruleError(e)
-      throw e
-    }
+    await saveSoftRelation(integrityTargetDb(), ctx.stateDb, { ...input, by: ctx.user.email })
     revalidatePath('/integrity')
     const what = describeRelation(input)
     return {
@@ -177,20 +172,11 @@ export const validateConstraintAction = action({
   },
 })
 
-/** A rule's refusal as the action's error, shown next to the field it is about. */
-function ruleError(e: Error & { field?: string }): ActionError {
-  return new ActionError('invalid_input', e.message, e.field ? { [e.field]: e.message } : undefined)
-}
-
-function isDbError(e: unknown): e is { code: string; message: string; detail?: string } {
-  return typeof (e as { code?: unknown })?.code === 'string'
-}
-
 /** PostgreSQL's message and detail (e.g. the violating key), never a connection string. */
 function postgresMessage(e: { code: string; message: string; detail?: string }): string {
   if (e.code === '57014') return describeDbError(e)
   const text = e.detail ? `${e.message} (${e.detail})` : e.message
-  return text.replace(/postgres(ql)?:\/\/\S+/g, '[url]').slice(0, 500)
+  return redactUrls(text).slice(0, 500)
 }
 
 function fileSafe(s: string): string {
@@ -252,13 +238,11 @@ export const fixOrphansAction = action({
   },
 })
 
-/** Queues a job, turning its refusals into the action's error codes. */
+/** Queues a job; a database error on the way (not a refusal, which is an AppError) becomes `unavailable`. */
 async function startJob<T>(start: () => Promise<T>): Promise<T> {
   try {
     return await start()
   } catch (e) {
-    if (e instanceof JobBusyError) throw new ActionError('conflict', e.message)
-    if (e instanceof FixRuleError) throw new ActionError('invalid_input', e.message)
     if (isDbError(e)) {
       console.error('[dbadmin] job start error:', e)
       throw new ActionError('unavailable', `The job could not start: ${postgresMessage(e)}`)
@@ -365,12 +349,7 @@ export const saveEnumSetAction = action({
   input: EnumSetInput,
   target: (input) => `${input.schema}.${input.table}.${input.column}`,
   async run(ctx, input) {
-    try {
-      await saveEnumSet(integrityTargetDb(), ctx.stateDb, { ...input, by: ctx.user.email })
-    } catch (e) {
-      if (e instanceof EnumSetRuleError) throw ruleError(e)
-      throw e
-    }
+    await saveEnumSet(integrityTargetDb(), ctx.stateDb, { ...input, by: ctx.user.email })
     revalidatePath('/integrity')
     return { message: `${input.table}.${input.column} is now checked against ${input.values.length} value${input.values.length === 1 ? '' : 's'}.` }
   },
@@ -402,12 +381,7 @@ export const saveRoleRuleAction = action({
   input: RoleRuleInput,
   target: (input) => `${input.table}.${input.column}`,
   async run(ctx, input) {
-    try {
-      await saveRoleRule(integrityTargetDb(), ctx.stateDb, { ...input, by: ctx.user.email })
-    } catch (e) {
-      if (e instanceof RoleRuleError) throw ruleError(e)
-      throw e
-    }
+    await saveRoleRule(integrityTargetDb(), ctx.stateDb, { ...input, by: ctx.user.email })
     revalidatePath('/integrity')
     return { message: `Owners of ${input.table}.${input.column} may be: ${input.allowed.map((a) => a.toUpperCase()).join(', ')}.` }
   },
