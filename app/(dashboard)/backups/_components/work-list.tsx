@@ -1,6 +1,6 @@
 import { DataTable } from '@/components/data-table'
 import type { BackupWork } from '@/lib/jobs/backup-jobs'
-import { ActionButton } from '../../integrity/_components/action-button'
+import { ActionButton } from '@/components/action-button'
 import { cancelBackupWorkAction } from '../actions'
 import { WorkProgressBar } from './work-progress'
 

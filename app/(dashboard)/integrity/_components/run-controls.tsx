@@ -1,7 +1,7 @@
 'use client'
 
 import { cancelRunAction, runChecksAction } from '../actions'
-import { ActionButton } from './action-button'
+import { ActionButton } from '@/components/action-button'
 import { AutoRefresh } from '@/components/auto-refresh'
 
 interface Props {
