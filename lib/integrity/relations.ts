@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely'
-import { isSystemSchema, readForeignKeys } from '../schema/foreign-keys'
+import { isSystemSchema, keyEnds, readForeignKeys } from '../schema/foreign-keys'
 import { describeRelation, type IntegrityRelation, type RelationRef, relationKey } from './types'
 import { AppError } from '../errors'
 
@@ -8,12 +8,7 @@ export async function foreignKeyRelations(db: Kysely<any>): Promise<IntegrityRel
   return (await readForeignKeys(db))
     .filter((k) => !isSystemSchema(k.schema))
     .map(({ collations, casts, ...k }) => ({
-      name: k.name,
-      schema: k.schema,
-      table: k.table,
-      columns: k.columns,
-      refSchema: k.refSchema,
-      refTable: k.refTable,
+      ...keyEnds(k),
       refColumns: k.refColumns,
       validated: k.validated,
       matchFull: k.matchFull,

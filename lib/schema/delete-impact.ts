@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely'
-import { type ForeignKey, readForeignKeys } from './foreign-keys'
+import { type ForeignKey, keyEnds, readForeignKeys } from './foreign-keys'
 import type { FkAction } from './types'
 
 /** A foreign key as delete impact and the diagrams need it. */
@@ -7,16 +7,7 @@ export type ForeignKeyEdge = Pick<ForeignKey, 'name' | 'schema' | 'table' | 'col
 
 /** Every foreign key of the database: the graph behind delete impact and diagrams. */
 export async function readForeignKeyGraph(db: Kysely<any>): Promise<ForeignKeyEdge[]> {
-  return (await readForeignKeys(db)).map((k) => ({
-    name: k.name,
-    schema: k.schema,
-    table: k.table,
-    columns: k.columns,
-    refSchema: k.refSchema,
-    refTable: k.refTable,
-    onDelete: k.onDelete,
-    validated: k.validated,
-  }))
+  return (await readForeignKeys(db)).map((k) => ({ ...keyEnds(k), onDelete: k.onDelete, validated: k.validated }))
 }
 
 export type ImpactEffect = 'deletes' | 'sets_null' | 'sets_default' | 'blocks'

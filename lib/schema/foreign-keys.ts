@@ -37,6 +37,11 @@ export function isSystemSchema(schema: string): boolean {
   return schema.startsWith('pg_') || schema === 'information_schema'
 }
 
+/** Which key and what it joins: its name, the child table and columns, the parent table. */
+export function keyEnds(k: Omit<ForeignKey, 'collations' | 'casts'>): Pick<ForeignKey, 'name' | 'schema' | 'table' | 'columns' | 'refSchema' | 'refTable'> {
+  return { name: k.name, schema: k.schema, table: k.table, columns: k.columns, refSchema: k.refSchema, refTable: k.refTable }
+}
+
 /** Every foreign key of the database, validated or NOT VALID, multi-column included, in one query. */
 export async function readForeignKeys(db: Kysely<any>): Promise<ForeignKey[]> {
   const { rows } = await sql<Omit<ForeignKey, 'onDelete' | 'onUpdate'> & { on_delete: string; on_update: string }>`

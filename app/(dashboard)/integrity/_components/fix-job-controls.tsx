@@ -1,6 +1,6 @@
 'use client'
 
-import { cancelFixAction, restoreFixAction } from '../actions'
+import { cancelFixAction, restoreFixAction } from '../fix-actions'
 import { ActionButton } from '@/components/action-button'
 
 interface Props {

@@ -1,6 +1,6 @@
 'use client'
 
-import { cancelRunAction, runChecksAction } from '../actions'
+import { cancelRunAction, runChecksAction } from '../run-actions'
 import { ActionButton } from '@/components/action-button'
 import { AutoRefresh } from '@/components/auto-refresh'
 
