@@ -19,13 +19,15 @@ afterAll(() => state?.drop())
 
 const URL_WITH_PASSWORD = 'postgres://owner:s3cret-pw@db.example.org:5432/dor'
 
+const NoInput = z.object({})
+
 /** An action that throws `error`, run as an admin through the wrapper every action uses. */
 async function refusalOf(error: unknown) {
   const logged: unknown[] = []
-  const spec: GuardedSpec<z.ZodObject<{}>, undefined> = {
+  const spec: GuardedSpec<typeof NoInput, undefined> = {
     name: 'checks.run_all',
     permission: 'checks.run',
-    input: z.object({}),
+    input: NoInput,
     async run() {
       throw error
     },
