@@ -25,6 +25,7 @@ import { connectionFailureMessage, type NamedDatabase } from './connection-error
 import type { CliContext } from './context'
 import { startCliJobs } from './job-services'
 import type { JobSystem } from '../lib/jobs/job-system'
+import { redactUrls } from '../lib/redact-urls'
 
 const COMMANDS: Record<string, Command> = {
   activity: activityCommand,
@@ -109,7 +110,7 @@ async function messageOf(e: unknown): Promise<{ message: string; exitCode: numbe
   if (e instanceof ConfigError) return { message: e.message, exitCode: 2 }
   const connection = await connectionFailureMessage(e, databases).catch(() => null)
   if (connection) return { message: connection, exitCode: 2 }
-  return { message: String((e as Error)?.message ?? e).replace(/postgres(ql)?:\/\/\S+/g, '[url]'), exitCode: 2 }
+  return { message: redactUrls(String((e as Error)?.message ?? e)), exitCode: 2 }
 }
 
 /** Resolves once everything written so far has been handed to the OS (also into a full pipe). */

@@ -2,6 +2,7 @@
 
 import { useState, useTransition } from 'react'
 import type { ActionResult } from '@/lib/auth/action-result'
+import { ResultMessage } from './result-message'
 
 interface Props<I, T> {
   /** A server action built with the action wrapper. */
@@ -38,11 +39,7 @@ export function ConfirmActionButton<I, T>({ action, input, label, confirmText, d
       <button type="button" className={danger ? 'danger' : undefined} onClick={run} disabled={pending} aria-label={ariaLabel}>
         {pending ? '…' : label}
       </button>
-      {result ? (
-        <span role="status" className={`result ${result.ok ? 'ok' : 'bad'}`}>
-          {result.message}
-        </span>
-      ) : null}
+      <ResultMessage result={result} />
     </span>
   )
 }

@@ -1,3 +1,5 @@
+import { AppError } from '../errors'
+
 /** What every server action and mutating route returns to the browser. */
 export type ActionCode =
   | 'ok'
@@ -14,15 +16,10 @@ export type ActionResult<T = unknown> =
   | { ok: true; code: 'ok'; message: string; data?: T }
   | { ok: false; code: ActionCode; message: string; fieldErrors?: Record<string, string> }
 
-/** An error whose message is meant for the user. Anything else becomes a generic message. */
-export class ActionError extends Error {
-  constructor(
-    readonly code: ActionCode,
-    message: string,
-    /** The form fields the error is about, shown next to them. */
-    readonly fieldErrors?: Record<string, string>,
-  ) {
-    super(message)
+/** An AppError made in an action (or a lib function it calls), with the fields it is about. */
+export class ActionError extends AppError {
+  constructor(code: ActionCode, message: string, fieldErrors?: Record<string, string>) {
+    super(code, message, { fieldErrors })
     this.name = 'ActionError'
   }
 }

@@ -1,5 +1,6 @@
 import 'server-only'
 import type { z } from 'zod'
+import { httpStatus } from '../errors'
 import { stateDb } from '../db/server-dbs'
 import { serverEnv } from '../runtime/server-env'
 import type { ActionResult } from './action-result'
@@ -81,7 +82,7 @@ export async function guardedRead<S extends z.ZodType, T>(spec: GuardedSpec<S, T
 
 /** The HTTP status of a refused action or read. */
 export function statusOf(result: ActionResult<unknown>): number {
-  return result.ok ? 200 : (STATUS[result.code] ?? 400)
+  return result.ok ? 200 : httpStatus(result.code)
 }
 
 /** A refusal as a short text response (downloads answer in text, not JSON). */
@@ -113,20 +114,4 @@ export function streamRouteAction<S extends z.ZodType, T = undefined>(spec: Guar
   }
   wrapped.set(fn, spec)
   return fn
-}
-
-const STATUS: Record<string, number> = {
-  unauthenticated: 401,
-  forbidden: 403,
-  cross_site: 403,
-  invalid_input: 400,
-  too_large: 413,
-  unsupported_media_type: 415,
-  not_found: 404,
-  conflict: 409,
-  no_space: 507,
-  unavailable: 503,
-  audit_unavailable: 503,
-  two_factor_required: 403,
-  internal: 500,
 }

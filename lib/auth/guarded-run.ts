@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import type { z } from 'zod'
 import { type AuditResult, finishAudit, startAudit, writeAudit } from '../audit/audit-log'
-import { ActionError, type ActionResult } from './action-result'
+import { appErrorResult, AppError } from '../errors'
+import type { ActionResult } from './action-result'
 import { can, type Permission } from './permissions'
 import { mustEnrolFirst } from './two-factor-policy'
-import { type AppUser, findUserById, UserRuleError } from './users'
+import { type AppUser, findUserById } from './users'
 
 export interface SessionClaims {
   userId: string
@@ -52,7 +53,7 @@ export interface GuardedCall {
   rawInput: unknown
   /**
    * Reads the input once the caller is known to be allowed (route bodies): nothing of an anonymous
-   * or forbidden request's body is read. An ActionError it throws is the result.
+   * or forbidden request's body is read. An AppError it throws is the result.
    */
   readInput?: () => Promise<unknown>
   /** A reason to refuse the request whoever sends it (a cross-site request), audited as denied. */
@@ -172,7 +173,7 @@ export async function runGuarded<S extends z.ZodType, T>(
     try {
       raw = await call.readInput()
     } catch (e) {
-      if (e instanceof ActionError) return refuse('invalid', { ok: false, code: e.code, message: e.message })
+      if (e instanceof AppError) return refuse('invalid', appErrorResult(e))
       throw e
     }
   }
@@ -202,9 +203,9 @@ export async function runGuarded<S extends z.ZodType, T>(
         target: outcome.target,
       }
     } catch (e) {
-      if (e instanceof ActionError || e instanceof UserRuleError) {
-        const fields = e instanceof ActionError ? e.fieldErrors : undefined
-        return { result: 'failed', outcome: { ok: false, code: e.code, message: e.message, ...(fields ? { fieldErrors: fields } : {}) }, auditMessage: e.message }
+      if (e instanceof AppError) {
+        const outcome = appErrorResult(e)
+        return { result: 'failed', outcome, auditMessage: outcome.message }
       }
       const ref = randomUUID().slice(0, 8)
       call.logError?.(ref, e)

@@ -1,6 +1,8 @@
 import 'server-only'
 import type { z } from 'zod'
 import { describeDbError, withoutRowValues } from '../db/db-errors'
+import { AppError } from '../errors'
+import { redactUrls } from '../redact-urls'
 import { ActionError } from './action-result'
 import { PerformanceError } from '../performance/performance-error'
 import { currentUser } from './current-user'
@@ -18,7 +20,7 @@ function message(status: number, text: string, code?: string): Response {
  * A GET route handler answering JSON for a live widget: the signed-in user read fresh (a disabled
  * or demoted user is refused at once), the permission checked, then `read`. Reads change nothing,
  * so they are not audited; a failed read answers 503 with the database's message, row values left out.
- * A bad query string (PerformanceError invalid-input, or an ActionError from readParams) answers 400.
+ * A bad query string (PerformanceError invalid-input, or an AppError such as readParams' ActionError) answers 400.
  */
 export function readRoute<T>(permission: Permission, read: (user: AppUser, params: URLSearchParams) => Promise<T>) {
   return async (request: Request): Promise<Response> => {
@@ -29,7 +31,7 @@ export function readRoute<T>(permission: Permission, read: (user: AppUser, param
       return Response.json(await read(user, new URL(request.url).searchParams), { headers: NO_STORE })
     } catch (e) {
       if (e instanceof PerformanceError) return message(e.code === 'invalid-input' ? 400 : 403, e.message)
-      if (e instanceof ActionError) return message(e.code === 'forbidden' ? 403 : 400, e.message, e.code)
+      if (e instanceof AppError) return message(e.code === 'forbidden' ? 403 : 400, redactUrls(e.message), e.code)
       console.error('[dbadmin] read route error:', e)
       return message(503, `Could not read this from the database: ${withoutRowValues(describeDbError(e))}`)
     }

@@ -2,6 +2,8 @@ import { type Kysely, sql } from 'kysely'
 import { inTransaction } from '../db/in-transaction'
 import { hashPassword } from './passwords'
 import type { Role } from './permissions'
+import { AppError } from '../errors'
+import { isDbError } from '../db/db-errors'
 
 export interface AppUser {
   id: string
@@ -19,12 +21,12 @@ export interface AppUserWithHash extends AppUser {
 }
 
 /** Thrown for a rule the caller broke (duplicate e-mail, last admin); its message is safe to show. */
-export class UserRuleError extends Error {
+export class UserRuleError extends AppError {
   constructor(
-    readonly code: 'duplicate_email' | 'last_admin' | 'not_found',
+    override readonly code: 'duplicate_email' | 'last_admin' | 'not_found',
     message: string,
   ) {
-    super(message)
+    super(code, message)
   }
 }
 
@@ -107,7 +109,7 @@ export async function createUser(
       .executeTakeFirstOrThrow()
     return withoutHash(toUser(row))
   } catch (e) {
-    if ((e as { code?: string }).code === '23505') {
+    if (isDbError(e, '23505')) {
       throw new UserRuleError('duplicate_email', `A user with the e-mail ${input.email.trim()} already exists.`)
     }
     throw e

@@ -1,4 +1,5 @@
-import { type Kysely, sql } from 'kysely'
+import { sql } from 'kysely'
+import type { StateDb, StateRow } from '../state/state-db'
 import { type JobLiveness, jobAlive, markDeadStatusRows } from '../jobs/liveness'
 import { BackupError } from './backup-error'
 import type { BackupFormat, BackupKind, BackupOrigin, BackupScope, TableRowCount } from './types'
@@ -64,29 +65,29 @@ export function isBackupId(id: string): boolean {
 }
 
 /** A row with `alive`: whether its process still holds its liveness lock. */
-function toRecord(r: any): BackupRecord {
+function toRecord(r: StateRow<'backup'> & { alive: boolean }): BackupRecord {
   const num = (v: unknown) => (v === null || v === undefined ? null : Number(v))
   return {
     id: r.id,
     targetKey: r.target_key,
     targetDatabase: r.target_database,
-    kind: r.kind,
-    format: r.format,
-    origin: r.origin,
-    scope: r.scope,
+    kind: r.kind as BackupKind,
+    format: r.format as BackupFormat,
+    origin: r.origin as BackupOrigin,
+    scope: r.scope as BackupScope | null,
     compression: r.compression,
     jobs: r.jobs,
     file: r.file,
-    status: r.status === 'running' && !r.alive ? 'interrupted' : r.status,
+    status: r.status === 'running' && !r.alive ? 'interrupted' : (r.status as BackupStatus),
     error: r.error,
     sizeBytes: num(r.size_bytes),
     sha256: r.sha256,
-    manifest: r.manifest,
+    manifest: r.manifest as ManifestEntry[] | null,
     encrypted: r.encrypted,
-    encryption: r.encryption,
+    encryption: r.encryption as BackupRecord['encryption'],
     serverVersion: r.server_version,
     toolVersion: r.tool_version,
-    rowCounts: r.row_counts,
+    rowCounts: r.row_counts as TableRowCount[] | null,
     estimatedBytes: num(r.estimated_bytes),
     tablesTotal: r.tables_total,
     tablesDone: r.tables_done,
@@ -97,7 +98,7 @@ function toRecord(r: any): BackupRecord {
     finishedAt: r.finished_at,
     durationMs: num(r.duration_ms),
     verifiedAt: r.verified_at,
-    verifyKind: r.verify_kind,
+    verifyKind: r.verify_kind as BackupRecord['verifyKind'],
     verifyOk: r.verify_ok,
     verifyError: r.verify_error,
     verifyDetail: r.verify_detail,
@@ -129,7 +130,7 @@ export interface NewBackup {
 const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v))
 
 /** Records backups whose process is gone as interrupted (see lib/jobs/liveness.ts). */
-export const markDeadBackups = (state: Kysely<any>) => markDeadStatusRows(state, 'backup')
+export const markDeadBackups = (state: StateDb) => markDeadStatusRows(state, 'backup')
 
 /**
  * Records a backup as running before pg_dump starts, with `liveness` holding its lock before the
@@ -137,7 +138,7 @@ export const markDeadBackups = (state: Kysely<any>) => markDeadStatusRows(state,
  * decides, so two starts at once cannot both pass); the row of a backup whose process ended is
  * first marked interrupted, so it blocks nothing.
  */
-export async function startBackupRecord(state: Kysely<any>, b: NewBackup, liveness: JobLiveness): Promise<string> {
+export async function startBackupRecord(state: StateDb, b: NewBackup, liveness: JobLiveness): Promise<string> {
   await markDeadBackups(state)
   try {
     return await state.transaction().execute(async (trx) => {
@@ -189,7 +190,7 @@ export interface BackupProgressFields {
 }
 
 /** Saves progress and beats the heart of a running backup. */
-export async function saveBackupProgress(state: Kysely<any>, id: string, f: BackupProgressFields): Promise<void> {
+export async function saveBackupProgress(state: StateDb, id: string, f: BackupProgressFields): Promise<void> {
   const set: Record<string, unknown> = { heartbeat_at: sql`now()` }
   if (f.tablesTotal !== undefined) set.tables_total = f.tablesTotal
   if (f.tablesDone !== undefined) set.tables_done = f.tablesDone
@@ -210,7 +211,7 @@ export interface FinishedBackup {
 }
 
 /** False when the row is no longer running (marked interrupted after this process lost its liveness session). */
-export async function markBackupSucceeded(state: Kysely<any>, id: string, f: FinishedBackup): Promise<boolean> {
+export async function markBackupSucceeded(state: StateDb, id: string, f: FinishedBackup): Promise<boolean> {
   const r = await state
     .updateTable('backup')
     .set({
@@ -231,7 +232,7 @@ export async function markBackupSucceeded(state: Kysely<any>, id: string, f: Fin
   return Number(r.numUpdatedRows) > 0
 }
 
-export async function markBackupFailed(state: Kysely<any>, id: string, error: string, durationMs: number): Promise<void> {
+export async function markBackupFailed(state: StateDb, id: string, error: string, durationMs: number): Promise<void> {
   await state
     .updateTable('backup')
     .set({ status: 'failed', error, duration_ms: Math.round(durationMs), finished_at: sql`now()`, heartbeat_at: sql`now()` })
@@ -242,7 +243,7 @@ export async function markBackupFailed(state: Kysely<any>, id: string, error: st
 
 /** An uploaded archive enters the catalogue already finished: nothing of it runs here. */
 export async function insertUploadedBackup(
-  state: Kysely<any>,
+  state: StateDb,
   b: Omit<NewBackup, 'origin' | 'compression' | 'jobs' | 'encryption' | 'scope'> & { sizeBytes: number; sha256: string; toolVersion: string },
 ): Promise<string> {
   const row = await state
@@ -272,7 +273,7 @@ export async function insertUploadedBackup(
  * Rows with whether their process is alive; a running row whose process ended reads as
  * interrupted, and is marked so after the read (a lock once free stays free).
  */
-async function readBackups(state: Kysely<any>, where: (q: any) => any, limit: number): Promise<BackupRecord[]> {
+async function readBackups(state: StateDb, where: (q: any) => any, limit: number): Promise<BackupRecord[]> {
   const rows = await where(state.selectFrom('backup').selectAll().select(jobAlive('backup', sql.ref('job_no')).as('alive')))
     .orderBy('started_at', 'desc')
     .orderBy('id')
@@ -284,21 +285,21 @@ async function readBackups(state: Kysely<any>, where: (q: any) => any, limit: nu
 }
 
 /** One backup of this target, or null (another target's backup is not found here). */
-export async function getBackup(state: Kysely<any>, targetKey: string, id: string): Promise<BackupRecord | null> {
+export async function getBackup(state: StateDb, targetKey: string, id: string): Promise<BackupRecord | null> {
   if (!isBackupId(id)) return null
   const [b] = await readBackups(state, (q) => q.where('id', '=', id).where('target_key', '=', targetKey), 1)
   return b ?? null
 }
 
 /** A backup of this target that exists and has not been deleted, or a not_found error. */
-export async function requireBackup(state: Kysely<any>, targetKey: string, id: string): Promise<BackupRecord> {
+export async function requireBackup(state: StateDb, targetKey: string, id: string): Promise<BackupRecord> {
   const b = await getBackup(state, targetKey, id)
   if (!b || b.deletedAt) throw new BackupError('not_found', 'No such backup.')
   return b
 }
 
 /** A target's backups, newest first. */
-export async function listBackups(state: Kysely<any>, targetKey: string, opts: { includeDeleted?: boolean; limit?: number } = {}): Promise<BackupRecord[]> {
+export async function listBackups(state: StateDb, targetKey: string, opts: { includeDeleted?: boolean; limit?: number } = {}): Promise<BackupRecord[]> {
   return readBackups(state, (q) => (opts.includeDeleted ? q : q.where('deleted_at', 'is', null)).where('target_key', '=', targetKey), opts.limit ?? 500)
 }
 
@@ -309,7 +310,7 @@ export interface Verification {
   detail: unknown
 }
 
-export async function recordVerification(state: Kysely<any>, id: string, v: Verification): Promise<void> {
+export async function recordVerification(state: StateDb, id: string, v: Verification): Promise<void> {
   await state
     .updateTable('backup')
     .set({ verified_at: sql`now()`, verify_kind: v.kind, verify_ok: v.ok, verify_error: v.error, verify_detail: json(v.detail) })
@@ -317,6 +318,6 @@ export async function recordVerification(state: Kysely<any>, id: string, v: Veri
     .execute()
 }
 
-export async function markBackupDeleted(state: Kysely<any>, id: string, by: string): Promise<void> {
+export async function markBackupDeleted(state: StateDb, id: string, by: string): Promise<void> {
   await state.updateTable('backup').set({ deleted_at: sql`now()`, deleted_by: by }).where('id', '=', id).execute()
 }

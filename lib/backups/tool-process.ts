@@ -4,6 +4,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type { Readable } from 'node:stream'
 import { pgToolEnv } from '../db/pg-tool-env'
+import { redactUrls } from '../redact-urls'
 
 /** What a finished pg_dump, pg_restore or psql left: exit code or signal, and the end of its stderr. */
 export interface ToolExit {
@@ -41,7 +42,7 @@ export function passfileLine(user: string, password: string): string {
 /** Replaces the password wherever it might appear in a tool's message (a connection string in an error). */
 export function maskSecret(text: string, secret: string): string {
   if (!secret) return text
-  return text.split(secret).join('***').replace(/postgres(ql)?:\/\/[^\s'"]+/g, '[connection string]')
+  return redactUrls(text.split(secret).join('***'), '[connection string]')
 }
 
 /**

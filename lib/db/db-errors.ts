@@ -1,3 +1,24 @@
+import { AppError } from '../errors'
+import { redactUrls } from '../redact-urls'
+
+/** What node-postgres throws: PostgreSQL's SQLSTATE (23505) or a network code (ECONNREFUSED) with its message. */
+export interface DbError {
+  code: string
+  message: string
+  detail?: string
+  constraint?: string
+}
+
+/**
+ * True for an error from the database or from reaching it: one with a string `code` that is not
+ * one of our own AppErrors. With `code`, only that SQLSTATE (e.g. '23505', a unique violation).
+ */
+export function isDbError(e: unknown, code?: string): e is DbError {
+  const c = (e as { code?: unknown } | null)?.code
+  if (typeof c !== 'string' || e instanceof AppError) return false
+  return code === undefined || c === code
+}
+
 /**
  * A short, safe description of a database error for the screen: the SQLSTATE or network code and
  * PostgreSQL's own message, never connection strings or stack traces.
@@ -11,7 +32,7 @@ export function describeDbError(e: unknown): string {
   if (err?.code === '3D000') return 'database does not exist'
   if (err?.code === '57014') return 'query cancelled by statement timeout'
   if (Array.isArray(err?.errors) && err.errors.length) return describeDbError(err.errors[0])
-  const message = (err?.message ?? String(e)).replace(/postgres(ql)?:\/\/\S+/g, '[url]')
+  const message = redactUrls(err?.message ?? String(e))
   return (err?.code ? `${err.code}: ` : '') + message.slice(0, 200)
 }
 
@@ -37,7 +58,7 @@ export function fullDbError(e: unknown): string {
   if (err?.where) parts.push(`Context: ${err.where}`)
   if (err?.position) parts.push(`Position: ${err.position}`)
   if (err?.code && ADVICE[err.code]) parts.push(ADVICE[err.code])
-  return parts.join('\n').replace(/postgres(ql)?:\/\/\S+/g, '[url]')
+  return redactUrls(parts.join('\n'))
 }
 
 /** Words after which PostgreSQL quotes a name, not a value: `relation "x"`, `constraint "c"`, `near "SELECT"`. */

@@ -1,5 +1,6 @@
 import 'server-only'
 import type { Kysely } from 'kysely'
+import type { StateDatabase } from '@/db/state-schema'
 import { serverEnv } from '../runtime/server-env'
 import type pg from 'pg'
 import type { DbCapability } from './capabilities'
@@ -35,7 +36,7 @@ export function dashboardPoolUse(): PoolUse {
 }
 
 /** The dashboard's own database: users, audit log, history. */
-export function stateDb(): Kysely<any> {
+export function stateDb(): Kysely<StateDatabase> {
   return pool('state', serverEnv().stateUrl, { max: 5, applicationName: 'dor-db-admin (state)' })
 }
 

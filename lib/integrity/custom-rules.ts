@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely'
 import type { RestrictedReader } from '../db/reader-login'
 import { cutErrorMessage, ReaderError, ReaderQueryError } from '../db/restricted-reader'
 import { type Finding, finding } from './findings'
+import { isDbError } from '../db/db-errors'
 
 export interface CustomRule {
   id: number
@@ -138,7 +139,7 @@ export async function saveCustomRule(
     if (!row) throw new RuleQueryError(`There is no rule #${input.id}.`)
     return { rule: toRule(row), count: tried.count }
   } catch (e) {
-    if ((e as { code?: string }).code === '23505') throw new RuleQueryError(`A rule named "${values.name}" already exists.`)
+    if (isDbError(e, '23505')) throw new RuleQueryError(`A rule named "${values.name}" already exists.`)
     throw e
   }
 }

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely'
+import { AppError } from '../errors'
 
 /** A text column declared to hold one of a fixed set of values (an enum kept as text). */
 export interface EnumColumnSet {
@@ -10,13 +11,13 @@ export interface EnumColumnSet {
   createdBy: string
 }
 
-export class EnumSetRuleError extends Error {
-  /** The form field the error is about, if one. */
+export class EnumSetRuleError extends AppError {
+  /** The form field the error is about, if one: the refusal is shown next to it. */
   constructor(
     message: string,
     readonly field?: string,
   ) {
-    super(message)
+    super('invalid_input', message, field ? { fieldErrors: { [field]: message } } : {})
   }
 }
 

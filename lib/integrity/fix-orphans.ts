@@ -6,6 +6,7 @@ import { type Kysely, sql } from 'kysely'
 import { openPrivateFile } from '../runtime/private-files'
 import { orphanCondition, tableRef } from './orphans'
 import type { RelationRef as Ref } from './types'
+import { AppError } from '../errors'
 
 export type FixMode = 'delete' | 'set_null'
 
@@ -25,7 +26,11 @@ interface TableFacts extends Omit<FixPlan, 'count'> {
   hasChildren: boolean
 }
 
-export class FixRuleError extends Error {}
+export class FixRuleError extends AppError {
+  constructor(message: string) {
+    super('invalid_input', message)
+  }
+}
 
 /** What the table allows: its primary key (to save and restore rows by), NULL in the reference, and what a delete cascades to. */
 async function fixTableFacts(db: Kysely<any>, rel: Ref): Promise<TableFacts> {

@@ -1,49 +1,20 @@
 import { type Kysely, sql } from 'kysely'
+import { isSystemSchema, keyEnds, readForeignKeys } from '../schema/foreign-keys'
 import { describeRelation, type IntegrityRelation, type RelationRef, relationKey } from './types'
+import { AppError } from '../errors'
 
 /** Every foreign key in the user schemas, validated or NOT VALID, multi-column included. */
 export async function foreignKeyRelations(db: Kysely<any>): Promise<IntegrityRelation[]> {
-  const { rows } = await sql<Omit<IntegrityRelation, 'source'>>`
-    select con.conname as name, n.nspname as schema, c.relname as table,
-           array(select a.attname::text from unnest(con.conkey) with ordinality k(attnum, ord)
-                 join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.attnum order by k.ord) as columns,
-           fn.nspname as "refSchema", fc.relname as "refTable",
-           array(select a.attname::text from unnest(con.confkey) with ordinality k(attnum, ord)
-                 join pg_attribute a on a.attrelid = con.confrelid and a.attnum = k.attnum order by k.ord) as "refColumns",
-           con.convalidated as validated, con.confmatchtype = 'f' as "matchFull",
-           -- Where the two sides' collations differ, the key's (as PostgreSQL's own check compares).
-           array(select case when ca.attcollation <> 0 and pa.attcollation <> 0 and ca.attcollation <> pa.attcollation
-                             then json_build_array(cn.nspname, co.collname) end
-                   from unnest(con.conkey, con.confkey) with ordinality k(ck, pk, ord)
-                   join pg_attribute ca on ca.attrelid = con.conrelid and ca.attnum = k.ck
-                   join pg_attribute pa on pa.attrelid = con.confrelid and pa.attnum = k.pk
-                   left join pg_collation co on co.oid = pa.attcollation
-                   left join pg_namespace cn on cn.oid = co.collnamespace
-                  order by k.ord) as collations,
-           -- Where a string key is referenced by a column of another string type (text → char(n)),
-           -- the key's type, as PostgreSQL's check compares: char(n) ignores trailing blanks.
-           array(select case when ca.atttypid <> pa.atttypid and bt.typcategory = 'S'
-                             then json_build_array(btn.nspname, bt.typname) end
-                   from unnest(con.conkey, con.confkey) with ordinality k(ck, pk, ord)
-                   join pg_attribute ca on ca.attrelid = con.conrelid and ca.attnum = k.ck
-                   join pg_attribute pa on pa.attrelid = con.confrelid and pa.attnum = k.pk
-                   join pg_type pt on pt.oid = pa.atttypid
-                   join pg_type bt on bt.oid = case when pt.typtype = 'd' then pt.typbasetype else pt.oid end
-                   join pg_namespace btn on btn.oid = bt.typnamespace
-                  order by k.ord) as casts
-    from pg_constraint con
-    join pg_class c on c.oid = con.conrelid join pg_namespace n on n.oid = c.relnamespace
-    join pg_class fc on fc.oid = con.confrelid join pg_namespace fn on fn.oid = fc.relnamespace
-    -- conparentid = 0 leaves out PostgreSQL's copies on partitions, but not a key defined on a partition itself.
-    where con.contype = 'f' and con.conparentid = 0 and c.relkind in ('r', 'p')
-      and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'
-  `.execute(db)
-  return rows
-    .map(({ collations, casts, ...r }) => ({
-      ...r,
+  return (await readForeignKeys(db))
+    .filter((k) => !isSystemSchema(k.schema))
+    .map(({ collations, casts, ...k }) => ({
+      ...keyEnds(k),
+      refColumns: k.refColumns,
+      validated: k.validated,
+      matchFull: k.matchFull,
       source: 'foreign_key' as const,
-      ...(collations?.some((c) => c) ? { collations: collations as IntegrityRelation['collations'] } : {}),
-      ...(casts?.some((c) => c) ? { casts: casts as IntegrityRelation['casts'] } : {}),
+      ...(collations.some((c) => c) ? { collations } : {}),
+      ...(casts.some((c) => c) ? { casts } : {}),
     }))
     .sort(byRelation)
 }
@@ -89,13 +60,13 @@ export async function listSoftRelations(state: Kysely<any>): Promise<SoftRelatio
   }))
 }
 
-export class RelationRuleError extends Error {
-  /** The form field the error is about, if one. */
+export class RelationRuleError extends AppError {
+  /** The form field the error is about, if one: the refusal is shown next to it. */
   constructor(
     message: string,
     readonly field?: string,
   ) {
-    super(message)
+    super('invalid_input', message, field ? { fieldErrors: { [field]: message } } : {})
   }
 }
 

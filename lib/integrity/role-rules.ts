@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import type { RoleOwnershipRule } from './role-checks'
+import { AppError } from '../errors'
 
 export interface StoredRoleRule extends RoleOwnershipRule {
   id: number
@@ -7,13 +8,13 @@ export interface StoredRoleRule extends RoleOwnershipRule {
   createdBy: string
 }
 
-export class RoleRuleError extends Error {
-  /** The form field the error is about, if one. */
+export class RoleRuleError extends AppError {
+  /** The form field the error is about, if one: the refusal is shown next to it. */
   constructor(
     message: string,
     readonly field?: string,
   ) {
-    super(message)
+    super('invalid_input', message, field ? { fieldErrors: { [field]: message } } : {})
   }
 }
 

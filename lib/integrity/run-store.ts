@@ -1,5 +1,6 @@
-import { type Kysely, sql } from 'kysely'
+import { sql } from 'kysely'
 import type { Finding } from './findings'
+import type { StateDb, StateRow } from '../state/state-db'
 
 export type IntegrityRunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled'
 
@@ -27,13 +28,15 @@ export interface IntegrityRun {
   problems: number
 }
 
-function toRun(r: any): IntegrityRun {
+type RunRow = StateRow<'integrity_run'> & { problems: number | null; cancel_requested: boolean | null }
+
+function toRun(r: RunRow): IntegrityRun {
   return {
     id: Number(r.id),
     targetDatabase: r.target_database,
     targetKey: r.target_key,
-    status: r.status,
-    trigger: r.trigger,
+    status: r.status as IntegrityRun['status'],
+    trigger: r.trigger as IntegrityRun['trigger'],
     startedBy: r.started_by,
     dbRole: r.db_role ?? null,
     startedAt: r.started_at,
@@ -53,7 +56,7 @@ const runColumns = sql`r.*, (select count(*) from integrity_finding f where f.ru
   (select j.cancel_requested from job j where j.id = r.job_id) as cancel_requested`
 
 export async function createIntegrityRun(
-  state: Kysely<any>,
+  state: StateDb,
   input: { targetDatabase: string; targetKey: string; trigger: IntegrityRun['trigger']; startedBy: string; jobId: number; dbRole?: string | null },
 ): Promise<number> {
   const row = await state
@@ -73,8 +76,8 @@ export async function createIntegrityRun(
 }
 
 /** The queued or running run of this target, if any (callers mark dead jobs first: lib/jobs/dead-jobs.ts). */
-export async function activeIntegrityRun(state: Kysely<any>, targetKey: string): Promise<IntegrityRun | null> {
-  const { rows } = await sql`
+export async function activeIntegrityRun(state: StateDb, targetKey: string): Promise<IntegrityRun | null> {
+  const { rows } = await sql<RunRow>`
     select ${runColumns} from integrity_run r
     where r.target_key = ${targetKey} and r.status in ('queued', 'running')
     order by r.id desc limit 1
@@ -84,7 +87,7 @@ export async function activeIntegrityRun(state: Kysely<any>, targetKey: string):
 
 /** Saves a run's progress; a final status also stamps finished_at. A run already finished is left alone. */
 export async function markProgress(
-  state: Kysely<any>,
+  state: StateDb,
   id: number,
   values: {
     status?: IntegrityRunStatus | 'interrupted'
@@ -111,7 +114,7 @@ export async function markProgress(
 }
 
 /** A retried run starts over: what its first attempt found is dropped, and it is running again. */
-export async function restartIntegrityRun(state: Kysely<any>, id: number): Promise<void> {
+export async function restartIntegrityRun(state: StateDb, id: number): Promise<void> {
   await state.deleteFrom('integrity_finding').where('run_id', '=', id).execute()
   await state
     .updateTable('integrity_run')
@@ -120,7 +123,7 @@ export async function restartIntegrityRun(state: Kysely<any>, id: number): Promi
     .execute()
 }
 
-export async function saveFindings(state: Kysely<any>, runId: number, findings: Finding[]): Promise<void> {
+export async function saveFindings(state: StateDb, runId: number, findings: Finding[]): Promise<void> {
   if (findings.length === 0) return
   await state
     .insertInto('integrity_finding')
@@ -138,8 +141,8 @@ export async function saveFindings(state: Kysely<any>, runId: number, findings: 
     .execute()
 }
 
-export async function listIntegrityRuns(state: Kysely<any>, opts: { targetKey: string; limit?: number }): Promise<IntegrityRun[]> {
-  const { rows } = await sql`
+export async function listIntegrityRuns(state: StateDb, opts: { targetKey: string; limit?: number }): Promise<IntegrityRun[]> {
+  const { rows } = await sql<RunRow>`
     select ${runColumns} from integrity_run r
     where r.target_key = ${opts.targetKey}
     order by r.id desc limit ${Math.min(Math.max(opts.limit ?? 20, 1), 200)}
@@ -147,15 +150,15 @@ export async function listIntegrityRuns(state: Kysely<any>, opts: { targetKey: s
   return rows.map(toRun)
 }
 
-export async function getIntegrityRun(state: Kysely<any>, id: number): Promise<IntegrityRun | null> {
+export async function getIntegrityRun(state: StateDb, id: number): Promise<IntegrityRun | null> {
   if (!Number.isSafeInteger(id) || id < 1) return null
-  const { rows } = await sql`select ${runColumns} from integrity_run r where r.id = ${id}`.execute(state)
+  const { rows } = await sql<RunRow>`select ${runColumns} from integrity_run r where r.id = ${id}`.execute(state)
   return rows[0] ? toRun(rows[0]) : null
 }
 
-export async function runFindings(state: Kysely<any>, runId: number): Promise<Finding[]> {
+export async function runFindings(state: StateDb, runId: number): Promise<Finding[]> {
   const rows = await state.selectFrom('integrity_finding').select('finding').where('run_id', '=', runId).orderBy('id').execute()
-  return rows.map((r: any) => r.finding as Finding)
+  return rows.map((r) => r.finding as unknown as Finding)
 }
 
 export interface TrendPoint {
@@ -165,7 +168,7 @@ export interface TrendPoint {
 }
 
 /** The count of one check over the last finished runs, oldest first, for its trend chart. */
-export async function findingTrend(state: Kysely<any>, targetKey: string, key: string, limit = 30): Promise<TrendPoint[]> {
+export async function findingTrend(state: StateDb, targetKey: string, key: string, limit = 30): Promise<TrendPoint[]> {
   return (await findingTrends(state, targetKey, [key], limit)).get(key) ?? []
 }
 
@@ -173,7 +176,7 @@ export async function findingTrend(state: Kysely<any>, targetKey: string, key: s
  * The trends of many checks in one query (a page with thousands of relations must not send
  * thousands of queries): each key's last `limit` finished runs, oldest first.
  */
-export async function findingTrends(state: Kysely<any>, targetKey: string, keys: string[], limit = 30): Promise<Map<string, TrendPoint[]>> {
+export async function findingTrends(state: StateDb, targetKey: string, keys: string[], limit = 30): Promise<Map<string, TrendPoint[]>> {
   const out = new Map<string, TrendPoint[]>(keys.map((k) => [k, []]))
   if (keys.length === 0) return out
   const { rows } = await sql<{ key: string; run_id: string; at: Date; count: string | null }>`
@@ -189,7 +192,7 @@ export async function findingTrends(state: Kysely<any>, targetKey: string, keys:
 }
 
 /** Checks whose count went from 0 (or absent) in the previous finished run to above 0 in this one. */
-export async function newlyFailing(state: Kysely<any>, runId: number, targetKey: string): Promise<Finding[]> {
+export async function newlyFailing(state: StateDb, runId: number, targetKey: string): Promise<Finding[]> {
   const previous = await state
     .selectFrom('integrity_run')
     .select('id')

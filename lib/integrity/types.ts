@@ -1,13 +1,11 @@
-/** A reference from child columns to parent columns: a foreign key, or a soft relation without one. */
-export interface IntegrityRelation {
+import type { ForeignKey } from '../schema/foreign-keys'
+/**
+ * A reference from child columns to parent columns: a foreign key (its fields those of
+ * lib/schema/foreign-keys.ts), or a soft relation without one.
+ */
+export interface IntegrityRelation extends Pick<ForeignKey, 'schema' | 'table' | 'columns' | 'refSchema' | 'refTable' | 'refColumns'> {
   /** The constraint name, or for soft relations `schema.table(columns) → refSchema.refTable(refColumns)`. */
   name: string
-  schema: string
-  table: string
-  columns: string[]
-  refSchema: string
-  refTable: string
-  refColumns: string[]
   source: 'foreign_key' | 'soft' | 'suggested'
   /** For foreign keys: false when added NOT VALID and never validated. */
   validated: boolean | null

@@ -2,13 +2,16 @@ import { randomUUID } from 'node:crypto'
 import { type Kysely, sql } from 'kysely'
 import type PgBoss from 'pg-boss'
 import type { TargetIdentity } from '../db/target-identity'
+import type { StateRow } from '../state/state-db'
 import { findJobKind } from './all-kinds'
 import { bossDb, queueName } from './boss-db'
 import type { JobKind } from './job-kind'
 import { activeJobByKey, type JobRow, toJobRow } from './job-store'
+import { AppError } from '../errors'
+import { isDbError } from '../db/db-errors'
 
 /** A job refused because another job holds the same exclusive key (the same target, or the same table). */
-export class JobBusyError extends Error {
+export class JobBusyError extends AppError {
   constructor(
     readonly kind: JobKind,
     readonly running: JobRow | null,
@@ -18,6 +21,7 @@ export class JobBusyError extends Error {
     const holder = (r && findJobKind(r.kind)) || kind
     const first = r ? holder.links?.(r)[0] : undefined
     super(
+      'conflict',
       r
         ? `${holder.title} is already ${r.state === 'queued' ? 'queued' : 'running'} on ${r.subject}: job #${r.id}${first ? ` (${first.label})` : ''}, started by ${r.startedBy} at ${r.createdAt.toISOString().replace('T', ' ').slice(0, 19)} UTC. Wait for it or cancel it.`
         : `${kind.title} is already running on this target. Wait for it or cancel it.`,
@@ -36,7 +40,7 @@ export interface EnqueueRequest<I> {
   bossId?: string
 }
 
-const isExclusiveConflict = (e: unknown) => (e as { code?: string; constraint?: string }).code === '23505' && (e as { constraint?: string }).constraint === 'job_exclusive'
+const isExclusiveConflict = (e: unknown) => isDbError(e, '23505') && e.constraint === 'job_exclusive'
 
 /**
  * Queues a job: its row, its kind's own row (prepare) and pg-boss's entry in one transaction of
@@ -52,7 +56,7 @@ export async function enqueueJob<I>(state: Kysely<any>, boss: PgBoss, req: Enque
   const bossId = req.bossId ?? randomUUID()
   try {
     return await state.transaction().execute(async (trx) => {
-      const { rows } = await sql`
+      const { rows } = await sql<StateRow<'job'>>`
         insert into job (kind, queue, boss_id, target_key, target_database, subject, exclusive_key, trigger, started_by, input)
         values (${kind.kind}, ${queue}, ${bossId}, ${target.key}, ${target.database}, ${kind.subject(input, target)}, ${exclusive},
                 ${req.trigger}, ${req.startedBy}, ${JSON.stringify(input)})

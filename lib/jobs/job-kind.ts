@@ -5,6 +5,7 @@ import type { Permission } from '../auth/permissions'
 import type { AgeKeys } from '../backups/age-header'
 import type { RestrictedReader } from '../db/reader-login'
 import type { SamplerSettings } from '../metrics/sampler-settings'
+import type { StateDb } from '../state/state-db'
 import type { TargetIdentity } from '../db/target-identity'
 import type { JobRow } from './job-store'
 
@@ -13,7 +14,7 @@ import type { JobRow } from './job-store'
  * (lib/db/server-dbs.ts), the CLI and `dbadmin jobs worker` from their configuration.
  */
 export interface JobServices {
-  state: Kysely<any>
+  state: StateDb
   target: TargetIdentity
   targetUrl: string
   /** The migrator's login (MIGRATOR_DATABASE_URL, else the target's): migration checks connect with it. */

@@ -1,5 +1,7 @@
-import { type Kysely, sql } from 'kysely'
+import { sql } from 'kysely'
 import { jobAlive } from './liveness'
+import type { StateDb, StateRow } from '../state/state-db'
+import { redactUrls } from '../redact-urls'
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted'
 export const JOB_STATES: JobState[] = ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted']
@@ -31,7 +33,7 @@ export interface JobRow {
   refId: number | null
 }
 
-export function toJobRow(r: any): JobRow {
+export function toJobRow(r: StateRow<'job'>): JobRow {
   return {
     id: Number(r.id),
     kind: r.kind,
@@ -41,10 +43,10 @@ export function toJobRow(r: any): JobRow {
     targetDatabase: r.target_database,
     subject: r.subject,
     exclusiveKey: r.exclusive_key,
-    state: r.state,
-    trigger: r.trigger,
+    state: r.state as JobState,
+    trigger: r.trigger as JobRow['trigger'],
     startedBy: r.started_by,
-    input: r.input ?? {},
+    input: (r.input ?? {}) as Record<string, unknown>,
     createdAt: r.created_at,
     startedAt: r.started_at,
     finishedAt: r.finished_at,
@@ -69,8 +71,8 @@ export const WORKER_GONE = 'Its worker stopped before it finished (the process e
  * 'interrupted', in the database, so that every reader agrees and their exclusive keys are free.
  * `onDead` lets each kind record it in its own row and say what was done. Returns the jobs marked.
  */
-export async function markDeadJobRows(state: Kysely<any>, onDead?: (job: JobRow) => Promise<string | null>): Promise<JobRow[]> {
-  const { rows } = await sql<Record<string, unknown>>`
+export async function markDeadJobRows(state: StateDb, onDead?: (job: JobRow) => Promise<string | null>): Promise<JobRow[]> {
+  const { rows } = await sql<StateRow<'job'>>`
     update job j set state = 'interrupted', finished_at = now(), error = coalesce(j.error, ${WORKER_GONE})
     where j.state = 'running' and not ${jobAlive('job', sql.ref('j.id'))}
     returning j.*
@@ -97,7 +99,7 @@ export interface JobFilter {
 }
 
 /** Newest first. Dead workers' jobs are marked first (see markDeadJobs). */
-export async function listJobs(state: Kysely<any>, filter: JobFilter): Promise<JobRow[]> {
+export async function listJobs(state: StateDb, filter: JobFilter): Promise<JobRow[]> {
   let q = state
     .selectFrom('job')
     .selectAll()
@@ -111,25 +113,25 @@ export async function listJobs(state: Kysely<any>, filter: JobFilter): Promise<J
   return (await q.execute()).map(toJobRow)
 }
 
-export async function getJob(state: Kysely<any>, id: number): Promise<JobRow | null> {
+export async function getJob(state: StateDb, id: number): Promise<JobRow | null> {
   if (!Number.isSafeInteger(id) || id < 1) return null
   const row = await state.selectFrom('job').selectAll().where('id', '=', id).executeTakeFirst()
   return row ? toJobRow(row) : null
 }
 
 /** The queued or running job holding an exclusive key, if any (the one a new job would wait for). */
-export async function activeJobByKey(state: Kysely<any>, key: string): Promise<JobRow | null> {
+export async function activeJobByKey(state: StateDb, key: string): Promise<JobRow | null> {
   const row = await state.selectFrom('job').selectAll().where('exclusive_key', '=', key).where('state', 'in', ACTIVE_STATES).executeTakeFirst()
   return row ? toJobRow(row) : null
 }
 
 /** The newest job of a kind whose ref is `refId` (the job that ran integrity run #N, say). */
-export async function jobOfRef(state: Kysely<any>, kinds: string[], refId: number): Promise<JobRow | null> {
+export async function jobOfRef(state: StateDb, kinds: string[], refId: number): Promise<JobRow | null> {
   const row = await state.selectFrom('job').selectAll().where('kind', 'in', kinds).where('ref_id', '=', refId).orderBy('id', 'desc').limit(1).executeTakeFirst()
   return row ? toJobRow(row) : null
 }
 
-export async function saveProgress(state: Kysely<any>, id: number, p: { done?: number; total?: number; label?: string | null }): Promise<void> {
+export async function saveProgress(state: StateDb, id: number, p: { done?: number; total?: number; label?: string | null }): Promise<void> {
   const set: Record<string, unknown> = {}
   if (p.done !== undefined) set.progress_done = p.done
   if (p.total !== undefined) set.progress_total = p.total
@@ -138,14 +140,14 @@ export async function saveProgress(state: Kysely<any>, id: number, p: { done?: n
   await state.updateTable('job').set(set).where('id', '=', id).where('state', '=', 'running').execute()
 }
 
-export async function cancelWanted(state: Kysely<any>, id: number): Promise<boolean> {
+export async function cancelWanted(state: StateDb, id: number): Promise<boolean> {
   const row = await state.selectFrom('job').select('cancel_requested').where('id', '=', id).executeTakeFirst()
   return !!row?.cancel_requested
 }
 
 /** A final state; a row already final (marked interrupted after its session was lost) stays as it is. */
 export async function finishJob(
-  state: Kysely<any>,
+  state: StateDb,
   id: number,
   end: { state: Exclude<JobState, 'queued' | 'running'>; message?: string | null; error?: string | null; result?: unknown },
 ): Promise<boolean> {
@@ -170,5 +172,5 @@ export async function finishJob(
  */
 export function jobError(e: unknown): string {
   const err = e as { message?: string }
-  return String(err?.message ?? e).replace(/postgres(ql)?:\/\/\S+/g, '[url]').slice(0, 1000)
+  return redactUrls(String(err?.message ?? e)).slice(0, 1000)
 }

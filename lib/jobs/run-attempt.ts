@@ -1,8 +1,10 @@
 import { sql } from 'kysely'
+import type { StateRow } from '../state/state-db'
 import type { JobContext, JobKind, JobOutcome, JobServices } from './job-kind'
 import { cancelWanted, finishJob, getJob, jobError, type JobRow, saveProgress, toJobRow } from './job-store'
 import { retried } from './retried'
 import { openJobLiveness } from './liveness'
+import { isDbError } from '../db/db-errors'
 
 /** Why an attempt was asked to stop, other than a user's cancel. */
 export type StopReason = 'cancel' | 'shutdown' | 'expired' | 'lost'
@@ -36,7 +38,7 @@ async function activate(services: JobServices, kind: JobKind, job: JobRow): Prom
   if (job.state === 'interrupted' && (job.cancelRequested || kind.retryLimit === 0)) return null
   if (job.state !== 'queued' && job.state !== 'interrupted') return null
   try {
-    const { rows } = await sql`
+    const { rows } = await sql<StateRow<'job'>>`
       update job set state = 'running', attempts = attempts + 1, started_at = now(), finished_at = null,
         error = null, message = null
       where id = ${job.id} and state in ('queued', 'interrupted') returning *
@@ -44,7 +46,7 @@ async function activate(services: JobServices, kind: JobKind, job: JobRow): Prom
     return rows[0] ? toJobRow(rows[0]) : null
   } catch (e) {
     // A retry whose exclusive key another job took while it was interrupted.
-    if ((e as { code?: string }).code === '23505') return 'busy'
+    if (isDbError(e, '23505')) return 'busy'
     throw e
   }
 }

@@ -1,7 +1,9 @@
 import type { Kysely } from 'kysely'
+import type { StateDb } from '../state/state-db'
 import type { JobKind } from './job-kind'
 import type { JobSystem } from './job-system'
 import { type JobRow, toJobRow } from './job-store'
+import { AppError } from '../errors'
 
 /** A schedule as configured or as an admin set it: a cron expression in a time zone, on or off. */
 export interface ScheduleSetting {
@@ -21,7 +23,12 @@ export interface JobSchedule extends ScheduleSetting {
   lastRun: JobRow | null
 }
 
-export class ScheduleError extends Error {}
+/** A schedule refused: shown next to the time zone or the cron field it is about. */
+export class ScheduleError extends AppError {
+  constructor(message: string) {
+    super('invalid_input', message, { fieldErrors: { [/time zone/.test(message) ? 'timezone' : 'cron']: message } })
+  }
+}
 
 /** A time zone name the runtime knows (IANA, e.g. Europe/Berlin), or a ScheduleError. */
 export function checkTimezone(tz: string): string {
@@ -96,7 +103,7 @@ export async function saveSchedule(system: JobSystem, kindName: string, s: Sched
 }
 
 /** The schedulable kinds with their schedule (a kind never configured shows as off with its default). */
-export async function listSchedules(state: Kysely<any>, kinds: JobKind[], targetKey: string, defaults: Record<string, ScheduleSetting>): Promise<JobSchedule[]> {
+export async function listSchedules(state: StateDb, kinds: JobKind[], targetKey: string, defaults: Record<string, ScheduleSetting>): Promise<JobSchedule[]> {
   const out: JobSchedule[] = []
   for (const kind of kinds.filter((k) => k.schedule)) {
     const row = await readSetting(state, targetKey, kind.kind)

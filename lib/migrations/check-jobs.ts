@@ -1,8 +1,9 @@
 import { z } from 'zod'
-import { describeDbError } from '../db/db-errors'
+import { redactUrls } from '../redact-urls'
 import { defineJobKind, type JobContext, type JobKind, type JobOutcome } from '../jobs/job-kind'
 import { dryRun } from './dry-run'
 import { rehearseRollbacks } from './rehearsal'
+import { whatStopped } from './run-failure'
 import { dorMigrationSet } from './registry'
 import { detectDrift, replayCheck } from './replay'
 import type { RunActor } from './run-store'
@@ -32,11 +33,7 @@ export function plainParameter(p: unknown): unknown {
  * pg_dump/psql failing to copy the schema, a target that does not answer.
  */
 export function checkFailure(what: string, e: unknown): string {
-  const message = ((e as Error)?.message ?? String(e)).replace(/postgres(ql)?:\/\/\S+/g, '[url]')
-  if (message.startsWith('Could not create a scratch database')) return message
-  if (/^(pg_dump|psql): /.test(message)) return `${what} could not copy the target's schema into a scratch database: ${message}`
-  if (typeof (e as { code?: unknown })?.code === 'string') return `${what} could not start or finish: ${describeDbError(e)}`
-  return message
+  return redactUrls(whatStopped(what, e)?.message ?? (e as Error)?.message ?? String(e))
 }
 
 async function outcomeOf<T extends { runId: number; message: string }>(ctx: JobContext, what: string, ok: (r: T) => boolean, run: () => Promise<T>): Promise<JobOutcome> {

@@ -1,5 +1,6 @@
-import { type Kysely, sql } from 'kysely'
+import { sql } from 'kysely'
 import type { TargetIdentity } from '../db/target-identity'
+import type { StateDb, StateRow } from '../state/state-db'
 
 export type RunKind =
   | 'apply'
@@ -60,7 +61,7 @@ export interface MigrationRun {
 }
 
 export async function createRun(
-  db: Kysely<any>,
+  db: StateDb,
   input: { kind: RunKind; target: TargetIdentity; actor: RunActor; requested?: unknown; dbRole?: string | null },
 ): Promise<number> {
   const row = await db
@@ -82,7 +83,7 @@ export async function createRun(
 }
 
 export async function updateRun(
-  db: Kysely<any>,
+  db: StateDb,
   id: number,
   values: Partial<{
     status: RunStatus
@@ -107,7 +108,7 @@ export async function updateRun(
 }
 
 export async function startStep(
-  db: Kysely<any>,
+  db: StateDb,
   input: { runId: number; position: number; name: string; direction: 'up' | 'down'; checksum: string | null },
 ): Promise<number> {
   const row = await db
@@ -125,7 +126,7 @@ export async function startStep(
   return Number(row.id)
 }
 
-export async function finishStep(db: Kysely<any>, id: number, result: { ok: boolean; error?: string }): Promise<void> {
+export async function finishStep(db: StateDb, id: number, result: { ok: boolean; error?: string }): Promise<void> {
   await db
     .updateTable('migration_step')
     .set({
@@ -137,14 +138,14 @@ export async function finishStep(db: Kysely<any>, id: number, result: { ok: bool
     .execute()
 }
 
-function toStep(r: any): MigrationStep {
+function toStep(r: StateRow<'migration_step'>): MigrationStep {
   return {
     id: Number(r.id),
     position: r.position,
     name: r.name,
-    direction: r.direction,
+    direction: r.direction as MigrationStep['direction'],
     checksum: r.checksum,
-    status: r.status,
+    status: r.status as MigrationStep['status'],
     startedAt: r.started_at,
     durationMs: r.duration_ms,
     error: r.error,
@@ -153,7 +154,7 @@ function toStep(r: any): MigrationStep {
 
 /** Runs newest first with their steps. `lockHeld` tells a live run from one whose process died. */
 export async function listRuns(
-  db: Kysely<any>,
+  db: StateDb,
   opts: { targetKey: string; limit?: number; beforeId?: number; lockHeld?: boolean },
 ): Promise<MigrationRun[]> {
   let q = db
@@ -171,20 +172,20 @@ export async function listRuns(
     .where(
       'run_id',
       'in',
-      runs.map((r: any) => r.id),
+      runs.map((r) => r.id),
     )
     .orderBy('run_id')
     .orderBy('position')
     .execute()
-  const newestRunning = runs.find((r: any) => r.status === 'running')?.id
-  return runs.map((r: any) => ({
+  const newestRunning = runs.find((r) => r.status === 'running')?.id
+  return runs.map((r): MigrationRun => ({
     id: Number(r.id),
-    kind: r.kind,
+    kind: r.kind as RunKind,
     status:
-      r.status === 'running' && (opts.lockHeld === false || r.id !== newestRunning) ? 'interrupted' : r.status,
+      r.status === 'running' && (opts.lockHeld === false || r.id !== newestRunning) ? 'interrupted' : (r.status as RunStatus),
     targetDatabase: r.target_database,
     targetKey: r.target_key,
-    source: r.source,
+    source: r.source as MigrationRun['source'],
     startedBy: r.started_by,
     startedAt: r.started_at,
     finishedAt: r.finished_at,
@@ -196,7 +197,7 @@ export async function listRuns(
     snapshotAfterId: r.snapshot_after_id === null ? null : Number(r.snapshot_after_id),
     backupPath: r.backup_path,
     dbRole: r.db_role ?? null,
-    steps: steps.filter((s: any) => s.run_id === r.id).map(toStep),
+    steps: steps.filter((s) => s.run_id === r.id).map(toStep),
   }))
 }
 
@@ -214,7 +215,7 @@ export interface LastApply {
  * For each migration name, the newest successful step recorded by the dashboard or its CLI on
  * this database: an 'up' tells who applied (or baselined) it with which checksum; a newer 'down' cancels it.
  */
-export async function lastApplies(db: Kysely<any>, targetKey: string): Promise<Map<string, LastApply>> {
+export async function lastApplies(db: StateDb, targetKey: string): Promise<Map<string, LastApply>> {
   const rows = await db
     .selectFrom('migration_step as s')
     .innerJoin('migration_run as r', 'r.id', 's.run_id')
@@ -242,13 +243,13 @@ export async function lastApplies(db: Kysely<any>, targetKey: string): Promise<M
   return out
 }
 
-export async function acknowledgedChecksums(db: Kysely<any>, targetKey: string): Promise<Set<string>> {
+export async function acknowledgedChecksums(db: StateDb, targetKey: string): Promise<Set<string>> {
   const rows = await db.selectFrom('migration_ack').select(['name', 'checksum']).where('target_key', '=', targetKey).execute()
   return new Set(rows.map((r: any) => `${r.name}\n${r.checksum}`))
 }
 
 export async function acknowledgeEdit(
-  db: Kysely<any>,
+  db: StateDb,
   input: { target: TargetIdentity; name: string; checksum: string; by: RunActor; note?: string },
 ): Promise<void> {
   await db

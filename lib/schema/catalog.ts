@@ -13,11 +13,11 @@ import {
   type TriggerRow,
 } from './catalog-queries'
 import { queryEnums, querySchemas, querySequences } from './catalog-types-queries'
+import { FK_ACTIONS } from './foreign-keys'
 import type {
   ColumnInfo,
   ConstraintInfo,
   EnumInfo,
-  FkAction,
   ForeignKeyInfo,
   RelationInfo,
   RelationKind,
@@ -33,8 +33,6 @@ const KINDS: Record<string, RelationKind> = {
   m: 'materialized_view',
   f: 'foreign_table',
 }
-
-const FK_ACTIONS: Record<string, FkAction> = { a: 'NO ACTION', r: 'RESTRICT', c: 'CASCADE', n: 'SET NULL', d: 'SET DEFAULT' }
 
 function typeCategory(typtype: string, typcategory: string): TypeCategory {
   if (typcategory === 'A') return 'array'

@@ -1,53 +1,13 @@
-import { type Kysely, sql } from 'kysely'
+import type { Kysely } from 'kysely'
+import { type ForeignKey, keyEnds, readForeignKeys } from './foreign-keys'
 import type { FkAction } from './types'
 
-export interface ForeignKeyEdge {
-  name: string
-  /** The referencing (child) table. */
-  schema: string
-  table: string
-  columns: string[]
-  /** The referenced (parent) table. */
-  refSchema: string
-  refTable: string
-  onDelete: FkAction
-  validated: boolean
-}
+/** A foreign key as delete impact and the diagrams need it. */
+export type ForeignKeyEdge = Pick<ForeignKey, 'name' | 'schema' | 'table' | 'columns' | 'refSchema' | 'refTable' | 'onDelete' | 'validated'>
 
-/** Every foreign key of the database in one query: the graph behind delete impact and diagrams. */
+/** Every foreign key of the database: the graph behind delete impact and diagrams. */
 export async function readForeignKeyGraph(db: Kysely<any>): Promise<ForeignKeyEdge[]> {
-  const { rows } = await sql<{
-    name: string
-    schema: string
-    table: string
-    columns: string[]
-    ref_schema: string
-    ref_table: string
-    on_delete: string
-    validated: boolean
-  }>`
-    select con.conname as name, n.nspname as schema, c.relname as table,
-           array(select a.attname::text from unnest(con.conkey) with ordinality k(attnum, ord)
-                 join pg_attribute a on a.attrelid = con.conrelid and a.attnum = k.attnum order by k.ord) as columns,
-           fn.nspname as ref_schema, fc.relname as ref_table, con.confdeltype::text as on_delete,
-           con.convalidated as validated
-    from pg_constraint con
-    join pg_class c on c.oid = con.conrelid join pg_namespace n on n.oid = c.relnamespace
-    join pg_class fc on fc.oid = con.confrelid join pg_namespace fn on fn.oid = fc.relnamespace
-    -- conparentid: the copies PostgreSQL makes of a partitioned table's keys are not keys of their own.
-    where con.contype = 'f' and con.conparentid = 0
-  `.execute(db)
-  const actions: Record<string, FkAction> = { a: 'NO ACTION', r: 'RESTRICT', c: 'CASCADE', n: 'SET NULL', d: 'SET DEFAULT' }
-  return rows.map((r) => ({
-    name: r.name,
-    schema: r.schema,
-    table: r.table,
-    columns: r.columns,
-    refSchema: r.ref_schema,
-    refTable: r.ref_table,
-    onDelete: actions[r.on_delete],
-    validated: r.validated,
-  }))
+  return (await readForeignKeys(db)).map((k) => ({ ...keyEnds(k), onDelete: k.onDelete, validated: k.validated }))
 }
 
 export type ImpactEffect = 'deletes' | 'sets_null' | 'sets_default' | 'blocks'

@@ -4,6 +4,7 @@ import { ActionError } from '../auth/action-result'
 import type { GuardedSpec } from '../auth/guarded-run'
 import { type Preview, previewRows } from './preview'
 import { readRelationDetail } from './relation-detail'
+import { isDbError } from '../db/db-errors'
 
 export const RevealPreviewInput = z.object({
   schema: z.string().min(1).max(200),
@@ -29,7 +30,7 @@ export function revealPreviewSpec(targetDb: () => Kysely<any>): GuardedSpec<type
         const preview = await previewRows(db, detail.relation, { reveal: true })
         return { message: 'Values revealed; this was recorded in the audit log.', data: preview }
       } catch (e) {
-        if ((e as { code?: string })?.code === '42501') {
+        if (isDbError(e, '42501')) {
           throw new ActionError('forbidden', 'The database role of this dashboard cannot read rows of this table.')
         }
         throw e

@@ -1,3 +1,4 @@
+import type { ForeignKey } from './foreign-keys'
 /** The live catalog of a database, as plain data. Names are data: never assumed, never escaped here. */
 
 export type RelationKind = 'table' | 'partitioned_table' | 'view' | 'materialized_view' | 'foreign_table'
@@ -23,22 +24,8 @@ export interface ColumnInfo {
 
 export type FkAction = 'NO ACTION' | 'RESTRICT' | 'CASCADE' | 'SET NULL' | 'SET DEFAULT'
 
-export interface ForeignKeyInfo {
-  name: string
-  schema: string
-  table: string
-  columns: string[]
-  refSchema: string
-  refTable: string
-  refColumns: string[]
-  onDelete: FkAction
-  onUpdate: FkAction
-  deferrable: boolean
-  initiallyDeferred: boolean
-  /** false for a constraint added NOT VALID and not validated since. */
-  validated: boolean
-  definition: string
-}
+/** A foreign key on the schema pages (lib/schema/foreign-keys.ts has the type and its fields). */
+export type ForeignKeyInfo = Omit<ForeignKey, 'matchFull' | 'collations' | 'casts'>
 
 export interface ConstraintInfo {
   name: string

@@ -61,7 +61,12 @@ beforeAll(async () => {
   env = (await import('../runtime/server-env')).serverEnv()
   const { wrappedSpec } = await import('../auth/action')
   const migrations = await import('@/app/(dashboard)/migrations/actions')
-  const integrity = await import('@/app/(dashboard)/integrity/actions')
+  const integrity = {
+    ...(await import('@/app/(dashboard)/integrity/run-actions')),
+    ...(await import('@/app/(dashboard)/integrity/rule-actions')),
+    ...(await import('@/app/(dashboard)/integrity/fix-actions')),
+    ...(await import('@/app/(dashboard)/integrity/constraint-actions')),
+  }
   const schema = await import('@/app/(dashboard)/schema/actions')
   const snapshots = await import('@/app/(dashboard)/schema/snapshots/actions')
   const activity = await import('@/app/(dashboard)/activity/actions')

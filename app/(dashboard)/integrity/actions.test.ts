@@ -33,7 +33,12 @@ beforeAll(async () => {
   h = await openActionHarness('intact', buildDemoDatabase)
   ;({ state, target, dataDir } = h)
   const { wrappedSpec } = await import('@/lib/auth/action')
-  const mod = await import('./actions')
+  const mod = {
+    ...(await import('./run-actions')),
+    ...(await import('./relation-actions')),
+    ...(await import('./constraint-actions')),
+    ...(await import('./fix-actions')),
+  }
   specs = {
     run: wrappedSpec(mod.runChecksAction)!,
     cancel: wrappedSpec(mod.cancelRunAction)!,

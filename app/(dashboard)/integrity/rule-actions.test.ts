@@ -27,7 +27,7 @@ let run: GuardedSpec<any, any>
 beforeAll(async () => {
   h = await openActionHarness('ruleacts', buildDemoDatabase)
   const { wrappedSpec } = await import('@/lib/auth/action')
-  const mod = await import('./actions')
+  const mod = { ...(await import('./rule-actions')), ...(await import('./run-actions')) }
   save = wrappedSpec(mod.saveRuleAction)!
   remove = wrappedSpec(mod.deleteRuleAction)!
   run = wrappedSpec(mod.runChecksAction)!

@@ -9,7 +9,7 @@ import { integrityTargetDb } from '@/lib/db/server-dbs'
 import { targetIdentity } from '@/lib/db/target-identity'
 import { findJobKind } from '@/lib/jobs/all-kinds'
 import { getJob } from '@/lib/jobs/job-store'
-import { saveSchedule, ScheduleError } from '@/lib/jobs/schedules'
+import { saveSchedule } from '@/lib/jobs/schedules'
 import { serverJobs } from '@/lib/jobs/server-jobs'
 
 const jobId = z.coerce.number({ message: 'must be a job number' }).int({ message: 'must be a job number' }).positive({ message: 'must be a job number' })
@@ -54,18 +54,10 @@ export const saveScheduleAction = action({
   async run(ctx, input) {
     const kind = findJobKind(input.kind)
     if (!kind?.schedule) throw new ActionError('invalid_input', `${input.kind} does not run on a schedule.`)
-    try {
-      const saved = await saveSchedule(await serverJobs(), kind.kind, input, ctx.user.email)
-      revalidatePath('/jobs')
-      return {
-        message: saved.enabled ? `${kind.title} now runs on "${saved.cron}" (${saved.timezone}).` : `${kind.title} no longer runs on a schedule.`,
-      }
-    } catch (e) {
-      if (e instanceof ScheduleError) {
-        const field = /time zone/.test(e.message) ? 'timezone' : 'cron'
-        throw new ActionError('invalid_input', e.message, { [field]: e.message })
-      }
-      throw e
+    const saved = await saveSchedule(await serverJobs(), kind.kind, input, ctx.user.email)
+    revalidatePath('/jobs')
+    return {
+      message: saved.enabled ? `${kind.title} now runs on "${saved.cron}" (${saved.timezone}).` : `${kind.title} no longer runs on a schedule.`,
     }
   },
 })

@@ -8,10 +8,8 @@ import type { ActionContext } from '@/lib/auth/guarded-run'
 import { backupKeys } from '@/lib/backups/config-keys'
 import { preMigrationBackup } from '@/lib/backups/pre-migration-backup'
 import { loadConfig } from '@/lib/config'
-import { describeDbError } from '@/lib/db/db-errors'
 import { migratorDb } from '@/lib/db/server-dbs'
 import { acknowledgeMigrationEdit } from '@/lib/migrations/acknowledge'
-import { JobBusyError } from '@/lib/jobs/enqueue'
 import { serverJobs } from '@/lib/jobs/server-jobs'
 import { waitForJob } from '@/lib/jobs/wait-for-job'
 import type { DryRunResult } from '@/lib/migrations/dry-run'
@@ -21,6 +19,8 @@ import { dorMigrationSet } from '@/lib/migrations/registry'
 import type { DriftResult, ReplayResult } from '@/lib/migrations/replay'
 import type { RunActor } from '@/lib/migrations/run-store'
 import { migrationStatus } from '@/lib/migrations/status'
+import { checked } from '@/lib/migrations/run-failure'
+import { redactUrls } from '@/lib/redact-urls'
 import { type ApplyRequest, applyMigrations, rollbackLast, type RunOptions, type RunResult } from '@/lib/migrations/runner'
 import { serverEnv } from '@/lib/runtime/server-env'
 
@@ -78,7 +78,7 @@ async function runOptions(ctx: ActionContext, backup: boolean): Promise<RunOptio
             return backup.path
           } catch (e) {
             // Thrown inside the run: the runner marks it failed and no migration runs.
-            const why = ((e as Error)?.message ?? String(e)).replace(/postgres(ql)?:\/\/\S+/g, '[url]')
+            const why = redactUrls((e as Error)?.message ?? String(e))
             throw new ActionError('backup_failed', `The backup before the run failed, so no migration was run.\n\n${why}`)
           }
         }
@@ -92,19 +92,7 @@ async function runOptions(ctx: ActionContext, backup: boolean): Promise<RunOptio
  * message); a database that does not answer becomes a short message without connection details.
  */
 async function outcomeOf(run: () => Promise<RunResult>) {
-  let result: RunResult
-  try {
-    result = await run()
-  } catch (e) {
-    if (e instanceof ActionError) throw e
-    if (typeof (e as { code?: unknown })?.code === 'string') {
-      console.error('[dbadmin] migration run error:', e)
-      throw new ActionError('unavailable', `The migration run could not start or finish: ${describeDbError(e)}`)
-    }
-    throw e
-  } finally {
-    revalidatePath('/migrations')
-  }
+  const result = await checked('The migration run', run, () => revalidatePath('/migrations'))
   if (!result.ok) {
     const failed = result.steps.find((s) => !s.ok)
     throw new ActionError(
@@ -179,9 +167,6 @@ async function queuedCheck<T>(ctx: ActionContext, kind: string, input: Record<st
   let job
   try {
     job = await jobs.enqueue(kind, { actor: actorOf(ctx), ...input }, { startedBy: ctx.user.email, trigger: 'manual' })
-  } catch (e) {
-    if (e instanceof JobBusyError) throw new ActionError('conflict', e.message)
-    throw e
   } finally {
     revalidatePath('/migrations')
   }

@@ -5,12 +5,12 @@ import { z } from 'zod'
 import { action } from '@/lib/auth/action'
 import { ActionError } from '@/lib/auth/action-result'
 import type { ActionContext } from '@/lib/auth/guarded-run'
-import { describeDbError } from '@/lib/db/db-errors'
 import { targetDb } from '@/lib/db/server-dbs'
 import { targetIdentity } from '@/lib/db/target-identity'
 import { baselineChain } from '@/lib/migrations/baseline'
 import { recordDecision } from '@/lib/migrations/management'
 import { dorMigrationSet } from '@/lib/migrations/registry'
+import { whatStopped } from '@/lib/migrations/run-failure'
 import { serverEnv } from '@/lib/runtime/server-env'
 
 // Adopting an existing database: baseline the DoR chain, or record who migrates the target.
@@ -37,15 +37,6 @@ function actorOf(ctx: ActionContext) {
   return { id: ctx.user.id, label: ctx.user.email, source: 'dashboard' as const }
 }
 
-/** A target or scratch database that does not answer becomes a short message without connection details. */
-function unavailable(what: string, e: unknown): never {
-  if (e instanceof ActionError) throw e
-  const message = ((e as Error)?.message ?? String(e)).replace(/postgres(ql)?:\/\/\S+/g, '[url]')
-  if (message.startsWith('Could not create a scratch database')) throw new ActionError('unavailable', message)
-  if (typeof (e as { code?: unknown })?.code === 'string') throw new ActionError('unavailable', `${what} could not start or finish: ${describeDbError(e)}`)
-  throw e
-}
-
 export const baselineAction = action({
   name: 'migrations.baseline',
   permission: 'migrations.apply',
@@ -64,7 +55,7 @@ export const baselineAction = action({
       if (!result.recorded) throw new ActionError('conflict', result.message)
       return { message: result.message, data: result }
     } catch (e) {
-      unavailable('The baseline', e)
+      throw whatStopped('The baseline', e) ?? e
     } finally {
       revalidatePath('/migrations')
     }
@@ -88,7 +79,7 @@ export const decideManagementAction = action({
       await recordDecision(ctx.stateDb, { target, decision: input.decision, note: input.note ?? null, by: actorOf(ctx) })
       return { message: DECIDED[input.decision] }
     } catch (e) {
-      unavailable('Recording the decision', e)
+      throw whatStopped('Recording the decision', e) ?? e
     } finally {
       revalidatePath('/migrations')
     }

@@ -10,10 +10,10 @@ import { REVISION_PATTERN } from '@/lib/alembic/output'
 import { queueAlembicRun } from '@/lib/alembic/jobs'
 import { alembicDrift, alembicRehearsal } from '@/lib/alembic/scratch-checks'
 import type { AlembicSettings } from '@/lib/alembic/settings'
-import { describeDbError } from '@/lib/db/db-errors'
 import { migratorDb } from '@/lib/db/server-dbs'
 import { JobBusyError } from '@/lib/jobs/enqueue'
 import { serverJobs } from '@/lib/jobs/server-jobs'
+import { checked } from '@/lib/migrations/run-failure'
 import { serverEnv } from '@/lib/runtime/server-env'
 
 // The team's own Alembic, run by the dashboard with its safety: the run lock, snapshots, history.
@@ -53,24 +53,8 @@ function settings(): AlembicSettings {
   return s
 }
 
-/** Turns what stops a run into a message the user can act on, without connection details. */
-async function guarded<T>(what: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run()
-  } catch (e) {
-    if (e instanceof ActionError) throw e
-    const message = ((e as Error)?.message ?? String(e)).replace(/postgres(ql)?:\/\/\S+/g, '[url]')
-    if (message.startsWith('Could not create a scratch database')) throw new ActionError('unavailable', message)
-    if (/^(pg_dump|psql): /.test(message)) throw new ActionError('unavailable', `${what} could not copy the target's schema into a scratch database: ${message}`)
-    if (typeof (e as { code?: unknown })?.code === 'string') {
-      console.error(`[dbadmin] ${what} error:`, e)
-      throw new ActionError('unavailable', `${what} could not start or finish: ${describeDbError(e)}`)
-    }
-    throw e
-  } finally {
-    revalidatePath('/migrations')
-  }
-}
+/** The page shows the run's outcome, whatever it was. */
+const revalidateMigrations = () => revalidatePath('/migrations')
 
 /**
  * Queues the run as a job (the Jobs page shows Alembic's output as it comes and can cancel it) and
@@ -99,11 +83,12 @@ export const alembicDryRunAction = action({
   input: DryRunInput,
   target: (input) => `${input.direction} ${input.revision}`,
   async run(ctx, input) {
-    const r = await guarded('The Alembic dry run', () =>
+    const r = await checked('The Alembic dry run', () =>
       alembicOfflineSql(
         { settings: settings(), targetUrl: serverEnv().capabilities.migrator, target: migratorDb(), state: ctx.stateDb, actor: actorOf(ctx) },
         { direction: input.direction, revision: input.revision },
       ),
+      revalidateMigrations,
     )
     if (!r.ok) throw new ActionError('conflict', `${r.message}${r.error ? `\n\n${r.error}` : ''}`)
     return { message: r.message, data: r }
@@ -116,7 +101,7 @@ export const alembicUpgradeAction = action({
   input: UpgradeInput,
   target: (input) => input.revision,
   async run(ctx, input) {
-    return guarded('The Alembic upgrade', () => queued(ctx, 'upgrade', input.revision))
+    return checked('The Alembic upgrade', () => queued(ctx, 'upgrade', input.revision), revalidateMigrations)
   },
 })
 
@@ -126,7 +111,7 @@ export const alembicDowngradeAction = action({
   input: DowngradeInput,
   target: (input) => input.revision,
   async run(ctx, input) {
-    return guarded('The Alembic downgrade', () => queued(ctx, 'downgrade', input.revision))
+    return checked('The Alembic downgrade', () => queued(ctx, 'downgrade', input.revision), revalidateMigrations)
   },
 })
 
@@ -141,7 +126,7 @@ export const alembicRehearseAction = action({
   input: RehearseInput,
   target: (input) => input.revision,
   async run(ctx, input) {
-    const r = await guarded('The Alembic rehearsal', () => alembicRehearsal(checkOptions(ctx), input.revision))
+    const r = await checked('The Alembic rehearsal', () => alembicRehearsal(checkOptions(ctx), input.revision), revalidateMigrations)
     return { message: r.message, data: r }
   },
 })
@@ -151,7 +136,7 @@ export const alembicDriftAction = action({
   permission: 'checks.run',
   input: NoInput,
   async run(ctx) {
-    const r = await guarded('The Alembic drift check', () => alembicDrift(checkOptions(ctx)))
+    const r = await checked('The Alembic drift check', () => alembicDrift(checkOptions(ctx)), revalidateMigrations)
     return { message: r.message, data: r }
   },
 })

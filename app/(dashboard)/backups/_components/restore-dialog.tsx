@@ -3,7 +3,7 @@
 import { useState } from 'react'
 import { ActionForm, FieldError } from '@/components/action-form'
 import { useHydrated } from '@/components/use-hydrated'
-import { ConfirmDialog } from '../../migrations/_components/confirm-dialog'
+import { ConfirmDialog } from '@/components/confirm-dialog'
 import { restoreBackupAction } from '../actions'
 
 interface Props {

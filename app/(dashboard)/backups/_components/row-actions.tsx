@@ -1,6 +1,6 @@
 'use client'
 
-import { ActionButton } from '../../integrity/_components/action-button'
+import { ActionButton } from '@/components/action-button'
 import { cancelBackupWorkAction, deleteBackupAction, verifyBackupAction } from '../actions'
 import { RestoreDialog } from './restore-dialog'
 

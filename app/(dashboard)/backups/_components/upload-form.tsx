@@ -4,6 +4,7 @@ import { useRouter } from 'next/navigation'
 import { type FormEvent, useState } from 'react'
 import type { ActionResult } from '@/lib/auth/action-result'
 import { formatBytes } from '@/lib/format/units'
+import { ResultMessage } from '@/components/result-message'
 
 /** Sends a custom-format dump as the request body (the browser streams the file); the server keeps it only if pg_restore reads it. */
 export function UploadForm({ maxBytes }: { maxBytes: number }) {
@@ -42,11 +43,7 @@ export function UploadForm({ maxBytes }: { maxBytes: number }) {
       <button type="submit" disabled={pending}>
         {pending ? 'Uploading…' : 'Upload'}
       </button>
-      {result ? (
-        <span role="status" className={`result ${result.ok ? 'ok' : 'bad'}`}>
-          {result.message}
-        </span>
-      ) : null}
+      <ResultMessage result={result} />
     </form>
   )
 }

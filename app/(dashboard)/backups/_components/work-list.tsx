@@ -1,7 +1,7 @@
 import { DataTable } from '@/components/data-table'
 import { findJobKind } from '@/lib/jobs/all-kinds'
 import type { JobRow } from '@/lib/jobs/job-store'
-import { ActionButton } from '../../integrity/_components/action-button'
+import { ActionButton } from '@/components/action-button'
 import { cancelBackupWorkAction } from '../actions'
 import type { BackupProgress } from '@/lib/backups/backup-progress'
 import { LiveWorkProgress } from './live-progress'

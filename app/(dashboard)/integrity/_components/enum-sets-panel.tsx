@@ -3,7 +3,7 @@ import { can } from '@/lib/auth/permissions'
 import type { AppUser } from '@/lib/auth/users'
 import { stateDb } from '@/lib/db/server-dbs'
 import { type EnumColumnSet, listEnumSets } from '@/lib/integrity/enum-sets'
-import { deleteEnumSetAction, saveEnumSetAction } from '../actions'
+import { deleteEnumSetAction, saveEnumSetAction } from '../rule-actions'
 import { EditableList } from './editable-list'
 
 /** Text columns declared to hold a fixed set of values: each run counts the rows outside it. */

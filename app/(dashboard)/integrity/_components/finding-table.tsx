@@ -2,7 +2,7 @@ import { ActionForm } from '@/components/action-form'
 import { DataTable } from '@/components/data-table'
 import { SqlCode } from '@/components/sql-block'
 import type { Finding } from '@/lib/integrity/findings'
-import { validateConstraintAction } from '../actions'
+import { validateConstraintAction } from '../constraint-actions'
 import { RoleChart, type TrendPoint, Sparkline } from './charts'
 import { AdviceAndError, CountBadge, findingWhere, ValueChips } from './finding-parts'
 

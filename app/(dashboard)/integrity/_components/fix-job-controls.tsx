@@ -1,7 +1,7 @@
 'use client'
 
-import { cancelFixAction, restoreFixAction } from '../actions'
-import { ActionButton } from './action-button'
+import { cancelFixAction, restoreFixAction } from '../fix-actions'
+import { ActionButton } from '@/components/action-button'
 
 interface Props {
   id: number

@@ -4,7 +4,7 @@ import { useRouter } from 'next/navigation'
 import { useId, useState, useTransition } from 'react'
 import type { ActionResult } from '@/lib/auth/action-result'
 import { formatCount } from '@/lib/format/units'
-import { fixOrphansAction } from '../actions'
+import { fixOrphansAction } from '../fix-actions'
 
 type Mode = 'delete' | 'set_null'
 

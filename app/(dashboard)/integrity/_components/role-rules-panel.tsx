@@ -3,7 +3,7 @@ import { can } from '@/lib/auth/permissions'
 import type { AppUser } from '@/lib/auth/users'
 import { stateDb } from '@/lib/db/server-dbs'
 import { listRoleRules, type StoredRoleRule } from '@/lib/integrity/role-rules'
-import { deleteRoleRuleAction, saveRoleRuleAction } from '../actions'
+import { deleteRoleRuleAction, saveRoleRuleAction } from '../rule-actions'
 import { EditableList } from './editable-list'
 
 /** Which roles may own which rows: every run reports rows owned by a user whose role may not. */

@@ -6,7 +6,7 @@ import type { AppUser } from '@/lib/auth/users'
 import { stateDb } from '@/lib/db/server-dbs'
 import { formatTimestamp } from '@/lib/format/units'
 import { type CustomRule, listCustomRules } from '@/lib/integrity/custom-rules'
-import { deleteRuleAction, saveRuleAction } from '../actions'
+import { deleteRuleAction, saveRuleAction } from '../rule-actions'
 import { loadTarget } from './integrity-data'
 
 function RuleForm({ rule }: { rule?: CustomRule }) {

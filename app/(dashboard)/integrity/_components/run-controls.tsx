@@ -1,7 +1,7 @@
 'use client'
 
-import { cancelRunAction, runChecksAction } from '../actions'
-import { ActionButton } from './action-button'
+import { cancelRunAction, runChecksAction } from '../run-actions'
+import { ActionButton } from '@/components/action-button'
 
 interface Props {
   canRun: boolean

@@ -8,7 +8,7 @@ import { stateDb, targetDb } from '@/lib/db/server-dbs'
 import { formatCount } from '@/lib/format/units'
 import { foreignKeyRelations, listSoftRelations, type SoftRelation, suggestRelations } from '@/lib/integrity/relations'
 import { describeRelation, type IntegrityRelation } from '@/lib/integrity/types'
-import { decideAllSuggestionsAction, deleteSoftRelationAction, saveSoftRelationAction } from '../actions'
+import { decideAllSuggestionsAction, deleteSoftRelationAction, saveSoftRelationAction } from '../relation-actions'
 
 /** Rows per list unless the page asks for all. */
 const LIST_LIMIT = 100

@@ -8,6 +8,7 @@ import { ProgressBar } from '@/components/progress-bar'
 import type { ActionResult } from '@/lib/auth/action-result'
 import type { JobView } from '@/lib/jobs/job-view'
 import { cancelJobAction } from '../actions'
+import { ResultMessage } from '@/components/result-message'
 
 interface Props {
   initial: JobView[]
@@ -133,11 +134,7 @@ function CancelButton({ job }: { job: JobView }) {
       <button type="button" className="danger" disabled={pending || job.cancelRequested} onClick={click} aria-label={`Cancel job #${job.id}`}>
         {pending ? '…' : job.cancelRequested ? 'Stopping…' : 'Cancel'}
       </button>
-      {result ? (
-        <span role="status" className={`result ${result.ok ? 'ok' : 'bad'}`}>
-          {result.message}
-        </span>
-      ) : null}
+      <ResultMessage result={result} />
     </span>
   )
 }

@@ -3,7 +3,7 @@
 import { useState } from 'react'
 import type { ManagementMode } from '@/lib/migrations/management'
 import { baselineAction, decideManagementAction } from '../adoption-actions'
-import { ConfirmDialog } from './confirm-dialog'
+import { ConfirmDialog } from '@/components/confirm-dialog'
 import { useConfirmedRun } from './run-result'
 import { useHydrated } from '@/components/use-hydrated'
 

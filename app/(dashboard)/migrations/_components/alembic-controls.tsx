@@ -3,7 +3,7 @@
 import { useState, useTransition } from 'react'
 import type { ActionResult } from '@/lib/auth/action-result'
 import { alembicDowngradeAction, alembicDriftAction, alembicDryRunAction, alembicRehearseAction, alembicUpgradeAction } from '../alembic-actions'
-import { ConfirmDialog } from './confirm-dialog'
+import { ConfirmDialog } from '@/components/confirm-dialog'
 import { useConfirmedRun } from './run-result'
 import { useHydrated } from '@/components/use-hydrated'
 

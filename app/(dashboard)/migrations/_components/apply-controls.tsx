@@ -2,7 +2,7 @@
 
 import { useState } from 'react'
 import { applyMigrationsAction } from '../actions'
-import { ConfirmDialog } from './confirm-dialog'
+import { ConfirmDialog } from '@/components/confirm-dialog'
 import type { ApplyChoice, ApplyChoices } from './migrations-data'
 import { useConfirmedRun } from './run-result'
 import { useHydrated } from '@/components/use-hydrated'

@@ -2,7 +2,7 @@
 
 import { useState } from 'react'
 import { rollbackMigrationAction } from '../actions'
-import { ConfirmDialog } from './confirm-dialog'
+import { ConfirmDialog } from '@/components/confirm-dialog'
 import { useConfirmedRun } from './run-result'
 import { useHydrated } from '@/components/use-hydrated'
 

@@ -3,6 +3,7 @@
 import { useRouter } from 'next/navigation'
 import { useState, useTransition } from 'react'
 import type { ActionResult } from '@/lib/auth/action-result'
+import { ResultMessage } from './result-message'
 
 interface Props {
   /** A server action built with the action wrapper, bound to its input. */
@@ -50,11 +51,7 @@ export function ActionButton(props: Props) {
       <button type="button" className={className} disabled={pending || props.disabled} onClick={click}>
         {pending ? '…' : props.label}
       </button>
-      {result ? (
-        <span role="status" className={`result ${result.ok ? 'ok' : 'bad'}`}>
-          {result.message}
-        </span>
-      ) : null}
+      <ResultMessage result={result} />
     </span>
   )
 }
