@@ -78,6 +78,8 @@ function alembicJob(command: 'upgrade' | 'downgrade'): JobKind<AlembicJobInput> 
         throw e
       } finally {
         clearInterval(timer)
+        // A run quicker than the timer would otherwise leave no progress at all on its job.
+        if (latest !== null) await ctx.progress({ done: lines, label: latest }).catch(() => {})
       }
     },
     links: (job) => (job.refId === null ? [] : [{ label: `migration run #${job.refId}`, href: `/migrations#run-${job.refId}` }]),
