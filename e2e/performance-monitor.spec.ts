@@ -57,7 +57,7 @@ test.describe('performance pages with a pg_monitor-only monitoring login', () =>
       await c.query(`create role ${APP} login password '${PASSWORD}'`)
       await c.query(`grant connect on database dor to ${MONITOR}, ${APP}`)
     })
-    second = await startSecondDashboard({ targetUrl: e2eDatabaseUrl('dor'), env: { MONITOR_DATABASE_URL: loginUrl(MONITOR) } })
+    second = await startSecondDashboard({ targetUrl: e2eDatabaseUrl('dor'), env: { MONITOR_DATABASE_URL: loginUrl(MONITOR), SIGNAL_DATABASE_URL: loginUrl(MONITOR) } })
   })
   test.afterAll(async () => {
     if (process.env.E2E_DEBUG) console.log(second?.output())

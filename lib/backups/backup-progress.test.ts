@@ -6,7 +6,7 @@ const job = (id: number, state: JobRow['state'], progress: JobRow['progress'] = 
 
 describe('backupProgressOf', () => {
   it('is not running when no job is queued or running, so the page does not poll', () => {
-    expect(backupProgressOf([job(1, 'succeeded'), job(2, 'failed'), job(3, 'interrupted'), job(4, 'cancelled')])).toEqual({ running: false, progress: {} })
+    expect(backupProgressOf([job(1, 'succeeded'), job(2, 'failed'), job(3, 'interrupted'), job(4, 'cancelled')])).toEqual({ running: false, progress: {}, states: {}, backups: [] })
   })
 
   it('follows queued and running jobs by id with their rows’ progress, and leaves finished ones out', () => {
@@ -14,6 +14,12 @@ describe('backupProgressOf', () => {
     expect(p).toEqual({
       running: true,
       progress: { '7': { done: 5, total: 9, label: 'dumping' }, '8': { done: null, total: null, label: null } },
+      states: { '7': 'running', '8': 'queued' },
+      backups: [],
     })
+  })
+
+  it("keeps polling while the catalogue has a running backup, whose job's worker added it", () => {
+    expect(backupProgressOf([], ['b2', 'b1'])).toEqual({ running: true, progress: {}, states: {}, backups: ['b1', 'b2'] })
   })
 })

@@ -90,6 +90,8 @@ export interface ActivityOptions {
   previewChars?: number
   longSeconds?: number
   veryLongSeconds?: number
+  /** The login Cancel and Terminate use (the signalling login), when it is not `db`'s: whether it may signal is read from it. */
+  signalDb?: Kysely<any>
 }
 
 interface Row {
@@ -182,10 +184,11 @@ export async function listActivity(db: Kysely<any>, opts: ActivityOptions = {}):
       `The state, waits and queries of other roles' sessions are hidden from ${access.user}: grant it pg_monitor (or pg_read_all_stats) to see them.`,
     )
   }
-  if (!access.signalBackend) {
+  const signaller = opts.signalDb ? await readAccess(opts.signalDb).catch(() => null) : access
+  if (signaller && !signaller.signalBackend && !signaller.superuser) {
     // Said before anyone clicks: otherwise the first Cancel is where an operator learns it cannot work.
     limitations.push(
-      `Cancel and Terminate cannot work with this login: ${access.user} is not a member of pg_signal_backend (a superuser can run GRANT pg_signal_backend TO ${quoteRole(access.user)};), and other superusers' sessions need a superuser.`,
+      `Cancel and Terminate cannot work with this login: ${signaller.user} is not a member of pg_signal_backend (a superuser can run GRANT pg_signal_backend TO ${quoteRole(signaller.user)};), and other superusers' sessions need a superuser.`,
     )
   }
   return {

@@ -158,6 +158,8 @@ describe('with no monitoring role at all', () => {
       `The state, waits and queries of other roles' sessions are hidden from ${PLAIN}: grant it pg_monitor (or pg_read_all_stats) to see them.`,
       `Cancel and Terminate cannot work with this login: ${PLAIN} is not a member of pg_signal_backend (a superuser can run GRANT pg_signal_backend TO ${PLAIN};), and other superusers' sessions need a superuser.`,
     ])
+    // With a signalling login of its own that may signal, the viewing login's lack of it is no limitation.
+    expect((await listActivity(plain, { signalDb: monitor })).limitations).toEqual([activity.limitations[0]])
     expect(await cancelBackend(plain, sleeper.pid)).toMatchObject({
       ok: false,
       code: 'not-permitted',

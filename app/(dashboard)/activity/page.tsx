@@ -1,6 +1,6 @@
 import { requireUser } from '@/lib/auth/current-user'
 import { can } from '@/lib/auth/permissions'
-import { targetDb } from '@/lib/db/server-dbs'
+import { signalDb, targetDb } from '@/lib/db/server-dbs'
 import { listActivity } from '@/lib/performance/activity'
 import { THRESHOLDS } from '@/lib/performance/thresholds'
 import { ThresholdNote } from '@/components/threshold-note'
@@ -9,7 +9,7 @@ import { toJson } from '@/lib/format/json-value'
 
 export default async function ActivityPage() {
   const user = await requireUser()
-  const activity = await listActivity(targetDb())
+  const activity = await listActivity(targetDb(), { signalDb: signalDb() })
   return (
     <>
       <h1>Activity</h1>

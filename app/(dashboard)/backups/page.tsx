@@ -58,7 +58,10 @@ export default async function BackupsPage() {
     download: can(user.role, 'backups.download'),
     manage: can(user.role, 'backups.manage'),
   }
-  const progress = backupProgressOf(jobs)
+  const progress = backupProgressOf(
+    jobs,
+    backups.filter((b) => b.status === 'running').map((b) => String(b.id)),
+  )
   return (
     <>
       <h1>Backups</h1>

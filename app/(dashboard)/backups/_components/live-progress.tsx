@@ -1,5 +1,7 @@
 'use client'
 
+import { useRouter } from 'next/navigation'
+import { useEffect } from 'react'
 import { useLiveJson } from '@/components/use-live-json'
 import { useRefreshWhenDone } from '@/components/use-refresh-when-done'
 import type { BackupProgress } from '@/lib/backups/backup-progress'
@@ -8,6 +10,10 @@ import { WorkProgressBar } from './work-progress'
 
 const URL = '/api/backups/progress'
 const POLL_MS = 1500
+
+function shapeOf(p: BackupProgress): string {
+  return JSON.stringify([Object.entries(p.states ?? {}).sort(), p.backups ?? []])
+}
 
 function useBackupProgress(initial: BackupProgress) {
   return useLiveJson(URL, initial, (d) => (d.running ? POLL_MS : false))
@@ -29,6 +35,14 @@ export function LiveWorkProgress({ jobId, label, initial, fallback = null }: { j
 export function BackupsProgressPoll({ initial }: { initial: BackupProgress }) {
   const { data, error } = useBackupProgress(initial)
   useRefreshWhenDone(data.running)
+  // A job that starts (its worker adds the backup's row) or ends while others run changes the
+  // page's rows and buttons, not only a bar: render the page again once for each such change.
+  const router = useRouter()
+  const polled = shapeOf(data)
+  const rendered = shapeOf(initial)
+  useEffect(() => {
+    if (data.running && polled !== rendered) router.refresh()
+  }, [data.running, polled, rendered, router])
   return error ? (
     <div className="banner bad" role="alert">
       Live progress failed: {error.message} (showing the last answer).
