@@ -3,6 +3,7 @@ import { createDb } from '../lib/db/connect'
 import { restrictedReader } from '../lib/db/reader-login'
 import { targetIdentity } from '../lib/db/target-identity'
 import type { JobServices } from '../lib/jobs/job-kind'
+import { ACTIVE_STATES } from '../lib/jobs/job-store'
 import { JobSystem, type JobSystemOptions } from '../lib/jobs/job-system'
 
 /** Services over a test's target and state databases (made by createDb, as freshDatabase does). */
@@ -50,4 +51,14 @@ export async function startTestJobs(
 /** A second pool on the same database, as another process would have. */
 export function otherPool(url: string): Kysely<any> {
   return createDb(url, { max: 2 })
+}
+
+/**
+ * Whether the queue job has ended. A kind's own row (run, fix) ends a moment before its job, and a
+ * job started in between is refused as busy: tests wait for this before starting the next one.
+ */
+export async function queueJobEnded(state: Kysely<any>, jobId: number | null): Promise<boolean> {
+  if (jobId === null) return true
+  const row = await state.selectFrom('job').select('state').where('id', '=', jobId).executeTakeFirst()
+  return !row || !ACTIVE_STATES.includes(row.state)
 }

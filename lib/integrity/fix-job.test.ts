@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
 import { lockTable } from '../../test/lock-table'
 import { freshStateDb } from '../../test/state-db'
-import { startTestJobs } from '../../test/test-jobs'
+import { queueJobEnded, startTestJobs } from '../../test/test-jobs'
 import { createDb } from '../db/connect'
 import { targetIdentity } from '../db/target-identity'
 import { buildDemoDatabase } from '../demo/prepare-demo'
@@ -66,17 +66,11 @@ async function requestFixCancel(id: number): Promise<boolean> {
 
 const finished = (j: FixJob) => !['queued', 'running'].includes(j.status)
 
-async function queueJobEnded(fixId: number): Promise<boolean> {
-  const row = await state.db.selectFrom('job').select('state').where('kind', '=', 'integrity.fix').where('ref_id', '=', fixId).executeTakeFirst()
-  return !row || !['queued', 'running'].includes(row.state)
-}
-
 async function until(id: number, done: (j: FixJob) => boolean = finished): Promise<FixJob> {
   const deadline = Date.now() + 30_000
   while (Date.now() < deadline) {
     const job = await getFixJob(state.db, id)
-    // The fix's row ends a moment before its queue job: a restore started in between is refused as busy.
-    if (job && done(job) && (done !== finished || (await queueJobEnded(id)))) return job
+    if (job && done(job) && (done !== finished || (await queueJobEnded(state.db, job.jobId)))) return job
     await new Promise((r) => setTimeout(r, 25))
   }
   throw new Error(`job #${id} did not get there: ${JSON.stringify(await getFixJob(state.db, id))}`)

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
 import { lockTable as sharedLockTable } from '../../test/lock-table'
 import { freshStateDb } from '../../test/state-db'
-import { startTestJobs } from '../../test/test-jobs'
+import { queueJobEnded, startTestJobs } from '../../test/test-jobs'
 import { createDb } from '../db/connect'
 import { targetIdentity } from '../db/target-identity'
 import { markDeadJobs } from '../jobs/dead-jobs'
@@ -67,18 +67,11 @@ async function requestCancel(id: number): Promise<boolean> {
   return !!run?.jobId && (await jobs.cancel(run.jobId)).ok
 }
 
-async function queueJobEnded(jobId: number | null): Promise<boolean> {
-  if (jobId === null) return true
-  const row = await state.db.selectFrom('job').select('state').where('id', '=', jobId).executeTakeFirst()
-  return !row || !['queued', 'running'].includes(row.state)
-}
-
 async function until(id: number, ready: (r: IntegrityRun) => boolean, timeoutMs = 30_000): Promise<IntegrityRun> {
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
     const run = await getIntegrityRun(state.db, id)
-    // The run's row ends a moment before its queue job: a run started in between is refused as busy.
-    if (run && ready(run) && (ready !== finished || (await queueJobEnded(run.jobId)))) return run
+    if (run && ready(run) && (ready !== finished || (await queueJobEnded(state.db, run.jobId)))) return run
     await new Promise((r) => setTimeout(r, 25))
   }
   throw new Error(`run ${id} did not get there in ${timeoutMs} ms: ${JSON.stringify(await getIntegrityRun(state.db, id))}`)
