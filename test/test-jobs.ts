@@ -29,6 +29,9 @@ export async function testJobServices(target: { url: string; db: Kysely<any> }, 
   }
 }
 
+/** The quick timers of test job systems. */
+export const TEST_JOB_TIMING = { pollingIntervalSeconds: 0.5, maintenanceIntervalSeconds: 1, cronMonitorIntervalSeconds: 1, sweepMs: 500 }
+
 /** A started job system with quick timers, as a web server or worker of these databases would run it. */
 export async function startTestJobs(
   target: { url: string; db: Kysely<any> },
@@ -41,7 +44,7 @@ export async function startTestJobs(
     services: { ...(await testJobServices(target, state)), ...services },
     work: true,
     supervise: true,
-    timing: { pollingIntervalSeconds: 0.5, maintenanceIntervalSeconds: 1, cronMonitorIntervalSeconds: 1, sweepMs: 500 },
+    timing: TEST_JOB_TIMING,
     log: () => {},
     ...opts,
   })

@@ -1,5 +1,4 @@
 import type { Kysely } from 'kysely'
-import { markDeadJobs } from '../jobs/dead-jobs'
 import { type JobRow, listJobs } from '../jobs/job-store'
 import { BACKUP_KINDS } from './backup-job'
 import { BACKUP_WORK_KINDS } from './work-jobs'
@@ -26,9 +25,12 @@ export function backupProgressOf(jobs: JobRow[], runningBackups: string[] = []):
   }
 }
 
-/** Reads it from the job rows of `targetKey`, after marking dead workers' jobs, so a page never polls work that no process runs. */
+/**
+ * Reads it from the job rows of `targetKey`. Read-only, as every poll is: the page polls it every
+ * 1.5 s, and the web server's job system marks dead workers' jobs every few seconds (JobSystem.sweep),
+ * which ends the poll of work that no process runs.
+ */
 export async function readBackupProgress(state: Kysely<any>, targetKey: string): Promise<BackupProgress> {
-  await markDeadJobs(state)
   const [jobs, backups] = await Promise.all([
     listJobs(state, { targetKey, kinds: [...BACKUP_KINDS, ...BACKUP_WORK_KINDS], states: ['queued', 'running'], limit: 100 }),
     state.selectFrom('backup').select('id').where('target_key', '=', targetKey).where('status', '=', 'running').where('deleted_at', 'is', null).execute(),

@@ -1,6 +1,5 @@
 import type { Kysely } from 'kysely'
 import type { TargetIdentity } from '../db/target-identity'
-import { markDeadJobs } from '../jobs/dead-jobs'
 import { restoreRefusal } from './fix-job'
 import { type FixJob, listFixJobs } from './fix-store'
 import { relationQuery } from './orphan-csv'
@@ -29,15 +28,14 @@ export const FIXES_SHOWN = 20
 
 /**
  * The newest integrity run and the newest `limit` fixes and restores on `target` (of one relation
- * when given), after recording as interrupted the jobs whose worker died (a page that follows a
- * run whose process ended would otherwise poll for ever).
+ * when given). Read-only, as every poll is: the job system's sweep records the jobs of dead workers
+ * as interrupted every few seconds, which ends the poll of a run whose process ended.
  */
 export async function readIntegrityProgress(
   state: Kysely<any>,
   target: TargetIdentity,
   opts: { relation?: RelationRef; limit: number },
 ): Promise<IntegrityProgress> {
-  await markDeadJobs(state)
   const [runs, fixes] = await Promise.all([
     listIntegrityRuns(state, { targetKey: target.key, limit: 1 }),
     listFixJobs(state, { targetKey: target.key, relation: opts.relation, limit: opts.limit }),

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
 import { lockTable as sharedLockTable } from '../../test/lock-table'
 import { freshStateDb } from '../../test/state-db'
-import { queueJobEnded, startTestJobs } from '../../test/test-jobs'
+import { queueJobEnded, startTestJobs, TEST_JOB_TIMING } from '../../test/test-jobs'
 import { createDb } from '../db/connect'
 import { targetIdentity } from '../db/target-identity'
 import { markDeadJobs } from '../jobs/dead-jobs'
@@ -45,7 +45,9 @@ beforeAll(async () => {
   await sql`create table loose (id serial primary key, parent_id integer)`.execute(target.db)
   await sql`insert into parent values (1), (2)`.execute(target.db)
   await sql`insert into loose (parent_id) values (1), (2), (null)`.execute(target.db)
-  jobs = await startTestJobs(target, state)
+  // No periodic sweep: the dead-worker test marks its fake dead job itself, and must see it still
+  // running (its exclusive key held) until then. The sweep at start runs before any test.
+  jobs = await startTestJobs(target, state, { timing: { ...TEST_JOB_TIMING, sweepMs: 2 ** 31 - 1 } })
 })
 afterAll(async () => {
   await jobs?.stop(5_000)

@@ -5,8 +5,8 @@ import { type JobRow, markDeadJobRows, WORKER_GONE } from './job-store'
 
 /**
  * Records the running jobs whose worker is gone as interrupted (see markDeadJobRows), each kind
- * recording it in its own row too. Workers sweep every few seconds; pages and the CLI call it
- * before they read, so that nobody is shown a dead job as running.
+ * recording it in its own row too. The job system sweeps every few seconds (JobSystem.sweep); the
+ * CLI and some page renders call it before they read. Polling routes never do: they only read.
  */
 export async function markDeadJobs(state: Kysely<any>, kinds: JobKind[] = JOB_KINDS): Promise<JobRow[]> {
   return markDeadJobRows(state, async (job) => {

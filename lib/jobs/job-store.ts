@@ -98,7 +98,7 @@ export interface JobFilter {
   beforeId?: number
 }
 
-/** Newest first. Dead workers' jobs are marked first (see markDeadJobs). */
+/** Newest first; reads only (dead workers' jobs are marked by the job system's sweep, see markDeadJobs). */
 export async function listJobs(state: StateDb, filter: JobFilter): Promise<JobRow[]> {
   let q = state
     .selectFrom('job')

@@ -41,9 +41,10 @@ export const loadRuns = cache(async (): Promise<IntegrityRun[]> => {
 export { isRunning as isActive, RUN_STATUS_BADGE } from '@/lib/integrity/run-status'
 
 /** The newest run and fixes (of one relation), as /api/integrity/progress answers them. */
-export const loadProgress = cache(async (relation?: RelationRef): Promise<IntegrityProgress> =>
-  readIntegrityProgress(stateDb(), await loadTarget(), { relation, limit: FIXES_SHOWN }),
-)
+export const loadProgress = cache(async (relation?: RelationRef): Promise<IntegrityProgress> => {
+  await settleDeadJobs()
+  return readIntegrityProgress(stateDb(), await loadTarget(), { relation, limit: FIXES_SHOWN })
+})
 
 export function isFinished(run: IntegrityRun): boolean {
   return run.status === 'succeeded' || run.status === 'cancelled' || run.status === 'failed'
