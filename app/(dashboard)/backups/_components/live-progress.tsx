@@ -1,9 +1,6 @@
 'use client'
 
-import { useRouter } from 'next/navigation'
-import { useEffect } from 'react'
-import { useLiveJson } from '@/components/use-live-json'
-import { useRefreshWhenDone } from '@/components/use-refresh-when-done'
+import { useLiveJson, useRefreshWhenWorkChanges } from '@/components/use-live-json'
 import type { BackupProgress } from '@/lib/backups/backup-progress'
 import type { JobRow } from '@/lib/jobs/job-store'
 import { WorkProgressBar } from './work-progress'
@@ -11,7 +8,8 @@ import { WorkProgressBar } from './work-progress'
 const URL = '/api/backups/progress'
 const POLL_MS = 1500
 
-function shapeOf(p: BackupProgress): string {
+/** The page's active work: each queued or running job's state (a start adds a catalogue row) and the running backups. */
+function workOf(p: BackupProgress): string {
   return JSON.stringify([Object.entries(p.states ?? {}).sort(), p.backups ?? []])
 }
 
@@ -31,18 +29,13 @@ export function LiveWorkProgress({ jobId, label, initial, fallback = null }: { j
   return <WorkProgressBar label={label} progress={progress} />
 }
 
-/** Polls while anything is queued or runs and renders the page again once all of it has ended, so outcomes and new buttons appear. */
+/**
+ * Polls while anything is queued or runs, and renders the page again whenever a job starts (its
+ * worker adds the backup's catalogue row) or ends, so rows, outcomes and buttons appear.
+ */
 export function BackupsProgressPoll({ initial }: { initial: BackupProgress }) {
   const { data, error } = useBackupProgress(initial)
-  useRefreshWhenDone(data.running)
-  // A job that starts (its worker adds the backup's row) or ends while others run changes the
-  // page's rows and buttons, not only a bar: render the page again once for each such change.
-  const router = useRouter()
-  const polled = shapeOf(data)
-  const rendered = shapeOf(initial)
-  useEffect(() => {
-    if (data.running && polled !== rendered) router.refresh()
-  }, [data.running, polled, rendered, router])
+  useRefreshWhenWorkChanges(workOf(initial), workOf(data))
   return error ? (
     <div className="banner bad" role="alert">
       Live progress failed: {error.message} (showing the last answer).

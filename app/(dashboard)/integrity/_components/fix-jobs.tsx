@@ -3,8 +3,7 @@
 import Link from 'next/link'
 import { DataTable } from '@/components/data-table'
 import { ProgressBar } from '@/components/progress-bar'
-import { useLiveJson } from '@/components/use-live-json'
-import { useRefreshWhenDone } from '@/components/use-refresh-when-done'
+import { useLiveJson, useRefreshWhenWorkChanges } from '@/components/use-live-json'
 import type { Json } from '@/lib/format/json-value'
 import { formatCount } from '@/lib/format/units'
 import type { FixJobView, IntegrityProgress } from '@/lib/integrity/progress'
@@ -17,6 +16,8 @@ type FixJob = Json<FixJobView>
 const POLL_MS = 1500
 
 const basename = (file: string) => file.slice(file.lastIndexOf('/') + 1)
+/** The fixes and restores that run: one ending (or a new one polled) changes the page's findings and buttons. */
+const activeWork = (fixes: FixJob[]) => fixes.filter(isActive).map((j) => j.id).join(',')
 
 function what(job: FixJob): string {
   if (job.kind === 'restore') return `restore of #${job.restoresFix ?? '?'}`
@@ -61,7 +62,7 @@ export function FixJobs({ initial, relationQuery, canFix, showRelation, canDownl
   const url = relationQuery ? `${PROGRESS_URL}?${relationQuery}` : PROGRESS_URL
   const { data, error } = useLiveJson(url, initial, (d) => (d.fixes.some(isActive) ? POLL_MS : false))
   const jobs = data.fixes
-  useRefreshWhenDone(jobs.some(isActive))
+  useRefreshWhenWorkChanges(activeWork(initial.fixes), activeWork(jobs))
   return (
     <>
       {error ? (

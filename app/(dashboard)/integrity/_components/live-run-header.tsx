@@ -1,8 +1,7 @@
 'use client'
 
 import { ProgressBar } from '@/components/progress-bar'
-import { useLiveJson } from '@/components/use-live-json'
-import { useRefreshWhenDone } from '@/components/use-refresh-when-done'
+import { useLiveJson, useRefreshWhenWorkChanges } from '@/components/use-live-json'
 import type { Json } from '@/lib/format/json-value'
 import { formatMs, formatTimestamp } from '@/lib/format/units'
 import type { IntegrityProgress } from '@/lib/integrity/progress'
@@ -12,6 +11,9 @@ import { RunControls } from './run-controls'
 
 export const PROGRESS_URL = '/api/integrity/progress'
 const POLL_MS = 1500
+
+/** The run that is queued or running, if any, as the key of the page's active work. */
+const activeRun = (p: Json<IntegrityProgress>) => (p.latest && isRunning(p.latest) ? String(p.latest.id) : '')
 
 function Progress({ run }: { run: Json<IntegrityRun> }) {
   const total = run.checksTotal
@@ -32,7 +34,8 @@ export function LiveRunHeader({ initial, database, canRun }: { initial: Json<Int
   const { data, error } = useLiveJson(PROGRESS_URL, initial, (d) => (d.latest && isRunning(d.latest) ? POLL_MS : false))
   const latest = data.latest
   const active = latest && isRunning(latest) ? latest : null
-  useRefreshWhenDone(active !== null)
+  // When it ends its findings and history appear.
+  useRefreshWhenWorkChanges(activeRun(initial), activeRun(data))
   return (
     <div className="integrity-header-row">
       <div>
