@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { FreshDatabase } from '../../test/fresh-db'
 import { freshStateDb } from '../../test/state-db'
 import type { TargetIdentity } from '../db/target-identity'
+import { markDeadJobs } from '../jobs/dead-jobs'
 import { createFixJob, markFixProgress } from './fix-store'
 import { readIntegrityProgress } from './progress'
 import { createIntegrityRun, markProgress } from './run-store'
@@ -64,9 +65,12 @@ describe('readIntegrityProgress', () => {
     expect(done.latestDurationMs).toBe(took)
   })
 
-  it('reports a run whose worker died as interrupted, so a page following it stops', async () => {
+  it('reports a run whose worker died as interrupted once the job system swept it, so a page following it stops', async () => {
     const id = await run(HERE.key, 'running')
     await markProgress(state.db, id, { status: 'running', total: 12, done: 1 })
+    // The poll only reads: the run shows as it was left until the sweep (JobSystem.sweep) sees it.
+    expect((await readIntegrityProgress(state.db, HERE, { limit: 20 })).latest).toMatchObject({ id, status: 'running' })
+    await markDeadJobs(state.db)
     const p = await readIntegrityProgress(state.db, HERE, { limit: 20 })
     expect(p.latest).toMatchObject({ id, status: 'interrupted' })
     expect(isRunning(p.latest!)).toBe(false)
