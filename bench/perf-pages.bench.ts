@@ -20,7 +20,8 @@ import { readConnections } from '../lib/performance/connections'
 import { readIndexesPage } from '../lib/performance/indexes-page'
 import { readSettings } from '../lib/performance/settings'
 import { listSlowQueries } from '../lib/performance/slow-queries'
-import { listTables } from '../lib/performance/tables'
+import { readSequenceDanger } from '../lib/performance/sequence-danger'
+import { listTables, readCacheHitRatios } from '../lib/performance/tables'
 import { median, ms, runBenchmark } from './bench-kit'
 import { timed } from './dor-bench'
 import { openPerfBenchDatabase } from './perf-bench-cluster'
@@ -90,7 +91,10 @@ const PAGES: Page[] = [
   },
   {
     name: 'Tables',
-    load: async (db) => `${(await listTables(db)).tables.length} tables`,
+    load: async (db) => {
+      const [tables, , sequences] = await Promise.all([listTables(db), readCacheHitRatios(db), readSequenceDanger(db)])
+      return `${tables.tables.length} tables, ${sequences.checked} sequences`
+    },
   },
   {
     name: 'Connections',

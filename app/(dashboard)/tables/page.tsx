@@ -7,9 +7,11 @@ import { targetDb } from '@/lib/db/server-dbs'
 import { serverMaintenanceJobs } from '@/lib/performance/server-maintenance-jobs'
 import { toJson } from '@/lib/format/json-value'
 import { formatTimestamp } from '@/lib/format/units'
+import { readSequenceDanger } from '@/lib/performance/sequence-danger'
 import { listTables, readCacheHitRatios, type TableStats } from '@/lib/performance/tables'
 import { THRESHOLDS } from '@/lib/performance/thresholds'
 import { CacheHit } from './_components/cache-hit'
+import { SequenceDanger } from './_components/sequence-danger'
 import { TableMaintenance } from './_components/table-maintenance'
 
 const SORTS: Record<string, (t: TableStats) => number> = {
@@ -42,7 +44,12 @@ export default async function TablesPage({ searchParams }: { searchParams: Promi
   const dir: SortDirection = sp.dir === 'asc' ? 'asc' : 'desc'
   const search = sp.q?.trim().slice(0, 200) || undefined
   const page = /^\d{1,6}$/.test(sp.page ?? '') ? Math.max(1, Number(sp.page)) : 1
-  const [report, cache, jobs] = await Promise.all([listTables(targetDb()), readCacheHitRatios(targetDb()), serverMaintenanceJobs()])
+  const [report, cache, sequences, jobs] = await Promise.all([
+    listTables(targetDb()),
+    readCacheHitRatios(targetDb()),
+    readSequenceDanger(targetDb()),
+    serverMaintenanceJobs(),
+  ])
   const needle = search?.toLowerCase()
   const matching = needle ? report.tables.filter((t) => t.qualifiedTable.toLowerCase().includes(needle)) : report.tables
   const sorted = [...matching].sort((a, b) => (SORTS[sort](a) - SORTS[sort](b)) * (dir === 'asc' ? 1 : -1) || (a.qualifiedTable < b.qualifiedTable ? -1 : 1))
@@ -85,6 +92,7 @@ export default async function TablesPage({ searchParams }: { searchParams: Promi
         </div>
       ) : null}
       <CacheHit ratios={cache} />
+      <SequenceDanger report={sequences} />
       <MaintenanceJobs initial={toJson({ jobs })} canCancel={canRun} />
       <div className="card">
         <form className="filter-form" method="get" action="/tables">
