@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import { JOB_KINDS } from './all-kinds'
-import type { JobKind } from './job-kind'
+import type { JobKind, JobServices } from './job-kind'
 import { type JobRow, markDeadJobRows, WORKER_GONE } from './job-store'
 
 /**
@@ -8,10 +8,10 @@ import { type JobRow, markDeadJobRows, WORKER_GONE } from './job-store'
  * recording it in its own row too. Workers sweep every few seconds; pages and the CLI call it
  * before they read, so that nobody is shown a dead job as running.
  */
-export async function markDeadJobs(state: Kysely<any>, kinds: JobKind[] = JOB_KINDS): Promise<JobRow[]> {
+export async function markDeadJobs(state: Kysely<any>, kinds: JobKind[] = JOB_KINDS, services?: JobServices): Promise<JobRow[]> {
   return markDeadJobRows(state, async (job) => {
     const kind = kinds.find((k) => k.kind === job.kind)
-    const note = (await kind?.stopped?.(state, job)) ?? WORKER_GONE
+    const note = (await kind?.stopped?.(state, job, services)) ?? WORKER_GONE
     const retries = kind ? kind.retryLimit - (job.attempts - 1) : 0
     return retries > 0 ? `${note} pg-boss runs it again (attempt ${job.attempts + 1}).` : note
   })
