@@ -3,7 +3,7 @@
  * calls its page.tsx makes), at the scale issue 14 names, against psql running the very
  * statements those calls sent (recorded from the first call, parameters written in as literals),
  * alternately in the same run:
- *   npx tsx bench/perf-pages.bench.ts [--sessions 200] [--chain 50] [--statements 5000] [--tables 1000] [--rounds 10] [--database-url URL]
+ *   npx tsx bench/perf-pages.bench.ts [--sessions 200] [--chain 50] [--statements 5000] [--tables 1000] [--rounds 10] [--pages Indexes,Tables] [--database-url URL]
  * Activity with 200 sessions (50 in one blocking chain), Slow queries with 5,000 statements in
  * pg_stat_statements, Tables and Indexes with 1,000 tables (100 of them with a duplicate index),
  * Connections and Settings. Default: perf_bench in the benchmarks' own embedded cluster.
@@ -17,11 +17,11 @@ import { createPool, describeUrl } from '../lib/db/connect'
 import { pgToolEnv } from '../lib/db/pg-tool-env'
 import { listActivity } from '../lib/performance/activity'
 import { readConnections } from '../lib/performance/connections'
-import { readIndexFindings } from '../lib/performance/index-findings'
-import { listIndexes } from '../lib/performance/indexes'
+import { readIndexesPage } from '../lib/performance/indexes-page'
 import { readSettings } from '../lib/performance/settings'
 import { listSlowQueries } from '../lib/performance/slow-queries'
-import { listTables } from '../lib/performance/tables'
+import { readSequenceDanger } from '../lib/performance/sequence-danger'
+import { listTables, readCacheHitRatios } from '../lib/performance/tables'
 import { median, ms, runBenchmark } from './bench-kit'
 import { timed } from './dor-bench'
 import { openPerfBenchDatabase } from './perf-bench-cluster'
@@ -84,13 +84,17 @@ const PAGES: Page[] = [
   {
     name: 'Indexes',
     load: async (db) => {
-      const [findings, usage] = await Promise.all([readIndexFindings(db), listIndexes(db)])
-      return `${usage.indexes.length} indexes, ${findings.findings.length} findings`
+      // What the page asks for: every finding, and the first 100 indexes by name with their definitions.
+      const r = await readIndexesPage(db, { limit: 100 })
+      return `${r.total} indexes (${r.indexes.length} shown), ${r.findings.length} findings`
     },
   },
   {
     name: 'Tables',
-    load: async (db) => `${(await listTables(db)).tables.length} tables`,
+    load: async (db) => {
+      const [tables, , sequences] = await Promise.all([listTables(db), readCacheHitRatios(db), readSequenceDanger(db)])
+      return `${tables.tables.length} tables, ${sequences.checked} sequences`
+    },
   },
   {
     name: 'Connections',
@@ -110,6 +114,7 @@ async function main(): Promise<void> {
       statements: { type: 'string' },
       tables: { type: 'string' },
       rounds: { type: 'string' },
+      pages: { type: 'string' },
       'database-url': { type: 'string' },
     },
     strict: true,
@@ -122,6 +127,9 @@ async function main(): Promise<void> {
   if (![sessions, chain, statements, tables, rounds].every(Number.isInteger) || chain < 2 || sessions < chain || rounds < 3 || tables < 1 || statements < 1) {
     throw new Error('usage: tsx bench/perf-pages.bench.ts [--sessions N] [--chain 2–N] [--statements 1–5000] [--tables N] [--rounds N≥3] [--database-url URL]')
   }
+  const only = values.pages?.split(',').map((p) => p.trim().toLowerCase())
+  const pages = only ? PAGES.filter((p) => only.includes(p.name.toLowerCase())) : PAGES
+  if (!pages.length) throw new Error(`--pages: none of ${values.pages} is one of ${PAGES.map((p) => p.name).join(', ')}`)
   const bench = await openPerfBenchDatabase('perf_bench', values['database-url'] ?? process.env.DATABASE_URL)
   const where = describeUrl(bench.url)
   console.log(`performance pages benchmark on ${where.database} at ${where.host}:${where.port}: ${sessions} sessions (chain of ${chain}), ${statements} statements, ${tables} tables, ${rounds} rounds`)
@@ -146,7 +154,7 @@ async function main(): Promise<void> {
     const summary: string[] = []
     let worstRatio = 0
     let slowest = 0
-    for (const page of PAGES) {
+    for (const page of pages) {
       recording = []
       const what = await page.load(db)
       const raw = recording.map(inline)

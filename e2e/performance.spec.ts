@@ -37,6 +37,9 @@ for (const role of ['viewer', 'operator'] as const) {
       await expect(page.getByTestId('threshold').first()).toContainText('source: DoR runbook')
       await page.goto('/connections')
       await expect(page.getByTestId('dashboard-pools')).toContainText('target')
+      // Replication slots are listed for everyone; dropping one is for admins only.
+      await expect(page.getByTestId('replication-slots')).toBeVisible()
+      await expect(page.getByTestId('drop-slot')).toHaveCount(0)
       await page.goto('/tables')
       await expect(page.getByTestId('tables')).toContainText('public.agenda_item')
       // pghero's cache hit check beside its threshold.
@@ -44,6 +47,34 @@ for (const role of ['viewer', 'operator'] as const) {
       await expect(page.getByTestId('cache-hit').locator('[data-part="indexes"]')).toContainText(/\d+\.\d %/)
       // Maintenance buttons only for operators.
       await expect(page.getByTestId('run-vacuum')).toHaveCount(role === 'operator' ? await page.getByTestId('tables').locator('tbody tr').count() : 0)
+    })
+
+    test('indexes and tables sort, filter and page on the server; sequences near their maximum come with the ALTER', async ({ page }) => {
+      const setup = await appSession()
+      try {
+        await setup.query('create sequence if not exists public.e2e_seq_danger as integer')
+        await setup.query("select setval('public.e2e_seq_danger', 2100000000)")
+      } finally {
+        await setup.end()
+      }
+      await page.goto('/indexes?q=meeting_title&sort=size')
+      await expect(page.locator('th[aria-sort="descending"]')).toContainText('Size')
+      const rows = page.getByTestId('indexes').locator('tbody tr')
+      await expect(rows.filter({ hasText: 'meeting_title_idx' })).toHaveCount(1)
+      await expect(rows.filter({ hasText: 'CREATE INDEX meeting_title_idx ON public.meeting' })).toHaveCount(1)
+      for (const text of await rows.allTextContents()) expect(text).toContain('meeting')
+      await page.goto('/indexes?q=no-such-index-anywhere')
+      await expect(page.getByTestId('indexes')).toContainText('No index matches the filter.')
+
+      await page.goto('/tables?q=agenda&sort=xid&dir=asc')
+      await expect(page.locator('th[aria-sort="ascending"]')).toContainText('XID age')
+      await expect(page.getByTestId('tables')).toContainText('public.agenda_item')
+      await expect(page.getByTestId('tables')).not.toContainText('public.meeting')
+
+      const danger = page.getByTestId('sequence-danger').locator('[data-sequence="public.e2e_seq_danger"]')
+      await expect(danger).toContainText('97.7 % used')
+      await expect(danger).toContainText('ALTER SEQUENCE public.e2e_seq_danger AS bigint MAXVALUE 9223372036854775807;')
+      await expect(page.getByTestId('sequence-danger')).toContainText('share of a sequence range used 90 % (source: pghero')
     })
 
     test('slow queries sort and filter on the server, and EXPLAIN shows a plan tree', async ({ page }) => {

@@ -1,6 +1,5 @@
 import { listActivity } from '../../lib/performance/activity'
-import { readIndexFindings } from '../../lib/performance/index-findings'
-import { listIndexes } from '../../lib/performance/indexes'
+import { readIndexesWithFindings } from '../../lib/performance/index-findings'
 import { listSlowQueries } from '../../lib/performance/slow-queries'
 import { listTables } from '../../lib/performance/tables'
 import { CliError, JSON_FLAG, stringFlag } from '../args'
@@ -44,8 +43,8 @@ async function slowQueries(ctx: CliContext): Promise<void> {
 
 /** `dbadmin indexes [--json]`: every index with its usage, and the findings with their SQL. */
 async function indexes(ctx: CliContext): Promise<void> {
-  const [usage, findings] = await Promise.all([listIndexes(ctx.target()), readIndexFindings(ctx.target())])
-  if (ctx.json) return ctx.print({ indexes: usage.indexes, findings: findings.findings, statsResetAt: findings.statsResetAt })
+  const findings = await readIndexesWithFindings(ctx.target())
+  if (ctx.json) return ctx.print({ indexes: findings.usage.indexes, findings: findings.findings, statsResetAt: findings.statsResetAt })
   for (const f of findings.findings) ctx.out(`${f.kind.padEnd(9)} ${f.title}\n          ${f.advice}${f.sql ? `\n          ${f.sql}` : ''}`)
   if (!findings.findings.length) ctx.out('No index findings.')
 }

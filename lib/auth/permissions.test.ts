@@ -20,6 +20,7 @@ const MATRIX: Record<Permission, [boolean, boolean, boolean]> = {
   'backups.manage': /*        */ [true, false, false],
   'sessions.terminate': /*    */ [true, false, false],
   'statements.manage': /*      */ [true, false, false],
+  'replication.manage': /*    */ [true, false, false],
   'users.manage': /*          */ [true, false, false],
   'data.reveal': /*           */ [true, false, false],
   'data.fix': /*              */ [true, false, false],

@@ -28,6 +28,8 @@ export const PERMISSIONS = {
   'backups.manage': ['admin'],
   'sessions.terminate': ['admin'],
   'statements.manage': ['admin'],
+  // Dropping an inactive replication slot (its standby or subscriber must then be re-seeded).
+  'replication.manage': ['admin'],
   'users.manage': ['admin'],
   'data.reveal': ['admin'],
   'data.fix': ['admin'],

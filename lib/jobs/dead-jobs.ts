@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import { JOB_KINDS } from './all-kinds'
-import type { JobKind } from './job-kind'
+import type { JobKind, JobServices } from './job-kind'
 import { type JobRow, markDeadJobRows, WORKER_GONE } from './job-store'
 
 /**
@@ -8,10 +8,10 @@ import { type JobRow, markDeadJobRows, WORKER_GONE } from './job-store'
  * recording it in its own row too. The job system sweeps every few seconds (JobSystem.sweep); the
  * CLI and some page renders call it before they read. Polling routes never do: they only read.
  */
-export async function markDeadJobs(state: Kysely<any>, kinds: JobKind[] = JOB_KINDS): Promise<JobRow[]> {
+export async function markDeadJobs(state: Kysely<any>, kinds: JobKind[] = JOB_KINDS, services?: JobServices): Promise<JobRow[]> {
   return markDeadJobRows(state, async (job) => {
     const kind = kinds.find((k) => k.kind === job.kind)
-    const note = (await kind?.stopped?.(state, job)) ?? WORKER_GONE
+    const note = (await kind?.stopped?.(state, job, services)) ?? WORKER_GONE
     const retries = kind ? kind.retryLimit - (job.attempts - 1) : 0
     return retries > 0 ? `${note} pg-boss runs it again (attempt ${job.attempts + 1}).` : note
   })

@@ -128,8 +128,10 @@ export interface JobKind<I = any> {
    * The job ended without its handler finishing it: its worker died or its process stopped
    * (job.state 'interrupted'), or it was cancelled before it started ('cancelled'). Record that in
    * the kind's own row; return the job's message (e.g. how many batches were done), or null.
+   * `services` are the sweeping process's own, when it has them (a worker's, not a page's): to stop
+   * on the target what the dead attempt left running there.
    */
-  stopped?(state: Kysely<any>, job: JobRow): Promise<string | null>
+  stopped?(state: Kysely<any>, job: JobRow, services?: JobServices): Promise<string | null>
   /** A retry after an interruption starts: reset what the first attempt left (e.g. partial findings). */
   retrying?(state: Kysely<any>, job: JobRow): Promise<void>
   /** Links to what the job produced, for the Jobs page. */

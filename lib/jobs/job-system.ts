@@ -194,7 +194,7 @@ export class JobSystem {
 
   /** Marks jobs whose worker died as interrupted, letting each kind record it in its own row. */
   async markDead(): Promise<JobRow[]> {
-    return markDeadJobs(this.services.state, this.kinds)
+    return markDeadJobs(this.services.state, this.kinds, this.services)
   }
 
   /**

@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely'
-import { type IndexInfo, listIndexes } from './indexes'
+import { type IndexInfo, type IndexUsage, listIndexes } from './indexes'
 import { THRESHOLDS, type ThresholdName } from './thresholds'
 
 export type IndexFindingKind = 'unused' | 'duplicate' | 'redundant' | 'invalid' | 'missing'
@@ -272,6 +272,15 @@ export async function readTableScanStats(db: Kysely<any>, opts: { schema?: strin
 
 /** Every index finding of the database (or one table), each with its advice and exact SQL. */
 export async function readIndexFindings(db: Kysely<any>, opts: { schema?: string; table?: string } = {}): Promise<IndexFindings> {
-  const [usage, tables] = await Promise.all([listIndexes(db, opts), readTableScanStats(db, opts)])
+  const [usage, tables] = await Promise.all([listIndexes(db, { ...opts, definitions: false }), readTableScanStats(db, opts)])
   return { findings: indexFindings(usage.indexes, tables, usage.statsResetAt), statsResetAt: usage.statsResetAt }
+}
+
+/** The findings and the index list from one read of the catalogue (the Indexes page and the CLI show both). */
+export async function readIndexesWithFindings(
+  db: Kysely<any>,
+  opts: { schema?: string; table?: string; definitions?: boolean } = {},
+): Promise<IndexFindings & { usage: IndexUsage }> {
+  const [usage, tables] = await Promise.all([listIndexes(db, opts), readTableScanStats(db, opts)])
+  return { findings: indexFindings(usage.indexes, tables, usage.statsResetAt), statsResetAt: usage.statsResetAt, usage }
 }

@@ -26,7 +26,8 @@ export interface IndexInfo {
   keyCollations: number[]
   keyOptions: number[]
   predicate: string | null
-  definition: string
+  /** pg_get_indexdef; null when listed without definitions (the page prints them only for its visible rows). */
+  definition: string | null
   scans: number | null
   tuplesRead: number | null
   tuplesFetched: number | null
@@ -49,19 +50,46 @@ export interface IndexUsage {
 
 const CONSTRAINT_TYPES: Record<string, 'primary key' | 'unique' | 'exclusion'> = { p: 'primary key', u: 'unique', x: 'exclusion' }
 
+export interface ListIndexesOptions {
+  schema?: string
+  table?: string
+  /**
+   * Deparse every index's full definition (default true). pg_get_indexdef was a third of the
+   * query at 2,000 indexes; the Indexes page asks for it only for the rows it shows (indexDefinitions).
+   */
+  definitions?: boolean
+}
+
 /** Every index outside the system schemas: catalog and statistics only, no index is read. */
-export async function listIndexes(db: Kysely<any>, opts: { schema?: string; table?: string } = {}): Promise<IndexUsage> {
+export async function listIndexes(db: Kysely<any>, opts: ListIndexesOptions = {}): Promise<IndexUsage> {
+  const withDefinitions = opts.definitions ?? true
+  const reset = await sql<{ stats_reset: Date | null; version: number }>`/* dor-db-admin */
+    select (select stats_reset from pg_stat_database where datname = current_database()) as stats_reset,
+           current_setting('server_version_num')::int as version`.execute(db)
+  // The statistics functions pg_stat_all_indexes is made of, called directly: joining the view and
+  // reading last_idx_scan (PostgreSQL 16+) through to_jsonb(s) built every row's whole record.
+  // The view counts indexes of tables, TOAST tables and materialized views only: a partitioned
+  // index has no statistics (null, as before).
+  const counted = sql`t.relkind in ('r', 't', 'm')`
+  const lastScan = (reset.rows[0]?.version ?? 0) >= 160000 ? sql`pg_stat_get_lastscan(i.indexrelid)` : sql`null::timestamptz`
   const { rows } = await sql<any>`/* dor-db-admin */
     select i.indexrelid as oid, n.nspname as schema, t.relname as table, c.relname as name,
            format('%I.%I', n.nspname, c.relname) as qualified_name, format('%I.%I', n.nspname, t.relname) as qualified_table,
            am.amname as method, i.indisunique as unique, i.indisprimary as primary, i.indisvalid as valid,
            i.indisreplident as replica_identity, con.conname, con.contype,
            exists (select 1 from pg_constraint f where f.contype = 'f' and f.conindid = i.indexrelid) as referenced_by_fk,
-           array(select pg_get_indexdef(i.indexrelid, k, true) from generate_series(1, i.indnatts) k) as columns,
+           -- A plain column as pg_get_indexdef(oid, k, true) prints it (its quoted name) without deparsing the index.
+           array(select coalesce((select format('%I', a.attname) from pg_attribute a where i.indkey[k - 1] <> 0 and a.attrelid = i.indrelid and a.attnum = i.indkey[k - 1]),
+                                 pg_get_indexdef(i.indexrelid, k, true))
+                 from generate_series(1, i.indnatts) k) as columns,
            i.indnkeyatts as key_count,
            i.indclass::oid[] as opclasses, i.indcollation::oid[] as collations, i.indoption::int2[] as options,
-           pg_get_expr(i.indpred, i.indrelid, true) as predicate, pg_get_indexdef(i.indexrelid) as definition,
-           s.idx_scan, s.idx_tup_read, s.idx_tup_fetch, (to_jsonb(s) ->> 'last_idx_scan')::timestamptz as last_scan,
+           pg_get_expr(i.indpred, i.indrelid, true) as predicate,
+           case when ${withDefinitions}::boolean then pg_get_indexdef(i.indexrelid) end as definition,
+           case when ${counted} then pg_stat_get_numscans(i.indexrelid) end as idx_scan,
+           case when ${counted} then pg_stat_get_tuples_returned(i.indexrelid) end as idx_tup_read,
+           case when ${counted} then pg_stat_get_tuples_fetched(i.indexrelid) end as idx_tup_fetch,
+           case when ${counted} then ${lastScan} end as last_scan,
            pg_relation_size(i.indexrelid) as size_bytes,
            c.relispartition as partition_child, c.relkind = 'I' as partitioned,
            exists (select 1 from pg_stat_progress_create_index p where p.index_relid = i.indexrelid) as building_now
@@ -71,14 +99,11 @@ export async function listIndexes(db: Kysely<any>, opts: { schema?: string; tabl
     join pg_namespace n on n.oid = t.relnamespace
     join pg_am am on am.oid = c.relam
     left join pg_constraint con on con.conindid = i.indexrelid and con.conrelid = i.indrelid and con.contype in ('p', 'u', 'x')
-    left join pg_stat_all_indexes s on s.indexrelid = i.indexrelid
     where n.nspname not in ('pg_catalog', 'information_schema') and n.nspname !~ '^pg_toast'
       and (${opts.schema ?? null}::text is null or n.nspname = ${opts.schema ?? null})
       and (${opts.table ?? null}::text is null or t.relname = ${opts.table ?? null})
     order by n.nspname, t.relname, c.relname
   `.execute(db)
-  const reset = await sql<{ stats_reset: Date | null }>`/* dor-db-admin */
-    select stats_reset from pg_stat_database where datname = current_database()`.execute(db)
   return {
     statsResetAt: reset.rows[0]?.stats_reset ?? null,
     indexes: rows.map((r): IndexInfo => {
@@ -103,7 +128,7 @@ export async function listIndexes(db: Kysely<any>, opts: { schema?: string; tabl
         keyCollations: (r.collations as (number | string)[]).map(Number).slice(0, r.key_count),
         keyOptions: (r.options as number[]).slice(0, r.key_count),
         predicate: r.predicate,
-        definition: r.definition,
+        definition: r.definition ?? null,
         scans: r.idx_scan,
         tuplesRead: r.idx_tup_read,
         tuplesFetched: r.idx_tup_fetch,
@@ -115,4 +140,14 @@ export async function listIndexes(db: Kysely<any>, opts: { schema?: string; tabl
       }
     }),
   }
+}
+
+/** pg_get_indexdef of the given indexes (those still there), for a page of listIndexes rows read without definitions. */
+export async function indexDefinitions(db: Kysely<any>, oids: readonly number[]): Promise<Map<number, string>> {
+  if (!oids.length) return new Map()
+  const { rows } = await sql<{ oid: string | number; definition: string | null }>`/* dor-db-admin */
+    select i.indexrelid as oid, pg_get_indexdef(i.indexrelid) as definition
+    from pg_index i where i.indexrelid = any(${oids.map(String)}::oid[])
+  `.execute(db)
+  return new Map(rows.filter((r) => r.definition !== null).map((r) => [Number(r.oid), r.definition as string]))
 }

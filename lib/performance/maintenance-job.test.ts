@@ -1,7 +1,13 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { waitFor } from '../../test/app-sessions'
 import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
+import { lockTable } from '../../test/lock-table'
+import { ROOT } from '../../test/run-command'
 import { freshStateDb } from '../../test/state-db'
 import { startTestJobs } from '../../test/test-jobs'
 import { createDb } from '../db/connect'
@@ -22,7 +28,12 @@ beforeAll(async () => {
   await sql`insert into public.t select g, 'x' || g from generate_series(1, 5000) g`.execute(target.db)
   jobs = await startTestJobs(target, state, { workKinds: ['maintenance.run'] })
 })
+const children: ChildProcess[] = []
+const dataPath = fs.mkdtempSync(path.join(os.tmpdir(), 'maintenance-jobs-'))
+
 afterAll(async () => {
+  for (const c of children) c.kill('SIGKILL')
+  fs.rmSync(dataPath, { recursive: true, force: true })
   await jobs?.stop(5_000)
   await Promise.all([target?.drop(), state?.drop()])
 })
@@ -93,4 +104,58 @@ describe('maintenance on the queue', () => {
       await queueOnly.stop(5_000)
     }
   })
+
+  it('a worker killed while its VACUUM waits: the job ends interrupted and the statement it left on the server is cancelled', async () => {
+    await jobs.stop(5_000)
+    const queue = await startTestJobs(target, state, { work: false, supervise: false })
+    const locker = createDb(target.url, { max: 1 })
+    const lock = await lockTable(locker, 'u')
+    try {
+      // `dbadmin jobs worker` in a process of its own, as in production.
+      const worker = spawn(process.execPath, ['--import', 'tsx', 'cli/dbadmin.ts', 'jobs', 'worker'], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: target.url, STATE_DATABASE_URL: state.url, DATA_DIR: dataPath, INTEGRITY_SCHEDULE_CRON: 'off' } as unknown as NodeJS.ProcessEnv,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
+      children.push(worker)
+      let err = ''
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`the worker did not start: ${err}`)), 30_000)
+        worker.stderr!.on('data', (c: Buffer) => {
+          err += c.toString()
+          if (err.includes('job worker for')) {
+            clearTimeout(timer)
+            resolve()
+          }
+        })
+      })
+      const job = await queueMaintenance(queue, { kind: 'vacuum', schema: 'public', table: 'u', analyze: false }, who)
+      // The VACUUM waits for the lock in the worker's backend, whose pid the job's row holds.
+      const row = await waitFor(async () => {
+        const m = await getMaintenanceJob(state.db, job.refId!)
+        return m?.pid ? m : undefined
+      }, 30_000, 'the statement to start')
+      const waiting = async () =>
+        (await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where pid = ${row.pid} and state = 'active' and query ilike '%vacuum%'`.execute(target.db)).rows[0].n
+      await waitFor(async () => (await waiting()) === 1, 10_000, 'the VACUUM to wait for the lock')
+
+      const exited = new Promise((r) => worker.once('exit', r))
+      worker.kill('SIGKILL')
+      await exited
+      // The server does not notice the client is gone while the VACUUM waits: it would run on.
+      expect(await waiting()).toBe(1)
+      const interrupted = await waitFor(async () => {
+        await queue.markDead()
+        const j = await getJob(state.db, job.id)
+        return j?.state === 'interrupted' ? j : undefined
+      }, 15_000, 'the job to be recorded interrupted')
+      expect(interrupted.error).toContain(`Its statement was still running on the server (pid ${row.pid}) and was cancelled.`)
+      expect(await getMaintenanceJob(state.db, job.refId!)).toMatchObject({ status: 'interrupted', error: expect.stringContaining('was cancelled') })
+      await waitFor(async () => (await waiting()) === 0, 10_000, 'the stranded VACUUM to stop')
+    } finally {
+      await lock.release()
+      await locker.destroy()
+      await queue.stop(5_000)
+    }
+  }, 90_000)
 })

@@ -4,7 +4,7 @@ import type { JobSystem } from '../jobs/job-system'
 import { getJob, type JobRow } from '../jobs/job-store'
 import { retried } from '../jobs/retried'
 import { CAPABILITY_SPECS } from '../security/least-privilege'
-import { type MaintenanceTask, runMaintenance } from './maintenance'
+import { cancelStrandedMaintenance, type MaintenanceTask, runMaintenance } from './maintenance'
 import { describeTask, MaintenanceTaskInput } from './maintenance-input'
 import { readMaintenanceProgress } from './maintenance-progress'
 import { createMaintenanceRow, getMaintenanceJob, maintenanceTableOf, updateMaintenanceRow } from './maintenance-store'
@@ -88,13 +88,21 @@ export const maintenanceJob = defineJobKind<MaintenanceJobInput>({
       clearInterval(poll)
     }
   },
-  async stopped(state, job) {
+  async stopped(state, job, services) {
     if (job.refId === null) return null
     const cancelled = job.state === 'cancelled'
+    // The statement may still run on the server without its worker: cancel it as the login that
+    // runs it (a role may cancel its own sessions), when this process serves the job's target.
+    let stranded = ''
+    const row = cancelled ? null : await getMaintenanceJob(state, job.refId)
+    if (row?.pid && services && services.target.key === job.targetKey) {
+      const stopped = await cancelStrandedMaintenance(services.maintenanceDb(), row.task, row.pid).catch(() => false)
+      if (stopped) stranded = ` Its statement was still running on the server (pid ${row.pid}) and was cancelled.`
+    }
     await updateMaintenanceRow(state, job.refId, cancelled ? 'cancelled' : 'interrupted', {
-      error: cancelled ? null : 'Its worker stopped before the statement finished; look for an invalid index a CONCURRENTLY build may have left.',
+      error: cancelled ? null : `Its worker stopped before the statement finished; look for an invalid index a CONCURRENTLY build may have left.${stranded}`,
     })
-    return null
+    return stranded ? `Its worker stopped before it finished.${stranded}` : null
   },
   links: (job) => {
     const task = (job.input as unknown as MaintenanceJobInput).task

@@ -84,6 +84,22 @@ export async function runMaintenance(db: Kysely<any>, task: MaintenanceTask, opt
   })
 }
 
+/**
+ * Cancels the statement of a maintenance job whose worker died: the server keeps running a VACUUM
+ * or REINDEX whose client is gone until it next writes to it, which a long VACUUM does not. Only
+ * when that pid still runs exactly this task's statement as this login, so that a pid the server
+ * has since given to another session is never touched. True when it was cancelled.
+ */
+export async function cancelStrandedMaintenance(db: Kysely<any>, task: MaintenanceTask, pid: number): Promise<boolean> {
+  const text = statementFor(task).compile(db).sql
+  const { rows } = await sql<{ ok: boolean }>`/* dor-db-admin */
+    select pg_cancel_backend(a.pid) as ok
+    from pg_stat_activity a
+    where a.pid = ${pid}::int and a.usename = current_user and a.state <> 'idle' and a.query = ${text}
+  `.execute(db)
+  return rows[0]?.ok ?? false
+}
+
 /** Cancels a maintenance statement started elsewhere (another process, a job) by its pid. */
 export async function cancelMaintenance(db: Kysely<any>, pid: number): Promise<boolean> {
   const { rows } = await sql<{ ok: boolean }>`/* dor-db-admin */ select pg_cancel_backend(${pid}::int) as ok`.execute(db)

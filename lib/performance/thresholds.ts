@@ -117,6 +117,12 @@ export const THRESHOLDS = {
       note: 'transaction_id_danger warns at 10,000,000 left; PostgreSQL stops assigning IDs at 3,000,000 left',
     },
   },
+  sequenceUseShare: {
+    value: 0.9,
+    unit: 'ratio',
+    label: 'share of a sequence range used',
+    source: { kind: 'pghero', note: 'sequence_danger threshold = 0.9' },
+  },
 } as const satisfies Record<string, Threshold>
 
 export type ThresholdName = keyof typeof THRESHOLDS
