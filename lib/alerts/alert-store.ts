@@ -55,7 +55,7 @@ export async function countFiring(state: Kysely<any>, targetKey: string): Promis
 
 /** An operator has seen a firing alert; the acknowledgement ends when the alert resolves. */
 export async function acknowledgeAlert(state: Kysely<any>, targetKey: string, rule: string, by: string): Promise<void> {
-  if (!isRuleName(rule)) throw new AlertError('unknown_rule', `There is no alert rule "${rule}".`)
+  if (!isRuleName(rule)) throw new AlertError('not_found', `There is no alert rule "${rule}".`)
   const r = await state
     .updateTable('alert_state')
     .set({ acknowledged_by: by, acknowledged_at: new Date() })
@@ -63,12 +63,12 @@ export async function acknowledgeAlert(state: Kysely<any>, targetKey: string, ru
     .where('rule', '=', rule)
     .where('state', '=', 'firing')
     .executeTakeFirst()
-  if (Number(r.numUpdatedRows) === 0) throw new AlertError('bad_setting', `The alert "${RULES[rule].title}" is not firing.`)
+  if (Number(r.numUpdatedRows) === 0) throw new AlertError('conflict', `The alert "${RULES[rule].title}" is not firing.`)
 }
 
 /** No notifications of a rule's changes until `until` (still recorded in the history); null lifts it. */
 export async function silenceAlert(state: Kysely<any>, targetKey: string, rule: string, until: Date | null): Promise<void> {
-  if (!isRuleName(rule)) throw new AlertError('unknown_rule', `There is no alert rule "${rule}".`)
+  if (!isRuleName(rule)) throw new AlertError('not_found', `There is no alert rule "${rule}".`)
   await state
     .insertInto('alert_state')
     .values({ target_key: targetKey, rule, state: 'ok', evaluated_at: new Date(0), silenced_until: until })

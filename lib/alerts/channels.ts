@@ -32,12 +32,12 @@ export async function listChannels(
 export type NewChannel = { name: string } & ({ kind: 'webhook'; settings: WebhookSettings } | { kind: 'email'; settings: EmailSettings })
 
 export async function addChannel(state: Kysely<any>, targetKey: string, c: NewChannel, by: string): Promise<number> {
-  if (c.kind === 'webhook' && !/^https?:\/\//.test(c.settings.url)) throw new AlertError('bad_setting', 'A webhook URL must start with http:// or https://.')
-  if (c.kind === 'email' && c.settings.to.length === 0) throw new AlertError('bad_setting', 'An e-mail channel needs at least one address.')
-  if (c.name === 'ALERT_WEBHOOK_URL' || c.name === 'ALERT_EMAIL_TO') throw new AlertError('bad_setting', `"${c.name}" is the name of a channel from the configuration.`)
+  if (c.kind === 'webhook' && !/^https?:\/\//.test(c.settings.url)) throw new AlertError('invalid_input', 'A webhook URL must start with http:// or https://.', 'name')
+  if (c.kind === 'email' && c.settings.to.length === 0) throw new AlertError('invalid_input', 'An e-mail channel needs at least one address.', 'name')
+  if (c.name === 'ALERT_WEBHOOK_URL' || c.name === 'ALERT_EMAIL_TO') throw new AlertError('invalid_input', `"${c.name}" is the name of a channel from the configuration.`, 'name')
   // Asked first: inside a caller's transaction, a failed insert would abort it.
   const taken = await state.selectFrom('notification_channel').select('id').where('target_key', '=', targetKey).where('name', '=', c.name).executeTakeFirst()
-  if (taken) throw new AlertError('bad_setting', `There is already a channel named "${c.name}".`)
+  if (taken) throw new AlertError('invalid_input', `There is already a channel named "${c.name}".`, 'name')
   try {
     const row = await state
       .insertInto('notification_channel')
@@ -46,7 +46,7 @@ export async function addChannel(state: Kysely<any>, targetKey: string, c: NewCh
       .executeTakeFirstOrThrow()
     return Number(row.id)
   } catch (e) {
-    if ((e as { code?: string }).code === '23505') throw new AlertError('bad_setting', `There is already a channel named "${c.name}".`)
+    if ((e as { code?: string }).code === '23505') throw new AlertError('invalid_input', `There is already a channel named "${c.name}".`, 'name')
     throw e
   }
 }

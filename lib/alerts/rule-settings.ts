@@ -46,10 +46,10 @@ export async function loadRules(state: Kysely<any>, targetKey: string, opts: { s
 
 /** An admin's change to one rule of a target (the page's action audits it). */
 export async function saveRuleSetting(state: Kysely<any>, targetKey: string, rule: string, change: RuleChange, by: string): Promise<void> {
-  if (!isRuleName(rule)) throw new AlertError('unknown_rule', `There is no alert rule "${rule}".`)
-  if (change.threshold !== undefined && !Number.isFinite(change.threshold)) throw new AlertError('bad_setting', 'The threshold must be a number.')
+  if (!isRuleName(rule)) throw new AlertError('not_found', `There is no alert rule "${rule}".`)
+  if (change.threshold !== undefined && !Number.isFinite(change.threshold)) throw new AlertError('invalid_input', 'The threshold must be a number.', 'threshold')
   if (change.forSeconds !== undefined && !(Number.isInteger(change.forSeconds) && change.forSeconds >= 0)) {
-    throw new AlertError('bad_setting', 'The duration must be a whole number of seconds, 0 or more.')
+    throw new AlertError('invalid_input', 'The duration must be a whole number of seconds, 0 or more.', 'threshold')
   }
   const values = {
     enabled: change.enabled,

@@ -3,6 +3,7 @@ import type { RestrictedReader } from '../db/reader-login'
 import { cutErrorMessage, ReaderError, ReaderQueryError } from '../db/restricted-reader'
 import { type Finding, finding } from './findings'
 import { isDbError } from '../db/db-errors'
+import { AppError } from '../errors'
 
 export interface CustomRule {
   id: number
@@ -26,14 +27,18 @@ export const RULE_LIMITS = { maxQueryLength: 20_000, sampleRows: 20 } as const
  */
 export const RULE_VALIDATION = 1
 
-/** PostgreSQL refused or failed the rule's query; the message is cut to its first line, 300 characters. */
-export class RuleQueryError extends Error {
+/**
+ * PostgreSQL refused or failed the rule's query: `reason` is its message cut to the first line,
+ * 300 characters, and the user sees it as "The query does not run: …" next to the query field.
+ */
+export class RuleQueryError extends AppError {
   constructor(
-    message: string,
+    readonly reason: string,
     /** PostgreSQL's SQLSTATE, when the server answered. */
-    readonly code?: string,
+    readonly sqlState?: string,
   ) {
-    super(message)
+    super('invalid_input', `The query does not run: ${reason}`, { fieldErrors: { query: reason } })
+    this.name = 'RuleQueryError'
   }
 }
 
@@ -42,9 +47,9 @@ export class RuleQueryError extends Error {
  * lost connection, a shutdown, a full disk or a deadlock must not disable a saved rule.
  */
 function rulesFault(e: RuleQueryError): boolean {
-  if (e.code === REFUSED_HERE) return true
-  if (!e.code) return false
-  return !/^(08|40|53|54|55|57P|58|XX)/.test(e.code)
+  if (e.sqlState === REFUSED_HERE) return true
+  if (!e.sqlState) return false
+  return !/^(08|40|53|54|55|57P|58|XX)/.test(e.sqlState)
 }
 
 /** The code of a rule refused before it reached the server. */
@@ -107,7 +112,7 @@ export async function runRuleQuery(
       const [row] = await session.query<{ n: number; sample: Record<string, unknown>[] }>(ruleStatement(text), [RULE_LIMITS.sampleRows])
       return { count: Number(row.n), sample: row.sample }
     } catch (e) {
-      if (e instanceof ReaderQueryError) throw new RuleQueryError(e.message, e.code)
+      if (e instanceof ReaderQueryError) throw new RuleQueryError(e.message, e.sqlState)
       throw e
     }
   })
@@ -179,9 +184,9 @@ export async function customRuleFindings(reader: RestrictedReader, state: Kysely
         }),
       )
     } catch (e) {
-      let error = e instanceof RuleQueryError || e instanceof ReaderError ? e.message : cutErrorMessage((e as Error)?.message ?? String(e))
+      let error = e instanceof RuleQueryError ? e.reason : e instanceof ReaderError ? e.message : cutErrorMessage((e as Error)?.message ?? String(e))
       if (e instanceof RuleQueryError && rulesFault(e) && rule.validation < RULE_VALIDATION) {
-        error = `Disabled: saved before rules ran as a read-only role, it does not run as one: ${e.message}`
+        error = `Disabled: saved before rules ran as a read-only role, it does not run as one: ${e.reason}`
         await disableRule(state, rule.id, error)
       }
       out.push(finding({ ...base, count: null, error, durationMs: Date.now() - started }))

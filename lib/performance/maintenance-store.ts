@@ -70,7 +70,7 @@ export async function maintenanceTableOf(target: Kysely<any>, task: MaintenanceT
         select n.nspname || '.' || c.relname as key
         from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where n.nspname = ${task.schema} and c.relname = ${name} and c.relkind in ('r', 'm', 'p')`.execute(target)
-  if (!rows[0]) throw new PerformanceError('invalid-input', `There is no ${onIndex ? 'index' : 'table'} ${task.schema}.${name}.`)
+  if (!rows[0]) throw new PerformanceError('invalid_input', `There is no ${onIndex ? 'index' : 'table'} ${task.schema}.${name}.`)
   return rows[0].key
 }
 

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import { targetIdentity } from '../db/target-identity'
+import { AppError } from '../errors'
 import { readSchemaModel } from './catalog'
 import { type SchemaDiff, diffSnapshots } from './diff'
 import { type SchemaSnapshot, toSnapshot } from './snapshot'
@@ -22,9 +23,10 @@ export async function liveSnapshot(target: Kysely<any>): Promise<SchemaSnapshot>
 /** 'live' or a stored snapshot id, as pages and the CLI name the two sides of a comparison. */
 export type SnapshotRef = number | 'live'
 
-export class UnknownSnapshotError extends Error {
+export class UnknownSnapshotError extends AppError {
   constructor(readonly ref: SnapshotRef) {
-    super(`There is no schema snapshot #${ref}.`)
+    super('not_found', `There is no schema snapshot #${ref}.`)
+    this.name = 'UnknownSnapshotError'
   }
 }
 
