@@ -5,11 +5,12 @@ import { readSchemaModel } from './catalog'
 import { type SchemaDiff, diffSnapshots } from './diff'
 import { type SchemaSnapshot, toSnapshot } from './snapshot'
 import { getSnapshot, type SnapshotMeta, saveSnapshot } from './snapshot-store'
+import type { StateDb } from '../state/state-db'
 
 /** Reads the live schema of the target and stores it in the state database. */
 export async function takeSnapshot(
   target: Kysely<any>,
-  state: Kysely<any>,
+  state: StateDb,
   by: { reason: string; takenById?: string | null; takenBy?: string | null },
 ): Promise<SnapshotMeta> {
   const [model, identity] = await Promise.all([readSchemaModel(target, { sizes: false }), targetIdentity(target)])
@@ -30,7 +31,7 @@ export class UnknownSnapshotError extends AppError {
   }
 }
 
-async function resolve(target: Kysely<any>, state: Kysely<any>, ref: SnapshotRef) {
+async function resolve(target: Kysely<any>, state: StateDb, ref: SnapshotRef) {
   if (ref === 'live') return { label: 'live schema', snapshot: await liveSnapshot(target) }
   const found = await getSnapshot(state, ref)
   // Another target's snapshot (a state database shared by several) is not this one's to compare.
@@ -41,7 +42,7 @@ async function resolve(target: Kysely<any>, state: Kysely<any>, ref: SnapshotRef
 /** The diff from `from` to `to`, each a stored snapshot or the live schema. */
 export async function compareSnapshots(
   target: Kysely<any>,
-  state: Kysely<any>,
+  state: StateDb,
   from: SnapshotRef,
   to: SnapshotRef,
 ): Promise<{ from: string; to: string; diff: SchemaDiff }> {
