@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import type { AppConfig } from '../lib/config'
 import type { JobSystem, JobSystemOptions } from '../lib/jobs/job-system'
 import type { CapabilityUrls, DbCapability } from '../lib/db/capabilities'
+import type { StateDb } from '../lib/state/state-db'
 import type { ParsedArgs } from './args'
 
 export interface CliContext {
@@ -17,7 +18,7 @@ export interface CliContext {
   /** The managed database as a capability's login, for its job only. */
   as(capability: DbCapability): Kysely<any>
   /** The dashboard's own state database. */
-  state(): Kysely<any>
+  state(): StateDb
   /**
    * pg-boss on the state database, started on first use and stopped (gracefully: jobs this process
    * took are finished) when the command ends. Without `work` it only queues and cancels.

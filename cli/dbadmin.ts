@@ -26,6 +26,7 @@ import type { CliContext } from './context'
 import { startCliJobs } from './job-services'
 import type { JobSystem } from '../lib/jobs/job-system'
 import { redactUrls } from '../lib/redact-urls'
+import type { StateDb } from '../lib/state/state-db'
 
 const COMMANDS: Record<string, Command> = {
   activity: activityCommand,
@@ -79,7 +80,7 @@ async function main(argv: string[]): Promise<number> {
   const capabilities = capabilityUrls(runtime.targetUrl, config)
   const logins = new Map<DbCapability, Kysely<any>>()
   const as = (c: DbCapability) => logins.get(c) ?? logins.set(c, open(capabilities[c])).get(c)!
-  let state: Kysely<any> | undefined
+  let state: StateDb | undefined
   let jobs: Promise<JobSystem> | undefined
   const ctx: CliContext = {
     args,

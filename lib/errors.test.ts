@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { z } from 'zod'
 import { freshStateDb } from '../test/state-db'
 import { listAudit } from './audit/audit-log'
@@ -6,7 +6,12 @@ import { ActionError } from './auth/action-result'
 import { type GuardedSpec, runGuarded } from './auth/guarded-run'
 import { isDbError } from './db/db-errors'
 import { AppError, httpStatus } from './errors'
+import { AlertError } from './alerts/alert-error'
+import { ReaderError, ReaderQueryError } from './db/restricted-reader'
+import { RuleQueryError } from './integrity/custom-rules'
 import { RoleRuleError } from './integrity/role-rules'
+import { PerformanceError } from './performance/performance-error'
+import { UnknownSnapshotError } from './schema/take-snapshot'
 import { ScheduleError } from './jobs/schedules'
 import { whatStopped } from './migrations/run-failure'
 
@@ -66,6 +71,39 @@ describe('AppError through the action wrapper', () => {
     })
     // ActionError is an AppError.
     expect((await refusalOf(new ActionError('conflict', 'Already running.'))).result).toEqual({ ok: false, code: 'conflict', message: 'Already running.' })
+  })
+
+  it('shows the performance, alert, rule-query, reader and snapshot errors with their own code, nothing mapped by hand', async () => {
+    const cases: [Error, object][] = [
+      [new PerformanceError('not_permitted', 'The dashboard role may not VACUUM public.secret.'), { code: 'not_permitted', message: 'The dashboard role may not VACUUM public.secret.' }],
+      [new PerformanceError('refused', 'Only one statement can be explained at a time.'), { code: 'refused', message: 'Only one statement can be explained at a time.' }],
+      [new AlertError('conflict', 'The alert "Query running over 30 seconds" is not firing.'), { code: 'conflict', message: 'The alert "Query running over 30 seconds" is not firing.' }],
+      [new AlertError('invalid_input', 'There is already a channel named "ops".', 'name'), { code: 'invalid_input', fieldErrors: { name: 'There is already a channel named "ops".' } }],
+      [
+        new RuleQueryError('relation "nope" does not exist', '42P01'),
+        { code: 'invalid_input', message: 'The query does not run: relation "nope" does not exist', fieldErrors: { query: 'relation "nope" does not exist' } },
+      ],
+      [new ReaderError('unavailable', `RULE_READER_DATABASE_URL ${URL_WITH_PASSWORD} does not log in.`), { code: 'unavailable', message: 'RULE_READER_DATABASE_URL [url] does not log in.' }],
+      [new ReaderError('timeout', 'The server did not answer within 5 s; the session was ended.'), { code: 'invalid_input' }],
+      [new ReaderQueryError('division by zero', '22012'), { code: 'invalid_input', message: 'division by zero' }],
+      [new UnknownSnapshotError(7), { code: 'not_found', message: 'There is no schema snapshot #7.' }],
+    ]
+    for (const [error, shown] of cases) {
+      const { result, audit, logged } = await refusalOf(error)
+      expect(result, error.name).toEqual({ ok: false, ...shown, message: expect.any(String), ...shown })
+      expect(audit).toMatchObject({ result: 'failed', code: (shown as { code: string }).code })
+      expect(logged).toEqual([])
+    }
+  })
+
+  it('knows an AppError made by another module graph (the per-process rule reader is made by whichever graph asks first)', async () => {
+    vi.resetModules()
+    const other = await import('./db/restricted-reader')
+    expect(other.ReaderError).not.toBe(ReaderError)
+    const { result, logged } = await refusalOf(new other.ReaderError('unsafe', 'The reader role may create roles: user-written SQL does not run as it.'))
+    expect(result).toEqual({ ok: false, code: 'unavailable', message: 'The reader role may create roles: user-written SQL does not run as it.' })
+    expect(logged).toEqual([])
+    expect(new other.ReaderError('unavailable', 'x')).not.toBeInstanceOf(ScheduleError)
   })
 
   it('turns any other error into a reference, never its text', async () => {

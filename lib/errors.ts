@@ -7,7 +7,13 @@ import { redactUrls } from './redact-urls'
  * once, with database URLs redacted; any other error becomes a generic message with a reference.
  * Domain errors extend it (or are made with it) instead of being mapped by hand in each action.
  */
+// A brand every AppError carries, so that `instanceof AppError` also holds for one made by another
+// module graph of the same process (the rule reader is one per process, made by instrumentation.ts
+// or by the app, whichever asks first): Symbol.for is shared by all of them.
+const APP_ERROR = Symbol.for('dor-db-admin.AppError')
+
 export class AppError extends Error {
+  readonly [APP_ERROR] = true
   readonly code: ActionCode
   /** The form fields the error is about, shown next to them. */
   readonly fieldErrors?: Record<string, string>
@@ -17,6 +23,12 @@ export class AppError extends Error {
     this.name = 'AppError'
     this.code = code
     if (opts.fieldErrors) this.fieldErrors = opts.fieldErrors
+  }
+
+  /** AppError itself answers by the brand; a subclass keeps the usual class check. */
+  static [Symbol.hasInstance](v: unknown): boolean {
+    if (this === AppError) return typeof v === 'object' && v !== null && (v as { [APP_ERROR]?: unknown })[APP_ERROR] === true
+    return Function.prototype[Symbol.hasInstance].call(this, v)
   }
 }
 

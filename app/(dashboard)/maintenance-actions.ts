@@ -5,7 +5,6 @@ import { action } from '@/lib/auth/action'
 import { ActionError } from '@/lib/auth/action-result'
 import { serverJobs } from '@/lib/jobs/server-jobs'
 import { cancelMaintenanceJob, queueMaintenance } from '@/lib/performance/maintenance-job'
-import { performanceActionError } from '@/lib/performance/action-error'
 import { describeTask, MaintenanceTaskInput } from '@/lib/performance/maintenance-input'
 
 // Maintenance jobs of the Indexes and Tables pages. Only action()-built functions are exported
@@ -22,7 +21,7 @@ export const startMaintenanceAction = action({
   input: MaintenanceTaskInput,
   target: (input) => describeTask(input),
   run: async (ctx, input) => {
-    const job = await queueMaintenance(await serverJobs(), input, { startedBy: ctx.user.email, trigger: 'manual' }).catch(performanceActionError)
+    const job = await queueMaintenance(await serverJobs(), input, { startedBy: ctx.user.email, trigger: 'manual' })
     return { message: `Queued maintenance job #${job.refId}: ${describeTask(input)}.`, data: { id: job.refId, jobId: job.id } }
   },
 })

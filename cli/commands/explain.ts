@@ -1,7 +1,6 @@
 import { restrictedReader } from '../../lib/db/reader-login'
-import { ReaderError, ReaderQueryError } from '../../lib/db/restricted-reader'
+import { AppError } from '../../lib/errors'
 import { explainInSession } from '../../lib/performance/explain'
-import { PerformanceError } from '../../lib/performance/performance-error'
 import type { PlanNode } from '../../lib/performance/plan-tree'
 import { THRESHOLDS } from '../../lib/performance/thresholds'
 import { CliError, JSON_FLAG, stringFlag } from '../args'
@@ -42,7 +41,7 @@ async function explain(ctx: CliContext): Promise<void> {
     if (ctx.json) return ctx.print({ mode: r.mode, statement: r.statement, parameterTypes: r.parameterTypes, plan: r.plan, explain: r.json })
     ctx.out([`${r.mode} plan${r.parameterTypes.length ? ` for ${r.parameterTypes.map((t, i) => `$${i + 1} ${t}`).join(', ')}` : ''}`, ...lines(r.plan.root)].join('\n'))
   } catch (e) {
-    if (e instanceof PerformanceError || e instanceof ReaderError || e instanceof ReaderQueryError) throw new CliError(e.message, 1)
+    if (e instanceof AppError) throw new CliError(e.message, 1)
     throw e
   }
 }

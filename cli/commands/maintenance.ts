@@ -1,11 +1,10 @@
+import { AppError } from '../../lib/errors'
 import { markDeadJobs } from '../../lib/jobs/dead-jobs'
-import { JobBusyError } from '../../lib/jobs/enqueue'
 import { waitForJob } from '../../lib/jobs/wait-for-job'
 import { maintenanceJob, queueMaintenance } from '../../lib/performance/maintenance-job'
 import { getMaintenanceJob } from '../../lib/performance/maintenance-store'
 import type { MaintenanceTask } from '../../lib/performance/maintenance'
 import { describeTask } from '../../lib/performance/maintenance-input'
-import { PerformanceError } from '../../lib/performance/performance-error'
 import { CliError, JSON_FLAG, stringFlag } from '../args'
 import { beginCliAudit } from '../cli-audit'
 import type { Command } from '../command'
@@ -38,7 +37,7 @@ async function maintenance(ctx: CliContext): Promise<void> {
   try {
     queued = await queueMaintenance(jobs, task, { startedBy: 'cli', trigger: 'cli' })
   } catch (e) {
-    if (e instanceof PerformanceError || e instanceof JobBusyError) await audit.failed(new CliError(e.message, 1))
+    if (e instanceof AppError) await audit.failed(new CliError(e.message, 1))
     return audit.failed(e)
   }
   const jobId = queued.id

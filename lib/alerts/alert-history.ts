@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely'
 import { isRuleName, type RuleName, RULES, type Severity } from './rules'
 import type { AlertState } from './lifecycle'
+import type { StateDb } from '../state/state-db'
 
 export interface HistoryPage {
   events: {
@@ -22,7 +22,7 @@ export interface HistoryPage {
 }
 
 /** One page of a target's alert history, newest first. */
-export async function pageAlertHistory(state: Kysely<any>, targetKey: string, page: number, perPage = 25): Promise<HistoryPage> {
+export async function pageAlertHistory(state: StateDb, targetKey: string, page: number, perPage = 25): Promise<HistoryPage> {
   const total = Number(
     (await state.selectFrom('alert_event').select((eb) => eb.fn.countAll<number>().as('n')).where('target_key', '=', targetKey).executeTakeFirstOrThrow()).n,
   )
@@ -57,8 +57,8 @@ export async function pageAlertHistory(state: Kysely<any>, targetKey: string, pa
         id: Number(r.id),
         rule: r.rule as RuleName,
         title: RULES[r.rule as RuleName].title,
-        severity: r.severity,
-        kind: r.kind,
+        severity: r.severity as Severity,
+        kind: r.kind as HistoryPage['events'][number]['kind'],
         at: r.at,
         value: r.value,
         threshold: r.threshold,
@@ -88,7 +88,7 @@ export interface ActiveAlert {
  * The target's alerts that are firing or pending as the last evaluation left them, firing first;
  * read from the state database, so the page never waits on the managed database.
  */
-export async function activeAlerts(state: Kysely<any>, targetKey: string): Promise<ActiveAlert[]> {
+export async function activeAlerts(state: StateDb, targetKey: string): Promise<ActiveAlert[]> {
   const rows = await state
     .selectFrom('alert_state')
     .selectAll()
@@ -102,7 +102,7 @@ export async function activeAlerts(state: Kysely<any>, targetKey: string): Promi
     .filter((r) => isRuleName(r.rule))
     .map((r) => ({
       rule: r.rule as RuleName,
-      state: r.state,
+      state: r.state as ActiveAlert['state'],
       since: (r.state === 'firing' ? r.firing_since : r.pending_since) ?? r.evaluated_at,
       value: r.value,
       threshold: r.threshold,
@@ -115,7 +115,7 @@ export async function activeAlerts(state: Kysely<any>, targetKey: string): Promi
 }
 
 /** Rules an operator silenced and whose silence has not ended, whatever their state. */
-export async function silencedRules(state: Kysely<any>, targetKey: string): Promise<Map<RuleName, Date>> {
+export async function silencedRules(state: StateDb, targetKey: string): Promise<Map<RuleName, Date>> {
   const rows = await state
     .selectFrom('alert_state')
     .select(['rule', 'silenced_until'])

@@ -8,6 +8,7 @@ import { computeFacts, ERROR_RATE_WINDOW_SECONDS, judge, type SampleValues } fro
 import { advance, type AlertState, type LifecyclePosition, OK } from './lifecycle'
 import { type EffectiveRule, loadRules } from './rule-settings'
 import type { RuleName, Severity } from './rules'
+import type { StateDb, StateRow } from '../state/state-db'
 
 /** Where one rule stands for a target, as the page, the CLI and /api/metrics show it. */
 export interface AlertStatus {
@@ -55,15 +56,8 @@ export interface EvaluateOptions {
   target?: Kysely<any>
 }
 
-interface StateRow {
-  rule: string
-  state: AlertState
-  pending_since: Date | null
-  firing_since: Date | null
-  evaluated_at: Date
-  acknowledged_by: string | null
-  silenced_until: Date | null
-}
+/** An alert_state row, its state narrowed to the lifecycle's. */
+type AlertStateRow = Omit<StateRow<'alert_state'>, 'state'> & { state: AlertState }
 
 /**
  * Judges every enabled rule of a target on a sample and moves each alert along its lifecycle
@@ -72,7 +66,7 @@ interface StateRow {
  * late, cannot notify the same change twice.
  */
 export async function evaluateAlerts(
-  state: Kysely<any>,
+  state: StateDb,
   target: Pick<TargetIdentity, 'key' | 'database'>,
   sample: SampleValues,
   opts: EvaluateOptions = {},
@@ -89,8 +83,8 @@ export async function evaluateAlerts(
   const facts = computeFacts(sample, recent, forecast, extra)
   const at = sample.takenAt
 
-  const work = async (db: Kysely<any>) => {
-    const rows = (await db.selectFrom('alert_state').selectAll().where('target_key', '=', target.key).execute()) as StateRow[]
+  const work = async (db: StateDb) => {
+    const rows = (await db.selectFrom('alert_state').selectAll().where('target_key', '=', target.key).execute()) as AlertStateRow[]
     const byRule = new Map(rows.map((r) => [r.rule, r]))
     const alerts: AlertStatus[] = []
     const events: AlertEvent[] = []

@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 import { countQueryFailures } from '../db/query-failures'
 import { newlyFailing } from '../integrity/run-store'
+import type { StateDb } from '../state/state-db'
 
 /** Facts that are not in a sample: read at evaluation from the state database (and the target's sequences). */
 export interface ExtraFacts {
@@ -33,7 +34,7 @@ export async function readSequenceUse(target: Kysely<any>): Promise<{ use: numbe
 }
 
 /** The count of newly failing checks of the target's latest finished integrity run. */
-export async function readNewIntegrityFindings(state: Kysely<any>, targetKey: string): Promise<number | null> {
+export async function readNewIntegrityFindings(state: StateDb, targetKey: string): Promise<number | null> {
   const latest = await state
     .selectFrom('integrity_run')
     .select('id')
@@ -46,7 +47,7 @@ export async function readNewIntegrityFindings(state: Kysely<any>, targetKey: st
   return (await newlyFailing(state, Number(latest.id), targetKey)).length
 }
 
-export async function readExtraFacts(state: Kysely<any>, targetKey: string, at: Date, target?: Kysely<any>): Promise<ExtraFacts> {
+export async function readExtraFacts(state: StateDb, targetKey: string, at: Date, target?: Kysely<any>): Promise<ExtraFacts> {
   const [sequence, integrity, failures] = await Promise.all([
     // A target that refuses the read (pg_sequences hidden) leaves the rule with nothing to judge.
     target ? readSequenceUse(target).catch(() => null) : null,

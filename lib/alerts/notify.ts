@@ -1,9 +1,9 @@
-import type { Kysely } from 'kysely'
 import { createTransport } from 'nodemailer'
 import type { Channel } from './channels'
 import type { AlertEvent } from './evaluate-alerts'
 import { show } from './judge'
 import { RULES } from './rules'
+import type { StateDb } from '../state/state-db'
 
 export interface DeliveryOptions {
   /** SMTP_URL; e-mail channels fail with a clear error without it. */
@@ -94,7 +94,7 @@ async function sendEmail(channel: Extract<Channel, { kind: 'email' }>, e: AlertE
  * delivery with its attempts and last error so that failures are shown, not lost. Channels are
  * independent: one failing receiver delays nobody else's notification.
  */
-export async function notifyEvents(state: Kysely<any>, events: AlertEvent[], channels: Channel[], opts: DeliveryOptions = {}): Promise<DeliveryResult[]> {
+export async function notifyEvents(state: StateDb, events: AlertEvent[], channels: Channel[], opts: DeliveryOptions = {}): Promise<DeliveryResult[]> {
   const attempts = Math.max(1, opts.attempts ?? 4)
   const backoffMs = opts.backoffMs ?? 2000
   const timeoutMs = opts.timeoutMs ?? 10_000

@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely'
 import { AlertError } from './alert-error'
 import { isRuleName, RULE_NAMES, RULES, type RuleDefinition, type RuleName, type Severity } from './rules'
+import type { StateDb } from '../state/state-db'
 
 /** A rule as it runs for one target: its definition with the admin's changes applied. */
 export interface EffectiveRule extends Omit<RuleDefinition, 'threshold' | 'forSeconds' | 'severity'> {
@@ -22,7 +22,7 @@ export interface RuleChange {
 }
 
 /** The rules of a target; `storageLimitBytes` (STORAGE_LIMIT_BYTES) is the storage rule's threshold. */
-export async function loadRules(state: Kysely<any>, targetKey: string, opts: { storageLimitBytes?: number | null } = {}): Promise<EffectiveRule[]> {
+export async function loadRules(state: StateDb, targetKey: string, opts: { storageLimitBytes?: number | null } = {}): Promise<EffectiveRule[]> {
   const rows = await state.selectFrom('alert_rule_setting').selectAll().where('target_key', '=', targetKey).execute()
   const byRule = new Map(rows.map((r) => [r.rule as string, r]))
   return RULE_NAMES.map((name) => {
@@ -37,7 +37,7 @@ export async function loadRules(state: Kysely<any>, targetKey: string, opts: { s
       enabled: (row?.enabled ?? true) && unavailable === null,
       threshold,
       forSeconds: row?.for_seconds ?? def.forSeconds,
-      severity: row?.severity ?? def.severity,
+      severity: (row?.severity as Severity | undefined) ?? def.severity,
       unavailable,
       customised: !!row,
     }
@@ -45,11 +45,11 @@ export async function loadRules(state: Kysely<any>, targetKey: string, opts: { s
 }
 
 /** An admin's change to one rule of a target (the page's action audits it). */
-export async function saveRuleSetting(state: Kysely<any>, targetKey: string, rule: string, change: RuleChange, by: string): Promise<void> {
-  if (!isRuleName(rule)) throw new AlertError('unknown_rule', `There is no alert rule "${rule}".`)
-  if (change.threshold !== undefined && !Number.isFinite(change.threshold)) throw new AlertError('bad_setting', 'The threshold must be a number.')
+export async function saveRuleSetting(state: StateDb, targetKey: string, rule: string, change: RuleChange, by: string): Promise<void> {
+  if (!isRuleName(rule)) throw new AlertError('not_found', `There is no alert rule "${rule}".`)
+  if (change.threshold !== undefined && !Number.isFinite(change.threshold)) throw new AlertError('invalid_input', 'The threshold must be a number.', 'threshold')
   if (change.forSeconds !== undefined && !(Number.isInteger(change.forSeconds) && change.forSeconds >= 0)) {
-    throw new AlertError('bad_setting', 'The duration must be a whole number of seconds, 0 or more.')
+    throw new AlertError('invalid_input', 'The duration must be a whole number of seconds, 0 or more.', 'threshold')
   }
   const values = {
     enabled: change.enabled,

@@ -1,8 +1,8 @@
 import { Readable, pipeline } from 'node:stream'
 import { stringify } from 'csv-stringify'
-import type { Kysely } from 'kysely'
 import { formulaSafe } from '../format/csv-formula'
 import { type AuditFilter, type AuditRecord, listAudit } from './audit-log'
+import type { StateDb } from '../state/state-db'
 
 /** The columns of the audit CSV, in order, with their header names. */
 export const AUDIT_CSV_COLUMNS = [
@@ -22,7 +22,7 @@ export const AUDIT_CSV_COLUMNS = [
 const PAGE = 500
 
 /** Every record the filter matches, newest first, one page of keyset pagination at a time. */
-export async function* auditRecords(db: Kysely<any>, filter: Omit<AuditFilter, 'limit' | 'beforeId'> = {}): AsyncGenerator<AuditRecord> {
+export async function* auditRecords(db: StateDb, filter: Omit<AuditFilter, 'limit' | 'beforeId'> = {}): AsyncGenerator<AuditRecord> {
   let beforeId: number | undefined
   while (true) {
     const page = await listAudit(db, { ...filter, beforeId, limit: PAGE })
@@ -54,7 +54,7 @@ function row(r: AuditRecord): Record<string, string | number | null> {
  * would run as a formula is written with a leading '. Pipe it to the response; destroying it stops
  * the reading.
  */
-export function auditCsvStream(db: Kysely<any>, filter: Omit<AuditFilter, 'limit' | 'beforeId'> = {}): Readable {
+export function auditCsvStream(db: StateDb, filter: Omit<AuditFilter, 'limit' | 'beforeId'> = {}): Readable {
   const csv = stringify({
     header: true,
     columns: AUDIT_CSV_COLUMNS.map((c) => ({ key: c.key, header: c.header })),

@@ -1,6 +1,7 @@
-import { type Kysely, sql } from 'kysely'
+import { sql } from 'kysely'
 import { containsPattern, escapeLike } from '../db/like-pattern'
 import { looksSecret } from '../db/secret-names'
+import type { StateDb } from '../state/state-db'
 
 /** 'started': a change recorded before it runs, whose result has not been written (yet). */
 export type AuditResult = 'started' | 'ok' | 'denied' | 'invalid' | 'failed' | 'error'
@@ -106,7 +107,7 @@ function rowOf(entry: AuditEntry) {
 }
 
 /** Writes one record; throws when it cannot (callers that change something must then refuse). */
-export async function writeAudit(db: Kysely<any>, entry: AuditEntry): Promise<void> {
+export async function writeAudit(db: StateDb, entry: AuditEntry): Promise<void> {
   await db.insertInto('audit_log').values(rowOf(entry)).execute()
 }
 
@@ -114,7 +115,7 @@ export async function writeAudit(db: Kysely<any>, entry: AuditEntry): Promise<vo
  * Records a change before it runs, as 'started'; its result is written by finishAudit. A change
  * whose start cannot be recorded must not run.
  */
-export async function startAudit(db: Kysely<any>, entry: Omit<AuditEntry, 'result' | 'code'>): Promise<number> {
+export async function startAudit(db: StateDb, entry: Omit<AuditEntry, 'result' | 'code'>): Promise<number> {
   const row = await db
     .insertInto('audit_log')
     .values(rowOf({ ...entry, result: 'started', code: 'started' }))
@@ -125,7 +126,7 @@ export async function startAudit(db: Kysely<any>, entry: Omit<AuditEntry, 'resul
 
 /** Writes the result of a change recorded by startAudit; throws when the record cannot be updated. */
 export async function finishAudit(
-  db: Kysely<any>,
+  db: StateDb,
   id: number,
   outcome: { result: Exclude<AuditResult, 'started'>; code: string; message?: string | null; durationMs?: number; target?: string | null },
 ): Promise<void> {
@@ -157,7 +158,7 @@ export interface AuditFilter {
   limit?: number
 }
 
-export async function listAudit(db: Kysely<any>, filter: AuditFilter = {}): Promise<AuditRecord[]> {
+export async function listAudit(db: StateDb, filter: AuditFilter = {}): Promise<AuditRecord[]> {
   let query = db
     .selectFrom('audit_log')
     .selectAll()
@@ -181,7 +182,7 @@ export async function listAudit(db: Kysely<any>, filter: AuditFilter = {}): Prom
     )
   }
   const rows = await query.execute()
-  return rows.map((r: any) => ({
+  return rows.map((r) => ({
     id: r.id,
     at: r.at,
     actorId: r.actor_id,
@@ -189,7 +190,7 @@ export async function listAudit(db: Kysely<any>, filter: AuditFilter = {}): Prom
     action: r.action,
     target: r.target,
     input: r.input,
-    result: r.result,
+    result: r.result as AuditResult,
     code: r.code,
     message: r.message,
     durationMs: r.duration_ms,
@@ -197,7 +198,7 @@ export async function listAudit(db: Kysely<any>, filter: AuditFilter = {}): Prom
   }))
 }
 
-export async function listAuditActions(db: Kysely<any>): Promise<string[]> {
+export async function listAuditActions(db: StateDb): Promise<string[]> {
   const rows = await db.selectFrom('audit_log').select('action').distinct().orderBy('action').execute()
-  return rows.map((r: any) => r.action)
+  return rows.map((r) => r.action)
 }

@@ -1,4 +1,5 @@
-import { type Kysely, sql } from 'kysely'
+import { sql } from 'kysely'
+import type { StateDb } from '../state/state-db'
 
 export interface PruneResult {
   deleted: number
@@ -11,7 +12,7 @@ export interface PruneResult {
  * batches: each batch is a short transaction of its own, so writers of new records never wait long.
  */
 export async function pruneAudit(
-  db: Kysely<any>,
+  db: StateDb,
   opts: { olderThanDays: number; now?: Date; batchSize?: number },
 ): Promise<PruneResult> {
   if (!Number.isInteger(opts.olderThanDays) || opts.olderThanDays < 1) {

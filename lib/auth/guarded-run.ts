@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto'
-import type { Kysely } from 'kysely'
 import type { z } from 'zod'
 import { type AuditResult, finishAudit, startAudit, writeAudit } from '../audit/audit-log'
 import { appErrorResult, AppError } from '../errors'
@@ -7,6 +6,7 @@ import type { ActionResult } from './action-result'
 import { can, type Permission } from './permissions'
 import { mustEnrolFirst } from './two-factor-policy'
 import { type AppUser, findUserById } from './users'
+import type { StateDb } from '../state/state-db'
 
 export interface SessionClaims {
   userId: string
@@ -15,7 +15,7 @@ export interface SessionClaims {
 
 export interface ActionContext {
   user: AppUser
-  stateDb: Kysely<any>
+  stateDb: StateDb
   clientIp: string | null
 }
 
@@ -47,7 +47,7 @@ export interface GuardedSpec<S extends z.ZodType, T> {
 }
 
 export interface GuardedCall {
-  stateDb: Kysely<any>
+  stateDb: StateDb
   session: SessionClaims | null
   clientIp: string | null
   rawInput: unknown
@@ -193,7 +193,7 @@ export async function runGuarded<S extends z.ZodType, T>(
   const actor = user
 
   /** The handler's outcome; errors other than the user-facing ones are rethrown when `rethrow`. */
-  const runHandler = async (stateDb: Kysely<any>): Promise<Finished<T>> => {
+  const runHandler = async (stateDb: StateDb): Promise<Finished<T>> => {
     try {
       const outcome = await spec.run({ user: actor, stateDb, clientIp: call.clientIp }, parsed.data)
       return {

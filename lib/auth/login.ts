@@ -1,10 +1,11 @@
-import { type Kysely, sql } from 'kysely'
+import { sql } from 'kysely'
 import { writeAudit } from '../audit/audit-log'
 import { inTransaction } from '../db/in-transaction'
 import { issueChallenge, SECOND_FACTOR_MESSAGE } from './login-challenge'
 import { dummyPasswordHash, verifyPassword } from './passwords'
 import { hasTwoFactor } from './totp'
 import { type AppUser, findUserByEmailWithHash, recordLogin } from './users'
+import type { StateDb } from '../state/state-db'
 
 /**
  * Login throttling. An address with `perAddress` failures within the window is refused until the
@@ -36,7 +37,7 @@ export type LoginOutcome =
   | { ok: false; code: 'invalid_credentials' | 'rate_limited'; message: string }
   | { ok: false; code: 'second_factor_required'; message: string; challenge: string | null; user: AppUser }
 
-const recentFailures = (db: Kysely<any>, limits: LoginLimits) =>
+const recentFailures = (db: StateDb, limits: LoginLimits) =>
   db
     .selectFrom('audit_log')
     .where('action', '=', 'auth.login')
@@ -44,7 +45,7 @@ const recentFailures = (db: Kysely<any>, limits: LoginLimits) =>
     .where('at', '>', sql<Date>`now() - make_interval(mins => ${limits.windowMinutes})`)
 
 /** Seconds until the address may try again (its `perAddress`-th newest failure leaves the window), or 0. */
-async function addressWait(db: Kysely<any>, clientIp: string, limits: LoginLimits): Promise<number> {
+async function addressWait(db: StateDb, clientIp: string, limits: LoginLimits): Promise<number> {
   const row = await recentFailures(db, limits)
     .select(sql<number | null>`extract(epoch from (array_agg(at order by at desc))[${limits.perAddress}] - now())`.as('kth'))
     .where('client_ip', '=', clientIp)
@@ -55,7 +56,7 @@ async function addressWait(db: Kysely<any>, clientIp: string, limits: LoginLimit
 
 /** The wait before an account's next try (0 when not slowed down) and whether this address failed on it. */
 async function accountWait(
-  db: Kysely<any>,
+  db: StateDb,
   email: string,
   clientIp: string | null,
   limits: LoginLimits,
@@ -95,7 +96,7 @@ function waitText(seconds: number): string {
  * disabled account all get the same message and take the same time.
  */
 export async function attemptLogin(
-  db: Kysely<any>,
+  db: StateDb,
   input: {
     email: string
     password: string
@@ -108,7 +109,7 @@ export async function attemptLogin(
 ): Promise<LoginOutcome> {
   const started = Date.now()
   const email = input.email.trim().slice(0, 320)
-  const writeAuditAs = (on: Kysely<any>, result: 'ok' | 'failed' | 'denied', code: string, message: string, user?: AppUser) =>
+  const writeAuditAs = (on: StateDb, result: 'ok' | 'failed' | 'denied', code: string, message: string, user?: AppUser) =>
     writeAudit(on, {
       actorId: user?.id ?? null,
       actorEmail: user?.email ?? null,

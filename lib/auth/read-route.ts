@@ -4,7 +4,6 @@ import { describeDbError, withoutRowValues } from '../db/db-errors'
 import { AppError } from '../errors'
 import { redactUrls } from '../redact-urls'
 import { ActionError } from './action-result'
-import { PerformanceError } from '../performance/performance-error'
 import { currentUser } from './current-user'
 import { fieldErrors } from './guarded-run'
 import { can, type Permission } from './permissions'
@@ -20,7 +19,7 @@ function message(status: number, text: string, code?: string): Response {
  * A GET route handler answering JSON for a live widget: the signed-in user read fresh (a disabled
  * or demoted user is refused at once), the permission checked, then `read`. Reads change nothing,
  * so they are not audited; a failed read answers 503 with the database's message, row values left out.
- * A bad query string (PerformanceError invalid-input, or an AppError such as readParams' ActionError) answers 400.
+ * A refusal (an AppError such as readParams' ActionError) answers 400 with its code, 403 when forbidden.
  */
 export function readRoute<T>(permission: Permission, read: (user: AppUser, params: URLSearchParams) => Promise<T>) {
   return async (request: Request): Promise<Response> => {
@@ -30,7 +29,6 @@ export function readRoute<T>(permission: Permission, read: (user: AppUser, param
     try {
       return Response.json(await read(user, new URL(request.url).searchParams), { headers: NO_STORE })
     } catch (e) {
-      if (e instanceof PerformanceError) return message(e.code === 'invalid-input' ? 400 : 403, e.message)
       if (e instanceof AppError) return message(e.code === 'forbidden' ? 403 : 400, redactUrls(e.message), e.code)
       console.error('[dbadmin] read route error:', e)
       return message(503, `Could not read this from the database: ${withoutRowValues(describeDbError(e))}`)

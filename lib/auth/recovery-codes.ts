@@ -1,5 +1,6 @@
 import { createHash, randomInt } from 'node:crypto'
-import { type Kysely, sql } from 'kysely'
+import { sql } from 'kysely'
+import type { StateDb } from '../state/state-db'
 
 export const RECOVERY_CODE_COUNT = 10
 
@@ -28,7 +29,7 @@ export function hashRecoveryCode(code: string): string {
 }
 
 /** Replaces a user's recovery codes with new ones; returns them in plain text, the only time they exist so. */
-export async function replaceRecoveryCodes(db: Kysely<any>, userId: string): Promise<string[]> {
+export async function replaceRecoveryCodes(db: StateDb, userId: string): Promise<string[]> {
   const codes = Array.from({ length: RECOVERY_CODE_COUNT }, generateRecoveryCode)
   await db.deleteFrom('user_recovery_code').where('user_id', '=', userId).execute()
   await db
@@ -39,7 +40,7 @@ export async function replaceRecoveryCodes(db: Kysely<any>, userId: string): Pro
 }
 
 /** Marks the code used if it is an unused code of this user; true when it was. */
-export async function consumeRecoveryCode(db: Kysely<any>, userId: string, code: string, at: Date): Promise<boolean> {
+export async function consumeRecoveryCode(db: StateDb, userId: string, code: string, at: Date): Promise<boolean> {
   const used = await db
     .updateTable('user_recovery_code')
     .set({ used_at: at })
@@ -51,7 +52,7 @@ export async function consumeRecoveryCode(db: Kysely<any>, userId: string, code:
   return !!used
 }
 
-export async function recoveryCodesLeft(db: Kysely<any>, userId: string): Promise<number> {
+export async function recoveryCodesLeft(db: StateDb, userId: string): Promise<number> {
   const row = await db
     .selectFrom('user_recovery_code')
     .select(sql<number>`count(*)::int`.as('n'))

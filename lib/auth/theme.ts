@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely'
 import { z } from 'zod'
 import type { GuardedSpec } from './guarded-run'
+import type { StateDb } from '../state/state-db'
 
 /** `system` follows the browser's prefers-color-scheme; the others hold whatever it says. */
 export const THEMES = ['system', 'light', 'dark'] as const
@@ -8,12 +8,12 @@ export type Theme = (typeof THEMES)[number]
 
 export const SetThemeInput = z.object({ theme: z.enum(THEMES, { error: 'choose system, light or dark' }) })
 
-export async function readTheme(db: Kysely<any>, userId: string): Promise<Theme> {
+export async function readTheme(db: StateDb, userId: string): Promise<Theme> {
   const row = await db.selectFrom('app_user').select('theme').where('id', '=', userId).executeTakeFirst()
-  return (THEMES as readonly string[]).includes(row?.theme) ? (row!.theme as Theme) : 'system'
+  return row && (THEMES as readonly string[]).includes(row.theme) ? (row.theme as Theme) : 'system'
 }
 
-export async function writeTheme(db: Kysely<any>, userId: string, theme: Theme): Promise<void> {
+export async function writeTheme(db: StateDb, userId: string, theme: Theme): Promise<void> {
   await db.updateTable('app_user').set({ theme }).where('id', '=', userId).execute()
 }
 

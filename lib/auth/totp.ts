@@ -1,9 +1,10 @@
-import { type Kysely, type Transaction, sql } from 'kysely'
+import { sql } from 'kysely'
 import { Secret, TOTP } from 'otpauth'
 import QRCode from 'qrcode'
 import { inTransaction } from '../db/in-transaction'
 import { consumeRecoveryCode, looksLikeRecoveryCode, recoveryCodesLeft, replaceRecoveryCodes } from './recovery-codes'
 import { derivedKey, open, seal } from './secret-box'
+import type { StateDb } from '../state/state-db'
 
 /** RFC 6238 as every authenticator app does it: SHA-1, 6 digits, 30-second steps. */
 export const TOTP_SETTINGS = { algorithm: 'SHA1', digits: 6, period: 30, secretBytes: 20 } as const
@@ -78,7 +79,7 @@ export interface Enrolment {
  * confirmTotpEnrolment sees a code from it. Refused while a confirmed enrolment exists.
  */
 export async function beginTotpEnrolment(
-  db: Kysely<any>,
+  db: StateDb,
   key: Buffer,
   input: { userId: string; accountName: string; issuer?: string },
 ): Promise<TwoFactorOutcome<Enrolment>> {
@@ -102,7 +103,7 @@ export async function beginTotpEnrolment(
 }
 
 /** Seconds until the user may try again, or 0. Counts failures at or before `now` within the window. */
-async function lockedFor(trx: Transaction<any>, userId: string, now: number): Promise<number> {
+async function lockedFor(trx: StateDb, userId: string, now: number): Promise<number> {
   const since = new Date(now - TWO_FACTOR_LIMITS.windowMinutes * 60_000)
   const rows = await trx
     .selectFrom('two_factor_failure')
@@ -118,7 +119,7 @@ async function lockedFor(trx: Transaction<any>, userId: string, now: number): Pr
   return Math.max(1, Math.ceil((oldest + TWO_FACTOR_LIMITS.windowMinutes * 60_000 - now) / 1000))
 }
 
-async function recordFailure(trx: Transaction<any>, userId: string, now: number): Promise<void> {
+async function recordFailure(trx: StateDb, userId: string, now: number): Promise<void> {
   await trx.insertInto('two_factor_failure').values({ user_id: userId, at: new Date(now) }).execute()
 }
 
@@ -135,11 +136,11 @@ function matchingStep(secretBase32: string, code: string, now: number): number |
  * other and each sees the failures before it, and one code cannot pass twice in a race.
  */
 async function attempt<T>(
-  db: Kysely<any>,
+  db: StateDb,
   userId: string,
   now: number,
   wantConfirmed: boolean,
-  check: (trx: Transaction<any>, row: { secret_sealed: string; last_used_step: number | null }) => Promise<TwoFactorOutcome<T>>,
+  check: (trx: StateDb, row: { secret_sealed: string; last_used_step: number | null }) => Promise<TwoFactorOutcome<T>>,
 ): Promise<TwoFactorOutcome<T>> {
   return inTransaction(db, async (trx) => {
     const row = await trx.selectFrom('user_totp').selectAll().where('user_id', '=', userId).forUpdate().executeTakeFirst()
@@ -157,7 +158,7 @@ async function attempt<T>(
 }
 
 function checkTotp(key: Buffer, userId: string, code: string, now: number) {
-  return async (trx: Transaction<any>, row: { secret_sealed: string; last_used_step: number | null }): Promise<TwoFactorOutcome<{ step: number }>> => {
+  return async (trx: StateDb, row: { secret_sealed: string; last_used_step: number | null }): Promise<TwoFactorOutcome<{ step: number }>> => {
     const secret = open(key, row.secret_sealed, userId)
     if (secret === null) return fail('secret_unreadable')
     const step = matchingStep(secret, code.replace(/\s/g, ''), now)
@@ -180,7 +181,7 @@ function checkTotp(key: Buffer, userId: string, code: string, now: number) {
  * recovery codes are returned, in plain text this once.
  */
 export async function confirmTotpEnrolment(
-  db: Kysely<any>,
+  db: StateDb,
   key: Buffer,
   input: { userId: string; code: string } & Clock,
 ): Promise<TwoFactorOutcome<{ recoveryCodes: string[] }>> {
@@ -199,7 +200,7 @@ export async function confirmTotpEnrolment(
  * works once). Wrong codes, reused codes and anything beyond the rate limit are refused.
  */
 export async function verifySecondFactor(
-  db: Kysely<any>,
+  db: StateDb,
   key: Buffer,
   input: { userId: string; code: string } & Clock,
 ): Promise<TwoFactorOutcome<{ method: 'totp' | 'recovery_code'; recoveryCodesLeft: number }>> {
@@ -218,7 +219,7 @@ export async function verifySecondFactor(
 }
 
 /** New recovery codes for an enrolled user; the old ones stop working. */
-export async function regenerateRecoveryCodes(db: Kysely<any>, userId: string): Promise<TwoFactorOutcome<{ recoveryCodes: string[] }>> {
+export async function regenerateRecoveryCodes(db: StateDb, userId: string): Promise<TwoFactorOutcome<{ recoveryCodes: string[] }>> {
   return inTransaction(db, async (trx) => {
     const row = await trx.selectFrom('user_totp').select('confirmed_at').where('user_id', '=', userId).forUpdate().executeTakeFirst()
     if (!row?.confirmed_at) return fail('not_enrolled')
@@ -227,7 +228,7 @@ export async function regenerateRecoveryCodes(db: Kysely<any>, userId: string): 
 }
 
 /** Turns two-factor off for a user (their own choice, or an admin's reset): secret, codes and failures go. */
-export async function resetTwoFactor(db: Kysely<any>, userId: string): Promise<boolean> {
+export async function resetTwoFactor(db: StateDb, userId: string): Promise<boolean> {
   return inTransaction(db, async (trx) => {
     const removed = await trx.deleteFrom('user_totp').where('user_id', '=', userId).executeTakeFirst()
     await trx.deleteFrom('user_recovery_code').where('user_id', '=', userId).execute()
@@ -244,7 +245,7 @@ export interface TwoFactorStatus {
   recoveryCodesLeft: number
 }
 
-export async function twoFactorStatus(db: Kysely<any>, userId: string): Promise<TwoFactorStatus> {
+export async function twoFactorStatus(db: StateDb, userId: string): Promise<TwoFactorStatus> {
   const row = await db.selectFrom('user_totp').select('confirmed_at').where('user_id', '=', userId).executeTakeFirst()
   return {
     enrolled: !!row?.confirmed_at,
@@ -255,13 +256,13 @@ export async function twoFactorStatus(db: Kysely<any>, userId: string): Promise<
 }
 
 /** True when the user has a confirmed enrolment: their password alone no longer signs them in. */
-export async function hasTwoFactor(db: Kysely<any>, userId: string): Promise<boolean> {
+export async function hasTwoFactor(db: StateDb, userId: string): Promise<boolean> {
   const row = await db.selectFrom('user_totp').select('user_id').where('user_id', '=', userId).where('confirmed_at', 'is not', null).executeTakeFirst()
   return !!row
 }
 
 /** Users with two-factor sign-in on (confirmed), for the Users page. */
-export async function usersWithTwoFactor(db: Kysely<any>): Promise<Set<string>> {
+export async function usersWithTwoFactor(db: StateDb): Promise<Set<string>> {
   const rows = await db.selectFrom('user_totp').select('user_id').where('confirmed_at', 'is not', null).execute()
   return new Set(rows.map((r) => String(r.user_id)))
 }

@@ -1,10 +1,10 @@
-import type { Kysely } from 'kysely'
 import { writeAudit } from '../audit/audit-log'
 import { inTransaction } from '../db/in-transaction'
 import { challengeMatchesPassword, readChallenge } from './login-challenge'
 import { looksLikeRecoveryCode } from './recovery-codes'
 import { type TwoFactorFailure, verifySecondFactor } from './totp'
 import { type AppUser, type AppUserWithHash, findUserByIdWithHash, recordLogin } from './users'
+import type { StateDb } from '../state/state-db'
 
 function withoutHash({ passwordHash: _hash, ...user }: AppUserWithHash): AppUser {
   return user
@@ -25,7 +25,7 @@ export const CHALLENGE_INVALID_MESSAGE = 'This sign-in has expired. Enter your e
  * limit (TWO_FACTOR_LIMITS) are refused.
  */
 export async function completeSecondFactor(
-  db: Kysely<any>,
+  db: StateDb,
   keys: { challenge: Buffer; totp: Buffer },
   input: { challenge: string; code: string; clientIp: string | null; now?: number },
 ): Promise<SecondStepOutcome> {
@@ -33,7 +33,7 @@ export async function completeSecondFactor(
   const now = input.now ?? Date.now()
   const code = String(input.code ?? '').trim().slice(0, 64)
   const action = looksLikeRecoveryCode(code) ? 'auth.recovery_code' : 'auth.two_factor'
-  const audit = (on: Kysely<any>, user: AppUser | null, result: 'ok' | 'failed' | 'denied', auditCode: string, message: string) =>
+  const audit = (on: StateDb, user: AppUser | null, result: 'ok' | 'failed' | 'denied', auditCode: string, message: string) =>
     writeAudit(on, {
       actorId: user?.id ?? null,
       actorEmail: user?.email ?? null,

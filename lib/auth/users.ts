@@ -1,9 +1,10 @@
-import { type Kysely, sql } from 'kysely'
+import { sql } from 'kysely'
 import { inTransaction } from '../db/in-transaction'
 import { hashPassword } from './passwords'
 import type { Role } from './permissions'
 import { AppError } from '../errors'
 import { isDbError } from '../db/db-errors'
+import type { StateDb, StateRow } from '../state/state-db'
 
 export interface AppUser {
   id: string
@@ -42,12 +43,12 @@ const columns = [
   'created_at',
 ] as const
 
-function toUser(row: any): AppUserWithHash {
+function toUser(row: Pick<StateRow<'app_user'>, (typeof columns)[number]>): AppUserWithHash {
   return {
     id: row.id,
     email: row.email,
     name: row.name,
-    role: row.role,
+    role: row.role as Role,
     disabled: row.disabled_at !== null,
     sessionVersion: row.session_version,
     lastLoginAt: row.last_login_at,
@@ -60,19 +61,19 @@ function withoutHash({ passwordHash: _hash, ...user }: AppUserWithHash): AppUser
   return user
 }
 
-export async function findUserById(db: Kysely<any>, id: string): Promise<AppUser | null> {
+export async function findUserById(db: StateDb, id: string): Promise<AppUser | null> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) return null
   const row = await db.selectFrom('app_user').select(columns).where('id', '=', id).executeTakeFirst()
   return row ? withoutHash(toUser(row)) : null
 }
 
-export async function findUserByIdWithHash(db: Kysely<any>, id: string): Promise<AppUserWithHash | null> {
+export async function findUserByIdWithHash(db: StateDb, id: string): Promise<AppUserWithHash | null> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) return null
   const row = await db.selectFrom('app_user').select(columns).where('id', '=', id).executeTakeFirst()
   return row ? toUser(row) : null
 }
 
-export async function findUserByEmailWithHash(db: Kysely<any>, email: string): Promise<AppUserWithHash | null> {
+export async function findUserByEmailWithHash(db: StateDb, email: string): Promise<AppUserWithHash | null> {
   const row = await db
     .selectFrom('app_user')
     .select(columns)
@@ -81,12 +82,12 @@ export async function findUserByEmailWithHash(db: Kysely<any>, email: string): P
   return row ? toUser(row) : null
 }
 
-export async function listUsers(db: Kysely<any>): Promise<AppUser[]> {
+export async function listUsers(db: StateDb): Promise<AppUser[]> {
   const rows = await db.selectFrom('app_user').select(columns).orderBy('created_at').orderBy('email').execute()
   return rows.map((r) => withoutHash(toUser(r)))
 }
 
-export async function countActiveAdmins(db: Kysely<any>): Promise<number> {
+export async function countActiveAdmins(db: StateDb): Promise<number> {
   const row = await db
     .selectFrom('app_user')
     .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -97,7 +98,7 @@ export async function countActiveAdmins(db: Kysely<any>): Promise<number> {
 }
 
 export async function createUser(
-  db: Kysely<any>,
+  db: StateDb,
   input: { email: string; name?: string; role: Role; password: string },
 ): Promise<AppUser> {
   const passwordHash = await hashPassword(input.password)
@@ -121,7 +122,7 @@ export async function createUser(
  * admins demoting each other at once cannot leave the dashboard without an active admin.
  */
 async function changeUser(
-  db: Kysely<any>,
+  db: StateDb,
   id: string,
   values: Record<string, unknown>,
   removesAdmin: (user: AppUser) => boolean,
@@ -143,11 +144,11 @@ async function changeUser(
   })
 }
 
-export function setUserRole(db: Kysely<any>, id: string, role: Role): Promise<AppUser> {
+export function setUserRole(db: StateDb, id: string, role: Role): Promise<AppUser> {
   return changeUser(db, id, { role }, () => role !== 'admin')
 }
 
-export function setUserDisabled(db: Kysely<any>, id: string, disabled: boolean): Promise<AppUser> {
+export function setUserDisabled(db: StateDb, id: string, disabled: boolean): Promise<AppUser> {
   return changeUser(
     db,
     id,
@@ -158,7 +159,7 @@ export function setUserDisabled(db: Kysely<any>, id: string, disabled: boolean):
   )
 }
 
-export async function resetPassword(db: Kysely<any>, id: string, password: string): Promise<AppUser> {
+export async function resetPassword(db: StateDb, id: string, password: string): Promise<AppUser> {
   const passwordHash = await hashPassword(password)
   return changeUser(db, id, { password_hash: passwordHash, session_version: sql`session_version + 1` }, () => false)
 }
@@ -167,7 +168,7 @@ export async function resetPassword(db: Kysely<any>, id: string, password: strin
  * Sign-out: ends every session of the user that carries this session version (a copied cookie
  * included), as disabling or a password reset does. A stale version changes nothing.
  */
-export async function endSessions(db: Kysely<any>, id: string, sessionVersion: number): Promise<boolean> {
+export async function endSessions(db: StateDb, id: string, sessionVersion: number): Promise<boolean> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) return false
   const result = await db
     .updateTable('app_user')
@@ -178,6 +179,6 @@ export async function endSessions(db: Kysely<any>, id: string, sessionVersion: n
   return Number(result.numUpdatedRows) > 0
 }
 
-export async function recordLogin(db: Kysely<any>, id: string): Promise<void> {
+export async function recordLogin(db: StateDb, id: string): Promise<void> {
   await db.updateTable('app_user').set({ last_login_at: sql`now()` }).where('id', '=', id).execute()
 }

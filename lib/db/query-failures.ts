@@ -1,4 +1,5 @@
-import { type Kysely, sql } from 'kysely'
+import { sql } from 'kysely'
+import type { StateDb } from '../state/state-db'
 
 /**
  * The dashboard's own failed queries on the managed database (statement timeouts, refused
@@ -51,7 +52,7 @@ export function setQueryFailureSink(sink: (() => Promise<void>) | null): void {
 }
 
 /** Adds the failures not yet written to this minute's row of the target. */
-export async function flushQueryFailures(state: Kysely<any>, targetKey: string, at: Date = new Date()): Promise<number> {
+export async function flushQueryFailures(state: StateDb, targetKey: string, at: Date = new Date()): Promise<number> {
   const n = tally.pending
   if (n === 0) return 0
   tally.pending = 0
@@ -67,7 +68,7 @@ export async function flushQueryFailures(state: Kysely<any>, targetKey: string, 
 }
 
 /** Adds `n` failures to the minute of `at` (also used by tests and other processes' counts). */
-export async function recordQueryFailures(state: Kysely<any>, targetKey: string, n: number, lastError: string | null, at: Date = new Date()): Promise<void> {
+export async function recordQueryFailures(state: StateDb, targetKey: string, n: number, lastError: string | null, at: Date = new Date()): Promise<void> {
   await sql`
     insert into dashboard_query_failure (target_key, minute, failures, last_error)
     values (${targetKey}, date_trunc('minute', ${at}::timestamptz), ${n}, ${lastError})
@@ -78,7 +79,7 @@ export async function recordQueryFailures(state: Kysely<any>, targetKey: string,
 }
 
 /** The target's failed dashboard queries in the minutes from `since` to `until`. */
-export async function countQueryFailures(state: Kysely<any>, targetKey: string, since: Date, until: Date = new Date()): Promise<{ failures: number; lastError: string | null }> {
+export async function countQueryFailures(state: StateDb, targetKey: string, since: Date, until: Date = new Date()): Promise<{ failures: number; lastError: string | null }> {
   const { rows } = await sql<{ failures: number | null; last_error: string | null }>`
     select sum(failures)::int as failures,
            (select last_error from dashboard_query_failure
@@ -91,6 +92,6 @@ export async function countQueryFailures(state: Kysely<any>, targetKey: string, 
 }
 
 /** A target's rows older than `before` go. */
-export async function pruneQueryFailures(state: Kysely<any>, targetKey: string, before: Date): Promise<void> {
+export async function pruneQueryFailures(state: StateDb, targetKey: string, before: Date): Promise<void> {
   await state.deleteFrom('dashboard_query_failure').where('target_key', '=', targetKey).where('minute', '<', before).execute()
 }

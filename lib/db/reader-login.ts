@@ -3,6 +3,7 @@ import { type Kysely, sql } from 'kysely'
 import { describeUrl } from './connect'
 import { type ReaderLogin, ReaderError, type ReadOnlySession, type SessionLimits, withReadOnlySession } from './restricted-reader'
 import { scramVerifier } from './scram-verifier'
+import type { StateDb } from '../state/state-db'
 
 /** The role the dashboard creates for user-written SQL when RULE_READER_DATABASE_URL is not set. */
 export const DEFAULT_READER_ROLE = 'dbadmin_rule_reader'
@@ -14,7 +15,7 @@ export interface ReaderSourceOptions {
   target: Kysely<any>
   targetUrl: string
   /** Where the managed role's generated password is kept. */
-  state: Kysely<any>
+  state: StateDb
   roleName?: string
 }
 

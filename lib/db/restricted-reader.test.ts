@@ -187,7 +187,7 @@ describe('a reader session', () => {
       .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(ReaderQueryError)
     expect((error as ReaderQueryError).message).toBe('cannot insert multiple commands into a prepared statement')
-    expect((error as ReaderQueryError).code).toBe('42601')
+    expect((error as ReaderQueryError).sqlState).toBe('42601')
   })
 
   it('is ended from this side when the server does not answer in time', async () => {

@@ -1,4 +1,5 @@
 import pg from 'pg'
+import { AppError } from '../errors'
 
 /**
  * Sessions for SQL that a person wrote (custom integrity rules; later EXPLAIN ANALYZE): whatever
@@ -50,27 +51,31 @@ export type ReaderErrorKind = 'unavailable' | 'unsafe' | 'timeout'
 // that graph's classes, so `instanceof` checks the error's name rather than its class identity.
 const named = (name: string) => (v: unknown) => v instanceof Error && v.name === name
 
-/** The reader cannot be used at all; the message says what to configure. Not the statement's fault. */
-export class ReaderError extends Error {
+/** The code each kind reaches the user with: a timeout is the statement's (too slow), the rest the setup's. */
+const READER_CODES = { unavailable: 'unavailable', unsafe: 'unavailable', timeout: 'invalid_input' } as const
+
+/** The reader cannot be used at all (or gave up waiting); the message says what to configure. */
+export class ReaderError extends AppError {
   static [Symbol.hasInstance] = named('ReaderError')
 
   constructor(
     readonly kind: ReaderErrorKind,
     message: string,
   ) {
-    super(message)
+    super(READER_CODES[kind], message)
     this.name = 'ReaderError'
   }
 }
 
 /** PostgreSQL refused or failed the statement; the message is already cut for showing and auditing. */
-export class ReaderQueryError extends Error {
+export class ReaderQueryError extends AppError {
   static [Symbol.hasInstance] = named('ReaderQueryError')
   constructor(
     message: string,
-    readonly code: string | undefined,
+    /** PostgreSQL's SQLSTATE, when the server answered. */
+    readonly sqlState: string | undefined,
   ) {
-    super(message)
+    super('invalid_input', message)
     this.name = 'ReaderQueryError'
   }
 }

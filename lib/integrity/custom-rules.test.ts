@@ -7,7 +7,7 @@ import { createDb } from '../db/connect'
 import { type RestrictedReader, restrictedReader } from '../db/reader-login'
 import { targetIdentity } from '../db/target-identity'
 import { buildDemoDatabase } from '../demo/prepare-demo'
-import { customRuleFindings, deleteCustomRule, listCustomRules, RULE_VALIDATION, runRuleQuery, saveCustomRule } from './custom-rules'
+import { customRuleFindings, deleteCustomRule, listCustomRules, RULE_VALIDATION, RuleQueryError, runRuleQuery, saveCustomRule } from './custom-rules'
 
 const ROLE = `rule_reader_${randomBytes(4).toString('hex')}`
 let target: FreshDatabase
@@ -140,11 +140,12 @@ describe('legitimate rules', () => {
 
 describe('error messages of rules', () => {
   it('keep the first line, at most 300 characters', async () => {
-    const long = await runRuleQuery(reader, `select cast(repeat('x', 1000) as int)`, 5000).catch((e: Error) => e)
-    expect((long as Error).message).toMatch(/^invalid input syntax for type integer: "x+…$/)
-    expect((long as Error).message.length).toBe(300)
-    const lines = await runRuleQuery(reader, `select cast(E'first\\nsecond line' as int)`, 5000).catch((e: Error) => e)
-    expect((lines as Error).message).toBe('invalid input syntax for type integer: "first')
+    const long = await runRuleQuery(reader, `select cast(repeat('x', 1000) as int)`, 5000).catch((e: RuleQueryError) => e)
+    expect((long as RuleQueryError).reason).toMatch(/^invalid input syntax for type integer: "x+…$/)
+    expect((long as RuleQueryError).reason.length).toBe(300)
+    expect((long as RuleQueryError).message).toBe(`The query does not run: ${(long as RuleQueryError).reason}`)
+    const lines = await runRuleQuery(reader, `select cast(E'first\\nsecond line' as int)`, 5000).catch((e: RuleQueryError) => e)
+    expect((lines as RuleQueryError).reason).toBe('invalid input syntax for type integer: "first')
     await saveCustomRule(reader, state.db, { name: 'Multi-line', query: 'select 1 as one', enabled: true, by: 'admin@test.local', targetKey: await targetKey() }, 5000)
     const [rule] = (await listCustomRules(state.db, await targetKey())).filter((r) => r.name === 'Multi-line')
     await state.db.updateTable('integrity_rule').set({ query: `select cast(E'first\\nsecond ' || repeat('y', 500) as int)` }).where('id', '=', rule.id).execute()

@@ -1,8 +1,10 @@
-import { type Kysely, sql } from 'kysely'
+import { sql } from 'kysely'
 import type { RestrictedReader } from '../db/reader-login'
 import { cutErrorMessage, ReaderError, ReaderQueryError } from '../db/restricted-reader'
 import { type Finding, finding } from './findings'
 import { isDbError } from '../db/db-errors'
+import { AppError } from '../errors'
+import type { StateDb, StateRow } from '../state/state-db'
 
 export interface CustomRule {
   id: number
@@ -26,14 +28,18 @@ export const RULE_LIMITS = { maxQueryLength: 20_000, sampleRows: 20 } as const
  */
 export const RULE_VALIDATION = 1
 
-/** PostgreSQL refused or failed the rule's query; the message is cut to its first line, 300 characters. */
-export class RuleQueryError extends Error {
+/**
+ * PostgreSQL refused or failed the rule's query: `reason` is its message cut to the first line,
+ * 300 characters, and the user sees it as "The query does not run: …" next to the query field.
+ */
+export class RuleQueryError extends AppError {
   constructor(
-    message: string,
+    readonly reason: string,
     /** PostgreSQL's SQLSTATE, when the server answered. */
-    readonly code?: string,
+    readonly sqlState?: string,
   ) {
-    super(message)
+    super('invalid_input', `The query does not run: ${reason}`, { fieldErrors: { query: reason } })
+    this.name = 'RuleQueryError'
   }
 }
 
@@ -42,15 +48,15 @@ export class RuleQueryError extends Error {
  * lost connection, a shutdown, a full disk or a deadlock must not disable a saved rule.
  */
 function rulesFault(e: RuleQueryError): boolean {
-  if (e.code === REFUSED_HERE) return true
-  if (!e.code) return false
-  return !/^(08|40|53|54|55|57P|58|XX)/.test(e.code)
+  if (e.sqlState === REFUSED_HERE) return true
+  if (!e.sqlState) return false
+  return !/^(08|40|53|54|55|57P|58|XX)/.test(e.sqlState)
 }
 
 /** The code of a rule refused before it reached the server. */
 const REFUSED_HERE = 'dbadmin'
 
-function toRule(r: any): CustomRule {
+function toRule(r: StateRow<'integrity_rule'>): CustomRule {
   return {
     id: Number(r.id),
     name: r.name,
@@ -59,13 +65,13 @@ function toRule(r: any): CustomRule {
     enabled: r.enabled,
     updatedBy: r.updated_by,
     updatedAt: r.updated_at,
-    disabledNote: r.disabled_note ?? null,
-    validation: Number(r.validation ?? 0),
+    disabledNote: r.disabled_note,
+    validation: r.validation,
   }
 }
 
 /** The rules of one target (its identity key): a rule queries that database's tables. */
-export async function listCustomRules(state: Kysely<any>, targetKey: string): Promise<CustomRule[]> {
+export async function listCustomRules(state: StateDb, targetKey: string): Promise<CustomRule[]> {
   return (await state.selectFrom('integrity_rule').selectAll().where('target_key', '=', targetKey).orderBy('name').execute()).map(toRule)
 }
 
@@ -107,7 +113,7 @@ export async function runRuleQuery(
       const [row] = await session.query<{ n: number; sample: Record<string, unknown>[] }>(ruleStatement(text), [RULE_LIMITS.sampleRows])
       return { count: Number(row.n), sample: row.sample }
     } catch (e) {
-      if (e instanceof ReaderQueryError) throw new RuleQueryError(e.message, e.code)
+      if (e instanceof ReaderQueryError) throw new RuleQueryError(e.message, e.sqlState)
       throw e
     }
   })
@@ -116,7 +122,7 @@ export async function runRuleQuery(
 /** Saves a rule after running it once, so that a broken query is refused with PostgreSQL's message. */
 export async function saveCustomRule(
   reader: RestrictedReader,
-  state: Kysely<any>,
+  state: StateDb,
   input: { id?: number; name: string; description?: string; query: string; enabled: boolean; by: string; targetKey: string },
   timeoutMs: number,
 ): Promise<{ rule: CustomRule; count: number }> {
@@ -128,7 +134,7 @@ export async function saveCustomRule(
     query: input.query.trim(),
     enabled: input.enabled,
     updated_by: input.by,
-    updated_at: sql`now()`,
+    updated_at: sql<Date>`now()`,
     validation: RULE_VALIDATION,
     disabled_note: null,
   }
@@ -144,13 +150,13 @@ export async function saveCustomRule(
   }
 }
 
-export async function deleteCustomRule(state: Kysely<any>, id: number, targetKey: string): Promise<boolean> {
+export async function deleteCustomRule(state: StateDb, id: number, targetKey: string): Promise<boolean> {
   const r = await state.deleteFrom('integrity_rule').where('id', '=', id).where('target_key', '=', targetKey).executeTakeFirst()
   return Number(r.numDeletedRows) > 0
 }
 
 /** Disables a rule saved before rules ran as a read-only role, when it does not run as one. */
-async function disableRule(state: Kysely<any>, id: number, note: string): Promise<void> {
+async function disableRule(state: StateDb, id: number, note: string): Promise<void> {
   await state.updateTable('integrity_rule').set({ enabled: false, disabled_note: note }).where('id', '=', id).execute()
 }
 
@@ -159,7 +165,7 @@ async function disableRule(state: Kysely<any>, id: number, note: string): Promis
  * here: passing marks it, failing disables it with a note the Integrity page shows. A reader that
  * cannot be used is not the rule's fault and disables nothing.
  */
-export async function customRuleFindings(reader: RestrictedReader, state: Kysely<any>, targetKey: string, timeoutMs: number): Promise<Finding[]> {
+export async function customRuleFindings(reader: RestrictedReader, state: StateDb, targetKey: string, timeoutMs: number): Promise<Finding[]> {
   const out: Finding[] = []
   for (const rule of (await listCustomRules(state, targetKey)).filter((r) => r.enabled)) {
     const started = Date.now()
@@ -179,9 +185,9 @@ export async function customRuleFindings(reader: RestrictedReader, state: Kysely
         }),
       )
     } catch (e) {
-      let error = e instanceof RuleQueryError || e instanceof ReaderError ? e.message : cutErrorMessage((e as Error)?.message ?? String(e))
+      let error = e instanceof RuleQueryError ? e.reason : e instanceof ReaderError ? e.message : cutErrorMessage((e as Error)?.message ?? String(e))
       if (e instanceof RuleQueryError && rulesFault(e) && rule.validation < RULE_VALIDATION) {
-        error = `Disabled: saved before rules ran as a read-only role, it does not run as one: ${e.message}`
+        error = `Disabled: saved before rules ran as a read-only role, it does not run as one: ${e.reason}`
         await disableRule(state, rule.id, error)
       }
       out.push(finding({ ...base, count: null, error, durationMs: Date.now() - started }))

@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import { AppError } from '../errors'
+import type { StateDb } from '../state/state-db'
 
 /** A text column declared to hold one of a fixed set of values (an enum kept as text). */
 export interface EnumColumnSet {
@@ -21,9 +22,9 @@ export class EnumSetRuleError extends AppError {
   }
 }
 
-export async function listEnumSets(state: Kysely<any>): Promise<EnumColumnSet[]> {
+export async function listEnumSets(state: StateDb): Promise<EnumColumnSet[]> {
   const rows = await state.selectFrom('enum_column_set').selectAll().orderBy('schema').orderBy('table').orderBy('column').execute()
-  return rows.map((r: any) => ({
+  return rows.map((r) => ({
     id: Number(r.id),
     schema: r.schema,
     table: r.table,
@@ -36,7 +37,7 @@ export async function listEnumSets(state: Kysely<any>): Promise<EnumColumnSet[]>
 /** Declares (or replaces) the value set of a column, after checking in the live catalog that it is a text column. */
 export async function saveEnumSet(
   target: Kysely<any>,
-  state: Kysely<any>,
+  state: StateDb,
   input: { schema: string; table: string; column: string; values: string[]; by: string },
 ): Promise<void> {
   const values = [...new Set(input.values)]
@@ -57,7 +58,7 @@ export async function saveEnumSet(
     .execute()
 }
 
-export async function deleteEnumSet(state: Kysely<any>, id: number): Promise<boolean> {
+export async function deleteEnumSet(state: StateDb, id: number): Promise<boolean> {
   const r = await state.deleteFrom('enum_column_set').where('id', '=', id).executeTakeFirst()
   return Number(r.numDeletedRows) > 0
 }

@@ -8,6 +8,7 @@ import { retried } from '../jobs/retried'
 import { countSavedRows, type FixMode, fixOrphans, FixRuleError, manifestPath, restoreFix } from './fix-orphans'
 import { createFixJob, type FixJob, getFixJob, markFixProgress } from './fix-store'
 import { describeRelation, type RelationRef } from './types'
+import type { StateDb } from '../state/state-db'
 
 /** The default batch of fixOrphans and restoreFix. */
 export const FIX_BATCH = 5000
@@ -79,7 +80,7 @@ export async function prepareRestore(trx: Kysely<any>, input: RestoreInput, job:
   })
 }
 
-async function ended(state: Kysely<any>, id: number, status: 'succeeded' | 'cancelled' | 'failed', error?: string): Promise<void> {
+async function ended(state: StateDb, id: number, status: 'succeeded' | 'cancelled' | 'failed', error?: string): Promise<void> {
   await retried(() => markFixProgress(state, id, { status, error }))
 }
 
@@ -155,7 +156,7 @@ export async function runRestore(ctx: JobContext, input: RestoreInput): Promise<
  * manifest nothing can restore from it, and nothing had changed yet), and the job's message says
  * exactly how many batches were done.
  */
-export async function fixStopped(state: Kysely<any>, job: JobRow): Promise<string | null> {
+export async function fixStopped(state: StateDb, job: JobRow): Promise<string | null> {
   if (job.refId === null) return null
   const fix = await getFixJob(state, job.refId)
   if (!fix) return null

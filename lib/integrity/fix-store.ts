@@ -1,6 +1,7 @@
-import { type Kysely, sql } from 'kysely'
+import { sql } from 'kysely'
 import type { FixMode } from './fix-orphans'
 import type { RelationRef } from './types'
+import type { StateDb, StateRow } from '../state/state-db'
 
 export type FixJobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled'
 
@@ -36,29 +37,32 @@ export interface FixJob {
   restoredBy: { id: number; status: FixJobStatus | 'interrupted' } | null
 }
 
-function toJob(r: any): FixJob {
+/** An integrity_fix row as jobColumns reads it: with its newest restore (restore_status is null only without one) and its queue job's cancel flag. */
+type FixRow = StateRow<'integrity_fix'> & { restore_id: number | null; restore_status: FixJobStatus | 'interrupted'; cancel_requested: boolean | null }
+
+function toJob(r: FixRow): FixJob {
   return {
     id: Number(r.id),
     targetDatabase: r.target_database,
     targetKey: r.target_key,
-    kind: r.kind,
+    kind: r.kind as FixJob['kind'],
     restoresFix: r.restores_fix === null ? null : Number(r.restores_fix),
     relation: { schema: r.schema, table: r.table, columns: r.columns, refSchema: r.ref_schema, refTable: r.ref_table, refColumns: r.ref_columns },
-    mode: r.mode,
+    mode: r.mode as FixJob['mode'],
     file: r.file,
-    status: r.status,
-    phase: r.phase,
+    status: r.status as FixJob['status'],
+    phase: r.phase as FixJob['phase'],
     total: Number(r.total),
     saved: Number(r.saved),
     changed: Number(r.changed),
     startedBy: r.started_by,
-    dbRole: r.db_role ?? null,
+    dbRole: r.db_role,
     startedAt: r.started_at,
     finishedAt: r.finished_at,
     jobId: r.job_id === null ? null : Number(r.job_id),
     cancelRequested: !!r.cancel_requested,
     error: r.error,
-    restoredBy: r.restore_id === null || r.restore_id === undefined ? null : { id: Number(r.restore_id), status: r.restore_status },
+    restoredBy: r.restore_id === null ? null : { id: Number(r.restore_id), status: r.restore_status },
   }
 }
 
@@ -70,8 +74,8 @@ const restoreJoin = sql`left join lateral (
 ) r on true`
 
 /** The queued or running fix or restore on a table, if any (callers mark dead jobs first: lib/jobs/dead-jobs.ts). */
-export async function activeFixJob(state: Kysely<any>, targetKey: string, table?: { schema: string; table: string }): Promise<FixJob | null> {
-  const { rows } = await sql`
+export async function activeFixJob(state: StateDb, targetKey: string, table?: { schema: string; table: string }): Promise<FixJob | null> {
+  const { rows } = await sql<FixRow>`
     select ${jobColumns} from integrity_fix j ${restoreJoin}
     where j.target_key = ${targetKey} and j.status in ('queued', 'running')
       ${table ? sql`and j.schema = ${table.schema} and j.table = ${table.table}` : sql``}
@@ -81,7 +85,7 @@ export async function activeFixJob(state: Kysely<any>, targetKey: string, table?
 }
 
 export async function createFixJob(
-  state: Kysely<any>,
+  state: StateDb,
   input: {
     targetDatabase: string
     targetKey: string
@@ -126,7 +130,7 @@ export async function createFixJob(
 
 /** Saves a fix's progress; a final status also stamps finished_at. One already finished is left alone. */
 export async function markFixProgress(
-  state: Kysely<any>,
+  state: StateDb,
   id: number,
   values: {
     status?: FixJobStatus | 'interrupted'
@@ -151,19 +155,19 @@ export async function markFixProgress(
   await state.updateTable('integrity_fix').set(set).where('id', '=', id).where('status', 'in', ['queued', 'running']).execute()
 }
 
-export async function getFixJob(state: Kysely<any>, id: number): Promise<FixJob | null> {
+export async function getFixJob(state: StateDb, id: number): Promise<FixJob | null> {
   if (!Number.isSafeInteger(id) || id < 1) return null
-  const { rows } = await sql`select ${jobColumns} from integrity_fix j ${restoreJoin} where j.id = ${id}`.execute(state)
+  const { rows } = await sql<FixRow>`select ${jobColumns} from integrity_fix j ${restoreJoin} where j.id = ${id}`.execute(state)
   return rows[0] ? toJob(rows[0]) : null
 }
 
 /** Newest first; for one database, and optionally one relation (its fixes and their restores). */
 export async function listFixJobs(
-  state: Kysely<any>,
+  state: StateDb,
   opts: { targetKey: string; relation?: RelationRef; limit?: number },
 ): Promise<FixJob[]> {
   const rel = opts.relation
-  const { rows } = await sql`
+  const { rows } = await sql<FixRow>`
     select ${jobColumns} from integrity_fix j ${restoreJoin}
     where j.target_key = ${opts.targetKey}
       ${

@@ -4,6 +4,7 @@ import { csvLine } from '../format/csv'
 import { orphanCondition, tableRef } from './orphans'
 import { relationsToCheck } from './relations'
 import { type IntegrityRelation, relationKey } from './types'
+import type { StateDb } from '../state/state-db'
 
 type Ref = Pick<IntegrityRelation, 'schema' | 'table' | 'columns' | 'refSchema' | 'refTable' | 'refColumns' | 'matchFull' | 'collations' | 'casts' | 'childOnly' | 'parentOnly'>
 
@@ -107,7 +108,7 @@ export function relationFromQuery(get: (name: string) => string | null | undefin
  * The relation as the integrity run checks it (foreign key, accepted soft relation or open
  * suggestion), or null: pages, downloads and fixes only ever touch relations from this list.
  */
-export async function findCheckedRelation(target: Kysely<any>, state: Kysely<any>, ref: Ref): Promise<IntegrityRelation | null> {
+export async function findCheckedRelation(target: Kysely<any>, state: StateDb, ref: Ref): Promise<IntegrityRelation | null> {
   const key = relationKey(ref)
   return (await relationsToCheck(target, state)).find((r) => relationKey(r) === key) ?? null
 }

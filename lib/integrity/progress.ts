@@ -1,4 +1,3 @@
-import type { Kysely } from 'kysely'
 import type { TargetIdentity } from '../db/target-identity'
 import { restoreRefusal } from './fix-job'
 import { type FixJob, listFixJobs } from './fix-store'
@@ -6,6 +5,7 @@ import { relationQuery } from './orphan-csv'
 import { type IntegrityRun, listIntegrityRuns } from './run-store'
 import { runDurationMs } from './run-status'
 import type { RelationRef } from './types'
+import type { StateDb } from '../state/state-db'
 
 /** A fix or restore as the Integrity pages list it: with what decides its Restore button and its relation's link. */
 export interface FixJobView extends FixJob {
@@ -32,7 +32,7 @@ export const FIXES_SHOWN = 20
  * as interrupted every few seconds, which ends the poll of a run whose process ended.
  */
 export async function readIntegrityProgress(
-  state: Kysely<any>,
+  state: StateDb,
   target: TargetIdentity,
   opts: { relation?: RelationRef; limit: number },
 ): Promise<IntegrityProgress> {

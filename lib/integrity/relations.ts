@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely'
 import { isSystemSchema, keyEnds, readForeignKeys } from '../schema/foreign-keys'
 import { describeRelation, type IntegrityRelation, type RelationRef, relationKey } from './types'
 import { AppError } from '../errors'
+import type { StateDb } from '../state/state-db'
 
 /** Every foreign key in the user schemas, validated or NOT VALID, multi-column included. */
 export async function foreignKeyRelations(db: Kysely<any>): Promise<IntegrityRelation[]> {
@@ -33,9 +34,9 @@ export interface SoftRelation extends IntegrityRelation {
   createdBy: string
 }
 
-export async function listSoftRelations(state: Kysely<any>): Promise<SoftRelation[]> {
+export async function listSoftRelations(state: StateDb): Promise<SoftRelation[]> {
   const rows = await state.selectFrom('soft_relation').selectAll().orderBy('id').execute()
-  return rows.map((r: any) => ({
+  return rows.map((r) => ({
     id: Number(r.id),
     name: describeRelation({
       schema: r.schema,
@@ -53,8 +54,8 @@ export async function listSoftRelations(state: Kysely<any>): Promise<SoftRelatio
     refColumns: r.ref_columns,
     source: 'soft' as const,
     validated: null,
-    status: r.status,
-    origin: r.origin,
+    status: r.status as SoftRelation['status'],
+    origin: r.origin as SoftRelation['origin'],
     note: r.note,
     createdBy: r.created_by,
   }))
@@ -76,7 +77,7 @@ export class RelationRuleError extends AppError {
  */
 export async function saveSoftRelation(
   target: Kysely<any>,
-  state: Kysely<any>,
+  state: StateDb,
   input: Omit<IntegrityRelation, 'name' | 'source' | 'validated'> & {
     status: 'accepted' | 'dismissed'
     origin: 'manual' | 'suggestion'
@@ -143,7 +144,7 @@ export async function saveSoftRelation(
  */
 export async function decideAllSuggestions(
   target: Kysely<any>,
-  state: Kysely<any>,
+  state: StateDb,
   input: { status: 'accepted' | 'dismissed'; by: string },
 ): Promise<number> {
   const suggestions = await suggestRelations(target, [...(await foreignKeyRelations(target)), ...(await listSoftRelations(state))])
@@ -171,7 +172,7 @@ export async function decideAllSuggestions(
   return saved
 }
 
-export async function deleteSoftRelation(state: Kysely<any>, id: number): Promise<boolean> {
+export async function deleteSoftRelation(state: StateDb, id: number): Promise<boolean> {
   const r = await state.deleteFrom('soft_relation').where('id', '=', id).executeTakeFirst()
   return Number(r.numDeletedRows) > 0
 }
@@ -265,7 +266,7 @@ async function existingTables(db: Kysely<any>): Promise<Map<string, boolean>> {
  * What the integrity run checks: foreign keys, accepted soft relations whose tables exist in this
  * database (the DoR presets mean nothing elsewhere), and open suggestions.
  */
-export async function relationsToCheck(target: Kysely<any>, state: Kysely<any>): Promise<IntegrityRelation[]> {
+export async function relationsToCheck(target: Kysely<any>, state: StateDb): Promise<IntegrityRelation[]> {
   const [fks, soft, tables] = await Promise.all([foreignKeyRelations(target), listSoftRelations(state), existingTables(target)])
   const exists = (schema: string, table: string) => tables.has(JSON.stringify([schema, table]))
   const present = soft.filter((s) => s.status === 'accepted' && exists(s.schema, s.table) && exists(s.refSchema, s.refTable))

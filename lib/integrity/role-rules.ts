@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 import type { RoleOwnershipRule } from './role-checks'
 import { AppError } from '../errors'
+import type { StateDb } from '../state/state-db'
 
 export interface StoredRoleRule extends RoleOwnershipRule {
   id: number
@@ -18,9 +19,9 @@ export class RoleRuleError extends AppError {
   }
 }
 
-export async function listRoleRules(state: Kysely<any>): Promise<StoredRoleRule[]> {
+export async function listRoleRules(state: StateDb): Promise<StoredRoleRule[]> {
   const rows = await state.selectFrom('role_rule').selectAll().orderBy('table').orderBy('column').execute()
-  return rows.map((r: any) => ({
+  return rows.map((r) => ({
     id: Number(r.id),
     table: r.table,
     tables: [r.table],
@@ -34,7 +35,7 @@ export async function listRoleRules(state: Kysely<any>): Promise<StoredRoleRule[
 /** Adds or replaces the rule for one owner column, after checking it exists in the live catalog. */
 export async function saveRoleRule(
   target: Kysely<any>,
-  state: Kysely<any>,
+  state: StateDb,
   input: { table: string; column: string; what: string; allowed: string[]; by: string },
 ): Promise<void> {
   const allowed = [...new Set(input.allowed.map((a) => a.trim().toUpperCase()).filter(Boolean))]
@@ -54,7 +55,7 @@ export async function saveRoleRule(
     .execute()
 }
 
-export async function deleteRoleRule(state: Kysely<any>, id: number): Promise<boolean> {
+export async function deleteRoleRule(state: StateDb, id: number): Promise<boolean> {
   const r = await state.deleteFrom('role_rule').where('id', '=', id).executeTakeFirst()
   return Number(r.numDeletedRows) > 0
 }

@@ -17,6 +17,7 @@ import { roleChecks } from './role-checks'
 import { listRoleRules } from './role-rules'
 import { schemaChecks } from './schema-checks'
 import { describeRelation, type IntegrityRelation, relationKey } from './types'
+import type { StateDb } from '../state/state-db'
 
 export interface CheckStep {
   key: string
@@ -104,7 +105,7 @@ const noReader: RestrictedReader = {
  */
 export async function planChecks(
   target: Kysely<any>,
-  state: Kysely<any>,
+  state: StateDb,
   opts: {
     ruleTimeoutMs?: number
     /** Where admins' own rules run (lib/db/reader-login.ts); without it, enabled rules report that they cannot run. */

@@ -6,6 +6,7 @@ import { retried } from '../jobs/retried'
 import type { Finding } from './findings'
 import { planChecks, runChecks } from './run-checks'
 import { type IntegrityRun, markProgress, saveFindings } from './run-store'
+import type { StateDb } from '../state/state-db'
 
 /** How often a run writes its progress and findings, and reads its stop request. */
 const FLUSH_MS = 500
@@ -28,7 +29,7 @@ export interface RunHooks {
  * cost more than the checks); the stop request is read between steps at most every STOP_CHECK_MS,
  * and the page follows the run through these rows.
  */
-export async function executeIntegrityRun(target: Kysely<any>, state: Kysely<any>, runId: number, hooks: RunHooks = {}): Promise<IntegrityRun['status']> {
+export async function executeIntegrityRun(target: Kysely<any>, state: StateDb, runId: number, hooks: RunHooks = {}): Promise<IntegrityRun['status']> {
   const { stopRequested, progress: jobProgress, ...ruleOpts } = hooks
   const pending: Finding[] = []
   let stopCheckedAt = 0

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { type Kysely, sql } from 'kysely'
+import { sql } from 'kysely'
 import type PgBoss from 'pg-boss'
 import type { TargetIdentity } from '../db/target-identity'
 import type { StateRow } from '../state/state-db'
@@ -9,6 +9,7 @@ import type { JobKind } from './job-kind'
 import { activeJobByKey, type JobRow, toJobRow } from './job-store'
 import { AppError } from '../errors'
 import { isDbError } from '../db/db-errors'
+import type { StateDb } from '../state/state-db'
 
 /** A job refused because another job holds the same exclusive key (the same target, or the same table). */
 export class JobBusyError extends AppError {
@@ -48,7 +49,7 @@ const isExclusiveConflict = (e: unknown) => isDbError(e, '23505') && e.constrain
  * the job rows, naming the one that holds it; pg-boss's singleton policy on the same key keeps
  * two attempts from ever running at once.
  */
-export async function enqueueJob<I>(state: Kysely<any>, boss: PgBoss, req: EnqueueRequest<I>): Promise<JobRow> {
+export async function enqueueJob<I>(state: StateDb, boss: PgBoss, req: EnqueueRequest<I>): Promise<JobRow> {
   const { kind, target } = req
   const input = kind.input.parse(req.input)
   const exclusive = kind.exclusive?.(input, target) ?? null

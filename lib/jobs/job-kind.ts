@@ -121,7 +121,7 @@ export interface JobKind<I = any> {
    * Inside the transaction that queues the job (so that both or neither exist): creates the
    * kind's own row and returns its id, stored as the job's ref. Throw to refuse the job.
    */
-  prepare?(trx: Kysely<any>, input: I, job: { id: number; target: TargetIdentity; startedBy: string; trigger: JobRow['trigger'] }): Promise<number | null>
+  prepare?(trx: StateDb, input: I, job: { id: number; target: TargetIdentity; startedBy: string; trigger: JobRow['trigger'] }): Promise<number | null>
   /** One attempt. Return how it ended; stopRequested() tells when to stop early. */
   run(ctx: JobContext, input: I): Promise<JobOutcome>
   /**
@@ -131,9 +131,9 @@ export interface JobKind<I = any> {
    * `services` are the sweeping process's own, when it has them (a worker's, not a page's): to stop
    * on the target what the dead attempt left running there.
    */
-  stopped?(state: Kysely<any>, job: JobRow, services?: JobServices): Promise<string | null>
+  stopped?(state: StateDb, job: JobRow, services?: JobServices): Promise<string | null>
   /** A retry after an interruption starts: reset what the first attempt left (e.g. partial findings). */
-  retrying?(state: Kysely<any>, job: JobRow): Promise<void>
+  retrying?(state: StateDb, job: JobRow): Promise<void>
   /** Links to what the job produced, for the Jobs page. */
   links?(job: JobRow): JobLink[]
   /** When it can run on a schedule: the input of a scheduled job, and the schedule's default. */

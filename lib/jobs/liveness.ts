@@ -1,6 +1,7 @@
-import { type Kysely, type RawBuilder, sql } from 'kysely'
+import { type RawBuilder, sql } from 'kysely'
 import type pg from 'pg'
 import { openSession } from '../db/connect'
+import type { StateDb } from '../state/state-db'
 
 /**
  * Whether a job's worker is alive, exactly and at once: the worker running a job holds a
@@ -40,7 +41,7 @@ export function jobAlive(table: JobTable, id: RawBuilder<unknown> | number): Raw
       and l.classid = ${TABLE_KEY[table]}::int8::oid and l.objid = (${id})::int8::oid)`
 }
 
-export async function isJobAlive(state: Kysely<any>, table: JobTable, id: number): Promise<boolean> {
+export async function isJobAlive(state: StateDb, table: JobTable, id: number): Promise<boolean> {
   const { rows } = await sql<{ alive: boolean }>`select ${jobAlive(table, idKey(id))} as alive`.execute(state)
   return rows[0].alive
 }
@@ -58,7 +59,7 @@ export interface JobLiveness {
   release(): Promise<void>
 }
 
-export async function openJobLiveness(state: Kysely<any>, label: string): Promise<JobLiveness> {
+export async function openJobLiveness(state: StateDb, label: string): Promise<JobLiveness> {
   let lost = false
   const client: pg.Client = await openSession(state, { applicationName: `dbadmin job: ${label}`.slice(0, 63), onError: () => (lost = true) })
   client.on('end', () => (lost = true))
@@ -83,7 +84,7 @@ export async function openJobLiveness(state: Kysely<any>, label: string): Promis
  * 'interrupted', in the database: every reader (page, CLI, the next start) then agrees. Returns
  * the rows marked. Queue jobs have their own (lib/jobs/dead-jobs.ts): pg-boss retries them.
  */
-export async function markDeadStatusRows(state: Kysely<any>, table: Exclude<JobTable, 'job'>): Promise<Record<string, any>[]> {
+export async function markDeadStatusRows(state: StateDb, table: Exclude<JobTable, 'job'>): Promise<Record<string, any>[]> {
   const { rows } = await sql<Record<string, any>>`
     update ${sql.table(table)} as j
     set status = 'interrupted', finished_at = coalesce(j.finished_at, now()),

@@ -1,4 +1,3 @@
-import type { Kysely } from 'kysely'
 import type { StateDb } from '../state/state-db'
 import type { JobKind } from './job-kind'
 import type { JobSystem } from './job-system'
@@ -40,11 +39,11 @@ export function checkTimezone(tz: string): string {
   }
 }
 
-async function readSetting(state: Kysely<any>, targetKey: string, kind: string) {
+async function readSetting(state: StateDb, targetKey: string, kind: string) {
   return state.selectFrom('job_schedule').selectAll().where('target_key', '=', targetKey).where('kind', '=', kind).executeTakeFirst()
 }
 
-async function writeSetting(state: Kysely<any>, targetKey: string, kind: string, s: ScheduleSetting, by: string) {
+async function writeSetting(state: StateDb, targetKey: string, kind: string, s: ScheduleSetting, by: string) {
   const values = { cron: s.cron, timezone: s.timezone, enabled: s.enabled, set_by: by, set_at: new Date() }
   await state
     .insertInto('job_schedule')

@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely'
 import { getJob, type JobRow } from './job-store'
+import type { StateDb } from '../state/state-db'
 
 const FINAL = new Set(['succeeded', 'failed', 'cancelled', 'interrupted'])
 
@@ -10,7 +10,7 @@ const FINAL = new Set(['succeeded', 'failed', 'cancelled', 'interrupted'])
  * so that a dead worker's job ends the wait.
  */
 export async function waitForJob(
-  state: Kysely<any>,
+  state: StateDb,
   id: number,
   opts: { timeoutMs: number; everyMs?: number; markDead?: () => Promise<unknown>; retriesLeft?: (job: JobRow) => boolean },
 ): Promise<JobRow> {

@@ -1,4 +1,5 @@
-import { type Kysely, sql } from 'kysely'
+import { sql } from 'kysely'
+import type { StateDb } from '../state/state-db'
 
 export interface BackupFreshness {
   /** Seconds since the newest successful full backup finished; null when there has never been one. */
@@ -12,7 +13,7 @@ export interface BackupFreshness {
  * backup one can restore the database from, and uploads are left out (their date is the upload's,
  * not the dump's). Deleted backups no longer protect anything.
  */
-export async function readBackupFreshness(state: Kysely<any>, targetKey: string, at: Date = new Date()): Promise<BackupFreshness> {
+export async function readBackupFreshness(state: StateDb, targetKey: string, at: Date = new Date()): Promise<BackupFreshness> {
   const { rows } = await sql<{ age: number | null; last_status: string | null }>`
     select extract(epoch from ${at}::timestamptz - (
              select max(finished_at) from backup

@@ -1,4 +1,5 @@
-import { type Kysely, sql } from 'kysely'
+import { sql } from 'kysely'
+import type { StateDb } from '../state/state-db'
 
 /** Something that happened to the target, drawn as a marker on the Health page's time axis. */
 export interface ChartEvent {
@@ -14,7 +15,7 @@ export interface ChartEvent {
  * Migrations applied or rolled back, orphan fixes, backups and alerts that fired on a target in
  * [from, to], oldest first, at most `limit` (the newest kept).
  */
-export async function readChartEvents(state: Kysely<any>, targetKey: string, from: Date, to: Date, limit = 200): Promise<ChartEvent[]> {
+export async function readChartEvents(state: StateDb, targetKey: string, from: Date, to: Date, limit = 200): Promise<ChartEvent[]> {
   const { rows } = await sql<{ at: Date; kind: ChartEvent['kind']; label: string; bad: boolean }>`
     select * from (
       select finished_at as at, 'migration' as kind,

@@ -1,9 +1,9 @@
-import type { Kysely } from 'kysely'
 import { type ChartEvent, readChartEvents } from './chart-events'
 import type { MetricName } from './metric-names'
 import { latestSample } from './sample-store'
 import { type MetricSeries, readSeries, SERIES_RANGES, type SeriesRange } from './series'
 import { forecastStorage, type StorageForecast } from './storage-forecast'
+import type { StateDb } from '../state/state-db'
 
 /** Every metric the Health page draws. */
 export const HEALTH_METRICS = [
@@ -51,7 +51,7 @@ function round(v: number | null): number | null {
 
 /** What the Health page draws for one range: the series at the range's resolution, the markers, and the storage forecast. */
 export async function readHealthView(
-  state: Kysely<any>,
+  state: StateDb,
   targetKey: string,
   range: SeriesRange,
   opts: { now?: Date; intervalSeconds: number; storageLimitBytes: number | null },

@@ -1,15 +1,15 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
-import type { Kysely } from 'kysely'
 import { loadRules } from '../alerts/rule-settings'
 import type { AlertStatus } from '../alerts/evaluate-alerts'
 import type { TargetIdentity } from '../db/target-identity'
 import { renderPrometheus } from './prometheus'
 import { latestSample } from './sample-store'
+import type { StateDb } from '../state/state-db'
 
 export interface MetricsEndpointDeps {
   /** METRICS_TOKEN; null keeps the endpoint off (404, as if it did not exist). */
   token: string | null
-  state: Kysely<any>
+  state: StateDb
   /** The target's identity (read once per process and cached): the scrape asks nothing of the target. */
   target(): Promise<Pick<TargetIdentity, 'key' | 'database'>>
   /** STORAGE_LIMIT_BYTES: without it the storage rule is off, and not listed. */
@@ -49,7 +49,7 @@ export async function metricsEndpoint(request: Request, deps: MetricsEndpointDep
 }
 
 /** Every enabled rule with its stored state (a rule never evaluated is ok). */
-async function alertStates(state: Kysely<any>, targetKey: string, storageLimitBytes: number | null): Promise<Pick<AlertStatus, 'rule' | 'severity' | 'state'>[]> {
+async function alertStates(state: StateDb, targetKey: string, storageLimitBytes: number | null): Promise<Pick<AlertStatus, 'rule' | 'severity' | 'state'>[]> {
   const [rules, rows] = await Promise.all([
     loadRules(state, targetKey, { storageLimitBytes }),
     state.selectFrom('alert_state').select(['rule', 'state']).where('target_key', '=', targetKey).execute(),

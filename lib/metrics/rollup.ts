@@ -1,5 +1,6 @@
-import { type Kysely, sql } from 'kysely'
+import { sql } from 'kysely'
 import type { AppConfig } from '../config'
+import type { StateDb } from '../state/state-db'
 
 const HOUR = 3600_000
 const DAY = 24 * HOUR
@@ -34,7 +35,7 @@ export interface RollupResult {
  * up, which it redoes (a late sample may have joined it), so each run touches only a few buckets;
  * a bucket still in progress at `now` waits for the next run.
  */
-export async function rollUp(state: Kysely<any>, targetKey: string, now: Date = new Date()): Promise<RollupResult> {
+export async function rollUp(state: StateDb, targetKey: string, now: Date = new Date()): Promise<RollupResult> {
   const five = await sql`
     insert into metric_aggregate (target_key, resolution, bucket, metric, avg, min, max, samples)
     select s.target_key, '5m', date_bin('5 minutes', s.taken_at, ${ORIGIN}) as bucket, m.key,
@@ -74,7 +75,7 @@ export interface PruneResult {
  * Deletes what is past its retention, for every target: raw samples, 5-minute and hourly
  * aggregates, and table sizes (kept as long as the hourly aggregates).
  */
-export async function pruneMetrics(state: Kysely<any>, retention: MetricsRetention, now: Date = new Date()): Promise<PruneResult> {
+export async function pruneMetrics(state: StateDb, retention: MetricsRetention, now: Date = new Date()): Promise<PruneResult> {
   const before = (ms: number) => new Date(now.getTime() - ms)
   const samples = await state.deleteFrom('metric_sample').where('taken_at', '<', before(retention.rawMs)).executeTakeFirst()
   const five = await state

@@ -6,6 +6,7 @@ import type { AppConfig } from '../config'
 import type { TargetIdentity } from '../db/target-identity'
 import { metricsRetention, type PruneResult, pruneMetrics, type RollupResult, rollUp } from './rollup'
 import { type PoolUse, type TakenSample, takeSample } from './take-sample'
+import type { StateDb } from '../state/state-db'
 
 export type SamplerConfig = Pick<
   AppConfig,
@@ -36,7 +37,7 @@ export interface CycleResult {
  */
 export async function runSamplerCycle(
   target: Kysely<any>,
-  state: Kysely<any>,
+  state: StateDb,
   identity: Pick<TargetIdentity, 'key' | 'database'>,
   config: SamplerConfig,
   opts: { pool?: PoolUse; delivery?: Omit<DeliveryOptions, 'smtpUrl' | 'from'> } = {},

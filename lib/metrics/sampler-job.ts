@@ -1,10 +1,10 @@
-import type { Kysely } from 'kysely'
 import { z } from 'zod'
 import { defineJobKind, type JobContext, type JobOutcome } from '../jobs/job-kind'
 import { type CycleResult, runSamplerCycle } from './sampler-cycle'
 import { DEFAULT_SAMPLER_SETTINGS } from './sampler-settings'
 import { ticksToSample } from './sampler-ticks'
 import { latestSample } from './sample-store'
+import type { StateDb } from '../state/state-db'
 
 /**
  * The health sampler (issue 15) as a scheduled job: exactly one across instances, every 15 s by
@@ -97,13 +97,13 @@ async function waitUntil(at: number, ctx: JobContext): Promise<boolean> {
   return !(await ctx.stopRequested())
 }
 
-async function sampledNear(state: Kysely<any>, targetKey: string, tick: number, intervalSeconds: number): Promise<boolean> {
+async function sampledNear(state: StateDb, targetKey: string, tick: number, intervalSeconds: number): Promise<boolean> {
   const latest = await latestSample(state, targetKey)
   return latest !== null && latest.takenAt.getTime() > tick - (intervalSeconds * 1000) / 2
 }
 
 /** The sampler's own job rows (about 1,440 a day) are kept as long as the raw samples. */
-export async function pruneSamplerJobs(state: Kysely<any>, targetKey: string, retentionHours: number): Promise<number> {
+export async function pruneSamplerJobs(state: StateDb, targetKey: string, retentionHours: number): Promise<number> {
   const r = await state
     .deleteFrom('job')
     .where('kind', '=', metricsSampleJob.kind)

@@ -1,5 +1,6 @@
-import { type Kysely, sql } from 'kysely'
+import { sql } from 'kysely'
 import type { MetricName } from './metric-names'
+import type { StateDb } from '../state/state-db'
 
 export type Resolution = 'raw' | '5m' | '1h'
 
@@ -47,7 +48,7 @@ const STEP: Record<Exclude<Resolution, 'raw'>, number> = { '5m': 300, '1h': 3600
 const ORIGIN = sql`timestamptz '2000-01-01 00:00:00+00'`
 
 /** The metrics over one of SERIES_RANGES, from the resolution that range is kept at. */
-export async function readSeries(state: Kysely<any>, targetKey: string, metrics: MetricName[], range: SeriesRange, opts: SeriesOptions = {}): Promise<MetricSeries> {
+export async function readSeries(state: StateDb, targetKey: string, metrics: MetricName[], range: SeriesRange, opts: SeriesOptions = {}): Promise<MetricSeries> {
   const to = opts.now ?? new Date()
   const { ms, resolution } = SERIES_RANGES[range]
   const from = new Date(to.getTime() - ms)

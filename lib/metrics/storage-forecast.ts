@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely'
 import { formatBytes } from '../format/units'
 import { readSeries } from './series'
+import type { StateDb } from '../state/state-db'
 
 export interface StorageForecast {
   currentBytes: number | null
@@ -67,7 +67,7 @@ export function forecastFrom(points: { at: number; bytes: number }[], limitBytes
 }
 
 /** Storage growth over the last 7 days of 5-minute aggregates (and the samples not rolled up yet). */
-export async function forecastStorage(state: Kysely<any>, targetKey: string, limitBytes: number | null, now: Date = new Date()): Promise<StorageForecast> {
+export async function forecastStorage(state: StateDb, targetKey: string, limitBytes: number | null, now: Date = new Date()): Promise<StorageForecast> {
   const series = await readSeries(state, targetKey, ['dbSizeBytes'], '7d', { now })
   const sizes = series.values.dbSizeBytes!
   const points = series.times.flatMap((at, i) => (sizes[i] === null ? [] : [{ at, bytes: sizes[i]! }]))

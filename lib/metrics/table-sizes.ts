@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely'
+import type { StateDb } from '../state/state-db'
 
 export interface TableSize {
   schema: string
@@ -35,7 +36,7 @@ export async function readTableSizes(db: Kysely<any>): Promise<TableSize[]> {
   }))
 }
 
-export async function saveTableSizes(state: Kysely<any>, targetKey: string, at: Date, sizes: TableSize[]): Promise<void> {
+export async function saveTableSizes(state: StateDb, targetKey: string, at: Date, sizes: TableSize[]): Promise<void> {
   if (sizes.length === 0) return
   // Batches keep each INSERT under the 65,535 parameters a statement may carry.
   for (let i = 0; i < sizes.length; i += 5000) {
@@ -59,7 +60,7 @@ export async function saveTableSizes(state: Kysely<any>, targetKey: string, at: 
 }
 
 /** When the table sizes of a target were last kept; null when never. */
-export async function lastTableSizesAt(state: Kysely<any>, targetKey: string): Promise<Date | null> {
+export async function lastTableSizesAt(state: StateDb, targetKey: string): Promise<Date | null> {
   const row = await state
     .selectFrom('table_size_sample')
     .select((eb) => eb.fn.max('taken_at').as('at'))
@@ -75,7 +76,7 @@ export interface TableSizeHistory {
 }
 
 /** Each table's total size over [from, to], largest now first. */
-export async function tableSizeHistory(state: Kysely<any>, targetKey: string, from: Date, to: Date): Promise<TableSizeHistory[]> {
+export async function tableSizeHistory(state: StateDb, targetKey: string, from: Date, to: Date): Promise<TableSizeHistory[]> {
   const rows = await state
     .selectFrom('table_size_sample')
     .select(['schema_name', 'table_name', 'taken_at', 'total_bytes'])

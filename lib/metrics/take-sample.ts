@@ -6,6 +6,7 @@ import { deriveRates } from './rates'
 import { readTarget } from './read-target'
 import { insertSample, latestSample, type MetricSample, type NewSample } from './sample-store'
 import { lastTableSizesAt, readTableSizes, saveTableSizes, TABLE_SIZE_INTERVAL_MS } from './table-sizes'
+import type { StateDb } from '../state/state-db'
 
 /** The dashboard's own connection pools, as their owner sees them (node-postgres keeps these counts). */
 export interface PoolUse {
@@ -56,7 +57,7 @@ export interface TakenSample extends NewSample {
  * pool use, and stores it. The sample's time is the target's clock, so intervals between samples
  * are measured by one clock even when the state database runs elsewhere.
  */
-export async function takeSample(target: Kysely<any>, state: Kysely<any>, targetKey: string, opts: SampleOptions = {}): Promise<TakenSample> {
+export async function takeSample(target: Kysely<any>, state: StateDb, targetKey: string, opts: SampleOptions = {}): Promise<TakenSample> {
   const [latest, backups] = await Promise.all([latestSample(state, targetKey), readBackupFreshness(state, targetKey)])
   const lastSlowAt = latest?.details.slowAt ? Date.parse(latest.details.slowAt) : null
   const slow = lastSlowAt === null || Date.now() - lastSlowAt >= (opts.slowEveryMs ?? SLOW_READING_INTERVAL_MS)
@@ -129,7 +130,7 @@ export async function takeSample(target: Kysely<any>, state: Kysely<any>, target
   return { ...stored, tableSizesTaken }
 }
 
-async function tableSizesDue(state: Kysely<any>, targetKey: string, at: Date): Promise<boolean> {
+async function tableSizesDue(state: StateDb, targetKey: string, at: Date): Promise<boolean> {
   const last = await lastTableSizesAt(state, targetKey)
   return !last || at.getTime() - last.getTime() >= TABLE_SIZE_INTERVAL_MS
 }

@@ -3,6 +3,7 @@ import { ActionError } from '../auth/action-result'
 import type { MigrationSet } from './registry'
 import { acknowledgeEdit, type RunActor } from './run-store'
 import { migrationStatus } from './status'
+import type { StateDb } from '../state/state-db'
 
 /**
  * Records that an admin accepts the edit of an applied migration (its current checksum), so it
@@ -10,7 +11,7 @@ import { migrationStatus } from './status'
  */
 export async function acknowledgeMigrationEdit(
   target: Kysely<any>,
-  state: Kysely<any>,
+  state: StateDb,
   set: MigrationSet,
   input: { name: string; by: RunActor; note?: string },
 ): Promise<{ name: string; checksum: string; message: string }> {

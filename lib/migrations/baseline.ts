@@ -1,4 +1,4 @@
-import { type Kysely, type Migration, Migrator } from 'kysely'
+import { type Migration, Migrator } from 'kysely'
 import { ActionError } from '../auth/action-result'
 import { createDb } from '../db/connect'
 import { StaticMigrationProvider } from '../db/static-migration-provider'
@@ -12,10 +12,11 @@ import { withRunLock } from './run-lock'
 import { createRun, finishStep, type RunActor, startStep, updateRun } from './run-store'
 import { createScratchDatabase } from './scratch-database'
 import { migrationStatus } from './status'
+import type { StateDb } from '../state/state-db'
 
 export interface BaselineOptions {
   targetUrl: string
-  state: Kysely<any>
+  state: StateDb
   set: MigrationSet
   actor: RunActor
   /** The newest migration whose schema the database already has. */

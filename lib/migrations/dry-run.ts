@@ -8,6 +8,7 @@ import type { MigrationSet } from './registry'
 import { withRunLock } from './run-lock'
 import { createRun, type RunActor, updateRun } from './run-store'
 import { migrationStatus } from './status'
+import type { StateDb } from '../state/state-db'
 
 export interface DryRunMigration {
   name: string
@@ -34,7 +35,7 @@ class RollBack extends Error {}
 export async function dryRun(
   opts: {
     targetUrl: string
-    state: Kysely<any>
+    state: StateDb
     set: MigrationSet
     actor: RunActor
     lockTimeoutMs: number

@@ -3,6 +3,7 @@ import { ActionError } from '../auth/action-result'
 import type { TargetIdentity } from '../db/target-identity'
 import { type ForeignHistory, readForeignHistories, TOOL_LABEL } from './foreign-history'
 import type { RunActor } from './run-store'
+import type { StateDb } from '../state/state-db'
 
 /**
  * Who migrates the target:
@@ -49,7 +50,7 @@ export function toolHeadline(h: ForeignHistory): string {
   return `Managed by ${where}: ${at}, ${count(h.total, 'one entry', 'entries')} in its history.`
 }
 
-export async function latestDecision(state: Kysely<any>, targetKey: string): Promise<ManagementDecision | null> {
+export async function latestDecision(state: StateDb, targetKey: string): Promise<ManagementDecision | null> {
   const row = await state
     .selectFrom('migration_adoption')
     .select(['decision', 'note', 'decided_by', 'decided_at'])
@@ -57,12 +58,12 @@ export async function latestDecision(state: Kysely<any>, targetKey: string): Pro
     .orderBy('id', 'desc')
     .limit(1)
     .executeTakeFirst()
-  return row ? { decision: row.decision, note: row.note, decidedBy: row.decided_by, decidedAt: row.decided_at } : null
+  return row ? { decision: row.decision as ManagementDecisionKind, note: row.note, decidedBy: row.decided_by, decidedAt: row.decided_at } : null
 }
 
 /** Records an admin's decision (audited by the caller); the newest one counts. */
 export async function recordDecision(
-  state: Kysely<any>,
+  state: StateDb,
   input: { target: TargetIdentity; decision: ManagementDecisionKind; note?: string | null; by: RunActor },
 ): Promise<void> {
   await state
@@ -84,7 +85,7 @@ export async function recordDecision(
  */
 export async function chainManagement(
   target: Kysely<any>,
-  state: Kysely<any>,
+  state: StateDb,
   input: { targetKey: string; ownTable: string; ownTablePresent: boolean },
 ): Promise<ChainManagement> {
   const [tools, decision] = await Promise.all([readForeignHistories(target, input.ownTable), latestDecision(state, input.targetKey)])

@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely'
 import type { TargetIdentity } from '../db/target-identity'
 import { readApplied } from './applied'
 import type { MigrationSet } from './registry'
+import type { StateDb } from '../state/state-db'
 
 export interface ReconciledRun {
   runId: number
@@ -18,7 +19,7 @@ export interface ReconciledRun {
  * agree with the target again; the run is closed as failed with what was found.
  */
 export async function reconcileInterruptedRuns(
-  state: Kysely<any>,
+  state: StateDb,
   target: Kysely<any>,
   set: MigrationSet,
   identity: TargetIdentity,

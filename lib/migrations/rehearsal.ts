@@ -10,6 +10,7 @@ import type { MigrationSet } from './registry'
 import { createRun, type RunActor, updateRun } from './run-store'
 import { copySchema, createScratchDatabase, type ScratchDatabase } from './scratch-database'
 import { migrationStatus } from './status'
+import type { StateDb } from '../state/state-db'
 
 export interface RehearsalStep {
   name: string
@@ -91,7 +92,7 @@ async function rehearseOne(scratch: ScratchDatabase, set: MigrationSet, name: st
 export async function rehearseRollbacks(opts: {
   targetUrl: string
   target: Kysely<any>
-  state: Kysely<any>
+  state: StateDb
   set: MigrationSet
   actor: RunActor
   pgBinDir: string

@@ -12,6 +12,7 @@ import type { MigrationSet } from './registry'
 import { createRun, type RunActor, updateRun } from './run-store'
 import { createScratchDatabase } from './scratch-database'
 import { migrationStatus } from './status'
+import type { StateDb } from '../state/state-db'
 
 export interface ReplayResult {
   runId: number
@@ -35,7 +36,7 @@ export interface DriftResult {
 interface Options {
   targetUrl: string
   target: Kysely<any>
-  state: Kysely<any>
+  state: StateDb
   set: MigrationSet
   actor: RunActor
 }

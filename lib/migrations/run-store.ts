@@ -228,7 +228,7 @@ export async function lastApplies(db: StateDb, targetKey: string): Promise<Map<s
     .orderBy('s.id', 'desc')
     .execute()
   const out = new Map<string, LastApply>()
-  for (const r of rows as any[]) {
+  for (const r of rows) {
     if (r.direction === 'up') {
       out.set(r.name, {
         name: r.name,
@@ -245,7 +245,7 @@ export async function lastApplies(db: StateDb, targetKey: string): Promise<Map<s
 
 export async function acknowledgedChecksums(db: StateDb, targetKey: string): Promise<Set<string>> {
   const rows = await db.selectFrom('migration_ack').select(['name', 'checksum']).where('target_key', '=', targetKey).execute()
-  return new Set(rows.map((r: any) => `${r.name}\n${r.checksum}`))
+  return new Set(rows.map((r) => `${r.name}\n${r.checksum}`))
 }
 
 export async function acknowledgeEdit(

@@ -17,10 +17,11 @@ import { withRunLock } from './run-lock'
 import { createRun, finishStep, type RunActor, startStep, updateRun } from './run-store'
 import { StateLostError, stateRecorder } from './state-recorder'
 import { migrationStatus } from './status'
+import type { StateDb } from '../state/state-db'
 
 export interface RunOptions {
   targetUrl: string
-  state: Kysely<any>
+  state: StateDb
   set: MigrationSet
   actor: RunActor
   lockTimeoutMs: number

@@ -4,6 +4,7 @@ import { readApplied } from './applied'
 import { type ChainManagement, chainManagement } from './management'
 import type { MigrationDef, MigrationSet } from './registry'
 import { acknowledgedChecksums, lastApplies } from './run-store'
+import type { StateDb } from '../state/state-db'
 
 export type MigrationFlagCode =
   | 'edited_after_apply'
@@ -79,7 +80,7 @@ export async function currentDatabase(db: Kysely<any>): Promise<string> {
  * edited after apply, missing from the code, pending but older than the newest applied one,
  * a name that collides with another, no working down.
  */
-export async function migrationStatus(target: Kysely<any>, state: Kysely<any>, set: MigrationSet): Promise<MigrationsOverview> {
+export async function migrationStatus(target: Kysely<any>, state: StateDb, set: MigrationSet): Promise<MigrationsOverview> {
   const identity = await targetIdentity(target)
   const [applied, history, acks, ownTable] = await Promise.all([
     readApplied(target, set.table),

@@ -7,6 +7,7 @@ import { readBackupFreshness } from '../metrics/backup-age'
 import { targetQuery } from '../metrics/read-target'
 import { latestSample } from '../metrics/sample-store'
 import type { MigrationsOverview } from '../migrations/status'
+import type { StateDb } from '../state/state-db'
 
 /** One line of the Overview's "what needs attention now", with where to look. */
 export interface AttentionItem {
@@ -21,7 +22,7 @@ export interface AttentionItem {
 export const FRESH_SAMPLE_SECONDS = 120
 
 /** The alerts firing now, in one line. */
-export async function firingAlertItems(state: Kysely<any>, targetKey: string): Promise<AttentionItem[]> {
+export async function firingAlertItems(state: StateDb, targetKey: string): Promise<AttentionItem[]> {
   const rows = await state
     .selectFrom('alert_state')
     .select(['rule', 'firing_since'])
@@ -45,7 +46,7 @@ export async function firingAlertItems(state: Kysely<any>, targetKey: string): P
 }
 
 /** The checks of the latest finished integrity run that found rows (or failed). */
-export async function integrityItems(state: Kysely<any>, targetKey: string): Promise<AttentionItem[]> {
+export async function integrityItems(state: StateDb, targetKey: string): Promise<AttentionItem[]> {
   const run = await state
     .selectFrom('integrity_run as r')
     .select((eb) => [
@@ -77,7 +78,7 @@ export async function integrityItems(state: Kysely<any>, targetKey: string): Pro
 }
 
 /** No successful full backup, one older than the backup rule's threshold, or a failed latest backup. */
-export async function backupItems(state: Kysely<any>, targetKey: string, rules: EffectiveRule[]): Promise<AttentionItem[]> {
+export async function backupItems(state: StateDb, targetKey: string, rules: EffectiveRule[]): Promise<AttentionItem[]> {
   const f = await readBackupFreshness(state, targetKey)
   const missing = rules.find((r) => r.name === 'backupMissing')!
   const out: AttentionItem[] = []
@@ -109,7 +110,7 @@ export interface ActivityNow {
  * Connections, the longest query, idle transactions and lock waits now: from the sampler's latest
  * sample when it is fresh, else one live reading (flat in the number of tables; no pg_stat_statements).
  */
-export async function activityNow(state: Kysely<any>, target: Kysely<any>, targetKey: string): Promise<ActivityNow> {
+export async function activityNow(state: StateDb, target: Kysely<any>, targetKey: string): Promise<ActivityNow> {
   const sample = await latestSample(state, targetKey)
   if (sample && Date.now() - sample.takenAt.getTime() <= FRESH_SAMPLE_SECONDS * 1000) {
     const m = sample.metrics
@@ -208,7 +209,7 @@ export function migrationItems(status: Pick<MigrationsOverview, 'pending' | 'blo
 }
 
 export interface AttentionSources {
-  state: Kysely<any>
+  state: StateDb
   target: Kysely<any>
   targetKey: string
   storageLimitBytes?: number | null

@@ -145,7 +145,7 @@ describe('EXPLAIN ANALYZE of anything but a single SELECT is refused', () => {
         'EXPLAIN ANALYZE runs the statement, and its plan writes (Delete on orders): only a single SELECT without data-modifying WITH or FOR UPDATE is analysed. Use EXPLAIN without ANALYZE to see its plan.',
     })
     // The reader is stopped earlier still: it may not even plan a DELETE.
-    await expect(refused(cte, ['100'])).rejects.toMatchObject({ code: 'not-permitted' })
+    await expect(refused(cte, ['100'])).rejects.toMatchObject({ code: 'not_permitted' })
     await expect(refusedToWriter(`with x as (select 1) update public.orders set total = 0`)).rejects.toMatchObject({
       code: 'refused',
       message: expect.stringContaining('(Update on orders)'),
@@ -187,25 +187,25 @@ describe('EXPLAIN ANALYZE of anything but a single SELECT is refused', () => {
     expect(await count()).toBe(20000)
     // The reader may not even plan it.
     await expect(explainStatement(reader, { statement: 'delete from public.orders where customer_id = $1', params: ['3'] })).rejects.toMatchObject({
-      code: 'not-permitted',
+      code: 'not_permitted',
     })
   })
 
   it('asks for values before analysing, and checks their number', async () => {
     await expect(refused('select * from public.orders where id = $1')).rejects.toMatchObject({
-      code: 'invalid-input',
+      code: 'invalid_input',
       message: 'EXPLAIN ANALYZE runs the statement: give values for its 1 parameter ($1 integer).',
     })
     await expect(explainStatement(reader, { statement: 'select * from public.orders where id = $1', params: ['1', '2'] })).rejects.toMatchObject({
-      code: 'invalid-input',
+      code: 'invalid_input',
       message: 'The statement has 1 parameter ($1 integer); 2 values were given.',
     })
     await expect(explainStatement(reader, { statement: 'select * from public.orders where id = $1', params: ['one'] })).rejects.toMatchObject({
-      code: 'invalid-input',
+      code: 'invalid_input',
       message: expect.stringContaining('invalid input syntax for type integer'),
     })
-    await expect(explainStatement(reader, { statement: '  ;' })).rejects.toMatchObject({ code: 'invalid-input' })
-    await expect(explainStatement(reader, { statement: 'vacuum public.orders' })).rejects.toMatchObject({ code: 'invalid-input' })
+    await expect(explainStatement(reader, { statement: '  ;' })).rejects.toMatchObject({ code: 'invalid_input' })
+    await expect(explainStatement(reader, { statement: 'vacuum public.orders' })).rejects.toMatchObject({ code: 'invalid_input' })
   })
 
   it('cancels at the timeout, and releases session-level advisory locks', async () => {
@@ -239,7 +239,7 @@ describe('explainInSession', () => {
       expect((await client.query('show transaction_read_only')).rows).toEqual([{ transaction_read_only: 'on' }])
       // A failing statement aborts the owner's transaction; the error is the statement's, not the clean-up's.
       await expect(explainInSession(session, { statement: 'select * from public.orders where id = $1', params: ['x'] })).rejects.toMatchObject({
-        code: 'invalid-input',
+        code: 'invalid_input',
         message: expect.stringContaining('invalid input syntax for type integer'),
       })
       await client.query('rollback')

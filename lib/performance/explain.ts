@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
+import { ReaderQueryError } from '../db/restricted-reader'
 import { DASHBOARD_SQL_TAG } from './access'
 import { PerformanceError } from './performance-error'
 import { type ParsedPlan, parsePlan } from './plan-tree'
@@ -48,8 +49,8 @@ export interface ExplainSession {
 
 function checkRequest(req: ExplainRequest): string {
   const statement = req.statement.trim().replace(/[;\s]+$/, '')
-  if (!statement) throw new PerformanceError('invalid-input', 'There is no statement to explain.')
-  if (statement.length > MAX_STATEMENT) throw new PerformanceError('invalid-input', `The statement is longer than ${MAX_STATEMENT} characters.`)
+  if (!statement) throw new PerformanceError('invalid_input', 'There is no statement to explain.')
+  if (statement.length > MAX_STATEMENT) throw new PerformanceError('invalid_input', `The statement is longer than ${MAX_STATEMENT} characters.`)
   if (req.analyze) {
     const refusal = analyzeRefusal(statement)
     if (refusal) throw new PerformanceError('refused', refusal)
@@ -88,7 +89,7 @@ export async function explainInSession(session: ExplainSession, req: ExplainRequ
     if (params && params.length !== types.length) {
       const given = `${params.length} ${plural(params.length, 'value was', 'values were')} given`
       throw new PerformanceError(
-        'invalid-input',
+        'invalid_input',
         types.length
           ? `The statement has ${types.length} ${plural(types.length, 'parameter', 'parameters')} (${parameterList(types)}); ${given}.`
           : `The statement has no parameters; ${given}.`,
@@ -96,7 +97,7 @@ export async function explainInSession(session: ExplainSession, req: ExplainRequ
     }
     if (req.analyze && !params && types.length) {
       throw new PerformanceError(
-        'invalid-input',
+        'invalid_input',
         `EXPLAIN ANALYZE runs the statement: give values for its ${types.length} ${plural(types.length, 'parameter', 'parameters')} (${parameterList(types)}).`,
       )
     }
@@ -137,7 +138,7 @@ export async function explainInSession(session: ExplainSession, req: ExplainRequ
 export async function explainStatement(conn: ExplainConnection, req: ExplainRequest): Promise<ExplainResult> {
   checkRequest(req)
   const timeoutMs = req.timeoutMs ?? THRESHOLDS.explainTimeoutMs.value
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new PerformanceError('invalid-input', 'The timeout must be a whole number of milliseconds.')
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) throw new PerformanceError('invalid_input', 'The timeout must be a whole number of milliseconds.')
   const pooled = conn instanceof pg.Pool
   const client: pg.ClientBase = pooled ? await conn.connect() : conn
   const session: ExplainSession = { query: async (text, params) => (await extended(client, text, params)).rows }
@@ -180,20 +181,26 @@ function firstColumn(row: Record<string, unknown> | undefined): unknown {
 }
 
 function isConnectionError(e: unknown): boolean {
-  const err = e as { code?: string; message?: string }
+  const err = sqlStateOf(e)
   return !err?.code || /^(08|57P)/.test(err.code)
+}
+
+/** The SQLSTATE as `code`: pg's error has it there, the restricted reader's ReaderQueryError as `sqlState`. */
+function sqlStateOf(e: unknown): { code?: string; message?: string } | undefined {
+  if (e instanceof ReaderQueryError) return { code: e.sqlState, message: e.message }
+  return e as { code?: string; message?: string } | undefined
 }
 
 /** PostgreSQL's refusals as messages for the page; nothing ran or everything was rolled back. */
 function explainError(e: unknown): unknown {
   if (e instanceof PerformanceError) return e
-  const err = e as { code?: string; message?: string }
+  const err = sqlStateOf(e)
   const message = err?.message ?? String(e)
   if (err?.code === '42601' && /multiple commands/.test(message)) return new PerformanceError('refused', 'Only one statement can be explained at a time.')
-  if (err?.code === '42601') return new PerformanceError('invalid-input', `Only SELECT, INSERT, UPDATE, DELETE or VALUES statements can be explained: ${message}`)
+  if (err?.code === '42601') return new PerformanceError('invalid_input', `Only SELECT, INSERT, UPDATE, DELETE or VALUES statements can be explained: ${message}`)
   if (err?.code === '57014') return new PerformanceError('refused', 'The statement ran longer than the EXPLAIN timeout and was cancelled; nothing was changed.')
   if (err?.code === '25006') return new PerformanceError('refused', `The statement tried to write in a read-only transaction and was stopped: ${message}`)
-  if (err?.code === '42501') return new PerformanceError('not-permitted', `The EXPLAIN connection's role may not do that: ${message}`)
-  if (err?.code && /^(22|42)/.test(err.code)) return new PerformanceError('invalid-input', message)
+  if (err?.code === '42501') return new PerformanceError('not_permitted', `The EXPLAIN connection's role may not do that: ${message}`)
+  if (err?.code && /^(22|42)/.test(err.code)) return new PerformanceError('invalid_input', message)
   return e
 }

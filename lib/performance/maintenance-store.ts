@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely'
 import { type MaintenanceProgress, readMaintenanceProgress } from './maintenance-progress'
 import type { MaintenanceTask } from './maintenance'
 import { PerformanceError } from './performance-error'
+import type { StateDb, StateRow } from '../state/state-db'
 
 /*
  * The maintenance_job table: each maintenance job's own record (the statement as run, the server
@@ -35,21 +36,21 @@ export interface MaintenanceJob {
   progress: MaintenanceProgress | null
 }
 
-function toJob(r: any): MaintenanceJob {
+function toJob(r: StateRow<'maintenance_job'>): MaintenanceJob {
   return {
     id: Number(r.id),
     jobId: r.job_id === null ? null : Number(r.job_id),
-    kind: r.kind,
-    task: r.task,
+    kind: r.kind as MaintenanceJob['kind'],
+    task: r.task as unknown as MaintenanceJob['task'],
     tableKey: r.table_key,
     statement: r.statement,
-    status: r.status,
+    status: r.status as MaintenanceJob['status'],
     pid: r.pid,
     startedBy: r.started_by,
     startedAt: new Date(r.started_at),
     finishedAt: r.finished_at ? new Date(r.finished_at) : null,
     durationMs: r.duration_ms,
-    leftovers: r.leftovers ?? [],
+    leftovers: r.leftovers,
     error: r.error,
     progress: null,
   }
@@ -70,7 +71,7 @@ export async function maintenanceTableOf(target: Kysely<any>, task: MaintenanceT
         select n.nspname || '.' || c.relname as key
         from pg_class c join pg_namespace n on n.oid = c.relnamespace
         where n.nspname = ${task.schema} and c.relname = ${name} and c.relkind in ('r', 'm', 'p')`.execute(target)
-  if (!rows[0]) throw new PerformanceError('invalid-input', `There is no ${onIndex ? 'index' : 'table'} ${task.schema}.${name}.`)
+  if (!rows[0]) throw new PerformanceError('invalid_input', `There is no ${onIndex ? 'index' : 'table'} ${task.schema}.${name}.`)
   return rows[0].key
 }
 
@@ -99,7 +100,7 @@ export async function createMaintenanceRow(
  * Saves a job's fields; a final status also stamps finished_at. Undefined fields are left as they
  * are. A row already finished (e.g. recorded interrupted) is left alone.
  */
-export async function updateMaintenanceRow(state: Kysely<any>, id: number, status: MaintenanceJobStatus | undefined, fields: Record<string, unknown>): Promise<void> {
+export async function updateMaintenanceRow(state: StateDb, id: number, status: MaintenanceJobStatus | undefined, fields: Record<string, unknown>): Promise<void> {
   const set: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(fields)) if (v !== undefined) set[k] = v
   if (status) {
@@ -114,7 +115,7 @@ export async function updateMaintenanceRow(state: Kysely<any>, id: number, statu
  * The newest jobs of this target, running ones with their live progress (read from the target's
  * progress views by pid).
  */
-export async function listMaintenanceJobs(target: Kysely<any>, state: Kysely<any>, targetKey: string, opts: { limit?: number } = {}): Promise<MaintenanceJob[]> {
+export async function listMaintenanceJobs(target: Kysely<any>, state: StateDb, targetKey: string, opts: { limit?: number } = {}): Promise<MaintenanceJob[]> {
   const rows = await state.selectFrom('maintenance_job').selectAll().where('target_key', '=', targetKey).orderBy('id', 'desc').limit(opts.limit ?? 20).execute()
   const jobs = rows.map(toJob)
   if (jobs.some((j) => j.status === 'running' && j.pid !== null)) {
@@ -124,7 +125,7 @@ export async function listMaintenanceJobs(target: Kysely<any>, state: Kysely<any
   return jobs
 }
 
-export async function getMaintenanceJob(state: Kysely<any>, id: number): Promise<MaintenanceJob | null> {
+export async function getMaintenanceJob(state: StateDb, id: number): Promise<MaintenanceJob | null> {
   const row = await state.selectFrom('maintenance_job').selectAll().where('id', '=', id).executeTakeFirst()
   return row ? toJob(row) : null
 }

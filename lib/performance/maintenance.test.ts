@@ -79,15 +79,15 @@ describe('runMaintenance', () => {
       message: expect.stringContaining('enforces the constraint'),
     })
     await expect(runMaintenance(fresh.db, { kind: 'vacuum', schema: SCHEMA, table: 'nope' })).rejects.toMatchObject({
-      code: 'invalid-input',
+      code: 'invalid_input',
       message: `There is no table ${SCHEMA}.nope.`,
     })
-    await expect(runMaintenance(fresh.db, { kind: 'reindex', target: 'index', schema: SCHEMA, name: ODD })).rejects.toMatchObject({ code: 'invalid-input' })
+    await expect(runMaintenance(fresh.db, { kind: 'reindex', target: 'index', schema: SCHEMA, name: ODD })).rejects.toMatchObject({ code: 'invalid_input' })
     await expect(runMaintenance(fresh.db, { kind: 'create-index', schema: SCHEMA, table: ODD, columns: ['nope; drop table x'] })).rejects.toMatchObject({
-      code: 'invalid-input',
+      code: 'invalid_input',
       message: `"${SCHEMA}"."${ODD}" has no column "nope; drop table x".`,
     })
-    await expect(runMaintenance(fresh.db, { kind: 'create-index', schema: SCHEMA, table: ODD, columns: [] })).rejects.toMatchObject({ code: 'invalid-input' })
+    await expect(runMaintenance(fresh.db, { kind: 'create-index', schema: SCHEMA, table: ODD, columns: [] })).rejects.toMatchObject({ code: 'invalid_input' })
     expect((await listIndexes(fresh.db, { schema: SCHEMA })).indexes).toHaveLength(2)
   })
 

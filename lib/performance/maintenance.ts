@@ -145,7 +145,7 @@ async function checkTarget(db: Kysely<any>, task: MaintenanceTask): Promise<Targ
   const schema = task.schema
   const name = 'table' in task ? task.table : task.name
   const columns = task.kind === 'create-index' ? task.columns : []
-  if (task.kind === 'create-index' && !columns.length) throw new PerformanceError('invalid-input', 'An index needs at least one column.')
+  if (task.kind === 'create-index' && !columns.length) throw new PerformanceError('invalid_input', 'An index needs at least one column.')
   const { rows } = await sql<Target>`/* dor-db-admin */
     with obj as (
       select c.oid, c.relkind, c.relowner, format('%I.%I', n.nspname, c.relname) as qualified,
@@ -173,10 +173,10 @@ async function checkTarget(db: Kysely<any>, task: MaintenanceTask): Promise<Targ
   `.execute(db)
   const t = rows[0]
   const what = onIndex ? 'index' : 'table'
-  if (!t.found) throw new PerformanceError('invalid-input', `There is no ${what} ${schema}.${name}.`)
+  if (!t.found) throw new PerformanceError('invalid_input', `There is no ${what} ${schema}.${name}.`)
   if (!t.allowed) {
     throw new PerformanceError(
-      'not-permitted',
+      'not_permitted',
       `${displayStatement(task, t).replace(/;$/, '')} needs the owner of ${t.qualified_table} (${t.table_owner}) or a superuser${
         task.kind === 'vacuum' || task.kind === 'analyze' ? ' (PostgreSQL 17: the MAINTAIN privilege)' : ''
       }; the dashboard connects as ${t.me}.`,
@@ -189,7 +189,7 @@ async function checkTarget(db: Kysely<any>, task: MaintenanceTask): Promise<Targ
     throw new PerformanceError('refused', `The foreign key ${t.fk_name} relies on ${t.qualified}; it cannot be dropped while that key exists.`)
   }
   if (t.missing_columns?.length) {
-    throw new PerformanceError('invalid-input', `${t.qualified} has no column ${t.missing_columns.map((c) => `"${c}"`).join(', ')}.`)
+    throw new PerformanceError('invalid_input', `${t.qualified} has no column ${t.missing_columns.map((c) => `"${c}"`).join(', ')}.`)
   }
   return t
 }

@@ -114,7 +114,7 @@ describe('with pg_monitor and pg_signal_backend only', () => {
     expect(list.limitations).toEqual([])
     expect((await readStatementsStatus(monitor)).facts.preload).toBe('pg_stat_statements')
     await expect(resetStatements(monitor)).rejects.toMatchObject({
-      code: 'not-permitted',
+      code: 'not_permitted',
       message: `Resetting needs a superuser or EXECUTE on pg_stat_statements_reset; the dashboard connects as ${MONITOR}. A superuser can allow it: GRANT EXECUTE ON FUNCTION public.pg_stat_statements_reset TO ${MONITOR};`,
     })
   })
@@ -139,11 +139,11 @@ describe('with pg_monitor and pg_signal_backend only', () => {
 
   it('is refused maintenance on tables it does not own, with the reason, before anything runs', async () => {
     await expect(runMaintenance(monitor, { kind: 'vacuum', schema: 'public', table: 'secret', analyze: true })).rejects.toMatchObject({
-      code: 'not-permitted',
+      code: 'not_permitted',
       message: `VACUUM (ANALYZE) public.secret needs the owner of public.secret (${APP}) or a superuser (PostgreSQL 17: the MAINTAIN privilege); the dashboard connects as ${MONITOR}.`,
     })
-    await expect(runMaintenance(monitor, { kind: 'drop-index', schema: 'public', name: 'secret_token' })).rejects.toMatchObject({ code: 'not-permitted' })
-    await expect(runMaintenance(monitor, { kind: 'reindex', target: 'table', schema: 'public', name: 'secret' })).rejects.toMatchObject({ code: 'not-permitted' })
+    await expect(runMaintenance(monitor, { kind: 'drop-index', schema: 'public', name: 'secret_token' })).rejects.toMatchObject({ code: 'not_permitted' })
+    await expect(runMaintenance(monitor, { kind: 'reindex', target: 'table', schema: 'public', name: 'secret' })).rejects.toMatchObject({ code: 'not_permitted' })
   })
 })
 

@@ -76,9 +76,9 @@ describe('listSlowQueries', () => {
     const asc = await listSlowQueries(fresh.db, { sort: 'mean', direction: 'asc' })
     expect(asc.queries.map((q) => q.queryid)).toEqual([...all.queries].reverse().map((q) => q.queryid))
 
-    await expect(listSlowQueries(fresh.db, { sort: 'drop table' as never })).rejects.toMatchObject({ code: 'invalid-input' })
-    await expect(listSlowQueries(fresh.db, { limit: 0 })).rejects.toMatchObject({ code: 'invalid-input' })
-    await expect(listSlowQueries(fresh.db, { limit: 1001 })).rejects.toMatchObject({ code: 'invalid-input' })
+    await expect(listSlowQueries(fresh.db, { sort: 'drop table' as never })).rejects.toMatchObject({ code: 'invalid_input' })
+    await expect(listSlowQueries(fresh.db, { limit: 0 })).rejects.toMatchObject({ code: 'invalid_input' })
+    await expect(listSlowQueries(fresh.db, { limit: 1001 })).rejects.toMatchObject({ code: 'invalid_input' })
   })
 
   it('filters by text (wildcards taken literally), calls and user', async () => {
@@ -111,7 +111,7 @@ describe('listSlowQueries', () => {
     expect((await listSlowQueries(fresh.db, { search: 'pg_sleep' })).queries).toEqual([])
     expect((await listSlowQueries(fresh.db, { sort: 'calls', limit: 1 })).queries[0].calls).toBe(20)
 
-    await expect(resetStatements(fresh.db, { queryid: '1; select 1' })).rejects.toMatchObject({ code: 'invalid-input' })
+    await expect(resetStatements(fresh.db, { queryid: '1; select 1' })).rejects.toMatchObject({ code: 'invalid_input' })
     // The postgres database: test files create their databases from there, and none resets it.
     const elsewhere = (await listSlowQueries(fresh.db, { allDatabases: true, limit: 1000 })).queries.filter((q) => q.database === 'postgres')
     expect(elsewhere.length).toBeGreaterThan(0)

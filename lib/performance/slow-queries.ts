@@ -101,11 +101,11 @@ interface Row {
  */
 export async function listSlowQueries(db: Kysely<any>, opts: SlowQueryOptions = {}): Promise<SlowQueries> {
   const sort = opts.sort ?? 'total'
-  if (!SLOW_QUERY_SORTS.includes(sort)) throw new PerformanceError('invalid-input', `Unknown sort "${sort}"; one of ${SLOW_QUERY_SORTS.join(', ')}.`)
+  if (!SLOW_QUERY_SORTS.includes(sort)) throw new PerformanceError('invalid_input', `Unknown sort "${sort}"; one of ${SLOW_QUERY_SORTS.join(', ')}.`)
   const limit = opts.limit ?? 100
   const offset = opts.offset ?? 0
-  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw new PerformanceError('invalid-input', `The limit must be 1–${MAX_LIMIT}.`)
-  if (!Number.isInteger(offset) || offset < 0) throw new PerformanceError('invalid-input', 'The offset must be 0 or more.')
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) throw new PerformanceError('invalid_input', `The limit must be 1–${MAX_LIMIT}.`)
+  if (!Number.isInteger(offset) || offset < 0) throw new PerformanceError('invalid_input', 'The offset must be 0 or more.')
   const thresholds = { slowMeanMs: THRESHOLDS.slowQueryMeanMs.value, slowCalls: THRESHOLDS.slowQueryCalls.value }
 
   const [status, access] = await Promise.all([readStatementsStatus(db, { checkUpdate: false }), readAccess(db)])
@@ -239,9 +239,9 @@ export async function resetStatements(
   opts: { queryid?: string; allDatabases?: boolean } = {},
 ): Promise<{ reset: 'database' | 'server' | 'statement'; queryid: string | null }> {
   const status = await readStatementsStatus(db, { checkUpdate: false })
-  if (status.state !== 'ready') throw new PerformanceError('not-available', status.summary)
+  if (status.state !== 'ready') throw new PerformanceError('unavailable', status.summary)
   const schema = status.facts.schema!
-  if (opts.queryid !== undefined && !/^-?\d{1,19}$/.test(opts.queryid)) throw new PerformanceError('invalid-input', `"${opts.queryid}" is not a query id.`)
+  if (opts.queryid !== undefined && !/^-?\d{1,19}$/.test(opts.queryid)) throw new PerformanceError('invalid_input', `"${opts.queryid}" is not a query id.`)
   const { rows } = await sql<{ allowed: boolean; who: string; grant: string; dbid: number }>`/* dor-db-admin */
     select coalesce(bool_or(has_function_privilege(p.oid, 'EXECUTE')), false) as allowed, current_user as who,
            format('GRANT EXECUTE ON FUNCTION %I.pg_stat_statements_reset TO %I;', ${schema}::text, current_user) as grant,
@@ -252,7 +252,7 @@ export async function resetStatements(
   const r = rows[0]
   if (!r.allowed) {
     throw new PerformanceError(
-      'not-permitted',
+      'not_permitted',
       `Resetting needs a superuser or EXECUTE on pg_stat_statements_reset; the dashboard connects as ${r.who}. A superuser can allow it: ${r.grant}`,
     )
   }

@@ -129,7 +129,7 @@ describe('on a server started without it in shared_preload_libraries', () => {
       null,
       'CREATE EXTENSION pg_stat_statements;',
     ])
-    await expect(createStatementsExtension(db)).rejects.toMatchObject({ code: 'not-available' })
+    await expect(createStatementsExtension(db)).rejects.toMatchObject({ code: 'unavailable' })
 
     // Created anyway, the view fails on the server; the list reports the status instead.
     await sql`create extension pg_stat_statements`.execute(db)

@@ -178,10 +178,10 @@ export async function readStatementsStatus(db: Kysely<any>, opts: { checkUpdate?
 export async function createStatementsExtension(db: Kysely<any>): Promise<StatementsStatus> {
   const before = await readStatementsStatus(db)
   if (before.state === 'ready') return before
-  if (before.state !== 'not-created') throw new PerformanceError('not-available', `${before.summary} ${before.steps.map((s) => s.text).join(' ')}`)
+  if (before.state !== 'not-created') throw new PerformanceError('unavailable', `${before.summary} ${before.steps.map((s) => s.text).join(' ')}`)
   if (!before.facts.superuser) {
     throw new PerformanceError(
-      'not-permitted',
+      'not_permitted',
       'Only a superuser can create pg_stat_statements (it is not a trusted extension); the dashboard does not connect as one.',
     )
   }

@@ -1,10 +1,10 @@
-import type { Kysely } from 'kysely'
 import type { CapabilityUrls } from '../db/capabilities'
 import { createDb } from '../db/connect'
 import { targetIdentity } from '../db/target-identity'
 import { describeOrphan, orphanedMigrationSessions } from '../migrations/run-lock'
 import { dropDeadScratchDatabases } from '../migrations/scratch-database'
 import { adoptUnkeyedRows, hasUnkeyedRows } from '../state/adopt-unkeyed'
+import type { StateDb } from '../state/state-db'
 
 /**
  * What a start (of the server or of a CLI command) tidies up or reports about earlier processes
@@ -13,7 +13,7 @@ import { adoptUnkeyedRows, hasUnkeyedRows } from '../state/adopt-unkeyed'
  * effort: a target that does not answer now is looked at again at the next start.
  */
 export async function startHousekeeping(
-  state: Kysely<any>,
+  state: StateDb,
   logins: Pick<CapabilityUrls, 'monitor' | 'migrator'>,
   log: (line: string) => void,
 ): Promise<void> {
@@ -37,7 +37,7 @@ export async function startHousekeeping(
  * History written before it was keyed by target goes to the first target reached after the upgrade
  * (lib/state/adopt-unkeyed.ts). Only reads the target.
  */
-async function adoptHistory(state: Kysely<any>, targetUrl: string, log: (line: string) => void): Promise<void> {
+async function adoptHistory(state: StateDb, targetUrl: string, log: (line: string) => void): Promise<void> {
   if (!(await hasUnkeyedRows(state))) return
   const target = createDb(targetUrl, { max: 1, applicationName: 'dor-db-admin' })
   try {

@@ -1,5 +1,5 @@
-import type { Kysely } from 'kysely'
 import { type SchemaSnapshot, type SnapshotSummary, snapshotFingerprint, summarizeSnapshot } from './snapshot'
+import type { StateDb, StateRow } from '../state/state-db'
 
 export interface SnapshotMeta {
   id: number
@@ -35,7 +35,7 @@ export interface ListSnapshotsOptions {
 
 const META_COLUMNS = ['id', 'taken_at', 'taken_by_id', 'taken_by', 'reason', 'database', 'target_key', 'fingerprint', 'summary'] as const
 
-function toMeta(r: any): SnapshotMeta {
+function toMeta(r: Pick<StateRow<'schema_snapshot'>, (typeof META_COLUMNS)[number]>): SnapshotMeta {
   return {
     // bigserial: a string unless the int8 parser of lib/db/connect is installed.
     id: Number(r.id),
@@ -46,12 +46,12 @@ function toMeta(r: any): SnapshotMeta {
     database: r.database,
     targetKey: r.target_key,
     fingerprint: r.fingerprint,
-    summary: r.summary,
+    summary: r.summary as unknown as SnapshotSummary,
   }
 }
 
 /** Stores a snapshot with its fingerprint and counts, computed here so they always match the body. */
-export async function saveSnapshot(db: Kysely<any>, input: SaveSnapshotInput): Promise<SnapshotMeta> {
+export async function saveSnapshot(db: StateDb, input: SaveSnapshotInput): Promise<SnapshotMeta> {
   const row = await db
     .insertInto('schema_snapshot')
     .values({
@@ -70,7 +70,7 @@ export async function saveSnapshot(db: Kysely<any>, input: SaveSnapshotInput): P
 }
 
 /** Newest first, without the snapshot bodies. */
-export async function listSnapshots(db: Kysely<any>, opts: ListSnapshotsOptions): Promise<SnapshotMeta[]> {
+export async function listSnapshots(db: StateDb, opts: ListSnapshotsOptions): Promise<SnapshotMeta[]> {
   // id, not taken_at: ids follow insertion order even when two snapshots share a timestamp.
   let query = db
     .selectFrom('schema_snapshot')
@@ -83,7 +83,7 @@ export async function listSnapshots(db: Kysely<any>, opts: ListSnapshotsOptions)
   return rows.map(toMeta)
 }
 
-export async function getSnapshot(db: Kysely<any>, id: number): Promise<{ meta: SnapshotMeta; snapshot: SchemaSnapshot } | null> {
+export async function getSnapshot(db: StateDb, id: number): Promise<{ meta: SnapshotMeta; snapshot: SchemaSnapshot } | null> {
   // An id from a URL may be anything; only a bigint can match, and anything else must not become a SQL error.
   if (!Number.isSafeInteger(id) || id < 1) return null
   const row = await db
@@ -92,6 +92,7 @@ export async function getSnapshot(db: Kysely<any>, id: number): Promise<{ meta: 
     .where('id', '=', id)
     .executeTakeFirst()
   if (!row) return null
-  if (row.snapshot?.version !== 1) throw new Error(`Schema snapshot ${id} has unsupported version ${String(row.snapshot?.version)}`)
-  return { meta: toMeta(row), snapshot: row.snapshot as SchemaSnapshot }
+  const snapshot = row.snapshot as unknown as SchemaSnapshot | null
+  if (snapshot?.version !== 1) throw new Error(`Schema snapshot ${id} has unsupported version ${String(snapshot?.version)}`)
+  return { meta: toMeta(row), snapshot }
 }

@@ -1,14 +1,16 @@
 import type { Kysely } from 'kysely'
 import { targetIdentity } from '../db/target-identity'
+import { AppError } from '../errors'
 import { readSchemaModel } from './catalog'
 import { type SchemaDiff, diffSnapshots } from './diff'
 import { type SchemaSnapshot, toSnapshot } from './snapshot'
 import { getSnapshot, type SnapshotMeta, saveSnapshot } from './snapshot-store'
+import type { StateDb } from '../state/state-db'
 
 /** Reads the live schema of the target and stores it in the state database. */
 export async function takeSnapshot(
   target: Kysely<any>,
-  state: Kysely<any>,
+  state: StateDb,
   by: { reason: string; takenById?: string | null; takenBy?: string | null },
 ): Promise<SnapshotMeta> {
   const [model, identity] = await Promise.all([readSchemaModel(target, { sizes: false }), targetIdentity(target)])
@@ -22,13 +24,14 @@ export async function liveSnapshot(target: Kysely<any>): Promise<SchemaSnapshot>
 /** 'live' or a stored snapshot id, as pages and the CLI name the two sides of a comparison. */
 export type SnapshotRef = number | 'live'
 
-export class UnknownSnapshotError extends Error {
+export class UnknownSnapshotError extends AppError {
   constructor(readonly ref: SnapshotRef) {
-    super(`There is no schema snapshot #${ref}.`)
+    super('not_found', `There is no schema snapshot #${ref}.`)
+    this.name = 'UnknownSnapshotError'
   }
 }
 
-async function resolve(target: Kysely<any>, state: Kysely<any>, ref: SnapshotRef) {
+async function resolve(target: Kysely<any>, state: StateDb, ref: SnapshotRef) {
   if (ref === 'live') return { label: 'live schema', snapshot: await liveSnapshot(target) }
   const found = await getSnapshot(state, ref)
   // Another target's snapshot (a state database shared by several) is not this one's to compare.
@@ -39,7 +42,7 @@ async function resolve(target: Kysely<any>, state: Kysely<any>, ref: SnapshotRef
 /** The diff from `from` to `to`, each a stored snapshot or the live schema. */
 export async function compareSnapshots(
   target: Kysely<any>,
-  state: Kysely<any>,
+  state: StateDb,
   from: SnapshotRef,
   to: SnapshotRef,
 ): Promise<{ from: string; to: string; diff: SchemaDiff }> {

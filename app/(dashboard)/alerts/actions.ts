@@ -1,7 +1,6 @@
 'use server'
 
 import { revalidatePath } from 'next/cache'
-import { AlertError } from '@/lib/alerts/alert-error'
 import { acknowledgeAlert, silenceAlert } from '@/lib/alerts/alert-store'
 import { addChannel, deleteChannel, getChannel, listChannels, setChannelEnabled } from '@/lib/alerts/channels'
 import { sendTestNotification } from '@/lib/alerts/notify'
@@ -11,12 +10,6 @@ import { action } from '@/lib/auth/action'
 import { ActionError } from '@/lib/auth/action-result'
 import { ChannelInput, ChannelRef, ChannelTest, ChannelToggle, RuleRef, RuleSettingInput, SilenceInput } from './alert-inputs'
 import { alertConfig, alertTarget } from './alert-target'
-
-/** The library's refusals as the user's errors (an unknown rule, a setting out of range, a duplicate name). */
-function asActionError(e: unknown, field?: string): never {
-  if (e instanceof AlertError) throw new ActionError(e.code === 'unknown_rule' ? 'not_found' : 'invalid_input', e.message, field ? { [field]: e.message } : undefined)
-  throw e
-}
 
 const done = () => revalidatePath('/alerts')
 
@@ -29,12 +22,7 @@ export const acknowledgeAlertAction = action({
   stateTransaction: true,
   async run(ctx, input) {
     const { key } = await alertTarget()
-    try {
-      await acknowledgeAlert(ctx.stateDb, key, input.rule, ctx.user.email)
-    } catch (e) {
-      if (e instanceof AlertError) throw new ActionError('conflict', e.message)
-      throw e
-    }
+    await acknowledgeAlert(ctx.stateDb, key, input.rule, ctx.user.email)
     done()
     return { message: `"${RULES[input.rule].title}" is acknowledged.` }
   },
@@ -50,7 +38,7 @@ export const silenceAlertAction = action({
   async run(ctx, input) {
     const { key } = await alertTarget()
     const until = input.minutes === 0 ? null : new Date(Date.now() + input.minutes * 60_000)
-    await silenceAlert(ctx.stateDb, key, input.rule, until).catch((e) => asActionError(e))
+    await silenceAlert(ctx.stateDb, key, input.rule, until)
     done()
     const title = RULES[input.rule].title
     return { message: until ? `"${title}" is silenced until ${until.toISOString().replace('T', ' ').slice(0, 16)} UTC.` : `"${title}" notifies again.` }
@@ -67,7 +55,7 @@ export const saveRuleAction = action({
   async run(ctx, input) {
     const { key } = await alertTarget()
     const { rule, ...change } = input
-    await saveRuleSetting(ctx.stateDb, key, rule, change, ctx.user.email).catch((e) => asActionError(e, 'threshold'))
+    await saveRuleSetting(ctx.stateDb, key, rule, change, ctx.user.email)
     done()
     return { message: `"${RULES[rule].title}" is saved${input.enabled ? '' : ' (off)'}.` }
   },
@@ -86,7 +74,7 @@ export const addChannelAction = action({
       key,
       input.kind === 'webhook' ? { name: input.name, kind: 'webhook', settings: { url: input.url, format: input.format } } : { name: input.name, kind: 'email', settings: { to: input.to } },
       ctx.user.email,
-    ).catch((e) => asActionError(e, 'name'))
+    )
     done()
     return { message: `Channel "${input.name}" added: it gets every firing and resolved alert.`, target: `${input.name} (#${id})` }
   },

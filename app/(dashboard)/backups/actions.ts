@@ -13,21 +13,15 @@ import { backupSetup } from '@/lib/backups/server-backups'
 import { describeRestore, type RestoreJobInput } from '@/lib/backups/work-jobs'
 import { plural } from '@/lib/backups/work-messages'
 import { findJobKind } from '@/lib/jobs/all-kinds'
-import { JobBusyError } from '@/lib/jobs/enqueue'
 import { getJob } from '@/lib/jobs/job-store'
 import { serverJobs } from '@/lib/jobs/server-jobs'
 import { CreateInput, IdInput, JobIdInput, RestoreInput, RetentionInput, VerifyInput } from './backup-inputs'
 
 // Only action()-built functions are exported from this file: a unit test runs each as every role.
 
-/** Queues a job of this dashboard's target, a busy key becoming a conflict that names the job holding it. */
+/** Queues a job of this dashboard's target (a busy key is a JobBusyError: a conflict naming the job holding it). */
 async function queue(kind: string, input: unknown, startedBy: string) {
-  try {
-    return await (await serverJobs()).enqueue(kind, input, { startedBy, trigger: 'manual' })
-  } catch (e) {
-    if (e instanceof JobBusyError) throw new ActionError('conflict', e.message)
-    throw e
-  }
+  return (await serverJobs()).enqueue(kind, input, { startedBy, trigger: 'manual' })
 }
 
 /** Queues a backup (operators); it runs as a job with progress and cancel, one per database at a time. */

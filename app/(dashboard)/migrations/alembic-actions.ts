@@ -11,7 +11,6 @@ import { queueAlembicRun } from '@/lib/alembic/jobs'
 import { alembicDrift, alembicRehearsal } from '@/lib/alembic/scratch-checks'
 import type { AlembicSettings } from '@/lib/alembic/settings'
 import { migratorDb } from '@/lib/db/server-dbs'
-import { JobBusyError } from '@/lib/jobs/enqueue'
 import { serverJobs } from '@/lib/jobs/server-jobs'
 import { checked } from '@/lib/migrations/run-failure'
 import { serverEnv } from '@/lib/runtime/server-env'
@@ -69,10 +68,7 @@ async function queued(ctx: ActionContext, command: 'upgrade' | 'downgrade', revi
     { revision, actor: { id: ctx.user.id, source: 'dashboard' } },
     { startedBy: ctx.user.email, trigger: 'manual' },
     { timeoutMs: s.timeoutMs + 120_000 },
-  ).catch((e: unknown) => {
-    if (e instanceof JobBusyError) throw new ActionError('conflict', e.message)
-    throw e
-  })
+  )
   if (!end.ok) throw new ActionError(end.code === 'migration_failed' || end.code === 'cancelled' ? 'migration_failed' : end.code === 'timeout' ? 'unavailable' : end.code, end.message)
   return { message: end.run.message, data: { ...end.run, jobId: end.job.id, stdout: '', stderr: end.run.stderr } }
 }

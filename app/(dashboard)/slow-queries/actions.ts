@@ -5,9 +5,7 @@ import { z } from 'zod'
 import { action } from '@/lib/auth/action'
 import { ActionError } from '@/lib/auth/action-result'
 import { can } from '@/lib/auth/permissions'
-import { ReaderError, ReaderQueryError } from '@/lib/db/restricted-reader'
 import { ruleReader, targetDb } from '@/lib/db/server-dbs'
-import { performanceActionError } from '@/lib/performance/action-error'
 import { explainInSession, type ExplainResult } from '@/lib/performance/explain'
 import { resetStatements } from '@/lib/performance/slow-queries'
 import { createStatementsExtension } from '@/lib/performance/statements-extension'
@@ -26,7 +24,7 @@ export const resetStatementsAction = action({
   input: ResetInput,
   target: (input) => (input.queryid ? `queryid ${input.queryid}` : 'pg_stat_statements'),
   run: async (_ctx, input) => {
-    const r = await resetStatements(targetDb(), { queryid: input.queryid }).catch(performanceActionError)
+    const r = await resetStatements(targetDb(), { queryid: input.queryid })
     revalidatePath('/slow-queries')
     return { message: r.reset === 'statement' ? `Statistics of statement ${r.queryid} reset.` : "This database's statement statistics were reset." }
   },
@@ -39,7 +37,7 @@ export const createStatementsExtensionAction = action({
   input: z.object({}),
   target: () => 'pg_stat_statements',
   run: async () => {
-    const status = await createStatementsExtension(targetDb()).catch(performanceActionError)
+    const status = await createStatementsExtension(targetDb())
     revalidatePath('/slow-queries')
     return { message: status.summary }
   },
@@ -66,17 +64,11 @@ export const explainAction = action({
     if (input.analyze && !can(ctx.user.role, 'queries.analyze')) {
       throw new ActionError('forbidden', `Your role (${ctx.user.role}) may see plans but not run statements with EXPLAIN ANALYZE.`)
     }
-    try {
-      const timeout = THRESHOLDS.explainTimeoutMs.value
-      const result: ExplainResult = await ruleReader().session({ statementTimeoutMs: timeout, applicationName: 'dor-db-admin explain' }, (s) =>
-        explainInSession(s, { statement: input.statement, params: input.params?.length ? input.params : undefined, analyze: input.analyze }),
-      )
-      const { json: _json, ...shown } = result
-      return { message: `${result.mode === 'analyze' ? 'EXPLAIN ANALYZE' : result.mode === 'generic' ? 'Generic plan' : 'Plan'} of the statement, rolled back.`, data: shown }
-    } catch (e) {
-      if (e instanceof ReaderError) throw new ActionError('unavailable', e.message)
-      if (e instanceof ReaderQueryError) throw new ActionError('invalid_input', e.message)
-      return performanceActionError(e)
-    }
+    const timeout = THRESHOLDS.explainTimeoutMs.value
+    const result: ExplainResult = await ruleReader().session({ statementTimeoutMs: timeout, applicationName: 'dor-db-admin explain' }, (s) =>
+      explainInSession(s, { statement: input.statement, params: input.params?.length ? input.params : undefined, analyze: input.analyze }),
+    )
+    const { json: _json, ...shown } = result
+    return { message: `${result.mode === 'analyze' ? 'EXPLAIN ANALYZE' : result.mode === 'generic' ? 'Generic plan' : 'Plan'} of the statement, rolled back.`, data: shown }
   },
 })
