@@ -84,15 +84,15 @@ test.describe('health as viewer', () => {
     await expect(health.latest).toContainText('3 points at full resolution', { timeout: 40_000 })
     await expect(health.summary('Transactions per second')).toContainText(/all: latest [\d.]+\/s/)
 
-    // The range is in the URL; 24 h draws 5-minute averages of the same samples.
+    // The range is in the URL; 24 h draws 5-minute aggregates of the same samples.
     await health.range('24 h').click()
     await expect(page).toHaveURL(/\/health\?range=24h$/)
     await expect(health.range('24 h')).toHaveAttribute('aria-current', 'page')
-    await expect(health.latest).toContainText('5m averages')
+    await expect(health.latest).toContainText('5m aggregates')
     // The three samples fall in one or two 5-minute buckets: drawn as dots.
     await expect(health.dots('Connections by state').first()).toBeVisible()
     await health.range('1 y').click()
-    await expect(health.latest).toContainText('1h averages')
+    await expect(health.latest).toContainText('1h aggregates')
     await health.goto('nonsense')
     await expect(health.range('1 h')).toHaveAttribute('aria-current', 'page')
 
