@@ -5,6 +5,7 @@ import { e2eDatabaseUrl } from './e2e-db'
 import { withStateDb } from './e2e-state-db'
 import { asRole, expect, test } from './fixtures'
 import { HealthPage } from './pages/health-page'
+import { OverviewPage } from './pages/overview-page'
 
 const cliEnv = () => ({ DATABASE_URL: e2eDatabaseUrl('dor'), STATE_DATABASE_URL: e2eDatabaseUrl('dbadmin_state') })
 const CHART_TITLES = [
@@ -102,6 +103,20 @@ test.describe('health as viewer', () => {
     const bad = await page.request.get('/api/health/series?range=2w')
     expect(bad.status()).toBe(400)
     expect(((await bad.json()) as { message: string }).message).toContain('must be one of 1h, 6h, 24h, 7d, 30d, 1y')
+  })
+
+  test('the Overview draws the last 24 h of four series from the same samples, linking to the Health page', async ({ page }) => {
+    const overview = new OverviewPage(page)
+    await overview.goto()
+    await expect(overview.dayCharts.getByRole('link', { name: '(Health)' })).toHaveAttribute('href', '/health?range=24h')
+    for (const title of ['Active connections', 'Transactions per second', 'Cache hit ratio', 'Longest running query']) {
+      const chart = overview.dayChart(title)
+      await expect(chart, title).toBeVisible()
+      // Drawn: a line, or dots for the one or two 5-minute buckets the few samples fall in.
+      await expect(chart.locator('path.recharts-line-curve, .recharts-line-dots circle').first(), title).toBeAttached()
+    }
+    await expect(overview.dayChart('Active connections')).toContainText(/Active connections: \d+/)
+    expect(await seriousViolations(page, 'light')).toEqual([])
   })
 
   test('has no serious or critical accessibility violation, light and dark, empty and drawn', async ({ page }) => {
