@@ -108,7 +108,7 @@ test.describe('health as viewer', () => {
   test('the Overview draws the last 24 h of four series from the same samples, linking to the Health page', async ({ page }) => {
     const overview = new OverviewPage(page)
     await overview.goto()
-    await expect(overview.dayCharts.getByRole('link', { name: '(Health)' })).toHaveAttribute('href', '/health?range=24h')
+    await expect(overview.dayCharts.getByRole('link', { name: 'All health charts' })).toHaveAttribute('href', '/health?range=24h')
     for (const title of ['Active connections', 'Transactions per second', 'Cache hit ratio', 'Longest running query']) {
       const chart = overview.dayChart(title)
       await expect(chart, title).toBeVisible()
