@@ -41,8 +41,26 @@ describe('dbadmin metrics sample', () => {
     expect(lines(r.stdout).some((l) => /^ {2}dbSizeBytes +\d+ {2}bytes$/.test(l))).toBe(true)
   })
 
+  it('history --since prints the recorded samples of the range, oldest first', async () => {
+    const r = await runDbadmin(['metrics', 'history', '--since', '1h', '--json'], env())
+    expect(r.code).toBe(0)
+    const h = JSON.parse(r.stdout)
+    expect(h).toMatchObject({ since: '1h', resolution: 'raw', database: new URL(target.url).pathname.slice(1) })
+    expect(h.points.length).toBeGreaterThanOrEqual(3)
+    expect(h.points[0].tps).toBeNull()
+    expect(h.points.at(-1).tps).toBeGreaterThan(0)
+    expect(h.points.at(-1).dbSizeBytes).toBeGreaterThan(0)
+    expect(Date.parse(h.points[0].at)).toBeLessThan(Date.parse(h.points.at(-1).at))
+    const year = JSON.parse((await runDbadmin(['metrics', 'history', '--since', '1y', '--json'], env())).stdout)
+    expect(year).toMatchObject({ resolution: '1h', stepSeconds: 3600 })
+    const text = await runDbadmin(['metrics', 'history', '--since', '6h'], env())
+    expect(lines(text.stdout)[0]).toMatch(/^cli_metrics_t\w*: \d+ points from .* \(samples\)$/)
+  })
+
   it.each([
     [['metrics', 'sample', '--since', '1h'], 'unknown option --since for "dbadmin metrics sample"; it takes [--json]'],
+    [['metrics', 'history'], '--since is required'],
+    [['metrics', 'history', '--since', '2w'], '--since must be one of 1h|6h|24h|7d|30d|1y, not "2w"'],
     [['alerts', 'fire'], 'unknown alerts command "fire" (list)'],
   ])('%j is refused with exit 2', async (argv, message) => {
     const r = await runDbadmin(argv, env())

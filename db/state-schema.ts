@@ -53,6 +53,7 @@ export interface AlertState {
   evaluated_at: Timestamp;
   firing_since: Timestamp | null;
   message: string | null;
+  notice: string | null;
   pending_since: Timestamp | null;
   rule: string;
   silenced_until: Timestamp | null;

@@ -5,6 +5,7 @@ import { e2eDatabaseUrl } from './e2e-db'
 import { withStateDb } from './e2e-state-db'
 import { asRole, expect, test } from './fixtures'
 import { HealthPage } from './pages/health-page'
+import { OverviewPage } from './pages/overview-page'
 
 const cliEnv = () => ({ DATABASE_URL: e2eDatabaseUrl('dor'), STATE_DATABASE_URL: e2eDatabaseUrl('dbadmin_state') })
 const CHART_TITLES = [
@@ -84,15 +85,15 @@ test.describe('health as viewer', () => {
     await expect(health.latest).toContainText('3 points at full resolution', { timeout: 40_000 })
     await expect(health.summary('Transactions per second')).toContainText(/all: latest [\d.]+\/s/)
 
-    // The range is in the URL; 24 h draws 5-minute averages of the same samples.
+    // The range is in the URL; 24 h draws 5-minute aggregates of the same samples.
     await health.range('24 h').click()
     await expect(page).toHaveURL(/\/health\?range=24h$/)
     await expect(health.range('24 h')).toHaveAttribute('aria-current', 'page')
-    await expect(health.latest).toContainText('5m averages')
+    await expect(health.latest).toContainText('5m aggregates')
     // The three samples fall in one or two 5-minute buckets: drawn as dots.
     await expect(health.dots('Connections by state').first()).toBeVisible()
     await health.range('1 y').click()
-    await expect(health.latest).toContainText('1h averages')
+    await expect(health.latest).toContainText('1h aggregates')
     await health.goto('nonsense')
     await expect(health.range('1 h')).toHaveAttribute('aria-current', 'page')
 
@@ -102,6 +103,20 @@ test.describe('health as viewer', () => {
     const bad = await page.request.get('/api/health/series?range=2w')
     expect(bad.status()).toBe(400)
     expect(((await bad.json()) as { message: string }).message).toContain('must be one of 1h, 6h, 24h, 7d, 30d, 1y')
+  })
+
+  test('the Overview draws the last 24 h of four series from the same samples, linking to the Health page', async ({ page }) => {
+    const overview = new OverviewPage(page)
+    await overview.goto()
+    await expect(overview.dayCharts.getByRole('link', { name: 'All health charts' })).toHaveAttribute('href', '/health?range=24h')
+    for (const title of ['Active connections', 'Transactions per second', 'Cache hit ratio', 'Longest running query']) {
+      const chart = overview.dayChart(title)
+      await expect(chart, title).toBeVisible()
+      // Drawn: a line, or dots for the one or two 5-minute buckets the few samples fall in.
+      await expect(chart.locator('path.recharts-line-curve, .recharts-line-dots circle').first(), title).toBeAttached()
+    }
+    await expect(overview.dayChart('Active connections')).toContainText(/Active connections: \d+/)
+    expect(await seriousViolations(page, 'light')).toEqual([])
   })
 
   test('has no serious or critical accessibility violation, light and dark, empty and drawn', async ({ page }) => {

@@ -16,9 +16,9 @@ async function list(ctx: CliContext): Promise<void> {
   const sample = await takeSample(ctx.target(), ctx.state(), identity.key, { store: false })
   const { alerts } = await evaluateAlerts(ctx.state(), identity, sample, { persist: false, storageLimitBytes: ctx.config.STORAGE_LIMIT_BYTES ?? null, target: ctx.target() })
   if (ctx.json) {
-    ctx.print({ alerts: alerts.map((a) => ({ rule: a.rule, severity: a.severity, state: a.state, message: a.message, value: a.value, threshold: a.threshold })) })
+    ctx.print({ alerts: alerts.map((a) => ({ rule: a.rule, severity: a.severity, state: a.state, message: a.message, value: a.value, threshold: a.threshold, ...(a.notice ? { notice: a.notice } : {}) })) })
   } else {
-    for (const a of alerts) ctx.out(`${a.state.toUpperCase().padEnd(8)} ${a.severity.padEnd(9)} ${a.message}`)
+    for (const a of alerts) ctx.out(`${a.state.toUpperCase().padEnd(8)} ${a.severity.padEnd(9)} ${a.message}${a.notice ? ` (${a.notice})` : ''}`)
   }
   const firing = alerts.filter((a) => a.state === 'firing').length
   if (firing) throw new CliError(`${firing} alert${firing === 1 ? ' is' : 's are'} firing`, 1)

@@ -1,7 +1,8 @@
 import { targetIdentity } from '../../lib/db/target-identity'
-import { METRIC_NAMES, METRICS } from '../../lib/metrics/metric-names'
+import { METRIC_NAMES, type MetricName, METRICS } from '../../lib/metrics/metric-names'
+import { isSeriesRange, readSeries, SERIES_RANGES } from '../../lib/metrics/series'
 import { takeSample } from '../../lib/metrics/take-sample'
-import { JSON_FLAG } from '../args'
+import { CliError, JSON_FLAG, stringFlag } from '../args'
 import type { Command } from '../command'
 import type { CliContext } from '../context'
 
@@ -34,10 +35,42 @@ async function sample(ctx: CliContext): Promise<void> {
   }
 }
 
+const RANGES = Object.keys(SERIES_RANGES).join('|')
+
+/**
+ * `dbadmin metrics history --since 1h [--json]`: the recorded history, as the Health page reads it
+ * (raw samples or 5-minute or hourly aggregates by range, see resolutionFor), at full resolution:
+ * one point a sample or bucket, null where unknown, a null point where the sampler was silent.
+ */
+async function history(ctx: CliContext): Promise<void> {
+  const since = stringFlag(ctx.args, 'since', true)
+  if (!isSeriesRange(since)) throw new CliError(`--since must be one of ${RANGES}, not "${since}"`)
+  const identity = await targetIdentity(ctx.target())
+  const s = await readSeries(ctx.state(), identity.key, METRIC_NAMES, since, { intervalSeconds: ctx.config.METRICS_INTERVAL_SECONDS })
+  const points = s.times.map((t, i) => ({ at: new Date(t), ...(Object.fromEntries(METRIC_NAMES.map((m) => [m, s.values[m]?.[i] ?? null])) as Record<MetricName, number | null>) }))
+  if (ctx.json) {
+    return ctx.print({ database: identity.database, since, resolution: s.resolution, stepSeconds: s.stepSeconds, from: s.from, to: s.to, points })
+  }
+  ctx.out(`${identity.database}: ${points.length} points from ${s.from.toISOString()} to ${s.to.toISOString()} (${s.resolution === 'raw' ? 'samples' : `${s.resolution} averages`})`)
+  for (const p of points) {
+    const v = (m: MetricName) => (p[m] === null ? '–' : String(Math.round(p[m] * 1000) / 1000))
+    ctx.out(`  ${p.at.toISOString()}  connections ${v('connectionsTotal')}  tps ${v('tps')}  cache ${v('cacheHitRatio')}  longest ${v('longestQuerySeconds')} s`)
+  }
+}
+
+async function metrics(ctx: CliContext): Promise<void> {
+  if (ctx.args.positional[1] === 'history') return history(ctx)
+  return sample(ctx)
+}
+
 export const metricsCommand: Command = {
-  help: 'metrics sample [--json]     take one health sample of the target now and record it',
+  help: `metrics sample|history      take one health sample now and record it; or print the recorded history --since ${RANGES}`,
   subcommands: {
     sample: { flags: JSON_FLAG, summary: 'take one health sample now (connections, rates, sizes, backup age), record it and print it' },
+    history: {
+      flags: { since: { type: 'string', value: RANGES }, ...JSON_FLAG },
+      summary: 'print the recorded samples (or 5-minute/hourly aggregates for the longer ranges) of the last 1h, 6h, 24h, 7d, 30d or 1y',
+    },
   },
-  run: sample,
+  run: metrics,
 }

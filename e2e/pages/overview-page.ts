@@ -1,15 +1,22 @@
 import type { Locator, Page } from '@playwright/test'
 
-/** /overview: what needs attention now, then the server's cards. */
+/** /overview: what needs attention now, the last 24 h in four small charts, then the server's cards. */
 export class OverviewPage {
   readonly attention: Locator
+  readonly dayCharts: Locator
 
   constructor(readonly page: Page) {
     this.attention = page.getByTestId('attention')
+    this.dayCharts = page.getByTestId('day-charts')
   }
 
   async goto() {
     await this.page.goto('/overview')
+  }
+
+  /** One of the small charts of the last 24 h, by its title. */
+  dayChart(title: string): Locator {
+    return this.dayCharts.getByRole('figure', { name: new RegExp(`^${title}:`) })
   }
 
   item(key: string): Locator {

@@ -27,6 +27,8 @@ export interface AlertStatus {
   advice: string
   acknowledgedBy: string | null
   silencedUntil: Date | null
+  /** Why the rule cannot judge all it should (e.g. sequences the login may not see); null when it can. */
+  notice: string | null
 }
 
 /** A notified state change. */
@@ -97,6 +99,7 @@ export async function evaluateAlerts(
       const step = stale ? { ...prev, transition: null } : advance(prev, rule.enabled && j.holds, at, rule.forSeconds)
       if (!rule.enabled && step.state === 'ok' && !step.transition) continue
       const silenced = !!row?.silenced_until && row.silenced_until.getTime() > at.getTime()
+      const notice = (extra.notices?.[rule.fact as keyof typeof extra.notices] as string | undefined) ?? null
       alerts.push({
         rule: rule.name,
         title: rule.title,
@@ -112,10 +115,13 @@ export async function evaluateAlerts(
         advice: rule.advice,
         acknowledgedBy: step.state === 'firing' ? (row?.acknowledged_by ?? null) : null,
         silencedUntil: silenced ? row!.silenced_until : null,
+        notice,
       })
       if (opts.persist === false || stale) continue
-      if (row || step.state !== 'ok') {
+      // A rule that cannot see what it judges is recorded even while ok, so the Alerts page can say so.
+      if (row || step.state !== 'ok' || notice) {
         const values = {
+          notice,
           state: step.state,
           pending_since: step.pendingSince,
           firing_since: step.firingSince,

@@ -1,11 +1,13 @@
 import { sql } from 'kysely'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { randomBytes } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
 import { freshStateDb } from '../../test/state-db'
 import { createDb } from '../db/connect'
 import { flushQueryFailures, processQueryFailures } from '../db/query-failures'
 import { targetIdentity, type TargetIdentity } from '../db/target-identity'
 import { takeSample } from '../metrics/take-sample'
+import { ruleNotices } from './alert-history'
 import { evaluateAlerts } from './evaluate-alerts'
 import { saveRuleSetting } from './rule-settings'
 import { RULE_NAMES, type RuleName } from './rules'
@@ -50,6 +52,47 @@ describe('the rules added to the runbook five', () => {
     expect(fired.alerts[0].message).toBe('Sequence over 90 % of its maximum: 94.9 % (at or above 90.0 %).')
     await sql`alter sequence "Order; DROP TABLE x;--" as bigint maxvalue 1000000`.execute(target.db)
     expect(changes(await step())).toEqual([['sequenceNearMax', 'resolved']])
+  })
+
+  it('a monitoring login that may not see the sequences says so on the rule instead of staying silent, until granted', async () => {
+    await only('sequenceNearMax')
+    const role = `seq_monitor_${randomBytes(4).toString('hex')}`
+    const password = randomBytes(12).toString('hex')
+    const admin = createDb(inject('pgAdminUrl'), { max: 1 })
+    await sql`create role ${sql.id(role)} login password ${sql.lit(password)} in role pg_monitor`.execute(admin)
+    const url = new URL(target.url)
+    url.username = role
+    url.password = password
+    const monitor = createDb(url.toString(), { max: 1 })
+    try {
+      await sql`create sequence "ünïcode seq" as integer maxvalue 100`.execute(target.db)
+      await sql`select setval('"ünïcode seq"', 95)`.execute(target.db)
+      // The sampler's step with the monitoring login reading the target.
+      const stepAs = async () => evaluateAlerts(state.db, identity, await takeSample(target.db, state.db, identity.key, { tableSizes: false }), { target: monitor })
+      const blind = await stepAs()
+      expect(blind.alerts[0]).toMatchObject({ rule: 'sequenceNearMax', state: 'ok', value: null })
+      expect(blind.alerts[0].notice).toMatch(new RegExp(`^Cannot see any of the \\d+ sequences' values as ${role}, so this rule cannot fire: grant SELECT on them`))
+      // Recorded for the Alerts page, which reads the state database only.
+      expect((await ruleNotices(state.db, identity.key)).get('sequenceNearMax')).toBe(blind.alerts[0].notice)
+
+      await sql`grant select on sequence "ünïcode seq" to ${sql.id(role)}`.execute(target.db)
+      const partial = await stepAs()
+      expect(partial.alerts[0]).toMatchObject({ state: 'firing', value: expect.closeTo(94 / 99, 5) })
+      expect(partial.alerts[0].notice).toMatch(/^Cannot see \d+ of \d+ sequences' values as .*, so those are not judged/)
+
+      await sql`grant select on all sequences in schema public to ${sql.id(role)}`.execute(target.db)
+      const seen = await stepAs()
+      expect(seen.alerts[0].notice).toBeNull()
+      expect((await ruleNotices(state.db, identity.key)).has('sequenceNearMax')).toBe(false)
+    } finally {
+      await sql`drop sequence if exists "ünïcode seq"`.execute(target.db)
+      // Resolved again, so the next test starts from quiet.
+      expect(changes(await step())).toEqual([['sequenceNearMax', 'resolved']])
+      await monitor.destroy()
+      await sql`drop owned by ${sql.id(role)}`.execute(target.db)
+      await sql`drop role ${sql.id(role)}`.execute(admin)
+      await admin.destroy()
+    }
   })
 
   it('new integrity findings fire after a run that finds what the run before did not, and resolve after a clean run', async () => {

@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
 import { migrateStateDb } from '../state/migrate-state'
-import { HEALTH_METRICS, readHealthView } from './health-view'
+import { HEALTH_CHART_BUCKETS, HEALTH_METRICS, readHealthView } from './health-view'
 
 let state: FreshDatabase
 const KEY = '7000000000000000001/dor'
@@ -67,5 +67,22 @@ describe('readHealthView', () => {
     expect(none.latestAt).toBeNull()
     expect(none.series.times).toEqual([])
     expect(none.events).toEqual([])
+  })
+
+  it('draws 30 days from the hourly aggregates, at most two points a bucket, with a spike only a bucket’s max held', async () => {
+    const key = 'month/dor'
+    await sql`insert into metric_aggregate (target_key, resolution, bucket, metric, avg, min, max, samples)
+      select ${key}, r, b, 'connectionsActive', 10, 8, case when b = ${at(12 * 24 * 60)} then 250 else 12 end, 240
+      from (values ('5m', interval '5 minutes'), ('1h', interval '1 hour')) as t(r, step),
+           generate_series(${at(31 * 24 * 60)}::timestamptz, ${at(60)}::timestamptz, step) b`.execute(state.db)
+    const month = await readHealthView(state.db, key, '30d', { now: NOW, intervalSeconds: 15, storageLimitBytes: null })
+    expect(month.series).toMatchObject({ resolution: '1h', stepSeconds: 3600 })
+    expect(month.series.times.length).toBeLessThanOrEqual(2 * HEALTH_CHART_BUCKETS + 2)
+    expect(Math.max(...month.series.values.connectionsActive.filter((v) => v !== null))).toBe(250)
+    expect(Math.min(...month.series.values.connectionsActive.filter((v) => v !== null))).toBe(8)
+    // Seven days still come from the 5-minute rows (2,016 of them), drawn as 300 buckets.
+    const week = await readHealthView(state.db, key, '7d', { now: NOW, intervalSeconds: 15, storageLimitBytes: null })
+    expect(week.series).toMatchObject({ resolution: '5m' })
+    expect(week.series.times.length).toBeLessThanOrEqual(2 * HEALTH_CHART_BUCKETS + 2)
   })
 })

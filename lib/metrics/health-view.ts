@@ -1,4 +1,5 @@
 import { type ChartEvent, readChartEvents } from './chart-events'
+import { downsample } from './downsample'
 import type { MetricName } from './metric-names'
 import { latestSample } from './sample-store'
 import { type MetricSeries, readSeries, SERIES_RANGES, type SeriesRange } from './series'
@@ -35,8 +36,19 @@ export type HealthMetric = (typeof HEALTH_METRICS)[number]
 
 export const HEALTH_RANGES = Object.keys(SERIES_RANGES) as SeriesRange[]
 
+/**
+ * Time spans a chart's range is cut into, each drawn as its lowest and highest point: a chart is
+ * ~600 px wide, and 30 days at full 5-minute resolution sent 1.2 MB and took seconds to draw
+ * (bench/health-page.bench.ts).
+ */
+export const HEALTH_CHART_BUCKETS = 300
+
 export interface HealthView {
-  series: Omit<MetricSeries, 'values' | 'max'> & { values: Record<HealthMetric, (number | null)[]> }
+  series: Omit<MetricSeries, 'values' | 'min' | 'max'> & {
+    values: Record<HealthMetric, (number | null)[]>
+    /** How many samples or aggregate rows (gap markers included) the drawn points stand for. */
+    sourcePoints: number
+  }
   events: ChartEvent[]
   forecast: StorageForecast
   /** The newest sample's time; null before the first. */
@@ -63,10 +75,13 @@ export async function readHealthView(
     forecastStorage(state, targetKey, opts.storageLimitBytes, now),
   ])
   const events = await readChartEvents(state, targetKey, series.from, series.to)
-  const values = Object.fromEntries(HEALTH_METRICS.map((m) => [m, (series.values[m] ?? []).map(round)])) as Record<HealthMetric, (number | null)[]>
+  const column = (c: MetricSeries['values'] | undefined) =>
+    c && (Object.fromEntries(HEALTH_METRICS.map((m) => [m, c[m] ?? series.times.map(() => null)])) as Record<HealthMetric, (number | null)[]>)
+  const shaped = downsample({ times: series.times, values: column(series.values)!, min: column(series.min), max: column(series.max) }, HEALTH_CHART_BUCKETS)
+  const values = Object.fromEntries(HEALTH_METRICS.map((m) => [m, shaped.values[m].map(round)])) as Record<HealthMetric, (number | null)[]>
   const q = latest?.details.longestQuery as { pid?: number; seconds?: number; query?: string | null } | null | undefined
   return {
-    series: { range: series.range, resolution: series.resolution, stepSeconds: series.stepSeconds, from: series.from, to: series.to, times: series.times, values },
+    series: { range: series.range, resolution: series.resolution, stepSeconds: series.stepSeconds, from: series.from, to: series.to, times: shaped.times, values, sourcePoints: series.times.length },
     events,
     forecast,
     latestAt: latest?.takenAt ?? null,

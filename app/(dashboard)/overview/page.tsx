@@ -2,6 +2,7 @@ import { Suspense } from 'react'
 import { requireUser } from '@/lib/auth/current-user'
 import { AttentionList } from './_components/attention-list'
 import { BackupCard } from './_components/backup-card'
+import { DayCharts } from './_components/day-charts'
 import { DorTablesCard } from './_components/dor-tables-card'
 import { ServerCards } from './_components/server-cards'
 import { CardsSkeleton, TableSkeleton } from '@/components/skeletons'
@@ -18,6 +19,9 @@ export default async function OverviewPage({ searchParams }: { searchParams: Pro
       </Suspense>
       <Suspense fallback={<CardsSkeleton count={4} />}>
         <ServerCards />
+      </Suspense>
+      <Suspense fallback={<CardsSkeleton count={1} />}>
+        <DayCharts />
       </Suspense>
       <Suspense fallback={<CardsSkeleton count={1} />}>
         <BackupCard />

@@ -1,6 +1,6 @@
 import { ActionForm, FieldError } from '@/components/action-form'
 import { DataTable } from '@/components/data-table'
-import { silencedRules } from '@/lib/alerts/alert-history'
+import { ruleNotices, silencedRules } from '@/lib/alerts/alert-history'
 import { show } from '@/lib/alerts/judge'
 import { type EffectiveRule, loadRules } from '@/lib/alerts/rule-settings'
 import { can } from '@/lib/auth/permissions'
@@ -52,7 +52,11 @@ function RuleForm({ r }: { r: EffectiveRule }) {
 /** Every rule with its threshold and where the number comes from; admins change them per database (audited). */
 export async function RulesTable({ user }: { user: AppUser }) {
   const { key } = await alertTarget()
-  const [rules, silenced] = await Promise.all([loadRules(stateDb(), key, { storageLimitBytes: alertConfig().STORAGE_LIMIT_BYTES ?? null }), silencedRules(stateDb(), key)])
+  const [rules, silenced, notices] = await Promise.all([
+    loadRules(stateDb(), key, { storageLimitBytes: alertConfig().STORAGE_LIMIT_BYTES ?? null }),
+    silencedRules(stateDb(), key),
+    ruleNotices(stateDb(), key),
+  ])
   const edit = can(user.role, 'alerts.manage')
   return (
     <section aria-labelledby="rules-heading">
@@ -72,6 +76,11 @@ export async function RulesTable({ user }: { user: AppUser }) {
               <>
                 <strong>{r.title}</strong>
                 <div className="muted">Source: {r.source}</div>
+                {r.enabled && notices.has(r.name) ? (
+                  <div className="banner warn" data-testid="rule-notice">
+                    {notices.get(r.name)}
+                  </div>
+                ) : null}
               </>
             ),
           },

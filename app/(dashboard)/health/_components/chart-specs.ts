@@ -1,6 +1,8 @@
 import type { MetricUnit } from '@/lib/metrics/metric-names'
 import type { HealthMetric } from '@/lib/metrics/health-view'
-import { formatBytes, formatDuration, formatMs } from '@/lib/format/units'
+import { formatValue } from '@/lib/format/metric-value'
+
+export { formatValue }
 
 export interface ChartLine {
   metric: HealthMetric
@@ -109,26 +111,6 @@ export const CHARTS: ChartSpec[] = [
     whenEmpty: 'Needs pg_stat_statements (see Slow queries).',
   },
 ]
-
-/** A value with its unit, as tooltips and summaries show it. */
-export function formatValue(v: number, unit: MetricUnit): string {
-  switch (unit) {
-    case 'ratio':
-      return `${(v * 100).toFixed(v >= 0.9995 && v < 1 ? 2 : 1)} %`
-    case 'bytes':
-      return formatBytes(v)
-    case 'bytes_per_second':
-      return `${formatBytes(v)}/s`
-    case 'seconds':
-      return v < 60 ? `${v < 10 ? v.toFixed(1) : Math.round(v)} s` : formatDuration(v)
-    case 'milliseconds':
-      return v < 1 ? `${v.toFixed(2)} ms` : formatMs(v)
-    case 'per_second':
-      return `${v < 10 ? v.toFixed(2) : Math.round(v)}/s`
-    default:
-      return Number.isInteger(v) ? String(v) : v.toFixed(1)
-  }
-}
 
 /** The newest value, the lowest and the highest of one line over the range; null when it has none. */
 export function summarise(values: (number | null)[]): { latest: number; min: number; max: number } | null {

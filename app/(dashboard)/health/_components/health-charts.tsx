@@ -23,6 +23,13 @@ function tickFormat(range: string) {
   }
 }
 
+/** What the drawn points are: the samples themselves, or each span's lowest and highest (so no spike is hidden). */
+function pointsNote({ times, sourcePoints, resolution }: View['series']): string {
+  const from = resolution === 'raw' ? 'samples' : `${resolution} aggregates`
+  if (resolution === 'raw' && times.length === sourcePoints) return `${times.length} points at full resolution`
+  return `${times.length} points from ${sourcePoints} ${from}, each span drawn as its lowest and highest value`
+}
+
 function Summary({ spec, view }: { spec: ChartSpec; view: View }) {
   const parts = spec.lines.flatMap((l) => {
     const s = summarise(view.series.values[l.metric] ?? [])
@@ -90,14 +97,21 @@ function Chart({ spec, view, rows }: { spec: ChartSpec; view: View; rows: Row[] 
  */
 export function HealthCharts({ initial, refreshMs }: { initial: View; refreshMs: number }) {
   const { data: view, error } = useLiveJson<View>(`/api/health/series?range=${initial.series.range}`, initial, refreshMs)
-  const rows = useMemo(() => {
-    const names = Object.keys(view.series.values)
-    return view.series.times.map((t, i) => {
-      const row: Row = { t }
-      for (const n of names) row[n] = view.series.values[n as keyof View['series']['values']][i]
-      return row
-    })
-  }, [view])
+  // Each chart gets rows of its own lines only: recharts walks every row of every line's data.
+  const rows = useMemo(
+    () =>
+      Object.fromEntries(
+        CHARTS.map((spec) => [
+          spec.id,
+          view.series.times.map((t, i) => {
+            const row: Row = { t }
+            for (const l of spec.lines) row[l.metric] = view.series.values[l.metric][i]
+            return row
+          }),
+        ]),
+      ),
+    [view],
+  )
   return (
     <>
       {error ? (
@@ -106,12 +120,12 @@ export function HealthCharts({ initial, refreshMs }: { initial: View; refreshMs:
         </div>
       ) : null}
       <p className="muted" data-testid="health-latest">
-        Newest sample {formatTimestamp(view.latestAt)}; {view.series.times.length} points at {view.series.resolution === 'raw' ? 'full resolution' : `${view.series.resolution} averages`}.
+        Newest sample {formatTimestamp(view.latestAt)}; {pointsNote(view.series)}.
       </p>
       <div className="health-grid">
         {CHARTS.map((spec) => (
           <div key={spec.id}>
-            <Chart spec={spec} view={view} rows={rows} />
+            <Chart spec={spec} view={view} rows={rows[spec.id]} />
             {spec.id === 'size' ? (
               <p className="chart-note" data-testid="storage-forecast">
                 {view.forecast.message}

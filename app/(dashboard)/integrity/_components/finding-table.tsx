@@ -3,7 +3,8 @@ import { DataTable } from '@/components/data-table'
 import { SqlCode } from '@/components/sql-block'
 import type { Finding } from '@/lib/integrity/findings'
 import { validateConstraintAction } from '../constraint-actions'
-import { RoleChart, type TrendPoint, Sparkline } from './charts'
+import { type TrendPoint, Sparkline } from './charts'
+import { RoleChart } from './role-chart'
 import { AdviceAndError, CountBadge, findingWhere, ValueChips } from './finding-parts'
 
 function ValidateControl({ finding, canValidate }: { finding: Finding; canValidate: boolean }) {
