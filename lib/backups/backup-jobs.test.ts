@@ -16,7 +16,7 @@ import type { JobSystem } from '../jobs/job-system'
 import { getJob, type JobRow, listJobs } from '../jobs/job-store'
 import { saveSchedule } from '../jobs/schedules'
 import { type BackupRecord, listBackups } from './catalogue'
-import { backupDirectory } from './pre-migration-backup'
+import { backupDirectory } from './backup-files'
 import { getRetentionPolicy, saveRetentionPolicy } from './retention-policy'
 
 // Backups as pg-boss jobs: a killed worker's backup ends interrupted with no file left; a

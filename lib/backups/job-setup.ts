@@ -4,7 +4,7 @@ import type { JobContext, JobOutcome, JobServices } from '../jobs/job-kind'
 import { formatBytes } from '../format/units'
 import type { AgeKeys } from './age-header'
 import { BackupError } from './backup-error'
-import { backupDirectory } from './pre-migration-backup'
+import { backupDirectory } from './backup-files'
 import type { WorkProgress } from './types'
 
 /** What backup work needs from the process running it (its configuration, through the job services). */
