@@ -109,7 +109,7 @@ function backupJobKind(kind: BackupKind): JobKind<BackupJobInput> {
       const id = (job.result as { backupId?: string } | null)?.backupId
       return [{ label: id ? 'backup' : 'Backups', href: id ? `/backups#backup-${id}` : '/backups' }]
     },
-    schedule: { input: { format: 'custom' }, description: `${WHAT[kind]} (custom format); the saved retention policy is applied after it succeeds.` },
+    schedule: { input: { format: 'custom' }, description: `${WHAT[kind]} (custom format); the saved retention policy is applied after it succeeds.`, recordSkips: true },
   })
 }
 

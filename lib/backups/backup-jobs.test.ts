@@ -157,4 +157,33 @@ describe('backup jobs', () => {
     const audit = await listAudit(state.db, { action: 'backups.delete' })
     expect(audit.filter((a) => a.actorEmail === 'schedule' && a.result === 'ok')).toHaveLength(3)
   })
+
+  it('a schedule firing while a backup runs is recorded as skipped, naming that backup', async () => {
+    const lock = await lockTable(locker, 'meeting')
+    let running: JobRow | undefined
+    try {
+      // A manual backup waits on the lock, holding the target's backup key.
+      running = await jobs.enqueue('backup.full', {}, { startedBy: 'operator@test.local', trigger: 'manual' })
+      await until(30_000, async () => (await getJob(state.db, running!.id))?.state === 'running')
+      while (new Date().getUTCSeconds() > 40) await new Promise((r) => setTimeout(r, 500))
+      const now = new Date()
+      const thisMinute = `${now.getUTCMinutes()} ${now.getUTCHours()} * * *`
+      // The schema backup's schedule (the test before fired the full one's this minute): the backup kinds share one key.
+      await saveSchedule(jobs, 'backup.schema', { cron: thisMinute, timezone: 'UTC', enabled: true }, 'admin@test.local')
+      const skipped = await until(20_000, async () => (await listJobs(state.db, { targetKey: jobs.services.target.key, kinds: ['backup.schema'] })).find((j) => j.trigger === 'schedule'))
+      await saveSchedule(jobs, 'backup.schema', { cron: thisMinute, timezone: 'UTC', enabled: false }, 'admin@test.local')
+      expect(skipped).toMatchObject({
+        state: 'cancelled',
+        startedBy: 'schedule',
+        startedAt: null,
+        message: `Skipped: full backup job #${running.id} was running when the schedule fired.`,
+        result: { skipped: true, runningJobId: running.id },
+      })
+      // The running backup goes on, untouched.
+      expect(await getJob(state.db, running.id)).toMatchObject({ state: 'running' })
+    } finally {
+      await lock.release()
+    }
+    expect(await ended(running.id)).toMatchObject({ state: 'succeeded' })
+  })
 })

@@ -127,7 +127,7 @@ export const drillJob = defineJobKind<DrillJobInput>({
     return outcome
   },
   links: () => [{ label: 'Backups', href: '/backups' }],
-  schedule: { input: {}, description: 'Restores the newest full backup into a scratch database, compares row counts and runs the orphan checks.' },
+  schedule: { input: {}, description: 'Restores the newest full backup into a scratch database, compares row counts and runs the orphan checks.', recordSkips: true },
 })
 
 export const RestoreJobInput = z

@@ -134,8 +134,11 @@ export interface JobKind<I = any> {
   retrying?(state: Kysely<any>, job: JobRow): Promise<void>
   /** Links to what the job produced, for the Jobs page. */
   links?(job: JobRow): JobLink[]
-  /** When it can run on a schedule: the input of a scheduled job, and the schedule's default. */
-  schedule?: { input: I; description: string }
+  /**
+   * When it can run on a schedule: the input of a scheduled job, and the schedule's default.
+   * `recordSkips`: a firing while another job holds its key leaves a row saying so (backups).
+   */
+  schedule?: { input: I; description: string; recordSkips?: boolean }
 }
 
 /** Identity with checking: the type ties the input schema to the handler. */
