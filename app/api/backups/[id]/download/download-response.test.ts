@@ -105,6 +105,17 @@ describe('GET /api/backups/<id>/download', () => {
     // The decrypted bytes are a dump of the same database as the unencrypted backup: same size within pg_dump's timestamps.
     expect(Math.abs(dump.length - plain.sizeBytes)).toBeLessThan(200)
 
+    // The CLI's writer takes the decrypted stream too (chunk by chunk: it is not a byte stream).
+    const out = path.join(h.dataDir, 'decrypted-out.dump')
+    const fd = fs.openSync(out, 'w', 0o600)
+    try {
+      const d = await openDownload(h.state.db, dir, { targetKey: (await targetIdentity(h.target.db)).key, id: sealed.id, decrypt: true, keys: { passphrase: PASSPHRASE } })
+      expect(await writeStreamTo(d.body!, fd)).toBe(dump.length)
+    } finally {
+      fs.closeSync(fd)
+    }
+    expect(fs.readFileSync(out).equals(dump)).toBe(true)
+
     const audit = await listAudit(h.state.db, { action: 'backups.download', result: 'ok' })
     expect(audit.slice(0, 2).map((a) => a.message)).toEqual([`Downloaded ${sealed.file} (decrypted)`, `Downloaded ${sealed.file} (encrypted, as stored)`])
     expect(audit[0].input).toEqual({ id: sealed.id, decrypt: true })
