@@ -62,7 +62,7 @@ function backupJobKind(kind: BackupKind): JobKind<BackupJobInput> {
       try {
         if (preMigration && (kind !== 'full' || scoped)) throw new BackupError('invalid_input', 'A pre-migration backup is a whole full backup.')
         const r = await createBackup(state, {
-          targetUrl: s.targetUrl,
+          targetUrl: s.dumpUrl,
           dir: s.dir,
           pgBinDir: s.pgBinDir,
           kind,

@@ -19,6 +19,8 @@ export interface JobServices {
   targetUrl: string
   /** The migrator's login (MIGRATOR_DATABASE_URL, else the target's): migration checks connect with it. */
   migratorUrl: string
+  /** The backup login (BACKUP_DATABASE_URL, else the target's): pg_dump of the backup jobs connects with it. */
+  backupUrl?: string
   /** The managed database as the monitoring login, with the dashboard's statement timeout. */
   targetDb(): Kysely<any>
   /** The managed database as the migrator: migration status for the checks. */
