@@ -7,13 +7,12 @@
  * idle, a third idle in transaction, a third in pg_sleep. Target: ours / psql ≤ 1.2.
  */
 import { parseArgs } from 'node:util'
-import { sql } from 'kysely'
-import pg from 'pg'
 import { createDb, describeUrl } from '../lib/db/connect'
 import { listActivity } from '../lib/performance/activity'
 import { median, ms, runBenchmark } from './bench-kit'
 import { psql, timed } from './dor-bench'
 import { openPerfBenchDatabase } from './perf-bench-cluster'
+import { openSessions } from './perf-workload'
 
 const TARGET = 1.2
 
@@ -40,41 +39,10 @@ async function main(): Promise<void> {
   const where = describeUrl(bench.url)
   console.log(`activity benchmark on ${where.database} at ${where.host}:${where.port}: ${total} sessions, a chain of ${chain}, ${rounds} rounds`)
   const db = createDb(bench.url, { max: 4, applicationName: 'dor-bench-activity' })
-  const clients: pg.Client[] = []
-  const pending: Promise<unknown>[] = []
+  let sessions: Awaited<ReturnType<typeof openSessions>> | undefined
   try {
-    await sql`drop table if exists bench_chain`.execute(db)
-    await sql`create table bench_chain (id int primary key, v int)`.execute(db)
-    await sql`insert into bench_chain select g, 0 from generate_series(0, ${chain - 1}::int) g`.execute(db)
-
-    const open = async (name: string) => {
-      const c = new pg.Client({ connectionString: bench.url, application_name: name })
-      c.on('error', () => {})
-      await c.connect()
-      clients.push(c)
-      return c
-    }
     const started = performance.now()
-    const links = await Promise.all(Array.from({ length: chain }, () => open('bench-chain')))
-    for (const [k, c] of links.entries()) {
-      await c.query('begin')
-      await c.query('update bench_chain set v = v + 1 where id = $1', [k])
-    }
-    for (let k = 1; k < chain; k++) pending.push(links[k].query('update bench_chain set v = v + 1 where id = $1', [k - 1]).catch(() => {}))
-    const others = total - chain
-    for (let i = 0; i < others; i++) {
-      const c = await open('bench-app')
-      if (i % 3 === 1) {
-        await c.query('begin')
-        await c.query('select 1')
-      } else if (i % 3 === 2) pending.push(c.query('select pg_sleep(600)').catch(() => {}))
-    }
-    for (;;) {
-      const { rows } = await sql<{ n: number }>`
-        select count(*)::int as n from pg_stat_activity where application_name = 'bench-chain' and wait_event_type = 'Lock'`.execute(db)
-      if (rows[0].n === chain - 1) break
-      await new Promise((r) => setTimeout(r, 50))
-    }
+    sessions = await openSessions(db, bench.url, total, chain)
     console.log(`sessions ready in ${ms(performance.now() - started)}`)
 
     const first = await listActivity(db)
@@ -98,8 +66,7 @@ async function main(): Promise<void> {
     console.log(`target: ours/psql ≤ ${TARGET}`)
     console.log(`${ratio <= TARGET ? 'PASS' : 'FAIL'}: ratio ${ratio.toFixed(2)}`)
   } finally {
-    await Promise.all(clients.map((c) => c.end().catch(() => {})))
-    await Promise.allSettled(pending)
+    await sessions?.close()
     await db.destroy()
     await bench.close()
   }

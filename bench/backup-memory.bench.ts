@@ -5,8 +5,9 @@
  *     process): this process's peak RSS growth beside the peak RSS of raw `pg_dump -Fc -Z1` (the
  *     same settings), measured by GNU time;
  * (b) a 1 GiB backup file downloaded through openDownload in ranges of 256 MiB (as a resumed download
- *     asks for it), read as a response writer reads it: this process's peak RSS growth beside the
- *     peak RSS of `cat FILE > /dev/null`, and the time beside cat's.
+ *     asks for it), read as a response writer reads it (a default reader: a fresh chunk per read)
+ *     and as the CLI's download reads it (a BYOB reader into one buffer, written to /dev/null): this
+ *     process's peak RSS growth beside the peak RSS of `cat FILE > /dev/null`, and the time beside cat's.
  * The ratios are medians of each round's own ratio. The target the issue sets: the dashboard grows by
  * less than 50 MB while it backs up and while it streams 1 GB. Always exits 0 unless it could not run.
  */
@@ -15,25 +16,22 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { type Kysely, sql } from 'kysely'
-import { insertUploadedBackup } from '../lib/backups/catalogue'
-import { openDownload } from '../lib/backups/download'
-import { createDb, describeUrl, withDatabase } from '../lib/db/connect'
+import { sql } from 'kysely'
+import { openDownload, writeStreamTo } from '../lib/backups/download'
+import { createDb, describeUrl } from '../lib/db/connect'
 import { restrictedReader } from '../lib/db/reader-login'
 import { targetIdentity } from '../lib/db/target-identity'
 import type { JobServices } from '../lib/jobs/job-kind'
 import { JobSystem } from '../lib/jobs/job-system'
 import { waitForJob } from '../lib/jobs/wait-for-job'
-import { dropDatabase, ensureDatabase } from '../lib/runtime/cluster-databases'
-import { migrateStateDb } from '../lib/state/migrate-state'
+import { benchStateDb, catalogueGibFile, drain, GIB, rssGrowth } from './backup-bench-kit'
 import { openBenchDatabase } from './bench-database'
-import { median, runBenchmark } from './bench-kit'
+import { inTurn, median, runBenchmark } from './bench-kit'
 import { dorBenchOptions, ensureSeeded } from './dor-bench'
 
 const BIN = process.env.PG_BIN_DIR ?? '/usr/lib/postgresql/15/bin'
 const mb = (x: number) => `${(x / 1e6).toFixed(1)} MB`
 const s = (x: number) => `${(x / 1000).toFixed(2)} s`
-const GIB = 1 << 30
 const RANGE = 256 << 20
 
 /** A command's peak RSS (bytes) and time, from GNU time; the password goes by environment, not argument. */
@@ -46,32 +44,6 @@ async function rawPeak(cmd: string, args: string[], env: Record<string, string> 
   const m = /maxrss=(\d+)/.exec(err)
   if (code !== 0 || !m) throw new Error(`${cmd} failed (${code}): ${err}`)
   return { rss: Number(m[1]) * 1024, ms: performance.now() - t }
-}
-
-/** Peak RSS growth of this process above its level at the start, sampled every 10 ms while `run` runs. */
-async function rssGrowth<T>(run: () => Promise<T>): Promise<{ growth: number; ms: number; value: T }> {
-  global.gc?.()
-  const base = process.memoryUsage().rss
-  let peak = base
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10)
-  const t = performance.now()
-  try {
-    const value = await run()
-    peak = Math.max(peak, process.memoryUsage().rss)
-    return { growth: peak - base, ms: performance.now() - t, value }
-  } finally {
-    clearInterval(timer)
-  }
-}
-
-async function drain(stream: ReadableStream<Uint8Array>): Promise<number> {
-  const reader = stream.getReader()
-  let n = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) return n
-    n += value.length
-  }
 }
 
 function pgEnv(url: string): { url: string; env: Record<string, string> } {
@@ -89,18 +61,15 @@ async function main(): Promise<void> {
   const db = createDb(bench.url, { max: 2 })
   const stateName = `${where.database}_memory_state`
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dbadmin-backup-memory-'))
-  let state: Kysely<any> | undefined
+  let state: Awaited<ReturnType<typeof benchStateDb>> | undefined
   let jobs: JobSystem | undefined
   try {
     await ensureSeeded(db, scale)
     const { rows } = await sql<{ n: number }>`select pg_database_size(current_database()) as n`.execute(db)
     console.log(`database size ${mb(Number(rows[0].n))}`)
-    await dropDatabase(bench.url, stateName)
-    await ensureDatabase(bench.url, stateName)
-    const stateUrl = withDatabase(bench.url, stateName)
-    state = createDb(stateUrl, { max: 4 })
-    await migrateStateDb(state)
-    const st = state
+    state = await benchStateDb(bench.url, stateName, 4)
+    const st = state.db
+    const stateUrl = state.url
     const target = await targetIdentity(db)
     const services: JobServices = {
       state: st,
@@ -142,13 +111,7 @@ async function main(): Promise<void> {
         ours.push(growth)
         times.ours.push(ms)
       }
-      if (r % 2 === 0) {
-        await rawSide()
-        await ourSide()
-      } else {
-        await ourSide()
-        await rawSide()
-      }
+      await inTurn(r, rawSide, ourSide)
       console.log(`  round ${r + 1}: backup job grows this process by ${mb(ours[r])} in ${s(times.ours[r])}; raw pg_dump -Fc -Z1 peaks at ${mb(rawRss[r])} in ${s(times.raw[r])}`)
     }
     const backupRatio = median(ours.map((g, i) => g / rawRss[i]))
@@ -157,55 +120,54 @@ async function main(): Promise<void> {
     )
 
     // (b)
-    const big = 'bench-1gib.dump'
-    const bigPath = path.join(dir, big)
-    const block = Buffer.alloc(1 << 20)
-    for (let i = 0; i < block.length; i += 4) block.writeUInt32LE((i * 2654435761) >>> 0, i)
-    const fd = fs.openSync(bigPath, 'w', 0o600)
-    for (let i = 0; i < 1024; i++) fs.writeSync(fd, block)
-    fs.closeSync(fd)
-    const id = await insertUploadedBackup(st, { targetKey: target.key, targetDatabase: where.database, kind: 'full', format: 'custom', file: big, createdBy: 'bench', sizeBytes: GIB, sha256: '-', toolVersion: '15' })
-    const dl: number[] = []
-    const cat: number[] = []
-    const dlMs: number[] = []
-    const catMs: number[] = []
-    for (let r = 0; r < Math.max(rounds, 5); r++) {
-      const catSide = async () => {
-        const p = await rawPeak('/bin/sh', ['-c', 'exec cat "$0" > /dev/null', bigPath])
-        cat.push(p.rss)
-        catMs.push(p.ms)
-      }
-      const ourSide = async () => {
-        const { growth, ms, value } = await rssGrowth(async () => {
-          let n = 0
-          for (let start = 0; start < GIB; start += RANGE) {
-            const d = await openDownload(st, dir, { targetKey: target.key, id, range: `bytes=${start}-${start + RANGE - 1}` })
-            if (d.status !== 206) throw new Error(`range answered ${d.status}`)
-            n += await drain(d.body!)
-          }
-          return n
-        })
-        if (value !== GIB) throw new Error(`downloaded ${value} bytes of ${GIB}`)
-        dl.push(growth)
-        dlMs.push(ms)
-      }
-      if (r % 2 === 0) {
-        await catSide()
-        await ourSide()
-      } else {
-        await ourSide()
-        await catSide()
-      }
-      console.log(`  round ${r + 1}: ranged download grows this process by ${mb(dl[r])} in ${s(dlMs[r])}; cat peaks at ${mb(cat[r])} in ${s(catMs[r])}`)
+    const { path: bigPath, id } = await catalogueGibFile(st, dir, { key: target.key, database: where.database })
+    const readers = {
+      response: async (body: ReadableStream<Uint8Array>) => drain(body),
+      cli: async (body: ReadableStream<Uint8Array>) => {
+        const fd = fs.openSync('/dev/null', 'w')
+        try {
+          return await writeStreamTo(body, fd)
+        } finally {
+          fs.closeSync(fd)
+        }
+      },
     }
-    console.log(
-      `\n(b) 1 GiB download in 256 MiB ranges: dashboard growth ${mb(median(dl))} vs cat's own peak RSS ${mb(median(cat))}: ratio ${median(dl.map((g, i) => g / cat[i])).toFixed(2)}; speed ratio (cat time / download time) ${median(catMs.map((t, i) => t / dlMs[i])).toFixed(2)}; growth target < 50 MB ${median(dl) < 50e6 ? 'ok' : 'OVER'}`,
-    )
+    for (const [reader, read] of Object.entries(readers)) {
+      const dl: number[] = []
+      const cat: number[] = []
+      const dlMs: number[] = []
+      const catMs: number[] = []
+      for (let r = 0; r < Math.max(rounds, 5); r++) {
+        const catSide = async () => {
+          const p = await rawPeak('/bin/sh', ['-c', 'exec cat "$0" > /dev/null', bigPath])
+          cat.push(p.rss)
+          catMs.push(p.ms)
+        }
+        const ourSide = async () => {
+          const { growth, ms, value } = await rssGrowth(async () => {
+            let n = 0
+            for (let start = 0; start < GIB; start += RANGE) {
+              const d = await openDownload(st, dir, { targetKey: target.key, id, range: `bytes=${start}-${start + RANGE - 1}` })
+              if (d.status !== 206) throw new Error(`range answered ${d.status}`)
+              n += await read(d.body!)
+            }
+            return n
+          })
+          if (value !== GIB) throw new Error(`downloaded ${value} bytes of ${GIB}`)
+          dl.push(growth)
+          dlMs.push(ms)
+        }
+        await inTurn(r, catSide, ourSide)
+        console.log(`  round ${r + 1}: ranged download (${reader} reader) grows this process by ${mb(dl[r])} in ${s(dlMs[r])}; cat peaks at ${mb(cat[r])} in ${s(catMs[r])}`)
+      }
+      console.log(
+        `\n(b) 1 GiB download in 256 MiB ranges, ${reader} reader: dashboard growth ${mb(median(dl))} (max ${mb(Math.max(...dl))}) vs cat's own peak RSS ${mb(median(cat))}: ratio ${median(dl.map((g, i) => g / cat[i])).toFixed(2)}; speed ratio (cat time / download time) ${median(catMs.map((t, i) => t / dlMs[i])).toFixed(2)}; growth target < 50 MB ${Math.max(...dl) < 50e6 ? 'ok' : 'OVER'}\n`,
+      )
+    }
   } finally {
     await jobs?.stop(10_000)
-    await state?.destroy()
+    await state?.drop()
     await db.destroy()
-    await dropDatabase(bench.url, stateName).catch(() => {})
     fs.rmSync(work, { recursive: true, force: true })
     await bench.close()
   }

@@ -14,18 +14,17 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
-import { type Kysely, sql } from 'kysely'
+import { sql } from 'kysely'
 import { createBackup } from '../lib/backups/create-backup'
 import { openDownload } from '../lib/backups/download'
 import { restoreDrill } from '../lib/backups/drill'
-import { insertUploadedBackup } from '../lib/backups/catalogue'
 import { runTool } from '../lib/backups/tool-process'
-import { createDb, describeUrl, withDatabase } from '../lib/db/connect'
+import { createDb, describeUrl } from '../lib/db/connect'
 import { targetIdentity } from '../lib/db/target-identity'
-import { dropDatabase, ensureDatabase } from '../lib/runtime/cluster-databases'
-import { migrateStateDb } from '../lib/state/migrate-state'
+import { dropDatabase } from '../lib/runtime/cluster-databases'
+import { benchStateDb, catalogueGibFile, drain, rssGrowth } from './backup-bench-kit'
 import { openBenchDatabase } from './bench-database'
-import { median, runBenchmark } from './bench-kit'
+import { inTurn, median, runBenchmark } from './bench-kit'
 import { dorBenchOptions, ensureSeeded } from './dor-bench'
 
 const BIN = process.env.PG_BIN_DIR ?? '/usr/lib/postgresql/15/bin'
@@ -39,32 +38,6 @@ async function raw(tool: string, args: string[], url: string): Promise<number> {
   return performance.now() - t
 }
 
-/** Peak RSS growth above the level at the start, sampled every 20 ms while `run` runs. */
-async function rssGrowth<T>(run: () => Promise<T>): Promise<{ growth: number; value: T }> {
-  global.gc?.()
-  const base = process.memoryUsage().rss
-  let peak = base
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20)
-  try {
-    const value = await run()
-    peak = Math.max(peak, process.memoryUsage().rss)
-    return { growth: peak - base, value }
-  } finally {
-    clearInterval(timer)
-  }
-}
-
-/** Reads a web stream to its end as a response writer does (Next's reads chunk by chunk from a reader). */
-async function drain(stream: ReadableStream<Uint8Array>): Promise<number> {
-  const reader = stream.getReader()
-  let n = 0
-  for (;;) {
-    const { done, value } = await reader.read()
-    if (done) return n
-    n += value.length
-  }
-}
-
 async function main(): Promise<void> {
   const { scale, rounds, databaseUrl } = dorBenchOptions('backup.bench.ts')
   const bench = await openBenchDatabase('dor_bench', databaseUrl)
@@ -74,16 +47,13 @@ async function main(): Promise<void> {
   const stateName = `${where.database}_backup_state`
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dbadmin-backup-bench-'))
   const dir = path.join(work, 'backups')
-  let state: Kysely<any> | undefined
+  let state: Awaited<ReturnType<typeof benchStateDb>> | undefined
   try {
     await ensureSeeded(db, scale)
     const { rows } = await sql<{ n: number }>`select pg_database_size(current_database()) as n`.execute(db)
     console.log(`database size ${mb(Number(rows[0].n))}`)
-    await dropDatabase(bench.url, stateName)
-    await ensureDatabase(bench.url, stateName)
-    state = createDb(withDatabase(bench.url, stateName), { max: 2 })
-    await migrateStateDb(state)
-    const st = state
+    state = await benchStateDb(bench.url, stateName, 2)
+    const st = state.db
 
     // (a) + (b). The machine is shared: each round runs the four dumps back to back, in reverse
     // order every other round, so that a load that comes and goes weighs on all of them alike; the
@@ -162,28 +132,15 @@ async function main(): Promise<void> {
         drill.push(performance.now() - t)
         if (!lastDrill.ok) console.log(`  drill problems: ${lastDrill.problems.join('; ')}`)
       }
-      if (r % 2 === 0) {
-        await rawSide()
-        await drillSide()
-      } else {
-        await drillSide()
-        await rawSide()
-      }
+      await inTurn(r, rawSide, drillSide)
       console.log(`  round ${r + 1}: pg_restore -j2 ${s(rawRestore[r])}, drill ${s(drill[r])} (restore ${s(lastDrill!.restoreMs)}, checks ${s(lastDrill!.checkMs)})`)
     }
     const drillRatio = median(drill.map((t, i) => t / rawRestore[i]))
     console.log(`\n(c) restoreDrill ${s(median(drill))} vs createdb + pg_restore -j2 + dropdb ${s(median(rawRestore))}: ratio ${drillRatio.toFixed(2)} (median of the rounds' ratios ${drill.map((t, i) => (t / rawRestore[i]).toFixed(2)).join(', ')}; target ≤ 1.1) ${drillRatio <= 1.1 ? 'ok' : 'OVER'}`)
 
     // (d) + (e): a 1 GiB file in the catalogue, streamed as a download.
-    const big = 'bench-1gib.dump'
-    const bigPath = path.join(dir, big)
-    const block = Buffer.alloc(1 << 20)
-    for (let i = 0; i < block.length; i += 4) block.writeUInt32LE((i * 2654435761) >>> 0, i)
-    const fd = fs.openSync(bigPath, 'w', 0o600)
-    for (let i = 0; i < 1024; i++) fs.writeSync(fd, block)
-    fs.closeSync(fd)
     const targetKey = (await targetIdentity(db)).key
-    const id = await insertUploadedBackup(st, { targetKey, targetDatabase: where.database, kind: 'full', format: 'custom', file: big, createdBy: 'bench', sizeBytes: 1 << 30, sha256: '-', toolVersion: '15' })
+    const { path: bigPath, id } = await catalogueGibFile(st, dir, { key: targetKey, database: where.database })
     const streamMs: number[] = []
     const diskMs: number[] = []
     let streamMem = 0
@@ -215,9 +172,8 @@ async function main(): Promise<void> {
     console.log(`\n(d) memory growth (peak RSS): backing up ${mb(oursMem)}, streaming 1 GiB ${mb(streamMem)} (target < 50 MB) ${oursMem < 50e6 && streamMem < 50e6 ? 'ok' : 'OVER'}; reading the file alone ${mb(diskMem)}`)
     console.log(`(e) download stream ${s(median(streamMs))} (${(1024 / (median(streamMs) / 1000)).toFixed(0)} MiB/s) vs reading the file ${s(median(diskMs))}: speed ratio ${speed.toFixed(2)} (target ≥ 0.9) ${speed >= 0.9 ? 'ok' : 'UNDER'}`)
   } finally {
-    await state?.destroy()
+    await state?.drop()
     await db.destroy()
-    await dropDatabase(bench.url, stateName).catch(() => {})
     fs.rmSync(work, { recursive: true, force: true })
     await bench.close()
   }

@@ -5,6 +5,14 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
 }
 
+/**
+ * Runs the two sides of a comparison in round `r`, `a` first in even rounds and `b` first in odd
+ * ones, so that a load on the shared machine that comes and goes weighs on both alike.
+ */
+export async function inTurn(r: number, a: () => Promise<unknown>, b: () => Promise<unknown>): Promise<void> {
+  for (const side of r % 2 === 0 ? [a, b] : [b, a]) await side()
+}
+
 export const ms = (x: number, digits = 0) => `${x.toFixed(digits)} ms`
 
 /**

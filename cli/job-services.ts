@@ -32,6 +32,7 @@ export async function cliJobServices(ctx: Omit<CliContext, 'jobs'>, opened: Kyse
     target: await targetIdentity(ctx.target()),
     targetUrl: ctx.targetUrl,
     migratorUrl: ctx.capabilities.migrator,
+    backupUrl: ctx.capabilities.backup,
     targetDb: () => ctx.target(),
     migratorDb: () => ctx.as('migrator'),
     integrityDb,

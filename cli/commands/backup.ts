@@ -1,13 +1,11 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
 import { writeAudit } from '../../lib/audit/audit-log'
 import { BackupError } from '../../lib/backups/backup-error'
 import { type BackupRecord, getBackup, isBackupId, listBackups } from '../../lib/backups/catalogue'
 import { backupKeys } from '../../lib/backups/config-keys'
-import { openDownload } from '../../lib/backups/download'
-import { backupDirectory } from '../../lib/backups/pre-migration-backup'
+import { openDownload, writeStreamTo } from '../../lib/backups/download'
+import { backupDirectory } from '../../lib/backups/backup-files'
 import type { BackupFormat, BackupKind } from '../../lib/backups/types'
 import { targetIdentity } from '../../lib/db/target-identity'
 import { JOB_KINDS } from '../../lib/jobs/all-kinds'
@@ -166,7 +164,12 @@ async function download(ctx: CliContext): Promise<void> {
     async () => {
       const d = await openDownload(ctx.state(), s.dir, { id, targetKey, decrypt, keys: s.decrypt })
       try {
-        await pipeline(Readable.fromWeb(d.body! as import('node:stream/web').ReadableStream<Uint8Array>), fs.createWriteStream(out, { fd: openPrivateFile(out) }))
+        const fd = openPrivateFile(out)
+        try {
+          await writeStreamTo(d.body!, fd)
+        } finally {
+          fs.closeSync(fd)
+        }
       } catch (e) {
         fs.rmSync(out, { force: true })
         throw e

@@ -4,6 +4,11 @@ import path from 'node:path'
 import { BackupError } from './backup-error'
 import type { ManifestEntry } from './catalogue'
 
+/** Where database backups live: `<DATA_DIR>/backups`, 0700. */
+export function backupDirectory(dataPath: string): string {
+  return path.join(dataPath, 'backups')
+}
+
 /** A name safe in a file name whatever the database is called. */
 export function fileSafe(s: string): string {
   return (

@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { z } from 'zod'
 import { defineJobKind, type JobKind, type JobOutcome } from '../jobs/job-kind'
+import { BackupError } from './backup-error'
 import { busyBackupIds } from './busy-backups'
 import { markDeadBackups } from './catalogue'
 import { removeTree } from './backup-files'
@@ -15,6 +16,8 @@ export const BackupJobInput = z
     format: z.enum(['custom', 'directory', 'plain']).default('custom'),
     schemas: z.array(name).max(50).optional(),
     tables: z.array(z.object({ schema: name, table: name })).max(200).optional(),
+    /** A pre-migration dump: the migration run it is taken before (the run waits for this job; backup.full only). */
+    migrationRunId: z.number().int().positive().optional(),
   })
   .strict()
 export type BackupJobInput = z.input<typeof BackupJobInput>
@@ -41,7 +44,8 @@ function backupJobKind(kind: BackupKind): JobKind<BackupJobInput> {
     exclusive: (_input, target) => backupKey(target.key),
     subject: (input, target) => {
       const scope = [...(input.schemas ?? []).map((s) => `schema ${s}`), ...(input.tables ?? []).map((t) => `${t.schema}.${t.table}`)]
-      return `${target.database} (${input.format ?? 'custom'}${scope.length ? `; ${scope.join(', ')}` : ''})`
+      const before = input.migrationRunId !== undefined ? `; before migration run #${input.migrationRunId}` : ''
+      return `${target.database} (${input.format ?? 'custom'}${scope.length ? `; ${scope.join(', ')}` : ''}${before})`
     },
     retryLimit: 0,
     expireInMinutes: 12 * 60,
@@ -52,18 +56,21 @@ function backupJobKind(kind: BackupKind): JobKind<BackupJobInput> {
       const s = backupJobSetup(ctx.services)
       const started = Date.now()
       const scoped = !!(input.schemas?.length || input.tables?.length)
+      const preMigration = input.migrationRunId !== undefined
       let backupId: string | undefined
       let outcome: JobOutcome
       try {
+        if (preMigration && (kind !== 'full' || scoped)) throw new BackupError('invalid_input', 'A pre-migration backup is a whole full backup.')
         const r = await createBackup(state, {
-          targetUrl: s.targetUrl,
+          targetUrl: s.dumpUrl,
           dir: s.dir,
           pgBinDir: s.pgBinDir,
           kind,
           format: input.format,
           scope: scoped ? { schemas: input.schemas?.length ? input.schemas : undefined, tables: input.tables?.length ? input.tables : undefined } : undefined,
           encryption: s.encrypt,
-          origin: ctx.job.trigger === 'schedule' ? 'scheduled' : 'manual',
+          origin: preMigration ? 'pre_migration' : ctx.job.trigger === 'schedule' ? 'scheduled' : 'manual',
+          migrationRunId: input.migrationRunId,
           createdBy: ctx.job.startedBy,
           jobId: ctx.job.id,
           signal: backupSignal(ctx.signal),
@@ -81,7 +88,8 @@ function backupJobKind(kind: BackupKind): JobKind<BackupJobInput> {
             retention = ` Retention deleted ${deleted.length} older backup${deleted.length === 1 ? '' : 's'}.`
           }
         }
-        outcome = { state: 'succeeded', message: `Backup ${r.file} succeeded (${r.sizeBytes} bytes).${retention}`, result }
+        const what = preMigration ? `Pre-migration backup ${r.file} (run #${input.migrationRunId})` : `Backup ${r.file}`
+        outcome = { state: 'succeeded', message: `${what} succeeded (${r.sizeBytes} bytes).${retention}`, result }
       } catch (e) {
         backupId ??= (e as { backupId?: string }).backupId
         outcome = failedOutcome(e, 'The backup', backupId ? { backupId } : undefined)
@@ -101,7 +109,7 @@ function backupJobKind(kind: BackupKind): JobKind<BackupJobInput> {
       const id = (job.result as { backupId?: string } | null)?.backupId
       return [{ label: id ? 'backup' : 'Backups', href: id ? `/backups#backup-${id}` : '/backups' }]
     },
-    schedule: { input: { format: 'custom' }, description: `${WHAT[kind]} (custom format); the saved retention policy is applied after it succeeds.` },
+    schedule: { input: { format: 'custom' }, description: `${WHAT[kind]} (custom format); the saved retention policy is applied after it succeeds.`, recordSkips: true },
   })
 }
 

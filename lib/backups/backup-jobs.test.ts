@@ -1,12 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { Kysely } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { kill9, startCliWorker, until } from '../../test/cli-worker'
 import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
 import { lockTable } from '../../test/lock-table'
-import { ROOT } from '../../test/run-command'
 import { freshStateDb } from '../../test/state-db'
 import { startTestJobs, testJobServices } from '../../test/test-jobs'
 import { listAudit } from '../audit/audit-log'
@@ -16,7 +16,7 @@ import type { JobSystem } from '../jobs/job-system'
 import { getJob, type JobRow, listJobs } from '../jobs/job-store'
 import { saveSchedule } from '../jobs/schedules'
 import { type BackupRecord, listBackups } from './catalogue'
-import { backupDirectory } from './pre-migration-backup'
+import { backupDirectory } from './backup-files'
 import { getRetentionPolicy, saveRetentionPolicy } from './retention-policy'
 
 // Backups as pg-boss jobs: a killed worker's backup ends interrupted with no file left; a
@@ -49,15 +49,6 @@ afterAll(async () => {
   fs.rmSync(dataPath, { recursive: true, force: true })
 })
 
-async function until<T>(ms: number, attempt: () => Promise<T | null | undefined | false>): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const got = await attempt()
-    if (got) return got
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
 const ended = (id: number) => until(60_000, async () => {
   const j = await getJob(state.db, id)
   return j && !['queued', 'running'].includes(j.state) ? j : null
@@ -65,28 +56,7 @@ const ended = (id: number) => until(60_000, async () => {
 const backupOf = (jobId: number) => until(30_000, async () => (await listBackups(state.db, jobs.services.target.key)).find((b) => b.jobId === jobId))
 const files = () => (fs.existsSync(dir) ? fs.readdirSync(dir) : [])
 
-/** `dbadmin jobs worker` in a process of its own; resolves once it runs. */
-async function startWorker(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/dbadmin.ts', 'jobs', 'worker'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: target.url, STATE_DATABASE_URL: state.url, DATA_DIR: dataPath, INTEGRITY_SCHEDULE_CRON: 'off' } as unknown as NodeJS.ProcessEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  children.push(child)
-  let err = ''
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the worker did not start: ${err}`)), 30_000)
-    child.stderr!.on('data', (c: Buffer) => {
-      err += c.toString()
-      if (err.includes('job worker for')) {
-        clearTimeout(timer)
-        resolve()
-      }
-    })
-    child.on('exit', (code) => reject(new Error(`the worker exited (${code}): ${err}`)))
-  })
-  return child
-}
+const startWorker = () => startCliWorker({ targetUrl: target.url, stateUrl: state.url, dataPath, children })
 
 describe('backup jobs', () => {
   it('a worker killed while pg_dump runs: the job and the backup end interrupted, the partial file is removed', async () => {
@@ -100,9 +70,7 @@ describe('backup jobs', () => {
       const b = await backupOf(job.id)
       // pg_dump waits on the lock with its partial file open.
       await until(30_000, async () => files().includes(`${b.file}.partial`))
-      const exited = new Promise((r) => worker.once('exit', r))
-      worker.kill('SIGKILL')
-      await exited
+      await kill9(worker)
       const interrupted = await until(5_000, async () => {
         await queue.markDead()
         const j = await getJob(state.db, job.id)
@@ -156,5 +124,34 @@ describe('backup jobs', () => {
     }
     const audit = await listAudit(state.db, { action: 'backups.delete' })
     expect(audit.filter((a) => a.actorEmail === 'schedule' && a.result === 'ok')).toHaveLength(3)
+  })
+
+  it('a schedule firing while a backup runs is recorded as skipped, naming that backup', async () => {
+    const lock = await lockTable(locker, 'meeting')
+    let running: JobRow | undefined
+    try {
+      // A manual backup waits on the lock, holding the target's backup key.
+      running = await jobs.enqueue('backup.full', {}, { startedBy: 'operator@test.local', trigger: 'manual' })
+      await until(30_000, async () => (await getJob(state.db, running!.id))?.state === 'running')
+      while (new Date().getUTCSeconds() > 40) await new Promise((r) => setTimeout(r, 500))
+      const now = new Date()
+      const thisMinute = `${now.getUTCMinutes()} ${now.getUTCHours()} * * *`
+      // The schema backup's schedule (the test before fired the full one's this minute): the backup kinds share one key.
+      await saveSchedule(jobs, 'backup.schema', { cron: thisMinute, timezone: 'UTC', enabled: true }, 'admin@test.local')
+      const skipped = await until(20_000, async () => (await listJobs(state.db, { targetKey: jobs.services.target.key, kinds: ['backup.schema'] })).find((j) => j.trigger === 'schedule'))
+      await saveSchedule(jobs, 'backup.schema', { cron: thisMinute, timezone: 'UTC', enabled: false }, 'admin@test.local')
+      expect(skipped).toMatchObject({
+        state: 'cancelled',
+        startedBy: 'schedule',
+        startedAt: null,
+        message: `Skipped: full backup job #${running.id} was running when the schedule fired.`,
+        result: { skipped: true, runningJobId: running.id },
+      })
+      // The running backup goes on, untouched.
+      expect(await getJob(state.db, running.id)).toMatchObject({ state: 'running' })
+    } finally {
+      await lock.release()
+    }
+    expect(await ended(running.id)).toMatchObject({ state: 'succeeded' })
   })
 })

@@ -46,7 +46,7 @@ export interface BackupRecord {
   verifyDetail: unknown
   deletedAt: Date | null
   deletedBy: string | null
-  /** The queued job that took it (null for pre-migration dumps and uploads). */
+  /** The queued job that took it (null for uploads and safety backups). */
   jobId: number | null
 }
 

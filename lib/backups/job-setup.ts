@@ -4,12 +4,14 @@ import type { JobContext, JobOutcome, JobServices } from '../jobs/job-kind'
 import { formatBytes } from '../format/units'
 import type { AgeKeys } from './age-header'
 import { BackupError } from './backup-error'
-import { backupDirectory } from './pre-migration-backup'
+import { backupDirectory } from './backup-files'
 import type { WorkProgress } from './types'
 
 /** What backup work needs from the process running it (its configuration, through the job services). */
 export interface BackupJobSetup {
   targetUrl: string
+  /** pg_dump's login for the backup kinds: the backup capability (read-only) where one is configured. */
+  dumpUrl: string
   dir: string
   pgBinDir: string
   encrypt: AgeKeys | null
@@ -20,6 +22,7 @@ export function backupJobSetup(services: JobServices): BackupJobSetup {
   const keys = services.settings.backupKeys ?? null
   return {
     targetUrl: services.targetUrl,
+    dumpUrl: services.backupUrl ?? services.targetUrl,
     dir: backupDirectory(services.settings.dataPath),
     pgBinDir: services.settings.pgBinDir,
     encrypt: keys?.encrypt ?? null,

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import { writeAudit } from '../audit/audit-log'
-import { listBackups } from './catalogue'
+import { type BackupRecord, listBackups } from './catalogue'
 import { deleteBackup } from './delete-backup'
 import { applyRetention, checkPolicy, type RetentionPolicy } from './retention'
 import type { BackupKind } from './types'
@@ -63,8 +63,14 @@ export async function planRetention(state: Kysely<any>, targetKey: string, polic
   checkPolicy(policy)
   const all = await listBackups(state, targetKey, { limit: 10_000 })
   const plan: RetentionPlan = { doomed: [], kept: 0 }
-  for (const kind of ['full', 'schema', 'data'] as const) {
-    const ofKind = all.filter((b) => b.kind === kind)
+  // Pre-migration dumps are ranked among themselves: taken at each migration run, they would
+  // otherwise push the scheduled full backups out of "the last N", or be deleted as soon as taken.
+  const groups = [
+    ...(['full', 'schema', 'data'] as const).map((kind) => ({ kind, of: (b: BackupRecord) => b.kind === kind && b.origin !== 'pre_migration' })),
+    { kind: 'full' as const, of: (b: BackupRecord) => b.origin === 'pre_migration' },
+  ]
+  for (const { kind, of } of groups) {
+    const ofKind = all.filter(of)
     if (!ofKind.length) continue
     const decision = applyRetention(ofKind, policy)
     plan.kept += decision.keep.length

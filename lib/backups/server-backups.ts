@@ -5,7 +5,7 @@ import { targetIdentity } from '../db/target-identity'
 import { serverEnv } from '../runtime/server-env'
 import type { AgeKeys } from './age-header'
 import { backupKeys } from './config-keys'
-import { backupDirectory } from './pre-migration-backup'
+import { backupDirectory } from './backup-files'
 
 /** What the web server's backup work needs: where, with which tools and keys, on which target. */
 export interface BackupSetup {

@@ -1,9 +1,9 @@
 import type { Kysely } from 'kysely'
 import { z } from 'zod'
-import { defineJobKind, type JobOutcome } from '../jobs/job-kind'
+import { defineJobKind, type JobContext, type JobOutcome } from '../jobs/job-kind'
 import { requireBackup } from './catalogue'
 import { restoreDrill } from './drill'
-import { auditFinished, backupJobSetup, backupSignal, failedOutcome, jobProgress } from './job-setup'
+import { auditFinished, type BackupJobSetup, backupJobSetup, backupSignal, failedOutcome, jobProgress } from './job-setup'
 import { restoreBackup } from './restore'
 import { describeTableRestore, plural, seconds } from './work-messages'
 import { restoreTable } from './table-restore'
@@ -19,6 +19,26 @@ const name = z.string().min(1).max(63)
 export const restoreKey = (targetKey: string) => `backup.restore:${targetKey}`
 
 const shown = (input: { backupId?: string; file?: string }) => input.file ?? (input.backupId ? `backup ${input.backupId.slice(0, 8)}` : 'the newest full backup')
+
+/**
+ * A piece of backup work as a job's run: its outcome, a thrown error as a failed (or, when stopped,
+ * cancelled) one, and the `.finished` audit record either way.
+ */
+async function backupWork(
+  ctx: JobContext,
+  o: { action: string; target: string; what: string; failed?: Record<string, unknown> },
+  work: (s: BackupJobSetup) => Promise<JobOutcome>,
+): Promise<JobOutcome> {
+  const started = Date.now()
+  let outcome: JobOutcome
+  try {
+    outcome = await work(backupJobSetup(ctx.services))
+  } catch (e) {
+    outcome = failedOutcome(e, o.what, o.failed)
+  }
+  await auditFinished(ctx.services.state, ctx, o.action, o.target, outcome, started)
+  return outcome
+}
 
 export const VerifyJobInput = z.object({ backupId, file }).strict()
 export type VerifyJobInput = z.infer<typeof VerifyJobInput>
@@ -36,29 +56,19 @@ export const verifyJob = defineJobKind<VerifyJobInput>({
   retryLimit: 1,
   expireInMinutes: 6 * 60,
   concurrency: 2,
-  async run(ctx, input): Promise<JobOutcome> {
-    const { state, target } = ctx.services
-    const s = backupJobSetup(ctx.services)
-    const started = Date.now()
-    let outcome: JobOutcome
-    try {
+  run: (ctx, input) =>
+    backupWork(ctx, { action: 'backups.verify', target: `backup ${input.backupId}`, what: 'The verification', failed: { backupId: input.backupId } }, async (s) => {
+      const { state, target } = ctx.services
       await requireBackup(state, target.key, input.backupId)
       await ctx.progress({ label: 'checking the checksum and the archive' })
       const r = await verifyBackup(state, input.backupId, { targetKey: target.key, dir: s.dir, pgBinDir: s.pgBinDir, keys: s.decrypt, signal: backupSignal(ctx.signal) })
       const result = { ...r, backupId: input.backupId }
-      if (!r.ok) outcome = { state: 'failed', message: `Verification failed: ${r.error}`, error: r.error, result }
-      else {
-        const message = r.contents.checked
-          ? `Verified: the checksum matches and ${r.contents.entries === null ? 'the SQL dump is complete' : `pg_restore reads its ${plural(r.contents.entries, 'entry', 'entries')}`}.`
-          : `The checksum matches; ${r.contents.error}`
-        outcome = { state: 'succeeded', message, result }
-      }
-    } catch (e) {
-      outcome = failedOutcome(e, 'The verification', { backupId: input.backupId })
-    }
-    await auditFinished(state, ctx, 'backups.verify', `backup ${input.backupId}`, outcome, started)
-    return outcome
-  },
+      if (!r.ok) return { state: 'failed', message: `Verification failed: ${r.error}`, error: r.error, result }
+      const message = r.contents.checked
+        ? `Verified: the checksum matches and ${r.contents.entries === null ? 'the SQL dump is complete' : `pg_restore reads its ${plural(r.contents.entries, 'entry', 'entries')}`}.`
+        : `The checksum matches; ${r.contents.error}`
+      return { state: 'succeeded', message, result }
+    }),
   links: (job) => [{ label: 'Backups', href: `/backups#backup-${String(job.input.backupId)}` }],
 })
 
@@ -99,35 +109,28 @@ export const drillJob = defineJobKind<DrillJobInput>({
   concurrency: 1,
   async run(ctx, input): Promise<JobOutcome> {
     const { state, target } = ctx.services
-    const s = backupJobSetup(ctx.services)
-    const started = Date.now()
     const chosen = input.backupId ? await requireBackup(state, target.key, input.backupId).catch(() => null) : await newestFullBackup(state, target.key)
     if (!chosen) {
-      const outcome: JobOutcome = input.backupId
-        ? { state: 'failed', message: 'No such backup.', error: 'No such backup.' }
-        : { state: 'failed', message: 'Nothing to drill: there is no successful full backup of this database yet.', error: 'no full backup' }
-      await auditFinished(state, ctx, 'backups.drill', 'backup', outcome, started)
-      return outcome
+      return backupWork(ctx, { action: 'backups.drill', target: 'backup', what: 'The drill' }, async () =>
+        input.backupId
+          ? { state: 'failed', message: 'No such backup.', error: 'No such backup.' }
+          : { state: 'failed', message: 'Nothing to drill: there is no successful full backup of this database yet.', error: 'no full backup' },
+      )
     }
-    let outcome: JobOutcome
-    try {
+    return backupWork(ctx, { action: 'backups.drill', target: `backup ${chosen.id}`, what: 'The drill', failed: { backupId: chosen.id, file: chosen.file } }, async (s) => {
       const r = await restoreDrill(state, chosen.id, { targetUrl: s.targetUrl, dir: s.dir, pgBinDir: s.pgBinDir, keys: s.decrypt, signal: backupSignal(ctx.signal), onProgress: jobProgress(ctx) })
       const result = { ...r, file: chosen.file }
-      outcome = r.ok
+      return r.ok
         ? {
             state: 'succeeded',
             message: `Drill of ${chosen.file} passed: restored in ${seconds(r.restoreMs)}, ${plural(r.tables.length, 'table')} with the row counts of backup time, ${plural(r.orphans.length, 'relation')} checked.`,
             result,
           }
         : { state: 'failed', message: `The drill of ${chosen.file} found problems: ${r.problems.join(' ')}`, error: r.problems.join(' ') || r.error, result }
-    } catch (e) {
-      outcome = failedOutcome(e, 'The drill', { backupId: chosen.id, file: chosen.file })
-    }
-    await auditFinished(state, ctx, 'backups.drill', `backup ${chosen.id}`, outcome, started)
-    return outcome
+    })
   },
   links: () => [{ label: 'Backups', href: '/backups' }],
-  schedule: { input: {}, description: 'Restores the newest full backup into a scratch database, compares row counts and runs the orphan checks.' },
+  schedule: { input: {}, description: 'Restores the newest full backup into a scratch database, compares row counts and runs the orphan checks.', recordSkips: true },
 })
 
 export const RestoreJobInput = z
@@ -166,33 +169,24 @@ export const restoreJob = defineJobKind<RestoreJobInput>({
   retryLimit: 0,
   expireInMinutes: 12 * 60,
   concurrency: 1,
-  async run(ctx, input): Promise<JobOutcome> {
-    const { state, target } = ctx.services
-    const s = backupJobSetup(ctx.services)
-    const started = Date.now()
-    const common = { targetUrl: s.targetUrl, dir: s.dir, pgBinDir: s.pgBinDir, keys: s.decrypt, createdBy: ctx.job.startedBy, signal: backupSignal(ctx.signal), onProgress: jobProgress(ctx) }
-    let outcome: JobOutcome
-    try {
+  run: (ctx, input) =>
+    backupWork(ctx, { action: 'backups.restore', target: `backup ${input.backupId}`, what: 'The restore', failed: { backupId: input.backupId } }, async (s) => {
+      const { state, target } = ctx.services
+      const common = { targetUrl: s.targetUrl, dir: s.dir, pgBinDir: s.pgBinDir, keys: s.decrypt, createdBy: ctx.job.startedBy, signal: backupSignal(ctx.signal), onProgress: jobProgress(ctx) }
       await requireBackup(state, target.key, input.backupId)
       if (input.mode === 'table') {
         const r = await restoreTable(state, input.backupId, { ...common, table: input.table!, into: input.database ? { newDatabase: input.database } : 'target', as: input.as })
-        outcome = { state: 'succeeded', message: describeTableRestore(r), result: r }
-      } else {
-        const r = await restoreBackup(state, input.backupId, { ...common, into: input.mode === 'new' ? { newDatabase: input.database! } : 'target', safetyEncryption: s.encrypt })
-        outcome = {
-          state: 'succeeded',
-          message: r.createdDatabase
-            ? `Restored into the new database ${r.database} in ${seconds(r.durationMs)}.`
-            : `Restored over ${r.database} in ${seconds(r.durationMs)}; the safety backup ${r.safetyBackupId} taken before it is kept.`,
-          result: r,
-        }
+        return { state: 'succeeded', message: describeTableRestore(r), result: r }
       }
-    } catch (e) {
-      outcome = failedOutcome(e, 'The restore', { backupId: input.backupId })
-    }
-    await auditFinished(state, ctx, 'backups.restore', `backup ${input.backupId}`, outcome, started)
-    return outcome
-  },
+      const r = await restoreBackup(state, input.backupId, { ...common, into: input.mode === 'new' ? { newDatabase: input.database! } : 'target', safetyEncryption: s.encrypt })
+      return {
+        state: 'succeeded',
+        message: r.createdDatabase
+          ? `Restored into the new database ${r.database} in ${seconds(r.durationMs)}.`
+          : `Restored over ${r.database} in ${seconds(r.durationMs)}; the safety backup ${r.safetyBackupId} taken before it is kept.`,
+        result: r,
+      }
+    }),
   links: () => [{ label: 'Backups', href: '/backups' }],
 })
 

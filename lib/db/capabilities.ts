@@ -20,7 +20,7 @@ export const CAPABILITY_ENV = {
 export const CAPABILITY_JOBS: Record<DbCapability, string> = {
   monitor: 'page reads of the catalog and statistics: overview, schema model and snapshots, health, run-lock and leftover checks',
   migrator: 'migrations (status, apply, roll back, dry runs, rehearsals), validating constraints, orphan fixes and their restores',
-  backup: 'pg_dump (pre-migration backups, table DDL) and the dashboard’s own reads of table data: integrity checks, data previews, orphan samples and CSV',
+  backup: 'pg_dump of table DDL and the dashboard’s own reads of table data: integrity checks, data previews, orphan samples and CSV',
   maintenance: 'VACUUM, ANALYZE, REINDEX',
   signal: 'Cancel and Terminate of other sessions on the Activity page (pg_signal_backend)',
 }

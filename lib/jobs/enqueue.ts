@@ -90,3 +90,25 @@ export async function enqueueJob<I>(state: StateDb, boss: PgBoss, req: EnqueueRe
     throw e
   }
 }
+
+/**
+ * A schedule's firing that did not run because another job held its key (a backup while a backup
+ * runs): a finished row (cancelled, never started) that says which job was in the way, so that
+ * the history shows the missed run instead of nothing.
+ */
+export async function recordSkippedRun<I>(state: Kysely<any>, req: { kind: JobKind<I>; target: TargetIdentity; bossId: string; busy: JobBusyError }): Promise<JobRow> {
+  const { kind, target } = req
+  const input = kind.input.parse(kind.schedule?.input ?? {})
+  const r = req.busy.running
+  const holder = (r && findJobKind(r.kind)) || kind
+  const message = r
+    ? `Skipped: ${holder.title.toLowerCase()} job #${r.id} was ${r.state === 'queued' ? 'queued' : 'running'} when the schedule fired.`
+    : `Skipped: ${kind.title.toLowerCase()} was already running when the schedule fired.`
+  const { rows } = await sql<StateRow<'job'>>`
+    insert into job (kind, queue, boss_id, target_key, target_database, subject, exclusive_key, state, trigger, started_by, input, finished_at, message, result)
+    values (${kind.kind}, ${queueName(kind, target.key)}, ${req.bossId}, ${target.key}, ${target.database}, ${kind.subject(input, target)}, null, 'cancelled',
+            'schedule', 'schedule', ${JSON.stringify(input)}, now(), ${message}, ${JSON.stringify({ skipped: true, runningJobId: r?.id ?? null })})
+    returning *
+  `.execute(state)
+  return toJobRow(rows[0])
+}

@@ -19,6 +19,8 @@ export interface JobServices {
   targetUrl: string
   /** The migrator's login (MIGRATOR_DATABASE_URL, else the target's): migration checks connect with it. */
   migratorUrl: string
+  /** The backup login (BACKUP_DATABASE_URL, else the target's): pg_dump of the backup jobs connects with it. */
+  backupUrl?: string
   /** The managed database as the monitoring login, with the dashboard's statement timeout. */
   targetDb(): Kysely<any>
   /** The managed database as the migrator: migration status for the checks. */
@@ -136,8 +138,11 @@ export interface JobKind<I = any> {
   retrying?(state: StateDb, job: JobRow): Promise<void>
   /** Links to what the job produced, for the Jobs page. */
   links?(job: JobRow): JobLink[]
-  /** When it can run on a schedule: the input of a scheduled job, and the schedule's default. */
-  schedule?: { input: I; description: string }
+  /**
+   * When it can run on a schedule: the input of a scheduled job, and the schedule's default.
+   * `recordSkips`: a firing while another job holds its key leaves a row saying so (backups).
+   */
+  schedule?: { input: I; description: string; recordSkips?: boolean }
 }
 
 /** Identity with checking: the type ties the input schema to the handler. */

@@ -2,7 +2,7 @@ import { sql } from 'kysely'
 import PgBoss from 'pg-boss'
 import { JOB_KINDS } from './all-kinds'
 import { JOB_SCHEMA, queueName } from './boss-db'
-import { enqueueJob, JobBusyError } from './enqueue'
+import { enqueueJob, JobBusyError, recordSkippedRun } from './enqueue'
 import type { JobKind, JobServices } from './job-kind'
 import { markDeadJobs } from './dead-jobs'
 import { getJob, type JobRow } from './job-store'
@@ -142,7 +142,10 @@ export class JobSystem {
         jobId = (await enqueueJob(this.services.state, this.boss, { kind, input: kind.schedule.input, target: this.services.target, startedBy: 'schedule', trigger: 'schedule', bossId: job.id })).id
       } catch (e) {
         // Scheduled while one is already queued or running: that one is this schedule's run.
-        if (e instanceof JobBusyError) return { skipped: e.message }
+        if (e instanceof JobBusyError) {
+          if (kind.schedule.recordSkips) await recordSkippedRun(this.services.state, { kind, target: this.services.target, bossId: job.id, busy: e })
+          return { skipped: e.message }
+        }
         throw e
       }
     }

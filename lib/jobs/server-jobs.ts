@@ -20,6 +20,7 @@ async function serverServices(): Promise<JobServices> {
     target: await targetIdentity(integrityTargetDb()),
     targetUrl: env.targetUrl,
     migratorUrl: env.capabilities.migrator,
+    backupUrl: env.capabilities.backup,
     targetDb,
     migratorDb,
     integrityDb: integrityTargetDb,

@@ -1,12 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { type Kysely, sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { kill9, startCliWorker, until } from '../../test/cli-worker'
 import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
 import { lockTable } from '../../test/lock-table'
-import { ROOT } from '../../test/run-command'
 import { freshStateDb } from '../../test/state-db'
 import { startTestJobs } from '../../test/test-jobs'
 import { createDb } from '../db/connect'
@@ -48,44 +48,7 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true })
 })
 
-/** `dbadmin jobs worker` in a process of its own, as on another machine; resolves once it runs. */
-async function startWorker(): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'cli/dbadmin.ts', 'jobs', 'worker'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: target.url, STATE_DATABASE_URL: state.url, INTEGRITY_SCHEDULE_CRON: 'off', METRICS_SCHEDULE_CRON: 'off' } as unknown as NodeJS.ProcessEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  children.push(child)
-  let err = ''
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the worker did not start: ${err}`)), 30_000)
-    child.stderr!.on('data', (c: Buffer) => {
-      err += c.toString()
-      if (err.includes('job worker for')) {
-        clearTimeout(timer)
-        resolve()
-      }
-    })
-    child.on('exit', (code) => reject(new Error(`the worker exited (${code}): ${err}`)))
-  })
-  return child
-}
-
-async function kill9(child: ChildProcess): Promise<void> {
-  const exited = new Promise((resolve) => child.once('exit', resolve))
-  child.kill('SIGKILL')
-  await exited
-}
-
-async function until<T>(ms: number, attempt: () => Promise<T | null | undefined | false>): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const got = await attempt()
-    if (got) return got
-    if (Date.now() > deadline) throw new Error(`not within ${ms} ms`)
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
+const startWorker = () => startCliWorker({ targetUrl: target.url, stateUrl: state.url, children })
 
 async function bossJob(job: JobRow) {
   const { rows } = await sql<{ state: string; retry_count: number }>`

@@ -13,7 +13,7 @@ import { targetIdentity } from '@/lib/db/target-identity'
 vi.mock('next/cache', () => ({ revalidatePath: () => {} }))
 
 let h: ActionHarness
-let specs: Record<'cancel' | 'schedule', GuardedSpec<any, any>>
+let specs: Record<'cancel' | 'schedule' | 'backupCancel', GuardedSpec<any, any>>
 const agenda = { schema: 'public', table: 'agenda_item', columns: ['meeting_id'], refSchema: 'public', refTable: 'meeting', refColumns: ['id'] }
 
 beforeAll(async () => {
@@ -22,7 +22,8 @@ beforeAll(async () => {
   h = await openActionHarness('jobs_actions', buildDemoDatabase)
   const { wrappedSpec } = await import('@/lib/auth/action')
   const mod = await import('./actions')
-  specs = { cancel: wrappedSpec(mod.cancelJobAction)!, schedule: wrappedSpec(mod.saveScheduleAction)! }
+  const backups = await import('../backups/actions')
+  specs = { cancel: wrappedSpec(mod.cancelJobAction)!, schedule: wrappedSpec(mod.saveScheduleAction)!, backupCancel: wrappedSpec(backups.cancelBackupWorkAction)! }
 })
 afterAll(async () => {
   await (await import('@/lib/jobs/server-jobs')).stopServerJobs()
@@ -60,6 +61,37 @@ describe('cancelling a job on the Jobs page', () => {
     const audit = await h.state.db.selectFrom('audit_log').select(['actor_email', 'result', 'target']).where('action', '=', 'jobs.cancel').orderBy('id').execute()
     expect(audit.map((a) => a.result)).toEqual(['denied', 'invalid', 'failed', 'failed', 'ok', 'ok', 'failed'])
     expect(audit[4]).toEqual({ actor_email: 'operator@test.local', result: 'ok', target: `job #${run.id} (integrity.run on ${run.subject})` })
+  })
+})
+
+describe('cancelling a restore', () => {
+  it('is for admins only, on the Jobs page and on the Backups page (backups.restore); operators and viewers change nothing', async () => {
+    // Queued only (no worker here): the refusal is the permission's, whatever the job would do.
+    const restoreInput = (database: string) => ({ backupId: '00000000-0000-4000-8000-000000000001', file: 'x.dump', mode: 'new', database })
+    const first = await queue('backup.restore', restoreInput('restore_cancel_a'))
+    for (const role of ['viewer', 'operator'] as const) {
+      expect(await as(role, 'cancel', { jobId: first.id })).toMatchObject({ ok: false, code: 'forbidden' })
+      expect(await as(role, 'backupCancel', { jobId: first.id })).toMatchObject({ ok: false, code: 'forbidden' })
+    }
+    expect(await as('operator', 'backupCancel', { jobId: first.id })).toMatchObject({ message: 'Your role (operator) may not stop a restore.' })
+    expect(await as('operator', 'cancel', { jobId: first.id })).toMatchObject({ message: 'Your role (operator) may not cancel restore jobs.' })
+    expect((await getJob(h.state.db, first.id))?.state).toBe('queued')
+
+    expect(await as('admin', 'backupCancel', { jobId: first.id })).toMatchObject({ ok: true, message: `Job #${first.id} was cancelled before it started. Partial output is removed.` })
+    expect((await getJob(h.state.db, first.id))?.state).toBe('cancelled')
+    // One restore per target at a time: the key is free again for the next, which the Jobs page's Cancel stops.
+    const second = await queue('backup.restore', restoreInput('restore_cancel_b'))
+    expect(await as('operator', 'cancel', { jobId: second.id })).toMatchObject({ ok: false, code: 'forbidden' })
+    expect(await as('admin', 'cancel', { jobId: second.id })).toMatchObject({ ok: true, message: `Job #${second.id} was cancelled before it started.` })
+    expect((await getJob(h.state.db, second.id))?.state).toBe('cancelled')
+
+    const denied = await h.state.db
+      .selectFrom('audit_log')
+      .select(['actor_email', 'action'])
+      .where('result', '=', 'denied')
+      .where('action', 'in', ['jobs.cancel', 'backups.cancel'])
+      .execute()
+    expect(denied.map((a) => `${a.action} ${a.actor_email}`).sort()).toContain('backups.cancel viewer@test.local')
   })
 })
 

@@ -119,6 +119,10 @@ describe('migration actions on the DoR demo', () => {
     const catalogued = await state.db.selectFrom('backup').selectAll().where('migration_run_id', '=', run.id).executeTakeFirstOrThrow()
     expect(catalogued).toMatchObject({ origin: 'pre_migration', status: 'succeeded', kind: 'full', created_by: state.users.admin.email })
     expect(run.backupPath!.endsWith(catalogued.file)).toBe(true)
+    // Taken by a job of the queue, which ended before the migration began.
+    const job = await state.db.selectFrom('job').selectAll().where('id', '=', catalogued.job_id!).executeTakeFirstOrThrow()
+    expect(job).toMatchObject({ kind: 'backup.full', state: 'succeeded', started_by: state.users.admin.email })
+    expect(job.finished_at!.getTime()).toBeLessThanOrEqual(run.steps[0].startedAt.getTime())
 
     expect(await asAdmin(specs.apply, { mode: 'next' })).toMatchObject({
       ok: false,
@@ -161,6 +165,8 @@ describe('migration actions on the DoR demo', () => {
       fs.writeFileSync(path.join(bin, tool), '#!/bin/sh\nif [ "$1" = "--version" ]; then echo "pg_dump (PostgreSQL) 99.0"; exit 0; fi\necho "pg_dump: error: simulated failure" >&2\nexit 1\n', { mode: 0o755 })
     }
     process.env.PG_BIN_DIR = bin
+    // The backup runs as a job: the job system (one per process) must start again to read it.
+    await (await import('@/lib/jobs/server-jobs')).stopServerJobs()
     vi.resetModules()
     try {
       // Fresh modules read the new PG_BIN_DIR; the wrapper must come from the same module graph.
@@ -180,7 +186,11 @@ describe('migration actions on the DoR demo', () => {
       const [run] = await listRuns(state.db, { targetKey: await targetKey(), lockHeld: false })
       expect(run).toMatchObject({ kind: 'apply', status: 'failed', steps: [] })
       expect((await migrationStatus(target.db, state.db, dor)).pending).toEqual([newest])
+      const job = await state.db.selectFrom('job').selectAll().where('kind', '=', 'backup.full').orderBy('id', 'desc').executeTakeFirstOrThrow()
+      expect(job).toMatchObject({ state: 'failed', started_by: state.users.admin.email })
+      expect(result.message).toContain(`Backup job #${job.id} failed`)
     } finally {
+      await (await import('@/lib/jobs/server-jobs')).stopServerJobs()
       delete process.env.PG_BIN_DIR
       fs.rmSync(bin, { recursive: true, force: true })
     }

@@ -5,9 +5,7 @@ import { z } from 'zod'
 import { action } from '@/lib/auth/action'
 import { ActionError } from '@/lib/auth/action-result'
 import type { ActionContext } from '@/lib/auth/guarded-run'
-import { backupKeys } from '@/lib/backups/config-keys'
-import { preMigrationBackup } from '@/lib/backups/pre-migration-backup'
-import { loadConfig } from '@/lib/config'
+import { queuedPreMigrationBackup } from '@/lib/backups/pre-migration-backup'
 import { migratorDb } from '@/lib/db/server-dbs'
 import { acknowledgeMigrationEdit } from '@/lib/migrations/acknowledge'
 import { serverJobs } from '@/lib/jobs/server-jobs'
@@ -66,16 +64,8 @@ async function runOptions(ctx: ActionContext, backup: boolean): Promise<RunOptio
     beforeApply: backup
       ? async (runId) => {
           try {
-            const config = loadConfig()
-            const backup = await preMigrationBackup(ctx.stateDb, {
-              targetUrl: env.capabilities.backup,
-              pgBinDir: env.pgBinDir,
-              dataPath: config.dataPath,
-              runId,
-              createdBy: ctx.user.email,
-              encryption: backupKeys(config)?.encrypt ?? null,
-            })
-            return backup.path
+            const b = await queuedPreMigrationBackup(await serverJobs(), ctx.stateDb, { runId, startedBy: ctx.user.email, dataPath: env.dataPath })
+            return b.path
           } catch (e) {
             // Thrown inside the run: the runner marks it failed and no migration runs.
             const why = redactUrls((e as Error)?.message ?? String(e))

@@ -19,7 +19,7 @@ function useBackupProgress(initial: BackupProgress) {
 
 /**
  * One running job's progress bar, following the page's poll. `fallback` is shown while the job has
- * no progress of its own (a pre-migration dump has no job: its catalogue row's counts).
+ * no progress of its own (its catalogue row's counts).
  */
 export function LiveWorkProgress({ jobId, label, initial, fallback = null }: { jobId: number | null; label: string; initial: BackupProgress; fallback?: JobRow['progress'] | null }) {
   const { data } = useBackupProgress(initial)

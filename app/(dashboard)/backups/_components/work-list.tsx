@@ -37,7 +37,7 @@ export function WorkList({ jobs, can, progress }: { jobs: JobRow[]; can: { creat
           label: 'Status',
           cell: (j) => (
             <div data-testid="work-status">
-              <span className={`badge ${STATUS_CLASS[j.state]}`}>{j.cancelRequested && j.state === 'running' ? 'stopping' : j.state}</span>
+              <span className={`badge ${STATUS_CLASS[j.state]}`}>{j.cancelRequested && j.state === 'running' ? 'stopping' : (j.result as { skipped?: boolean } | null)?.skipped ? 'skipped' : j.state}</span>
               {j.state === 'running' ? <LiveWorkProgress label={j.subject} jobId={j.id} initial={progress} fallback={j.progress} /> : null}
               {j.state !== 'running' && j.message ? <div className="small">{j.message}</div> : null}
               {j.state !== 'running' && j.error && j.error !== j.message ? <div className="small">{j.error}</div> : null}

@@ -6,7 +6,10 @@ import { type ActionHarness, openActionHarness } from '../../../../../test/actio
 import { PG_BIN_DIR } from '../../../../../test/backup-fixture'
 import type { Role } from '@/lib/auth/permissions'
 import { listAudit } from '@/lib/audit/audit-log'
+import { insertUploadedBackup } from '@/lib/backups/catalogue'
 import { type BackupResult, createBackup } from '@/lib/backups/create-backup'
+import { openDownload, writeStreamTo } from '@/lib/backups/download'
+import { targetIdentity } from '@/lib/db/target-identity'
 import { buildDemoDatabase } from '@/lib/demo/prepare-demo'
 import { downloadResponse } from './download-response'
 
@@ -102,8 +105,78 @@ describe('GET /api/backups/<id>/download', () => {
     // The decrypted bytes are a dump of the same database as the unencrypted backup: same size within pg_dump's timestamps.
     expect(Math.abs(dump.length - plain.sizeBytes)).toBeLessThan(200)
 
+    // The CLI's writer takes the decrypted stream too (chunk by chunk: it is not a byte stream).
+    const out = path.join(h.dataDir, 'decrypted-out.dump')
+    const fd = fs.openSync(out, 'w', 0o600)
+    try {
+      const d = await openDownload(h.state.db, dir, { targetKey: (await targetIdentity(h.target.db)).key, id: sealed.id, decrypt: true, keys: { passphrase: PASSPHRASE } })
+      expect(await writeStreamTo(d.body!, fd)).toBe(dump.length)
+    } finally {
+      fs.closeSync(fd)
+    }
+    expect(fs.readFileSync(out).equals(dump)).toBe(true)
+
     const audit = await listAudit(h.state.db, { action: 'backups.download', result: 'ok' })
     expect(audit.slice(0, 2).map((a) => a.message)).toEqual([`Downloaded ${sealed.file} (decrypted)`, `Downloaded ${sealed.file} (encrypted, as stored)`])
     expect(audit[0].input).toEqual({ id: sealed.id, decrypt: true })
+  })
+
+  it('serves ranges byte-exact across its 1 MiB reads: first byte, last byte, chunk edges, suffixes; 416 on a range past the end', async () => {
+    // Larger than one read, with no repeating pattern, so that a byte from the wrong offset shows.
+    const big = crypto.randomBytes((2 << 20) + 12345)
+    const file = 'ranges-test.dump'
+    fs.writeFileSync(path.join(dir, file), big, { mode: 0o600 })
+    const target = await targetIdentity(h.target.db)
+    const id = await insertUploadedBackup(h.state.db, { targetKey: target.key, targetDatabase: target.database, kind: 'full', format: 'custom', file, createdBy: 't', sizeBytes: big.length, sha256: sha(big), toolVersion: '15' })
+    const MiB = 1 << 20
+    const cases: [string, number, number][] = [
+      ['bytes=0-0', 0, 0],
+      [`bytes=${big.length - 1}-${big.length - 1}`, big.length - 1, big.length - 1],
+      [`bytes=${MiB - 3}-${MiB + 2}`, MiB - 3, MiB + 2],
+      [`bytes=1-${2 * MiB + 7}`, 1, 2 * MiB + 7],
+      ['bytes=-1', big.length - 1, big.length - 1],
+      [`bytes=-${MiB + 5}`, big.length - MiB - 5, big.length - 1],
+      [`bytes=${2 * MiB}-`, 2 * MiB, big.length - 1],
+      [`bytes=5-${big.length + 1000}`, 5, big.length - 1],
+    ]
+    for (const [range, start, end] of cases) {
+      const r = await get('admin', id, { range })
+      expect(r.status, range).toBe(206)
+      expect(r.headers.get('content-range'), range).toBe(`bytes ${start}-${end}/${big.length}`)
+      expect(r.headers.get('content-length'), range).toBe(String(end - start + 1))
+      expect((await bytes(r)).equals(big.subarray(start, end + 1)), range).toBe(true)
+    }
+    const whole = await get('admin', id)
+    expect(sha(await bytes(whole))).toBe(sha(big))
+    for (const range of [`bytes=${big.length}-`, `bytes=${big.length + 5}-${big.length + 9}`, 'bytes=-0']) {
+      const r = await get('admin', id, { range })
+      expect(r.status, range).toBe(416)
+      expect(r.headers.get('content-range'), range).toBe(`bytes */${big.length}`)
+    }
+
+    // The CLI's writer reads the same stream through one reused buffer: the same bytes, and each
+    // range ends (a BYOB read waiting when the last bytes came once never did).
+    const out = path.join(h.dataDir, 'ranges-out.dump')
+    const fd = fs.openSync(out, 'w', 0o600)
+    try {
+      for (const [start, end] of [[0, MiB - 2], [MiB - 1, 2 * MiB], [2 * MiB + 1, big.length - 1]]) {
+        const d = await openDownload(h.state.db, dir, { targetKey: target.key, id, range: `bytes=${start}-${end}` })
+        expect(await writeStreamTo(d.body!, fd)).toBe(end - start + 1)
+      }
+    } finally {
+      fs.closeSync(fd)
+    }
+    expect(fs.readFileSync(out).equals(big)).toBe(true)
+    // A BYOB reader that asks again at once: its read waits while the last bytes come, and must end.
+    const d = await openDownload(h.state.db, dir, { targetKey: target.key, id, range: `bytes=0-${2 * MiB - 1}` })
+    const reader = d.body!.getReader({ mode: 'byob' })
+    let got = 0
+    for (let view = new Uint8Array(MiB); ; ) {
+      const { done, value } = await reader.read(view)
+      if (done) break
+      got += value.byteLength
+      view = new Uint8Array(value.buffer)
+    }
+    expect(got).toBe(2 * MiB)
   })
 })
