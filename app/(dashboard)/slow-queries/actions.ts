@@ -6,7 +6,9 @@ import { action } from '@/lib/auth/action'
 import { ActionError } from '@/lib/auth/action-result'
 import { can } from '@/lib/auth/permissions'
 import { ReaderError, ReaderQueryError } from '@/lib/db/restricted-reader'
-import { ruleReader, targetDb } from '@/lib/db/server-dbs'
+import { ruleReader, stateDb, targetDb } from '@/lib/db/server-dbs'
+import { targetIdentity } from '@/lib/db/target-identity'
+import { forgetQueryStatsBaseline } from '@/lib/metrics/query-stats'
 import { performanceActionError } from '@/lib/performance/action-error'
 import { explainInSession, type ExplainResult } from '@/lib/performance/explain'
 import { resetStatements } from '@/lib/performance/slow-queries'
@@ -27,6 +29,8 @@ export const resetStatementsAction = action({
   target: (input) => (input.queryid ? `queryid ${input.queryid}` : 'pg_stat_statements'),
   run: async (_ctx, input) => {
     const r = await resetStatements(targetDb(), { queryid: input.queryid }).catch(performanceActionError)
+    // A database's reset does not move stats_reset: without this, a statement run more often after it than before would pass as a delta.
+    await forgetQueryStatsBaseline(stateDb(), (await targetIdentity(targetDb())).key)
     revalidatePath('/slow-queries')
     return { message: r.reset === 'statement' ? `Statistics of statement ${r.queryid} reset.` : "This database's statement statistics were reset." }
   },
