@@ -124,6 +124,8 @@ for (const role of ['viewer', 'operator'] as const) {
       const history = page.getByTestId('query-history')
       await expect(history).toHaveAttribute('data-queryid', queryid)
       await expect(history.getByTestId('query-history-chart')).toBeVisible()
+      // Both lines drawn, with a point for each of the three intervals.
+      await expect(history.locator('.recharts-line')).toHaveCount(2)
       const compare = history.getByTestId('query-history-compare')
       await expect(compare.getByRole('row', { name: /^Calls/ })).toContainText(/20\s*30\s*\+50 %/)
       await expect(compare.getByRole('row', { name: /^Mean time/ })).toContainText(/20\.0 ms\s*10\.0 ms\s*−50 %/)
