@@ -397,6 +397,26 @@ export interface NotificationDelivery {
   status: string;
 }
 
+export interface QueryStatBaseline {
+  counters: Json;
+  postmaster_start_at: Timestamp | null;
+  stats_reset_at: Timestamp | null;
+  taken_at: Timestamp;
+  target_key: string;
+}
+
+export interface QueryStatSample {
+  calls: number;
+  queryid: number;
+  rows: number;
+  shared_blks_hit: number;
+  shared_blks_read: number;
+  since: Timestamp;
+  taken_at: Timestamp;
+  target_key: string;
+  total_ms: number;
+}
+
 export interface ReaderRole {
   created_at: Generated<Timestamp>;
   password: string;
@@ -503,6 +523,8 @@ export interface StateDatabase {
   migration_step: MigrationStep;
   notification_channel: NotificationChannel;
   notification_delivery: NotificationDelivery;
+  query_stat_baseline: QueryStatBaseline;
+  query_stat_sample: QueryStatSample;
   reader_role: ReaderRole;
   role_rule: RoleRule;
   schema_snapshot: SchemaSnapshot;

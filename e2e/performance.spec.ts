@@ -1,6 +1,9 @@
 import pg from 'pg'
+import { createDb } from '../lib/db/connect'
+import { targetIdentity } from '../lib/db/target-identity'
 import { e2eDatabaseUrl } from './e2e-db'
 import { E2E, storageStatePath } from './e2e-env'
+import { withStateDb } from './e2e-state-db'
 import { asRole, expect, test } from './fixtures'
 import { ActivityPage, MaintenancePages, SlowQueriesPage } from './pages/performance-pages'
 
@@ -94,6 +97,43 @@ for (const role of ['viewer', 'operator'] as const) {
       await expect(form.getByTestId('plan-node').first()).toBeVisible()
       await expect(form.locator('[data-costliest="true"]')).toHaveCount(1)
       await expect(form.getByText(/ANALYZE \(runs it/)).toHaveCount(role === 'operator' ? 1 : 0)
+    })
+
+    test("a statement's history: calls and mean time charted, the last 24 hours against the 24 before", async ({ page }) => {
+      const [table, column] = role === 'viewer' ? ['agenda_item', 'meeting_id'] : ['fileupload', 'agenda_item_id']
+      const app = await appSession()
+      await app.query(`select count(*), max(id) /* e2e-slow-${role} */ from public.${table} where ${column} = 1`).finally(() => app.end())
+      const slow = new SlowQueriesPage(page)
+      await slow.goto(`?q=e2e-slow-${role}`)
+      const row = slow.statements.rowWith(`e2e-slow-${role}`).first()
+      const queryid = (await row.getAttribute('data-queryid'))!
+      // Deltas as the sampler stores them (lib/metrics/query-stats.ts): 30 calls at 10 ms now, 20 at 20 ms the day before.
+      const db = createDb(e2eDatabaseUrl('dor'), { max: 1 })
+      const key = await targetIdentity(db).finally(() => db.destroy())
+      await withStateDb(async (c) => {
+        await c.query('delete from query_stat_sample where target_key = $1 and queryid = $2', [key.key, queryid])
+        await c.query(
+          `insert into query_stat_sample (target_key, since, taken_at, queryid, calls, total_ms, rows, shared_blks_hit, shared_blks_read)
+           select $1, now() - make_interval(hours => h) - interval '5 minutes', now() - make_interval(hours => h), $2, calls, total_ms, calls, 0, 0
+           from (values (2, 10, 100.0), (3, 20, 200.0), (30, 20, 400.0)) v(h, calls, total_ms)`,
+          [key.key, queryid],
+        )
+      })
+      await row.getByRole('link', { name: 'History' }).click()
+      await expect(page).toHaveURL(new RegExp(`history=${queryid}`))
+      const history = page.getByTestId('query-history')
+      await expect(history).toHaveAttribute('data-queryid', queryid)
+      await expect(history.getByTestId('query-history-chart')).toBeVisible()
+      // Both lines drawn, with a point for each of the three intervals.
+      await expect(history.locator('.recharts-line')).toHaveCount(2)
+      const compare = history.getByTestId('query-history-compare')
+      await expect(compare.getByRole('row', { name: /^Calls/ })).toContainText(/20\s*30\s*\+50 %/)
+      await expect(compare.getByRole('row', { name: /^Mean time/ })).toContainText(/20\.0 ms\s*10\.0 ms\s*−50 %/)
+      await history.getByRole('link', { name: '7d' }).click()
+      await expect(page).toHaveURL(/period=7d/)
+      await expect(page.getByTestId('query-history-compare').getByRole('row', { name: /^Calls/ })).toContainText(/0\s*50\s*–/)
+      await page.getByTestId('query-history').getByRole('link', { name: 'Close' }).click()
+      await expect(page.getByTestId('query-history')).toHaveCount(0)
     })
   })
 }

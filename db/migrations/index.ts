@@ -20,6 +20,7 @@ import * as m20261203_000019 from './20261203_000019_metrics_and_alerts'
 import * as m20261203_000022 from './20261203_000022_dashboard_query_failures'
 import * as m20261203_000023 from './20261203_000023_backup_jobs'
 import * as m20261203_000024 from './20261203_000024_maintenance_on_queue'
+import * as m20261203_000025 from './20261203_000025_query_stats'
 import * as m20261203_000027 from './20261203_000027_alert_notice'
 
 /**
@@ -48,6 +49,7 @@ export const stateMigrations: Record<string, Migration> = {
   '20261203_000022_dashboard_query_failures': m20261203_000022,
   '20261203_000023_backup_jobs': m20261203_000023,
   '20261203_000024_maintenance_on_queue': m20261203_000024,
+  '20261203_000025_query_stats': m20261203_000025,
   '20261203_000027_alert_notice': m20261203_000027,
 }
 

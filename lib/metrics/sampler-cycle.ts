@@ -4,6 +4,7 @@ import { type AlertEvent, type AlertStatus, evaluateAlerts } from '../alerts/eva
 import { type DeliveryOptions, type DeliveryResult, notifyEvents } from '../alerts/notify'
 import type { AppConfig } from '../config'
 import type { TargetIdentity } from '../db/target-identity'
+import { pruneQueryStats, type QueryStatsResult, queryStatsDue, sampleQueryStats } from './query-stats'
 import { metricsRetention, type PruneResult, pruneMetrics, type RollupResult, rollUp } from './rollup'
 import { type PoolUse, type TakenSample, takeSample } from './take-sample'
 import type { StateDb } from '../state/state-db'
@@ -28,12 +29,15 @@ export interface CycleResult {
   deliveries: DeliveryResult[]
   rollup: RollupResult
   /** Pruning runs with the hourly table sizes; null in the other samples. */
-  pruned: PruneResult | null
+  pruned: (PruneResult & { queryStats: number }) | null
+  /** The query-stats history's reading, on the first sample of each 5 minutes; null in the others and without pg_stat_statements. */
+  queryStats: QueryStatsResult | null
 }
 
 /**
  * What the sampler job does each interval (the pg-boss schedule of issue 13 calls this): one sample,
- * the alert rules on it, notifications of what changed, the rollups, and once an hour the pruning.
+ * the alert rules on it, notifications of what changed, the rollups, every 5 minutes the query-stats
+ * deltas (lib/metrics/query-stats.ts), and once an hour the pruning.
  */
 export async function runSamplerCycle(
   target: Kysely<any>,
@@ -48,6 +52,11 @@ export async function runSamplerCycle(
     ? await notifyEvents(state, events, await listChannels(state, identity.key, config), { ...opts.delivery, smtpUrl: config.SMTP_URL, from: config.ALERT_EMAIL_FROM })
     : []
   const rollup = await rollUp(state, identity.key, sample.takenAt)
-  const pruned = sample.tableSizesTaken !== null ? await pruneMetrics(state, metricsRetention(config), sample.takenAt) : null
-  return { sample, alerts, events, deliveries, rollup, pruned }
+  const queryStats = (await queryStatsDue(state, identity.key, sample.takenAt)) ? await sampleQueryStats(target, state, identity.key) : null
+  let pruned: CycleResult['pruned'] = null
+  if (sample.tableSizesTaken !== null) {
+    const retention = metricsRetention(config)
+    pruned = { ...(await pruneMetrics(state, retention, sample.takenAt)), queryStats: await pruneQueryStats(state, retention.fiveMinuteMs, sample.takenAt) }
+  }
+  return { sample, alerts, events, deliveries, rollup, pruned, queryStats }
 }

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { type ActionHarness, openActionHarness } from '../../../test/action-harness'
 import { listAudit } from '@/lib/audit/audit-log'
 import type { GuardedSpec } from '@/lib/auth/guarded-run'
+import { targetIdentity } from '@/lib/db/target-identity'
+import { loadBaseline, sampleQueryStats } from '@/lib/metrics/query-stats'
 import { listSlowQueries } from '@/lib/performance/slow-queries'
 
 vi.mock('next/cache', () => ({ revalidatePath: () => {} }))
@@ -44,11 +46,16 @@ describe('pg_stat_statements actions, as every role', () => {
     await sql`select count(*) from public.orders where customer = ${7}`.execute(h.target.db)
     const before = await listSlowQueries(h.target.db, { search: 'public.orders' })
     expect(before.queries.length).toBeGreaterThan(0)
+    const { key } = await targetIdentity(h.target.db)
+    await sampleQueryStats(h.target.db, h.state.db, key)
     for (const role of ['viewer', 'operator'] as const) expect(await h.as(role, reset, {})).toMatchObject({ ok: false, code: 'forbidden' })
     expect((await listSlowQueries(h.target.db, { search: 'public.orders' })).queries.length).toBeGreaterThan(0)
     expect(await h.as('admin', reset, { queryid: 'nope' })).toMatchObject({ ok: false, code: 'invalid_input' })
+    expect(await loadBaseline(h.state.db, key)).not.toBeNull()
     expect(await h.as('admin', reset, {})).toMatchObject({ ok: true })
     expect((await listSlowQueries(h.target.db, { search: 'public.orders' })).queries).toEqual([])
+    // A database's reset leaves stats_reset alone: the query-stats history starts again from its next reading.
+    expect(await loadBaseline(h.state.db, key)).toBeNull()
     const audit = await listAudit(h.state.db, { action: 'statements.reset' })
     expect(audit.map((a) => a.result).sort()).toEqual(['denied', 'denied', 'invalid', 'ok'])
   })

@@ -5,7 +5,9 @@ import { z } from 'zod'
 import { action } from '@/lib/auth/action'
 import { ActionError } from '@/lib/auth/action-result'
 import { can } from '@/lib/auth/permissions'
-import { ruleReader, targetDb } from '@/lib/db/server-dbs'
+import { ruleReader, stateDb, targetDb } from '@/lib/db/server-dbs'
+import { targetIdentity } from '@/lib/db/target-identity'
+import { forgetQueryStatsBaseline } from '@/lib/metrics/query-stats'
 import { explainInSession, type ExplainResult } from '@/lib/performance/explain'
 import { resetStatements } from '@/lib/performance/slow-queries'
 import { createStatementsExtension } from '@/lib/performance/statements-extension'
@@ -25,6 +27,8 @@ export const resetStatementsAction = action({
   target: (input) => (input.queryid ? `queryid ${input.queryid}` : 'pg_stat_statements'),
   run: async (_ctx, input) => {
     const r = await resetStatements(targetDb(), { queryid: input.queryid })
+    // A database's reset does not move stats_reset: without this, a statement run more often after it than before would pass as a delta.
+    await forgetQueryStatsBaseline(stateDb(), (await targetIdentity(targetDb())).key)
     revalidatePath('/slow-queries')
     return { message: r.reset === 'statement' ? `Statistics of statement ${r.queryid} reset.` : "This database's statement statistics were reset." }
   },

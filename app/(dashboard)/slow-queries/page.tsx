@@ -1,4 +1,7 @@
+import Link from 'next/link'
 import { DataTable, Pager, type SortDirection } from '@/components/data-table'
+import { Suspense } from 'react'
+import { TableSkeleton } from '@/components/skeletons'
 import { SqlBlock } from '@/components/sql-block'
 import { ThresholdNote } from '@/components/threshold-note'
 import { requireUser } from '@/lib/auth/current-user'
@@ -9,11 +12,12 @@ import { listSlowQueries, SLOW_QUERY_SORTS, type SlowQuery, type SlowQuerySort }
 import { THRESHOLDS } from '@/lib/performance/thresholds'
 import { ExtensionAdvice } from './_components/extension-advice'
 import { QueryDetails } from './_components/query-details'
+import { HISTORY_PERIODS, type HistoryPeriod, QueryHistory } from './_components/query-history'
 import { ResetButton } from './_components/reset-button'
 
 const PAGE_SIZE = 50
 
-type Search = { sort?: string; dir?: string; q?: string; minCalls?: string; page?: string }
+type Search = { sort?: string; dir?: string; q?: string; minCalls?: string; page?: string; history?: string; period?: string }
 
 function pct(v: number | null): string | null {
   return v === null ? null : `${(v * 100).toFixed(1)} %`
@@ -27,11 +31,14 @@ export default async function SlowQueriesPage({ searchParams }: { searchParams: 
   const search = sp.q?.trim().slice(0, 200) || undefined
   const minCalls = /^\d{1,9}$/.test(sp.minCalls ?? '') ? Number(sp.minCalls) : undefined
   const page = /^\d{1,6}$/.test(sp.page ?? '') ? Math.max(1, Number(sp.page)) : 1
+  const history = /^-?\d{1,19}$/.test(sp.history ?? '') ? sp.history : undefined
+  const period: HistoryPeriod = Object.hasOwn(HISTORY_PERIODS, sp.period ?? '') ? (sp.period as HistoryPeriod) : '24h'
   const r = await listSlowQueries(targetDb(), { sort, direction, search, minCalls, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE })
 
   const href = (over: Partial<Search>) => {
     const p = new URLSearchParams()
-    for (const [k, v] of Object.entries({ sort, dir: direction, q: search, minCalls: minCalls?.toString(), page: String(page), ...over })) if (v) p.set(k, v)
+    for (const [k, v] of Object.entries({ sort, dir: direction, q: search, minCalls: minCalls?.toString(), page: String(page), history, period: history ? period : undefined, ...over }))
+      if (v) p.set(k, v)
     return `/slow-queries?${p}`
   }
   const canAnalyze = can(user.role, 'queries.analyze')
@@ -59,6 +66,11 @@ export default async function SlowQueriesPage({ searchParams }: { searchParams: 
           {l}
         </div>
       ))}
+      {history ? (
+        <Suspense key={`${history}:${period}`} fallback={<TableSkeleton rows={4} />}>
+          <QueryHistory queryid={history} period={period} href={(p) => href({ history: p ? history : '', period: p ?? '' })} />
+        </Suspense>
+      ) : null}
       <form className="filter-form" method="get" action="/slow-queries">
         <input type="hidden" name="sort" value={sort} />
         {direction ? <input type="hidden" name="dir" value={direction} /> : null}
@@ -90,6 +102,9 @@ export default async function SlowQueriesPage({ searchParams }: { searchParams: 
                 ) : (
                   <>
                     {q.slow ? <span className="badge warn">slow</span> : null} <code className="query-text">{q.query.length > 300 ? `${q.query.slice(0, 300)}…` : q.query}</code>
+                    <Link className="query-history-link" href={href({ history: q.queryid })} prefetch={false}>
+                      History
+                    </Link>
                     <QueryDetails statement={q.query} canAnalyze={canAnalyze} />
                   </>
                 ),
