@@ -129,7 +129,7 @@ export async function silencedRules(state: StateDb, targetKey: string): Promise<
  * What rules said, at their last judgement, they cannot see (e.g. sequences the monitoring login
  * may not read): the Alerts page shows it beside the rule, which would otherwise look quiet.
  */
-export async function ruleNotices(state: Kysely<any>, targetKey: string): Promise<Map<RuleName, string>> {
+export async function ruleNotices(state: StateDb, targetKey: string): Promise<Map<RuleName, string>> {
   const rows = await state.selectFrom('alert_state').select(['rule', 'notice']).where('target_key', '=', targetKey).where('notice', 'is not', null).execute()
   return new Map(rows.filter((r) => isRuleName(r.rule)).map((r) => [r.rule as RuleName, r.notice as string]))
 }

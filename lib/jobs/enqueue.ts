@@ -96,7 +96,7 @@ export async function enqueueJob<I>(state: StateDb, boss: PgBoss, req: EnqueueRe
  * runs): a finished row (cancelled, never started) that says which job was in the way, so that
  * the history shows the missed run instead of nothing.
  */
-export async function recordSkippedRun<I>(state: Kysely<any>, req: { kind: JobKind<I>; target: TargetIdentity; bossId: string; busy: JobBusyError }): Promise<JobRow> {
+export async function recordSkippedRun<I>(state: StateDb, req: { kind: JobKind<I>; target: TargetIdentity; bossId: string; busy: JobBusyError }): Promise<JobRow> {
   const { kind, target } = req
   const input = kind.input.parse(kind.schedule?.input ?? {})
   const r = req.busy.running
