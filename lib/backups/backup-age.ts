@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely'
+import type { NotNull } from 'kysely'
+import type { StateDb } from '../state/state-db'
 
 /**
  * Past this many hours without a successful backup the Overview shows the age in red: a daily
@@ -18,13 +19,15 @@ export interface LastBackup {
 }
 
 /** This target's newest successful backup that still exists (deleted ones do not count). */
-export async function lastSuccessfulBackup(state: Kysely<any>, targetKey: string): Promise<LastBackup | null> {
+export async function lastSuccessfulBackup(state: StateDb, targetKey: string): Promise<LastBackup | null> {
   const r = await state
     .selectFrom('backup')
     .select(['id', 'file', 'kind', 'finished_at', 'verify_ok', 'verify_kind'])
     .where('target_key', '=', targetKey)
     .where('status', '=', 'succeeded')
     .where('deleted_at', 'is', null)
+    .where('finished_at', 'is not', null)
+    .$narrowType<{ finished_at: NotNull }>()
     .orderBy('finished_at', 'desc')
     .limit(1)
     .executeTakeFirst()

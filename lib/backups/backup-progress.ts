@@ -1,7 +1,7 @@
-import type { Kysely } from 'kysely'
 import { type JobRow, listJobs } from '../jobs/job-store'
 import { BACKUP_KINDS } from './backup-job'
 import { BACKUP_WORK_KINDS } from './work-jobs'
+import type { StateDb } from '../state/state-db'
 
 /** What the Backups page follows while work runs: the progress of each queued or running backup, verification, drill and restore job. */
 export interface BackupProgress {
@@ -30,7 +30,7 @@ export function backupProgressOf(jobs: JobRow[], runningBackups: string[] = []):
  * 1.5 s, and the web server's job system marks dead workers' jobs every few seconds (JobSystem.sweep),
  * which ends the poll of work that no process runs.
  */
-export async function readBackupProgress(state: Kysely<any>, targetKey: string): Promise<BackupProgress> {
+export async function readBackupProgress(state: StateDb, targetKey: string): Promise<BackupProgress> {
   const [jobs, backups] = await Promise.all([
     listJobs(state, { targetKey, kinds: [...BACKUP_KINDS, ...BACKUP_WORK_KINDS], states: ['queued', 'running'], limit: 100 }),
     state.selectFrom('backup').select('id').where('target_key', '=', targetKey).where('status', '=', 'running').where('deleted_at', 'is', null).execute(),

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import type { Kysely } from 'kysely'
+
 import { createDb } from '../db/connect'
 import { targetIdentity } from '../db/target-identity'
 import { retried } from '../jobs/retried'
@@ -30,6 +30,7 @@ import { tablesInScope } from './scope-tables'
 import { writeStreamed } from './streamed-output'
 import { describeExit, startTool } from './tool-process'
 import type { BackupFormat, BackupKind, BackupOrigin, BackupScope, ProgressCallback, TableRowCount } from './types'
+import type { StateDb } from '../state/state-db'
 
 export interface CreateBackupOptions {
   targetUrl: string
@@ -77,7 +78,7 @@ const PROGRESS_SAVE_MS = 2_000
 const SIZE_POLL_MS = 1_000
 
 /** Removes the `.partial` leftovers of this target's backups whose process ended (marked interrupted when this one started). */
-async function removeLeftovers(state: Kysely<any>, dir: string, targetKey: string) {
+async function removeLeftovers(state: StateDb, dir: string, targetKey: string) {
   const partials = fs.readdirSync(dir).filter((f) => f.endsWith('.partial'))
   if (!partials.length) return
   const rows = await state
@@ -98,7 +99,7 @@ async function removeLeftovers(state: Kysely<any>, dir: string, targetKey: strin
  * records the error. This process holds the backup's liveness lock while it runs: if it ends, the
  * backup reads as interrupted at once and blocks the next one no longer.
  */
-export async function createBackup(state: Kysely<any>, o: CreateBackupOptions): Promise<BackupResult> {
+export async function createBackup(state: StateDb, o: CreateBackupOptions): Promise<BackupResult> {
   const { kind, format, compression, jobs, scope } = checkOptions(o)
   const report = o.onProgress ?? (() => {})
   if (o.signal?.aborted) throw cancelledError(o.signal)

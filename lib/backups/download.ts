@@ -1,5 +1,5 @@
 import fs from 'node:fs'
-import type { Kysely } from 'kysely'
+
 import type { AgeKeys } from './age-header'
 import { openAgeFile } from './age-header'
 import { chunkCount, openChunk, plaintextSize, SEALED_CHUNK, CHUNK } from './age-stream'
@@ -8,6 +8,7 @@ import { BackupError } from './backup-error'
 import { resolveBackupPath } from './backup-files'
 import { type BackupRecord, requireBackup } from './catalogue'
 import { type ByteRange, parseRange } from './http-range'
+import type { StateDb } from '../state/state-db'
 
 export interface DownloadRequest {
   /** The catalogue id from the request; never a path. */
@@ -156,7 +157,7 @@ async function* decryptedRange(p: string, payloadStart: number, payloadBytes: nu
  * (and decrypted, for the age chunks a range covers) as the response takes them. Unknown ids, ids shaped like paths,
  * other targets' backups, deleted and unfinished ones are all "not found".
  */
-export async function openDownload(state: Kysely<any>, dir: string, req: DownloadRequest): Promise<Download> {
+export async function openDownload(state: StateDb, dir: string, req: DownloadRequest): Promise<Download> {
   const b = await requireBackup(state, req.targetKey, req.id)
   if (b.status !== 'succeeded') throw new BackupError('not_found', 'No such backup.')
   if (b.format === 'directory') {

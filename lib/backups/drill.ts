@@ -8,6 +8,7 @@ import { recordVerification, requireBackup } from './catalogue'
 import { describeTarget, dropRestoreDatabase } from './restore-database'
 import { restoreBackup, type RestoreOptions } from './restore'
 import type { TableRowCount } from './types'
+import type { StateDb } from '../state/state-db'
 
 export type DrillOptions = Omit<RestoreOptions, 'into' | 'createdBy' | 'safetyEncryption'>
 
@@ -79,7 +80,7 @@ async function compareCounts(db: Kysely<any>, expected: TableRowCount[]): Promis
  * foreign keys were checked by the restore itself), and drops it again. The result is recorded on
  * the backup; a drill that finds a problem returns it, it does not throw.
  */
-export async function restoreDrill(state: Kysely<any>, backupId: string, o: DrillOptions): Promise<DrillResult> {
+export async function restoreDrill(state: StateDb, backupId: string, o: DrillOptions): Promise<DrillResult> {
   const b = await requireBackup(state, (await describeTarget(o.targetUrl)).key, backupId)
   // Owned while it exists, so that another check's cleanup does not take it for a dead one's leftover.
   const claim = await claimScratchName(o.targetUrl, 'drill')

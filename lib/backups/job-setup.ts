@@ -1,4 +1,3 @@
-import type { Kysely } from 'kysely'
 import { writeAudit } from '../audit/audit-log'
 import type { JobContext, JobOutcome, JobServices } from '../jobs/job-kind'
 import { formatBytes } from '../format/units'
@@ -6,6 +5,7 @@ import type { AgeKeys } from './age-header'
 import { BackupError } from './backup-error'
 import { backupDirectory } from './backup-files'
 import type { WorkProgress } from './types'
+import type { StateDb } from '../state/state-db'
 
 /** What backup work needs from the process running it (its configuration, through the job services). */
 export interface BackupJobSetup {
@@ -72,7 +72,7 @@ export function failedOutcome(e: unknown, what: string, result?: unknown): JobOu
 }
 
 /** The end of backup work in the audit log, as the one who started it (the start was audited by the action or the CLI). */
-export async function auditFinished(state: Kysely<any>, ctx: JobContext, action: string, target: string, outcome: JobOutcome, startedAt: number): Promise<void> {
+export async function auditFinished(state: StateDb, ctx: JobContext, action: string, target: string, outcome: JobOutcome, startedAt: number): Promise<void> {
   await writeAudit(state, {
     actorEmail: ctx.job.startedBy,
     action: `${action}.finished`,

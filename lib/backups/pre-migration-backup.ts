@@ -1,10 +1,11 @@
 import path from 'node:path'
-import type { Kysely } from 'kysely'
+
 import { JobBusyError } from '../jobs/enqueue'
 import type { JobSystem } from '../jobs/job-system'
 import { waitForJob } from '../jobs/wait-for-job'
 import { BackupError } from './backup-error'
 import { backupDirectory } from './backup-files'
+import type { StateDb } from '../state/state-db'
 
 export interface PreMigrationBackup {
   id: string
@@ -23,7 +24,7 @@ export interface PreMigrationBackup {
  */
 export async function queuedPreMigrationBackup(
   jobs: JobSystem,
-  state: Kysely<any>,
+  state: StateDb,
   o: { runId: number; startedBy: string; dataPath: string; timeoutMs?: number },
 ): Promise<PreMigrationBackup> {
   let job

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import fs from 'node:fs'
 import path from 'node:path'
-import type { Kysely } from 'kysely'
+
 import { openPrivateFile } from '../runtime/private-files'
 import type { AgeKeys } from './age-header'
 import { type ArchiveInput, archiveInput } from './archive-input'
@@ -15,6 +15,7 @@ import { findToolsFor, type PgTools } from './pg-tools'
 import { createRestoreDatabase, describeTarget, dropRestoreDatabase } from './restore-database'
 import { describeExit, pipeInto, runTool, startTool } from './tool-process'
 import type { ProgressCallback } from './types'
+import type { StateDb } from '../state/state-db'
 
 export interface RestoreOptions {
   /** The managed database; new databases are made on its server. */
@@ -130,7 +131,7 @@ async function restoreIntoNew(tools: PgTools, b: BackupRecord, input: ArchiveInp
  * transaction (`--clean --if-exists --single-transaction`): a failure there changes nothing. Only
  * the target's own backups are found: another target's (sharing the state database) is not_found.
  */
-export async function restoreBackup(state: Kysely<any>, backupId: string, o: RestoreOptions): Promise<RestoreResult> {
+export async function restoreBackup(state: StateDb, backupId: string, o: RestoreOptions): Promise<RestoreResult> {
   const started = Date.now()
   const target = await describeTarget(o.targetUrl)
   const b = await requireBackup(state, target.key, backupId)

@@ -1,9 +1,9 @@
-import type { Kysely } from 'kysely'
 import { writeAudit } from '../audit/audit-log'
 import { type BackupRecord, listBackups } from './catalogue'
 import { deleteBackup } from './delete-backup'
 import { applyRetention, checkPolicy, type RetentionPolicy } from './retention'
 import type { BackupKind } from './types'
+import type { StateDb } from '../state/state-db'
 
 /** A target's saved policy: applied after each successful scheduled backup while enabled. */
 export interface SavedRetention {
@@ -21,7 +21,7 @@ export interface RetentionPlan {
 
 const nn = (v: unknown) => (v === null || v === undefined ? undefined : Number(v))
 
-export async function getRetentionPolicy(state: Kysely<any>, targetKey: string): Promise<SavedRetention | null> {
+export async function getRetentionPolicy(state: StateDb, targetKey: string): Promise<SavedRetention | null> {
   const r = await state.selectFrom('backup_retention').selectAll().where('target_key', '=', targetKey).executeTakeFirst()
   if (!r) return null
   const policy: RetentionPolicy = {
@@ -36,7 +36,7 @@ export async function getRetentionPolicy(state: Kysely<any>, targetKey: string):
 }
 
 /** Saves (replaces) the target's policy; throws when it keeps nothing. The caller audits it. */
-export async function saveRetentionPolicy(state: Kysely<any>, targetKey: string, policy: RetentionPolicy, enabled: boolean, by: string): Promise<void> {
+export async function saveRetentionPolicy(state: StateDb, targetKey: string, policy: RetentionPolicy, enabled: boolean, by: string): Promise<void> {
   checkPolicy(policy)
   const values = {
     keep_last: policy.keepLast ?? null,
@@ -59,7 +59,7 @@ export async function saveRetentionPolicy(state: Kysely<any>, targetKey: string,
  * What a policy deletes of this target's backups, kind by kind (a schema-only backup does not count
  * toward keeping full ones). Backups in `busy` (read by a running verify, drill or restore) are kept.
  */
-export async function planRetention(state: Kysely<any>, targetKey: string, policy: RetentionPolicy, busy: Set<string>): Promise<RetentionPlan> {
+export async function planRetention(state: StateDb, targetKey: string, policy: RetentionPolicy, busy: Set<string>): Promise<RetentionPlan> {
   checkPolicy(policy)
   const all = await listBackups(state, targetKey, { limit: 10_000 })
   const plan: RetentionPlan = { doomed: [], kept: 0 }
@@ -86,7 +86,7 @@ export async function planRetention(state: Kysely<any>, targetKey: string, polic
  * Deletes what a plan dooms; each deletion is audited as `backups.delete` by `actor` (the admin, or
  * 'schedule' after a scheduled backup) with the rule's reason. Returns the files deleted.
  */
-export async function executeRetention(state: Kysely<any>, plan: RetentionPlan, o: { targetKey: string; dir: string; actor: string }): Promise<string[]> {
+export async function executeRetention(state: StateDb, plan: RetentionPlan, o: { targetKey: string; dir: string; actor: string }): Promise<string[]> {
   const deleted: string[] = []
   for (const d of plan.doomed) {
     const started = Date.now()

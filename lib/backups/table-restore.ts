@@ -18,6 +18,7 @@ import { listFile, type PlannedEntry, planTableRestore, type SkippedEntry, type 
 import type { TocEntry } from './toc'
 import { describeExit, runTool } from './tool-process'
 import type { TableName } from './types'
+import type { StateDb } from '../state/state-db'
 
 export interface TableRestoreOptions extends Omit<RestoreOptions, 'into' | 'jobs' | 'safetyEncryption'> {
   table: TableName
@@ -158,7 +159,7 @@ function quoteIdent(s: string): string {
  * SQL text is ever rewritten. The result says what was included, what was already there and what
  * was left out.
  */
-export async function restoreTable(state: Kysely<any>, backupId: string, o: TableRestoreOptions): Promise<TableRestoreResult> {
+export async function restoreTable(state: StateDb, backupId: string, o: TableRestoreOptions): Promise<TableRestoreResult> {
   const started = Date.now()
   const target = await describeTarget(o.targetUrl)
   const b = await requireBackup(state, target.key, backupId)

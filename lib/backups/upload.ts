@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import type { Kysely } from 'kysely'
+
 import type { TargetIdentity } from '../db/target-identity'
 import { listArchive } from './archive-tools'
 import { BackupError } from './backup-error'
@@ -12,6 +12,7 @@ import { backupFileName, fsyncPath, publish, removeTree } from './backup-files'
 import { insertUploadedBackup } from './catalogue'
 import { findPgTools } from './pg-tools'
 import { archiveKind } from './toc'
+import type { StateDb } from '../state/state-db'
 
 export interface UploadOptions {
   dir: string
@@ -41,7 +42,7 @@ const ANY_SERVER = 0
  * hashed on the way, kept only if `pg_restore --list` reads it, then catalogued as an upload (kind
  * read from its table of contents; no row counts, since nothing of it was counted here).
  */
-export async function acceptUpload(state: Kysely<any>, source: Readable | ReadableStream<Uint8Array>, o: UploadOptions): Promise<UploadResult> {
+export async function acceptUpload(state: StateDb, source: Readable | ReadableStream<Uint8Array>, o: UploadOptions): Promise<UploadResult> {
   ensurePrivateDir(o.dir)
   const dir = path.resolve(o.dir)
   const file = backupFileName(o.target.database, 'upload', 'custom', false, new Date(), randomBytes(3).toString('hex'))

@@ -1,5 +1,5 @@
 import fs from 'node:fs'
-import type { Kysely } from 'kysely'
+
 import type { AgeKeys } from './age-header'
 import { archiveInput } from './archive-input'
 import { listArchive } from './archive-tools'
@@ -7,6 +7,7 @@ import { BackupError } from './backup-error'
 import { directoryManifest, manifestHash, resolveBackupPath, sha256File } from './backup-files'
 import { type BackupRecord, recordVerification, requireBackup } from './catalogue'
 import { findToolsFor } from './pg-tools'
+import type { StateDb } from '../state/state-db'
 
 export interface VerifyOptions {
   /** The target's identity key: only its backups are found. */
@@ -54,7 +55,7 @@ async function checkPlain(stream: NodeJS.ReadableStream): Promise<void> {
  * Verifies a backup: its SHA-256 (and size) against the catalogue, then that its contents read
  * (`pg_restore --list` of the archive, decrypted on the fly). The result is recorded on the backup.
  */
-export async function verifyBackup(state: Kysely<any>, id: string, o: VerifyOptions): Promise<VerifyResult> {
+export async function verifyBackup(state: StateDb, id: string, o: VerifyOptions): Promise<VerifyResult> {
   const b = await requireBackup(state, o.targetKey, id)
   if (b.status !== 'succeeded') throw new BackupError('invalid_input', `Backup ${id} did not succeed; there is nothing to verify.`)
   const result: VerifyResult = {

@@ -1,4 +1,3 @@
-import type { Kysely } from 'kysely'
 import { z } from 'zod'
 import { defineJobKind, type JobContext, type JobOutcome } from '../jobs/job-kind'
 import { requireBackup } from './catalogue'
@@ -8,6 +7,7 @@ import { restoreBackup } from './restore'
 import { describeTableRestore, plural, seconds } from './work-messages'
 import { restoreTable } from './table-restore'
 import { verifyBackup } from './verify'
+import type { StateDb } from '../state/state-db'
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const backupId = z.string().regex(UUID)
@@ -76,7 +76,7 @@ export const DrillJobInput = z.object({ backupId: backupId.optional(), file }).s
 export type DrillJobInput = z.infer<typeof DrillJobInput>
 
 /** The newest successful whole full backup of the target (what a scheduled drill proves). */
-async function newestFullBackup(state: Kysely<any>, targetKey: string): Promise<{ id: string; file: string } | null> {
+async function newestFullBackup(state: StateDb, targetKey: string): Promise<{ id: string; file: string } | null> {
   const row = await state
     .selectFrom('backup')
     .select(['id', 'file'])

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely'
+import type { StateDb } from './state-db'
 
 /** Dashboard-wide settings kept in the state database, each a JSON value under a fixed key. */
 export const SETTINGS = {
@@ -8,12 +8,12 @@ export const SETTINGS = {
 
 export type SettingKey = (typeof SETTINGS)[keyof typeof SETTINGS]
 
-export async function readSetting<T>(db: Kysely<any>, key: SettingKey, fallback: T): Promise<T> {
+export async function readSetting<T>(db: StateDb, key: SettingKey, fallback: T): Promise<T> {
   const row = await db.selectFrom('app_setting').select('value').where('key', '=', key).executeTakeFirst()
   return row ? (row.value as T) : fallback
 }
 
-export async function writeSetting(db: Kysely<any>, key: SettingKey, value: unknown, by: string): Promise<void> {
+export async function writeSetting(db: StateDb, key: SettingKey, value: unknown, by: string): Promise<void> {
   const json = JSON.stringify(value)
   await db
     .insertInto('app_setting')
