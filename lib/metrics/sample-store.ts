@@ -1,7 +1,7 @@
-import type { Kysely } from 'kysely'
 import { METRIC_NAMES, type MetricValues } from './metric-names'
 import type { CounterReset } from './rates'
 import type { Counters, TargetReading } from './read-target'
+import type { StateDb, StateRow } from '../state/state-db'
 
 /** One stored sample of a target. */
 export interface MetricSample {
@@ -22,22 +22,11 @@ export interface MetricSample {
 
 export type NewSample = Omit<MetricSample, 'id'>
 
-interface Row {
-  id: number
-  target_key: string
-  taken_at: Date
-  metrics: Record<string, number | null>
-  counters: Counters & { statementsResetAt?: string | null }
-  postmaster_start_at: Date | null
-  stats_reset_at: Date | null
-  counter_reset: CounterReset | null
-  details: MetricSample['details']
-  duration_ms: number | null
-}
-
-function toSample(r: Row): MetricSample {
-  const { statementsResetAt, ...counters } = r.counters
-  const metrics = Object.fromEntries(METRIC_NAMES.map((n) => [n, r.metrics[n] ?? null])) as MetricValues
+// The JSON columns hold what insertSample wrote; the generated row types can only say JsonValue.
+function toSample(r: StateRow<'metric_sample'>): MetricSample {
+  const { statementsResetAt, ...counters } = r.counters as unknown as Counters & { statementsResetAt?: string | null }
+  const stored = r.metrics as Record<string, number | null>
+  const metrics = Object.fromEntries(METRIC_NAMES.map((n) => [n, stored[n] ?? null])) as MetricValues
   return {
     id: Number(r.id),
     targetKey: r.target_key,
@@ -47,13 +36,13 @@ function toSample(r: Row): MetricSample {
     postmasterStartAt: r.postmaster_start_at,
     statsResetAt: r.stats_reset_at,
     statementsResetAt: statementsResetAt ? new Date(statementsResetAt) : null,
-    counterReset: r.counter_reset,
-    details: r.details,
+    counterReset: r.counter_reset as CounterReset | null,
+    details: r.details as MetricSample['details'],
     durationMs: r.duration_ms,
   }
 }
 
-export async function insertSample(state: Kysely<any>, s: NewSample): Promise<MetricSample> {
+export async function insertSample(state: StateDb, s: NewSample): Promise<MetricSample> {
   const row = await state
     .insertInto('metric_sample')
     .values({
@@ -69,19 +58,19 @@ export async function insertSample(state: Kysely<any>, s: NewSample): Promise<Me
     })
     .returningAll()
     .executeTakeFirstOrThrow()
-  return toSample(row as Row)
+  return toSample(row)
 }
 
 /** The newest sample of a target taken before `before` (default: any). */
-export async function latestSample(state: Kysely<any>, targetKey: string, before?: Date): Promise<MetricSample | null> {
+export async function latestSample(state: StateDb, targetKey: string, before?: Date): Promise<MetricSample | null> {
   let q = state.selectFrom('metric_sample').selectAll().where('target_key', '=', targetKey)
   if (before) q = q.where('taken_at', '<', before)
   const row = await q.orderBy('taken_at', 'desc').limit(1).executeTakeFirst()
-  return row ? toSample(row as Row) : null
+  return row ? toSample(row) : null
 }
 
 /** A target's samples taken in [from, to], oldest first. */
-export async function samplesBetween(state: Kysely<any>, targetKey: string, from: Date, to: Date): Promise<MetricSample[]> {
+export async function samplesBetween(state: StateDb, targetKey: string, from: Date, to: Date): Promise<MetricSample[]> {
   const rows = await state
     .selectFrom('metric_sample')
     .selectAll()
@@ -90,5 +79,5 @@ export async function samplesBetween(state: Kysely<any>, targetKey: string, from
     .where('taken_at', '<=', to)
     .orderBy('taken_at')
     .execute()
-  return rows.map((r) => toSample(r as Row))
+  return rows.map(toSample)
 }
