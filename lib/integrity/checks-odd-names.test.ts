@@ -8,7 +8,8 @@ import { freshStateDb } from '../../test/state-db'
 import { findingJson } from './findings'
 import { fixOrphans, planFix, readFixManifest, restoreFixedRows } from './fix-orphans'
 import { countOrphans, sampleOrphans } from './orphans'
-import { listSoftRelations, relationsToCheck, saveSoftRelation } from './relations'
+import { relationsToCheck } from './relations'
+import { listSoftRelations, saveSoftRelation } from './soft-relations'
 import { planChecks, runChecks } from './run-checks'
 
 // Names that break string-built SQL, on both sides of a soft relation, in every column it touches.
