@@ -6,9 +6,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
 import { freshStateDb } from '../../test/state-db'
 import { findingJson } from './findings'
-import { fixOrphans, planFix, readFixManifest, restoreFixedRows } from './fix-orphans'
+import { readFixManifest } from './fix-file'
+import { fixOrphans, planFix, restoreFixedRows } from './fix-orphans'
 import { countOrphans, sampleOrphans } from './orphans'
-import { listSoftRelations, relationsToCheck, saveSoftRelation } from './relations'
+import { relationsToCheck } from './relations'
+import { listSoftRelations, saveSoftRelation } from './soft-relations'
 import { planChecks, runChecks } from './run-checks'
 
 // Names that break string-built SQL, on both sides of a soft relation, in every column it touches.

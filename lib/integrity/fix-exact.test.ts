@@ -4,7 +4,8 @@ import path from 'node:path'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
-import { fixOrphans, planFix, readFixManifest, restoreFix, restoreFixedRows } from './fix-orphans'
+import { readFixManifest } from './fix-file'
+import { fixOrphans, planFix, restoreFix, restoreFixedRows } from './fix-orphans'
 import { countOrphans } from './orphans'
 
 // A fix saves rows and a restore brings them back exactly, whatever their types, and neither

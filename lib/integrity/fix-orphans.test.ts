@@ -4,7 +4,8 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
 import { buildDemoDatabase } from '../demo/prepare-demo'
-import { type FixProgress, fixOrphans, manifestPath, planFix, readFixManifest, restoreFix, restoreFixedRows } from './fix-orphans'
+import { manifestPath, readFixManifest } from './fix-file'
+import { type FixProgress, fixOrphans, planFix, restoreFix, restoreFixedRows } from './fix-orphans'
 import { countOrphans } from './orphans'
 
 let target: FreshDatabase

@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import type { FixMode } from './fix-orphans'
+import type { FixMode } from './fix-file'
 import type { RelationRef } from './types'
 import type { StateDb, StateRow } from '../state/state-db'
 

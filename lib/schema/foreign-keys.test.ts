@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
-import { foreignKeyRelations } from '../integrity/relations'
+import { foreignKeyRelations } from '../integrity/foreign-key-relations'
 import { readSchemaModel } from './catalog'
 import { readForeignKeyGraph } from './delete-impact'
 import { readForeignKeys } from './foreign-keys'

@@ -198,7 +198,9 @@ describe('every page’s data loader, with the login the page uses', () => {
   })
 
   it('integrity pages: relations and suggestions (monitor), orphan counts and samples (backup login)', async () => {
-    const { foreignKeyRelations, relationsToCheck, suggestRelations } = await import('../integrity/relations')
+    const { foreignKeyRelations } = await import('../integrity/foreign-key-relations')
+    const { suggestRelations } = await import('../integrity/relation-suggestions')
+    const { relationsToCheck } = await import('../integrity/relations')
     const { planFix } = await import('../integrity/fix-orphans')
     const { sampleOrphans } = await import('../integrity/orphans')
     const known = await foreignKeyRelations(dbs.targetDb())

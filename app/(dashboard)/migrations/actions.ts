@@ -10,11 +10,9 @@ import { migratorDb } from '@/lib/db/server-dbs'
 import { acknowledgeMigrationEdit } from '@/lib/migrations/acknowledge'
 import { serverJobs } from '@/lib/jobs/server-jobs'
 import { waitForJob } from '@/lib/jobs/wait-for-job'
-import type { DryRunResult } from '@/lib/migrations/dry-run'
+import { type MigrationCheckKind, type MigrationCheckResult, parseCheckResult } from '@/lib/migrations/check-report'
 import { assertChainAdopted } from '@/lib/migrations/management'
-import type { RehearsalResult } from '@/lib/migrations/rehearsal'
 import { dorMigrationSet } from '@/lib/migrations/registry'
-import type { DriftResult, ReplayResult } from '@/lib/migrations/replay'
 import type { RunActor } from '@/lib/migrations/run-store'
 import { migrationStatus } from '@/lib/migrations/status'
 import { checked } from '@/lib/migrations/run-failure'
@@ -145,12 +143,25 @@ const NoInput = z.object({})
 /** How long the page's request waits for a check; past that it says where to follow the job. */
 const CHECK_WAIT_MS = 120_000
 
+/** The job each check runs as (lib/migrations/check-jobs.ts). */
+const CHECK_JOBS: Record<MigrationCheckKind, string> = {
+  dry_run: 'migrations.dry_run',
+  rehearsal: 'migrations.rehearsal',
+  drift: 'migrations.drift',
+  replay: 'migrations.replay',
+}
+
 /**
  * Queues a check as a job and waits for it: the page shows the result as before, and the job
  * (with its result) is on the Jobs page and survives the request. A check that could not run is
  * the action's error; one that ran shows its report whatever it found.
  */
-async function queuedCheck<T>(ctx: ActionContext, kind: string, input: Record<string, unknown>): Promise<{ message: string; data?: T }> {
+async function queuedCheck<K extends MigrationCheckKind>(
+  ctx: ActionContext,
+  check: K,
+  input: Record<string, unknown>,
+): Promise<{ message: string; data?: MigrationCheckResult<K> }> {
+  const kind = CHECK_JOBS[check]
   // The refusal the check would meet (another tool migrates this database), given now rather than as a failed job.
   assertChainAdopted((await migrationStatus(migratorDb(), ctx.stateDb, await dorMigrationSet())).management)
   const jobs = await serverJobs()
@@ -173,7 +184,7 @@ async function queuedCheck<T>(ctx: ActionContext, kind: string, input: Record<st
   if (done.result === null || done.result === undefined) {
     throw new ActionError(done.state === 'cancelled' ? 'conflict' : 'unavailable', done.error ?? done.message ?? `${kindSpec.title} did not finish (${done.state}).`)
   }
-  return { message: done.message ?? '', data: done.result as T }
+  return { message: done.message ?? '', data: parseCheckResult(check, done.result) }
 }
 
 export const dryRunAction = action({
@@ -183,22 +194,22 @@ export const dryRunAction = action({
   target: (input) => (input.mode === 'to' ? `to ${input.to}` : input.mode),
   async run(ctx, input) {
     const request: ApplyRequest = input.mode === 'next' ? { next: true } : input.mode === 'all' ? { all: true } : { to: input.to! }
-    return queuedCheck<DryRunResult>(ctx, 'migrations.dry_run', { request })
+    return queuedCheck(ctx, 'dry_run', { request })
   },
 })
 
 /** A check on a scratch database (rehearsal, drift, replay): operators may run it; nothing changes. */
-function scratchCheck<T>(name: string, kind: string) {
+function scratchCheck<K extends Exclude<MigrationCheckKind, 'dry_run'>>(name: string, check: K) {
   return action({
     name,
     permission: 'checks.run',
     input: NoInput,
     async run(ctx) {
-      return queuedCheck<T>(ctx, kind, {})
+      return queuedCheck(ctx, check, {})
     },
   })
 }
 
-export const rehearseAction = scratchCheck<RehearsalResult>('migrations.rehearse', 'migrations.rehearsal')
-export const driftAction = scratchCheck<DriftResult>('migrations.drift', 'migrations.drift')
-export const replayAction = scratchCheck<ReplayResult>('migrations.replay', 'migrations.replay')
+export const rehearseAction = scratchCheck('migrations.rehearse', 'rehearsal')
+export const driftAction = scratchCheck('migrations.drift', 'drift')
+export const replayAction = scratchCheck('migrations.replay', 'replay')

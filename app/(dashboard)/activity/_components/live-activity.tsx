@@ -4,6 +4,7 @@ import { useQueryClient } from '@tanstack/react-query'
 import { useState } from 'react'
 import { ConfirmActionButton } from '@/components/confirm-action-button'
 import { DataTable } from '@/components/data-table'
+import { SqlBlock } from '@/components/sql-block'
 import { useLiveJson } from '@/components/use-live-json'
 import type { Json } from '@/lib/format/json-value'
 import { formatDuration } from '@/lib/format/units'
@@ -15,17 +16,23 @@ const URL = '/api/performance/activity'
 const ROW_CLASS = { ok: '', long: 'session-long', 'very-long': 'session-very-long' } as const
 
 function FullQuery({ pid }: { pid: number }) {
-  const [text, setText] = useState<string | null>(null)
+  const [loaded, setLoaded] = useState<{ sql: string } | { message: string } | null>(null)
   async function load(open: boolean) {
-    if (!open || text !== null) return
+    if (!open || loaded !== null) return
     const res = await fetch(`/api/performance/session-query?pid=${pid}`, { cache: 'no-store' })
     const body = (await res.json()) as { query?: string; message?: string }
-    setText(res.ok ? (body.query ?? '') : (body.message ?? 'Could not read the query.'))
+    setLoaded(res.ok ? { sql: body.query ?? '' } : { message: body.message ?? 'Could not read the query.' })
   }
   return (
     <details onToggle={(e) => void load((e.currentTarget as HTMLDetailsElement).open)}>
       <summary>Whole query</summary>
-      <pre className="query-text">{text ?? '…'}</pre>
+      {loaded === null ? (
+        <p className="query-text">…</p>
+      ) : 'sql' in loaded ? (
+        <SqlBlock sql={loaded.sql} label={`Query of session ${pid}`} wrap />
+      ) : (
+        <p className="query-text">{loaded.message}</p>
+      )}
     </details>
   )
 }

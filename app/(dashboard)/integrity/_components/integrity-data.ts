@@ -6,7 +6,6 @@ import { type TargetIdentity, targetIdentity } from '@/lib/db/target-identity'
 import { type IntegrityRun, listIntegrityRuns } from '@/lib/integrity/run-store'
 import type { RelationRef } from '@/lib/integrity/types'
 import { FIXES_SHOWN, type IntegrityProgress, readIntegrityProgress } from '@/lib/integrity/progress'
-import { runDurationMs as durationUntil } from '@/lib/integrity/run-status'
 import { markDeadJobs } from '@/lib/jobs/dead-jobs'
 import { currentDatabase } from '@/lib/migrations/status'
 import { serverEnv } from '@/lib/runtime/server-env'
@@ -48,9 +47,4 @@ export const loadProgress = cache(async (relation?: RelationRef): Promise<Integr
 
 export function isFinished(run: IntegrityRun): boolean {
   return run.status === 'succeeded' || run.status === 'cancelled' || run.status === 'failed'
-}
-
-/** A run's duration in milliseconds: until now while it runs. */
-export function runDurationMs(run: IntegrityRun): number | null {
-  return durationUntil(run, Date.now())
 }

@@ -2,7 +2,8 @@ import Link from 'next/link'
 import { DataTable } from '@/components/data-table'
 import { WidgetError } from '@/components/widget-error'
 import type { IntegrityRun } from '@/lib/integrity/run-store'
-import { HISTORY_SIZE, isFinished, loadRuns, loadTargetDatabase, RUN_STATUS_BADGE, runDurationMs } from './integrity-data'
+import { runDurationMs } from '@/lib/integrity/run-status'
+import { HISTORY_SIZE, isFinished, loadRuns, loadTargetDatabase, RUN_STATUS_BADGE } from './integrity-data'
 
 /** The last runs on this database, newest first, each linking to its findings. */
 export async function RunHistory({ shownRun }: { shownRun: number | null }) {
@@ -45,7 +46,7 @@ export async function RunHistory({ shownRun }: { shownRun: number | null }) {
           { key: 'when', label: 'When', value: (r) => r.startedAt, format: 'timestamp' },
           { key: 'status', label: 'Status', cell: (r) => <span className={`badge ${RUN_STATUS_BADGE[r.status]}`}>{r.status}</span> },
           { key: 'problems', label: 'Problems', value: (r) => (isFinished(r) ? r.problems : null), format: 'count' },
-          { key: 'duration', label: 'Duration', value: runDurationMs, format: 'duration' },
+          { key: 'duration', label: 'Duration', value: (r) => runDurationMs(r, Date.now()), format: 'duration' },
           {
             key: 'findings',
             label: 'Findings',

@@ -1,3 +1,5 @@
+import type { ReactNode } from 'react'
+import { parseCheckReport } from '@/lib/migrations/check-report'
 import type { DryRunMigration } from '@/lib/migrations/dry-run'
 import type { RehearsalStep } from '@/lib/migrations/rehearsal'
 import type { RunKind } from '@/lib/migrations/run-store'
@@ -205,35 +207,11 @@ export function ReplayReport({ applied, failed }: ReplayOutcome) {
   )
 }
 
-// Reports come back from the state database as JSON, possibly written by an older version.
-
-const list = <T,>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : [])
-
-function replayOf(v: unknown): ReplayOutcome {
-  const r = (v ?? {}) as Partial<ReplayOutcome>
-  return { applied: list<string>(r.applied), failed: r.failed && typeof r.failed === 'object' ? r.failed : null }
-}
-
-function dryRunMigrations(report: unknown): DryRunMigration[] {
-  return list<DryRunMigration>((report as { migrations?: unknown })?.migrations).map((m) => ({
-    ...m,
-    statements: list<DryRunMigration['statements'][number]>(m.statements).map((s) => ({ sql: String(s.sql), parameters: list(s.parameters) })),
-  }))
-}
-
-function rehearsalSteps(report: unknown): RehearsalStep[] {
-  return list<RehearsalStep>((report as { steps?: unknown })?.steps).map((s) => ({
-    ...s,
-    downDiff: list<SchemaChange>(s.downDiff),
-    upAgainDiff: list<SchemaChange>(s.upAgainDiff),
-  }))
-}
-
 /** One line for the history: what the check found. */
 export function checkSummary(kind: CheckKind, report: unknown): string {
   switch (kind) {
     case 'dry_run': {
-      const ms = dryRunMigrations(report)
+      const ms = parseCheckReport(kind, report).migrations
       const failed = ms.find((m) => m.error)
       const skipped = ms.filter((m) => m.skipped).length
       const statements = ms.reduce((n, m) => n + m.statements.length, 0)
@@ -246,7 +224,7 @@ export function checkSummary(kind: CheckKind, report: unknown): string {
         .join(', ')
     }
     case 'rehearsal': {
-      const steps = rehearsalSteps(report)
+      const steps = parseCheckReport(kind, report).steps
       if (steps.length === 0) return 'nothing pending'
       const bad = steps.filter((s) => !s.ok).map((s) => s.name)
       const skipped = steps.filter((s) => s.skipped).length
@@ -259,14 +237,13 @@ export function checkSummary(kind: CheckKind, report: unknown): string {
         .join(', ')
     }
     case 'drift': {
-      const r = report as { replay?: unknown; changes?: unknown }
-      const replay = replayOf(r?.replay)
+      const { replay, changes } = parseCheckReport(kind, report)
       if (replay.failed) return `not comparable: ${replay.failed.name} does not replay`
-      const n = list(r?.changes).length
+      const n = changes.length
       return n === 0 ? 'no drift' : `${plural(n, 'difference')} from the migrations`
     }
     case 'replay': {
-      const r = replayOf(report)
+      const r = parseCheckReport(kind, report)
       return r.failed
         ? `fails at ${r.failed.name} after ${plural(r.applied.length, 'migration')}`
         : `${plural(r.applied.length, 'migration')} replay from empty`
@@ -274,24 +251,37 @@ export function checkSummary(kind: CheckKind, report: unknown): string {
   }
 }
 
+/** What a stored report shows: the full result of its check. */
+function storedReportBody(kind: CheckKind, report: unknown) {
+  switch (kind) {
+    case 'dry_run':
+      return <DryRunReport migrations={parseCheckReport(kind, report).migrations} />
+    case 'rehearsal':
+      return <RehearsalReport steps={parseCheckReport(kind, report).steps} />
+    case 'drift': {
+      const { replay, changes } = parseCheckReport(kind, report)
+      return <DriftReport replay={replay} changes={changes} />
+    }
+    case 'replay':
+      return <ReplayReport {...parseCheckReport(kind, report)} />
+  }
+}
+
 /** A check's stored report in the history: a one-line summary that opens to the full result. */
 export function StoredCheckReport({ kind, report }: { kind: CheckKind; report: unknown }) {
   if (report === null || report === undefined) return <span className="muted">no report</span>
+  let summary: string
+  let body: ReactNode
+  try {
+    summary = checkSummary(kind, report)
+    body = storedReportBody(kind, report)
+  } catch (e) {
+    return <span className="muted">{e instanceof Error ? e.message : String(e)}</span>
+  }
   return (
     <details className="check-report" data-testid="check-report">
-      <summary>{checkSummary(kind, report)}</summary>
-      {kind === 'dry_run' ? (
-        <DryRunReport migrations={dryRunMigrations(report)} />
-      ) : kind === 'rehearsal' ? (
-        <RehearsalReport steps={rehearsalSteps(report)} />
-      ) : kind === 'drift' ? (
-        <DriftReport
-          replay={replayOf((report as { replay?: unknown }).replay)}
-          changes={list<SchemaChange>((report as { changes?: unknown }).changes)}
-        />
-      ) : (
-        <ReplayReport {...replayOf(report)} />
-      )}
+      <summary>{summary}</summary>
+      {body}
     </details>
   )
 }

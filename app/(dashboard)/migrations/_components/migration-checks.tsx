@@ -1,15 +1,11 @@
 'use client'
 
-import { useState, useTransition } from 'react'
+import { type ReactNode, useState, useTransition } from 'react'
 import type { ActionResult } from '@/lib/auth/action-result'
+import { parseCheckResult } from '@/lib/migrations/check-report'
 import { driftAction, dryRunAction, rehearseAction, replayAction } from '../actions'
 import { type CheckKind, DriftReport, DryRunReport, RehearsalReport, ReplayReport } from './check-reports'
 import { useHydrated } from '@/components/use-hydrated'
-
-type DryRunData = NonNullable<Extract<Awaited<ReturnType<typeof dryRunAction>>, { ok: true }>['data']>
-type RehearsalData = NonNullable<Extract<Awaited<ReturnType<typeof rehearseAction>>, { ok: true }>['data']>
-type DriftData = NonNullable<Extract<Awaited<ReturnType<typeof driftAction>>, { ok: true }>['data']>
-type ReplayData = NonNullable<Extract<Awaited<ReturnType<typeof replayAction>>, { ok: true }>['data']>
 
 interface Check {
   kind: CheckKind
@@ -59,37 +55,51 @@ const CHECKS: Check[] = [
   },
 ]
 
-function outcomeClass(kind: CheckKind, data: unknown): 'ok' | 'warn' | 'bad' {
-  if (kind === 'drift') {
-    const d = data as DriftData
-    return !d.comparable ? 'bad' : d.changes.length ? 'warn' : 'ok'
+/** The banner's class and the report drawn from a check's result. */
+function outcomeOf(kind: CheckKind, data: unknown): { className: 'ok' | 'warn' | 'bad'; report: ReactNode } {
+  switch (kind) {
+    case 'dry_run': {
+      const r = parseCheckResult(kind, data)
+      return { className: r.ok ? 'ok' : 'bad', report: <DryRunReport migrations={r.migrations} /> }
+    }
+    case 'rehearsal': {
+      const r = parseCheckResult(kind, data)
+      return { className: r.ok ? 'ok' : 'bad', report: <RehearsalReport steps={r.steps} /> }
+    }
+    case 'drift': {
+      const r = parseCheckResult(kind, data)
+      return { className: !r.comparable ? 'bad' : r.changes.length ? 'warn' : 'ok', report: <DriftReport replay={r.replay} changes={r.changes} /> }
+    }
+    case 'replay': {
+      const r = parseCheckResult(kind, data)
+      return { className: r.ok ? 'ok' : 'bad', report: <ReplayReport applied={r.applied} failed={r.failed} /> }
+    }
   }
-  return (data as { ok: boolean }).ok ? 'ok' : 'bad'
 }
 
 function CheckOutcome({ kind, result }: { kind: CheckKind; result: ActionResult<unknown> }) {
-  if (!result.ok) {
+  let failure = result.ok ? null : result.message
+  let outcome: ReturnType<typeof outcomeOf> | null = null
+  if (result.ok && result.data) {
+    try {
+      outcome = outcomeOf(kind, result.data)
+    } catch (e) {
+      failure = e instanceof Error ? e.message : String(e)
+    }
+  }
+  if (failure !== null) {
     return (
       <div className="banner bad" role="alert">
-        <pre className="run-error">{result.message}</pre>
+        <pre className="run-error">{failure}</pre>
       </div>
     )
   }
-  const data = result.data
   return (
     <>
-      <div className={`banner ${data ? outcomeClass(kind, data) : 'ok'}`} role="status">
-        {result.message}
+      <div className={`banner ${outcome ? outcome.className : 'ok'}`} role="status">
+        {result.ok ? result.message : null}
       </div>
-      {!data ? null : kind === 'dry_run' ? (
-        <DryRunReport migrations={(data as DryRunData).migrations} />
-      ) : kind === 'rehearsal' ? (
-        <RehearsalReport steps={(data as RehearsalData).steps} />
-      ) : kind === 'drift' ? (
-        <DriftReport replay={(data as DriftData).replay} changes={(data as DriftData).changes} />
-      ) : (
-        <ReplayReport applied={(data as ReplayData).applied} failed={(data as ReplayData).failed} />
-      )}
+      {outcome?.report}
     </>
   )
 }

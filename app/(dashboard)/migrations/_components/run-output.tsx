@@ -1,3 +1,4 @@
+import { SqlBlock } from '@/components/sql-block'
 import { describeChange } from '@/lib/migrations/bookkeeping'
 import type { MigrationRun } from '@/lib/migrations/run-store'
 import type { SchemaChange } from '@/lib/schema/diff'
@@ -34,7 +35,7 @@ export function RunOutput({ run }: { run: MigrationRun }) {
       {report.sql ? (
         <details className="check-report">
           <summary>SQL</summary>
-          <pre className="run-error">{report.sql}</pre>
+          <SqlBlock sql={report.sql} label={`SQL of run ${run.id}`} wrap />
         </details>
       ) : null}
       {report.output ? (

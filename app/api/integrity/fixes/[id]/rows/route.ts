@@ -7,7 +7,7 @@ import { requestClientIp, sessionClaims } from '@/lib/auth/current-user'
 import { runGuarded } from '@/lib/auth/guarded-run'
 import { stateDb, targetDb } from '@/lib/db/server-dbs'
 import { targetIdentity } from '@/lib/db/target-identity'
-import { manifestPath } from '@/lib/integrity/fix-orphans'
+import { manifestPath } from '@/lib/integrity/fix-file'
 import { getFixJob } from '@/lib/integrity/fix-store'
 
 export const dynamic = 'force-dynamic'
