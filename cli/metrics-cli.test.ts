@@ -73,11 +73,11 @@ describe('dbadmin metrics', () => {
 
   it.each([
     [['metrics', 'sample', '--since', '1h'], 'unknown option --since for "dbadmin metrics sample"; it takes [--json]'],
-    [['metrics', 'history'], '--since is required'],
+    [['metrics', 'history'], '--since is required (--since 1h|6h|24h|7d|30d|1y)'],
     [['metrics', 'history', '--since', '2w'], '--since must be one of 1h|6h|24h|7d|30d|1y, not "2w"'],
     [['alerts', 'fire'], 'unknown alerts command "fire" (list)'],
-    [['metrics', '--json', '--since', '1h', '--limit', '5'], 'unknown option --limit for "dbadmin metrics"; it takes [--since 1h|6h|24h|7d|30d|1y] [--json]'],
-    [['metrics', '--json'], '--since is required'],
+    [['metrics', '--json', '--since', '1h', '--limit', '5'], 'unknown option --limit for "dbadmin metrics"; it takes --since 1h|6h|24h|7d|30d|1y [--json]'],
+    [['metrics', '--json'], '--since is required (--since 1h|6h|24h|7d|30d|1y)'],
     [['metrics', '--since', '2w'], '--since must be one of 1h|6h|24h|7d|30d|1y, not "2w"'],
     [['metrics', '--since', '1h', '--json', '--json'], '--json is given twice'],
     [['alerts', '--json', '--fail-on-firing'], 'unknown option --fail-on-firing for "dbadmin alerts"; it takes [--json]'],
@@ -98,8 +98,8 @@ describe('--help', () => {
     expect(lines(alerts.stdout)).toContain('  dbadmin alerts list [--json]')
     const metrics = await runDbadmin(['metrics', '--help'], env())
     expect(metrics.code).toBe(0)
-    expect(lines(metrics.stdout)).toContain('  dbadmin metrics [--since 1h|6h|24h|7d|30d|1y] [--json]')
-    expect(lines(metrics.stdout)).toContain('  dbadmin metrics history [--since 1h|6h|24h|7d|30d|1y] [--json]')
+    expect(lines(metrics.stdout)).toContain('  dbadmin metrics --since 1h|6h|24h|7d|30d|1y [--json]')
+    expect(lines(metrics.stdout)).toContain('  dbadmin metrics history --since 1h|6h|24h|7d|30d|1y [--json]')
     const all = await runDbadmin(['--help'], env())
     expect(lines(all.stdout).find((l) => l.startsWith('  alerts '))).toMatch(/^ {2}alerts \[list\] \[--json\] /)
     expect(lines(all.stdout).find((l) => l.startsWith('  metrics '))).toMatch(/^ {2}metrics \[history\] --since 1h\|6h\|24h\|7d\|30d\|1y \[--json\] \| metrics sample \[--json\] /)

@@ -58,7 +58,8 @@ async function history(ctx: CliContext): Promise<void> {
   }
 }
 
-const HISTORY_FLAGS = { since: { type: 'string', value: RANGES }, ...JSON_FLAG } as const
+// Required here rather than in history(), so that a missing --since is refused before any database is touched.
+const HISTORY_FLAGS = { since: { type: 'string', value: RANGES, required: true }, ...JSON_FLAG } as const
 
 async function metrics(ctx: CliContext): Promise<void> {
   if (ctx.args.positional[1] === 'sample') return sample(ctx)
