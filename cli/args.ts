@@ -10,7 +10,7 @@ export interface ParsedArgs {
  * A flag a subcommand accepts: a switch, or one that takes a value (shown as `value` in usage),
  * optionally one of `choices`, checked with the other flags before anything runs.
  */
-export type FlagSpec = { type: 'boolean' } | { type: 'string'; value: string; choices?: readonly string[] }
+export type FlagSpec = { type: 'boolean' } | { type: 'string'; value: string; choices?: readonly string[]; required?: true }
 
 export const JSON_FLAG = { json: { type: 'boolean' } } as const satisfies Record<string, FlagSpec>
 
@@ -27,7 +27,7 @@ export class CliError extends Error {
 /** `[--to NAME] [--json]`: the flags of a subcommand as usage text. */
 export function flagUsage(flags: Record<string, FlagSpec>): string {
   return Object.entries(flags)
-    .map(([name, spec]) => (spec.type === 'string' ? `[--${name} ${spec.value}]` : `[--${name}]`))
+    .map(([name, spec]) => (spec.type === 'string' ? (spec.required ? `--${name} ${spec.value}` : `[--${name} ${spec.value}]`) : `[--${name}]`))
     .join(' ')
 }
 
@@ -61,6 +61,9 @@ export function parseFlags(argv: string[], flags: Record<string, FlagSpec>, wher
       throw new CliError(`${token.rawName} must be one of ${spec.choices.join(', ')}, not "${value}"`)
     }
     out[token.name] = value
+  }
+  for (const [name, spec] of Object.entries(flags)) {
+    if (spec.type === 'string' && spec.required && !Object.hasOwn(out, name)) throw new CliError(`--${name} is required (--${name} ${spec.value})`)
   }
   return out
 }

@@ -42,6 +42,8 @@ describe('strict flags', () => {
     [['health', '--json=yes'], '--json takes no value'],
     [['health', 'now'], 'unexpected argument "now" for "dbadmin health"; it takes [--json]'],
     [['integrity', 'restore', '--fix', '1', '--fix', '2'], '--fix is given twice'],
+    [['metrics', '--json'], '--since is required (--since 1h|6h|24h|7d|30d|1y)'],
+    [['alerts', '--json', '--watch'], 'unknown option --watch for "dbadmin alerts"; it takes [--json]'],
     [['migrate', 'upp'], 'unknown migrate command "upp" (status, up, down, acknowledge, baseline, decide, history, dry-run, rehearse, replay, drift)'],
   ])('%j is refused with one line and exit 2, before any database is touched', async (argv, message) => {
     const r = await runDbadmin(argv, { DATABASE_URL: untouchedTarget.url, STATE_DATABASE_URL: untouchedState.url })

@@ -38,7 +38,7 @@ async function sample(ctx: CliContext): Promise<void> {
 const RANGES = Object.keys(SERIES_RANGES).join('|')
 
 /**
- * `dbadmin metrics history --since 1h [--json]`: the recorded history, as the Health page reads it
+ * `dbadmin metrics [history] --since 1h [--json]`: the recorded history, as the Health page reads it
  * (raw samples or 5-minute or hourly aggregates by range, see resolutionFor), at full resolution:
  * one point a sample or bucket, null where unknown, a null point where the sampler was silent.
  */
@@ -58,17 +58,22 @@ async function history(ctx: CliContext): Promise<void> {
   }
 }
 
+// Required here rather than in history(), so that a missing --since is refused before any database is touched.
+const HISTORY_FLAGS = { since: { type: 'string', value: RANGES, required: true }, ...JSON_FLAG } as const
+
 async function metrics(ctx: CliContext): Promise<void> {
-  if (ctx.args.positional[1] === 'history') return history(ctx)
-  return sample(ctx)
+  if (ctx.args.positional[1] === 'sample') return sample(ctx)
+  return history(ctx)
 }
 
 export const metricsCommand: Command = {
-  help: `metrics sample|history      take one health sample now and record it; or print the recorded history --since ${RANGES}`,
+  help: `metrics [history] --since ${RANGES} [--json] | metrics sample [--json]  print the recorded health history; or take one sample now and record it`,
   subcommands: {
+    // The bare form is the one issue 15 names (`dbadmin metrics --json --since 1h`).
+    '': { flags: HISTORY_FLAGS, summary: 'the same as metrics history' },
     sample: { flags: JSON_FLAG, summary: 'take one health sample now (connections, rates, sizes, backup age), record it and print it' },
     history: {
-      flags: { since: { type: 'string', value: RANGES }, ...JSON_FLAG },
+      flags: HISTORY_FLAGS,
       summary: 'print the recorded samples (or 5-minute/hourly aggregates for the longer ranges) of the last 1h, 6h, 24h, 7d, 30d or 1y',
     },
   },
