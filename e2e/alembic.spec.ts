@@ -67,9 +67,11 @@ test.describe('a database managed by Alembic', () => {
     await section.getByRole('button', { name: 'Upgrade to head…' }).click()
     const dialog = page.getByRole('dialog', { name: 'Alembic upgrade to head' })
     await expect(dialog.getByRole('listitem')).toHaveText([REV.secretary])
+    // The action only queues the job; the controls follow it through the jobs route and show how it ended.
+    const followed = page.waitForRequest((r) => r.url().includes('/api/jobs?kind=alembic.upgrade'), { timeout: 30_000 })
     await dialog.getByRole('button', { name: 'Upgrade', exact: true }).click()
-    // The action only queues the job; the controls follow it and show how it ended.
     await expect(dialog).toBeHidden()
+    await followed
     await expect(section.getByTestId('run-result').getByRole('status')).toContainText(
       `Alembic upgrade: Alembic upgrade to head: 1 revision applied. The database is at ${REV.secretary} (read from alembic_version after the run).`,
     )
