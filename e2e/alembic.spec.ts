@@ -67,10 +67,15 @@ test.describe('a database managed by Alembic', () => {
     await section.getByRole('button', { name: 'Upgrade to head…' }).click()
     const dialog = page.getByRole('dialog', { name: 'Alembic upgrade to head' })
     await expect(dialog.getByRole('listitem')).toHaveText([REV.secretary])
+    // The action only queues the job; the controls follow it through the jobs route and show how it ended.
+    const followed = page.waitForRequest((r) => r.url().includes('/api/jobs?kind=alembic.upgrade'), { timeout: 30_000 })
     await dialog.getByRole('button', { name: 'Upgrade', exact: true }).click()
+    await expect(dialog).toBeHidden()
+    await followed
     await expect(section.getByTestId('run-result').getByRole('status')).toContainText(
-      `Alembic upgrade to head: 1 revision applied. The database is at ${REV.secretary} (read from alembic_version after the run).`,
+      `Alembic upgrade: Alembic upgrade to head: 1 revision applied. The database is at ${REV.secretary} (read from alembic_version after the run).`,
     )
+    await expect(section.getByTestId('alembic-job')).toHaveCount(0)
     await expect(section.getByTestId('alembic-summary')).toHaveText(`Alembic at ${REV.secretary}; one head in the files, up to date.`)
     const newest = page.getByTestId('run-history').locator('tbody tr').first()
     await expect(newest).toHaveAttribute('data-kind', 'alembic_upgrade')

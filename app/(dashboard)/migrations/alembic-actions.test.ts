@@ -1,6 +1,8 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
-import { listJobs } from '@/lib/jobs/job-store'
+import { getJob, type JobRow, listJobs } from '@/lib/jobs/job-store'
+import { waitForJob } from '@/lib/jobs/wait-for-job'
+import type { ActionResult } from '@/lib/auth/action-result'
 import { alembicTo, FIXTURE_DIR, fixtureSettings, PYTHON_ALEMBIC, REV } from '../../../test/alembic-fixture'
 import { type ActionHarness, openActionHarness } from '../../../test/action-harness'
 import { listAudit } from '@/lib/audit/audit-log'
@@ -64,6 +66,19 @@ async function at() {
   return readAlembicVersion(h.target.db)
 }
 
+/**
+ * An upgrade or downgrade action answers at once: the job is queued, not run (its row, as the
+ * action read it, is still queued). Then the job is followed to its end, as the page does.
+ */
+async function queuedThenEnded(r: ActionResult<unknown>, command: 'upgrade' | 'downgrade'): Promise<JobRow> {
+  expect(r).toMatchObject({ ok: true, message: expect.stringMatching(new RegExp(`^Alembic ${command} queued as job #\\d+\\.$`)) })
+  const data = (r as { data: { jobId: number; job: { id: number; kind: string; state: string } } }).data
+  expect(r.message).toBe(`Alembic ${command} queued as job #${data.jobId}.`)
+  expect(data.job).toMatchObject({ id: data.jobId, kind: `alembic.${command}`, state: 'queued' })
+  expect((await getJob(h.state.db, data.jobId))?.kind).toBe(`alembic.${command}`)
+  return waitForJob(h.state.db, data.jobId, { timeoutMs: 120_000 })
+}
+
 describe('Alembic actions, as every role', () => {
   it('viewers may run none; operators the dry run, rehearsal and drift; admins everything — each refusal audited', async () => {
     const operatorMay = new Set(['dryRun', 'rehearse', 'drift'])
@@ -99,12 +114,16 @@ describe('Alembic actions, as every role', () => {
     expect(await at()).toEqual([REV.merge])
   })
 
-  it('the admin upgrades and downgrades; each run is in the history and the audit log', async () => {
+  it('the admin upgrades and downgrades: each returns the job at once, the job then ends; each run is in the history and the audit log', async () => {
     const up = await h.as('admin', alembic.upgrade, {})
-    expect(up).toMatchObject({ ok: true, message: `Alembic upgrade to head: 1 revision applied. The database is at ${REV.secretary} (read from alembic_version after the run).` })
+    const upJob = await queuedThenEnded(up, 'upgrade')
+    expect(upJob).toMatchObject({
+      state: 'succeeded',
+      message: `Alembic upgrade to head: 1 revision applied. The database is at ${REV.secretary} (read from alembic_version after the run).`,
+    })
     expect(await at()).toEqual([REV.secretary])
-    const down = await h.as('admin', alembic.downgrade, { revision: '-1' })
-    expect(down).toMatchObject({ ok: true })
+    const downJob = await queuedThenEnded(await h.as('admin', alembic.downgrade, { revision: '-1' }), 'downgrade')
+    expect(downJob.state).toBe('succeeded')
     expect(await at()).toEqual([REV.merge])
     const runs = await listRuns(h.state.db, { targetKey: (await targetIdentity(h.target.db)).key, limit: 3, lockHeld: false })
     expect(runs.map((r) => [r.kind, r.status])).toEqual([
@@ -128,12 +147,29 @@ describe('Alembic actions, as every role', () => {
     expect(runs[1].dbRole).toBe(runs[0].dbRole)
   })
 
-  it('a downgrade Alembic cannot do is an error with Alembic’s message and where the database is', async () => {
-    const r = await h.as('admin', alembic.downgrade, { revision: 'ffffffffffff' })
-    expect(r.ok).toBe(false)
-    expect(r.code).toBe('migration_failed')
-    expect(r.message).toContain(`The database is at ${REV.merge}`)
-    expect(r.message).toMatch(/Can't locate revision identified by 'ffffffffffff'|ffffffffffff/)
+  it('a second run while one is queued or running is refused with that job’s details, audited, and queues nothing', async () => {
+    const first = await h.as('admin', alembic.upgrade, {})
+    expect(first.ok).toBe(true)
+    const id = (first as { data: { jobId: number } }).data.jobId
+    const second = await h.as('admin', alembic.downgrade, { revision: 'base' })
+    expect(second).toMatchObject({ ok: false, code: 'conflict', message: expect.stringMatching(new RegExp(`^Alembic upgrade is already (queued|running) on .*: job #${id}\\b.*started by ${h.state.users.admin.email}`)) })
+    expect(await listAudit(h.state.db, { action: 'alembic.downgrade', result: 'failed' })).toHaveLength(1)
+    expect((await waitForJob(h.state.db, id, { timeoutMs: 120_000 })).state).toBe('succeeded')
+    const key = (await targetIdentity(h.target.db)).key
+    expect(await listJobs(h.state.db, { targetKey: key, kinds: ['alembic.downgrade'] })).toHaveLength(1)
+    expect(await at()).toEqual([REV.secretary])
+    // Back where the next tests expect the database.
+    expect((await queuedThenEnded(await h.as('admin', alembic.downgrade, { revision: '-1' }), 'downgrade')).state).toBe('succeeded')
+    expect(await at()).toEqual([REV.merge])
+  })
+
+  it('a downgrade Alembic cannot do is queued, and its job fails with Alembic’s message and where the database is', async () => {
+    const job = await queuedThenEnded(await h.as('admin', alembic.downgrade, { revision: 'ffffffffffff' }), 'downgrade')
+    expect(job.state).toBe('failed')
+    const shown = `${job.message}\n\n${job.error}`
+    expect(shown).toContain(`The database is at ${REV.merge}`)
+    expect(shown).toMatch(/Can't locate revision identified by 'ffffffffffff'|ffffffffffff/)
+    expect(await at()).toEqual([REV.merge])
   })
 
   it('the operator rehearses and checks drift on scratch databases', async () => {

@@ -7,16 +7,17 @@ import { ActionError } from '@/lib/auth/action-result'
 import type { ActionContext } from '@/lib/auth/guarded-run'
 import { alembicOfflineSql } from '@/lib/alembic/offline-sql'
 import { REVISION_PATTERN } from '@/lib/alembic/output'
-import { queueAlembicRun } from '@/lib/alembic/jobs'
+import type { AlembicJobInput } from '@/lib/alembic/jobs'
 import { alembicDrift, alembicRehearsal } from '@/lib/alembic/scratch-checks'
 import type { AlembicSettings } from '@/lib/alembic/settings'
 import { migratorDb } from '@/lib/db/server-dbs'
 import { serverJobs } from '@/lib/jobs/server-jobs'
+import { jobView } from '@/lib/jobs/job-view'
 import { checked } from '@/lib/migrations/run-failure'
 import { serverEnv } from '@/lib/runtime/server-env'
 
 // The team's own Alembic, run by the dashboard with its safety: the run lock, snapshots, history.
-// Upgrade and downgrade are queued as jobs (lib/alembic/jobs.ts) and waited for.
+// Upgrade and downgrade are queued as jobs (lib/alembic/jobs.ts); the page follows them.
 // Only action()-built functions are exported from this file: a unit test runs each as every role.
 
 const revision = z
@@ -56,21 +57,18 @@ function settings(): AlembicSettings {
 const revalidateMigrations = () => revalidatePath('/migrations')
 
 /**
- * Queues the run as a job (the Jobs page shows Alembic's output as it comes and can cancel it) and
- * waits for it. A failed run is an error the user sees in full: Alembic's error and where the
- * database is now.
+ * Queues the run as a job and returns at once with its id: a long upgrade must not hold the
+ * request. The Jobs page and the Alembic controls follow the job (its progress is Alembic's output)
+ * and show how it ended; JobBusyError refuses it while another Alembic run of this database is queued or running.
  */
 async function queued(ctx: ActionContext, command: 'upgrade' | 'downgrade', revision: string) {
-  const s = settings()
-  const end = await queueAlembicRun(
-    await serverJobs(),
-    command,
-    { revision, actor: { id: ctx.user.id, source: 'dashboard' } },
+  settings()
+  const job = await (await serverJobs()).enqueue(
+    `alembic.${command}`,
+    { revision, actor: { id: ctx.user.id, source: 'dashboard' } } satisfies AlembicJobInput,
     { startedBy: ctx.user.email, trigger: 'manual' },
-    { timeoutMs: s.timeoutMs + 120_000 },
   )
-  if (!end.ok) throw new ActionError(end.code === 'migration_failed' || end.code === 'cancelled' ? 'migration_failed' : end.code === 'timeout' ? 'unavailable' : end.code, end.message)
-  return { message: end.run.message, data: { ...end.run, jobId: end.job.id, stdout: '', stderr: end.run.stderr } }
+  return { message: `Alembic ${command} queued as job #${job.id}.`, data: { jobId: job.id, job: jobView(job, ctx.user.role) } }
 }
 
 export const alembicDryRunAction = action({

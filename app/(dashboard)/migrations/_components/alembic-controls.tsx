@@ -1,10 +1,13 @@
 'use client'
 
-import { useState, useTransition } from 'react'
+import { useRouter } from 'next/navigation'
+import { useCallback, useState, useTransition } from 'react'
 import type { ActionResult } from '@/lib/auth/action-result'
+import type { JobView } from '@/lib/jobs/job-view'
 import { alembicDowngradeAction, alembicDriftAction, alembicDryRunAction, alembicRehearseAction, alembicUpgradeAction } from '../alembic-actions'
 import { ConfirmDialog } from '@/components/confirm-dialog'
-import { useConfirmedRun } from './run-result'
+import { AlembicJob, jobOutcome } from './alembic-job'
+import { useRunResult } from './run-result'
 import { useHydrated } from '@/components/use-hydrated'
 
 interface Props {
@@ -19,6 +22,8 @@ interface Props {
   canCheck: boolean
   canUpgrade: boolean
   canDowngrade: boolean
+  /** The Alembic run of this database queued or running when the page was rendered, whoever started it. */
+  activeJob: JobView | null
 }
 
 interface CheckShown {
@@ -35,9 +40,33 @@ function details(result: ActionResult<unknown>): string | null {
   return changes.length ? changes.map((c) => `${c.change ?? ''} ${c.object ?? ''} ${c.name}: ${c.detail}`.trim()).join('\n') : null
 }
 
-export function AlembicControls({ database, pending, applied, current, upgradeRefused, canCheck, canUpgrade, canDowngrade }: Props) {
+export function AlembicControls({ database, pending, applied, current, upgradeRefused, canCheck, canUpgrade, canDowngrade, activeJob }: Props) {
   const hydrated = useHydrated()
-  const { pending: running, run } = useConfirmedRun()
+  const router = useRouter()
+  const { show } = useRunResult()
+  const [running, startRun] = useTransition()
+  // The job this page queued, else the one the server saw running; one that ended is not followed
+  // again while the page's new render (which no longer lists it) is on its way.
+  const [queuedJob, setQueuedJob] = useState<JobView | null>(null)
+  const [ended, setEnded] = useState<ReadonlySet<number>>(new Set())
+  const followed = [queuedJob, activeJob].find((j): j is JobView => j !== null && !ended.has(j.id)) ?? null
+  const onEnd = useCallback(
+    (job: JobView) => {
+      setEnded((s) => new Set(s).add(job.id))
+      show({ title: job.title, result: jobOutcome(job) })
+    },
+    [show],
+  )
+  // Queued, not waited for: the result says which job; AlembicJob follows it to its end.
+  const run = (title: string, action: () => Promise<ActionResult<unknown>>) =>
+    startRun(async () => {
+      const result = await action()
+      show({ title, result })
+      setDialog(null)
+      const job = result.ok ? (result.data as { job?: JobView } | undefined)?.job : undefined
+      if (job) setQueuedJob(job)
+      router.refresh()
+    })
   const [checking, startCheck] = useTransition()
   const [shown, setShown] = useState<CheckShown | null>(null)
   const [dialog, setDialog] = useState<'upgrade' | 'downgrade' | null>(null)
@@ -46,7 +75,7 @@ export function AlembicControls({ database, pending, applied, current, upgradeRe
   // After a run the page re-reads the revisions: a choice no longer offered falls back to the newest.
   const downTo = targets.includes(chosen) ? chosen : targets[0]
   const [typed, setTyped] = useState('')
-  const busy = running || checking
+  const busy = running || checking || followed !== null
 
   const check = (title: string, action: () => Promise<ActionResult<unknown>>) =>
     startCheck(async () => {
@@ -102,6 +131,7 @@ export function AlembicControls({ database, pending, applied, current, upgradeRe
         ) : null}
       </div>
       {upgradeRefused && canUpgrade ? <p className="muted apply-reason">{upgradeRefused}</p> : null}
+      {followed ? <AlembicJob key={followed.id} job={followed} onEnd={onEnd} /> : null}
       {checking ? <p className="muted">Running Alembic…</p> : null}
       {shown ? (
         <div className={`banner ${shown.result.ok ? 'ok' : 'bad'}`} role={shown.result.ok ? 'status' : 'alert'} data-testid="alembic-check-result">
@@ -133,8 +163,8 @@ export function AlembicControls({ database, pending, applied, current, upgradeRe
           <button type="button" onClick={() => setDialog(null)} disabled={running}>
             Cancel
           </button>
-          <button type="button" className="primary" disabled={running} onClick={() => run('Alembic upgrade', () => alembicUpgradeAction({ revision: 'head' }), () => setDialog(null))}>
-            {running ? 'Upgrading…' : 'Upgrade'}
+          <button type="button" className="primary" disabled={running} onClick={() => run('Alembic upgrade', () => alembicUpgradeAction({ revision: 'head' }))}>
+            {running ? 'Queuing…' : 'Upgrade'}
           </button>
         </div>
       </ConfirmDialog>
@@ -156,9 +186,9 @@ export function AlembicControls({ database, pending, applied, current, upgradeRe
             type="button"
             className="primary"
             disabled={running || typed !== downTo}
-            onClick={() => run(`Alembic downgrade to ${downTo}`, () => alembicDowngradeAction({ revision: downTo }), () => setDialog(null))}
+            onClick={() => run(`Alembic downgrade to ${downTo}`, () => alembicDowngradeAction({ revision: downTo }))}
           >
-            {running ? 'Downgrading…' : 'Downgrade'}
+            {running ? 'Queuing…' : 'Downgrade'}
           </button>
         </div>
       </ConfirmDialog>

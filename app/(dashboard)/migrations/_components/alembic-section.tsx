@@ -6,6 +6,7 @@ import { type AlembicStatus, alembicStatus } from '@/lib/alembic/status'
 import { can } from '@/lib/auth/permissions'
 import type { AppUser } from '@/lib/auth/users'
 import { migratorDb } from '@/lib/db/server-dbs'
+import { activeJobFor } from '@/lib/jobs/server-job-list'
 import { serverEnv } from '@/lib/runtime/server-env'
 import { AlembicControls } from './alembic-controls'
 import { RunResultPanel, RunResultProvider } from './run-result'
@@ -39,6 +40,7 @@ export async function AlembicSection({ user }: { user: AppUser }) {
     return <WidgetError title="Alembic" error={e} />
   }
   if (!status.versionTable && !settings) return null
+  const activeJob = settings ? await activeJobFor(user.role, ['alembic.upgrade', 'alembic.downgrade']) : null
   const byTitle = new Map((status.graph?.revisions ?? []).map((r) => [r.revision, r.message]))
   return (
     <section className="card alembic-section" aria-labelledby="alembic-title" data-testid="alembic-section">
@@ -105,6 +107,7 @@ export async function AlembicSection({ user }: { user: AppUser }) {
             canCheck={can(user.role, 'checks.run')}
             canUpgrade={can(user.role, 'migrations.apply')}
             canDowngrade={can(user.role, 'migrations.rollback')}
+            activeJob={activeJob}
           />
         </RunResultProvider>
       ) : (
