@@ -22,4 +22,9 @@ export class OverviewPage {
   item(key: string): Locator {
     return this.attention.locator(`li[data-item="${key}"]`)
   }
+
+  /** One of the standing checks under the list (indexes, vacuum, cache), green or what is wrong. */
+  concern(key: string): Locator {
+    return this.attention.getByTestId('concerns').locator(`li[data-item="${key}"]`)
+  }
 }

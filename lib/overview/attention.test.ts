@@ -8,6 +8,7 @@ import { targetIdentity } from '../db/target-identity'
 import { METRIC_NAMES, type MetricValues } from '../metrics/metric-names'
 import { insertSample } from '../metrics/sample-store'
 import { type AttentionSources, whatNeedsAttention } from './attention'
+import { overviewConcerns } from './concerns'
 
 let target: FreshDatabase
 let state: Awaited<ReturnType<typeof freshStateDb>>
@@ -138,11 +139,58 @@ describe('what needs attention on the Overview', () => {
   })
 
   it('a fresh sample is read instead of the live statistics', async () => {
-    const metrics = Object.fromEntries(METRIC_NAMES.map((n) => [n, null])) as MetricValues
-    await insertSample(state.db, {
+    await sample({ connectionUse: 0.95, longestQuerySeconds: 45, blockedSessions: 0, longestIdleInTransactionSeconds: 0 })
+    expect((await attention()).map((i) => [i.key, i.severity])).toEqual([
+      ['connections', 'critical'],
+      ['long-query', 'warning'],
+    ])
+  })
+
+  it('indexes, vacuum and cache each have a line: green on a clean database, red with what is wrong', async () => {
+    const concerns = async () => Object.fromEntries((await overviewConcerns({ state: state.db, target: target.db, targetKey: key })).map((c) => [c.key, c]))
+    await sample({ cacheHitRatio: 0.999 })
+    const clean = await concerns()
+    expect(Object.keys(clean)).toEqual(['indexes', 'vacuum', 'cache'])
+    expect(clean.indexes).toEqual({ key: 'indexes', status: 'ok', text: 'Indexes: no unused, duplicate or invalid index.', href: '/indexes', linkLabel: 'Open Indexes' })
+    expect(clean.vacuum).toMatchObject({ status: 'ok', href: '/tables', text: 'Vacuum: no table has 20.0 % or more dead rows.' })
+    expect(clean.cache).toMatchObject({ status: 'ok', href: '/health', text: 'Cache hit ratio 99.90 % (alert below 99.0 %).' })
+
+    await sample({ cacheHitRatio: 0.5 })
+    expect((await concerns()).cache).toMatchObject({ status: 'warning', text: expect.stringMatching(/^Cache hit ratio 50\.0 %, below 99\.0 %/) })
+
+    await sql`create table "Order; DROP TABLE x;--" (id int primary key, v int) with (autovacuum_enabled = off)`.execute(target.db)
+    await sql`insert into "Order; DROP TABLE x;--" select g, g from generate_series(1, 2000) g`.execute(target.db)
+    await sql`create index "v one" on "Order; DROP TABLE x;--" (v)`.execute(target.db)
+    await sql`create index "v two" on "Order; DROP TABLE x;--" (v)`.execute(target.db)
+    await target.db.connection().execute(async (c) => {
+      await sql`delete from "Order; DROP TABLE x;--" where id > 500`.execute(c)
+      await sql`select pg_stat_force_next_flush()`.execute(c)
+    })
+    const dirty = await waitFor(async () => {
+      const c = await concerns()
+      return c.vacuum.status !== 'ok' && c
+    }, 10_000, 'the dead rows in the statistics')
+    expect(dirty.indexes).toMatchObject({ status: 'warning', text: 'Indexes: 1 duplicate or redundant index, 1 unused index.' })
+    expect(dirty.vacuum).toMatchObject({ status: 'warning', text: 'Vacuum: 1 table needs VACUUM (20.0 % or more dead rows), most in public."Order; DROP TABLE x;--".' })
+
+    await sql`drop index "v two"`.execute(target.db)
+    await sql`drop index "v one"`.execute(target.db)
+    await sql`vacuum "Order; DROP TABLE x;--"`.execute(target.db)
+    await sample({ cacheHitRatio: 1 })
+    const again = await waitFor(async () => {
+      const c = await concerns()
+      return Object.values(c).every((l) => l.status === 'ok') && c
+    }, 10_000, 'all green again')
+    expect(Object.keys(again)).toEqual(['indexes', 'vacuum', 'cache'])
+  })
+})
+
+async function sample(values: Partial<MetricValues>) {
+  const metrics = Object.fromEntries(METRIC_NAMES.map((n) => [n, null])) as MetricValues
+  await insertSample(state.db, {
       targetKey: key,
       takenAt: new Date(),
-      metrics: { ...metrics, connectionUse: 0.95, longestQuerySeconds: 45, blockedSessions: 0, longestIdleInTransactionSeconds: 0 },
+      metrics: { ...metrics, ...values },
       counters: { xactCommit: 0, xactRollback: 0, blksHit: 0, blksRead: 0, idxBlksHit: null, idxBlksRead: null, deadlocks: 0, tempBytes: 0, walLsn: null, statementCalls: null, statementTotalMs: null },
       postmasterStartAt: null,
       statsResetAt: null,
@@ -151,9 +199,4 @@ describe('what needs attention on the Overview', () => {
       details: {},
       durationMs: 1,
     })
-    expect((await attention()).map((i) => [i.key, i.severity])).toEqual([
-      ['connections', 'critical'],
-      ['long-query', 'warning'],
-    ])
-  })
-})
+}

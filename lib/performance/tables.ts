@@ -2,6 +2,9 @@ import { type Kysely, sql } from 'kysely'
 import { type TableBloat, readTableBloat } from './table-bloat'
 import { THRESHOLDS, type ThresholdName, XID_STOP_MARGIN, XID_WRAPAROUND } from './thresholds'
 
+/** Fewer dead rows than this never make a table worth a VACUUM warning, whatever their share. */
+export const DEAD_ROWS_MIN = 1000
+
 /** A table's activity and upkeep: the runbook's n_tup_ins/upd/del, sizes, vacuum and analyze. */
 export interface TableStats {
   oid: number
@@ -97,7 +100,7 @@ export async function listTables(db: Kysely<any>, opts: { schema?: string; table
     const xidLeft = XID_WRAPAROUND - XID_STOP_MARGIN - r.xid_age
     const b = bloatByOid.get(Number(r.oid)) ?? null
     const warnings: TableStats['warnings'] = []
-    if (deadShare !== null && deadShare >= THRESHOLDS.deadTupleShare.value && dead >= 1000) {
+    if (deadShare !== null && deadShare >= THRESHOLDS.deadTupleShare.value && dead >= DEAD_ROWS_MIN) {
       warnings.push({
         threshold: 'deadTupleShare',
         message: `${Math.round(deadShare * 100)} % of its rows are dead: VACUUM it, and check why autovacuum has not (long transactions hold dead rows back).`,

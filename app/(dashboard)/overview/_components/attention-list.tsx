@@ -6,23 +6,24 @@ import { targetIdentity } from '@/lib/db/target-identity'
 import { dorMigrationSet } from '@/lib/migrations/registry'
 import { migrationStatus } from '@/lib/migrations/status'
 import { type AttentionItem, whatNeedsAttention } from '@/lib/overview/attention'
+import { type ConcernLine, overviewConcerns } from '@/lib/overview/concerns'
 
 /**
  * What needs attention now, one line each with a link, most severe first; says so when nothing
  * does. Read from the state database (alerts, runs, backups, the latest sample) plus the
- * migration status and, when no fresh sample exists, one cheap statistics statement.
+ * migration status and, when no fresh sample exists, one cheap statistics statement; then the
+ * standing checks (indexes, vacuum, cache), each green or what is wrong, from catalog and statistics only.
  */
 export async function AttentionList() {
   let items: AttentionItem[]
+  let concerns: ConcernLine[]
   try {
     const { key } = await targetIdentity(targetDb())
-    items = await whatNeedsAttention({
-      state: stateDb(),
-      target: targetDb(),
-      targetKey: key,
-      storageLimitBytes: loadConfig().STORAGE_LIMIT_BYTES ?? null,
-      migrations: async () => migrationStatus(migratorDb(), stateDb(), await dorMigrationSet()),
-    })
+    const sources = { state: stateDb(), target: targetDb(), targetKey: key, storageLimitBytes: loadConfig().STORAGE_LIMIT_BYTES ?? null }
+    ;[items, concerns] = await Promise.all([
+      whatNeedsAttention({ ...sources, migrations: async () => migrationStatus(migratorDb(), stateDb(), await dorMigrationSet()) }),
+      overviewConcerns(sources),
+    ])
   } catch (e) {
     return <WidgetError title="What needs attention" error={e} />
   }
@@ -42,6 +43,13 @@ export async function AttentionList() {
           ))}
         </ul>
       )}
+      <ul className="attention" data-testid="concerns" aria-label="Indexes, vacuum and cache">
+        {concerns.map((c) => (
+          <li key={c.key} data-item={c.key} data-severity={c.status}>
+            <span className={`badge ${c.status === 'ok' ? 'ok' : c.status === 'critical' ? 'bad' : 'warn'}`}>{c.status}</span> {c.text} <Link href={c.href}>{c.linkLabel}</Link>
+          </li>
+        ))}
+      </ul>
     </section>
   )
 }
