@@ -13,29 +13,20 @@ export interface SoftRelation extends IntegrityRelation {
 
 export async function listSoftRelations(state: StateDb): Promise<SoftRelation[]> {
   const rows = await state.selectFrom('soft_relation').selectAll().orderBy('id').execute()
-  return rows.map((r) => ({
-    id: Number(r.id),
-    name: describeRelation({
-      schema: r.schema,
-      table: r.table,
-      columns: r.columns,
-      refSchema: r.ref_schema,
-      refTable: r.ref_table,
-      refColumns: r.ref_columns,
-    }),
-    schema: r.schema,
-    table: r.table,
-    columns: r.columns,
-    refSchema: r.ref_schema,
-    refTable: r.ref_table,
-    refColumns: r.ref_columns,
-    source: 'soft' as const,
-    validated: null,
-    status: r.status as SoftRelation['status'],
-    origin: r.origin as SoftRelation['origin'],
-    note: r.note,
-    createdBy: r.created_by,
-  }))
+  return rows.map((r) => {
+    const ends = { schema: r.schema, table: r.table, columns: r.columns, refSchema: r.ref_schema, refTable: r.ref_table, refColumns: r.ref_columns }
+    return {
+      id: Number(r.id),
+      name: describeRelation(ends),
+      ...ends,
+      source: 'soft' as const,
+      validated: null,
+      status: r.status as SoftRelation['status'],
+      origin: r.origin as SoftRelation['origin'],
+      note: r.note,
+      createdBy: r.created_by,
+    }
+  })
 }
 
 export class RelationRuleError extends AppError {
