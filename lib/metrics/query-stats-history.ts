@@ -1,4 +1,6 @@
-import { type Kysely, sql } from 'kysely'
+import { sql } from 'kysely'
+import type { StateDb } from '../state/state-db'
+import { queryidParam } from './query-stats'
 
 export interface QueryStatPoint {
   /** End of the interval, ms since the epoch. */
@@ -14,12 +16,12 @@ export interface QueryStatPoint {
 }
 
 /** One statement's stored deltas in [from, to], oldest first. */
-export async function queryStatHistory(state: Kysely<any>, targetKey: string, queryid: string, from: Date, to: Date): Promise<QueryStatPoint[]> {
+export async function queryStatHistory(state: StateDb, targetKey: string, queryid: string, from: Date, to: Date): Promise<QueryStatPoint[]> {
   const rows = await state
     .selectFrom('query_stat_sample')
     .select(['since', 'taken_at', 'calls', 'total_ms', 'rows'])
     .where('target_key', '=', targetKey)
-    .where('queryid', '=', queryid)
+    .where('queryid', '=', queryidParam(queryid))
     .where('taken_at', '>=', from)
     .where('taken_at', '<=', to)
     .orderBy('taken_at')
@@ -61,13 +63,13 @@ export interface PeriodComparison {
  * The statement's calls and mean time over the last `periodMs` against the equal period before it,
  * from the stored deltas (an interval counts in the period its reading ends in).
  */
-export async function compareQueryPeriods(state: Kysely<any>, targetKey: string, queryid: string, periodMs: number, now: Date = new Date()): Promise<PeriodComparison> {
+export async function compareQueryPeriods(state: StateDb, targetKey: string, queryid: string, periodMs: number, now: Date = new Date()): Promise<PeriodComparison> {
   const mid = new Date(now.getTime() - periodMs)
   const start = new Date(now.getTime() - 2 * periodMs)
   const { rows } = await sql<{ current: boolean; calls: number; total_ms: number; intervals: number }>`
     select taken_at > ${mid} as current, sum(calls)::float8 as calls, sum(total_ms) as total_ms, count(*)::int as intervals
     from query_stat_sample
-    where target_key = ${targetKey} and queryid = ${queryid}::bigint and taken_at > ${start} and taken_at <= ${now}
+    where target_key = ${targetKey} and queryid = ${queryidParam(queryid)} and taken_at > ${start} and taken_at <= ${now}
     group by 1
   `.execute(state)
   const period = (current: boolean, from: Date, to: Date): PeriodStats => {

@@ -6,7 +6,7 @@ import { loadConfig } from '../config'
 import { targetIdentity } from '../db/target-identity'
 import { migrateStateDb } from '../state/migrate-state'
 import { compareQueryPeriods, queryStatHistory } from './query-stats-history'
-import { type Baseline, forgetQueryStatsBaseline, pruneQueryStats, queryStatDeltas, queryStatsDue, sampleQueryStats, type StatementsReading } from './query-stats'
+import { type Baseline, forgetQueryStatsBaseline, loadBaseline, pruneQueryStats, queryStatDeltas, queryStatsDue, sampleQueryStats, type StatementsReading } from './query-stats'
 import { runSamplerCycle } from './sampler-cycle'
 
 let target: FreshDatabase
@@ -108,6 +108,16 @@ describe('query-stats history on a real pg_stat_statements', () => {
     await run(LOOKUP, 2, [6])
     expect(await sampleQueryStats(target.db, state.db, KEY)).toMatchObject({ restart: 'first', stored: 0 })
     expect(await stored()).toHaveLength(count)
+  })
+
+  it('a stored base it cannot read counts as none: nothing stored, and the reading replaces it', async () => {
+    await state.db.updateTable('query_stat_baseline').set({ counters: JSON.stringify({ 1: 'not counters' }) }).where('target_key', '=', KEY).execute()
+    expect(await loadBaseline(state.db, KEY)).toBeNull()
+    const count = (await stored()).length
+    await run(LOOKUP, 2, [7])
+    expect(await sampleQueryStats(target.db, state.db, KEY)).toMatchObject({ restart: 'first', stored: 0 })
+    expect(await stored()).toHaveLength(count)
+    expect(Object.keys((await loadBaseline(state.db, KEY))!.counters)).toContain(await queryidOf(LOOKUP))
   })
 
   it('the sampler cycle reads them once per 5-minute bucket', async () => {

@@ -1,6 +1,8 @@
 import { type Kysely, sql } from 'kysely'
+import { z } from 'zod'
 import { DASHBOARD_SQL_TAG } from '../performance/access'
 import { readStatementsColumns } from '../performance/statements-columns'
+import type { StateDb, StateRow } from '../state/state-db'
 
 /** How often the sampler reads pg_stat_statements for the query-stats history: the first sample of each 5-minute bucket. */
 export const QUERY_STATS_INTERVAL_MS = 5 * 60_000
@@ -115,13 +117,33 @@ export async function readStatements(target: Kysely<any>): Promise<StatementsRea
   }
 }
 
-export async function loadBaseline(state: Kysely<any>, targetKey: string): Promise<Baseline | null> {
+/**
+ * A queryid as a bigint parameter: queryids use all 64 bits, so they stay text in this module (the
+ * INT8 parser's number would round them) and PostgreSQL casts them; typed as the column reads.
+ */
+export function queryidParam(queryid: string) {
+  return sql<number>`${queryid}::bigint`
+}
+
+const storedCounters = z.record(z.string(), z.tuple([z.number(), z.number(), z.number(), z.number(), z.number()])) satisfies z.ZodType<Record<string, StatCounters>>
+
+/**
+ * A stored base, or null when its counters are not what sampleQueryStats writes (an older format,
+ * a hand edit): no base, as before a first reading, so the next reading stores nothing and replaces it.
+ */
+function toBaseline(row: StateRow<'query_stat_baseline'>): Baseline | null {
+  const counters = storedCounters.safeParse(row.counters)
+  if (!counters.success) return null
+  return { takenAt: row.taken_at, postmasterStartAt: row.postmaster_start_at, statsResetAt: row.stats_reset_at, counters: counters.data }
+}
+
+export async function loadBaseline(state: StateDb, targetKey: string): Promise<Baseline | null> {
   const row = await state.selectFrom('query_stat_baseline').selectAll().where('target_key', '=', targetKey).executeTakeFirst()
-  return row ? { takenAt: row.taken_at, postmasterStartAt: row.postmaster_start_at, statsResetAt: row.stats_reset_at, counters: row.counters } : null
+  return row ? toBaseline(row) : null
 }
 
 /** Forgets a target's base, so that its next reading stores nothing: after a reset the dashboard made itself, which stats_reset does not show for one database. */
-export async function forgetQueryStatsBaseline(state: Kysely<any>, targetKey: string): Promise<void> {
+export async function forgetQueryStatsBaseline(state: StateDb, targetKey: string): Promise<void> {
   await state.deleteFrom('query_stat_baseline').where('target_key', '=', targetKey).execute()
 }
 
@@ -134,13 +156,13 @@ export interface QueryStatsResult {
 }
 
 /** Reads pg_stat_statements, stores the deltas since the previous reading and makes this one the base. Null without the extension. */
-export async function sampleQueryStats(target: Kysely<any>, state: Kysely<any>, targetKey: string, opts: { top?: number } = {}): Promise<QueryStatsResult | null> {
+export async function sampleQueryStats(target: Kysely<any>, state: StateDb, targetKey: string, opts: { top?: number } = {}): Promise<QueryStatsResult | null> {
   const reading = await readStatements(target)
   if (!reading) return null
   return state.transaction().execute(async (tx) => {
     // Locks the base row: two instances sampling at once would otherwise store the same interval twice.
-    const locked = await tx.selectFrom('query_stat_baseline').select('taken_at').where('target_key', '=', targetKey).forUpdate().executeTakeFirst()
-    const base = locked ? await loadBaseline(tx, targetKey) : null
+    const locked = await tx.selectFrom('query_stat_baseline').selectAll().where('target_key', '=', targetKey).forUpdate().executeTakeFirst()
+    const base = locked ? toBaseline(locked) : null
     const { restart, deltas, restarted } = queryStatDeltas(base, reading, opts.top)
     if (deltas.length) {
       await tx
@@ -150,7 +172,7 @@ export async function sampleQueryStats(target: Kysely<any>, state: Kysely<any>, 
             target_key: targetKey,
             since: base!.takenAt,
             taken_at: reading.at,
-            queryid: d.queryid,
+            queryid: queryidParam(d.queryid),
             calls: d.calls,
             total_ms: d.totalMs,
             rows: d.rows,
@@ -171,7 +193,7 @@ export async function sampleQueryStats(target: Kysely<any>, state: Kysely<any>, 
 }
 
 /** Whether a sample at `at` is the first of its 5-minute bucket since the last reading. */
-export async function queryStatsDue(state: Kysely<any>, targetKey: string, at: Date): Promise<boolean> {
+export async function queryStatsDue(state: StateDb, targetKey: string, at: Date): Promise<boolean> {
   const row = await state.selectFrom('query_stat_baseline').select('taken_at').where('target_key', '=', targetKey).executeTakeFirst()
   if (!row) return true
   const bucket = (t: number) => Math.floor(t / QUERY_STATS_INTERVAL_MS)
@@ -179,7 +201,7 @@ export async function queryStatsDue(state: Kysely<any>, targetKey: string, at: D
 }
 
 /** Deletes deltas older than the retention, for every target (the 5-minute metrics' retention: these are 5-minute data). */
-export async function pruneQueryStats(state: Kysely<any>, retentionMs: number, now: Date = new Date()): Promise<number> {
+export async function pruneQueryStats(state: StateDb, retentionMs: number, now: Date = new Date()): Promise<number> {
   const r = await state.deleteFrom('query_stat_sample').where('taken_at', '<', new Date(now.getTime() - retentionMs)).executeTakeFirst()
   return Number(r.numDeletedRows)
 }
