@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely'
 import { ActionError } from '../auth/action-result'
 import { targetIdentity } from '../db/target-identity'
 import { createRun, type RunActor, updateRun } from '../migrations/run-store'
+import type { StateDb } from '../state/state-db'
 import { alembicError } from './output'
 import { runAlembicProcess } from './process'
 import { checkRevision, keptOutput } from './run'
@@ -32,7 +33,7 @@ export interface OfflineSqlResult {
  * revision the database is at, without connecting to it. Nothing changes anywhere.
  */
 export async function alembicOfflineSql(
-  opts: { settings: AlembicSettings; targetUrl: string; target: Kysely<any>; state: Kysely<any>; actor: RunActor; signal?: AbortSignal },
+  opts: { settings: AlembicSettings; targetUrl: string; target: Kysely<any>; state: StateDb; actor: RunActor; signal?: AbortSignal },
   request: OfflineSqlRequest,
 ): Promise<OfflineSqlResult> {
   checkRevision(request.revision)

@@ -10,6 +10,7 @@ import { readSchemaModel } from '../schema/catalog'
 import { diffSnapshots, type SchemaChange } from '../schema/diff'
 import { type SchemaSnapshot, toSnapshot } from '../schema/snapshot'
 import { saveSnapshot } from '../schema/snapshot-store'
+import type { StateDb } from '../state/state-db'
 import { alembicError, loggedSteps, REVISION_PATTERN, stepRevision } from './output'
 import { runAlembicProcess } from './process'
 import { type AlembicSettings, alembicVersionsDir } from './settings'
@@ -19,7 +20,7 @@ import { describeRevisions, readAlembicVersion } from './version-table'
 export interface AlembicRunOptions {
   settings: AlembicSettings
   targetUrl: string
-  state: Kysely<any>
+  state: StateDb
   actor: RunActor
   lockTimeoutMs: number
   statementTimeoutMs: number
@@ -132,7 +133,7 @@ function outcomes(
   })
 }
 
-async function recordSteps(state: Kysely<any>, runId: number, steps: AlembicStepOutcome[]) {
+async function recordSteps(state: StateDb, runId: number, steps: AlembicStepOutcome[]) {
   if (steps.length === 0) return
   await state
     .insertInto('migration_step')

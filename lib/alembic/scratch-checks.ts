@@ -8,6 +8,7 @@ import { copySchema, createScratchDatabase, type ScratchDatabase } from '../migr
 import { readSchemaModel } from '../schema/catalog'
 import { diffSnapshots, type SchemaChange } from '../schema/diff'
 import { type SchemaSnapshot, toSnapshot } from '../schema/snapshot'
+import type { StateDb } from '../state/state-db'
 import { alembicError, loggedSteps, stepRevision } from './output'
 import { type AlembicProcessResult, runAlembicProcess } from './process'
 import { checkRevision, keptOutput } from './run'
@@ -18,7 +19,7 @@ export interface AlembicCheckOptions {
   settings: AlembicSettings
   targetUrl: string
   target: Kysely<any>
-  state: Kysely<any>
+  state: StateDb
   actor: RunActor
   pgBinDir: string
 }

@@ -76,7 +76,7 @@ export async function maintenanceTableOf(target: Kysely<any>, task: MaintenanceT
 }
 
 export async function createMaintenanceRow(
-  trx: Kysely<any>,
+  trx: StateDb,
   row: { targetKey: string; database: string; task: MaintenanceTask; tableKey: string; startedBy: string; jobId: number },
 ): Promise<number> {
   const r = await trx

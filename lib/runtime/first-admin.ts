@@ -1,6 +1,6 @@
-import type { Kysely } from 'kysely'
 import { generatePassword } from '../auth/passwords'
 import { createUser, findUserByEmailWithHash } from '../auth/users'
+import type { StateDb } from '../state/state-db'
 
 export type FirstAdmin =
   | { created: false }
@@ -13,7 +13,7 @@ export const DEFAULT_ADMIN_EMAIL = 'admin@localhost'
  * an empty user table gets admin@localhost with a generated password, shown once by the caller.
  */
 export async function ensureFirstAdmin(
-  db: Kysely<any>,
+  db: StateDb,
   fromEnv: { email?: string; password?: string },
 ): Promise<FirstAdmin> {
   if (fromEnv.email && fromEnv.password) {

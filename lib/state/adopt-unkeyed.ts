@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 import type { TargetIdentity } from '../db/target-identity'
 
+// Untyped (Kysely<any>): it walks the tables of a list by name, which the typed builder cannot take as one type.
 /** Tables whose rows name their target by database name only. */
 const BY_NAME: { table: string; nameColumn: string }[] = [
   { table: 'migration_run', nameColumn: 'target_database' },
