@@ -25,7 +25,8 @@ const OBJECT_KINDS = {
   sequence: 'sequence',
 } as const satisfies { [K in SchemaObjectKind]: K }
 
-const schemaChange = z.object({
+/** A schema change as stored in a report (also a baseline's differences: lib/migrations/run-output-report.ts). */
+export const schemaChange = z.object({
   object: z.enum(OBJECT_KINDS),
   change: z.enum(['added', 'removed', 'changed']),
   schema: z.string(),
@@ -104,7 +105,8 @@ const RESULTS: { [K in MigrationCheckKind]: z.ZodType<MigrationCheckResults[K]> 
 
 const TITLES: Record<MigrationCheckKind, string> = { dry_run: 'dry run', rehearsal: 'rollback test', drift: 'drift check', replay: 'replay' }
 
-function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+/** `value` read with `schema`; throws an AppError saying which `what` is malformed, and where. */
+export function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const parsed = schema.safeParse(value)
   if (parsed.success) return parsed.data
   throw new AppError('internal', `The ${what} is malformed: ${z.prettifyError(parsed.error).replaceAll('\n', ' ')}`, { cause: parsed.error })

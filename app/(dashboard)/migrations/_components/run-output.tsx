@@ -1,7 +1,7 @@
 import { SqlBlock } from '@/components/sql-block'
 import { describeChange } from '@/lib/migrations/bookkeeping'
+import { parseRunOutputReport, type RunOutputReport } from '@/lib/migrations/run-output-report'
 import type { MigrationRun } from '@/lib/migrations/run-store'
-import type { SchemaChange } from '@/lib/schema/diff'
 
 /** Kinds whose report holds Alembic's output or a baseline's differences. */
 export function hasRunOutput(kind: MigrationRun['kind']): boolean {
@@ -13,8 +13,13 @@ export function hasRunOutput(kind: MigrationRun['kind']): boolean {
  * was refused for: kept in the run's report, shown folded in the history.
  */
 export function RunOutput({ run }: { run: MigrationRun }) {
-  const report = (run.report ?? {}) as { output?: string; sql?: string; differences?: SchemaChange[]; changes?: unknown[] }
-  const differences = Array.isArray(report.differences) ? report.differences : []
+  let report: RunOutputReport
+  try {
+    report = parseRunOutputReport(run.kind, run.report)
+  } catch (e) {
+    return <span className="muted" data-testid="run-output-error">{e instanceof Error ? e.message : String(e)}</span>
+  }
+  const { differences } = report
   return (
     <>
       {run.kind === 'baseline' && differences.length ? (
