@@ -2,6 +2,7 @@
 
 import { useMemo } from 'react'
 import { CartesianGrid, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
+import { AXIS_STYLE, lineProps, TOOLTIP_STYLE } from '@/components/chart-style'
 import { useLiveJson } from '@/components/use-live-json'
 import type { Json } from '@/lib/format/json-value'
 import { formatTimestamp } from '@/lib/format/units'
@@ -50,30 +51,18 @@ function Chart({ spec, view, rows }: { spec: ChartSpec; view: View; rows: Row[] 
         <ResponsiveContainer width="100%" height={200}>
           <LineChart data={rows} margin={{ top: 8, right: 12, bottom: 0, left: 0 }} accessibilityLayer={false}>
             <CartesianGrid stroke="var(--line)" strokeDasharray="3 3" />
-            <XAxis dataKey="t" type="number" scale="time" domain={[from, to]} tickFormatter={fmt} tick={{ fill: 'var(--muted)', fontSize: 11 }} stroke="var(--line)" />
-            <YAxis width={72} tickFormatter={(v: number) => formatValue(v, spec.unit)} tick={{ fill: 'var(--muted)', fontSize: 11 }} stroke="var(--line)" domain={spec.unit === 'ratio' ? ['auto', 1] : [0, 'auto']} />
+            <XAxis dataKey="t" type="number" scale="time" domain={[from, to]} tickFormatter={fmt} {...AXIS_STYLE} />
+            <YAxis width={72} tickFormatter={(v: number) => formatValue(v, spec.unit)} {...AXIS_STYLE} domain={spec.unit === 'ratio' ? ['auto', 1] : [0, 'auto']} />
             <Tooltip
               labelFormatter={(t) => formatTimestamp(new Date(Number(t)))}
               formatter={(v, name) => [v === null || v === undefined ? 'no value' : formatValue(Number(v), spec.unit), name]}
-              contentStyle={{ background: 'var(--panel)', border: '1px solid var(--line)', color: 'var(--text)' }}
+              contentStyle={TOOLTIP_STYLE}
             />
             {view.events.map((e, i) => (
               <ReferenceLine key={i} x={Date.parse(e.at)} stroke={e.bad ? 'var(--bad)' : 'var(--soft)'} strokeDasharray="2 3" ifOverflow="hidden" />
             ))}
             {spec.lines.map((l) => (
-              <Line
-                key={l.metric}
-                dataKey={l.metric}
-                name={l.label}
-                stroke={l.colour}
-                strokeDasharray={l.dashed ? '5 4' : undefined}
-                // A line of one or two points (a new range, a first bucket) is drawn as dots, or it would not show.
-                dot={rows.length <= 2 ? { r: 3, fill: l.colour, stroke: l.colour } : false}
-                strokeWidth={1.6}
-                connectNulls={false}
-                isAnimationActive={false}
-                type="linear"
-              />
+              <Line key={l.metric} {...lineProps({ dataKey: l.metric, name: l.label, colour: l.colour, dashed: l.dashed, points: rows.length })} />
             ))}
           </LineChart>
         </ResponsiveContainer>

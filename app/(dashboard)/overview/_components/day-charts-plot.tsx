@@ -2,6 +2,7 @@
 
 import Link from 'next/link'
 import { Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
+import { lineProps, TOOLTIP_STYLE } from '@/components/chart-style'
 import { formatValue } from '@/lib/format/metric-value'
 import { formatTimestamp } from '@/lib/format/units'
 import { DAY_CHARTS } from './day-chart-specs'
@@ -40,17 +41,9 @@ export function DayChartsPlot({ series }: { series: DaySeries }) {
                     <Tooltip
                       labelFormatter={(t) => formatTimestamp(new Date(Number(t)))}
                       formatter={(v) => [v === null || v === undefined ? 'no value' : formatValue(Number(v), c.unit), c.title]}
-                      contentStyle={{ background: 'var(--panel)', border: '1px solid var(--line)', color: 'var(--text)' }}
+                      contentStyle={TOOLTIP_STYLE}
                     />
-                    <Line
-                      dataKey={c.metric}
-                      stroke="var(--accent)"
-                      strokeWidth={1.4}
-                      dot={rows.length <= 2 ? { r: 2.5, fill: 'var(--accent)' } : false}
-                      connectNulls={false}
-                      isAnimationActive={false}
-                      type="linear"
-                    />
+                    <Line {...lineProps({ dataKey: c.metric, colour: 'var(--accent)', points: rows.length, small: true })} />
                   </LineChart>
                 </ResponsiveContainer>
               </div>

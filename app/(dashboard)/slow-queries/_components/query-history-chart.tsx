@@ -1,6 +1,7 @@
 'use client'
 
 import { CartesianGrid, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts'
+import { AXIS_STYLE, lineProps, TOOLTIP_STYLE } from '@/components/chart-style'
 import { formatTimestamp } from '@/lib/format/units'
 import type { QueryStatPoint } from '@/lib/metrics/query-stats-history'
 import { meanText } from './query-history-format'
@@ -21,26 +22,16 @@ export function QueryHistoryChart({ points, from, to, title }: { points: QuerySt
         <ResponsiveContainer width="100%" height={220}>
           <LineChart data={points} margin={{ top: 8, right: 12, bottom: 0, left: 0 }} accessibilityLayer={false}>
             <CartesianGrid stroke="var(--line)" strokeDasharray="3 3" />
-            <XAxis dataKey="t" type="number" scale="time" domain={[from, to]} tickFormatter={tick} tick={{ fill: 'var(--muted)', fontSize: 11 }} stroke="var(--line)" />
-            <YAxis yAxisId="calls" width={60} domain={[0, 'auto']} tickFormatter={(v: number) => v.toFixed(v < 10 ? 1 : 0)} tick={{ fill: 'var(--muted)', fontSize: 11 }} stroke="var(--line)" />
-            <YAxis yAxisId="mean" orientation="right" width={72} domain={[0, 'auto']} tickFormatter={(v: number) => meanText(v)} tick={{ fill: 'var(--muted)', fontSize: 11 }} stroke="var(--line)" />
+            <XAxis dataKey="t" type="number" scale="time" domain={[from, to]} tickFormatter={tick} {...AXIS_STYLE} />
+            <YAxis yAxisId="calls" width={60} domain={[0, 'auto']} tickFormatter={(v: number) => v.toFixed(v < 10 ? 1 : 0)} {...AXIS_STYLE} />
+            <YAxis yAxisId="mean" orientation="right" width={72} domain={[0, 'auto']} tickFormatter={(v: number) => meanText(v)} {...AXIS_STYLE} />
             <Tooltip
               labelFormatter={(t) => formatTimestamp(new Date(Number(t)))}
               formatter={(v, name) => [name === 'mean time' ? meanText(Number(v)) : Number(v).toFixed(2), name]}
-              contentStyle={{ background: 'var(--panel)', border: '1px solid var(--line)', color: 'var(--text)' }}
+              contentStyle={TOOLTIP_STYLE}
             />
             {LINES.map((l) => (
-              <Line
-                key={l.key}
-                yAxisId={l.axis}
-                dataKey={l.key}
-                name={l.label}
-                stroke={l.colour}
-                dot={points.length <= 2 ? { r: 3, fill: l.colour, stroke: l.colour } : false}
-                strokeWidth={1.6}
-                isAnimationActive={false}
-                type="linear"
-              />
+              <Line key={l.key} {...lineProps({ dataKey: l.key, name: l.label, colour: l.colour, yAxisId: l.axis, points: points.length })} />
             ))}
           </LineChart>
         </ResponsiveContainer>
