@@ -1,19 +1,14 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
+import { ODD_SCHEMA as SCHEMA, ODD_TABLE as ODD, type OddNamesDatabase, oddNamesDatabase } from '../../test/odd-names-db'
 import { listIndexes } from './indexes'
 import { readIndexesPage } from './indexes-page'
 
-const SCHEMA = 'ünïcode schema'
-const ODD = 'Order; DROP TABLE x;--'
-
-let fresh: FreshDatabase
+let fresh: OddNamesDatabase
 
 beforeAll(async () => {
-  fresh = await freshDatabase('idx_page')
-  const q = (s: ReturnType<typeof sql>) => s.execute(fresh.db)
-  await q(sql`create schema ${sql.id(SCHEMA)}`)
-  await q(sql`create table ${sql.id(SCHEMA, ODD)} (id int primary key, note text)`)
+  fresh = await oddNamesDatabase('idx_page', sql`id int primary key, note text`)
+  const q = fresh.run
   await q(sql`create index ${sql.id('dup one')} on ${sql.id(SCHEMA, ODD)} (note)`)
   await q(sql`create index ${sql.id('dup two')} on ${sql.id(SCHEMA, ODD)} (note)`)
   for (let i = 0; i < 6; i++) await q(sql`create table ${sql.id(`t${i}`)} (id int primary key, v int)`)

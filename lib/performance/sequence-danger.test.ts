@@ -1,19 +1,15 @@
 import { CompiledQuery, sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
+import { ODD_SCHEMA as SCHEMA, ODD_TABLE as ODD, type OddNamesDatabase, oddNamesDatabase } from '../../test/odd-names-db'
 import { readSequenceDanger } from './sequence-danger'
 
-const SCHEMA = 'ünïcode schema'
-const ODD = 'Order; DROP TABLE x;--'
 const MONITOR = 'seq_danger_monitor'
 
-let fresh: FreshDatabase
+let fresh: OddNamesDatabase
 
 beforeAll(async () => {
-  fresh = await freshDatabase('seq_danger')
-  const q = (s: ReturnType<typeof sql>) => s.execute(fresh.db)
-  await q(sql`create schema ${sql.id(SCHEMA)}`)
-  await q(sql`create table ${sql.id(SCHEMA, ODD)} (id serial primary key, note text)`)
+  fresh = await oddNamesDatabase('seq_danger', sql`id serial primary key, note text`)
+  const q = fresh.run
   await q(sql`select setval(pg_get_serial_sequence(${`${'"'}${SCHEMA}${'"'}.${'"'}${ODD.replaceAll('"', '""')}${'"'}`}, 'id'), 2000000000)`)
   await q(sql`create table public.roomy (id serial primary key)`)
   await q(sql`select setval('public.roomy_id_seq', 10)`)
