@@ -1,35 +1,30 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AppSessions } from '../../test/app-sessions'
-import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
+import type { AppSessions } from '../../test/app-sessions'
+import type { FreshDatabase } from '../../test/fresh-db'
+import { type StatementsDatabases, statementsDatabases } from '../../test/statements-databases'
 import { loadConfig } from '../config'
 import { targetIdentity } from '../db/target-identity'
-import { migrateStateDb } from '../state/migrate-state'
 import { compareQueryPeriods, queryStatHistory } from './query-stats-history'
 import { type Baseline, forgetQueryStatsBaseline, loadBaseline, pruneQueryStats, queryStatDeltas, queryStatsDue, sampleQueryStats, type StatementsReading } from './query-stats'
 import { runSamplerCycle } from './sampler-cycle'
 
+let dbs: StatementsDatabases
 let target: FreshDatabase
 let state: FreshDatabase
-let app: AppSessions
 let client: Awaited<ReturnType<AppSessions['open']>>
 const KEY = 'sys-q/dor'
 const LOOKUP = 'select note from public.t where id = $1'
 const SLEEP = 'select pg_sleep($1)'
 
 beforeAll(async () => {
-  ;[target, state] = await Promise.all([freshDatabase('qstats_t'), freshDatabase('qstats_s')])
-  await migrateStateDb(state.db)
-  await sql`create extension pg_stat_statements`.execute(target.db)
-  await sql`create table public.t (id int primary key, note text)`.execute(target.db)
-  await sql`insert into public.t select g, 'row ' || g from generate_series(1, 100) g`.execute(target.db)
-  app = new AppSessions(target.url)
-  client = await app.open('dor-app')
+  dbs = await statementsDatabases('qstats', 100)
+  ;({ target, state } = dbs)
+  client = await dbs.app.open('dor-app')
 })
 
 afterAll(async () => {
-  await app?.closeAll()
-  await Promise.all([target?.drop(), state?.drop()])
+  await dbs?.close()
 })
 
 async function run(text: string, times: number, values: unknown[] = [1]) {

@@ -1,31 +1,27 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { AppSessions, waitFor } from '../../test/app-sessions'
-import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
+import { type AppSessions, waitFor } from '../../test/app-sessions'
+import type { FreshDatabase } from '../../test/fresh-db'
+import { type StatementsDatabases, statementsDatabases } from '../../test/statements-databases'
 import { createPool } from '../db/connect'
 import { targetIdentity } from '../db/target-identity'
-import { migrateStateDb } from '../state/migrate-state'
 import { latestSample } from './sample-store'
 import { poolUse, takeSample } from './take-sample'
 
+let dbs: StatementsDatabases
 let target: FreshDatabase
 let state: FreshDatabase
 let app: AppSessions
 let key: string
 
 beforeAll(async () => {
-  ;[target, state] = await Promise.all([freshDatabase('metrics_t'), freshDatabase('metrics_s')])
-  await migrateStateDb(state.db)
-  await sql`create extension pg_stat_statements`.execute(target.db)
-  await sql`create table public.t (id int primary key, note text)`.execute(target.db)
-  await sql`insert into public.t select g, 'row ' || g from generate_series(1, 2000) g`.execute(target.db)
+  dbs = await statementsDatabases('metrics', 2000)
+  ;({ target, state, app } = dbs)
   key = (await targetIdentity(target.db)).key
-  app = new AppSessions(target.url)
 })
 
 afterAll(async () => {
-  await app?.closeAll()
-  await Promise.all([target?.drop(), state?.drop()])
+  await dbs?.close()
 })
 
 /** Commits and rollbacks in a session of the application, flushed to the statistics at once. */
