@@ -161,6 +161,11 @@ export interface DashboardQueryFailure {
   target_key: string;
 }
 
+export interface DashboardQueryFailureTotal {
+  failures: number;
+  target_key: string;
+}
+
 export interface EnumColumnSet {
   column: string;
   created_at: Generated<Timestamp>;
@@ -507,6 +512,7 @@ export interface StateDatabase {
   backup: Backup;
   backup_retention: BackupRetention;
   dashboard_query_failure: DashboardQueryFailure;
+  dashboard_query_failure_total: DashboardQueryFailureTotal;
   enum_column_set: EnumColumnSet;
   integrity_finding: IntegrityFinding;
   integrity_fix: IntegrityFix;
