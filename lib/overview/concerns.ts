@@ -1,26 +1,20 @@
 import { type Kysely, sql } from 'kysely'
 import { show } from '../alerts/judge'
-import { type EffectiveRule, loadRules } from '../alerts/rule-settings'
+import type { EffectiveRule } from '../alerts/rule-settings'
 import { latestSample } from '../metrics/sample-store'
 import { readIndexFindings } from '../performance/index-findings'
 import { DEAD_ROWS_MIN, readCacheHitRatios } from '../performance/tables'
 import { THRESHOLDS } from '../performance/thresholds'
 import type { StateDb } from '../state/state-db'
-import { FRESH_SAMPLE_SECONDS } from './attention'
+import type { HealthLine } from './attention'
 
-/** One standing check of the Overview: green when all is well, else what is wrong, with the page that shows it. */
-export interface ConcernLine {
-  key: 'indexes' | 'vacuum' | 'cache'
-  status: 'ok' | 'warning' | 'critical'
-  text: string
-  href: string
-  linkLabel: string
-}
+/** A health sample older than this is not "now": the live statistics are read instead (one cheap statement). */
+export const FRESH_SAMPLE_SECONDS = 120
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`
 
 /** Unused, duplicate, redundant and invalid indexes, from the Indexes page's own findings (catalog and statistics only). */
-export async function indexConcern(target: Kysely<any>): Promise<ConcernLine> {
+export async function indexConcern(target: Kysely<any>): Promise<HealthLine> {
   const { findings } = await readIndexFindings(target)
   const count = (kinds: string[]) => findings.filter((f) => kinds.includes(f.kind)).length
   const invalid = count(['invalid'])
@@ -32,12 +26,12 @@ export async function indexConcern(target: Kysely<any>): Promise<ConcernLine> {
     unused && `${plural(unused, 'unused index', 'unused indexes')}`,
   ].filter(Boolean)
   const base = { key: 'indexes' as const, href: '/indexes', linkLabel: 'Open Indexes' }
-  if (parts.length === 0) return { ...base, status: 'ok', text: 'Indexes: no unused, duplicate or invalid index.' }
+  if (parts.length === 0) return { ...base, status: 'ok', text: 'Indexes: 0 unused, duplicate or invalid.' }
   return { ...base, status: invalid ? 'critical' : 'warning', text: `Indexes: ${parts.join(', ')}.` }
 }
 
 /** Tables whose dead rows passed the Tables page's threshold: one statement over pg_stat_user_tables, no table read. */
-export async function vacuumConcern(target: Kysely<any>): Promise<ConcernLine> {
+export async function vacuumConcern(target: Kysely<any>): Promise<HealthLine> {
   const share = THRESHOLDS.deadTupleShare.value
   const { rows } = await sql<{ n: number; worst: string | null }>`/* dor-db-admin */
     select count(*)::int as n,
@@ -47,7 +41,7 @@ export async function vacuumConcern(target: Kysely<any>): Promise<ConcernLine> {
   `.execute(target)
   const { n, worst } = rows[0]
   const base = { key: 'vacuum' as const, href: '/tables', linkLabel: 'Open Tables' }
-  if (n === 0) return { ...base, status: 'ok', text: `Vacuum: no table has ${show({ unit: 'ratio' }, share)} or more dead rows.` }
+  if (n === 0) return { ...base, status: 'ok', text: `Vacuum: 0 tables with ${show({ unit: 'ratio' }, share)} or more dead rows.` }
   return {
     ...base,
     status: 'warning',
@@ -56,7 +50,7 @@ export async function vacuumConcern(target: Kysely<any>): Promise<ConcernLine> {
 }
 
 /** The cache hit ratio of the latest fresh sample, else since the statistics reset, judged by the alert rule's threshold. */
-export async function cacheConcern(state: StateDb, target: Kysely<any>, targetKey: string, rule: EffectiveRule): Promise<ConcernLine> {
+export async function cacheConcern(state: StateDb, target: Kysely<any>, targetKey: string, rule: EffectiveRule): Promise<HealthLine> {
   const sample = await latestSample(state, targetKey)
   const fresh = sample && Date.now() - sample.takenAt.getTime() <= FRESH_SAMPLE_SECONDS * 1000 ? sample.metrics.cacheHitRatio : null
   const ratio = fresh ?? (await readCacheHitRatios(target)).database
@@ -64,27 +58,4 @@ export async function cacheConcern(state: StateDb, target: Kysely<any>, targetKe
   if (ratio === null) return { ...base, status: 'ok', text: 'Cache hit ratio: no block read yet.' }
   if (ratio >= rule.threshold) return { ...base, status: 'ok', text: `Cache hit ratio ${show(rule, ratio)} (alert below ${show(rule, rule.threshold)}).` }
   return { ...base, status: 'warning', text: `Cache hit ratio ${show(rule, ratio)}, below ${show(rule, rule.threshold)}: the working set no longer fits in shared_buffers.` }
-}
-
-/** The standing checks, read in parallel; a check that cannot be read says so in its own line. */
-export async function overviewConcerns(s: { state: StateDb; target: Kysely<any>; targetKey: string; storageLimitBytes?: number | null }): Promise<ConcernLine[]> {
-  const { state, target, targetKey } = s
-  const rules = await loadRules(state, targetKey, { storageLimitBytes: s.storageLimitBytes ?? null })
-  const checks: [ConcernLine['key'], string, string, () => Promise<ConcernLine>][] = [
-    ['indexes', '/indexes', 'Open Indexes', () => indexConcern(target)],
-    ['vacuum', '/tables', 'Open Tables', () => vacuumConcern(target)],
-    ['cache', '/health', 'Open Health', () => cacheConcern(state, target, targetKey, rules.find((r) => r.name === 'cacheHitRatioLow')!)],
-  ]
-  const settled = await Promise.allSettled(checks.map((c) => c[3]()))
-  return settled.map((r, i) =>
-    r.status === 'fulfilled'
-      ? r.value
-      : {
-          key: checks[i][0],
-          status: 'warning',
-          text: `Could not read the ${checks[i][0]} check: ${String((r.reason as Error)?.message ?? r.reason).split('\n')[0].slice(0, 200)}`,
-          href: checks[i][1],
-          linkLabel: checks[i][2],
-        },
-  )
 }
