@@ -402,6 +402,15 @@ export interface NotificationDelivery {
   status: string;
 }
 
+export interface OverviewIndexSummary {
+  checked_at: Timestamp;
+  duplicate: number;
+  fingerprint: string;
+  invalid: number;
+  target_key: string;
+  unused: number;
+}
+
 export interface QueryStatBaseline {
   counters: Json;
   postmaster_start_at: Timestamp | null;
@@ -529,6 +538,7 @@ export interface StateDatabase {
   migration_step: MigrationStep;
   notification_channel: NotificationChannel;
   notification_delivery: NotificationDelivery;
+  overview_index_summary: OverviewIndexSummary;
   query_stat_baseline: QueryStatBaseline;
   query_stat_sample: QueryStatSample;
   reader_role: ReaderRole;

@@ -215,7 +215,7 @@ export async function healthLines(s: AttentionSources): Promise<HealthLine[]> {
   const parts: { label: string; keys: HealthLineKey[]; href: string; linkLabel: string; read: () => Promise<HealthLine[]> }[] = [
     { label: 'the activity', keys: ['connections', 'long-query', 'blocked', 'idle-in-transaction'], ...link('/activity', 'Open Activity'), read: async () => activityLines(await activityNow(s.state, s.target, s.targetKey), rules) },
     { label: 'the cache hit ratio', keys: ['cache'], ...link('/health', 'Open Health'), read: async () => [await cacheConcern(s.state, s.target, s.targetKey, rules.find((r) => r.name === 'cacheHitRatioLow')!)] },
-    { label: 'the indexes', keys: ['indexes'], ...link('/indexes', 'Open Indexes'), read: async () => [await indexConcern(s.target)] },
+    { label: 'the indexes', keys: ['indexes'], ...link('/indexes', 'Open Indexes'), read: async () => [await indexConcern(s.state, s.target, s.targetKey)] },
     { label: 'the tables needing vacuum', keys: ['vacuum'], ...link('/tables', 'Open Tables'), read: async () => [await vacuumConcern(s.target)] },
     { label: 'the integrity runs', keys: ['integrity'], ...link('/integrity', 'Open Integrity'), read: async () => [await integrityLine(s.state, s.targetKey)] },
     { label: 'the migrations', keys: ['migrations-pending', 'migrations-edited'], ...link('/migrations', 'Open Migrations'), read: async () => migrationLines(await s.migrations()) },

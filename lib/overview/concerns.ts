@@ -2,24 +2,23 @@ import { type Kysely, sql } from 'kysely'
 import { show } from '../alerts/judge'
 import type { EffectiveRule } from '../alerts/rule-settings'
 import { latestSample } from '../metrics/sample-store'
-import { readIndexFindings } from '../performance/index-findings'
 import { DEAD_ROWS_MIN, readCacheHitRatios } from '../performance/tables'
 import { THRESHOLDS } from '../performance/thresholds'
 import type { StateDb } from '../state/state-db'
 import type { HealthLine } from './attention'
+import { indexSummary } from './index-summary'
 
 /** A health sample older than this is not "now": the live statistics are read instead (one cheap statement). */
 export const FRESH_SAMPLE_SECONDS = 120
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`
 
-/** Unused, duplicate, redundant and invalid indexes, from the Indexes page's own findings (catalog and statistics only). */
-export async function indexConcern(target: Kysely<any>): Promise<HealthLine> {
-  const { findings } = await readIndexFindings(target)
-  const count = (kinds: string[]) => findings.filter((f) => kinds.includes(f.kind)).length
-  const invalid = count(['invalid'])
-  const duplicate = count(['duplicate', 'redundant'])
-  const unused = count(['unused'])
+/**
+ * Unused, duplicate, redundant and invalid indexes, as the Indexes page finds them (catalog and
+ * statistics only), counted again only when the index catalogue changed (lib/overview/index-summary.ts).
+ */
+export async function indexConcern(state: StateDb, target: Kysely<any>, targetKey: string): Promise<HealthLine> {
+  const { invalid, duplicate, unused } = await indexSummary(state, target, targetKey)
   const parts = [
     invalid && `${plural(invalid, 'invalid index', 'invalid indexes')}`,
     duplicate && `${plural(duplicate, 'duplicate or redundant index', 'duplicate or redundant indexes')}`,
