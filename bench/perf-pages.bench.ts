@@ -6,7 +6,8 @@
  *   npx tsx bench/perf-pages.bench.ts [--sessions 200] [--chain 50] [--statements 5000] [--tables 1000] [--rounds 10] [--pages Indexes,Tables] [--database-url URL]
  * Activity with 200 sessions (50 in one blocking chain), Slow queries with 5,000 statements in
  * pg_stat_statements, Tables and Indexes with 1,000 tables (100 of them with a duplicate index),
- * Connections and Settings. Default: perf_bench in the benchmarks' own embedded cluster.
+ * Connections and Settings, and what the Overview's health lines ask of the target (its index
+ * line listed, its fingerprint alone, then all its target reads on a usual load). Default: perf_bench in the benchmarks' own embedded cluster.
  * Targets: ours / psql ≤ 1.2 and ours ≤ 200 ms per page. Not included: the session check, the
  * state database's maintenance-job list, and React turning the rows into HTML.
  */
@@ -22,6 +23,9 @@ import { readSettings } from '../lib/performance/settings'
 import { listSlowQueries } from '../lib/performance/slow-queries'
 import { readSequenceDanger } from '../lib/performance/sequence-danger'
 import { listTables, readCacheHitRatios } from '../lib/performance/tables'
+import { vacuumConcern } from '../lib/overview/concerns'
+import { countIndexFindings, indexFingerprint } from '../lib/overview/index-summary'
+import { targetQuery } from '../lib/metrics/read-target'
 import { median, ms, runBenchmark } from './bench-kit'
 import { timed } from './dor-bench'
 import { openPerfBenchDatabase } from './perf-bench-cluster'
@@ -94,6 +98,29 @@ const PAGES: Page[] = [
     load: async (db) => {
       const [tables, , sequences] = await Promise.all([listTables(db), readCacheHitRatios(db), readSequenceDanger(db)])
       return `${tables.tables.length} tables, ${sequences.checked} sequences`
+    },
+  },
+  {
+    // The Overview's index line when the index catalogue changed (or hourly): every index listed and judged.
+    name: 'Overview index line listed',
+    load: async (db) => {
+      const c = await countIndexFindings(db)
+      return `${c.invalid} invalid, ${c.duplicate} duplicate, ${c.unused} unused`
+    },
+  },
+  {
+    // Every other Overview load: the fingerprint only; the counts come from the state database (one key lookup, not timed here).
+    name: 'Overview index line unchanged',
+    load: async (db) => `fingerprint ${await indexFingerprint(db)}`,
+  },
+  {
+    // What the Overview's health summary asks of the target on a usual load: the live activity
+    // statement (no fresh sample in a benchmark), the index fingerprint and the vacuum line (the
+    // cache line reads a sample, or one pg_stat_database row). The state database's reads (alerts, runs, backups, migrations, the index counts) are not included.
+    name: 'Overview lines',
+    load: async (db) => {
+      const [activity, fingerprint, vacuum] = await Promise.all([targetQuery(false).execute(db), indexFingerprint(db), vacuumConcern(db)])
+      return `${activity.rows[0].total} connections; index fingerprint ${fingerprint}; ${vacuum.text}`
     },
   },
   {

@@ -30,6 +30,7 @@ describe('dbadmin metrics', () => {
     const b = JSON.parse(second.stdout).sample
     expect(b.counterReset).toBeNull()
     expect(b.metrics.tps).toBeGreaterThan(0)
+    expect(b.metrics.dashboardFailedQueries).toBe(0)
     expect(b.id).toBeGreaterThan(a.id)
     const { rows } = await sql<{ n: number }>`select count(*)::int as n from metric_sample`.execute(state.db)
     expect(rows[0].n).toBe(2)
@@ -50,6 +51,7 @@ describe('dbadmin metrics', () => {
     expect(h.points[0].tps).toBeNull()
     expect(h.points.at(-1).tps).toBeGreaterThan(0)
     expect(h.points.at(-1).dbSizeBytes).toBeGreaterThan(0)
+    expect(h.points.at(-1).dashboardFailedQueries).toBe(0)
     expect(Date.parse(h.points[0].at)).toBeLessThan(Date.parse(h.points.at(-1).at))
     const year = JSON.parse((await runDbadmin(['metrics', 'history', '--since', '1y', '--json'], env())).stdout)
     expect(year).toMatchObject({ resolution: '1h', stepSeconds: 3600 })

@@ -161,6 +161,11 @@ export interface DashboardQueryFailure {
   target_key: string;
 }
 
+export interface DashboardQueryFailureTotal {
+  failures: number;
+  target_key: string;
+}
+
 export interface EnumColumnSet {
   column: string;
   created_at: Generated<Timestamp>;
@@ -397,6 +402,15 @@ export interface NotificationDelivery {
   status: string;
 }
 
+export interface OverviewIndexSummary {
+  checked_at: Timestamp;
+  duplicate: number;
+  fingerprint: string;
+  invalid: number;
+  target_key: string;
+  unused: number;
+}
+
 export interface QueryStatBaseline {
   counters: Json;
   postmaster_start_at: Timestamp | null;
@@ -507,6 +521,7 @@ export interface StateDatabase {
   backup: Backup;
   backup_retention: BackupRetention;
   dashboard_query_failure: DashboardQueryFailure;
+  dashboard_query_failure_total: DashboardQueryFailureTotal;
   enum_column_set: EnumColumnSet;
   integrity_finding: IntegrityFinding;
   integrity_fix: IntegrityFix;
@@ -523,6 +538,7 @@ export interface StateDatabase {
   migration_step: MigrationStep;
   notification_channel: NotificationChannel;
   notification_delivery: NotificationDelivery;
+  overview_index_summary: OverviewIndexSummary;
   query_stat_baseline: QueryStatBaseline;
   query_stat_sample: QueryStatSample;
   reader_role: ReaderRole;

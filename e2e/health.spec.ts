@@ -11,6 +11,7 @@ const cliEnv = () => ({ DATABASE_URL: e2eDatabaseUrl('dor'), STATE_DATABASE_URL:
 const CHART_TITLES = [
   'Connections by state',
   "The dashboard's connection pool",
+  "The dashboard's failed queries",
   'Transactions per second',
   'Cache and index hit ratios',
   'Database size',
@@ -70,6 +71,9 @@ test.describe('health as viewer', () => {
     await expect(health.lines('Connections by state')).toHaveCount(5)
     await expect(health.lines('Connections by state').first()).toHaveAttribute('d', /^M[\d.]+,[\d.]+L/)
     await expect(health.lines('Transactions per second')).toHaveCount(3)
+    // The dashboard's failed queries, counted from the second sample on (none failed here).
+    await expect(health.lines("The dashboard's failed queries")).toHaveCount(1)
+    await expect(health.summary("The dashboard's failed queries")).toContainText('failed since the previous sample: latest 0, min 0, max 0')
     await expect(health.summary('Connections by state')).toContainText(/active: latest \d+, min \d+, max \d+/)
     await expect(health.summary('Database size')).toContainText(/size: latest [\d.]+ MB/)
     await expect(health.forecast).toContainText('Not enough history yet')

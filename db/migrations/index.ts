@@ -21,6 +21,7 @@ import * as m20261203_000022 from './20261203_000022_dashboard_query_failures'
 import * as m20261203_000023 from './20261203_000023_backup_jobs'
 import * as m20261203_000024 from './20261203_000024_maintenance_on_queue'
 import * as m20261203_000025 from './20261203_000025_query_stats'
+import * as m20261203_000026 from './20261203_000026_failure_total_index_summary'
 import * as m20261203_000027 from './20261203_000027_alert_notice'
 
 /**
@@ -50,6 +51,7 @@ export const stateMigrations: Record<string, Migration> = {
   '20261203_000023_backup_jobs': m20261203_000023,
   '20261203_000024_maintenance_on_queue': m20261203_000024,
   '20261203_000025_query_stats': m20261203_000025,
+  '20261203_000026_failure_total_index_summary': m20261203_000026,
   '20261203_000027_alert_notice': m20261203_000027,
 }
 

@@ -1,6 +1,6 @@
 import type { Locator, Page } from '@playwright/test'
 
-/** /overview: what needs attention now, the last 24 h in four small charts, then the server's cards. */
+/** /overview: one health line per concern, the last 24 h in four small charts, then the server's cards. */
 export class OverviewPage {
   readonly attention: Locator
   readonly dayCharts: Locator
@@ -19,12 +19,8 @@ export class OverviewPage {
     return this.dayCharts.getByRole('figure', { name: new RegExp(`^${title}:`) })
   }
 
+  /** One concern's line of the health summary (keys of HEALTH_LINE_KEYS), always shown: data-severity ok, warning or critical. */
   item(key: string): Locator {
     return this.attention.locator(`li[data-item="${key}"]`)
-  }
-
-  /** One of the standing checks under the list (indexes, vacuum, cache), green or what is wrong. */
-  concern(key: string): Locator {
-    return this.attention.getByTestId('concerns').locator(`li[data-item="${key}"]`)
   }
 }

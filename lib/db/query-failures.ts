@@ -69,13 +69,27 @@ export async function flushQueryFailures(state: StateDb, targetKey: string, at: 
 
 /** Adds `n` failures to the minute of `at` (also used by tests and other processes' counts). */
 export async function recordQueryFailures(state: StateDb, targetKey: string, n: number, lastError: string | null, at: Date = new Date()): Promise<void> {
+  // One statement: the minute's row (the alert rule's window) and the running total (the sampler's counter) move together.
   await sql`
+    with total as (
+      insert into dashboard_query_failure_total (target_key, failures) values (${targetKey}, ${n})
+      on conflict (target_key) do update set failures = dashboard_query_failure_total.failures + excluded.failures
+    )
     insert into dashboard_query_failure (target_key, minute, failures, last_error)
     values (${targetKey}, date_trunc('minute', ${at}::timestamptz), ${n}, ${lastError})
     on conflict (target_key, minute) do update
       set failures = dashboard_query_failure.failures + excluded.failures,
           last_error = coalesce(excluded.last_error, dashboard_query_failure.last_error)
   `.execute(state)
+}
+
+/**
+ * The target's failed dashboard queries ever written: a cumulative counter, which the sampler keeps
+ * with each sample (lib/metrics/take-sample.ts) and charts as the difference between two samples.
+ */
+export async function totalQueryFailures(state: StateDb, targetKey: string): Promise<number> {
+  const row = await state.selectFrom('dashboard_query_failure_total').select('failures').where('target_key', '=', targetKey).executeTakeFirst()
+  return row ? Number(row.failures) : 0
 }
 
 /** The target's failed dashboard queries in the minutes from `since` to `until`. */

@@ -16,6 +16,7 @@ export const HEALTH_METRICS = [
   'dashboardPoolInUse',
   'dashboardPoolMax',
   'dashboardPoolWaiting',
+  'dashboardFailedQueries',
   'tps',
   'commitsPerSecond',
   'rollbacksPerSecond',

@@ -38,6 +38,7 @@ export const METRICS = {
   replicationLagBytes: { label: 'replication lag', unit: 'bytes', kind: 'gauge' },
   statementCallsPerSecond: { label: 'statements per second (pg_stat_statements)', unit: 'per_second', kind: 'rate' },
   statementMeanMs: { label: 'mean statement time (pg_stat_statements)', unit: 'milliseconds', kind: 'rate' },
+  dashboardFailedQueries: { label: "dashboard's failed queries since the previous sample", unit: 'count', kind: 'rate' },
   xidAge: { label: 'oldest transaction-ID age', unit: 'transactions', kind: 'gauge' },
   backupAgeSeconds: { label: 'age of the last successful backup', unit: 'seconds', kind: 'gauge' },
   lastBackupFailed: { label: 'the latest finished backup failed (1) or not (0)', unit: 'count', kind: 'gauge' },

@@ -9,6 +9,7 @@ const RENAMED: Partial<Record<MetricName, string>> = {
   tps: 'transactions_per_second',
   connectionUse: 'connection_use_ratio',
   deadlocks: 'deadlocks_in_interval',
+  dashboardFailedQueries: 'dashboard_failed_queries_in_interval',
   xidAge: 'transaction_id_age',
   lastBackupFailed: 'last_backup_failed',
   intervalSeconds: 'sample_interval_seconds',
@@ -27,6 +28,7 @@ const COUNTERS: Record<keyof Counters, { name: string; help: string }> = {
   walLsn: { name: 'wal_position_bytes_total', help: 'WAL position in bytes (pg_current_wal_lsn)' },
   statementCalls: { name: 'statement_calls_total', help: 'Statement calls (pg_stat_statements)' },
   statementTotalMs: { name: 'statement_time_milliseconds_total', help: 'Statement execution time (pg_stat_statements)' },
+  dashboardFailures: { name: 'dashboard_failed_queries_total', help: "The dashboard's own failed queries on the target (statement timeouts, refused permissions, lost connections)" },
 }
 
 const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
@@ -69,7 +71,7 @@ export async function renderPrometheus(input: PrometheusInput): Promise<{ conten
     }
     for (const [key, c] of Object.entries(COUNTERS) as [keyof Counters, (typeof COUNTERS)[keyof Counters]][]) {
       const value = s.counters[key]
-      if (value === null || !Number.isFinite(value)) continue
+      if (value == null || !Number.isFinite(value)) continue
       new Counter({ name: `dbadmin_${c.name}`, help: c.help, labelNames, registers: [registry] }).inc(labels, value)
     }
   }

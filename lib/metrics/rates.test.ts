@@ -44,6 +44,8 @@ describe('deriveRates', () => {
       walBytesPerSecond: 10_000,
       statementCallsPerSecond: 20,
       statementMeanMs: 2,
+      // Neither sample kept the dashboard's failure total.
+      dashboardFailedQueries: null,
       reset: null,
     })
   })
@@ -71,6 +73,19 @@ describe('deriveRates', () => {
     expect(r.statementCallsPerSecond).toBeNull()
     expect(r.statementMeanMs).toBeNull()
     expect(r.commitsPerSecond).toBe(1)
+  })
+
+  it("counts the dashboard's failed queries across a server restart and pg_stat_reset(), and gives a gap when its own total went down", () => {
+    const p = base('2026-12-03T10:00:00Z', counters({ dashboardFailures: 7 }))
+    expect(deriveRates(p, base('2026-12-03T10:00:15Z', counters({ dashboardFailures: 10 }))).dashboardFailedQueries).toBe(3)
+    const restarted = deriveRates(p, base('2026-12-03T10:00:15Z', counters({ xactCommit: 2, dashboardFailures: 9 }), { postmasterStartAt: new Date('2026-12-03T10:00:05Z') }))
+    expect(restarted).toMatchObject({ reset: 'restart', tps: null, dashboardFailedQueries: 2 })
+    const statsReset = deriveRates(p, base('2026-12-03T10:00:15Z', counters({ xactCommit: 2, dashboardFailures: 7 }), { statsResetAt: new Date('2026-12-03T10:00:10Z') }))
+    expect(statsReset).toMatchObject({ reset: 'stats_reset', dashboardFailedQueries: 0 })
+    // A state database started again counts from zero: unknown, not -5.
+    expect(deriveRates(p, base('2026-12-03T10:00:15Z', counters({ dashboardFailures: 2 }))).dashboardFailedQueries).toBeNull()
+    // Samples stored before the total was kept have none.
+    expect(deriveRates(prev, base('2026-12-03T10:00:15Z', counters({ dashboardFailures: 2 }))).dashboardFailedQueries).toBeNull()
   })
 
   it('gives no rate after a long silence or from the first sample', () => {

@@ -23,6 +23,8 @@ export interface Rates {
   walBytesPerSecond: number | null
   statementCallsPerSecond: number | null
   statementMeanMs: number | null
+  /** The dashboard's failed queries since the previous sample (a running total of the state database, so a target's restart does not reset it). */
+  dashboardFailedQueries: number | null
   /** Why some rates are missing; null when every counter carried on. */
   reset: CounterReset | null
 }
@@ -49,15 +51,19 @@ export function deriveRates(prev: CounterBase | null, cur: Omit<CounterBase, 'at
     walBytesPerSecond: null,
     statementCallsPerSecond: null,
     statementMeanMs: null,
+    dashboardFailedQueries: null,
     reset: 'first',
   }
   if (!prev) return none
   const seconds = (cur.at.getTime() - prev.at.getTime()) / 1000
   // A previous sample from long ago (the sampler was stopped) would smear a day into one point.
   if (!(seconds > 0) || seconds > maxGapSeconds) return none
+  // Kept by the dashboard, not the server: neither a restart nor pg_stat_reset() touches it. Its own
+  // reset (a total that went down: a state database started again) is a gap like the others'.
+  const dashboardFailedQueries = delta(prev.counters.dashboardFailures ?? null, cur.counters.dashboardFailures ?? null)
   if (!same(prev.postmasterStartAt, cur.postmasterStartAt)) {
     // WAL positions survive a restart; nothing else does.
-    return { ...none, intervalSeconds: seconds, walBytesPerSecond: perSecond(prev.counters.walLsn, cur.counters.walLsn, seconds), reset: 'restart' }
+    return { ...none, intervalSeconds: seconds, walBytesPerSecond: perSecond(prev.counters.walLsn, cur.counters.walLsn, seconds), dashboardFailedQueries, reset: 'restart' }
   }
   const p = prev.counters
   const c = cur.counters
@@ -85,6 +91,7 @@ export function deriveRates(prev: CounterBase | null, cur: Omit<CounterBase, 'at
     walBytesPerSecond: perSecond(p.walLsn, c.walLsn, seconds),
     statementCallsPerSecond: calls !== null ? calls / seconds : null,
     statementMeanMs: calls !== null && totalMs !== null && calls > 0 ? totalMs / calls : null,
+    dashboardFailedQueries,
     reset: !statsCarriedOn ? 'stats_reset' : !statementsCarriedOn && c.statementCalls !== null && p.statementCalls !== null ? 'statements_reset' : null,
   }
 }

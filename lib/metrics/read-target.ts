@@ -15,6 +15,11 @@ export interface Counters {
   /** Sums over this database's pg_stat_statements entries; null without the extension. */
   statementCalls: number | null
   statementTotalMs: number | null
+  /**
+   * The dashboard's own failed queries on this target, a running total kept in the state database
+   * (lib/db/query-failures.ts), not read from the target; absent in samples stored before it was kept.
+   */
+  dashboardFailures?: number | null
 }
 
 /** What one sample reads from the target, in two round trips at most. */

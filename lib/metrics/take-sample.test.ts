@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type AppSessions, waitFor } from '../../test/app-sessions'
 import type { FreshDatabase } from '../../test/fresh-db'
 import { type StatementsDatabases, statementsDatabases } from '../../test/statements-databases'
-import { createPool } from '../db/connect'
+import { createDb, createPool } from '../db/connect'
 import { targetIdentity } from '../db/target-identity'
 import { latestSample } from './sample-store'
 import { poolUse, takeSample } from './take-sample'
@@ -159,6 +159,25 @@ describe('takeSample', () => {
       await blocker.query('rollback')
       await Promise.all([sleeping, waiting])
     }
+  })
+
+  it("counts the dashboard's failed queries: one failing on a counting pool shows up in the next sample", async () => {
+    const before = await takeSample(target.db, state.db, key)
+    expect(before.metrics.dashboardFailedQueries).toBe(0)
+    // A target pool of the dashboard counts its failures (lib/db/connect.ts); this process has no sink, so they wait in memory.
+    const dashboard = createDb(target.url, { max: 1, countFailures: true })
+    try {
+      await expect(sql`select 1 / 0`.execute(dashboard)).rejects.toThrow(/division by zero/)
+      await expect(sql`select * from no_such_table`.execute(dashboard)).rejects.toThrow(/does not exist/)
+    } finally {
+      await dashboard.destroy()
+    }
+    const next = await takeSample(target.db, state.db, key)
+    expect(next.metrics.dashboardFailedQueries).toBe(2)
+    expect(next.counters.dashboardFailures).toBe((before.counters.dashboardFailures ?? 0) + 2)
+    // Stored and read back like any metric (the Health page's series, `dbadmin metrics --json`).
+    expect((await latestSample(state.db, key))?.metrics.dashboardFailedQueries).toBe(2)
+    expect((await takeSample(target.db, state.db, key)).metrics.dashboardFailedQueries).toBe(0)
   })
 
   it('takes the age of the last successful full backup and whether the latest one failed from the catalogue', async () => {

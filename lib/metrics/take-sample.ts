@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely'
 import type pg from 'pg'
 import { readBackupFreshness } from './backup-age'
+import { flushQueryFailures, totalQueryFailures } from '../db/query-failures'
 import type { MetricValues } from './metric-names'
 import { deriveRates } from './rates'
 import { readTarget } from './read-target'
@@ -58,7 +59,13 @@ export interface TakenSample extends NewSample {
  * are measured by one clock even when the state database runs elsewhere.
  */
 export async function takeSample(target: Kysely<any>, state: StateDb, targetKey: string, opts: SampleOptions = {}): Promise<TakenSample> {
-  const [latest, backups] = await Promise.all([latestSample(state, targetKey), readBackupFreshness(state, targetKey)])
+  // This process's failed queries not yet written belong in this sample, not the next one.
+  if (opts.store !== false) await flushQueryFailures(state, targetKey).catch(() => undefined)
+  const [latest, backups, dashboardFailures] = await Promise.all([
+    latestSample(state, targetKey),
+    readBackupFreshness(state, targetKey),
+    totalQueryFailures(state, targetKey),
+  ])
   const lastSlowAt = latest?.details.slowAt ? Date.parse(latest.details.slowAt) : null
   const slow = lastSlowAt === null || Date.now() - lastSlowAt >= (opts.slowEveryMs ?? SLOW_READING_INTERVAL_MS)
   const started = performance.now()
@@ -66,7 +73,11 @@ export async function takeSample(target: Kysely<any>, state: StateDb, targetKey:
   const durationMs = performance.now() - started
   const prev = latest && latest.takenAt < reading.at ? latest : null
   // Between slow readings the index counters of the last one are carried, as the base of the next.
-  const counters = slow ? reading.counters : { ...reading.counters, idxBlksHit: prev?.counters.idxBlksHit ?? null, idxBlksRead: prev?.counters.idxBlksRead ?? null }
+  const counters = {
+    ...reading.counters,
+    dashboardFailures,
+    ...(slow ? {} : { idxBlksHit: prev?.counters.idxBlksHit ?? null, idxBlksRead: prev?.counters.idxBlksRead ?? null }),
+  }
   const rates = deriveRates(prev && { ...prev, at: prev.takenAt }, { ...reading, counters }, opts.maxGapSeconds ?? 600)
   if (!slow && rates.reset) {
     // Counters carried from before a reset are no base for the next slow reading.
@@ -101,6 +112,7 @@ export async function takeSample(target: Kysely<any>, state: StateDb, targetKey:
     replicationLagBytes: reading.replicationLagBytes,
     statementCallsPerSecond: rates.statementCallsPerSecond,
     statementMeanMs: rates.statementMeanMs,
+    dashboardFailedQueries: rates.dashboardFailedQueries,
     xidAge: reading.xidAge,
     backupAgeSeconds: backups.ageSeconds,
     lastBackupFailed: backups.lastFailed ? 1 : 0,

@@ -8,21 +8,42 @@ import { targetQuery } from '../metrics/read-target'
 import { latestSample } from '../metrics/sample-store'
 import type { MigrationsOverview } from '../migrations/status'
 import type { StateDb } from '../state/state-db'
+import { cacheConcern, FRESH_SAMPLE_SECONDS, indexConcern, vacuumConcern } from './concerns'
 
-/** One line of the Overview's "what needs attention now", with where to look. */
-export interface AttentionItem {
-  key: string
-  severity: 'critical' | 'warning'
+/**
+ * One line of the Overview's health summary: every concern always has one, green ('ok') with its
+ * number when fine, else what is wrong and how badly, with the page that shows it.
+ */
+export interface HealthLine {
+  key: HealthLineKey
+  status: 'ok' | 'warning' | 'critical'
   text: string
   href: string
   linkLabel: string
 }
 
-/** A health sample older than this is not "now": the live statistics are read instead (one cheap statement). */
-export const FRESH_SAMPLE_SECONDS = 120
+/** The concerns of issue 15's Overview, in the order it shows them (problems first, then these in order). */
+export const HEALTH_LINE_KEYS = [
+  'connections',
+  'long-query',
+  'blocked',
+  'idle-in-transaction',
+  'cache',
+  'indexes',
+  'vacuum',
+  'integrity',
+  'migrations-pending',
+  'migrations-edited',
+  'backup',
+  'alerts',
+] as const
+
+export type HealthLineKey = (typeof HEALTH_LINE_KEYS)[number]
+
+const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`
 
 /** The alerts firing now, in one line. */
-export async function firingAlertItems(state: StateDb, targetKey: string): Promise<AttentionItem[]> {
+export async function firingAlertLine(state: StateDb, targetKey: string): Promise<HealthLine> {
   const rows = await state
     .selectFrom('alert_state')
     .select(['rule', 'firing_since'])
@@ -31,22 +52,19 @@ export async function firingAlertItems(state: StateDb, targetKey: string): Promi
     .orderBy('firing_since')
     .execute()
   const rules = rows.map((r) => r.rule as string).filter((r): r is RuleName => Object.hasOwn(RULES, r))
-  if (rules.length === 0) return []
+  const base = { key: 'alerts' as const, href: '/alerts', linkLabel: 'Open Alerts' }
+  if (rules.length === 0) return { ...base, status: 'ok', text: 'Alerts: 0 firing.' }
   const critical = rules.some((r) => RULES[r].severity === 'critical')
   const titles = rules.map((r) => RULES[r].title)
-  return [
-    {
-      key: 'alerts',
-      severity: critical ? 'critical' : 'warning',
-      text: `${rules.length} alert${rules.length === 1 ? '' : 's'} firing: ${titles.slice(0, 3).join('; ')}${titles.length > 3 ? `; and ${titles.length - 3} more` : ''}.`,
-      href: '/alerts',
-      linkLabel: 'Open Alerts',
-    },
-  ]
+  return {
+    ...base,
+    status: critical ? 'critical' : 'warning',
+    text: `${rules.length} alert${rules.length === 1 ? '' : 's'} firing: ${titles.slice(0, 3).join('; ')}${titles.length > 3 ? `; and ${titles.length - 3} more` : ''}.`,
+  }
 }
 
 /** The checks of the latest finished integrity run that found rows (or failed). */
-export async function integrityItems(state: StateDb, targetKey: string): Promise<AttentionItem[]> {
+export async function integrityLine(state: StateDb, targetKey: string): Promise<HealthLine> {
   const run = await state
     .selectFrom('integrity_run as r')
     .select((eb) => [
@@ -64,37 +82,25 @@ export async function integrityItems(state: StateDb, targetKey: string): Promise
     .orderBy('r.id', 'desc')
     .limit(1)
     .executeTakeFirst()
-  const problems = Number(run?.problems ?? 0)
-  if (!run || problems === 0) return []
-  return [
-    {
-      key: 'integrity',
-      severity: 'warning',
-      text: `${problems} integrity check${problems === 1 ? '' : 's'} found problems in run #${run.id} (${formatTimestamp(run.finished_at)}).`,
-      href: `/integrity?run=${run.id}`,
-      linkLabel: 'Open Integrity',
-    },
-  ]
+  if (!run) return { key: 'integrity', status: 'ok', text: 'Integrity: no run has finished yet, so no finding.', href: '/integrity', linkLabel: 'Open Integrity' }
+  const problems = Number(run.problems ?? 0)
+  const base = { key: 'integrity' as const, href: `/integrity?run=${run.id}`, linkLabel: 'Open Integrity' }
+  const when = `run #${run.id} (${formatTimestamp(run.finished_at)})`
+  if (problems === 0) return { ...base, status: 'ok', text: `Integrity: 0 checks with findings in ${when}.` }
+  return { ...base, status: 'warning', text: `${plural(problems, 'integrity check', 'integrity checks')} found problems in ${when}.` }
 }
 
-/** No successful full backup, one older than the backup rule's threshold, or a failed latest backup. */
-export async function backupItems(state: StateDb, targetKey: string, rules: EffectiveRule[]): Promise<AttentionItem[]> {
+/** The last successful full backup's age against the backup rule's threshold, and whether the latest backup failed. */
+export async function backupLine(state: StateDb, targetKey: string, rules: EffectiveRule[]): Promise<HealthLine> {
   const f = await readBackupFreshness(state, targetKey)
   const missing = rules.find((r) => r.name === 'backupMissing')!
-  const out: AttentionItem[] = []
-  if (f.lastFailed) out.push({ key: 'backup-failed', severity: 'critical', text: 'The latest backup failed.', href: '/backups', linkLabel: 'Open Backups' })
-  if (f.ageSeconds === null) {
-    out.push({ key: 'backup-age', severity: 'critical', text: 'There is no successful full backup of this database.', href: '/backups', linkLabel: 'Open Backups' })
-  } else if (f.ageSeconds / 3600 >= missing.threshold) {
-    out.push({
-      key: 'backup-age',
-      severity: 'warning',
-      text: `The last successful backup is ${formatDuration(f.ageSeconds)} old (over ${missing.threshold} h).`,
-      href: '/backups',
-      linkLabel: 'Open Backups',
-    })
-  }
-  return out
+  const base = { key: 'backup' as const, href: '/backups', linkLabel: 'Open Backups' }
+  const failed = f.lastFailed ? 'The latest backup failed. ' : ''
+  if (f.ageSeconds === null) return { ...base, status: 'critical', text: `${failed}There is no successful full backup of this database.` }
+  const age = `${formatDuration(f.ageSeconds)} old`
+  if (f.ageSeconds / 3600 >= missing.threshold) return { ...base, status: f.lastFailed ? 'critical' : 'warning', text: `${failed}The last successful backup is ${age} (over ${missing.threshold} h).` }
+  if (f.lastFailed) return { ...base, status: 'critical', text: `${failed}The last successful one is ${age}.` }
+  return { ...base, status: 'ok', text: `Last successful backup: ${age} (alert over ${missing.threshold} h).` }
 }
 
 export interface ActivityNow {
@@ -137,75 +143,54 @@ export async function activityNow(state: StateDb, target: Kysely<any>, targetKey
 }
 
 /** The activity lines, judged by the same thresholds as the alert rules (as admins set them). */
-export function activityItems(now: ActivityNow, rules: EffectiveRule[]): AttentionItem[] {
+export function activityLines(now: ActivityNow, rules: EffectiveRule[]): HealthLine[] {
   const rule = (name: RuleName) => rules.find((r) => r.name === name)!
-  const out: AttentionItem[] = []
+  const activity = { href: '/activity', linkLabel: 'Open Activity' }
   const conn = rule('connectionsHigh')
-  if (now.connectionUse !== null && now.connectionUse >= conn.threshold) {
-    const exhausted = now.connectionUse >= rule('connectionsExhausted').threshold
-    out.push({
-      key: 'connections',
-      severity: exhausted ? 'critical' : 'warning',
-      text: `${show(conn, now.connectionUse)} of max_connections in use (alert at ${show(conn, conn.threshold)}).`,
-      href: '/connections',
-      linkLabel: 'Open Connections',
-    })
+  const connections: HealthLine = { key: 'connections', href: '/connections', linkLabel: 'Open Connections', status: 'ok', text: 'Connections: not known.' }
+  if (now.connectionUse !== null) {
+    const use = show(conn, now.connectionUse)
+    if (now.connectionUse < conn.threshold) Object.assign(connections, { text: `Connections: ${use} of max_connections in use (alert at ${show(conn, conn.threshold)}).` })
+    else {
+      const exhausted = now.connectionUse >= rule('connectionsExhausted').threshold
+      Object.assign(connections, { status: exhausted ? 'critical' : 'warning', text: `${use} of max_connections in use (alert at ${show(conn, conn.threshold)}).` })
+    }
   }
   const long = rule('longRunningQuery')
-  if (now.longestQuerySeconds >= long.threshold) {
-    out.push({
-      key: 'long-query',
-      severity: 'warning',
-      text: `A query has been running for ${formatDuration(now.longestQuerySeconds)} (over ${formatDuration(long.threshold)}).`,
-      href: '/activity',
-      linkLabel: 'Open Activity',
-    })
-  }
+  const longQuery: HealthLine =
+    now.longestQuerySeconds >= long.threshold
+      ? { key: 'long-query', ...activity, status: 'warning', text: `A query has been running for ${formatDuration(now.longestQuerySeconds)} (over ${formatDuration(long.threshold)}).` }
+      : { key: 'long-query', ...activity, status: 'ok', text: `Long-running queries: 0 over ${formatDuration(long.threshold)} (the longest ${formatDuration(now.longestQuerySeconds)}).` }
   const blocked = rule('blockedSessions')
-  if (now.blockedSessions >= blocked.threshold) {
-    out.push({
-      key: 'blocked',
-      severity: 'warning',
-      text: `${now.blockedSessions} session${now.blockedSessions === 1 ? ' is' : 's are'} waiting for a lock.`,
-      href: '/activity',
-      linkLabel: 'Open Activity',
-    })
-  }
+  const blockedLine: HealthLine =
+    now.blockedSessions >= blocked.threshold
+      ? { key: 'blocked', ...activity, status: 'warning', text: `${now.blockedSessions} session${now.blockedSessions === 1 ? ' is' : 's are'} waiting for a lock.` }
+      : { key: 'blocked', ...activity, status: 'ok', text: `Blocked sessions: ${now.blockedSessions} waiting for a lock.` }
   const idle = rule('idleInTransaction')
-  if (now.longestIdleInTransactionSeconds >= idle.threshold) {
-    out.push({
-      key: 'idle-in-transaction',
-      severity: 'warning',
-      text: `A session has been idle in transaction for ${formatDuration(now.longestIdleInTransactionSeconds)} (over ${formatDuration(idle.threshold)}).`,
-      href: '/activity',
-      linkLabel: 'Open Activity',
-    })
-  }
-  return out
+  const idleLine: HealthLine =
+    now.longestIdleInTransactionSeconds >= idle.threshold
+      ? { key: 'idle-in-transaction', ...activity, status: 'warning', text: `A session has been idle in transaction for ${formatDuration(now.longestIdleInTransactionSeconds)} (over ${formatDuration(idle.threshold)}).` }
+      : { key: 'idle-in-transaction', ...activity, status: 'ok', text: `Idle in transaction: 0 sessions over ${formatDuration(idle.threshold)}.` }
+  return [connections, longQuery, blockedLine, idleLine]
 }
 
 /** Pending migrations (while the dashboard manages the chain) and edits that block applying. */
-export function migrationItems(status: Pick<MigrationsOverview, 'pending' | 'blockingEdits' | 'management'>): AttentionItem[] {
-  const out: AttentionItem[] = []
-  if (status.blockingEdits.length) {
-    out.push({
-      key: 'migrations-edited',
-      severity: 'critical',
-      text: `${status.blockingEdits.length} applied migration${status.blockingEdits.length === 1 ? ' was' : 's were'} edited afterwards: ${status.blockingEdits[0]}${status.blockingEdits.length > 1 ? ', …' : ''}.`,
-      href: '/migrations',
-      linkLabel: 'Open Migrations',
-    })
-  }
-  if (status.pending.length) {
-    out.push({
-      key: 'migrations-pending',
-      severity: 'warning',
-      text: `${status.pending.length} migration${status.pending.length === 1 ? ' is' : 's are'} pending.`,
-      href: '/migrations',
-      linkLabel: 'Open Migrations',
-    })
-  }
-  return out
+export function migrationLines(status: Pick<MigrationsOverview, 'pending' | 'blockingEdits' | 'management'>): HealthLine[] {
+  const base = { href: '/migrations', linkLabel: 'Open Migrations' }
+  const edits = status.blockingEdits
+  return [
+    status.pending.length
+      ? { key: 'migrations-pending', ...base, status: 'warning', text: `${status.pending.length} migration${status.pending.length === 1 ? ' is' : 's are'} pending.` }
+      : { key: 'migrations-pending', ...base, status: 'ok', text: 'Migrations: 0 pending.' },
+    edits.length
+      ? {
+          key: 'migrations-edited',
+          ...base,
+          status: 'critical',
+          text: `${edits.length} applied migration${edits.length === 1 ? ' was' : 's were'} edited afterwards: ${edits[0]}${edits.length > 1 ? ', …' : ''}.`,
+        }
+      : { key: 'migrations-edited', ...base, status: 'ok', text: 'Migrations: 0 applied ones edited afterwards.' },
+  ]
 }
 
 export interface AttentionSources {
@@ -217,32 +202,33 @@ export interface AttentionSources {
   migrations: () => Promise<Pick<MigrationsOverview, 'pending' | 'blockingEdits' | 'management'>>
 }
 
+const RANK = { critical: 0, warning: 1, ok: 2 } as const
+
 /**
- * Everything that needs attention now, most severe first, read in one round of parallel reads.
- * A source that cannot be read says so as a line of its own rather than hiding the others.
+ * The Overview's health summary: one line for every concern, read in one round of parallel reads,
+ * problems first (the most severe first), then the green ones, each group in HEALTH_LINE_KEYS' order.
+ * A source that cannot be read turns its lines red and says why, rather than hiding the others.
  */
-export async function whatNeedsAttention(s: AttentionSources): Promise<AttentionItem[]> {
+export async function healthLines(s: AttentionSources): Promise<HealthLine[]> {
   const rules = await loadRules(s.state, s.targetKey, { storageLimitBytes: s.storageLimitBytes ?? null })
-  const parts: { label: string; href: string; read: () => Promise<AttentionItem[]> }[] = [
-    { label: 'the alerts', href: '/alerts', read: () => firingAlertItems(s.state, s.targetKey) },
-    { label: 'the integrity runs', href: '/integrity', read: () => integrityItems(s.state, s.targetKey) },
-    { label: 'the migrations', href: '/migrations', read: async () => migrationItems(await s.migrations()) },
-    { label: 'the backups', href: '/backups', read: () => backupItems(s.state, s.targetKey, rules) },
-    { label: 'the activity', href: '/activity', read: async () => activityItems(await activityNow(s.state, s.target, s.targetKey), rules) },
+  const link = (href: string, linkLabel: string) => ({ href, linkLabel })
+  const parts: { label: string; keys: HealthLineKey[]; href: string; linkLabel: string; read: () => Promise<HealthLine[]> }[] = [
+    { label: 'the activity', keys: ['connections', 'long-query', 'blocked', 'idle-in-transaction'], ...link('/activity', 'Open Activity'), read: async () => activityLines(await activityNow(s.state, s.target, s.targetKey), rules) },
+    { label: 'the cache hit ratio', keys: ['cache'], ...link('/health', 'Open Health'), read: async () => [await cacheConcern(s.state, s.target, s.targetKey, rules.find((r) => r.name === 'cacheHitRatioLow')!)] },
+    { label: 'the indexes', keys: ['indexes'], ...link('/indexes', 'Open Indexes'), read: async () => [await indexConcern(s.state, s.target, s.targetKey)] },
+    { label: 'the tables needing vacuum', keys: ['vacuum'], ...link('/tables', 'Open Tables'), read: async () => [await vacuumConcern(s.target)] },
+    { label: 'the integrity runs', keys: ['integrity'], ...link('/integrity', 'Open Integrity'), read: async () => [await integrityLine(s.state, s.targetKey)] },
+    { label: 'the migrations', keys: ['migrations-pending', 'migrations-edited'], ...link('/migrations', 'Open Migrations'), read: async () => migrationLines(await s.migrations()) },
+    { label: 'the backups', keys: ['backup'], ...link('/backups', 'Open Backups'), read: async () => [await backupLine(s.state, s.targetKey, rules)] },
+    { label: 'the alerts', keys: ['alerts'], ...link('/alerts', 'Open Alerts'), read: async () => [await firingAlertLine(s.state, s.targetKey)] },
   ]
   const settled = await Promise.allSettled(parts.map((p) => p.read()))
-  const items = settled.flatMap((r, i): AttentionItem[] =>
-    r.status === 'fulfilled'
-      ? r.value
-      : [
-          {
-            key: `unreadable-${i}`,
-            severity: 'warning',
-            text: `Could not read ${parts[i].label}: ${String((r.reason as Error)?.message ?? r.reason).split('\n')[0].slice(0, 200)}`,
-            href: parts[i].href,
-            linkLabel: 'Open',
-          },
-        ],
-  )
-  return items.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === 'critical' ? -1 : 1))
+  const lines = settled.flatMap((r, i): HealthLine[] => {
+    if (r.status === 'fulfilled') return r.value
+    const why = String((r.reason as Error)?.message ?? r.reason).split('\n')[0].slice(0, 200)
+    const p = parts[i]
+    return p.keys.map((key) => ({ key, status: 'warning', text: `Could not read ${p.label}: ${why}`, href: p.href, linkLabel: p.linkLabel }))
+  })
+  const order = (l: HealthLine) => RANK[l.status] * 100 + HEALTH_LINE_KEYS.indexOf(l.key)
+  return lines.sort((a, b) => order(a) - order(b))
 }

@@ -49,6 +49,13 @@ export const CHARTS: ChartSpec[] = [
     whenEmpty: 'Only the web server knows its pools: samples taken by the CLI or a separate worker leave this empty.',
   },
   {
+    id: 'failures',
+    title: "The dashboard's failed queries",
+    unit: 'count',
+    lines: [{ metric: 'dashboardFailedQueries', label: 'failed since the previous sample', colour: C.d }],
+    whenEmpty: 'Counted from the second sample on; a reset of the count leaves a gap.',
+  },
+  {
     id: 'tps',
     title: 'Transactions per second',
     unit: 'per_second',
