@@ -8,9 +8,11 @@
  * 1 GiB file in the server's backup directory, and has curl fetch /api/backups/<id>/download into
  * /dev/null. While it runs, the web server's RSS is sampled from /proc/<pid>/status every 5 ms (and
  * its VmHWM, reset before each download through clear_refs, catches a peak between samples).
- * Each round runs three sides, each round starting with another: cat, the dashboard's download, and
- * as a reference the same curl from a bare node:http server piping the file (stream.pipeline,
- * 1 MiB reads) in a process of its own: what any Node server costs, with no session, framework or web stream.
+ * Each round runs its sides in turn, each round starting with another: cat, the dashboard's download,
+ * and as references the same curl from a bare node:http server piping the file (stream.pipeline,
+ * 1 MiB reads; what any Node server costs, with no session, framework or web stream) and from a
+ * python3 server using sendfile (no copy through the server at all: the floor of any HTTP server
+ * here, when python3 is there), each in a process of its own.
  * With the page cache warm every side reads the file from memory; cold, the file's pages are dropped
  * (dd iflag=nocache, this file only) before each side, which then reads it from disk.
  * Targets (issue 16): the server grows by less than 50 MB, and the download runs at least 0.9 of
@@ -156,17 +158,41 @@ const server = http.createServer((req, res) => {
 server.listen(0, '127.0.0.1', () => process.stdout.write(server.address().port + '\\n'))
 `
 
-async function bareServer(file: string): Promise<{ url: string; close(): Promise<void> }> {
-  const child = spawn(process.execPath, ['-e', BARE_SERVER, file], { stdio: ['ignore', 'pipe', 'inherit'] })
-  const port = await new Promise<string>((resolve, reject) => {
+/**
+ * The floor of any HTTP server on this machine: python3 answering with socket.sendfile, which hands
+ * the file's pages to the socket with no copy through the server's memory (Node has no sendfile).
+ */
+const SENDFILE_SERVER = `
+import os, socket, sys
+path = sys.argv[1]
+s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(4)
+print(s.getsockname()[1], flush=True)
+while True:
+    c, _ = s.accept()
+    head = b''
+    while b'\\r\\n\\r\\n' not in head:
+        got = c.recv(65536)
+        if not got: break
+        head += got
+    c.sendall(b'HTTP/1.1 200 OK\\r\\nContent-Type: application/octet-stream\\r\\nContent-Length: %d\\r\\nConnection: close\\r\\n\\r\\n' % os.path.getsize(path))
+    with open(path, 'rb') as f: c.sendfile(f)
+    c.close()
+`
+
+/** A reference server in a process of its own, answering every request with the file; null when its interpreter is missing. */
+async function referenceServer(cmd: string, args: string[]): Promise<{ url: string; close(): Promise<void> } | null> {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] })
+  const port = await new Promise<string | null>((resolve, reject) => {
     child.stdout.once('data', (c: Buffer) => resolve(c.toString().trim()))
-    child.once('exit', (code) => reject(new Error(`the bare server exited (${code})`)))
+    child.once('error', () => resolve(null))
+    child.once('exit', (code) => reject(new Error(`the reference server ${cmd} exited (${code})`)))
   })
+  if (port === null) return null
   return {
     url: `http://127.0.0.1:${port}/`,
     close: async () => {
       child.kill('SIGTERM')
-      if (child.exitCode === null) await new Promise((r) => child.once('exit', r))
+      if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once('exit', r))
     },
   }
 }
@@ -218,12 +244,15 @@ async function main(): Promise<void> {
     const peak = (g: { growth: number; hwmGrowth: number | null }) => `${mb(g.growth)}${g.hwmGrowth === null ? '' : ` (VmHWM ${mb(g.hwmGrowth)})`}`
     console.log(`the route's first request (a 10 MB range; loads its code) grows the server by ${peak(ranged)}; the first full download then by ${peak(first)} in ${s(first.value.ms)}`)
 
-    const bare = await bareServer(file)
+    const bare = (await referenceServer(process.execPath, ['-e', BARE_SERVER, file]))!
+    const zeroCopy = await referenceServer('python3', ['-c', SENDFILE_SERVER, file])
+    if (!zeroCopy) console.log('(no python3: the sendfile reference is left out)')
     try {
       for (const cache of caches) {
         const dl: { growth: number; hwm: number | null; ms: number }[] = []
         const cat: number[] = []
         const raw: number[] = []
+        const sf: number[] = []
         const evict = () => (cache === 'cold' ? timed('dd', [`if=${file}`, 'iflag=nocache', 'count=0', 'status=none']) : Promise.resolve())
         const sides = [
           async () => {
@@ -242,6 +271,13 @@ async function main(): Promise<void> {
             if (got.out !== `200 ${GIB}`) throw new Error(`the bare server answered ${got.out}`)
             raw.push(got.ms)
           },
+          async () => {
+            if (!zeroCopy) return
+            await evict()
+            const got = await timed('curl', ['-sS', '--fail', '-o', '/dev/null', '-w', '%{http_code} %{size_download}', zeroCopy.url])
+            if (got.out !== `200 ${GIB}`) throw new Error(`the sendfile server answered ${got.out}`)
+            sf.push(got.ms)
+          },
         ]
         console.log(`\n${cache === 'warm' ? 'page cache warm: every side reads the file from memory' : 'page cache cold: the file is dropped from the page cache (dd iflag=nocache) before each side, which reads it from disk'}`)
         for (let r = 0; r < rounds; r++) {
@@ -249,7 +285,7 @@ async function main(): Promise<void> {
           for (let k = 0; k < sides.length; k++) await sides[(r + k) % sides.length]()
           const d = dl[r]
           console.log(
-            `  round ${r + 1}: server RSS grows ${mb(d.growth)}${d.hwm === null ? '' : ` (VmHWM ${mb(d.hwm)})`} during a ${s(d.ms)} download (${(GIB / 1e6 / (d.ms / 1000)).toFixed(0)} MB/s); cat ${s(cat[r])}: speed ratio ${(cat[r] / d.ms).toFixed(2)}; bare Node HTTP ${s(raw[r])}: ratio ${(raw[r] / d.ms).toFixed(2)}; load ${os.loadavg()[0].toFixed(2)}`,
+            `  round ${r + 1}: server RSS grows ${mb(d.growth)}${d.hwm === null ? '' : ` (VmHWM ${mb(d.hwm)})`} during a ${s(d.ms)} download (${(GIB / 1e6 / (d.ms / 1000)).toFixed(0)} MB/s); cat ${s(cat[r])}: speed ratio ${(cat[r] / d.ms).toFixed(2)}; bare Node HTTP ${s(raw[r])}: ratio ${(raw[r] / d.ms).toFixed(2)}${zeroCopy ? `; sendfile HTTP ${s(sf[r])} (cat/sendfile ${(cat[r] / sf[r]).toFixed(2)})` : ''}; load ${os.loadavg()[0].toFixed(2)}`,
           )
         }
         const growths = dl.map((d) => Math.max(d.growth, d.hwm ?? 0))
@@ -259,11 +295,13 @@ async function main(): Promise<void> {
           `1 GiB over HTTP, page cache ${cache}: server RSS growth median ${mb(median(growths))}, worst ${mb(Math.max(...growths))} (target < 50 MB: ${Math.max(...growths) < 50e6 ? 'ok' : 'OVER'}); ` +
             `speed ratio (cat time / download time) median ${median(speeds).toFixed(2)}, worst ${Math.min(...speeds).toFixed(2)} (target >= 0.9: ${median(speeds) >= 0.9 ? 'ok' : 'UNDER'}); ` +
             `against a bare Node HTTP server's pipeline (bare time / download time) median ${median(vsBare).toFixed(2)}, worst ${Math.min(...vsBare).toFixed(2)}; ` +
+            (zeroCopy ? `the sendfile floor itself runs at ${median(sf.map((t, i) => cat[i] / t)).toFixed(2)} of cat's speed (median); ` : '') +
             `load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
         )
       }
     } finally {
       await bare.close()
+      await zeroCopy?.close()
     }
   } catch (e) {
     console.error(`the server's log ends:\n${fs.readFileSync(path.join(dataDir, 'server.log'), 'utf8').split('\n').slice(-30).join('\n')}`)
