@@ -8,6 +8,8 @@
  *     asks for it), read as a response writer reads it (a default reader: a fresh chunk per read)
  *     and as the CLI's download reads it (a BYOB reader into one buffer, written to /dev/null): this
  *     process's peak RSS growth beside the peak RSS of `cat FILE > /dev/null`, and the time beside cat's.
+ * (b) is the stream alone, in this process; bench/download-http.bench.ts (npm run bench:download)
+ * measures the download as served: over HTTP from the web server npm start runs, its RSS from /proc.
  * The ratios are medians of each round's own ratio. The target the issue sets: the dashboard grows by
  * less than 50 MB while it backs up and while it streams 1 GB. Always exits 0 unless it could not run.
  */
