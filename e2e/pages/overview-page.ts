@@ -4,10 +4,17 @@ import type { Locator, Page } from '@playwright/test'
 export class OverviewPage {
   readonly attention: Locator
   readonly dayCharts: Locator
+  readonly serverCards: Locator
+  readonly dorTables: Locator
+  /** How old the newest backup is, with data-alert when too old. */
+  readonly backupAge: Locator
 
   constructor(readonly page: Page) {
     this.attention = page.getByTestId('attention')
     this.dayCharts = page.getByTestId('day-charts')
+    this.serverCards = page.getByTestId('server-cards')
+    this.dorTables = page.getByTestId('dor-tables')
+    this.backupAge = page.getByTestId('backup-age')
   }
 
   async goto() {
@@ -17,6 +24,21 @@ export class OverviewPage {
   /** One of the small charts of the last 24 h, by its title. */
   dayChart(title: string): Locator {
     return this.dayCharts.getByRole('figure', { name: new RegExp(`^${title}:`) })
+  }
+
+  /** The attention list's lines, most severe first. */
+  items(): Locator {
+    return this.attention.locator('li')
+  }
+
+  /** Every link of the attention list. */
+  attentionLinks(): Locator {
+    return this.attention.getByRole('link')
+  }
+
+  /** The link of an attention line or standing check to the page that deals with it ("Open Alerts"). */
+  openLink(line: Locator, name: string): Locator {
+    return line.getByRole('link', { name })
   }
 
   item(key: string): Locator {
