@@ -62,6 +62,19 @@ export class TablePage {
     return this.ddl.locator('.sql-keyword')
   }
 
+  /** The SQL block around the DDL, with its copy button and what the button said. */
+  ddlBlock(): Locator {
+    return this.ddl.locator('..')
+  }
+
+  async copyDdl() {
+    await this.ddlBlock().getByRole('button', { name: /^Copy/ }).click()
+  }
+
+  copyStatus(): Locator {
+    return this.ddlBlock().getByRole('status')
+  }
+
   copyDdlButton(qualified: string): Locator {
     return this.page.getByRole('button', { name: `Copy DDL of ${qualified}` })
   }
