@@ -41,6 +41,16 @@ export class OverviewPage {
     return line.getByRole('link', { name })
   }
 
+  /** The link from the small charts to the Health page. */
+  allHealthChartsLink(): Locator {
+    return this.dayCharts.getByRole('link', { name: 'All health charts' })
+  }
+
+  /** What a small chart drew: its line, or dots for a line of one or two points. */
+  drawn(chart: Locator): Locator {
+    return chart.locator('path.recharts-line-curve, .recharts-line-dots circle')
+  }
+
   item(key: string): Locator {
     return this.attention.locator(`li[data-item="${key}"]`)
   }
