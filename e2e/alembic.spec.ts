@@ -4,6 +4,8 @@ import { withDatabase } from '../lib/db/connect'
 import { e2eDatabaseUrl } from './e2e-db'
 import { storageStatePath } from './e2e-env'
 import { expect, test } from './fixtures'
+import { AlembicSection } from './pages/alembic-section'
+import { MigrationsPage } from './pages/migrations-page'
 import { type SecondDashboard, startSecondDashboard } from './second-dashboard'
 
 // A dashboard started on a database that the fixture Alembic project manages, beside the demo's.
@@ -44,53 +46,48 @@ test.describe('a database managed by Alembic', () => {
   test('the admin sees the tool first, runs a dry run and an upgrade', async ({ browser }) => {
     const context = await browser.newContext({ baseURL: second.baseURL, storageState: storageStatePath('admin') })
     const page = await context.newPage()
-    await page.goto('/migrations')
-    const section = page.getByTestId('alembic-section')
-    await expect(section.getByTestId('alembic-summary')).toHaveText(`Alembic at ${REV.merge}; one head in the files, 1 revision pending.`)
-    await expect(page.getByTestId('managed-by')).toContainText(`Managed by Alembic (public.alembic_version): at ${REV.merge}, one head.`)
+    const migrations = new MigrationsPage(page)
+    const alembic = new AlembicSection(page)
+    await migrations.goto()
+    await expect(alembic.summary).toHaveText(`Alembic at ${REV.merge}; one head in the files, 1 revision pending.`)
+    await expect(migrations.managedBy).toContainText(`Managed by Alembic (public.alembic_version): at ${REV.merge}, one head.`)
     // The tool comes before the DoR chain, whose rows are not pending work and cannot be applied.
-    // boundingBox() does not wait: a section still streaming in (the banners above it are Suspense) has none yet.
-    const box = async (id: string) => {
-      await expect(page.getByTestId(id)).toBeVisible()
-      return (await page.getByTestId(id).boundingBox())!.y
-    }
-    expect(await box('alembic-section')).toBeLessThan(await box('migrations-summary'))
-    await expect(page.getByTestId('migrations-summary')).toContainText('DoR migrations, not adopted')
-    await expect(page.getByTestId('apply-controls')).toHaveCount(0)
-    await expect(page.getByTestId('migrations-table').getByTestId('migration-state').first()).toHaveText('not adopted')
-    await expect(page.getByTestId('adoption-controls')).toBeVisible()
+    expect(await migrations.top(alembic.root)).toBeLessThan(await migrations.top(migrations.summary))
+    await expect(migrations.summary).toContainText('DoR migrations, not adopted')
+    await expect(migrations.applyControls).toHaveCount(0)
+    await expect(migrations.states().first()).toHaveText('not adopted')
+    await expect(migrations.adoptionControls).toBeVisible()
 
-    await section.getByRole('button', { name: 'Dry run (SQL)' }).click()
-    await expect(section.getByTestId('alembic-check-result')).toContainText(`Offline SQL of alembic upgrade ${REV.merge}:head: 2 statements; nothing was run.`)
-    await expect(section.getByTestId('alembic-check-output')).toContainText("alter type userrole add value 'SECRETARY';")
+    await alembic.dryRun()
+    await expect(alembic.checkResult).toContainText(`Offline SQL of alembic upgrade ${REV.merge}:head: 2 statements; nothing was run.`)
+    await expect(alembic.checkOutput).toContainText("alter type userrole add value 'SECRETARY';")
 
-    await section.getByRole('button', { name: 'Upgrade to head…' }).click()
-    const dialog = page.getByRole('dialog', { name: 'Alembic upgrade to head' })
-    await expect(dialog.getByRole('listitem')).toHaveText([REV.secretary])
+    await expect(await alembic.openUpgrade()).toHaveText([REV.secretary])
     // The action only queues the job; the controls follow it through the jobs route and show how it ended.
     const followed = page.waitForRequest((r) => r.url().includes('/api/jobs?kind=alembic.upgrade'), { timeout: 30_000 })
-    await dialog.getByRole('button', { name: 'Upgrade', exact: true }).click()
-    await expect(dialog).toBeHidden()
+    await alembic.confirmUpgrade()
     await followed
-    await expect(section.getByTestId('run-result').getByRole('status')).toContainText(
+    await expect(alembic.runStatus).toContainText(
       `Alembic upgrade: Alembic upgrade to head: 1 revision applied. The database is at ${REV.secretary} (read from alembic_version after the run).`,
     )
-    await expect(section.getByTestId('alembic-job')).toHaveCount(0)
-    await expect(section.getByTestId('alembic-summary')).toHaveText(`Alembic at ${REV.secretary}; one head in the files, up to date.`)
-    const newest = page.getByTestId('run-history').locator('tbody tr').first()
+    await expect(alembic.job).toHaveCount(0)
+    await expect(alembic.summary).toHaveText(`Alembic at ${REV.secretary}; one head in the files, up to date.`)
+    const newest = migrations.newestRun()
     await expect(newest).toHaveAttribute('data-kind', 'alembic_upgrade')
     await expect(newest).toHaveAttribute('data-status', 'succeeded')
-    await expect(newest.getByRole('link', { name: 'schema diff' })).toBeVisible()
+    await expect(migrations.schemaDiffLink(newest)).toBeVisible()
     await context.close()
   })
 
   test('a viewer sees where the database is, and no button', async ({ browser }) => {
     const context = await browser.newContext({ baseURL: second.baseURL, storageState: storageStatePath('viewer') })
     const page = await context.newPage()
-    await page.goto('/migrations')
-    await expect(page.getByTestId('alembic-summary')).toContainText('Alembic at')
-    await expect(page.getByTestId('alembic-section').getByRole('button')).toHaveCount(0)
-    await expect(page.getByTestId('adoption-controls')).toHaveCount(0)
+    const migrations = new MigrationsPage(page)
+    const alembic = new AlembicSection(page)
+    await migrations.goto()
+    await expect(alembic.summary).toContainText('Alembic at')
+    await expect(alembic.buttons).toHaveCount(0)
+    await expect(migrations.adoptionControls).toHaveCount(0)
     await context.close()
   })
 })

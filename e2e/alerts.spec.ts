@@ -8,6 +8,7 @@ import { withStateDb } from './e2e-state-db'
 import { asRole, expect, test } from './fixtures'
 import { AlertsPage } from './pages/alerts-page'
 import { OverviewPage } from './pages/overview-page'
+import { Shell } from './pages/shell'
 
 const RULE = 'longRunningQuery'
 const TITLE = 'Query running over 30 seconds'
@@ -70,27 +71,28 @@ test.describe.serial('alerts', () => {
     test('sees the firing alert with what to do, the rules and the history, and changes nothing', async ({ page }) => {
       const alerts = new AlertsPage(page)
       await alerts.goto()
-      await expect(page.getByRole('heading', { name: 'Alerts', level: 1 })).toBeVisible()
+      await expect(new Shell(page).heading('Alerts')).toBeVisible()
       const row = alerts.alert(RULE)
       await expect(row).toContainText(TITLE)
       await expect(row).toContainText('firing')
       await expect(row).toContainText('47 s (alert at 30 s)')
-      await expect(row.getByRole('link', { name: 'Open Activity' })).toHaveAttribute('href', '/activity')
+      await expect(alerts.openLink(row, 'Open Activity')).toHaveAttribute('href', '/activity')
       await expect(alerts.rule('sequenceNearMax')).toContainText('at or above 90.0 %')
       await expect(alerts.rule('backupFailed')).toContainText('Source: DoR runbook alert "failed backups"')
       const event = alerts.history.row('rule', RULE)
       await expect(event).toContainText('firing')
-      await expect(event.getByTestId('deliveries')).toContainText('1 failed the webhook answered HTTP 502')
-      await expect(page.getByRole('button', { name: /Acknowledge|Silence|Save|Send test|Add webhook/ })).toHaveCount(0)
+      await expect(alerts.deliveries(event)).toContainText('1 failed the webhook answered HTTP 502')
+      await expect(alerts.changeControls).toHaveCount(0)
 
       const overview = new OverviewPage(page)
       await overview.goto()
       // On every page: the number firing, linking to them.
-      await expect(page.getByTestId('firing-badge')).toHaveText('1 alert firing')
-      await expect(page.getByTestId('firing-badge')).toHaveAttribute('href', '/alerts')
+      const shell = new Shell(page)
+      await expect(shell.firingBadge).toHaveText('1 alert firing')
+      await expect(shell.firingBadge).toHaveAttribute('href', '/alerts')
       const item = overview.item('alerts')
       await expect(item).toContainText(`1 alert firing: ${TITLE}.`)
-      await item.getByRole('link', { name: 'Open Alerts' }).click()
+      await overview.openLink(item, 'Open Alerts').click()
       await expect(page).toHaveURL(/\/alerts$/)
     })
   })
@@ -107,7 +109,7 @@ test.describe.serial('alerts', () => {
       await expect(await alerts.silence(RULE, '4 hours')).toHaveText(/^"Query running over 30 seconds" is silenced until .+ UTC\.$/)
       await expect(alerts.alert(RULE)).toContainText('silenced until')
       await expect(alerts.ruleForm(RULE)).toHaveCount(0)
-      await expect(page.getByTestId('add-webhook')).toHaveCount(0)
+      await expect(alerts.addWebhookForm).toHaveCount(0)
       await expect(await alerts.silence(RULE, 'no longer (notify again)')).toHaveText('"Query running over 30 seconds" notifies again.')
     })
   })
@@ -121,10 +123,10 @@ test.describe.serial('alerts', () => {
         const alerts = new AlertsPage(page)
         await alerts.goto()
         await expect(await alerts.saveRule('connectionsHigh', { threshold: '85' })).toHaveText('threshold: is a ratio: between 0 and 1 (0.8 is 80 %)')
-        await expect(alerts.ruleForm('connectionsHigh').getByTestId('field-error')).toHaveText('is a ratio: between 0 and 1 (0.8 is 80 %)')
-        await expect(alerts.rule('connectionsHigh').getByTestId('rule-threshold')).toHaveText('at or above 80.0 % for 1 min')
+        await expect(alerts.ruleFieldError('connectionsHigh')).toHaveText('is a ratio: between 0 and 1 (0.8 is 80 %)')
+        await expect(alerts.threshold('connectionsHigh')).toHaveText('at or above 80.0 % for 1 min')
         await expect(await alerts.saveRule('connectionsHigh', { threshold: '0.85', forSeconds: '120' })).toHaveText('"Connections near max_connections" is saved.')
-        await expect(alerts.rule('connectionsHigh').getByTestId('rule-threshold')).toHaveText('at or above 85.0 % for 2 min')
+        await expect(alerts.threshold('connectionsHigh')).toHaveText('at or above 85.0 % for 2 min')
         await expect(alerts.rule('connectionsHigh')).toContainText('changed for this database')
 
         await expect(await alerts.addWebhook('ops hook', hook.url)).toHaveText('Channel "ops hook" added: it gets every firing and resolved alert.')
@@ -138,8 +140,7 @@ test.describe.serial('alerts', () => {
         await expect(alerts.testResult('broken hook')).toHaveText('The test notification to "broken hook" failed: the webhook answered HTTP 500.')
         await expect(alerts.testResult('broken hook')).toHaveClass(/bad/)
 
-        page.once('dialog', (d) => void d.accept())
-        await alerts.deleteButton('broken hook').click()
+        await alerts.deleteChannel('broken hook')
         await expect(alerts.channel('broken hook')).toHaveCount(0)
         expect(await seriousViolations(page)).toEqual([])
       } finally {
@@ -151,11 +152,11 @@ test.describe.serial('alerts', () => {
       const overview = new OverviewPage(page)
       await overview.goto()
       await expect(overview.item('alerts')).toContainText('1 alert firing')
-      await expect(overview.attention.locator('li').first()).toHaveAttribute('data-severity', /critical|warning/)
-      for (const link of await overview.attention.getByRole('link').all()) await expect(link).toHaveAttribute('href', /^\/[a-z-]+/)
-      await expect(overview.item('indexes').getByRole('link', { name: 'Open Indexes' })).toHaveAttribute('href', '/indexes')
-      await expect(overview.item('vacuum').getByRole('link', { name: 'Open Tables' })).toHaveAttribute('href', '/tables')
-      await expect(overview.item('cache').getByRole('link', { name: 'Open Health' })).toHaveAttribute('href', '/health')
+      await expect(overview.items().first()).toHaveAttribute('data-severity', /critical|warning/)
+      for (const link of await overview.attentionLinks().all()) await expect(link).toHaveAttribute('href', /^\/[a-z-]+/)
+      await expect(overview.openLink(overview.item('indexes'), 'Open Indexes')).toHaveAttribute('href', '/indexes')
+      await expect(overview.openLink(overview.item('vacuum'), 'Open Tables')).toHaveAttribute('href', '/tables')
+      await expect(overview.openLink(overview.item('cache'), 'Open Health')).toHaveAttribute('href', '/health')
       expect(await seriousViolations(page)).toEqual([])
     })
   })

@@ -1,6 +1,11 @@
 import fs from 'node:fs'
 import { E2E } from './e2e-env'
 import { asRole, expect, test } from './fixtures'
+import { AuditPage } from './pages/audit-page'
+import { IntegrityPage } from './pages/integrity-page'
+import { MigrationsPage } from './pages/migrations-page'
+import { OverviewPage } from './pages/overview-page'
+import { Shell } from './pages/shell'
 import { cookieHeader } from './raw-http'
 
 const agendaQuery = { schema: 'public', table: 'agenda_item', columns: 'meeting_id', refSchema: 'public', refTable: 'meeting', refColumns: 'id' }
@@ -9,8 +14,9 @@ test.describe('audit CSV export', () => {
   asRole('admin')
 
   test('exports what the page’s filters select, streamed as a file, and the export is audited', async ({ page }) => {
-    await page.goto('/audit?action=auth.login')
-    const link = page.getByTestId('audit-export')
+    const audit = new AuditPage(page)
+    await audit.goto({ action: 'auth.login' })
+    const link = audit.exportLink
     await expect(link).toHaveAttribute('href', '/api/audit/export.csv?action=auth.login')
     const [download] = await Promise.all([page.waitForEvent('download'), link.click()])
     expect(download.suggestedFilename()).toMatch(/^audit-\d{4}-\d{2}-\d{2}\.csv$/)
@@ -21,8 +27,8 @@ test.describe('audit CSV export', () => {
     for (const line of lines.slice(1)) expect(line.split(',')[3]).toBe('auth.login')
     expect(csv).toContain(E2E.users.admin.email)
 
-    await page.goto('/audit?action=audit.export_csv')
-    const entry = page.getByTestId('audit-table').locator('tbody tr').first()
+    await audit.goto({ action: 'audit.export_csv' })
+    const entry = audit.newest()
     await expect(entry).toContainText('Exported the audit log as CSV.')
     await expect(entry).toContainText('action=auth.login')
     await expect(entry).toContainText('127.0.0.1')
@@ -37,18 +43,19 @@ test.describe('audit CSV export', () => {
     const anonymous = await playwright.request.newContext({ baseURL: E2E.baseURL, storageState: { cookies: [], origins: [] } })
     expect((await anonymous.get('/api/audit/export.csv')).status()).toBe(401)
     await anonymous.dispose()
-    await page.goto('/audit?action=audit.export_csv&result=denied')
-    const rows = page.getByTestId('audit-table').locator('tbody tr')
-    await expect(rows.filter({ hasText: E2E.users.viewer.email })).not.toHaveCount(0)
-    await expect(rows.filter({ hasText: E2E.users.operator.email })).not.toHaveCount(0)
+    const audit = new AuditPage(page)
+    await audit.goto({ action: 'audit.export_csv', result: 'denied' })
+    await expect(audit.entriesWith(E2E.users.viewer.email)).not.toHaveCount(0)
+    await expect(audit.entriesWith(E2E.users.operator.email)).not.toHaveCount(0)
   })
 
   test('downloads of table data are audited with who and from where', async ({ page }) => {
     const res = await page.request.get(`/api/integrity/orphans.csv?${new URLSearchParams(agendaQuery)}`, { headers: { cookie: cookieHeader('viewer') } })
     // 404 until a run has checked the relation (integrity.spec runs later): audited either way.
     expect([200, 404]).toContain(res.status())
-    await page.goto('/audit?action=integrity.orphans_csv')
-    const entry = page.getByTestId('audit-table').locator('tbody tr').first()
+    const audit = new AuditPage(page)
+    await audit.goto({ action: 'integrity.orphans_csv' })
+    const entry = audit.newest()
     await expect(entry).toContainText(E2E.users.viewer.email)
     await expect(entry).toContainText('public.agenda_item')
     await expect(entry).toContainText('127.0.0.1')
@@ -59,14 +66,15 @@ test.describe('which database roles the dashboard uses', () => {
   asRole('viewer')
 
   test('a banner says the demo connects as a superuser; pages say which role they read and run as', async ({ page }) => {
-    await page.goto('/overview')
-    const banner = page.getByTestId('connection-warnings')
+    const shell = new Shell(page)
+    await new OverviewPage(page).goto()
+    const banner = shell.connectionWarnings
     await expect(banner).toContainText('DATABASE_URL (monitor, migrator, backup, maintenance, signal):')
     await expect(banner).toContainText('The dashboard connects as postgres, a superuser')
-    await expect(banner.locator('[data-code="superuser"]')).toHaveCount(1)
+    await expect(shell.connectionWarning('superuser')).toHaveCount(1)
     // Local: no SSL warning.
-    await expect(banner.locator('[data-code="no_ssl_remote"]')).toHaveCount(0)
-    await expect(page.getByTestId('target-role')).toHaveText('read as role postgres')
+    await expect(shell.connectionWarning('no_ssl_remote')).toHaveCount(0)
+    await expect(shell.targetRole).toHaveText('read as role postgres')
 
     // What reaches the browser (HTML and the React payload in it) names no connection URL, so no password.
     for (const path of ['/overview', '/migrations', '/integrity', '/schema']) {
@@ -74,9 +82,9 @@ test.describe('which database roles the dashboard uses', () => {
       expect(html, path).not.toMatch(/postgres(ql)?:\/\//)
     }
 
-    await page.goto('/migrations')
-    await expect(page.getByTestId('role-note')).toHaveText('Migrations and their checks run as role postgres; backups before a run (pg_dump) as role postgres.')
-    await page.goto('/integrity')
-    await expect(page.getByTestId('role-note')).toContainText('Checks read as role postgres; your rules run as role dbadmin_rule_reader')
+    await new MigrationsPage(page).goto()
+    await expect(shell.roleNote).toHaveText('Migrations and their checks run as role postgres; backups before a run (pg_dump) as role postgres.')
+    await new IntegrityPage(page).goto()
+    await expect(shell.roleNote).toContainText('Checks read as role postgres; your rules run as role dbadmin_rule_reader')
   })
 })

@@ -3,6 +3,7 @@ import pg from 'pg'
 import { e2eDatabaseUrl } from './e2e-db'
 import { asRole, expect, test } from './fixtures'
 import { BackupsPage } from './pages/backups-page'
+import { OverviewPage } from './pages/overview-page'
 
 // One backup, taken by the admin, then used by the tests after it (one worker runs them in order).
 let backupId = ''
@@ -23,13 +24,13 @@ test.describe('backups as admin', () => {
       await locker.query('lock table public.meeting in access exclusive mode')
       await backups.goto()
       await backups.create('full')
-      await expect(backups.createForm.getByRole('status')).toHaveText(/^Started a full backup of dor \(custom format\) as job #\d+\.$/)
-      const jobId = /#(\d+)/.exec((await backups.createForm.getByRole('status').textContent())!)![1]
+      await expect(backups.createStatus).toHaveText(/^Started a full backup of dor \(custom format\) as job #\d+\.$/)
+      const jobId = await backups.startedJob()
       // The job's worker makes the catalogue row; its progress comes from the job's row.
       const row = backups.backups.row('job', jobId)
       await expect(backups.status(row)).toHaveText('running', { timeout: 20_000 })
-      await expect(row.getByRole('progressbar')).toBeVisible()
-      await expect(row.getByTestId('work-progress')).toContainText(/dumping|preparing|starting/)
+      await expect(backups.progressBar(row)).toBeVisible()
+      await expect(backups.workProgress(row)).toContainText(/dumping|preparing|starting/)
       await expect(backups.job(jobId)).toHaveAttribute('data-status', 'running')
       await expect(backups.job(jobId)).toContainText('Full backup')
       backupId = (await row.getAttribute('data-id'))!
@@ -42,7 +43,7 @@ test.describe('backups as admin', () => {
     const row = backups.row(backupId)
     backupSha = (await backups.sha256(row))!
     expect(backupSha).toMatch(/^[0-9a-f]{64}$/)
-    const href = await row.getByTestId('download-backup').getAttribute('href')
+    const href = await backups.downloadLink(row).getAttribute('href')
     expect(href).toBe(`/api/backups/${backupId}/download`)
     const res = await page.request.get(href!)
     expect(res.status()).toBe(200)
@@ -55,20 +56,19 @@ test.describe('backups as admin', () => {
     expect(part.status()).toBe(206)
     expect((await part.body()).toString()).toBe('PGDMP')
 
-    await page.goto('/overview')
-    await expect(page.getByTestId('backup-age')).toHaveText('less than an hour ago')
-    await expect(page.getByTestId('backup-age')).toHaveAttribute('data-alert', 'false')
+    const overview = new OverviewPage(page)
+    await overview.goto()
+    await expect(overview.backupAge).toHaveText('less than an hour ago')
+    await expect(overview.backupAge).toHaveAttribute('data-alert', 'false')
   })
 
   test('uploads the downloaded dump through the page; a request from another site is refused', async ({ page }) => {
     test.skip(!dump.length, 'needs the download of the test before')
     const backups = new BackupsPage(page)
     await backups.goto()
-    const form = page.getByTestId('upload-backup')
-    await form.locator('input[type=file]').setInputFiles({ name: 'copy of dor.dump', mimeType: 'application/octet-stream', buffer: dump })
-    await form.getByRole('button', { name: 'Upload' }).click()
-    await expect(form.getByRole('status')).toContainText(`Accepted copy of dor.dump as dor-upload-`)
-    await expect(form.getByRole('status')).toContainText(`a full custom-format dump`)
+    await backups.upload({ name: 'copy of dor.dump', mimeType: 'application/octet-stream', buffer: dump })
+    await expect(backups.uploadStatus).toContainText(`Accepted copy of dor.dump as dor-upload-`)
+    await expect(backups.uploadStatus).toContainText(`a full custom-format dump`)
     await expect(backups.backups.rowWith('upload').first()).toBeVisible()
 
     const foreign = await page.request.post('/api/backups/upload', { headers: { origin: 'https://attacker.example', 'content-type': 'application/octet-stream' }, data: dump })
@@ -89,16 +89,16 @@ test.describe('backups as admin', () => {
       await locker.query('lock table public.meeting in access exclusive mode')
       await backups.goto()
       await backups.create('schema')
-      await expect(backups.createForm.getByRole('status')).toHaveText(/as job #\d+\.$/)
-      const jobId = /#(\d+)/.exec((await backups.createForm.getByRole('status').textContent())!)![1]
+      await expect(backups.createStatus).toHaveText(/as job #\d+\.$/)
+      const jobId = await backups.startedJob()
       const row = backups.backups.row('job', jobId)
       await expect(backups.status(row)).toHaveText('running', { timeout: 20_000 })
-      await row.getByTestId('cancel-backup').click()
-      await expect(row.getByRole('status')).toContainText('stops at its next safe point')
+      await backups.cancel(row)
+      await expect(backups.rowStatus(row)).toContainText('stops at its next safe point')
       await expect(backups.job(jobId)).toHaveAttribute('data-status', 'cancelled', { timeout: 30_000 })
       await expect(backups.job(jobId)).toContainText('Cancelled on request.')
       await expect(backups.status(row)).toHaveText('failed')
-      await expect(row.getByTestId('download-backup')).toHaveCount(0)
+      await expect(backups.downloadLink(row)).toHaveCount(0)
     } finally {
       await locker.query('rollback').catch(() => {})
       await locker.end()
@@ -108,18 +108,18 @@ test.describe('backups as admin', () => {
   test('previews a retention policy, then saves it; the saved policy is shown', async ({ page }) => {
     const backups = new BackupsPage(page)
     await backups.goto()
-    await expect(page.getByTestId('saved-retention')).toHaveText('No policy saved: scheduled backups delete nothing.')
+    await expect(backups.savedRetention).toHaveText('No policy saved: scheduled backups delete nothing.')
     await backups.retention({}, 'Save the policy')
-    await expect(backups.retentionForm.getByRole('status')).toContainText('keep something')
+    await expect(backups.retentionStatus).toContainText('keep something')
     await backups.retention({ 'Keep the last': 30, Weekly: 8 }, 'Preview what it deletes')
-    await expect(backups.retentionForm.getByRole('status')).toHaveText(/^The policy would delete \d+ backups? and keep \d+/)
-    await expect(page.getByTestId('saved-retention')).toHaveText('No policy saved: scheduled backups delete nothing.')
+    await expect(backups.retentionStatus).toHaveText(/^The policy would delete \d+ backups? and keep \d+/)
+    await expect(backups.savedRetention).toHaveText('No policy saved: scheduled backups delete nothing.')
     await backups.retention({ 'Keep the last': 30, Weekly: 8 }, 'Save the policy')
-    await expect(backups.retentionForm.getByRole('status')).toContainText('Saved the retention policy. Applied after each successful scheduled backup')
-    await expect(page.getByTestId('saved-retention')).toContainText('Saved by admin@')
+    await expect(backups.retentionStatus).toContainText('Saved the retention policy. Applied after each successful scheduled backup')
+    await expect(backups.savedRetention).toContainText('Saved by admin@')
     await page.reload()
-    await expect(backups.retentionForm.getByLabel('Keep the last')).toHaveValue('30')
-    await expect(backups.retentionForm.getByLabel('Weekly')).toHaveValue('8')
+    await expect(backups.retentionField('Keep the last')).toHaveValue('30')
+    await expect(backups.retentionField('Weekly')).toHaveValue('8')
   })
 
   test('restores the backup into a new database with the same rows', async ({ page }) => {
@@ -129,7 +129,7 @@ test.describe('backups as admin', () => {
     const backups = new BackupsPage(page)
     await backups.goto()
     await backups.restoreIntoNew(backups.row(backupId), name)
-    await expect(backups.restoreDialog.getByRole('status')).toContainText(`Started: Restore of`)
+    await expect(backups.restoreStatus).toContainText(`Started: Restore of`)
     await page.keyboard.press('Escape')
     const work = backups.work.rowWith(`into the new database ${name}`)
     await expect(work).toHaveAttribute('data-kind', 'backup.restore')
@@ -165,12 +165,12 @@ test.describe('backups as viewer', () => {
     await backups.goto()
     const row = backups.row(backupId)
     await expect(backups.status(row)).toHaveText('succeeded')
-    await expect(row.getByTestId('download-backup')).toHaveCount(0)
-    await expect(row.getByTestId('open-restore')).toHaveCount(0)
+    await expect(backups.downloadLink(row)).toHaveCount(0)
+    await expect(backups.restoreButton(row)).toHaveCount(0)
     await expect(backups.createForm).toHaveCount(0)
     await expect(backups.retentionForm).toHaveCount(0)
     await expect(backups.work.rows().first()).toBeVisible()
-    await expect(page.getByTestId('cancel-work')).toHaveCount(0)
+    await expect(backups.cancelWorkButtons).toHaveCount(0)
     const res = await page.request.get(`/api/backups/${backupId}/download`)
     expect(res.status()).toBe(403)
     expect(await res.text()).toBe('Your role (viewer) may not do this.\n')

@@ -79,7 +79,7 @@ test.describe('health as viewer', () => {
     await expect(health.forecast).toContainText('Not enough history yet')
     await expect(health.events).toContainText('Alert firing: E2E marker: a query ran over 30 s')
     // One marker per listed event on every chart (earlier specs' backups are events of this hour too).
-    const events = await health.events.locator('li').count()
+    const events = await health.eventItems().count()
     expect(events).toBeGreaterThanOrEqual(1)
     await expect(health.markers('Transactions per second')).toHaveCount(events)
     await expect(health.markers('Connections by state')).toHaveCount(events)
@@ -112,12 +112,12 @@ test.describe('health as viewer', () => {
   test('the Overview draws the last 24 h of four series from the same samples, linking to the Health page', async ({ page }) => {
     const overview = new OverviewPage(page)
     await overview.goto()
-    await expect(overview.dayCharts.getByRole('link', { name: 'All health charts' })).toHaveAttribute('href', '/health?range=24h')
+    await expect(overview.allHealthChartsLink()).toHaveAttribute('href', '/health?range=24h')
     for (const title of ['Active connections', 'Transactions per second', 'Cache hit ratio', 'Longest running query']) {
       const chart = overview.dayChart(title)
       await expect(chart, title).toBeVisible()
       // Drawn: a line, or dots for the one or two 5-minute buckets the few samples fall in.
-      await expect(chart.locator('path.recharts-line-curve, .recharts-line-dots circle').first(), title).toBeAttached()
+      await expect(overview.drawn(chart).first(), title).toBeAttached()
     }
     await expect(overview.dayChart('Active connections')).toContainText(/Active connections: \d+/)
     expect(await seriousViolations(page, 'light')).toEqual([])

@@ -2,7 +2,9 @@ import pg from 'pg'
 import { e2eDatabaseUrl } from './e2e-db'
 import { E2E } from './e2e-env'
 import { asRole, expect, test } from './fixtures'
-import { field, IntegrityPage, RelationOrphansPage } from './pages/integrity-page'
+import { field, IntegrityPage } from './pages/integrity-page'
+import { RelationOrphansPage } from './pages/relation-orphans-page'
+import { Shell } from './pages/shell'
 
 // The demo's planted problems (lib/demo/seed-demo.ts).
 const AGENDA = 'public.agenda_item(meeting_id) → public.meeting(id)'
@@ -32,7 +34,7 @@ test.describe('integrity as operator', () => {
       'ALTER TABLE public.agenda_item ADD CONSTRAINT agenda_item_meeting_id_fkey FOREIGN KEY (meeting_id) REFERENCES public.meeting (id) NOT VALID;',
     )
     // Operators run checks but do not fix data.
-    await expect(page.getByRole('link', { name: 'Fix…' })).toHaveCount(0)
+    await expect(integrity.fixLinks).toHaveCount(0)
 
     const role = integrity.finding('enums', 'enum_values', 'user.role used as enum')
     await expect(integrity.values(role)).toContainText('student')
@@ -41,7 +43,7 @@ test.describe('integrity as operator', () => {
     const fk = integrity.finding('constraints', 'not_valid_foreign_key', 'meeting_attendee_user_id_fkey')
     await expect(integrity.count(fk)).toHaveText('4')
     await expect(integrity.adviceSql(fk)).toHaveText('ALTER TABLE public.meeting_attendee VALIDATE CONSTRAINT meeting_attendee_user_id_fkey;')
-    await expect(page.getByTestId('role-chart')).toBeVisible()
+    await expect(integrity.roleChart).toBeVisible()
 
     const res = await page.request.get(csvUrl(agendaQuery))
     expect(res.status()).toBe(200)
@@ -72,12 +74,8 @@ test.describe('integrity progress as operator', () => {
       await integrity.goto()
       // A full load would drop this mark: the page must follow the run on its own.
       await page.evaluate(() => Object.assign(window, { __sameDocument: true }))
-      await integrity.runControls.getByRole('button', { name: 'Run all checks' }).click()
-      const status = integrity.runControls.getByRole('status')
-      await expect(status).toHaveText(/^Started integrity run #\d+\.$/)
-      const id = (await status.textContent())!.match(/#(\d+)/)![1]
-      await expect(integrity.latestRun).toHaveAttribute('data-run-id', id)
-      const progress = page.getByTestId('run-progress')
+      const id = await integrity.startRun()
+      const progress = integrity.runProgress
       await expect(progress).toContainText(/\d+ of \d+ checks · now: /, { timeout: 30_000 })
       const held = await progress.textContent()
       const total = Number(held!.match(/of (\d+) checks/)![1])
@@ -106,27 +104,27 @@ test.describe('integrity settings as operator', () => {
   test('declares a value set and a role rule, then removes both', async ({ page }) => {
     const integrity = new IntegrityPage(page)
     await integrity.goto()
-    const addSet = integrity.enumSets.getByTestId('add-enum-set')
+    const addSet = integrity.addEnumSet
     await integrity.submit(addSet, { Table: 'fileupload', Column: 'mime_type', 'Allowed values (comma-separated)': 'application/pdf, image/png' }, 'Declare values')
-    await expect(addSet.getByRole('status')).toHaveText('fileupload.mime_type is now checked against 2 values.')
-    const setRow = integrity.enumSets.locator('tr').filter({ hasText: 'public.fileupload.mime_type' })
+    await expect(integrity.formStatus(addSet)).toHaveText('fileupload.mime_type is now checked against 2 values.')
+    const setRow = integrity.enumSetRow('public.fileupload.mime_type')
     await expect(setRow).toContainText('application/pdf, image/png')
-    await setRow.getByRole('button', { name: 'Remove' }).click()
+    await integrity.remove(setRow)
     await expect(setRow).toHaveCount(0)
 
-    const addRule = integrity.roleRules.getByTestId('add-role-rule')
+    const addRule = integrity.addRoleRule
     await integrity.submit(
       addRule,
       { Table: 'agenda_item', 'Owner column': 'user_id', 'Rows are': 'agenda items presented', 'Allowed roles (comma-separated)': 'student, faculty' },
       'Save rule',
     )
-    await expect(addRule.getByRole('status')).toHaveText('Owners of agenda_item.user_id may be: STUDENT, FACULTY.')
-    const ruleRow = integrity.roleRules.locator('tr').filter({ hasText: 'agenda_item.user_id' })
+    await expect(integrity.formStatus(addRule)).toHaveText('Owners of agenda_item.user_id may be: STUDENT, FACULTY.')
+    const ruleRow = integrity.roleRuleRow('agenda_item.user_id')
     await expect(ruleRow).toContainText('agenda items presented')
-    await ruleRow.getByRole('button', { name: 'Remove' }).click()
+    await integrity.remove(ruleRow)
     await expect(ruleRow).toHaveCount(0)
     // The DoR presets stay.
-    await expect(integrity.roleRules.locator('tr').filter({ hasText: 'meeting.created_by' })).toHaveCount(1)
+    await expect(integrity.roleRuleRow('meeting.created_by')).toHaveCount(1)
   })
 })
 
@@ -142,8 +140,8 @@ test.describe('failed submits as operator', () => {
       { Table: 'agenda_item', Columns: 'no_such_column', 'Parent table': 'meeting', 'Parent columns': 'id', 'Note (optional)': 'typed with care' },
       'Add relation',
     )
-    await expect(add.getByRole('status')).toHaveText('public.agenda_item has no column no_such_column.')
-    const columnsError = add.locator('[data-testid="field-error"][data-field="columns"]')
+    await expect(integrity.formStatus(add)).toHaveText('public.agenda_item has no column no_such_column.')
+    const columnsError = integrity.fieldError(add, 'columns')
     await expect(columnsError).toHaveText('public.agenda_item has no column no_such_column.')
     await expect(field(add, 'Columns')).toHaveAttribute('aria-invalid', 'true')
     await expect(field(add, 'Table')).toHaveValue('agenda_item')
@@ -152,26 +150,26 @@ test.describe('failed submits as operator', () => {
     await expect(field(add, 'Note (optional)')).toHaveValue('typed with care')
 
     // Input the wrapper's validation refuses: its field errors land next to the field too.
-    const sets = integrity.enumSets.getByTestId('add-enum-set')
+    const sets = integrity.addEnumSet
     await integrity.submit(sets, { Table: 'user', Column: 'role', 'Allowed values (comma-separated)': ' , ,' }, 'Declare values')
-    await expect(sets.locator('[data-field="values"]')).toHaveText('give at least one value')
+    await expect(integrity.fieldError(sets, 'values')).toHaveText('give at least one value')
     await expect(field(sets, 'Table')).toHaveValue('user')
     await expect(field(sets, 'Allowed values (comma-separated)')).toHaveValue(' , ,')
 
     // Fixed and sent again: the error goes, and the saved form is emptied.
-    await field(add, 'Columns').fill('meeting_id')
-    await add.getByRole('button', { name: 'Add relation' }).click()
-    await expect(add.getByRole('status')).toContainText('Saved public.agenda_item(meeting_id) → public.meeting(id)')
+    await integrity.submit(add, { Columns: 'meeting_id' }, 'Add relation')
+    await expect(integrity.formStatus(add)).toContainText('Saved public.agenda_item(meeting_id) → public.meeting(id)')
     await expect(columnsError).toHaveCount(0)
     await expect(field(add, 'Table')).toHaveValue('')
   })
 
   test('every id on the page is unique, so "Your rules" and "DoR rules" each jump to their own section', async ({ page }) => {
-    await new IntegrityPage(page).goto()
-    const ids = await page.locator('[id]').evaluateAll((els) => els.map((e) => e.id))
+    const integrity = new IntegrityPage(page)
+    await integrity.goto()
+    const ids = await integrity.ids()
     expect(ids.filter((id, i) => ids.indexOf(id) !== i)).toEqual([])
-    await expect(page.getByRole('link', { name: 'Your rules' })).toHaveAttribute('href', '#your-rules')
-    await expect(page.locator('#your-rules')).toHaveAttribute('data-testid', 'custom-rules')
+    await expect(integrity.contentsLink('Your rules')).toHaveAttribute('href', '#your-rules')
+    await expect(integrity.anchorTarget('your-rules')).toHaveAttribute('data-testid', 'custom-rules')
   })
 })
 
@@ -182,21 +180,21 @@ test.describe('integrity as viewer', () => {
     const integrity = new IntegrityPage(page)
     await integrity.goto()
     await expect(integrity.count(integrity.relationRow(AGENDA))).toHaveText('25')
-    await expect(page.getByRole('button', { name: 'Run all checks' })).toHaveCount(0)
-    await expect(page.getByRole('link', { name: 'Fix…' })).toHaveCount(0)
-    await expect(page.getByRole('button', { name: 'Validate' })).toHaveCount(0)
-    await expect(page.getByTestId('add-soft-relation')).toHaveCount(0)
-    await expect(page.getByTestId('add-enum-set')).toHaveCount(0)
-    await expect(page.getByTestId('add-role-rule')).toHaveCount(0)
-    await expect(page.getByRole('button', { name: 'Remove' })).toHaveCount(0)
-    await expect(page.getByRole('button', { name: 'Accept' })).toHaveCount(0)
+    await expect(integrity.runButton).toHaveCount(0)
+    await expect(integrity.fixLinks).toHaveCount(0)
+    await expect(integrity.validateButtons).toHaveCount(0)
+    await expect(integrity.addSoftRelation).toHaveCount(0)
+    await expect(integrity.addEnumSet).toHaveCount(0)
+    await expect(integrity.addRoleRule).toHaveCount(0)
+    await expect(integrity.removeButtons).toHaveCount(0)
+    await expect(integrity.acceptButtons).toHaveCount(0)
 
-    await integrity.relationRow(UPLOADS).getByRole('link', { name: 'samples' }).click()
+    await integrity.openSamples(UPLOADS)
     const orphans = new RelationOrphansPage(page)
     await expect(orphans.samples.rows()).toHaveCount(15)
     await expect(orphans.fixPanel).toHaveCount(0)
     await expect(orphans.fixJobs.root).toBeVisible()
-    await expect(page.getByRole('button', { name: 'Restore' })).toHaveCount(0)
+    await expect(orphans.restoreButtons).toHaveCount(0)
 
     const res = await page.request.get(csvUrl(agendaQuery))
     expect(res.status()).toBe(200)
@@ -214,11 +212,12 @@ test.describe('integrity as viewer', () => {
     const unknown = await page.request.get(csvUrl({ ...agendaQuery, table: 'fileupload', columns: 'user_id' }))
     expect(unknown.status()).toBe(404)
     // The page of a relation the checks do not know: 404, inside the dashboard, with a way back.
-    const res = await new RelationOrphansPage(page).goto({ ...agendaQuery, table: 'fileupload', columns: 'user_id' })
+    const orphans = new RelationOrphansPage(page)
+    const res = await orphans.goto({ ...agendaQuery, table: 'fileupload', columns: 'user_id' })
     expect(res?.status()).toBe(404)
-    await expect(page.getByText('That is not a relation the integrity checks know')).toBeVisible()
-    await expect(page.getByTestId('user-menu')).toBeVisible()
-    await expect(page.getByRole('link', { name: 'Back to integrity' })).toBeVisible()
+    await expect(orphans.unknownRelation).toBeVisible()
+    await expect(new Shell(page).userMenu).toBeVisible()
+    await expect(orphans.backToIntegrity).toBeVisible()
   })
 })
 
@@ -243,11 +242,8 @@ test.describe('integrity as admin', () => {
     }
     await expect(integrity.rule('E2E: escape')).toHaveCount(0)
 
-    const mine = integrity.rule(name)
-    await mine.locator('summary').click()
-    page.once('dialog', (d) => void d.accept())
-    await mine.getByRole('button', { name: 'Delete rule' }).click()
-    await expect(mine).toHaveCount(0)
+    await integrity.deleteRule(name)
+    await expect(integrity.rule(name)).toHaveCount(0)
   })
 
   test('a custom rule whose SQL does not run keeps the SQL and says why next to it', async ({ page }) => {
@@ -256,7 +252,7 @@ test.describe('integrity as admin', () => {
     const add = integrity.addRule
     const query = 'select id from meeting where no_such_column > 1'
     await expect(await integrity.addCustomRule('meetings in the future', query)).toContainText('The query does not run')
-    await expect(add.locator('[data-field="query"]')).toContainText('no_such_column')
+    await expect(integrity.fieldError(add, 'query')).toContainText('no_such_column')
     await expect(field(add, 'SELECT returning the violating rows')).toHaveValue(query)
     await expect(field(add, 'Name')).toHaveValue('meetings in the future')
   })
@@ -266,15 +262,14 @@ test.describe('integrity as admin', () => {
     const integrity = new IntegrityPage(page)
     const orphans = new RelationOrphansPage(page)
     await integrity.goto()
-    await integrity.relationRow(UPLOADS).getByRole('link', { name: 'Fix…' }).click()
+    await integrity.openFix(UPLOADS)
     await expect(page).toHaveURL(/\/integrity\/relation\?.*table=fileupload.*#fix$/)
 
-    const panel = orphans.fixPanel
-    await expect(panel.getByTestId('fix-count')).toHaveText('15')
-    await expect(panel.getByLabel('Delete the rows')).toBeEnabled()
-    await panel.getByLabel('Set agenda_item_id to NULL (keep the rows)').check()
-    const submit = panel.getByRole('button', { name: 'Set 15 references to NULL' })
-    const confirm = panel.getByLabel('Type SET NULL 15 to confirm')
+    await expect(orphans.fixCount).toHaveText('15')
+    await expect(orphans.fixOption('Delete the rows')).toBeEnabled()
+    await orphans.fixOption('Set agenda_item_id to NULL (keep the rows)').check()
+    const submit = orphans.fixSubmit('Set 15 references to NULL')
+    const confirm = orphans.fixConfirmation('Type SET NULL 15 to confirm')
     await expect(submit).toBeDisabled()
     await confirm.fill('SET NULL 14')
     await expect(submit).toBeDisabled()
@@ -284,15 +279,15 @@ test.describe('integrity as admin', () => {
     await expect(submit).toBeEnabled()
     await submit.click()
 
-    const result = panel.getByTestId('fix-result')
+    const result = orphans.fixResult
     await expect(result).toHaveText(
       /^Started fix #\d+ to set agenda_item_id to NULL in 15 rows of public\.fileupload; every row is saved to \S+\/backups\/integrity-fix-public\.fileupload-\d{8}T\d{9}Z\.jsonl first\.$/,
     )
     const fixId = (await result.textContent())!.match(/#(\d+)/)![1]
     // The page follows the job by itself while it runs.
-    const job = orphans.fixJobs.row('job-id', fixId)
+    const job = orphans.fixJob(fixId)
     await expect(job).toHaveAttribute('data-status', 'succeeded', { timeout: 60_000 })
-    await expect(job.getByTestId('fix-progress')).toContainText('15 of 15 rows set to NULL')
+    await expect(orphans.fixProgress(job)).toContainText('15 of 15 rows set to NULL')
     await page.reload()
     await expect(orphans.heading()).toHaveText('0 orphan rows now')
 
@@ -311,13 +306,12 @@ test.describe('integrity as admin', () => {
 
     // Restore from the Integrity page's list of fixes: the references come back.
     const listed = integrity.fixJobs.row('job-id', fixId)
-    page.once('dialog', (d) => void d.accept())
-    await listed.getByRole('button', { name: 'Restore' }).click()
+    await integrity.restoreFix(fixId)
     const restore = integrity.fixJobs.row('kind', 'restore').first()
     await expect(restore).toContainText(`restore of #${fixId}`)
     await expect(restore).toHaveAttribute('data-status', 'succeeded', { timeout: 60_000 })
     await expect(listed).toContainText(/restored by #\d+/)
-    await expect(listed.getByRole('button', { name: 'Restore' })).toHaveCount(0)
+    await expect(integrity.restoreButton(listed)).toHaveCount(0)
     await orphans.goto(uploadsQuery)
     await expect(orphans.heading()).toHaveText('15 orphan rows now')
   })

@@ -4,6 +4,7 @@ import { runDbadmin } from '../test/run-command'
 import { e2eDatabaseUrl } from './e2e-db'
 import { asRole, expect, test } from './fixtures'
 import { JobsPage } from './pages/jobs-page'
+import { Shell } from './pages/shell'
 
 // The CLI queues on the server's own databases; the server's worker runs what it queues.
 const cliEnv = () => ({ DATABASE_URL: e2eDatabaseUrl('dor'), STATE_DATABASE_URL: e2eDatabaseUrl('dbadmin_state') })
@@ -16,7 +17,7 @@ test.describe('jobs as operator', () => {
     test.setTimeout(120_000)
     const jobs = new JobsPage(page)
     await jobs.goto()
-    await expect(page.getByRole('heading', { name: 'Jobs' })).toBeVisible()
+    await expect(new Shell(page).heading('Jobs')).toBeVisible()
     // The run waits inside its first checks on this lock, so that it is still running when cancelled.
     const locker = createDb(e2eDatabaseUrl('dor'), { max: 1 })
     const lock = await lockTable(locker, 'agenda_item')
@@ -29,11 +30,11 @@ test.describe('jobs as operator', () => {
       await expect(jobs.state(row)).toHaveText('running', { timeout: 20_000 })
       await expect(row).toContainText('Integrity run')
       await expect(row).toContainText('cli')
-      await expect(row.getByRole('link', { name: /^run #\d+$/ })).toBeVisible()
+      await expect(jobs.runLink(row)).toBeVisible()
 
       page.once('dialog', (d) => void d.accept())
       await jobs.cancelButton(cliJob).click()
-      await expect(row.getByRole('status')).toHaveText(`Job #${cliJob} stops at its next safe point; what it did so far stays done.`)
+      await expect(jobs.rowStatus(row)).toHaveText(`Job #${cliJob} stops at its next safe point; what it did so far stays done.`)
       await expect(jobs.state(row)).toHaveText('stopping')
     } finally {
       await lock.release()
@@ -53,10 +54,10 @@ test.describe('jobs as viewer', () => {
     const jobs = new JobsPage(page)
     await jobs.goto()
     await expect(jobs.jobs.rows().first()).toBeVisible()
-    await expect(page.getByRole('button', { name: /^Cancel/ })).toHaveCount(0)
+    await expect(jobs.cancelButtons()).toHaveCount(0)
     // The e2e server runs without a schedule (INTEGRITY_SCHEDULE_HOURS=0); only admins may change it.
     await expect(jobs.schedules.rowWith('Integrity run')).toContainText('off')
-    await expect(page.getByRole('button', { name: 'Save schedule' })).toHaveCount(0)
+    await expect(jobs.saveScheduleButtons()).toHaveCount(0)
 
     await jobs.filter('Integrity run', 'cancelled')
     await expect(page).toHaveURL(/kind=integrity\.run/)

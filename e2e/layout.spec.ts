@@ -3,6 +3,7 @@ import type { Page } from '@playwright/test'
 import { E2E, storageStatePath } from './e2e-env'
 import { asRole, expect, test } from './fixtures'
 import { Shell } from './pages/shell'
+import { TablePage } from './pages/table-page'
 
 const TABLE_PAGE = '/schema/table?schema=public&name=agenda_item'
 const RELATION_PAGE = `/integrity/relation?${new URLSearchParams({ schema: 'public', table: 'agenda_item', columns: 'meeting_id', refSchema: 'public', refTable: 'meeting', refColumns: 'id' })}`
@@ -43,7 +44,7 @@ test.describe('layout as admin', () => {
     for (const screen of SCREENS) {
       await page.setViewportSize(SIZES[0])
       await page.goto(screen.path)
-      await expect(shell.main.locator('h1')).toBeVisible()
+      await expect(shell.title).toBeVisible()
       await page.waitForLoadState('networkidle')
       for (const size of SIZES) {
         await page.setViewportSize(size)
@@ -74,10 +75,11 @@ test.describe('layout as admin', () => {
 
   test('the performance pages have no serious or critical accessibility violation, light and dark', async ({ page }) => {
     test.setTimeout(180_000)
+    const shell = new Shell(page)
     const found: string[] = []
     for (const path of ['/activity', '/slow-queries', '/indexes', '/tables', '/connections', '/settings']) {
       await page.goto(path)
-      await expect(page.locator('main#content h1')).toBeVisible()
+      await expect(shell.title).toBeVisible()
       for (const scheme of SCHEMES) {
         await page.emulateMedia({ colorScheme: scheme })
         found.push(...(await seriousViolations(page, scheme)).map((v) => `${path} ${scheme}: ${v}`))
@@ -93,11 +95,11 @@ test.describe('layout as admin', () => {
     await expect(shell.nav).toBeHidden()
     await shell.menuButton.click()
     await expect(shell.nav).toBeVisible()
-    await shell.nav.getByRole('link', { name: 'Schema' }).click()
+    await shell.navLink('Schema').click()
     await expect(page).toHaveURL(/\/schema$/)
     await expect(shell.nav).toBeHidden()
     // From the keyboard too: the menu's checkbox takes Space.
-    await page.getByRole('checkbox', { name: 'Menu' }).focus()
+    await shell.menuCheckbox.focus()
     await page.keyboard.press('Space')
     await expect(shell.nav).toBeVisible()
   })
@@ -114,23 +116,23 @@ test.describe('layout as admin', () => {
 
   test('Copy puts the SQL on the clipboard exactly', async ({ page, context }) => {
     await context.grantPermissions(['clipboard-read', 'clipboard-write'])
-    await page.goto(TABLE_PAGE)
-    const ddl = page.getByTestId('ddl')
-    const copy = page.getByRole('button', { name: 'Copy DDL of public.agenda_item' })
+    const table = new TablePage(page)
+    await table.goto('public', 'agenda_item')
+    const copy = table.copyDdlButton('public.agenda_item')
     await copy.click()
     await expect(copy).toHaveText('Copied')
     const copied = await page.evaluate(() => navigator.clipboard.readText())
-    expect(copied).toBe(await ddl.textContent())
+    expect(copied).toBe(await table.ddl.textContent())
     expect(copied).toContain('CREATE TABLE public.agenda_item')
   })
 
   test('without the clipboard API (plain HTTP) Copy still copies, or selects the SQL to copy by hand', async ({ page }) => {
     await page.addInitScript(() => Object.defineProperty(navigator, 'clipboard', { value: undefined }))
-    await page.goto(TABLE_PAGE)
-    const block = page.getByTestId('ddl').locator('..')
-    await block.getByRole('button', { name: /^Copy/ }).click()
-    await expect(block.getByRole('status')).toHaveText(/^(Copied to the clipboard\.|Selected: press Ctrl\+C \(⌘C\) to copy\.)$/)
-    if ((await block.getByRole('status').textContent())?.startsWith('Selected')) {
+    const table = new TablePage(page)
+    await table.goto('public', 'agenda_item')
+    await table.copyDdl()
+    await expect(table.copyStatus()).toHaveText(/^(Copied to the clipboard\.|Selected: press Ctrl\+C \(⌘C\) to copy\.)$/)
+    if ((await table.copyStatus().textContent())?.startsWith('Selected')) {
       expect(await page.evaluate(() => window.getSelection()?.toString())).toContain('CREATE TABLE public.agenda_item')
     }
   })
@@ -145,13 +147,13 @@ test.describe('theme', () => {
     expect(await shell.htmlTheme()).toBeNull()
     await expect(shell.theme('Auto')).toHaveAttribute('aria-pressed', 'true')
     await shell.theme('Dark').click()
-    await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark')
+    await expect(shell.html).toHaveAttribute('data-theme', 'dark')
     await expect(shell.theme('Dark')).toHaveAttribute('aria-pressed', 'true')
     // Rendered by the server: no light first paint before a script could change it.
     const html = await (await page.request.get('/schema')).text()
     expect(html).toMatch(/<html[^>]*data-theme="dark"/)
     await page.goto('/schema')
-    await expect(page.locator('html')).toHaveAttribute('data-theme', 'dark')
+    await expect(shell.html).toHaveAttribute('data-theme', 'dark')
 
     // Another user's pages are not affected.
     const operator = await browser.newContext({ storageState: storageStatePath('operator') })
@@ -160,7 +162,7 @@ test.describe('theme', () => {
     await operator.close()
 
     await shell.theme('Auto').click()
-    await expect(page.locator('html')).not.toHaveAttribute('data-theme', /.*/)
+    await expect(shell.html).not.toHaveAttribute('data-theme', /.*/)
   })
 
   test('the theme switch and the menu work without JavaScript', async ({ browser }) => {
@@ -173,10 +175,10 @@ test.describe('theme', () => {
       await shell.menuButton.click()
       await expect(shell.nav).toBeVisible()
       await shell.theme('Light').click()
-      await expect(page.locator('html')).toHaveAttribute('data-theme', 'light')
+      await expect(shell.html).toHaveAttribute('data-theme', 'light')
       await shell.menuButton.click()
       await shell.theme('Auto').click()
-      await expect(page.locator('html')).not.toHaveAttribute('data-theme', /.*/)
+      await expect(shell.html).not.toHaveAttribute('data-theme', /.*/)
     } finally {
       await context.close()
     }
@@ -194,7 +196,7 @@ test('the login page has no serious or critical accessibility violation', async 
   }
   expect(found).toEqual([])
   // The favicon is served to anyone, before sign-in too.
-  const href = await page.locator('link[rel="icon"]').getAttribute('href')
+  const href = await new Shell(page).favicon.getAttribute('href')
   const icon = await context.request.get(`${E2E.baseURL}${href}`)
   expect(icon.status()).toBe(200)
   expect(icon.headers()['content-type']).toContain('image/svg+xml')

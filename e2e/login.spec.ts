@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test'
 import { E2E } from './e2e-env'
 import { LoginPage } from './pages/login-page'
+import { Shell } from './pages/shell'
 import { withStateDb } from './e2e-state-db'
 import { cookieHeader, viaAddress } from './raw-http'
 
@@ -31,13 +32,14 @@ test.describe('login', () => {
 
       const login = new LoginPage(page)
       await login.signInAndWait(email, password)
-      await expect(page.getByTestId('user-role')).toHaveText(role)
-      await expect(page.getByTestId('target-identity')).toContainText('dor')
-      await expect(page.getByTestId('target-identity')).toContainText('PostgreSQL 15')
-      await expect(page.getByTestId('target-identity')).toContainText('embedded demo')
+      const shell = new Shell(page)
+      await expect(shell.userRole).toHaveText(role)
+      await expect(shell.targetIdentity).toContainText('dor')
+      await expect(shell.targetIdentity).toContainText('PostgreSQL 15')
+      await expect(shell.targetIdentity).toContainText('embedded demo')
       const session = (await page.context().cookies()).find((c) => c.name === 'next-auth.session-token')
       expect(session).toMatchObject({ httpOnly: true, sameSite: 'Lax', secure: false })
-      await page.getByRole('button', { name: 'Sign out' }).click()
+      await shell.signOut()
       await expect(page).toHaveURL(/\/login/)
       await page.goto('/overview')
       await expect(page).toHaveURL(/\/login/)
@@ -86,7 +88,7 @@ test.describe('login', () => {
     test(`after signing in, callbackUrl=${callbackUrl} stays on the dashboard`, async ({ page }) => {
       await page.goto(`/login?callbackUrl=${callbackUrl}`)
       await new LoginPage(page).signIn(E2E.users.admin.email, E2E.users.admin.password)
-      await expect(page.getByTestId('user-menu')).toContainText(E2E.users.admin.email)
+      await expect(new Shell(page).userMenu).toContainText(E2E.users.admin.email)
       expect(new URL(page.url()).origin).toBe(E2E.baseURL)
       await expect(page).toHaveURL(/\/overview$/)
     })

@@ -4,6 +4,8 @@ import { e2eDatabaseUrl } from './e2e-db'
 import { E2E, storageStatePath } from './e2e-env'
 import { asRole, expect, test } from './fixtures'
 import { MigrationsPage } from './pages/migrations-page'
+import { SchemaDiffPage } from './pages/schema-diff-page'
+import { Shell } from './pages/shell'
 
 // The newest DoR migration: the demo leaves it pending for users to apply.
 const PENDING = '20240520_100000_add_meeting_location_and_agenda_user_index'
@@ -23,7 +25,7 @@ test.describe('migrations page as admin', () => {
   test('applies the pending migration, links the schema diff, and rolls it back by its exact name', async ({ page }) => {
     const migrations = new MigrationsPage(page)
     await migrations.goto()
-    await expect(page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Migrations' })).toBeVisible()
+    await expect(new Shell(page).navLink('Migrations')).toBeVisible()
     await expect(migrations.state(PENDING)).toHaveText('pending')
     await expect(migrations.summary).toContainText('1 pending')
 
@@ -37,15 +39,15 @@ test.describe('migrations page as admin', () => {
     await expect(applyRun).toHaveAttribute('data-status', 'succeeded')
     await expect(applyRun).toContainText(PENDING)
     await expect(applyRun).toContainText(E2E.users.admin.email)
-    const diffLink = applyRun.getByRole('link', { name: 'schema diff' })
+    const diffLink = migrations.schemaDiffLink(applyRun)
     await expect(diffLink).toHaveAttribute('href', /^\/schema\/snapshots\?from=\d+&to=\d+$/)
 
     await diffLink.click()
     await expect(page).toHaveURL(/\/schema\/snapshots\?from=\d+&to=\d+$/)
-    const diff = page.getByTestId('schema-diff')
-    await expect(diff.getByRole('row').filter({ hasText: 'public.meeting' }).filter({ hasText: 'location' })).toHaveCount(1)
-    await expect(diff.getByRole('row').filter({ hasText: 'agenda_item_user_id_idx' }).first()).toBeVisible()
-    await expect(diff).toContainText('added')
+    const diff = new SchemaDiffPage(page)
+    await expect(diff.change('public.meeting', 'location')).toHaveCount(1)
+    await expect(diff.change('agenda_item_user_id_idx').first()).toBeVisible()
+    await expect(diff.diff).toContainText('added')
 
     await migrations.goto()
     await migrations.rollBack(PENDING)
@@ -68,16 +70,16 @@ for (const role of ['operator', 'viewer'] as const) {
     test('sees the migrations and their history, but no apply, rollback or acknowledge controls', async ({ page }) => {
       const migrations = new MigrationsPage(page)
       await migrations.goto()
-      await expect(page.getByRole('heading', { name: 'Migrations', level: 1 })).toBeVisible()
+      await expect(new Shell(page).heading('Migrations')).toBeVisible()
       await expect(migrations.state(PENDING)).toHaveText('pending')
       await expect(migrations.state('20240115_093000_create_users')).toHaveText('applied')
       // The admin's runs above, which every role may read.
       await expect(migrations.history.root).toContainText(E2E.users.admin.email)
-      await expect(page.getByTestId('apply-controls')).toHaveCount(0)
+      await expect(migrations.applyControls).toHaveCount(0)
       for (const name of ['Apply next', 'Apply all pending', 'Apply up to…', 'Roll back…', 'Acknowledge edit']) {
-        await expect(page.getByRole('button', { name })).toHaveCount(0)
+        await expect(migrations.button(name)).toHaveCount(0)
       }
-      await expect(migrations.migrations.root.getByRole('columnheader', { name: 'Actions' })).toHaveCount(0)
+      await expect(migrations.actionsHeader).toHaveCount(0)
     })
   })
 }
@@ -89,25 +91,25 @@ test.describe('migration checks', () => {
     test('dry-runs the pending migration and finds the demo drift, changing nothing', async ({ page }) => {
       const migrations = new MigrationsPage(page)
       await migrations.goto()
-      await expect(migrations.checks.getByRole('heading', { name: 'Checks' })).toBeVisible()
+      await expect(migrations.checksHeading).toBeVisible()
 
       const dry = await migrations.runCheck('Dry run pending', 'dry_run')
-      await expect(dry.getByRole('status').first()).toContainText(`Dry run of ${PENDING} succeeded; everything was rolled back.`)
+      await expect(migrations.checkStatus(dry).first()).toContainText(`Dry run of ${PENDING} succeeded; everything was rolled back.`)
       await expect(dry).toContainText('Nothing was changed')
-      await expect(dry.getByTestId('dry-run-sql')).toContainText('alter table "meeting" add column "location"')
+      await expect(migrations.dryRunSql(dry)).toContainText('alter table "meeting" add column "location"')
       await expect(migrations.state(PENDING)).toHaveText('pending')
       const dryRun = migrations.newestRun()
       await expect(dryRun).toHaveAttribute('data-kind', 'dry_run')
       await expect(dryRun).toContainText(E2E.users.operator.email)
 
       const drift = await migrations.runCheck('Check drift', 'drift')
-      await expect(drift.getByRole('status')).toContainText('differences between the applied migrations and the live schema', {
+      await expect(migrations.checkStatus(drift)).toContainText('differences between the applied migrations and the live schema', {
         timeout: 30_000,
       })
-      await expect(drift.getByTestId('schema-diff')).toContainText('meeting_attendee')
-      await expect(drift.getByTestId('schema-diff')).toContainText('meeting_title_idx')
+      await expect(migrations.schemaDiff(drift)).toContainText('meeting_attendee')
+      await expect(migrations.schemaDiff(drift)).toContainText('meeting_title_idx')
       // The dry run's result stays where it was.
-      await expect(dry.getByTestId('dry-run-sql')).toBeVisible()
+      await expect(migrations.dryRunSql(dry)).toBeVisible()
       await expect(migrations.newestRun()).toHaveAttribute('data-kind', 'drift')
     })
   })
@@ -118,13 +120,13 @@ test.describe('migration checks', () => {
     test('sees the checks and the other tools, without buttons', async ({ page }) => {
       const migrations = new MigrationsPage(page)
       await migrations.goto()
-      await expect(migrations.checks.getByRole('heading', { name: 'Checks' })).toBeVisible()
+      await expect(migrations.checksHeading).toBeVisible()
       // Only the copy buttons of the SQL shown, none that runs a check.
-      await expect(migrations.checks.getByRole('button').filter({ hasNotText: 'Copy' })).toHaveCount(0)
+      await expect(migrations.checkRunButtons).toHaveCount(0)
       for (const name of ['Dry run pending', 'Test rollbacks', 'Check drift', 'Replay from empty']) {
-        await expect(page.getByRole('button', { name })).toHaveCount(0)
+        await expect(migrations.button(name)).toHaveCount(0)
       }
-      await expect(page.getByTestId('other-tools')).toContainText("No other tool's migration table")
+      await expect(migrations.otherTools).toContainText("No other tool's migration table")
       // The operator's checks above, in the history every role reads.
       await expect(migrations.history.row('kind', 'drift').first()).toContainText('2 differences')
     })
@@ -148,20 +150,19 @@ test.describe('what killed processes left behind on the server', () => {
 
       const migrations = new MigrationsPage(page)
       await migrations.goto()
-      const leftovers = migrations.leftovers
-      await expect(leftovers.getByRole('heading', { name: 'Left behind on the server' })).toBeVisible()
-      const session = leftovers.getByTestId('orphaned-session')
+      await expect(migrations.leftoversHeading).toBeVisible()
+      const session = migrations.orphanedSession
       await expect(session).toHaveAttribute('data-pid', String(orphanPid))
       await expect(session).toContainText(`pid ${orphanPid}, left by a migration run of cli that died, is still active`)
       await expect(session).toContainText(`select pg_sleep(120). End it with select pg_cancel_backend(${orphanPid})`)
-      const row = leftovers.getByTestId('scratch-databases').locator(`tr[data-name="${leftover}"]`)
+      const row = migrations.scratchDatabase(leftover)
       await expect(row).toContainText('left by a check that died')
       await expect(row).toHaveAttribute('data-in-use', 'false')
 
       await admin.query('select pg_cancel_backend($1)', [orphanPid])
       await sleeping
       const rehearsal = await migrations.runCheck('Test rollbacks', 'rehearsal')
-      await expect(rehearsal.getByRole('status')).toContainText('Rehearsed 1 migration', { timeout: 30_000 })
+      await expect(migrations.checkStatus(rehearsal)).toContainText('Rehearsed 1 migration', { timeout: 30_000 })
       await page.reload()
       await expect(migrations.checks).toBeVisible()
       await expect(migrations.leftovers).toHaveCount(0)

@@ -117,7 +117,7 @@ test.describe('the Overview health summary as viewer', () => {
 
     const overview = new OverviewPage(page)
     await overview.goto()
-    await expect(overview.attention.locator('li')).toHaveCount(HEALTH_LINE_KEYS.length)
+    await expect(overview.items()).toHaveCount(HEALTH_LINE_KEYS.length)
     const red: [string, RegExp, string][] = [
       ['connections', /^critical 95\.0 % of max_connections in use \(alert at 80\.0 %\)\./, '/connections'],
       ['long-query', /^warning A query has been running for 45 s \(over 30 s\)\./, '/activity'],
@@ -137,12 +137,12 @@ test.describe('the Overview health summary as viewer', () => {
       const line = overview.item(k)
       await expect(line, k).not.toHaveAttribute('data-severity', 'ok')
       await expect(line, k).toHaveText(new RegExp(text.source.replace(/^\^/, '^\\s*')))
-      await expect(line.getByRole('link'), k).toHaveAttribute('href', new RegExp(`^${href.replace(/[?]/g, '\\?')}`))
+      await expect(overview.lineLink(line), k).toHaveAttribute('href', new RegExp(`^${href.replace(/[?]/g, '\\?')}`))
     }
     // The demo has no edited migration: that line stays green, after every red one.
     await expect(overview.item('migrations-edited')).toHaveAttribute('data-severity', 'ok')
-    await expect(overview.attention.locator('li').last()).toHaveAttribute('data-item', 'migrations-edited')
-    await expect(overview.attention.getByTestId('attention-summary')).toHaveText(`${red.length} of ${HEALTH_LINE_KEYS.length} concerns need attention.`)
+    await expect(overview.items().last()).toHaveAttribute('data-item', 'migrations-edited')
+    await expect(overview.summary()).toHaveText(`${red.length} of ${HEALTH_LINE_KEYS.length} concerns need attention.`)
   })
 
   test('shows every line green with its number once each problem is gone (the pending migration aside)', async ({ page }) => {
@@ -191,11 +191,11 @@ test.describe('the Overview health summary as viewer', () => {
       const line = overview.item(k)
       await expect(line, k).toHaveAttribute('data-severity', 'ok')
       await expect(line, k).toContainText(text)
-      await expect(line.locator('.badge.ok'), k).toHaveText('ok')
-      await expect(line.getByRole('link'), k).toHaveAttribute('href', /^\/[a-z]+/)
+      await expect(overview.okBadge(line), k).toHaveText('ok')
+      await expect(overview.lineLink(line), k).toHaveAttribute('href', /^\/[a-z]+/)
     }
     // Only the demo's pending migration is left, first.
-    await expect(overview.attention.locator('li').first()).toHaveAttribute('data-item', 'migrations-pending')
-    await expect(overview.attention.getByTestId('attention-summary')).toHaveText(`1 of ${HEALTH_LINE_KEYS.length} concerns need attention.`)
+    await expect(overview.items().first()).toHaveAttribute('data-item', 'migrations-pending')
+    await expect(overview.summary()).toHaveText(`1 of ${HEALTH_LINE_KEYS.length} concerns need attention.`)
   })
 })

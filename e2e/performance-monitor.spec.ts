@@ -1,8 +1,14 @@
+import type { Locator, Page } from '@playwright/test'
 import pg from 'pg'
 import { e2eDatabaseUrl } from './e2e-db'
 import { storageStatePath } from './e2e-env'
 import { expect, test } from './fixtures'
-import { ActivityPage } from './pages/performance-pages'
+import { ActivityPage } from './pages/activity-page'
+import { ConnectionsPage } from './pages/connections-page'
+import { IndexesPage } from './pages/indexes-page'
+import { Shell } from './pages/shell'
+import { SlowQueriesPage } from './pages/slow-queries-page'
+import { TablesPage } from './pages/tables-page'
 import { type SecondDashboard, startSecondDashboard } from './second-dashboard'
 
 // A dashboard on the demo database whose monitoring login has pg_monitor and CONNECT, nothing
@@ -39,12 +45,13 @@ async function sleeper(role: string | null): Promise<{ pid: number; end: () => P
   return { pid, end: () => c.end() }
 }
 
-const PAGES = [
-  { path: '/activity', heading: 'Activity', testId: 'sessions' },
-  { path: '/slow-queries', heading: 'Slow queries', testId: 'slow-queries' },
-  { path: '/indexes', heading: 'Indexes', testId: 'indexes' },
-  { path: '/tables', heading: 'Tables', testId: 'tables' },
-  { path: '/connections', heading: 'Connections', testId: 'dashboard-pools' },
+/** Each page, and the part of it that holds its data. */
+const PAGES: { path: string; heading: string; data: (page: Page) => Locator }[] = [
+  { path: '/activity', heading: 'Activity', data: (page) => new ActivityPage(page).sessions.root },
+  { path: '/slow-queries', heading: 'Slow queries', data: (page) => new SlowQueriesPage(page).statements.root },
+  { path: '/indexes', heading: 'Indexes', data: (page) => new IndexesPage(page).indexes.root },
+  { path: '/tables', heading: 'Tables', data: (page) => new TablesPage(page).tables.root },
+  { path: '/connections', heading: 'Connections', data: (page) => new ConnectionsPage(page).pools },
 ]
 
 test.describe('performance pages with a pg_monitor-only monitoring login', () => {
@@ -75,36 +82,41 @@ test.describe('performance pages with a pg_monitor-only monitoring login', () =>
     const root = await sleeper(null)
     const context = await browser.newContext({ baseURL: second.baseURL, storageState: storageStatePath('viewer') })
     const page = await context.newPage()
+    const shell = new Shell(page)
     try {
       for (const p of PAGES) {
         await page.goto(p.path)
-        await expect(page.getByRole('heading', { name: p.heading, level: 1 })).toBeVisible()
-        await expect(page.getByTestId(p.testId)).toBeVisible()
-        await expect(page.getByText('This page could not be shown')).toHaveCount(0)
-        await expect(page.getByText('could not be read', { exact: false })).toHaveCount(0)
+        await expect(shell.heading(p.heading)).toBeVisible()
+        await expect(p.data(page)).toBeVisible()
+        await expect(shell.errorPanel).toHaveCount(0)
+        await expect(shell.says('could not be read', { exact: false })).toHaveCount(0)
       }
       // pg_monitor reads every session's query, the application's and the superuser's.
       const activity = new ActivityPage(page)
       await activity.goto()
       await expect(activity.session(app.pid)).toContainText('pg_sleep', { timeout: 15_000 })
       await expect(activity.session(root.pid)).toContainText('pg_sleep')
-      await expect(page.getByText('<insufficient privilege>')).toHaveCount(0)
-      await expect(page.getByText(`Cancel and Terminate cannot work with this login: ${MONITOR} is not a member of pg_signal_backend`)).toBeVisible()
+      await expect(shell.says('<insufficient privilege>')).toHaveCount(0)
+      await expect(shell.says(`Cancel and Terminate cannot work with this login: ${MONITOR} is not a member of pg_signal_backend`)).toBeVisible()
       // Statement texts of other roles, with no banner about hidden texts.
-      await page.goto('/slow-queries')
-      await expect(page.getByTestId('slow-queries')).not.toContainText('<insufficient privilege>')
-      await expect(page.getByText('are hidden from')).toHaveCount(0)
+      const slow = new SlowQueriesPage(page)
+      await slow.goto()
+      await expect(slow.statements.root).not.toContainText('<insufficient privilege>')
+      await expect(shell.says('are hidden from')).toHaveCount(0)
       // The demo's tables belong to postgres: their column statistics, and so bloat, are not for pg_monitor.
-      await page.goto('/tables')
-      await expect(page.getByTestId('tables')).toContainText('public.agenda_item')
-      await expect(page.getByTestId('cache-hit').locator('[data-part="tables"]')).toContainText(/\d+\.\d %/)
-      await expect(page.getByText(/^Bloat is not estimated for \d+ tables? this role may not read: pg_stats hides their statistics/)).toBeVisible()
+      const tables = new TablesPage(page)
+      await tables.goto()
+      await expect(tables.tables.root).toContainText('public.agenda_item')
+      await expect(tables.cacheHitOf('tables')).toContainText(/\d+\.\d %/)
+      await expect(shell.says(/^Bloat is not estimated for \d+ tables? this role may not read: pg_stats hides their statistics/)).toBeVisible()
       // Index usage and the demo's unused index are catalogue facts pg_monitor reads.
-      await page.goto('/indexes')
-      await expect(page.getByTestId('indexes')).toContainText('meeting_title_idx')
-      await page.goto('/connections')
-      await expect(page.getByTestId('dashboard-pools')).toContainText('target')
-      await expect(page.getByText('grant it pg_monitor')).toHaveCount(0)
+      const indexes = new IndexesPage(page)
+      await indexes.goto()
+      await expect(indexes.indexes.root).toContainText('meeting_title_idx')
+      const connections = new ConnectionsPage(page)
+      await connections.goto()
+      await expect(connections.pools).toContainText('target')
+      await expect(shell.says('grant it pg_monitor')).toHaveCount(0)
     } finally {
       await context.close()
       await Promise.all([app.end(), root.end()])

@@ -1,3 +1,4 @@
+import type { Locator, Page } from '@playwright/test'
 import pg from 'pg'
 import { createDb } from '../lib/db/connect'
 import { targetIdentity } from '../lib/db/target-identity'
@@ -5,7 +6,13 @@ import { e2eDatabaseUrl } from './e2e-db'
 import { E2E, storageStatePath } from './e2e-env'
 import { withStateDb } from './e2e-state-db'
 import { asRole, expect, test } from './fixtures'
-import { ActivityPage, MaintenancePages, SlowQueriesPage } from './pages/performance-pages'
+import { ActivityPage } from './pages/activity-page'
+import { ConnectionsPage } from './pages/connections-page'
+import { IndexesPage } from './pages/indexes-page'
+import { SettingsPage } from './pages/settings-page'
+import { Shell } from './pages/shell'
+import { SlowQueriesPage } from './pages/slow-queries-page'
+import { TablesPage } from './pages/tables-page'
 
 /** A session of "another application" on the demo database, for the pages to show and act on. */
 async function appSession(): Promise<pg.Client & { pid: number }> {
@@ -16,13 +23,14 @@ async function appSession(): Promise<pg.Client & { pid: number }> {
   return c
 }
 
-const PAGES = [
-  { path: '/activity', heading: 'Activity', testId: 'sessions' },
-  { path: '/slow-queries', heading: 'Slow queries', testId: 'slow-queries' },
-  { path: '/indexes', heading: 'Indexes', testId: 'indexes' },
-  { path: '/tables', heading: 'Tables', testId: 'tables' },
-  { path: '/connections', heading: 'Connections', testId: 'dashboard-pools' },
-  { path: '/settings', heading: 'Settings', testId: 'settings' },
+/** Each page, and the part of it that holds its data. */
+const PAGES: { heading: string; data: (page: Page) => Locator }[] = [
+  { heading: 'Activity', data: (page) => new ActivityPage(page).sessions.root },
+  { heading: 'Slow queries', data: (page) => new SlowQueriesPage(page).statements.root },
+  { heading: 'Indexes', data: (page) => new IndexesPage(page).indexes.root },
+  { heading: 'Tables', data: (page) => new TablesPage(page).tables.root },
+  { heading: 'Connections', data: (page) => new ConnectionsPage(page).pools },
+  { heading: 'Settings', data: (page) => new SettingsPage(page).settings },
 ]
 
 for (const role of ['viewer', 'operator'] as const) {
@@ -30,26 +38,30 @@ for (const role of ['viewer', 'operator'] as const) {
     asRole(role)
 
     test('each page opens from the navigation with its data and the thresholds beside the findings', async ({ page }) => {
+      const shell = new Shell(page)
       await page.goto('/overview')
       for (const p of PAGES) {
-        await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: p.heading, exact: true }).click()
-        await expect(page.getByRole('heading', { name: p.heading, level: 1 })).toBeVisible()
-        await expect(page.getByTestId(p.testId)).toBeVisible()
+        await shell.navLink(p.heading, { exact: true }).click()
+        await expect(shell.heading(p.heading)).toBeVisible()
+        await expect(p.data(page)).toBeVisible()
       }
-      await page.goto('/activity')
-      await expect(page.getByTestId('threshold').first()).toContainText('source: DoR runbook')
-      await page.goto('/connections')
-      await expect(page.getByTestId('dashboard-pools')).toContainText('target')
+      const activity = new ActivityPage(page)
+      await activity.goto()
+      await expect(activity.thresholds.first()).toContainText('source: DoR runbook')
+      const connections = new ConnectionsPage(page)
+      await connections.goto()
+      await expect(connections.pools).toContainText('target')
       // Replication slots are listed for everyone; dropping one is for admins only.
-      await expect(page.getByTestId('replication-slots')).toBeVisible()
-      await expect(page.getByTestId('drop-slot')).toHaveCount(0)
-      await page.goto('/tables')
-      await expect(page.getByTestId('tables')).toContainText('public.agenda_item')
+      await expect(connections.replicationSlots).toBeVisible()
+      await expect(connections.dropSlotButtons).toHaveCount(0)
+      const tables = new TablesPage(page)
+      await tables.goto()
+      await expect(tables.tables.root).toContainText('public.agenda_item')
       // pghero's cache hit check beside its threshold.
-      await expect(page.getByTestId('cache-hit')).toContainText('cache hit ratio below 99 % (source: pghero')
-      await expect(page.getByTestId('cache-hit').locator('[data-part="indexes"]')).toContainText(/\d+\.\d %/)
+      await expect(tables.cacheHit).toContainText('cache hit ratio below 99 % (source: pghero')
+      await expect(tables.cacheHitOf('indexes')).toContainText(/\d+\.\d %/)
       // Maintenance buttons only for operators.
-      await expect(page.getByTestId('run-vacuum')).toHaveCount(role === 'operator' ? await page.getByTestId('tables').locator('tbody tr').count() : 0)
+      await expect(tables.vacuumButtons).toHaveCount(role === 'operator' ? await tables.tables.rows().count() : 0)
     })
 
     test('indexes and tables sort, filter and page on the server; sequences near their maximum come with the ALTER', async ({ page }) => {
@@ -60,24 +72,25 @@ for (const role of ['viewer', 'operator'] as const) {
       } finally {
         await setup.end()
       }
-      await page.goto('/indexes?q=meeting_title&sort=size')
-      await expect(page.locator('th[aria-sort="descending"]')).toContainText('Size')
-      const rows = page.getByTestId('indexes').locator('tbody tr')
-      await expect(rows.filter({ hasText: 'meeting_title_idx' })).toHaveCount(1)
-      await expect(rows.filter({ hasText: 'CREATE INDEX meeting_title_idx ON public.meeting' })).toHaveCount(1)
-      for (const text of await rows.allTextContents()) expect(text).toContain('meeting')
-      await page.goto('/indexes?q=no-such-index-anywhere')
-      await expect(page.getByTestId('indexes')).toContainText('No index matches the filter.')
+      const indexes = new IndexesPage(page)
+      await indexes.goto('?q=meeting_title&sort=size')
+      await expect(indexes.indexes.sortedBy('descending')).toContainText('Size')
+      await expect(indexes.indexRows('meeting_title_idx')).toHaveCount(1)
+      await expect(indexes.indexRows('CREATE INDEX meeting_title_idx ON public.meeting')).toHaveCount(1)
+      for (const text of await indexes.indexRows().allTextContents()) expect(text).toContain('meeting')
+      await indexes.goto('?q=no-such-index-anywhere')
+      await expect(indexes.indexes.root).toContainText('No index matches the filter.')
 
-      await page.goto('/tables?q=agenda&sort=xid&dir=asc')
-      await expect(page.locator('th[aria-sort="ascending"]')).toContainText('XID age')
-      await expect(page.getByTestId('tables')).toContainText('public.agenda_item')
-      await expect(page.getByTestId('tables')).not.toContainText('public.meeting')
+      const tables = new TablesPage(page)
+      await tables.goto('?q=agenda&sort=xid&dir=asc')
+      await expect(tables.tables.sortedBy('ascending')).toContainText('XID age')
+      await expect(tables.tables.root).toContainText('public.agenda_item')
+      await expect(tables.tables.root).not.toContainText('public.meeting')
 
-      const danger = page.getByTestId('sequence-danger').locator('[data-sequence="public.e2e_seq_danger"]')
+      const danger = tables.sequence('public.e2e_seq_danger')
       await expect(danger).toContainText('97.7 % used')
       await expect(danger).toContainText('ALTER SEQUENCE public.e2e_seq_danger AS bigint MAXVALUE 9223372036854775807;')
-      await expect(page.getByTestId('sequence-danger')).toContainText('share of a sequence range used 90 % (source: pghero')
+      await expect(tables.sequenceDanger).toContainText('share of a sequence range used 90 % (source: pghero')
     })
 
     test('slow queries sort and filter on the server, and EXPLAIN shows a plan tree', async ({ page }) => {
@@ -87,16 +100,16 @@ for (const role of ['viewer', 'operator'] as const) {
       await app.query(`select count(*), max(id) /* e2e-slow-${role} */ from public.${table} where ${column} = 1`).finally(() => app.end())
       const slow = new SlowQueriesPage(page)
       await slow.goto('?sort=calls')
-      await expect(page.locator('th[aria-sort="descending"]')).toContainText('Calls')
+      await expect(slow.statements.sortedBy('descending')).toContainText('Calls')
       await slow.filter(`e2e-slow-${role}`)
       await expect(page).toHaveURL(new RegExp(`q=e2e-slow-${role}`))
       await expect(slow.statements.rows()).toHaveCount(1)
       await expect(slow.statements.first()).toContainText(`${column} = $1`)
       const form = await slow.openExplain(`e2e-slow-${role}`)
-      await form.getByRole('button', { name: 'EXPLAIN', exact: true }).click()
-      await expect(form.getByTestId('plan-node').first()).toBeVisible()
-      await expect(form.locator('[data-costliest="true"]')).toHaveCount(1)
-      await expect(form.getByText(/ANALYZE \(runs it/)).toHaveCount(role === 'operator' ? 1 : 0)
+      await slow.explain(form)
+      await expect(slow.planNodes(form).first()).toBeVisible()
+      await expect(slow.costliestNode(form)).toHaveCount(1)
+      await expect(slow.analyzeOption(form)).toHaveCount(role === 'operator' ? 1 : 0)
     })
 
     test("a statement's history: calls and mean time charted, the last 24 hours against the 24 before", async ({ page }) => {
@@ -119,21 +132,19 @@ for (const role of ['viewer', 'operator'] as const) {
           [key.key, queryid],
         )
       })
-      await row.getByRole('link', { name: 'History' }).click()
+      await slow.openHistory(row)
       await expect(page).toHaveURL(new RegExp(`history=${queryid}`))
-      const history = page.getByTestId('query-history')
-      await expect(history).toHaveAttribute('data-queryid', queryid)
-      await expect(history.getByTestId('query-history-chart')).toBeVisible()
+      await expect(slow.history).toHaveAttribute('data-queryid', queryid)
+      await expect(slow.historyChart).toBeVisible()
       // Both lines drawn, with a point for each of the three intervals.
-      await expect(history.locator('.recharts-line')).toHaveCount(2)
-      const compare = history.getByTestId('query-history-compare')
-      await expect(compare.getByRole('row', { name: /^Calls/ })).toContainText(/20\s*30\s*\+50 %/)
-      await expect(compare.getByRole('row', { name: /^Mean time/ })).toContainText(/20\.0 ms\s*10\.0 ms\s*−50 %/)
-      await history.getByRole('link', { name: '7d' }).click()
+      await expect(slow.historyLines()).toHaveCount(2)
+      await expect(slow.comparison('Calls')).toContainText(/20\s*30\s*\+50 %/)
+      await expect(slow.comparison('Mean time')).toContainText(/20\.0 ms\s*10\.0 ms\s*−50 %/)
+      await slow.historyPeriod('7d')
       await expect(page).toHaveURL(/period=7d/)
-      await expect(page.getByTestId('query-history-compare').getByRole('row', { name: /^Calls/ })).toContainText(/0\s*50\s*–/)
-      await page.getByTestId('query-history').getByRole('link', { name: 'Close' }).click()
-      await expect(page.getByTestId('query-history')).toHaveCount(0)
+      await expect(slow.comparison('Calls')).toContainText(/0\s*50\s*–/)
+      await slow.closeHistory()
+      await expect(slow.history).toHaveCount(0)
     })
   })
 }
@@ -180,7 +191,7 @@ test.describe('activity as viewer', () => {
       const activity = new ActivityPage(page)
       await activity.goto()
       await expect(activity.blockingNode(holder.pid)).toBeVisible({ timeout: 15_000 })
-      await expect(activity.blockingNode(holder.pid).locator(`[data-pid="${waiter.pid}"]`)).toContainText('AccessShareLock')
+      await expect(activity.waiterOf(holder.pid, waiter.pid)).toContainText('AccessShareLock')
       await expect(activity.session(holder.pid)).toContainText('idle in transaction')
       await expect(activity.cancelButton(waiter.pid)).toHaveCount(0)
       await expect(activity.terminateButton(holder.pid)).toHaveCount(0)
@@ -227,19 +238,20 @@ test.describe('indexes and tables as operator', () => {
     } finally {
       await setup.end()
     }
-    const m = new MaintenancePages(page)
-    await page.goto('/indexes')
-    const finding = m.finding('duplicate', 'e2e_meeting_dup_b')
+    const indexes = new IndexesPage(page)
+    await indexes.goto()
+    const finding = indexes.finding('duplicate', 'e2e_meeting_dup_b')
     await expect(finding).toContainText('DROP INDEX CONCURRENTLY public.e2e_meeting_dup_b;')
-    await m.run(finding, 'Run as a job')
-    await expect(finding.getByRole('status')).toContainText('Queued maintenance job')
-    await expect(m.jobs.rowWith('DROP INDEX CONCURRENTLY public.e2e_meeting_dup_b').getByTestId('job-status')).toHaveText('succeeded', { timeout: 20_000 })
+    await indexes.run(finding, 'Run as a job')
+    await expect(indexes.runStatus(finding)).toContainText('Queued maintenance job')
+    await expect(indexes.jobStatus('DROP INDEX CONCURRENTLY public.e2e_meeting_dup_b')).toHaveText('succeeded', { timeout: 20_000 })
     await page.reload()
-    await expect(m.finding('duplicate', 'e2e_meeting_dup_b')).toHaveCount(0)
+    await expect(indexes.finding('duplicate', 'e2e_meeting_dup_b')).toHaveCount(0)
 
-    await page.goto('/tables')
-    await m.run(m.tableRow('public.meeting'), 'ANALYZE')
-    await expect(m.jobs.rowWith('ANALYZE public.meeting;').getByTestId('job-status')).toHaveText('succeeded', { timeout: 20_000 })
+    const tables = new TablesPage(page)
+    await tables.goto()
+    await tables.run(tables.tableRow('public.meeting'), 'ANALYZE')
+    await expect(tables.jobStatus('ANALYZE public.meeting;')).toHaveText('succeeded', { timeout: 20_000 })
     const cleanup = await appSession()
     await cleanup.query('drop index if exists public.e2e_meeting_dup_a').finally(() => cleanup.end())
   })

@@ -1,5 +1,7 @@
 import { asRole, expect, test } from './fixtures'
 import { AuditPage } from './pages/audit-page'
+import { OverviewPage } from './pages/overview-page'
+import { Shell } from './pages/shell'
 import { UsersPage } from './pages/users-page'
 
 const newUser = (who: string) => ({ email: `made-by-${who}@e2e.local`, role: 'admin', password: 'sneaky-password-123' })
@@ -8,16 +10,17 @@ test.describe('viewer', () => {
   asRole('viewer')
 
   test('sees read pages and no admin controls', async ({ page }) => {
-    await page.goto('/overview')
-    await expect(page.getByTestId('server-cards')).toBeVisible()
-    await expect(page.getByTestId('dor-tables')).toContainText('agenda_item')
-    const nav = page.getByRole('navigation', { name: 'Pages' })
-    await expect(nav.getByRole('link', { name: 'Overview' })).toBeVisible()
-    await expect(nav.getByRole('link', { name: 'Users' })).toHaveCount(0)
-    await expect(nav.getByRole('link', { name: 'Audit log' })).toHaveCount(0)
+    const overview = new OverviewPage(page)
+    const shell = new Shell(page)
+    await overview.goto()
+    await expect(overview.serverCards).toBeVisible()
+    await expect(overview.dorTables).toContainText('agenda_item')
+    await expect(shell.navLink('Overview')).toBeVisible()
+    await expect(shell.navLink('Users')).toHaveCount(0)
+    await expect(shell.navLink('Audit log')).toHaveCount(0)
     await page.goto('/users')
     await expect(page).toHaveURL(/\/overview\?denied=1/)
-    await expect(page.getByText('Your role may not open that page.')).toBeVisible()
+    await expect(shell.deniedNotice).toBeVisible()
     await page.goto('/audit')
     await expect(page).toHaveURL(/\/overview\?denied=1/)
   })
@@ -33,8 +36,8 @@ test.describe('operator', () => {
   asRole('operator')
 
   test('sees no user management and is refused by the server', async ({ page }) => {
-    await page.goto('/overview')
-    await expect(page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Users' })).toHaveCount(0)
+    await new OverviewPage(page).goto()
+    await expect(new Shell(page).navLink('Users')).toHaveCount(0)
     const res = await page.request.post('/api/users', { data: newUser('operator') })
     expect(res.status()).toBe(403)
   })

@@ -1,6 +1,10 @@
 import { asRole, expect, test } from './fixtures'
 import { AuditPage } from './pages/audit-page'
-import { SchemaPage, TablePage } from './pages/schema-page'
+import { NotFoundPage } from './pages/not-found-page'
+import { SchemaPage } from './pages/schema-page'
+import { Shell } from './pages/shell'
+import { TablePage } from './pages/table-page'
+import { TypesPage } from './pages/types-page'
 
 test.describe('viewer', () => {
   asRole('viewer')
@@ -8,7 +12,7 @@ test.describe('viewer', () => {
   test('filters relations by table and by column name', async ({ page }) => {
     const schema = new SchemaPage(page)
     await schema.goto()
-    await expect(page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Schema' })).toBeVisible()
+    await expect(new Shell(page).navLink('Schema')).toBeVisible()
     await expect(schema.relations.root).toContainText('agenda_item')
 
     await schema.filter('agenda')
@@ -17,7 +21,7 @@ test.describe('viewer', () => {
     await expect(schema.count).toContainText(/of \d+ relations/)
 
     await schema.filter('processed_by')
-    await expect(schema.rowOf('registration_request').getByTestId('matched-columns')).toHaveText('processed_by')
+    await expect(schema.matchedColumns('registration_request')).toHaveText('processed_by')
   })
 
   test('sorts by its headers through the URL, and the old sort links still work', async ({ page }) => {
@@ -28,12 +32,12 @@ test.describe('viewer', () => {
     expect(byName).toEqual([...byName].sort())
 
     // Largest first, then smallest first: the same order the server gives ?sort=size.
-    await schema.sortHeader(/Total size/).getByRole('link').click()
+    await schema.sortBy(/Total size/)
     await expect(page).toHaveURL(/\/schema\?sort=size$/)
     await expect(schema.sortHeader(/Total size/)).toHaveAttribute('aria-sort', 'descending')
     const largestFirst = await schema.names()
     expect(largestFirst[0]).toBe('agenda_item')
-    await schema.sortHeader(/Total size/).getByRole('link').click()
+    await schema.sortBy(/Total size/)
     await expect(page).toHaveURL(/\/schema\?sort=size&dir=asc$/)
     await expect(schema.sortHeader(/Total size/)).toHaveAttribute('aria-sort', 'ascending')
     expect((await schema.names())[0]).not.toBe('agenda_item')
@@ -42,7 +46,7 @@ test.describe('viewer', () => {
     await schema.goto('?sort=size')
     expect(await schema.names()).toEqual(largestFirst)
     // The filter keeps the sort it was given.
-    await page.getByLabel('Sort by').selectOption('rows')
+    await schema.chooseSort('rows')
     await schema.filter('a')
     await expect(page).toHaveURL(/sort=rows/)
     await expect(schema.sortHeader(/Rows/)).toHaveAttribute('aria-sort', 'descending')
@@ -68,20 +72,20 @@ test.describe('viewer', () => {
       'order_index',
     ])
     // The enum column links to its type on the types page.
-    await expect(table.columns.root.getByRole('link', { name: 'agendaitemtype' })).toHaveAttribute(
+    await expect(table.typeLink('agendaitemtype')).toHaveAttribute(
       'href',
       '/schema/types#public.agendaitemtype',
     )
 
-    await expect(table.diagram.locator('svg')).toBeVisible()
+    await expect(table.diagramDrawing()).toBeVisible()
     await expect(table.diagram).toContainText('agenda_item')
     await expect(table.diagram).toContainText('user')
-    await expect(table.diagram.locator('a[href="/schema/table?schema=public&name=user"]')).toHaveCount(1)
+    await expect(table.diagramLinksTo('public', 'user')).toHaveCount(1)
 
     await expect(table.ddl).toContainText('CREATE TABLE public.agenda_item')
     // Highlighted, and copied whole by its button.
-    await expect(table.ddl.locator('.sql-keyword').first()).toHaveText(/^(CREATE|SET|SELECT)$/i)
-    await expect(page.getByRole('button', { name: 'Copy DDL of public.agenda_item' })).toBeEnabled()
+    await expect(table.ddlKeywords().first()).toHaveText(/^(CREATE|SET|SELECT)$/i)
+    await expect(table.copyDdlButton('public.agenda_item')).toBeEnabled()
   })
 
   test('sees a masked preview and no reveal button', async ({ page }) => {
@@ -91,28 +95,29 @@ test.describe('viewer', () => {
     const password = await table.previewColumn(table.preview, 'password')
     await expect(password.header).toContainText('masked')
     await expect(password.cells.first()).toHaveText('••••••')
-    await expect(page.getByTestId('reveal-button')).toHaveCount(0)
-    await expect(page.getByRole('button', { name: 'Reveal masked values' })).toHaveCount(0)
+    await expect(table.revealControl).toHaveCount(0)
+    await expect(table.revealButton).toHaveCount(0)
   })
 
   test('an unknown table answers 404 with a clear message, inside the dashboard', async ({ page }) => {
     const table = new TablePage(page)
     const res = await table.goto('public', 'no "such"; table')
     expect(res?.status()).toBe(404)
-    await expect(page.getByTestId('table-not-found')).toContainText('No table “no "such"; table” in schema “public”')
-    await expect(page.getByTestId('user-menu')).toBeVisible()
-    await page.getByRole('link', { name: 'Back to the schema' }).click()
+    await expect(table.notFound).toContainText('No table “no "such"; table” in schema “public”')
+    await expect(new Shell(page).userMenu).toBeVisible()
+    await table.backToSchema.click()
     await expect(page).toHaveURL(/\/schema$/)
     // A table that exists still answers 200.
     expect((await table.goto('public', 'meeting'))?.status()).toBe(200)
   })
 
   test('an unknown address answers 404 inside the dashboard, with a way back', async ({ page }) => {
-    const res = await page.goto('/no-such-page/deeper?x=1')
+    const notFound = new NotFoundPage(page)
+    const res = await notFound.goto('/no-such-page/deeper?x=1')
     expect(res?.status()).toBe(404)
-    await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible()
-    await expect(page.getByTestId('user-menu')).toBeVisible()
-    await page.getByRole('link', { name: 'Back to the overview' }).click()
+    await expect(notFound.heading).toBeVisible()
+    await expect(new Shell(page).userMenu).toBeVisible()
+    await notFound.backToOverview.click()
     await expect(page).toHaveURL(/\/overview$/)
   })
 })
@@ -126,13 +131,13 @@ test.describe('admin', () => {
     await expect(table.preview.root).toBeVisible()
     await expect(table.preview.rows().first()).toContainText('••••••')
 
-    await page.getByRole('button', { name: 'Reveal masked values' }).click()
-    await expect(page.getByRole('status').filter({ hasText: 'Values revealed' })).toHaveText('Values revealed; this was recorded in the audit log.')
+    await table.reveal()
+    await expect(table.revealNotice).toHaveText('Values revealed; this was recorded in the audit log.')
     await expect(table.revealed.root).toBeVisible()
-    await expect(table.revealed.root.locator('tbody')).not.toContainText('••••••')
+    await expect(table.revealed.body()).not.toContainText('••••••')
     await expect((await table.previewColumn(table.revealed, 'password')).header).toContainText('revealed')
 
-    await page.getByRole('button', { name: 'Hide values' }).click()
+    await table.hideValues()
     await expect(table.preview.root).toBeVisible()
     await expect(table.revealed.root).toHaveCount(0)
 
@@ -145,10 +150,11 @@ test.describe('admin', () => {
   })
 
   test('the types page lists enums with anchors and sequences', async ({ page }) => {
-    await page.goto('/schema/types#public.agendaitemtype')
-    const row = page.locator('tr[id="public.agendaitemtype"]')
+    const types = new TypesPage(page)
+    await types.goto('public.agendaitemtype')
+    const row = types.typeRow('public.agendaitemtype')
     await expect(row).toContainText('student_update')
-    await expect(row.getByRole('link', { name: 'public.agenda_item' })).toBeVisible()
-    await expect(page.getByTestId('sequences-table')).toContainText('agenda_item_id_seq')
+    await expect(types.usedBy(row, 'public.agenda_item')).toBeVisible()
+    await expect(types.sequences).toContainText('agenda_item_id_seq')
   })
 })

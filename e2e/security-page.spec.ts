@@ -3,7 +3,9 @@ import { CompiledQuery, type Kysely } from 'kysely'
 import { createDb } from '../lib/db/connect'
 import { e2eDatabaseUrl } from './e2e-db'
 import { asRole, expect, test } from './fixtures'
+import { OverviewPage } from './pages/overview-page'
 import { SecurityPage } from './pages/security-page'
+import { Shell } from './pages/shell'
 
 const SUPER = 'e2e app; superuser'
 const MD5 = 'e2e md5 ü'
@@ -52,18 +54,18 @@ test.describe('the Security page as admin', () => {
 
   test('lists the seeded problems with their fix SQL, and odd names as they are', async ({ page, context }) => {
     const security = new SecurityPage(page)
-    await page.goto('/overview')
-    await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Security' }).click()
+    await new OverviewPage(page).goto()
+    await new Shell(page).navLink('Security').click()
     await expect(security.heading).toBeVisible()
     await expect(security.finding('superuser_login', SUPER)).toContainText(`Role "${SUPER}" can log in as a superuser`)
     await expect(security.finding('md5_password', MD5)).toContainText('has an MD5 password')
     await expect(security.finding('definer_without_search_path', `${SCHEMA}.definer ü()`)).toContainText('critical')
     await expect(security.finding('rls_policies_disabled', `${SCHEMA}.${TABLE}`)).toContainText(`Table "${SCHEMA}"."${TABLE}"`)
     const publicCreate = security.finding('public_create_schema', SCHEMA)
-    await expect(publicCreate.locator('pre')).toHaveText(`REVOKE CREATE ON SCHEMA "${SCHEMA}" FROM PUBLIC;`)
+    await expect(security.fixSql(publicCreate)).toHaveText(`REVOKE CREATE ON SCHEMA "${SCHEMA}" FROM PUBLIC;`)
 
     await context.grantPermissions(['clipboard-read', 'clipboard-write'])
-    await publicCreate.getByRole('button', { name: /^Copy fix/ }).click()
+    await security.copyFix(publicCreate)
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(`REVOKE CREATE ON SCHEMA "${SCHEMA}" FROM PUBLIC;`)
 
     await expect(security.roles.row('role', MD5)).toContainText('MD5')
@@ -83,8 +85,8 @@ test.describe('the Security page as admin', () => {
     await expect(security.gridSummary).toHaveText('1–1 of 1 objects')
     const row = security.grid.row('object', `${SCHEMA}.${TABLE}`)
     await expect(row).toBeVisible()
-    await expect(security.grid.root.locator(`th[data-grantee="${MD5}"]`)).toBeVisible()
-    await expect(row.locator('abbr[title="SELECT"]')).toHaveText('r')
+    await expect(security.granteeColumn(MD5)).toBeVisible()
+    await expect(security.privilege(row, 'SELECT')).toHaveText('r')
   })
 
   test('generates the least-privilege script with its settings', async ({ page }) => {
@@ -123,11 +125,12 @@ for (const role of ['viewer', 'operator'] as const) {
     asRole(role)
 
     test('is not in the menu, and opening it is refused', async ({ page }) => {
-      await page.goto('/overview')
-      await expect(page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Security' })).toHaveCount(0)
-      await page.goto('/security')
+      const shell = new Shell(page)
+      await new OverviewPage(page).goto()
+      await expect(shell.navLink('Security')).toHaveCount(0)
+      await new SecurityPage(page).goto()
       await expect(page).toHaveURL(/\/overview\?denied=1/)
-      await expect(page.getByText('Your role may not open that page.')).toBeVisible()
+      await expect(shell.deniedNotice).toBeVisible()
     })
   })
 }

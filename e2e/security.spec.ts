@@ -6,6 +6,9 @@ import { E2E, storageStatePath } from './e2e-env'
 import { withStateDb } from './e2e-state-db'
 import { asRole, expect, test } from './fixtures'
 import { AuditPage } from './pages/audit-page'
+import { IntegrityPage } from './pages/integrity-page'
+import { OverviewPage } from './pages/overview-page'
+import { Shell } from './pages/shell'
 import { UsersPage } from './pages/users-page'
 import { answerBeforeBody, cookieHeader, serveOtherOrigin, viaAddress } from './raw-http'
 
@@ -189,8 +192,9 @@ test.describe('content security policy', () => {
       expect(again).not.toContain(nonce)
     }
 
-    await page.goto('/overview')
-    await expect(page.getByTestId('user-menu')).toBeVisible()
+    const shell = new Shell(page)
+    await new OverviewPage(page).goto()
+    await expect(shell.userMenu).toBeVisible()
     // Markup injected into the page (the XSS case) carrying an inline handler: blocked and reported.
     const ran = await page.evaluate(async () => {
       const blocked = new Promise<string>((resolve) => document.addEventListener('securitypolicyviolation', (e) => resolve(e.violatedDirective)))
@@ -200,7 +204,7 @@ test.describe('content security policy', () => {
     })
     expect(ran).toEqual({ injected: false, directive: expect.stringMatching(/^script-src/) })
     // The page's own scripts ran: it is interactive (the sign-out button works through React).
-    await expect(page.getByRole('button', { name: 'Sign out' })).toBeEnabled()
+    await expect(shell.signOutButton).toBeEnabled()
     expect((await page.request.get('/api/health')).headers()['content-security-policy']).toContain("default-src 'none'")
   })
 })
@@ -232,8 +236,9 @@ test.describe('errors that quote row values', () => {
     test.describe(role, () => {
       asRole(role)
       test('sees the error without the value', async ({ page }) => {
-        await page.goto('/integrity')
-        const job = page.getByTestId('fix-jobs').locator(`tr[data-job-id="${jobId}"]`)
+        const integrity = new IntegrityPage(page)
+        await integrity.goto()
+        const job = integrity.fixJobs.row('job-id', jobId)
         await expect(job).toContainText('invalid input syntax for type integer: "…"')
         expect(await page.content()).not.toContain(SECRET)
       })
@@ -243,8 +248,9 @@ test.describe('errors that quote row values', () => {
   test.describe('admin', () => {
     asRole('admin')
     test('sees the whole error', async ({ page }) => {
-      await page.goto('/integrity')
-      await expect(page.getByTestId('fix-jobs').locator(`tr[data-job-id="${jobId}"]`)).toContainText(`"${SECRET}"`)
+      const integrity = new IntegrityPage(page)
+      await integrity.goto()
+      await expect(integrity.fixJobs.row('job-id', jobId)).toContainText(`"${SECRET}"`)
     })
   })
 })

@@ -8,6 +8,7 @@ import { expect, test } from './fixtures'
 import { IntegrityPage } from './pages/integrity-page'
 import { JobsPage } from './pages/jobs-page'
 import { LoginPage } from './pages/login-page'
+import { Shell } from './pages/shell'
 import { type SecondDashboard, startSecondDashboard } from './second-dashboard'
 
 // Two web servers on the same target and state database, as behind a load balancer: either serves
@@ -30,15 +31,11 @@ async function pageOn(browser: Browser, baseURL: string, role: Role): Promise<Pa
 async function saveSchedule(page: Page, cron: string, on: boolean) {
   const jobs = new JobsPage(page)
   await jobs.goto()
-  const form = page.getByTestId('schedule-form-audit.prune')
   // On a fast machine the fields can be filled before React hydrates the form, which then puts back
   // the saved values and the default is saved: fill again until the save says what was asked.
   await expect(async () => {
-    await form.getByLabel('Cron').fill(cron)
-    await form.getByLabel('Time zone').fill('UTC')
-    await form.getByLabel('On', { exact: true }).setChecked(on)
-    await form.getByRole('button', { name: 'Save schedule' }).click()
-    await expect(form.getByRole('status')).toHaveText(on ? `Audit prune now runs on "${cron}" (UTC).` : 'Audit prune no longer runs on a schedule.', { timeout: 3_000 })
+    await jobs.saveSchedule('audit.prune', { cron, timeZone: 'UTC', on })
+    await expect(jobs.scheduleStatus('audit.prune')).toHaveText(on ? `Audit prune now runs on "${cron}" (UTC).` : 'Audit prune no longer runs on a schedule.', { timeout: 3_000 })
   }).toPass({ timeout: 30_000 })
 }
 
@@ -68,8 +65,9 @@ test.describe('two dashboards on one state database', () => {
     // Cookies belong to the host, not the port: the same browser now asks the first server.
     await page.goto(`${E2E.baseURL}/jobs`)
     await expect(page).toHaveURL(`${E2E.baseURL}/jobs`)
-    await expect(page.getByTestId('user-menu')).toContainText(E2E.users.viewer.email)
-    await expect(page.getByRole('heading', { name: 'Jobs' })).toBeVisible()
+    const shell = new Shell(page)
+    await expect(shell.userMenu).toContainText(E2E.users.viewer.email)
+    await expect(shell.heading('Jobs')).toBeVisible()
     await context.close()
   })
 
@@ -84,21 +82,18 @@ test.describe('two dashboards on one state database', () => {
     try {
       const integrity = new IntegrityPage(first)
       await integrity.goto()
-      await integrity.runControls.getByRole('button', { name: 'Run all checks' }).click()
-      const status = integrity.runControls.getByRole('status')
-      await expect(status).toHaveText(/^Started integrity run #\d+\.$/)
-      const runId = (await status.textContent())!.match(/#(\d+)/)![1]
+      const runId = await integrity.requestRun()
 
       // No reload on the other server: its table polls GET /api/jobs.
-      const row = jobs.jobs.rows().filter({ has: other.getByRole('link', { name: `run #${runId}`, exact: true }) })
+      const row = jobs.jobOfRun(runId)
       await expect(jobs.state(row)).toHaveText('running', { timeout: 30_000 })
       await expect(row).toContainText(E2E.users.operator.email)
-      await expect(row.getByTestId('job-progress')).toContainText(/\d+\/\d+/, { timeout: 20_000 })
+      await expect(jobs.progress(row)).toContainText(/\d+\/\d+/, { timeout: 20_000 })
       jobId = Number(await row.getAttribute('data-job'))
 
       other.once('dialog', (d) => void d.accept())
       await jobs.cancelButton(jobId).click()
-      await expect(row.getByRole('status')).toHaveText(`Job #${jobId} stops at its next safe point; what it did so far stays done.`)
+      await expect(jobs.rowStatus(row)).toHaveText(`Job #${jobId} stops at its next safe point; what it did so far stays done.`)
     } finally {
       await lock.release()
       await locker.destroy()

@@ -5,6 +5,8 @@ import { withStateDb } from './e2e-state-db'
 import { expect, test } from './fixtures'
 import { AccountPage, totpCode } from './pages/account-page'
 import { LoginPage } from './pages/login-page'
+import { Shell } from './pages/shell'
+import { UsersPage } from './pages/users-page'
 import { cookieHeader } from './raw-http'
 
 /** A throwaway account of its own, created by the e2e admin. */
@@ -25,7 +27,7 @@ async function hasSession(page: Page): Promise<boolean> {
 }
 
 async function signOut(page: Page) {
-  await page.getByRole('button', { name: 'Sign out' }).click()
+  await new Shell(page).signOut()
   await expect(page).toHaveURL(/\/login/)
 }
 
@@ -57,7 +59,7 @@ test.describe('two-factor sign-in', () => {
     const code = totpCode(secret)
     await login.enterCode(code)
     await expect(page).toHaveURL(/\/overview/)
-    await expect(page.getByTestId('user-menu')).toContainText(user.email)
+    await expect(new Shell(page).userMenu).toContainText(user.email)
     await signOut(page)
 
     // The same code again: spent.
@@ -129,10 +131,11 @@ test.describe('two-factor sign-in', () => {
 
     const bareContext = await browser.newContext({ baseURL: E2E.baseURL })
     try {
-      await bossPage.goto('/users')
-      const rule = bossPage.getByTestId('admin-two-factor')
+      const users = new UsersPage(bossPage)
+      await users.goto()
+      const rule = users.twoFactorRule
       await expect(rule).toContainText('optional')
-      await rule.getByRole('button', { name: 'Require it for admins' }).click()
+      await users.requireTwoFactorForAdmins()
       await expect(rule).toContainText('required')
       await expect(rule).toContainText('without it now')
 
@@ -142,7 +145,7 @@ test.describe('two-factor sign-in', () => {
       await login.goto()
       await login.signIn(bare.email, bare.password)
       await expect(barePage).toHaveURL(/\/account\?setup=required/)
-      await expect(barePage.getByTestId('two-factor-required')).toBeVisible()
+      await expect(new AccountPage(barePage).setupRequiredNotice()).toBeVisible()
       await barePage.goto('/overview')
       await expect(barePage).toHaveURL(/\/account\?setup=required/)
       await barePage.goto('/users')
@@ -158,22 +161,20 @@ test.describe('two-factor sign-in', () => {
       await expect(barePage).toHaveURL(/\/overview/)
 
       // The admin under the rule cannot turn its own off; it resets another user's.
-      await bossPage.goto('/account')
-      await expect(bossPage.getByTestId('two-factor-kept')).toBeVisible()
-      await bossPage.goto('/users')
-      const row = bossPage.getByTestId('users-table').locator(`tr[data-email="${member.email}"]`)
-      await expect(row.getByTestId('two-factor-status')).toHaveText('on')
-      bossPage.once('dialog', (d) => d.accept())
-      await row.getByRole('button', { name: 'Reset two-factor' }).click()
+      const bossAccount = new AccountPage(bossPage)
+      await bossAccount.goto()
+      await expect(bossAccount.keptNotice()).toBeVisible()
+      await users.goto()
+      await expect(users.twoFactorStatus(member.email)).toHaveText('on')
+      await users.resetTwoFactor(member.email)
       // Reset and refreshed: the row says off, and offers no reset any more.
-      await expect(row.getByTestId('two-factor-status')).toHaveText('off')
-      await expect(row.getByRole('button', { name: 'Reset two-factor' })).toHaveCount(0)
+      await expect(users.twoFactorStatus(member.email)).toHaveText('off')
+      await expect(users.resetTwoFactorButton(member.email)).toHaveCount(0)
       const api = await playwright.request.newContext({ baseURL: E2E.baseURL, storageState: { cookies: [], origins: [] } })
       expect(await apiSignIn(api, member.email, member.password)).toBeNull()
       await api.dispose()
 
-      bossPage.once('dialog', (d) => d.accept())
-      await rule.getByRole('button', { name: 'Make it optional' }).click()
+      await users.makeTwoFactorOptional()
       await expect(rule).toContainText('optional')
     } finally {
       // Whatever happened: the rule off, and the e2e admin the only active admin again (users.spec).
@@ -198,7 +199,7 @@ test.describe('the saved sessions still work', () => {
     const context = await browser.newContext({ storageState: storageStatePath('admin') })
     const page = await context.newPage()
     await page.goto('/overview')
-    await expect(page.getByTestId('user-menu')).toContainText(E2E.users.admin.email)
+    await expect(new Shell(page).userMenu).toContainText(E2E.users.admin.email)
     await context.close()
   })
 })

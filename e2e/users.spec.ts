@@ -2,6 +2,7 @@ import { E2E } from './e2e-env'
 import { asRole, expect, test } from './fixtures'
 import { AuditPage } from './pages/audit-page'
 import { LoginPage } from './pages/login-page'
+import { Shell } from './pages/shell'
 import { UsersPage } from './pages/users-page'
 
 test.describe('users page', () => {
@@ -22,16 +23,17 @@ test.describe('users page', () => {
     const context = await browser.newContext({ storageState: { cookies: [], origins: [] } })
     const other = await context.newPage()
     await new LoginPage(other).signInAndWait(email, generated)
-    await expect(other.getByTestId('user-role')).toHaveText('operator')
+    await expect(new Shell(other).userRole).toHaveText('operator')
     await context.close()
   })
 
   test('bad input is refused with a clear message and changes nothing', async ({ page }) => {
     const users = new UsersPage(page)
     await users.goto()
-    await users.createForm.getByLabel('Password (12+ characters)').evaluate((el: HTMLInputElement) => el.removeAttribute('minlength'))
+    // Past the browser's own check, to the server's.
+    await users.createPasswordField().evaluate((el: HTMLInputElement) => el.removeAttribute('minlength'))
     await users.fillCreate('shorty@e2e.local', 'viewer', 'short')
-    await expect(users.createForm.getByRole('status')).toHaveText('password: must be at least 12 characters')
+    await expect(users.createStatus()).toHaveText('password: must be at least 12 characters')
     await expect(users.row('shorty@e2e.local')).toHaveCount(0)
   })
 
@@ -48,7 +50,7 @@ test.describe('users page', () => {
 
     await dave.reload()
     await expect(dave).toHaveURL(/\/login\?ended=1/)
-    await expect(dave.getByText('Your session has ended. Sign in again.')).toBeVisible()
+    await expect(new LoginPage(dave).sessionEnded()).toBeVisible()
     await context.close()
   })
 

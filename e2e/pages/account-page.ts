@@ -17,6 +17,16 @@ export class AccountPage {
     return this.page.getByTestId('two-factor')
   }
 
+  /** Said when the admins' rule sent the user here to set two-factor sign-in up first. */
+  setupRequiredNotice() {
+    return this.page.getByTestId('two-factor-required')
+  }
+
+  /** Said instead of a turn-off button while the admins' rule holds. */
+  keptNotice() {
+    return this.page.getByTestId('two-factor-kept')
+  }
+
   /**
    * Enrols in two-factor sign-in as a user would: scans (here: reads) the key, types the app's code.
    * The code of the previous 30-second step confirms it, so that the current one still signs in.

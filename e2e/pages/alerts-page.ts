@@ -7,12 +7,43 @@ export class AlertsPage {
   readonly rules: DataTablePart
   readonly channels: DataTablePart
   readonly history: DataTablePart
+  readonly addWebhookForm: Locator
+  /** Every control that changes something; a viewer's page has none. */
+  readonly changeControls: Locator
 
   constructor(readonly page: Page) {
     this.active = new DataTablePart(page.getByTestId('active-alerts'))
     this.rules = new DataTablePart(page.getByTestId('alert-rules'))
     this.channels = new DataTablePart(page.getByTestId('alert-channels'))
     this.history = new DataTablePart(page.getByTestId('alert-history'))
+    this.addWebhookForm = page.getByTestId('add-webhook')
+    this.changeControls = page.getByRole('button', { name: /Acknowledge|Silence|Save|Send test|Add webhook/ })
+  }
+
+  /** The link from an alert to the page where it is dealt with ("Open Activity"). */
+  openLink(alert: Locator, name: string): Locator {
+    return alert.getByRole('link', { name })
+  }
+
+  /** The deliveries of a history event to the channels. */
+  deliveries(event: Locator): Locator {
+    return event.getByTestId('deliveries')
+  }
+
+  /** A rule's threshold as the rules table states it. */
+  threshold(rule: string): Locator {
+    return this.rule(rule).getByTestId('rule-threshold')
+  }
+
+  /** The error a rule's form shows next to its field. */
+  ruleFieldError(rule: string): Locator {
+    return this.ruleForm(rule).getByTestId('field-error')
+  }
+
+  /** Deletes a channel, accepting the confirmation. */
+  async deleteChannel(name: string) {
+    this.page.once('dialog', (d) => void d.accept())
+    await this.deleteButton(name).click()
   }
 
   async goto() {
@@ -55,7 +86,7 @@ export class AlertsPage {
   }
 
   async addWebhook(name: string, url: string, format: 'JSON event' | 'Slack text' = 'JSON event') {
-    const form = this.page.getByTestId('add-webhook')
+    const form = this.addWebhookForm
     await form.getByLabel('Name').fill(name)
     await form.getByLabel('URL').fill(url)
     await form.getByLabel('Format').selectOption({ label: format })

@@ -8,6 +8,14 @@ export class BackupsPage {
   readonly createForm: Locator
   readonly restoreDialog: Locator
   readonly retentionForm: Locator
+  readonly createStatus: Locator
+  readonly uploadForm: Locator
+  readonly uploadStatus: Locator
+  readonly restoreStatus: Locator
+  readonly retentionStatus: Locator
+  /** The policy in force, as the page states it. */
+  readonly savedRetention: Locator
+  readonly cancelWorkButtons: Locator
 
   constructor(readonly page: Page) {
     this.backups = new DataTablePart(page.getByTestId('backups-table'))
@@ -15,6 +23,56 @@ export class BackupsPage {
     this.createForm = page.getByTestId('create-backup')
     this.restoreDialog = page.getByTestId('restore-dialog')
     this.retentionForm = page.getByTestId('retention')
+    this.createStatus = this.createForm.getByRole('status')
+    this.uploadForm = page.getByTestId('upload-backup')
+    this.uploadStatus = this.uploadForm.getByRole('status')
+    this.restoreStatus = this.restoreDialog.getByRole('status')
+    this.retentionStatus = this.retentionForm.getByRole('status')
+    this.savedRetention = page.getByTestId('saved-retention')
+    this.cancelWorkButtons = page.getByTestId('cancel-work')
+  }
+
+  /** The job id the create form said it started ("… as job #12."). */
+  async startedJob(): Promise<string> {
+    return /#(\d+)/.exec((await this.createStatus.textContent())!)![1]
+  }
+
+  /** A retention field as saved, by its label. */
+  retentionField(label: string): Locator {
+    return this.retentionForm.getByLabel(label)
+  }
+
+  /** Uploads a dump through the page's form. */
+  async upload(file: { name: string; mimeType: string; buffer: Buffer }) {
+    await this.uploadForm.locator('input[type=file]').setInputFiles(file)
+    await this.uploadForm.getByRole('button', { name: 'Upload' }).click()
+  }
+
+  /** A catalogue row's progress while its job runs: the bar and the words. */
+  progressBar(row: Locator): Locator {
+    return row.getByRole('progressbar')
+  }
+
+  workProgress(row: Locator): Locator {
+    return row.getByTestId('work-progress')
+  }
+
+  downloadLink(row: Locator): Locator {
+    return row.getByTestId('download-backup')
+  }
+
+  restoreButton(row: Locator): Locator {
+    return row.getByTestId('open-restore')
+  }
+
+  /** Cancels the running backup of a catalogue row. */
+  async cancel(row: Locator) {
+    await row.getByTestId('cancel-backup').click()
+  }
+
+  /** What a catalogue row answered after an action on it. */
+  rowStatus(row: Locator): Locator {
+    return row.getByRole('status')
   }
 
   /** The job row of a backup job (its data-job). */
@@ -55,7 +113,7 @@ export class BackupsPage {
   }
 
   async restoreIntoNew(row: Locator, database: string) {
-    await row.getByTestId('open-restore').click()
+    await this.restoreButton(row).click()
     await this.restoreDialog.getByLabel('New database name').fill(database)
     await this.restoreDialog.getByLabel(/^Type .* to confirm$/).fill(database)
     await this.restoreDialog.getByRole('button', { name: 'Restore' }).click()

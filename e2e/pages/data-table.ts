@@ -13,12 +13,21 @@ export class DataTablePart {
     return this.root.locator('tbody tr').filter({ hasText: text })
   }
 
+  body(): Locator {
+    return this.root.locator('tbody')
+  }
+
   rows(): Locator {
     return this.root.locator('tbody tr')
   }
 
   first(): Locator {
     return this.rows().first()
+  }
+
+  /** The header the table is sorted by, when sorted that way. */
+  sortedBy(direction: 'ascending' | 'descending'): Locator {
+    return this.root.locator(`th[aria-sort="${direction}"]`)
   }
 
   /** The cells of one column, by its position (1-based). */

@@ -46,6 +46,11 @@ export class HealthPage {
     return this.chart(title).locator('.recharts-reference-line')
   }
 
+  /** The listed events (migrations, fixes, backups, alerts) of the range. */
+  eventItems(): Locator {
+    return this.events.locator('li')
+  }
+
   summary(title: string): Locator {
     return this.chart(title).locator('.chart-summary')
   }

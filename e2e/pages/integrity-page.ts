@@ -16,6 +16,17 @@ export class IntegrityPage {
   readonly enumSets: Locator
   readonly roleRules: Locator
   readonly addSoftRelation: Locator
+  readonly addEnumSet: Locator
+  readonly addRoleRule: Locator
+  readonly runButton: Locator
+  readonly runStatus: Locator
+  readonly runProgress: Locator
+  readonly roleChart: Locator
+  /** Controls that change something; a viewer's page has none of them. */
+  readonly fixLinks: Locator
+  readonly validateButtons: Locator
+  readonly removeButtons: Locator
+  readonly acceptButtons: Locator
 
   constructor(readonly page: Page) {
     this.relations = new DataTablePart(page.getByTestId('relations-table'))
@@ -28,6 +39,16 @@ export class IntegrityPage {
     this.enumSets = page.getByTestId('enum-sets')
     this.roleRules = page.getByTestId('role-rules')
     this.addSoftRelation = page.getByTestId('add-soft-relation')
+    this.addEnumSet = page.getByTestId('add-enum-set')
+    this.addRoleRule = page.getByTestId('add-role-rule')
+    this.runButton = page.getByRole('button', { name: 'Run all checks' })
+    this.runStatus = this.runControls.getByRole('status')
+    this.runProgress = page.getByTestId('run-progress')
+    this.roleChart = page.getByTestId('role-chart')
+    this.fixLinks = page.getByRole('link', { name: 'Fix…' })
+    this.validateButtons = page.getByRole('button', { name: 'Validate' })
+    this.removeButtons = page.getByRole('button', { name: 'Remove' })
+    this.acceptButtons = page.getByRole('button', { name: 'Accept' })
   }
 
   async goto() {
@@ -36,6 +57,56 @@ export class IntegrityPage {
 
   relationRow(relation: string): Locator {
     return this.relations.row('relation', relation)
+  }
+
+  /** Opens a relation's orphan samples from its row. */
+  async openSamples(relation: string) {
+    await this.relationRow(relation).getByRole('link', { name: 'samples' }).click()
+  }
+
+  /** Opens a relation's fix form from its row (admins only). */
+  async openFix(relation: string) {
+    await this.relationRow(relation).getByRole('link', { name: 'Fix…' }).click()
+  }
+
+  /** A declared value set's row, by the column it checks ("public.fileupload.mime_type"). */
+  enumSetRow(column: string): Locator {
+    return this.enumSets.locator('tr').filter({ hasText: column })
+  }
+
+  /** A role rule's row, by its owner column ("agenda_item.user_id"). */
+  roleRuleRow(column: string): Locator {
+    return this.roleRules.locator('tr').filter({ hasText: column })
+  }
+
+  /** Clicks a settings row's Remove button. */
+  async remove(row: Locator) {
+    await row.getByRole('button', { name: 'Remove' }).click()
+  }
+
+  /** What a settings form answered after its last submit. */
+  formStatus(form: Locator): Locator {
+    return form.getByRole('status')
+  }
+
+  /** The error a form shows next to one field, by the field's input name. */
+  fieldError(form: Locator, name: string): Locator {
+    return form.locator(`[data-testid="field-error"][data-field="${name}"]`)
+  }
+
+  /** Every element id on the page, in document order. */
+  ids(): Promise<string[]> {
+    return this.page.locator('[id]').evaluateAll((els) => els.map((e) => e.id))
+  }
+
+  /** A link of the page's own table of contents ("Your rules", "DoR rules"). */
+  contentsLink(name: string): Locator {
+    return this.page.getByRole('link', { name })
+  }
+
+  /** The element an in-page link jumps to. */
+  anchorTarget(id: string): Locator {
+    return this.page.locator(`[id="${id}"]`)
   }
 
   /** A result row of a section (constraints, enums, roles, dor-rules) for one check, narrowed by its text. */
@@ -65,20 +136,48 @@ export class IntegrityPage {
     return this.customRules.locator(`details[data-rule="${name}"]`)
   }
 
+  /** Opens a custom rule, deletes it and accepts the confirmation. */
+  async deleteRule(name: string) {
+    const rule = this.rule(name)
+    await rule.locator('summary').click()
+    this.page.once('dialog', (d) => void d.accept())
+    await rule.getByRole('button', { name: 'Delete rule' }).click()
+  }
+
+  /** Restores the rows a fix changed, from the page's list of fixes, accepting the confirmation. */
+  async restoreFix(id: string) {
+    this.page.once('dialog', (d) => void d.accept())
+    await this.fixJobs.row('job-id', id).getByRole('button', { name: 'Restore' }).click()
+  }
+
+  restoreButton(row: Locator): Locator {
+    return row.getByRole('button', { name: 'Restore' })
+  }
+
+  /** Clicks Run all checks on the page already open; the id of the run it says it started. */
+  async requestRun(): Promise<string> {
+    await this.runControls.getByRole('button', { name: 'Run all checks' }).click()
+    await expect(this.runStatus).toHaveText(/^Started integrity run #\d+\.$/)
+    return (await this.runStatus.textContent())!.match(/#(\d+)/)![1]
+  }
+
+  /** Starts a run; its id, once the page shows it as the latest run. */
+  async startRun(): Promise<string> {
+    const id = await this.requestRun()
+    await expect(this.latestRun).toHaveAttribute('data-run-id', id)
+    return id
+  }
+
   /** Starts a run from the page and waits, without reloading, for the page to show it finished. */
   async runAllChecks(): Promise<string> {
     await this.goto()
-    await this.runControls.getByRole('button', { name: 'Run all checks' }).click()
-    const status = this.runControls.getByRole('status')
-    await expect(status).toHaveText(/^Started integrity run #\d+\.$/)
-    const id = (await status.textContent())!.match(/#(\d+)/)![1]
-    await expect(this.latestRun).toHaveAttribute('data-run-id', id)
+    const id = await this.startRun()
     // The page refreshes itself every 2 s while the run is queued or running.
     await expect(this.latestRun).toHaveAttribute('data-status', 'succeeded', { timeout: 120_000 })
     await expect(this.resultsSummary).toHaveAttribute('data-run-id', id)
     // Finished: no progress left behind, and no "Started" line about a run that is over.
-    await expect(this.page.getByTestId('run-progress')).toHaveCount(0)
-    await expect(status).toHaveCount(0)
+    await expect(this.runProgress).toHaveCount(0)
+    await expect(this.runStatus).toHaveCount(0)
     return id
   }
 
@@ -96,28 +195,5 @@ export class IntegrityPage {
   async submit(form: Locator, fields: Record<string, string>, button: string) {
     for (const [name, value] of Object.entries(fields)) await field(form, name).fill(value)
     await form.getByRole('button', { name: button }).click()
-  }
-}
-
-/** /integrity/relation?…: one relation's orphans, its fix form and its fixes. */
-export class RelationOrphansPage {
-  readonly summary: Locator
-  readonly samples: DataTablePart
-  readonly fixPanel: Locator
-  readonly fixJobs: DataTablePart
-
-  constructor(readonly page: Page) {
-    this.summary = page.getByTestId('orphan-summary')
-    this.samples = new DataTablePart(page.getByTestId('orphan-samples'))
-    this.fixPanel = page.getByTestId('fix-panel')
-    this.fixJobs = new DataTablePart(page.getByTestId('fix-jobs'))
-  }
-
-  async goto(query: Record<string, string>) {
-    return this.page.goto(`/integrity/relation?${new URLSearchParams(query)}`)
-  }
-
-  heading(): Locator {
-    return this.summary.getByRole('heading')
   }
 }

@@ -43,6 +43,11 @@ export class LoginPage {
     await expect(this.page.getByTestId('user-menu')).toContainText(email)
   }
 
+  /** Said on the sign-in page when the session was ended (disabled, signed out elsewhere). */
+  sessionEnded() {
+    return this.page.getByText('Your session has ended. Sign in again.')
+  }
+
   error() {
     return this.page.getByRole('form', { name: 'Sign in' }).getByRole('alert')
   }

@@ -9,6 +9,16 @@ export class MigrationsPage {
   readonly checks: Locator
   readonly runResult: Locator
   readonly leftovers: Locator
+  readonly managedBy: Locator
+  readonly applyControls: Locator
+  readonly adoptionControls: Locator
+  readonly checksHeading: Locator
+  /** The checks' buttons that run something (the SQL blocks' copy buttons left out). */
+  readonly checkRunButtons: Locator
+  readonly otherTools: Locator
+  readonly actionsHeader: Locator
+  readonly leftoversHeading: Locator
+  readonly orphanedSession: Locator
 
   constructor(readonly page: Page) {
     this.migrations = new DataTablePart(page.getByTestId('migrations-table'))
@@ -17,6 +27,15 @@ export class MigrationsPage {
     this.checks = page.getByTestId('migration-checks')
     this.runResult = page.getByTestId('run-result')
     this.leftovers = page.getByTestId('leftovers')
+    this.managedBy = page.getByTestId('managed-by')
+    this.applyControls = page.getByTestId('apply-controls')
+    this.adoptionControls = page.getByTestId('adoption-controls')
+    this.checksHeading = this.checks.getByRole('heading', { name: 'Checks' })
+    this.checkRunButtons = this.checks.getByRole('button').filter({ hasNotText: 'Copy' })
+    this.otherTools = page.getByTestId('other-tools')
+    this.actionsHeader = this.migrations.root.getByRole('columnheader', { name: 'Actions' })
+    this.leftoversHeading = this.leftovers.getByRole('heading', { name: 'Left behind on the server' })
+    this.orphanedSession = this.leftovers.getByTestId('orphaned-session')
   }
 
   async goto() {
@@ -31,12 +50,53 @@ export class MigrationsPage {
     return this.row(name).getByTestId('migration-state')
   }
 
+  /** Every migration's state cell, in the table's order. */
+  states(): Locator {
+    return this.migrations.root.getByTestId('migration-state')
+  }
+
   appliedBy(name: string): Locator {
     return this.row(name).getByTestId('applied-by')
   }
 
+  /** How far down the page a part starts, once it is shown (a part still streaming in has no box yet). */
+  async top(part: Locator): Promise<number> {
+    await expect(part).toBeVisible()
+    return (await part.boundingBox())!.y
+  }
+
+  /** The link from a run in the history to the schema diff it made. */
+  schemaDiffLink(run: Locator): Locator {
+    return run.getByRole('link', { name: 'schema diff' })
+  }
+
   newestRun(): Locator {
     return this.history.first()
+  }
+
+  /** Any button of the page with this name (for the ones a role must not be offered). */
+  button(name: string): Locator {
+    return this.page.getByRole('button', { name })
+  }
+
+  /** A scratch database a check left behind, by its name. */
+  scratchDatabase(name: string): Locator {
+    return this.leftovers.getByTestId('scratch-databases').locator(`tr[data-name="${name}"]`)
+  }
+
+  /** What a check's result says. */
+  checkStatus(result: Locator): Locator {
+    return result.getByRole('status')
+  }
+
+  /** The SQL a dry run ran and rolled back. */
+  dryRunSql(result: Locator): Locator {
+    return result.getByTestId('dry-run-sql')
+  }
+
+  /** The schema differences a drift check found. */
+  schemaDiff(result: Locator): Locator {
+    return result.getByTestId('schema-diff')
   }
 
   /** A check's button, and where its result appears. */

@@ -15,6 +15,11 @@ export class SchemaPage {
     await this.page.goto(`/schema${query}`)
   }
 
+  /** Chooses the order the next filter keeps (rows, size, name). */
+  async chooseSort(value: string) {
+    await this.page.getByLabel('Sort by').selectOption(value)
+  }
+
   /** Fills in the filter as a user does and waits for the filtered URL. */
   async filter(text: string) {
     await this.page.getByLabel('Filter schema, table or column names').fill(text)
@@ -31,48 +36,23 @@ export class SchemaPage {
     return this.relations.rows().filter({ has: this.page.getByRole('link', { name, exact: true }) })
   }
 
+  /** The columns a relation matched the filter by. */
+  matchedColumns(name: string): Locator {
+    return this.rowOf(name).getByTestId('matched-columns')
+  }
+
   /** The header that sorts by a column (Name, ≈ Rows, Total size). */
   sortHeader(label: string | RegExp): Locator {
     return this.relations.root.getByRole('columnheader', { name: label })
   }
 
+  /** Clicks a column header's sort link. */
+  async sortBy(label: string | RegExp) {
+    await this.sortHeader(label).getByRole('link').click()
+  }
+
   /** The names in the list, in the order shown. */
   names(): Promise<string[]> {
     return this.relations.root.locator('tbody tr a.row-link').allTextContents()
-  }
-}
-
-/** /schema/table?…: one table's columns, keys, indexes, DDL and data preview. */
-export class TablePage {
-  readonly title: Locator
-  readonly columns: DataTablePart
-  readonly diagram: Locator
-  readonly ddl: Locator
-  readonly preview: DataTablePart
-  readonly revealed: DataTablePart
-
-  constructor(readonly page: Page) {
-    this.title = page.getByTestId('table-title')
-    this.columns = new DataTablePart(page.getByTestId('columns-table'))
-    this.diagram = page.getByTestId('relationship-diagram')
-    this.ddl = page.getByTestId('ddl')
-    this.preview = new DataTablePart(page.getByTestId('preview-table'))
-    this.revealed = new DataTablePart(page.getByTestId('preview-table-revealed'))
-  }
-
-  goto(schema: string, name: string) {
-    return this.page.goto(`/schema/table?${new URLSearchParams({ schema, name })}`)
-  }
-
-  /** The column names as listed (the Name column's monospace part, without its badges). */
-  columnNames(): Locator {
-    return this.columns.root.locator('tbody tr td:nth-child(2) > .mono')
-  }
-
-  /** A preview column's header and its cells, by the column's name. */
-  async previewColumn(table: DataTablePart, column: string): Promise<{ header: Locator; cells: Locator }> {
-    const header = table.root.locator(`th[data-column="${column}"]`)
-    const index = await table.root.locator('thead th').evaluateAll((ths, c) => ths.findIndex((th) => th.getAttribute('data-column') === c), column)
-    return { header, cells: table.column(index + 1) }
   }
 }

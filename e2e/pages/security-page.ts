@@ -48,6 +48,26 @@ export class SecurityPage {
   finding(check: string, subject: string): Locator {
     return this.findings.locator(`li[data-check="${cssString(check)}"][data-subject="${cssString(subject)}"]`)
   }
+
+  /** The fix SQL a finding shows. */
+  fixSql(finding: Locator): Locator {
+    return finding.locator('pre')
+  }
+
+  /** Copies a finding's fix SQL with its button. */
+  async copyFix(finding: Locator) {
+    await finding.getByRole('button', { name: /^Copy fix/ }).click()
+  }
+
+  /** The grid's column of one grantee. */
+  granteeColumn(grantee: string): Locator {
+    return this.grid.root.locator(`th[data-grantee="${cssString(grantee)}"]`)
+  }
+
+  /** A privilege a grid row shows, by its name ("SELECT" is shown as r). */
+  privilege(row: Locator, name: string): Locator {
+    return row.locator(`abbr[title="${cssString(name)}"]`)
+  }
 }
 
 /** The inside of a double-quoted CSS string. */

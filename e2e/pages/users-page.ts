@@ -5,10 +5,13 @@ import { DataTablePart } from './data-table'
 export class UsersPage {
   readonly users: DataTablePart
   readonly createForm: Locator
+  /** The rule that admins must use two-factor sign-in. */
+  readonly twoFactorRule: Locator
 
   constructor(readonly page: Page) {
     this.users = new DataTablePart(page.getByTestId('users-table'))
     this.createForm = page.getByTestId('create-user')
+    this.twoFactorRule = page.getByTestId('admin-two-factor')
   }
 
   async goto() {
@@ -24,17 +27,26 @@ export class UsersPage {
     return this.row(email).locator('td').nth(2)
   }
 
+  /** What the create form answered. */
+  createStatus(): Locator {
+    return this.createForm.getByRole('status')
+  }
+
+  createPasswordField(): Locator {
+    return this.createForm.getByLabel('Password (12+ characters)')
+  }
+
   async fillCreate(email: string, role: string, password: string) {
     await this.createForm.getByLabel('E-mail').fill(email)
     await this.createForm.getByLabel('Role').selectOption(role)
-    await this.createForm.getByLabel('Password (12+ characters)').fill(password)
+    await this.createPasswordField().fill(password)
     await this.createForm.getByRole('button', { name: 'Create user' }).click()
   }
 
   async create(email: string, role: string, password: string) {
     await this.goto()
     await this.fillCreate(email, role, password)
-    await expect(this.createForm.getByRole('status')).toHaveText(`Created ${email} as ${role}.`)
+    await expect(this.createStatus()).toHaveText(`Created ${email} as ${role}.`)
     await expect(this.row(email)).toBeVisible()
   }
 
@@ -54,5 +66,29 @@ export class UsersPage {
     this.page.once('dialog', (d) => void d.accept())
     await this.row(email).getByRole('button', { name: 'Disable' }).click()
     return this.row(email).getByTestId('set-disabled').getByRole('status')
+  }
+
+  async requireTwoFactorForAdmins() {
+    await this.twoFactorRule.getByRole('button', { name: 'Require it for admins' }).click()
+  }
+
+  /** Turns the admins' rule off, accepting the confirmation. */
+  async makeTwoFactorOptional() {
+    this.page.once('dialog', (d) => void d.accept())
+    await this.twoFactorRule.getByRole('button', { name: 'Make it optional' }).click()
+  }
+
+  twoFactorStatus(email: string): Locator {
+    return this.row(email).getByTestId('two-factor-status')
+  }
+
+  resetTwoFactorButton(email: string): Locator {
+    return this.row(email).getByRole('button', { name: 'Reset two-factor' })
+  }
+
+  /** Resets a user's two-factor sign-in, accepting the confirmation. */
+  async resetTwoFactor(email: string) {
+    this.page.once('dialog', (d) => void d.accept())
+    await this.resetTwoFactorButton(email).click()
   }
 }
