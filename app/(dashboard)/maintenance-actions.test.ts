@@ -121,8 +121,12 @@ describe('maintenance jobs, as every role', () => {
       return job
     })
     expect(locker.status).toBe('cancelled')
-    // Its job on the Jobs page says so too.
-    expect(await getJob(h.state.db, locker.jobId!)).toMatchObject({ kind: 'maintenance.run', state: 'cancelled', startedBy: h.state.users.operator.email })
+    // Its job on the Jobs page says so too, once pg-boss has recorded the handler's end (a moment after the maintenance row).
+    const job = await waitFor(async () => {
+      const j = await getJob(h.state.db, locker.jobId!)
+      return j && !['queued', 'running'].includes(j.state) ? j : undefined
+    }, 20_000, `job #${locker.jobId}`)
+    expect(job).toMatchObject({ kind: 'maintenance.run', state: 'cancelled', startedBy: h.state.users.operator.email })
     expect(await h.as('operator', cancel, { id: locker.id })).toMatchObject({ ok: false, code: 'conflict' })
   })
 })
