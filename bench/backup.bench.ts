@@ -143,6 +143,7 @@ async function main(): Promise<void> {
     const rawRestore: number[] = []
     const file = path.join(dir, (await st.selectFrom('backup').select('file').where('id', '=', lastId).executeTakeFirstOrThrow()).file)
     let lastDrill: DrillResult | undefined
+    const drillRestoreCpu: number[] = []
     for (let r = 0; r < rounds; r++) {
       const rawSide = async () => {
         const name = `bench_restore_${r}`
@@ -157,14 +158,16 @@ async function main(): Promise<void> {
       const drillSide = async () => {
         const t = performance.now()
         let d: DrillResult | undefined
-        await measured('drill', async () => void (d = await restoreDrill(st, lastId, { targetUrl: bench.url, dir, pgBinDir: BIN })))
+        const cpuStart = meter.now()
+        const onProgress = (p: { phase: string }) => void (p.phase === 'checking' && drillRestoreCpu.push(meter.now() - cpuStart))
+        await measured('drill', async () => void (d = await restoreDrill(st, lastId, { targetUrl: bench.url, dir, pgBinDir: BIN, onProgress })))
         drill.push(performance.now() - t)
         lastDrill = d!
         if (!lastDrill.ok) console.log(`  drill problems: ${lastDrill.problems.join('; ')}`)
       }
       await inTurn(r, rawSide, drillSide)
       console.log(
-        `  round ${r + 1} (load ${loadAverage()}): pg_restore -j2 ${s(rawRestore[r])} (CPU ${s(cpu.restore[r])}), drill ${s(drill[r])} (CPU ${s(cpu.drill[r])}; restore ${s(lastDrill!.restoreMs)}, checks ${s(lastDrill!.checkMs)})`,
+        `  round ${r + 1} (load ${loadAverage()}): pg_restore -j2 ${s(rawRestore[r])} (CPU ${s(cpu.restore[r])}), drill ${s(drill[r])} (CPU ${s(cpu.drill[r])}; restore ${s(lastDrill!.restoreMs)} CPU ${s(drillRestoreCpu[r])}, checks ${s(lastDrill!.checkMs)} CPU ${s(cpu.drill[r] - drillRestoreCpu[r])})`,
       )
     }
     const drillRatio = median(drill.map((t, i) => t / rawRestore[i]))

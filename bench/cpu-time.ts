@@ -39,6 +39,8 @@ function childrenOf(pid: number): number[] {
 export interface CpuMeter {
   /** CPU milliseconds used since the meter was made (or since the last call's start for `measure`). */
   measure<T>(run: () => Promise<T>): Promise<{ cpuMs: number; value: T }>
+  /** CPU milliseconds used so far by this process, its reaped tools and the server: for a split within `measure`. */
+  now(): number
   /** Whether the server's processes were counted (it runs here and /proc shows them). */
   server: boolean
 }
@@ -62,12 +64,14 @@ export async function cpuMeter(db: Kysely<any>): Promise<CpuMeter> {
     return own.reduce((a, b) => a + b, 0) + childrenOf(postmaster).reduce((n, pid) => n + (procTimes(pid)?.slice(0, 2).reduce((a, b) => a + b, 0) ?? 0), 0)
   }
   const selfTicks = () => (procTimes('self') ?? [0, 0, 0, 0]).reduce((a, b) => a + b, 0)
+  const now = () => ((selfTicks() + serverTicks()) * 1000) / TICKS_PER_SECOND
   return {
     server: postmaster !== null,
+    now,
     async measure(run) {
-      const before = selfTicks() + serverTicks()
+      const before = now()
       const value = await run()
-      return { cpuMs: ((selfTicks() + serverTicks() - before) * 1000) / TICKS_PER_SECOND, value }
+      return { cpuMs: now() - before, value }
     },
   }
 }
