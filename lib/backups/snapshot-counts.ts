@@ -38,6 +38,9 @@ export async function holdSnapshot(targetUrl: string): Promise<HeldSnapshot> {
         // No statement timeout for the counts; row security off, as pg_dump has it (it fails rather than dump less).
         await sql`set local statement_timeout = 0`.execute(conn)
         await sql`set local row_security = off`.execute(conn)
+        // The counts run beside pg_dump and need only finish before it does: one process for them
+        // leaves the rest of the machine to pg_dump and its COPY instead of two more parallel workers.
+        await sql`set local max_parallel_workers_per_gather = 0`.execute(conn)
         const { rows } = await sql<{ id: string; v: string; n: number; db: string; pid: number }>`
           select pg_export_snapshot() as id, current_setting('server_version') as v,
                  current_setting('server_version_num')::int as n, current_database() as db, pg_backend_pid() as pid
