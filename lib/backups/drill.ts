@@ -1,39 +1,16 @@
-import { type Kysely, sql } from 'kysely'
 import { createDb, withDatabase } from '../db/connect'
-import { countOrphans } from '../integrity/orphans'
 import { relationsToCheck } from '../integrity/relations'
 import { claimScratchName } from '../migrations/scratch-database'
 import { BackupError } from './backup-error'
 import { recordVerification, requireBackup } from './catalogue'
+import { type DrillOrphans, type DrillTable, drillChecks } from './drill-checks'
 import { describeTarget, dropRestoreDatabase } from './restore-database'
 import { restoreBackup, type RestoreOptions } from './restore'
-import type { TableRowCount } from './types'
 import type { StateDb } from '../state/state-db'
 
+export type { DrillOrphans, DrillTable }
+
 export type DrillOptions = Omit<RestoreOptions, 'into' | 'createdBy' | 'safetyEncryption'>
-
-export interface DrillTable extends Omit<TableRowCount, 'rows'> {
-  expected: number
-  /** null when the table is missing from the restored database. */
-  actual: number | null
-  ok: boolean
-}
-
-export interface DrillOrphans {
-  relation: string
-  source: string
-  /** A validated foreign key with orphans in a restore means the restore is wrong, not the data. */
-  validated: boolean
-  count: number | null
-  /**
-   * 'scan': counted on the restored copy. 'constraint': a foreign key the restored database holds
-   * as validated, which PostgreSQL checked against the restored rows when the restore added it
-   * (after the data, as pg_dump orders it): no orphan can exist, and scanning again would only
-   * double the drill's checking time (measured at scale 500: 7.5 of 14 s).
-   */
-  by: 'scan' | 'constraint'
-  error?: string
-}
 
 export interface DrillResult {
   backupId: string
@@ -46,31 +23,6 @@ export interface DrillResult {
   orphans: DrillOrphans[]
   problems: string[]
   error: string | null
-}
-
-/** Counts on two connections at once: the drill's checks run on a server that is otherwise idle for them. */
-async function inParallel<T, R>(items: T[], width: number, run: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length)
-  let next = 0
-  await Promise.all(
-    Array.from({ length: Math.min(width, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++
-        out[i] = await run(items[i])
-      }
-    }),
-  )
-  return out
-}
-
-async function compareCounts(db: Kysely<any>, expected: TableRowCount[]): Promise<DrillTable[]> {
-  return inParallel(expected, 2, async (t) => {
-    const { rows: present } = await sql<{ ok: boolean }>`select to_regclass(${`"${t.schema.replaceAll('"', '""')}"."${t.table.replaceAll('"', '""')}"`}) is not null as ok`.execute(db)
-    if (!present[0].ok) return { schema: t.schema, table: t.table, expected: t.rows, actual: null, ok: false }
-    const { rows } = await sql<{ n: string }>`select count(*) as n from only ${sql.id(t.schema, t.table)}`.execute(db)
-    const actual = Number(rows[0].n)
-    return { schema: t.schema, table: t.table, expected: t.rows, actual, ok: actual === t.rows }
-  })
 }
 
 /**
@@ -93,8 +45,10 @@ export async function restoreDrill(state: StateDb, backupId: string, o: DrillOpt
     o.onProgress?.({ phase: 'checking' })
     const db = createDb(withDatabase(o.targetUrl, name), { max: 2, applicationName: 'dbadmin restore drill' })
     try {
+      const checked = await drillChecks(db, b.rowCounts, await relationsToCheck(db, state))
+      result.orphans = checked.orphans
       if (b.rowCounts) {
-        result.tables = await compareCounts(db, b.rowCounts)
+        result.tables = checked.tables
         for (const t of result.tables.filter((t) => !t.ok)) {
           result.problems.push(
             t.actual === null
@@ -105,17 +59,6 @@ export async function restoreDrill(state: StateDb, backupId: string, o: DrillOpt
       } else {
         result.problems.push(...(b.kind === 'schema' ? [] : ['No row counts were recorded for this backup (an upload): only the restore itself and the orphan checks were run.']))
       }
-      const relations = await relationsToCheck(db, state)
-      result.orphans = await inParallel(relations, 2, async (rel): Promise<DrillOrphans> => {
-        const validated = rel.source === 'foreign_key' && rel.validated === true
-        const relation = `${rel.schema}.${rel.table} → ${rel.refSchema}.${rel.refTable}`
-        if (validated) return { relation, source: rel.source, validated, count: 0, by: 'constraint' }
-        try {
-          return { relation, source: rel.source, validated, count: await countOrphans(db, rel), by: 'scan' }
-        } catch (e) {
-          return { relation, source: rel.source, validated, count: null, by: 'scan', error: (e as Error).message }
-        }
-      })
     } finally {
       await db.destroy()
     }

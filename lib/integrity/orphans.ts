@@ -8,13 +8,8 @@ export function tableRef(schema: string, table: string, only?: boolean) {
   return only ? sql`only ${sql.id(schema, table)}` : sql.id(schema, table)
 }
 
-/**
- * Rows of the child whose reference is complete (no NULL column: NULL is never an orphan, as with
- * MATCH SIMPLE foreign keys) and has no parent row. An anti-join the planner can run in parallel.
- * For a MATCH FULL foreign key, a reference with some columns NULL and others not counts as well.
- */
-export function orphanCondition(rel: Ref, child = 'c', parent = 'p'): RawBuilder<boolean> {
-  const notNull = rel.columns.map((col) => sql`${sql.id(child, col)} is not null`)
+/** The child's reference equals the parent's key, column by column (with the key's collation and type where they differ). */
+export function parentMatches(rel: Ref, child = 'c', parent = 'p'): RawBuilder<boolean> {
   const matches = rel.columns.map((col, i) => {
     const coll = rel.collations?.[i]
     const cast = rel.casts?.[i]
@@ -22,9 +17,12 @@ export function orphanCondition(rel: Ref, child = 'c', parent = 'p'): RawBuilder
     const value = coll ? sql`${typed} collate ${sql.id(coll[0], coll[1])}` : typed
     return sql`${sql.id(parent, rel.refColumns[i])} = ${value}`
   })
-  const noParent = sql`not exists (
-    select 1 from ${tableRef(rel.refSchema, rel.refTable, rel.parentOnly)} as ${sql.id(parent)} where ${sql.join(matches, sql` and `)}
-  )`
+  return sql<boolean>`${sql.join(matches, sql` and `)}`
+}
+
+/** Which references are orphans, given a condition that is true when the reference has no parent row. */
+export function orphanWhen(rel: Ref, noParent: RawBuilder<boolean>, child = 'c'): RawBuilder<boolean> {
+  const notNull = rel.columns.map((col) => sql`${sql.id(child, col)} is not null`)
   if (rel.matchFull && rel.columns.length > 1) {
     const allNull = rel.columns.map((col) => sql`${sql.id(child, col)} is null`)
     return sql<boolean>`not (${sql.join(allNull, sql` and `)}) and (not (${sql.join(notNull, sql` and `)}) or ${noParent})`
@@ -32,7 +30,19 @@ export function orphanCondition(rel: Ref, child = 'c', parent = 'p'): RawBuilder
   return sql<boolean>`${sql.join(notNull, sql` and `)} and ${noParent}`
 }
 
-function fromChild(rel: Ref, child = 'c') {
+/**
+ * Rows of the child whose reference is complete (no NULL column: NULL is never an orphan, as with
+ * MATCH SIMPLE foreign keys) and has no parent row. An anti-join the planner can run in parallel.
+ * For a MATCH FULL foreign key, a reference with some columns NULL and others not counts as well.
+ */
+export function orphanCondition(rel: Ref, child = 'c', parent = 'p'): RawBuilder<boolean> {
+  const noParent = sql<boolean>`not exists (
+    select 1 from ${tableRef(rel.refSchema, rel.refTable, rel.parentOnly)} as ${sql.id(parent)} where ${parentMatches(rel, child, parent)}
+  )`
+  return orphanWhen(rel, noParent, child)
+}
+
+export function fromChild(rel: Ref, child = 'c') {
   return sql`${tableRef(rel.schema, rel.table, rel.childOnly)} as ${sql.id(child)}`
 }
 
