@@ -75,12 +75,9 @@ export async function drillChecks(
   relations: IntegrityRelation[],
 ): Promise<{ tables: DrillTable[]; orphans: DrillOrphans[] }> {
   const counted = expected ?? []
-  const present = counted.length ? await restoredTables(db, counted) : new Map<string, { kind: string; size: number }>()
   const scanned = relations.filter((rel) => !(rel.source === 'foreign_key' && rel.validated === true))
-  const childSizes = await restoredTables(
-    db,
-    scanned.map((r) => ({ schema: r.schema, table: r.table, rows: 0 })),
-  )
+  // One catalog read for the counted tables and the scanned relations' children alike.
+  const present = await restoredTables(db, [...counted, ...scanned.map((r) => ({ schema: r.schema, table: r.table, rows: 0 }))])
   const joined = new Map<IntegrityRelation, TableRowCount>()
   for (const rel of scanned) {
     const t = counted.find((c) => c.schema === rel.schema && c.table === rel.table)
@@ -92,7 +89,7 @@ export async function drillChecks(
   const work: Work[] = [
     ...counted.filter((t) => !both.has(t)).map((t): Work => ({ kind: 'count', table: t, size: present.get(tableKey(t.schema, t.table))?.size ?? 0 })),
     ...scanned.map((rel): Work => {
-      const size = childSizes.get(tableKey(rel.schema, rel.table))?.size ?? 0
+      const size = present.get(tableKey(rel.schema, rel.table))?.size ?? 0
       const t = joined.get(rel)
       return t ? { kind: 'both', table: t, rel, size } : { kind: 'orphans', rel, size }
     }),
