@@ -1,8 +1,5 @@
+import { plural } from '../format/units'
 import type { TableRestoreResult } from './table-restore'
-
-export function plural(n: number, one: string, many = `${one}s`): string {
-  return `${n} ${n === 1 ? one : many}`
-}
 
 export function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`

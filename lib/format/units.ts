@@ -1,3 +1,8 @@
+/** "1 table", "3 tables"; `many` for irregular plurals ("entries"). */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`
+}
+
 export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes)) return '–'
   const units = ['B', 'kB', 'MB', 'GB', 'TB', 'PB']

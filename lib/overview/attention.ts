@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely'
 import { loadRules, type EffectiveRule } from '../alerts/rule-settings'
 import { RULES, type RuleName } from '../alerts/rules'
 import { show } from '../alerts/judge'
-import { formatDuration, formatTimestamp } from '../format/units'
+import { formatDuration, formatTimestamp, plural } from '../format/units'
 import { readBackupFreshness } from '../metrics/backup-age'
 import { targetQuery } from '../metrics/read-target'
 import { latestSample } from '../metrics/sample-store'
@@ -39,8 +39,6 @@ export const HEALTH_LINE_KEYS = [
 ] as const
 
 export type HealthLineKey = (typeof HEALTH_LINE_KEYS)[number]
-
-const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`
 
 /** The alerts firing now, in one line. */
 export async function firingAlertLine(state: StateDb, targetKey: string): Promise<HealthLine> {

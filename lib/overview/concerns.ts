@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import { show } from '../alerts/judge'
+import { plural } from '../format/units'
 import type { EffectiveRule } from '../alerts/rule-settings'
 import { latestSample } from '../metrics/sample-store'
 import { DEAD_ROWS_MIN } from '../performance/tables'
@@ -10,8 +11,6 @@ import { indexSummary } from './index-summary'
 
 /** A health sample older than this is not "now": the live statistics are read instead (one cheap statement). */
 export const FRESH_SAMPLE_SECONDS = 120
-
-const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`
 
 /**
  * Unused, duplicate, redundant and invalid indexes, as the Indexes page finds them (catalog and

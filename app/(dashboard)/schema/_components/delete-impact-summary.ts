@@ -1,3 +1,4 @@
+import { plural } from '@/lib/format/units'
 import type { ImpactEffect, ImpactNode } from '@/lib/schema/delete-impact'
 
 export type ImpactCounts = Record<ImpactEffect, number> & { nodes: number }
@@ -28,7 +29,6 @@ export function summarizeImpact(tree: ImpactNode[]): ImpactCounts {
   }
 }
 
-const plural = (n: number, one: string, many = one + 's') => `${n} ${n === 1 ? one : many}`
 
 export function impactSentence(c: ImpactCounts): string {
   const parts = [
