@@ -51,9 +51,12 @@ test.describe('backups as admin', () => {
     expect(res.headers()['cache-control']).toBe('no-store')
     const body = await res.body()
     dump = body
+    // Sent with its length (Next alone would send it chunked, and a browser could show neither progress nor size).
+    expect(res.headers()['content-length']).toBe(String(body.length))
     expect(crypto.createHash('sha256').update(body).digest('hex')).toBe(backupSha)
     const part = await page.request.get(href!, { headers: { range: 'bytes=0-4' } })
     expect(part.status()).toBe(206)
+    expect(part.headers()['content-length']).toBe('5')
     expect((await part.body()).toString()).toBe('PGDMP')
 
     const overview = new OverviewPage(page)

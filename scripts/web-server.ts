@@ -1,13 +1,15 @@
 /**
  * The dashboard's HTTP server, started by scripts/start.ts in place of `next start` (or `next dev`
- * with --dev). It exists for one reason: Next keeps a client's own X-Forwarded-For and only fills it
- * when missing, so the socket's address would be lost. Here every request's forwarded headers are
- * rewritten per TRUST_PROXY before Next sees them (lib/auth/client-ip.ts).
+ * with --dev). It exists for two reasons: Next keeps a client's own X-Forwarded-For and only fills it
+ * when missing, so the socket's address would be lost; here every request's forwarded headers are
+ * rewritten per TRUST_PROXY before Next sees them (lib/auth/client-ip.ts). And Next drops a route's
+ * Content-Length, which a download needs (lib/http/content-length.ts).
  */
 import { createServer } from 'node:http'
 import path from 'node:path'
 import next from 'next'
 import { rewriteForwardedHeaders } from '../lib/auth/client-ip'
+import { restoreContentLength } from '../lib/http/content-length'
 import { loadConfig } from '../lib/config'
 
 const root = path.resolve(import.meta.dirname, '..')
@@ -22,6 +24,7 @@ async function main() {
 
   const server = createServer((req, res) => {
     rewriteForwardedHeaders(req.headers, req.socket.remoteAddress, config.TRUST_PROXY)
+    restoreContentLength(res)
     handle(req, res).catch((e: unknown) => {
       console.error('[dbadmin] request failed:', e)
       if (!res.headersSent) res.statusCode = 500

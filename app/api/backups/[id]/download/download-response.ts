@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { type GuardedCall, runGuarded } from '@/lib/auth/guarded-run'
 import { type Download, openDownload } from '@/lib/backups/download'
 import { backupSetup } from '@/lib/backups/server-backups'
+import { passContentLength } from '@/lib/http/content-length'
 
 const STATUS: Record<string, number> = { unauthenticated: 401, forbidden: 403, invalid_input: 400, not_found: 404, decrypt_failed: 409, unavailable: 503 }
 
@@ -42,5 +43,5 @@ export async function downloadResponse(request: Request, id: string, call: Pick<
   )
   if (!result.ok) return text(STATUS[result.code] ?? 500, result.message)
   const d = result.data!
-  return new Response(d.body, { status: d.status, headers: d.headers })
+  return new Response(d.body, { status: d.status, headers: passContentLength(d.headers) })
 }
