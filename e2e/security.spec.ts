@@ -6,9 +6,11 @@ import { E2E, storageStatePath } from './e2e-env'
 import { withStateDb } from './e2e-state-db'
 import { asRole, expect, test } from './fixtures'
 import { AuditPage } from './pages/audit-page'
+import { BackupsPage } from './pages/backups-page'
 import { IntegrityPage } from './pages/integrity-page'
 import { OverviewPage } from './pages/overview-page'
 import { Shell } from './pages/shell'
+import { TablesPage } from './pages/tables-page'
 import { UsersPage } from './pages/users-page'
 import { answerBeforeBody, cookieHeader, serveOtherOrigin, viaAddress } from './raw-http'
 
@@ -125,6 +127,14 @@ test.describe('request bodies', () => {
     expect(await answerBeforeBody({ path: '/api/users', headers: { 'content-type': 'application/json' } })).toBe(401)
   })
 
+  test('the sign-in endpoints, open to anyone, do not read a huge body either', async () => {
+    const form = { 'content-type': 'application/x-www-form-urlencoded' }
+    for (const path of ['/api/auth/callback/credentials', '/api/auth/callback/two-factor', '/api/auth/signout']) {
+      expect(await answerBeforeBody({ path, declaredBytes: 64 * 1024 * 1024, headers: form }), path).toBe(413)
+      expect(await answerBeforeBody({ path, headers: form }), path).toBe(413)
+    }
+  })
+
   test('with a session a body over 1 MB is refused, declared or streamed', async () => {
     const headers = { 'content-type': 'application/json', cookie: cookieHeader('admin') }
     expect(await answerBeforeBody({ path: '/api/users', declaredBytes: 64 * 1024 * 1024, headers })).toBe(413)
@@ -229,7 +239,47 @@ test.describe('errors that quote row values', () => {
     })
   })
   test.afterAll(async () => {
-    await withStateDb((db) => db.query('delete from integrity_fix where id = $1', [jobId]))
+    await withStateDb(async (db) => {
+      await db.query('delete from integrity_fix where id = $1', [jobId])
+      await db.query('delete from job where id = $1', [restoreJobId])
+      await db.query('delete from backup where id = $1', [backupId])
+      await db.query('delete from maintenance_job where id = $1', [maintenanceId])
+    })
+  })
+
+  // What a restore (pg_restore's stderr) and a restore drill leave when they meet a changed column type.
+  const restoreError = `pg_restore exited with code 1:\npg_restore: error: COPY failed for table "user": ERROR:  invalid input syntax for type integer: "${SECRET}"\nCONTEXT:  COPY user, line 1, column password: "${SECRET}"`
+  let restoreJobId: number
+  let backupId: string
+  let maintenanceId: number
+  test.beforeAll(async () => {
+    ;[restoreJobId, backupId] = await withStateDb(async (db) => {
+      const key = `(select system_identifier::text from pg_control_system()) || '/dor'`
+      const job = await db.query<{ id: string }>(
+        `insert into job (kind, queue, target_key, target_database, subject, state, trigger, started_by, finished_at, error)
+         values ('backup.restore', 'backup-restore', ${key}, 'dor', 'Restore into dor', 'failed', 'manual', 'admin@e2e.local', now(), $1)
+         returning id`,
+        [restoreError],
+      )
+      const backup = await db.query<{ id: string }>(
+        `insert into backup (target_key, target_database, kind, format, origin, file, status, created_by, started_at, finished_at,
+           verified_at, verify_kind, verify_ok, verify_error)
+         values (${key}, 'dor', 'full', 'custom', 'manual', 'e2e-security-drill.dump', 'succeeded', 'e2e security', now(), now(),
+           now(), 'drill', false, $1)
+         returning id`,
+        ['The drill failed: ' + restoreError],
+      )
+      // An ANALYZE whose expression index casts a row's text: the first line of its error is all a maintenance job keeps.
+      const maintenance = await db.query<{ id: string }>(
+        `insert into maintenance_job (target_key, target_database, kind, task, table_key, statement, status, started_by, finished_at, error)
+         values (${key}, 'dor', 'analyze', '{"kind":"analyze","schema":"public","table":"meeting"}', 'public.meeting', 'ANALYZE public.meeting',
+           'failed', 'operator@e2e.local', now(), $1)
+         returning id`,
+        [`invalid input syntax for type integer: "${SECRET}"`],
+      )
+      maintenanceId = Number(maintenance.rows[0].id)
+      return [Number(job.rows[0].id), backup.rows[0].id] as const
+    })
   })
 
   for (const role of ['viewer', 'operator'] as const) {
@@ -242,6 +292,22 @@ test.describe('errors that quote row values', () => {
         await expect(job).toContainText('invalid input syntax for type integer: "…"')
         expect(await page.content()).not.toContain(SECRET)
       })
+
+      test('sees backup job and drill errors without the value', async ({ page }) => {
+        const backups = new BackupsPage(page)
+        await backups.goto()
+        await expect(backups.work.row('job', restoreJobId)).toContainText('invalid input syntax for type integer: "…"')
+        await expect(backups.backups.row('id', backupId)).toContainText('invalid input syntax for type integer: "…"')
+        expect(await page.content()).not.toContain(SECRET)
+      })
+
+      test('sees maintenance errors without the value', async ({ page }) => {
+        const tables = new TablesPage(page)
+        await tables.goto()
+        await expect(tables.jobs.row('job', maintenanceId)).toContainText('invalid input syntax for type integer: "…"')
+        expect(await page.content()).not.toContain(SECRET)
+        expect(await (await page.request.get('/api/performance/maintenance')).text()).not.toContain(SECRET)
+      })
     })
   }
 
@@ -251,6 +317,19 @@ test.describe('errors that quote row values', () => {
       const integrity = new IntegrityPage(page)
       await integrity.goto()
       await expect(integrity.fixJobs.row('job-id', jobId)).toContainText(`"${SECRET}"`)
+    })
+
+    test('sees backup job and drill errors whole', async ({ page }) => {
+      const backups = new BackupsPage(page)
+      await backups.goto()
+      await expect(backups.work.row('job', restoreJobId)).toContainText(`"${SECRET}"`)
+      await expect(backups.backups.row('id', backupId)).toContainText(`"${SECRET}"`)
+    })
+
+    test('sees maintenance errors whole', async ({ page }) => {
+      const tables = new TablesPage(page)
+      await tables.goto()
+      await expect(tables.jobs.row('job', maintenanceId)).toContainText(`"${SECRET}"`)
     })
   })
 })

@@ -41,15 +41,10 @@ export function crossSiteRefusal(headers: Headers, allowed: string[]): string | 
 }
 
 /**
- * The JSON body of a mutating route, read only up to `maxBytes` (a larger declared or streamed body
- * is refused without reading the rest) and only when sent as application/json, which no cross-site
- * form can send and no cross-site script can send without CORS approval.
+ * The raw body, read only up to `maxBytes`: a larger declared or streamed body is refused without
+ * reading the rest.
  */
-export async function readJsonBody(request: Request, maxBytes = MAX_BODY_BYTES): Promise<unknown> {
-  const type = (request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase()
-  if (type !== 'application/json') {
-    throw new ActionError('unsupported_media_type', 'Send the body as JSON with Content-Type: application/json.')
-  }
+export async function readBodyUpTo(request: Request, maxBytes: number): Promise<Buffer> {
   const tooLarge = () => new ActionError('too_large', `The body is larger than ${Math.round(maxBytes / 1024)} KB.`)
   const declared = Number(request.headers.get('content-length') ?? NaN)
   if (declared > maxBytes) throw tooLarge()
@@ -68,7 +63,20 @@ export async function readJsonBody(request: Request, maxBytes = MAX_BODY_BYTES):
       chunks.push(value)
     }
   }
-  const text = Buffer.concat(chunks).toString('utf8')
+  return Buffer.concat(chunks)
+}
+
+/**
+ * The JSON body of a mutating route, read only up to `maxBytes` and only when sent as
+ * application/json, which no cross-site form can send and no cross-site script can send without
+ * CORS approval.
+ */
+export async function readJsonBody(request: Request, maxBytes = MAX_BODY_BYTES): Promise<unknown> {
+  const type = (request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase()
+  if (type !== 'application/json') {
+    throw new ActionError('unsupported_media_type', 'Send the body as JSON with Content-Type: application/json.')
+  }
+  const text = (await readBodyUpTo(request, maxBytes)).toString('utf8')
   if (!text.trim()) return undefined
   try {
     return JSON.parse(text)

@@ -4,6 +4,7 @@ import { requireUser } from '@/lib/auth/current-user'
 import { can } from '@/lib/auth/permissions'
 import { type BackupRecord, listBackups } from '@/lib/backups/catalogue'
 import { backupSetup } from '@/lib/backups/server-backups'
+import { withoutRowValues } from '@/lib/db/db-errors'
 import { stateDb } from '@/lib/db/server-dbs'
 import { formatTimestamp } from '@/lib/format/units'
 import { BACKUP_KINDS } from '@/lib/backups/backup-job'
@@ -46,11 +47,15 @@ export default async function BackupsPage() {
   const s = await backupSetup()
   // Dead workers' jobs first, so that nothing shows as running that is not.
   await markDeadJobs(stateDb())
-  const [backups, jobs, retention] = await Promise.all([
+  const [found, foundJobs, retention] = await Promise.all([
     listBackups(stateDb(), s.targetKey),
     listJobs(stateDb(), { targetKey: s.targetKey, kinds: [...BACKUP_KINDS, ...BACKUP_WORK_KINDS], limit: 30 }),
     getRetentionPolicy(stateDb(), s.targetKey),
   ])
+  // A restore's or drill's error may quote row values (pg_restore's COPY errors): only those who may reveal data see them whole.
+  const shown = (text: string | null) => (text === null || can(user.role, 'data.reveal') ? text : withoutRowValues(text))
+  const backups = found.map((b) => ({ ...b, error: shown(b.error), verifyError: shown(b.verifyError) }))
+  const jobs = foundJobs.map((j) => ({ ...j, message: shown(j.message), error: shown(j.error) }))
   const live = new Map(jobs.filter((j) => j.state === 'running').map((j) => [j.id, j]))
   const rights = {
     create: can(user.role, 'backups.create'),

@@ -22,7 +22,7 @@ export default async function IndexesPage({ searchParams }: { searchParams: Prom
   const page = /^\d{1,6}$/.test(sp.page ?? '') ? Math.max(1, Number(sp.page)) : 1
   const [findings, jobs] = await Promise.all([
     readIndexesPage(targetDb(), { sort, direction, search, limit: PAGE_SIZE, offset: (page - 1) * PAGE_SIZE }),
-    serverMaintenanceJobs(),
+    serverMaintenanceJobs(user.role),
   ])
   const href = (over: Partial<Search>) => {
     const p = new URLSearchParams()

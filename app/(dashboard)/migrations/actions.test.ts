@@ -302,6 +302,26 @@ describe('checks on the DoR demo', () => {
     }
   })
 
+  it('a dry run that fails on a row value shows an operator the error without it, and an admin all of it', async () => {
+    // A migration meeting a row it cannot take, as after a column changed type: here an event trigger reads the value as an integer.
+    const SECRET = 'SECRET-TOKEN-ABC123'
+    await sql`create table dry_run_secret (token text)`.execute(target.db)
+    await sql`insert into dry_run_secret values (${SECRET})`.execute(target.db)
+    await sql`create function dry_run_secret_check() returns event_trigger language plpgsql as $$ begin perform token::int from dry_run_secret; end $$`.execute(target.db)
+    await sql`create event trigger dry_run_secret_check on ddl_command_end execute function dry_run_secret_check()`.execute(target.db)
+    try {
+      const operator = JSON.stringify(await asRole('operator', specs.dryRun, { mode: 'all' }))
+      expect(operator).toContain('invalid input syntax for type integer: \\"…\\"')
+      expect(operator).not.toContain(SECRET)
+      const admin = JSON.stringify(await asAdmin(specs.dryRun, { mode: 'all' }))
+      expect(admin).toContain(`invalid input syntax for type integer: \\"${SECRET}\\"`)
+    } finally {
+      await sql`drop event trigger dry_run_secret_check`.execute(target.db)
+      await sql`drop function dry_run_secret_check()`.execute(target.db)
+      await sql`drop table dry_run_secret`.execute(target.db)
+    }
+  })
+
   it('says so when the scratch database cannot be created (no CREATEDB)', async () => {
     const role = `nocreatedb_${Date.now().toString(36)}`
     await sql`create role ${sql.id(role)} login password 'x-nocreatedb-1'`.execute(target.db)

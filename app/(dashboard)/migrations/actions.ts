@@ -6,6 +6,8 @@ import { action } from '@/lib/auth/action'
 import { ActionError } from '@/lib/auth/action-result'
 import type { ActionContext } from '@/lib/auth/guarded-run'
 import { queuedPreMigrationBackup } from '@/lib/backups/pre-migration-backup'
+import { can } from '@/lib/auth/permissions'
+import { hideRowValuesInErrors, withoutRowValues } from '@/lib/db/db-errors'
 import { migratorDb } from '@/lib/db/server-dbs'
 import { acknowledgeMigrationEdit } from '@/lib/migrations/acknowledge'
 import { serverJobs } from '@/lib/jobs/server-jobs'
@@ -181,10 +183,14 @@ async function queuedCheck<K extends MigrationCheckKind>(
   if (done.state === 'queued' || done.state === 'running') {
     return { message: `${kindSpec.title} is still ${done.state} as job #${done.id}: follow it on the Jobs page; its report will be in the history below.` }
   }
+  // A migration's error may quote row values: only those who may reveal data see it whole (as in the history).
+  const reveal = can(ctx.user.role, 'data.reveal')
+  const shown = (text: string) => (reveal ? text : withoutRowValues(text))
   if (done.result === null || done.result === undefined) {
-    throw new ActionError(done.state === 'cancelled' ? 'conflict' : 'unavailable', done.error ?? done.message ?? `${kindSpec.title} did not finish (${done.state}).`)
+    throw new ActionError(done.state === 'cancelled' ? 'conflict' : 'unavailable', shown(done.error ?? done.message ?? `${kindSpec.title} did not finish (${done.state}).`))
   }
-  return { message: done.message ?? '', data: parseCheckResult(check, done.result) }
+  const data = parseCheckResult(check, done.result)
+  return { message: shown(done.message ?? ''), data: reveal ? data : hideRowValuesInErrors(data) }
 }
 
 export const dryRunAction = action({

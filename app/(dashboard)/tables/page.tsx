@@ -48,7 +48,7 @@ export default async function TablesPage({ searchParams }: { searchParams: Promi
     listTables(targetDb()),
     readCacheHitRatios(targetDb()),
     readSequenceDanger(targetDb()),
-    serverMaintenanceJobs(),
+    serverMaintenanceJobs(user.role),
   ])
   const needle = search?.toLowerCase()
   const matching = needle ? report.tables.filter((t) => t.qualifiedTable.toLowerCase().includes(needle)) : report.tables
