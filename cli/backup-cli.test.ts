@@ -121,6 +121,15 @@ describe('dbadmin backup', () => {
     expect(t.code).toBe(0)
     const counts = await rowCounts(target.db)
     expect(JSON.parse(t.stdout)).toMatchObject({ database: one, table: { schema: 'public', table: 'agenda_item' }, rows: counts['public.agenda_item'] })
+    // Quoted as on the page; a name that cannot be read stops before anything is made.
+    const quoted = `cli_bk_quoted_${Date.now().toString(36)}`
+    made.push(quoted)
+    const q = await runDbadmin(['backup', 'restore', created.id, '--into', quoted, '--table', '"public"."meeting"', '--json'], env())
+    expect(q.stderr).toBe('')
+    expect(JSON.parse(q.stdout)).toMatchObject({ database: quoted, table: { schema: 'public', table: 'meeting' }, rows: counts['public.meeting'] })
+    const bad = await runDbadmin(['backup', 'restore', created.id, '--into', `${quoted}_no`, '--table', 'public.a.b'], env())
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/^dbadmin: --table must be SCHEMA\.TABLE or TABLE, .* not "public\.a\.b"\n$/)
   })
 
   it('download --out writes the same bytes to a new 0600 file, never over an existing one', async () => {

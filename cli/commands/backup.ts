@@ -5,6 +5,7 @@ import { BackupError } from '../../lib/backups/backup-error'
 import { type BackupRecord, getBackup, isBackupId, listBackups } from '../../lib/backups/catalogue'
 import { backupKeys } from '../../lib/backups/config-keys'
 import { openDownload, writeStreamTo } from '../../lib/backups/download'
+import { parseTableName } from '../../lib/backups/table-name'
 import { backupDirectory } from '../../lib/backups/backup-files'
 import type { BackupFormat, BackupKind } from '../../lib/backups/types'
 import { targetIdentity } from '../../lib/db/target-identity'
@@ -123,8 +124,9 @@ async function restore(ctx: CliContext): Promise<void> {
   const b = await existing(ctx, backupId(ctx))
   let input: Record<string, unknown> = { backupId: b.id, file: b.file, mode: 'new', database: into }
   if (tableText !== undefined) {
-    const dot = tableText.indexOf('.')
-    const table = dot > 0 ? { schema: tableText.slice(0, dot), table: tableText.slice(dot + 1) } : { schema: 'public', table: tableText }
+    // As the page reads it: a quoted part may hold dots and quotes.
+    const table = parseTableName(tableText)
+    if (!table) throw new CliError(`--table must be SCHEMA.TABLE or TABLE, a part with dots or quotes in double quotes ("my.schema"."Order; x"), not ${JSON.stringify(tableText)}`)
     input = { backupId: b.id, file: b.file, mode: 'table', database: into, table }
   }
   const job = await runJob(ctx, 'backup.restore', input, { action: 'backups.restore', target: `backup ${b.id}` }, true)

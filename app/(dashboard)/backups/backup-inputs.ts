@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { TableName } from '@/lib/backups/types'
+import { parseTableName } from '@/lib/backups/table-name'
 
 // The inputs of the Backups page's actions, as forms send them (strings) or code does (values).
 
@@ -15,14 +15,6 @@ function list<T extends z.ZodType>(item: T, max: number) {
     (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
     z.array(item).max(max, { message: `at most ${max}` }),
   )
-}
-
-/** `schema.table`, or `table` in public; a quoted part may hold dots: `"my.schema"."t"`. */
-export function parseTableName(text: string): TableName | null {
-  const m = /^(?:("(?:[^"]|"")+"|[^".]+)\.)?("(?:[^"]|"")+"|[^".]+)$/.exec(text.trim())
-  if (!m) return null
-  const unquote = (s: string) => (s.startsWith('"') ? s.slice(1, -1).replaceAll('""', '"') : s)
-  return { schema: m[1] ? unquote(m[1]) : 'public', table: unquote(m[2]) }
 }
 
 export const tableName = z
