@@ -12,6 +12,7 @@ import { getBackup, listBackups } from './catalogue'
 import { createBackup } from './create-backup'
 import { openDownload } from './download'
 import { findPgTools } from './pg-tools'
+import { readBackupFreshness } from '../metrics/backup-age'
 import { restoreBackup } from './restore'
 import type { WorkProgress } from './types'
 import { verifyBackup } from './verify'
@@ -207,6 +208,14 @@ describe.skipIf(!root)('a full disk', () => {
         message: expect.stringMatching(/Not enough free disk space .* needs up to .* MiB .* MiB is free/s),
       })
       expect((await listBackups(f.state.db, f.common.targetKey)).length).toBe(before)
+      // Nobody watches a scheduled backup: one that cannot start is recorded failed, so that the
+      // Backups page lists it and the failed-backup alert fires (the DoR-Dash script hid exactly this).
+      await expect(createBackup(f.state.db, { ...f.common, dir: path.join(small, 'b'), createdBy: 'schedule', origin: 'scheduled' })).rejects.toMatchObject({ backupCode: 'no_space' })
+      const [failed] = await listBackups(f.state.db, f.common.targetKey, { limit: 1 })
+      expect(failed).toMatchObject({ status: 'failed', origin: 'scheduled', createdBy: 'schedule', kind: 'full', error: expect.stringMatching(/^Not enough free disk space/) })
+      expect(failed.finishedAt).not.toBeNull()
+      expect(await readBackupFreshness(f.state.db, f.common.targetKey)).toMatchObject({ lastFailed: true })
+      expect(fs.readdirSync(path.join(small, 'b'))).toEqual([])
     } finally {
       execFileSync('umount', [small])
       fs.rmSync(small, { recursive: true, force: true })
