@@ -41,6 +41,13 @@ describe('dbadmin backup', () => {
     const value = await runDbadmin(['backup', 'create', '--kind', 'everything'], env())
     expect(value.code).toBe(2)
     expect(value.stderr).toBe('dbadmin: --kind must be full, schema, data, not "everything"\n')
+    // Names too long for PostgreSQL: one clear line, not the job input's validation dump.
+    const long = await runDbadmin(['backup', 'restore', '00000000-0000-4000-8000-000000000000', '--into', 'x'.repeat(70)], env())
+    expect(long.code).toBe(2)
+    expect(long.stderr).toBe('dbadmin: --into: A database name has 1 to 63 bytes.\n')
+    const longTable = await runDbadmin(['backup', 'restore', '00000000-0000-4000-8000-000000000000', '--into', 'x', '--table', `public.${'ü'.repeat(40)}`], env())
+    expect(longTable.code).toBe(2)
+    expect(longTable.stderr).toBe('dbadmin: --table: a schema or table name has at most 63 bytes\n')
     const noId = await runDbadmin(['backup', 'verify', '--json'], env())
     expect(noId.code).toBe(2)
     expect(noId.stderr).toContain('"dbadmin backup verify" needs ID')
