@@ -51,15 +51,15 @@ export function maskSecret(text: string, secret: string): string {
  * passfile in a fresh 0700 directory and removed when the tool exits.
  */
 export function startTool(bin: string, args: string[], opts: ToolOptions): RunningTool {
-  const u = opts.url ? new URL(opts.url) : null
-  const password = u ? decodeURIComponent(u.password) : ''
   const env = { ...(opts.url ? pgToolEnv(opts.url) : { PATH: process.env.PATH }), LC_MESSAGES: 'C' } as NodeJS.ProcessEnv
+  // From the URL's userinfo or its ?password= (pgToolEnv reads both), for the user the tool logs in as (any, when the URL names none).
+  const password = env.PGPASSWORD ?? ''
   delete env.PGPASSWORD
   let passDir: string | undefined
   if (password) {
     passDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbadmin-pg-'))
     const passfile = path.join(passDir, 'pgpass')
-    fs.writeFileSync(passfile, passfileLine(decodeURIComponent(u!.username), password), { mode: 0o600, flag: 'wx' })
+    fs.writeFileSync(passfile, passfileLine(env.PGUSER || '*', password), { mode: 0o600, flag: 'wx' })
     env.PGPASSFILE = passfile
   }
   const cleanup = () => {
