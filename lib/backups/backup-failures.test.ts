@@ -215,6 +215,9 @@ describe.skipIf(!root)('a full disk', () => {
       expect(failed).toMatchObject({ status: 'failed', origin: 'scheduled', createdBy: 'schedule', kind: 'full', error: expect.stringMatching(/^Not enough free disk space/) })
       expect(failed.finishedAt).not.toBeNull()
       expect(await readBackupFreshness(f.state.db, f.common.targetKey)).toMatchObject({ lastFailed: true })
+      // Catalogue file names are unique: a second failure in the same second is recorded too.
+      await expect(createBackup(f.state.db, { ...f.common, dir: path.join(small, 'b'), createdBy: 'schedule', origin: 'scheduled' })).rejects.toMatchObject({ backupCode: 'no_space' })
+      expect((await listBackups(f.state.db, f.common.targetKey)).filter((b) => b.origin === 'scheduled' && b.status === 'failed')).toHaveLength(2)
       expect(fs.readdirSync(path.join(small, 'b'))).toEqual([])
     } finally {
       execFileSync('umount', [small])

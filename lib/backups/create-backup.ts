@@ -311,7 +311,7 @@ export async function createBackup(state: StateDb, o: CreateBackupOptions): Prom
     const failedId = id
     if (failedId) await retried(() => markBackupFailed(state, failedId, err.message, Date.now() - started)).catch(() => {})
     else if (identity && o.origin === 'scheduled' && err.backupCode !== 'cancelled') {
-      const file = backupFileName(snap.database, kind, format, !!o.encryption, new Date(started), 'failed')
+      const file = backupFileName(snap.database, kind, format, !!o.encryption, new Date(started), `failed-${randomBytes(3).toString('hex')}`)
       const failed = { targetKey: identity.key, targetDatabase: snap.database, kind, format, origin: o.origin, scope, file, createdBy: o.createdBy, jobId: o.jobId }
       id = await retried(() => recordFailedStart(state, failed, err.message, Date.now() - started)).catch(() => undefined)
     }
