@@ -42,6 +42,14 @@ describe('odd names', () => {
     expect(await count(name, SCHEMA, TABLE)).toBe(7)
     // `x` was never dropped by anything the name said.
     expect(await count(targetName(), 'public', 'x')).toBe(1)
+    // pg_dump -t leaves out the table's schema and types: restored whole into a new database it
+    // fails, and the message must say why (the statement pg_restore prints after it hid the reason).
+    const broken = 'odd tables only; restore'
+    await expect(restoreBackup(f.state.db, byTable.id, { ...f.common, into: { newDatabase: broken }, createdBy: 't' })).rejects.toMatchObject({
+      backupCode: 'restore_failed',
+      message: expect.stringContaining(`schema "${SCHEMA}" does not exist`),
+    })
+    expect(await databaseExists(f.target.db, broken)).toBe(false)
   })
 
   it('restores the odd table with its odd enum type into a new database whose name has ; , + and ü', async () => {

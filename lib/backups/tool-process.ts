@@ -160,7 +160,10 @@ export function describeExit(tool: string, e: ToolExit): string {
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l && !/^pg_(dump|restore): (last built-in OID|reading|identifying|finding|flagging|saving|dumping|processing|creating|executing|launching|finished|connecting|implied)/.test(l))
-  const tail = lines.slice(-5).join('\n')
+  // From the last error on: pg_restore prints the failed statement after its reason ("Command was:
+  // CREATE TABLE …", a line per column), and the last lines alone would be the statement.
+  const lastError = lines.findLastIndex((l) => /\b(error|ERROR|FATAL|PANIC):/.test(l))
+  const tail = (lastError >= 0 && lastError < lines.length - 5 ? lines.slice(lastError, lastError + 5) : lines.slice(-5)).join('\n')
   const how = e.signal ? `was stopped by ${e.signal}` : `exited with code ${e.code}`
   return tail ? `${tool} ${how}:\n${tail}` : `${tool} ${how}.`
 }
