@@ -41,6 +41,13 @@ describe('dbadmin backup', () => {
     const value = await runDbadmin(['backup', 'create', '--kind', 'everything'], env())
     expect(value.code).toBe(2)
     expect(value.stderr).toBe('dbadmin: --kind must be full, schema, data, not "everything"\n')
+    // Names too long for PostgreSQL: one clear line, not the job input's validation dump.
+    const long = await runDbadmin(['backup', 'restore', '00000000-0000-4000-8000-000000000000', '--into', 'x'.repeat(70)], env())
+    expect(long.code).toBe(2)
+    expect(long.stderr).toBe('dbadmin: --into: A database name has 1 to 63 bytes.\n')
+    const longTable = await runDbadmin(['backup', 'restore', '00000000-0000-4000-8000-000000000000', '--into', 'x', '--table', `public.${'ü'.repeat(40)}`], env())
+    expect(longTable.code).toBe(2)
+    expect(longTable.stderr).toBe('dbadmin: --table: a schema or table name has at most 63 bytes\n')
     const noId = await runDbadmin(['backup', 'verify', '--json'], env())
     expect(noId.code).toBe(2)
     expect(noId.stderr).toContain('"dbadmin backup verify" needs ID')
@@ -121,6 +128,15 @@ describe('dbadmin backup', () => {
     expect(t.code).toBe(0)
     const counts = await rowCounts(target.db)
     expect(JSON.parse(t.stdout)).toMatchObject({ database: one, table: { schema: 'public', table: 'agenda_item' }, rows: counts['public.agenda_item'] })
+    // Quoted as on the page; a name that cannot be read stops before anything is made.
+    const quoted = `cli_bk_quoted_${Date.now().toString(36)}`
+    made.push(quoted)
+    const q = await runDbadmin(['backup', 'restore', created.id, '--into', quoted, '--table', '"public"."meeting"', '--json'], env())
+    expect(q.stderr).toBe('')
+    expect(JSON.parse(q.stdout)).toMatchObject({ database: quoted, table: { schema: 'public', table: 'meeting' }, rows: counts['public.meeting'] })
+    const bad = await runDbadmin(['backup', 'restore', created.id, '--into', `${quoted}_no`, '--table', 'public.a.b'], env())
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/^dbadmin: --table must be SCHEMA\.TABLE or TABLE, .* not "public\.a\.b"\n$/)
   })
 
   it('download --out writes the same bytes to a new 0600 file, never over an existing one', async () => {

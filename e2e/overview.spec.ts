@@ -199,3 +199,25 @@ test.describe('the Overview health summary as viewer', () => {
     await expect(overview.summary()).toHaveText(`1 of ${HEALTH_LINE_KEYS.length} concerns need attention.`)
   })
 })
+
+test.describe('the Overview backup card as viewer', () => {
+  asRole('viewer')
+
+  test('shows the newest restore drill, red when it failed, though a newer backup was taken since', async ({ page }) => {
+    const file = `e2e-overview-drilled-${Date.now()}.dump`
+    await withStateDb(async (db) => {
+      // A drill newer than any other (verified a minute ahead), of a backup older than the newest one.
+      const { rows } = await db.query<{ id: string }>(
+        `insert into backup (target_key, target_database, kind, format, origin, file, status, created_by, started_at, finished_at, verify_kind, verify_ok, verify_error, verified_at)
+         values ($1, 'dor', 'full', 'custom', 'scheduled', $2, 'succeeded', 'e2e overview', now() - interval '3 days', now() - interval '3 days', 'drill', false, 'public.meeting has 194 rows after the restore, 195 at backup time', now() + interval '1 minute') returning id`,
+        [key, file],
+      )
+      made.backups.push(rows[0].id)
+    })
+    await seedBackup('succeeded')
+    const overview = new OverviewPage(page)
+    await overview.goto()
+    await expect(overview.backupDrill).toHaveAttribute('data-ok', 'false')
+    await expect(overview.backupDrill).toContainText(`Last restore drill FAILED less than an hour ago (full backup ${file}): public.meeting has 194 rows`)
+  })
+})

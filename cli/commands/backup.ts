@@ -5,6 +5,8 @@ import { BackupError } from '../../lib/backups/backup-error'
 import { type BackupRecord, getBackup, isBackupId, listBackups } from '../../lib/backups/catalogue'
 import { backupKeys } from '../../lib/backups/config-keys'
 import { openDownload, writeStreamTo } from '../../lib/backups/download'
+import { checkDatabaseName } from '../../lib/backups/restore-database'
+import { parseTableName } from '../../lib/backups/table-name'
 import { backupDirectory } from '../../lib/backups/backup-files'
 import type { BackupFormat, BackupKind } from '../../lib/backups/types'
 import { targetIdentity } from '../../lib/db/target-identity'
@@ -120,13 +122,17 @@ async function verify(ctx: CliContext): Promise<void> {
 async function restore(ctx: CliContext): Promise<void> {
   const into = stringFlag(ctx.args, 'into', true)
   const tableText = stringFlag(ctx.args, 'table')
-  const b = await existing(ctx, backupId(ctx))
-  let input: Record<string, unknown> = { backupId: b.id, file: b.file, mode: 'new', database: into }
-  if (tableText !== undefined) {
-    const dot = tableText.indexOf('.')
-    const table = dot > 0 ? { schema: tableText.slice(0, dot), table: tableText.slice(dot + 1) } : { schema: 'public', table: tableText }
-    input = { backupId: b.id, file: b.file, mode: 'table', database: into, table }
+  try {
+    checkDatabaseName(into)
+  } catch (e) {
+    throw new CliError(`--into: ${(e as Error).message}`)
   }
+  // As the page reads it: a quoted part may hold dots and quotes.
+  const table = tableText === undefined ? undefined : parseTableName(tableText)
+  if (table === null) throw new CliError(`--table must be SCHEMA.TABLE or TABLE, a part with dots or quotes in double quotes ("my.schema"."Order; x"), not ${JSON.stringify(tableText)}`)
+  if (table && [table.schema, table.table].some((p) => Buffer.byteLength(p) > 63)) throw new CliError('--table: a schema or table name has at most 63 bytes')
+  const b = await existing(ctx, backupId(ctx))
+  const input = table ? { backupId: b.id, file: b.file, mode: 'table', database: into, table } : { backupId: b.id, file: b.file, mode: 'new', database: into }
   const job = await runJob(ctx, 'backup.restore', input, { action: 'backups.restore', target: `backup ${b.id}` }, true)
   if (job.state !== 'succeeded') throw failed(job)
   if (ctx.json) return ctx.print(job.result)

@@ -8,6 +8,8 @@ export class OverviewPage {
   readonly dorTables: Locator
   /** How old the newest backup is, with data-alert when too old. */
   readonly backupAge: Locator
+  /** The newest restore drill's result, with data-ok. */
+  readonly backupDrill: Locator
 
   constructor(readonly page: Page) {
     this.attention = page.getByTestId('attention')
@@ -15,6 +17,7 @@ export class OverviewPage {
     this.serverCards = page.getByTestId('server-cards')
     this.dorTables = page.getByTestId('dor-tables')
     this.backupAge = page.getByTestId('backup-age')
+    this.backupDrill = page.getByTestId('backup-drill')
   }
 
   async goto() {

@@ -156,6 +156,13 @@ describe('writeAudit and listAudit', () => {
     await fresh.db.deleteFrom('audit_log').where('target', '=', 'minimal').execute()
   })
 
+  it('stores a NUL byte of a target, message or input (which PostgreSQL text refuses) as U+FFFD', async () => {
+    await writeAudit(fresh.db, { action: 'x.nul', target: 'nul\0t', input: { 'k\0': 'v\0', list: ['\0'] }, result: 'failed', code: 'not_found', message: 'm\0' })
+    const [row] = await listAudit(fresh.db, { action: 'x.nul' })
+    expect(row).toMatchObject({ target: 'nul\uFFFDt', input: { 'k\uFFFD': 'v\uFFFD', list: ['\uFFFD'] }, message: 'm\uFFFD' })
+    await fresh.db.deleteFrom('audit_log').where('action', '=', 'x.nul').execute()
+  })
+
   it('lists newest first without a filter', async () => {
     expect(await list({})).toEqual(['t8', 't7', 'public.myXtable', 'mallory@example.org', 'public.my_table', 'dor', 'carol@example.org', 'bob@example.org'])
   })

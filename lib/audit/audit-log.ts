@@ -39,10 +39,18 @@ interface Budget {
   left: number
 }
 
+/**
+ * PostgreSQL text and jsonb cannot hold U+0000: a NUL sent in an input (`%00` in a URL) would make
+ * the record, and so the request it guards, fail. It is kept visible as U+FFFD.
+ */
+export function withoutNul<T extends string | null | undefined>(s: T): T {
+  return (typeof s === 'string' && s.includes('\0') ? s.replaceAll('\0', '\uFFFD') : s) as T
+}
+
 function summarize(input: unknown, depth: number, budget: Budget): unknown {
   if (input === null || input === undefined) return null
   if (typeof input === 'string') {
-    const s = input.length > MAX_STRING ? input.slice(0, MAX_STRING) + '…' : input
+    const s = withoutNul(input.length > MAX_STRING ? input.slice(0, MAX_STRING) + '…' : input)
     budget.left -= JSON.stringify(s).length
     return s
   }
@@ -71,7 +79,7 @@ function summarize(input: unknown, depth: number, budget: Budget): unknown {
     if (!Object.hasOwn(input, k)) continue
     total++
     if (taken >= MAX_KEYS || budget.left <= 0) continue
-    const key = k.length > MAX_STRING ? k.slice(0, MAX_STRING) + '…' : k
+    const key = withoutNul(k.length > MAX_STRING ? k.slice(0, MAX_STRING) + '…' : k)
     budget.left -= JSON.stringify(key).length + 2
     out[key] = looksSecret(k) ? '[redacted]' : summarize((input as Record<string, unknown>)[k], depth + 1, budget)
     taken++
@@ -94,13 +102,13 @@ export function summarizeInput(input: unknown): unknown {
 function rowOf(entry: AuditEntry) {
   return {
     actor_id: entry.actorId ?? null,
-    actor_email: entry.actorEmail ?? null,
-    action: entry.action,
-    target: entry.target ?? null,
+    actor_email: withoutNul(entry.actorEmail) ?? null,
+    action: withoutNul(entry.action),
+    target: withoutNul(entry.target) ?? null,
     input: entry.input === undefined ? null : JSON.stringify(summarizeInput(entry.input)),
     result: entry.result,
     code: entry.code,
-    message: entry.message?.slice(0, 1000) ?? null,
+    message: withoutNul(entry.message?.slice(0, 1000)) ?? null,
     duration_ms: Math.max(0, Math.round(entry.durationMs ?? 0)),
     client_ip: entry.clientIp ?? null,
   }
@@ -135,9 +143,9 @@ export async function finishAudit(
     .set({
       result: outcome.result,
       code: outcome.code,
-      message: outcome.message?.slice(0, 1000) ?? null,
+      message: withoutNul(outcome.message?.slice(0, 1000)) ?? null,
       duration_ms: Math.max(0, Math.round(outcome.durationMs ?? 0)),
-      ...(outcome.target !== undefined ? { target: outcome.target } : {}),
+      ...(outcome.target !== undefined ? { target: withoutNul(outcome.target) } : {}),
     })
     .where('id', '=', id)
     .where('result', '=', 'started')

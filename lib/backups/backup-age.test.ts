@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freshStateDb } from '../../test/state-db'
-import { BACKUP_AGE_ALERT_HOURS, backupAge, lastSuccessfulBackup } from './backup-age'
+import { BACKUP_AGE_ALERT_HOURS, backupAge, lastDrill, lastSuccessfulBackup } from './backup-age'
 
 let state: Awaited<ReturnType<typeof freshStateDb>>
 
@@ -53,5 +53,37 @@ describe('lastSuccessfulBackup', () => {
     const last = await lastSuccessfulBackup(state.db, 'sys/dor')
     expect(last).toMatchObject({ file: 'kept.dump', kind: 'full', verifyOk: null })
     expect(backupAge(last!.finishedAt)).toEqual({ hours: 30, alert: true })
+  })
+})
+
+describe('lastDrill', () => {
+  it('is the newest drill of this target, though newer backups were taken since', async () => {
+    expect(await lastDrill(state.db, 'sys/drill')).toBeNull()
+    const add = (file: string, hoursAgo: number, drill?: { hoursAgo: number; ok: boolean }, target = 'sys/drill') =>
+      state.db
+        .insertInto('backup')
+        .values({
+          target_key: target,
+          target_database: 'dor',
+          kind: 'full',
+          format: 'custom',
+          origin: 'scheduled',
+          file,
+          status: 'succeeded',
+          created_by: 'schedule',
+          started_at: sql`now() - make_interval(hours => ${hoursAgo})`,
+          finished_at: sql`now() - make_interval(hours => ${hoursAgo})`,
+          ...(drill ? { verify_kind: 'drill', verify_ok: drill.ok, verify_error: drill.ok ? null : 'meeting has 1 row too few', verified_at: sql`now() - make_interval(hours => ${drill.hoursAgo})` } : {}),
+        })
+        .execute()
+    await add('sunday.dump', 120, { hoursAgo: 118, ok: false })
+    await add('monday.dump', 96, { hoursAgo: 95, ok: true })
+    await add('tuesday.dump', 72)
+    await add('today.dump', 2)
+    await add('other.dump', 1, { hoursAgo: 1, ok: false }, 'sys/other')
+    expect(await lastSuccessfulBackup(state.db, 'sys/drill')).toMatchObject({ file: 'today.dump', verifyKind: null })
+    const drill = await lastDrill(state.db, 'sys/drill')
+    expect(drill).toMatchObject({ file: 'monday.dump', ok: true, error: null })
+    expect(backupAge(drill!.at).hours).toBe(95)
   })
 })

@@ -12,6 +12,7 @@ import { getBackup, listBackups } from './catalogue'
 import { createBackup } from './create-backup'
 import { openDownload } from './download'
 import { findPgTools } from './pg-tools'
+import { readBackupFreshness } from '../metrics/backup-age'
 import { restoreBackup } from './restore'
 import type { WorkProgress } from './types'
 import { verifyBackup } from './verify'
@@ -182,12 +183,12 @@ describe.skipIf(!root)('a full disk', () => {
     await sql`drop table if exists filler`.execute(f.target.db)
   })
 
-  it.each([['plain', 'plain' as const, 0], ['custom', 'custom' as const, 0]])(
+  it.each([['plain', 'plain' as const, 0], ['custom', 'custom' as const, 0], ['directory', 'directory' as const, 0]])(
     'fails a %s backup cleanly when the disk fills, with no file left',
     async (_what, format, compression) => {
       const dir = path.join(mnt, 'backups')
       const before = (await listBackups(f.state.db, f.common.targetKey)).length
-      await expect(createBackup(f.state.db, { ...f.common, dir, format, ...(format === 'custom' ? { compression } : {}), createdBy: 't' })).rejects.toMatchObject({
+      await expect(createBackup(f.state.db, { ...f.common, dir, format, ...(format !== 'plain' ? { compression } : {}), createdBy: 't' })).rejects.toMatchObject({
         backupCode: 'no_space',
       })
       expect(fs.readdirSync(dir)).toEqual([])
@@ -207,6 +208,17 @@ describe.skipIf(!root)('a full disk', () => {
         message: expect.stringMatching(/Not enough free disk space .* needs up to .* MiB .* MiB is free/s),
       })
       expect((await listBackups(f.state.db, f.common.targetKey)).length).toBe(before)
+      // Nobody watches a scheduled backup: one that cannot start is recorded failed, so that the
+      // Backups page lists it and the failed-backup alert fires (the DoR-Dash script hid exactly this).
+      await expect(createBackup(f.state.db, { ...f.common, dir: path.join(small, 'b'), createdBy: 'schedule', origin: 'scheduled' })).rejects.toMatchObject({ backupCode: 'no_space' })
+      const [failed] = await listBackups(f.state.db, f.common.targetKey, { limit: 1 })
+      expect(failed).toMatchObject({ status: 'failed', origin: 'scheduled', createdBy: 'schedule', kind: 'full', error: expect.stringMatching(/^Not enough free disk space/) })
+      expect(failed.finishedAt).not.toBeNull()
+      expect(await readBackupFreshness(f.state.db, f.common.targetKey)).toMatchObject({ lastFailed: true })
+      // Catalogue file names are unique: a second failure in the same second is recorded too.
+      await expect(createBackup(f.state.db, { ...f.common, dir: path.join(small, 'b'), createdBy: 'schedule', origin: 'scheduled' })).rejects.toMatchObject({ backupCode: 'no_space' })
+      expect((await listBackups(f.state.db, f.common.targetKey)).filter((b) => b.origin === 'scheduled' && b.status === 'failed')).toHaveLength(2)
+      expect(fs.readdirSync(path.join(small, 'b'))).toEqual([])
     } finally {
       execFileSync('umount', [small])
       fs.rmSync(small, { recursive: true, force: true })

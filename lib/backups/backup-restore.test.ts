@@ -148,6 +148,18 @@ describe('restores give back the same rows and the same schema', () => {
     await expect(restoreBackup(f.state.db, b.id, { ...f.common, into: { newDatabase: name }, createdBy: 't' })).rejects.toMatchObject({ backupCode: 'restore_failed' })
     expect(await databaseExists(f.target.db, name)).toBe(false)
     expect(await rowCounts(f.target.db)).toEqual(expected)
+    // Plain SQL goes through psql with ON_ERROR_STOP: a statement that fails stops it with an error
+    // (without it psql goes on, and exits 0 with an empty database).
+    const plain = await createBackup(f.state.db, { ...f.common, createdBy: 't', format: 'plain' })
+    const text = fs.readFileSync(plain.path, 'utf8')
+    expect(text).toContain('CREATE TABLE public.meeting (')
+    fs.writeFileSync(plain.path, text.replace('CREATE TABLE public.meeting (', 'CREATE TABLE public.meeting (broken no_such_type, '))
+    const plainName = uniqueName('broken_plain')
+    await expect(restoreBackup(f.state.db, plain.id, { ...f.common, into: { newDatabase: plainName }, createdBy: 't' })).rejects.toMatchObject({
+      backupCode: 'restore_failed',
+      message: expect.stringMatching(/psql exited with code 3:[\s\S]*type "no_such_type" does not exist/),
+    })
+    expect(await databaseExists(f.target.db, plainName)).toBe(false)
     const existing = f.target.db
     const targetName = (await sql<{ d: string }>`select current_database() as d`.execute(existing)).rows[0].d
     await expect(restoreBackup(f.state.db, b.id, { ...f.common, into: { newDatabase: targetName }, createdBy: 't' })).rejects.toMatchObject({ backupCode: 'conflict' })

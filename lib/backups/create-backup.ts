@@ -24,6 +24,7 @@ import {
 import { type ManifestEntry, markBackupFailed, markBackupSucceeded, saveBackupProgress, startBackupRecord } from './catalogue'
 import { checkOptions, dumpArgs } from './dump-options'
 import { DumpProgress } from './dump-progress'
+import { recordFailedStart } from './failed-start'
 import { findPgTools } from './pg-tools'
 import { holdSnapshot } from './snapshot-counts'
 import { tablesInScope } from './scope-tables'
@@ -113,11 +114,18 @@ export async function createBackup(state: StateDb, o: CreateBackupOptions): Prom
   let id: string | undefined
   let partial: string | undefined
   let published: string | undefined
+  // Known as soon as it is read: a scheduled backup that fails before its row exists is recorded under it.
+  let identity: { key: string } | undefined
   const started = Date.now()
   try {
-    const tools = await findPgTools(snap.serverVersionNum, o.pgBinDir)
     const meta = createDb(o.targetUrl, { max: 1, applicationName: 'dbadmin backup' })
-    const [tables, target] = await Promise.all([tablesInScope(meta, scope), targetIdentity(meta)]).finally(() => meta.destroy())
+    const known = targetIdentity(meta).then((t) => (identity = t))
+    const [target, tables, tools] = await Promise.all([known, tablesInScope(meta, scope), findPgTools(snap.serverVersionNum, o.pgBinDir)])
+      .catch(async (e) => {
+        await known.catch(() => {})
+        throw e
+      })
+      .finally(() => meta.destroy())
 
     ensurePrivateDir(o.dir)
     const dir = path.resolve(o.dir)
@@ -302,6 +310,11 @@ export async function createBackup(state: StateDb, o: CreateBackupOptions): Prom
     const err = e instanceof BackupError ? e : new BackupError('backup_failed', `The backup failed: ${(e as Error)?.message ?? e}`)
     const failedId = id
     if (failedId) await retried(() => markBackupFailed(state, failedId, err.message, Date.now() - started)).catch(() => {})
+    else if (identity && o.origin === 'scheduled' && err.backupCode !== 'cancelled') {
+      const file = backupFileName(snap.database, kind, format, !!o.encryption, new Date(started), `failed-${randomBytes(3).toString('hex')}`)
+      const failed = { targetKey: identity.key, targetDatabase: snap.database, kind, format, origin: o.origin, scope, file, createdBy: o.createdBy, jobId: o.jobId }
+      id = await retried(() => recordFailedStart(state, failed, err.message, Date.now() - started)).catch(() => undefined)
+    }
     throw Object.assign(err, { backupId: id })
   } finally {
     await liveness.release()

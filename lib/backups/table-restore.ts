@@ -3,7 +3,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { type Kysely, sql } from 'kysely'
-import { createDb } from '../db/connect'
+import { createDb, PG_URL_UNSAFE_NAME } from '../db/connect'
 import { claimScratchName } from '../migrations/scratch-database'
 import { openPrivateFile } from '../runtime/private-files'
 import { archiveInput, type ArchiveInput } from './archive-input'
@@ -167,6 +167,10 @@ export async function restoreTable(state: StateDb, backupId: string, o: TableRes
   if (b.format === 'plain') throw new BackupError('invalid_input', 'A plain SQL backup cannot be restored table by table: restore it whole into a new database.')
   if (b.encrypted && !o.keys) throw new BackupError('decrypt_failed', 'This backup is encrypted, and no key is configured to open it.')
   if (o.as !== undefined && (!o.as || Buffer.byteLength(o.as) > 63)) throw new BackupError('invalid_input', 'A table name has 1 to 63 bytes.')
+  // This restore plans and counts over a node-postgres connection to the new database, which no URL can name then.
+  if (o.into && o.into !== 'target' && PG_URL_UNSAFE_NAME.test(o.into.newDatabase)) {
+    throw new BackupError('invalid_input', 'A new database for a single-table restore cannot hold /, ? or # in its name: choose another name.')
+  }
   const input = archiveInput(o.dir, b, o.keys)
   const tools = await findToolsFor(target.serverVersionNum, b.toolVersion, o.pgBinDir)
   const into = o.into ?? 'target'

@@ -51,15 +51,15 @@ export function maskSecret(text: string, secret: string): string {
  * passfile in a fresh 0700 directory and removed when the tool exits.
  */
 export function startTool(bin: string, args: string[], opts: ToolOptions): RunningTool {
-  const u = opts.url ? new URL(opts.url) : null
-  const password = u ? decodeURIComponent(u.password) : ''
   const env = { ...(opts.url ? pgToolEnv(opts.url) : { PATH: process.env.PATH }), LC_MESSAGES: 'C' } as NodeJS.ProcessEnv
+  // From the URL's userinfo or its ?password= (pgToolEnv reads both), for the user the tool logs in as (any, when the URL names none).
+  const password = env.PGPASSWORD ?? ''
   delete env.PGPASSWORD
   let passDir: string | undefined
   if (password) {
     passDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dbadmin-pg-'))
     const passfile = path.join(passDir, 'pgpass')
-    fs.writeFileSync(passfile, passfileLine(decodeURIComponent(u!.username), password), { mode: 0o600, flag: 'wx' })
+    fs.writeFileSync(passfile, passfileLine(env.PGUSER || '*', password), { mode: 0o600, flag: 'wx' })
     env.PGPASSFILE = passfile
   }
   const cleanup = () => {
@@ -160,7 +160,10 @@ export function describeExit(tool: string, e: ToolExit): string {
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l && !/^pg_(dump|restore): (last built-in OID|reading|identifying|finding|flagging|saving|dumping|processing|creating|executing|launching|finished|connecting|implied)/.test(l))
-  const tail = lines.slice(-5).join('\n')
+  // From the last error on: pg_restore prints the failed statement after its reason ("Command was:
+  // CREATE TABLE …", a line per column), and the last lines alone would be the statement.
+  const lastError = lines.findLastIndex((l) => /\b(error|ERROR|FATAL|PANIC):/.test(l))
+  const tail = (lastError >= 0 && lastError < lines.length - 5 ? lines.slice(lastError, lastError + 5) : lines.slice(-5)).join('\n')
   const how = e.signal ? `was stopped by ${e.signal}` : `exited with code ${e.code}`
   return tail ? `${tool} ${how}:\n${tail}` : `${tool} ${how}.`
 }

@@ -95,9 +95,19 @@ export function describeUrl(url: string): { host: string; port: number; database
   }
 }
 
-/** The same server, another database. */
+// Escapes that node-postgres's decodeURI of the path leaves as they are; their characters are
+// allowed raw in a URL path, so they stay raw (`/`, `?` and `#` cannot: see PG_URL_UNSAFE_NAME).
+const RAW_IN_PATH: Record<string, string> = { '%3B': ';', '%2C': ',', '%3A': ':', '%40': '@', '%26': '&', '%3D': '=', '%2B': '+', '%24': '$' }
+
+/** Database names that no URL can carry to node-postgres (it reads the path with decodeURI, which keeps %2F, %3F and %23). */
+export const PG_URL_UNSAFE_NAME = /[/?#]/
+
+/**
+ * The same server, another database. The name reads back the same with decodeURIComponent (libpq's
+ * tools, describeUrl) and with node-postgres's decodeURI: `semi;colon`, not `semi%3Bcolon`.
+ */
 export function withDatabase(url: string, database: string): string {
   const u = new URL(url)
-  u.pathname = '/' + encodeURIComponent(database)
+  u.pathname = '/' + encodeURIComponent(database).replace(/%(3B|2C|3A|40|26|3D|2B|24)/g, (m) => RAW_IN_PATH[m])
   return u.toString()
 }

@@ -313,6 +313,9 @@ describe('upload', () => {
     expect(huge).toMatchObject({ ok: false, code: 'too_large', message: expect.stringContaining('BACKUP_UPLOAD_MAX_BYTES') })
     const bad = await h.as('admin', upload, { name: 'notes.txt', body: body(Buffer.from('not a dump at all')) })
     expect(bad).toMatchObject({ ok: false, code: 'invalid_input', message: expect.stringContaining('Not a custom-format dump') })
+    // A zero-byte file, and a file name with a NUL (x-file-name: a%00b): refused as such, not "the audit log cannot be written".
+    expect(await h.as('admin', upload, { name: 'empty.dump', body: body(Buffer.alloc(0)) })).toMatchObject({ ok: false, code: 'invalid_input', message: 'The upload is empty.' })
+    expect(await h.as('admin', upload, { name: 'a\0b.dump', body: body(Buffer.from('not a dump')) })).toMatchObject({ ok: false, code: 'invalid_input' })
     expect(files().length).toBe(before)
     const ok = await h.as('admin', upload, { name: 'dor.dump', body: body(dump) })
     expect(ok).toMatchObject({ ok: true, data: { kind: 'full', sizeBytes: dump.length } })

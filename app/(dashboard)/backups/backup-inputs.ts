@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import type { TableName } from '@/lib/backups/types'
+import { parseTableName } from '@/lib/backups/table-name'
 
 // The inputs of the Backups page's actions, as forms send them (strings) or code does (values).
 
@@ -9,21 +9,29 @@ export const backupId = z.string({ message: 'is required' }).trim().regex(UUID, 
 const emptyAsMissing = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v)
 const name = z.string().trim().min(1, { message: 'is required' }).max(63, { message: 'must be at most 63 characters' })
 
-/** "a, b" from a form or ['a', 'b'] from code; empty means none. */
-function list<T extends z.ZodType>(item: T, max: number) {
-  return z.preprocess(
-    (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
-    z.array(item).max(max, { message: `at most ${max}` }),
-  )
+/** Splits "a, b" at the commas outside double quotes: `"Orders, 2024"` stays one name. */
+export function splitNames(text: string): string[] {
+  const out: string[] = []
+  let current = ''
+  let quoted = false
+  for (const ch of text) {
+    if (ch === '"') quoted = !quoted
+    if (ch === ',' && !quoted) {
+      out.push(current)
+      current = ''
+    } else current += ch
+  }
+  out.push(current)
+  return out.map((s) => s.trim()).filter(Boolean)
 }
 
-/** `schema.table`, or `table` in public; a quoted part may hold dots: `"my.schema"."t"`. */
-export function parseTableName(text: string): TableName | null {
-  const m = /^(?:("(?:[^"]|"")+"|[^".]+)\.)?("(?:[^"]|"")+"|[^".]+)$/.exec(text.trim())
-  if (!m) return null
-  const unquote = (s: string) => (s.startsWith('"') ? s.slice(1, -1).replaceAll('""', '"') : s)
-  return { schema: m[1] ? unquote(m[1]) : 'public', table: unquote(m[2]) }
+/** "a, b" from a form or ['a', 'b'] from code; empty means none. */
+function list<T extends z.ZodType>(item: T, max: number) {
+  return z.preprocess((v) => (typeof v === 'string' ? splitNames(v) : v), z.array(item).max(max, { message: `at most ${max}` }))
 }
+
+/** A schema name as typed: wrapped in double quotes it may hold commas (`"a, b"`, `""` for a quote). */
+const schemaName = z.preprocess((v) => (typeof v === 'string' && /^\s*"(?:[^"]|"")+"\s*$/.test(v) ? v.trim().slice(1, -1).replaceAll('""', '"') : v), name)
 
 export const tableName = z
   .string()
@@ -43,7 +51,7 @@ const bool = z.preprocess((v) => v === true || v === 'true' || v === 'on' || v =
 export const CreateInput = z.object({
   kind: z.enum(['full', 'schema', 'data'], { message: "must be 'full', 'schema' or 'data'" }),
   format: z.enum(['custom', 'directory', 'plain'], { message: "must be 'custom', 'directory' or 'plain'" }).default('custom'),
-  schemas: z.preprocess(emptyAsMissing, list(name, 50).optional()),
+  schemas: z.preprocess(emptyAsMissing, list(schemaName, 50).optional()),
   tables: z.preprocess(emptyAsMissing, list(tableName, 200).optional()),
 })
 

@@ -1,20 +1,29 @@
 import Link from 'next/link'
 import { WidgetError } from '@/components/widget-error'
-import { BACKUP_AGE_ALERT_HOURS, backupAge, type LastBackup, lastSuccessfulBackup } from '@/lib/backups/backup-age'
+import { BACKUP_AGE_ALERT_HOURS, backupAge, type LastBackup, type LastDrill, lastDrill, lastSuccessfulBackup } from '@/lib/backups/backup-age'
 import { stateDb, targetDb } from '@/lib/db/server-dbs'
 import { targetIdentity } from '@/lib/db/target-identity'
 import { formatTimestamp } from '@/lib/format/units'
 
-/** "Last successful backup N hours ago", red past BACKUP_AGE_ALERT_HOURS or when there is none. */
+function hoursAgo(hours: number | null): string | null {
+  return hours === null ? null : hours === 0 ? 'less than an hour ago' : `${hours} hour${hours === 1 ? '' : 's'} ago`
+}
+
+/**
+ * "Last successful backup N hours ago", red past BACKUP_AGE_ALERT_HOURS or when there is none; and
+ * the newest restore drill's result, whichever backup it drilled (red when it failed).
+ */
 export async function BackupCard() {
   let last: LastBackup | null
+  let drill: LastDrill | null
   try {
-    last = await lastSuccessfulBackup(stateDb(), (await targetIdentity(targetDb())).key)
+    const key = (await targetIdentity(targetDb())).key
+    ;[last, drill] = await Promise.all([lastSuccessfulBackup(stateDb(), key), lastDrill(stateDb(), key)])
   } catch (e) {
     return <WidgetError title="Backups" error={e} />
   }
   const age = backupAge(last?.finishedAt ?? null)
-  const ago = age.hours === null ? null : age.hours === 0 ? 'less than an hour ago' : `${age.hours} hour${age.hours === 1 ? '' : 's'} ago`
+  const ago = hoursAgo(age.hours)
   return (
     <div className="card" data-testid="backup-card" style={{ marginBottom: 20 }}>
       <div className="stat-label">Last successful backup</div>
@@ -28,6 +37,11 @@ export async function BackupCard() {
           {age.alert ? ` · older than ${BACKUP_AGE_ALERT_HOURS} h` : ''}
         </div>
       ) : null}
+      <div data-testid="backup-drill" data-ok={drill ? String(drill.ok) : undefined} className={drill && !drill.ok ? 'result bad' : 'muted'}>
+        {drill
+          ? `Last restore drill ${drill.ok ? 'passed' : 'FAILED'} ${hoursAgo(backupAge(drill.at).hours)} (${drill.kind} backup ${drill.file})${drill.ok || !drill.error ? '' : `: ${drill.error}`}`
+          : 'No restore drill yet.'}
+      </div>
       {/* On a line of its own: a link inside muted text would be told apart by colour alone. */}
       <div>
         <Link href="/backups">Open Backups</Link>

@@ -92,6 +92,19 @@ describe('GET /api/backups/<id>/download', () => {
     }
   })
 
+  it('a NUL byte in the id (%00 in the URL) is a 404 for an admin and a 403 for a viewer, audited, not a 500 from the audit log', async () => {
+    for (const id of [`${plain.id}\0`, '\0', `../\0/etc/passwd`]) {
+      const r = await get('admin', id)
+      expect(r.status, JSON.stringify(id)).toBe(404)
+      expect(await r.text()).toBe('No such backup.\n')
+      expect((await get('viewer', id)).status).toBe(403)
+    }
+    const [refused] = await listAudit(h.state.db, { action: 'backups.download', result: 'denied' })
+    expect(refused).toMatchObject({ actorEmail: 'viewer@test.local', input: { id: '../\uFFFD/etc/passwd' } })
+    const [missing] = await listAudit(h.state.db, { action: 'backups.download', result: 'failed' })
+    expect(missing).toMatchObject({ actorEmail: 'admin@test.local', target: 'backup ../\uFFFD/etc/passwd', code: 'not_found' })
+  })
+
   it('serves an encrypted backup as stored or decrypted, the choice in the audit log', async () => {
     const stored = await get('admin', sealed.id)
     expect(stored.headers.get('content-disposition')).toBe(`attachment; filename="${sealed.file}"`)
