@@ -103,6 +103,6 @@ export async function protectedReads(session: ReadOnlySession, statement: string
 export function protectedReadsMessage(names: string[], only: string): string {
   // Views PUBLIC may read (pg_roles, pg_user, pg_stats) plan as scans of the catalogs under them:
   // a plan cannot tell their masked columns from the catalog's own, so they are refused too.
-  const hint = names.includes('pg_catalog.pg_authid') ? ' Views over it such as pg_roles read it too: pg_get_userbyid(oid) gives a role’s name.' : ''
+  const hint = names.includes('pg_catalog.pg_authid') ? ' Views over it (pg_roles, pg_stat_activity, information_schema’s privilege views) read it too: pg_get_userbyid(oid) gives a role’s name.' : ''
   return `The query reads ${names.join(', ')}, which PUBLIC may not read: ${only}.${hint}`
 }

@@ -62,7 +62,7 @@ async function refused(query: string, message: string | RegExp) {
 }
 
 const AUTHID =
-  'The query reads pg_catalog.pg_authid, which PUBLIC may not read: rules read table data only. Views over it such as pg_roles read it too: pg_get_userbyid(oid) gives a role’s name.'
+  'The query reads pg_catalog.pg_authid, which PUBLIC may not read: rules read table data only. Views over it (pg_roles, pg_stat_activity, information_schema’s privilege views) read it too: pg_get_userbyid(oid) gives a role’s name.'
 
 describe('a rule reads no system catalog that PUBLIC may not read', () => {
   it('has a password hash to protect: the target superuser has a password', async () => {
@@ -136,12 +136,24 @@ describe('a rule reads no system catalog that PUBLIC may not read', () => {
       ),
     ).toEqual({ count: 1, sample: [{ relname: 'meeting', nspname: 'public' }] })
     expect(await runRuleQuery(reader, "select pg_get_userbyid(relowner) as owner from pg_class where relname = 'meeting' and relowner = 0", 5000)).toEqual({ count: 0, sample: [] })
+    // The plan decides: without usename, pg_stat_activity's join to pg_authid is removed.
+    expect((await runRuleQuery(reader, 'select pid from pg_stat_activity where pid = 0', 5000)).count).toBe(0)
+    // information_schema's views of tables, columns and constraints read no protected catalog.
+    expect(
+      await runRuleQuery(
+        reader,
+        "select c.table_name, c.column_name from information_schema.columns c join information_schema.table_constraints t using (table_schema, table_name) where c.table_name = 'no such table'",
+        5000,
+      ),
+    ).toEqual({ count: 0, sample: [] })
   })
 
   it('refuses views PUBLIC may read that plan as scans of protected catalogs, saying what to use instead', async () => {
     // pg_roles masks the password, but its plan scans pg_authid like any other query's.
     await refused('select rolname from pg_roles where rolsuper', AUTHID)
     await refused('select tablename from pg_stats', 'The query reads pg_catalog.pg_statistic, which PUBLIC may not read')
+    await refused('select usename from pg_stat_activity', AUTHID)
+    await refused('select grantee from information_schema.table_privileges', AUTHID)
   })
 
   it('refuses saving such a rule, and saves nothing', async () => {

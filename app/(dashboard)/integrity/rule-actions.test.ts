@@ -83,7 +83,7 @@ describe('saving and deleting rules', () => {
       // The reader's pg_read_all_data could read them: refused from the plan before the rule runs.
       [
         'select rolname, rolpassword from pg_authid',
-        'The query reads pg_catalog.pg_authid, which PUBLIC may not read: rules read table data only. Views over it such as pg_roles read it too: pg_get_userbyid(oid) gives a role’s name.',
+        'The query reads pg_catalog.pg_authid, which PUBLIC may not read: rules read table data only. Views over it (pg_roles, pg_stat_activity, information_schema’s privilege views) read it too: pg_get_userbyid(oid) gives a role’s name.',
       ],
       ["select query_to_xml('select rolpassword from pg_authid', true, false, '')", "The query calls query_to_xml, which reads data outside the query's plan: rules read table data only."],
     ]
