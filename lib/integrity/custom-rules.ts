@@ -1,6 +1,7 @@
 import { sql } from 'kysely'
 import type { RestrictedReader } from '../db/reader-login'
 import { cutErrorMessage, ReaderError, ReaderQueryError } from '../db/restricted-reader'
+import { protectedReads, protectedReadsMessage, textRefusal } from '../db/protected-catalogs'
 import { type Finding, finding } from './findings'
 import { isDbError } from '../db/db-errors'
 import { AppError } from '../errors'
@@ -25,8 +26,16 @@ export const RULE_LIMITS = { maxQueryLength: 20_000, sampleRows: 20 } as const
 /**
  * Raised when the way rules run gets stricter, so that saved rules pass once more under it.
  * 1: one statement, on a read-only role of its own (issue 10).
+ * 2: no system catalog that PUBLIC may not read (pg_authid's password hashes), no function that
+ *    runs a query of its own (lib/db/protected-catalogs.ts).
  */
-export const RULE_VALIDATION = 1
+export const RULE_VALIDATION = 2
+
+/** What changed since a rule's validation, for the note of a rule disabled at its re-check. */
+const SAVED_BEFORE: Record<number, string> = {
+  0: 'saved before rules ran as a read-only role, it does not run as one',
+  1: 'saved before rules were kept from the system catalogs PUBLIC may not read, it does not pass',
+}
 
 /**
  * PostgreSQL refused or failed the rule's query: `reason` is its message cut to the first line,
@@ -52,6 +61,9 @@ function rulesFault(e: RuleQueryError): boolean {
   if (!e.sqlState) return false
   return !/^(08|40|53|54|55|57P|58|XX)/.test(e.sqlState)
 }
+
+/** What a rule refused for what it reads is told. */
+const ONLY = 'rules read table data only'
 
 /** The code of a rule refused before it reached the server. */
 const REFUSED_HERE = 'dbadmin'
@@ -96,7 +108,9 @@ ${text}
  * An admin's rule is a SELECT returning the violating rows. It runs as one statement on the
  * restricted reader (lib/db/restricted-reader.ts): its own read-only role, a READ ONLY transaction
  * that is rolled back, the check timeout, a session closed afterwards. PostgreSQL counts the rows;
- * nothing is pulled into Node but a few samples.
+ * nothing is pulled into Node but a few samples. Saving, running by hand and scheduled runs all
+ * come through here: before it runs, it is planned and refused when it would read a system catalog
+ * that PUBLIC may not (the reader's pg_read_all_data would let it; lib/db/protected-catalogs.ts).
  */
 export async function runRuleQuery(
   reader: RestrictedReader,
@@ -108,9 +122,16 @@ export async function runRuleQuery(
   if (text.length > RULE_LIMITS.maxQueryLength) {
     throw new RuleQueryError(`The query is longer than ${RULE_LIMITS.maxQueryLength} characters.`, REFUSED_HERE)
   }
+  const refused = textRefusal(text, ONLY)
+  if (refused) throw new RuleQueryError(refused, REFUSED_HERE)
+  const statement = ruleStatement(text)
+  const params = [RULE_LIMITS.sampleRows]
   return reader.session({ statementTimeoutMs: timeoutMs, applicationName: 'dbadmin custom rule' }, async (session) => {
     try {
-      const [row] = await session.query<{ n: number; sample: Record<string, unknown>[] }>(ruleStatement(text), [RULE_LIMITS.sampleRows])
+      // Planned on the same session with the same parameters, so that what is judged is what runs.
+      const reads = await protectedReads(session, statement, params)
+      if (reads.length) throw new RuleQueryError(protectedReadsMessage(reads, ONLY), REFUSED_HERE)
+      const [row] = await session.query<{ n: number; sample: Record<string, unknown>[] }>(statement, params)
       return { count: Number(row.n), sample: row.sample }
     } catch (e) {
       if (e instanceof ReaderQueryError) throw new RuleQueryError(e.message, e.sqlState)
@@ -155,15 +176,15 @@ export async function deleteCustomRule(state: StateDb, id: number, targetKey: st
   return Number(r.numDeletedRows) > 0
 }
 
-/** Disables a rule saved before rules ran as a read-only role, when it does not run as one. */
+/** Disables a rule saved under looser checks, when it does not pass the current ones. */
 async function disableRule(state: StateDb, id: number, note: string): Promise<void> {
   await state.updateTable('integrity_rule').set({ enabled: false, disabled_note: note }).where('id', '=', id).execute()
 }
 
 /**
- * Runs every enabled rule. A rule saved before rules ran as a read-only role is re-checked once
- * here: passing marks it, failing disables it with a note the Integrity page shows. A reader that
- * cannot be used is not the rule's fault and disables nothing.
+ * Runs every enabled rule. A rule saved under looser checks (an older RULE_VALIDATION) is
+ * re-checked once here: passing marks it, failing disables it with a note the Integrity page
+ * shows. A reader that cannot be used is not the rule's fault and disables nothing.
  */
 export async function customRuleFindings(reader: RestrictedReader, state: StateDb, targetKey: string, timeoutMs: number): Promise<Finding[]> {
   const out: Finding[] = []
@@ -187,7 +208,7 @@ export async function customRuleFindings(reader: RestrictedReader, state: StateD
     } catch (e) {
       let error = e instanceof RuleQueryError ? e.reason : e instanceof ReaderError ? e.message : cutErrorMessage((e as Error)?.message ?? String(e))
       if (e instanceof RuleQueryError && rulesFault(e) && rule.validation < RULE_VALIDATION) {
-        error = `Disabled: saved before rules ran as a read-only role, it does not run as one: ${e.reason}`
+        error = `Disabled: ${SAVED_BEFORE[rule.validation] ?? SAVED_BEFORE[RULE_VALIDATION - 1]}: ${e.reason}`
         await disableRule(state, rule.id, error)
       }
       out.push(finding({ ...base, count: null, error, durationMs: Date.now() - started }))

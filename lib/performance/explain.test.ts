@@ -163,6 +163,22 @@ describe('EXPLAIN ANALYZE of anything but a single SELECT is refused', () => {
     expect((await sql`select to_regclass('public.copied') as t`.execute(fresh.db)).rows).toEqual([{ t: null }])
   })
 
+  it('refuses to run a statement that reads a system catalog PUBLIC may not read, or calls a function that runs a query of its own', async () => {
+    // pg_read_all_data skips pg_authid's ACL: run, the statement could time (or fail on) the superuser's password hash.
+    const leak = "select pg_sleep(case when rolpassword like 'SCRAM%' then 0.01 else 0 end) from pg_authid where rolsuper"
+    await expect(refused(leak)).rejects.toMatchObject({
+      code: 'refused',
+      message: expect.stringMatching(/^The query reads pg_catalog\.pg_authid, which PUBLIC may not read: EXPLAIN ANALYZE runs statements that read table data only/),
+    })
+    await expect(refused('select cast(passwd as int) from pg_shadow')).rejects.toMatchObject({ code: 'refused', message: expect.stringContaining('pg_catalog.pg_authid') })
+    await expect(refused("select length(query_to_xml('select rolpassword from pg_authid', true, false, '')::text)")).rejects.toMatchObject({
+      code: 'refused',
+      message: expect.stringContaining('The query calls query_to_xml'),
+    })
+    // Its plan is still shown: EXPLAIN alone does not run it.
+    expect((await explainStatement(reader, { statement: leak })).mode).toBe('custom')
+  })
+
   it('stops a write hidden in a function: the transaction is read only', async () => {
     await expect(refused('select public.sneaky()')).rejects.toMatchObject({
       code: 'refused',

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
+import { protectedReadsInPlan, protectedReadsMessage, textRefusal } from '../db/protected-catalogs'
 import { ReaderQueryError } from '../db/restricted-reader'
 import { DASHBOARD_SQL_TAG } from './access'
 import { PerformanceError } from './performance-error'
@@ -52,11 +53,14 @@ function checkRequest(req: ExplainRequest): string {
   if (!statement) throw new PerformanceError('invalid_input', 'There is no statement to explain.')
   if (statement.length > MAX_STATEMENT) throw new PerformanceError('invalid_input', `The statement is longer than ${MAX_STATEMENT} characters.`)
   if (req.analyze) {
-    const refusal = analyzeRefusal(statement)
+    const refusal = analyzeRefusal(statement) ?? textRefusal(statement, ANALYZE_READS_ONLY)
     if (refusal) throw new PerformanceError('refused', refusal)
   }
   return statement
 }
+
+/** What a statement refused for what it reads is told (lib/db/protected-catalogs.ts). */
+const ANALYZE_READS_ONLY = 'EXPLAIN ANALYZE runs statements that read table data only (EXPLAIN without ANALYZE shows the plan)'
 
 const parameterList = (types: string[]) => types.map((t, i) => `$${i + 1} ${t}`).join(', ')
 const plural = (n: number, one: string, many: string) => (n === 1 ? one : many)
@@ -71,7 +75,8 @@ const plural = (n: number, one: string, many: string) => (n === 1 ? one : many)
  *
  * ANALYZE executes the statement, so it is allowed only for a single SELECT: refused before it
  * runs when the text is not a query or has SELECT … INTO, and when its plan holds a write (a
- * data-modifying CTE) or row locks. The read-only transaction and the reader's role stay as the
+ * data-modifying CTE) or row locks, or reads a system catalog PUBLIC may not read (the reader's
+ * pg_read_all_data would let it). The read-only transaction and the reader's role stay as the
  * last guards.
  */
 export async function explainInSession(session: ExplainSession, req: ExplainRequest): Promise<ExplainResult> {
@@ -118,6 +123,10 @@ export async function explainInSession(session: ExplainSession, req: ExplainRequ
           `EXPLAIN ANALYZE runs the statement, and its plan writes (${writes.join(', ')}): only a single SELECT without data-modifying WITH or FOR UPDATE is analysed. Use EXPLAIN without ANALYZE to see its plan.`,
         )
       }
+      // The reader's pg_read_all_data skips the ACLs of pg_authid and the like: run, such a
+      // statement could time or fail on what they hold (a password hash).
+      const reads = await protectedReadsInPlan({ query: q }, plain)
+      if (reads.length) throw new PerformanceError('refused', protectedReadsMessage(reads, ANALYZE_READS_ONLY))
       const json = firstColumn((await q(`explain (analyze, buffers, format json, verbose, settings) ${statement}`, values))[0])
       return { mode: 'analyze', statement, parameterTypes: types, plan: parsePlan(json), json }
     } catch (e) {

@@ -80,6 +80,12 @@ describe('saving and deleting rules', () => {
       ["select cast(pg_read_file('postgresql.conf') as int)", 'permission denied for function pg_read_file'],
       ["select lo_import('/etc/passwd')", 'permission denied for function lo_import'],
       [`select cast(E'first line\\nsecond line' || repeat('z', 2000) as int)`, 'invalid input syntax for type integer: "first line'],
+      // The reader's pg_read_all_data could read them: refused from the plan before the rule runs.
+      [
+        'select rolname, rolpassword from pg_authid',
+        'The query reads pg_catalog.pg_authid, which PUBLIC may not read: rules read table data only. Views over it (pg_roles, pg_stat_activity, information_schema’s privilege views) read it too: pg_get_userbyid(oid) gives a role’s name.',
+      ],
+      ["select query_to_xml('select rolpassword from pg_authid', true, false, '')", "The query calls query_to_xml, which reads data outside the query's plan: rules read table data only."],
     ]
     for (const [query, message] of tries) {
       const result = await h.as('admin', save, rule('Escape', query))
