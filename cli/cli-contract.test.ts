@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process'
 import { type Kysely, sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { describeUrl, withDatabase } from '../lib/db/connect'
 import { type FreshDatabase, freshDatabase } from '../test/fresh-db'
-import { lines, runDbadmin } from '../test/run-command'
+import { lines, ROOT, type Run, runDbadmin } from '../test/run-command'
 
 // What scripts and CI rely on: whole output through a pipe, strict flags, exit codes and errors
 // that say which database failed.
@@ -80,6 +81,36 @@ describe('piped output', () => {
     const tables = schema.schemas.find((s: { name: string }) => s.name === 'public').tables
     expect(tables).toHaveLength(40)
     expect(tables.every((t: { columns: { default: string }[] }) => t.columns[1].default.length > 100_000)).toBe(true)
+  })
+})
+
+/** The CLI piped into a reader that closes the pipe after its first chunk, as `| head -c 100` does. */
+function runIntoClosingReader(args: string[], env: Record<string, string>): Promise<Run & { received: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/dbadmin.ts', ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env } as unknown as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let received = 0
+    let stderr = ''
+    child.stdout.once('data', (c: Buffer) => {
+      received = c.length
+      child.stdout.destroy()
+    })
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stdout: '', stderr, received }))
+  })
+}
+
+describe('a reader that stops early', () => {
+  // Runs after 'piped output', whose wide tables make the schema a few megabytes.
+  it.each([[['schema', '--json']], [['schema']]])('%j ends quietly with its own exit code, not EPIPE and a stack trace', async (args) => {
+    const r = await runIntoClosingReader(args, env())
+    expect(r.received).toBeGreaterThan(0)
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
   })
 })
 

@@ -49,6 +49,14 @@ const COMMANDS: Record<string, Command> = {
   user: userCommand,
 }
 
+// A reader that stops early (`dbadmin schema | head -c 100`) closes the pipe: the rest of the output
+// is dropped and the command finishes as it would have, instead of dying on EPIPE with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e
+  })
+}
+
 /** The databases known so far, for naming the one a connection failure came from. */
 const databases: NamedDatabase[] = []
 
