@@ -46,6 +46,24 @@ describe('strict flags', () => {
     [['metrics', '--json'], '--since is required (--since 1h|6h|24h|7d|30d|1y)'],
     [['alerts', '--json', '--watch'], 'unknown option --watch for "dbadmin alerts"; it takes [--json]'],
     [['migrate', 'upp'], 'unknown migrate command "upp" (status, up, down, acknowledge, baseline, decide, history, dry-run, rehearse, replay, drift)'],
+    // A missing required flag, or flags that do not go together, stop before the state database is prepared too.
+    [['integrity', 'cancel'], '--fix is required (--fix N)'],
+    [['integrity', 'cancel', '--fix', 'abc'], '--fix must be a fix or restore number, not "abc"'],
+    [['integrity', 'restore'], '--file is required'],
+    [['integrity', 'restore', '--fix', '1', '--file', 'f.jsonl'], 'give --fix or --file, not both'],
+    [['integrity', '--no-wait', '--inline'], 'give --no-wait or --inline, not both'],
+    [['explain', '--json'], '--sql is required (--sql TEXT)'],
+    [['maintenance', 'vacuum'], '--table is required (--table TABLE)'],
+    [['maintenance', 'reindex'], 'reindex takes either --table TABLE or --index INDEX'],
+    [['user', 'add', '--email', 'ops@example.org'], '--role is required (--role admin|operator|viewer)'],
+    [['user', 'add', '--email', 'nope', '--role', 'viewer'], '--email must be an e-mail address'],
+    [['migrate', 'acknowledge'], '--name is required (--name NAME)'],
+    [['migrate', 'baseline'], '--to is required (--to NAME)'],
+    [['migrate', 'decide', '--as', 'maybe'], '--as must be one of ours, elsewhere, auto, not "maybe"'],
+    [['backup', 'restore', '1'], '--into is required (--into NEWDB)'],
+    [['backup', 'download', '1'], '--out is required (--out FILE)'],
+    [['backup', 'schedule', 'set', 'full'], 'give --cron "MIN HOUR DOM MON DOW", or --off'],
+    [['schema', 'diff'], '--from is required (--from ID|live)'],
   ])('%j is refused with one line and exit 2, before any database is touched', async (argv, message) => {
     const r = await runDbadmin(argv, { DATABASE_URL: untouchedTarget.url, STATE_DATABASE_URL: untouchedState.url })
     expect(r.stderr).toBe(`dbadmin: ${message}\n`)
