@@ -149,6 +149,15 @@ describe('connection failures name the database', () => {
     expect(r.stdout).toBe('')
   })
 
+  it('names the variable of a capability login that fails, not only DATABASE_URL', async () => {
+    const database = new URL(target.url).pathname.slice(1)
+    const monitor = `postgres://monitor:sekret-pw-2@127.0.0.1:1/${database}`
+    const r = await runDbadmin(['health', '--json'], { ...env(), MONITOR_DATABASE_URL: monitor })
+    expect(r.stderr).toBe(`dbadmin: cannot connect to the target database (MONITOR_DATABASE_URL: 127.0.0.1:1, database ${database}): connection refused\n`)
+    expect(r.code).toBe(2)
+    expect(r.stderr).not.toContain('sekret-pw-2')
+  })
+
   it('names a target database that does not exist on a server that answers', async () => {
     const missing = withDatabase(target.url, 'no_such_database')
     const { host, port } = describeUrl(missing)

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import { ConfigError, loadConfig } from '../lib/config'
-import { capabilityUrls, type DbCapability } from '../lib/db/capabilities'
+import { CAPABILITY_ENV, capabilityUrls, DB_CAPABILITIES, type DbCapability } from '../lib/db/capabilities'
 import { createDb } from '../lib/db/connect'
 import { prepareRuntime, type Runtime } from '../lib/runtime/prepare-runtime'
 import { CliError } from './args'
@@ -86,6 +86,10 @@ async function main(argv: string[]): Promise<number> {
     return db
   }
   const capabilities = capabilityUrls(runtime.targetUrl, config)
+  // A login of its own (MONITOR_DATABASE_URL, …) that fails is named by its variable.
+  for (const c of DB_CAPABILITIES) {
+    if (!databases.some((d) => d.url === capabilities[c])) databases.push({ role: 'target', url: capabilities[c], from: CAPABILITY_ENV[c] })
+  }
   const logins = new Map<DbCapability, Kysely<any>>()
   const as = (c: DbCapability) => logins.get(c) ?? logins.set(c, open(capabilities[c])).get(c)!
   let state: StateDb | undefined
