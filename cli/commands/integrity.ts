@@ -60,6 +60,13 @@ async function queueRun(ctx: CliContext, work: boolean) {
   try {
     return await jobs.enqueue('integrity.run', {}, { startedBy: 'cli', trigger: 'cli' })
   } catch (e) {
+    // A run whose process died (Ctrl-C, kill) is run again by pg-boss, possibly by this very process's
+    // worker, which can take it before the new run is queued: that run's findings are the answer.
+    const retried = e instanceof JobBusyError ? e.running : null
+    if (work && retried?.kind === 'integrity.run' && (retried.state === 'interrupted' || retried.attempts > 1)) {
+      process.stderr.write(`dbadmin: integrity run #${retried.refId} (job #${retried.id}) was interrupted and runs again; waiting for it\n`)
+      return retried
+    }
     if (e instanceof JobBusyError) throw new CliError(e.message, 1)
     throw e
   }
