@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process'
 import { type Kysely, sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { describeUrl, withDatabase } from '../lib/db/connect'
 import { type FreshDatabase, freshDatabase } from '../test/fresh-db'
-import { lines, runDbadmin } from '../test/run-command'
+import { lines, ROOT, type Run, runDbadmin } from '../test/run-command'
 
 // What scripts and CI rely on: whole output through a pipe, strict flags, exit codes and errors
 // that say which database failed.
@@ -45,6 +46,24 @@ describe('strict flags', () => {
     [['metrics', '--json'], '--since is required (--since 1h|6h|24h|7d|30d|1y)'],
     [['alerts', '--json', '--watch'], 'unknown option --watch for "dbadmin alerts"; it takes [--json]'],
     [['migrate', 'upp'], 'unknown migrate command "upp" (status, up, down, acknowledge, baseline, decide, history, dry-run, rehearse, replay, drift)'],
+    // A missing required flag, or flags that do not go together, stop before the state database is prepared too.
+    [['integrity', 'cancel'], '--fix is required (--fix N)'],
+    [['integrity', 'cancel', '--fix', 'abc'], '--fix must be a fix or restore number, not "abc"'],
+    [['integrity', 'restore'], '--file is required'],
+    [['integrity', 'restore', '--fix', '1', '--file', 'f.jsonl'], 'give --fix or --file, not both'],
+    [['integrity', '--no-wait', '--inline'], 'give --no-wait or --inline, not both'],
+    [['explain', '--json'], '--sql is required (--sql TEXT)'],
+    [['maintenance', 'vacuum'], '--table is required (--table TABLE)'],
+    [['maintenance', 'reindex'], 'reindex takes either --table TABLE or --index INDEX'],
+    [['user', 'add', '--email', 'ops@example.org'], '--role is required (--role admin|operator|viewer)'],
+    [['user', 'add', '--email', 'nope', '--role', 'viewer'], '--email must be an e-mail address'],
+    [['migrate', 'acknowledge'], '--name is required (--name NAME)'],
+    [['migrate', 'baseline'], '--to is required (--to NAME)'],
+    [['migrate', 'decide', '--as', 'maybe'], '--as must be one of ours, elsewhere, auto, not "maybe"'],
+    [['backup', 'restore', '1'], '--into is required (--into NEWDB)'],
+    [['backup', 'download', '1'], '--out is required (--out FILE)'],
+    [['backup', 'schedule', 'set', 'full'], 'give --cron "MIN HOUR DOM MON DOW", or --off'],
+    [['schema', 'diff'], '--from is required (--from ID|live)'],
   ])('%j is refused with one line and exit 2, before any database is touched', async (argv, message) => {
     const r = await runDbadmin(argv, { DATABASE_URL: untouchedTarget.url, STATE_DATABASE_URL: untouchedState.url })
     expect(r.stderr).toBe(`dbadmin: ${message}\n`)
@@ -83,6 +102,36 @@ describe('piped output', () => {
   })
 })
 
+/** The CLI piped into a reader that closes the pipe after its first chunk, as `| head -c 100` does. */
+function runIntoClosingReader(args: string[], env: Record<string, string>): Promise<Run & { received: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'cli/dbadmin.ts', ...args], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env } as unknown as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let received = 0
+    let stderr = ''
+    child.stdout.once('data', (c: Buffer) => {
+      received = c.length
+      child.stdout.destroy()
+    })
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
+    child.on('error', reject)
+    child.on('close', (code) => resolve({ code, stdout: '', stderr, received }))
+  })
+}
+
+describe('a reader that stops early', () => {
+  // Runs after 'piped output', whose wide tables make the schema a few megabytes.
+  it.each([[['schema', '--json']], [['schema']]])('%j ends quietly with its own exit code, not EPIPE and a stack trace', async (args) => {
+    const r = await runIntoClosingReader(args, env())
+    expect(r.received).toBeGreaterThan(0)
+    expect(r.stderr).toBe('')
+    expect(r.code).toBe(0)
+  })
+})
+
 describe('connection failures name the database', () => {
   const refused = 'postgres://dbadmin:sekret-pw-1@127.0.0.1:1/somewhere'
 
@@ -98,6 +147,15 @@ describe('connection failures name the database', () => {
     expect(r.stderr).toBe('dbadmin: cannot connect to the state database (STATE_DATABASE_URL: 127.0.0.1:1, database somewhere): connection refused\n')
     expect(r.code).toBe(2)
     expect(r.stdout).toBe('')
+  })
+
+  it('names the variable of a capability login that fails, not only DATABASE_URL', async () => {
+    const database = new URL(target.url).pathname.slice(1)
+    const monitor = `postgres://monitor:sekret-pw-2@127.0.0.1:1/${database}`
+    const r = await runDbadmin(['health', '--json'], { ...env(), MONITOR_DATABASE_URL: monitor })
+    expect(r.stderr).toBe(`dbadmin: cannot connect to the target database (MONITOR_DATABASE_URL: 127.0.0.1:1, database ${database}): connection refused\n`)
+    expect(r.code).toBe(2)
+    expect(r.stderr).not.toContain('sekret-pw-2')
   })
 
   it('names a target database that does not exist on a server that answers', async () => {

@@ -68,5 +68,7 @@ export function resolveCommandLine(argv: string[], commands: Record<string, Comm
     } else break
   }
   const flags = parseFlags(rest, command.subcommands[sub].flags, where)
-  return { kind: 'run', command, args: { positional: [...(sub === '' ? [name] : [name, sub]), ...given], flags } }
+  const args = { positional: [...(sub === '' ? [name] : [name, sub]), ...given], flags }
+  command.subcommands[sub].check?.(args)
+  return { kind: 'run', command, args }
 }

@@ -1,4 +1,4 @@
-import type { FlagSpec } from './args'
+import type { FlagSpec, ParsedArgs } from './args'
 import type { CliContext } from './context'
 
 /** One subcommand (`migrate up`) and the flags it accepts; nothing else gets past the parser. */
@@ -9,6 +9,11 @@ export interface Subcommand {
    * ctx.args.positional's command words. `-1` is a word here, not an option.
    */
   args?: { name: string; required: boolean }[]
+  /**
+   * Checks of the words and flags beyond their spec (one of two flags, a number), run by the parser
+   * so that a bad command line stops before any database is touched; throws a CliError.
+   */
+  check?: (args: ParsedArgs) => void
   /** What it does, for `dbadmin <command> --help`. */
   summary: string
 }

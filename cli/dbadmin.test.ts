@@ -201,7 +201,7 @@ describe('dbadmin user add', () => {
     ['a bad role', ['--email', 'x@example.org', '--role', 'superuser', '--password', 'longenough-123'], 'dbadmin: --role must be one of admin, operator, viewer'],
     ['a bad e-mail', ['--email', 'not-an-email', '--role', 'viewer', '--password', 'longenough-123'], 'dbadmin: --email must be an e-mail address'],
     ['a short password', ['--email', 'x@example.org', '--role', 'viewer', '--password', 'short'], 'dbadmin: --password must be at least 12 characters'],
-    ['no e-mail', ['--role', 'viewer', '--password', 'longenough-123'], 'dbadmin: --email is required'],
+    ['no e-mail', ['--role', 'viewer', '--password', 'longenough-123'], 'dbadmin: --email is required (--email E)'],
   ])('refuses %s with one line naming the flag and creates nothing', async (_case, flags, message) => {
     const before = await counts()
     const r = await dbadmin(['user', 'add', ...flags])

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely'
 import { ConfigError, loadConfig } from '../lib/config'
-import { capabilityUrls, type DbCapability } from '../lib/db/capabilities'
+import { CAPABILITY_ENV, capabilityUrls, DB_CAPABILITIES, type DbCapability } from '../lib/db/capabilities'
 import { createDb } from '../lib/db/connect'
 import { prepareRuntime, type Runtime } from '../lib/runtime/prepare-runtime'
 import { CliError } from './args'
@@ -49,6 +49,14 @@ const COMMANDS: Record<string, Command> = {
   user: userCommand,
 }
 
+// A reader that stops early (`dbadmin schema | head -c 100`) closes the pipe: the rest of the output
+// is dropped and the command finishes as it would have, instead of dying on EPIPE with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e
+  })
+}
+
 /** The databases known so far, for naming the one a connection failure came from. */
 const databases: NamedDatabase[] = []
 
@@ -78,6 +86,10 @@ async function main(argv: string[]): Promise<number> {
     return db
   }
   const capabilities = capabilityUrls(runtime.targetUrl, config)
+  // A login of its own (MONITOR_DATABASE_URL, …) that fails is named by its variable.
+  for (const c of DB_CAPABILITIES) {
+    if (!databases.some((d) => d.url === capabilities[c])) databases.push({ role: 'target', url: capabilities[c], from: CAPABILITY_ENV[c] })
+  }
   const logins = new Map<DbCapability, Kysely<any>>()
   const as = (c: DbCapability) => logins.get(c) ?? logins.set(c, open(capabilities[c])).get(c)!
   let state: StateDb | undefined

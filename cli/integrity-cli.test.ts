@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { sql } from 'kysely'
+import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildDemoDatabase } from '../lib/demo/prepare-demo'
 import type { FixMode } from '../lib/integrity/fix-file'
@@ -13,7 +15,7 @@ import type { JobSystem } from '../lib/jobs/job-system'
 import { getJob, type JobRow } from '../lib/jobs/job-store'
 import { migrateStateDb } from '../lib/state/migrate-state'
 import { type FreshDatabase, freshDatabase } from '../test/fresh-db'
-import { lines, runDbadmin } from '../test/run-command'
+import { lines, ROOT, runDbadmin } from '../test/run-command'
 import { startTestJobs } from '../test/test-jobs'
 
 let target: FreshDatabase
@@ -245,5 +247,60 @@ describe('dbadmin jobs', () => {
       ['cli', 'ok'],
       ['cli', 'failed'],
     ])
+  }, 240_000)
+})
+
+describe('dbadmin integrity after a run whose process was killed', () => {
+  /** Sessions of that application on the database, only those waiting for a lock if asked. */
+  const sessions = async (on: FreshDatabase, applicationName: string, lockWait = false) => {
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity where datname = current_database()
+      and application_name = ${applicationName} and (not ${lockWait} or wait_event_type = 'Lock')`.execute(on.db)
+    return rows[0].n
+  }
+  const until = async (ok: () => Promise<boolean>, what: string) => {
+    for (let i = 0; !(await ok()); i++) {
+      if (i > 1200) throw new Error(`timed out waiting for ${what}`)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }
+
+  it('waits for that run, which pg-boss runs again, and prints its findings instead of refusing it as running', async () => {
+    // A lock on meeting holds the run at its first check that reads the table.
+    const locker = new pg.Client({ connectionString: target.url })
+    await locker.connect()
+    await locker.query('begin')
+    await locker.query('lock table public.meeting in access exclusive mode')
+    let server: JobSystem | undefined
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'cli/dbadmin.ts', 'integrity', '--json'], {
+        cwd: ROOT,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env() } as unknown as NodeJS.ProcessEnv,
+        stdio: 'ignore',
+      })
+      const exited = new Promise((r) => child.on('close', r))
+      await until(async () => (await sessions(target, 'dbadmin integrity', true)) > 0, 'the run to wait for the lock')
+      child.kill('SIGKILL')
+      await exited
+      const [killed] = JSON.parse((await runDbadmin(['jobs', 'list', '--json', '--kind', 'integrity.run', '--limit', '1'], env())).stdout).jobs
+      expect(killed.state).toBe('interrupted')
+
+      // A server's worker takes the run again (its second attempt) and waits at the same lock.
+      server = await startTestJobs(target, state, { workKinds: ['integrity.run'] })
+      await until(async () => (await getJob(state.db, killed.id))?.attempts === 2, 'the second attempt')
+      const next = runDbadmin(['integrity', '--json'], env())
+      // Once the CLI's job system is up it has asked for a run: then the lock goes.
+      await until(async () => (await sessions(state, 'dbadmin cli (jobs)')) > 0, 'the CLI to start its jobs')
+      await new Promise((r) => setTimeout(r, 2_000))
+      await locker.query('commit')
+      const r = await next
+      expect(r.stderr).toBe(`dbadmin: integrity run #${killed.ref} (job #${killed.id}) was interrupted and runs again; waiting for it\n`)
+      expect(r.code).toBe(0)
+      expect(JSON.parse(r.stdout).findings.length).toBeGreaterThan(1)
+      expect(await getJob(state.db, killed.id)).toMatchObject({ state: 'succeeded', attempts: 2 })
+    } finally {
+      await locker.query('rollback').catch(() => {})
+      await locker.end()
+      await server?.stop(10_000)
+    }
   }, 240_000)
 })

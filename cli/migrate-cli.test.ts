@@ -91,7 +91,7 @@ describe('dbadmin migrate acknowledge', () => {
     expect(wrong.stderr).toBe(`dbadmin: ${names[1]} is not an applied migration with an unacknowledged edit.\n`)
     const missingName = await dbadmin(['migrate', 'acknowledge'])
     expect(missingName.code).toBe(2)
-    expect(missingName.stderr).toBe('dbadmin: --name is required\n')
+    expect(missingName.stderr).toBe('dbadmin: --name is required (--name NAME)\n')
 
     const ack = await dbadmin(['migrate', 'acknowledge', '--name', first, '--note', 'comment only', '--json'])
     expect(ack.stderr).toBe('')

@@ -239,16 +239,19 @@ export const backupCommand: Command = {
     verify: { args: ID, flags: { drill: { type: 'boolean' }, ...JSON_FLAG }, summary: 'checksum and pg_restore --list; with --drill restore into a scratch database and compare row counts (exit 1 on failure)' },
     restore: {
       args: ID,
-      flags: { into: { type: 'string', value: 'NEWDB' }, table: { type: 'string', value: 'SCHEMA.TABLE' }, ...JSON_FLAG },
+      flags: { into: { type: 'string', value: 'NEWDB', required: true }, table: { type: 'string', value: 'SCHEMA.TABLE' }, ...JSON_FLAG },
       summary: 'restore into a new database (the target is never touched from here); --table restores one table with what it needs',
     },
-    download: { args: ID, flags: { out: { type: 'string', value: 'FILE' }, decrypt: { type: 'boolean' }, ...JSON_FLAG }, summary: 'write the backup (decrypted with --decrypt) to a new 0600 FILE' },
+    download: { args: ID, flags: { out: { type: 'string', value: 'FILE', required: true }, decrypt: { type: 'boolean' }, ...JSON_FLAG }, summary: 'write the backup (decrypted with --decrypt) to a new 0600 FILE' },
     schedule: {
       args: [
         { name: 'list|set', required: true },
         { name: 'full|schema|data|drill', required: false },
       ],
       flags: { cron: { type: 'string', value: 'CRON' }, timezone: { type: 'string', value: 'TZ' }, off: { type: 'boolean' }, ...JSON_FLAG },
+      check: (args) => {
+        if (args.positional[2] === 'set' && args.flags.cron === undefined && args.flags.off !== true) throw new CliError('give --cron "MIN HOUR DOM MON DOW", or --off')
+      },
       summary: 'the backup and drill schedules (as on the Jobs page): list, or set KIND --cron "0 2 * * *" [--timezone TZ] | --off',
     },
   },

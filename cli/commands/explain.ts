@@ -50,7 +50,7 @@ export const explainCommand: Command = {
   help: 'explain --sql TEXT [--params JSON] [--analyze] [--json]  a statement\'s plan (read-only, rolled back)',
   subcommands: {
     '': {
-      flags: { sql: { type: 'string', value: 'TEXT' }, params: { type: 'string', value: 'JSON' }, analyze: { type: 'boolean' }, ...JSON_FLAG },
+      flags: { sql: { type: 'string', value: 'TEXT', required: true }, params: { type: 'string', value: 'JSON' }, analyze: { type: 'boolean' }, ...JSON_FLAG },
       summary: 'EXPLAIN one statement on the read-only reader ($1… from --params, else the generic plan); --analyze runs a single SELECT, rolled back',
     },
   },

@@ -9,7 +9,7 @@ import { planChecks, runChecks } from '../../lib/integrity/run-checks'
 import { getIntegrityRun, runFindings } from '../../lib/integrity/run-store'
 import { markDeadJobs } from '../../lib/jobs/dead-jobs'
 import { JobBusyError } from '../../lib/jobs/enqueue'
-import { CliError, idFlag, JSON_FLAG, stringFlag } from '../args'
+import { CliError, idFlag, JSON_FLAG, type ParsedArgs, stringFlag } from '../args'
 import type { Command } from '../command'
 import { beginCliAudit } from '../cli-audit'
 import type { CliContext } from '../context'
@@ -24,10 +24,13 @@ import { followJob } from './follow-job'
  * A check that could not run makes the run exit 2 (its answer is incomplete) unless
  * --allow-check-errors; with --fail-on-findings it exits 1 when any count > 0.
  */
+function checkModes(args: ParsedArgs): void {
+  if (args.flags['no-wait'] === true && args.flags.inline === true) throw new CliError('give --no-wait or --inline, not both')
+  if (args.flags['no-wait'] === true && args.flags['fail-on-findings'] === true) throw new CliError('--fail-on-findings needs the result: leave out --no-wait')
+}
+
 async function checks(ctx: CliContext): Promise<void> {
-  if (ctx.args.flags['no-wait'] === true && ctx.args.flags.inline === true) throw new CliError('give --no-wait or --inline, not both')
   if (ctx.args.flags['no-wait'] === true) {
-    if (ctx.args.flags['fail-on-findings'] === true) throw new CliError('--fail-on-findings needs the result: leave out --no-wait')
     const job = await queueRun(ctx, false)
     if (ctx.json) return ctx.print({ job: { id: job.id, state: job.state }, runId: job.refId })
     return ctx.out(`Queued integrity run #${job.refId} as job #${job.id}; follow it with dbadmin jobs list or on the Jobs page.`)
@@ -57,6 +60,13 @@ async function queueRun(ctx: CliContext, work: boolean) {
   try {
     return await jobs.enqueue('integrity.run', {}, { startedBy: 'cli', trigger: 'cli' })
   } catch (e) {
+    // A run whose process died (Ctrl-C, kill) is run again by pg-boss, possibly by this very process's
+    // worker, which can take it before the new run is queued: that run's findings are the answer.
+    const retried = e instanceof JobBusyError ? e.running : null
+    if (work && retried?.kind === 'integrity.run' && (retried.state === 'interrupted' || retried.attempts > 1)) {
+      process.stderr.write(`dbadmin: integrity run #${retried.refId} (job #${retried.id}) was interrupted and runs again; waiting for it\n`)
+      return retried
+    }
     if (e instanceof JobBusyError) throw new CliError(e.message, 1)
     throw e
   }
@@ -190,12 +200,25 @@ export const integrityCommand: Command = {
   subcommands: {
     '': {
       flags: { ...JSON_FLAG, 'fail-on-findings': { type: 'boolean' }, 'allow-check-errors': { type: 'boolean' }, 'no-wait': { type: 'boolean' }, inline: { type: 'boolean' } },
+      check: checkModes,
       summary:
         'run every integrity check as a queued job and print its findings (--no-wait: only queue it; --inline: here, unrecorded): exit 1 with --fail-on-findings when any finds rows, 2 when a check could not run',
     },
     fixes: { flags: JSON_FLAG, summary: 'the orphan fixes and restores on this database, newest first' },
-    restore: { flags: { ...FIX_FLAG, file: { type: 'string', value: 'F' }, ...JSON_FLAG }, summary: 'put back the rows a fix saved (--fix N as the page does, or --file F alone)' },
-    cancel: { flags: { ...FIX_FLAG, ...JSON_FLAG }, summary: 'stop a running fix or restore after its current batch' },
+    restore: {
+      flags: { ...FIX_FLAG, file: { type: 'string', value: 'F' }, ...JSON_FLAG },
+      check: (args) => {
+        if (args.flags.fix === undefined) stringFlag(args, 'file', true)
+        else if (args.flags.file !== undefined) throw new CliError('give --fix or --file, not both')
+        else idFlag(args, 'fix', 'a fix number')
+      },
+      summary: 'put back the rows a fix saved (--fix N as the page does, or --file F alone)',
+    },
+    cancel: {
+      flags: { fix: { ...FIX_FLAG.fix, required: true }, ...JSON_FLAG },
+      check: (args) => void idFlag(args, 'fix', 'a fix or restore number'),
+      summary: 'stop a running fix or restore after its current batch',
+    },
   },
   run: (ctx) => {
     const sub = ctx.args.positional[1]

@@ -5,7 +5,7 @@ import { maintenanceJob, queueMaintenance } from '../../lib/performance/maintena
 import { getMaintenanceJob } from '../../lib/performance/maintenance-store'
 import type { MaintenanceTask } from '../../lib/performance/maintenance'
 import { describeTask } from '../../lib/performance/maintenance-input'
-import { CliError, JSON_FLAG, stringFlag } from '../args'
+import { CliError, JSON_FLAG, type ParsedArgs, stringFlag } from '../args'
 import { beginCliAudit } from '../cli-audit'
 import type { Command } from '../command'
 import type { CliContext } from '../context'
@@ -13,13 +13,13 @@ import type { CliContext } from '../context'
 const SCHEMA_FLAG = { schema: { type: 'string', value: 'SCHEMA' } } as const
 const TABLE_FLAG = { table: { type: 'string', value: 'TABLE' } } as const
 
-function taskOf(ctx: CliContext): MaintenanceTask {
-  const sub = ctx.args.positional[1]
-  const schema = stringFlag(ctx.args, 'schema') ?? 'public'
-  const table = stringFlag(ctx.args, 'table')
-  if (sub === 'vacuum') return { kind: 'vacuum', schema, table: stringFlag(ctx.args, 'table', true), analyze: ctx.args.flags.analyze === true }
-  if (sub === 'analyze') return { kind: 'analyze', schema, table: stringFlag(ctx.args, 'table', true) }
-  const index = stringFlag(ctx.args, 'index')
+function taskOf(args: ParsedArgs): MaintenanceTask {
+  const sub = args.positional[1]
+  const schema = stringFlag(args, 'schema') ?? 'public'
+  const table = stringFlag(args, 'table')
+  if (sub === 'vacuum') return { kind: 'vacuum', schema, table: stringFlag(args, 'table', true), analyze: args.flags.analyze === true }
+  if (sub === 'analyze') return { kind: 'analyze', schema, table: stringFlag(args, 'table', true) }
+  const index = stringFlag(args, 'index')
   if ((table === undefined) === (index === undefined)) throw new CliError('reindex takes either --table TABLE or --index INDEX')
   return table !== undefined ? { kind: 'reindex', target: 'table', schema, name: table } : { kind: 'reindex', target: 'index', schema, name: index! }
 }
@@ -30,7 +30,7 @@ function taskOf(ctx: CliContext): MaintenanceTask {
  * Recorded in the audit log before it is queued: without that record nothing runs.
  */
 async function maintenance(ctx: CliContext): Promise<void> {
-  const task = taskOf(ctx)
+  const task = taskOf(ctx.args)
   const audit = await beginCliAudit(ctx, { action: 'maintenance.start', target: describeTask(task), input: task })
   const jobs = await ctx.jobs({ work: true, workKinds: [maintenanceJob.kind], supervise: false })
   let queued
@@ -61,10 +61,11 @@ async function maintenance(ctx: CliContext): Promise<void> {
 export const maintenanceCommand: Command = {
   help: 'maintenance vacuum|analyze|reindex --table T [--schema S] | reindex --index I  run maintenance as a queued job, waited for',
   subcommands: {
-    vacuum: { flags: { ...TABLE_FLAG, ...SCHEMA_FLAG, analyze: { type: 'boolean' }, ...JSON_FLAG }, summary: 'VACUUM (with --analyze: VACUUM (ANALYZE)) one table' },
-    analyze: { flags: { ...TABLE_FLAG, ...SCHEMA_FLAG, ...JSON_FLAG }, summary: 'ANALYZE one table' },
+    vacuum: { flags: { table: { ...TABLE_FLAG.table, required: true }, ...SCHEMA_FLAG, analyze: { type: 'boolean' }, ...JSON_FLAG }, summary: 'VACUUM (with --analyze: VACUUM (ANALYZE)) one table' },
+    analyze: { flags: { table: { ...TABLE_FLAG.table, required: true }, ...SCHEMA_FLAG, ...JSON_FLAG }, summary: 'ANALYZE one table' },
     reindex: {
       flags: { ...TABLE_FLAG, index: { type: 'string', value: 'INDEX' }, ...SCHEMA_FLAG, ...JSON_FLAG },
+      check: (args) => void taskOf(args),
       summary: 'REINDEX TABLE|INDEX CONCURRENTLY (--table or --index; schema public unless --schema)',
     },
   },

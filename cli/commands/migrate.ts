@@ -267,15 +267,15 @@ export const migrateCommand: Command = {
     up: { flags: { ...TO_FLAG, ...JSON_FLAG }, summary: 'apply every pending migration, or up to --to NAME' },
     down: { flags: { ...NAME_FLAG, ...JSON_FLAG }, summary: 'roll back the newest applied migration, named with --name to confirm' },
     acknowledge: {
-      flags: { ...NAME_FLAG, note: { type: 'string', value: 'TEXT' }, ...JSON_FLAG },
+      flags: { name: { ...NAME_FLAG.name, required: true }, note: { type: 'string', value: 'TEXT' }, ...JSON_FLAG },
       summary: 'accept the edit of an applied migration so that it no longer blocks apply',
     },
     baseline: {
-      flags: { to: { type: 'string', value: 'NAME' }, 'accept-differences': { type: 'boolean' }, ...JSON_FLAG },
+      flags: { to: { type: 'string', value: 'NAME', required: true }, 'accept-differences': { type: 'boolean' }, ...JSON_FLAG },
       summary: 'mark the chain applied up to --to NAME on a database that already has that schema (compared on a scratch replay first)',
     },
     decide: {
-      flags: { as: { type: 'string', value: 'ours|elsewhere|auto' }, note: { type: 'string', value: 'TEXT' }, ...JSON_FLAG },
+      flags: { as: { type: 'string', value: 'ours|elsewhere|auto', choices: DECISIONS, required: true }, note: { type: 'string', value: 'TEXT' }, ...JSON_FLAG },
       summary: 'record who migrates this database: our chain, another tool or team (elsewhere), or auto (by what it holds)',
     },
     history: { flags: JSON_FLAG, summary: 'the newest runs and their steps' },

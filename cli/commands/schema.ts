@@ -67,7 +67,7 @@ export const schemaCommand: Command = {
     snapshot: { flags: { reason: { type: 'string', value: 'TEXT' }, ...JSON_FLAG }, summary: 'store a schema snapshot' },
     snapshots: { flags: JSON_FLAG, summary: 'list the stored snapshots' },
     diff: {
-      flags: { from: { type: 'string', value: 'ID|live' }, to: { type: 'string', value: 'ID|live' }, ...JSON_FLAG },
+      flags: { from: { type: 'string', value: 'ID|live', required: true }, to: { type: 'string', value: 'ID|live' }, ...JSON_FLAG },
       summary: 'what changed between two snapshots, or a snapshot and the live schema',
     },
   },

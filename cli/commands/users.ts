@@ -3,7 +3,7 @@ import { writeAudit } from '../../lib/audit/audit-log'
 import { generatePassword } from '../../lib/auth/passwords'
 import { ROLES } from '../../lib/auth/permissions'
 import { createUser, listUsers } from '../../lib/auth/users'
-import { CliError, JSON_FLAG, stringFlag } from '../args'
+import { CliError, JSON_FLAG, type ParsedArgs, stringFlag } from '../args'
 import type { Command } from '../command'
 import type { CliContext } from '../context'
 
@@ -13,6 +13,20 @@ const AddInput = z.object({
   password: z.string().min(12, { message: 'must be at least 12 characters' }).optional(),
   name: z.string().max(200).optional(),
 })
+
+function addInput(args: ParsedArgs): z.infer<typeof AddInput> {
+  const parsed = AddInput.safeParse({
+    email: stringFlag(args, 'email', true),
+    role: stringFlag(args, 'role', true),
+    password: stringFlag(args, 'password') ?? process.env.DBADMIN_NEW_PASSWORD,
+    name: stringFlag(args, 'name'),
+  })
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw new CliError(`--${String(issue.path[0])} ${issue.message}`)
+  }
+  return parsed.data
+}
 
 /** `dbadmin user add|list`: for scripts, CI and recovering a locked-out dashboard. */
 async function user(ctx: CliContext): Promise<void> {
@@ -24,20 +38,11 @@ async function user(ctx: CliContext): Promise<void> {
     return
   }
   if (sub === 'add') {
-    const parsed = AddInput.safeParse({
-      email: stringFlag(ctx.args, 'email', true),
-      role: stringFlag(ctx.args, 'role', true),
-      password: stringFlag(ctx.args, 'password') ?? process.env.DBADMIN_NEW_PASSWORD,
-      name: stringFlag(ctx.args, 'name'),
-    })
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]
-      throw new CliError(`--${String(issue.path[0])} ${issue.message}`)
-    }
-    const password = parsed.data.password ?? generatePassword()
+    const input = addInput(ctx.args)
+    const password = input.password ?? generatePassword()
     // One transaction: no user without its audit record.
     const user = await ctx.state().transaction().execute(async (trx) => {
-      const created = await createUser(trx, { ...parsed.data, password })
+      const created = await createUser(trx, { ...input, password })
       await writeAudit(trx, {
         actorEmail: 'cli',
         action: 'users.create',
@@ -49,8 +54,8 @@ async function user(ctx: CliContext): Promise<void> {
       })
       return created
     })
-    if (ctx.json) return ctx.print({ user, ...(parsed.data.password ? {} : { generatedPassword: password }) })
-    ctx.out(`Created ${user.email} (${user.role}).${parsed.data.password ? '' : ` Password: ${password}`}`)
+    if (ctx.json) return ctx.print({ user, ...(input.password ? {} : { generatedPassword: password }) })
+    ctx.out(`Created ${user.email} (${user.role}).${input.password ? '' : ` Password: ${password}`}`)
     return
   }
   throw new CliError('usage: dbadmin user add --email E --role admin|operator|viewer [--password P] | dbadmin user list')
@@ -61,12 +66,13 @@ export const userCommand: Command = {
   subcommands: {
     add: {
       flags: {
-        email: { type: 'string', value: 'E' },
-        role: { type: 'string', value: 'admin|operator|viewer' },
+        email: { type: 'string', value: 'E', required: true },
+        role: { type: 'string', value: 'admin|operator|viewer', required: true },
         password: { type: 'string', value: 'P' },
         name: { type: 'string', value: 'NAME' },
         ...JSON_FLAG,
       },
+      check: (args) => void addInput(args),
       summary: 'create a dashboard user (a password is generated unless given, or DBADMIN_NEW_PASSWORD is set)',
     },
     list: { flags: JSON_FLAG, summary: 'list the dashboard users' },

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { freshStateDb } from '../../test/state-db'
 import { MigrationLockedError, runLockHeld, withRunLock } from './run-lock'
 import { applyMigrations, type RunResult } from './runner'
-import { createRun, listRuns, type RunActor } from './run-store'
+import { createRun, listRuns, type RunActor, startStep } from './run-store'
 import { migrationStatus } from './status'
 import { targetIdentity } from '../db/target-identity'
 import {
@@ -211,13 +211,14 @@ describe('the server ending the migration session mid-run (as a restart does)', 
     expect((await migrationStatus(t.db, state.db, fixed)).pending).toEqual([])
   })
 
-  it('shows a run whose process died as interrupted once no session holds the lock', async () => {
+  it('shows a run whose process died, and the step it was in, as interrupted once no session holds the lock', async () => {
     const t = await target()
     const identity = await targetIdentity(t.db)
     const id = await createRun(state.db, { kind: 'apply', target: identity, actor: cli, requested: { all: true } })
+    await startStep(state.db, { runId: id, position: 0, name: N[0], direction: 'up', checksum: null })
     const statusOf = async (lockHeld: boolean) =>
-      (await listRuns(state.db, { targetKey: identity.key, lockHeld })).map((r) => [r.id, r.status])
-    expect(await statusOf(await runLockHeld(t.url))).toEqual([[id, 'interrupted']])
-    expect(await statusOf(true)).toEqual([[id, 'running']])
+      (await listRuns(state.db, { targetKey: identity.key, lockHeld })).map((r) => [r.id, r.status, r.steps.map((s) => s.status)])
+    expect(await statusOf(await runLockHeld(t.url))).toEqual([[id, 'interrupted', ['interrupted']]])
+    expect(await statusOf(true)).toEqual([[id, 'running', ['running']]])
   })
 })

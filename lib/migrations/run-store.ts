@@ -30,7 +30,8 @@ export interface MigrationStep {
   name: string
   direction: 'up' | 'down'
   checksum: string | null
-  status: 'running' | 'succeeded' | 'failed'
+  /** 'interrupted' when its run is (the process died in it): the row still says running until the next apply reconciles it. */
+  status: 'running' | 'succeeded' | 'failed' | 'interrupted'
   startedAt: Date
   durationMs: number | null
   error: string | null
@@ -178,11 +179,11 @@ export async function listRuns(
     .orderBy('position')
     .execute()
   const newestRunning = runs.find((r) => r.status === 'running')?.id
+  const interrupted = (r: (typeof runs)[number]) => r.status === 'running' && (opts.lockHeld === false || r.id !== newestRunning)
   return runs.map((r): MigrationRun => ({
     id: Number(r.id),
     kind: r.kind as RunKind,
-    status:
-      r.status === 'running' && (opts.lockHeld === false || r.id !== newestRunning) ? 'interrupted' : (r.status as RunStatus),
+    status: interrupted(r) ? 'interrupted' : (r.status as RunStatus),
     targetDatabase: r.target_database,
     targetKey: r.target_key,
     source: r.source as MigrationRun['source'],
@@ -197,7 +198,10 @@ export async function listRuns(
     snapshotAfterId: r.snapshot_after_id === null ? null : Number(r.snapshot_after_id),
     backupPath: r.backup_path,
     dbRole: r.db_role ?? null,
-    steps: steps.filter((s) => s.run_id === r.id).map(toStep),
+    steps: steps
+      .filter((s) => s.run_id === r.id)
+      .map(toStep)
+      .map((s) => (s.status === 'running' && interrupted(r) ? { ...s, status: 'interrupted' } : s)),
   }))
 }
 

@@ -80,7 +80,7 @@ describe('the state database lost while a migration runs', () => {
     const key = (await targetIdentity(t.db)).key
     const [open] = await listRuns(state.db, { targetKey: key, lockHeld: false })
     expect(open).toMatchObject({ id: e.runId, status: 'interrupted' })
-    expect(open.steps.map((s) => [s.name, s.status])).toEqual([[N[0], 'running']])
+    expect(open.steps.map((s) => [s.name, s.status])).toEqual([[N[0], 'interrupted']])
 
     // The next run reconciles the open step with test_migration, then applies the rest.
     const next = await applyMigrations(t.opts(set), { all: true })
