@@ -1,7 +1,8 @@
 import { type Kysely, sql } from 'kysely'
-import { countOrphans } from '../integrity/orphans'
+import { countOrphans, fromChild, orphanCondition } from '../integrity/orphans'
 import type { IntegrityRelation } from '../integrity/types'
 import { needsScan, tableKey } from './drill-checks'
+import { workMemForWholeHash } from './hash-memory'
 import type { TocEntry } from './toc'
 
 /** Everything a relation's orphan count depends on: equal keys, equal counts. */
@@ -22,7 +23,8 @@ interface Plan {
  * changes them again) counts what a scan after the restore would, so it may as well run then.
  * Only the accepted soft relations between plain tables start early: the foreign keys and the
  * suggestions depend on constraints the restore has not added yet. One scan at a time, without
- * parallel workers, so that the restore keeps its core. The drill uses a result only for a relation
+ * parallel workers, so that the restore keeps its core, with the memory to keep a modest hash whole
+ * (`workMemForWholeHash`). The drill uses a result only for a relation
  * equal to the one it would scan after the restore; a failed restore fails the drill anyway.
  */
 export class EarlyOrphanScans {
@@ -94,9 +96,15 @@ export class EarlyOrphanScans {
     return this.db.connection().execute(async (conn) => {
       await sql`set max_parallel_workers_per_gather = 0`.execute(conn)
       try {
+        const [{ rows: plan }, { rows: mem }] = await Promise.all([
+          sql<{ 'QUERY PLAN': unknown }>`explain (format json) select count(*) as n from ${fromChild(rel)} where ${orphanCondition(rel)}`.execute(conn),
+          sql<{ kb: number; mult: number }>`select pg_size_bytes(current_setting('work_mem')) / 1024 as kb, current_setting('hash_mem_multiplier')::float8 as mult`.execute(conn),
+        ])
+        const kb = workMemForWholeHash(plan[0]['QUERY PLAN'], Number(mem[0].kb), Number(mem[0].mult))
+        if (kb !== null) await sql`select set_config('work_mem', ${`${kb}kB`}, false)`.execute(conn)
         return await countOrphans(conn, rel)
       } finally {
-        await sql`reset max_parallel_workers_per_gather`.execute(conn).catch(() => {})
+        await sql`reset max_parallel_workers_per_gather; reset work_mem`.execute(conn).catch(() => {})
       }
     })
   }
