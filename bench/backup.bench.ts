@@ -171,7 +171,7 @@ async function main(): Promise<void> {
       }
       await inTurn(r, rawSide, drillSide)
       console.log(
-        `  round ${r + 1} (load ${loadAverage()}): pg_restore -j2 ${s(rawRestore[r])} (CPU ${s(cpu.restore[r])}), drill ${s(drill[r])} (CPU ${s(cpu.drill[r])}; restore ${s(lastDrill!.restoreMs)} CPU ${s(drillRestoreCpu[r])}, checks ${s(lastDrill!.checkMs)} CPU ${s(cpu.drill[r] - drillRestoreCpu[r])})`,
+        `  round ${r + 1} (load ${loadAverage()}): pg_restore -j2 ${s(rawRestore[r])} (CPU ${s(cpu.restore[r])}), drill ${s(drill[r])} (CPU ${s(cpu.drill[r])}; restore ${s(lastDrill!.restoreMs)} CPU ${s(drillRestoreCpu[r])}, checks after it ${s(lastDrill!.checkMs)} CPU ${s(cpu.drill[r] - drillRestoreCpu[r])}; ${lastDrill!.orphans.filter((o) => o.early).length} orphan scans during the restore)`,
       )
     }
     const drillRatio = median(drill.map((t, i) => t / rawRestore[i]))

@@ -77,7 +77,7 @@ describe('restores give back the same rows and the same schema', () => {
     expect(await liveSnapshot(db)).toEqual(await liveSnapshot(f.target.db))
   })
 
-  it('a parallel restore into a new database says when each table\'s data are in; a serial one says nothing', async () => {
+  it('a parallel restore into a new database says when each entry is done, each table\'s data among them; a serial one says nothing', async () => {
     const b = await createBackup(f.state.db, { ...f.common, createdBy: 't' })
     const seen = new Map<string, string[]>()
     for (const jobs of [2, 1]) {
@@ -85,7 +85,7 @@ describe('restores give back the same rows and the same schema', () => {
       f.made.push(name)
       const lines: string[] = []
       seen.set(String(jobs), lines)
-      await restoreBackup(f.state.db, b.id, { ...f.common, into: { newDatabase: name }, createdBy: 'test', jobs, onTableData: (e) => lines.push(e.line) })
+      await restoreBackup(f.state.db, b.id, { ...f.common, into: { newDatabase: name }, createdBy: 'test', jobs, onItemFinished: (e) => void (e.desc === 'TABLE DATA' && lines.push(e.line)) })
     }
     const tables = Object.keys(expected).map((k) => k.split('.'))
     const parallel = seen.get('2')!

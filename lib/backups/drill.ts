@@ -14,7 +14,7 @@ export type { DrillOrphans, DrillTable }
 
 const DRILL_APPLICATION = 'dbadmin restore drill'
 
-export type DrillOptions = Omit<RestoreOptions, 'into' | 'createdBy' | 'safetyEncryption' | 'onTableData'>
+export type DrillOptions = Omit<RestoreOptions, 'into' | 'createdBy' | 'safetyEncryption' | 'onItemFinished'>
 
 export interface DrillResult {
   backupId: string
@@ -50,7 +50,7 @@ export async function restoreDrill(state: StateDb, backupId: string, o: DrillOpt
   const db = createDb(withDatabase(o.targetUrl, name), { max: 2, applicationName: DRILL_APPLICATION })
   const early = new EarlyOrphanScans(db, async () => (await relationsToCheck(db, state)).filter((r) => r.source === 'soft'))
   try {
-    await restoreBackup(state, backupId, { ...o, into: { newDatabase: name }, createdBy: 'restore drill', onTableData: (e) => early.tableData(e) })
+    await restoreBackup(state, backupId, { ...o, into: { newDatabase: name }, createdBy: 'restore drill', onItemFinished: (e, toc) => early.itemFinished(e, toc) })
     early.stop()
     result.restoreMs = Date.now() - started
     o.onProgress?.({ phase: 'checking' })

@@ -21,7 +21,9 @@ const soft = (table: string, refTable: string, over: Partial<IntegrityRelation> 
   refColumns: ['id'],
   ...over,
 })
-const data = (id: number, schema: string, table: string): TocEntry => ({ id, desc: 'TABLE DATA', schema: null, name: null, owner: null, deps: [], line: `TABLE DATA ${schema} ${table} postgres` })
+// Each table's TABLE entry is 100 + its data entry's id, as the list's "depends on" has it.
+const data = (id: number, schema: string, table: string): TocEntry => ({ id, desc: 'TABLE DATA', schema: null, name: null, owner: null, deps: [100 + id], line: `TABLE DATA ${schema} ${table} postgres` })
+const index = (id: number, tableEntry: number): TocEntry => ({ id, desc: 'INDEX', schema: null, name: null, owner: null, deps: [tableEntry], line: `INDEX ${S} some_idx postgres` })
 
 beforeAll(async () => {
   target = await freshDatabase('earlyscans')
@@ -39,22 +41,26 @@ beforeAll(async () => {
 afterAll(async () => target?.drop())
 
 describe('EarlyOrphanScans', () => {
-  it('starts a soft relation when both its tables are in, and nothing for names it cannot tell apart, partitioned tables or foreign keys', async () => {
+  it('starts a soft relation when both its tables are in and read once by an index build, and nothing for names it cannot tell apart, partitioned tables or foreign keys', async () => {
     const parent = 'Order; DROP TABLE x;--'
     const rel = soft('kid', parent)
     const ambiguous = soft('a b', parent)
     const partitioned = soft('other kid', 'part')
     const fk = soft('other kid', parent, { source: 'foreign_key', validated: false })
     const scans = new EarlyOrphanScans(target.db, async () => [rel, ambiguous, partitioned, fk])
+    // kid has an index to build; the parent none (ready with its data).
+    const toc = [data(1, S, 'kid'), data(2, S, 'a b'), data(3, S, 'part_1'), data(4, S, 'other kid'), data(5, S, parent), index(11, 101)]
+    const done = (id: number) => scans.itemFinished(toc.find((e) => e.id === id)!, toc)
     try {
-      scans.tableData(data(1, S, 'kid'))
+      done(1)
       // "a b" with owner "postgres", or "a" with owner "b postgres": either table.
-      scans.tableData(data(2, S, 'a b'))
-      scans.tableData(data(3, S, 'part_1'))
-      scans.tableData(data(4, S, 'other kid'))
+      done(2)
+      done(3)
+      done(4)
+      done(5)
       await new Promise((r) => setTimeout(r, 200))
       expect(scans.resultFor(rel)).toBeUndefined()
-      scans.tableData(data(5, S, parent))
+      done(11)
       await vi.waitFor(() => expect(scans.resultFor(rel)).toBeDefined())
       expect(await scans.resultFor({ ...rel, name: 'the same columns' })).toBe(await countOrphans(target.db, rel))
       expect(await scans.resultFor(rel)).toBe(1)
@@ -67,13 +73,12 @@ describe('EarlyOrphanScans', () => {
 
   it('starts nothing once stopped, and leaves the drill the scans when the relations cannot be read', async () => {
     const rel = soft('kid', 'Order; DROP TABLE x;--')
+    const toc = [data(1, S, 'kid'), data(5, S, 'Order; DROP TABLE x;--')]
     const stopped = new EarlyOrphanScans(target.db, async () => [rel])
     stopped.stop()
-    stopped.tableData(data(1, S, 'kid'))
-    stopped.tableData(data(5, S, 'Order; DROP TABLE x;--'))
+    for (const e of toc) stopped.itemFinished(e, toc)
     const failing = new EarlyOrphanScans(target.db, async () => Promise.reject(new Error('state database down')))
-    failing.tableData(data(1, S, 'kid'))
-    failing.tableData(data(5, S, 'Order; DROP TABLE x;--'))
+    for (const e of toc) failing.itemFinished(e, toc)
     await new Promise((r) => setTimeout(r, 200))
     expect(stopped.resultFor(rel)).toBeUndefined()
     expect(failing.resultFor(rel)).toBeUndefined()

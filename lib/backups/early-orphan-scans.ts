@@ -9,6 +9,10 @@ import type { TocEntry } from './toc'
 const scanKey = (r: IntegrityRelation) =>
   JSON.stringify([r.schema, r.table, r.columns, r.refSchema, r.refTable, r.refColumns, r.matchFull ?? false, r.collations ?? null, r.casts ?? null, r.childOnly ?? false, r.parentOnly ?? false])
 
+// Entries whose building reads every row of their table: the first of them to finish has set the
+// hint bits of the restored rows, which the drill's scan would otherwise set (and write) itself.
+const READERS = new Set(['INDEX', 'CONSTRAINT', 'CHECK CONSTRAINT', 'FK CONSTRAINT'])
+
 interface Plan {
   relations: IntegrityRelation[]
   /** Every table of the restored database (its pre-data is in before any data), for naming the data entries. */
@@ -21,6 +25,11 @@ interface Plan {
  * idle (measured at scale 500: `agenda_item`'s COPY alone for 10 s, its primary key and foreign key
  * alone for the last 6 s): a scan of two tables whose data are in (committed; the restore never
  * changes them again) counts what a scan after the restore would, so it may as well run then.
+ * A table is ready once its data are in and the first of its indexes or constraints is built (if it
+ * has any): that build read every row and set its hint bits, which the first reader of a restored
+ * table sets and writes back (measured: 1.29 s of CPU for the first count(*) of 5 million fresh
+ * rows, 0.8 s for the next), and the scan does not compete with the index builds that follow the
+ * data of a large table on both cores.
  * Only the accepted soft relations between plain tables start early: the foreign keys and the
  * suggestions depend on constraints the restore has not added yet. One scan at a time, without
  * parallel workers, so that the restore keeps its core, with the memory to keep a modest hash whole
@@ -30,6 +39,9 @@ interface Plan {
 export class EarlyOrphanScans {
   private plan: Promise<Plan | null> | undefined
   private readonly ready = new Set<string>()
+  /** Tables whose data are in, and the entries of the restore that will read them first. */
+  private readonly readers = new Map<string, Set<number>>()
+  private readonly finished = new Set<number>()
   private readonly started = new Map<string, Promise<number>>()
   private queue: Promise<unknown> = Promise.resolve()
   private stopped = false
@@ -39,17 +51,29 @@ export class EarlyOrphanScans {
     private readonly softRelations: () => Promise<IntegrityRelation[]>,
   ) {}
 
-  /** pg_restore has finished a TABLE DATA entry. */
-  tableData(entry: TocEntry): void {
+  /** pg_restore has finished an entry of the archive (`toc`). */
+  itemFinished(entry: TocEntry, toc: TocEntry[]): void {
     if (this.stopped) return
     this.plan ??= this.load().catch(() => null)
     void this.plan.then((plan) => {
       if (!plan || this.stopped) return
-      // The list's "TABLE DATA schema table owner" splits at spaces that names may hold too: an
-      // entry that more than one table's name fits starts nothing (its relations wait for the end).
-      const fits = plan.tables.filter((t) => entry.line === `TABLE DATA ${t.schema} ${t.table}` || entry.line.startsWith(`TABLE DATA ${t.schema} ${t.table} `))
-      if (fits.length !== 1) return
-      this.ready.add(tableKey(fits[0].schema, fits[0].table))
+      this.finished.add(entry.id)
+      if (entry.desc === 'TABLE DATA') {
+        // The list's "TABLE DATA schema table owner" splits at spaces that names may hold too: an
+        // entry that more than one table's name fits starts nothing (its relations wait for the end).
+        const fits = plan.tables.filter((t) => entry.line === `TABLE DATA ${t.schema} ${t.table}` || entry.line.startsWith(`TABLE DATA ${t.schema} ${t.table} `))
+        if (fits.length !== 1) return
+        const readers = toc.filter((e) => READERS.has(e.desc) && e.deps.some((d) => entry.deps.includes(d))).map((e) => e.id)
+        const key = tableKey(fits[0].schema, fits[0].table)
+        if (readers.length === 0 || readers.some((id) => this.finished.has(id))) this.ready.add(key)
+        else this.readers.set(key, new Set(readers))
+      } else {
+        for (const [key, ids] of this.readers) {
+          if (!ids.has(entry.id)) continue
+          this.readers.delete(key)
+          this.ready.add(key)
+        }
+      }
       for (const rel of plan.relations) {
         const key = scanKey(rel)
         if (this.started.has(key) || !this.ready.has(tableKey(rel.schema, rel.table)) || !this.ready.has(tableKey(rel.refSchema, rel.refTable))) continue

@@ -34,10 +34,11 @@ export interface RestoreOptions {
   safetyEncryption?: AgeKeys | null
   onProgress?: ProgressCallback
   /**
-   * A table's data is in (committed) while the restore goes on: a parallel restore into a new
-   * database says so per TABLE DATA entry ("finished item N"); a serial or plain one never does.
+   * An entry of the archive is done (its transaction committed) while the restore goes on, with
+   * the archive's entries: a parallel restore into a new database says so per entry ("finished
+   * item N"); a serial or plain one never does.
    */
-  onTableData?: (entry: TocEntry) => void
+  onItemFinished?: (entry: TocEntry, toc: TocEntry[]) => void
   signal?: AbortSignal
 }
 
@@ -131,11 +132,11 @@ async function restoreIntoNew(tools: PgTools, b: BackupRecord, input: ArchiveInp
   const jobs = input.seekable ? (o.jobs ?? DEFAULT_RESTORE_JOBS) : 1
   const base = ['--verbose', '--no-password', '--exit-on-error', ...(jobs > 1 ? [`--jobs=${jobs}`] : [])]
   const byId = new Map(toc.entries.map((e) => [e.id, e]))
-  const onTableData = o.onTableData
-  const onItemFinished = onTableData
+  const finished = o.onItemFinished
+  const onItemFinished = finished
     ? (id: number) => {
         const e = byId.get(id)
-        if (e?.desc === 'TABLE DATA') onTableData(e)
+        if (e) finished(e, toc.entries)
       }
     : undefined
   if (b.kind !== 'data') {
