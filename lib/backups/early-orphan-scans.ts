@@ -33,8 +33,8 @@ interface Plan {
  * Only the accepted soft relations between plain tables start early: the foreign keys and the
  * suggestions depend on constraints the restore has not added yet. One scan at a time, without
  * parallel workers, so that the restore keeps its core, with the memory to keep a modest hash whole
- * (`workMemForWholeHash`). The drill uses a result only for a relation
- * equal to the one it would scan after the restore; a failed restore fails the drill anyway.
+ * (`workMemForWholeHash`). The drill uses a result only for a relation equal to one it would scan
+ * after the restore; a failed restore fails the drill anyway.
  */
 export class EarlyOrphanScans {
   private plan: Promise<Plan | null> | undefined
