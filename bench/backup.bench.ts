@@ -1,12 +1,13 @@
 /**
  * Backups at scale, each against the raw tool in the same run (alternating, medians):
- *   npx tsx bench/backup.bench.ts [--scale 500] [--database-url URL] [--rounds 3]
+ *   npx tsx bench/backup.bench.ts [--scale 500] [--database-url URL] [--rounds 3] [--only drill]
  * (a) raw pg_dump -Fc (default compression), -Fc -Z1, -Fd -j2 -Z1: times and sizes relative to -Fc,
  *     which is how the default settings were chosen;
  * (b) createBackup with the same settings as raw -Fc -Z1 (the default): target ≤ 1.1;
  * (c) restoreDrill vs raw pg_restore -j2 into a new database (plus createdb/dropdb): target ≤ 1.1;
  * (d) memory growth (RSS) while backing up and while streaming a 1 GiB file: target < 50 MB;
  * (e) openDownload's stream, read as a response writer reads it, vs reading the same file from disk: target ≥ 0.9.
+ * --only drill runs (c) alone, on one backup made by createBackup.
  * Each comparison runs its two sides in alternating order, round by round, and prints each round.
  * Always exits 0 unless it could not run: it measures, it does not test.
  */
@@ -49,7 +50,7 @@ function verdict(byTime: boolean, byCpu: boolean): string {
 }
 
 async function main(): Promise<void> {
-  const { scale, rounds, databaseUrl } = dorBenchOptions('backup.bench.ts')
+  const { scale, rounds, databaseUrl, only } = dorBenchOptions('backup.bench.ts', ['drill'])
   const bench = await openBenchDatabase('dor_bench', databaseUrl)
   const where = describeUrl(bench.url)
   console.log(`backup benchmark on ${where.database} at ${where.host}:${where.port}, scale ${scale}, ${rounds} rounds, ${os.cpus().length} cores`)
@@ -112,31 +113,34 @@ async function main(): Promise<void> {
         lastId = value.id
       },
     }
-    for (let r = 0; r < rounds; r++) {
-      const order = r % 2 === 0 ? ['fc', 'fcz1', 'fdj2', 'ours'] : ['ours', 'fdj2', 'fcz1', 'fc']
-      for (const k of order) await measured(k, dumps[k])
-      console.log(`  round ${r + 1} (load ${loadAverage()}): ${order.map((k) => `${k} ${s(times[k][r])} (CPU ${s(cpu[k][r])})`).join(', ')}`)
-    }
-    const fcCpu = median(cpu.fc)
-    console.log('\n(a) raw pg_dump settings, relative to plain -Fc (the default is chosen by these; target: faster than -Fc):')
-    for (const [k, label] of [['fc', '-Fc (gzip 6)'], ['fcz1', '-Fc -Z1'], ['fdj2', '-Fd -j2 -Z1']] as const) {
-      const ratio = median(times[k].map((t, i) => t / times.fc[i]))
+    if (only === 'drill') await dumps.ours()
+    else {
+      for (let r = 0; r < rounds; r++) {
+        const order = r % 2 === 0 ? ['fc', 'fcz1', 'fdj2', 'ours'] : ['ours', 'fdj2', 'fcz1', 'fc']
+        for (const k of order) await measured(k, dumps[k])
+        console.log(`  round ${r + 1} (load ${loadAverage()}): ${order.map((k) => `${k} ${s(times[k][r])} (CPU ${s(cpu[k][r])})`).join(', ')}`)
+      }
+      const fcCpu = median(cpu.fc)
+      console.log('\n(a) raw pg_dump settings, relative to plain -Fc (the default is chosen by these; target: faster than -Fc):')
+      for (const [k, label] of [['fc', '-Fc (gzip 6)'], ['fcz1', '-Fc -Z1'], ['fdj2', '-Fd -j2 -Z1']] as const) {
+        const ratio = median(times[k].map((t, i) => t / times.fc[i]))
+        console.log(
+          `  ${label.padEnd(14)} ${s(median(times[k])).padStart(9)}  time ${ratio.toFixed(2)}  CPU ${s(median(cpu[k]))} (${(median(cpu[k]) / fcCpu).toFixed(2)})  size ${mb(sizes[k]).padStart(9)} (${(sizes[k] / sizes.fc).toFixed(2)})`,
+        )
+      }
+      const defaultRatio = median(times.ours.map((t, i) => t / times.fc[i]))
+      const defaultCpu = median(cpu.ours.map((c, i) => c / cpu.fc[i]))
       console.log(
-        `  ${label.padEnd(14)} ${s(median(times[k])).padStart(9)}  time ${ratio.toFixed(2)}  CPU ${s(median(cpu[k]))} (${(median(cpu[k]) / fcCpu).toFixed(2)})  size ${mb(sizes[k]).padStart(9)} (${(sizes[k] / sizes.fc).toFixed(2)})`,
+        `  the default (createBackup as it is called: ${BACKUP_DEFAULTS.format}, -Z${BACKUP_DEFAULTS.compression}) vs plain -Fc: time ${defaultRatio.toFixed(2)}, CPU ${defaultCpu.toFixed(2)} (target < 1) ${verdict(defaultRatio < 1, defaultCpu < 1)}`,
       )
+      const oursRatio = median(times.ours.map((t, i) => t / times.fcz1[i]))
+      const oursCpu = median(cpu.ours.map((c, i) => c / cpu.fcz1[i]))
+      const ph = phases[times.ours.indexOf([...times.ours].sort((a, b) => a - b)[Math.floor(times.ours.length / 2)])]
+      console.log(
+        `\n(b) createBackup (custom, -Z1, row counts in its snapshot, SHA-256, fsync) ${s(median(times.ours))} vs raw -Fc -Z1 ${s(median(times.fcz1))}: time ratio ${oursRatio.toFixed(2)} (rounds ${times.ours.map((t, i) => (t / times.fcz1[i]).toFixed(2)).join(', ')}), CPU ratio ${oursCpu.toFixed(2)} (rounds ${cpu.ours.map((c, i) => (c / cpu.fcz1[i]).toFixed(2)).join(', ')}); target ≤ 1.1 ${verdict(oursRatio <= 1.1, oursCpu <= 1.1)}`,
+      )
+      console.log(`    its median round: setup ${s(ph.dumping)}, pg_dump ${s(ph.finishing - ph.dumping)}, checksum + fsync + catalogue ${s(ph.end - ph.finishing)}`)
     }
-    const defaultRatio = median(times.ours.map((t, i) => t / times.fc[i]))
-    const defaultCpu = median(cpu.ours.map((c, i) => c / cpu.fc[i]))
-    console.log(
-      `  the default (createBackup as it is called: ${BACKUP_DEFAULTS.format}, -Z${BACKUP_DEFAULTS.compression}) vs plain -Fc: time ${defaultRatio.toFixed(2)}, CPU ${defaultCpu.toFixed(2)} (target < 1) ${verdict(defaultRatio < 1, defaultCpu < 1)}`,
-    )
-    const oursRatio = median(times.ours.map((t, i) => t / times.fcz1[i]))
-    const oursCpu = median(cpu.ours.map((c, i) => c / cpu.fcz1[i]))
-    const ph = phases[times.ours.indexOf([...times.ours].sort((a, b) => a - b)[Math.floor(times.ours.length / 2)])]
-    console.log(
-      `\n(b) createBackup (custom, -Z1, row counts in its snapshot, SHA-256, fsync) ${s(median(times.ours))} vs raw -Fc -Z1 ${s(median(times.fcz1))}: time ratio ${oursRatio.toFixed(2)} (rounds ${times.ours.map((t, i) => (t / times.fcz1[i]).toFixed(2)).join(', ')}), CPU ratio ${oursCpu.toFixed(2)} (rounds ${cpu.ours.map((c, i) => (c / cpu.fcz1[i]).toFixed(2)).join(', ')}); target ≤ 1.1 ${verdict(oursRatio <= 1.1, oursCpu <= 1.1)}`,
-    )
-    console.log(`    its median round: setup ${s(ph.dumping)}, pg_dump ${s(ph.finishing - ph.dumping)}, checksum + fsync + catalogue ${s(ph.end - ph.finishing)}`)
 
     // (c), in alternating order too.
     const drill: number[] = []
@@ -167,7 +171,7 @@ async function main(): Promise<void> {
       }
       await inTurn(r, rawSide, drillSide)
       console.log(
-        `  round ${r + 1} (load ${loadAverage()}): pg_restore -j2 ${s(rawRestore[r])} (CPU ${s(cpu.restore[r])}), drill ${s(drill[r])} (CPU ${s(cpu.drill[r])}; restore ${s(lastDrill!.restoreMs)} CPU ${s(drillRestoreCpu[r])}, checks ${s(lastDrill!.checkMs)} CPU ${s(cpu.drill[r] - drillRestoreCpu[r])})`,
+        `  round ${r + 1} (load ${loadAverage()}): pg_restore -j2 ${s(rawRestore[r])} (CPU ${s(cpu.restore[r])}), drill ${s(drill[r])} (CPU ${s(cpu.drill[r])}; restore ${s(lastDrill!.restoreMs)} CPU ${s(drillRestoreCpu[r])}, checks after it ${s(lastDrill!.checkMs)} CPU ${s(cpu.drill[r] - drillRestoreCpu[r])}; ${lastDrill!.orphans.filter((o) => o.early).length} orphan scans during the restore)`,
       )
     }
     const drillRatio = median(drill.map((t, i) => t / rawRestore[i]))
@@ -176,39 +180,41 @@ async function main(): Promise<void> {
       `\n(c) restoreDrill ${s(median(drill))} vs createdb + pg_restore -j2 + dropdb ${s(median(rawRestore))}: time ratio ${drillRatio.toFixed(2)} (rounds ${drill.map((t, i) => (t / rawRestore[i]).toFixed(2)).join(', ')}), CPU ratio ${drillCpu.toFixed(2)} (rounds ${cpu.drill.map((c, i) => (c / cpu.restore[i]).toFixed(2)).join(', ')}); target ≤ 1.1 ${verdict(drillRatio <= 1.1, drillCpu <= 1.1)}`,
     )
 
-    // (d) + (e): a 1 GiB file in the catalogue, streamed as a download.
-    const targetKey = (await targetIdentity(db)).key
-    const { path: bigPath, id } = await catalogueGibFile(st, dir, { key: targetKey, database: where.database })
-    const streamMs: number[] = []
-    const diskMs: number[] = []
-    let streamMem = 0
-    let diskMem = 0
-    // A second or so each: more rounds, alternating which goes first.
-    for (let r = 0; r < Math.max(rounds, 9); r++) {
-      const fromDisk = async () => {
-        const t = performance.now()
-        const { growth, value } = await rssGrowth(async () => {
-          let n = 0
-          for await (const c of fs.createReadStream(bigPath, { highWaterMark: 1 << 20 })) n += (c as Buffer).length
-          return n
-        })
-        diskMs.push(performance.now() - t)
-        diskMem = Math.max(diskMem, growth)
-        return value
+    if (only !== 'drill') {
+      // (d) + (e): a 1 GiB file in the catalogue, streamed as a download.
+      const targetKey = (await targetIdentity(db)).key
+      const { path: bigPath, id } = await catalogueGibFile(st, dir, { key: targetKey, database: where.database })
+      const streamMs: number[] = []
+      const diskMs: number[] = []
+      let streamMem = 0
+      let diskMem = 0
+      // A second or so each: more rounds, alternating which goes first.
+      for (let r = 0; r < Math.max(rounds, 9); r++) {
+        const fromDisk = async () => {
+          const t = performance.now()
+          const { growth, value } = await rssGrowth(async () => {
+            let n = 0
+            for await (const c of fs.createReadStream(bigPath, { highWaterMark: 1 << 20 })) n += (c as Buffer).length
+            return n
+          })
+          diskMs.push(performance.now() - t)
+          diskMem = Math.max(diskMem, growth)
+          return value
+        }
+        const streamed = async () => {
+          const t = performance.now()
+          const { growth, value } = await rssGrowth(async () => drain((await openDownload(st, dir, { targetKey, id })).body!))
+          streamMs.push(performance.now() - t)
+          streamMem = Math.max(streamMem, growth)
+          return value
+        }
+        const [a, b] = r % 2 === 0 ? [await fromDisk(), await streamed()] : [await streamed(), await fromDisk()]
+        if (a !== b || a !== 1 << 30) throw new Error(`streamed and read ${a} and ${b} bytes of ${1 << 30}`)
       }
-      const streamed = async () => {
-        const t = performance.now()
-        const { growth, value } = await rssGrowth(async () => drain((await openDownload(st, dir, { targetKey, id })).body!))
-        streamMs.push(performance.now() - t)
-        streamMem = Math.max(streamMem, growth)
-        return value
-      }
-      const [a, b] = r % 2 === 0 ? [await fromDisk(), await streamed()] : [await streamed(), await fromDisk()]
-      if (a !== b || a !== 1 << 30) throw new Error(`streamed and read ${a} and ${b} bytes of ${1 << 30}`)
+      const speed = median(diskMs) / median(streamMs)
+      console.log(`\n(d) memory growth (peak RSS): backing up ${mb(oursMem)}, streaming 1 GiB ${mb(streamMem)} (target < 50 MB) ${oursMem < 50e6 && streamMem < 50e6 ? 'ok' : 'OVER'}; reading the file alone ${mb(diskMem)}`)
+      console.log(`(e) download stream ${s(median(streamMs))} (${(1024 / (median(streamMs) / 1000)).toFixed(0)} MiB/s) vs reading the file ${s(median(diskMs))}: speed ratio ${speed.toFixed(2)} (target ≥ 0.9) ${speed >= 0.9 ? 'ok' : 'UNDER'}`)
     }
-    const speed = median(diskMs) / median(streamMs)
-    console.log(`\n(d) memory growth (peak RSS): backing up ${mb(oursMem)}, streaming 1 GiB ${mb(streamMem)} (target < 50 MB) ${oursMem < 50e6 && streamMem < 50e6 ? 'ok' : 'OVER'}; reading the file alone ${mb(diskMem)}`)
-    console.log(`(e) download stream ${s(median(streamMs))} (${(1024 / (median(streamMs) / 1000)).toFixed(0)} MiB/s) vs reading the file ${s(median(diskMs))}: speed ratio ${speed.toFixed(2)} (target ≥ 0.9) ${speed >= 0.9 ? 'ok' : 'UNDER'}`)
   } finally {
     await state?.drop()
     await db.destroy()

@@ -77,17 +77,31 @@ async function vacuumAnalyze(db: Kysely<any>): Promise<void> {
   console.log(`vacuum analyze: ${((performance.now() - started) / 1000).toFixed(1)} s`)
 }
 
-/** `--scale N --rounds N --shape migrations|bare --database-url URL`, as every DoR benchmark takes them. */
-export function dorBenchOptions(script: string): { scale: number; rounds: number; shape: DorShape; databaseUrl: string | undefined } {
+/**
+ * `--scale N --rounds N --shape migrations|bare --database-url URL`, as every DoR benchmark takes them,
+ * and `--only PART` for a benchmark that names its parts (any other flag stops it).
+ */
+export function dorBenchOptions(
+  script: string,
+  parts?: string[],
+): { scale: number; rounds: number; shape: DorShape; databaseUrl: string | undefined; only: string | undefined } {
   const { values } = parseArgs({
-    options: { scale: { type: 'string' }, 'database-url': { type: 'string' }, rounds: { type: 'string' }, shape: { type: 'string' } },
+    options: {
+      scale: { type: 'string' },
+      'database-url': { type: 'string' },
+      rounds: { type: 'string' },
+      shape: { type: 'string' },
+      ...(parts ? { only: { type: 'string' as const } } : {}),
+    },
     strict: true,
   })
   const shape = parseShape(values.shape)
   const scale = Number(values.scale ?? 500)
   const rounds = Number(values.rounds ?? 3)
-  if (!Number.isInteger(scale) || scale < 1 || !Number.isInteger(rounds) || rounds < 3) {
-    throw new Error(`usage: tsx bench/${script} [--scale N] [--shape migrations|bare] [--database-url URL] [--rounds N≥3]`)
+  const only = (values as { only?: string }).only
+  if (!Number.isInteger(scale) || scale < 1 || !Number.isInteger(rounds) || rounds < 3 || (only !== undefined && !parts?.includes(only))) {
+    const onlyUsage = parts ? ` [--only ${parts.join('|')}]` : ''
+    throw new Error(`usage: tsx bench/${script} [--scale N] [--shape migrations|bare] [--database-url URL] [--rounds N≥3]${onlyUsage}`)
   }
-  return { scale, rounds, shape, databaseUrl: values['database-url'] ?? process.env.DATABASE_URL }
+  return { scale, rounds, shape, databaseUrl: values['database-url'] ?? process.env.DATABASE_URL, only }
 }

@@ -77,6 +77,23 @@ describe('restores give back the same rows and the same schema', () => {
     expect(await liveSnapshot(db)).toEqual(await liveSnapshot(f.target.db))
   })
 
+  it('a parallel restore into a new database says when each entry is done, each table\'s data among them; a serial one says nothing', async () => {
+    const b = await createBackup(f.state.db, { ...f.common, createdBy: 't' })
+    const seen = new Map<string, string[]>()
+    for (const jobs of [2, 1]) {
+      const name = uniqueName(`data${jobs}`)
+      f.made.push(name)
+      const lines: string[] = []
+      seen.set(String(jobs), lines)
+      await restoreBackup(f.state.db, b.id, { ...f.common, into: { newDatabase: name }, createdBy: 'test', jobs, onItemFinished: (e) => void (e.desc === 'TABLE DATA' && lines.push(e.line)) })
+    }
+    const tables = Object.keys(expected).map((k) => k.split('.'))
+    const parallel = seen.get('2')!
+    expect(parallel.length).toBe(tables.length)
+    for (const [s, t] of tables) expect(parallel.some((l) => l.startsWith(`TABLE DATA ${s} ${t} `))).toBe(true)
+    expect(seen.get('1')).toEqual([])
+  })
+
   it('a schema-only backup restores the same schema with no rows', async () => {
     const b = await createBackup(f.state.db, { ...f.common, createdBy: 't', kind: 'schema' })
     expect(b.rowCounts).toBeNull()

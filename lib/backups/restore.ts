@@ -6,6 +6,7 @@ import { openPrivateFile } from '../runtime/private-files'
 import type { AgeKeys } from './age-header'
 import { type ArchiveInput, archiveInput } from './archive-input'
 import { listArchive } from './archive-tools'
+import type { TocEntry } from './toc'
 import { BackupError, cancelledError } from './backup-error'
 import { removeTree } from './backup-files'
 import { type BackupRecord, requireBackup } from './catalogue'
@@ -32,6 +33,12 @@ export interface RestoreOptions {
   /** Encryption of the safety backup taken before restoring over the target. */
   safetyEncryption?: AgeKeys | null
   onProgress?: ProgressCallback
+  /**
+   * An entry of the archive is done (its transaction committed) while the restore goes on, with
+   * the archive's entries: a parallel restore into a new database says so per entry ("finished
+   * item N"); a serial or plain one never does.
+   */
+  onItemFinished?: (entry: TocEntry, toc: TocEntry[]) => void
   signal?: AbortSignal
 }
 
@@ -50,7 +57,16 @@ export async function runRestoreTool(
   tools: PgTools,
   input: ArchiveInput,
   args: string[],
-  o: { url: string; psql?: boolean; tablesTotal?: number; onProgress?: ProgressCallback; signal?: AbortSignal; phase?: string },
+  o: {
+    url: string
+    psql?: boolean
+    tablesTotal?: number
+    onProgress?: ProgressCallback
+    /** pg_restore's parallel "finished item N": the archive's entry N is done (its transaction committed). */
+    onItemFinished?: (id: number) => void
+    signal?: AbortSignal
+    phase?: string
+  },
 ): Promise<void> {
   const progress = new DumpProgress()
   const report = () =>
@@ -63,7 +79,11 @@ export async function runRestoreTool(
     url: o.url,
     signal: o.signal,
     stdin: stream ? 'pipe' : 'ignore',
-    onStderrLine: (l) => progress.line(l) && report(),
+    onStderrLine: (l) => {
+      if (progress.line(l)) report()
+      const finished = o.onItemFinished && /^pg_restore: finished item (\d+) /.exec(l)
+      if (finished) o.onItemFinished!(Number(finished[1]))
+    },
   })
   report()
   const fed = stream ? pipeInto(stream, t.child) : Promise.resolve(undefined)
@@ -111,14 +131,22 @@ async function restoreIntoNew(tools: PgTools, b: BackupRecord, input: ArchiveInp
   const tablesTotal = toc.entries.filter((e) => e.desc === 'TABLE DATA').length
   const jobs = input.seekable ? (o.jobs ?? DEFAULT_RESTORE_JOBS) : 1
   const base = ['--verbose', '--no-password', '--exit-on-error', ...(jobs > 1 ? [`--jobs=${jobs}`] : [])]
+  const byId = new Map(toc.entries.map((e) => [e.id, e]))
+  const finished = o.onItemFinished
+  const onItemFinished = finished
+    ? (id: number) => {
+        const e = byId.get(id)
+        if (e) finished(e, toc.entries)
+      }
+    : undefined
   if (b.kind !== 'data') {
-    await runRestoreTool(tools, input, base, { url, tablesTotal, onProgress: o.onProgress, signal: o.signal })
+    await runRestoreTool(tools, input, base, { url, tablesTotal, onProgress: o.onProgress, onItemFinished, signal: o.signal })
     return
   }
   const schema = await targetSchemaArchive(tools, o.targetUrl, o.dir, o.signal)
   try {
     await runRestoreTool(tools, schema, [...base, '--section=pre-data'], { url, phase: 'schema', onProgress: o.onProgress, signal: o.signal })
-    await runRestoreTool(tools, input, base, { url, tablesTotal, onProgress: o.onProgress, signal: o.signal })
+    await runRestoreTool(tools, input, base, { url, tablesTotal, onProgress: o.onProgress, onItemFinished, signal: o.signal })
     await runRestoreTool(tools, schema, [...base, '--section=post-data'], { url, phase: 'indexes', onProgress: o.onProgress, signal: o.signal })
   } finally {
     removeTree(schema.path)
