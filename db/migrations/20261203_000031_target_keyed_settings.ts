@@ -10,6 +10,8 @@ import { type Kysely, sql } from 'kysely'
  * for each target the first time its settings are read (lib/integrity/dor-presets.ts);
  * `integrity_preset_seed` remembers which targets got them, so a preset an admin deleted does not come
  * back. Its NULL row stands for the presets those migrations inserted: it goes with the unkeyed rows.
+ * Where nobody touched those presets (every fresh install), they and the mark are removed instead: the
+ * seed gives the first target the same rows, and there is nothing to adopt.
  */
 const KEYS = [
   { table: 'role_rule', constraint: 'role_rule_key', columns: ['table', 'column'] },
@@ -29,7 +31,25 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn('target_key', 'text', (c) => c.unique())
     .addColumn('seeded_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .execute()
-  await db.insertInto('integrity_preset_seed').values({ target_key: null }).execute()
+  const untouched = {
+    role_rule: sql`target_key is null and created_by = 'preset' and (
+      ("table", "column", what, allowed) = ('meeting', 'created_by', 'meetings created', array['FACULTY', 'SECRETARY', 'ADMIN'])
+      or ("table", "column", what, allowed) = ('registration_request', 'processed_by', 'registration requests processed', array['SECRETARY', 'ADMIN', 'FACULTY']))`,
+    soft_relation: sql`target_key is null and created_by = 'preset' and origin = 'preset' and status = 'accepted' and (
+      (schema, "table", columns, ref_schema, ref_table, ref_columns, note) = ('public', 'agenda_item', array['meeting_id'], 'public', 'meeting', array['id'],
+        'DoR-Dash: agenda items belong to a meeting; production has no foreign key')
+      or (schema, "table", columns, ref_schema, ref_table, ref_columns, note) = ('public', 'fileupload', array['agenda_item_id'], 'public', 'agenda_item', array['id'],
+        'DoR-Dash: uploads may belong to an agenda item; the foreign key was missing for weeks'))`,
+  }
+  const { rows } = await sql<{ n: number }>`
+    select (select count(*) from role_rule where ${untouched.role_rule})::int + (select count(*) from soft_relation where ${untouched.soft_relation})::int as n
+  `.execute(db)
+  if (rows[0].n === 4) {
+    await sql`delete from role_rule where ${untouched.role_rule}`.execute(db)
+    await sql`delete from soft_relation where ${untouched.soft_relation}`.execute(db)
+  } else {
+    await db.insertInto('integrity_preset_seed').values({ target_key: null }).execute()
+  }
 }
 
 export async function down(db: Kysely<any>): Promise<void> {

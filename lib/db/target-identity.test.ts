@@ -197,8 +197,7 @@ describe('history recorded before targets had keys', () => {
       await sql`update migration_run set target_key = null`.execute(legacy.db)
       expect(await listRuns(legacy.db, { targetKey: ia.key })).toEqual([])
 
-      // The run, the rule, and the DoR presets (two role rules, two soft relations) the old migrations inserted unkeyed.
-      expect(await adoptUnkeyedRows(legacy.db, ia)).toBe(6)
+      expect(await adoptUnkeyedRows(legacy.db, ia)).toBe(2)
       expect((await listRuns(legacy.db, { targetKey: ia.key })).map((r) => r.id)).toEqual([run])
       expect((await listCustomRules(legacy.db, ia.key)).map((r) => r.name)).toEqual(['old rule'])
       // Another name's rows wait for their own target; nothing is adopted twice.

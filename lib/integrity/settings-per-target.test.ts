@@ -1,9 +1,12 @@
-import { sql } from 'kysely'
+import { type Kysely, Migrator, sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { STATE_MIGRATION_LOCK_TABLE, STATE_MIGRATION_TABLE, stateMigrations } from '@/db/migrations'
 import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
 import { freshStateDb } from '../../test/state-db'
+import { StaticMigrationProvider } from '../db/static-migration-provider'
 import { type TargetIdentity, targetIdentity } from '../db/target-identity'
 import { adoptUnkeyedRows, hasUnkeyedRows } from '../state/adopt-unkeyed'
+import { migrateStateDb } from '../state/migrate-state'
 import { deleteEnumSet, listEnumSets, saveEnumSet } from './enum-sets'
 import { decideAllSuggestions } from './relation-suggestions'
 import { relationsToCheck } from './relations'
@@ -27,8 +30,8 @@ const PRESET_RELATIONS = [
   ['agenda_item', 'meeting', 'preset'],
   ['fileupload', 'agenda_item', 'preset'],
 ]
-const roles = async (s: typeof state, key: string) => (await listRoleRules(s.db, key)).map((r) => [r.table, r.column, r.allowed])
-const relations = async (s: typeof state, key: string) => (await listSoftRelations(s.db, key)).map((r) => [r.table, r.refTable, r.origin])
+const roles = async (s: { db: Kysely<any> }, key: string) => (await listRoleRules(s.db, key)).map((r) => [r.table, r.column, r.allowed])
+const relations = async (s: { db: Kysely<any> }, key: string) => (await listSoftRelations(s.db, key)).map((r) => [r.table, r.refTable, r.origin])
 
 beforeAll(async () => {
   ;[a, b, state] = await Promise.all([freshDatabase('settings_a'), freshDatabase('settings_b'), freshStateDb()])
@@ -106,21 +109,59 @@ describe('Integrity settings of two targets sharing a state database', () => {
   })
 })
 
-describe('settings recorded before they had target keys', () => {
-  it('go to the first target reached, which keeps what admins changed; the next target gets fresh presets', async () => {
-    const legacy = await freshStateDb()
-    try {
-      // As an upgraded state database has them: the presets of the old migrations, changed by admins, all unkeyed.
-      await sql`update role_rule set allowed = array['ADMIN'] where "table" = 'meeting'`.execute(legacy.db)
-      await sql`delete from soft_relation where "table" = 'fileupload'`.execute(legacy.db)
-      await sql`insert into enum_column_set (schema, "table", "column", "values", created_by) values ('public', 'ticket', 'status', array['open'], 'admin')`.execute(legacy.db)
-      await sql`insert into soft_relation (schema, "table", columns, ref_schema, ref_table, ref_columns, status, origin, created_by)
-        values ('public', 'club_member', array['club_id'], 'public', 'club', array['id'], 'dismissed', 'suggestion', 'admin')`.execute(legacy.db)
-      expect(await hasUnkeyedRows(legacy.db)).toBe(true)
+const stateMigrator = (db: Kysely<any>) =>
+  new Migrator({
+    db,
+    provider: new StaticMigrationProvider(stateMigrations),
+    migrationTableName: STATE_MIGRATION_TABLE,
+    migrationLockTableName: STATE_MIGRATION_LOCK_TABLE,
+  })
 
+/** A state database as it was before settings had keys, changed by `before`, then upgraded. */
+async function upgradedState(before: (db: Kysely<any>) => Promise<void>): Promise<FreshDatabase> {
+  const legacy = await freshDatabase('legacy_state')
+  const { error } = await stateMigrator(legacy.db).migrateTo('20261203_000027_alert_notice')
+  if (error) throw error
+  await before(legacy.db)
+  await migrateStateDb(legacy.db)
+  return legacy
+}
+
+describe('settings recorded before they had target keys', () => {
+  it('are nothing to adopt on a fresh install: each target gets the presets', async () => {
+    const fresh = await upgradedState(async () => {})
+    try {
+      expect(await hasUnkeyedRows(fresh.db)).toBe(false)
+      expect(await roles(fresh, ia.key)).toEqual(PRESET_ROLES)
+      expect(await roles(fresh, ib.key)).toEqual(PRESET_ROLES)
+      expect(await relations(fresh, ib.key)).toEqual(PRESET_RELATIONS)
+      // Down keeps one of the settings both targets have, as they were unique before; up again finds untouched presets.
+      const down = await stateMigrator(fresh.db).migrateTo('20261203_000027_alert_notice')
+      expect(down.error).toBeUndefined()
+      expect((await sql<{ table: string }>`select "table" from role_rule order by 1`.execute(fresh.db)).rows.map((r) => r.table)).toEqual(['meeting', 'registration_request'])
+      await migrateStateDb(fresh.db)
+      expect(await hasUnkeyedRows(fresh.db)).toBe(false)
+      expect(await roles(fresh, ia.key)).toEqual(PRESET_ROLES)
+    } finally {
+      await fresh.drop()
+    }
+  })
+
+  it('go to the first target reached, which keeps what admins changed; the next target gets fresh presets', async () => {
+    // The presets of the old migrations, changed by admins, all unkeyed.
+    const legacy = await upgradedState(async (db) => {
+      await sql`update role_rule set allowed = array['ADMIN'], created_by = 'admin' where "table" = 'meeting'`.execute(db)
+      await sql`delete from soft_relation where "table" = 'fileupload'`.execute(db)
+      await sql`insert into enum_column_set (schema, "table", "column", "values", created_by) values ('public', 'ticket', 'status', array['open'], 'admin')`.execute(db)
+      await sql`insert into soft_relation (schema, "table", columns, ref_schema, ref_table, ref_columns, status, origin, created_by)
+        values ('public', 'club_member', array['club_id'], 'public', 'club', array['id'], 'dismissed', 'suggestion', 'admin')`.execute(db)
+    })
+    try {
+      expect(await hasUnkeyedRows(legacy.db)).toBe(true)
       expect(await adoptUnkeyedRows(legacy.db, ia)).toBe(5)
       expect(await hasUnkeyedRows(legacy.db)).toBe(false)
       expect(await roles(legacy, ia.key)).toEqual([['meeting', 'created_by', ['ADMIN']], PRESET_ROLES[1]])
+      // The preset deleted before the upgrade stays deleted.
       expect(await relations(legacy, ia.key)).toEqual([PRESET_RELATIONS[0], ['club_member', 'club', 'suggestion']])
       expect((await listEnumSets(legacy.db, ia.key)).map((s) => [s.table, s.values])).toEqual([['ticket', ['open']]])
 
@@ -134,9 +175,10 @@ describe('settings recorded before they had target keys', () => {
   })
 
   it('leaves a setting the target already has to the unkeyed ones: the target keeps its own', async () => {
-    const legacy = await freshStateDb()
+    const legacy = await upgradedState(async (db) => {
+      await sql`update role_rule set allowed = array['ADMIN'], created_by = 'admin'`.execute(db)
+    })
     try {
-      await sql`update role_rule set allowed = array['ADMIN']`.execute(legacy.db)
       // A read before adoption seeds the target's own presets.
       expect(await roles(legacy, ia.key)).toEqual(PRESET_ROLES)
       expect(await adoptUnkeyedRows(legacy.db, ia)).toBe(0)
