@@ -28,12 +28,13 @@ export interface DrillResult {
 /**
  * A restore drill: restores the backup into a scratch database on the target's server, compares
  * each table's rows with the exact counts recorded at backup time, runs the integrity orphan checks
- * on the restored copy (NOT VALID foreign keys, accepted soft relations, suggestions; the validated
+ * on the restored copy (NOT VALID foreign keys, the target's accepted soft relations, suggestions; the validated
  * foreign keys were checked by the restore itself), and drops it again. The result is recorded on
  * the backup; a drill that finds a problem returns it, it does not throw.
  */
 export async function restoreDrill(state: StateDb, backupId: string, o: DrillOptions): Promise<DrillResult> {
-  const b = await requireBackup(state, (await describeTarget(o.targetUrl)).key, backupId)
+  const { key } = await describeTarget(o.targetUrl)
+  const b = await requireBackup(state, key, backupId)
   // Owned while it exists, so that another check's cleanup does not take it for a dead one's leftover.
   const claim = await claimScratchName(o.targetUrl, 'drill')
   const name = claim.name
@@ -45,7 +46,7 @@ export async function restoreDrill(state: StateDb, backupId: string, o: DrillOpt
     o.onProgress?.({ phase: 'checking' })
     const db = createDb(withDatabase(o.targetUrl, name), { max: 2, applicationName: 'dbadmin restore drill' })
     try {
-      const checked = await drillChecks(db, b.rowCounts, await relationsToCheck(db, state))
+      const checked = await drillChecks(db, b.rowCounts, await relationsToCheck(db, state, key))
       result.orphans = checked.orphans
       if (b.rowCounts) {
         result.tables = checked.tables
