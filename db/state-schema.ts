@@ -173,6 +173,7 @@ export interface EnumColumnSet {
   id: Generated<number>;
   schema: string;
   table: string;
+  target_key: string | null;
   values: string[];
 }
 
@@ -212,6 +213,11 @@ export interface IntegrityFix {
   target_database: string;
   target_key: string | null;
   total: Generated<number>;
+}
+
+export interface IntegrityPresetSeed {
+  seeded_at: Generated<Timestamp>;
+  target_key: string | null;
 }
 
 export interface IntegrityRule {
@@ -445,6 +451,7 @@ export interface RoleRule {
   created_by: string;
   id: Generated<number>;
   table: string;
+  target_key: string | null;
   what: string;
 }
 
@@ -474,6 +481,7 @@ export interface SoftRelation {
   schema: string;
   status: string;
   table: string;
+  target_key: string | null;
 }
 
 export interface TableSizeSample {
@@ -525,6 +533,7 @@ export interface StateDatabase {
   enum_column_set: EnumColumnSet;
   integrity_finding: IntegrityFinding;
   integrity_fix: IntegrityFix;
+  integrity_preset_seed: IntegrityPresetSeed;
   integrity_rule: IntegrityRule;
   integrity_run: IntegrityRun;
   job: Job;

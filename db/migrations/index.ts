@@ -23,6 +23,7 @@ import * as m20261203_000024 from './20261203_000024_maintenance_on_queue'
 import * as m20261203_000025 from './20261203_000025_query_stats'
 import * as m20261203_000026 from './20261203_000026_failure_total_index_summary'
 import * as m20261203_000027 from './20261203_000027_alert_notice'
+import * as m20261203_000031 from './20261203_000031_target_keyed_settings'
 
 /**
  * The dashboard's own state-database migrations, as a static index: a Next server bundle cannot
@@ -53,6 +54,7 @@ export const stateMigrations: Record<string, Migration> = {
   '20261203_000025_query_stats': m20261203_000025,
   '20261203_000026_failure_total_index_summary': m20261203_000026,
   '20261203_000027_alert_notice': m20261203_000027,
+  '20261203_000031_target_keyed_settings': m20261203_000031,
 }
 
 export const STATE_MIGRATION_TABLE = 'dbadmin_migration'

@@ -6,6 +6,7 @@ import { type BackupFixture, backupFixture, databaseExists, rowCounts } from '..
 import { lockTable } from '../../test/lock-table'
 import { createDb } from '../db/connect'
 import { dropDeadScratchDatabases, listScratchDatabases } from '../migrations/scratch-database'
+import { saveSoftRelation } from '../integrity/soft-relations'
 import { liveSnapshot } from '../schema/take-snapshot'
 import { getBackup, listBackups } from './catalogue'
 import { createBackup } from './create-backup'
@@ -156,6 +157,20 @@ describe('restores give back the same rows and the same schema', () => {
     const d = await restoreDrill(f.state.db, b.id, f.common)
     expect(d.ok).toBe(false)
     expect(d.problems.join('\n')).toMatch(/public\.meeting has \d+ rows after the restore, \d+ at backup time/)
+  })
+
+  it("a drill checks the target's soft relations, not settings of its scratch copy (kept per target)", async () => {
+    await saveSoftRelation(f.target.db, f.state.db, {
+      schema: 'public', table: 'meeting_attendee', columns: ['meeting_id'], refSchema: 'public', refTable: 'meeting', refColumns: ['id'],
+      status: 'accepted', origin: 'manual', by: 'admin@test.local',
+    })
+    const seeded = async () => (await sql<{ n: number }>`select count(*)::int as n from integrity_preset_seed`.execute(f.state.db)).rows[0].n
+    const before = await seeded()
+    const b = await createBackup(f.state.db, { ...f.common, createdBy: 't' })
+    const d = await restoreDrill(f.state.db, b.id, f.common)
+    expect(d.orphans.find((o) => o.relation === 'public.meeting_attendee → public.meeting')).toMatchObject({ source: 'soft' })
+    // The scratch database is no target of its own: no presets were seeded for it.
+    expect(await seeded()).toBe(before)
   })
 
   it('a failed restore into a new database drops it and leaves the target untouched', async () => {

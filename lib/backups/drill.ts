@@ -32,7 +32,7 @@ export interface DrillResult {
 /**
  * A restore drill: restores the backup into a scratch database on the target's server, compares
  * each table's rows with the exact counts recorded at backup time, runs the integrity orphan checks
- * on the restored copy (NOT VALID foreign keys, accepted soft relations, suggestions; the validated
+ * on the restored copy (NOT VALID foreign keys, the target's accepted soft relations, suggestions; the validated
  * foreign keys were checked by the restore itself), and drops it again. The result is recorded on
  * the backup; a drill that finds a problem returns it, it does not throw. The accepted soft
  * relations' scans start as soon as their tables' data are in (`EarlyOrphanScans`), in the time
@@ -40,7 +40,8 @@ export interface DrillResult {
  * (`DrillCheckOptions.insertedRows`).
  */
 export async function restoreDrill(state: StateDb, backupId: string, o: DrillOptions): Promise<DrillResult> {
-  const b = await requireBackup(state, (await describeTarget(o.targetUrl)).key, backupId)
+  const { key } = await describeTarget(o.targetUrl)
+  const b = await requireBackup(state, key, backupId)
   // Owned while it exists, so that another check's cleanup does not take it for a dead one's leftover.
   const claim = await claimScratchName(o.targetUrl, 'drill')
   const name = claim.name
@@ -48,14 +49,14 @@ export async function restoreDrill(state: StateDb, backupId: string, o: DrillOpt
   const started = Date.now()
   // Made before the database exists: it connects at the first query, when the restore's first table data are in.
   const db = createDb(withDatabase(o.targetUrl, name), { max: 2, applicationName: DRILL_APPLICATION })
-  const early = new EarlyOrphanScans(db, async () => (await relationsToCheck(db, state)).filter((r) => r.source === 'soft'))
+  const early = new EarlyOrphanScans(db, async () => (await relationsToCheck(db, state, key)).filter((r) => r.source === 'soft'))
   try {
     await restoreBackup(state, backupId, { ...o, into: { newDatabase: name }, createdBy: 'restore drill', onItemFinished: (e, toc) => early.itemFinished(e, toc) })
     early.stop()
     result.restoreMs = Date.now() - started
     o.onProgress?.({ phase: 'checking' })
     const insertedRows = await restoreStatsSettled(db, DRILL_APPLICATION)
-    const checked = await drillChecks(db, b.rowCounts, await relationsToCheck(db, state), { insertedRows, earlyOrphans: (rel) => early.resultFor(rel) })
+    const checked = await drillChecks(db, b.rowCounts, await relationsToCheck(db, state, key), { insertedRows, earlyOrphans: (rel) => early.resultFor(rel) })
     result.orphans = checked.orphans
     if (b.rowCounts) {
       result.tables = checked.tables

@@ -12,6 +12,7 @@ import { countOrphans, sampleOrphans } from './orphans'
 import { relationsToCheck } from './relations'
 import { listSoftRelations, saveSoftRelation } from './soft-relations'
 import { planChecks, runChecks } from './run-checks'
+import { targetIdentity } from '../db/target-identity'
 
 // Names that break string-built SQL, on both sides of a soft relation, in every column it touches.
 const S = 'ünïcode schema'
@@ -24,6 +25,8 @@ const rel = { schema: S, table: CHILD, columns: [REF], refSchema: S, refTable: P
 
 let target: FreshDatabase
 let state: FreshDatabase
+/** Settings are kept per target (lib/db/target-identity.ts). */
+const key = async () => (await targetIdentity(target.db)).key
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'odd-fix-'))
 
 async function childRows() {
@@ -60,7 +63,7 @@ describe('odd names', () => {
       saveSoftRelation(target.db, state.db, { ...rel, columns: ['Ref"; --'], status: 'accepted', origin: 'manual', by: 'admin@test.local' }),
     ).rejects.toThrow(`${S}.${CHILD} has no column Ref"; --.`)
     await saveSoftRelation(target.db, state.db, { ...rel, status: 'accepted', origin: 'manual', note: "it's; odd", by: 'admin@test.local' })
-    const saved = (await listSoftRelations(state.db)).find((s) => s.schema === S)
+    const saved = (await listSoftRelations(state.db, await key())).find((s) => s.schema === S)
     expect(saved).toMatchObject({ ...rel, note: "it's; odd", source: 'soft' })
     expect(await relationsToCheck(target.db, state.db)).toEqual([
       { ...rel, name: `${S}.${CHILD}(${REF}) → ${S}.${PARENT}(${PARENT_KEY})`, source: 'soft', validated: null },

@@ -9,10 +9,13 @@ import { relationsToCheck } from './relations'
 import { listSoftRelations, RelationRuleError, saveSoftRelation } from './soft-relations'
 import { planChecks, runChecks } from './run-checks'
 import { schemaChecks } from './schema-checks'
+import { targetIdentity } from '../db/target-identity'
 
 // Which relations a run checks, and how soft relations are validated, on small hand-made schemas.
 let target: FreshDatabase
 let state: FreshDatabase
+/** Settings are kept per target (lib/db/target-identity.ts). */
+const key = async () => (await targetIdentity(target.db)).key
 
 beforeAll(async () => {
   ;[target, state] = await Promise.all([freshDatabase('rels'), freshStateDb()])
@@ -27,7 +30,7 @@ const describeAll = (rels: { schema: string; table: string; columns: string[]; r
 
 describe('relations to check', () => {
   it('skips the DoR presets when their tables do not exist: an empty database checks no relation', async () => {
-    expect((await listSoftRelations(state.db)).map((s) => [s.table, s.origin, s.status])).toEqual([
+    expect((await listSoftRelations(state.db, await key())).map((s) => [s.table, s.origin, s.status])).toEqual([
       ['agenda_item', 'preset', 'accepted'],
       ['fileupload', 'preset', 'accepted'],
     ])
@@ -71,13 +74,13 @@ describe('relations to check', () => {
     )
     await expect(save({ refColumns: ['code', 'name'] })).rejects.toThrow('Give as many referencing columns as referenced columns.')
     await expect(save({ columns: [], refColumns: [] })).rejects.toThrow('Give as many referencing columns as referenced columns.')
-    expect(await listSoftRelations(state.db)).toHaveLength(2)
+    expect(await listSoftRelations(state.db, await key())).toHaveLength(2)
   })
 
   it('saves a soft relation, checks it, and takes it back when dismissed', async () => {
     const rel = { schema: 'public', table: 'player', columns: ['team_code'], refSchema: 'public', refTable: 'team', refColumns: ['code'] }
     await saveSoftRelation(target.db, state.db, { ...rel, status: 'accepted', origin: 'manual', note: 'codes', by: 'admin@test.local' })
-    const saved = (await listSoftRelations(state.db)).find((s) => s.table === 'player')
+    const saved = (await listSoftRelations(state.db, await key())).find((s) => s.table === 'player')
     expect(saved).toMatchObject({ ...rel, source: 'soft', status: 'accepted', origin: 'manual', note: 'codes', createdBy: 'admin@test.local' })
     expect(saved?.name).toBe('public.player(team_code) → public.team(code)')
     expect(describeAll(await relationsToCheck(target.db, state.db))).toEqual([
@@ -97,7 +100,7 @@ describe('relations to check', () => {
     await saveSoftRelation(target.db, state.db, {
       ...rel, columns: ['team_id'], refColumns: ['id'], status: 'dismissed', origin: 'suggestion', by: 'operator@test.local',
     })
-    expect((await listSoftRelations(state.db)).filter((s) => s.table === 'player').map((s) => [s.columns[0], s.status, s.createdBy])).toEqual([
+    expect((await listSoftRelations(state.db, await key())).filter((s) => s.table === 'player').map((s) => [s.columns[0], s.status, s.createdBy])).toEqual([
       ['team_code', 'dismissed', 'operator@test.local'],
       ['team_id', 'dismissed', 'operator@test.local'],
     ])
@@ -119,7 +122,7 @@ describe('relations to check', () => {
       schema: 'public', table: 'player', columns: ['nick'], refSchema: 'public', refTable: 'team', refColumns: ['name'],
       status: 'dismissed', origin: 'manual', by: 'admin@test.local',
     })
-    expect((await listSoftRelations(state.db)).filter((s) => s.columns[0] === 'nick')).toHaveLength(1)
+    expect((await listSoftRelations(state.db, await key())).filter((s) => s.columns[0] === 'nick')).toHaveLength(1)
   })
 })
 
@@ -192,7 +195,7 @@ describe('deciding every suggestion at once', () => {
     await sql`create schema "Bulk Ünï"`.execute(target.db)
     await sql`create table "Bulk Ünï".club (id bigint primary key)`.execute(target.db)
     for (const t of ['m1', 'm2', 'm3']) await sql`create table ${sql.id('Bulk Ünï', t)} (id serial primary key, club_id bigint)`.execute(target.db)
-    const open = async () => (await suggestRelations(target.db, [...(await foreignKeyRelations(target.db)), ...(await listSoftRelations(state.db))])).map((r) => `${r.schema}.${r.table}`)
+    const open = async () => (await suggestRelations(target.db, [...(await foreignKeyRelations(target.db)), ...(await listSoftRelations(state.db, await key()))])).map((r) => `${r.schema}.${r.table}`)
     const before = await open()
     expect(before).toEqual(expect.arrayContaining(['Bulk Ünï.m1', 'Bulk Ünï.m2', 'Bulk Ünï.m3']))
     await saveSoftRelation(target.db, state.db, {
@@ -200,7 +203,7 @@ describe('deciding every suggestion at once', () => {
     })
     expect(await decideAllSuggestions(target.db, state.db, { status: 'dismissed', by: 'operator@test.local' })).toBe(before.length - 1)
     expect(await open()).toEqual([])
-    const bulk = (await listSoftRelations(state.db)).filter((s) => s.schema === 'Bulk Ünï').map((s) => [s.table, s.status, s.origin])
+    const bulk = (await listSoftRelations(state.db, await key())).filter((s) => s.schema === 'Bulk Ünï').map((s) => [s.table, s.status, s.origin])
     expect(bulk).toEqual([
       ['m1', 'accepted', 'suggestion'],
       ['m2', 'dismissed', 'suggestion'],

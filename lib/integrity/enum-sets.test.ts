@@ -4,9 +4,12 @@ import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
 import { freshStateDb } from '../../test/state-db'
 import { enumChecks } from './enum-checks'
 import { deleteEnumSet, listEnumSets, saveEnumSet } from './enum-sets'
+import { targetIdentity } from '../db/target-identity'
 
 let target: FreshDatabase
 let state: Awaited<ReturnType<typeof freshStateDb>>
+/** Settings are kept per target (lib/db/target-identity.ts). */
+const key = async () => (await targetIdentity(target.db)).key
 
 beforeAll(async () => {
   target = await freshDatabase('enumsets')
@@ -23,9 +26,9 @@ afterAll(async () => {
 describe('declared value sets of text columns', () => {
   it('counts the rows outside the declared values and the values off only by case', async () => {
     await saveEnumSet(target.db, state.db, { schema: 'public', table: 'ticket', column: 'status', values: ['open', 'closed', 'open'], by: 'op@test.local' })
-    const [set] = await listEnumSets(state.db)
+    const [set] = await listEnumSets(state.db, await key())
     expect(set).toMatchObject({ table: 'ticket', column: 'status', values: ['open', 'closed'], createdBy: 'op@test.local' })
-    const found = (await enumChecks(target.db, await listEnumSets(state.db))).filter((f) => f.check === 'enum_values')
+    const found = (await enumChecks(target.db, await listEnumSets(state.db, await key()))).filter((f) => f.check === 'enum_values')
     expect(found).toEqual([
       expect.objectContaining({
         table: 'ticket',
@@ -44,9 +47,9 @@ describe('declared value sets of text columns', () => {
     await expect(
       saveEnumSet(target.db, state.db, { schema: 'public', table: 'ticket', column: 'opened', values: ['a'], by: 'x' }),
     ).rejects.toThrow('opened is not a text column; an enum column is checked by its type.')
-    expect(await listEnumSets(state.db)).toHaveLength(1)
-    const [set] = await listEnumSets(state.db)
-    expect(await deleteEnumSet(state.db, set.id)).toBe(true)
-    expect(await listEnumSets(state.db)).toEqual([])
+    expect(await listEnumSets(state.db, await key())).toHaveLength(1)
+    const [set] = await listEnumSets(state.db, await key())
+    expect(await deleteEnumSet(state.db, set.id, await key())).toBe(true)
+    expect(await listEnumSets(state.db, await key())).toEqual([])
   })
 })

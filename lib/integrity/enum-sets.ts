@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely'
+import { targetIdentity } from '../db/target-identity'
 import { AppError } from '../errors'
 import type { StateDb } from '../state/state-db'
 
@@ -22,8 +23,9 @@ export class EnumSetRuleError extends AppError {
   }
 }
 
-export async function listEnumSets(state: StateDb): Promise<EnumColumnSet[]> {
-  const rows = await state.selectFrom('enum_column_set').selectAll().orderBy('schema').orderBy('table').orderBy('column').execute()
+/** The value sets declared for one target (lib/db/target-identity.ts). */
+export async function listEnumSets(state: StateDb, targetKey: string): Promise<EnumColumnSet[]> {
+  const rows = await state.selectFrom('enum_column_set').selectAll().where('target_key', '=', targetKey).orderBy('schema').orderBy('table').orderBy('column').execute()
   return rows.map((r) => ({
     id: Number(r.id),
     schema: r.schema,
@@ -34,7 +36,7 @@ export async function listEnumSets(state: StateDb): Promise<EnumColumnSet[]> {
   }))
 }
 
-/** Declares (or replaces) the value set of a column, after checking in the live catalog that it is a text column. */
+/** Declares (or replaces) the value set of a column of `target`, after checking in its live catalog that it is a text column. */
 export async function saveEnumSet(
   target: Kysely<any>,
   state: StateDb,
@@ -51,14 +53,16 @@ export async function saveEnumSet(
   `.execute(target)
   if (!rows[0]) throw new EnumSetRuleError(`There is no column ${input.column} in ${input.schema}.${input.table}.`, 'column')
   if (rows[0].category !== 'S') throw new EnumSetRuleError(`${input.column} is not a text column; an enum column is checked by its type.`, 'column')
+  const { key } = await targetIdentity(target)
   await state
     .insertInto('enum_column_set')
-    .values({ schema: input.schema, table: input.table, column: input.column, values, created_by: input.by })
+    .values({ schema: input.schema, table: input.table, column: input.column, values, created_by: input.by, target_key: key })
     .onConflict((oc) => oc.constraint('enum_column_set_key').doUpdateSet({ values, created_by: input.by }))
     .execute()
 }
 
-export async function deleteEnumSet(state: StateDb, id: number): Promise<boolean> {
-  const r = await state.deleteFrom('enum_column_set').where('id', '=', id).executeTakeFirst()
+/** Deletes a value set of this target only: another target's set #id is not found. */
+export async function deleteEnumSet(state: StateDb, id: number, targetKey: string): Promise<boolean> {
+  const r = await state.deleteFrom('enum_column_set').where('id', '=', id).where('target_key', '=', targetKey).executeTakeFirst()
   return Number(r.numDeletedRows) > 0
 }

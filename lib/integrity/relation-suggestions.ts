@@ -2,6 +2,7 @@ import { type Kysely, sql } from 'kysely'
 import { foreignKeyRelations } from './foreign-key-relations'
 import { listSoftRelations } from './soft-relations'
 import { describeRelation, type IntegrityRelation } from './types'
+import { targetIdentity } from '../db/target-identity'
 import type { StateDb } from '../state/state-db'
 
 /**
@@ -55,13 +56,15 @@ export async function decideAllSuggestions(
   state: StateDb,
   input: { status: 'accepted' | 'dismissed'; by: string },
 ): Promise<number> {
-  const suggestions = await suggestRelations(target, [...(await foreignKeyRelations(target)), ...(await listSoftRelations(state))])
+  const { key } = await targetIdentity(target)
+  const suggestions = await suggestRelations(target, [...(await foreignKeyRelations(target)), ...(await listSoftRelations(state, key))])
   let saved = 0
   for (let i = 0; i < suggestions.length; i += 1000) {
     const r = await state
       .insertInto('soft_relation')
       .values(
         suggestions.slice(i, i + 1000).map((s) => ({
+          target_key: key,
           schema: s.schema,
           table: s.table,
           columns: s.columns,

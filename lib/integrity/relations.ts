@@ -3,6 +3,7 @@ import { foreignKeyRelations } from './foreign-key-relations'
 import { suggestRelations } from './relation-suggestions'
 import { listSoftRelations, type SoftRelation } from './soft-relations'
 import type { IntegrityRelation, RelationRef } from './types'
+import { targetIdentity } from '../db/target-identity'
 import type { StateDb } from '../state/state-db'
 
 /**
@@ -49,11 +50,14 @@ async function existingTables(db: Kysely<any>): Promise<Map<string, boolean>> {
 }
 
 /**
- * What the integrity run checks: foreign keys, accepted soft relations whose tables exist in this
- * database (the DoR presets mean nothing elsewhere), and open suggestions.
+ * What the integrity run checks: foreign keys, accepted soft relations of this target whose tables exist in this
+ * database (the DoR presets mean nothing elsewhere), and open suggestions. `settingsOf` is the key
+ * of the target whose soft relations apply when `target` is a copy of it (a restore drill's scratch
+ * database); by default, `target`'s own.
  */
-export async function relationsToCheck(target: Kysely<any>, state: StateDb): Promise<IntegrityRelation[]> {
-  const [fks, soft, tables] = await Promise.all([foreignKeyRelations(target), listSoftRelations(state), existingTables(target)])
+export async function relationsToCheck(target: Kysely<any>, state: StateDb, settingsOf?: string): Promise<IntegrityRelation[]> {
+  const key = settingsOf ?? (await targetIdentity(target)).key
+  const [fks, soft, tables] = await Promise.all([foreignKeyRelations(target), listSoftRelations(state, key), existingTables(target)])
   const exists = (schema: string, table: string) => tables.has(JSON.stringify([schema, table]))
   const present = soft.filter((s) => s.status === 'accepted' && exists(s.schema, s.table) && exists(s.refSchema, s.refTable))
   const fitting = await presetsThatFit(target, present)

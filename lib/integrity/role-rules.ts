@@ -1,5 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 import type { RoleOwnershipRule } from './role-checks'
+import { seedDorPresets } from './dor-presets'
+import { targetIdentity } from '../db/target-identity'
 import { AppError } from '../errors'
 import type { StateDb } from '../state/state-db'
 
@@ -19,8 +21,10 @@ export class RoleRuleError extends AppError {
   }
 }
 
-export async function listRoleRules(state: StateDb): Promise<StoredRoleRule[]> {
-  const rows = await state.selectFrom('role_rule').selectAll().orderBy('table').orderBy('column').execute()
+/** The role rules of one target (lib/db/target-identity.ts), with the DoR presets the first time. */
+export async function listRoleRules(state: StateDb, targetKey: string): Promise<StoredRoleRule[]> {
+  await seedDorPresets(state, targetKey)
+  const rows = await state.selectFrom('role_rule').selectAll().where('target_key', '=', targetKey).orderBy('table').orderBy('column').execute()
   return rows.map((r) => ({
     id: Number(r.id),
     table: r.table,
@@ -32,7 +36,7 @@ export async function listRoleRules(state: StateDb): Promise<StoredRoleRule[]> {
   }))
 }
 
-/** Adds or replaces the rule for one owner column, after checking it exists in the live catalog. */
+/** Adds or replaces the rule for one owner column of `target`, after checking it exists in its live catalog. */
 export async function saveRoleRule(
   target: Kysely<any>,
   state: StateDb,
@@ -48,14 +52,18 @@ export async function saveRoleRule(
     ) as ok
   `.execute(target)
   if (!rows[0].ok) throw new RoleRuleError(`There is no table ${input.table} with a column ${input.column}.`, 'column')
+  const { key } = await targetIdentity(target)
+  // The presets first, as if the settings had been read before: a rule of a preset column replaces it.
+  await seedDorPresets(state, key)
   await state
     .insertInto('role_rule')
-    .values({ table: input.table, column: input.column, what: input.what.trim(), allowed, created_by: input.by })
+    .values({ table: input.table, column: input.column, what: input.what.trim(), allowed, created_by: input.by, target_key: key })
     .onConflict((oc) => oc.constraint('role_rule_key').doUpdateSet({ what: input.what.trim(), allowed, created_by: input.by }))
     .execute()
 }
 
-export async function deleteRoleRule(state: StateDb, id: number): Promise<boolean> {
-  const r = await state.deleteFrom('role_rule').where('id', '=', id).executeTakeFirst()
+/** Deletes a rule of this target only: another target's rule #id is not found. */
+export async function deleteRoleRule(state: StateDb, id: number, targetKey: string): Promise<boolean> {
+  const r = await state.deleteFrom('role_rule').where('id', '=', id).where('target_key', '=', targetKey).executeTakeFirst()
   return Number(r.numDeletedRows) > 0
 }

@@ -118,10 +118,10 @@ export async function planChecks(
     ...relations.map((r) => relationStep(target, r)),
     guarded('schema', 'Indexes, primary keys, foreign key indexes, sequences', () => schemaChecks(target)),
     guarded('not_valid_check', 'NOT VALID CHECK constraints', () => notValidCheckFindings(target)),
-    guarded('enums', 'Enum types and columns used as enums', async () => enumChecks(target, await listEnumSets(state))),
+    guarded('enums', 'Enum types and columns used as enums', async () => enumChecks(target, await listEnumSets(state, (await targetIdentity(target)).key))),
     guarded('roles', 'Users per role and role rules', async () => {
       const userrole = (await queryEnums(target, false)).find((e) => e.name === 'userrole')
-      return roleChecks(target, await tables, userrole?.values ?? [], await listRoleRules(state))
+      return roleChecks(target, await tables, userrole?.values ?? [], await listRoleRules(state, (await targetIdentity(target)).key))
     }),
     guarded('dor_rules', 'DoR rules: scheduling, registrations, uploads', async () => dorRuleChecks(target, await tables)),
     guarded('custom_rules', "Admins' own rules", async () => customRuleFindings(opts.reader ?? noReader, state, (await targetIdentity(target)).key, opts.ruleTimeoutMs ?? 300_000)),

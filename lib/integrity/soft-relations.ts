@@ -1,5 +1,7 @@
 import { type Kysely, sql } from 'kysely'
 import { describeRelation, type IntegrityRelation } from './types'
+import { seedDorPresets } from './dor-presets'
+import { targetIdentity } from '../db/target-identity'
 import { AppError } from '../errors'
 import type { StateDb } from '../state/state-db'
 
@@ -11,8 +13,10 @@ export interface SoftRelation extends IntegrityRelation {
   createdBy: string
 }
 
-export async function listSoftRelations(state: StateDb): Promise<SoftRelation[]> {
-  const rows = await state.selectFrom('soft_relation').selectAll().orderBy('id').execute()
+/** The soft relations and dismissed suggestions of one target (lib/db/target-identity.ts), with the DoR presets the first time. */
+export async function listSoftRelations(state: StateDb, targetKey: string): Promise<SoftRelation[]> {
+  await seedDorPresets(state, targetKey)
+  const rows = await state.selectFrom('soft_relation').selectAll().where('target_key', '=', targetKey).orderBy('id').execute()
   return rows.map((r) => {
     const ends = { schema: r.schema, table: r.table, columns: r.columns, refSchema: r.ref_schema, refTable: r.ref_table, refColumns: r.ref_columns }
     return {
@@ -40,7 +44,7 @@ export class RelationRuleError extends AppError {
 }
 
 /**
- * Records a soft relation (accepted) or a dismissed suggestion, after checking against the live
+ * Records a soft relation (accepted) or a dismissed suggestion of `target`, after checking against its live
  * catalog that both sides exist, the column counts match and the parent columns are a key.
  */
 export async function saveSoftRelation(
@@ -86,9 +90,13 @@ export async function saveSoftRelation(
       throw new RelationRuleError(`${what}(${input.refColumns.join(', ')}) is not a primary key or unique: a reference must point at a key.`, 'refColumns')
     }
   }
+  const { key } = await targetIdentity(target)
+  // The presets first, as if the settings had been read before: a relation like a preset replaces it.
+  await seedDorPresets(state, key)
   await state
     .insertInto('soft_relation')
     .values({
+      target_key: key,
       schema: input.schema,
       table: input.table,
       columns: input.columns,
@@ -106,7 +114,8 @@ export async function saveSoftRelation(
     .execute()
 }
 
-export async function deleteSoftRelation(state: StateDb, id: number): Promise<boolean> {
-  const r = await state.deleteFrom('soft_relation').where('id', '=', id).executeTakeFirst()
+/** Deletes a relation of this target only: another target's relation #id is not found. */
+export async function deleteSoftRelation(state: StateDb, id: number, targetKey: string): Promise<boolean> {
+  const r = await state.deleteFrom('soft_relation').where('id', '=', id).where('target_key', '=', targetKey).executeTakeFirst()
   return Number(r.numDeletedRows) > 0
 }

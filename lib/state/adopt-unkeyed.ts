@@ -11,9 +11,22 @@ const BY_NAME: { table: string; nameColumn: string }[] = [
   { table: 'integrity_fix', nameColumn: 'target_database' },
 ]
 
+/**
+ * Tables of settings that named no database at all, with what is unique per target: the admins'
+ * rules and the Integrity page's settings (state migrations 000009 and 000031), and the mark that a
+ * target has its DoR presets (lib/integrity/dor-presets.ts), which goes with the presets it stands for.
+ */
+const SETTINGS: { table: string; unique: string[]; counted: boolean }[] = [
+  { table: 'integrity_rule', unique: ['name'], counted: true },
+  { table: 'role_rule', unique: ['table', 'column'], counted: true },
+  { table: 'soft_relation', unique: ['schema', 'table', 'columns', 'ref_schema', 'ref_table', 'ref_columns'], counted: true },
+  { table: 'enum_column_set', unique: ['schema', 'table', 'column'], counted: true },
+  { table: 'integrity_preset_seed', unique: [], counted: false },
+]
+
 /** Whether any row still lacks a target key (written before keys existed). */
 export async function hasUnkeyedRows(state: Kysely<any>): Promise<boolean> {
-  const tables = [...BY_NAME.map((t) => t.table), 'integrity_rule']
+  const tables = [...BY_NAME.map((t) => t.table), ...SETTINGS.map((t) => t.table)]
   const { rows } = await sql<{ found: boolean }>`select ${sql.join(
     tables.map((t) => sql`exists (select 1 from ${sql.table(t)} where target_key is null)`),
     sql` or `,
@@ -23,7 +36,8 @@ export async function hasUnkeyedRows(state: Kysely<any>): Promise<boolean> {
 
 /**
  * Gives rows recorded before targets had keys to `target`: those of its database name, and the
- * admins' rules, which named no database at all. Nothing recorded which server an old row came
+ * settings, which named no database at all (admins' rules, role rules, soft relations and dismissed
+ * suggestions, value sets). Nothing recorded which server an old row came
  * from, so the first target of that name to be reached takes them; with one target per state
  * database (the usual case) that is exactly right. Returns how many rows were adopted.
  */
@@ -39,12 +53,17 @@ export async function adoptUnkeyedRows(state: Kysely<any>, target: TargetIdentit
         .executeTakeFirst()
       adopted += Number(r.numUpdatedRows)
     }
-    // A rule named like one this target already has keeps its place among the unkeyed ones.
-    const rules = await sql`
-      update integrity_rule r set target_key = ${target.key}
-      where r.target_key is null
-        and not exists (select 1 from integrity_rule o where o.target_key = ${target.key} and o.name = r.name)
-    `.execute(trx)
-    return adopted + Number(rules.numAffectedRows ?? 0)
+    // A setting like one this target already has (a rule of the same name, a rule for the same
+    // column, ...) keeps its place among the unkeyed ones: the target's own wins.
+    for (const { table, unique, counted } of SETTINGS) {
+      const t = sql.table(table)
+      const same = sql.join([sql`o.target_key = ${target.key}`, ...unique.map((c) => sql`o.${sql.ref(c)} = r.${sql.ref(c)}`)], sql` and `)
+      const r = await sql`
+        update ${t} r set target_key = ${target.key}
+        where r.target_key is null and not exists (select 1 from ${t} o where ${same})
+      `.execute(trx)
+      if (counted) adopted += Number(r.numAffectedRows ?? 0)
+    }
+    return adopted
   })
 }

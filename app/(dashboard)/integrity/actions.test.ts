@@ -22,6 +22,8 @@ type Name = 'run' | 'cancel' | 'save' | 'remove' | 'validate' | 'fix' | 'cancelF
 
 let h: ActionHarness
 let state: ActionHarness['state']
+/** Settings are kept per target (lib/db/target-identity.ts). */
+const key = async () => (await targetIdentity(target.db)).key
 let target: ActionHarness['target']
 let dataDir: string
 let specs: Record<Name, GuardedSpec<any, any>>
@@ -95,7 +97,7 @@ describe('soft relations', () => {
       form({ schema: 'public', table: 'meeting_attendee', columns: ' meeting_id ', refSchema: 'public', refTable: 'meeting', refColumns: 'id', status: 'accepted', origin: 'manual', note: '' }),
     )
     expect(saved).toMatchObject({ ok: true })
-    const rel = (await listSoftRelations(state.db)).find((s) => s.table === 'meeting_attendee')!
+    const rel = (await listSoftRelations(state.db, await key())).find((s) => s.table === 'meeting_attendee')!
     expect(rel).toMatchObject({ columns: ['meeting_id'], refColumns: ['id'], origin: 'manual', note: null, createdBy: 'operator@test.local' })
 
     expect(
@@ -259,7 +261,7 @@ describe('deciding all suggestions', () => {
     expect(await as('operator', 'decideAll', { status: 'maybe' })).toMatchObject({ ok: false, code: 'invalid_input' })
     const accepted = await as('operator', 'decideAll', form({ status: 'accepted' }))
     expect(accepted).toMatchObject({ ok: true, message: expect.stringMatching(/^Accepted \d+ suggestions: the next run checks them as soft relations\.$/) })
-    const clubs = (await listSoftRelations(state.db)).filter((r) => r.refTable === 'club').map((r) => [r.table, r.status, r.createdBy])
+    const clubs = (await listSoftRelations(state.db, await key())).filter((r) => r.refTable === 'club').map((r) => [r.table, r.status, r.createdBy])
     expect(clubs.sort()).toEqual([
       ['club_fee', 'accepted', 'operator@test.local'],
       ['club_member', 'accepted', 'operator@test.local'],

@@ -7,6 +7,7 @@ import { ActionError } from '@/lib/auth/action-result'
 import { decideAllSuggestions } from '@/lib/integrity/relation-suggestions'
 import { deleteSoftRelation, saveSoftRelation } from '@/lib/integrity/soft-relations'
 import { integrityTargetDb } from '@/lib/db/server-dbs'
+import { targetIdentity } from '@/lib/db/target-identity'
 import { describeRelation } from '@/lib/integrity/types'
 import { emptyAsMissing, id, RelationInput } from './inputs'
 
@@ -60,7 +61,7 @@ export const deleteSoftRelationAction = action({
   input: z.object({ id }),
   target: (input) => `soft relation #${input.id}`,
   async run(ctx, input) {
-    if (!(await deleteSoftRelation(ctx.stateDb, input.id))) {
+    if (!(await deleteSoftRelation(ctx.stateDb, input.id, (await targetIdentity(integrityTargetDb())).key))) {
       throw new ActionError('not_found', `There is no soft relation #${input.id}.`)
     }
     revalidatePath('/integrity')

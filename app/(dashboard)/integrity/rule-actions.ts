@@ -85,7 +85,7 @@ export const deleteEnumSetAction = action({
   input: z.object({ id }),
   target: (input) => String(input.id),
   async run(ctx, input) {
-    if (!(await deleteEnumSet(ctx.stateDb, input.id))) throw new ActionError('not_found', `There is no value set #${input.id}.`)
+    if (!(await deleteEnumSet(ctx.stateDb, input.id, (await targetIdentity(integrityTargetDb())).key))) throw new ActionError('not_found', `There is no value set #${input.id}.`)
     revalidatePath('/integrity')
     return { message: 'Value set removed.' }
   },
@@ -117,7 +117,7 @@ export const deleteRoleRuleAction = action({
   input: z.object({ id }),
   target: (input) => String(input.id),
   async run(ctx, input) {
-    if (!(await deleteRoleRule(ctx.stateDb, input.id))) throw new ActionError('not_found', `There is no role rule #${input.id}.`)
+    if (!(await deleteRoleRule(ctx.stateDb, input.id, (await targetIdentity(integrityTargetDb())).key))) throw new ActionError('not_found', `There is no role rule #${input.id}.`)
     revalidatePath('/integrity')
     return { message: 'Role rule removed.' }
   },

@@ -5,12 +5,13 @@ import { stateDb } from '@/lib/db/server-dbs'
 import { type EnumColumnSet, listEnumSets } from '@/lib/integrity/enum-sets'
 import { deleteEnumSetAction, saveEnumSetAction } from '../rule-actions'
 import { EditableList } from './editable-list'
+import { loadTarget } from './integrity-data'
 
 /** Text columns declared to hold a fixed set of values: each run counts the rows outside it. */
 export async function EnumSetsPanel({ user }: { user: AppUser }) {
   let sets: EnumColumnSet[]
   try {
-    sets = await listEnumSets(stateDb())
+    sets = await listEnumSets(stateDb(), (await loadTarget()).key)
   } catch (e) {
     return <WidgetError title="Value sets" error={e} />
   }

@@ -5,12 +5,13 @@ import { stateDb } from '@/lib/db/server-dbs'
 import { listRoleRules, type StoredRoleRule } from '@/lib/integrity/role-rules'
 import { deleteRoleRuleAction, saveRoleRuleAction } from '../rule-actions'
 import { EditableList } from './editable-list'
+import { loadTarget } from './integrity-data'
 
 /** Which roles may own which rows: every run reports rows owned by a user whose role may not. */
 export async function RoleRulesPanel({ user }: { user: AppUser }) {
   let rules: StoredRoleRule[]
   try {
-    rules = await listRoleRules(stateDb())
+    rules = await listRoleRules(stateDb(), (await loadTarget()).key)
   } catch (e) {
     return <WidgetError title="Role rules" error={e} />
   }

@@ -10,6 +10,7 @@ import { foreignKeyRelations } from '@/lib/integrity/foreign-key-relations'
 import { suggestRelations } from '@/lib/integrity/relation-suggestions'
 import { listSoftRelations, type SoftRelation } from '@/lib/integrity/soft-relations'
 import { describeRelation, type IntegrityRelation } from '@/lib/integrity/types'
+import { loadTarget } from './integrity-data'
 import { decideAllSuggestionsAction, deleteSoftRelationAction, saveSoftRelationAction } from '../relation-actions'
 
 /** Rows per list unless the page asks for all. */
@@ -80,7 +81,7 @@ export async function SoftRelationsPanel({ user, showAll }: { user: AppUser; sho
   let soft: SoftRelation[]
   let suggestions: IntegrityRelation[]
   try {
-    soft = await listSoftRelations(stateDb())
+    soft = await listSoftRelations(stateDb(), (await loadTarget()).key)
     suggestions = await suggestRelations(targetDb(), [...(await foreignKeyRelations(targetDb())), ...soft])
   } catch (e) {
     return <WidgetError title="Soft relations" error={e} />
