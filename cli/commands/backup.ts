@@ -19,7 +19,7 @@ import { openPrivateFile } from '../../lib/runtime/private-files'
 import { CliError, JSON_FLAG, stringFlag } from '../args'
 import type { Command } from '../command'
 import type { CliContext } from '../context'
-import { followJob } from './follow-job'
+import { followOwnJob, stoppedBySignal } from './follow-job'
 
 function setup(ctx: CliContext) {
   const keys = backupKeys(ctx.config)
@@ -36,7 +36,7 @@ function oneOf<T extends string>(ctx: CliContext, flag: string, allowed: readonl
 /**
  * Queues `kind` and works it in this process while it waits (a web server's worker may take it
  * first: either way the job's row tells), with progress on stderr unless --json. Ctrl-C or SIGTERM
- * cancels the job: pg_dump, pg_restore or psql is stopped and partial output removed. The start is
+ * cancels the job (pg_dump, pg_restore or psql is stopped and partial output removed) and exits 130 / 143. The start is
  * audited here; the job audits its end.
  */
 async function runJob(ctx: CliContext, kind: string, input: unknown, audit: { action: string; target: string }, progress: boolean): Promise<JobRow> {
@@ -51,20 +51,9 @@ async function runJob(ctx: CliContext, kind: string, input: unknown, audit: { ac
     throw e
   }
   await writeAudit(ctx.state(), { actorEmail: 'cli', action: audit.action, target: audit.target, input, result: 'ok', code: 'ok', message: `Queued as job #${job.id}.` })
-  const stop = (sig: string) => {
-    process.stderr.write(`dbadmin: ${sig}: cancelling job #${job.id}\n`)
-    void jobs.cancel(job.id).catch(() => {})
-  }
-  const onInt = () => stop('SIGINT')
-  const onTerm = () => stop('SIGTERM')
-  process.once('SIGINT', onInt)
-  process.once('SIGTERM', onTerm)
-  try {
-    return await followJob(ctx, job, { progress: progress && !ctx.json })
-  } finally {
-    process.off('SIGINT', onInt)
-    process.off('SIGTERM', onTerm)
-  }
+  const followed = await followOwnJob(ctx, job, { progress: progress && !ctx.json })
+  stoppedBySignal(followed, `${jobs.kind(kind).title.toLowerCase()} job #${job.id}`)
+  return followed.job
 }
 
 /** A job that did not succeed: exit 1 with its message (the library's, meant for people). */

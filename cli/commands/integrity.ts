@@ -13,7 +13,7 @@ import { CliError, idFlag, JSON_FLAG, type ParsedArgs, stringFlag } from '../arg
 import type { Command } from '../command'
 import { beginCliAudit } from '../cli-audit'
 import type { CliContext } from '../context'
-import { followJob } from './follow-job'
+import { followOwnJob, stoppedBySignal } from './follow-job'
 
 /**
  * `dbadmin integrity [--json] [--fail-on-findings] [--allow-check-errors] [--no-wait | --inline]`:
@@ -75,7 +75,9 @@ async function queueRun(ctx: CliContext, work: boolean) {
 /** Queued and waited for: the run's findings as saved, in the order the checks ran. */
 async function queuedFindings(ctx: CliContext): Promise<Finding[]> {
   const job = await queueRun(ctx, true)
-  const done = await followJob(ctx, job, { progress: true })
+  const followed = await followOwnJob(ctx, job, { progress: true })
+  stoppedBySignal(followed, `integrity run #${job.refId}`)
+  const done = followed.job
   const run = job.refId === null ? null : await getIntegrityRun(ctx.state(), job.refId)
   if (!run || done.state !== 'succeeded') {
     throw new CliError(`integrity run #${job.refId} (job #${job.id}) ${done.state}${done.error ? `: ${done.error}` : ''}`, 2)
@@ -159,7 +161,7 @@ async function restoreFixJob(ctx: CliContext): Promise<void> {
   const queued = await jobs
     .enqueue('integrity.restore', { fixId, relation: fix!.relation }, { startedBy: 'cli', trigger: 'cli' })
     .catch((e: Error) => audit.failed(new CliError(`cannot restore fix #${fixId}: ${e.message}`, 1)))
-  await followJob(ctx, queued)
+  const followed = await followOwnJob(ctx, queued)
   const restoreId = queued.refId!
   const job = (await getFixJob(ctx.state(), restoreId))!
   const message =
@@ -167,6 +169,7 @@ async function restoreFixJob(ctx: CliContext): Promise<void> {
       ? `Restore #${restoreId} of fix #${fixId}: ${job.changed} row${job.changed === 1 ? '' : 's'} of ${describeRelation(job.relation)} put back from ${job.file}`
       : `Restore #${restoreId} of fix #${fixId} ${job.status}${job.error ? `: ${job.error}` : ''}`
   await audit.finish({ result: job.status === 'succeeded' ? 'ok' : 'failed', code: job.status === 'succeeded' ? 'ok' : 'restore_failed', message })
+  stoppedBySignal(followed, `restore #${restoreId} of fix #${fixId}`)
   if (job.status !== 'succeeded') throw new CliError(message, 1)
   if (ctx.json) return ctx.print({ restore: job })
   ctx.out(message)
