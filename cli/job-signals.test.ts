@@ -136,4 +136,23 @@ describe('a foreground job stopped by a signal', () => {
     expect((await getJob(state.db, job.id))!.state).toBe('cancelled')
     expect(await bossWouldRun(job)).toBe(false)
   }, 90_000)
+
+  it('dbadmin maintenance vacuum + SIGINT while VACUUM waits for a lock: cancelled on the server, exit 130', async () => {
+    await lock('meeting')
+    const { child, done } = start(['maintenance', 'vacuum', '--table', 'meeting'])
+    const vacuums = async () => {
+      const { rows } = await sql<{ pid: number }>`
+        select pid from pg_stat_activity where datname = current_database() and query ~* 'vacuum' and wait_event_type = 'Lock'`.execute(target.db)
+      return rows.map((r) => r.pid)
+    }
+    await until(vacuums, (p) => p.length > 0, 'VACUUM to wait for the lock')
+    const job = await newestJob('maintenance.run')
+    child.kill('SIGINT')
+    const r = await done
+    expect(r).toMatchObject({ code: 130, signal: null, stdout: '' })
+    expect(r.stderr).toMatch(new RegExp(`dbadmin: cancelled maintenance job #${job.refId} \\(VACUUM [^\n]*meeting[^\n]*\\)\n$`))
+    expect(await vacuums()).toEqual([])
+    expect((await getJob(state.db, job.id))!.state).toBe('cancelled')
+    expect(await bossWouldRun(job)).toBe(false)
+  }, 90_000)
 })
