@@ -12,7 +12,7 @@ import type { JobSystem } from '../lib/jobs/job-system'
 import { getJob, type JobRow } from '../lib/jobs/job-store'
 import { migrateStateDb } from '../lib/state/migrate-state'
 import { type FreshDatabase, freshDatabase } from '../test/fresh-db'
-import { ROOT } from '../test/run-command'
+import { ROOT, runDbadmin } from '../test/run-command'
 import { startTestJobs } from '../test/test-jobs'
 
 // A foreground command stopped by Ctrl-C or SIGTERM while the job it started waits on the server
@@ -93,6 +93,13 @@ async function bossWouldRun(job: JobRow): Promise<boolean> {
   return rows.some((r) => ['created', 'retry', 'active'].includes(r.state))
 }
 
+/** VACUUMs waiting for a lock on the target. */
+async function vacuums(): Promise<number[]> {
+  const { rows } = await sql<{ pid: number }>`
+    select pid from pg_stat_activity where datname = current_database() and query ~* 'vacuum' and wait_event_type = 'Lock'`.execute(target.db)
+  return rows.map((r) => r.pid)
+}
+
 describe('a foreground job stopped by a signal', () => {
   it('dbadmin integrity + SIGINT: the run is cancelled, its check leaves the server, exit 130, and it is not run again', async () => {
     await lock('meeting')
@@ -140,11 +147,6 @@ describe('a foreground job stopped by a signal', () => {
   it('dbadmin maintenance vacuum + SIGINT while VACUUM waits for a lock: cancelled on the server, exit 130', async () => {
     await lock('meeting')
     const { child, done } = start(['maintenance', 'vacuum', '--table', 'meeting'])
-    const vacuums = async () => {
-      const { rows } = await sql<{ pid: number }>`
-        select pid from pg_stat_activity where datname = current_database() and query ~* 'vacuum' and wait_event_type = 'Lock'`.execute(target.db)
-      return rows.map((r) => r.pid)
-    }
     await until(vacuums, (p) => p.length > 0, 'VACUUM to wait for the lock')
     const job = await newestJob('maintenance.run')
     child.kill('SIGINT')
@@ -154,5 +156,26 @@ describe('a foreground job stopped by a signal', () => {
     expect(await vacuums()).toEqual([])
     expect((await getJob(state.db, job.id))!.state).toBe('cancelled')
     expect(await bossWouldRun(job)).toBe(false)
+  }, 90_000)
+
+  it('maintenance vacuum killed outright: the next command finds its VACUUM still waiting, cancels it and says so', async () => {
+    await lock('meeting')
+    const { child, done } = start(['maintenance', 'vacuum', '--table', 'meeting'])
+    const [pid] = await until(vacuums, (p) => p.length > 0, 'VACUUM to wait for the lock')
+    const job = await newestJob('maintenance.run')
+    child.kill('SIGKILL')
+    await done
+    // The server does not notice a vanished client while the statement waits.
+    await new Promise((r) => setTimeout(r, 1_000))
+    expect(await vacuums()).toEqual([pid])
+    const r = await runDbadmin(['jobs', 'list', '--json'], env())
+    expect(r.code).toBe(0)
+    expect(r.stderr).toBe(
+      `dbadmin: job #${job.id} (maintenance.run) was left running by a process that died: Its worker stopped before it finished. Its statement was still running on the server (pid ${pid}) and was cancelled.\n`,
+    )
+    await until(vacuums, (p) => p.length === 0, 'the VACUUM to be cancelled', 5_000)
+    expect((await getJob(state.db, job.id))!.state).toBe('interrupted')
+    // Said once: the next command finds nothing left.
+    expect((await runDbadmin(['jobs', 'list', '--json'], env())).stderr).toBe('')
   }, 90_000)
 })

@@ -7,12 +7,12 @@ import { targetIdentity } from '../../lib/db/target-identity'
 import { describeRelation } from '../../lib/integrity/types'
 import { planChecks, runChecks } from '../../lib/integrity/run-checks'
 import { getIntegrityRun, runFindings } from '../../lib/integrity/run-store'
-import { markDeadJobs } from '../../lib/jobs/dead-jobs'
 import { JobBusyError } from '../../lib/jobs/enqueue'
 import { CliError, idFlag, JSON_FLAG, type ParsedArgs, stringFlag } from '../args'
 import type { Command } from '../command'
 import { beginCliAudit } from '../cli-audit'
 import type { CliContext } from '../context'
+import { markDeadJobsHere } from '../job-services'
 import { followOwnJob, stoppedBySignal } from './follow-job'
 
 /**
@@ -122,7 +122,7 @@ function checkErrors(errored: Finding[], total: number): string {
 
 /** `dbadmin integrity fixes [--json]`: the orphan fixes and restores on this database, newest first. */
 async function fixesCommand(ctx: CliContext): Promise<void> {
-  await markDeadJobs(ctx.state())
+  await markDeadJobsHere(ctx)
   const jobs = await listFixJobs(ctx.state(), { targetKey: (await targetIdentity(ctx.target())).key, limit: 200 })
   if (ctx.json) return ctx.print({ fixes: jobs })
   if (jobs.length === 0) return ctx.out('No fixes on this database.')
@@ -182,7 +182,7 @@ async function restoreFixJob(ctx: CliContext): Promise<void> {
 async function cancelFixJob(ctx: CliContext): Promise<void> {
   const fixId = idFlag(ctx.args, 'fix', 'a fix or restore number')
   const audit = await beginCliAudit(ctx, { action: 'integrity.fix.cancel', target: `fix job #${fixId}`, input: { fix: fixId } })
-  await markDeadJobs(ctx.state())
+  await markDeadJobsHere(ctx)
   const job = await getFixJob(ctx.state(), fixId)
   const here = await targetIdentity(ctx.target())
   let refusal: string | null = null

@@ -1,6 +1,5 @@
 import os from 'node:os'
 import { findJobKind } from '../../lib/jobs/all-kinds'
-import { markDeadJobs } from '../../lib/jobs/dead-jobs'
 import { parseConcurrency } from '../../lib/jobs/job-system'
 import { JOB_STATES, type JobState, listJobs } from '../../lib/jobs/job-store'
 import { jobJson } from '../../lib/jobs/job-view'
@@ -10,6 +9,7 @@ import { CliError, JSON_FLAG, type ParsedArgs, stringFlag } from '../args'
 import { beginCliAudit } from '../cli-audit'
 import type { Command } from '../command'
 import type { CliContext } from '../context'
+import { markDeadJobsHere } from '../job-services'
 
 /** `dbadmin jobs list [--kind K] [--state S] [--limit N] [--json]`: this target's jobs of every kind, newest first. */
 /** The list's --kind, --state and --limit, checked by the parser before anything runs. */
@@ -34,7 +34,7 @@ function jobIdArg(args: ParsedArgs): number {
 
 async function list(ctx: CliContext): Promise<void> {
   const { kind, state, limit } = listFilter(ctx.args)
-  await markDeadJobs(ctx.state())
+  await markDeadJobsHere(ctx)
   const jobs = await listJobs(ctx.state(), {
     targetKey: (await targetIdentity(ctx.target())).key,
     kinds: kind ? [kind] : undefined,

@@ -7,6 +7,7 @@ import { CliError, JSON_FLAG, type ParsedArgs, stringFlag } from '../args'
 import { beginCliAudit } from '../cli-audit'
 import type { Command } from '../command'
 import type { CliContext } from '../context'
+import { markDeadJobsHere } from '../job-services'
 import { followOwnJob, stoppedBySignal } from './follow-job'
 
 const SCHEMA_FLAG = { schema: { type: 'string', value: 'SCHEMA' } } as const
@@ -31,6 +32,8 @@ function taskOf(args: ParsedArgs): MaintenanceTask {
  */
 async function maintenance(ctx: CliContext): Promise<void> {
   const task = taskOf(ctx.args)
+  // A VACUUM or REINDEX of an earlier `maintenance` killed outright may still run on the server.
+  await markDeadJobsHere(ctx)
   const audit = await beginCliAudit(ctx, { action: 'maintenance.start', target: describeTask(task), input: task })
   const jobs = await ctx.jobs({ work: true, workKinds: [maintenanceJob.kind], supervise: false })
   let queued
