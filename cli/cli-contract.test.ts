@@ -64,6 +64,17 @@ describe('strict flags', () => {
     [['backup', 'download', '1'], '--out is required (--out FILE)'],
     [['backup', 'schedule', 'set', 'full'], 'give --cron "MIN HOUR DOM MON DOW", or --off'],
     [['schema', 'diff'], '--from is required (--from ID|live)'],
+    // Values are checked by the parser too, not after the state database is prepared.
+    [['jobs', 'cancel', 'abc'], 'ID must be a job number, not "abc"'],
+    [['jobs', 'list', '--limit', 'abc'], '--limit must be a number from 1 to 500, not "abc"'],
+    [['jobs', 'list', '--limit', '501'], '--limit must be a number from 1 to 500, not "501"'],
+    [['jobs', 'list', '--state', 'sleeping'], '--state must be one of queued, running, succeeded, failed, cancelled, interrupted'],
+    [['jobs', 'list', '--kind', 'nap'], '--kind: there is no job kind "nap"'],
+    [['audit', 'prune', '--days', 'abc'], '--days must be a whole number of days, 1 or more, not "abc"'],
+    [['metrics', '--since', '2h'], '--since must be one of 1h|6h|24h|7d|30d|1y, not "2h"'],
+    [['explain', '--sql', 'select 1', '--params', '{'], '--params must be a JSON array of strings (or null), e.g. --params \'["42", null]\''],
+    [['backup', 'create', '--format', 'zip'], '--format must be custom, directory, plain, not "zip"'],
+    [['backup', 'restore', '1', '--into', 'x', '--table', 'a.b.c'], '--table must be SCHEMA.TABLE or TABLE, a part with dots or quotes in double quotes ("my.schema"."Order; x"), not "a.b.c"'],
   ])('%j is refused with one line and exit 2, before any database is touched', async (argv, message) => {
     const r = await runDbadmin(argv, { DATABASE_URL: untouchedTarget.url, STATE_DATABASE_URL: untouchedState.url })
     expect(r.stderr).toBe(`dbadmin: ${message}\n`)

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely'
 import type { AppConfig } from '../lib/config'
+import type { JobServices } from '../lib/jobs/job-kind'
 import type { JobSystem, JobSystemOptions } from '../lib/jobs/job-system'
 import type { CapabilityUrls, DbCapability } from '../lib/db/capabilities'
 import type { StateDb } from '../lib/state/state-db'
@@ -24,6 +25,8 @@ export interface CliContext {
    * took are finished) when the command ends. Without `work` it only queues and cancels.
    */
   jobs(opts?: Pick<JobSystemOptions, 'work' | 'workKinds' | 'supervise' | 'schedules' | 'concurrency'>): Promise<JobSystem>
+  /** What a job run here needs (its logins to the target), built on first use, without pg-boss. */
+  jobServices(): Promise<JobServices>
   /** One JSON object on stdout. */
   print(value: unknown): void
   out(text: string): void

@@ -23,7 +23,8 @@ import { userCommand } from './commands/users'
 import type { Command } from './command'
 import { connectionFailureMessage, type NamedDatabase } from './connection-errors'
 import type { CliContext } from './context'
-import { startCliJobs } from './job-services'
+import { cliJobServices, startCliJobs } from './job-services'
+import type { JobServices } from '../lib/jobs/job-kind'
 import type { JobSystem } from '../lib/jobs/job-system'
 import { redactUrls } from '../lib/redact-urls'
 import type { StateDb } from '../lib/state/state-db'
@@ -94,6 +95,7 @@ async function main(argv: string[]): Promise<number> {
   const as = (c: DbCapability) => logins.get(c) ?? logins.set(c, open(capabilities[c])).get(c)!
   let state: StateDb | undefined
   let jobs: Promise<JobSystem> | undefined
+  let services: Promise<JobServices> | undefined
   const ctx: CliContext = {
     args,
     json: args.flags.json === true,
@@ -106,6 +108,7 @@ async function main(argv: string[]): Promise<number> {
     print: (value) => process.stdout.write(JSON.stringify(value) + '\n'),
     out: (text) => process.stdout.write(text + '\n'),
     jobs: (opts) => (jobs ??= startCliJobs(ctx, runtime.stateUrl, dbs, opts)),
+    jobServices: () => (services ??= cliJobServices(ctx, dbs)),
   }
   try {
     await command.run(ctx)

@@ -6,6 +6,9 @@ import { restrictedReader } from '../lib/db/reader-login'
 import type { RestrictedReader } from '../lib/db/reader-login'
 import { targetIdentity } from '../lib/db/target-identity'
 import type { JobServices } from '../lib/jobs/job-kind'
+import { JOB_KINDS } from '../lib/jobs/all-kinds'
+import { markDeadJobs } from '../lib/jobs/dead-jobs'
+import { WORKER_GONE } from '../lib/jobs/job-store'
 import { samplerSettings } from '../lib/metrics/sampler-settings'
 import { JobSystem, type JobSystemOptions } from '../lib/jobs/job-system'
 import type { CliContext } from './context'
@@ -76,4 +79,18 @@ export async function startCliJobs(
     ...opts,
   })
   return system.start()
+}
+
+/**
+ * Records the jobs whose process died as interrupted, as the job system's sweep does and with this
+ * target's logins, so that each kind can clean up after its dead worker: a maintenance statement
+ * (VACUUM waiting behind a lock) left running on the server is cancelled. Each such job of this
+ * target is said on stderr, once, by whichever command first finds it.
+ */
+export async function markDeadJobsHere(ctx: CliContext): Promise<void> {
+  const services = await ctx.jobServices()
+  const dead = await markDeadJobs(ctx.state(), JOB_KINDS, services)
+  for (const j of dead) {
+    if (j.targetKey === services.target.key) process.stderr.write(`dbadmin: job #${j.id} (${j.kind}) was left running by a process that died: ${j.error ?? WORKER_GONE}\n`)
+  }
 }

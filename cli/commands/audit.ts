@@ -1,12 +1,12 @@
 import { finishAudit, startAudit } from '../../lib/audit/audit-log'
 import { pruneAudit } from '../../lib/audit/audit-retention'
-import { CliError, JSON_FLAG, stringFlag } from '../args'
+import { CliError, JSON_FLAG, type ParsedArgs, stringFlag } from '../args'
 import type { Command } from '../command'
 import type { CliContext } from '../context'
 
 /** --days: a whole number of days, at least 1. */
-function daysFlag(ctx: CliContext): number | null {
-  const raw = stringFlag(ctx.args, 'days')
+function daysFlag(args: ParsedArgs): number | null {
+  const raw = stringFlag(args, 'days')
   if (raw === undefined) return null
   const days = /^\d{1,6}$/.test(raw) ? Number(raw) : NaN
   if (!Number.isSafeInteger(days) || days < 1) throw new CliError(`--days must be a whole number of days, 1 or more, not "${raw}"`)
@@ -19,7 +19,7 @@ function daysFlag(ctx: CliContext): number | null {
  * recorded, before it runs: without that record nothing is deleted.
  */
 async function prune(ctx: CliContext): Promise<void> {
-  const days = daysFlag(ctx) ?? ctx.config.AUDIT_RETENTION_DAYS
+  const days = daysFlag(ctx.args) ?? ctx.config.AUDIT_RETENTION_DAYS
   if (days === 0) {
     const message = 'AUDIT_RETENTION_DAYS is 0: the audit log is kept for ever, nothing pruned (give --days N to prune anyway)'
     if (ctx.json) return ctx.print({ deleted: 0, days: 0, cutoff: null })
@@ -49,6 +49,7 @@ export const auditCommand: Command = {
   subcommands: {
     prune: {
       flags: { days: { type: 'string', value: 'N' }, ...JSON_FLAG },
+      check: (args) => void daysFlag(args),
       summary: 'delete audit records older than N days (default AUDIT_RETENTION_DAYS, 365); the prune itself is recorded',
     },
   },

@@ -16,18 +16,18 @@ import { configuredSchedules } from '../../lib/jobs/schedule-config'
 import { listSchedules, saveSchedule, ScheduleError } from '../../lib/jobs/schedules'
 import type { JobRow } from '../../lib/jobs/job-store'
 import { openPrivateFile } from '../../lib/runtime/private-files'
-import { CliError, JSON_FLAG, stringFlag } from '../args'
+import { CliError, JSON_FLAG, type ParsedArgs, stringFlag } from '../args'
 import type { Command } from '../command'
 import type { CliContext } from '../context'
-import { followJob } from './follow-job'
+import { followOwnJob, stoppedBySignal } from './follow-job'
 
 function setup(ctx: CliContext) {
   const keys = backupKeys(ctx.config)
   return { targetUrl: ctx.targetUrl, dir: backupDirectory(ctx.config.dataPath), pgBinDir: ctx.config.PG_BIN_DIR, encrypt: keys?.encrypt ?? null, decrypt: keys?.decrypt ?? null }
 }
 
-function oneOf<T extends string>(ctx: CliContext, flag: string, allowed: readonly T[], fallback: T): T {
-  const v = stringFlag(ctx.args, flag)
+function oneOf<T extends string>(args: ParsedArgs, flag: string, allowed: readonly T[], fallback: T): T {
+  const v = stringFlag(args, flag)
   if (v === undefined) return fallback
   if (!(allowed as readonly string[]).includes(v)) throw new CliError(`--${flag} must be ${allowed.join(', ')}, not "${v}"`)
   return v as T
@@ -36,7 +36,7 @@ function oneOf<T extends string>(ctx: CliContext, flag: string, allowed: readonl
 /**
  * Queues `kind` and works it in this process while it waits (a web server's worker may take it
  * first: either way the job's row tells), with progress on stderr unless --json. Ctrl-C or SIGTERM
- * cancels the job: pg_dump, pg_restore or psql is stopped and partial output removed. The start is
+ * cancels the job (pg_dump, pg_restore or psql is stopped and partial output removed) and exits 130 / 143. The start is
  * audited here; the job audits its end.
  */
 async function runJob(ctx: CliContext, kind: string, input: unknown, audit: { action: string; target: string }, progress: boolean): Promise<JobRow> {
@@ -51,20 +51,9 @@ async function runJob(ctx: CliContext, kind: string, input: unknown, audit: { ac
     throw e
   }
   await writeAudit(ctx.state(), { actorEmail: 'cli', action: audit.action, target: audit.target, input, result: 'ok', code: 'ok', message: `Queued as job #${job.id}.` })
-  const stop = (sig: string) => {
-    process.stderr.write(`dbadmin: ${sig}: cancelling job #${job.id}\n`)
-    void jobs.cancel(job.id).catch(() => {})
-  }
-  const onInt = () => stop('SIGINT')
-  const onTerm = () => stop('SIGTERM')
-  process.once('SIGINT', onInt)
-  process.once('SIGTERM', onTerm)
-  try {
-    return await followJob(ctx, job, { progress: progress && !ctx.json })
-  } finally {
-    process.off('SIGINT', onInt)
-    process.off('SIGTERM', onTerm)
-  }
+  const followed = await followOwnJob(ctx, job, { progress: progress && !ctx.json })
+  stoppedBySignal(followed, `${jobs.kind(kind).title.toLowerCase()} job #${job.id}`)
+  return followed.job
 }
 
 /** A job that did not succeed: exit 1 with its message (the library's, meant for people). */
@@ -81,10 +70,14 @@ async function existing(ctx: CliContext, id: string) {
   return b
 }
 
+/** create's --kind and --format, checked by the parser before anything runs. */
+function createFlags(args: ParsedArgs): { kind: BackupKind; format: BackupFormat } {
+  return { kind: oneOf<BackupKind>(args, 'kind', ['full', 'schema', 'data'], 'full'), format: oneOf<BackupFormat>(args, 'format', ['custom', 'directory', 'plain'], 'custom') }
+}
+
 /** `dbadmin backup create [--kind K] [--format F] [--json]`: a backup job (backup.full|schema|data), catalogued like the page's. */
 async function create(ctx: CliContext): Promise<void> {
-  const kind = oneOf<BackupKind>(ctx, 'kind', ['full', 'schema', 'data'], 'full')
-  const format = oneOf<BackupFormat>(ctx, 'format', ['custom', 'directory', 'plain'], 'custom')
+  const { kind, format } = createFlags(ctx.args)
   const dir = backupDirectory(ctx.config.dataPath)
   const job = await runJob(ctx, `backup.${kind}`, { format }, { action: 'backups.create', target: 'backup' }, true)
   if (job.state !== 'succeeded') throw failed(job)
@@ -120,8 +113,19 @@ async function verify(ctx: CliContext): Promise<void> {
 
 /** `dbadmin backup restore ID --into NEWDB [--table T]`: a restore job, only ever into a new database from the CLI. */
 async function restore(ctx: CliContext): Promise<void> {
-  const into = stringFlag(ctx.args, 'into', true)
-  const tableText = stringFlag(ctx.args, 'table')
+  const { into, table } = restoreFlags(ctx.args)
+  const b = await existing(ctx, backupId(ctx))
+  const input = table ? { backupId: b.id, file: b.file, mode: 'table', database: into, table } : { backupId: b.id, file: b.file, mode: 'new', database: into }
+  const job = await runJob(ctx, 'backup.restore', input, { action: 'backups.restore', target: `backup ${b.id}` }, true)
+  if (job.state !== 'succeeded') throw failed(job)
+  if (ctx.json) return ctx.print(job.result)
+  ctx.out(job.message ?? '')
+}
+
+/** restore's --into and --table, checked by the parser before anything runs. */
+function restoreFlags(args: ParsedArgs) {
+  const into = stringFlag(args, 'into', true)
+  const tableText = stringFlag(args, 'table')
   try {
     checkDatabaseName(into)
   } catch (e) {
@@ -131,12 +135,7 @@ async function restore(ctx: CliContext): Promise<void> {
   const table = tableText === undefined ? undefined : parseTableName(tableText)
   if (table === null) throw new CliError(`--table must be SCHEMA.TABLE or TABLE, a part with dots or quotes in double quotes ("my.schema"."Order; x"), not ${JSON.stringify(tableText)}`)
   if (table && [table.schema, table.table].some((p) => Buffer.byteLength(p) > 63)) throw new CliError('--table: a schema or table name has at most 63 bytes')
-  const b = await existing(ctx, backupId(ctx))
-  const input = table ? { backupId: b.id, file: b.file, mode: 'table', database: into, table } : { backupId: b.id, file: b.file, mode: 'new', database: into }
-  const job = await runJob(ctx, 'backup.restore', input, { action: 'backups.restore', target: `backup ${b.id}` }, true)
-  if (job.state !== 'succeeded') throw failed(job)
-  if (ctx.json) return ctx.print(job.result)
-  ctx.out(job.message ?? '')
+  return { into, table }
 }
 
 /** Runs `work` with an audit record of its outcome (actor 'cli'); a failure is exit 1 with the library's message. */
@@ -233,6 +232,7 @@ export const backupCommand: Command = {
   subcommands: {
     create: {
       flags: { kind: { type: 'string', value: 'full|schema|data' }, format: { type: 'string', value: 'custom|directory|plain' }, ...JSON_FLAG },
+      check: (args) => void createFlags(args),
       summary: 'take a backup (default full, custom format), catalogued like the page’s; prints { id, file, sizeBytes, sha256, status } with --json',
     },
     list: { flags: JSON_FLAG, summary: 'this database’s backups, newest first' },
@@ -240,6 +240,7 @@ export const backupCommand: Command = {
     restore: {
       args: ID,
       flags: { into: { type: 'string', value: 'NEWDB', required: true }, table: { type: 'string', value: 'SCHEMA.TABLE' }, ...JSON_FLAG },
+      check: (args) => void restoreFlags(args),
       summary: 'restore into a new database (the target is never touched from here); --table restores one table with what it needs',
     },
     download: { args: ID, flags: { out: { type: 'string', value: 'FILE', required: true }, decrypt: { type: 'boolean' }, ...JSON_FLAG }, summary: 'write the backup (decrypted with --decrypt) to a new 0600 FILE' },

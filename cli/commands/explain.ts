@@ -51,6 +51,7 @@ export const explainCommand: Command = {
   subcommands: {
     '': {
       flags: { sql: { type: 'string', value: 'TEXT', required: true }, params: { type: 'string', value: 'JSON' }, analyze: { type: 'boolean' }, ...JSON_FLAG },
+      check: (args) => void params(stringFlag(args, 'params')),
       summary: 'EXPLAIN one statement on the read-only reader ($1… from --params, else the generic plan); --analyze runs a single SELECT, rolled back',
     },
   },

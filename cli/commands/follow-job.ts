@@ -1,6 +1,9 @@
 import type { JobRow } from '../../lib/jobs/job-store'
 import { waitForJob } from '../../lib/jobs/wait-for-job'
+import { CliError } from '../args'
+import { beginCliAudit } from '../cli-audit'
 import type { CliContext } from '../context'
+import { signalExitCode, trapStopSignals } from '../stop-signals'
 
 /**
  * Waits for a queued job to end, with its progress on stderr if asked (not with --json): whichever worker
@@ -25,4 +28,45 @@ export async function followJob(ctx: CliContext, job: JobRow, opts: { progress?:
     }
     if (now.state !== 'queued' && now.state !== 'running' && !(now.state === 'interrupted' && kind.retryLimit - (now.attempts - 1) > 0)) return now
   }
+}
+
+/** A job this command started and waited for, and the stop signal that cancelled it, if one came. */
+export interface FollowedJob {
+  job: JobRow
+  signal: NodeJS.Signals | null
+}
+
+/**
+ * followJob for a job this command started: Ctrl-C, SIGTERM or SIGHUP cancels it as `dbadmin jobs
+ * cancel` does (audited as the CLI; its running statement is cancelled on the server, its row ends
+ * cancelled and pg-boss does not run it again), and the wait goes on until it has stopped. A second
+ * signal exits at once. `stoppedBySignal` then turns the signal into the command's end.
+ */
+export async function followOwnJob(ctx: CliContext, job: JobRow, opts: { progress?: boolean } = {}): Promise<FollowedJob> {
+  const jobs = await ctx.jobs()
+  let cancelling: Promise<unknown> = Promise.resolve()
+  const trap = trapStopSignals(() => {
+    cancelling = (async () => {
+      const audit = await beginCliAudit(ctx, { action: 'jobs.cancel', target: `job #${job.id}`, input: { id: job.id, signal: trap.received() } })
+      const r = await jobs.cancel(job.id)
+      await audit.finish({ result: r.ok ? 'ok' : 'failed', code: r.ok ? 'ok' : 'conflict', message: r.message })
+    })().catch(() => {})
+  })
+  try {
+    const done = await followJob(ctx, job, opts)
+    await cancelling
+    return { job: done, signal: trap.received() }
+  } finally {
+    trap.release()
+  }
+}
+
+/**
+ * The end of a command whose job a signal cancelled: one line ("cancelled integrity run #7") and
+ * the exit code of that signal (130 for SIGINT, 143 for SIGTERM). Nothing when no signal came.
+ */
+export function stoppedBySignal(f: FollowedJob, what: string): void {
+  if (!f.signal) return
+  const how = f.job.state === 'cancelled' ? `cancelled ${what}` : `${what} ${f.job.state} before it could be cancelled`
+  throw new CliError(how, signalExitCode(f.signal))
 }

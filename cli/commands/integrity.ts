@@ -7,13 +7,13 @@ import { targetIdentity } from '../../lib/db/target-identity'
 import { describeRelation } from '../../lib/integrity/types'
 import { planChecks, runChecks } from '../../lib/integrity/run-checks'
 import { getIntegrityRun, runFindings } from '../../lib/integrity/run-store'
-import { markDeadJobs } from '../../lib/jobs/dead-jobs'
 import { JobBusyError } from '../../lib/jobs/enqueue'
 import { CliError, idFlag, JSON_FLAG, type ParsedArgs, stringFlag } from '../args'
 import type { Command } from '../command'
 import { beginCliAudit } from '../cli-audit'
 import type { CliContext } from '../context'
-import { followJob } from './follow-job'
+import { markDeadJobsHere } from '../job-services'
+import { followOwnJob, stoppedBySignal } from './follow-job'
 
 /**
  * `dbadmin integrity [--json] [--fail-on-findings] [--allow-check-errors] [--no-wait | --inline]`:
@@ -75,7 +75,9 @@ async function queueRun(ctx: CliContext, work: boolean) {
 /** Queued and waited for: the run's findings as saved, in the order the checks ran. */
 async function queuedFindings(ctx: CliContext): Promise<Finding[]> {
   const job = await queueRun(ctx, true)
-  const done = await followJob(ctx, job, { progress: true })
+  const followed = await followOwnJob(ctx, job, { progress: true })
+  stoppedBySignal(followed, `integrity run #${job.refId}`)
+  const done = followed.job
   const run = job.refId === null ? null : await getIntegrityRun(ctx.state(), job.refId)
   if (!run || done.state !== 'succeeded') {
     throw new CliError(`integrity run #${job.refId} (job #${job.id}) ${done.state}${done.error ? `: ${done.error}` : ''}`, 2)
@@ -120,7 +122,7 @@ function checkErrors(errored: Finding[], total: number): string {
 
 /** `dbadmin integrity fixes [--json]`: the orphan fixes and restores on this database, newest first. */
 async function fixesCommand(ctx: CliContext): Promise<void> {
-  await markDeadJobs(ctx.state())
+  await markDeadJobsHere(ctx)
   const jobs = await listFixJobs(ctx.state(), { targetKey: (await targetIdentity(ctx.target())).key, limit: 200 })
   if (ctx.json) return ctx.print({ fixes: jobs })
   if (jobs.length === 0) return ctx.out('No fixes on this database.')
@@ -159,7 +161,7 @@ async function restoreFixJob(ctx: CliContext): Promise<void> {
   const queued = await jobs
     .enqueue('integrity.restore', { fixId, relation: fix!.relation }, { startedBy: 'cli', trigger: 'cli' })
     .catch((e: Error) => audit.failed(new CliError(`cannot restore fix #${fixId}: ${e.message}`, 1)))
-  await followJob(ctx, queued)
+  const followed = await followOwnJob(ctx, queued)
   const restoreId = queued.refId!
   const job = (await getFixJob(ctx.state(), restoreId))!
   const message =
@@ -167,6 +169,7 @@ async function restoreFixJob(ctx: CliContext): Promise<void> {
       ? `Restore #${restoreId} of fix #${fixId}: ${job.changed} row${job.changed === 1 ? '' : 's'} of ${describeRelation(job.relation)} put back from ${job.file}`
       : `Restore #${restoreId} of fix #${fixId} ${job.status}${job.error ? `: ${job.error}` : ''}`
   await audit.finish({ result: job.status === 'succeeded' ? 'ok' : 'failed', code: job.status === 'succeeded' ? 'ok' : 'restore_failed', message })
+  stoppedBySignal(followed, `restore #${restoreId} of fix #${fixId}`)
   if (job.status !== 'succeeded') throw new CliError(message, 1)
   if (ctx.json) return ctx.print({ restore: job })
   ctx.out(message)
@@ -179,7 +182,7 @@ async function restoreFixJob(ctx: CliContext): Promise<void> {
 async function cancelFixJob(ctx: CliContext): Promise<void> {
   const fixId = idFlag(ctx.args, 'fix', 'a fix or restore number')
   const audit = await beginCliAudit(ctx, { action: 'integrity.fix.cancel', target: `fix job #${fixId}`, input: { fix: fixId } })
-  await markDeadJobs(ctx.state())
+  await markDeadJobsHere(ctx)
   const job = await getFixJob(ctx.state(), fixId)
   const here = await targetIdentity(ctx.target())
   let refusal: string | null = null

@@ -1,26 +1,40 @@
 import os from 'node:os'
 import { findJobKind } from '../../lib/jobs/all-kinds'
-import { markDeadJobs } from '../../lib/jobs/dead-jobs'
 import { parseConcurrency } from '../../lib/jobs/job-system'
 import { JOB_STATES, type JobState, listJobs } from '../../lib/jobs/job-store'
 import { jobJson } from '../../lib/jobs/job-view'
 import { configuredSchedules } from '../../lib/jobs/schedule-config'
 import { targetIdentity } from '../../lib/db/target-identity'
-import { CliError, JSON_FLAG, stringFlag } from '../args'
+import { CliError, JSON_FLAG, type ParsedArgs, stringFlag } from '../args'
 import { beginCliAudit } from '../cli-audit'
 import type { Command } from '../command'
 import type { CliContext } from '../context'
+import { markDeadJobsHere } from '../job-services'
 
 /** `dbadmin jobs list [--kind K] [--state S] [--limit N] [--json]`: this target's jobs of every kind, newest first. */
-async function list(ctx: CliContext): Promise<void> {
-  const kind = stringFlag(ctx.args, 'kind')
+/** The list's --kind, --state and --limit, checked by the parser before anything runs. */
+function listFilter(args: ParsedArgs): { kind?: string; state?: JobState; limit: number } {
+  const kind = stringFlag(args, 'kind')
   if (kind && !findJobKind(kind)) throw new CliError(`--kind: there is no job kind "${kind}"`)
-  const state = stringFlag(ctx.args, 'state') as JobState | undefined
+  const state = stringFlag(args, 'state') as JobState | undefined
   if (state && !JOB_STATES.includes(state)) throw new CliError(`--state must be one of ${JOB_STATES.join(', ')}`)
-  const limitText = stringFlag(ctx.args, 'limit')
-  const limit = limitText === undefined ? 100 : /^\d{1,3}$/.test(limitText) && Number(limitText) >= 1 ? Number(limitText) : NaN
+  const limitText = stringFlag(args, 'limit')
+  const limit = limitText === undefined ? 100 : /^\d{1,3}$/.test(limitText) && Number(limitText) >= 1 && Number(limitText) <= 500 ? Number(limitText) : NaN
   if (Number.isNaN(limit)) throw new CliError(`--limit must be a number from 1 to 500, not "${limitText}"`)
-  await markDeadJobs(ctx.state())
+  return { kind, state, limit }
+}
+
+/** `jobs cancel ID`'s ID, checked by the parser before anything runs. */
+function jobIdArg(args: ParsedArgs): number {
+  const raw = args.positional[2] ?? ''
+  const id = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN
+  if (!Number.isSafeInteger(id) || id < 1) throw new CliError(`ID must be a job number, not "${raw}"`)
+  return id
+}
+
+async function list(ctx: CliContext): Promise<void> {
+  const { kind, state, limit } = listFilter(ctx.args)
+  await markDeadJobsHere(ctx)
   const jobs = await listJobs(ctx.state(), {
     targetKey: (await targetIdentity(ctx.target())).key,
     kinds: kind ? [kind] : undefined,
@@ -37,9 +51,7 @@ async function list(ctx: CliContext): Promise<void> {
 
 /** `dbadmin jobs cancel ID`: as the Jobs page's Cancel (audited as the CLI). */
 async function cancel(ctx: CliContext): Promise<void> {
-  const raw = ctx.args.positional[2] ?? ''
-  const id = /^\d{1,15}$/.test(raw) ? Number(raw) : NaN
-  if (!Number.isSafeInteger(id) || id < 1) throw new CliError(`ID must be a job number, not "${raw}"`)
+  const id = jobIdArg(ctx.args)
   // Recorded before it runs: when the audit log cannot be written, nothing is cancelled.
   const audit = await beginCliAudit(ctx, { action: 'jobs.cancel', target: `job #${id}`, input: { id } })
   const r = await (await ctx.jobs()).cancel(id).catch((e: unknown) => audit.failed(e))
@@ -78,9 +90,10 @@ export const jobsCommand: Command = {
   subcommands: {
     list: {
       flags: { kind: { type: 'string', value: 'KIND' }, state: { type: 'string', value: 'STATE' }, limit: { type: 'string', value: 'N' }, ...JSON_FLAG },
+      check: (args) => void listFilter(args),
       summary: 'this database’s jobs of every kind, newest first (state, who started it, progress, result)',
     },
-    cancel: { flags: JSON_FLAG, args: [{ name: 'ID', required: true }], summary: 'cancel a job: a queued one at once, a running one at its next safe point' },
+    cancel: { flags: JSON_FLAG, args: [{ name: 'ID', required: true }], check: (args) => void jobIdArg(args), summary: 'cancel a job: a queued one at once, a running one at its next safe point' },
     worker: { flags: {}, summary: 'run this database’s jobs and schedules here until Ctrl-C or SIGTERM' },
   },
   run: (ctx) => {

@@ -1,6 +1,4 @@
 import { AppError } from '../../lib/errors'
-import { markDeadJobs } from '../../lib/jobs/dead-jobs'
-import { waitForJob } from '../../lib/jobs/wait-for-job'
 import { maintenanceJob, queueMaintenance } from '../../lib/performance/maintenance-job'
 import { getMaintenanceJob } from '../../lib/performance/maintenance-store'
 import type { MaintenanceTask } from '../../lib/performance/maintenance'
@@ -9,6 +7,8 @@ import { CliError, JSON_FLAG, type ParsedArgs, stringFlag } from '../args'
 import { beginCliAudit } from '../cli-audit'
 import type { Command } from '../command'
 import type { CliContext } from '../context'
+import { markDeadJobsHere } from '../job-services'
+import { followOwnJob, stoppedBySignal } from './follow-job'
 
 const SCHEMA_FLAG = { schema: { type: 'string', value: 'SCHEMA' } } as const
 const TABLE_FLAG = { table: { type: 'string', value: 'TABLE' } } as const
@@ -26,11 +26,14 @@ function taskOf(args: ParsedArgs): MaintenanceTask {
 
 /**
  * `dbadmin maintenance vacuum|analyze|reindex …`: the same queued job the Tables page starts (one
- * at a time per table, on the maintenance login), worked and waited for here. Ctrl-C cancels it.
+ * at a time per table, on the maintenance login), worked and waited for here. Ctrl-C or SIGTERM cancels it (the statement is cancelled on
+ * the server) and exits 130 / 143.
  * Recorded in the audit log before it is queued: without that record nothing runs.
  */
 async function maintenance(ctx: CliContext): Promise<void> {
   const task = taskOf(ctx.args)
+  // A VACUUM or REINDEX of an earlier `maintenance` killed outright may still run on the server.
+  await markDeadJobsHere(ctx)
   const audit = await beginCliAudit(ctx, { action: 'maintenance.start', target: describeTask(task), input: task })
   const jobs = await ctx.jobs({ work: true, workKinds: [maintenanceJob.kind], supervise: false })
   let queued
@@ -40,20 +43,18 @@ async function maintenance(ctx: CliContext): Promise<void> {
     if (e instanceof AppError) await audit.failed(new CliError(e.message, 1))
     return audit.failed(e)
   }
-  const jobId = queued.id
-  const onSigint = () => void jobs.cancel(jobId).catch(() => {})
-  process.on('SIGINT', onSigint)
   try {
-    if (!ctx.json) process.stderr.write(`maintenance job #${queued.refId} (job #${jobId}): ${describeTask(task)}\n`)
-    const done = await waitForJob(ctx.state(), jobId, { timeoutMs: maintenanceJob.expireInMinutes * 60_000, markDead: () => markDeadJobs(ctx.state()) })
+    if (!ctx.json) process.stderr.write(`maintenance job #${queued.refId} (job #${queued.id}): ${describeTask(task)}\n`)
+    const followed = await followOwnJob(ctx, queued)
+    const done = followed.job
     const job = (await getMaintenanceJob(ctx.state(), queued.refId!))!
     const ok = done.state === 'succeeded'
     await audit.finish({ result: ok ? 'ok' : 'failed', code: ok ? 'ok' : done.state, message: job.error ?? done.message ?? `${job.statement ?? describeTask(task)} ${job.status}` })
+    stoppedBySignal(followed, `maintenance job #${job.id} (${job.statement ?? describeTask(task)})`)
     if (ctx.json) ctx.print(job)
     else ctx.out(`#${job.id} ${job.status}: ${job.statement ?? describeTask(task)}${job.durationMs !== null ? ` in ${job.durationMs} ms` : ''}${job.error ? ` (${job.error})` : ''}`)
     if (!ok) throw new CliError(`maintenance job #${job.id} ${job.status}${job.error ? `: ${job.error}` : ''}`, 1)
   } finally {
-    process.off('SIGINT', onSigint)
     await jobs.stop(10_000, { drain: true })
   }
 }

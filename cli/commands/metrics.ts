@@ -2,7 +2,7 @@ import { targetIdentity } from '../../lib/db/target-identity'
 import { METRIC_NAMES, type MetricName, METRICS } from '../../lib/metrics/metric-names'
 import { isSeriesRange, readSeries, SERIES_RANGES } from '../../lib/metrics/series'
 import { takeSample } from '../../lib/metrics/take-sample'
-import { CliError, JSON_FLAG, stringFlag } from '../args'
+import { CliError, JSON_FLAG, type ParsedArgs, stringFlag } from '../args'
 import type { Command } from '../command'
 import type { CliContext } from '../context'
 
@@ -43,8 +43,7 @@ const RANGES = Object.keys(SERIES_RANGES).join('|')
  * one point a sample or bucket, null where unknown, a null point where the sampler was silent.
  */
 async function history(ctx: CliContext): Promise<void> {
-  const since = stringFlag(ctx.args, 'since', true)
-  if (!isSeriesRange(since)) throw new CliError(`--since must be one of ${RANGES}, not "${since}"`)
+  const since = sinceFlag(ctx.args)
   const identity = await targetIdentity(ctx.target())
   const s = await readSeries(ctx.state(), identity.key, METRIC_NAMES, since, { intervalSeconds: ctx.config.METRICS_INTERVAL_SECONDS })
   const points = s.times.map((t, i) => ({ at: new Date(t), ...(Object.fromEntries(METRIC_NAMES.map((m) => [m, s.values[m]?.[i] ?? null])) as Record<MetricName, number | null>) }))
@@ -61,6 +60,13 @@ async function history(ctx: CliContext): Promise<void> {
 // Required here rather than in history(), so that a missing --since is refused before any database is touched.
 const HISTORY_FLAGS = { since: { type: 'string', value: RANGES, required: true }, ...JSON_FLAG } as const
 
+/** --since, checked by the parser before anything runs. */
+function sinceFlag(args: ParsedArgs) {
+  const since = stringFlag(args, 'since', true)
+  if (!isSeriesRange(since)) throw new CliError(`--since must be one of ${RANGES}, not "${since}"`)
+  return since
+}
+
 async function metrics(ctx: CliContext): Promise<void> {
   if (ctx.args.positional[1] === 'sample') return sample(ctx)
   return history(ctx)
@@ -70,10 +76,11 @@ export const metricsCommand: Command = {
   help: `metrics [history] --since ${RANGES} [--json] | metrics sample [--json]  print the recorded health history; or take one sample now and record it`,
   subcommands: {
     // The bare form is the one issue 15 names (`dbadmin metrics --json --since 1h`).
-    '': { flags: HISTORY_FLAGS, summary: 'the same as metrics history' },
+    '': { flags: HISTORY_FLAGS, check: (args) => void sinceFlag(args), summary: 'the same as metrics history' },
     sample: { flags: JSON_FLAG, summary: 'take one health sample now (connections, rates, sizes, backup age), record it and print it' },
     history: {
       flags: HISTORY_FLAGS,
+      check: (args) => void sinceFlag(args),
       summary: 'print the recorded samples (or 5-minute/hourly aggregates for the longer ranges) of the last 1h, 6h, 24h, 7d, 30d or 1y',
     },
   },

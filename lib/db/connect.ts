@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely'
+import { Kysely, PostgresDialect, sql } from 'kysely'
 import pg from 'pg'
 import { noteQueryFailure } from './query-failures'
 
@@ -38,14 +38,22 @@ export function createPool(url: string, opts: ConnectOptions = {}): pg.Pool {
   // Nor a checked-out one: pg-pool listens only while a client is idle, and a client whose server
   // ends the session mid-query emits 'error' besides failing that query, which reports it.
   pool.on('connect', (client) => client.on('error', () => {}))
+  const pids = new Set<number>()
+  pool.on('connect', (client) => void pids.add((client as unknown as { processID: number }).processID))
+  pool.on('remove', (client) => void pids.delete((client as unknown as { processID: number }).processID))
+  pidsOf.set(pool, pids)
   return pool
 }
+
+// The server pids of each pool's sessions, so that a job can cancel what its own pool runs.
+const pidRegistry = globalThis as unknown as { __dbadminPoolPids?: WeakMap<object, Set<number>> }
+const pidsOf = (pidRegistry.__dbadminPoolPids ??= new WeakMap())
 
 // Where each Kysely instance made here connects, so that code given one can open a session of
 // its own there (a session-level advisory lock must not sit on a pooled connection). Kept on
 // globalThis: a Next server may load this module more than once (one copy per bundle layer),
 // while the pools themselves are shared.
-const registry = globalThis as unknown as { __dbadminSessionTargets?: WeakMap<object, { url: string; applicationName: string }> }
+const registry = globalThis as unknown as { __dbadminSessionTargets?: WeakMap<object, { url: string; applicationName: string; opts?: ConnectOptions }> }
 const urls = (registry.__dbadminSessionTargets ??= new WeakMap())
 
 const poolRegistry = globalThis as unknown as { __dbadminPoolOf?: WeakMap<object, pg.Pool> }
@@ -57,7 +65,7 @@ export function createDb<DB = any>(url: string, opts: ConnectOptions = {}): Kyse
     dialect: new PostgresDialect({ pool }),
     ...(opts.countFailures ? { log: (event) => (event.level === 'error' ? noteQueryFailure(event.error) : undefined) } : {}),
   })
-  urls.set(db, { url, applicationName: opts.applicationName ?? 'dor-db-admin' })
+  urls.set(db, { url, applicationName: opts.applicationName ?? 'dor-db-admin', opts })
   poolsOf.set(db, pool)
   return db
 }
@@ -65,6 +73,30 @@ export function createDb<DB = any>(url: string, opts: ConnectOptions = {}): Kyse
 /** The node-postgres pool behind a Kysely instance made by createDb, for its counts (the Connections page). */
 export function poolOf(db: Kysely<any>): pg.Pool | undefined {
   return poolsOf.get(db)
+}
+
+/**
+ * A pool of its own with the same login and settings as `db` (made by createDb), for work whose
+ * statements must be cancellable without touching anyone else's (see cancelPoolStatements). The
+ * caller destroys it.
+ */
+export function siblingDb<DB = any>(db: Kysely<any>, opts: ConnectOptions = {}): Kysely<DB> {
+  const where = urls.get(db)
+  if (!where) throw new Error('siblingDb needs a Kysely instance made by createDb (not a transaction)')
+  return createDb<DB>(where.url, { ...where.opts, ...opts })
+}
+
+/**
+ * Cancels the statements running on the server in the sessions of `pool`'s pool (made by
+ * createDb), from a connection of `via`; idle sessions are left alone. How many were cancelled.
+ */
+export async function cancelPoolStatements(via: Kysely<any>, pool: Kysely<any>): Promise<number> {
+  const pids = [...(pidsOf.get(poolsOf.get(pool) as object) ?? [])]
+  if (pids.length === 0) return 0
+  const { rows } = await sql<{ n: number }>`/* dor-db-admin */
+    select count(*) filter (where pg_cancel_backend(a.pid))::int as n
+    from pg_stat_activity a where a.pid = any(${pids}::int[]) and a.state = 'active' and a.pid <> pg_backend_pid()`.execute(via)
+  return rows[0]?.n ?? 0
 }
 
 /**

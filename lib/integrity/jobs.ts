@@ -38,6 +38,7 @@ export const integrityRunJob = defineJobKind<Record<string, never>>({
       ruleTimeoutMs: services.settings.integrityCheckTimeoutMs,
       stopRequested: ctx.stopRequested,
       progress: ctx.progress,
+      signal: ctx.signal,
     })
     const run = await getIntegrityRun(services.state, runId)
     const found = run ? `${run.checksDone} of ${run.checksTotal} checks, ${run.problems} with findings` : ''

@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely'
+import { cancelPoolStatements, siblingDb } from '../db/connect'
 import type { RestrictedReader } from '../db/reader-login'
 import { roleOf } from '../db/session-role'
 import type { JobProgress } from '../jobs/job-kind'
@@ -21,6 +22,32 @@ export interface RunHooks {
   stopRequested?: () => Promise<boolean>
   /** The job's own progress, saved with the run's. */
   progress?: (p: JobProgress) => Promise<void>
+  /**
+   * The job's stop signal: aborting it cancels the check running on the server (one waiting behind
+   * a table lock would otherwise wait up to INTEGRITY_CHECK_TIMEOUT_MS), and the run stops there.
+   */
+  signal?: AbortSignal
+}
+
+/**
+ * Runs the checks on a pool of their own (same login and settings as `target`), so that a stop
+ * cancels exactly this run's statements, from a connection of `target`.
+ */
+export async function executeIntegrityRun(target: Kysely<any>, state: StateDb, runId: number, hooks: RunHooks = {}): Promise<IntegrityRun['status']> {
+  const { signal, ...rest } = hooks
+  if (!signal) return executeOn(target, state, runId, rest)
+  const own = siblingDb(target, { max: 2 })
+  let cancelling: Promise<unknown> = Promise.resolve()
+  const cancel = () => void (cancelling = cancelPoolStatements(target, own).catch(() => {}))
+  signal.addEventListener('abort', cancel, { once: true })
+  try {
+    // The error of the check cancelled under the run is the stop, not a finding.
+    return await executeOn(own, state, runId, rest, () => signal.aborted)
+  } finally {
+    signal.removeEventListener('abort', cancel)
+    await cancelling
+    await own.destroy().catch(() => {})
+  }
 }
 
 /**
@@ -29,7 +56,7 @@ export interface RunHooks {
  * cost more than the checks); the stop request is read between steps at most every STOP_CHECK_MS,
  * and the page follows the run through these rows.
  */
-export async function executeIntegrityRun(target: Kysely<any>, state: StateDb, runId: number, hooks: RunHooks = {}): Promise<IntegrityRun['status']> {
+async function executeOn(target: Kysely<any>, state: StateDb, runId: number, hooks: Omit<RunHooks, 'signal'>, stopped = () => false): Promise<IntegrityRun['status']> {
   const { stopRequested, progress: jobProgress, ...ruleOpts } = hooks
   const pending: Finding[] = []
   let stopCheckedAt = 0
@@ -84,6 +111,7 @@ export async function executeIntegrityRun(target: Kysely<any>, state: StateDb, r
       afterStep: (i, _step, found) => {
         // A cancel asked during a slow step stops the run before the next, however quick the rest.
         if (Date.now() - stepStartedAt >= SLOW_STEP_MS) stopCheckedAt = 0
+        if (stopped()) return
         pending.push(...found)
         progress = { ...progress, done: i + 1 }
       },
@@ -91,7 +119,7 @@ export async function executeIntegrityRun(target: Kysely<any>, state: StateDb, r
     clearInterval(timer)
     progress = { ...progress, current: null }
     await retried(flush)
-    const status = cancelled ? 'cancelled' : 'succeeded'
+    const status = cancelled || stopped() ? 'cancelled' : 'succeeded'
     await retried(() => markProgress(state, runId, { status, current: null }))
     return status
   } catch (e) {
