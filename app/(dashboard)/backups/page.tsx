@@ -11,7 +11,7 @@ import { BACKUP_KINDS } from '@/lib/backups/backup-job'
 import { backupProgressOf } from '@/lib/backups/backup-progress'
 import { getRetentionPolicy } from '@/lib/backups/retention-policy'
 import { BACKUP_WORK_KINDS } from '@/lib/backups/work-jobs'
-import { markDeadJobs } from '@/lib/jobs/dead-jobs'
+import { serverJobs } from '@/lib/jobs/server-jobs'
 import { listJobs } from '@/lib/jobs/job-store'
 import { CreateBackupForm } from './_components/create-backup-form'
 import { RetentionForm } from './_components/retention-form'
@@ -46,7 +46,8 @@ export default async function BackupsPage() {
   const user = await requireUser()
   const s = await backupSetup()
   // Dead workers' jobs first, so that nothing shows as running that is not.
-  await markDeadJobs(stateDb())
+  // Through the job system, whose services hold the target logins: a dead maintenance job's statement is cancelled too.
+  await (await serverJobs()).markDead()
   const [found, foundJobs, retention] = await Promise.all([
     listBackups(stateDb(), s.targetKey),
     listJobs(stateDb(), { targetKey: s.targetKey, kinds: [...BACKUP_KINDS, ...BACKUP_WORK_KINDS], limit: 30 }),

@@ -6,7 +6,7 @@ import { type TargetIdentity, targetIdentity } from '@/lib/db/target-identity'
 import { type IntegrityRun, listIntegrityRuns } from '@/lib/integrity/run-store'
 import type { RelationRef } from '@/lib/integrity/types'
 import { FIXES_SHOWN, type IntegrityProgress, readIntegrityProgress } from '@/lib/integrity/progress'
-import { markDeadJobs } from '@/lib/jobs/dead-jobs'
+import { serverJobs } from '@/lib/jobs/server-jobs'
 import { currentDatabase } from '@/lib/migrations/status'
 import { serverEnv } from '@/lib/runtime/server-env'
 
@@ -28,7 +28,8 @@ export const loadTarget = cache((): Promise<TargetIdentity> => targetIdentity(ta
 
 /** Jobs whose worker died are recorded as interrupted before the page reads runs and fixes (once per request). */
 export const settleDeadJobs = cache(async (): Promise<void> => {
-  await markDeadJobs(stateDb())
+  // Through the job system, whose services hold the target logins: a dead maintenance job's statement is cancelled too.
+  await (await serverJobs()).markDead()
 })
 
 /** The newest runs on this database, newest first. */
