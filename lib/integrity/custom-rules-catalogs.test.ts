@@ -1,12 +1,10 @@
 import { randomBytes } from 'node:crypto'
 import { sql } from 'kysely'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
-import { freshStateDb } from '../../test/state-db'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { FreshDatabase } from '../../test/fresh-db'
+import { type RuleReaderDbs, openRuleReaderDbs } from '../../test/rule-reader-dbs'
 import { userObjects } from '../../test/user-objects'
-import { buildDemoDatabase } from '../demo/prepare-demo'
-import { createDb } from '../db/connect'
-import { type RestrictedReader, restrictedReader } from '../db/reader-login'
+import type { RestrictedReader } from '../db/reader-login'
 import { ReaderQueryError } from '../db/restricted-reader'
 import { targetIdentity } from '../db/target-identity'
 import { customRuleFindings, listCustomRules, RULE_VALIDATION, RuleQueryError, runRuleQuery, saveCustomRule } from './custom-rules'
@@ -20,24 +18,19 @@ import { customRuleFindings, listCustomRules, RULE_VALIDATION, RuleQueryError, r
 
 const ROLE = `rule_reader_${randomBytes(4).toString('hex')}`
 let target: FreshDatabase
-let state: Awaited<ReturnType<typeof freshStateDb>>
+let state: RuleReaderDbs['state']
 let reader: RestrictedReader
 let targetKey: string
+let dbs: RuleReaderDbs | undefined
 
 beforeAll(async () => {
-  target = await freshDatabase('catalogs')
-  state = await freshStateDb()
-  await buildDemoDatabase(target.db)
-  reader = restrictedReader({ target: target.db, targetUrl: target.url, state: state.db, roleName: ROLE })
+  dbs = await openRuleReaderDbs('catalogs', ROLE)
+  target = dbs.target
+  state = dbs.state
+  reader = dbs.reader
   targetKey = (await targetIdentity(target.db)).key
 })
-afterAll(async () => {
-  await target?.drop()
-  await state?.drop()
-  const cluster = createDb(inject('pgAdminUrl'), { max: 1 })
-  await sql`drop role if exists ${sql.id(ROLE)}`.execute(cluster)
-  await cluster.destroy()
-})
+afterAll(() => dbs?.close())
 
 async function fingerprint() {
   const { rows } = await sql<Record<string, string>>`

@@ -4,13 +4,11 @@ import os from 'node:os'
 import path from 'node:path'
 import { sql } from 'kysely'
 import pg from 'pg'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
-import { freshStateDb } from '../../test/state-db'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { FreshDatabase } from '../../test/fresh-db'
+import { type RuleReaderDbs, openRuleReaderDbs } from '../../test/rule-reader-dbs'
 import { userObjects } from '../../test/user-objects'
-import { buildDemoDatabase } from '../demo/prepare-demo'
-import { createDb } from '../db/connect'
-import { type RestrictedReader, restrictedReader } from '../db/reader-login'
+import type { RestrictedReader } from '../db/reader-login'
 import { targetIdentity } from '../db/target-identity'
 import { RuleQueryError, runRuleQuery, saveCustomRule, listCustomRules } from './custom-rules'
 
@@ -23,24 +21,17 @@ import { RuleQueryError, runRuleQuery, saveCustomRule, listCustomRules } from '.
 
 const ROLE = `rule_reader_${randomBytes(4).toString('hex')}`
 let target: FreshDatabase
-let state: Awaited<ReturnType<typeof freshStateDb>>
+let state: RuleReaderDbs['state']
 let reader: RestrictedReader
+let dbs: RuleReaderDbs | undefined
 
 beforeAll(async () => {
-  target = await freshDatabase('escapes')
-  state = await freshStateDb()
-  await buildDemoDatabase(target.db)
-  // No RULE_READER_DATABASE_URL: the reader is the role the dashboard creates, as on the demo.
-  reader = restrictedReader({ target: target.db, targetUrl: target.url, state: state.db, roleName: ROLE })
+  dbs = await openRuleReaderDbs('escapes', ROLE)
+  target = dbs.target
+  state = dbs.state
+  reader = dbs.reader
 })
-afterAll(async () => {
-  await target?.drop()
-  await state?.drop()
-  // Roles are cluster-wide; the database went with everything else.
-  const cluster = createDb(inject('pgAdminUrl'), { max: 1 })
-  await sql`drop role if exists ${sql.id(ROLE)}`.execute(cluster)
-  await cluster.destroy()
-})
+afterAll(() => dbs?.close())
 
 /** What a rule must never change. */
 async function fingerprint() {

@@ -1,32 +1,25 @@
 import { randomBytes } from 'node:crypto'
 import { sql } from 'kysely'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { type FreshDatabase, freshDatabase } from '../../test/fresh-db'
-import { freshStateDb } from '../../test/state-db'
-import { createDb } from '../db/connect'
-import { type RestrictedReader, restrictedReader } from '../db/reader-login'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { FreshDatabase } from '../../test/fresh-db'
+import { type RuleReaderDbs, openRuleReaderDbs } from '../../test/rule-reader-dbs'
+import type { RestrictedReader } from '../db/reader-login'
 import { targetIdentity } from '../db/target-identity'
-import { buildDemoDatabase } from '../demo/prepare-demo'
 import { customRuleFindings, deleteCustomRule, listCustomRules, RULE_VALIDATION, RuleQueryError, runRuleQuery, saveCustomRule } from './custom-rules'
 
 const ROLE = `rule_reader_${randomBytes(4).toString('hex')}`
 let target: FreshDatabase
-let state: Awaited<ReturnType<typeof freshStateDb>>
+let state: RuleReaderDbs['state']
 let reader: RestrictedReader
+let dbs: RuleReaderDbs | undefined
 
 beforeAll(async () => {
-  target = await freshDatabase('rules')
-  state = await freshStateDb()
-  await buildDemoDatabase(target.db)
-  reader = restrictedReader({ target: target.db, targetUrl: target.url, state: state.db, roleName: ROLE })
+  dbs = await openRuleReaderDbs('rules', ROLE)
+  target = dbs.target
+  state = dbs.state
+  reader = dbs.reader
 })
-afterAll(async () => {
-  await target?.drop()
-  await state?.drop()
-  const cluster = createDb(inject('pgAdminUrl'), { max: 1 })
-  await sql`drop role if exists ${sql.id(ROLE)}`.execute(cluster)
-  await cluster.destroy()
-})
+afterAll(() => dbs?.close())
 
 const targetKey = async () => (await targetIdentity(target.db)).key
 
