@@ -3,6 +3,12 @@
  * data for table" when a table's data starts, and in parallel mode "finished item N TABLE DATA name"
  * when a worker is done with one. Serially a table is done when the next one starts (or the tool exits).
  */
+/** The archive entry a parallel --verbose line says a worker is done with ("finished item N TABLE DATA …"), or null. */
+export function finishedItem(text: string): { id: number; what: string } | null {
+  const m = /^pg_(?:dump|restore): finished item (\d+) (.*)$/.exec(text)
+  return m ? { id: Number(m[1]), what: m[2] } : null
+}
+
 export class DumpProgress {
   private started = 0
   private finished = 0
@@ -17,7 +23,7 @@ export class DumpProgress {
       this.current = start[1]
       return true
     }
-    if (/^pg_(?:dump|restore): finished item \d+ TABLE DATA /.test(text)) {
+    if (finishedItem(text)?.what.startsWith('TABLE DATA ')) {
       this.parallel = true
       this.finished++
       return true

@@ -11,7 +11,7 @@ import { BackupError, cancelledError } from './backup-error'
 import { removeTree } from './backup-files'
 import { type BackupRecord, requireBackup } from './catalogue'
 import { createBackup } from './create-backup'
-import { DumpProgress } from './dump-progress'
+import { DumpProgress, finishedItem } from './dump-progress'
 import { findToolsFor, type PgTools } from './pg-tools'
 import { createRestoreDatabase, describeTarget, dropRestoreDatabase } from './restore-database'
 import { describeExit, pipeInto, runTool, startTool } from './tool-process'
@@ -81,8 +81,8 @@ export async function runRestoreTool(
     stdin: stream ? 'pipe' : 'ignore',
     onStderrLine: (l) => {
       if (progress.line(l)) report()
-      const finished = o.onItemFinished && /^pg_restore: finished item (\d+) /.exec(l)
-      if (finished) o.onItemFinished!(Number(finished[1]))
+      const finished = o.onItemFinished && finishedItem(l)
+      if (finished) o.onItemFinished!(finished.id)
     },
   })
   report()
