@@ -1,7 +1,7 @@
 import type { JobRow } from '../../lib/jobs/job-store'
 import { waitForJob } from '../../lib/jobs/wait-for-job'
 import { CliError } from '../args'
-import { beginCliAudit } from '../cli-audit'
+import { cancelJobAsCli } from '../cancel-job'
 import type { CliContext } from '../context'
 import { signalExitCode, trapStopSignals } from '../stop-signals'
 
@@ -43,14 +43,9 @@ export interface FollowedJob {
  * signal exits at once. `stoppedBySignal` then turns the signal into the command's end.
  */
 export async function followOwnJob(ctx: CliContext, job: JobRow, opts: { progress?: boolean } = {}): Promise<FollowedJob> {
-  const jobs = await ctx.jobs()
   let cancelling: Promise<unknown> = Promise.resolve()
   const trap = trapStopSignals(() => {
-    cancelling = (async () => {
-      const audit = await beginCliAudit(ctx, { action: 'jobs.cancel', target: `job #${job.id}`, input: { id: job.id, signal: trap.received() } })
-      const r = await jobs.cancel(job.id)
-      await audit.finish({ result: r.ok ? 'ok' : 'failed', code: r.ok ? 'ok' : 'conflict', message: r.message })
-    })().catch(() => {})
+    cancelling = cancelJobAsCli(ctx, job.id, { id: job.id, signal: trap.received() }).catch(() => {})
   })
   try {
     const done = await followJob(ctx, job, opts)

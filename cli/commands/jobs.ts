@@ -6,7 +6,7 @@ import { jobJson } from '../../lib/jobs/job-view'
 import { configuredSchedules } from '../../lib/jobs/schedule-config'
 import { targetIdentity } from '../../lib/db/target-identity'
 import { CliError, JSON_FLAG, type ParsedArgs, stringFlag } from '../args'
-import { beginCliAudit } from '../cli-audit'
+import { cancelJobAsCli } from '../cancel-job'
 import type { Command } from '../command'
 import type { CliContext } from '../context'
 import { markDeadJobsHere } from '../job-services'
@@ -52,10 +52,7 @@ async function list(ctx: CliContext): Promise<void> {
 /** `dbadmin jobs cancel ID`: as the Jobs page's Cancel (audited as the CLI). */
 async function cancel(ctx: CliContext): Promise<void> {
   const id = jobIdArg(ctx.args)
-  // Recorded before it runs: when the audit log cannot be written, nothing is cancelled.
-  const audit = await beginCliAudit(ctx, { action: 'jobs.cancel', target: `job #${id}`, input: { id } })
-  const r = await (await ctx.jobs()).cancel(id).catch((e: unknown) => audit.failed(e))
-  await audit.finish({ result: r.ok ? 'ok' : 'failed', code: r.ok ? 'ok' : r.job ? 'conflict' : 'not_found', message: r.message })
+  const r = await cancelJobAsCli(ctx, id, { id })
   if (!r.ok) throw new CliError(`cannot cancel: ${r.message}`, 1)
   if (ctx.json) return ctx.print({ cancelled: id, state: r.job.state })
   ctx.out(r.message)
